@@ -1,0 +1,286 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// ClientFunc returns the Nextcloud client acting as the caller of ctx.
+type ClientFunc func(ctx context.Context) (*nextcloud.Client, error)
+
+// ScopeFunc returns the caller's OAuth scopes; enforce is false when the
+// server runs without OAuth and every enabled tool is allowed.
+type ScopeFunc func(ctx context.Context) (scopes []string, enforce bool)
+
+// Observer is told about every tool call (metrics).
+type Observer func(tool, outcome string, elapsed time.Duration)
+
+// Options configure the MCP server.
+type Options struct {
+	Name         string
+	Version      string
+	Instructions string
+	Toolsets     []Toolset
+	// Apps limits the toolsets (by name); empty enables all.
+	Apps []string
+	// ReadOnly keeps only tools that change nothing.
+	ReadOnly bool
+	// DisabledTools is a deny list of tool names.
+	DisabledTools []string
+	Client        ClientFunc
+	Scopes        ScopeFunc
+	Observe       Observer
+	Logger        *slog.Logger
+	// ExtraOptions are passed to mcp-go (elicitation and the like).
+	ExtraOptions []server.ServerOption
+}
+
+// Server is the configured MCP server.
+type Server struct {
+	mcp      *server.MCPServer
+	opts     Options
+	tools    map[string]Tool
+	toolsets []Toolset
+	log      *slog.Logger
+}
+
+// New registers the enabled toolsets on a new MCP server.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Client == nil {
+		return nil, fmt.Errorf("mcp server needs a Nextcloud client function")
+	}
+	if opts.Name == "" {
+		opts.Name = "nextcloud-mcp-server"
+	}
+	known := map[string]bool{}
+	for _, ts := range opts.Toolsets {
+		known[ts.Name] = true
+	}
+	for _, a := range opts.Apps {
+		if !known[a] {
+			names := make([]string, 0, len(known))
+			for n := range known {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("unknown app %q in NEXTCLOUD_MCP_APPS/--apps; known apps: %s", a, strings.Join(names, ", "))
+		}
+	}
+	s := &Server{opts: opts, tools: map[string]Tool{}, log: opts.Logger}
+	hooks := &server.Hooks{}
+	hooks.AddAfterListTools(s.filterListed)
+	sopts := []server.ServerOption{
+		server.WithToolCapabilities(true),
+		server.WithResourceCapabilities(false, true),
+		server.WithHooks(hooks),
+		server.WithRecovery(),
+		server.WithInputSchemaValidation(),
+	}
+	if opts.Instructions != "" {
+		sopts = append(sopts, server.WithInstructions(opts.Instructions))
+	}
+	sopts = append(sopts, opts.ExtraOptions...)
+	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
+
+	for _, ts := range opts.Toolsets {
+		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) {
+			continue
+		}
+		enabled := Toolset{Name: ts.Name, Description: ts.Description, Capability: ts.Capability}
+		for _, t := range ts.Tools {
+			if opts.ReadOnly && !t.ReadOnly() {
+				continue
+			}
+			if slices.Contains(opts.DisabledTools, t.Def.Name) {
+				continue
+			}
+			if _, dup := s.tools[t.Def.Name]; dup {
+				return nil, fmt.Errorf("tool %q registered twice", t.Def.Name)
+			}
+			s.tools[t.Def.Name] = t
+			enabled.Tools = append(enabled.Tools, t)
+			s.mcp.AddTool(t.Def, s.wrap(t))
+		}
+		for _, r := range ts.Resources {
+			enabled.Resources = append(enabled.Resources, r)
+			s.mcp.AddResource(r.Resource, s.wrapResource(r.Scope, r.Handler))
+		}
+		for _, rt := range ts.Templates {
+			enabled.Templates = append(enabled.Templates, rt)
+			s.mcp.AddResourceTemplate(rt.Template, server.ResourceTemplateHandlerFunc(s.wrapResource(rt.Scope, rt.Handler)))
+		}
+		s.toolsets = append(s.toolsets, enabled)
+	}
+	return s, nil
+}
+
+// MCP is the underlying mcp-go server.
+func (s *Server) MCP() *server.MCPServer { return s.mcp }
+
+// Tool returns an enabled tool by name.
+func (s *Server) Tool(name string) (Tool, bool) { t, ok := s.tools[name]; return t, ok }
+
+// ToolNames lists the enabled tools, sorted.
+func (s *Server) ToolNames() []string {
+	names := make([]string, 0, len(s.tools))
+	for n := range s.tools {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Toolsets returns the enabled toolsets with their enabled tools.
+func (s *Server) Toolsets() []Toolset { return s.toolsets }
+
+// ScopesSupported lists the scopes the enabled tools need, sorted.
+func (s *Server) ScopesSupported() []string {
+	set := map[string]bool{}
+	for _, t := range s.tools {
+		if t.Scope != "" {
+			set[t.Scope] = true
+		}
+	}
+	for _, ts := range s.toolsets {
+		for _, r := range ts.Resources {
+			if r.Scope != "" {
+				set[r.Scope] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for sc := range set {
+		out = append(out, sc)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HasScope reports whether scopes grant want; "notes:read" and
+// "notes.read" are the same scope, and a write scope implies read.
+func HasScope(scopes []string, want string) bool {
+	if want == "" {
+		return true
+	}
+	norm := func(s string) string { return strings.Replace(s, ".", ":", 1) }
+	want = norm(want)
+	for _, s := range scopes {
+		s = norm(s)
+		if s == want {
+			return true
+		}
+		if app, ok := strings.CutSuffix(want, ":read"); ok && s == app+":write" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) allowed(ctx context.Context, scope string) (bool, []string) {
+	if s.opts.Scopes == nil {
+		return true, nil
+	}
+	scopes, enforce := s.opts.Scopes(ctx)
+	if !enforce {
+		return true, scopes
+	}
+	return HasScope(scopes, scope), scopes
+}
+
+// filterListed hides the tools the caller's token does not allow.
+func (s *Server) filterListed(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest, res *mcpgo.ListToolsResult) {
+	if s.opts.Scopes == nil || res == nil {
+		return
+	}
+	kept := res.Tools[:0]
+	for _, td := range res.Tools {
+		t, ok := s.tools[td.Name]
+		if !ok {
+			kept = append(kept, td)
+			continue
+		}
+		if ok, _ := s.allowed(ctx, t.Scope); ok {
+			kept = append(kept, td)
+		}
+	}
+	res.Tools = kept
+}
+
+func (s *Server) wrap(t Tool) server.ToolHandlerFunc {
+	name := t.Def.Name
+	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
+		start := time.Now()
+		outcome := "ok"
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("tool panicked", "tool", name, "panic", p, "stack", string(debug.Stack()))
+				res, err, outcome = mcpgo.NewToolResultError(fmt.Sprintf("internal error in tool %s; the server is still running, please report this", name)), nil, "panic"
+			}
+			if s.opts.Observe != nil {
+				s.opts.Observe(name, outcome, time.Since(start))
+			}
+		}()
+		if ok, _ := s.allowed(ctx, t.Scope); !ok {
+			outcome = "forbidden"
+			return mcpgo.NewToolResultError(fmt.Sprintf("insufficient_scope: tool %s needs the OAuth scope %q, which your token does not carry; sign in again granting %s", name, t.Scope, t.Scope)), nil
+		}
+		var nc *nextcloud.Client
+		if !t.NoClient {
+			nc, err = s.opts.Client(ctx)
+			if err != nil {
+				outcome = "auth_error"
+				return mcpgo.NewToolResultError("cannot act in Nextcloud for you: " + ErrorText(err)), nil
+			}
+		}
+		res, err = t.Handler(ctx, nc, req)
+		if err != nil {
+			outcome = "error"
+			if _, isArg := err.(*ArgError); isArg {
+				outcome = "bad_input"
+			}
+			s.log.Debug("tool failed", "tool", name, "err", err)
+			return ErrorResult(err), nil
+		}
+		if res != nil && res.IsError {
+			outcome = "error"
+		}
+		return res, nil
+	}
+}
+
+func (s *Server) wrapResource(scope string, h func(ctx context.Context, nc *nextcloud.Client, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error)) server.ResourceHandlerFunc {
+	return func(ctx context.Context, req mcpgo.ReadResourceRequest) (out []mcpgo.ResourceContents, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("resource handler panicked", "uri", req.Params.URI, "panic", p)
+				out, err = nil, fmt.Errorf("internal error reading %s", req.Params.URI)
+			}
+		}()
+		if ok, _ := s.allowed(ctx, scope); !ok {
+			return nil, fmt.Errorf("insufficient_scope: reading %s needs the OAuth scope %q", req.Params.URI, scope)
+		}
+		nc, err := s.opts.Client(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cannot act in Nextcloud for you: %w", err)
+		}
+		out, err = h(ctx, nc, req)
+		if err != nil {
+			return nil, fmt.Errorf("%s", ErrorText(err))
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,241 @@
+// Package mcp builds the MCP server: toolsets (one file per Nextcloud app),
+// resources, and the stdio, SSE and streamable HTTP transports.
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// HandlerFunc runs one tool call with a Nextcloud client acting as the
+// caller. It returns a result; errors become error results in the wrapper.
+type HandlerFunc func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error)
+
+// Tool is one MCP tool with the OAuth scope it needs.
+type Tool struct {
+	Def     mcpgo.Tool
+	Handler HandlerFunc
+	// Scope is the OAuth scope a caller needs, e.g. "notes:read".
+	Scope string
+	// NoClient marks tools that work without a Nextcloud client (auth
+	// status, job status): the server does not resolve one for them.
+	NoClient bool
+}
+
+// ReadOnly reports whether the tool changes nothing.
+func (t Tool) ReadOnly() bool {
+	return t.Def.Annotations.ReadOnlyHint != nil && *t.Def.Annotations.ReadOnlyHint
+}
+
+// ResourceTemplate is a resource template with a handler that gets a client.
+type ResourceTemplate struct {
+	Template mcpgo.ResourceTemplate
+	Scope    string
+	Handler  func(ctx context.Context, nc *nextcloud.Client, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error)
+}
+
+// Resource is a fixed resource with a handler that gets a client.
+type Resource struct {
+	Resource mcpgo.Resource
+	Scope    string
+	Handler  func(ctx context.Context, nc *nextcloud.Client, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error)
+}
+
+// Toolset groups the tools of one Nextcloud app.
+type Toolset struct {
+	// Name is the app key used by --apps and in scopes ("notes", "files").
+	Name        string
+	Description string
+	// Capability is the key under capabilities that shows the app is
+	// installed; empty for core features.
+	Capability string
+	Tools      []Tool
+	Resources  []Resource
+	Templates  []ResourceTemplate
+}
+
+// Kind says how a tool affects Nextcloud, which sets its annotations.
+type Kind int
+
+const (
+	// Read changes nothing.
+	Read Kind = iota
+	// Write creates or changes data and may be repeated with the same effect.
+	Write
+	// Create adds something new each time it is called.
+	Create
+	// Destroy deletes or overwrites data.
+	Destroy
+)
+
+// Spec describes a tool for NewTool.
+type Spec struct {
+	Name        string
+	Title       string
+	Description string
+	Scope       string
+	Kind        Kind
+	// OpenWorld marks tools that reach outside Nextcloud (URL import).
+	OpenWorld bool
+	NoClient  bool
+}
+
+// Summarizer lets an output type give a short text next to its JSON.
+type Summarizer interface{ Summary() string }
+
+// NewTool builds a tool with a typed input (its JSON schema is derived from
+// In's json and jsonschema tags) and a typed structured output Out, which
+// must be a struct. fn's error becomes an error result.
+func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error)) Tool {
+	opts := []mcpgo.ToolOption{
+		mcpgo.WithDescription(spec.Description),
+		mcpgo.WithInputSchema[In](),
+		mcpgo.WithOutputSchema[Out](),
+	}
+	opts = append(opts, annotations(spec)...)
+	def := mcpgo.NewTool(spec.Name, opts...)
+	h := func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		var in In
+		if err := bindArgs(req, &in); err != nil {
+			return nil, err
+		}
+		if v, ok := any(&in).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return nil, &ArgError{Msg: err.Error()}
+			}
+		}
+		out, err := fn(ctx, nc, in)
+		if err != nil {
+			return nil, err
+		}
+		return StructuredResult(out), nil
+	}
+	return Tool{Def: def, Handler: h, Scope: spec.Scope, NoClient: spec.NoClient}
+}
+
+func annotations(spec Spec) []mcpgo.ToolOption {
+	title := spec.Title
+	if title == "" {
+		title = spec.Name
+	}
+	opts := []mcpgo.ToolOption{mcpgo.WithTitleAnnotation(title), mcpgo.WithOpenWorldHintAnnotation(spec.OpenWorld)}
+	switch spec.Kind {
+	case Read:
+		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(true), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(true))
+	case Write:
+		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(true))
+	case Create:
+		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(false))
+	case Destroy:
+		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(true), mcpgo.WithIdempotentHintAnnotation(true))
+	}
+	return opts
+}
+
+// ArgError is a bad tool argument; its text goes to the model as is.
+type ArgError struct{ Msg string }
+
+func (e *ArgError) Error() string { return "invalid arguments: " + e.Msg }
+
+// Argf returns an *ArgError.
+func Argf(format string, a ...any) error { return &ArgError{Msg: fmt.Sprintf(format, a...)} }
+
+// bindArgs decodes the arguments strictly so that misspelled or mistyped
+// arguments are reported, not ignored.
+func bindArgs(req mcpgo.CallToolRequest, target any) error {
+	raw := req.GetRawArguments()
+	if raw == nil {
+		raw = map[string]any{}
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return &ArgError{Msg: "arguments are not JSON"}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(target); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			return &ArgError{Msg: fmt.Sprintf("argument %q must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)}
+		case errors.As(err, &se):
+			return &ArgError{Msg: "arguments are not valid JSON"}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return &ArgError{Msg: "unknown argument " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "; see the tool's input schema"}
+		}
+		return &ArgError{Msg: err.Error()}
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch {
+	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"):
+		return "an integer"
+	case strings.HasPrefix(goKind, "float"):
+		return "a number"
+	case goKind == "string":
+		return "a string"
+	case goKind == "bool":
+		return "true or false"
+	case goKind == "slice", goKind == "array":
+		return "an array"
+	case goKind == "map", goKind == "struct":
+		return "an object"
+	}
+	return goKind
+}
+
+// StructuredResult returns out as structured content with a text summary.
+func StructuredResult(out any) *mcpgo.CallToolResult {
+	text := ""
+	if s, ok := out.(Summarizer); ok {
+		text = s.Summary()
+	} else if b, err := json.Marshal(out); err == nil {
+		text = string(b)
+	}
+	return mcpgo.NewToolResultStructured(out, text)
+}
+
+// ErrorResult turns an error into an error result a model can act on.
+func ErrorResult(err error) *mcpgo.CallToolResult {
+	return mcpgo.NewToolResultError(ErrorText(err))
+}
+
+// ErrorText is the message for err; Nextcloud errors carry their hint.
+func ErrorText(err error) string {
+	var ae *ArgError
+	if errors.As(err, &ae) {
+		return ae.Error()
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the request to Nextcloud timed out; try again, perhaps with a smaller page or range"
+	case errors.Is(err, context.Canceled):
+		return "the request was cancelled"
+	}
+	return err.Error()
+}
+
+// Env carries what some toolsets need beyond a Nextcloud client.
+type Env struct {
+	Logger *slog.Logger
+	// MaxReadBytes bounds file content returned inline (default 1 MiB).
+	MaxReadBytes int64
+}
+
+func (e *Env) maxRead() int64 {
+	if e == nil || e.MaxReadBytes <= 0 {
+		return 1 << 20
+	}
+	return e.MaxReadBytes
+}

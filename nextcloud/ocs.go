@@ -1,0 +1,196 @@
+package nextcloud
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ocsEnvelope is the body every OCS endpoint answers with.
+type ocsEnvelope struct {
+	OCS struct {
+		Meta OCSMeta        `json:"meta"`
+		Data json.RawMessage `json:"data"`
+	} `json:"ocs"`
+}
+
+// OCSMeta is the meta block of an OCS answer.
+type OCSMeta struct {
+	Status     string `json:"status"`
+	StatusCode int    `json:"statuscode"`
+	Message    string `json:"message"`
+}
+
+// DecodeOCS unpacks an OCS envelope into out. A failed meta status becomes an
+// *Error even when the HTTP status was 200 (OCS v1 semantics).
+func DecodeOCS(method, path string, body []byte, out any) error {
+	var env ocsEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("nextcloud %s %s: answer is not an OCS JSON envelope: %w", method, path, err)
+	}
+	m := env.OCS.Meta
+	if m.Status == "failure" || (m.StatusCode != 0 && m.StatusCode != 100 && m.StatusCode != 200) {
+		status := m.StatusCode
+		if status == 0 || status == 100 || status < 200 {
+			status = http.StatusBadRequest
+		}
+		if status == 997 {
+			status = http.StatusUnauthorized
+		} else if status == 998 {
+			status = http.StatusNotFound
+		} else if status > 599 {
+			status = http.StatusBadRequest
+		}
+		return &Error{Method: method, Path: path, Status: status, Message: m.Message, Hint: hintFor(status)}
+	}
+	if out == nil || len(env.OCS.Data) == 0 || string(env.OCS.Data) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(env.OCS.Data, out); err != nil {
+		return fmt.Errorf("nextcloud %s %s: unexpected OCS data: %w", method, path, err)
+	}
+	return nil
+}
+
+// OCS calls an OCS endpoint (path below /ocs/v2.php or a full app path) and
+// decodes the data part of the envelope into out.
+func (c *Client) OCS(ctx context.Context, method, path string, query url.Values, body any, out any) error {
+	if !strings.HasPrefix(path, "/ocs/") && !strings.HasPrefix(path, "/index.php/") {
+		path = "/ocs/v2.php/" + strings.TrimLeft(path, "/")
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	var payload any
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode OCS request body: %w", err)
+		}
+		payload = b
+	}
+	req, err := c.NewRequest(ctx, method, path, payload)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("OCS-APIRequest", "true")
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return fmt.Errorf("read OCS answer of %s %s: %w", method, req.URL.Path, err)
+	}
+	return DecodeOCS(method, req.URL.Path, data, out)
+}
+
+// JSON calls a plain JSON REST endpoint (Notes, Deck, ...). extra headers
+// (If-Match) are added; the response headers are returned for the ETag.
+func (c *Client) JSON(ctx context.Context, method, path string, query url.Values, header http.Header, body any, out any) (http.Header, error) {
+	if len(query) > 0 {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + query.Encode()
+	}
+	var payload any
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode request body: %w", err)
+		}
+		payload = b
+	}
+	req, err := c.NewRequest(ctx, method, path, payload)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("OCS-APIRequest", "true")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.Header, nil
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, 64<<20))
+	if err := dec.Decode(out); err != nil && err != io.EOF {
+		return resp.Header, fmt.Errorf("nextcloud %s %s: unexpected answer: %w", method, req.URL.Path, err)
+	}
+	return resp.Header, nil
+}
+
+// Capabilities is the part of /ocs/v2.php/cloud/capabilities the server uses.
+type Capabilities struct {
+	Version struct {
+		Major   int    `json:"major"`
+		Minor   int    `json:"minor"`
+		Micro   int    `json:"micro"`
+		String  string `json:"string"`
+		Edition string `json:"edition"`
+	} `json:"version"`
+	Capabilities map[string]json.RawMessage `json:"capabilities"`
+}
+
+// HasApp reports whether the capabilities name the app (by its capability key).
+func (c *Capabilities) HasApp(key string) bool {
+	_, ok := c.Capabilities[key]
+	return ok
+}
+
+// Capabilities fetches the server's capabilities; it works without login.
+func (c *Client) Capabilities(ctx context.Context) (*Capabilities, error) {
+	var caps Capabilities
+	if err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/cloud/capabilities", nil, nil, &caps); err != nil {
+		return nil, err
+	}
+	return &caps, nil
+}
+
+// CurrentUser is the OCS provisioning view of the signed-in user.
+type CurrentUser struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display-name"`
+	Email       string `json:"email"`
+	Quota       struct {
+		Free     float64 `json:"free"`
+		Used     float64 `json:"used"`
+		Total    float64 `json:"total"`
+		Relative float64 `json:"relative"`
+		Quota    float64 `json:"quota"`
+	} `json:"quota"`
+	Groups   []string `json:"groups"`
+	Language string   `json:"language"`
+}
+
+// CurrentUser returns the user the credentials belong to, which also
+// checks that the credentials work.
+func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
+	var u CurrentUser
+	if err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/cloud/user", nil, nil, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}

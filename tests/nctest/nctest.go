@@ -1,0 +1,239 @@
+// Package nctest runs a test Nextcloud in process: real WebDAV, CalDAV and
+// CardDAV protocol implementations, and stand-ins for the apps' REST APIs
+// that follow Nextcloud's published API (paths, status codes, ETags, OCS
+// envelopes). Each app's handlers live in a file of their own.
+package nctest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// Server is a test Nextcloud.
+type Server struct {
+	*httptest.Server
+	mux *http.ServeMux
+
+	mu sync.Mutex
+	// users maps a login name to its password and Nextcloud user id.
+	users map[string]account
+	// BearerAuth, when set, accepts bearer tokens: it returns the user id.
+	BearerAuth func(token string) (user string, ok bool)
+	// Fault, when set, may answer a request before the real handler (status
+	// 500s, delays, dropped connections); returning false lets it through.
+	Fault func(w http.ResponseWriter, r *http.Request) bool
+	// Requests counts requests by "METHOD path" for assertions.
+	Requests map[string]int
+	// Disabled apps answer like Nextcloud does for an app that is off: an
+	// HTML 404 page, and no capabilities entry.
+	Disabled map[string]bool
+
+	apps appState
+}
+
+type account struct {
+	password string
+	userID   string
+	display  string
+}
+
+// Option changes the test server before it starts.
+type Option func(*Server)
+
+// WithUser adds a user (login name, password); the user id equals the login.
+func WithUser(login, password string) Option {
+	return func(s *Server) { s.users[login] = account{password: password, userID: login, display: login} }
+}
+
+// WithLDAPUser adds a user whose login name differs from the user id, as on
+// LDAP installations.
+func WithLDAPUser(login, password, userID string) Option {
+	return func(s *Server) { s.users[login] = account{password: password, userID: userID, display: login} }
+}
+
+// WithDisabledApp makes an app look uninstalled.
+func WithDisabledApp(app string) Option {
+	return func(s *Server) { s.Disabled[app] = true }
+}
+
+// New starts a test Nextcloud with user "admin" (password "admin-pass")
+// unless options add other users. It stops when the test ends.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := newServer(opts...)
+	s.Server = httptest.NewServer(s)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewUnstarted builds the server without starting it (benchmarks, load).
+func NewUnstarted(opts ...Option) *Server {
+	s := newServer(opts...)
+	s.Server = httptest.NewUnstartedServer(s)
+	return s
+}
+
+func newServer(opts ...Option) *Server {
+	s := &Server{
+		mux:      http.NewServeMux(),
+		users:    map[string]account{},
+		Requests: map[string]int{},
+		Disabled: map[string]bool{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if len(s.users) == 0 {
+		s.users["admin"] = account{password: "admin-pass", userID: "admin", display: "Administrator"}
+	}
+	s.registerCore()
+	s.registerApps()
+	return s
+}
+
+// Client returns a Nextcloud client logged in as login with its password.
+func (s *Server) Client(t testing.TB, login string) *nextcloud.Client {
+	t.Helper()
+	c, err := nextcloud.New(nextcloud.Options{BaseURL: s.URL, RetryBase: 1})
+	if err != nil {
+		t.Fatalf("nextcloud client: %v", err)
+	}
+	s.mu.Lock()
+	acc, ok := s.users[login]
+	s.mu.Unlock()
+	if !ok {
+		t.Fatalf("nctest: no user %q", login)
+	}
+	return c.WithUser(acc.userID, nextcloud.BasicAuth{Username: login, Password: acc.password})
+}
+
+// ServeHTTP counts the request, applies faults, authenticates and routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.Requests[r.Method+" "+r.URL.Path]++
+	fault := s.Fault
+	s.mu.Unlock()
+	if fault != nil && fault(w, r) {
+		return
+	}
+	if app := appOfPath(r.URL.Path); app != "" && s.isDisabled(app) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
+		return
+	}
+	if !s.public(r) {
+		user, ok := s.authenticate(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Nextcloud", charset="UTF-8"`)
+			if isOCS(r) {
+				writeOCS(w, r, http.StatusUnauthorized, 997, "Current user is not logged in", nil)
+				return
+			}
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		r = r.WithContext(withUser(r.Context(), user))
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) isDisabled(app string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Disabled[app]
+}
+
+// SetDisabled turns an app off or on at run time.
+func (s *Server) SetDisabled(app string, off bool) {
+	s.mu.Lock()
+	s.Disabled[app] = off
+	s.mu.Unlock()
+}
+
+// RequestCount returns how often "METHOD path" was requested.
+func (s *Server) RequestCount(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Requests[key]
+}
+
+func appOfPath(p string) string {
+	for _, prefix := range []string{"/index.php/apps/", "/apps/", "/ocs/v2.php/apps/", "/ocs/v1.php/apps/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			app, _, _ := strings.Cut(rest, "/")
+			return app
+		}
+	}
+	return ""
+}
+
+func (s *Server) public(r *http.Request) bool {
+	switch {
+	case r.URL.Path == "/status.php", r.URL.Path == "/ocs/v2.php/cloud/capabilities", r.URL.Path == "/ocs/v1.php/cloud/capabilities":
+		return true
+	case strings.HasPrefix(r.URL.Path, "/index.php/login/v2"), strings.HasPrefix(r.URL.Path, "/login/v2"):
+		return true
+	}
+	return false
+}
+
+func (s *Server) authenticate(r *http.Request) (string, bool) {
+	if login, pass, ok := r.BasicAuth(); ok {
+		s.mu.Lock()
+		acc, found := s.users[login]
+		extra := s.appPasswordsLocked(login)
+		s.mu.Unlock()
+		if found && acc.password == pass {
+			return acc.userID, true
+		}
+		for _, p := range extra {
+			if p == pass {
+				return acc.userID, true
+			}
+		}
+		return "", false
+	}
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.BearerAuth != nil {
+		return s.BearerAuth(tok)
+	}
+	return "", false
+}
+
+func isOCS(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
+}
+
+// writeOCS answers with an OCS v2 envelope (JSON).
+func writeOCS(w http.ResponseWriter, r *http.Request, httpStatus, ocsStatus int, message string, data any) {
+	status := "ok"
+	if httpStatus >= 300 {
+		status = "failure"
+	}
+	if strings.HasPrefix(r.URL.Path, "/ocs/v1.php") {
+		// OCS v1 answers HTTP 200 and puts the status in meta only.
+		if ocsStatus == 200 {
+			ocsStatus = 100
+		}
+		httpStatus = http.StatusOK
+	}
+	if data == nil {
+		data = []any{}
+	}
+	writeJSON(w, httpStatus, map[string]any{"ocs": map[string]any{
+		"meta": map[string]any{"status": status, "statuscode": ocsStatus, "message": message, "totalitems": "", "itemsperpage": ""},
+		"data": data,
+	}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,162 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+// newTestServer builds the MCP server with every toolset, acting as the
+// test Nextcloud's user "admin" unless login is given.
+func newTestServer(t testing.TB, nc *nctest.Server, mutate ...func(*Options)) *Server {
+	t.Helper()
+	c := nc.Client(t, "admin")
+	opts := Options{
+		Name: "nextcloud-mcp-server", Version: "test",
+		Toolsets: DefaultToolsets(&Env{}),
+		Client:   func(context.Context) (*nextcloud.Client, error) { return c, nil },
+	}
+	for _, m := range mutate {
+		m(&opts)
+	}
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatalf("new MCP server: %v", err)
+	}
+	return srv
+}
+
+// transports lists the ways tests reach the server.
+var transports = []string{"inprocess", "stdio", "sse", "http"}
+
+// connect returns an initialized MCP client over the given transport.
+func connect(t testing.TB, srv *Server, kind string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var c *client.Client
+	var err error
+	switch kind {
+	case "inprocess":
+		c, err = client.NewInProcessClient(srv.MCP())
+	case "stdio":
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		sctx, scancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = srv.ServeStdio(sctx, inR, outW, nil)
+			outW.Close()
+		}()
+		t.Cleanup(func() { scancel(); inW.Close(); <-done })
+		c = client.NewClient(transport.NewIO(outR, inW, io.NopCloser(&emptyReader{})))
+	case "sse":
+		ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
+		t.Cleanup(ts.Close)
+		c, err = client.NewSSEMCPClient(ts.URL + "/sse")
+	case "http":
+		ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
+		t.Cleanup(ts.Close)
+		c, err = client.NewStreamableHttpClient(ts.URL + "/mcp")
+	default:
+		t.Fatalf("unknown transport %q", kind)
+	}
+	if err != nil {
+		t.Fatalf("%s client: %v", kind, err)
+	}
+	// Start's context lives as long as the SSE stream, so not ctx.
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("%s start: %v", kind, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("%s initialize: %v", kind, err)
+	}
+	return c
+}
+
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// callTool calls a tool and fails the test on a protocol error.
+func callTool(t testing.TB, c *client.Client, name string, args any) *mcpgo.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("call %s: %v", name, err)
+	}
+	return res
+}
+
+// resultText joins the text contents of a result.
+func resultText(res *mcpgo.CallToolResult) string {
+	out := ""
+	for _, c := range res.Content {
+		if tc, ok := c.(mcpgo.TextContent); ok {
+			out += tc.Text
+		}
+	}
+	return out
+}
+
+// decodeStructured decodes a result's structured content into v.
+func decodeStructured(t testing.TB, res *mcpgo.CallToolResult, v any) {
+	t.Helper()
+	if res.IsError {
+		t.Fatalf("tool returned error: %s", resultText(res))
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatalf("marshal structured content: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode structured content %s: %v", b, err)
+	}
+}
+
+// wantError asserts an error result whose text contains every fragment.
+func wantError(t testing.TB, res *mcpgo.CallToolResult, fragments ...string) {
+	t.Helper()
+	if !res.IsError {
+		t.Fatalf("want error result, got success: %s", resultText(res))
+	}
+	text := resultText(res)
+	for _, f := range fragments {
+		if !contains(text, f) {
+			t.Fatalf("error text %q lacks %q", text, f)
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

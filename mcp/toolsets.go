@@ -1,0 +1,9 @@
+package mcp
+
+// DefaultToolsets lists every toolset the server offers; --apps and
+// --read-only choose among them. One line per app file.
+func DefaultToolsets(env *Env) []Toolset {
+	return []Toolset{
+		CoreToolset(env),
+	}
+}

@@ -1,0 +1,163 @@
+package mcp
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// ServeStdio serves MCP over in/out until ctx ends or in closes. ctxFunc
+// may add the caller's identity to every request context.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, ctxFunc func(context.Context) context.Context) error {
+	st := server.NewStdioServer(s.mcp)
+	st.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
+	if ctxFunc != nil {
+		st.SetContextFunc(ctxFunc)
+	}
+	return st.Listen(ctx, in, out)
+}
+
+// HTTPOptions configure the HTTP transports.
+type HTTPOptions struct {
+	// AllowedHosts are Host header values accepted besides loopback names
+	// ("mcp.example.com" or "mcp.example.com:8443"; "*" allows any).
+	AllowedHosts []string
+	// AllowedOrigins are browser Origins accepted besides loopback ones
+	// ("https://app.example.com"; "*" allows any).
+	AllowedOrigins []string
+	// ContextFunc adds request data (the caller's identity) to the MCP
+	// request context.
+	ContextFunc func(ctx context.Context, r *http.Request) context.Context
+	// Auth wraps the MCP endpoints (bearer or basic authentication).
+	Auth func(http.Handler) http.Handler
+	// SessionIdleTTL ends idle streamable HTTP sessions (default 30m).
+	SessionIdleTTL time.Duration
+}
+
+// HTTPTransport serves streamable HTTP at /mcp and SSE at /sse + /message.
+type HTTPTransport struct {
+	handler    http.Handler
+	streamable *server.StreamableHTTPServer
+	sse        *server.SSEServer
+}
+
+// ServeHTTP implements http.Handler.
+func (h *HTTPTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
+
+// Shutdown closes all sessions.
+func (h *HTTPTransport) Shutdown(ctx context.Context) error {
+	h.streamable.CloseSessions(ctx)
+	h.sse.CloseSessions()
+	return nil
+}
+
+// HTTPHandler returns the HTTP transports for this server.
+func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
+	ctxFunc := func(ctx context.Context, r *http.Request) context.Context {
+		if o.ContextFunc != nil {
+			return o.ContextFunc(ctx, r)
+		}
+		return ctx
+	}
+	if o.SessionIdleTTL <= 0 {
+		o.SessionIdleTTL = 30 * time.Minute
+	}
+	streamable := server.NewStreamableHTTPServer(s.mcp,
+		server.WithEndpointPath("/mcp"),
+		server.WithHTTPContextFunc(ctxFunc),
+		server.WithDisableLocalhostProtection(true), // guard below is configurable
+		server.WithSessionIdleTTL(o.SessionIdleTTL),
+		server.WithStreamableHTTPLogger(s.log),
+	)
+	sse := server.NewSSEServer(s.mcp,
+		server.WithSSEEndpoint("/sse"),
+		server.WithMessageEndpoint("/message"),
+		server.WithSSEContextFunc(ctxFunc),
+		server.WithSSEDisableLocalhostProtection(true),
+		server.WithKeepAliveInterval(25*time.Second),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", streamable)
+	mux.Handle("/sse", sse)
+	mux.Handle("/message", sse)
+	var h http.Handler = mux
+	if o.Auth != nil {
+		h = o.Auth(h)
+	}
+	return &HTTPTransport{
+		handler:    OriginGuard(o.AllowedHosts, o.AllowedOrigins, s.log, h),
+		streamable: streamable,
+		sse:        sse,
+	}
+}
+
+// OriginGuard rejects requests whose Host or Origin is not allowed, which
+// stops DNS-rebinding attacks on a server listening on loopback.
+func OriginGuard(allowedHosts, allowedOrigins []string, logger *slog.Logger, next http.Handler) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(r.Host, allowedHosts) {
+			logger.Warn("rejected request with unexpected Host header", "host", r.Host)
+			http.Error(w, "Forbidden: Host "+r.Host+" is not allowed; add it to NEXTCLOUD_MCP_ALLOWED_HOSTS", http.StatusForbidden)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, allowedOrigins) {
+			logger.Warn("rejected request with unexpected Origin", "origin", origin)
+			http.Error(w, "Forbidden: Origin "+origin+" is not allowed; add it to NEXTCLOUD_MCP_ALLOWED_ORIGINS", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isLoopbackName(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func hostAllowed(hostport string, allowed []string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if isLoopbackName(host) {
+		return true
+	}
+	for _, a := range allowed {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "*" || a == strings.ToLower(hostport) || a == strings.ToLower(host) {
+			return true
+		}
+	}
+	return false
+}
+
+func originAllowed(origin string, allowed []string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if isLoopbackName(u.Hostname()) {
+		return true
+	}
+	norm := strings.ToLower(u.Scheme + "://" + u.Host)
+	return slices.ContainsFunc(allowed, func(a string) bool {
+		a = strings.ToLower(strings.TrimRight(strings.TrimSpace(a), "/"))
+		return a == "*" || a == norm
+	})
+}
+

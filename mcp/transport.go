@@ -160,4 +160,3 @@ func originAllowed(origin string, allowed []string) bool {
 		return a == "*" || a == norm
 	})
 }
-

@@ -13,7 +13,7 @@ import (
 // ocsEnvelope is the body every OCS endpoint answers with.
 type ocsEnvelope struct {
 	OCS struct {
-		Meta OCSMeta        `json:"meta"`
+		Meta OCSMeta         `json:"meta"`
 		Data json.RawMessage `json:"data"`
 	} `json:"ocs"`
 }

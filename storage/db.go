@@ -1,0 +1,212 @@
+// Package storage keeps the server's persistent state in SQLite: offline
+// refresh tokens and other per-user secrets, encrypted with Fernet.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// ErrNotFound is returned when no (unexpired) row matches.
+var ErrNotFound = errors.New("not found in token storage")
+
+// ErrLocked is returned when another process holds the database too long.
+var ErrLocked = errors.New("token database is locked by another process (a running server or CLI command); try again in a moment")
+
+// Options configure Open.
+type Options struct {
+	// Keys is TOKEN_ENCRYPTION_KEY (comma-separated Fernet keys).
+	Keys string
+	// BusyTimeout is how long a writer waits for a lock (default 5s).
+	BusyTimeout time.Duration
+	Logger      *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// DB is the token and secret store.
+type DB struct {
+	db     *sql.DB
+	path   string
+	cipher *Cipher
+	log    *slog.Logger
+	now    func() time.Time
+	// beforeCommit lets crash tests stop a write half-way.
+	beforeCommit func(op string)
+}
+
+// Open opens (creating with mode 0600 if needed) the database at path and
+// applies pending schema migrations.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("TOKEN_STORAGE_DB is empty: set it to a file path such as /var/lib/nextcloud-mcp/tokens.db")
+	}
+	c, err := NewCipher(opts.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", fmt.Sprint(opts.BusyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Set("_synchronous", "FULL")
+	q.Set("_txlock", "immediate")
+	sdb, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open token database %s: %w", path, err)
+	}
+	d := &DB{db: sdb, path: path, cipher: c, log: opts.Logger, now: opts.Now}
+	if err := d.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// createPrivate makes sure the file exists and only its owner can read it;
+// SQLite gives the -wal and -shm files the same mode.
+func createPrivate(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create directory for token database: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create token database %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("inspect token database %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("token database %s is readable by others (mode %v) and cannot be restricted: %w", path, st.Mode().Perm(), err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path is the database file.
+func (d *DB) Path() string { return d.path }
+
+// migrations are applied in order; index+1 is the schema version. Never
+// edit a released entry: append a new one.
+var migrations = []string{
+	`CREATE TABLE refresh_tokens (
+		user_id           TEXT PRIMARY KEY,
+		issuer            TEXT NOT NULL,
+		subject           TEXT NOT NULL,
+		scopes            TEXT NOT NULL DEFAULT '',
+		token_enc         BLOB NOT NULL,
+		created_at        INTEGER NOT NULL,
+		last_used_at      INTEGER,
+		last_refreshed_at INTEGER,
+		expires_at        INTEGER
+	);
+	CREATE TABLE secrets (
+		user_id    TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		value_enc  BLOB NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		expires_at INTEGER,
+		PRIMARY KEY (user_id, kind)
+	);
+	CREATE INDEX secrets_expiry ON secrets(expires_at) WHERE expires_at IS NOT NULL;`,
+}
+
+// SchemaVersion is the version this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+func (d *DB) migrate(ctx context.Context) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return d.wrap("start schema migration", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return d.wrap("create schema_version table", err)
+	}
+	var v int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return d.wrap("initialise schema_version", err)
+		}
+	case err != nil:
+		return d.wrap("read schema version", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("token database %s has schema version %d, newer than this server knows (%d): upgrade the server", d.path, v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return d.wrap(fmt.Sprintf("apply schema migration %d", i+1), err)
+		}
+	}
+	if v < len(migrations) {
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
+			return d.wrap("record schema version", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return d.wrap("commit schema migration", err)
+	}
+	return nil
+}
+
+// wrap turns SQLite lock errors into ErrLocked and names what failed.
+func (d *DB) wrap(what string, err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		return fmt.Errorf("%s in %s: %w", what, d.path, ErrLocked)
+	}
+	return fmt.Errorf("%s in token database %s: %w", what, d.path, err)
+}
+
+func unix(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.Unix(), Valid: true}
+}
+
+func fromUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(n.Int64, 0).UTC()
+}
+
+func (d *DB) hook(op string) {
+	if d.beforeCommit != nil {
+		d.beforeCommit(op)
+	}
+}

@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+)
+
+// ReencryptReport says what ReencryptAll did.
+type ReencryptReport struct {
+	Tokens  int `json:"tokens"`
+	Secrets int `json:"secrets"`
+	// Unreadable lists rows no configured key opens; they are left as
+	// they are ("token:alice", "secret:app_password:bob").
+	Unreadable []string `json:"unreadable,omitempty"`
+}
+
+// ReencryptAll re-encrypts every row with the first key in one
+// transaction. Run it after putting a new key first in
+// TOKEN_ENCRYPTION_KEY; afterwards the old keys can be removed.
+func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
+	var rep ReencryptReport
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return rep, d.wrap("re-encrypt", err)
+	}
+	defer tx.Rollback()
+
+	type row struct {
+		user, kind string
+		enc        []byte
+	}
+	var toks, secs []row
+	rows, err := tx.QueryContext(ctx, `SELECT user_id, token_enc FROM refresh_tokens`)
+	if err != nil {
+		return rep, d.wrap("re-encrypt tokens", err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.user, &r.enc); err != nil {
+			rows.Close()
+			return rep, d.wrap("re-encrypt tokens", err)
+		}
+		toks = append(toks, r)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT user_id, kind, value_enc FROM secrets`)
+	if err != nil {
+		return rep, d.wrap("re-encrypt secrets", err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.user, &r.kind, &r.enc); err != nil {
+			rows.Close()
+			return rep, d.wrap("re-encrypt secrets", err)
+		}
+		secs = append(secs, r)
+	}
+	rows.Close()
+
+	for _, r := range toks {
+		pt, _, err := d.cipher.Decrypt(tokenBind(r.user), r.enc)
+		if err != nil {
+			rep.Unreadable = append(rep.Unreadable, "token:"+r.user)
+			d.log.Warn("cannot re-encrypt stored refresh token: no configured key opens it", "user", r.user)
+			continue
+		}
+		enc, err := d.cipher.Encrypt(tokenBind(r.user), pt)
+		if err != nil {
+			return rep, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET token_enc = ? WHERE user_id = ?`, enc, r.user); err != nil {
+			return rep, d.wrap("re-encrypt token of "+r.user, err)
+		}
+		rep.Tokens++
+	}
+	for _, r := range secs {
+		pt, _, err := d.cipher.Decrypt(secretBind(r.user, r.kind), r.enc)
+		if err != nil {
+			rep.Unreadable = append(rep.Unreadable, "secret:"+r.kind+":"+r.user)
+			d.log.Warn("cannot re-encrypt stored secret: no configured key opens it", "kind", r.kind, "user", r.user)
+			continue
+		}
+		enc, err := d.cipher.Encrypt(secretBind(r.user, r.kind), pt)
+		if err != nil {
+			return rep, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET value_enc = ? WHERE user_id = ? AND kind = ?`, enc, r.user, r.kind); err != nil {
+			return rep, d.wrap(fmt.Sprintf("re-encrypt %s secret", r.kind), err)
+		}
+		rep.Secrets++
+	}
+	d.hook("reencrypt")
+	if err := tx.Commit(); err != nil {
+		return rep, d.wrap("commit re-encryption", err)
+	}
+	return rep, nil
+}

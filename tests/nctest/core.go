@@ -85,3 +85,11 @@ var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
 }
+
+// SetFault installs (or with nil removes) the fault hook while requests
+// may be in flight.
+func (s *Server) SetFault(f func(w http.ResponseWriter, r *http.Request) bool) {
+	s.mu.Lock()
+	s.Fault = f
+	s.mu.Unlock()
+}

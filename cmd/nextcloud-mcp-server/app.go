@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// app is the wired server: configuration, clients, MCP server, HTTP routes.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	base    *nextcloud.Client
+	mcp     *mcp.Server
+	metrics *metrics
+	// ready checks run for /health/ready; OAuth mode adds the IdP.
+	ready   []readyCheck
+	closers []func()
+	// auth wraps the MCP endpoints; nil in basic mode.
+	auth func(http.Handler) http.Handler
+	// ctxFunc adds the caller's identity to MCP request contexts.
+	ctxFunc func(ctx context.Context, r *http.Request) context.Context
+	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
+	routes []func(mux *http.ServeMux)
+}
+
+type readyCheck struct {
+	name  string
+	check func(ctx context.Context) error
+}
+
+func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: logger, metrics: newMetrics()}
+	base, err := nextcloud.New(nextcloud.Options{
+		BaseURL:   cfg.NextcloudHost,
+		Timeout:   cfg.RequestTimeout,
+		Transport: a.metrics.instrument(nextcloud.NewTransport()),
+		UserAgent: "nextcloud-mcp-server/" + version,
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("NEXTCLOUD_HOST: %w", err)
+	}
+	a.base = base
+	a.ready = append(a.ready, readyCheck{"nextcloud", func(ctx context.Context) error {
+		_, err := base.Capabilities(ctx)
+		return err
+	}})
+
+	var clientFor mcp.ClientFunc
+	var scopes mcp.ScopeFunc
+	switch cfg.Auth {
+	case "basic":
+		user := base.WithUser(cfg.NextcloudUser, nextcloud.BasicAuth{Username: cfg.NextcloudUser, Password: cfg.NextcloudPassword})
+		if !cfg.SkipStartupCheck {
+			id, err := checkNextcloud(ctx, base, user, cfg)
+			if err != nil {
+				return nil, err
+			}
+			// The DAV user id can differ from the login name (LDAP).
+			user = base.WithUser(id, nextcloud.BasicAuth{Username: cfg.NextcloudUser, Password: cfg.NextcloudPassword})
+		}
+		clientFor = func(context.Context) (*nextcloud.Client, error) { return user, nil }
+	case "basic-passthrough":
+		pt := newBasicPassthrough(base)
+		a.auth = pt.middleware
+		clientFor = pt.clientFor
+		if !cfg.SkipStartupCheck {
+			if _, err := base.Capabilities(ctx); err != nil {
+				return nil, fmt.Errorf("Nextcloud at %s does not answer: %w", cfg.NextcloudHost, err)
+			}
+		}
+	case "oauth":
+		var err error
+		clientFor, scopes, err = a.setupOAuth(ctx)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unsupported auth mode %q", cfg.Auth)
+	}
+
+	env := &mcp.Env{Logger: logger, MaxReadBytes: cfg.MaxReadBytes}
+	srv, err := mcp.New(mcp.Options{
+		Name:          "nextcloud-mcp-server",
+		Version:       version,
+		Instructions:  instructions,
+		Toolsets:      mcp.DefaultToolsets(env),
+		Apps:          cfg.Apps,
+		ReadOnly:      cfg.ReadOnly,
+		DisabledTools: cfg.DisabledTools,
+		Client:        clientFor,
+		Scopes:        scopes,
+		Observe:       a.metrics.observeTool,
+		Logger:        logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.mcp = srv
+	logger.Info("MCP server ready", "tools", len(srv.ToolNames()), "auth", cfg.Auth, "transport", cfg.Transport, "read_only", cfg.ReadOnly)
+	return a, nil
+}
+
+const instructions = `This server works in the user's Nextcloud: notes, files, calendars, tasks, contacts, Deck boards, Tables, shares and more.
+List before you act: find ids with the list and search tools, then get, update or delete by id.
+Updates send the item's ETag; if a tool reports that an item changed meanwhile, fetch it again and re-apply the change.
+Destructive tools (delete, send) are marked as such; ask the user before calling them.`
+
+// checkNextcloud tells apart "Nextcloud does not answer" from "the
+// credentials are wrong" and returns the user id.
+func checkNextcloud(ctx context.Context, base, user *nextcloud.Client, cfg *config.Config) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	caps, err := base.Capabilities(ctx)
+	if err != nil {
+		return "", fmt.Errorf("Nextcloud at NEXTCLOUD_HOST=%s does not answer (tried /ocs/v2.php/cloud/capabilities): %w", cfg.NextcloudHost, err)
+	}
+	me, err := user.CurrentUser(ctx)
+	if errors.Is(err, nextcloud.ErrUnauthorized) {
+		return "", fmt.Errorf("Nextcloud %s answers, but rejected the credentials of NEXTCLOUD_USERNAME=%s: check NEXTCLOUD_PASSWORD (use an app password from Settings → Security)", caps.Version.String, cfg.NextcloudUser)
+	}
+	if err != nil {
+		return "", fmt.Errorf("Nextcloud %s answers, but checking the credentials of %s failed: %w", caps.Version.String, cfg.NextcloudUser, err)
+	}
+	if me.ID == "" {
+		return cfg.NextcloudUser, nil
+	}
+	return me.ID, nil
+}
+
+// Serve runs the chosen transport until ctx ends.
+func (a *app) Serve(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
+	if a.cfg.Transport == "stdio" {
+		a.log.Info("serving MCP on stdio")
+		err := a.mcp.ServeStdio(ctx, stdin, stdout, nil)
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("stdio transport: %w", err)
+		}
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on NEXTCLOUD_MCP_LISTEN=%s: %w", a.cfg.Listen, err)
+	}
+	return a.serveHTTP(ctx, ln)
+}
+
+func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
+	tr := a.mcp.HTTPHandler(mcp.HTTPOptions{
+		AllowedHosts:   a.cfg.AllowedHosts,
+		AllowedOrigins: a.cfg.AllowedOrigins,
+		Auth:           a.auth,
+		ContextFunc:    a.ctxFunc,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", tr)
+	mux.Handle("/sse", tr)
+	mux.Handle("/message", tr)
+	mux.HandleFunc("GET /health/live", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /health/ready", a.readyHandler)
+	mux.Handle("GET /metrics", a.metrics.handler())
+	for _, r := range a.routes {
+		r(mux)
+	}
+	return mux, tr
+}
+
+func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
+	h, tr := a.handler()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	a.log.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "streamable_http", "/mcp", "sse", "/sse")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = tr.Shutdown(shutCtx)
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// readyHandler answers 200 only when Nextcloud (and in OAuth mode the
+// IdP) answer; the body says which check failed.
+func (a *app) readyHandler(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	type result struct {
+		name string
+		err  error
+	}
+	results := make([]result, len(a.ready))
+	var wg sync.WaitGroup
+	for i, c := range a.ready {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = result{c.name, c.check(ctx)}
+		}()
+	}
+	wg.Wait()
+	status := http.StatusOK
+	body := `{"status":"ready","checks":{`
+	for i, res := range results {
+		if i > 0 {
+			body += ","
+		}
+		state := "ok"
+		if res.err != nil {
+			status = http.StatusServiceUnavailable
+			state = "unavailable"
+			a.log.Warn("readiness check failed", "check", res.name, "err", res.err)
+		}
+		body += fmt.Sprintf("%q:%q", res.name, state)
+	}
+	body += "}}"
+	if status != http.StatusOK {
+		body = `{"status":"unavailable"` + body[len(`{"status":"ready"`):]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+// Close releases resources (token store, background jobs).
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}

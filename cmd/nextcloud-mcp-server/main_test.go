@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestStartupCheckSaysWhichPartFailed(t *testing.T) {
+	nc := nctest.New(t)
+	down := "http://127.0.0.1:1" // nothing listens on port 1
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"nextcloud down", map[string]string{"NEXTCLOUD_HOST": down, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "x"}, "does not answer"},
+		{"bad credentials", map[string]string{"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "wrong"}, "rejected the credentials of NEXTCLOUD_USERNAME=admin"},
+		{"missing setting", map[string]string{"NEXTCLOUD_HOST": nc.URL}, "NEXTCLOUD_USERNAME is not set"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			code := run(ctx, nil, envOf(tc.env), strings.NewReader(""), io.Discard, &stderr)
+			if code == 0 {
+				t.Fatalf("want failure, got exit 0; stderr: %s", stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("stderr %q lacks %q", stderr.String(), tc.want)
+			}
+			if strings.Contains(stderr.String(), "wrong") && tc.name == "bad credentials" {
+				t.Fatalf("stderr leaks the password: %q", stderr.String())
+			}
+		})
+	}
+}
+
+// TestStdioSession drives the binary's run() over stdio with raw JSON-RPC.
+func TestStdioSession(t *testing.T) {
+	nc := nctest.New(t)
+	in := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nc_capabilities","arguments":{}}}`,
+	}, "\n") + "\n"
+	pr, pw := io.Pipe()
+	go func() {
+		_, _ = io.WriteString(pw, in)
+		time.Sleep(2 * time.Second) // let the answers come before EOF ends the session
+		pw.Close()
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), nil, envOf(map[string]string{
+		"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass",
+	}), pr, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var sawCall bool
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var msg struct {
+			ID     int             `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(line), &msg); err != nil {
+			t.Fatalf("stdout carries a non-JSON-RPC line %q (logs must go to stderr)", line)
+		}
+		if msg.ID == 2 && strings.Contains(string(msg.Result), "31.0.5") {
+			sawCall = true
+		}
+	}
+	if !sawCall {
+		t.Fatalf("no tools/call answer with the Nextcloud version; stdout: %s", stdout.String())
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
+	nc := nctest.New(t)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"--transport", "http", "--listen", addr}, envOf(map[string]string{
+			"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass",
+		}), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	base := "http://" + addr
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get(base + "/health/live"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server did not come up: %v; stderr: %s", err, stderr.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("live: %d", resp.StatusCode)
+	}
+	get := func(path string) (int, string) {
+		r, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return r.StatusCode, string(b)
+	}
+	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"nextcloud":"ok"`) {
+		t.Fatalf("ready: %d %s", code, body)
+	}
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		return true
+	})
+	if code, body := get("/health/ready"); code != 503 || !strings.Contains(body, `"nextcloud":"unavailable"`) {
+		t.Fatalf("ready with Nextcloud down: %d %s", code, body)
+	}
+	nc.SetFault(nil)
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "nextcloud_mcp_upstream_requests_total") {
+		t.Fatalf("metrics: %d %.200s", code, body)
+	}
+	// DNS-rebinding guard: a foreign Host header is refused.
+	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(`{}`))
+	req.Host = "evil.example.com"
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Host got %d, want 403", r.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+func TestGenKeyIsFernetShaped(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"genkey"}, envOf(nil), nil, &out, io.Discard); code != 0 {
+		t.Fatal("genkey failed")
+	}
+	k := strings.TrimSpace(out.String())
+	if len(k) != 44 || strings.ContainsAny(k, "+/") {
+		t.Fatalf("key %q is not 44 chars of URL-safe base64", k)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"frobnicate"}, envOf(nil), nil, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown command") {
+		t.Fatalf("code %d stderr %q", code, stderr.String())
+	}
+}

@@ -1,0 +1,287 @@
+// Package config loads the server's configuration once, from environment
+// variables overridden by command-line flags.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	// Nextcloud
+	NextcloudHost     string
+	NextcloudUser     string
+	NextcloudPassword string
+	RequestTimeout    time.Duration
+	MaxReadBytes      int64
+	SkipStartupCheck  bool
+
+	// MCP
+	Transport      string // stdio, sse, http
+	Listen         string
+	Apps           []string
+	ReadOnly       bool
+	DisabledTools  []string
+	AllowedHosts   []string
+	AllowedOrigins []string
+
+	// Logging
+	LogLevel  slog.Level
+	LogFormat string // text, json
+
+	// Auth: basic (one user from env), basic-passthrough (per request), oauth.
+	Auth string
+
+	// OAuth mode
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCAudience     string
+	ServerURL        string
+	Upstream         string // exchange, passthrough, login-flow
+	NextcloudAud     string
+	UserIDClaim      string
+
+	// Token storage and offline access
+	TokenEncryptionKey  string
+	TokenStorageDB      string
+	EnableOfflineAccess bool
+}
+
+// Getenv looks up an environment variable (os.Getenv in production).
+type Getenv func(string) string
+
+// setting documents one variable: its env name, flag, default and example.
+type setting struct {
+	env, flag, def, example, help string
+}
+
+// Settings is the documented list of variables, in README order.
+var settings = []setting{
+	{"NEXTCLOUD_HOST", "nextcloud-host", "", "https://cloud.example.com", "Nextcloud base URL"},
+	{"NEXTCLOUD_USERNAME", "nextcloud-username", "", "alice", "Nextcloud login name (basic auth mode)"},
+	{"NEXTCLOUD_PASSWORD", "", "", "xxxxx-xxxxx-xxxxx-xxxxx-xxxxx", "Nextcloud app password (basic auth mode; env only, never a flag)"},
+	{"NEXTCLOUD_MCP_TRANSPORT", "transport", "stdio", "http", "stdio, sse or http (streamable HTTP)"},
+	{"NEXTCLOUD_MCP_LISTEN", "listen", "127.0.0.1:8000", "0.0.0.0:8000", "listen address of the HTTP transports"},
+	{"NEXTCLOUD_MCP_APPS", "apps", "", "notes,files,calendar", "comma-separated toolsets to enable (default all)"},
+	{"NEXTCLOUD_MCP_READ_ONLY", "read-only", "false", "true", "expose only tools that change nothing"},
+	{"NEXTCLOUD_MCP_DISABLED_TOOLS", "disabled-tools", "", "nc_files_delete,nc_notes_delete", "comma-separated tool names to hide"},
+	{"NEXTCLOUD_MCP_ALLOWED_HOSTS", "allowed-hosts", "", "mcp.example.com", "Host headers accepted besides loopback (behind a reverse proxy)"},
+	{"NEXTCLOUD_MCP_ALLOWED_ORIGINS", "allowed-origins", "", "https://app.example.com", "browser Origins accepted besides loopback"},
+	{"NEXTCLOUD_MCP_LOG_LEVEL", "log-level", "info", "debug", "debug, info, warn or error"},
+	{"NEXTCLOUD_MCP_LOG_FORMAT", "log-format", "text", "json", "text or json (logs go to stderr)"},
+	{"NEXTCLOUD_MCP_TIMEOUT", "timeout", "30s", "60s", "timeout of each Nextcloud request"},
+	{"NEXTCLOUD_MCP_MAX_READ_BYTES", "max-read-bytes", "1048576", "5242880", "largest file content returned inline"},
+	{"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK", "skip-startup-check", "false", "true", "do not check Nextcloud and the credentials at start"},
+	{"NEXTCLOUD_MCP_AUTH", "auth", "basic", "oauth", "basic, basic-passthrough or oauth"},
+	{"OIDC_ISSUER", "oidc-issuer", "", "https://keycloak.example.com/realms/nextcloud", "OAuth: issuer URL of the identity provider"},
+	{"OIDC_CLIENT_ID", "oidc-client-id", "", "mcp-server", "OAuth: this server's client id"},
+	{"OIDC_CLIENT_SECRET", "", "", "s3cr3t", "OAuth: this server's client secret (env only)"},
+	{"OIDC_AUDIENCE", "oidc-audience", "", "mcp-server", "OAuth: audience tokens must carry (default the client id)"},
+	{"NEXTCLOUD_MCP_SERVER_URL", "server-url", "", "https://mcp.example.com", "OAuth: public URL of this server"},
+	{"NEXTCLOUD_MCP_UPSTREAM", "upstream", "exchange", "passthrough", "OAuth: how to call Nextcloud as the user: exchange, passthrough or login-flow"},
+	{"NEXTCLOUD_OIDC_AUDIENCE", "nextcloud-audience", "nextcloud", "nextcloud", "OAuth: audience of tokens Nextcloud accepts"},
+	{"OIDC_USER_ID_CLAIM", "user-id-claim", "preferred_username", "sub", "OAuth: claim holding the Nextcloud user id"},
+	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
+	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
+	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
+}
+
+// Documented returns (env, default, example, help) rows for the README.
+func Documented() [][4]string {
+	out := make([][4]string, 0, len(settings))
+	for _, s := range settings {
+		out = append(out, [4]string{s.env, s.def, s.example, s.help})
+	}
+	return out
+}
+
+// ErrHelp is returned when -h was asked for; usage was printed.
+var ErrHelp = flag.ErrHelp
+
+// Load reads the environment, then flags, validates, and returns the
+// configuration. Errors are one line naming the setting and an example.
+func Load(args []string, getenv Getenv, usage io.Writer) (*Config, error) {
+	vals := map[string]string{}
+	for _, s := range settings {
+		v := strings.TrimSpace(getenv(s.env))
+		if v == "" {
+			v = s.def
+		}
+		vals[s.env] = v
+	}
+	fs := flag.NewFlagSet("nextcloud-mcp-server", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	ptrs := map[string]*string{}
+	for _, s := range settings {
+		if s.flag == "" {
+			continue
+		}
+		ptrs[s.env] = fs.String(s.flag, vals[s.env], s.help+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q; settings are flags like --transport http or environment variables", fs.Arg(0))
+	}
+	for env, p := range ptrs {
+		vals[env] = strings.TrimSpace(*p)
+	}
+	return fromValues(vals)
+}
+
+func fromValues(v map[string]string) (*Config, error) {
+	c := &Config{
+		NextcloudHost:      strings.TrimRight(v["NEXTCLOUD_HOST"], "/"),
+		NextcloudUser:      v["NEXTCLOUD_USERNAME"],
+		NextcloudPassword:  v["NEXTCLOUD_PASSWORD"],
+		Transport:          strings.ToLower(v["NEXTCLOUD_MCP_TRANSPORT"]),
+		Listen:             v["NEXTCLOUD_MCP_LISTEN"],
+		Apps:               list(v["NEXTCLOUD_MCP_APPS"]),
+		DisabledTools:      list(v["NEXTCLOUD_MCP_DISABLED_TOOLS"]),
+		AllowedHosts:       list(v["NEXTCLOUD_MCP_ALLOWED_HOSTS"]),
+		AllowedOrigins:     list(v["NEXTCLOUD_MCP_ALLOWED_ORIGINS"]),
+		LogFormat:          strings.ToLower(v["NEXTCLOUD_MCP_LOG_FORMAT"]),
+		Auth:               strings.ToLower(v["NEXTCLOUD_MCP_AUTH"]),
+		OIDCIssuer:         strings.TrimRight(v["OIDC_ISSUER"], "/"),
+		OIDCClientID:       v["OIDC_CLIENT_ID"],
+		OIDCClientSecret:   v["OIDC_CLIENT_SECRET"],
+		OIDCAudience:       v["OIDC_AUDIENCE"],
+		ServerURL:          strings.TrimRight(v["NEXTCLOUD_MCP_SERVER_URL"], "/"),
+		Upstream:           strings.ToLower(v["NEXTCLOUD_MCP_UPSTREAM"]),
+		NextcloudAud:       v["NEXTCLOUD_OIDC_AUDIENCE"],
+		UserIDClaim:        v["OIDC_USER_ID_CLAIM"],
+		TokenEncryptionKey: v["TOKEN_ENCRYPTION_KEY"],
+		TokenStorageDB:     v["TOKEN_STORAGE_DB"],
+	}
+	var errs []error
+	bad := func(env, why string) {
+		ex := ""
+		for _, s := range settings {
+			if s.env == env {
+				ex = s.example
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s %s (example: %s=%s)", env, why, env, ex))
+	}
+	boolOf := func(env string) bool {
+		b, err := strconv.ParseBool(v[env])
+		if err != nil {
+			bad(env, fmt.Sprintf("must be true or false, not %q", v[env]))
+		}
+		return b
+	}
+	c.ReadOnly = boolOf("NEXTCLOUD_MCP_READ_ONLY")
+	c.SkipStartupCheck = boolOf("NEXTCLOUD_MCP_SKIP_STARTUP_CHECK")
+	c.EnableOfflineAccess = boolOf("ENABLE_OFFLINE_ACCESS")
+
+	if c.NextcloudHost == "" {
+		bad("NEXTCLOUD_HOST", "is not set")
+	} else if u, err := url.Parse(c.NextcloudHost); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("NEXTCLOUD_HOST", fmt.Sprintf("must be an http(s) URL, not %q", c.NextcloudHost))
+	}
+	switch c.Transport {
+	case "stdio", "sse", "http":
+	case "streamable-http", "streamable_http":
+		c.Transport = "http"
+	default:
+		bad("NEXTCLOUD_MCP_TRANSPORT", fmt.Sprintf("must be stdio, sse or http, not %q", c.Transport))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("NEXTCLOUD_MCP_LISTEN", fmt.Sprintf("must be host:port, not %q", c.Listen))
+	}
+	var err error
+	if c.LogLevel, err = parseLevel(v["NEXTCLOUD_MCP_LOG_LEVEL"]); err != nil {
+		bad("NEXTCLOUD_MCP_LOG_LEVEL", err.Error())
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("NEXTCLOUD_MCP_LOG_FORMAT", fmt.Sprintf("must be text or json, not %q", c.LogFormat))
+	}
+	if c.RequestTimeout, err = time.ParseDuration(v["NEXTCLOUD_MCP_TIMEOUT"]); err != nil || c.RequestTimeout <= 0 {
+		bad("NEXTCLOUD_MCP_TIMEOUT", fmt.Sprintf("must be a positive duration like 30s, not %q", v["NEXTCLOUD_MCP_TIMEOUT"]))
+	}
+	if c.MaxReadBytes, err = strconv.ParseInt(v["NEXTCLOUD_MCP_MAX_READ_BYTES"], 10, 64); err != nil || c.MaxReadBytes <= 0 {
+		bad("NEXTCLOUD_MCP_MAX_READ_BYTES", fmt.Sprintf("must be a positive number of bytes, not %q", v["NEXTCLOUD_MCP_MAX_READ_BYTES"]))
+	}
+	switch c.Auth {
+	case "basic":
+		if c.NextcloudUser == "" {
+			bad("NEXTCLOUD_USERNAME", "is not set (needed in basic auth mode)")
+		}
+		if c.NextcloudPassword == "" {
+			bad("NEXTCLOUD_PASSWORD", "is not set (needed in basic auth mode; create an app password under Settings → Security)")
+		}
+	case "basic-passthrough":
+		if c.Transport == "stdio" {
+			bad("NEXTCLOUD_MCP_AUTH", "basic-passthrough needs an HTTP transport (stdio has no per-request credentials); set NEXTCLOUD_MCP_TRANSPORT=http")
+		}
+	case "oauth":
+		if c.Transport == "stdio" {
+			bad("NEXTCLOUD_MCP_AUTH", "oauth needs an HTTP transport (stdio servers take credentials from the environment); set NEXTCLOUD_MCP_TRANSPORT=http")
+		}
+		if c.OIDCIssuer == "" {
+			bad("OIDC_ISSUER", "is not set (needed in oauth mode)")
+		}
+		if c.OIDCClientID == "" {
+			bad("OIDC_CLIENT_ID", "is not set (needed in oauth mode)")
+		}
+		if c.ServerURL == "" {
+			bad("NEXTCLOUD_MCP_SERVER_URL", "is not set (needed in oauth mode for the protected-resource metadata)")
+		}
+		switch c.Upstream {
+		case "exchange", "passthrough", "login-flow":
+		default:
+			bad("NEXTCLOUD_MCP_UPSTREAM", fmt.Sprintf("must be exchange, passthrough or login-flow, not %q", c.Upstream))
+		}
+		if c.OIDCAudience == "" {
+			c.OIDCAudience = c.OIDCClientID
+		}
+	default:
+		bad("NEXTCLOUD_MCP_AUTH", fmt.Sprintf("must be basic, basic-passthrough or oauth, not %q", c.Auth))
+	}
+	if c.EnableOfflineAccess && c.TokenEncryptionKey == "" {
+		bad("TOKEN_ENCRYPTION_KEY", "is not set (needed when ENABLE_OFFLINE_ACCESS=true; make one with python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' or `nextcloud-mcp-server genkey`)")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+// Logger builds the process logger writing to w (stderr: stdout belongs
+// to the stdio transport).
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

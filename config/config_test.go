@@ -1,0 +1,94 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func basicEnv() map[string]string {
+	return map[string]string{
+		"NEXTCLOUD_HOST":     "https://cloud.example.com/",
+		"NEXTCLOUD_USERNAME": "alice",
+		"NEXTCLOUD_PASSWORD": "app-pass",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(nil, env(basicEnv()), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NextcloudHost != "https://cloud.example.com" || c.Transport != "stdio" || c.Listen != "127.0.0.1:8000" || c.Auth != "basic" || c.ReadOnly {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnv(t *testing.T) {
+	e := basicEnv()
+	e["NEXTCLOUD_MCP_TRANSPORT"] = "sse"
+	e["NEXTCLOUD_MCP_APPS"] = "notes"
+	c, err := Load([]string{"--transport", "http", "--listen", "127.0.0.1:9000", "--read-only", "true", "--apps", "notes, files"}, env(e), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Transport != "http" || c.Listen != "127.0.0.1:9000" || !c.ReadOnly || strings.Join(c.Apps, "|") != "notes|files" {
+		t.Fatalf("flags not applied: %+v", c)
+	}
+}
+
+func TestLoadErrorsNameTheSetting(t *testing.T) {
+	tests := []struct {
+		name   string
+		change map[string]string
+		args   []string
+		want   []string
+	}{
+		{"missing host", map[string]string{"NEXTCLOUD_HOST": ""}, nil, []string{"NEXTCLOUD_HOST is not set", "example: NEXTCLOUD_HOST=https://"}},
+		{"bad host", map[string]string{"NEXTCLOUD_HOST": "cloud.example.com"}, nil, []string{"NEXTCLOUD_HOST must be an http(s) URL"}},
+		{"missing password", map[string]string{"NEXTCLOUD_PASSWORD": ""}, nil, []string{"NEXTCLOUD_PASSWORD is not set"}},
+		{"bad transport", nil, []string{"--transport", "carrier-pigeon"}, []string{"NEXTCLOUD_MCP_TRANSPORT must be stdio, sse or http", "carrier-pigeon"}},
+		{"bad listen", map[string]string{"NEXTCLOUD_MCP_LISTEN": "8000"}, nil, []string{"NEXTCLOUD_MCP_LISTEN must be host:port"}},
+		{"bad bool", map[string]string{"NEXTCLOUD_MCP_READ_ONLY": "maybe"}, nil, []string{"NEXTCLOUD_MCP_READ_ONLY must be true or false"}},
+		{"bad level", map[string]string{"NEXTCLOUD_MCP_LOG_LEVEL": "loud"}, nil, []string{"NEXTCLOUD_MCP_LOG_LEVEL"}},
+		{"oauth on stdio", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "OIDC_ISSUER": "https://idp", "OIDC_CLIENT_ID": "c", "NEXTCLOUD_MCP_SERVER_URL": "https://mcp"}, nil, []string{"oauth needs an HTTP transport"}},
+		{"oauth missing issuer", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http"}, nil, []string{"OIDC_ISSUER is not set", "OIDC_CLIENT_ID is not set", "NEXTCLOUD_MCP_SERVER_URL is not set"}},
+		{"passthrough on stdio", map[string]string{"NEXTCLOUD_MCP_AUTH": "basic-passthrough"}, nil, []string{"basic-passthrough needs an HTTP transport"}},
+		{"offline without key", map[string]string{"ENABLE_OFFLINE_ACCESS": "true"}, nil, []string{"TOKEN_ENCRYPTION_KEY is not set"}},
+		{"stray argument", nil, []string{"serve-me"}, []string{"unexpected argument"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := basicEnv()
+			for k, v := range tc.change {
+				e[k] = v
+			}
+			_, err := Load(tc.args, env(e), io.Discard)
+			if err == nil {
+				t.Fatal("want error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "app-pass") {
+				t.Errorf("error leaks the password: %q", err)
+			}
+		})
+	}
+}
+
+func TestDocumentedCoversEveryEnv(t *testing.T) {
+	rows := Documented()
+	if len(rows) < 20 {
+		t.Fatalf("only %d documented settings", len(rows))
+	}
+	for _, r := range rows {
+		if r[0] == "" || r[3] == "" {
+			t.Errorf("undocumented row %v", r)
+		}
+	}
+}

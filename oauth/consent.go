@@ -1,0 +1,291 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// ConsentConfig configures the offline-access consent flow.
+type ConsentConfig struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is the public URL of /oauth/callback, registered at the IdP.
+	RedirectURL string
+	// Scopes are asked for besides openid, profile and offline_access.
+	Scopes []string
+	// UserIDClaim holds the Nextcloud user id (default preferred_username).
+	UserIDClaim string
+	Store       *storage.DB
+	HTTPClient  *http.Client
+	Logger      *slog.Logger
+	// StateTTL bounds how long a started sign-in stays valid (default 10m).
+	StateTTL time.Duration
+	// Identify returns the user a request is already authenticated as (a
+	// bearer token or session), if any. When it names a user, the ID token
+	// must belong to the same user.
+	Identify func(r *http.Request) (user string, ok bool)
+	// OnGranted is told about a newly stored grant (to drop caches).
+	OnGranted func(user string)
+	Now       func() time.Time
+}
+
+// Consent serves /oauth/login and /oauth/callback: an authorization-code
+// flow with PKCE (S256), state and nonce asking for offline_access, which
+// stores the refresh token for the user the verified ID token names.
+type Consent struct {
+	cfg      ConsentConfig
+	oauth    oauth2.Config
+	verifier *oidc.IDTokenVerifier
+	provCtx  context.Context
+	secure   bool
+}
+
+const (
+	consentKind   = "oauth_consent"
+	consentCookie = "nc_mcp_oauth_state"
+)
+
+// NewConsent discovers the IdP and prepares the handlers.
+func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
+	if c.Store == nil {
+		return nil, errors.New("the consent flow needs the token store (TOKEN_STORAGE_DB, TOKEN_ENCRYPTION_KEY)")
+	}
+	if c.Issuer == "" || c.ClientID == "" || c.RedirectURL == "" {
+		return nil, errors.New("the consent flow needs OIDC_ISSUER, OIDC_CLIENT_ID and the server's public URL (NEXTCLOUD_MCP_SERVER_URL)")
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.StateTTL <= 0 {
+		c.StateTTL = 10 * time.Minute
+	}
+	if c.UserIDClaim == "" {
+		c.UserIDClaim = "preferred_username"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	// The provider fetches signing keys later with this context.
+	provCtx := oidc.ClientContext(context.WithoutCancel(ctx), c.HTTPClient)
+	p, err := oidc.NewProvider(provCtx, c.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("discover identity provider %s for the consent flow: %w", c.Issuer, err)
+	}
+	scopes := []string{oidc.ScopeOpenID, "profile", oidc.ScopeOfflineAccess}
+	for _, s := range c.Scopes {
+		if !slices.Contains(scopes, s) {
+			scopes = append(scopes, s)
+		}
+	}
+	ep := p.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInHeader
+	return &Consent{
+		cfg:      c,
+		oauth:    oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Endpoint: ep, RedirectURL: c.RedirectURL, Scopes: scopes},
+		verifier: p.Verifier(&oidc.Config{ClientID: c.ClientID, Now: c.Now}),
+		provCtx:  provCtx,
+		secure:   strings.HasPrefix(c.RedirectURL, "https://"),
+	}, nil
+}
+
+// Register mounts the handlers on mux.
+func (c *Consent) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /oauth/login", c.ServeLogin)
+	mux.HandleFunc("GET /oauth/callback", c.ServeCallback)
+}
+
+type pendingConsent struct {
+	Verifier string `json:"verifier"`
+	Nonce    string `json:"nonce"`
+	User     string `json:"user,omitempty"`
+}
+
+func stateKey(state string) string {
+	h := sha256.Sum256([]byte(state))
+	return "state:" + hex.EncodeToString(h[:])
+}
+
+// ServeLogin starts the authorization-code flow.
+func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
+	p := pendingConsent{Verifier: oauth2.GenerateVerifier(), Nonce: rand.Text()}
+	if c.cfg.Identify != nil {
+		if u, ok := c.cfg.Identify(r); ok {
+			p.User = u
+		}
+	}
+	state := rand.Text() + rand.Text()
+	b, _ := json.Marshal(p)
+	if err := c.cfg.Store.PutSecret(r.Context(), stateKey(state), consentKind, b, c.cfg.Now().Add(c.cfg.StateTTL)); err != nil {
+		c.cfg.Logger.Error("cannot store sign-in state", "err", err)
+		c.page(w, http.StatusServiceUnavailable, consentPage{Title: "Sign-in unavailable", Error: "The server cannot record the sign-in right now. Try again in a moment."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: consentCookie, Value: state, Path: "/oauth/", MaxAge: int(c.cfg.StateTTL.Seconds()),
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, c.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
+}
+
+// ServeCallback finishes the flow and stores the refresh token.
+func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	clearCookie := &http.Cookie{Name: consentCookie, Value: "", Path: "/oauth/", MaxAge: -1, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode}
+	if e := q.Get("error"); e != "" {
+		http.SetCookie(w, clearCookie)
+		msg := "The identity provider did not grant access: " + e
+		if d := q.Get("error_description"); d != "" {
+			msg += " (" + d + ")"
+		}
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Access not granted", Error: msg + ". Nothing was stored."})
+		return
+	}
+	state, code := q.Get("state"), q.Get("code")
+	if state == "" || code == "" {
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "The callback lacks state or code. Start again at /oauth/login."})
+		return
+	}
+	ck, err := r.Cookie(consentCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(state)) != 1 {
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "This sign-in was not started in this browser (or its cookie was blocked). Start again at /oauth/login."})
+		return
+	}
+	http.SetCookie(w, clearCookie)
+	raw, err := c.cfg.Store.TakeSecret(ctx, stateKey(state), consentKind)
+	if err != nil {
+		status, msg := http.StatusBadRequest, "This sign-in is unknown, was already used, or has expired. Start again at /oauth/login."
+		if !errors.Is(err, storage.ErrNotFound) {
+			status, msg = http.StatusServiceUnavailable, "The server cannot read the sign-in state right now. Start again at /oauth/login."
+			c.cfg.Logger.Error("cannot read sign-in state", "err", err)
+		}
+		c.page(w, status, consentPage{Title: "Invalid sign-in", Error: msg})
+		return
+	}
+	var p pendingConsent
+	if err := json.Unmarshal(raw, &p); err != nil {
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "The stored sign-in state is corrupt. Start again at /oauth/login."})
+		return
+	}
+	tok, err := c.oauth.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), code, oauth2.VerifierOption(p.Verifier))
+	if err != nil {
+		c.cfg.Logger.Warn("authorization code exchange failed", "reason", describeGrantError(err, ""))
+		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The identity provider did not accept the sign-in: " + describeGrantError(err, "") + ". Start again at /oauth/login."})
+		return
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The identity provider returned no ID token; the openid scope must be allowed for this client."})
+		return
+	}
+	idt, err := c.verifier.Verify(oidc.ClientContext(ctx, c.cfg.HTTPClient), rawID)
+	if err != nil {
+		c.cfg.Logger.Warn("ID token verification failed", "err", err)
+		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The ID token from the identity provider could not be verified. Nothing was stored."})
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(p.Nonce)) != 1 {
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Sign-in failed", Error: "The ID token does not belong to this sign-in (nonce mismatch). Nothing was stored."})
+		return
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The ID token's claims cannot be read."})
+		return
+	}
+	user, _ := claims[c.cfg.UserIDClaim].(string)
+	if user == "" {
+		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: fmt.Sprintf("The ID token has no %q claim naming the Nextcloud user (OIDC_USER_ID_CLAIM). Nothing was stored.", c.cfg.UserIDClaim)})
+		return
+	}
+	if p.User != "" && p.User != user {
+		c.cfg.Logger.Warn("consent flow user mismatch; nothing stored", "started_by", p.User, "signed_in_as", user)
+		c.page(w, http.StatusForbidden, consentPage{Title: "Wrong account", Error: fmt.Sprintf("This sign-in was started for %s but you signed in as %s. Nothing was stored.", p.User, user)})
+		return
+	}
+	if tok.RefreshToken == "" {
+		c.page(w, http.StatusBadGateway, consentPage{Title: "No offline access", User: user, Error: "The identity provider returned no refresh token. Allow the offline_access client scope for this client and sign in again."})
+		return
+	}
+	scopes := c.oauth.Scopes
+	if s, ok := tok.Extra("scope").(string); ok && s != "" {
+		scopes = strings.Fields(s)
+	}
+	rec := storage.Token{UserID: user, Issuer: idt.Issuer, Subject: idt.Subject, Scopes: scopes, RefreshToken: tok.RefreshToken}
+	if secs := extraSeconds(tok, "refresh_expires_in"); secs > 0 {
+		rec.ExpiresAt = c.cfg.Now().Add(time.Duration(secs) * time.Second)
+	}
+	if err := c.cfg.Store.SaveToken(ctx, rec); err != nil {
+		c.cfg.Logger.Error("cannot store offline grant", "user", user, "err", err)
+		c.page(w, http.StatusServiceUnavailable, consentPage{Title: "Not stored", User: user, Error: "The grant could not be stored. Try again in a moment."})
+		return
+	}
+	if c.cfg.OnGranted != nil {
+		c.cfg.OnGranted(user)
+	}
+	c.cfg.Logger.Info("offline grant stored", "user", user, "scopes", strings.Join(scopes, " "))
+	pg := consentPage{Title: "Background access granted", User: user, Scopes: scopes, Offline: slices.Contains(scopes, oidc.ScopeOfflineAccess)}
+	if !rec.ExpiresAt.IsZero() {
+		pg.Expires = rec.ExpiresAt.UTC().Format(time.RFC1123)
+	}
+	c.page(w, http.StatusOK, pg)
+}
+
+type consentPage struct {
+	Title   string
+	User    string
+	Scopes  []string
+	Offline bool
+	Expires string
+	Error   string
+}
+
+var consentTmpl = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{{.Title}} – Nextcloud MCP server</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}.err{color:#a00}code{background:#eee;padding:0 .2em}</style>
+</head><body>
+<h1>{{.Title}}</h1>
+{{if .Error}}<p class="err">{{.Error}}</p>{{else}}
+<p>The Nextcloud MCP server may now act as <strong>{{.User}}</strong> in Nextcloud while you are away, for background jobs such as keeping your notes index fresh.</p>
+<p>Granted scopes:</p>
+<ul>{{range .Scopes}}<li><code>{{.}}</code></li>{{end}}</ul>
+{{if .Offline}}<p>This is an <em>offline</em> grant: it survives signing out and lasts until it is revoked{{if .Expires}} or expires on {{.Expires}}{{end}}.</p>
+{{else}}<p class="err">The identity provider did not grant <code>offline_access</code>: background access ends with your session{{if .Expires}} (at the latest {{.Expires}}){{end}}.</p>{{end}}
+<p>To withdraw it, revoke the application's offline access in your identity provider account, or ask the administrator to run <code>nextcloud-mcp-server tokens revoke {{.User}}</code>.</p>
+<p>You can close this window.</p>{{end}}
+</body></html>
+`))
+
+func (c *Consent) page(w http.ResponseWriter, status int, p consentPage) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	if err := consentTmpl.Execute(w, p); err != nil {
+		c.cfg.Logger.Debug("write consent page", "err", err)
+	}
+}

@@ -1,0 +1,160 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// ServiceAccountConfig configures the client_credentials login of this
+// server's own client (Keycloak: "Service accounts roles" enabled).
+type ServiceAccountConfig struct {
+	TokenURL     string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	// EndpointParams are extra form values (e.g. audience).
+	EndpointParams map[string][]string
+	// RenewBefore renews the cached token this long before it expires
+	// (default 60s, at most half the token's lifetime).
+	RenewBefore time.Duration
+	HTTPClient  *http.Client
+	Logger      *slog.Logger
+	Now         func() time.Time
+}
+
+// ServiceAccount hands out the service-account access token, cached and
+// renewed shortly before it expires.
+type ServiceAccount struct {
+	cfg    clientcredentials.Config
+	renew  time.Duration
+	hc     *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+	mu     sync.Mutex
+	tok    *oauth2.Token
+	issued time.Time
+}
+
+// NewServiceAccount builds a ServiceAccount; no request is made yet.
+func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
+	if c.TokenURL == "" || c.ClientID == "" {
+		return nil, errors.New("service account needs the token endpoint and OIDC_CLIENT_ID")
+	}
+	if c.ClientSecret == "" {
+		return nil, errors.New("service account needs OIDC_CLIENT_SECRET (a confidential client)")
+	}
+	if c.RenewBefore <= 0 {
+		c.RenewBefore = time.Minute
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &ServiceAccount{
+		cfg: clientcredentials.Config{
+			ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL,
+			Scopes: c.Scopes, EndpointParams: c.EndpointParams, AuthStyle: oauth2.AuthStyleInHeader,
+		},
+		renew: c.RenewBefore, hc: c.HTTPClient, log: c.Logger, now: c.Now,
+	}, nil
+}
+
+// fresh reports whether the cached token is good for a while yet.
+func (s *ServiceAccount) fresh() bool {
+	if s.tok == nil || s.tok.AccessToken == "" {
+		return false
+	}
+	if s.tok.Expiry.IsZero() {
+		return true
+	}
+	renew := s.renew
+	if life := s.tok.Expiry.Sub(s.issued); life > 0 && renew > life/2 {
+		renew = life / 2
+	}
+	return s.now().Add(renew).Before(s.tok.Expiry)
+}
+
+// Token returns a valid service-account access token, fetching a new one
+// when the cached one is near its expiry. If renewal fails while the old
+// token is still valid, the old one is returned.
+func (s *ServiceAccount) Token(ctx context.Context) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fresh() {
+		return s.tok, nil
+	}
+	issued := s.now()
+	tok, err := s.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.hc))
+	if err != nil {
+		err = fmt.Errorf("service-account login (client_credentials as %s) failed: %s", s.cfg.ClientID, describeGrantError(err, hintClientCredentials))
+		if s.tok != nil && s.now().Before(s.tok.Expiry) {
+			s.log.Warn("service-account token renewal failed; using the current token until it expires", "err", err)
+			return s.tok, nil
+		}
+		return nil, err
+	}
+	s.tok, s.issued = tok, issued
+	s.log.Debug("service-account token obtained", "client", s.cfg.ClientID, "expires", tok.Expiry)
+	return tok, nil
+}
+
+// Invalidate drops the cached token (after the IdP rejected it).
+func (s *ServiceAccount) Invalidate() {
+	s.mu.Lock()
+	s.tok = nil
+	s.mu.Unlock()
+}
+
+// ClientID is the client the service account belongs to.
+func (s *ServiceAccount) ClientID() string { return s.cfg.ClientID }
+
+const (
+	hintClientCredentials = "enable \"Client authentication\" and \"Service accounts roles\" on this client in Keycloak and check OIDC_CLIENT_SECRET"
+	hintRefresh           = "the user must sign in again at /oauth/login"
+)
+
+// describeGrantError turns a token-endpoint failure into plain words,
+// using the IdP's error and error_description (never the request).
+func describeGrantError(err error, hint string) string {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "the identity provider did not answer in time"
+		}
+		return "cannot reach the identity provider: " + err.Error()
+	}
+	msg := re.ErrorCode
+	if msg == "" && re.Response != nil {
+		msg = fmt.Sprintf("HTTP %d", re.Response.StatusCode)
+	}
+	if re.ErrorDescription != "" {
+		msg += ": " + re.ErrorDescription
+	}
+	switch re.ErrorCode {
+	case "unauthorized_client", "invalid_client", "unsupported_grant_type", "invalid_grant":
+		if hint != "" {
+			msg += " (" + hint + ")"
+		}
+	}
+	return "the identity provider refused: " + strings.TrimSpace(msg)
+}
+
+// isInvalidGrant reports an OAuth invalid_grant answer.
+func isInvalidGrant(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+}

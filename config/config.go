@@ -31,6 +31,7 @@ type Config struct {
 	Apps           []string
 	ReadOnly       bool
 	DisabledTools  []string
+	DetectApps     bool
 	AllowedHosts   []string
 	AllowedOrigins []string
 
@@ -75,6 +76,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_APPS", "apps", "", "notes,files,calendar", "comma-separated toolsets to enable (default all)"},
 	{"NEXTCLOUD_MCP_READ_ONLY", "read-only", "false", "true", "expose only tools that change nothing"},
 	{"NEXTCLOUD_MCP_DISABLED_TOOLS", "disabled-tools", "", "nc_files_delete,nc_notes_delete", "comma-separated tool names to hide"},
+	{"NEXTCLOUD_MCP_DETECT_APPS", "detect-apps", "true", "false", "hide tools of Nextcloud apps that are not installed (false lists them all)"},
 	{"NEXTCLOUD_MCP_ALLOWED_HOSTS", "allowed-hosts", "", "mcp.example.com", "Host headers accepted besides loopback (behind a reverse proxy)"},
 	{"NEXTCLOUD_MCP_ALLOWED_ORIGINS", "allowed-origins", "", "https://app.example.com", "browser Origins accepted besides loopback"},
 	{"NEXTCLOUD_MCP_LOG_LEVEL", "log-level", "info", "debug", "debug, info, warn or error"},
@@ -184,6 +186,7 @@ func fromValues(v map[string]string) (*Config, error) {
 	c.ReadOnly = boolOf("NEXTCLOUD_MCP_READ_ONLY")
 	c.SkipStartupCheck = boolOf("NEXTCLOUD_MCP_SKIP_STARTUP_CHECK")
 	c.EnableOfflineAccess = boolOf("ENABLE_OFFLINE_ACCESS")
+	c.DetectApps = boolOf("NEXTCLOUD_MCP_DETECT_APPS")
 
 	if c.NextcloudHost == "" {
 		bad("NEXTCLOUD_HOST", "is not set")

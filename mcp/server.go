@@ -44,6 +44,11 @@ type Options struct {
 	Logger        *slog.Logger
 	// ExtraOptions are passed to mcp-go (elicitation and the like).
 	ExtraOptions []server.ServerOption
+	// DetectApps hides the tools of apps missing from the caller's
+	// Nextcloud capabilities, and makes calls to them say which app is
+	// missing. CapsTTL is how long capabilities are cached per user.
+	DetectApps bool
+	CapsTTL    time.Duration
 }
 
 // Server is the configured MCP server.
@@ -53,7 +58,12 @@ type Server struct {
 	tools    map[string]Tool
 	toolsets []Toolset
 	log      *slog.Logger
+	// appOf maps a tool name to its toolset's capability key.
+	appOf map[string]appRef
+	caps  *capsCache
 }
+
+type appRef struct{ toolset, capability string }
 
 // New registers the enabled toolsets on a new MCP server.
 func New(opts Options) (*Server, error) {
@@ -80,7 +90,10 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("unknown app %q in NEXTCLOUD_MCP_APPS/--apps; known apps: %s", a, strings.Join(names, ", "))
 		}
 	}
-	s := &Server{opts: opts, tools: map[string]Tool{}, log: opts.Logger}
+	if opts.CapsTTL <= 0 {
+		opts.CapsTTL = time.Minute
+	}
+	s := &Server{opts: opts, tools: map[string]Tool{}, log: opts.Logger, appOf: map[string]appRef{}, caps: newCapsCache(opts.CapsTTL)}
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterListed)
 	sopts := []server.ServerOption{
@@ -112,6 +125,7 @@ func New(opts Options) (*Server, error) {
 				return nil, fmt.Errorf("tool %q registered twice", t.Def.Name)
 			}
 			s.tools[t.Def.Name] = t
+			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts)}
 			enabled.Tools = append(enabled.Tools, t)
 			s.mcp.AddTool(t.Def, s.wrap(t))
 		}
@@ -203,8 +217,16 @@ func (s *Server) allowed(ctx context.Context, scope string) (bool, []string) {
 
 // filterListed hides the tools the caller's token does not allow.
 func (s *Server) filterListed(ctx context.Context, _ any, _ *mcpgo.ListToolsRequest, res *mcpgo.ListToolsResult) {
-	if s.opts.Scopes == nil || res == nil {
+	if res == nil || (s.opts.Scopes == nil && !s.opts.DetectApps) {
 		return
+	}
+	var installed func(string) bool
+	if s.opts.DetectApps {
+		if nc, err := s.opts.Client(ctx); err == nil {
+			if caps, err := s.caps.get(ctx, nc); err == nil {
+				installed = caps.HasApp
+			}
+		}
 	}
 	kept := res.Tools[:0]
 	for _, td := range res.Tools {
@@ -213,11 +235,30 @@ func (s *Server) filterListed(ctx context.Context, _ any, _ *mcpgo.ListToolsRequ
 			kept = append(kept, td)
 			continue
 		}
-		if ok, _ := s.allowed(ctx, t.Scope); ok {
-			kept = append(kept, td)
+		if ok, _ := s.allowed(ctx, t.Scope); !ok {
+			continue
 		}
+		if ref := s.appOf[td.Name]; installed != nil && ref.capability != "" && !installed(ref.capability) {
+			continue
+		}
+		kept = append(kept, td)
 	}
 	res.Tools = kept
+}
+
+// appMissing returns an error when DetectApps is on and the tool's app is
+// absent from the caller's capabilities; an unreadable capabilities
+// document lets the call go ahead (the app's own answer then decides).
+func (s *Server) appMissing(ctx context.Context, nc *nextcloud.Client, tool string) error {
+	ref := s.appOf[tool]
+	if !s.opts.DetectApps || ref.capability == "" || nc == nil {
+		return nil
+	}
+	caps, err := s.caps.get(ctx, nc)
+	if err != nil || caps.HasApp(ref.capability) {
+		return nil
+	}
+	return fmt.Errorf("the Nextcloud app %q is not installed or not enabled on this Nextcloud, so %s cannot work; ask an administrator to enable it: %w", ref.capability, tool, nextcloud.ErrAppNotEnabled)
 }
 
 func (s *Server) wrap(t Tool) server.ToolHandlerFunc {
@@ -245,6 +286,10 @@ func (s *Server) wrap(t Tool) server.ToolHandlerFunc {
 				outcome = "auth_error"
 				return mcpgo.NewToolResultError("cannot act in Nextcloud for you: " + ErrorText(err)), nil
 			}
+		}
+		if err := s.appMissing(ctx, nc, name); err != nil {
+			outcome = "app_missing"
+			return ErrorResult(err), nil
 		}
 		res, err = t.Handler(ctx, nc, req)
 		if err != nil {

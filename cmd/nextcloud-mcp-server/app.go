@@ -102,6 +102,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		Client:        clientFor,
 		Scopes:        scopes,
 		Observe:       a.metrics.observeTool,
+		DetectApps:    cfg.DetectApps,
 		Logger:        logger,
 	})
 	if err != nil {

@@ -1,0 +1,114 @@
+package mcp
+
+import (
+	"context"
+	"testing"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+type pingIn struct{}
+type pingOut struct {
+	OK bool `json:"ok"`
+}
+
+func deckLikeToolset() Toolset {
+	return Toolset{Name: "probe", Capability: "deck", Tools: []Tool{
+		NewTool(Spec{Name: "nc_probe_ping", Scope: "probe:read", Kind: Read},
+			func(context.Context, *nextcloud.Client, pingIn) (pingOut, error) { return pingOut{OK: true}, nil }),
+	}}
+}
+
+func listNames(t *testing.T, srv *Server) map[string]bool {
+	t.Helper()
+	c := connect(t, srv, "inprocess")
+	res, err := c.ListTools(context.Background(), mcpgo.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, tl := range res.Tools {
+		names[tl.Name] = true
+	}
+	return names
+}
+
+func TestAppDetectionHidesMissingApps(t *testing.T) {
+	tests := []struct {
+		name       string
+		disabled   bool
+		detect     bool
+		wantListed bool
+	}{
+		{"installed", false, true, true},
+		{"missing and detected", true, true, false},
+		{"missing, detection overridden", true, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []nctest.Option
+			if tc.disabled {
+				opts = append(opts, nctest.WithDisabledApp("deck"))
+			}
+			nc := nctest.New(t, opts...)
+			srv := newTestServer(t, nc, func(o *Options) {
+				o.Toolsets = append(o.Toolsets, deckLikeToolset())
+				o.DetectApps = tc.detect
+			})
+			names := listNames(t, srv)
+			if names["nc_probe_ping"] != tc.wantListed {
+				t.Fatalf("listed=%v, want %v", names["nc_probe_ping"], tc.wantListed)
+			}
+			if !names["nc_capabilities"] {
+				t.Fatal("core tool hidden")
+			}
+			res := callTool(t, connect(t, srv, "inprocess"), "nc_probe_ping", map[string]any{})
+			if tc.wantListed {
+				var out pingOut
+				decodeStructured(t, res, &out)
+			} else {
+				wantError(t, res, `app "deck" is not installed`)
+			}
+		})
+	}
+}
+
+func TestScopesFilterListAndCalls(t *testing.T) {
+	nc := nctest.New(t)
+	scopes := []string{"probe.read"} // the dotted spelling counts too
+	srv := newTestServer(t, nc, func(o *Options) {
+		o.Toolsets = []Toolset{deckLikeToolset(), CoreToolset(&Env{})}
+		o.Toolsets[1].Tools[0].Scope = "core:read"
+		o.Scopes = func(context.Context) ([]string, bool) { return scopes, true }
+	})
+	names := listNames(t, srv)
+	if !names["nc_probe_ping"] || names["nc_capabilities"] {
+		t.Fatalf("scope filter wrong: %v", names)
+	}
+	res := callTool(t, connect(t, srv, "inprocess"), "nc_capabilities", map[string]any{})
+	wantError(t, res, "insufficient_scope", `"core:read"`)
+}
+
+func TestHasScope(t *testing.T) {
+	tests := []struct {
+		have []string
+		want string
+		ok   bool
+	}{
+		{[]string{"notes:read"}, "notes:read", true},
+		{[]string{"notes.read"}, "notes:read", true},
+		{[]string{"notes:write"}, "notes:read", true},
+		{[]string{"notes:read"}, "notes:write", false},
+		{[]string{"files:read"}, "notes:read", false},
+		{nil, "", true},
+		{nil, "notes:read", false},
+	}
+	for _, tc := range tests {
+		if got := HasScope(tc.have, tc.want); got != tc.ok {
+			t.Errorf("HasScope(%v, %q) = %v", tc.have, tc.want, got)
+		}
+	}
+}

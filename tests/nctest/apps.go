@@ -2,4 +2,6 @@ package nctest
 
 // registerApps mounts each app's handlers; one line per app file.
 func (s *Server) registerApps() {
+	s.registerLoginFlow()
+	s.registerCookbook()
 }

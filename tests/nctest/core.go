@@ -20,6 +20,7 @@ func UserOf(r *http.Request) string {
 // appState holds each app's in-memory data; app files add fields.
 type appState struct {
 	appPasswords map[string][]string
+	loginFlows   map[string]*loginFlow
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {

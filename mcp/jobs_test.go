@@ -54,8 +54,10 @@ func TestJobsStatus(t *testing.T) {
 			},
 		},
 		{
-			name:      "status fails",
-			status:    func(context.Context) (string, bool, []JobStatus, error) { return "", false, nil, errors.New("no caller identity") },
+			name: "status fails",
+			status: func(context.Context) (string, bool, []JobStatus, error) {
+				return "", false, nil, errors.New("no caller identity")
+			},
 			wantError: []string{"background job status", "no caller identity"},
 		},
 		{name: "disabled", wantError: []string{"not enabled", "ENABLE_OFFLINE_ACCESS"}},

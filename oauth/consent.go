@@ -54,6 +54,7 @@ type Consent struct {
 	cfg      ConsentConfig
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
+	provider *oidc.Provider
 	provCtx  context.Context
 	secure   bool
 }
@@ -104,6 +105,7 @@ func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 		cfg:      c,
 		oauth:    oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Endpoint: ep, RedirectURL: c.RedirectURL, Scopes: scopes},
 		verifier: p.Verifier(&oidc.Config{ClientID: c.ClientID, Now: c.Now}),
+		provider: p,
 		provCtx:  provCtx,
 		secure:   strings.HasPrefix(c.RedirectURL, "https://"),
 	}, nil
@@ -215,6 +217,11 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	user, _ := claims[c.cfg.UserIDClaim].(string)
 	if user == "" {
+		// Some IdPs put profile claims only in userinfo; OIDC requires its
+		// sub to match the ID token's.
+		user = c.userinfoClaim(ctx, tok, idt.Subject)
+	}
+	if user == "" {
 		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: fmt.Sprintf("The ID token has no %q claim naming the Nextcloud user (OIDC_USER_ID_CLAIM). Nothing was stored.", c.cfg.UserIDClaim)})
 		return
 	}
@@ -249,6 +256,23 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 		pg.Expires = rec.ExpiresAt.UTC().Format(time.RFC1123)
 	}
 	c.page(w, http.StatusOK, pg)
+}
+
+// userinfoClaim reads the user id claim from the userinfo endpoint, or "".
+func (c *Consent) userinfoClaim(ctx context.Context, tok *oauth2.Token, sub string) string {
+	ui, err := c.provider.UserInfo(oidc.ClientContext(ctx, c.cfg.HTTPClient), oauth2.StaticTokenSource(tok))
+	if err != nil || ui.Subject != sub {
+		if err != nil {
+			c.cfg.Logger.Warn("userinfo request failed", "err", err)
+		}
+		return ""
+	}
+	var m map[string]any
+	if ui.Claims(&m) != nil {
+		return ""
+	}
+	s, _ := m[c.cfg.UserIDClaim].(string)
+	return s
 }
 
 type consentPage struct {

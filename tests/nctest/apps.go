@@ -2,6 +2,10 @@ package nctest
 
 // registerApps mounts each app's handlers; one line per app file.
 func (s *Server) registerApps() {
+	s.registerNotes()
+	s.registerSearch()
+	s.registerTalk()
 	s.registerLoginFlow()
 	s.registerCookbook()
+	s.registerDeck()
 }

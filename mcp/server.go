@@ -102,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		server.WithHooks(hooks),
 		server.WithRecovery(),
 		server.WithInputSchemaValidation(),
+		server.WithElicitation(),
 	}
 	if opts.Instructions != "" {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))

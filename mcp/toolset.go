@@ -231,6 +231,8 @@ type Env struct {
 	Logger *slog.Logger
 	// MaxReadBytes bounds file content returned inline (default 1 MiB).
 	MaxReadBytes int64
+	// Auth answers the nc_auth_* tools; nil leaves them out.
+	Auth AuthBackend
 }
 
 func (e *Env) maxRead() int64 {

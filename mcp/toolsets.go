@@ -5,5 +5,8 @@ package mcp
 func DefaultToolsets(env *Env) []Toolset {
 	return []Toolset{
 		CoreToolset(env),
+		NotesToolset(env),
+		AuthToolset(env),
+		CookbookToolset(env),
 	}
 }

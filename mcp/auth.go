@@ -1,0 +1,167 @@
+package mcp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// AuthBackend answers the auth tools for the caller of ctx. The command
+// wires it from the oauth and storage packages, which mcp does not import.
+type AuthBackend interface {
+	Status(ctx context.Context) (AuthStatus, error)
+	// ProvisionAccess starts or joins Nextcloud Login Flow v2 for the caller.
+	ProvisionAccess(ctx context.Context) (AccessLink, error)
+	// RevokeAccess deletes the caller's app password here and at Nextcloud.
+	RevokeAccess(ctx context.Context) (string, error)
+	// GrantOfflineAccess returns the consent link that stores a refresh
+	// token for background jobs.
+	GrantOfflineAccess(ctx context.Context) (AccessLink, error)
+	// RevokeOfflineAccess removes the stored grant and the caller's index.
+	RevokeOfflineAccess(ctx context.Context) (string, error)
+}
+
+// AuthStatus is what the caller has granted this server.
+type AuthStatus struct {
+	User            string    `json:"user" jsonschema:"the caller's Nextcloud user id"`
+	AuthMode        string    `json:"auth_mode" jsonschema:"basic, basic-passthrough or oauth"`
+	Scopes          []string  `json:"scopes,omitempty" jsonschema:"OAuth scopes of the caller's token"`
+	Upstream        string    `json:"upstream,omitempty" jsonschema:"how the server calls Nextcloud for the caller: exchange, passthrough, login-flow or basic"`
+	NextcloudAccess string    `json:"nextcloud_access" jsonschema:"ready, pending (waiting for the Nextcloud login), none, or not-needed"`
+	LoginURL        string    `json:"login_url,omitempty" jsonschema:"the Nextcloud login link while access is pending"`
+	OfflineAccess   bool      `json:"offline_access" jsonschema:"whether a refresh token for background jobs is stored"`
+	OfflineSince    time.Time `json:"offline_since,omitempty"`
+	Index           string    `json:"index,omitempty" jsonschema:"state of the caller's local search index"`
+	Notes           []string  `json:"notes,omitempty" jsonschema:"hints about what to do next"`
+}
+
+// Summary implements Summarizer.
+func (s AuthStatus) Summary() string {
+	parts := []string{"user " + s.User, "auth " + s.AuthMode, "Nextcloud access " + s.NextcloudAccess}
+	if s.OfflineAccess {
+		parts = append(parts, "offline access granted")
+	}
+	if s.LoginURL != "" {
+		parts = append(parts, "log in at "+s.LoginURL)
+	}
+	return strings.Join(append(parts, s.Notes...), "; ")
+}
+
+// AccessLink is a link the user must open to grant something.
+type AccessLink struct {
+	State   string `json:"state" jsonschema:"ready (nothing to do), pending (open the URL) or failed"`
+	URL     string `json:"url,omitempty" jsonschema:"the link the user must open in a browser"`
+	Message string `json:"message" jsonschema:"what happened and what the user should do"`
+	// Elicited is true when the link was shown to the user by the client
+	// through an MCP URL elicitation.
+	Elicited bool `json:"elicited" jsonschema:"whether the client showed the link to the user itself"`
+}
+
+// Summary implements Summarizer.
+func (a AccessLink) Summary() string {
+	if a.URL != "" && !a.Elicited {
+		return a.Message + " Open this link in your browser: " + a.URL
+	}
+	return a.Message
+}
+
+type noArgs struct{}
+
+type revokeOut struct {
+	Message string `json:"message"`
+}
+
+func (r revokeOut) Summary() string { return r.Message }
+
+// AuthToolset offers the auth tools; it is empty without a backend.
+func AuthToolset(env *Env) Toolset {
+	ts := Toolset{Name: "auth", Description: "What you have granted this server, and granting or revoking access"}
+	if env == nil || env.Auth == nil {
+		return ts
+	}
+	b := env.Auth
+	ts.Tools = []Tool{
+		NewTool(Spec{Name: "nc_auth_status", Title: "Access status", NoClient: true, Kind: Read,
+			Description: "Show what you have granted this server: your user id, OAuth scopes, whether it can reach Nextcloud for you, offline access for background jobs, and your search index state."},
+			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AuthStatus, error) { return b.Status(ctx) }),
+		NewTool(Spec{Name: "nc_auth_provision_access", Title: "Grant Nextcloud access", NoClient: true, Kind: Write,
+			Description: "Start Nextcloud's login flow so this server gets an app password to act for you in Nextcloud. Returns a link to open (or shows it through the client). Call nc_auth_status afterwards to check it worked."},
+			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AccessLink, error) {
+				l, err := b.ProvisionAccess(ctx)
+				if err != nil {
+					return l, err
+				}
+				return elicitLink(ctx, l, "Log in to Nextcloud to let this server act for you"), nil
+			}),
+		NewTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
+			Description: "Delete the app password this server holds for you, both here and at Nextcloud."},
+			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
+				msg, err := b.RevokeAccess(ctx)
+				return revokeOut{Message: msg}, err
+			}),
+		NewTool(Spec{Name: "nc_auth_grant_offline_access", Title: "Grant offline access", NoClient: true, Kind: Write,
+			Description: "Let this server keep your search index fresh while you are away: returns the consent link (or shows it through the client) that stores a refresh token for background jobs."},
+			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AccessLink, error) {
+				l, err := b.GrantOfflineAccess(ctx)
+				if err != nil {
+					return l, err
+				}
+				return elicitLink(ctx, l, "Grant offline access so background jobs can keep your data fresh"), nil
+			}),
+		NewTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
+			Description: "Remove the stored offline grant (refresh token) and wipe your local search index."},
+			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
+				msg, err := b.RevokeOfflineAccess(ctx)
+				return revokeOut{Message: msg}, err
+			}),
+	}
+	return ts
+}
+
+// elicitLink shows a pending link to the user through a URL elicitation
+// when the client supports it; otherwise the link stays in the result.
+func elicitLink(ctx context.Context, l AccessLink, message string) AccessLink {
+	if l.State != "pending" || l.URL == "" {
+		return l
+	}
+	srv := server.ServerFromContext(ctx)
+	session := server.ClientSessionFromContext(ctx)
+	if srv == nil || session == nil {
+		return l
+	}
+	if ci, ok := session.(server.SessionWithClientInfo); ok {
+		caps := ci.GetClientCapabilities()
+		if caps.Elicitation == nil || caps.Elicitation.URL == nil {
+			return l
+		}
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	ectx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	res, err := srv.RequestURLElicitation(ectx, session, hex.EncodeToString(id[:]), l.URL, message)
+	if err != nil {
+		// Clients on protocol 2026-07-28 take no server-initiated
+		// requests; they get the link in the result like any other.
+		if !errors.Is(err, server.ErrElicitationNotSupported) && !errors.Is(err, server.ErrServerInitiatedRequestUnsupported) {
+			l.Message += " (the client could not show the link itself: open it from here)"
+		}
+		return l
+	}
+	switch res.Action {
+	case mcpgo.ElicitationResponseActionAccept:
+		l.Elicited = true
+		l.Message += " The link was opened for the user; call nc_auth_status once they have finished."
+	default:
+		l.Message += " The user declined to open the link now."
+	}
+	return l
+}

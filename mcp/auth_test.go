@@ -1,0 +1,114 @@
+package mcp
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+type fakeAuth struct {
+	revoked atomic.Int32
+}
+
+func (f *fakeAuth) Status(ctx context.Context) (AuthStatus, error) {
+	return AuthStatus{User: "alice", AuthMode: "oauth", Upstream: "login-flow", NextcloudAccess: "none"}, nil
+}
+func (f *fakeAuth) ProvisionAccess(ctx context.Context) (AccessLink, error) {
+	return AccessLink{State: "pending", URL: "https://cloud.example.com/login/v2/flow/abc", Message: "Open the link to log in to Nextcloud."}, nil
+}
+func (f *fakeAuth) RevokeAccess(ctx context.Context) (string, error) {
+	f.revoked.Add(1)
+	return "app password deleted", nil
+}
+func (f *fakeAuth) GrantOfflineAccess(ctx context.Context) (AccessLink, error) {
+	return AccessLink{State: "ready", Message: "offline access is already granted"}, nil
+}
+func (f *fakeAuth) RevokeOfflineAccess(ctx context.Context) (string, error) { return "grant removed", nil }
+
+type urlElicitor struct{ got atomic.Value }
+
+func (u *urlElicitor) Elicit(ctx context.Context, req mcpgo.ElicitationRequest) (*mcpgo.ElicitationResult, error) {
+	u.got.Store(req.Params.URL)
+	return &mcpgo.ElicitationResult{ElicitationResponse: mcpgo.ElicitationResponse{Action: mcpgo.ElicitationResponseActionAccept}}, nil
+}
+
+func TestAuthToolsWithoutElicitationReturnTheLink(t *testing.T) {
+	nc := nctest.New(t)
+	fa := &fakeAuth{}
+	srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{Auth: fa}) })
+	c := connect(t, srv, "http")
+	var st AuthStatus
+	decodeStructured(t, callTool(t, c, "nc_auth_status", map[string]any{}), &st)
+	if st.User != "alice" || st.Upstream != "login-flow" {
+		t.Fatalf("status %+v", st)
+	}
+	res := callTool(t, c, "nc_auth_provision_access", map[string]any{})
+	var link AccessLink
+	decodeStructured(t, res, &link)
+	if link.Elicited || link.URL == "" {
+		t.Fatalf("link %+v", link)
+	}
+	if !contains(resultText(res), "https://cloud.example.com/login/v2/flow/abc") {
+		t.Fatalf("text lacks the link: %s", resultText(res))
+	}
+	callTool(t, c, "nc_auth_revoke_access", map[string]any{})
+	if fa.revoked.Load() != 1 {
+		t.Fatal("revoke not called")
+	}
+}
+
+func TestAuthProvisionUsesURLElicitation(t *testing.T) {
+	nc := nctest.New(t)
+	srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{Auth: &fakeAuth{}}) })
+	ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
+	defer ts.Close()
+	el := &urlElicitor{}
+	tr, err := transport.NewStreamableHTTP(ts.URL + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithElicitationHandler(el))
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	// URL elicitation as a server-initiated request exists up to 2025-11-25.
+	init.Params.ProtocolVersion = "2025-11-25"
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+	init.Params.Capabilities.Elicitation = &mcpgo.ElicitationCapability{URL: &struct{}{}}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = "nc_auth_provision_access"
+	req.Params.Arguments = map[string]any{}
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link AccessLink
+	decodeStructured(t, res, &link)
+	if !link.Elicited {
+		t.Fatalf("link not elicited: %+v", link)
+	}
+	if got, _ := el.got.Load().(string); got != "https://cloud.example.com/login/v2/flow/abc" {
+		t.Fatalf("client was shown %q", got)
+	}
+}
+
+func TestAuthToolsetAbsentWithoutBackend(t *testing.T) {
+	if ts := AuthToolset(&Env{}); len(ts.Tools) != 0 {
+		t.Fatalf("auth tools without a backend: %d", len(ts.Tools))
+	}
+}

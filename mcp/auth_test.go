@@ -31,7 +31,9 @@ func (f *fakeAuth) RevokeAccess(ctx context.Context) (string, error) {
 func (f *fakeAuth) GrantOfflineAccess(ctx context.Context) (AccessLink, error) {
 	return AccessLink{State: "ready", Message: "offline access is already granted"}, nil
 }
-func (f *fakeAuth) RevokeOfflineAccess(ctx context.Context) (string, error) { return "grant removed", nil }
+func (f *fakeAuth) RevokeOfflineAccess(ctx context.Context) (string, error) {
+	return "grant removed", nil
+}
 
 type urlElicitor struct{ got atomic.Value }
 

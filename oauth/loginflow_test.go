@@ -1,0 +1,166 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func newLoginFlowFixture(t *testing.T) (*nctest.Server, *LoginFlowManager, *storage.DB) {
+	t.Helper()
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
+	key, err := storage.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 10 * time.Millisecond, FlowTTL: 5 * time.Second})
+	t.Cleanup(m.Close)
+	return nc, m, db
+}
+
+func TestLoginFlowProvisionEndToEnd(t *testing.T) {
+	nc, m, db := newLoginFlowFixture(t)
+	ctx := context.Background()
+	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("before provisioning: %v", err)
+	}
+	// Two concurrent provisionings share one flow.
+	var wg sync.WaitGroup
+	urls := make([]string, 2)
+	for i := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := m.Provision(ctx, "alice")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			urls[i] = st.LoginURL
+		}()
+	}
+	wg.Wait()
+	if urls[0] == "" || urls[0] != urls[1] {
+		t.Fatalf("concurrent provisionings got different flows: %q", urls)
+	}
+	if pending := nc.PendingLoginFlows(); len(pending) != 1 {
+		t.Fatalf("%d flows started at Nextcloud, want 1", len(pending))
+	}
+	st, _ := m.Status(ctx, "alice")
+	if st.State != "pending" || st.LoginURL != urls[0] {
+		t.Fatalf("status while pending: %+v", st)
+	}
+	// The poll token is stored encrypted, not in the clear.
+	raw, err := db.GetSecret(ctx, "alice", SecretLoginFlow)
+	if err != nil || !strings.Contains(string(raw), "poll_token") {
+		t.Fatalf("pending flow not stored: %v", err)
+	}
+	nc.ApproveLoginFlow(urls[0], "alice")
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.Wait(wctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := m.ClientFor(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me, err := c.CurrentUser(ctx); err != nil || me.ID != "alice" {
+		t.Fatalf("app password client: %v %v", me, err)
+	}
+	if nc.AppPasswordCount("alice") != 1 {
+		t.Fatalf("alice has %d app passwords, want 1", nc.AppPasswordCount("alice"))
+	}
+	if _, err := db.GetSecret(ctx, "alice", SecretLoginFlow); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("finished flow still stored: %v", err)
+	}
+	// Provisioning again changes nothing.
+	if st, err := m.Provision(ctx, "alice"); err != nil || st.State != "ready" {
+		t.Fatalf("second provision: %+v %v", st, err)
+	}
+	// Bob is not alice.
+	if _, err := m.ClientFor(ctx, "bob"); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("bob got access: %v", err)
+	}
+	// Revocation removes the password at Nextcloud and here.
+	if ok, err := m.Revoke(ctx, "alice"); err != nil || !ok {
+		t.Fatalf("revoke: %v %v", ok, err)
+	}
+	if nc.AppPasswordCount("alice") != 0 {
+		t.Fatal("app password still valid at Nextcloud")
+	}
+	if _, err := c.CurrentUser(ctx); !errors.Is(err, nextcloud.ErrUnauthorized) {
+		t.Fatalf("revoked password still works: %v", err)
+	}
+	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("after revoke: %v", err)
+	}
+}
+
+func TestLoginFlowRejectsLoginAsSomeoneElse(t *testing.T) {
+	nc, m, _ := newLoginFlowFixture(t)
+	ctx := context.Background()
+	st, err := m.Provision(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.ApproveLoginFlow(st.LoginURL, "bob") // bob approves alice's link
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err = m.Wait(wctx, "alice")
+	if err == nil || !strings.Contains(err.Error(), `completed as "bob"`) {
+		t.Fatalf("want mismatch error, got %v", err)
+	}
+	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("alice got bob's access: %v", err)
+	}
+	if nc.AppPasswordCount("bob") != 0 {
+		t.Fatal("the stray app password was not revoked at Nextcloud")
+	}
+}
+
+func TestLoginFlowExpires(t *testing.T) {
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"))
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	base, _ := nextcloud.New(nextcloud.Options{BaseURL: nc.URL})
+	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 5 * time.Millisecond, FlowTTL: 100 * time.Millisecond})
+	defer m.Close()
+	ctx := context.Background()
+	if _, err := m.Provision(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.Wait(wctx, "alice"); err == nil || !strings.Contains(err.Error(), "not completed in time") {
+		t.Fatalf("want expiry error, got %v", err)
+	}
+	if _, err := db.GetSecret(ctx, "alice", SecretLoginFlow); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("expired flow left in the store: %v", err)
+	}
+	st, _ := m.Status(ctx, "alice")
+	if st.State != "none" || !strings.Contains(st.LastError, "not completed in time") {
+		t.Fatalf("status after expiry: %+v", st)
+	}
+}

@@ -5,6 +5,8 @@ package mcp
 func DefaultToolsets(env *Env) []Toolset {
 	return []Toolset{
 		CoreToolset(env),
+		SearchToolset(env),
+		TalkToolset(env),
 		NotesToolset(env),
 		AuthToolset(env),
 		CookbookToolset(env),

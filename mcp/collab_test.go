@@ -1,0 +1,111 @@
+package mcp
+
+// Helpers shared by the tests of the sharing, cookbook, file extras and
+// users toolsets.
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+// collabTools lists the tools a client sees, by name.
+func collabTools(t *testing.T, c *client.Client) map[string]mcpgo.Tool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("list tools: %v", err)
+	}
+	out := map[string]mcpgo.Tool{}
+	for _, tl := range res.Tools {
+		out[tl.Name] = tl
+	}
+	return out
+}
+
+// collabFail500 makes the test Nextcloud answer 500 to requests whose path
+// starts with prefix while the returned switch is on. Call it before the
+// first request so that installing the hook races with nothing.
+func collabFail500(nc *nctest.Server, prefix string) *atomic.Bool {
+	var on atomic.Bool
+	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("<html><body>Internal Server Error</body></html>"))
+		return true
+	}
+	return &on
+}
+
+// collabCheckTools asserts that the client lists exactly the write/read
+// split expected: every tool in names is listed with a title, an input
+// schema and annotations matching its kind.
+func collabCheckTools(t *testing.T, listed map[string]mcpgo.Tool, kinds map[string]Kind) {
+	t.Helper()
+	for name, kind := range kinds {
+		tl, ok := listed[name]
+		if !ok {
+			t.Errorf("tool %s is not listed", name)
+			continue
+		}
+		a := tl.Annotations
+		if a.Title == "" || tl.Description == "" {
+			t.Errorf("tool %s lacks a title or description", name)
+		}
+		if len(tl.RawInputSchema) == 0 && tl.InputSchema.Type == "" {
+			t.Errorf("tool %s has no input schema", name)
+		}
+		if a.ReadOnlyHint == nil || *a.ReadOnlyHint != (kind == Read) {
+			t.Errorf("tool %s readOnlyHint = %v, want %v", name, a.ReadOnlyHint, kind == Read)
+		}
+		if a.DestructiveHint == nil || *a.DestructiveHint != (kind == Destroy) {
+			t.Errorf("tool %s destructiveHint = %v, want %v", name, a.DestructiveHint, kind == Destroy)
+		}
+	}
+}
+
+// collabReadOnly asserts that --read-only keeps exactly the Read tools.
+func collabReadOnly(t *testing.T, kinds map[string]Kind) {
+	t.Helper()
+	nc := nctest.New(t)
+	c := connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess")
+	listed := collabTools(t, c)
+	for name, kind := range kinds {
+		if _, ok := listed[name]; ok != (kind == Read) {
+			t.Errorf("read-only server: tool %s listed = %v, want %v", name, ok, kind == Read)
+		}
+	}
+}
+
+// collabApps asserts that Options.Apps turns the toolset on and off.
+func collabApps(t *testing.T, app string, kinds map[string]Kind) {
+	t.Helper()
+	nc := nctest.New(t)
+	other := "core"
+	if app == "core" {
+		other = "notes"
+	}
+	off := collabTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
+	on := collabTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
+	for name := range kinds {
+		if _, ok := off[name]; ok {
+			t.Errorf("apps=%s: tool %s should be hidden", other, name)
+		}
+		if _, ok := on[name]; !ok {
+			t.Errorf("apps=%s: tool %s should be listed", app, name)
+		}
+	}
+}

@@ -53,8 +53,8 @@ func TestCookbookRecipeLifecycle(t *testing.T) {
 	var pancakes recipeOut
 	decodeStructured(t, callTool(t, c, "nc_cookbook_create_recipe", map[string]any{
 		"name": "Pancakes", "description": "Fluffy breakfast pancakes", "category": "Breakfast",
-		"keywords":    []string{"sweet, quick", "vegetarian"},
-		"ingredients": []string{"200 g flour", "2 eggs", "300 ml milk"},
+		"keywords":     []string{"sweet, quick", "vegetarian"},
+		"ingredients":  []string{"200 g flour", "2 eggs", "300 ml milk"},
 		"instructions": []string{"Mix everything", "Fry in a pan"}, "tools": []string{"pan"},
 		"yield": 4, "prep_time": "PT10M", "cook_time": "PT20M",
 		"nutrition": map[string]string{"calories": "350 kcal"},

@@ -24,6 +24,7 @@ type offlineEnv struct {
 	consent *Consent
 	offline *OfflineGrants
 	srv     *httptest.Server
+	key     string
 	granted []string
 }
 
@@ -40,6 +41,7 @@ func newOfflineEnv(t *testing.T, identify func(*http.Request) (string, bool)) *o
 	e.p.AddUser(oidctest.User{Username: "bob"})
 	e.p.AddUser(oidctest.User{Username: "dora", DenyConsent: true})
 	key, _ := storage.GenerateKey()
+	e.key = key
 	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,254 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// TokensCLI is what the `tokens` and `doctor` subcommands need; the binary
+// fills it from the configuration.
+type TokensCLI struct {
+	DBPath string
+	Keys   string
+	// Issuer and client credentials, optional: with them `tokens revoke`
+	// also revokes the refresh token at the IdP and `doctor` checks it.
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// NextcloudAudience is the audience of impersonated tokens (doctor).
+	NextcloudAudience string
+	HTTPClient        *http.Client
+}
+
+func (c TokensCLI) open(ctx context.Context) (*storage.DB, error) {
+	if c.DBPath == "" {
+		return nil, errors.New("TOKEN_STORAGE_DB is not set: it names the token database file")
+	}
+	return storage.Open(ctx, c.DBPath, storage.Options{Keys: c.Keys, BusyTimeout: 10 * time.Second})
+}
+
+func (c TokensCLI) httpClient() *http.Client {
+	if c.HTTPClient != nil {
+		return c.HTTPClient
+	}
+	return &http.Client{Timeout: 20 * time.Second}
+}
+
+const tokensUsage = `usage: nextcloud-mcp-server tokens COMMAND
+  list [--json]   list stored offline grants (no secrets)
+  revoke USER     delete USER's stored grant (and revoke it at the IdP when OIDC_* is set)
+  rotate-key      re-encrypt every row with the first key of TOKEN_ENCRYPTION_KEY
+  generate-key    print a new key for TOKEN_ENCRYPTION_KEY
+`
+
+// TokensCommand runs `tokens list|revoke|rotate-key|generate-key`; it
+// returns the exit code.
+func TokensCommand(ctx context.Context, args []string, c TokensCLI, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, tokensUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "nextcloud-mcp-server tokens:", err)
+		return 1
+	}
+	switch args[0] {
+	case "generate-key":
+		k, err := storage.GenerateKey()
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(stdout, k)
+		return 0
+	case "list":
+		fs := flag.NewFlagSet("tokens list", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		asJSON := fs.Bool("json", false, "print JSON")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		db, err := c.open(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer db.Close()
+		infos, err := db.ListTokens(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			if infos == nil {
+				infos = []storage.TokenInfo{}
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(infos); err != nil {
+				return fail(err)
+			}
+			return 0
+		}
+		writeTokenTable(stdout, infos)
+		return 0
+	case "revoke":
+		if len(args) != 2 || args[1] == "" {
+			fmt.Fprint(stderr, tokensUsage)
+			return 2
+		}
+		user := args[1]
+		db, err := c.open(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer db.Close()
+		tok, terr := db.Token(ctx, user)
+		if errors.Is(terr, storage.ErrNotFound) {
+			return fail(fmt.Errorf("no stored grant for user %s", user))
+		}
+		if terr == nil && c.Issuer != "" && c.ClientID != "" {
+			if err := revokeAtIdP(ctx, c, tok.RefreshToken); err != nil {
+				fmt.Fprintf(stderr, "warning: could not revoke the grant at the identity provider (%v); deleting it here anyway\n", err)
+			} else {
+				fmt.Fprintf(stdout, "revoked the refresh token of %s at the identity provider\n", user)
+			}
+		} else if terr != nil {
+			fmt.Fprintf(stderr, "warning: the stored grant of %s cannot be decrypted, so it is not revoked at the identity provider; deleting it here\n", user)
+		}
+		if _, err := db.DeleteToken(ctx, user); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "deleted the stored grant of %s; a running server stops using it at its next refresh\n", user)
+		return 0
+	case "rotate-key":
+		db, err := c.open(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer db.Close()
+		rep, err := db.ReencryptAll(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "re-encrypted %d tokens and %d secrets with the first key of TOKEN_ENCRYPTION_KEY\n", rep.Tokens, rep.Secrets)
+		if len(rep.Unreadable) > 0 {
+			fmt.Fprintf(stdout, "%d rows no configured key opens were left as they are: %s\n", len(rep.Unreadable), strings.Join(rep.Unreadable, ", "))
+			return 1
+		}
+		fmt.Fprintln(stdout, "the other keys can now be removed from TOKEN_ENCRYPTION_KEY")
+		return 0
+	}
+	fmt.Fprintf(stderr, "nextcloud-mcp-server tokens: unknown command %q\n%s", args[0], tokensUsage)
+	return 2
+}
+
+func writeTokenTable(w io.Writer, infos []storage.TokenInfo) {
+	if len(infos) == 0 {
+		fmt.Fprintln(w, "no stored offline grants")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER\tSUBJECT\tSCOPES\tCREATED\tLAST USED\tLAST REFRESHED\tEXPIRES\tSTATE")
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	for _, in := range infos {
+		state := "ok"
+		switch {
+		case !in.Readable:
+			state = "UNREADABLE (wrong key or tampered)"
+		case in.OldKey:
+			state = "old key (run tokens rotate-key)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.UserID, in.Subject, strings.Join(in.Scopes, " "),
+			day(in.CreatedAt), day(in.LastUsedAt), day(in.LastRefreshedAt), day(in.ExpiresAt), state)
+	}
+	tw.Flush()
+}
+
+// revokeAtIdP revokes a refresh token by RFC 7009.
+func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
+	hc := c.httpClient()
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), c.Issuer)
+	if err != nil {
+		return fmt.Errorf("discover %s: %w", c.Issuer, err)
+	}
+	var meta struct {
+		Revocation string `json:"revocation_endpoint"`
+	}
+	if err := p.Claims(&meta); err != nil || meta.Revocation == "" {
+		return errors.New("the identity provider publishes no revocation_endpoint")
+	}
+	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
+	if c.ClientSecret == "" {
+		form.Set("client_id", c.ClientID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, meta.Revocation, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("build revocation request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if c.ClientSecret != "" {
+		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("revocation request: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var oe struct {
+			Error string `json:"error"`
+			Desc  string `json:"error_description"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&oe)
+		return fmt.Errorf("revocation endpoint answered %d %s %s", resp.StatusCode, oe.Error, oe.Desc)
+	}
+	return nil
+}
+
+// DoctorCommand runs the doctor checks and prints them; exit 1 if any
+// failed. impersonateUser, if set, tries impersonating that user.
+func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, stdout, stderr io.Writer) int {
+	dc := DoctorConfig{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.httpClient(), ImpersonateUser: impersonateUser}
+	if c.DBPath != "" {
+		db, err := c.open(ctx)
+		if err != nil {
+			fmt.Fprintln(stdout, "FAIL token storage:", err)
+		} else {
+			defer db.Close()
+			dc.Store = db
+		}
+	}
+	if impersonateUser != "" && c.ClientSecret != "" && c.Issuer != "" {
+		p, err := oidc.NewProvider(oidc.ClientContext(ctx, dc.HTTPClient), c.Issuer)
+		if err == nil {
+			var aud []string
+			if c.NextcloudAudience != "" {
+				aud = []string{c.NextcloudAudience}
+			}
+			dc.Impersonate = NewExchanger(p.Endpoint().TokenURL, c.ClientID, c.ClientSecret, dc.HTTPClient).Impersonate(aud)
+		}
+	}
+	if !WriteDoctor(stdout, RunDoctor(ctx, dc)) {
+		return 1
+	}
+	return 0
+}

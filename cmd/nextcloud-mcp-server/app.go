@@ -32,6 +32,10 @@ type app struct {
 	ctxFunc func(ctx context.Context, r *http.Request) context.Context
 	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
 	routes []func(mux *http.ServeMux)
+	// extraToolsets are added by modes (nc_jobs_status with offline access).
+	extraToolsets []mcp.Toolset
+	// offline is set when ENABLE_OFFLINE_ACCESS runs background jobs.
+	offline *offlineState
 }
 
 type readyCheck struct {
@@ -86,6 +90,11 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		if err != nil {
 			return nil, err
 		}
+		if cfg.EnableOfflineAccess {
+			if err := a.setupOffline(ctx); err != nil {
+				return nil, err
+			}
+		}
 	default:
 		return nil, fmt.Errorf("unsupported auth mode %q", cfg.Auth)
 	}
@@ -95,7 +104,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		Name:          "nextcloud-mcp-server",
 		Version:       version,
 		Instructions:  instructions,
-		Toolsets:      mcp.DefaultToolsets(env),
+		Toolsets:      append(mcp.DefaultToolsets(env), a.extraToolsets...),
 		Apps:          cfg.Apps,
 		ReadOnly:      cfg.ReadOnly,
 		DisabledTools: cfg.DisabledTools,

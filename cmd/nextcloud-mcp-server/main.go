@@ -71,6 +71,8 @@ func subcommands() map[string]subcommand {
 			return 0
 		},
 		"genkey": genKeyCommand,
+		"tokens": tokensCommand,
+		"doctor": doctorCommand,
 	}
 }
 

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// offlineState is the background-access part of the app (OAuth mode with
+// ENABLE_OFFLINE_ACCESS): token store, grant chain, consent routes, jobs.
+type offlineState struct {
+	store  *storage.DB
+	chain  *oauth.GrantChain
+	runner *jobs.Runner
+	// notes is the per-user index of note titles and categories the
+	// notes_index job keeps fresh.
+	notes *jobs.NotesCache
+}
+
+// notesIndexInterval is how often each user's notes index is refreshed.
+const notesIndexInterval = 10 * time.Minute
+
+// setupOffline opens the token store, builds the grant chain (stored
+// offline grant, then impersonation by token exchange when the client has
+// a secret), mounts /oauth/login and /oauth/callback, and starts the job
+// runner. The toolset it adds shows the caller's jobs.
+func (a *app) setupOffline(ctx context.Context) error {
+	cfg := a.cfg
+	hc := &http.Client{Timeout: 30 * time.Second}
+	db, err := storage.Open(ctx, cfg.TokenStorageDB, storage.Options{Keys: cfg.TokenEncryptionKey, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("offline access: %w", err)
+	}
+	a.closers = append(a.closers, func() { db.Close() })
+	prov, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), cfg.OIDCIssuer)
+	if err != nil {
+		return fmt.Errorf("offline access: discover OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, err)
+	}
+	tokenURL := prov.Endpoint().TokenURL
+	offline, err := oauth.NewOfflineGrants(oauth.OfflineConfig{Store: db, TokenURL: tokenURL, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("offline access: %w", err)
+	}
+	chain := &oauth.GrantChain{Offline: offline, Logger: a.log}
+	if cfg.OIDCClientSecret != "" {
+		sa, err := oauth.NewServiceAccount(oauth.ServiceAccountConfig{TokenURL: tokenURL, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
+		if err != nil {
+			return fmt.Errorf("offline access: %w", err)
+		}
+		chain.ServiceAccount = sa
+		chain.Impersonate = oauth.NewExchanger(tokenURL, cfg.OIDCClientID, cfg.OIDCClientSecret, hc).Impersonate([]string{cfg.NextcloudAud})
+	}
+	notes := jobs.NewNotesCache()
+	consent, err := oauth.NewConsent(ctx, oauth.ConsentConfig{
+		Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: cfg.ServerURL + "/oauth/callback", UserIDClaim: cfg.UserIDClaim,
+		Store: db, HTTPClient: hc, Logger: a.log,
+		OnGranted: func(user string) { chain.Forget(user) },
+	})
+	if err != nil {
+		return fmt.Errorf("offline access: %w", err)
+	}
+	a.routes = append(a.routes, consent.Register)
+
+	base := a.base
+	runner, err := jobs.New(jobs.Options{
+		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
+			return chain.Client(ctx, base, user)
+		},
+		Users:  db.Users,
+		Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := runner.Register(notes.Job(notesIndexInterval)); err != nil {
+		return err
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		_ = runner.Run(rctx)
+		close(done)
+	}()
+	a.closers = append(a.closers, func() { cancel(); <-done })
+
+	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes}
+	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
+	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
+	return nil
+}
+
+// jobsStatus feeds nc_jobs_status with the caller's jobs.
+func (o *offlineState) jobsStatus(ctx context.Context) (string, bool, []mcp.JobStatus, error) {
+	user := oauth.UserIDFrom(ctx)
+	if user == "" {
+		return "", false, nil, errors.New("this request carries no signed-in user")
+	}
+	_, err := o.store.Token(ctx, user)
+	enrolled := err == nil
+	var out []mcp.JobStatus
+	for _, s := range o.runner.Status(user) {
+		js := mcp.JobStatus{Job: s.Job, Interval: s.Interval.String(), LastOutcome: s.LastOutcome, LastError: s.LastError, Failures: s.Failures, Running: s.Running}
+		if !s.LastRun.IsZero() {
+			js.LastRun = s.LastRun.UTC().Format(time.RFC3339)
+		}
+		if !s.NextRun.IsZero() {
+			js.NextRun = s.NextRun.UTC().Format(time.RFC3339)
+		}
+		out = append(out, js)
+	}
+	return user, enrolled, out, nil
+}
+
+// tokensCLI reads what the tokens and doctor commands need from the
+// environment (flags of the serve command do not apply to them).
+func tokensCLI(getenv config.Getenv) oauth.TokensCLI {
+	or := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	return oauth.TokensCLI{
+		DBPath: or("TOKEN_STORAGE_DB", "tokens.db"), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
+		Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"),
+		NextcloudAudience: or("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"),
+	}
+}
+
+// tokensCommand: tokens list|revoke USER|rotate-key|generate-key.
+func tokensCommand(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) int {
+	return oauth.TokensCommand(ctx, args, tokensCLI(getenv), stdout, stderr)
+}
+
+// doctorCommand reports what the identity provider supports.
+func doctorCommand(ctx context.Context, args []string, getenv config.Getenv, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	user := fs.String("impersonate", "", "also try a token exchange impersonating this user")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	c := tokensCLI(getenv)
+	if getenv("TOKEN_STORAGE_DB") == "" || getenv("TOKEN_ENCRYPTION_KEY") == "" {
+		c.DBPath = "" // nothing to check without both
+	}
+	return oauth.DoctorCommand(ctx, c, *user, stdout, stderr)
+}

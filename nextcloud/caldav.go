@@ -1,0 +1,625 @@
+package nextcloud
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/caldav"
+)
+
+// CalDAV works with the calendars of one user: events (VEVENT) and tasks
+// (VTODO). It is built on go-webdav's caldav client; only what that client
+// lacks (conditional PUT, extended MKCOL, Nextcloud's extra properties) is
+// sent by hand.
+type CalDAV struct {
+	c         *Client
+	cl        *caldav.Client
+	home      string
+	principal string
+}
+
+// CalDAV discovers the user's calendar home (cached in cache) and returns
+// a handle for calendar operations.
+func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
+	home, err := c.CalendarHome(ctx, cache)
+	if err != nil {
+		return nil, err
+	}
+	principal, err := c.DAVPrincipal(ctx, cache)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := caldav.NewClient(davHTTP{c}, c.davEndpoint())
+	if err != nil {
+		return nil, fmt.Errorf("caldav client: %w", err)
+	}
+	return &CalDAV{c: c, cl: cl, home: home, principal: principal}, nil
+}
+
+// Home is the calendar home collection (an href path).
+func (d *CalDAV) Home() string { return d.home }
+
+// Calendar is one calendar collection.
+type Calendar struct {
+	ID          string   `json:"id" jsonschema:"calendar id (the last part of its URL), used by the other calendar tools"`
+	Name        string   `json:"name" jsonschema:"display name"`
+	Description string   `json:"description,omitempty" jsonschema:"calendar description"`
+	Color       string   `json:"color,omitempty" jsonschema:"colour as #RRGGBB"`
+	Components  []string `json:"components" jsonschema:"component types the calendar holds: VEVENT (events), VTODO (tasks)"`
+	ReadOnly    bool     `json:"read_only" jsonschema:"true when the user may not change the calendar's content"`
+	Shared      bool     `json:"shared" jsonschema:"true when another user shared this calendar with the user"`
+	Owner       string   `json:"owner,omitempty" jsonschema:"owner of a shared calendar"`
+	Href        string   `json:"href" jsonschema:"the calendar's DAV path"`
+}
+
+// Supports reports whether the calendar holds the component type (VEVENT,
+// VTODO).
+func (cal Calendar) Supports(comp string) bool {
+	if len(cal.Components) == 0 {
+		return comp == ical.CompEvent
+	}
+	return slices.Contains(cal.Components, comp)
+}
+
+// Calendars lists the user's calendars (own and shared), without the
+// extra properties; see CalendarsDetailed.
+func (d *CalDAV) Calendars(ctx context.Context) ([]Calendar, error) {
+	var cals []caldav.Calendar
+	err := safely(func() error {
+		var err error
+		cals, err = d.cl.FindCalendars(ctx, d.home)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list calendars in %s: %w", d.home, err)
+	}
+	out := make([]Calendar, 0, len(cals))
+	for _, c := range cals {
+		href := ensureSlash(c.Path)
+		if href == d.home {
+			continue
+		}
+		comps := make([]string, 0, len(c.SupportedComponentSet))
+		for _, n := range c.SupportedComponentSet {
+			comps = append(comps, strings.ToUpper(n))
+		}
+		if len(comps) == 0 {
+			// RFC 4791: no restriction means all types.
+			comps = []string{ical.CompEvent, ical.CompToDo}
+		}
+		name := c.Name
+		if name == "" {
+			name = lastSegment(href)
+		}
+		out = append(out, Calendar{ID: lastSegment(href), Name: name, Description: c.Description, Components: comps, Href: href})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// CalendarsDetailed lists the calendars with colour, owner and whether
+// the user may write them. A failure to read the extra properties is not
+// fatal: the calendars are listed without them.
+func (d *CalDAV) CalendarsDetailed(ctx context.Context) ([]Calendar, error) {
+	cals, err := d.Calendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := d.c.davExtraProps(ctx, d.home, propCalendarColor, propCalendarOrder, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		d.c.log.Debug("calendar extra properties unavailable", "err", err)
+		return cals, nil
+	}
+	for i := range cals {
+		x, ok := extra[cals[i].Href]
+		if !ok {
+			continue
+		}
+		cals[i].Color = normalizeColor(x.Color)
+		cals[i].ReadOnly = x.readOnly()
+		if x.Owner != "" && ensureSlash(x.Owner) != d.principal {
+			cals[i].Shared = true
+			cals[i].Owner = firstNonEmpty(x.OwnerDN, lastSegment(x.Owner))
+		}
+	}
+	return cals, nil
+}
+
+func normalizeColor(c string) string {
+	c = strings.TrimSpace(c)
+	// Nextcloud stores #RRGGBBAA at times; the alpha is noise for users.
+	if len(c) == 9 && strings.HasPrefix(c, "#") {
+		return c[:7]
+	}
+	return c
+}
+
+// CalendarNotFoundError says which calendars exist.
+type CalendarNotFoundError struct {
+	Ref       string
+	Available []string
+}
+
+func (e *CalendarNotFoundError) Error() string {
+	if len(e.Available) == 0 {
+		return fmt.Sprintf("no calendar %q: the user has no calendars matching the request", e.Ref)
+	}
+	return fmt.Sprintf("no calendar %q; available calendars: %s (use an id from nc_calendar_list_calendars)", e.Ref, strings.Join(e.Available, ", "))
+}
+
+func (e *CalendarNotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// FindCalendar finds a calendar by id or, failing that, by display name
+// (case-insensitive).
+func (d *CalDAV) FindCalendar(ctx context.Context, ref string) (Calendar, error) {
+	cals, err := d.Calendars(ctx)
+	if err != nil {
+		return Calendar{}, err
+	}
+	return pickCalendar(cals, ref)
+}
+
+func pickCalendar(cals []Calendar, ref string) (Calendar, error) {
+	ref = strings.TrimSpace(ref)
+	for _, c := range cals {
+		if c.ID == ref {
+			return c, nil
+		}
+	}
+	var byName []Calendar
+	for _, c := range cals {
+		if strings.EqualFold(c.Name, ref) {
+			byName = append(byName, c)
+		}
+	}
+	if len(byName) == 1 {
+		return byName[0], nil
+	}
+	avail := make([]string, 0, len(cals))
+	for _, c := range cals {
+		avail = append(avail, fmt.Sprintf("%s (%q)", c.ID, c.Name))
+	}
+	return Calendar{}, &CalendarNotFoundError{Ref: ref, Available: avail}
+}
+
+// CalendarOptions describe a new calendar.
+type CalendarOptions struct {
+	Name        string
+	Description string
+	Color       string
+	// Components defaults to VEVENT and VTODO like Nextcloud's own.
+	Components []string
+}
+
+type xmlMkcol struct {
+	XMLName xml.Name `xml:"DAV: mkcol"`
+	Set     struct {
+		Prop struct {
+			ResourceType struct {
+				Collection struct{} `xml:"DAV: collection"`
+				Calendar   struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
+			} `xml:"DAV: resourcetype"`
+			DisplayName string `xml:"DAV: displayname"`
+			Description string `xml:"urn:ietf:params:xml:ns:caldav calendar-description,omitempty"`
+			Color       string `xml:"http://apple.com/ns/ical/ calendar-color,omitempty"`
+			Comps       struct {
+				Comp []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"urn:ietf:params:xml:ns:caldav comp"`
+			} `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
+		} `xml:"DAV: prop"`
+	} `xml:"DAV: set"`
+}
+
+// CreateCalendar makes a calendar with an extended MKCOL (RFC 5689), as
+// Nextcloud's web calendar does, and returns it.
+func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Calendar, error) {
+	name := strings.TrimSpace(opts.Name)
+	if name == "" {
+		return Calendar{}, errors.New("a calendar needs a name")
+	}
+	comps := opts.Components
+	if len(comps) == 0 {
+		comps = []string{ical.CompEvent, ical.CompToDo}
+	}
+	existing, err := d.Calendars(ctx)
+	if err != nil {
+		return Calendar{}, err
+	}
+	id := slugify(name)
+	taken := map[string]bool{}
+	for _, c := range existing {
+		taken[c.ID] = true
+	}
+	for i := 2; taken[id]; i++ {
+		id = fmt.Sprintf("%s-%d", slugify(name), i)
+	}
+	var m xmlMkcol
+	m.Set.Prop.DisplayName = name
+	m.Set.Prop.Description = opts.Description
+	m.Set.Prop.Color = opts.Color
+	for _, c := range comps {
+		m.Set.Prop.Comps.Comp = append(m.Set.Prop.Comps.Comp, struct {
+			Name string `xml:"name,attr"`
+		}{Name: strings.ToUpper(c)})
+	}
+	body, err := xml.Marshal(m)
+	if err != nil {
+		return Calendar{}, fmt.Errorf("encode MKCOL: %w", err)
+	}
+	href := d.home + id + "/"
+	h := http.Header{}
+	h.Set("Content-Type", `application/xml; charset="utf-8"`)
+	resp, err := d.c.davSend(ctx, "MKCOL", href, h, append([]byte(xml.Header), body...))
+	if err != nil {
+		return Calendar{}, fmt.Errorf("create calendar %q: %w", name, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	cals, err := d.Calendars(ctx)
+	if err != nil {
+		return Calendar{}, err
+	}
+	for _, c := range cals {
+		if c.Href == href {
+			if c.Color == "" {
+				c.Color = opts.Color
+			}
+			return c, nil
+		}
+	}
+	return Calendar{ID: id, Name: name, Description: opts.Description, Color: opts.Color, Components: comps, Href: href}, nil
+}
+
+// DeleteCalendar deletes a calendar with everything in it (Nextcloud keeps
+// it in its trash bin for a while).
+func (d *CalDAV) DeleteCalendar(ctx context.Context, cal Calendar) error {
+	resp, err := d.c.davSend(ctx, http.MethodDelete, cal.Href, nil, nil)
+	if err != nil {
+		return fmt.Errorf("delete calendar %s: %w", cal.ID, err)
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if out == "" {
+		out = "calendar"
+	}
+	if len(out) > 60 {
+		out = strings.Trim(out[:60], "-")
+	}
+	return out
+}
+
+// CalObject is one calendar object resource as stored on the server.
+type CalObject struct {
+	Href string
+	ETag string
+	Data *ical.Calendar
+}
+
+// BrokenObject is a stored object that could not be read; listings skip it
+// and report it.
+type BrokenObject struct {
+	Href  string `json:"href" jsonschema:"the object's DAV path"`
+	Error string `json:"error" jsonschema:"what is wrong with it"`
+}
+
+var fullCalendarData = caldav.CalendarCompRequest{Name: ical.CompCalendar, AllProps: true, AllComps: true}
+
+// Query returns the objects of a calendar holding components of type comp
+// (VEVENT, VTODO), limited to a time range when start and end are set.
+// Objects the server sends but that cannot be parsed are returned as
+// broken; the query itself is retried object by object when one bad
+// object makes the whole answer unreadable. Callers filter the range
+// again themselves: the fallback cannot.
+func (d *CalDAV) Query(ctx context.Context, cal Calendar, comp string, start, end time.Time) ([]CalObject, []BrokenObject, error) {
+	q := caldav.CalendarQuery{
+		CompRequest: fullCalendarData,
+		CompFilter:  caldav.CompFilter{Name: ical.CompCalendar, Comps: []caldav.CompFilter{{Name: comp}}},
+	}
+	if !start.IsZero() && !end.IsZero() {
+		// go-webdav formats these as UTC without converting them.
+		q.CompFilter.Comps[0].Start = start.UTC()
+		q.CompFilter.Comps[0].End = end.UTC()
+	}
+	var objs []caldav.CalendarObject
+	err := safely(func() error {
+		var err error
+		objs, err = d.cl.QueryCalendar(ctx, cal.Href, &q)
+		return err
+	})
+	if err == nil {
+		return convertCalObjects(objs), nil, nil
+	}
+	if isHTTPError(err) {
+		return nil, nil, fmt.Errorf("query calendar %s: %w", cal.ID, err)
+	}
+	// One unreadable object spoils the whole REPORT answer for go-webdav:
+	// list the hrefs and fetch them in halves until the bad ones are found.
+	d.c.log.Debug("calendar query unreadable, fetching objects one by one", "calendar", cal.Href, "err", err)
+	hrefs, err := d.objectHrefs(ctx, cal.Href)
+	if err != nil {
+		return nil, nil, err
+	}
+	got, broken, err := d.multiGet(ctx, cal.Href, hrefs)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := got[:0]
+	for _, o := range got {
+		if hasComponent(o.Data, comp) {
+			kept = append(kept, o)
+		}
+	}
+	return kept, broken, nil
+}
+
+func hasComponent(cal *ical.Calendar, name string) bool {
+	if cal == nil || cal.Component == nil {
+		return false
+	}
+	for _, c := range cal.Children {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func convertCalObjects(objs []caldav.CalendarObject) []CalObject {
+	out := make([]CalObject, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, CalObject{Href: o.Path, ETag: o.ETag, Data: o.Data})
+	}
+	return out
+}
+
+// objectHrefs lists the member hrefs of a collection (PROPFIND Depth 1).
+func (d *CalDAV) objectHrefs(ctx context.Context, coll string) ([]string, error) {
+	return listMembers(ctx, d.cl.ReadDir, coll)
+}
+
+func listMembers(ctx context.Context, readDir func(context.Context, string, bool) ([]webdav.FileInfo, error), coll string) ([]string, error) {
+	var infos []webdav.FileInfo
+	err := safely(func() error {
+		var err error
+		infos, err = readDir(ctx, coll, false)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the objects of %s: %w", coll, err)
+	}
+	var out []string
+	for _, fi := range infos {
+		if fi.IsDir || ensureSlash(fi.Path) == ensureSlash(coll) {
+			continue
+		}
+		out = append(out, fi.Path)
+	}
+	return out, nil
+}
+
+const multiGetBatch = 100
+
+// multiGet fetches objects by href in batches, splitting a batch that
+// cannot be read until each bad object stands alone.
+func (d *CalDAV) multiGet(ctx context.Context, coll string, hrefs []string) ([]CalObject, []BrokenObject, error) {
+	var objs []CalObject
+	var broken []BrokenObject
+	for len(hrefs) > 0 {
+		n := min(multiGetBatch, len(hrefs))
+		o, b, err := d.multiGetSplit(ctx, coll, hrefs[:n])
+		if err != nil {
+			return nil, nil, err
+		}
+		objs = append(objs, o...)
+		broken = append(broken, b...)
+		hrefs = hrefs[n:]
+	}
+	return objs, broken, nil
+}
+
+func (d *CalDAV) multiGetSplit(ctx context.Context, coll string, hrefs []string) ([]CalObject, []BrokenObject, error) {
+	if len(hrefs) == 0 {
+		return nil, nil, nil
+	}
+	var objs []caldav.CalendarObject
+	err := safely(func() error {
+		var err error
+		objs, err = d.cl.MultiGetCalendar(ctx, coll, &caldav.CalendarMultiGet{Paths: hrefs, CompRequest: fullCalendarData})
+		return err
+	})
+	if err == nil {
+		return convertCalObjects(objs), nil, nil
+	}
+	if isHTTPError(err) {
+		return nil, nil, fmt.Errorf("fetch calendar objects of %s: %w", coll, err)
+	}
+	if len(hrefs) == 1 {
+		if strings.Contains(err.Error(), "404") {
+			return nil, nil, nil // deleted meanwhile
+		}
+		return nil, []BrokenObject{{Href: hrefs[0], Error: "unreadable iCalendar data: " + err.Error()}}, nil
+	}
+	mid := len(hrefs) / 2
+	o1, b1, err := d.multiGetSplit(ctx, coll, hrefs[:mid])
+	if err != nil {
+		return nil, nil, err
+	}
+	o2, b2, err := d.multiGetSplit(ctx, coll, hrefs[mid:])
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(o1, o2...), append(b1, b2...), nil
+}
+
+// Get fetches one calendar object by href.
+func (d *CalDAV) Get(ctx context.Context, href string) (CalObject, error) {
+	var co *caldav.CalendarObject
+	err := safely(func() error {
+		var err error
+		co, err = d.cl.GetCalendarObject(ctx, href)
+		return err
+	})
+	if err != nil {
+		if isHTTPError(err) {
+			return CalObject{}, fmt.Errorf("get %s: %w", href, err)
+		}
+		return CalObject{}, fmt.Errorf("the calendar object %s on the server has unreadable iCalendar data (%v); fix or delete it in a calendar app: %w", href, err, errMalformed)
+	}
+	return CalObject{Href: co.Path, ETag: co.ETag, Data: co.Data}, nil
+}
+
+// All returns every object of type comp in the calendar.
+func (d *CalDAV) All(ctx context.Context, cal Calendar, comp string) ([]CalObject, []BrokenObject, error) {
+	return d.Query(ctx, cal, comp, time.Time{}, time.Time{})
+}
+
+// FindByUID finds the object holding a component with this UID, trying
+// {uid}.ics first and then every object of the calendar (the object name
+// need not follow the UID).
+func (d *CalDAV) FindByUID(ctx context.Context, cal Calendar, comp, uid string) (CalObject, error) {
+	if uid == "" {
+		return CalObject{}, fmt.Errorf("empty uid: %w", ErrNotFound)
+	}
+	if !strings.ContainsAny(uid, "/?#") {
+		if o, err := d.Get(ctx, cal.Href+uid+".ics"); err == nil && objectUID(o.Data) == uid {
+			return o, nil
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return CalObject{}, err
+		}
+	}
+	objs, _, err := d.All(ctx, cal, comp)
+	if err != nil {
+		return CalObject{}, err
+	}
+	for _, o := range objs {
+		if objectUID(o.Data) == uid {
+			return o, nil
+		}
+	}
+	return CalObject{}, &Error{Method: "GET", Path: cal.Href, Status: http.StatusNotFound,
+		Message: fmt.Sprintf("no object with id or UID %q in calendar %s", uid, cal.ID), Hint: hintFor(http.StatusNotFound)}
+}
+
+// Object fetches an object of a calendar by its id (the last part of its
+// href, as listed) or, when no object has that name, by UID.
+func (d *CalDAV) Object(ctx context.Context, cal Calendar, comp, id string) (CalObject, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return CalObject{}, errors.New("empty id")
+	}
+	if strings.HasPrefix(id, "/") {
+		// A full href: accept it only inside this calendar.
+		if !strings.HasPrefix(id, cal.Href) {
+			return CalObject{}, fmt.Errorf("%s is not in calendar %s", id, cal.ID)
+		}
+		return d.Get(ctx, id)
+	}
+	if !strings.Contains(id, "/") {
+		o, err := d.Get(ctx, cal.Href+id)
+		if err == nil {
+			return o, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return CalObject{}, err
+		}
+	}
+	return d.FindByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"))
+}
+
+func objectUID(cal *ical.Calendar) string {
+	if cal == nil || cal.Component == nil {
+		return ""
+	}
+	for _, c := range cal.Children {
+		if c.Name == ical.CompTimezone {
+			continue
+		}
+		if p := c.Props.Get(ical.PropUID); p != nil {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Put stores an object. With create it refuses to overwrite (If-None-Match),
+// otherwise etag (when set) must still match (If-Match), so concurrent edits
+// are reported as ErrConflict rather than lost. It returns the new ETag
+// when the server tells it.
+func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag string, create bool) (string, error) {
+	var buf bytes.Buffer
+	if err := safely(func() error { return ical.NewEncoder(&buf).Encode(cal) }); err != nil {
+		return "", fmt.Errorf("encode iCalendar: %w", err)
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	if create {
+		h.Set("If-None-Match", "*")
+	} else if etag != "" {
+		h.Set("If-Match", quoteETag(etag))
+	}
+	resp, err := d.c.davSend(ctx, http.MethodPut, href, h, buf.Bytes())
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return unquoteETag(resp.Header.Get("ETag")), nil
+}
+
+// Delete removes an object; with etag set only if it is unchanged.
+func (d *CalDAV) Delete(ctx context.Context, href, etag string) error {
+	h := http.Header{}
+	if etag != "" {
+		h.Set("If-Match", quoteETag(etag))
+	}
+	resp, err := d.c.davSend(ctx, http.MethodDelete, href, h, nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func quoteETag(e string) string {
+	if strings.HasPrefix(e, `"`) || strings.HasPrefix(e, `W/"`) {
+		return e
+	}
+	return `"` + e + `"`
+}
+
+func unquoteETag(e string) string {
+	e = strings.TrimPrefix(e, "W/")
+	return strings.Trim(e, `"`)
+}

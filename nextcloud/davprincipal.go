@@ -1,0 +1,414 @@
+package nextcloud
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/emersion/go-webdav"
+	"github.com/emersion/go-webdav/caldav"
+	"github.com/emersion/go-webdav/carddav"
+)
+
+// davRoot is Nextcloud's DAV endpoint below the base URL.
+const davRoot = "/remote.php/dav"
+
+// DAVHomes are a user's DAV principal and home collections as the server
+// names them. On LDAP installations the principal is not the login name,
+// so they are always discovered, never built from the user name.
+type DAVHomes struct {
+	Principal       string
+	CalendarHome    string
+	AddressBookHome string
+}
+
+// DAVCache remembers discovered DAV homes per Nextcloud and user, so the
+// discovery PROPFINDs run once per user rather than once per tool call.
+// The zero value is ready to use; a nil *DAVCache caches nothing.
+type DAVCache struct {
+	mu sync.Mutex
+	m  map[string]DAVHomes
+}
+
+// NewDAVCache returns an empty cache.
+func NewDAVCache() *DAVCache { return &DAVCache{} }
+
+// maxDAVCacheEntries bounds the cache; on overflow it starts afresh.
+const maxDAVCacheEntries = 10000
+
+func (dc *DAVCache) get(key string) DAVHomes {
+	if dc == nil || key == "" {
+		return DAVHomes{}
+	}
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	return dc.m[key]
+}
+
+func (dc *DAVCache) update(key string, fn func(*DAVHomes)) {
+	if dc == nil || key == "" {
+		return
+	}
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	if dc.m == nil || len(dc.m) >= maxDAVCacheEntries {
+		dc.m = map[string]DAVHomes{}
+	}
+	h := dc.m[key]
+	fn(&h)
+	dc.m[key] = h
+}
+
+// Forget drops what is cached for the client's user (after a 404 on a home,
+// for example when the account was recreated).
+func (dc *DAVCache) Forget(c *Client) {
+	if dc == nil {
+		return
+	}
+	dc.mu.Lock()
+	defer dc.mu.Unlock()
+	delete(dc.m, c.davCacheKey())
+}
+
+func (c *Client) davCacheKey() string {
+	if c.user == "" {
+		return ""
+	}
+	return c.base.String() + "\x00" + c.user
+}
+
+// davEndpoint is the absolute URL of /remote.php/dav.
+func (c *Client) davEndpoint() string { return c.base.String() + davRoot }
+
+// davURL turns an absolute href path from the server into a URL, escaping
+// it as needed (hrefs already include any base path prefix).
+func (c *Client) davURL(p string) string {
+	u := *c.base
+	u.Path = p
+	u.RawPath = ""
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
+
+// davHTTP is what go-webdav sends requests through: credentials and
+// retries from the client, and failed answers as *Error with Nextcloud's
+// message, so callers can test them with errors.Is.
+type davHTTP struct{ c *Client }
+
+func (d davHTTP) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.Raw().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
+		defer resp.Body.Close()
+		return nil, d.c.errorFrom(req, resp)
+	}
+	return resp, nil
+}
+
+// DAVPrincipal finds the user's principal with a PROPFIND for
+// current-user-principal on /remote.php/dav/.
+func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, error) {
+	key := c.davCacheKey()
+	if h := cache.get(key); h.Principal != "" {
+		return h.Principal, nil
+	}
+	wc, err := webdav.NewClient(davHTTP{c}, c.davEndpoint())
+	if err != nil {
+		return "", fmt.Errorf("dav client: %w", err)
+	}
+	var p string
+	err = safely(func() error {
+		var err error
+		p, err = wc.FindCurrentUserPrincipal(ctx)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the DAV principal of the current user (PROPFIND %s/ current-user-principal): %w", davRoot, err)
+	}
+	if p == "" || p == "/" {
+		return "", fmt.Errorf("find the DAV principal of the current user: Nextcloud named none; the credentials may not be accepted for DAV: %w", ErrUnauthorized)
+	}
+	p = ensureSlash(p)
+	cache.update(key, func(h *DAVHomes) { h.Principal = p })
+	return p, nil
+}
+
+// CalendarHome returns the user's calendar-home-set.
+func (c *Client) CalendarHome(ctx context.Context, cache *DAVCache) (string, error) {
+	key := c.davCacheKey()
+	if h := cache.get(key); h.CalendarHome != "" {
+		return h.CalendarHome, nil
+	}
+	principal, err := c.DAVPrincipal(ctx, cache)
+	if err != nil {
+		return "", err
+	}
+	cc, err := caldav.NewClient(davHTTP{c}, c.davEndpoint())
+	if err != nil {
+		return "", fmt.Errorf("caldav client: %w", err)
+	}
+	var home string
+	err = safely(func() error {
+		var err error
+		home, err = cc.FindCalendarHomeSet(ctx, principal)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the calendar home of %s: %w", principal, err)
+	}
+	if home == "" {
+		return "", fmt.Errorf("find the calendar home of %s: Nextcloud named none; is the calendar (CalDAV) service enabled?", principal)
+	}
+	home = ensureSlash(home)
+	cache.update(key, func(h *DAVHomes) { h.CalendarHome = home })
+	return home, nil
+}
+
+// AddressBookHome returns the user's addressbook-home-set.
+func (c *Client) AddressBookHome(ctx context.Context, cache *DAVCache) (string, error) {
+	key := c.davCacheKey()
+	if h := cache.get(key); h.AddressBookHome != "" {
+		return h.AddressBookHome, nil
+	}
+	principal, err := c.DAVPrincipal(ctx, cache)
+	if err != nil {
+		return "", err
+	}
+	cc, err := carddav.NewClient(davHTTP{c}, c.davEndpoint())
+	if err != nil {
+		return "", fmt.Errorf("carddav client: %w", err)
+	}
+	var home string
+	err = safely(func() error {
+		var err error
+		home, err = cc.FindAddressBookHomeSet(ctx, principal)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the address book home of %s: %w", principal, err)
+	}
+	if home == "" {
+		return "", fmt.Errorf("find the address book home of %s: Nextcloud named none; is the contacts (CardDAV) service enabled?", principal)
+	}
+	home = ensureSlash(home)
+	cache.update(key, func(h *DAVHomes) { h.AddressBookHome = home })
+	return home, nil
+}
+
+func ensureSlash(p string) string {
+	if !strings.HasSuffix(p, "/") {
+		return p + "/"
+	}
+	return p
+}
+
+// lastSegment is the collection or object name at the end of an href.
+func lastSegment(p string) string {
+	return path.Base(strings.TrimRight(p, "/"))
+}
+
+// safely runs fn and turns a panic inside the DAV, iCalendar or vCard
+// libraries (malformed server data can trigger some) into an error.
+func safely(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errMalformed, p)
+		}
+	}()
+	return fn()
+}
+
+// errMalformed marks data from the server that could not be parsed.
+var errMalformed = errors.New("malformed data from the server")
+
+// isHTTPError reports whether err came from an HTTP status (as opposed to
+// unparseable data), which decides whether a listing can be retried object
+// by object.
+func isHTTPError(err error) bool {
+	var e *Error
+	return errors.As(err, &e) || errors.Is(err, ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// davSend sends a DAV request the libraries do not offer (conditional PUT,
+// extended MKCOL, DELETE with If-Match, extra PROPFIND properties).
+func (c *Client) davSend(ctx context.Context, method, p string, header http.Header, body []byte) (*http.Response, error) {
+	var b any
+	if body != nil {
+		b = body
+	}
+	req, err := c.NewRequest(ctx, method, c.davURL(p), b)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// davPropsResponse is a PROPFIND answer decoded for the Nextcloud
+// properties go-webdav does not know (colour, privileges, owner).
+type davPropsResponse struct {
+	Href     string
+	Color    string
+	Order    string
+	Owner    string
+	OwnerDN  string
+	ReadOnly string
+	// Privileges are the local names of current-user-privilege-set.
+	Privileges []string
+	HasPrivs   bool
+}
+
+// Names of the extra properties.
+var (
+	propCalendarColor = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-color"}
+	propCalendarOrder = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-order"}
+	propPrivilegeSet  = xml.Name{Space: "DAV:", Local: "current-user-privilege-set"}
+	propOwnerPrincipl = xml.Name{Space: "http://owncloud.org/ns", Local: "owner-principal"}
+	propOwnerDisplay  = xml.Name{Space: "http://nextcloud.com/ns", Local: "owner-displayname"}
+	propOCReadOnly    = xml.Name{Space: "http://owncloud.org/ns", Local: "read-only"}
+	propResourceType  = xml.Name{Space: "DAV:", Local: "resourcetype"}
+)
+
+type xmlPropfind struct {
+	XMLName xml.Name `xml:"DAV: propfind"`
+	Prop    struct {
+		Names []xmlEmpty
+	} `xml:"DAV: prop"`
+}
+
+type xmlEmpty struct {
+	XMLName xml.Name
+}
+
+type xmlMultistatus struct {
+	XMLName   xml.Name `xml:"DAV: multistatus"`
+	Responses []struct {
+		Href     string `xml:"DAV: href"`
+		Propstat []struct {
+			Status string `xml:"DAV: status"`
+			Prop   struct {
+				Color      string `xml:"http://apple.com/ns/ical/ calendar-color"`
+				Order      string `xml:"http://apple.com/ns/ical/ calendar-order"`
+				Owner      *struct {
+					Href string `xml:"DAV: href"`
+					Text string `xml:",chardata"`
+				} `xml:"http://owncloud.org/ns owner-principal"`
+				OwnerDN    string `xml:"http://nextcloud.com/ns owner-displayname"`
+				ReadOnly   string `xml:"http://owncloud.org/ns read-only"`
+				Privs      *struct {
+					Privilege []struct {
+						Any []xmlEmpty `xml:",any"`
+					} `xml:"DAV: privilege"`
+				} `xml:"DAV: current-user-privilege-set"`
+			} `xml:"DAV: prop"`
+		} `xml:"DAV: propstat"`
+	} `xml:"DAV: response"`
+}
+
+// davExtraProps asks a home collection (Depth 1) for the Nextcloud
+// properties go-webdav's FindCalendars/FindAddressBooks leave out. The
+// answer is keyed by href path.
+func (c *Client) davExtraProps(ctx context.Context, home string, names ...xml.Name) (map[string]davPropsResponse, error) {
+	var pf xmlPropfind
+	for _, n := range append([]xml.Name{propResourceType}, names...) {
+		pf.Prop.Names = append(pf.Prop.Names, xmlEmpty{XMLName: n})
+	}
+	body, err := xml.Marshal(pf)
+	if err != nil {
+		return nil, fmt.Errorf("encode PROPFIND: %w", err)
+	}
+	h := http.Header{}
+	h.Set("Depth", "1")
+	h.Set("Content-Type", `application/xml; charset="utf-8"`)
+	resp, err := c.davSend(ctx, "PROPFIND", home, h, append([]byte(xml.Header), body...))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var ms xmlMultistatus
+	if err := xml.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&ms); err != nil {
+		return nil, fmt.Errorf("decode PROPFIND answer of %s: %w", home, err)
+	}
+	out := map[string]davPropsResponse{}
+	for _, r := range ms.Responses {
+		u, err := url.Parse(strings.TrimSpace(r.Href))
+		if err != nil {
+			continue
+		}
+		d := davPropsResponse{Href: u.Path}
+		for _, ps := range r.Propstat {
+			if !strings.Contains(ps.Status, " 200 ") {
+				continue
+			}
+			p := ps.Prop
+			d.Color = firstNonEmpty(d.Color, strings.TrimSpace(p.Color))
+			d.Order = firstNonEmpty(d.Order, strings.TrimSpace(p.Order))
+			owner := ""
+			if p.Owner != nil {
+				owner = firstNonEmpty(strings.TrimSpace(p.Owner.Href), strings.TrimSpace(p.Owner.Text))
+			}
+			if ou, err := url.Parse(owner); err == nil && owner != "" {
+				owner = ou.Path
+			}
+			d.Owner = firstNonEmpty(d.Owner, owner)
+			d.OwnerDN = firstNonEmpty(d.OwnerDN, strings.TrimSpace(p.OwnerDN))
+			d.ReadOnly = firstNonEmpty(d.ReadOnly, strings.TrimSpace(p.ReadOnly))
+			if p.Privs != nil {
+				d.HasPrivs = true
+				for _, pr := range p.Privs.Privilege {
+					for _, a := range pr.Any {
+						d.Privileges = append(d.Privileges, a.XMLName.Local)
+					}
+				}
+			}
+		}
+		out[ensureSlash(u.Path)] = d
+	}
+	return out, nil
+}
+
+// readOnly decides from the privileges (or Nextcloud's read-only flag when
+// the server sent no privileges) whether the user may write.
+func (d davPropsResponse) readOnly() bool {
+	if d.HasPrivs {
+		for _, p := range d.Privileges {
+			switch p {
+			case "all", "write", "write-content", "bind":
+				return false
+			}
+		}
+		return true
+	}
+	switch strings.ToLower(d.ReadOnly) {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -305,15 +305,15 @@ type xmlMultistatus struct {
 		Propstat []struct {
 			Status string `xml:"DAV: status"`
 			Prop   struct {
-				Color      string `xml:"http://apple.com/ns/ical/ calendar-color"`
-				Order      string `xml:"http://apple.com/ns/ical/ calendar-order"`
-				Owner      *struct {
+				Color string `xml:"http://apple.com/ns/ical/ calendar-color"`
+				Order string `xml:"http://apple.com/ns/ical/ calendar-order"`
+				Owner *struct {
 					Href string `xml:"DAV: href"`
 					Text string `xml:",chardata"`
 				} `xml:"http://owncloud.org/ns owner-principal"`
-				OwnerDN    string `xml:"http://nextcloud.com/ns owner-displayname"`
-				ReadOnly   string `xml:"http://owncloud.org/ns read-only"`
-				Privs      *struct {
+				OwnerDN  string `xml:"http://nextcloud.com/ns owner-displayname"`
+				ReadOnly string `xml:"http://owncloud.org/ns read-only"`
+				Privs    *struct {
 					Privilege []struct {
 						Any []xmlEmpty `xml:",any"`
 					} `xml:"DAV: privilege"`

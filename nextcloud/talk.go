@@ -1,0 +1,573 @@
+package nextcloud
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// appAPI names the Nextcloud app behind an API so that a missing app is
+// reported by name instead of as a bare 404 page.
+type appAPI struct {
+	id   string // app id, as in /apps/<id>/
+	name string // product name users know
+}
+
+// missing is the error for an app that is not installed or not enabled.
+func (a appAPI) missing() error {
+	return fmt.Errorf("the Nextcloud app %q (%s) is not installed or enabled on this server; ask an administrator to enable it: %w", a.id, a.name, ErrAppNotEnabled)
+}
+
+// appNotFoundPage reports whether a 404 answer comes from Nextcloud's
+// router (app off: an HTML page, or the OCS "invalid query" 998 envelope)
+// rather than from the app itself.
+func appNotFoundPage(contentType string, body []byte) bool {
+	if strings.Contains(contentType, "html") {
+		return true
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '<' && !strings.Contains(contentType, "json") {
+		return true
+	}
+	var env ocsEnvelope
+	if json.Unmarshal(body, &env) == nil && env.OCS.Meta.StatusCode == 998 {
+		return true
+	}
+	return false
+}
+
+// do sends req and returns the open response for 2xx and 304 answers; any
+// other status becomes an *Error (or the app-missing error).
+func (a appAPI) do(c *Client, req *http.Request) (*http.Response, error) {
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 300 || resp.StatusCode == http.StatusNotModified {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	ct := resp.Header.Get("Content-Type")
+	if resp.StatusCode == http.StatusNotFound && appNotFoundPage(ct, body) {
+		return nil, a.missing()
+	}
+	return nil, &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
+		Message: messageFrom(ct, body), Hint: hintFor(resp.StatusCode), App: a.id}
+}
+
+// appReply is what call returns besides the decoded data.
+type appReply struct {
+	Status int
+	Header http.Header
+}
+
+// call sends a JSON request to the app (OCS envelope when ocs is set) and
+// decodes the answer into out. A 304 leaves out untouched.
+func (a appAPI) call(ctx context.Context, c *Client, method, path string, query url.Values, body any, ocs bool, out any) (appReply, error) {
+	if len(query) > 0 {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + query.Encode()
+	}
+	var payload any
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return appReply{}, fmt.Errorf("encode %s request body: %w", a.name, err)
+		}
+		payload = b
+	}
+	req, err := c.NewRequest(ctx, method, path, payload)
+	if err != nil {
+		return appReply{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("OCS-APIRequest", "true")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := a.do(c, req)
+	if err != nil {
+		return appReply{}, err
+	}
+	defer resp.Body.Close()
+	rep := appReply{Status: resp.StatusCode, Header: resp.Header}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return rep, fmt.Errorf("read %s answer of %s %s: %w", a.name, method, req.URL.Path, err)
+	}
+	if resp.StatusCode == http.StatusNotModified || len(bytes.TrimSpace(data)) == 0 {
+		return rep, nil
+	}
+	if ocs {
+		return rep, decodeOCSData(method, req.URL.Path, data, out)
+	}
+	if out == nil {
+		return rep, nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return rep, fmt.Errorf("nextcloud %s %s: unexpected %s answer: %w", method, req.URL.Path, a.name, err)
+	}
+	return rep, nil
+}
+
+// decodeOCSData unpacks a successful (2xx) OCS v2 answer. OCS v2 mirrors the
+// HTTP status in meta.statuscode, so 201 and friends are successes too.
+func decodeOCSData(method, path string, body []byte, out any) error {
+	var env ocsEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("nextcloud %s %s: answer is not an OCS JSON envelope: %w", method, path, err)
+	}
+	m := env.OCS.Meta
+	if m.Status == "failure" || (m.StatusCode != 0 && m.StatusCode != 100 && (m.StatusCode < 200 || m.StatusCode > 299)) {
+		return DecodeOCS(method, path, body, out)
+	}
+	if out == nil || len(env.OCS.Data) == 0 || string(env.OCS.Data) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(env.OCS.Data, out); err != nil {
+		if string(bytes.TrimSpace(env.OCS.Data)) == "[]" {
+			return nil // PHP's empty array where an object was expected
+		}
+		return fmt.Errorf("nextcloud %s %s: unexpected OCS data: %w", method, path, err)
+	}
+	return nil
+}
+
+// PHPMap is a JSON object that PHP encodes as [] when it is empty.
+type PHPMap[V any] map[string]V
+
+// UnmarshalJSON accepts an object, an empty array or null.
+func (m *PHPMap[V]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" || b[0] == '[' {
+		var arr []json.RawMessage
+		if len(b) > 0 && b[0] == '[' {
+			if err := json.Unmarshal(b, &arr); err != nil {
+				return err
+			}
+			if len(arr) > 0 {
+				return fmt.Errorf("expected an object, got a non-empty array")
+			}
+		}
+		*m = nil
+		return nil
+	}
+	var v map[string]V
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
+// Talk ---------------------------------------------------------------------
+
+var talkAPI = appAPI{id: "spreed", name: "Talk"}
+
+const (
+	talkRoomBase = "/ocs/v2.php/apps/spreed/api/v4/room"
+	talkChatBase = "/ocs/v2.php/apps/spreed/api/v1/chat/"
+	talkReactBas = "/ocs/v2.php/apps/spreed/api/v1/reaction/"
+)
+
+// Talk conversation types (constants.md#conversation-types).
+const (
+	TalkOneToOne       = 1
+	TalkGroup          = 2
+	TalkPublic         = 3
+	TalkChangelog      = 4
+	TalkFormerOneToOne = 5
+	TalkNoteToSelf     = 6
+)
+
+// TalkConversation is a Talk room as the v4 room API returns it.
+type TalkConversation struct {
+	ID                    int64           `json:"id"`
+	Token                 string          `json:"token"`
+	Type                  int             `json:"type"`
+	Name                  string          `json:"name"`
+	DisplayName           string          `json:"displayName"`
+	Description           string          `json:"description"`
+	ParticipantType       int             `json:"participantType"`
+	ReadOnly              int             `json:"readOnly"`
+	HasPassword           bool            `json:"hasPassword"`
+	HasCall               bool            `json:"hasCall"`
+	LastActivity          int64           `json:"lastActivity"`
+	IsFavorite            bool            `json:"isFavorite"`
+	UnreadMessages        int             `json:"unreadMessages"`
+	UnreadMention         bool            `json:"unreadMention"`
+	UnreadMentionDirect   bool            `json:"unreadMentionDirect"`
+	LastReadMessage       int64           `json:"lastReadMessage"`
+	LastCommonReadMessage int64           `json:"lastCommonReadMessage"`
+	LastMessageRaw        json.RawMessage `json:"lastMessage"`
+	ObjectType            string          `json:"objectType"`
+	ObjectID              string          `json:"objectId"`
+}
+
+// LastMessage is the newest message of the conversation, if any (the API
+// sends an empty array when there is none).
+func (c *TalkConversation) LastMessage() *TalkMessage {
+	b := bytes.TrimSpace(c.LastMessageRaw)
+	if len(b) == 0 || b[0] != '{' {
+		return nil
+	}
+	var m TalkMessage
+	if json.Unmarshal(b, &m) != nil || m.ID == 0 {
+		return nil
+	}
+	return &m
+}
+
+// TalkRichObject is one parameter of a rich object string.
+type TalkRichObject struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Link string `json:"link,omitempty"`
+}
+
+// UnmarshalJSON tolerates numeric ids, which some object types use.
+func (o *TalkRichObject) UnmarshalJSON(b []byte) error {
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	str := func(k string) string {
+		switch v := raw[k].(type) {
+		case string:
+			return v
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		case nil:
+			return ""
+		default:
+			return fmt.Sprint(v)
+		}
+	}
+	*o = TalkRichObject{Type: str("type"), ID: str("id"), Name: str("name"), Link: str("link")}
+	return nil
+}
+
+// TalkMessage is one chat message.
+type TalkMessage struct {
+	ID                int64                  `json:"id"`
+	Token             string                 `json:"token"`
+	ActorType         string                 `json:"actorType"`
+	ActorID           string                 `json:"actorId"`
+	ActorDisplayName  string                 `json:"actorDisplayName"`
+	Timestamp         int64                  `json:"timestamp"`
+	Message           string                 `json:"message"`
+	MessageParameters PHPMap[TalkRichObject] `json:"messageParameters"`
+	SystemMessage     string                 `json:"systemMessage"`
+	MessageType       string                 `json:"messageType"`
+	IsReplyable       bool                   `json:"isReplyable"`
+	ReferenceID       string                 `json:"referenceId"`
+	Reactions         PHPMap[int]            `json:"reactions"`
+	ReactionsSelf     []string               `json:"reactionsSelf"`
+	Markdown          bool                   `json:"markdown"`
+	Parent            *TalkParent            `json:"parent,omitempty"`
+}
+
+// TalkParent is the message a reply refers to; Deleted parents carry only
+// their id.
+type TalkParent struct {
+	ID                int64                  `json:"id"`
+	Deleted           bool                   `json:"deleted"`
+	ActorID           string                 `json:"actorId"`
+	ActorDisplayName  string                 `json:"actorDisplayName"`
+	Message           string                 `json:"message"`
+	MessageParameters PHPMap[TalkRichObject] `json:"messageParameters"`
+	MessageType       string                 `json:"messageType"`
+}
+
+// Text renders the message with its placeholders ({mention-user1}, {file})
+// replaced by names, as the Talk clients show it.
+func (m *TalkMessage) Text() string {
+	return renderRichText(m.Message, m.MessageParameters, m.MessageType == "comment")
+}
+
+// Text renders the parent message.
+func (p *TalkParent) Text() string {
+	return renderRichText(p.Message, p.MessageParameters, p.MessageType == "comment")
+}
+
+func renderRichText(msg string, params map[string]TalkRichObject, mentions bool) string {
+	if len(params) == 0 || !strings.Contains(msg, "{") {
+		return msg
+	}
+	pairs := make([]string, 0, 2*len(params))
+	for k, p := range params {
+		name := p.Name
+		if name == "" {
+			name = p.ID
+		}
+		if mentions {
+			switch p.Type {
+			case "user", "guest", "call", "user-group", "group", "circle", "email":
+				name = "@" + name
+			}
+		}
+		pairs = append(pairs, "{"+k+"}", name)
+	}
+	return strings.NewReplacer(pairs...).Replace(msg)
+}
+
+// TalkParticipant is one attendee of a conversation.
+type TalkParticipant struct {
+	AttendeeID      int64  `json:"attendeeId"`
+	ActorType       string `json:"actorType"`
+	ActorID         string `json:"actorId"`
+	DisplayName     string `json:"displayName"`
+	ParticipantType int    `json:"participantType"`
+	LastPing        int64  `json:"lastPing"`
+	InCall          int    `json:"inCall"`
+	Status          string `json:"status"`
+	StatusMessage   string `json:"statusMessage"`
+}
+
+// TalkReaction is one actor's reaction to a message.
+type TalkReaction struct {
+	ActorType        string `json:"actorType"`
+	ActorID          string `json:"actorId"`
+	ActorDisplayName string `json:"actorDisplayName"`
+	Timestamp        int64  `json:"timestamp"`
+}
+
+func talkToken(token string) (string, error) {
+	if token == "" {
+		return "", fmt.Errorf("conversation token is empty")
+	}
+	return url.PathEscape(token), nil
+}
+
+// TalkConversations lists the user's conversations.
+func (c *Client) TalkConversations(ctx context.Context) ([]TalkConversation, error) {
+	var out []TalkConversation
+	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase, url.Values{"noStatusUpdate": {"1"}}, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list Talk conversations: %w", err)
+	}
+	return out, nil
+}
+
+// TalkConversation fetches one conversation by token.
+func (c *Client) TalkConversation(ctx context.Context, token string) (*TalkConversation, error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return nil, err
+	}
+	var out TalkConversation
+	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase+"/"+t, nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("get Talk conversation %q: %w", token, err)
+	}
+	return &out, nil
+}
+
+// TalkNewConversation describes a conversation to create.
+type TalkNewConversation struct {
+	Type int `json:"roomType"`
+	// Invite is the other user (one-to-one) or a group/circle id (group).
+	Invite string `json:"invite,omitempty"`
+	Source string `json:"source,omitempty"`
+	Name   string `json:"roomName,omitempty"`
+}
+
+// TalkCreateConversation creates a conversation; created is false when a
+// one-to-one conversation with that user existed already.
+func (c *Client) TalkCreateConversation(ctx context.Context, in TalkNewConversation) (conv *TalkConversation, created bool, err error) {
+	var out TalkConversation
+	rep, err := talkAPI.call(ctx, c, http.MethodPost, talkRoomBase, nil, in, true, &out)
+	if err != nil {
+		return nil, false, fmt.Errorf("create Talk conversation: %w", err)
+	}
+	return &out, rep.Status == http.StatusCreated, nil
+}
+
+// TalkParticipants lists the attendees of a conversation.
+func (c *Client) TalkParticipants(ctx context.Context, token string) ([]TalkParticipant, error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return nil, err
+	}
+	var out []TalkParticipant
+	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase+"/"+t+"/participants", url.Values{"includeStatus": {"true"}}, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list participants of Talk conversation %q: %w", token, err)
+	}
+	return out, nil
+}
+
+// TalkAddParticipant adds a user (source "users"), group, email or circle.
+func (c *Client) TalkAddParticipant(ctx context.Context, token, participant, source string) error {
+	t, err := talkToken(token)
+	if err != nil {
+		return err
+	}
+	if source == "" {
+		source = "users"
+	}
+	body := map[string]string{"newParticipant": participant, "source": source}
+	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkRoomBase+"/"+t+"/participants", nil, body, true, nil); err != nil {
+		return fmt.Errorf("add %s %q to Talk conversation %q: %w", strings.TrimSuffix(source, "s"), participant, token, err)
+	}
+	return nil
+}
+
+// TalkHistoryOptions page through a conversation's history.
+type TalkHistoryOptions struct {
+	// Limit is the page size (Talk allows at most 200).
+	Limit int
+	// Before is the lastKnownMessageId: only messages older than it.
+	Before int64
+	// SetReadMarker moves the user's read marker to the newest message read.
+	SetReadMarker bool
+}
+
+// TalkHistory is one page of messages, newest first.
+type TalkHistory struct {
+	Messages []TalkMessage
+	// LastGiven is the X-Chat-Last-Given header: pass it as Before for the
+	// next (older) page. Zero when there are no more messages.
+	LastGiven int64
+}
+
+// TalkMessages reads a page of a conversation's history, newest first.
+func (c *Client) TalkMessages(ctx context.Context, token string, opt TalkHistoryOptions) (*TalkHistory, error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"lookIntoFuture": {"0"}, "noStatusUpdate": {"1"}, "markNotificationsAsRead": {"0"}}
+	if opt.Limit > 0 {
+		q.Set("limit", strconv.Itoa(opt.Limit))
+	}
+	if opt.Before > 0 {
+		q.Set("lastKnownMessageId", strconv.FormatInt(opt.Before, 10))
+	}
+	if opt.SetReadMarker {
+		q.Set("setReadMarker", "1")
+	} else {
+		q.Set("setReadMarker", "0")
+	}
+	var msgs []TalkMessage
+	rep, err := talkAPI.call(ctx, c, http.MethodGet, talkChatBase+t, q, nil, true, &msgs)
+	if err != nil {
+		return nil, fmt.Errorf("read messages of Talk conversation %q: %w", token, err)
+	}
+	h := &TalkHistory{Messages: msgs}
+	if rep.Status == http.StatusNotModified {
+		return h, nil
+	}
+	if v := rep.Header.Get("X-Chat-Last-Given"); v != "" {
+		h.LastGiven, _ = strconv.ParseInt(v, 10, 64)
+	}
+	return h, nil
+}
+
+// TalkNewMessage is a message to post.
+type TalkNewMessage struct {
+	Message     string `json:"message"`
+	ReplyTo     int64  `json:"replyTo,omitempty"`
+	ReferenceID string `json:"referenceId,omitempty"`
+	Silent      bool   `json:"silent,omitempty"`
+}
+
+// TalkSendMessage posts a chat message and returns it as stored.
+func (c *Client) TalkSendMessage(ctx context.Context, token string, in TalkNewMessage) (*TalkMessage, error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return nil, err
+	}
+	var out TalkMessage
+	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkChatBase+t, nil, in, true, &out); err != nil {
+		return nil, fmt.Errorf("send message to Talk conversation %q: %w", token, err)
+	}
+	return &out, nil
+}
+
+// TalkMarkRead sets the read marker; lastRead 0 marks everything read.
+// Talk 18 and later answer with the updated conversation, older versions
+// with nothing (conv is then nil).
+func (c *Client) TalkMarkRead(ctx context.Context, token string, lastRead int64) (conv *TalkConversation, err error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return nil, err
+	}
+	var body any = map[string]any{}
+	if lastRead > 0 {
+		body = map[string]int64{"lastReadMessage": lastRead}
+	}
+	var out TalkConversation
+	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkChatBase+t+"/read", nil, body, true, &out); err != nil {
+		return nil, fmt.Errorf("mark Talk conversation %q as read: %w", token, err)
+	}
+	if out.Token == "" {
+		return nil, nil
+	}
+	return &out, nil
+}
+
+func talkReactionPath(token string, messageID int64) (string, error) {
+	t, err := talkToken(token)
+	if err != nil {
+		return "", err
+	}
+	if messageID <= 0 {
+		return "", fmt.Errorf("message id must be positive")
+	}
+	return talkReactBas + t + "/" + strconv.FormatInt(messageID, 10), nil
+}
+
+// TalkReactions lists who reacted how to a message, by emoji; reaction
+// filters to one emoji.
+func (c *Client) TalkReactions(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
+	p, err := talkReactionPath(token, messageID)
+	if err != nil {
+		return nil, err
+	}
+	var q url.Values
+	if reaction != "" {
+		q = url.Values{"reaction": {reaction}}
+	}
+	var out PHPMap[[]TalkReaction]
+	if _, err := talkAPI.call(ctx, c, http.MethodGet, p, q, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list reactions to message %d in Talk conversation %q: %w", messageID, token, err)
+	}
+	return out, nil
+}
+
+// TalkReact adds a reaction; added is false when it existed already.
+func (c *Client) TalkReact(ctx context.Context, token string, messageID int64, reaction string) (reactions map[string][]TalkReaction, added bool, err error) {
+	p, err := talkReactionPath(token, messageID)
+	if err != nil {
+		return nil, false, err
+	}
+	var out PHPMap[[]TalkReaction]
+	rep, err := talkAPI.call(ctx, c, http.MethodPost, p, nil, map[string]string{"reaction": reaction}, true, &out)
+	if err != nil {
+		return nil, false, fmt.Errorf("react %s to message %d in Talk conversation %q: %w", reaction, messageID, token, err)
+	}
+	return out, rep.Status == http.StatusCreated, nil
+}
+
+// TalkUnreact removes the user's reaction from a message.
+func (c *Client) TalkUnreact(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
+	p, err := talkReactionPath(token, messageID)
+	if err != nil {
+		return nil, err
+	}
+	var out PHPMap[[]TalkReaction]
+	// DELETE carries its parameters in the query string.
+	if _, err := talkAPI.call(ctx, c, http.MethodDelete, p, url.Values{"reaction": {reaction}}, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("remove reaction %s from message %d in Talk conversation %q: %w", reaction, messageID, token, err)
+	}
+	return out, nil
+}

@@ -4,16 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type clock struct {
@@ -24,41 +24,30 @@ type clock struct {
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// notesServer answers the Notes list per basic-auth user, with ETags.
-type notesServer struct {
-	mu    sync.Mutex
-	notes map[string][]NoteMeta
-	lists atomic.Int32
-	full  atomic.Int32
+// prunedNotesServer answers the Notes list like the Notes app does with
+// pruneBefore: notes with modified < pruneBefore come back as bare ids.
+type prunedNotesServer struct {
+	mu      sync.Mutex
+	notes   []NoteMeta
+	queries []string
 }
 
-func (s *notesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	user, _, ok := r.BasicAuth()
-	if !ok {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	if r.URL.Path != "/index.php/apps/notes/api/v1/notes" || r.URL.Query().Get("exclude") != "content" {
-		http.NotFound(w, r)
-		return
-	}
-	s.lists.Add(1)
+func (s *prunedNotesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	notes := s.notes[user]
-	s.mu.Unlock()
-	if notes == nil {
-		notes = []NoteMeta{}
+	defer s.mu.Unlock()
+	s.queries = append(s.queries, r.URL.RawQuery)
+	prune, _ := strconv.ParseInt(r.URL.Query().Get("pruneBefore"), 10, 64)
+	out := []map[string]any{}
+	for _, n := range s.notes {
+		if prune > 0 && n.Modified < prune {
+			out = append(out, map[string]any{"id": n.ID})
+			continue
+		}
+		out = append(out, map[string]any{"id": n.ID, "title": n.Title, "category": n.Category, "modified": n.Modified, "favorite": n.Favorite})
 	}
-	b, _ := json.Marshal(notes)
-	etag := fmt.Sprintf(`"%x"`, len(b)*31+len(notes))
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	s.full.Add(1)
-	w.Header().Set("ETag", etag)
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
+	w.Header().Set("Last-Modified", time.Unix(100, 0).UTC().Format(http.TimeFormat))
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 func clientFor(t *testing.T, url string) ClientFunc {
@@ -76,17 +65,40 @@ func clientFor(t *testing.T, url string) ClientFunc {
 
 func TestNotesIndexJob(t *testing.T) {
 	ctx := context.Background()
-	ns := &notesServer{notes: map[string][]NoteMeta{
-		"alice": {{ID: 1, Title: "Groceries", Category: "Home", Modified: 10}, {ID: 2, Title: "Meeting notes", Category: "Work/2026", Modified: 20}},
-		"bob":   {{ID: 7, Title: "Ideas", Modified: 5}},
-	}}
-	srv := httptest.NewServer(ns)
-	defer srv.Close()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
+	var pruneQueries []string
+	var qmu sync.Mutex
+	nc.Fault = func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/notes") {
+			qmu.Lock()
+			pruneQueries = append(pruneQueries, r.URL.Query().Get("pruneBefore"))
+			qmu.Unlock()
+		}
+		return false
+	}
+	str := func(s string) *string { return &s }
+	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
+	groceries, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Groceries"), Category: str("Home"), Content: str("milk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []struct {
+		c               *nextcloud.Client
+		title, category string
+	}{{alice, "Meeting notes", "Work/2026"}, {bob, "Ideas", ""}} {
+		if _, err := in.c.CreateNote(ctx, nextcloud.NoteInput{Title: str(in.title), Category: str(in.category), Content: str("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
 	cache := NewNotesCache()
 	cache.now = clk.Now
 	users := []string{"alice", "bob"}
-	r, err := New(Options{Client: clientFor(t, srv.URL), Users: func(context.Context) ([]string, error) { return users, nil }, Now: clk.Now})
+	r, err := New(Options{
+		Client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil },
+		Users:  func(context.Context) ([]string, error) { return users, nil },
+		Now:    clk.Now,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,14 +110,17 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	r.RunDue(ctx)
 	notes, updated, ok := cache.Get("alice")
-	if !ok || len(notes) != 2 || notes[0].Title != "Meeting notes" || !updated.Equal(clk.Now()) {
+	if !ok || len(notes) != 2 || !updated.Equal(clk.Now()) {
 		t.Fatalf("alice's cache = %+v %v %v", notes, updated, ok)
 	}
-	if found, _ := cache.Search("alice", "work meeting"); len(found) != 1 || found[0].ID != 2 {
+	if found, _ := cache.Search("alice", "work meeting"); len(found) != 1 || found[0].Title != "Meeting notes" {
 		t.Fatalf("search = %+v", found)
 	}
 	if cats, _ := cache.Categories("alice"); strings.Join(cats, ",") != "Home,Work/2026" {
 		t.Fatalf("categories = %v", cats)
+	}
+	if notes, _, _ := cache.Get("bob"); len(notes) != 1 || notes[0].Title != "Ideas" {
+		t.Fatalf("bob's cache = %+v", notes)
 	}
 	if _, _, ok := cache.Get("carol"); ok {
 		t.Fatal("unknown user has a cache")
@@ -116,24 +131,31 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	// Not due yet: nothing runs.
 	r.RunDue(ctx)
-	if n := ns.lists.Load(); n != 2 {
-		t.Fatalf("%d list calls, want 2", n)
+	qmu.Lock()
+	if len(pruneQueries) != 2 || pruneQueries[0] != "" {
+		t.Fatalf("list requests (pruneBefore) = %q, want two full lists", pruneQueries)
 	}
-	// Due again: unchanged lists are answered 304 and kept.
+	qmu.Unlock()
+	// Changes show up at the next run, which asks only for changes.
+	if err := alice.DeleteNote(ctx, groceries.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.CreateNote(ctx, nextcloud.NoteInput{Title: str("New plan"), Content: str("y")}); err != nil {
+		t.Fatal(err)
+	}
 	clk.Advance(10 * time.Minute)
-	ns.mu.Lock()
-	ns.notes["bob"] = append(ns.notes["bob"], NoteMeta{ID: 8, Title: "New", Modified: 30})
-	ns.mu.Unlock()
 	r.RunDue(ctx)
-	if ns.lists.Load() != 4 || ns.full.Load() != 3 {
-		t.Fatalf("lists=%d full=%d, want 4 and 3 (alice unchanged)", ns.lists.Load(), ns.full.Load())
+	if notes, _, _ := cache.Get("alice"); len(notes) != 1 || notes[0].Title != "Meeting notes" {
+		t.Fatalf("deleted note still cached: %+v", notes)
 	}
-	if notes, _, _ := cache.Get("alice"); len(notes) != 2 {
-		t.Fatalf("alice's cache lost on 304: %+v", notes)
+	if notes, _, _ := cache.Get("bob"); len(notes) != 2 {
+		t.Fatalf("bob's new note missing: %+v", notes)
 	}
-	if notes, _, _ := cache.Get("bob"); len(notes) != 2 || notes[0].Title != "New" {
-		t.Fatalf("bob's cache not refreshed: %+v", notes)
+	qmu.Lock()
+	if len(pruneQueries) != 4 || pruneQueries[2] == "" || pruneQueries[3] == "" {
+		t.Fatalf("refresh did not send pruneBefore: %q", pruneQueries)
 	}
+	qmu.Unlock()
 	// A user who leaves the list is dropped from the status.
 	users = []string{"alice"}
 	clk.Advance(2 * time.Minute)
@@ -142,6 +164,57 @@ func TestNotesIndexJob(t *testing.T) {
 		if s.User == "bob" {
 			t.Fatalf("bob still scheduled: %+v", s)
 		}
+	}
+	// With the Notes app off the job fails with a clear reason.
+	nc.SetDisabled("notes", true)
+	clk.Advance(10 * time.Minute)
+	r.RunDue(ctx)
+	if st := r.Status("alice"); st[0].LastOutcome != OutcomeError || !strings.Contains(st[0].LastError, "not installed or not enabled") {
+		t.Fatalf("disabled app: %+v", st)
+	}
+}
+
+func TestNotesPrunedIDsKeepCachedMeta(t *testing.T) {
+	ctx := context.Background()
+	fs := &prunedNotesServer{notes: []NoteMeta{{ID: 1, Title: "Old", Category: "A", Modified: 50}, {ID: 2, Title: "Fresh", Modified: 150}}}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	nc := clientFor(t, srv.URL)
+	c, _ := nc(ctx, "alice")
+	cache := NewNotesCache()
+	if err := cache.Refresh(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	// Second run: note 1 is pruned (modified before Last-Modified 100) and
+	// keeps its cached title; note 3 is new.
+	fs.mu.Lock()
+	fs.notes = append(fs.notes, NoteMeta{ID: 3, Title: "Newest", Modified: 200})
+	fs.mu.Unlock()
+	if err := cache.Refresh(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	notes, _, _ := cache.Get("alice")
+	titles := []string{}
+	for _, n := range notes {
+		titles = append(titles, n.Title)
+	}
+	if strings.Join(titles, ",") != "Newest,Fresh,Old" {
+		t.Fatalf("titles = %v", titles)
+	}
+	if !strings.Contains(fs.queries[1], "pruneBefore=100") {
+		t.Fatalf("second query = %q", fs.queries[1])
+	}
+	// A pruned id the cache does not know forces one full listing.
+	fresh := NewNotesCache()
+	fresh.byUser["alice"] = &notesEntry{lastModified: time.Unix(100, 0)}
+	if err := fresh.Refresh(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if notes, _, _ := fresh.Get("alice"); len(notes) != 3 || notes[2].Title != "Old" {
+		t.Fatalf("after unknown pruned id: %+v", notes)
+	}
+	if last := fs.queries[len(fs.queries)-1]; strings.Contains(last, "pruneBefore") {
+		t.Fatalf("fallback still pruned: %q", last)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -23,9 +22,11 @@ type NoteMeta struct {
 }
 
 type notesEntry struct {
-	notes   []NoteMeta
-	etag    string
-	updated time.Time
+	notes []NoteMeta
+	// lastModified is the list's Last-Modified: the next refresh asks
+	// Nextcloud to send only notes changed since (pruneBefore).
+	lastModified time.Time
+	updated      time.Time
 }
 
 // NotesCache keeps each user's note titles and categories, refreshed by
@@ -114,42 +115,89 @@ func (c *NotesCache) Job(interval time.Duration) Job {
 	return Job{Name: NotesIndexJob, Interval: interval, Timeout: 2 * time.Minute, Run: c.Refresh}
 }
 
-// Refresh fetches the note list without content for nc's user; an
-// unchanged list (ETag) costs Nextcloud no listing.
+// notesChunk bounds the notes per answer of a refresh.
+const notesChunk = 200
+
+// Refresh syncs the note list of nc's user without content. After the
+// first run it sends pruneBefore, so unchanged notes come back as bare ids
+// and keep their cached title and category; notes missing from the
+// answer were deleted.
 func (c *NotesCache) Refresh(ctx context.Context, nc *nextcloud.Client) error {
 	user := nc.User()
 	c.mu.RLock()
-	var etag string
+	prev := map[int64]NoteMeta{}
+	var since time.Time
 	if e := c.byUser[user]; e != nil {
-		etag = e.etag
+		for _, n := range e.notes {
+			prev[n.ID] = n
+		}
+		since = e.lastModified
 	}
 	c.mu.RUnlock()
-	h := http.Header{}
-	if etag != "" {
-		h.Set("If-None-Match", etag)
+
+	notes, lm, complete, err := fetchNotes(ctx, nc, since, prev)
+	if err == nil && !complete {
+		// A pruned id we do not know: fetch everything once.
+		notes, lm, _, err = fetchNotes(ctx, nc, time.Time{}, nil)
 	}
-	var notes []NoteMeta
-	hdr, err := nc.JSON(ctx, http.MethodGet, "/index.php/apps/notes/api/v1/notes", map[string][]string{"exclude": {"content"}}, h, nil, &notes)
 	if err != nil {
-		if errors.Is(err, nextcloud.ErrNotFound) {
-			return fmt.Errorf("the Notes app answers 404 for %s: it is probably not installed or not enabled: %w", user, err)
+		if errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrAppNotEnabled) {
+			return fmt.Errorf("the Notes app is not installed or not enabled for %s: %w", user, err)
 		}
-		return fmt.Errorf("list notes of %s: %w", user, err)
+		return fmt.Errorf("refresh the notes index of %s: %w", user, err)
 	}
-	now := c.now()
+	sort.SliceStable(notes, func(i, j int) bool {
+		if notes[i].Modified != notes[j].Modified {
+			return notes[i].Modified > notes[j].Modified
+		}
+		return notes[i].ID < notes[j].ID
+	})
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.byUser[user]
-	if e == nil {
-		e = &notesEntry{}
-		c.byUser[user] = e
-	}
-	// A 304 has no body, so notes stays nil; a real answer is at least [].
-	if notes != nil || etag == "" {
-		sort.SliceStable(notes, func(i, j int) bool { return notes[i].Modified > notes[j].Modified })
-		e.notes = notes
-		e.etag = hdr.Get("ETag")
-	}
-	e.updated = now
+	c.byUser[user] = &notesEntry{notes: notes, lastModified: lm, updated: c.now()}
+	c.mu.Unlock()
 	return nil
+}
+
+// fetchNotes lists every chunk; complete is false when a pruned id is not
+// in prev.
+func fetchNotes(ctx context.Context, nc *nextcloud.Client, since time.Time, prev map[int64]NoteMeta) (notes []NoteMeta, lastModified time.Time, complete bool, err error) {
+	opts := nextcloud.NotesListOptions{Exclude: []string{"content"}, ChunkSize: notesChunk}
+	if !since.IsZero() {
+		opts.PruneBefore = since.Unix()
+	}
+	full := map[int64]bool{}
+	var pruned []int64
+	notes = []NoteMeta{}
+	for range 100000 / notesChunk {
+		page, err := nc.ListNotes(ctx, opts)
+		if err != nil {
+			return nil, time.Time{}, false, err
+		}
+		if lastModified.IsZero() {
+			lastModified = page.LastModified
+		}
+		for _, n := range page.Notes {
+			if !full[n.ID] {
+				full[n.ID] = true
+				notes = append(notes, NoteMeta{ID: n.ID, Title: n.Title, Category: n.Category, Modified: n.Modified, Favorite: n.Favorite})
+			}
+		}
+		pruned = append(pruned, page.PrunedIDs...)
+		if page.Cursor == "" || page.Cursor == opts.ChunkCursor {
+			break
+		}
+		opts.ChunkCursor = page.Cursor
+	}
+	for _, id := range pruned {
+		if full[id] {
+			continue
+		}
+		m, ok := prev[id]
+		if !ok {
+			return nil, time.Time{}, false, nil
+		}
+		full[id] = true
+		notes = append(notes, m)
+	}
+	return notes, lastModified, true, nil
 }

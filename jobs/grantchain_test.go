@@ -64,8 +64,10 @@ func TestJobsThroughGrantChain(t *testing.T) {
 
 	cache := NewNotesCache()
 	r, _ := New(Options{
-		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) { return chain.Client(ctx, base, user) },
-		Users:  func(context.Context) ([]string, error) { return []string{"alice", "bob", "carol"}, nil },
+		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
+			return chain.Client(ctx, base, user)
+		},
+		Users: func(context.Context) ([]string, error) { return []string{"alice", "bob", "carol"}, nil },
 	})
 	_ = r.Register(cache.Job(notesTestInterval))
 	r.RunDue(ctx)

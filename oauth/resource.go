@@ -1,0 +1,456 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// Upstream says how the server authenticates to Nextcloud as the user.
+type Upstream string
+
+const (
+	// UpstreamExchange swaps the user's token for a Nextcloud-audience token
+	// by RFC 8693 token exchange (the default).
+	UpstreamExchange Upstream = "exchange"
+	// UpstreamPassthrough sends the user's own token to Nextcloud; allowed
+	// only for tokens whose aud includes the Nextcloud audience.
+	UpstreamPassthrough Upstream = "passthrough"
+)
+
+// OpaqueMode says how tokens that are not JWTs are validated.
+type OpaqueMode string
+
+const (
+	// OpaqueIntrospect uses RFC 7662 introspection (needs the client secret).
+	OpaqueIntrospect OpaqueMode = "introspection"
+	// OpaqueUserinfo asks the userinfo endpoint. Userinfo tells neither
+	// audience nor scopes: every live token of the IdP is accepted and gets
+	// UserinfoScopes. Use it only with an IdP dedicated to this server.
+	OpaqueUserinfo OpaqueMode = "userinfo"
+	// OpaqueReject refuses opaque tokens.
+	OpaqueReject OpaqueMode = "reject"
+)
+
+// Config configures the resource server. Zero values get defaults.
+type Config struct {
+	// Issuer is the IdP's issuer URL (Keycloak: https://kc/realms/<realm>).
+	Issuer string
+	// ClientID and ClientSecret are this server's confidential client, used
+	// for token exchange and introspection.
+	ClientID     string
+	ClientSecret string
+	// ServerURL is this server's public base URL (https://mcp.example.com).
+	ServerURL string
+	// MCPPath is the MCP endpoint's path (default "/mcp").
+	MCPPath string
+	// Audience must be in a token's aud (or be its azp); default ClientID.
+	Audience string
+	// NextcloudAudience is the audience of tokens Nextcloud accepts
+	// (default "nextcloud").
+	NextcloudAudience string
+	// Upstream is exchange (default) or passthrough.
+	Upstream Upstream
+	// ExchangeScopes are requested in token exchange (optional; the IdP
+	// narrows the subject token's scopes to them).
+	ExchangeScopes []string
+	// UserClaim holds the Nextcloud user id (default preferred_username).
+	UserClaim string
+	// Opaque selects how opaque tokens are checked (default introspection).
+	Opaque OpaqueMode
+	// UserinfoScopes are granted to tokens validated by userinfo.
+	UserinfoScopes []string
+	// Leeway tolerates clock skew on exp and nbf (default 30s).
+	Leeway time.Duration
+	// IntrospectionTTL bounds how long an introspection answer is reused
+	// (default 60s; never beyond the token's expiry).
+	IntrospectionTTL time.Duration
+	// ResourceName is the human-readable name in the metadata.
+	ResourceName string
+	// ScopesSupported lists the scopes the enabled tools need (the MCP
+	// server's ScopesSupported); called per request, so it may be set late.
+	ScopesSupported func() []string
+	// DiscoveryRetry is the first delay between discovery attempts while
+	// the IdP is down (default 2s, doubling up to a minute).
+	DiscoveryRetry time.Duration
+	HTTPClient     *http.Client
+	Logger         *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Issuer == "" {
+		return errors.New("OIDC_ISSUER is not set: the OAuth mode needs the identity provider's issuer URL (e.g. https://keycloak.example.com/realms/nextcloud)")
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("OIDC_ISSUER %q is not an http(s) URL", c.Issuer)
+	}
+	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	if c.ServerURL == "" {
+		return errors.New("NEXTCLOUD_MCP_SERVER_URL is not set: the OAuth mode needs this server's public URL for its protected-resource metadata")
+	}
+	if u, err := url.Parse(c.ServerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return fmt.Errorf("NEXTCLOUD_MCP_SERVER_URL %q is not an http(s) URL like https://mcp.example.com", c.ServerURL)
+	}
+	c.ServerURL = strings.TrimRight(c.ServerURL, "/")
+	if c.MCPPath == "" {
+		c.MCPPath = "/mcp"
+	}
+	c.MCPPath = "/" + strings.Trim(c.MCPPath, "/")
+	if c.Audience == "" {
+		c.Audience = c.ClientID
+	}
+	if c.Audience == "" {
+		return errors.New("OIDC_CLIENT_ID (or OIDC_AUDIENCE) is not set: tokens must be bound to this server's audience")
+	}
+	if c.NextcloudAudience == "" {
+		c.NextcloudAudience = "nextcloud"
+	}
+	switch c.Upstream {
+	case "":
+		c.Upstream = UpstreamExchange
+	case UpstreamExchange, UpstreamPassthrough:
+	default:
+		return fmt.Errorf("NEXTCLOUD_MCP_UPSTREAM %q is neither exchange nor passthrough", c.Upstream)
+	}
+	if c.Upstream == UpstreamExchange && (c.ClientID == "" || c.ClientSecret == "") {
+		return errors.New("token exchange needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or set NEXTCLOUD_MCP_UPSTREAM=passthrough with tokens whose audience includes Nextcloud)")
+	}
+	switch c.Opaque {
+	case "":
+		c.Opaque = OpaqueIntrospect
+	case OpaqueIntrospect, OpaqueUserinfo, OpaqueReject:
+	default:
+		return fmt.Errorf("opaque token mode %q is not introspection, userinfo or reject", c.Opaque)
+	}
+	if c.UserClaim == "" {
+		c.UserClaim = "preferred_username"
+	}
+	if c.Leeway <= 0 {
+		c.Leeway = 30 * time.Second
+	}
+	if c.IntrospectionTTL <= 0 {
+		c.IntrospectionTTL = time.Minute
+	}
+	if c.ResourceName == "" {
+		c.ResourceName = "Nextcloud MCP Server"
+	}
+	if c.DiscoveryRetry <= 0 {
+		c.DiscoveryRetry = 2 * time.Second
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// endpoints are what discovery found.
+type endpoints struct {
+	token, introspection, userinfo, jwks string
+}
+
+// ResourceServer validates bearer tokens and acts as their users in Nextcloud.
+type ResourceServer struct {
+	cfg Config
+	nc  *nextcloud.Client
+	log *slog.Logger
+	now func() time.Time
+
+	mu        sync.RWMutex
+	ep        *endpoints
+	keys      *keySet
+	lastErr   error
+	readyCh   chan struct{}
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+
+	opaque    *opaqueCache
+	exchanger *Exchanger
+	exchanges *ExchangeCache
+}
+
+// New validates cfg and discovers the IdP. When discovery fails New still
+// returns the server: it logs the error (naming the URL), answers bearer
+// requests with 503 and retries in the background until the IdP is up or
+// Close is called. Configuration errors are returned. nc is the Nextcloud
+// client ClientFor derives per-user clients from (nil if unused).
+func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rs := &ResourceServer{
+		cfg:     cfg,
+		nc:      nc,
+		log:     cfg.Logger,
+		now:     time.Now,
+		readyCh: make(chan struct{}),
+		cancel:  cancel,
+		opaque:  newOpaqueCache(),
+	}
+	rs.exchanger = &Exchanger{endpoint: rs.tokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
+	rs.exchanges = NewExchangeCache(rs.exchanger, 0)
+	if err := rs.discover(ctx); err != nil {
+		rs.log.Error("OIDC discovery failed; OAuth requests get 503 until the identity provider answers; retrying in the background", "err", err)
+		go rs.retryDiscovery(bg)
+	} else {
+		cancel()
+	}
+	return rs, nil
+}
+
+// Close stops the background discovery retry.
+func (rs *ResourceServer) Close() { rs.closeOnce.Do(rs.cancel) }
+
+// DiscoveryURL is the IdP's OpenID configuration URL.
+func (rs *ResourceServer) DiscoveryURL() string {
+	return rs.cfg.Issuer + "/.well-known/openid-configuration"
+}
+
+func (rs *ResourceServer) discover(ctx context.Context) error {
+	ep, err := rs.fetchDiscovery(ctx)
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if err != nil {
+		rs.lastErr = err
+		return err
+	}
+	if rs.ep == nil {
+		rs.ep = ep
+		rs.keys = newKeySet(ep.jwks, rs.cfg.HTTPClient)
+		close(rs.readyCh)
+	}
+	rs.lastErr = nil
+	return nil
+}
+
+func (rs *ResourceServer) fetchDiscovery(ctx context.Context) (*endpoints, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	p, err := oidc.NewProvider(oidc.ClientContext(ctx, rs.cfg.HTTPClient), rs.cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("OIDC discovery at %s failed: %w; check OIDC_ISSUER and that the identity provider is reachable from this server", rs.DiscoveryURL(), err)
+	}
+	var doc struct {
+		Token         string `json:"token_endpoint"`
+		Introspection string `json:"introspection_endpoint"`
+		Userinfo      string `json:"userinfo_endpoint"`
+		JWKS          string `json:"jwks_uri"`
+	}
+	if err := p.Claims(&doc); err != nil {
+		return nil, fmt.Errorf("read OIDC discovery document from %s: %w", rs.DiscoveryURL(), err)
+	}
+	if doc.JWKS == "" {
+		return nil, fmt.Errorf("OIDC discovery document at %s names no jwks_uri", rs.DiscoveryURL())
+	}
+	return &endpoints{token: doc.Token, introspection: doc.Introspection, userinfo: doc.Userinfo, jwks: doc.JWKS}, nil
+}
+
+func (rs *ResourceServer) retryDiscovery(ctx context.Context) {
+	delay := rs.cfg.DiscoveryRetry
+	for {
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if err := rs.discover(ctx); err == nil {
+			rs.log.Info("OIDC discovery succeeded; OAuth mode ready", "issuer", rs.cfg.Issuer)
+			return
+		} else if ctx.Err() == nil {
+			rs.log.Warn("OIDC discovery still failing", "err", err, "next_try_in", delay)
+		}
+		delay = min(delay*2, time.Minute)
+	}
+}
+
+// Ready reports whether discovery has succeeded.
+func (rs *ResourceServer) Ready() bool {
+	select {
+	case <-rs.readyCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// WaitReady blocks until discovery succeeded or ctx ends.
+func (rs *ResourceServer) WaitReady(ctx context.Context) error {
+	select {
+	case <-rs.readyCh:
+		return nil
+	case <-ctx.Done():
+		if err := rs.DiscoveryError(); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
+}
+
+// DiscoveryError is the last discovery failure, nil once discovery worked.
+func (rs *ResourceServer) DiscoveryError() error {
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	return rs.lastErr
+}
+
+// Check suits a readiness probe: nil once the IdP has been discovered.
+func (rs *ResourceServer) Check(context.Context) error {
+	if rs.Ready() {
+		return nil
+	}
+	if err := rs.DiscoveryError(); err != nil {
+		return err
+	}
+	return errors.New("OIDC discovery has not completed")
+}
+
+var errNotReady = errors.New("the identity provider has not been reached yet (OIDC discovery pending)")
+
+func (rs *ResourceServer) endpoints() (*endpoints, *keySet, error) {
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	if rs.ep == nil {
+		return nil, nil, errNotReady
+	}
+	return rs.ep, rs.keys, nil
+}
+
+func (rs *ResourceServer) tokenEndpoint(context.Context) (string, error) {
+	ep, _, err := rs.endpoints()
+	if err != nil {
+		return "", err
+	}
+	if ep.token == "" {
+		return "", fmt.Errorf("the discovery document at %s names no token_endpoint", rs.DiscoveryURL())
+	}
+	return ep.token, nil
+}
+
+// Exchanger is the RFC 8693 client of this server's confidential client.
+func (rs *ResourceServer) Exchanger() *Exchanger { return rs.exchanger }
+
+// Config returns the effective configuration (defaults filled in).
+func (rs *ResourceServer) Config() Config { return rs.cfg }
+
+// Authenticate validates the request's bearer token. It returns
+// ErrNoToken without one, a *AuthError for a refused token, and another
+// error when the IdP could not be asked.
+func (rs *ResourceServer) Authenticate(r *http.Request) (*Identity, error) {
+	tok, err := bearerToken(r)
+	if err != nil {
+		return nil, err
+	}
+	return rs.Validate(r.Context(), tok)
+}
+
+// Identify suits ConsentConfig.Identify: the Nextcloud user id of a request
+// with a valid bearer token.
+func (rs *ResourceServer) Identify(r *http.Request) (string, bool) {
+	id, err := rs.Authenticate(r)
+	if err != nil {
+		return "", false
+	}
+	return id.UserID, true
+}
+
+// ErrNoToken means the request carried no bearer token.
+var ErrNoToken = errors.New("no bearer token")
+
+func bearerToken(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", ErrNoToken
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_request", Description: "the Authorization header must be \"Bearer <token>\""}
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", &AuthError{Status: http.StatusUnauthorized, Code: "invalid_token", Description: "the bearer token is empty or malformed"}
+	}
+	return tok, nil
+}
+
+// Validate checks a bearer token and returns its identity.
+func (rs *ResourceServer) Validate(ctx context.Context, tok string) (*Identity, error) {
+	ep, keys, err := rs.endpoints()
+	if err != nil {
+		return nil, err
+	}
+	var id *Identity
+	if looksLikeJWT(tok) {
+		id, err = rs.validateJWT(ctx, keys, tok)
+	} else {
+		id, err = rs.validateOpaque(ctx, ep, tok)
+	}
+	if err != nil {
+		var te *tokenError
+		if errors.As(err, &te) {
+			return nil, &AuthError{Status: http.StatusUnauthorized, Code: "invalid_token", Description: te.msg}
+		}
+		return nil, err
+	}
+	id.Token = tok
+	return id, nil
+}
+
+func (rs *ResourceServer) validateJWT(ctx context.Context, keys *keySet, tok string) (*Identity, error) {
+	claims, err := verifyJWT(ctx, keys, tok, jwtCheck{
+		issuer: rs.cfg.Issuer, audience: rs.cfg.Audience, allowAZP: true,
+		leeway: rs.cfg.Leeway, now: rs.now(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rs.identityFrom(claims, false)
+}
+
+func (rs *ResourceServer) identityFrom(claims map[string]any, opaque bool) (*Identity, error) {
+	id := &Identity{
+		Subject:  str(claims["sub"]),
+		Scopes:   scopesOf(claims),
+		Audience: stringList(claims["aud"]),
+		ClientID: authorizedParty(claims),
+		Issuer:   str(claims["iss"]),
+		Opaque:   opaque,
+		Claims:   claims,
+	}
+	if exp, ok := numericDate(claims["exp"]); ok {
+		id.Expiry = exp
+	}
+	id.UserID = str(claims[rs.cfg.UserClaim])
+	if id.UserID == "" && opaque {
+		// RFC 7662 names the user "username".
+		id.UserID = str(claims["username"])
+	}
+	if id.UserID == "" {
+		return nil, invalidf("token has no %s claim naming the Nextcloud user; add a mapper for it at the identity provider", rs.cfg.UserClaim)
+	}
+	return id, nil
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// ScopesSupported is what the metadata lists.
+func (rs *ResourceServer) scopesSupported() []string {
+	if rs.cfg.ScopesSupported == nil {
+		return nil
+	}
+	return rs.cfg.ScopesSupported()
+}

@@ -10,5 +10,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		NotesToolset(env),
 		AuthToolset(env),
 		CookbookToolset(env),
+		UsersToolset(env),
+		DeckToolset(env),
 	}
 }

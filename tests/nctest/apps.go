@@ -7,5 +7,6 @@ func (s *Server) registerApps() {
 	s.registerTalk()
 	s.registerLoginFlow()
 	s.registerCookbook()
+	s.registerUsers()
 	s.registerDeck()
 }

@@ -52,11 +52,10 @@ type HTTPTransport struct {
 // ServeHTTP implements http.Handler.
 func (h *HTTPTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
-// Shutdown closes all sessions.
+// Shutdown closes all sessions and stops the idle-session sweeper.
 func (h *HTTPTransport) Shutdown(ctx context.Context) error {
-	h.streamable.CloseSessions(ctx)
 	h.sse.CloseSessions()
-	return nil
+	return h.streamable.Shutdown(ctx)
 }
 
 // HTTPHandler returns the HTTP transports for this server.

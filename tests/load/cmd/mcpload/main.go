@@ -1,0 +1,63 @@
+// Command mcpload opens many concurrent MCP sessions against an MCP server
+// on this machine and prints throughput, latency and resource figures.
+// Without -url it starts the server and a test Nextcloud in process.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/load"
+)
+
+func main() {
+	sessions := flag.Int("sessions", 1000, "concurrent MCP sessions")
+	duration := flag.Duration("duration", 20*time.Second, "how long the sessions call tools (at most 10m)")
+	transport := flag.String("transport", "http", "http (streamable HTTP) or sse")
+	target := flag.String("url", "", "server base URL on loopback (default: start one in process)")
+	notes := flag.Int("notes", 50, "notes to seed in the in-process test Nextcloud")
+	bin := flag.String("server-bin", "", "run this server binary (make build) in its own process against the in-process test Nextcloud, and sample its memory from /metrics")
+	flag.Parse()
+	ctx := context.Background()
+	cfg := load.Config{URL: *target, Transport: *transport, Sessions: *sessions, Duration: *duration}
+	if *target == "" {
+		t, err := load.StartTarget(ctx, *notes)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mcpload: start in-process server:", err)
+			os.Exit(1)
+		}
+		defer t.Close()
+		cfg.URL, cfg.Calls, cfg.Sample = t.URL, t.Mix(), load.SampleSelf
+		if *bin != "" {
+			url, stop, err := load.StartBinary(ctx, *bin, t.Nextcloud.URL)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "mcpload:", err)
+				os.Exit(1)
+			}
+			defer stop()
+			cfg.URL, cfg.Sample = url, load.MetricsSampler(url)
+		}
+	} else {
+		cfg.Calls = []load.Call{{Tool: "nc_capabilities", Args: map[string]any{}}}
+		cfg.Sample = load.MetricsSampler(*target)
+	}
+	before := runtime.NumGoroutine()
+	rep, err := load.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mcpload:", err)
+		os.Exit(1)
+	}
+	fmt.Println(rep)
+	for _, e := range rep.FirstErrors {
+		fmt.Println("  error:", e)
+	}
+	time.Sleep(500 * time.Millisecond)
+	fmt.Printf("goroutines before=%d after=%d\n", before, runtime.NumGoroutine())
+	if rep.Errors > 0 {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,53 @@
+package load
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestLoopbackOnly(t *testing.T) {
+	for _, u := range []string{"http://10.0.0.1:8000", "http://example.com", "http://192.168.1.2"} {
+		if err := CheckLoopback(u); err == nil {
+			t.Errorf("%s accepted", u)
+		}
+	}
+	for _, u := range []string{"http://127.0.0.1:8000", "http://localhost:1", "http://[::1]:2"} {
+		if err := CheckLoopback(u); err != nil {
+			t.Errorf("%s refused: %v", u, err)
+		}
+	}
+}
+
+// A small run: every call succeeds, and once sessions and servers close no
+// goroutine is left behind.
+func TestSmallRunHasNoErrorsAndNoLeaks(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+		// net/http keeps idle connection readers until they time out.
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+	for _, tr := range []string{"http", "sse"} {
+		t.Run(tr, func(t *testing.T) {
+			ctx := context.Background()
+			target, err := StartTarget(ctx, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer target.Close()
+			if len(target.Mix()) < 2 {
+				t.Fatalf("tool mix too small: %v", target.Tools)
+			}
+			rep, err := Run(ctx, Config{URL: target.URL, Transport: tr, Sessions: 20, Duration: time.Second, MaxCallsPerSession: 20, Calls: target.Mix(), Sample: SampleSelf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Errors != 0 || rep.ToolErrors != 0 {
+				t.Fatalf("errors in run: %s %v", rep, rep.FirstErrors)
+			}
+			if rep.Calls < 20 || rep.P50 <= 0 || rep.PeakGoroutines == 0 {
+				t.Fatalf("implausible report: %s", rep)
+			}
+		})
+	}
+}

@@ -89,6 +89,9 @@ func (g *GrantChain) Token(ctx context.Context, user string) (*oauth2.Token, str
 	default:
 		tok, err := g.impersonate(ctx, user)
 		if err == nil {
+			if len(reasons) > 0 {
+				g.logger().Debug("acting for user by impersonation", "user", user, "offline", reasons[len(reasons)-1])
+			}
 			return tok, GrantImpersonation, nil
 		}
 		if ctx.Err() != nil {

@@ -182,3 +182,37 @@ func TestDockerComposeConfig(t *testing.T) {
 		}
 	}
 }
+
+// The Claude Desktop example must stay valid JSON naming the variables the
+// server reads in stdio mode.
+func TestClaudeDesktopExample(t *testing.T) {
+	b, err := os.ReadFile("../examples/claude_desktop_config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		MCPServers map[string]struct {
+			Command string            `json:"command"`
+			Args    []string          `json:"args"`
+			Env     map[string]string `json:"env"`
+		} `json:"mcpServers"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf("examples/claude_desktop_config.json: %v", err)
+	}
+	if len(cfg.MCPServers) == 0 {
+		t.Fatal("no mcpServers entry")
+	}
+	for name, s := range cfg.MCPServers {
+		if s.Command == "" || !strings.Contains(strings.Join(s.Args, " "), "stdio") {
+			t.Errorf("server %s: command %q args %v; want the binary with --transport stdio", name, s.Command, s.Args)
+		}
+		for _, k := range []string{"NEXTCLOUD_HOST", "NEXTCLOUD_USERNAME", "NEXTCLOUD_PASSWORD"} {
+			if s.Env[k] == "" {
+				t.Errorf("server %s: env lacks %s", name, k)
+			}
+		}
+	}
+}

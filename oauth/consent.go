@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -57,6 +58,10 @@ type Consent struct {
 	provider *oidc.Provider
 	provCtx  context.Context
 	secure   bool
+
+	// lastPurge bounds the rows abandoned sign-ins leave behind.
+	purgeMu   sync.Mutex
+	lastPurge time.Time
 }
 
 const (
@@ -136,6 +141,7 @@ func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
 			p.User = u
 		}
 	}
+	c.purgeAbandoned(r.Context())
 	state := rand.Text() + rand.Text()
 	b, _ := json.Marshal(p)
 	if err := c.cfg.Store.PutSecret(r.Context(), stateKey(state), consentKind, b, c.cfg.Now().Add(c.cfg.StateTTL)); err != nil {
@@ -147,6 +153,23 @@ func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, c.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
+}
+
+// purgeAbandoned deletes expired sign-in states (and other expired rows)
+// at most once per state lifetime.
+func (c *Consent) purgeAbandoned(ctx context.Context) {
+	c.purgeMu.Lock()
+	due := c.cfg.Now().Sub(c.lastPurge) >= c.cfg.StateTTL
+	if due {
+		c.lastPurge = c.cfg.Now()
+	}
+	c.purgeMu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := c.cfg.Store.PurgeExpired(ctx); err != nil {
+		c.cfg.Logger.Warn("cannot purge expired sign-in states", "err", err)
+	}
 }
 
 // ServeCallback finishes the flow and stores the refresh token.

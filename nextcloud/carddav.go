@@ -102,7 +102,7 @@ func (d *CardDAV) AddressBooksDetailed(ctx context.Context) ([]AddressBook, erro
 			continue
 		}
 		abs[i].ReadOnly = x.readOnly()
-		if x.Owner != "" && ensureSlash(x.Owner) != d.principal {
+		if x.Owner != "" && lastSegment(x.Owner) != lastSegment(d.principal) {
 			abs[i].Shared = true
 			abs[i].Owner = firstNonEmpty(x.OwnerDN, lastSegment(x.Owner))
 		}

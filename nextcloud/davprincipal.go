@@ -365,6 +365,7 @@ func (c *Client) davExtraProps(ctx context.Context, home string, names ...xml.Na
 			if p.Owner != nil {
 				owner = firstNonEmpty(strings.TrimSpace(p.Owner.Href), strings.TrimSpace(p.Owner.Text))
 			}
+			// Nextcloud sends "principals/users/bob"; others an href.
 			if ou, err := url.Parse(owner); err == nil && owner != "" {
 				owner = ou.Path
 			}

@@ -3,10 +3,12 @@ package nctest
 // registerApps mounts each app's handlers; one line per app file.
 func (s *Server) registerApps() {
 	s.registerNotes()
+	s.registerWebDAV()
 	s.registerSearch()
 	s.registerTalk()
 	s.registerLoginFlow()
 	s.registerCookbook()
 	s.registerUsers()
 	s.registerDeck()
+	s.registerDAV()
 }

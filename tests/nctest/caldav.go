@@ -1,0 +1,732 @@
+package nctest
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav/caldav"
+)
+
+type memCalendar struct {
+	owner, id   string
+	name, desc  string
+	color       string
+	comps       []string
+	objs        map[string]*memObj
+	shares      map[string]bool // sharee -> read-only
+}
+
+type memObj struct {
+	cal  *ical.Calendar
+	etag string
+	size int64
+	mod  time.Time
+}
+
+// calRef is a calendar as one user sees it: own or shared.
+type calRef struct {
+	c        *memCalendar
+	seg      string
+	readOnly bool
+}
+
+func (r calRef) path(user string) string { return calHome(user) + r.seg + "/" }
+
+func (st *davStore) ensureUser(user string) {
+	if user == "" {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.seeded[user] {
+		return
+	}
+	st.seeded[user] = true
+	st.cals[user+"/personal"] = &memCalendar{owner: user, id: "personal", name: "Personal", color: "#0082c9",
+		comps: []string{ical.CompEvent, ical.CompToDo}, objs: map[string]*memObj{}, shares: map[string]bool{}}
+	st.books[user+"/contacts"] = &memBook{owner: user, id: "contacts", name: "Contacts", objs: map[string]*memCard{}, shares: map[string]bool{}}
+}
+
+// visibleCalendarsLocked lists the user's own and shared calendars.
+func (st *davStore) visibleCalendarsLocked(user string) []calRef {
+	var out []calRef
+	for _, c := range st.cals {
+		if c.owner == user {
+			out = append(out, calRef{c: c, seg: c.id})
+		} else if ro, ok := c.shares[user]; ok {
+			out = append(out, calRef{c: c, seg: c.id + "_shared_by_" + c.owner, readOnly: ro})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
+	return out
+}
+
+// splitCalPath splits /remote.php/dav/calendars/{user}/{seg}/{name}.
+func splitCalPath(p string) (user, seg, name string) {
+	rest := strings.TrimPrefix(path.Clean(p), strings.TrimSuffix(calHomePrefix, "/"))
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	switch len(parts) {
+	case 3:
+		return parts[0], parts[1], parts[2]
+	case 2:
+		return parts[0], parts[1], ""
+	case 1:
+		return parts[0], "", ""
+	}
+	return "", "", ""
+}
+
+func (st *davStore) calendarLocked(user, p string) (calRef, string, error) {
+	u, seg, name := splitCalPath(p)
+	if u != user || seg == "" {
+		return calRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+	}
+	for _, r := range st.visibleCalendarsLocked(user) {
+		if r.seg == seg {
+			return r, name, nil
+		}
+	}
+	return calRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+}
+
+type calBackend struct{ st *davStore }
+
+func (b *calBackend) CurrentUserPrincipal(ctx context.Context) (string, error) {
+	return principalPath(userFromCtx(ctx)), nil
+}
+
+func (b *calBackend) CalendarHomeSetPath(ctx context.Context) (string, error) {
+	return calHome(userFromCtx(ctx)), nil
+}
+
+func (r calRef) toCalendar(user string) caldav.Calendar {
+	return caldav.Calendar{Path: r.path(user), Name: r.c.name, Description: r.c.desc, SupportedComponentSet: slices.Clone(r.c.comps)}
+}
+
+func (b *calBackend) ListCalendars(ctx context.Context) ([]caldav.Calendar, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	var out []caldav.Calendar
+	for _, r := range b.st.visibleCalendarsLocked(user) {
+		out = append(out, r.toCalendar(user))
+	}
+	return out, nil
+}
+
+func (b *calBackend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.calendarLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, httpErr(http.StatusNotFound, "not a calendar")
+	}
+	c := r.toCalendar(user)
+	return &c, nil
+}
+
+type mkcolExtraKey struct{}
+
+type mkcolExtra struct {
+	Color string
+	Desc  string
+	Comps []string
+}
+
+// decodeMkcolExtra reads what go-webdav's MKCOL handling ignores.
+func decodeMkcolExtra(body []byte) mkcolExtra {
+	var m struct {
+		Prop struct {
+			Color string `xml:"http://apple.com/ns/ical/ calendar-color"`
+			Desc  string `xml:"urn:ietf:params:xml:ns:caldav calendar-description"`
+			Comps struct {
+				Comp []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"urn:ietf:params:xml:ns:caldav comp"`
+			} `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
+		} `xml:"DAV: set>prop"`
+	}
+	_ = xml.Unmarshal(body, &m)
+	x := mkcolExtra{Color: m.Prop.Color, Desc: m.Prop.Desc}
+	for _, c := range m.Prop.Comps.Comp {
+		x.Comps = append(x.Comps, strings.ToUpper(c.Name))
+	}
+	return x
+}
+
+func (b *calBackend) CreateCalendar(ctx context.Context, cal *caldav.Calendar) error {
+	user := userFromCtx(ctx)
+	u, seg, name := splitCalPath(cal.Path)
+	if u != user || seg == "" || name != "" {
+		return httpErr(http.StatusForbidden, "calendars can only be created in the user's calendar home")
+	}
+	x, _ := ctx.Value(mkcolExtraKey{}).(mkcolExtra)
+	comps := x.Comps
+	if len(comps) == 0 {
+		comps = []string{ical.CompEvent, ical.CompToDo}
+	}
+	for _, c := range comps {
+		if c != ical.CompEvent && c != ical.CompToDo && c != ical.CompJournal {
+			return httpErr(http.StatusBadRequest, "unsupported component %q", c)
+		}
+	}
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	if _, exists := b.st.cals[user+"/"+seg]; exists {
+		return httpErr(http.StatusMethodNotAllowed, "The resource you tried to create already exists")
+	}
+	name = cal.Name
+	if name == "" {
+		name = seg
+	}
+	b.st.cals[user+"/"+seg] = &memCalendar{owner: user, id: seg, name: name, desc: firstNonEmptyStr(x.Desc, cal.Description), color: x.Color,
+		comps: comps, objs: map[string]*memObj{}, shares: map[string]bool{}}
+	return nil
+}
+
+func firstNonEmptyStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (o *memObj) toObject(p string) caldav.CalendarObject {
+	return caldav.CalendarObject{Path: p, ModTime: o.mod, ContentLength: o.size, ETag: o.etag, Data: o.cal}
+}
+
+func (b *calBackend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.calendarLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := r.c.objs[name]
+	if name == "" || !ok {
+		return nil, httpErr(http.StatusNotFound, "Calendar object not found")
+	}
+	co := o.toObject(r.path(user) + name)
+	return &co, nil
+}
+
+func (b *calBackend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, _, err := b.st.calendarLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(r.c.objs))
+	for n := range r.c.objs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]caldav.CalendarObject, 0, len(names))
+	for _, n := range names {
+		out = append(out, r.c.objs[n].toObject(r.path(user)+n))
+	}
+	return out, nil
+}
+
+// QueryCalendarObjects filters by component type and time range with
+// RFC 4791 9.9 overlap rules (go-webdav's own matcher misses events that
+// start exactly at the range start and never matches tasks). Objects that
+// cannot be parsed are always returned, as their data must reach clients.
+func (b *calBackend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
+	all, err := b.ListCalendarObjects(ctx, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []caldav.CalendarObject
+	for _, co := range all {
+		if isBroken(co.Data) || matchCalQuery(q.CompFilter, co.Data) {
+			out = append(out, co)
+		}
+	}
+	return out, nil
+}
+
+func matchCalQuery(f caldav.CompFilter, cal *ical.Calendar) bool {
+	if f.Name != "" && f.Name != ical.CompCalendar {
+		return false
+	}
+	for _, cf := range f.Comps {
+		found := false
+		for _, c := range cal.Children {
+			if c.Name != cf.Name {
+				continue
+			}
+			if cf.Start.IsZero() && cf.End.IsZero() {
+				found = true
+				break
+			}
+			if compOverlaps(c, cf.Start, cf.End) {
+				found = true
+				break
+			}
+		}
+		if found == cf.IsNotDefined {
+			return false
+		}
+	}
+	return true
+}
+
+// compOverlaps decides RFC 4791 9.9 for a VEVENT or VTODO, expanding a
+// recurrence with go-ical.
+func compOverlaps(c *ical.Component, start, end time.Time) bool {
+	if end.IsZero() {
+		end = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if c.Name == ical.CompToDo {
+		var times []time.Time
+		for _, n := range []string{ical.PropDateTimeStart, ical.PropDue, ical.PropCompleted, ical.PropCreated} {
+			if t, err := c.Props.DateTime(n, time.UTC); err == nil && !t.IsZero() {
+				times = append(times, t)
+			}
+		}
+		if len(times) == 0 {
+			return true
+		}
+		for _, t := range times {
+			if !t.Before(start) && t.Before(end) {
+				return true
+			}
+		}
+		return len(times) > 1 && times[0].Before(end) && times[len(times)-1].After(start)
+	}
+	ev := ical.Event{Component: c}
+	s, err := ev.DateTimeStart(time.UTC)
+	if err != nil {
+		return true
+	}
+	e, err := ev.DateTimeEnd(time.UTC)
+	if err != nil || e.Before(s) {
+		e = s
+	}
+	dur := e.Sub(s)
+	if rs, err := c.RecurrenceSet(time.UTC); err == nil && rs != nil {
+		return len(rs.Between(start.Add(-dur-time.Second), end, true)) > 0
+	}
+	if dur == 0 {
+		return !s.Before(start) && s.Before(end)
+	}
+	return s.Before(end) && e.After(start)
+}
+
+func (b *calBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.calendarLocked(user, p)
+	if err != nil {
+		return nil, httpErr(http.StatusConflict, "the calendar of %s does not exist", p)
+	}
+	if name == "" || strings.Contains(name, "/") {
+		return nil, httpErr(http.StatusMethodNotAllowed, "cannot PUT a calendar collection")
+	}
+	if r.readOnly {
+		return nil, httpErr(http.StatusForbidden, "Access denied: calendar %s is shared read-only", r.seg)
+	}
+	compType, uid, err := caldav.ValidateCalendarObject(cal)
+	if err != nil {
+		return nil, httpErr(http.StatusBadRequest, "Invalid calendar data: %v", err)
+	}
+	if uid == "" {
+		return nil, httpErr(http.StatusBadRequest, "Calendar object has no UID")
+	}
+	if !slices.Contains(r.c.comps, compType) {
+		return nil, caldav.NewPreconditionError(caldav.PreconditionSupportedCalendarComponent)
+	}
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		return nil, httpErr(http.StatusBadRequest, "Invalid calendar data: %v", err)
+	}
+	cur, exists := r.c.objs[name]
+	if opts != nil {
+		if opts.IfNoneMatch.IsWildcard() && exists {
+			return nil, httpErr(http.StatusPreconditionFailed, "If-None-Match: * given but the object exists")
+		}
+		if opts.IfMatch.IsSet() {
+			if !exists {
+				return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified and the resource did not exist")
+			}
+			if !opts.IfMatch.IsWildcard() {
+				want, err := opts.IfMatch.ETag()
+				if err != nil || want != cur.etag {
+					return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
+				}
+			}
+		}
+	}
+	for n, o := range r.c.objs {
+		if n != name && !isBroken(o.cal) && objUID(o.cal) == uid {
+			return nil, httpErr(http.StatusBadRequest, "Calendar object with uid already exists in this calendar collection.")
+		}
+	}
+	o := &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	r.c.objs[name] = o
+	co := o.toObject(r.path(user) + name)
+	return &co, nil
+}
+
+func objUID(cal *ical.Calendar) string {
+	for _, c := range cal.Children {
+		if c.Name != ical.CompTimezone {
+			if p := c.Props.Get(ical.PropUID); p != nil {
+				return p.Value
+			}
+		}
+	}
+	return ""
+}
+
+func (b *calBackend) DeleteCalendarObject(ctx context.Context, p string) error {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.calendarLocked(user, p)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		if r.c.owner != user {
+			// A sharee deleting a shared calendar leaves the share.
+			delete(r.c.shares, user)
+			return nil
+		}
+		delete(b.st.cals, r.c.owner+"/"+r.c.id)
+		return nil
+	}
+	if _, ok := r.c.objs[name]; !ok {
+		return httpErr(http.StatusNotFound, "Calendar object not found")
+	}
+	if r.readOnly {
+		return httpErr(http.StatusForbidden, "Access denied: calendar %s is shared read-only", r.seg)
+	}
+	delete(r.c.objs, name)
+	return nil
+}
+
+// etagAt returns the ETag of the calendar or address object at p.
+func (st *davStore) etagAt(user, p string, isCal bool) (string, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if isCal {
+		r, name, err := st.calendarLocked(user, p)
+		if err != nil || name == "" {
+			return "", false
+		}
+		if o, ok := r.c.objs[name]; ok {
+			return o.etag, true
+		}
+		return "", false
+	}
+	r, name, err := st.bookLocked(user, p)
+	if err != nil || name == "" {
+		return "", false
+	}
+	if o, ok := r.b.objs[name]; ok {
+		return o.etag, true
+	}
+	return "", false
+}
+
+func (st *davStore) calendarInfos(user, p string, depth bool) ([]collectionInfo, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	info := func(r calRef) collectionInfo {
+		return collectionInfo{href: r.path(user), color: r.c.color, owner: r.c.owner, readOnly: r.readOnly, calendar: true}
+	}
+	if path.Clean(p) == path.Clean(calHome(user)) {
+		out := []collectionInfo{{href: calHome(user), isHome: true, owner: user}}
+		if depth {
+			for _, r := range st.visibleCalendarsLocked(user) {
+				out = append(out, info(r))
+			}
+		}
+		return out, nil
+	}
+	r, name, err := st.calendarLocked(user, p)
+	if err != nil || name != "" {
+		return nil, fmt.Errorf("not a calendar: %s", p)
+	}
+	return []collectionInfo{info(r)}, nil
+}
+
+// serveFreeBusy answers a free-busy-query REPORT (RFC 4791 7.10) with the
+// busy times of the calendar's opaque, not cancelled events, expanded by
+// go-ical.
+func (h *davExtra) serveFreeBusy(w http.ResponseWriter, r *http.Request, body []byte) {
+	h.st.mu.Lock()
+	on := h.st.freeBusy
+	h.st.mu.Unlock()
+	if !on {
+		http.Error(w, "caldav: expected calendar-query or calendar-multiget element in REPORT request", http.StatusBadRequest)
+		return
+	}
+	var q struct {
+		TimeRange struct {
+			Start string `xml:"start,attr"`
+			End   string `xml:"end,attr"`
+		} `xml:"urn:ietf:params:xml:ns:caldav time-range"`
+	}
+	if err := xml.Unmarshal(body, &q); err != nil {
+		http.Error(w, "bad free-busy-query: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	start, err1 := time.Parse("20060102T150405Z", q.TimeRange.Start)
+	end, err2 := time.Parse("20060102T150405Z", q.TimeRange.End)
+	if err1 != nil || err2 != nil || !end.After(start) {
+		http.Error(w, "free-busy-query needs a time-range with start and end", http.StatusBadRequest)
+		return
+	}
+	objs, err := (&calBackend{st: h.st}).ListCalendarObjects(r.Context(), r.URL.Path, nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	fb := ical.NewComponent(ical.CompFreeBusy)
+	fb.Props.SetText(ical.PropUID, "freebusy")
+	fb.Props.SetDateTime(ical.PropDateTimeStamp, time.Now().UTC())
+	fb.Props.SetDateTime(ical.PropDateTimeStart, start)
+	fb.Props.SetDateTime(ical.PropDateTimeEnd, end)
+	for _, co := range objs {
+		if isBroken(co.Data) {
+			continue
+		}
+		for _, iv := range busyOf(co.Data, start, end) {
+			p := ical.NewProp(ical.PropFreeBusy)
+			p.Params.Set(ical.ParamFreeBusyType, "BUSY")
+			p.Value = iv[0].UTC().Format("20060102T150405Z") + "/" + iv[1].UTC().Format("20060102T150405Z")
+			fb.Props.Add(p)
+		}
+	}
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, "-//nctest//EN")
+	cal.Children = append(cal.Children, fb)
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// busyOf lists the busy intervals of an object's events in [start, end).
+func busyOf(cal *ical.Calendar, start, end time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	overridden := map[int64]bool{}
+	for _, c := range cal.Children {
+		if c.Name == ical.CompEvent && c.Props.Get(ical.PropRecurrenceID) != nil {
+			if t, err := c.Props.DateTime(ical.PropRecurrenceID, time.UTC); err == nil {
+				overridden[t.Unix()] = true
+			}
+		}
+	}
+	for _, c := range cal.Children {
+		if c.Name != ical.CompEvent {
+			continue
+		}
+		if v, _ := c.Props.Text(ical.PropTransparency); strings.EqualFold(v, "TRANSPARENT") {
+			continue
+		}
+		if v, _ := c.Props.Text(ical.PropStatus); strings.EqualFold(v, "CANCELLED") {
+			continue
+		}
+		ev := ical.Event{Component: c}
+		s, err := ev.DateTimeStart(time.UTC)
+		if err != nil {
+			continue
+		}
+		e, err := ev.DateTimeEnd(time.UTC)
+		if err != nil || !e.After(s) {
+			continue
+		}
+		dur := e.Sub(s)
+		starts := []time.Time{s}
+		if c.Props.Get(ical.PropRecurrenceID) == nil {
+			if rs, err := c.RecurrenceSet(time.UTC); err == nil && rs != nil {
+				starts = rs.Between(start.Add(-dur), end, true)
+			}
+		}
+		for _, st := range starts {
+			if c.Props.Get(ical.PropRecurrenceID) == nil && c.Props.Get(ical.PropRecurrenceRule) != nil && overridden[st.Unix()] {
+				continue
+			}
+			if st.Before(end) && st.Add(dur).After(start) {
+				out = append(out, [2]time.Time{st, st.Add(dur)})
+			}
+		}
+	}
+	return out
+}
+
+// brokenMarker is a property whose encoding starts a component that never
+// ends: the stored object encodes fine but no iCalendar parser can read
+// it back, like a corrupted object in a real Nextcloud.
+const brokenMarker = "BEGIN"
+
+func isBroken(cal *ical.Calendar) bool {
+	if cal == nil || cal.Component == nil {
+		return true
+	}
+	for _, c := range cal.Children {
+		if c.Props.Get(brokenMarker) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *davStore) storeCalObj(user, calID, name string, cal *ical.Calendar) (string, error) {
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
+		return "", err
+	}
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := st.cals[user+"/"+calID]
+	if !ok {
+		return "", fmt.Errorf("no calendar %s/%s", user, calID)
+	}
+	c.objs[name] = &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	return calHome(user) + calID + "/" + name, nil
+}
+
+// PutCalendarICS stores iCalendar text as object name of the user's
+// calendar calID without any validation (imported or legacy data), and
+// returns its href. The text must be parseable iCalendar.
+func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) string {
+	t.Helper()
+	cal, err := ical.NewDecoder(strings.NewReader(strings.ReplaceAll(ics, "\n", "\r\n"))).Decode()
+	if err != nil {
+		t.Fatalf("nctest: ICS for %s does not parse: %v", name, err)
+	}
+	href, err := s.dav().storeCalObj(user, calID, name, cal)
+	if err != nil {
+		t.Fatalf("nctest: store %s: %v", name, err)
+	}
+	return href
+}
+
+// PutBrokenCalendarObject stores an event object whose iCalendar data no
+// parser can read (as after a corrupted import), and returns its href.
+func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string) string {
+	t.Helper()
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, "-//broken//EN")
+	ev := ical.NewComponent(ical.CompEvent)
+	ev.Props.SetText(ical.PropUID, "broken-"+name)
+	ev.Props.SetDateTime(ical.PropDateTimeStamp, time.Now().UTC())
+	ev.Props.SetDateTime(ical.PropDateTimeStart, time.Now().UTC())
+	ev.Props.SetText(ical.PropSummary, "broken")
+	ev.Props.Set(&ical.Prop{Name: brokenMarker, Params: ical.Params{}, Value: "X-CORRUPT"})
+	cal.Children = append(cal.Children, ev)
+	href, err := s.dav().storeCalObj(user, calID, name, cal)
+	if err != nil {
+		t.Fatalf("nctest: store %s: %v", name, err)
+	}
+	return href
+}
+
+// CalendarICS returns the stored iCalendar text of an object.
+func (s *Server) CalendarICS(user, calID, name string) (string, bool) {
+	st := s.dav()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := st.cals[user+"/"+calID]
+	if !ok {
+		return "", false
+	}
+	o, ok := c.objs[name]
+	if !ok {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(o.cal); err != nil {
+		return "", false
+	}
+	return buf.String(), true
+}
+
+// CalendarObjectNames lists the object names of a calendar.
+func (s *Server) CalendarObjectNames(user, calID string) []string {
+	st := s.dav()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := st.cals[user+"/"+calID]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for n := range c.objs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// HasCalendar reports whether the user owns calendar calID.
+func (s *Server) HasCalendar(user, calID string) bool {
+	st := s.dav()
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	_, ok := st.cals[user+"/"+calID]
+	return ok
+}
+
+// AddCalendar creates a calendar for user holding the given components
+// (VEVENT, VTODO; default both).
+func (s *Server) AddCalendar(t testing.TB, user, calID, name, color string, comps ...string) {
+	t.Helper()
+	st := s.dav()
+	st.ensureUser(user)
+	if len(comps) == 0 {
+		comps = []string{ical.CompEvent, ical.CompToDo}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.cals[user+"/"+calID]; ok {
+		t.Fatalf("nctest: calendar %s/%s exists", user, calID)
+	}
+	st.cals[user+"/"+calID] = &memCalendar{owner: user, id: calID, name: name, color: color, comps: comps, objs: map[string]*memObj{}, shares: map[string]bool{}}
+}
+
+// ShareCalendar shares owner's calendar with sharee, who sees it as
+// {calID}_shared_by_{owner} like in Nextcloud.
+func (s *Server) ShareCalendar(t testing.TB, owner, calID, sharee string, readOnly bool) {
+	t.Helper()
+	st := s.dav()
+	st.ensureUser(owner)
+	st.ensureUser(sharee)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := st.cals[owner+"/"+calID]
+	if !ok {
+		t.Fatalf("nctest: no calendar %s/%s", owner, calID)
+	}
+	c.shares[sharee] = readOnly
+}

@@ -1,0 +1,415 @@
+package nctest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-vcard"
+	"github.com/emersion/go-webdav/carddav"
+)
+
+type memBook struct {
+	owner, id  string
+	name, desc string
+	objs       map[string]*memCard
+	shares     map[string]bool
+}
+
+type memCard struct {
+	card vcard.Card
+	etag string
+	size int64
+	mod  time.Time
+}
+
+type bookRef struct {
+	b        *memBook
+	seg      string
+	readOnly bool
+}
+
+func (r bookRef) path(user string) string { return abHome(user) + r.seg + "/" }
+
+func (st *davStore) visibleBooksLocked(user string) []bookRef {
+	var out []bookRef
+	for _, b := range st.books {
+		if b.owner == user {
+			out = append(out, bookRef{b: b, seg: b.id})
+		} else if ro, ok := b.shares[user]; ok {
+			out = append(out, bookRef{b: b, seg: b.id + "_shared_by_" + b.owner, readOnly: ro})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
+	return out
+}
+
+func splitBookPath(p string) (user, seg, name string) {
+	rest := strings.TrimPrefix(path.Clean(p), strings.TrimSuffix(abHomePrefix, "/"))
+	parts := strings.Split(strings.Trim(rest, "/"), "/")
+	switch len(parts) {
+	case 3:
+		return parts[0], parts[1], parts[2]
+	case 2:
+		return parts[0], parts[1], ""
+	case 1:
+		return parts[0], "", ""
+	}
+	return "", "", ""
+}
+
+func (st *davStore) bookLocked(user, p string) (bookRef, string, error) {
+	u, seg, name := splitBookPath(p)
+	if u != user || seg == "" {
+		return bookRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+	}
+	for _, r := range st.visibleBooksLocked(user) {
+		if r.seg == seg {
+			return r, name, nil
+		}
+	}
+	return bookRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+}
+
+type cardBackend struct{ st *davStore }
+
+var bookData = []carddav.AddressDataType{{ContentType: vcard.MIMEType, Version: "3.0"}, {ContentType: vcard.MIMEType, Version: "4.0"}}
+
+func (b *cardBackend) CurrentUserPrincipal(ctx context.Context) (string, error) {
+	return principalPath(userFromCtx(ctx)), nil
+}
+
+func (b *cardBackend) AddressBookHomeSetPath(ctx context.Context) (string, error) {
+	return abHome(userFromCtx(ctx)), nil
+}
+
+func (r bookRef) toBook(user string) carddav.AddressBook {
+	return carddav.AddressBook{Path: r.path(user), Name: r.b.name, Description: r.b.desc, SupportedAddressData: bookData}
+}
+
+func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBook, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	var out []carddav.AddressBook
+	for _, r := range b.st.visibleBooksLocked(user) {
+		out = append(out, r.toBook(user))
+	}
+	return out, nil
+}
+
+func (b *cardBackend) GetAddressBook(ctx context.Context, p string) (*carddav.AddressBook, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, httpErr(http.StatusNotFound, "not an address book")
+	}
+	ab := r.toBook(user)
+	return &ab, nil
+}
+
+func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.AddressBook) error {
+	user := userFromCtx(ctx)
+	u, seg, name := splitBookPath(ab.Path)
+	if u != user || seg == "" || name != "" {
+		return httpErr(http.StatusForbidden, "address books can only be created in the user's home")
+	}
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	if _, ok := b.st.books[user+"/"+seg]; ok {
+		return httpErr(http.StatusMethodNotAllowed, "The resource you tried to create already exists")
+	}
+	b.st.books[user+"/"+seg] = &memBook{owner: user, id: seg, name: firstNonEmptyStr(ab.Name, seg), desc: ab.Description, objs: map[string]*memCard{}, shares: map[string]bool{}}
+	return nil
+}
+
+func (b *cardBackend) DeleteAddressBook(ctx context.Context, p string) error {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, _, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return err
+	}
+	if r.b.owner != user {
+		delete(r.b.shares, user)
+		return nil
+	}
+	delete(b.st.books, user+"/"+r.b.id)
+	return nil
+}
+
+func (o *memCard) toObject(p string) carddav.AddressObject {
+	return carddav.AddressObject{Path: p, ModTime: o.mod, ContentLength: o.size, ETag: o.etag, Card: o.card}
+}
+
+func (b *cardBackend) GetAddressObject(ctx context.Context, p string, _ *carddav.AddressDataRequest) (*carddav.AddressObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := r.b.objs[name]
+	if name == "" || !ok {
+		return nil, httpErr(http.StatusNotFound, "Card not found")
+	}
+	ao := o.toObject(r.path(user) + name)
+	return &ao, nil
+}
+
+func (b *cardBackend) ListAddressObjects(ctx context.Context, p string, _ *carddav.AddressDataRequest) ([]carddav.AddressObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, _, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(r.b.objs))
+	for n := range r.b.objs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]carddav.AddressObject, 0, len(names))
+	for _, n := range names {
+		out = append(out, r.b.objs[n].toObject(r.path(user)+n))
+	}
+	return out, nil
+}
+
+func (b *cardBackend) QueryAddressObjects(ctx context.Context, p string, q *carddav.AddressBookQuery) ([]carddav.AddressObject, error) {
+	all, err := b.ListAddressObjects(ctx, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(q.PropFilters) == 0 {
+		return all, nil
+	}
+	var good []carddav.AddressObject
+	for _, ao := range all {
+		if _, broken := ao.Card[brokenMarkerCard]; !broken {
+			good = append(good, ao)
+		}
+	}
+	return carddav.Filter(q, good)
+}
+
+func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard.Card, opts *carddav.PutAddressObjectOptions) (*carddav.AddressObject, error) {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return nil, httpErr(http.StatusConflict, "the address book of %s does not exist", p)
+	}
+	if name == "" {
+		return nil, httpErr(http.StatusMethodNotAllowed, "cannot PUT an address book")
+	}
+	if r.readOnly {
+		return nil, httpErr(http.StatusForbidden, "Access denied: address book %s is shared read-only", r.seg)
+	}
+	if card.Value(vcard.FieldFormattedName) == "" && card.Value(vcard.FieldName) == "" {
+		return nil, httpErr(http.StatusBadRequest, "vCard has no FN")
+	}
+	uid := card.Value(vcard.FieldUID)
+	var buf bytes.Buffer
+	if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
+		return nil, httpErr(http.StatusBadRequest, "Invalid vCard: %v", err)
+	}
+	cur, exists := r.b.objs[name]
+	if opts != nil {
+		if opts.IfNoneMatch.IsWildcard() && exists {
+			return nil, httpErr(http.StatusPreconditionFailed, "If-None-Match: * given but the card exists")
+		}
+		if opts.IfMatch.IsSet() {
+			if !exists {
+				return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified and the resource did not exist")
+			}
+			if !opts.IfMatch.IsWildcard() {
+				want, err := opts.IfMatch.ETag()
+				if err != nil || want != cur.etag {
+					return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
+				}
+			}
+		}
+	}
+	if uid != "" {
+		for n, o := range r.b.objs {
+			if n != name && o.card.Value(vcard.FieldUID) == uid {
+				return nil, httpErr(http.StatusBadRequest, "Card with uid already exists in this address book.")
+			}
+		}
+	}
+	o := &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	r.b.objs[name] = o
+	ao := o.toObject(r.path(user) + name)
+	return &ao, nil
+}
+
+func (b *cardBackend) DeleteAddressObject(ctx context.Context, p string) error {
+	user := userFromCtx(ctx)
+	b.st.mu.Lock()
+	defer b.st.mu.Unlock()
+	r, name, err := b.st.bookLocked(user, p)
+	if err != nil {
+		return err
+	}
+	if _, ok := r.b.objs[name]; !ok {
+		return httpErr(http.StatusNotFound, "Card not found")
+	}
+	if r.readOnly {
+		return httpErr(http.StatusForbidden, "Access denied: address book %s is shared read-only", r.seg)
+	}
+	delete(r.b.objs, name)
+	return nil
+}
+
+func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	info := func(r bookRef) collectionInfo {
+		return collectionInfo{href: r.path(user), owner: r.b.owner, readOnly: r.readOnly}
+	}
+	if path.Clean(p) == path.Clean(abHome(user)) {
+		out := []collectionInfo{{href: abHome(user), isHome: true, owner: user}}
+		if depth {
+			for _, r := range st.visibleBooksLocked(user) {
+				out = append(out, info(r))
+			}
+		}
+		return out, nil
+	}
+	r, name, err := st.bookLocked(user, p)
+	if err != nil || name != "" {
+		return nil, fmt.Errorf("not an address book: %s", p)
+	}
+	return []collectionInfo{info(r)}, nil
+}
+
+func (st *davStore) storeCard(user, bookID, name string, card vcard.Card) (string, error) {
+	var buf bytes.Buffer
+	if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
+		return "", err
+	}
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.books[user+"/"+bookID]
+	if !ok {
+		return "", fmt.Errorf("no address book %s/%s", user, bookID)
+	}
+	b.objs[name] = &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	return abHome(user) + bookID + "/" + name, nil
+}
+
+// PutVCard stores vCard text (3.0 or 4.0) as object name of the user's
+// address book without validation and returns its href.
+func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
+	t.Helper()
+	card, err := vcard.NewDecoder(strings.NewReader(strings.ReplaceAll(vcf, "\n", "\r\n"))).Decode()
+	if err != nil {
+		t.Fatalf("nctest: vCard for %s does not parse: %v", name, err)
+	}
+	href, err := s.dav().storeCard(user, bookID, name, card)
+	if err != nil {
+		t.Fatalf("nctest: store %s: %v", name, err)
+	}
+	return href
+}
+
+// PutBrokenVCard stores a card no vCard parser can read back (its END
+// line is wrong) and returns its href.
+func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string {
+	t.Helper()
+	card := vcard.Card{}
+	card.SetValue(vcard.FieldVersion, "3.0")
+	card.SetValue(vcard.FieldFormattedName, "Broken Card")
+	card.SetValue(vcard.FieldUID, "broken-"+name)
+	// Sorted before FN, this writes "END:X-CORRUPT" inside the card.
+	card.SetValue(brokenMarkerCard, "X-CORRUPT")
+	href, err := s.dav().storeCard(user, bookID, name, card)
+	if err != nil {
+		t.Fatalf("nctest: store %s: %v", name, err)
+	}
+	return href
+}
+
+const brokenMarkerCard = "END"
+
+// VCardText returns the stored vCard text of a card.
+func (s *Server) VCardText(user, bookID, name string) (string, bool) {
+	st := s.dav()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.books[user+"/"+bookID]
+	if !ok {
+		return "", false
+	}
+	o, ok := b.objs[name]
+	if !ok {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if err := vcard.NewEncoder(&buf).Encode(o.card); err != nil {
+		return "", false
+	}
+	return buf.String(), true
+}
+
+// VCardNames lists the object names of an address book.
+func (s *Server) VCardNames(user, bookID string) []string {
+	st := s.dav()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.books[user+"/"+bookID]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for n := range b.objs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AddAddressBook creates an address book for user.
+func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
+	t.Helper()
+	st := s.dav()
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.books[user+"/"+bookID]; ok {
+		t.Fatalf("nctest: address book %s/%s exists", user, bookID)
+	}
+	st.books[user+"/"+bookID] = &memBook{owner: user, id: bookID, name: name, objs: map[string]*memCard{}, shares: map[string]bool{}}
+}
+
+// ShareAddressBook shares owner's address book with sharee.
+func (s *Server) ShareAddressBook(t testing.TB, owner, bookID, sharee string, readOnly bool) {
+	t.Helper()
+	st := s.dav()
+	st.ensureUser(owner)
+	st.ensureUser(sharee)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, ok := st.books[owner+"/"+bookID]
+	if !ok {
+		t.Fatalf("nctest: no address book %s/%s", owner, bookID)
+	}
+	b.shares[sharee] = readOnly
+}

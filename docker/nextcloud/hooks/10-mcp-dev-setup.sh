@@ -1,8 +1,11 @@
 #!/bin/sh
-# Post-installation hook for the official Nextcloud image (runs once, as
-# www-data, right after `occ maintenance:install`). Installs the apps the MCP
-# tools use and points user_oidc at the dev Keycloak with bearer validation on.
-# Development settings only: see docker-compose.yml.
+# Hook for the official Nextcloud image, mounted as a post-installation hook
+# (runs once, as www-data, right after `occ maintenance:install`) and as a
+# before-starting hook (every start), so a first start that failed half-way,
+# e.g. on an app store hiccup, is completed by the next one. Idempotent.
+# Installs the apps the MCP tools use and points user_oidc at the dev
+# Keycloak with bearer validation on. Development settings only: see
+# docker-compose.yml.
 set -eu
 
 occ() { php /var/www/html/occ --no-interaction "$@"; }
@@ -22,8 +25,16 @@ for app in notes calendar contacts deck tables user_oidc; do
     if occ app:getpath "$app" >/dev/null 2>&1; then
         echo "app $app already present"
     else
-        echo "installing app $app"
-        occ app:install --keep-disabled "$app"
+        # The app store is on the internet: retry before giving up.
+        tries=0
+        until occ app:install --keep-disabled "$app"; do
+            tries=$((tries + 1))
+            if [ "$tries" -ge 3 ]; then
+                echo "cannot install app $app from the app store (is there internet access?)" >&2
+                exit 1
+            fi
+            sleep 10
+        done
     fi
     occ app:enable "$app"
 done

@@ -3,12 +3,49 @@ package main
 import (
 	"context"
 	"errors"
+	"net/http"
+	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 )
 
 // setupOAuth wires the OAuth resource server (bearer middleware, metadata,
-// per-user Nextcloud clients) into the app.
+// per-user Nextcloud clients) into the app. An unreachable IdP does not stop
+// the start: requests get 503 and /health/ready fails until discovery works.
 func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, error) {
-	return nil, nil, errors.New("oauth mode is not wired yet")
+	cfg := a.cfg
+	if cfg.Upstream == "login-flow" {
+		return nil, nil, errors.New("NEXTCLOUD_MCP_UPSTREAM=login-flow is not wired into the server yet; use exchange or passthrough")
+	}
+	rs, err := oauth.New(ctx, oauth.Config{
+		Issuer:            cfg.OIDCIssuer,
+		ClientID:          cfg.OIDCClientID,
+		ClientSecret:      cfg.OIDCClientSecret,
+		ServerURL:         cfg.ServerURL,
+		Audience:          cfg.OIDCAudience,
+		NextcloudAudience: cfg.NextcloudAud,
+		Upstream:          oauth.Upstream(cfg.Upstream),
+		UserClaim:         cfg.UserIDClaim,
+		// Set once mcp.New has registered the tools; asked per request.
+		ScopesSupported: func() []string {
+			if a.mcp == nil {
+				return nil
+			}
+			return a.mcp.ScopesSupported()
+		},
+		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+		Logger:     a.log,
+	}, a.base)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.closers = append(a.closers, rs.Close)
+	a.ready = append(a.ready, readyCheck{"identity_provider", rs.Check})
+	a.auth = rs.Middleware
+	a.ctxFunc = oauth.ContextFunc
+	a.routes = append(a.routes, rs.RegisterMetadata)
+	a.log.Info("OAuth mode", "issuer", cfg.OIDCIssuer, "audience", rs.Config().Audience, "upstream", rs.Config().Upstream,
+		"resource", rs.Resource(), "metadata", rs.ResourceMetadataURL("/mcp"), "idp_reachable", rs.Ready())
+	return rs.ClientFor, rs.Scopes, nil
 }

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+)
+
+// TestOAuthModeServes runs the binary with --auth oauth against an
+// in-process IdP and Nextcloud: challenge, metadata, readiness, and a tool
+// call acting as the token's user through token exchange.
+func TestOAuthModeServes(t *testing.T) {
+	p := oidctest.New(t)
+	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
+	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
+	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
+	p.AddUser(oidctest.User{Username: "alice"})
+	nc := nctest.New(t, nctest.WithUser("alice", "a"))
+	nc.BearerAuth = func(tok string) (string, bool) {
+		in, err := p.Introspect(context.Background(), "nextcloud", tok)
+		if err != nil || in["active"] != true {
+			return "", false
+		}
+		aud, _ := in["aud"].([]any)
+		u, _ := in["username"].(string)
+		return u, slices.Contains(aud, any("nextcloud")) && u != ""
+	}
+
+	addr := freeAddr(t)
+	base := "http://" + addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "oauth"}, envOf(map[string]string{
+			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
+			"NEXTCLOUD_MCP_SERVER_URL": base,
+		}), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("exit %d: %s", code, stderr.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop")
+		}
+		if strings.Contains(stderr.String(), "srv-secret") {
+			t.Error("the client secret appears in the log")
+		}
+	}()
+	var err error
+	for range 100 {
+		var resp *http.Response
+		if resp, err = http.Get(base + "/health/live"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server did not come up: %v; stderr: %s", err, stderr.String())
+	}
+	get := func(path string) (int, string) {
+		r, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return r.StatusCode, string(b)
+	}
+	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"identity_provider":"ok"`) {
+		t.Fatalf("ready: %d %s", code, body)
+	}
+	code, body := get("/.well-known/oauth-protected-resource/mcp")
+	var doc struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		ScopesSupported      []string `json:"scopes_supported"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != 200 {
+		t.Fatalf("metadata: %d %s", code, body)
+	}
+	if doc.Resource != base+"/mcp" || !slices.Equal(doc.AuthorizationServers, []string{p.Issuer()}) ||
+		!slices.Contains(doc.ScopesSupported, "notes:read") || !slices.Contains(doc.ScopesSupported, "notes:write") {
+		t.Errorf("metadata %+v", doc)
+	}
+
+	// Without a token: the challenge.
+	c, err := client.NewStreamableHttpClient(base + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+	ictx, icancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer icancel()
+	_ = c.Start(ictx)
+	_, err = c.Initialize(ictx, init)
+	var are *transport.AuthorizationRequiredError
+	if !errors.As(err, &are) || are.ResourceMetadataURL != base+"/.well-known/oauth-protected-resource/mcp" {
+		t.Fatalf("no-token initialize: %v", err)
+	}
+
+	// With alice's token: a session acting as alice.
+	tok := p.UserToken(t, "alice", "claude", "notes:write")
+	ac, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	if err := ac.Start(ictx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Initialize(ictx, init); err != nil {
+		t.Fatalf("initialize with token: %v; stderr: %s", err, stderr.String())
+	}
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = "nc_notes_create"
+	req.Params.Arguments = map[string]any{"title": "From OAuth"}
+	res, err := ac.CallTool(ictx, req)
+	if err != nil || res.IsError {
+		t.Fatalf("nc_notes_create: %v %+v", err, res)
+	}
+	if n := nc.RequestCount("POST /index.php/apps/notes/api/v1/notes"); n != 1 {
+		t.Errorf("Nextcloud saw %d note creations", n)
+	}
+	if p.Count(oidctest.CountGrantExchange) != 1 {
+		t.Errorf("token exchanges: %d", p.Count(oidctest.CountGrantExchange))
+	}
+}

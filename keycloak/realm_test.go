@@ -134,11 +134,10 @@ type clientScope struct {
 }
 
 type mapper struct {
-	Name            string            `json:"name"`
-	Protocol        string            `json:"protocol"`
-	ProtocolMapper  string            `json:"protocolMapper"`
-	ConsentRequired bool              `json:"consentRequired"`
-	Config          map[string]string `json:"config"`
+	Name           string            `json:"name"`
+	Protocol       string            `json:"protocol"`
+	ProtocolMapper string            `json:"protocolMapper"`
+	Config         map[string]string `json:"config"`
 }
 
 func loadRealm(t *testing.T) *realm {

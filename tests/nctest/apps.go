@@ -6,9 +6,12 @@ func (s *Server) registerApps() {
 	s.registerWebDAV()
 	s.registerSearch()
 	s.registerTalk()
+	s.registerNews()
 	s.registerLoginFlow()
 	s.registerCookbook()
 	s.registerUsers()
+	s.registerFileExtras()
 	s.registerDeck()
 	s.registerDAV()
+	s.registerTables()
 }

@@ -1,0 +1,109 @@
+package mcp
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func seedNote(b *testing.B, nc *nctest.Server) (*nextcloud.Client, int64) {
+	c := nc.Client(b, "admin")
+	title, content := "Bench", "# Bench\n\nA small note read in the overhead benchmark."
+	n, err := c.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, n.ID
+}
+
+// BenchmarkNoteReadOverhead reads one small note directly through the
+// Nextcloud client and through the MCP server, alternating in one run,
+// and reports the ratio MCP/direct (the target is under 1.2x).
+func BenchmarkNoteReadOverhead(b *testing.B) {
+	cases := []struct {
+		kind    string
+		latency time.Duration // added to every Nextcloud answer
+	}{
+		{"http", 0}, {"stdio", 0},
+		// A real Nextcloud takes milliseconds per request; with that
+		// the ratio shows what a user would notice.
+		{"http-upstream-5ms", 5 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		kind := tc.kind
+		if i := len("http-"); len(kind) > i && kind[:i] == "http-" {
+			kind = "http"
+		}
+		b.Run(tc.kind, func(b *testing.B) {
+			nc := nctest.New(b)
+			direct, id := seedNote(b, nc)
+			if tc.latency > 0 {
+				nc.SetFault(func(http.ResponseWriter, *http.Request) bool {
+					time.Sleep(tc.latency)
+					return false
+				})
+			}
+			c := connect(b, newTestServer(b, nc), kind)
+			ctx := context.Background()
+			req := mcpgo.CallToolRequest{}
+			req.Params.Name = "nc_notes_get"
+			req.Params.Arguments = map[string]any{"id": id}
+			var dDirect, dMCP time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := direct.GetNote(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				res, err := c.CallTool(ctx, req)
+				if err != nil || res.IsError {
+					b.Fatalf("mcp call: %v %v", err, res)
+				}
+				dDirect += t1.Sub(t0)
+				dMCP += time.Since(t1)
+			}
+			b.ReportMetric(float64(dMCP)/float64(dDirect), "mcp/direct")
+			b.ReportMetric(float64(dDirect.Nanoseconds())/float64(b.N), "direct-ns/op")
+			b.ReportMetric(float64(dMCP.Nanoseconds())/float64(b.N), "mcp-ns/op")
+		})
+	}
+}
+
+// BenchmarkToolCallAllocs shows allocations per call of common tools
+// in process, so a regression shows.
+func BenchmarkToolCallAllocs(b *testing.B) {
+	nc := nctest.New(b)
+	_, id := seedNote(b, nc)
+	c := connect(b, newTestServer(b, nc), "inprocess")
+	calls := []struct {
+		name string
+		args map[string]any
+	}{
+		{"nc_capabilities", map[string]any{}},
+		{"nc_notes_get", map[string]any{"id": id}},
+		{"nc_notes_list", map[string]any{}},
+	}
+	for _, call := range calls {
+		b.Run(call.name, func(b *testing.B) {
+			req := mcpgo.CallToolRequest{}
+			req.Params.Name = call.name
+			req.Params.Arguments = call.args
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				res, err := c.CallTool(context.Background(), req)
+				if err != nil || res.IsError {
+					b.Fatalf("%v %v", err, res)
+				}
+			}
+		})
+	}
+}
+

@@ -307,7 +307,7 @@ func callNextcloud(ctx context.Context, hc *http.Client, base, token string, out
 	u := strings.TrimRight(base, "/") + "/ocs/v2.php/cloud/user?format=json"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("Nextcloud URL %s: %w", u, err)
+		return fmt.Errorf("bad Nextcloud URL %s: %w", u, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("OCS-APIRequest", "true")

@@ -106,4 +106,3 @@ func BenchmarkToolCallAllocs(b *testing.B) {
 		})
 	}
 }
-

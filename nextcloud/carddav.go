@@ -661,7 +661,7 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 		for _, c := range *in.Categories {
 			// go-vcard escapes commas, so one field per group keeps
 			// groups apart.
-			if c = strings.ReplaceAll(cleanLine(c), ",", " "); c != "" && !slices.Contains(clean, c) {
+			if c = strings.Join(strings.Fields(strings.ReplaceAll(cleanLine(c), ",", " ")), " "); c != "" && !slices.Contains(clean, c) {
 				clean = append(clean, c)
 				card.AddValue(vcard.FieldCategories, c)
 			}

@@ -18,12 +18,12 @@ import (
 )
 
 type memCalendar struct {
-	owner, id   string
-	name, desc  string
-	color       string
-	comps       []string
-	objs        map[string]*memObj
-	shares      map[string]bool // sharee -> read-only
+	owner, id  string
+	name, desc string
+	color      string
+	comps      []string
+	objs       map[string]*memObj
+	shares     map[string]bool // sharee -> read-only
 }
 
 type memObj struct {

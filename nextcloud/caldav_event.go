@@ -15,6 +15,25 @@ import (
 	"github.com/teambition/rrule-go"
 )
 
+// InputError is a problem with what the caller asked for (a malformed
+// date, an unknown time zone, end before start), as opposed to a failure
+// of Nextcloud.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InputError{Err: err}
+}
+
 // Attendee is an ATTENDEE or ORGANIZER of an event.
 type Attendee struct {
 	Email  string `json:"email" jsonschema:"e-mail address"`

@@ -138,7 +138,7 @@ func (d *CalDAV) CreateEvent(ctx context.Context, cal Calendar, in EventInput) (
 	uid := NewUID()
 	data, err := NewEventCalendar(uid, in, time.Now())
 	if err != nil {
-		return EventDetail{}, err
+		return EventDetail{}, inputErr(err)
 	}
 	href := cal.Href + uid + ".ics"
 	if _, err := d.Put(ctx, href, data, "", true); err != nil {
@@ -164,7 +164,7 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 		return EventDetail{}, conflictError(o.Href, "event")
 	}
 	if err := UpdateEventCalendar(o.Data, in, occurrence, time.Now()); err != nil {
-		return EventDetail{}, err
+		return EventDetail{}, inputErr(err)
 	}
 	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -190,7 +190,7 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 	}
 	if occurrence != "" {
 		if err := DeleteOccurrence(o.Data, occurrence, time.Now()); err != nil {
-			return err
+			return inputErr(err)
 		}
 		if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
 			if errors.Is(err, ErrConflict) {

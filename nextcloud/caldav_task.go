@@ -471,7 +471,7 @@ func (d *CalDAV) CreateTask(ctx context.Context, cal Calendar, in TaskInput) (Ta
 	uid := NewUID()
 	data, err := NewTaskCalendar(uid, in, time.Now())
 	if err != nil {
-		return Task{}, err
+		return Task{}, inputErr(err)
 	}
 	href := cal.Href + uid + ".ics"
 	if _, err := d.Put(ctx, href, data, "", true); err != nil {
@@ -497,7 +497,7 @@ func (d *CalDAV) UpdateTask(ctx context.Context, cal Calendar, id string, in Tas
 		return Task{}, err
 	}
 	if err := UpdateTaskCalendar(o.Data, in, time.Now()); err != nil {
-		return Task{}, err
+		return Task{}, inputErr(err)
 	}
 	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
 		if errors.Is(err, ErrConflict) {

@@ -864,7 +864,7 @@ func (d *CardDAV) CreateContact(ctx context.Context, ab AddressBook, in ContactI
 	uid := NewUID()
 	card, err := NewCard(uid, in, time.Now())
 	if err != nil {
-		return Contact{}, err
+		return Contact{}, inputErr(err)
 	}
 	href := ab.Href + uid + ".vcf"
 	if _, err := d.Put(ctx, href, card, "", true); err != nil {
@@ -888,7 +888,7 @@ func (d *CardDAV) UpdateContact(ctx context.Context, ab AddressBook, id string, 
 		return Contact{}, conflictError(o.Href, "contact")
 	}
 	if err := ApplyContactInput(o.Card, in, time.Now()); err != nil {
-		return Contact{}, err
+		return Contact{}, inputErr(err)
 	}
 	if _, err := d.Put(ctx, o.Href, o.Card, firstNonEmpty(etag, o.ETag), false); err != nil {
 		if errors.Is(err, ErrConflict) {

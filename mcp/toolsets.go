@@ -7,10 +7,13 @@ func DefaultToolsets(env *Env) []Toolset {
 		CoreToolset(env),
 		SearchToolset(env),
 		TalkToolset(env),
+		NewsToolset(env),
 		NotesToolset(env),
+		FilesToolset(env),
 		AuthToolset(env),
 		CookbookToolset(env),
 		UsersToolset(env),
+		FileExtrasToolset(env),
 		DeckToolset(env),
 	}
 }

@@ -73,6 +73,8 @@ func subcommands() map[string]subcommand {
 		"genkey": genKeyCommand,
 		"tokens": tokensCommand,
 		"doctor": doctorCommand,
+		// healthcheck lets container health checks run without a shell.
+		"healthcheck": healthcheckCommand,
 	}
 }
 

@@ -139,6 +139,43 @@ var migrations = []string{
 		PRIMARY KEY (user_id, kind)
 	);
 	CREATE INDEX secrets_expiry ON secrets(expires_at) WHERE expires_at IS NOT NULL;`,
+	// 2: the per-user search index (index.go); its FTS5 table is made by
+	// OpenIndex, as FTS5 needs the sqlite_fts5 build tag.
+	`CREATE TABLE index_items (
+		id        INTEGER PRIMARY KEY,
+		user_id   TEXT NOT NULL,
+		app       TEXT NOT NULL,
+		item_id   TEXT NOT NULL,
+		title     TEXT NOT NULL DEFAULT '',
+		body      TEXT NOT NULL DEFAULT '',
+		extra     TEXT NOT NULL DEFAULT '',
+		item_date INTEGER,
+		etag      TEXT NOT NULL DEFAULT '',
+		url       TEXT NOT NULL DEFAULT '',
+		parent    TEXT NOT NULL DEFAULT '',
+		owner     TEXT NOT NULL,
+		UNIQUE (user_id, app, item_id)
+	);
+	CREATE INDEX index_items_parent ON index_items(user_id, app, parent);
+	CREATE TABLE index_sync (
+		user_id TEXT NOT NULL,
+		app     TEXT NOT NULL,
+		key     TEXT NOT NULL,
+		value   TEXT NOT NULL,
+		PRIMARY KEY (user_id, app, key)
+	);
+	CREATE TABLE index_apps (
+		user_id      TEXT NOT NULL,
+		app          TEXT NOT NULL,
+		last_run     INTEGER,
+		last_success INTEGER,
+		last_error   TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (user_id, app)
+	);
+	CREATE TABLE index_users (
+		user_id TEXT PRIMARY KEY,
+		paused  INTEGER NOT NULL DEFAULT 0
+	);`,
 }
 
 // SchemaVersion is the version this build writes.

@@ -1,0 +1,192 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func newTestIndex(t testing.TB) *storage.Index {
+	t.Helper()
+	key, err := storage.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "idx.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	idx, err := db.OpenIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+// indexRunner runs the index jobs for users against nc.
+func indexRunner(t *testing.T, nc *nctest.Server, x *Indexer, clk *clock, users ...string) *Runner {
+	t.Helper()
+	r, err := New(Options{
+		Now:    clk.Now,
+		Client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil },
+		Users:  func(context.Context) ([]string, error) { return users, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range x.Jobs(time.Minute) {
+		if err := r.Register(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+func search(t *testing.T, idx *storage.Index, user, q string, apps ...string) []string {
+	t.Helper()
+	hits, err := idx.Search(context.Background(), user, storage.IndexQuery{Text: q, Apps: apps, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.App+":"+h.Title)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func jobStatus(r *Runner, user, job string) Status {
+	for _, s := range r.Status(user) {
+		if s.Job == job {
+			return s
+		}
+	}
+	return Status{}
+}
+
+func TestIndexNotesSync(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
+	str := func(s string) *string { return &s }
+	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
+	var aliceIDs []int64
+	for i := range 250 { // more than one chunk
+		n, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str(fmt.Sprintf("Note %d", i)), Category: str("Work"), Content: str(fmt.Sprintf("body zebra%d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		aliceIDs = append(aliceIDs, n.ID)
+	}
+	if _, err := bob.CreateNote(ctx, nextcloud.NoteInput{Title: str("Bob plans"), Content: str("zebra0 secret")}); err != nil {
+		t.Fatal(err)
+	}
+	// Notes changed in the second of a listing are listed again (pruning
+	// is by whole seconds): start the first sync in a later second.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+	idx := newTestIndex(t)
+	x := NewIndexer(idx)
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	r := indexRunner(t, nc, x, clk, "alice", "bob")
+	r.RunDue(ctx)
+	if s := jobStatus(r, "alice", IndexNotesJob); s.LastOutcome != OutcomeOK {
+		t.Fatalf("first run: %+v", s)
+	}
+	if got := search(t, idx, "alice", "zebra0"); !slices.Equal(got, []string{"notes:Note 0"}) {
+		t.Fatalf("alice zebra0 = %v", got)
+	}
+	if got := search(t, idx, "bob", "zebra0"); !slices.Equal(got, []string{"notes:Bob plans"}) {
+		t.Fatalf("bob zebra0 = %v", got)
+	}
+	if st, _ := idx.Status(ctx, "alice"); st.Items != 250 {
+		t.Fatalf("alice has %d notes indexed, want 250", st.Items)
+	}
+
+	// Nothing changed: one request per user.
+	key := "GET /index.php/apps/notes/api/v1/notes"
+	before := nc.RequestCount(key)
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if d := nc.RequestCount(key) - before; d != 2 {
+		t.Fatalf("unchanged sync of two users took %d note listings, want 2", d)
+	}
+
+	// An edit, a new note, a deletion.
+	if _, err := alice.UpdateNote(ctx, aliceIDs[1], nextcloud.NoteInput{Content: str("now about giraffes")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.DeleteNote(ctx, aliceIDs[2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Fresh"), Content: str("giraffes too")}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if got := search(t, idx, "alice", "giraffes"); !slices.Equal(got, []string{"notes:Fresh", "notes:Note 1"}) {
+		t.Fatalf("after edits giraffes = %v", got)
+	}
+	if got := search(t, idx, "alice", "zebra2"); slices.Contains(got, "notes:Note 2") {
+		t.Fatalf("deleted note still found: %v", got)
+	}
+	if got := search(t, idx, "alice", "zebra1"); slices.Contains(got, "notes:Note 1") {
+		t.Fatalf("old content of an edited note still found: %v", got)
+	}
+
+	// Paused: no requests, no changes; resumed: catches up.
+	if err := idx.SetPaused(ctx, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("While paused"), Content: str("okapi")}); err != nil {
+		t.Fatal(err)
+	}
+	before = nc.RequestCount(key)
+	r = indexRunner(t, nc, x, clk, "alice")
+	r.RunDue(ctx)
+	if d := nc.RequestCount(key) - before; d != 0 {
+		t.Fatalf("paused sync made %d requests", d)
+	}
+	if got := search(t, idx, "alice", "okapi"); len(got) != 0 {
+		t.Fatalf("paused index changed: %v", got)
+	}
+	if err := idx.SetPaused(ctx, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	r = indexRunner(t, nc, x, clk, "alice")
+	r.RunDue(ctx)
+	if got := search(t, idx, "alice", "okapi"); len(got) != 1 {
+		t.Fatalf("resumed sync missed a note: %v", got)
+	}
+	st, err := idx.Status(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Apps[0].App != storage.AppNotes || st.Apps[0].LastSuccess.IsZero() || st.Apps[0].Items != 251 {
+		t.Fatalf("status = %+v", st.Apps[0])
+	}
+}
+
+func TestIndexNotesAppMissing(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithDisabledApp("notes"))
+	idx := newTestIndex(t)
+	r := indexRunner(t, nc, NewIndexer(idx), &clock{t: time.Now()}, "alice")
+	r.RunDue(ctx)
+	s := jobStatus(r, "alice", IndexNotesJob)
+	if s.LastOutcome != OutcomeError || s.LastError == "" {
+		t.Fatalf("status = %+v, want an error", s)
+	}
+	st, _ := idx.Status(ctx, "alice")
+	if st.Apps[0].LastError == "" || !st.Apps[0].LastSuccess.IsZero() {
+		t.Fatalf("index status = %+v, want the error recorded", st.Apps[0])
+	}
+}

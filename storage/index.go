@@ -1,0 +1,472 @@
+package storage
+
+// The per-user full-text search index. Items live in index_items (created
+// by a schema migration); the SQLite FTS5 table over them is created when
+// the index is first opened, because FTS5 exists only when
+// github.com/mattn/go-sqlite3 is built with the sqlite_fts5 tag (the
+// Makefile always sets it). A build without it keeps the token store
+// working and reports ErrNoFTS5 from OpenIndex.
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ErrNoFTS5 says this binary's SQLite lacks FTS5.
+var ErrNoFTS5 = errors.New("this build of the server has no SQLite FTS5 full-text search: build it with `go build -tags sqlite_fts5` (make build does)")
+
+// Index apps.
+const (
+	AppNotes    = "notes"
+	AppFiles    = "files"
+	AppCalendar = "calendar"
+	AppTasks    = "tasks"
+	AppContacts = "contacts"
+	AppDeck     = "deck"
+)
+
+// IndexApps lists the apps the index covers.
+var IndexApps = []string{AppNotes, AppFiles, AppCalendar, AppTasks, AppContacts, AppDeck}
+
+// Field weights for BM25 over (title, body, extra, owner): a hit in the
+// title counts most, extra fields (category, location, emails) next.
+const bm25Weights = "10.0, 1.0, 4.0, 0.0"
+
+const indexFTSSchema = `
+CREATE VIRTUAL TABLE IF NOT EXISTS index_fts USING fts5(
+	title, body, extra, owner,
+	content='index_items', content_rowid='id',
+	tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS index_items_ai AFTER INSERT ON index_items BEGIN
+	INSERT INTO index_fts(rowid, title, body, extra, owner) VALUES (new.id, new.title, new.body, new.extra, new.owner);
+END;
+CREATE TRIGGER IF NOT EXISTS index_items_ad AFTER DELETE ON index_items BEGIN
+	INSERT INTO index_fts(index_fts, rowid, title, body, extra, owner) VALUES ('delete', old.id, old.title, old.body, old.extra, old.owner);
+END;
+CREATE TRIGGER IF NOT EXISTS index_items_au AFTER UPDATE ON index_items BEGIN
+	INSERT INTO index_fts(index_fts, rowid, title, body, extra, owner) VALUES ('delete', old.id, old.title, old.body, old.extra, old.owner);
+	INSERT INTO index_fts(rowid, title, body, extra, owner) VALUES (new.id, new.title, new.body, new.extra, new.owner);
+END;`
+
+// IndexItem is one searchable item of a user.
+type IndexItem struct {
+	App string
+	// ID is unique per user and app (note id, file path, object href).
+	ID    string
+	Title string
+	Body  string
+	// Extra holds further searchable fields: category, location, emails.
+	Extra string
+	Date  time.Time
+	// ETag is the item's version, compared by incremental syncs.
+	ETag string
+	URL  string
+	// Parent groups items for removal (a folder, a calendar href).
+	Parent string
+}
+
+// Index is the full-text index; every method is scoped to one user.
+type Index struct {
+	d *DB
+}
+
+// OpenIndex creates the FTS5 table if needed and returns the index.
+func (d *DB) OpenIndex(ctx context.Context) (*Index, error) {
+	if _, err := d.db.ExecContext(ctx, indexFTSSchema); err != nil {
+		if strings.Contains(err.Error(), "no such module: fts5") {
+			return nil, ErrNoFTS5
+		}
+		return nil, d.wrap("create the full-text index", err)
+	}
+	return &Index{d: d}, nil
+}
+
+// ownerToken is the user's token in the owner column: searches match it
+// so FTS5 itself narrows hits to the user (the join checks user_id too).
+func ownerToken(user string) string {
+	h := sha256.Sum256([]byte(user))
+	return "u" + hex.EncodeToString(h[:12])
+}
+
+// IndexChange is one batch of an incremental sync, applied atomically.
+type IndexChange struct {
+	Upsert []IndexItem
+	// Delete are item ids of App.
+	Delete []string
+	// DeleteUnder removes items whose id is the prefix or starts with
+	// prefix + "/" (a deleted folder).
+	DeleteUnder []string
+	// DeleteParents removes every item of these parents (a calendar).
+	DeleteParents []string
+	App           string
+	// State sets sync state keys; an empty value deletes the key.
+	State map[string]string
+	// DeleteStatePrefix removes state keys with these prefixes.
+	DeleteStatePrefix []string
+}
+
+// Apply writes a batch of changes of user in one transaction.
+func (x *Index) Apply(ctx context.Context, user string, ch IndexChange) error {
+	if user == "" {
+		return errors.New("index: no user given")
+	}
+	tx, err := x.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return x.d.wrap("start index update", err)
+	}
+	defer tx.Rollback()
+	if len(ch.Upsert) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO index_items (user_id, app, item_id, title, body, extra, item_date, etag, url, parent, owner)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, app, item_id) DO UPDATE SET title = excluded.title, body = excluded.body, extra = excluded.extra,
+				item_date = excluded.item_date, etag = excluded.etag, url = excluded.url, parent = excluded.parent`)
+		if err != nil {
+			return x.d.wrap("prepare index update", err)
+		}
+		defer st.Close()
+		owner := ownerToken(user)
+		for _, it := range ch.Upsert {
+			app := it.App
+			if app == "" {
+				app = ch.App
+			}
+			if _, err := st.ExecContext(ctx, user, app, it.ID, it.Title, it.Body, it.Extra, unix(it.Date), it.ETag, it.URL, it.Parent, owner); err != nil {
+				return x.d.wrap("index item", err)
+			}
+		}
+	}
+	for _, id := range ch.Delete {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_items WHERE user_id = ? AND app = ? AND item_id = ?`, user, ch.App, id); err != nil {
+			return x.d.wrap("remove index item", err)
+		}
+	}
+	for _, p := range ch.DeleteUnder {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_items WHERE user_id = ? AND app = ? AND (item_id = ? OR substr(item_id, 1, ?) = ?)`,
+			user, ch.App, p, len(p)+1, p+"/"); err != nil {
+			return x.d.wrap("remove index items", err)
+		}
+	}
+	for _, p := range ch.DeleteParents {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_items WHERE user_id = ? AND app = ? AND parent = ?`, user, ch.App, p); err != nil {
+			return x.d.wrap("remove index items", err)
+		}
+	}
+	for _, p := range ch.DeleteStatePrefix {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM index_sync WHERE user_id = ? AND app = ? AND substr(key, 1, ?) = ?`, user, ch.App, len(p), p); err != nil {
+			return x.d.wrap("remove index sync state", err)
+		}
+	}
+	for k, v := range ch.State {
+		if v == "" {
+			_, err = tx.ExecContext(ctx, `DELETE FROM index_sync WHERE user_id = ? AND app = ? AND key = ?`, user, ch.App, k)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO index_sync (user_id, app, key, value) VALUES (?, ?, ?, ?)
+				ON CONFLICT (user_id, app, key) DO UPDATE SET value = excluded.value`, user, ch.App, k, v)
+		}
+		if err != nil {
+			return x.d.wrap("save index sync state", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return x.d.wrap("commit index update", err)
+	}
+	return nil
+}
+
+// ETags returns item id → etag of user's items of app (of one parent
+// when parent is not empty).
+func (x *Index) ETags(ctx context.Context, user, app, parent string) (map[string]string, error) {
+	q := `SELECT item_id, etag FROM index_items WHERE user_id = ? AND app = ?`
+	args := []any{user, app}
+	if parent != "" {
+		q += ` AND parent = ?`
+		args = append(args, parent)
+	}
+	rows, err := x.d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, x.d.wrap("read index etags", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, etag string
+		if err := rows.Scan(&id, &etag); err != nil {
+			return nil, x.d.wrap("read index etags", err)
+		}
+		out[id] = etag
+	}
+	return out, x.d.wrapNil("read index etags", rows.Err())
+}
+
+// SyncState returns user's sync state of app (etags, tokens) by key.
+func (x *Index) SyncState(ctx context.Context, user, app string) (map[string]string, error) {
+	rows, err := x.d.db.QueryContext(ctx, `SELECT key, value FROM index_sync WHERE user_id = ? AND app = ?`, user, app)
+	if err != nil {
+		return nil, x.d.wrap("read index sync state", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, x.d.wrap("read index sync state", err)
+		}
+		out[k] = v
+	}
+	return out, x.d.wrapNil("read index sync state", rows.Err())
+}
+
+func (d *DB) wrapNil(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return d.wrap(what, err)
+}
+
+// RecordSync notes a sync run of app for user: when it ran and, on
+// success (runErr nil), that the app is fresh as of at.
+func (x *Index) RecordSync(ctx context.Context, user, app string, at time.Time, runErr error) error {
+	msg := ""
+	var ok sql.NullInt64
+	if runErr != nil {
+		msg = runErr.Error()
+	} else {
+		ok = unix(at)
+	}
+	_, err := x.d.db.ExecContext(ctx, `INSERT INTO index_apps (user_id, app, last_run, last_success, last_error) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, app) DO UPDATE SET last_run = excluded.last_run,
+			last_success = COALESCE(excluded.last_success, index_apps.last_success), last_error = excluded.last_error`,
+		user, app, unix(at), ok, msg)
+	return x.d.wrapNil("record index sync", err)
+}
+
+// SetPaused pauses or resumes index syncs of user.
+func (x *Index) SetPaused(ctx context.Context, user string, paused bool) error {
+	_, err := x.d.db.ExecContext(ctx, `INSERT INTO index_users (user_id, paused) VALUES (?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET paused = excluded.paused`, user, paused)
+	return x.d.wrapNil("pause or resume the index", err)
+}
+
+// Paused reports whether user paused index syncs.
+func (x *Index) Paused(ctx context.Context, user string) (bool, error) {
+	var p bool
+	err := x.d.db.QueryRowContext(ctx, `SELECT paused FROM index_users WHERE user_id = ?`, user).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return p, x.d.wrapNil("read index pause flag", err)
+}
+
+// Wipe removes every indexed item and all sync state of user; the pause
+// flag stays.
+func (x *Index) Wipe(ctx context.Context, user string) (int64, error) {
+	tx, err := x.d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, x.d.wrap("start index wipe", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM index_items WHERE user_id = ?`, user)
+	if err != nil {
+		return 0, x.d.wrap("wipe index items", err)
+	}
+	n, _ := res.RowsAffected()
+	for _, q := range []string{`DELETE FROM index_sync WHERE user_id = ?`, `DELETE FROM index_apps WHERE user_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, user); err != nil {
+			return 0, x.d.wrap("wipe index state", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, x.d.wrap("commit index wipe", err)
+	}
+	return n, nil
+}
+
+// AppStatus is the index state of one app for a user.
+type AppStatus struct {
+	App         string
+	Items       int
+	LastRun     time.Time
+	LastSuccess time.Time
+	LastError   string
+}
+
+// IndexStatus is a user's index state.
+type IndexStatus struct {
+	Paused bool
+	Items  int
+	Apps   []AppStatus
+}
+
+// Status returns the index state of user, one entry per covered app.
+func (x *Index) Status(ctx context.Context, user string) (IndexStatus, error) {
+	var st IndexStatus
+	p, err := x.Paused(ctx, user)
+	if err != nil {
+		return st, err
+	}
+	st.Paused = p
+	counts := map[string]int{}
+	rows, err := x.d.db.QueryContext(ctx, `SELECT app, count(*) FROM index_items WHERE user_id = ? GROUP BY app`, user)
+	if err != nil {
+		return st, x.d.wrap("count index items", err)
+	}
+	for rows.Next() {
+		var app string
+		var n int
+		if err := rows.Scan(&app, &n); err != nil {
+			rows.Close()
+			return st, x.d.wrap("count index items", err)
+		}
+		counts[app] = n
+		st.Items += n
+	}
+	rows.Close()
+	runs := map[string]AppStatus{}
+	rows, err = x.d.db.QueryContext(ctx, `SELECT app, last_run, last_success, last_error FROM index_apps WHERE user_id = ?`, user)
+	if err != nil {
+		return st, x.d.wrap("read index runs", err)
+	}
+	for rows.Next() {
+		var a AppStatus
+		var run, ok sql.NullInt64
+		if err := rows.Scan(&a.App, &run, &ok, &a.LastError); err != nil {
+			rows.Close()
+			return st, x.d.wrap("read index runs", err)
+		}
+		a.LastRun, a.LastSuccess = fromUnix(run), fromUnix(ok)
+		runs[a.App] = a
+	}
+	rows.Close()
+	for _, app := range IndexApps {
+		a := runs[app]
+		a.App, a.Items = app, counts[app]
+		st.Apps = append(st.Apps, a)
+	}
+	return st, nil
+}
+
+// IndexQuery is a search of one user's index.
+type IndexQuery struct {
+	Text string
+	// Apps limits the search; empty searches all.
+	Apps []string
+	// From and To bound the item date (inclusive); zero is open.
+	From, To time.Time
+	Limit    int
+}
+
+// IndexHit is one search result.
+type IndexHit struct {
+	App   string
+	ID    string
+	Title string
+	// Snippet is the best matching passage with hits between ** marks.
+	Snippet string
+	Extra   string
+	Date    time.Time
+	URL     string
+	Score   float64
+}
+
+// ftsQuery turns free text into an FTS5 query: each word quoted (so FTS5
+// syntax in user input is literal), all words required, the last one
+// also as a prefix.
+func ftsQuery(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(words) == 0 {
+		return ""
+	}
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = `"` + w + `"`
+	}
+	if last := words[len(words)-1]; len([]rune(last)) >= 2 {
+		parts[len(parts)-1] += "*"
+	}
+	return strings.Join(parts, " ")
+}
+
+// Search ranks user's items matching q.Text by BM25 with field weights.
+func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexHit, error) {
+	if user == "" {
+		return nil, errors.New("index search: no user given")
+	}
+	fq := ftsQuery(q.Text)
+	if fq == "" {
+		return nil, errors.New("index search: the query has no words to search for")
+	}
+	match := "owner:" + ownerToken(user) + " AND {title body extra}: (" + fq + ")"
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	// Rank first, then make snippets for the page only: SQLite would
+	// otherwise compute a snippet for every match before sorting.
+	sqlq := `SELECT i.id, i.app, i.item_id, i.title, i.extra, i.item_date, i.url, bm25(index_fts, ` + bm25Weights + `) AS score
+		FROM index_fts JOIN index_items i ON i.id = index_fts.rowid
+		WHERE index_fts MATCH ? AND i.user_id = ?`
+	args := []any{match, user}
+	if len(q.Apps) > 0 {
+		sqlq += ` AND i.app IN (?` + strings.Repeat(",?", len(q.Apps)-1) + `)`
+		for _, a := range q.Apps {
+			args = append(args, a)
+		}
+	}
+	if !q.From.IsZero() {
+		sqlq += ` AND i.item_date >= ?`
+		args = append(args, q.From.Unix())
+	}
+	if !q.To.IsZero() {
+		sqlq += ` AND i.item_date <= ?`
+		args = append(args, q.To.Unix())
+	}
+	sqlq += ` ORDER BY score LIMIT ?`
+	args = append(args, limit)
+	rows, err := x.d.db.QueryContext(ctx, sqlq, args...)
+	if err != nil {
+		return nil, x.d.wrap("search the index", err)
+	}
+	var out []IndexHit
+	var rowids []any
+	for rows.Next() {
+		var h IndexHit
+		var rowid int64
+		var date sql.NullInt64
+		if err := rows.Scan(&rowid, &h.App, &h.ID, &h.Title, &h.Extra, &date, &h.URL, &h.Score); err != nil {
+			rows.Close()
+			return nil, x.d.wrap("search the index", err)
+		}
+		h.Date = fromUnix(date)
+		out = append(out, h)
+		rowids = append(rowids, rowid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, x.d.wrapNil("search the index", err)
+	}
+	rows, err = x.d.db.QueryContext(ctx, `SELECT rowid, snippet(index_fts, -1, '**', '**', '…', 16) FROM index_fts
+		WHERE index_fts MATCH ? AND rowid IN (?`+strings.Repeat(",?", len(rowids)-1)+`)`, append([]any{match}, rowids...)...)
+	if err != nil {
+		return nil, x.d.wrap("make search snippets", err)
+	}
+	defer rows.Close()
+	snippets := map[int64]string{}
+	for rows.Next() {
+		var rowid int64
+		var s string
+		if err := rows.Scan(&rowid, &s); err != nil {
+			return nil, x.d.wrap("make search snippets", err)
+		}
+		snippets[rowid] = s
+	}
+	for i := range out {
+		out[i].Snippet = snippets[rowids[i].(int64)]
+	}
+	return out, x.d.wrapNil("search the index", rows.Err())
+}

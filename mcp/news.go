@@ -1,0 +1,478 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// News: folders, feeds with their update health, articles, read/starred.
+
+type newsFeedsIn struct {
+	FailingOnly bool `json:"failing_only,omitempty" jsonschema:"only feeds whose last updates failed"`
+}
+
+type newsFolderOut struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	UnreadCount int    `json:"unread_count"`
+}
+
+type newsFeedOut struct {
+	ID               int64  `json:"id" jsonschema:"feed id for nc_news_list_items"`
+	Title            string `json:"title"`
+	URL              string `json:"url" jsonschema:"the feed's address"`
+	Link             string `json:"link,omitempty" jsonschema:"the site the feed belongs to"`
+	FolderID         int64  `json:"folder_id,omitempty"`
+	Folder           string `json:"folder,omitempty"`
+	UnreadCount      int    `json:"unread_count"`
+	Health           string `json:"health" jsonschema:"ok, or failing when its last updates failed"`
+	UpdateErrorCount int    `json:"update_error_count" jsonschema:"failed updates in a row"`
+	LastUpdateError  string `json:"last_update_error,omitempty"`
+	Added            string `json:"added,omitempty"`
+}
+
+type newsFeedsOut struct {
+	Folders      []newsFolderOut `json:"folders"`
+	Feeds        []newsFeedOut   `json:"feeds"`
+	UnreadCount  int             `json:"unread_count"`
+	StarredCount int             `json:"starred_count"`
+	FailingFeeds int             `json:"failing_feeds"`
+}
+
+func (o newsFeedsOut) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d feeds in %d folders, %d unread, %d starred, %d failing:\n", len(o.Feeds), len(o.Folders), o.UnreadCount, o.StarredCount, o.FailingFeeds)
+	for _, f := range o.Feeds {
+		fmt.Fprintf(&b, "- #%d %s", f.ID, f.Title)
+		if f.Folder != "" {
+			fmt.Fprintf(&b, " [%s]", f.Folder)
+		}
+		fmt.Fprintf(&b, ", %d unread", f.UnreadCount)
+		if f.Health != "ok" {
+			fmt.Fprintf(&b, ", FAILING %d times: %s", f.UpdateErrorCount, f.LastUpdateError)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+type newsItemsIn struct {
+	Filter   string `json:"filter,omitempty" jsonschema:"unread (default), starred or all"`
+	FeedID   int64  `json:"feed_id,omitempty" jsonschema:"only this feed (from nc_news_list_feeds)"`
+	FolderID int64  `json:"folder_id,omitempty" jsonschema:"only the feeds of this folder"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"articles per page, 1-100 (default 20)"`
+	Before   int64  `json:"before_item_id,omitempty" jsonschema:"only articles older than this id: pass next_before_item_id of the previous page"`
+}
+
+func (in *newsItemsIn) Validate() error {
+	switch in.Filter {
+	case "", "unread", "starred", "all":
+	default:
+		return fmt.Errorf("filter must be unread, starred or all, not %q", in.Filter)
+	}
+	if in.FeedID != 0 && in.FolderID != 0 {
+		return fmt.Errorf("give feed_id or folder_id, not both")
+	}
+	if in.FeedID < 0 || in.FolderID < 0 || in.Before < 0 {
+		return fmt.Errorf("ids must be positive")
+	}
+	if in.Limit < 0 || in.Limit > 100 {
+		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
+	}
+	return nil
+}
+
+type newsItemOut struct {
+	ID        int64  `json:"id" jsonschema:"article id for nc_news_get_item and nc_news_mark_items"`
+	Title     string `json:"title"`
+	URL       string `json:"url,omitempty"`
+	Author    string `json:"author,omitempty"`
+	Published string `json:"published,omitempty"`
+	FeedID    int64  `json:"feed_id"`
+	Feed      string `json:"feed,omitempty"`
+	Unread    bool   `json:"unread"`
+	Starred   bool   `json:"starred"`
+	Excerpt   string `json:"excerpt,omitempty" jsonschema:"the start of the article as plain text"`
+	// Text is the whole article as plain text (nc_news_get_item only).
+	Text       string `json:"text,omitempty"`
+	Truncated  bool   `json:"truncated,omitempty"`
+	Attachment string `json:"attachment,omitempty" jsonschema:"enclosure link (podcast audio, video ...)"`
+}
+
+type newsItemsOut struct {
+	Items      []newsItemOut `json:"items" jsonschema:"newest first"`
+	NextBefore int64         `json:"next_before_item_id,omitempty" jsonschema:"pass as before_item_id for older articles"`
+}
+
+func (o newsItemsOut) Summary() string {
+	if len(o.Items) == 0 {
+		return "No (more) articles."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d articles, newest first:\n", len(o.Items))
+	for _, it := range o.Items {
+		flags := ""
+		if it.Unread {
+			flags += " unread"
+		}
+		if it.Starred {
+			flags += " starred"
+		}
+		fmt.Fprintf(&b, "- #%d %s (%s, %s%s) %s\n", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
+	}
+	if o.NextBefore > 0 {
+		fmt.Fprintf(&b, "Older articles: before_item_id=%d\n", o.NextBefore)
+	}
+	return b.String()
+}
+
+func toNewsItem(it *nextcloud.NewsItem, feeds map[int64]string) newsItemOut {
+	out := newsItemOut{ID: it.ID, Title: newsStr(it.Title), URL: newsStr(it.URL), Author: newsStr(it.Author),
+		FeedID: it.FeedID, Feed: feeds[it.FeedID], Unread: it.Unread, Starred: it.Starred, Attachment: newsStr(it.EnclosureLink)}
+	if it.PubDate != nil {
+		out.Published = fmtEpoch(*it.PubDate)
+	}
+	if out.Title == "" {
+		out.Title = "(untitled)"
+	}
+	return out
+}
+
+func newsStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+type newsItemIn struct {
+	ID       int64 `json:"item_id" jsonschema:"article id, from nc_news_list_items"`
+	MaxChars int   `json:"max_chars,omitempty" jsonschema:"cut the text after this many characters (default 20000)"`
+}
+
+func (in *newsItemIn) Validate() error {
+	if in.ID <= 0 {
+		return fmt.Errorf("item_id must be a positive article id, from nc_news_list_items")
+	}
+	if in.MaxChars < 0 {
+		return fmt.Errorf("max_chars must be positive")
+	}
+	return nil
+}
+
+type newsItemResult struct {
+	Item newsItemOut `json:"item"`
+}
+
+func (o newsItemResult) Summary() string {
+	it := o.Item
+	s := fmt.Sprintf("%s\n%s — %s, %s\n%s\n\n%s", it.Title, it.Feed, it.Author, it.Published, it.URL, it.Text)
+	if it.Truncated {
+		s += "\n[truncated]"
+	}
+	return s
+}
+
+type newsMarkIn struct {
+	ItemIDs []int64 `json:"item_ids" jsonschema:"article ids, from nc_news_list_items"`
+	Read    *bool   `json:"read,omitempty" jsonschema:"true marks them read, false unread"`
+	Starred *bool   `json:"starred,omitempty" jsonschema:"true stars them, false unstars"`
+}
+
+func (in *newsMarkIn) Validate() error {
+	if len(in.ItemIDs) == 0 {
+		return fmt.Errorf("item_ids is empty")
+	}
+	if len(in.ItemIDs) > 1000 {
+		return fmt.Errorf("at most 1000 item_ids at a time")
+	}
+	for _, id := range in.ItemIDs {
+		if id <= 0 {
+			return fmt.Errorf("item id %d is not a valid article id", id)
+		}
+	}
+	if in.Read == nil && in.Starred == nil {
+		return fmt.Errorf("say what to change: read and/or starred")
+	}
+	return nil
+}
+
+type newsMarkOut struct {
+	ItemIDs []int64  `json:"item_ids"`
+	Changes []string `json:"changes" jsonschema:"what was done: read, unread, star, unstar"`
+}
+
+func (o newsMarkOut) Summary() string {
+	return fmt.Sprintf("Marked %d articles: %s.", len(o.ItemIDs), strings.Join(o.Changes, ", "))
+}
+
+type newsMarkAllIn struct {
+	FeedID   int64 `json:"feed_id,omitempty" jsonschema:"mark this feed's articles read"`
+	FolderID int64 `json:"folder_id,omitempty" jsonschema:"mark the articles of this folder's feeds read"`
+	All      bool  `json:"all,omitempty" jsonschema:"set to true, without feed_id or folder_id, to mark every article read"`
+}
+
+func (in *newsMarkAllIn) Validate() error {
+	n := 0
+	if in.FeedID != 0 {
+		n++
+	}
+	if in.FolderID != 0 {
+		n++
+	}
+	if in.All {
+		n++
+	}
+	if n != 1 {
+		return fmt.Errorf("give exactly one of feed_id, folder_id or all=true")
+	}
+	if in.FeedID < 0 || in.FolderID < 0 {
+		return fmt.Errorf("ids must be positive")
+	}
+	return nil
+}
+
+type newsMarkAllOut struct {
+	Scope        string `json:"scope"`
+	NewestItemID int64  `json:"newest_item_id" jsonschema:"articles up to this id were marked read; newer ones arriving meanwhile stay unread"`
+	UnreadLeft   int    `json:"unread_left"`
+}
+
+func (o newsMarkAllOut) Summary() string {
+	return fmt.Sprintf("Marked %s read up to article #%d; %d unread articles left overall.", o.Scope, o.NewestItemID, o.UnreadLeft)
+}
+
+// newsNotFound explains a 404 from News.
+func newsNotFound(err error, what string) error {
+	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+		return fmt.Errorf("%s not found (list them with nc_news_list_feeds / nc_news_list_items): %w", what, err)
+	}
+	return err
+}
+
+func newsFeedTitles(ctx context.Context, nc *nextcloud.Client) (map[int64]string, *nextcloud.NewsFeeds, error) {
+	feeds, err := nc.NewsFeeds(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := map[int64]string{}
+	for _, f := range feeds.Feeds {
+		m[f.ID] = f.Title
+	}
+	return m, feeds, nil
+}
+
+// NewsToolset offers the News feed reader.
+func NewsToolset(env *Env) Toolset {
+	return Toolset{
+		Name:        "news",
+		Description: "Nextcloud News: feeds, folders and articles",
+		Capability:  "news",
+		Tools: []Tool{
+			NewTool(Spec{
+				Name: "nc_news_list_feeds", Title: "List News feeds",
+				Description: "List the News folders and subscribed feeds with unread counts and each feed's health: how often its updates failed in a row and the last error.",
+				Scope:       "news:read", Kind: Read,
+			}, func(ctx context.Context, nc *nextcloud.Client, in newsFeedsIn) (newsFeedsOut, error) {
+				folders, err := nc.NewsFolders(ctx)
+				if err != nil {
+					return newsFeedsOut{}, err
+				}
+				feeds, err := nc.NewsFeeds(ctx)
+				if err != nil {
+					return newsFeedsOut{}, err
+				}
+				names := map[int64]string{}
+				out := newsFeedsOut{Folders: []newsFolderOut{}, Feeds: []newsFeedOut{}, StarredCount: feeds.StarredCount}
+				unread := map[int64]int{}
+				for _, f := range folders {
+					names[f.ID] = f.Name
+				}
+				for i := range feeds.Feeds {
+					f := &feeds.Feeds[i]
+					out.UnreadCount += f.UnreadCount
+					unread[f.Folder()] += f.UnreadCount
+					health := "ok"
+					if f.UpdateErrorCount > 0 {
+						health = "failing"
+						out.FailingFeeds++
+					}
+					if in.FailingOnly && health == "ok" {
+						continue
+					}
+					out.Feeds = append(out.Feeds, newsFeedOut{ID: f.ID, Title: f.Title, URL: f.URL, Link: f.Link,
+						FolderID: f.Folder(), Folder: names[f.Folder()], UnreadCount: f.UnreadCount, Health: health,
+						UpdateErrorCount: f.UpdateErrorCount, LastUpdateError: f.UpdateError(), Added: fmtEpoch(f.Added)})
+				}
+				for _, f := range folders {
+					out.Folders = append(out.Folders, newsFolderOut{ID: f.ID, Name: f.Name, UnreadCount: unread[f.ID]})
+				}
+				return out, nil
+			}),
+			NewTool(Spec{
+				Name: "nc_news_list_items", Title: "List News articles",
+				Description: "List News articles, newest first: unread (default), starred or all, from every feed, one feed or one folder, a page at a time (pass next_before_item_id as before_item_id for older ones).",
+				Scope:       "news:read", Kind: Read,
+			}, func(ctx context.Context, nc *nextcloud.Client, in newsItemsIn) (newsItemsOut, error) {
+				titles, _, err := newsFeedTitles(ctx, nc)
+				if err != nil {
+					return newsItemsOut{}, err
+				}
+				if in.FeedID != 0 {
+					if _, ok := titles[in.FeedID]; !ok {
+						return newsItemsOut{}, Argf("no feed %d; list feeds with nc_news_list_feeds", in.FeedID)
+					}
+				}
+				if in.FolderID != 0 {
+					folders, err := nc.NewsFolders(ctx)
+					if err != nil {
+						return newsItemsOut{}, err
+					}
+					found := false
+					for _, f := range folders {
+						found = found || f.ID == in.FolderID
+					}
+					if !found {
+						return newsItemsOut{}, Argf("no folder %d; list folders with nc_news_list_feeds", in.FolderID)
+					}
+				}
+				limit := in.Limit
+				if limit == 0 {
+					limit = 20
+				}
+				q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll, GetRead: in.Filter != "" && in.Filter != "unread", BatchSize: limit, Offset: in.Before}
+				switch {
+				case in.FeedID != 0:
+					q.Type, q.ID = nextcloud.NewsTypeFeed, in.FeedID
+				case in.FolderID != 0:
+					q.Type, q.ID = nextcloud.NewsTypeFolder, in.FolderID
+				case in.Filter == "starred":
+					q.Type = nextcloud.NewsTypeStarred
+				}
+				// The API cannot ask for the starred articles of one feed or
+				// folder: page through it and keep the starred ones.
+				filterStarred := in.Filter == "starred" && q.Type != nextcloud.NewsTypeStarred
+				if filterStarred {
+					q.BatchSize = max(limit, 100)
+				}
+				out := newsItemsOut{Items: []newsItemOut{}}
+				var lastSeen int64
+				exhausted := false
+				for round := 0; round < 20 && len(out.Items) < limit; round++ {
+					items, err := nc.NewsItems(ctx, q)
+					if err != nil {
+						return newsItemsOut{}, newsNotFound(err, "feed or folder")
+					}
+					for i := range items {
+						lastSeen = items[i].ID
+						if filterStarred && !items[i].Starred {
+							continue
+						}
+						it := toNewsItem(&items[i], titles)
+						if b := items[i].Body; b != nil {
+							it.Excerpt = clipLine(nextcloud.HTMLText(*b), 300)
+						}
+						out.Items = append(out.Items, it)
+						if len(out.Items) == limit {
+							break
+						}
+					}
+					if len(items) < q.BatchSize {
+						exhausted = true
+						break
+					}
+					if !filterStarred {
+						break
+					}
+					q.Offset = lastSeen
+				}
+				if !exhausted && len(out.Items) > 0 {
+					out.NextBefore = lastSeen
+					if !filterStarred {
+						out.NextBefore = out.Items[len(out.Items)-1].ID
+					}
+				}
+				return out, nil
+			}),
+			NewTool(Spec{
+				Name: "nc_news_get_item", Title: "Read News article",
+				Description: "Read one News article in full, its HTML turned into plain text. Reading does not mark it read; use nc_news_mark_items.",
+				Scope:       "news:read", Kind: Read,
+			}, func(ctx context.Context, nc *nextcloud.Client, in newsItemIn) (newsItemResult, error) {
+				it, err := nc.NewsItem(ctx, in.ID)
+				if err != nil {
+					return newsItemResult{}, newsNotFound(err, fmt.Sprintf("article %d", in.ID))
+				}
+				titles, _, err := newsFeedTitles(ctx, nc)
+				if err != nil {
+					return newsItemResult{}, err
+				}
+				out := toNewsItem(it, titles)
+				out.Text = nextcloud.HTMLText(newsStr(it.Body))
+				limit := in.MaxChars
+				if limit == 0 {
+					limit = 20000
+				}
+				if r := []rune(out.Text); len(r) > limit {
+					out.Text, out.Truncated = string(r[:limit]), true
+				}
+				return newsItemResult{Item: out}, nil
+			}),
+			NewTool(Spec{
+				Name: "nc_news_mark_items", Title: "Mark News articles",
+				Description: "Mark News articles read or unread and/or starred or unstarred.",
+				Scope:       "news:write", Kind: Write,
+			}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkIn) (newsMarkOut, error) {
+				out := newsMarkOut{ItemIDs: in.ItemIDs, Changes: []string{}}
+				var actions []string
+				if in.Read != nil {
+					actions = append(actions, map[bool]string{true: "read", false: "unread"}[*in.Read])
+				}
+				if in.Starred != nil {
+					actions = append(actions, map[bool]string{true: "star", false: "unstar"}[*in.Starred])
+				}
+				for _, a := range actions {
+					if err := nc.NewsMark(ctx, a, in.ItemIDs); err != nil {
+						if len(out.Changes) > 0 {
+							err = fmt.Errorf("%w (already done: %s)", err, strings.Join(out.Changes, ", "))
+						}
+						return newsMarkOut{}, newsNotFound(err, "article")
+					}
+					out.Changes = append(out.Changes, a)
+				}
+				return out, nil
+			}),
+			NewTool(Spec{
+				Name: "nc_news_mark_all_read", Title: "Mark News feed read",
+				Description: "Mark every article of a feed, of a folder, or (all=true) everywhere read, up to the newest article known now.",
+				Scope:       "news:write", Kind: Write,
+			}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkAllIn) (newsMarkAllOut, error) {
+				_, feeds, err := newsFeedTitles(ctx, nc)
+				if err != nil {
+					return newsMarkAllOut{}, err
+				}
+				typ, id, scope := nextcloud.NewsTypeAll, int64(0), "all articles"
+				switch {
+				case in.FeedID != 0:
+					typ, id, scope = nextcloud.NewsTypeFeed, in.FeedID, fmt.Sprintf("feed %d", in.FeedID)
+				case in.FolderID != 0:
+					typ, id, scope = nextcloud.NewsTypeFolder, in.FolderID, fmt.Sprintf("folder %d", in.FolderID)
+				}
+				if err := nc.NewsMarkAllRead(ctx, typ, id, feeds.NewestItemID); err != nil {
+					return newsMarkAllOut{}, newsNotFound(err, scope)
+				}
+				out := newsMarkAllOut{Scope: scope, NewestItemID: feeds.NewestItemID}
+				if after, err := nc.NewsFeeds(ctx); err == nil {
+					for _, f := range after.Feeds {
+						out.UnreadLeft += f.UnreadCount
+					}
+				}
+				return out, nil
+			}),
+		},
+	}
+}

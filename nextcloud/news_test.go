@@ -1,0 +1,90 @@
+package nextcloud_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func TestHTMLText(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain", "plain text &amp; entity", "plain text & entity"},
+		{"paragraphs", "<p>one</p><p>two  \n words</p>", "one\n\ntwo words"},
+		{"inline", "<p>This is <b>bold</b>, <i>it</i>alic</p>", "This is bold, italic"},
+		{"link", `<a href="https://x.org/a">the site</a>`, "the site (https://x.org/a)"},
+		{"bare link", `<a href="https://x.org/a">https://x.org/a</a>`, "https://x.org/a"},
+		{"mailto", `<a href="mailto:a@b.c">a@b.c</a>`, "a@b.c"},
+		{"br", "line<br>break<br/>again", "line\nbreak\nagain"},
+		{"lists", "<ul><li>a</li><li>b</li></ul><ol><li>x</li><li>y</li></ol>", "- a\n- b\n\n1. x\n2. y"},
+		{"nested list", "<ul><li>a<ul><li>a1</li></ul></li><li>b</li></ul>", "- a\n  - a1\n- b"},
+		{"drop", "<html><head><title>T</title><style>p{}</style></head><body><script>x()</script><p>kept</p></body></html>", "kept"},
+		{"heading", "<h1>Title</h1>text", "Title\n\ntext"},
+		{"quote", "<p>said:</p><blockquote><p>hello</p><p>there</p></blockquote><p>end</p>", "said:\n\n> hello\n> \n> there\n\nend"},
+		{"table", "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>", "a | b\nc | d"},
+		{"pre", "<pre>  x := 1\n  y := 2</pre>", "x := 1\n  y := 2"},
+		{"image", `<img src="a.png" alt="chart">`, "[image: chart]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := nextcloud.HTMLText(tc.in); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewsClientAgainstStandIn(t *testing.T) {
+	nc := nctest.New(t)
+	folder := nc.NewsFolder("admin", "F")
+	feed := nc.NewsFeed("admin", folder, "Feed", "https://f.example/rss")
+	root := nc.NewsFeed("admin", 0, "Root", "https://r.example/rss")
+	a := nc.NewsArticle(feed, "A", "<p>a</p>", "https://f.example/a", "")
+	b := nc.NewsArticle(root, "B", "<p>b</p>", "https://r.example/b", "")
+	c := nc.Client(t, "admin")
+	ctx := context.Background()
+
+	feeds, err := c.NewsFeeds(ctx)
+	if err != nil || len(feeds.Feeds) != 2 || feeds.NewestItemID != b {
+		t.Fatalf("feeds %+v %v", feeds, err)
+	}
+	if feeds.Feeds[0].Folder() != folder || feeds.Feeds[1].Folder() != 0 || feeds.Feeds[1].UpdateError() != "" {
+		t.Fatalf("feed folders %+v", feeds.Feeds)
+	}
+	it, err := c.NewsItem(ctx, a)
+	if err != nil || it.ID != a || *it.Title != "A" {
+		t.Fatalf("item %+v %v", it, err)
+	}
+	if _, err := c.NewsItem(ctx, b+100); !errors.Is(err, nextcloud.ErrNotFound) {
+		t.Fatalf("missing item: %v", err)
+	}
+	if err := c.NewsMark(ctx, "star", []int64{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := c.NewsItems(ctx, nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeStarred, GetRead: true})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("starred %+v %v", items, err)
+	}
+	if err := c.NewsMark(ctx, "read", []int64{a}); err != nil {
+		t.Fatal(err)
+	}
+	items, err = c.NewsItems(ctx, nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll})
+	if err != nil || len(items) != 1 || items[0].ID != b {
+		t.Fatalf("unread %+v %v", items, err)
+	}
+	if err := c.NewsMark(ctx, "read", []int64{b + 100}); !errors.Is(err, nextcloud.ErrNotFound) || !strings.Contains(err.Error(), "Item not found") {
+		t.Fatalf("mark missing: %v", err)
+	}
+	if err := c.NewsMark(ctx, "explode", []int64{a}); err == nil {
+		t.Fatal("unknown action accepted")
+	}
+	if err := c.NewsMarkAllRead(ctx, nextcloud.NewsTypeFolder, folder+1000, b); !errors.Is(err, nextcloud.ErrNotFound) {
+		t.Fatalf("unknown folder: %v", err)
+	}
+	nc.SetDisabled("news", true)
+	if _, err := c.NewsFolders(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `"news" (News)`) {
+		t.Fatalf("disabled: %v", err)
+	}
+}

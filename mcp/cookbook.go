@@ -18,7 +18,8 @@ func CookbookToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "cookbook",
 		Description: "Recipes in the Nextcloud Cookbook app (schema.org Recipe)",
-		Capability:  "cookbook",
+		// No Capability: older Cookbook versions publish none, so the
+		// tools stay listed and say so when the app is missing.
 		Tools: []Tool{
 			NewTool(Spec{Name: "nc_cookbook_list_recipes", Title: "List recipes",
 				Description: "List the user's recipes (id, name, category, keywords), optionally only those of one category, without a category, or carrying all the given keywords. Use nc_cookbook_get_recipe for ingredients and steps.",

@@ -15,5 +15,6 @@ func DefaultToolsets(env *Env) []Toolset {
 		UsersToolset(env),
 		FileExtrasToolset(env),
 		DeckToolset(env),
+		TablesToolset(env),
 	}
 }

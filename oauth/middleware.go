@@ -32,6 +32,11 @@ func (e *AuthError) Error() string {
 // while the IdP has not been discovered, or cannot be asked, 503.
 func (rs *ResourceServer) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			// CORS preflights carry no credentials by design; they run nothing.
+			next.ServeHTTP(w, r)
+			return
+		}
 		id, err := rs.Authenticate(r)
 		if err != nil {
 			rs.refuse(w, r, err)

@@ -110,7 +110,11 @@ func newEnv(t *testing.T, p *oidctest.Provider, mutate func(*oauth.Config)) *env
 	mux := http.NewServeMux()
 	rs.RegisterMetadata(mux)
 	whoami := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, _ := oauth.IdentityFrom(r.Context())
+		id, ok := oauth.IdentityFrom(r.Context())
+		if !ok {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"user": id.UserID, "sub": id.Subject, "scopes": id.Scopes, "opaque": id.Opaque})
 	})
 	mux.Handle("/mcp", rs.Middleware(whoami))
@@ -313,6 +317,22 @@ func TestChallengeHeaders(t *testing.T) {
 	}
 	if a := e.call(t, "/files", "Bearer "+e.p.UserToken(t, "alice", mcpClient, "files:write")); a.status != http.StatusOK {
 		t.Errorf("files:write token refused: %d", a.status)
+	}
+	// A CORS preflight passes without a token (the handler sees no identity);
+	// a plain OPTIONS does not.
+	for _, preflight := range []bool{true, false} {
+		req, _ := http.NewRequest(http.MethodOptions, e.url+"/mcp", nil)
+		if preflight {
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.StatusCode == http.StatusUnauthorized; got == preflight {
+			t.Errorf("OPTIONS (preflight %v): status %d", preflight, resp.StatusCode)
+		}
 	}
 }
 

@@ -1,0 +1,381 @@
+package nextcloud
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Collectives app, OCS API v1.0 (openapi.json and src/client/sdk.gen.ts of
+// nextcloud/collectives) below /ocs/v2.php/apps/collectives/api/v1.0/.
+// A page's markdown is a file in the user's Collectives folder, read and
+// written over WebDAV.
+
+var collectivesAPI = appAPI{id: "collectives", name: "Collectives"}
+
+const collectivesBase = "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
+
+// Collective is one collective (a wiki shared by a team).
+type Collective struct {
+	ID                   int64  `json:"id"`
+	Slug                 string `json:"slug"`
+	CircleID             string `json:"circleId"`
+	Emoji                string `json:"emoji"`
+	TrashTimestamp       *int64 `json:"trashTimestamp"`
+	PageMode             int    `json:"pageMode"`
+	Name                 string `json:"name"`
+	Level                int    `json:"level"`
+	EditPermissionLevel  int    `json:"editPermissionLevel"`
+	SharePermissionLevel int    `json:"sharePermissionLevel"`
+	CanEdit              bool   `json:"canEdit"`
+	CanShare             bool   `json:"canShare"`
+	CanLeave             bool   `json:"canLeave"`
+}
+
+// Trashed reports whether the collective is in the trash.
+func (c *Collective) Trashed() bool { return c.TrashTimestamp != nil && *c.TrashTimestamp > 0 }
+
+// CollectivePage is the PageInfo of a page.
+type CollectivePage struct {
+	ID                  int64   `json:"id"`
+	Slug                string  `json:"slug"`
+	LastUserID          string  `json:"lastUserId"`
+	LastUserDisplayName string  `json:"lastUserDisplayName"`
+	Emoji               string  `json:"emoji"`
+	SubpageOrder        []int64 `json:"subpageOrder"`
+	IsFullWidth         bool    `json:"isFullWidth"`
+	Tags                []int64 `json:"tags"`
+	TrashTimestamp      *int64  `json:"trashTimestamp"`
+	Title               string  `json:"title"`
+	Timestamp           int64   `json:"timestamp"`
+	Size                int64   `json:"size"`
+	FileName            string  `json:"fileName"`
+	FilePath            string  `json:"filePath"`
+	CollectivePath      string  `json:"collectivePath"`
+	ParentID            int64   `json:"parentId"`
+}
+
+// Trashed reports whether the page is in the collective's trash.
+func (p *CollectivePage) Trashed() bool { return p.TrashTimestamp != nil && *p.TrashTimestamp > 0 }
+
+// CollectiveTag is a page tag of a collective.
+type CollectiveTag struct {
+	ID           int64  `json:"id"`
+	CollectiveID int64  `json:"collectiveId"`
+	Name         string `json:"name"`
+	Color        string `json:"color"`
+}
+
+func collectivePath(id int64, parts ...string) string {
+	p := collectivesBase + "/" + strconv.FormatInt(id, 10)
+	for _, s := range parts {
+		p += "/" + s
+	}
+	return p
+}
+
+func pageIDPath(cid, id int64, parts ...string) string {
+	return collectivePath(cid, append([]string{"pages", strconv.FormatInt(id, 10)}, parts...)...)
+}
+
+// Collectives lists the user's collectives (not the trashed ones).
+func (c *Client) Collectives(ctx context.Context) ([]Collective, error) {
+	var out struct {
+		Collectives []Collective `json:"collectives"`
+	}
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivesBase, nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list collectives: %w", err)
+	}
+	return out.Collectives, nil
+}
+
+// TrashedCollectives lists the collectives in the user's trash.
+func (c *Client) TrashedCollectives(ctx context.Context) ([]Collective, error) {
+	var out struct {
+		Collectives []Collective `json:"collectives"`
+	}
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivesBase+"/trash", nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list trashed collectives: %w", err)
+	}
+	return out.Collectives, nil
+}
+
+type collectiveReply struct {
+	Collective Collective `json:"collective"`
+	Info       string     `json:"info"`
+}
+
+// CreateCollective creates a collective (and its team); info is the app's
+// note, e.g. that an existing team was reused.
+func (c *Client) CreateCollective(ctx context.Context, name, emoji string) (col *Collective, info string, err error) {
+	body := map[string]any{"name": name}
+	if emoji != "" {
+		body["emoji"] = emoji
+	}
+	var out collectiveReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, collectivesBase, nil, body, true, &out); err != nil {
+		return nil, "", fmt.Errorf("create collective %q: %w", name, err)
+	}
+	return &out.Collective, out.Info, nil
+}
+
+// SetCollectiveEmoji sets (or with "" removes) a collective's emoji.
+func (c *Client) SetCollectiveEmoji(ctx context.Context, id int64, emoji string) (*Collective, error) {
+	var body map[string]any
+	if emoji == "" {
+		body = map[string]any{"emoji": nil}
+	} else {
+		body = map[string]any{"emoji": emoji}
+	}
+	var out collectiveReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, collectivePath(id), nil, body, true, &out); err != nil {
+		return nil, fmt.Errorf("set emoji of collective %d: %w", id, err)
+	}
+	return &out.Collective, nil
+}
+
+// TrashCollective moves a collective into the trash.
+func (c *Client) TrashCollective(ctx context.Context, id int64) (*Collective, error) {
+	var out collectiveReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, collectivePath(id), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("trash collective %d: %w", id, err)
+	}
+	return &out.Collective, nil
+}
+
+// RestoreCollective takes a collective out of the trash.
+func (c *Client) RestoreCollective(ctx context.Context, id int64) (*Collective, error) {
+	var out collectiveReply
+	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPatch, p, nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("restore collective %d: %w", id, err)
+	}
+	return &out.Collective, nil
+}
+
+// DeleteCollective deletes a trashed collective for good; deleteTeam also
+// deletes its team (circle).
+func (c *Client) DeleteCollective(ctx context.Context, id int64, deleteTeam bool) (*Collective, error) {
+	var q url.Values
+	if deleteTeam {
+		q = url.Values{"circle": {"1"}}
+	}
+	var out collectiveReply
+	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
+	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, p, q, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("delete collective %d: %w", id, err)
+	}
+	return &out.Collective, nil
+}
+
+type pagesReply struct {
+	Pages []CollectivePage `json:"pages"`
+}
+
+type pageReply struct {
+	Page CollectivePage `json:"page"`
+}
+
+// CollectivePages lists a collective's pages (not the trashed ones).
+func (c *Client) CollectivePages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
+	var out pagesReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "pages"), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list pages of collective %d: %w", collectiveID, err)
+	}
+	return out.Pages, nil
+}
+
+// TrashedCollectivePages lists the pages in a collective's trash.
+func (c *Client) TrashedCollectivePages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
+	var out pagesReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "pages", "trash"), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list trashed pages of collective %d: %w", collectiveID, err)
+	}
+	return out.Pages, nil
+}
+
+// CollectivePage fetches one page's info.
+func (c *Client) CollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+	var out pageReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, pageIDPath(collectiveID, pageID), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("get page %d of collective %d: %w", pageID, collectiveID, err)
+	}
+	return &out.Page, nil
+}
+
+// SearchCollectivePages searches the pages' content of a collective.
+func (c *Client) SearchCollectivePages(ctx context.Context, collectiveID int64, query string) ([]CollectivePage, error) {
+	var out pagesReply
+	q := url.Values{"searchString": {query}}
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "search"), q, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("search pages of collective %d: %w", collectiveID, err)
+	}
+	return out.Pages, nil
+}
+
+// CreateCollectivePage creates a page below parentID.
+func (c *Client) CreateCollectivePage(ctx context.Context, collectiveID, parentID int64, title string) (*CollectivePage, error) {
+	var out pageReply
+	p := collectivePath(collectiveID, "pages", strconv.FormatInt(parentID, 10))
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, p, nil, map[string]any{"title": title}, true, &out); err != nil {
+		return nil, fmt.Errorf("create page %q in collective %d: %w", title, collectiveID, err)
+	}
+	return &out.Page, nil
+}
+
+// PageMove moves and/or renames a page inside its collective. A nil
+// parentID keeps the parent, an empty title keeps the title.
+type PageMove struct {
+	ParentID *int64
+	Title    string
+	Index    int
+}
+
+// MoveCollectivePage moves or renames a page.
+func (c *Client) MoveCollectivePage(ctx context.Context, collectiveID, pageID int64, m PageMove) (*CollectivePage, error) {
+	body := map[string]any{"index": m.Index}
+	if m.ParentID != nil {
+		body["parentId"] = *m.ParentID
+	}
+	if m.Title != "" {
+		body["title"] = m.Title
+	}
+	var out pageReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, pageIDPath(collectiveID, pageID), nil, body, true, &out); err != nil {
+		return nil, fmt.Errorf("move page %d of collective %d: %w", pageID, collectiveID, err)
+	}
+	return &out.Page, nil
+}
+
+// SetCollectivePageEmoji sets (or with "" removes) a page's emoji.
+func (c *Client) SetCollectivePageEmoji(ctx context.Context, collectiveID, pageID int64, emoji string) (*CollectivePage, error) {
+	var body map[string]any
+	if emoji == "" {
+		body = map[string]any{"emoji": nil}
+	} else {
+		body = map[string]any{"emoji": emoji}
+	}
+	var out pageReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, pageIDPath(collectiveID, pageID, "emoji"), nil, body, true, &out); err != nil {
+		return nil, fmt.Errorf("set emoji of page %d: %w", pageID, err)
+	}
+	return &out.Page, nil
+}
+
+// TrashCollectivePage moves a page (with its subpages) into the trash.
+func (c *Client) TrashCollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+	var out pageReply
+	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, pageIDPath(collectiveID, pageID), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("trash page %d of collective %d: %w", pageID, collectiveID, err)
+	}
+	return &out.Page, nil
+}
+
+// RestoreCollectivePage takes a page out of the trash.
+func (c *Client) RestoreCollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+	var out pageReply
+	p := collectivePath(collectiveID, "pages", "trash", strconv.FormatInt(pageID, 10))
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPatch, p, nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("restore page %d of collective %d: %w", pageID, collectiveID, err)
+	}
+	return &out.Page, nil
+}
+
+// CollectiveTags lists a collective's tags.
+func (c *Client) CollectiveTags(ctx context.Context, collectiveID int64) ([]CollectiveTag, error) {
+	var out struct {
+		Tags []CollectiveTag `json:"tags"`
+	}
+	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "tags"), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("list tags of collective %d: %w", collectiveID, err)
+	}
+	return out.Tags, nil
+}
+
+// CreateCollectiveTag adds a tag; color is a hex RGB code like "0082c9".
+func (c *Client) CreateCollectiveTag(ctx context.Context, collectiveID int64, name, color string) (*CollectiveTag, error) {
+	var out struct {
+		Tag CollectiveTag `json:"tag"`
+	}
+	body := map[string]string{"name": name, "color": color}
+	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, collectivePath(collectiveID, "tags"), nil, body, true, &out); err != nil {
+		return nil, fmt.Errorf("create tag %q in collective %d: %w", name, collectiveID, err)
+	}
+	return &out.Tag, nil
+}
+
+// TagCollectivePage adds (or with remove, takes away) a tag of a page.
+func (c *Client) TagCollectivePage(ctx context.Context, collectiveID, pageID, tagID int64, remove bool) (*CollectivePage, error) {
+	method := http.MethodPut
+	if remove {
+		method = http.MethodDelete
+	}
+	var out pageReply
+	if _, err := collectivesAPI.call(ctx, c, method, pageIDPath(collectiveID, pageID, "tags", strconv.FormatInt(tagID, 10)), nil, nil, true, &out); err != nil {
+		return nil, fmt.Errorf("change tag %d of page %d: %w", tagID, pageID, err)
+	}
+	return &out.Page, nil
+}
+
+// CollectivePageFile is the WebDAV path of a page's markdown below the
+// user's files: collectivePath/filePath/fileName. collectiveName is used
+// when the server leaves collectivePath out (it then is the default
+// "Collectives/<name>").
+func CollectivePageFile(p *CollectivePage, collectiveName string) string {
+	base := p.CollectivePath
+	if base == "" {
+		base = "Collectives/" + collectiveName
+	}
+	return path.Join(base, p.FilePath, p.FileName)
+}
+
+func (c *Client) pageDAVURL(p *CollectivePage, collectiveName string) string {
+	segs := strings.Split(CollectivePageFile(p, collectiveName), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return "/remote.php/dav/files/" + url.PathEscape(c.user) + "/" + strings.Join(segs, "/")
+}
+
+// CollectivePageMarkdown reads a page's markdown over WebDAV, at most
+// limit bytes (truncated reports a longer file).
+func (c *Client) CollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName string, limit int64) (text string, truncated bool, err error) {
+	req, err := c.NewRequest(ctx, http.MethodGet, c.pageDAVURL(p, collectiveName), nil)
+	if err != nil {
+		return "", false, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", false, fmt.Errorf("read markdown of page %d (%s): %w", p.ID, CollectivePageFile(p, collectiveName), err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return "", false, fmt.Errorf("read markdown of page %d: %w", p.ID, err)
+	}
+	if int64(len(b)) > limit {
+		return string(b[:limit]), true, nil
+	}
+	return string(b), false, nil
+}
+
+// WriteCollectivePageMarkdown replaces a page's markdown over WebDAV.
+func (c *Client) WriteCollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName, markdown string) error {
+	req, err := c.NewRequest(ctx, http.MethodPut, c.pageDAVURL(p, collectiveName), []byte(markdown))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/markdown; charset=utf-8")
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("write markdown of page %d (%s): %w", p.ID, CollectivePageFile(p, collectiveName), err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil
+}

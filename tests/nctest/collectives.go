@@ -1,0 +1,943 @@
+package nctest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Collectives stand-in following the app's OCS API v1.0 (openapi.json and
+// src/client/sdk.gen.ts of nextcloud/collectives): collectives, their
+// trash, pages as a tree, page trash, content search, tags and emoji.
+//
+// Page markdown lives where the app keeps it, in the user's files under
+// Collectives/<collective>/ (Readme.md for the landing page and for pages
+// with subpages, <Title>.md otherwise), served by the WebDAV stand-in of
+// webdav.go; this stand-in reaches it through the mux. Simplifications: a
+// collective belongs to the user who created it (no team sharing), and
+// trashed pages are kept in memory rather than in a trash folder.
+
+const collectivesPrefix = "/ocs/v2.php/apps/collectives/"
+
+type collectivesStandIn struct {
+	s   *Server
+	mux *http.ServeMux
+
+	mu          sync.Mutex
+	nextID      int64
+	collectives map[int64]*colCollective
+	pages       map[int64]*colPage
+	tags        map[int64]*colTag
+}
+
+type colCollective struct {
+	id      int64
+	owner   string
+	name    string
+	emoji   string
+	trashed int64
+	landing int64
+}
+
+type colPage struct {
+	id           int64
+	collectiveID int64
+	parentID     int64 // 0 for the landing page
+	title        string
+	emoji        string
+	folder       bool // kept as <title>/Readme.md
+	tags         []int64
+	trashed      int64 // set on the page the user trashed
+	trashedWith  int64 // set on the subpages that went along
+	lastUser     string
+	modified     int64
+	saved        string // content while trashed
+}
+
+type colTag struct {
+	id           int64
+	collectiveID int64
+	name, color  string
+}
+
+func (s *Server) collectives() *collectivesStandIn {
+	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: collectivesPrefix}})
+	c, _ := h.(*collectivesStandIn)
+	return c
+}
+
+func (s *Server) registerCollectives() {
+	c := &collectivesStandIn{s: s, mux: http.NewServeMux(), collectives: map[int64]*colCollective{}, pages: map[int64]*colPage{}, tags: map[int64]*colTag{}}
+	b := "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
+	c.mux.HandleFunc("GET "+b, c.listCollectives)
+	c.mux.HandleFunc("POST "+b, c.createCollective)
+	c.mux.HandleFunc("PUT "+b+"/{id}", c.updateCollective)
+	c.mux.HandleFunc("DELETE "+b+"/{id}", c.trashCollective)
+	c.mux.HandleFunc("GET "+b+"/trash", c.listTrashedCollectives)
+	c.mux.HandleFunc("PATCH "+b+"/trash/{id}", c.restoreCollective)
+	c.mux.HandleFunc("DELETE "+b+"/trash/{id}", c.deleteCollective)
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages", c.listPages)
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages/{id}", c.getPage)
+	c.mux.HandleFunc("POST "+b+"/{cid}/pages/{id}", c.createPage)
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}", c.movePage)
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}", c.trashPage)
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/emoji", c.pageEmoji)
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/tags/{tag}", c.pageTag)
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}/tags/{tag}", c.pageTag)
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages/trash", c.listTrashedPages)
+	c.mux.HandleFunc("PATCH "+b+"/{cid}/pages/trash/{id}", c.restorePage)
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/trash/{id}", c.deletePage)
+	c.mux.HandleFunc("GET "+b+"/{cid}/search", c.search)
+	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.listTags)
+	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.createTag)
+	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeOCS(w, r, http.StatusNotFound, 998, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
+	})
+	s.mux.Handle(collectivesPrefix, c)
+	s.AddSearchProvider(SearchProvider{ID: "collectives-pages", AppID: "collectives", Name: "Collectives - Pages", Order: 41, Search: c.searchProvider})
+}
+
+func (c *collectivesStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.mux.ServeHTTP(w, r) }
+
+// ---- files through the WebDAV stand-in ----
+
+// dav sends a WebDAV request for user's files through the mux; status 0
+// means no files stand-in is mounted.
+func (c *collectivesStandIn) dav(user, method, rel string, hdr http.Header, body []byte) (int, []byte) {
+	target := (&url.URL{Path: "/remote.php/dav/files/" + user + "/" + strings.TrimLeft(rel, "/")}).EscapedPath()
+	req := httptest.NewRequest(method, target, bytes.NewReader(body)).WithContext(withUser(context.Background(), user))
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	if _, pattern := c.s.mux.Handler(req); pattern == "" {
+		return 0, nil
+	}
+	rec := httptest.NewRecorder()
+	c.s.mux.ServeHTTP(rec, req)
+	b, _ := io.ReadAll(rec.Result().Body)
+	return rec.Code, b
+}
+
+func (c *collectivesStandIn) mkdirAll(user, dir string) {
+	cur := ""
+	for _, seg := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		cur = path.Join(cur, seg)
+		c.dav(user, "MKCOL", cur, nil, nil)
+	}
+}
+
+func (c *collectivesStandIn) read(user, rel string) (string, bool) {
+	code, b := c.dav(user, http.MethodGet, rel, nil, nil)
+	return string(b), code == http.StatusOK
+}
+
+func (c *collectivesStandIn) write(user, rel, content string) bool {
+	c.mkdirAll(user, path.Dir(rel))
+	code, _ := c.dav(user, http.MethodPut, rel, http.Header{"Content-Type": {"text/markdown"}}, []byte(content))
+	return code == http.StatusCreated || code == http.StatusNoContent
+}
+
+func (c *collectivesStandIn) move(user, from, to string) bool {
+	if from == to {
+		return true
+	}
+	c.mkdirAll(user, path.Dir(to))
+	dest := (&url.URL{Path: "/remote.php/dav/files/" + user + "/" + to}).EscapedPath()
+	code, _ := c.dav(user, "MOVE", from, http.Header{"Destination": {dest}, "Overwrite": {"F"}}, nil)
+	return code == http.StatusCreated || code == http.StatusNoContent
+}
+
+func (c *collectivesStandIn) remove(user, rel string) {
+	c.dav(user, http.MethodDelete, rel, nil, nil)
+}
+
+// ---- layout ----
+
+func (c *collectivesStandIn) root(col *colCollective) string { return "Collectives/" + col.name }
+
+// dir is the folder that holds a page's subpages (whether or not the page
+// is a folder page yet).
+func (c *collectivesStandIn) dir(p *colPage) string {
+	col := c.collectives[p.collectiveID]
+	if p.parentID == 0 {
+		return c.root(col)
+	}
+	parent := c.pages[p.parentID]
+	if parent == nil {
+		return path.Join(c.root(col), p.title)
+	}
+	return path.Join(c.dir(parent), p.title)
+}
+
+// file is the page's markdown file, relative to the user's files.
+func (c *collectivesStandIn) file(p *colPage) string {
+	if p.parentID == 0 || p.folder {
+		return path.Join(c.dir(p), "Readme.md")
+	}
+	parent := c.pages[p.parentID]
+	if parent == nil {
+		return path.Join(c.root(c.collectives[p.collectiveID]), p.title+".md")
+	}
+	return path.Join(c.dir(parent), p.title+".md")
+}
+
+// makeFolder turns a leaf page into a folder page, moving its file.
+func (c *collectivesStandIn) makeFolder(user string, p *colPage) {
+	if p.parentID == 0 || p.folder {
+		return
+	}
+	old := c.file(p)
+	p.folder = true
+	c.move(user, old, c.file(p))
+}
+
+func (c *collectivesStandIn) children(p *colPage) []*colPage {
+	var out []*colPage
+	for _, q := range c.pages {
+		if q.parentID == p.id && q.collectiveID == p.collectiveID && q.trashed == 0 && q.trashedWith == 0 && q.id != p.id {
+			out = append(out, q)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (c *collectivesStandIn) subtree(p *colPage) []*colPage {
+	out := []*colPage{p}
+	for _, q := range c.pages {
+		if q.parentID == p.id && q.id != p.id && (q.trashedWith == p.id || (q.trashed == 0 && q.trashedWith == 0)) {
+			out = append(out, c.subtree(q)...)
+		}
+	}
+	return out
+}
+
+// uniqueTitle avoids clashing file names as the app does: "Title (2)".
+func (c *collectivesStandIn) uniqueTitle(parent *colPage, title string, except int64) string {
+	taken := map[string]bool{}
+	for _, q := range c.children(parent) {
+		if q.id != except {
+			taken[strings.ToLower(q.title)] = true
+		}
+	}
+	if !taken[strings.ToLower(title)] {
+		return title
+	}
+	for i := 2; ; i++ {
+		t := title + " (" + strconv.Itoa(i) + ")"
+		if !taken[strings.ToLower(t)] {
+			return t
+		}
+	}
+}
+
+// ---- JSON ----
+
+func (c *collectivesStandIn) collectiveJSON(col *colCollective) map[string]any {
+	var trash any
+	if col.trashed > 0 {
+		trash = col.trashed
+	}
+	var emoji any
+	if col.emoji != "" {
+		emoji = col.emoji
+	}
+	return map[string]any{
+		"id": col.id, "slug": slugOf(col.name), "circleId": "circle" + strconv.FormatInt(col.id, 10), "emoji": emoji,
+		"trashTimestamp": trash, "pageMode": 0, "name": col.name, "level": 9,
+		"editPermissionLevel": 1, "sharePermissionLevel": 1, "canEdit": true, "canShare": true,
+		"shareToken": nil, "isPageShare": false, "sharePageId": 0, "shareEditable": false,
+		"userPageOrder": 0, "userShowMembers": true, "userShowRecentPages": true, "userFavoritePages": []int64{},
+		"canLeave": false,
+	}
+}
+
+var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
+
+func slugOf(s string) string { return strings.Trim(slugRe.ReplaceAllString(strings.ToLower(s), "-"), "-") }
+
+func (c *collectivesStandIn) pageJSON(p *colPage) map[string]any {
+	col := c.collectives[p.collectiveID]
+	file := c.file(p)
+	rel := strings.TrimPrefix(path.Dir(file), c.root(col))
+	rel = strings.TrimPrefix(rel, "/")
+	title := p.title
+	if p.parentID == 0 {
+		title = col.name
+	}
+	size := int64(len(p.saved))
+	if p.trashed == 0 && p.trashedWith == 0 {
+		if body, ok := c.read(col.owner, file); ok {
+			size = int64(len(body))
+		}
+	}
+	var trash, emoji any
+	if p.trashed > 0 {
+		trash = p.trashed
+	}
+	if p.emoji != "" {
+		emoji = p.emoji
+	}
+	display, _ := c.s.userDisplay(p.lastUser)
+	tags := append([]int64{}, p.tags...)
+	return map[string]any{
+		"id": p.id, "slug": slugOf(title), "lastUserId": p.lastUser, "lastUserDisplayName": display,
+		"emoji": emoji, "subpageOrder": []int64{}, "isFullWidth": false, "tags": tags,
+		"trashTimestamp": trash, "title": title, "timestamp": p.modified, "size": size,
+		"fileName": path.Base(file), "filePath": rel, "filePathString": rel,
+		"collectivePath": c.root(col), "collectiveNameWithEmoji": strings.TrimSpace(col.emoji + " " + col.name),
+		"parentId": p.parentID, "shareToken": nil, "linkedPageIds": []int64{},
+	}
+}
+
+// ---- collectives ----
+
+func (c *collectivesStandIn) ownCollective(r *http.Request, key string) (*colCollective, bool) {
+	id, err := strconv.ParseInt(r.PathValue(key), 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	col := c.collectives[id]
+	if col == nil || col.owner != UserOf(r) {
+		return nil, false
+	}
+	return col, true
+}
+
+func colNotFound(w http.ResponseWriter, r *http.Request, what string) {
+	writeOCS(w, r, http.StatusNotFound, 404, what+" not found", map[string]any{"message": what + " not found"})
+}
+
+func (c *collectivesStandIn) listCollectives(w http.ResponseWriter, r *http.Request) {
+	c.writeCollectives(w, r, false)
+}
+
+func (c *collectivesStandIn) listTrashedCollectives(w http.ResponseWriter, r *http.Request) {
+	c.writeCollectives(w, r, true)
+}
+
+func (c *collectivesStandIn) writeCollectives(w http.ResponseWriter, r *http.Request, trashed bool) {
+	uid := UserOf(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []int64
+	for id, col := range c.collectives {
+		if col.owner == uid && (col.trashed > 0) == trashed {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	out := []any{}
+	for _, id := range ids {
+		out = append(out, c.collectiveJSON(c.collectives[id]))
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collectives": out})
+}
+
+func (c *collectivesStandIn) createCollective(w http.ResponseWriter, r *http.Request) {
+	uid := UserOf(r)
+	p := paramsOf(r)
+	name := strings.TrimSpace(p.str("name"))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if name == "" || strings.ContainsAny(name, "/\\") {
+		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid collective name", nil)
+		return
+	}
+	for _, col := range c.collectives {
+		if strings.EqualFold(col.name, name) {
+			writeOCS(w, r, http.StatusBadRequest, 400, "A collective with this name already exists", nil)
+			return
+		}
+	}
+	col, err := c.newCollective(uid, name, p.str("emoji"))
+	if err != "" {
+		writeOCS(w, r, http.StatusInternalServerError, 500, err, nil)
+		return
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col), "info": ""})
+}
+
+func (c *collectivesStandIn) newCollective(uid, name, emoji string) (*colCollective, string) {
+	c.nextID++
+	col := &colCollective{id: c.nextID, owner: uid, name: name, emoji: emoji}
+	c.nextID++
+	landing := &colPage{id: c.nextID, collectiveID: col.id, lastUser: uid, modified: time.Now().Unix()}
+	col.landing = landing.id
+	c.collectives[col.id] = col
+	c.pages[landing.id] = landing
+	if !c.write(uid, c.file(landing), "# Welcome to your new collective\n\nCome, organize and build shared knowledge!\n") {
+		delete(c.collectives, col.id)
+		delete(c.pages, landing.id)
+		return nil, "could not write the landing page (is the WebDAV stand-in mounted?)"
+	}
+	return col, ""
+}
+
+func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Request) {
+	p := paramsOf(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.ownCollective(r, "id")
+	if !ok || col.trashed > 0 {
+		colNotFound(w, r, "Collective")
+		return
+	}
+	if p.has("emoji") {
+		col.emoji = p.str("emoji")
+	} else {
+		col.emoji = ""
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
+}
+
+func (c *collectivesStandIn) trashCollective(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.ownCollective(r, "id")
+	if !ok || col.trashed > 0 {
+		colNotFound(w, r, "Collective")
+		return
+	}
+	col.trashed = time.Now().Unix()
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
+}
+
+func (c *collectivesStandIn) restoreCollective(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.ownCollective(r, "id")
+	if !ok || col.trashed == 0 {
+		colNotFound(w, r, "Collective in trash")
+		return
+	}
+	col.trashed = 0
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
+}
+
+func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.ownCollective(r, "id")
+	if !ok || col.trashed == 0 {
+		colNotFound(w, r, "Collective in trash")
+		return
+	}
+	data := c.collectiveJSON(col)
+	c.remove(col.owner, c.root(col))
+	for id, p := range c.pages {
+		if p.collectiveID == col.id {
+			delete(c.pages, id)
+		}
+	}
+	for id, t := range c.tags {
+		if t.collectiveID == col.id {
+			delete(c.tags, id)
+		}
+	}
+	delete(c.collectives, col.id)
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": data})
+}
+
+// ---- pages ----
+
+// activeCollective resolves {cid} for page routes; it has answered when
+// ok is false.
+func (c *collectivesStandIn) activeCollective(w http.ResponseWriter, r *http.Request) (*colCollective, bool) {
+	col, ok := c.ownCollective(r, "cid")
+	if !ok || col.trashed > 0 {
+		colNotFound(w, r, "Collective")
+		return nil, false
+	}
+	return col, true
+}
+
+func (c *collectivesStandIn) livePage(col *colCollective, raw string) *colPage {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return nil
+	}
+	p := c.pages[id]
+	if p == nil || p.collectiveID != col.id || p.trashed > 0 || p.trashedWith > 0 {
+		return nil
+	}
+	return p
+}
+
+func (c *collectivesStandIn) livePages(col *colCollective) []*colPage {
+	var out []*colPage
+	for _, p := range c.pages {
+		if p.collectiveID == col.id && p.trashed == 0 && p.trashedWith == 0 {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	out := []any{}
+	for _, p := range c.livePages(col) {
+		out = append(out, c.pageJSON(p))
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
+}
+
+func (c *collectivesStandIn) getPage(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.livePage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page")
+		return
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func validPageTitle(t string) bool {
+	return strings.TrimSpace(t) != "" && !strings.ContainsAny(t, "/\\") && t != "." && t != ".." && !strings.EqualFold(t, "Readme")
+}
+
+func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request) {
+	uid := UserOf(r)
+	title := strings.TrimSpace(paramsOf(r).str("title"))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	parent := c.livePage(col, r.PathValue("id"))
+	if parent == nil {
+		colNotFound(w, r, "Parent page")
+		return
+	}
+	if !validPageTitle(title) {
+		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid page title", nil)
+		return
+	}
+	c.makeFolder(uid, parent)
+	c.nextID++
+	p := &colPage{id: c.nextID, collectiveID: col.id, parentID: parent.id, title: c.uniqueTitle(parent, title, 0), lastUser: uid, modified: time.Now().Unix()}
+	c.pages[p.id] = p
+	if !c.write(uid, c.file(p), "") {
+		delete(c.pages, p.id)
+		writeOCS(w, r, http.StatusInternalServerError, 500, "could not write the page file", nil)
+		return
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request) {
+	uid := UserOf(r)
+	prm := paramsOf(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.livePage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page")
+		return
+	}
+	if prm.bool("copy") {
+		writeOCS(w, r, http.StatusBadRequest, 400, "copying is not supported by the test server", nil)
+		return
+	}
+	parent := c.pages[p.parentID]
+	if prm.has("parentId") {
+		parent = c.livePage(col, prm.str("parentId"))
+		if parent == nil {
+			colNotFound(w, r, "Parent page")
+			return
+		}
+	}
+	title := p.title
+	if prm.has("title") {
+		title = strings.TrimSpace(prm.str("title"))
+		if !validPageTitle(title) {
+			writeOCS(w, r, http.StatusBadRequest, 400, "Invalid page title", nil)
+			return
+		}
+	}
+	if p.parentID == 0 {
+		writeOCS(w, r, http.StatusForbidden, 403, "The landing page cannot be moved or renamed", nil)
+		return
+	}
+	for a := parent; a != nil; a = c.pages[a.parentID] {
+		if a.id == p.id {
+			writeOCS(w, r, http.StatusForbidden, 403, "A page cannot be moved below itself", nil)
+			return
+		}
+		if a.parentID == 0 {
+			break
+		}
+	}
+	oldPath := c.file(p)
+	if p.folder {
+		oldPath = c.dir(p)
+	}
+	c.makeFolder(uid, parent)
+	p.parentID = parent.id
+	p.title = c.uniqueTitle(parent, title, p.id)
+	newPath := c.file(p)
+	if p.folder {
+		newPath = c.dir(p)
+	}
+	if !c.move(uid, oldPath, newPath) {
+		writeOCS(w, r, http.StatusInternalServerError, 500, "could not move the page file", nil)
+		return
+	}
+	p.lastUser, p.modified = uid, time.Now().Unix()
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request) {
+	prm := paramsOf(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.livePage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page")
+		return
+	}
+	p.emoji = prm.str("emoji")
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.livePage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page")
+		return
+	}
+	tid, _ := strconv.ParseInt(r.PathValue("tag"), 10, 64)
+	if t := c.tags[tid]; t == nil || t.collectiveID != col.id {
+		colNotFound(w, r, "Tag")
+		return
+	}
+	i := -1
+	for k, id := range p.tags {
+		if id == tid {
+			i = k
+		}
+	}
+	if r.Method == http.MethodDelete {
+		if i >= 0 {
+			p.tags = append(p.tags[:i], p.tags[i+1:]...)
+		}
+	} else if i < 0 {
+		p.tags = append(p.tags, tid)
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) trashPage(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.livePage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page")
+		return
+	}
+	if p.parentID == 0 {
+		writeOCS(w, r, http.StatusForbidden, 403, "The landing page cannot be trashed", nil)
+		return
+	}
+	sub := c.subtree(p)
+	for _, q := range sub {
+		q.saved, _ = c.read(col.owner, c.file(q))
+	}
+	if p.folder {
+		c.remove(col.owner, c.dir(p))
+	} else {
+		c.remove(col.owner, c.file(p))
+	}
+	p.trashed = time.Now().Unix()
+	for _, q := range sub[1:] {
+		q.trashedWith = p.id
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) trashedPage(col *colCollective, raw string) *colPage {
+	id, _ := strconv.ParseInt(raw, 10, 64)
+	p := c.pages[id]
+	if p == nil || p.collectiveID != col.id || p.trashed == 0 {
+		return nil
+	}
+	return p
+}
+
+func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	var ps []*colPage
+	for _, p := range c.pages {
+		if p.collectiveID == col.id && p.trashed > 0 {
+			ps = append(ps, p)
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].id < ps[j].id })
+	out := []any{}
+	for _, p := range ps {
+		out = append(out, c.pageJSON(p))
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
+}
+
+func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request) {
+	uid := UserOf(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.trashedPage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page in trash")
+		return
+	}
+	// A page whose parent is gone comes back below the landing page.
+	if parent := c.pages[p.parentID]; parent == nil || parent.trashed > 0 || parent.trashedWith > 0 {
+		p.parentID = col.landing
+	}
+	parent := c.pages[p.parentID]
+	c.makeFolder(uid, parent)
+	p.title = c.uniqueTitle(parent, p.title, p.id)
+	p.trashed = 0
+	var sub []*colPage
+	for _, q := range c.pages {
+		if q.trashedWith == p.id {
+			q.trashedWith = 0
+			sub = append(sub, q)
+		}
+	}
+	for _, q := range append([]*colPage{p}, sub...) {
+		c.write(uid, c.file(q), q.saved)
+		q.saved = ""
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
+}
+
+func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	p := c.trashedPage(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, "Page in trash")
+		return
+	}
+	for id, q := range c.pages {
+		if q.trashedWith == p.id {
+			delete(c.pages, id)
+		}
+	}
+	delete(c.pages, p.id)
+	writeOCS(w, r, http.StatusOK, 200, "OK", []any{})
+}
+
+func (c *collectivesStandIn) search(w http.ResponseWriter, r *http.Request) {
+	term := strings.ToLower(strings.TrimSpace(paramsOf(r).str("searchString")))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	out := []any{}
+	for _, p := range c.matching(col, term) {
+		out = append(out, c.pageJSON(p))
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
+}
+
+// matching finds live pages whose title or markdown contains term.
+func (c *collectivesStandIn) matching(col *colCollective, term string) []*colPage {
+	if term == "" {
+		return nil
+	}
+	var out []*colPage
+	for _, p := range c.livePages(col) {
+		title := p.title
+		if p.parentID == 0 {
+			title = col.name
+		}
+		body, _ := c.read(col.owner, c.file(p))
+		if matchFold(term, title, body) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c *collectivesStandIn) searchProvider(uid, term string) []SearchHit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []int64
+	for id, col := range c.collectives {
+		if col.owner == uid && col.trashed == 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var hits []SearchHit
+	for _, id := range ids {
+		col := c.collectives[id]
+		for _, p := range c.matching(col, term) {
+			title := p.title
+			if p.parentID == 0 {
+				title = col.name
+			}
+			hits = append(hits, SearchHit{Title: title, Subline: "in " + col.name,
+				ResourceURL: "/apps/collectives/" + url.PathEscape(slugOf(col.name)) + "-" + strconv.FormatInt(col.id, 10) + "/" + url.PathEscape(slugOf(title)) + "-" + strconv.FormatInt(p.id, 10),
+				Icon:        "icon-collectives-page"})
+		}
+	}
+	return hits
+}
+
+// ---- tags ----
+
+func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	var ts []*colTag
+	for _, t := range c.tags {
+		if t.collectiveID == col.id {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
+	out := []any{}
+	for _, t := range ts {
+		out = append(out, map[string]any{"id": t.id, "collectiveId": t.collectiveID, "name": t.name, "color": t.color})
+	}
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"tags": out})
+}
+
+var tagColorRe = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
+
+func (c *collectivesStandIn) createTag(w http.ResponseWriter, r *http.Request) {
+	prm := paramsOf(r)
+	name, color := strings.TrimSpace(prm.str("name")), strings.TrimPrefix(prm.str("color"), "#")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return
+	}
+	if name == "" || !tagColorRe.MatchString(color) {
+		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid tag name or color", nil)
+		return
+	}
+	for _, t := range c.tags {
+		if t.collectiveID == col.id && strings.EqualFold(t.name, name) {
+			writeOCS(w, r, http.StatusBadRequest, 400, "A tag with this name exists already", nil)
+			return
+		}
+	}
+	c.nextID++
+	t := &colTag{id: c.nextID, collectiveID: col.id, name: name, color: color}
+	c.tags[t.id] = t
+	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"tag": map[string]any{"id": t.id, "collectiveId": t.collectiveID, "name": t.name, "color": t.color}})
+}
+
+// ---- seeding for tests ----
+
+// Collective creates a collective owned by user and returns its id and
+// the id of its landing page.
+func (s *Server) Collective(user, name string) (id, landing int64) {
+	c := s.collectives()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col, err := c.newCollective(user, name, "")
+	if err != "" {
+		panic("nctest: " + err)
+	}
+	return col.id, col.landing
+}
+
+// CollectivePage adds a page with markdown below parent and returns its id.
+func (s *Server) CollectivePage(collectiveID, parent int64, title, markdown string) int64 {
+	c := s.collectives()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	col := c.collectives[collectiveID]
+	par := c.pages[parent]
+	c.makeFolder(col.owner, par)
+	c.nextID++
+	p := &colPage{id: c.nextID, collectiveID: col.id, parentID: par.id, title: c.uniqueTitle(par, title, 0), lastUser: col.owner, modified: time.Now().Unix()}
+	c.pages[p.id] = p
+	if !c.write(col.owner, c.file(p), markdown) {
+		panic("nctest: could not write collective page")
+	}
+	return p.id
+}
+
+// CollectivePagePath returns the page's markdown file below the owner's
+// files (e.g. "Collectives/Wiki/Guide/Readme.md").
+func (s *Server) CollectivePagePath(pageID int64) string {
+	c := s.collectives()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.file(c.pages[pageID])
+}
+
+// CollectiveFile reads a file of user's over WebDAV ("" and false if it
+// does not exist).
+func (s *Server) CollectiveFile(user, rel string) (string, bool) {
+	return s.collectives().read(user, rel)
+}

@@ -267,7 +267,9 @@ func (c *collectivesStandIn) collectiveJSON(col *colCollective) map[string]any {
 
 var slugRe = regexp.MustCompile(`[^a-z0-9]+`)
 
-func slugOf(s string) string { return strings.Trim(slugRe.ReplaceAllString(strings.ToLower(s), "-"), "-") }
+func slugOf(s string) string {
+	return strings.Trim(slugRe.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
 
 func (c *collectivesStandIn) pageJSON(p *colPage) map[string]any {
 	col := c.collectives[p.collectiveID]

@@ -47,7 +47,11 @@ func (o tablesListOut) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d table(s):", len(o.Tables))
 	for _, t := range o.Tables {
-		fmt.Fprintf(&b, "\n- #%d %s %s(%d rows, %d columns)", t.ID, t.Emoji, t.Title+" ", t.RowsCount, t.ColumnsCount)
+		title := t.Title
+		if t.Emoji != "" {
+			title = t.Emoji + " " + title
+		}
+		fmt.Fprintf(&b, "\n- #%d %s (%d rows, %d columns)", t.ID, title, t.RowsCount, t.ColumnsCount)
 		if t.SharedWithMe {
 			fmt.Fprintf(&b, " shared by %s", t.Owner)
 		}

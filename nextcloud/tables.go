@@ -395,7 +395,10 @@ func (c *TablesColumn) Format() string {
 		}
 		return s
 	case "text-long", "text-rich":
-		s := "text (Markdown allowed)"
+		s := "text, may span several lines"
+		if c.Kind() == "text-rich" {
+			s = "rich text (Markdown)"
+		}
 		if c.TextMaxLength != nil && *c.TextMaxLength > 0 {
 			s += fmt.Sprintf(", at most %d characters", *c.TextMaxLength)
 		}
@@ -435,16 +438,16 @@ func (c *TablesColumn) Format() string {
 			kinds = append(kinds, "user ids")
 		}
 		if c.UsergroupSelectGroups {
-			kinds = append(kinds, `{"id": group, "type": "group"}`)
+			kinds = append(kinds, `groups as {"id": "…", "type": "group"}`)
 		}
 		if c.UsergroupSelectTeams {
-			kinds = append(kinds, `{"id": team, "type": "team"}`)
+			kinds = append(kinds, `teams as {"id": "…", "type": "team"}`)
 		}
 		s := strings.Join(kinds, " or ")
 		if c.UsergroupMultipleItems {
 			return "a list of " + s
 		}
-		return "one of " + s
+		return "a single entry: " + s
 	}
 	return "a value"
 }
@@ -489,6 +492,7 @@ func tablesShow(v any) string {
 // []any, map[string]any or nil) against the column and returns the value
 // the Tables API stores. Errors name the column and say what it takes.
 func (c *TablesColumn) EncodeValue(v any) (any, error) {
+	v = tablesNormalize(v)
 	if v == nil {
 		if c.Mandatory {
 			return nil, c.bad("is mandatory and cannot be empty")
@@ -635,6 +639,33 @@ func (c *TablesColumn) EncodeValue(v any) (any, error) {
 	return v, nil
 }
 
+// tablesNormalize turns Go numbers (from Go callers rather than JSON) into
+// float64, as encoding/json would have produced them.
+func tablesNormalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case float32:
+		return float64(x)
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = tablesNormalize(e)
+		}
+		return out
+	}
+	return v
+}
+
 func tablesText(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
@@ -651,9 +682,6 @@ func tablesNumber(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
 	case string:
 		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)

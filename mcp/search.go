@@ -54,6 +54,9 @@ type searchIn struct {
 	Limit          int               `json:"limit,omitempty" jsonschema:"results per provider, 1-25 (default 5)"`
 	Cursors        map[string]string `json:"cursors,omitempty" jsonschema:"next page: provider id to the next_cursor a previous nc_search returned for it; providers defaults to these ids"`
 	TimeoutSeconds int               `json:"timeout_seconds,omitempty" jsonschema:"how long to wait for each provider, 1-60 seconds (default 10); slower providers are reported as timed out"`
+	Mode           string            `json:"mode,omitempty" jsonschema:"auto (default: the local index when it is fresh for you, else live), index (always the local index) or live (always Nextcloud)"`
+	From           string            `json:"from,omitempty" jsonschema:"local index only: items dated on or after this day (YYYY-MM-DD or RFC 3339)"`
+	To             string            `json:"to,omitempty" jsonschema:"local index only: items dated on or before this day (YYYY-MM-DD or RFC 3339)"`
 }
 
 func (in *searchIn) Validate() error {
@@ -75,6 +78,11 @@ func (in *searchIn) Validate() error {
 		if p == "" || c == "" {
 			return fmt.Errorf("cursors needs a provider id and a non-empty cursor for each entry")
 		}
+	}
+	switch in.Mode {
+	case "", searchModeAuto, searchModeIndex, searchModeLive:
+	default:
+		return fmt.Errorf("mode must be auto, index or live, not %q", in.Mode)
 	}
 	return nil
 }
@@ -104,10 +112,23 @@ type searchOut struct {
 	Providers []searchProviderStatus `json:"providers"`
 	TimedOut  []string               `json:"timed_out,omitempty" jsonschema:"providers that did not answer in time"`
 	Failed    []string               `json:"failed,omitempty" jsonschema:"providers that failed or are unknown"`
+	// Source and IndexFreshness say whether the local index answered.
+	Source         string `json:"source,omitempty" jsonschema:"index (the local search index answered) or live (Nextcloud's unified search)"`
+	IndexFreshness string `json:"index_freshness,omitempty" jsonschema:"how fresh the local index is for you"`
 }
 
 func (o searchOut) Summary() string {
 	var b strings.Builder
+	switch o.Source {
+	case searchModeIndex:
+		fmt.Fprintf(&b, "From the local index (%s): ", o.IndexFreshness)
+	case searchModeLive:
+		if o.IndexFreshness != "" {
+			fmt.Fprintf(&b, "Live from Nextcloud (local index not used: %s): ", o.IndexFreshness)
+		} else {
+			b.WriteString("Live from Nextcloud: ")
+		}
+	}
 	fmt.Fprintf(&b, "%d results for %q", len(o.Results), o.Query)
 	if len(o.Results) > 0 {
 		b.WriteString(":\n")
@@ -244,7 +265,11 @@ func searchLinkURL(base *url.URL, link string) string {
 }
 
 // SearchToolset offers Nextcloud's unified search across apps.
-func SearchToolset(env *Env) Toolset {
+func SearchToolset(env *Env) Toolset { return searchToolset(env, nil) }
+
+// searchToolset is SearchToolset with nc_search also answering from the
+// local index idx (nil: live only).
+func searchToolset(env *Env, idx IndexBackend) Toolset {
 	return Toolset{
 		Name:        "search",
 		Description: "Nextcloud unified search across files, Talk, mail, news, collectives and other apps",
@@ -268,10 +293,11 @@ func SearchToolset(env *Env) Toolset {
 				Name: "nc_search", Title: "Search Nextcloud",
 				Description: "Search Nextcloud with its unified search: asks the chosen providers (all by default) at the same time and returns each hit's title, subline, link and provider. " +
 					"Providers that are slow or fail are listed under timed_out/failed while the others' results still come back. " +
-					"For more results of a provider pass its next_cursor in cursors.",
+					"For more results of a provider pass its next_cursor in cursors. " +
+					"mode auto (default) answers from your local search index (notes, files, calendar, tasks, contacts, deck) when it is fresh, with from/to date filters; the result's source says which answered and how fresh the index is.",
 				Scope: "search:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {
-				return liveSearch(ctx, nc, in)
+				return searchWithMode(ctx, nc, idx, in)
 			}),
 		},
 	}

@@ -100,11 +100,19 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 	}
 
 	env := &mcp.Env{Logger: logger, MaxReadBytes: cfg.MaxReadBytes}
+	toolsets := append(mcp.DefaultToolsets(env), a.extraToolsets...)
+	if a.offline != nil && a.offline.index != nil {
+		store := a.offline.store
+		toolsets = mcp.WithIndex(toolsets, env, &indexBackend{idx: a.offline.index, enrolled: func(ctx context.Context, user string) bool {
+			_, err := store.Token(ctx, user)
+			return err == nil
+		}})
+	}
 	srv, err := mcp.New(mcp.Options{
 		Name:          "nextcloud-mcp-server",
 		Version:       version,
 		Instructions:  instructions,
-		Toolsets:      append(mcp.DefaultToolsets(env), a.extraToolsets...),
+		Toolsets:      toolsets,
 		Apps:          cfg.Apps,
 		ReadOnly:      cfg.ReadOnly,
 		DisabledTools: cfg.DisabledTools,

@@ -28,6 +28,8 @@ type offlineState struct {
 	// notes is the per-user index of note titles and categories the
 	// notes_index job keeps fresh.
 	notes *jobs.NotesCache
+	// index is the per-user search index (nil without FTS5).
+	index *storage.Index
 }
 
 // notesIndexInterval is how often each user's notes index is refreshed.
@@ -89,6 +91,10 @@ func (a *app) setupOffline(ctx context.Context) error {
 	if err := runner.Register(notes.Job(notesIndexInterval)); err != nil {
 		return err
 	}
+	index, err := a.setupIndex(ctx, db, runner)
+	if err != nil {
+		return fmt.Errorf("offline access: search index: %w", err)
+	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -97,7 +103,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	}()
 	a.closers = append(a.closers, func() { cancel(); <-done })
 
-	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes}
+	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
 	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
 	return nil

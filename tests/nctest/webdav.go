@@ -669,6 +669,10 @@ func (d *fdavServer) serveFiles(w http.ResponseWriter, r *http.Request) {
 			fdavSabreError(w, http.StatusConflict, "A folder exists at "+name)
 			return
 		}
+		if pfi, perr := view.Stat(ctx, path.Dir("/"+strings.Trim(name, "/"))); perr == nil && !pfi.IsDir() {
+			fdavSabreError(w, http.StatusConflict, "Files can only be created as children of collections")
+			return
+		}
 		sw.existed = err == nil
 		if mt := r.Header.Get("X-OC-MTime"); mt != "" {
 			if sec, perr := strconv.ParseInt(mt, 10, 64); perr == nil {
@@ -686,11 +690,20 @@ func (d *fdavServer) serveFiles(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+	case "MKCOL":
+		if fi, err := view.Stat(ctx, path.Dir("/"+strings.Trim(name, "/"))); err == nil && !fi.IsDir() {
+			fdavSabreError(w, http.StatusConflict, "Parent node does not exist")
+			return
+		}
 	case http.MethodDelete:
 		if !d.s.isDisabled("files_trashbin") {
 			ctx = context.WithValue(ctx, fdavTrashOnDelete, true)
 		}
 	case "MOVE", "COPY":
+		if _, err := view.Stat(ctx, name); err != nil {
+			fdavSabreError(w, http.StatusNotFound, "File with name "+strings.Trim(name, "/")+" could not be located")
+			return
+		}
 		if dst, err := url.Parse(r.Header.Get("Destination")); err == nil {
 			if rest, ok := strings.CutPrefix(dst.Path, prefix+"/"); ok {
 				parent := path.Dir("/" + strings.Trim(rest, "/"))

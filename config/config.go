@@ -252,6 +252,9 @@ func fromValues(v map[string]string) (*Config, error) {
 	default:
 		bad("NEXTCLOUD_MCP_AUTH", fmt.Sprintf("must be basic, basic-passthrough or oauth, not %q", c.Auth))
 	}
+	if c.Auth == "oauth" && c.Upstream == "login-flow" && c.TokenEncryptionKey == "" {
+		bad("TOKEN_ENCRYPTION_KEY", "is not set (needed with NEXTCLOUD_MCP_UPSTREAM=login-flow to store app passwords encrypted)")
+	}
 	if c.EnableOfflineAccess && c.TokenEncryptionKey == "" {
 		bad("TOKEN_ENCRYPTION_KEY", "is not set (needed when ENABLE_OFFLINE_ACCESS=true; make one with python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' or `nextcloud-mcp-server genkey`)")
 	}

@@ -252,3 +252,9 @@ func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, std
 	}
 	return 0
 }
+
+// RevokeRefreshToken revokes a stored refresh token at the IdP (RFC 7009),
+// for a user who withdraws offline access from a running server.
+func RevokeRefreshToken(ctx context.Context, c TokensCLI, refreshToken string) error {
+	return revokeAtIdP(ctx, c, refreshToken)
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
 // app is the wired server: configuration, clients, MCP server, HTTP routes.
@@ -36,6 +38,13 @@ type app struct {
 	extraToolsets []mcp.Toolset
 	// offline is set when ENABLE_OFFLINE_ACCESS runs background jobs.
 	offline *offlineState
+	// store is the token database, opened once (see openStore).
+	store *storage.DB
+	// loginFlow provisions per-user app passwords (upstream login-flow).
+	loginFlow *oauth.LoginFlowManager
+	// indexState and wipeIndex connect the auth tools to the search index.
+	indexState func(ctx context.Context, user string) string
+	wipeIndex  func(ctx context.Context, user string) error
 }
 
 type readyCheck struct {
@@ -100,6 +109,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 	}
 
 	env := &mcp.Env{Logger: logger, MaxReadBytes: cfg.MaxReadBytes}
+	if cfg.Auth == "oauth" {
+		env.Auth = authBackend{a}
+	}
 	toolsets := append(mcp.DefaultToolsets(env), a.extraToolsets...)
 	if a.offline != nil && a.offline.index != nil {
 		store := a.offline.store

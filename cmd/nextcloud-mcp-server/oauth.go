@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -15,8 +14,11 @@ import (
 // the start: requests get 503 and /health/ready fails until discovery works.
 func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, error) {
 	cfg := a.cfg
+	upstream := oauth.Upstream(cfg.Upstream)
 	if cfg.Upstream == "login-flow" {
-		return nil, nil, errors.New("NEXTCLOUD_MCP_UPSTREAM=login-flow is not wired into the server yet; use exchange or passthrough")
+		// Tokens are still validated here; Nextcloud is then called with
+		// the user's app password, so no exchange happens.
+		upstream = oauth.UpstreamExchange
 	}
 	rs, err := oauth.New(ctx, oauth.Config{
 		Issuer:            cfg.OIDCIssuer,
@@ -25,7 +27,7 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 		ServerURL:         cfg.ServerURL,
 		Audience:          cfg.OIDCAudience,
 		NextcloudAudience: cfg.NextcloudAud,
-		Upstream:          oauth.Upstream(cfg.Upstream),
+		Upstream:          upstream,
 		UserClaim:         cfg.UserIDClaim,
 		// Set once mcp.New has registered the tools; asked per request.
 		ScopesSupported: func() []string {
@@ -47,5 +49,12 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 	a.routes = append(a.routes, rs.RegisterMetadata)
 	a.log.Info("OAuth mode", "issuer", cfg.OIDCIssuer, "audience", rs.Config().Audience, "upstream", rs.Config().Upstream,
 		"resource", rs.Resource(), "metadata", rs.ResourceMetadataURL("/mcp"), "idp_reachable", rs.Ready())
+	if cfg.Upstream == "login-flow" {
+		clientFor, err := a.setupLoginFlow(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return clientFor, rs.Scopes, nil
+	}
 	return rs.ClientFor, rs.Scopes, nil
 }

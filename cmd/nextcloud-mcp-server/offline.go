@@ -42,11 +42,10 @@ const notesIndexInterval = 10 * time.Minute
 func (a *app) setupOffline(ctx context.Context) error {
 	cfg := a.cfg
 	hc := &http.Client{Timeout: 30 * time.Second}
-	db, err := storage.Open(ctx, cfg.TokenStorageDB, storage.Options{Keys: cfg.TokenEncryptionKey, Logger: a.log})
+	db, err := a.openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("offline access: %w", err)
 	}
-	a.closers = append(a.closers, func() { db.Close() })
 	prov, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), cfg.OIDCIssuer)
 	if err != nil {
 		return fmt.Errorf("offline access: discover OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, err)

@@ -16,7 +16,6 @@ type loginFlow struct {
 	token    string // poll token
 	login    string // set when approved
 	password string
-	used     bool
 }
 
 func randHex(n int) string {
@@ -44,21 +43,19 @@ func (s *Server) registerLoginFlow() {
 		_ = r.ParseForm()
 		token := r.PostForm.Get("token")
 		s.mu.Lock()
-		var found *loginFlow
+		var login, password string
 		for id, f := range s.apps.loginFlows {
-			if f.token == token && token != "" {
-				found = f
-				if f.login != "" {
-					delete(s.apps.loginFlows, id) // handed out once
-				}
+			if f.token == token && token != "" && f.login != "" {
+				login, password = f.login, f.password
+				delete(s.apps.loginFlows, id) // handed out once
 			}
 		}
 		s.mu.Unlock()
-		if found == nil || found.login == "" {
+		if login == "" {
 			writeJSON(w, http.StatusNotFound, []any{})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"server": s.URL, "loginName": found.login, "appPassword": found.password})
+		writeJSON(w, http.StatusOK, map[string]any{"server": s.URL, "loginName": login, "appPassword": password})
 	})
 	s.mux.HandleFunc("DELETE /ocs/v2.php/core/apppassword", func(w http.ResponseWriter, r *http.Request) {
 		login, pass, _ := r.BasicAuth()

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+)
+
+// TestLoginFlowUpstream runs the binary in OAuth mode with the login-flow
+// upstream: a user without an app password is told to provision one,
+// provisions it through Nextcloud Login Flow v2, then works as themselves
+// with Basic auth; revoking deletes the app password at Nextcloud.
+func TestLoginFlowUpstream(t *testing.T) {
+	p := oidctest.New(t)
+	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret"})
+	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
+	p.AddUser(oidctest.User{Username: "alice"})
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-login-pass"))
+	key, err := storage.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	base := "http://" + addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "oauth", "--upstream", "login-flow"}, envOf(map[string]string{
+			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
+			"NEXTCLOUD_MCP_SERVER_URL": base, "TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": filepath.Join(t.TempDir(), "tokens.db"),
+		}), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop")
+		}
+		if strings.Contains(stderr.String(), key) {
+			t.Error("the encryption key appears in the log")
+		}
+	}()
+	for range 100 {
+		if resp, err := http.Get(base + "/health/live"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer tcancel()
+	tok := p.UserToken(t, "alice", "claude", "notes:write")
+	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(tctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+	if _, err := c.Initialize(tctx, init); err != nil {
+		t.Fatalf("initialize: %v; %s", err, stderr.String())
+	}
+	call := func(name string, args map[string]any) *mcpgo.CallToolResult {
+		req := mcpgo.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = name, args
+		res, err := c.CallTool(tctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return res
+	}
+	text := func(res *mcpgo.CallToolResult) string {
+		var b strings.Builder
+		for _, ct := range res.Content {
+			if tc, ok := ct.(mcpgo.TextContent); ok {
+				b.WriteString(tc.Text)
+			}
+		}
+		return b.String()
+	}
+
+	// Before provisioning: a clear error naming the tool to call.
+	res := call("nc_notes_list", map[string]any{})
+	if !res.IsError || !strings.Contains(text(res), "nc_auth_provision_access") {
+		t.Fatalf("before provisioning: %s", text(res))
+	}
+	res = call("nc_auth_provision_access", map[string]any{})
+	if res.IsError {
+		t.Fatalf("provision: %s", text(res))
+	}
+	var link struct {
+		State string `json:"state"`
+		URL   string `json:"url"`
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	_ = json.Unmarshal(b, &link)
+	if link.State != "pending" || !strings.HasPrefix(link.URL, nc.URL+"/index.php/login/v2/flow/") {
+		t.Fatalf("link %+v", link)
+	}
+	if !nc.ApproveLoginFlow(link.URL, "alice") {
+		t.Fatal("unknown flow")
+	}
+	var ready bool
+	for range 100 {
+		res = call("nc_auth_status", map[string]any{})
+		if strings.Contains(text(res), "Nextcloud access ready") {
+			ready = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !ready {
+		t.Fatalf("access never became ready: %s", text(res))
+	}
+	res = call("nc_notes_create", map[string]any{"title": "via app password"})
+	if res.IsError {
+		t.Fatalf("create note: %s", text(res))
+	}
+	res = call("nc_auth_revoke_access", map[string]any{})
+	if res.IsError || nc.AppPasswordCount("alice") != 0 {
+		t.Fatalf("revoke: %s (app passwords left: %d)", text(res), nc.AppPasswordCount("alice"))
+	}
+	if res = call("nc_notes_list", map[string]any{}); !res.IsError {
+		t.Fatal("still working after revocation")
+	}
+}

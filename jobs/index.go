@@ -53,6 +53,7 @@ func (x *Indexer) Jobs(interval time.Duration) []Job {
 	}
 	return []Job{
 		mk(IndexNotesJob, x.SyncNotes, storage.AppNotes),
+		mk(IndexFilesJob, x.SyncFiles, storage.AppFiles),
 	}
 }
 

@@ -3,9 +3,13 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,5 +192,86 @@ func TestIndexNotesAppMissing(t *testing.T) {
 	st, _ := idx.Status(ctx, "alice")
 	if st.Apps[0].LastError == "" || !st.Apps[0].LastSuccess.IsZero() {
 		t.Fatalf("index status = %+v, want the error recorded", st.Apps[0])
+	}
+}
+
+func TestIndexFilesSync(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
+	var propfinds int
+	var mu sync.Mutex
+	nc.Fault = func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == "PROPFIND" && strings.HasPrefix(r.URL.Path, "/remote.php/dav/files/alice") {
+			mu.Lock()
+			propfinds++
+			mu.Unlock()
+		}
+		return false
+	}
+	countPropfinds := func() int { mu.Lock(); defer mu.Unlock(); return propfinds }
+	alice := nc.Client(t, "alice")
+	write := func(c *nextcloud.Client, p, body string) {
+		t.Helper()
+		if _, err := c.MakeFolderAll(ctx, path.Dir(p)); err != nil && path.Dir(p) != "." {
+			t.Fatal(err)
+		}
+		if _, err := c.WriteFile(ctx, p, []byte(body), nextcloud.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(alice, "Projects/alpha/plan.md", "# Plan\nlaunch the walrus project")
+	write(alice, "Projects/beta/readme.txt", "beta notes about pelicans")
+	write(alice, "Photos/holiday.jpg", "\xff\xd8 not text walrus")
+	write(alice, "top.md", "top level flamingo")
+	write(nc.Client(t, "bob"), "secret.md", "bob's walrus")
+
+	idx := newTestIndex(t)
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
+	r.RunDue(ctx)
+	if s := jobStatus(r, "alice", IndexFilesJob); s.LastOutcome != OutcomeOK {
+		t.Fatalf("files sync: %+v", s)
+	}
+	if got := search(t, idx, "alice", "walrus", storage.AppFiles); !slices.Equal(got, []string{"files:plan.md"}) {
+		t.Fatalf("walrus = %v (binary content must not be indexed, bob's file must not show)", got)
+	}
+	if got := search(t, idx, "alice", "holiday"); !slices.Equal(got, []string{"files:holiday.jpg"}) {
+		t.Fatalf("file names: %v", got)
+	}
+	if got := search(t, idx, "alice", "beta"); !slices.Contains(got, "files:beta") {
+		t.Fatalf("folder names: %v", got)
+	}
+
+	// Nothing changed: one PROPFIND (the root) for alice.
+	before, rootBefore := countPropfinds(), nc.RequestCount("PROPFIND /remote.php/dav/files/alice")
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if d := countPropfinds() - before; d != 1 {
+		t.Fatalf("unchanged files sync took %d PROPFINDs, want 1", d)
+	}
+	if d := nc.RequestCount("PROPFIND /remote.php/dav/files/alice") - rootBefore; d != 1 {
+		t.Fatalf("root PROPFIND count grew by %d, want 1", d)
+	}
+
+	// A change deep in one folder: only that branch is walked.
+	write(alice, "Projects/beta/readme.txt", "beta notes about otters now")
+	if err := alice.DeleteFile(ctx, "Projects/alpha"); err != nil {
+		t.Fatal(err)
+	}
+	before = countPropfinds()
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	// root, Projects, Projects/beta; Photos is skipped by its ETag.
+	if d := countPropfinds() - before; d != 3 {
+		t.Fatalf("sync after a change took %d PROPFINDs, want 3", d)
+	}
+	if got := search(t, idx, "alice", "otters"); !slices.Equal(got, []string{"files:readme.txt"}) {
+		t.Fatalf("changed file: %v", got)
+	}
+	if got := search(t, idx, "alice", "pelicans"); len(got) != 0 {
+		t.Fatalf("old content still found: %v", got)
+	}
+	if got := search(t, idx, "alice", "walrus plan"); len(got) != 0 {
+		t.Fatalf("deleted folder's files still found: %v", got)
 	}
 }

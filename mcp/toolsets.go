@@ -8,13 +8,18 @@ func DefaultToolsets(env *Env) []Toolset {
 		SearchToolset(env),
 		TalkToolset(env),
 		NewsToolset(env),
+		CollectivesToolset(env),
 		NotesToolset(env),
 		FilesToolset(env),
 		AuthToolset(env),
 		CookbookToolset(env),
 		UsersToolset(env),
 		FileExtrasToolset(env),
+		SharingToolset(env),
 		DeckToolset(env),
+		CalendarToolset(env),
+		TasksToolset(env),
+		ContactsToolset(env),
 		TablesToolset(env),
 	}
 }

@@ -509,6 +509,10 @@ func (d *CalDAV) All(ctx context.Context, cal Calendar, comp string) ([]CalObjec
 // {uid}.ics first and then every object of the calendar (the object name
 // need not follow the UID).
 func (d *CalDAV) FindByUID(ctx context.Context, cal Calendar, comp, uid string) (CalObject, error) {
+	return d.findByUID(ctx, cal, comp, uid, uid)
+}
+
+func (d *CalDAV) findByUID(ctx context.Context, cal Calendar, comp, uid, asked string) (CalObject, error) {
 	if uid == "" {
 		return CalObject{}, fmt.Errorf("empty uid: %w", ErrNotFound)
 	}
@@ -528,8 +532,12 @@ func (d *CalDAV) FindByUID(ctx context.Context, cal Calendar, comp, uid string) 
 			return o, nil
 		}
 	}
+	what := "event"
+	if comp == ical.CompToDo {
+		what = "task"
+	}
 	return CalObject{}, &Error{Method: "GET", Path: cal.Href, Status: http.StatusNotFound,
-		Message: fmt.Sprintf("no object with id or UID %q in calendar %s", uid, cal.ID), Hint: hintFor(http.StatusNotFound)}
+		Message: fmt.Sprintf("no %s with id or UID %q in calendar %s", what, asked, cal.ID), Hint: "check the id: list the items to find the right one"}
 }
 
 // Object fetches an object of a calendar by its id (the last part of its
@@ -555,7 +563,7 @@ func (d *CalDAV) Object(ctx context.Context, cal Calendar, comp, id string) (Cal
 			return CalObject{}, err
 		}
 	}
-	return d.FindByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"))
+	return d.findByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"), id)
 }
 
 func objectUID(cal *ical.Calendar) string {

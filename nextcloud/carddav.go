@@ -280,7 +280,7 @@ func (d *CardDAV) Object(ctx context.Context, ab AddressBook, id string) (CardOb
 		}
 	}
 	return CardObject{}, &Error{Method: http.MethodGet, Path: ab.Href, Status: http.StatusNotFound,
-		Message: fmt.Sprintf("no contact with id or UID %q in address book %s", id, ab.ID), Hint: hintFor(http.StatusNotFound)}
+		Message: fmt.Sprintf("no contact with id or UID %q in address book %s", id, ab.ID), Hint: "check the id: list or search the contacts to find the right one"}
 }
 
 func cardUID(c vcard.Card) string {

@@ -1,0 +1,420 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// contactFields are the settable fields of a contact; nil leaves a field
+// alone on update, an empty string or list clears it. Lists replace the
+// whole list.
+type contactFields struct {
+	FullName     *string                    `json:"full_name,omitempty" jsonschema:"display name (FN); default: built from the name parts"`
+	GivenName    *string                    `json:"given_name,omitempty"`
+	FamilyName   *string                    `json:"family_name,omitempty"`
+	MiddleName   *string                    `json:"middle_name,omitempty"`
+	Prefix       *string                    `json:"prefix,omitempty" jsonschema:"e.g. Dr."`
+	Suffix       *string                    `json:"suffix,omitempty"`
+	Nickname     *string                    `json:"nickname,omitempty"`
+	Emails       *[]nextcloud.TypedValue    `json:"emails,omitempty" jsonschema:"e-mail addresses with kinds (home, work); replaces the list"`
+	Phones       *[]nextcloud.TypedValue    `json:"phones,omitempty" jsonschema:"phone numbers with kinds (cell, home, work, fax); replaces the list"`
+	Addresses    *[]nextcloud.PostalAddress `json:"addresses,omitempty" jsonschema:"postal addresses; replaces the list"`
+	Organization *string                    `json:"organization,omitempty"`
+	Department   *string                    `json:"department,omitempty"`
+	Title        *string                    `json:"title,omitempty" jsonschema:"job title"`
+	Birthday     *string                    `json:"birthday,omitempty" jsonschema:"YYYY-MM-DD, or --MM-DD without a year"`
+	Note         *string                    `json:"note,omitempty"`
+	Categories   *[]string                  `json:"categories,omitempty" jsonschema:"contact groups; replaces the list"`
+	URLs         *[]string                  `json:"urls,omitempty" jsonschema:"web sites; replaces the list"`
+}
+
+func (f contactFields) input() nextcloud.ContactInput {
+	return nextcloud.ContactInput{FullName: f.FullName, GivenName: f.GivenName, FamilyName: f.FamilyName, MiddleName: f.MiddleName,
+		Prefix: f.Prefix, Suffix: f.Suffix, Nickname: f.Nickname, Emails: f.Emails, Phones: f.Phones, Addresses: f.Addresses,
+		Organization: f.Organization, Department: f.Department, Title: f.Title, Birthday: f.Birthday, Note: f.Note,
+		Categories: f.Categories, URLs: f.URLs}
+}
+
+func (f contactFields) empty() bool {
+	return f.FullName == nil && f.GivenName == nil && f.FamilyName == nil && f.MiddleName == nil && f.Prefix == nil && f.Suffix == nil &&
+		f.Nickname == nil && f.Emails == nil && f.Phones == nil && f.Addresses == nil && f.Organization == nil && f.Department == nil &&
+		f.Title == nil && f.Birthday == nil && f.Note == nil && f.Categories == nil && f.URLs == nil
+}
+
+func (f contactFields) check() error {
+	if f.Emails != nil {
+		for i, e := range *f.Emails {
+			v := strings.TrimSpace(e.Value)
+			if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+				return fmt.Errorf("emails[%d]: %q is not an e-mail address", i, e.Value)
+			}
+		}
+	}
+	if f.Phones != nil {
+		for i, p := range *f.Phones {
+			if !strings.ContainsAny(p.Value, "0123456789") {
+				return fmt.Errorf("phones[%d]: %q is not a phone number", i, p.Value)
+			}
+		}
+	}
+	return nil
+}
+
+type addressBooksOut struct {
+	AddressBooks []nextcloud.AddressBook `json:"addressbooks"`
+}
+
+func (o addressBooksOut) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d address books:\n", len(o.AddressBooks))
+	for _, ab := range o.AddressBooks {
+		fmt.Fprintf(&b, "- %s %q", ab.ID, ab.Name)
+		if ab.Shared {
+			fmt.Fprintf(&b, " shared by %s", ab.Owner)
+		}
+		if ab.ReadOnly {
+			b.WriteString(" (read-only)")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+type contactsOut struct {
+	Contacts []nextcloud.Contact `json:"contacts" jsonschema:"contacts of this page, sorted by name"`
+	pageOut
+	Skipped []nextcloud.BrokenObject `json:"skipped,omitempty" jsonschema:"cards on the server that could not be read and were left out"`
+}
+
+func contactLine(c nextcloud.Contact) string {
+	s := fmt.Sprintf("- %s [addressbook %s, id %s]", c.FullName, c.AddressBook, c.ID)
+	var bits []string
+	if c.Organization != "" {
+		bits = append(bits, c.Organization)
+	}
+	for _, e := range c.Emails {
+		bits = append(bits, e.Value)
+	}
+	for _, p := range c.Phones {
+		bits = append(bits, p.Value)
+	}
+	if len(bits) > 0 {
+		s += " " + strings.Join(bits, ", ")
+	}
+	return s + "\n"
+}
+
+func (o contactsOut) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d contacts", o.Total)
+	if o.NextOffset > 0 {
+		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(o.Contacts), o.Offset, o.NextOffset)
+	}
+	b.WriteString(":\n")
+	for _, c := range o.Contacts {
+		b.WriteString(contactLine(c))
+	}
+	b.WriteString(skippedNote(o.Skipped))
+	return b.String()
+}
+
+type contactOut struct {
+	nextcloud.Contact
+	Action string `json:"action,omitempty" jsonschema:"what was done"`
+}
+
+func (o contactOut) Summary() string {
+	var b strings.Builder
+	if o.Action != "" {
+		fmt.Fprintf(&b, "Contact %s.\n", o.Action)
+	}
+	b.WriteString(strings.TrimPrefix(contactLine(o.Contact), "- "))
+	if o.Title != "" {
+		fmt.Fprintf(&b, "Title: %s\n", o.Title)
+	}
+	for _, a := range o.Addresses {
+		fmt.Fprintf(&b, "Address: %s\n", strings.Join(nonEmpty(a.Street, a.PostalCode+" "+a.City, a.Region, a.Country), ", "))
+	}
+	if o.Birthday != "" {
+		fmt.Fprintf(&b, "Birthday: %s\n", o.Birthday)
+	}
+	if len(o.Categories) > 0 {
+		fmt.Fprintf(&b, "Groups: %s\n", strings.Join(o.Categories, ", "))
+	}
+	if o.Note != "" {
+		fmt.Fprintf(&b, "Note: %s\n", o.Note)
+	}
+	fmt.Fprintf(&b, "etag %s", o.ETag)
+	return b.String()
+}
+
+func nonEmpty(vals ...string) []string {
+	var out []string
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+type listContactsIn struct {
+	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id from nc_contacts_list_addressbooks; default: all"`
+	Limit       int    `json:"limit,omitempty" jsonschema:"contacts per page, 1 to 200 (default 50)"`
+	Offset      int    `json:"offset,omitempty" jsonschema:"index of the first contact to return, from next_offset"`
+}
+
+func (in *listContactsIn) Validate() error { return checkPage(in.Limit, in.Offset, 200) }
+
+type searchContactsIn struct {
+	Query       string `json:"query" jsonschema:"text to find in names, e-mail addresses, phone numbers (formatting ignored), organization or groups"`
+	Field       string `json:"field,omitempty" jsonschema:"limit the search to name, email, phone or organization (default: all)"`
+	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id; default: all"`
+	Limit       int    `json:"limit,omitempty" jsonschema:"contacts per page, 1 to 200 (default 20)"`
+	Offset      int    `json:"offset,omitempty" jsonschema:"index of the first contact to return, from next_offset"`
+}
+
+func (in *searchContactsIn) Validate() error {
+	if strings.TrimSpace(in.Query) == "" {
+		return errors.New("query must not be empty")
+	}
+	switch strings.ToLower(in.Field) {
+	case "", "any", "name", "email", "phone", "organization":
+	default:
+		return fmt.Errorf("field %q is not name, email, phone or organization", in.Field)
+	}
+	return checkPage(in.Limit, in.Offset, 200)
+}
+
+// fieldMatch narrows ContactMatches to one kind of field.
+func fieldMatch(c nextcloud.Contact, field, q string) bool {
+	switch strings.ToLower(field) {
+	case "name":
+		return nextcloud.ContactMatches(nextcloud.Contact{FullName: c.FullName, GivenName: c.GivenName, FamilyName: c.FamilyName, Nickname: c.Nickname}, q)
+	case "email":
+		return nextcloud.ContactMatches(nextcloud.Contact{Emails: c.Emails}, q)
+	case "phone":
+		return nextcloud.ContactMatches(nextcloud.Contact{Phones: c.Phones}, q)
+	case "organization":
+		return nextcloud.ContactMatches(nextcloud.Contact{Organization: c.Organization, Department: c.Department}, q)
+	}
+	return nextcloud.ContactMatches(c, q)
+}
+
+type contactRefIn struct {
+	AddressBook string `json:"addressbook" jsonschema:"address book id"`
+	ContactID   string `json:"contact_id" jsonschema:"the contact's id (or UID) from nc_contacts_list or nc_contacts_search"`
+}
+
+func (in *contactRefIn) Validate() error {
+	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
+		return errors.New("addressbook and contact_id must not be empty")
+	}
+	return nil
+}
+
+type createContactIn struct {
+	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id; default: contacts (the user's own)"`
+	contactFields
+}
+
+func (in *createContactIn) Validate() error {
+	f := in.contactFields
+	has := func(p *string) bool { return p != nil && strings.TrimSpace(*p) != "" }
+	if !has(f.FullName) && !has(f.GivenName) && !has(f.FamilyName) && !has(f.Organization) {
+		return errors.New("a contact needs a name: give full_name, given_name/family_name or organization")
+	}
+	return f.check()
+}
+
+type updateContactIn struct {
+	AddressBook string `json:"addressbook" jsonschema:"address book id"`
+	ContactID   string `json:"contact_id" jsonschema:"the contact's id (or UID)"`
+	ETag        string `json:"etag,omitempty" jsonschema:"the etag read before; if the contact changed since, nothing is written and a conflict is reported"`
+	contactFields
+}
+
+func (in *updateContactIn) Validate() error {
+	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
+		return errors.New("addressbook and contact_id must not be empty")
+	}
+	if in.contactFields.empty() {
+		return errors.New("give at least one field to change")
+	}
+	return in.contactFields.check()
+}
+
+type deleteContactIn struct {
+	AddressBook string `json:"addressbook" jsonschema:"address book id"`
+	ContactID   string `json:"contact_id" jsonschema:"the contact's id (or UID)"`
+	ETag        string `json:"etag,omitempty" jsonschema:"the etag read before; if the contact changed since, nothing is deleted"`
+}
+
+func (in *deleteContactIn) Validate() error {
+	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
+		return errors.New("addressbook and contact_id must not be empty")
+	}
+	return nil
+}
+
+// ContactsToolset offers the user's address books over CardDAV.
+func ContactsToolset(env *Env) Toolset {
+	cache := nextcloud.NewDAVCache()
+	dav := func(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CardDAV, error) {
+		return nc.CardDAV(ctx, cache)
+	}
+	books := func(ctx context.Context, d *nextcloud.CardDAV, ref string) ([]nextcloud.AddressBook, error) {
+		if strings.TrimSpace(ref) != "" {
+			ab, err := d.FindAddressBook(ctx, ref)
+			if err != nil {
+				return nil, err
+			}
+			return []nextcloud.AddressBook{ab}, nil
+		}
+		return d.AddressBooks(ctx)
+	}
+	list := func(ctx context.Context, nc *nextcloud.Client, ref, query, field string, limit, offset int) (contactsOut, error) {
+		d, err := dav(ctx, nc)
+		if err != nil {
+			return contactsOut{}, err
+		}
+		abs, err := books(ctx, d, ref)
+		if err != nil {
+			return contactsOut{}, err
+		}
+		res, err := d.Contacts(ctx, abs, "")
+		if err != nil {
+			return contactsOut{}, err
+		}
+		cs := res.Contacts
+		if query != "" {
+			cs = cs[:0:0]
+			for _, c := range res.Contacts {
+				if fieldMatch(c, field, query) {
+					cs = append(cs, c)
+				}
+			}
+		}
+		lo, hi, page := pageOf(len(cs), offset, limit)
+		o := contactsOut{Contacts: cs[lo:hi], pageOut: page, Skipped: res.Broken}
+		if o.Contacts == nil {
+			o.Contacts = []nextcloud.Contact{}
+		}
+		return o, nil
+	}
+	return Toolset{
+		Name:        "contacts",
+		Description: "Nextcloud Contacts (CardDAV): address books and contacts",
+		Tools: []Tool{
+			NewTool(Spec{Name: "nc_contacts_list_addressbooks", Title: "List address books",
+				Description: "List the user's address books, own and shared, with whether they are read-only.",
+				Scope:       "contacts:read", Kind: Read},
+				func(ctx context.Context, nc *nextcloud.Client, _ noIn) (addressBooksOut, error) {
+					d, err := dav(ctx, nc)
+					if err != nil {
+						return addressBooksOut{}, err
+					}
+					abs, err := d.AddressBooksDetailed(ctx)
+					if err != nil {
+						return addressBooksOut{}, err
+					}
+					if abs == nil {
+						abs = []nextcloud.AddressBook{}
+					}
+					return addressBooksOut{AddressBooks: abs}, nil
+				}),
+			NewTool(Spec{Name: "nc_contacts_list", Title: "List contacts",
+				Description: "List the contacts of one or all address books, sorted by name, with e-mail addresses, phone numbers, addresses, organization, birthday, notes and groups. Paged with limit/offset.",
+				Scope:       "contacts:read", Kind: Read},
+				func(ctx context.Context, nc *nextcloud.Client, in listContactsIn) (contactsOut, error) {
+					return list(ctx, nc, in.AddressBook, "", "", orDefault(in.Limit, 50), in.Offset)
+				}),
+			NewTool(Spec{Name: "nc_contacts_search", Title: "Search contacts",
+				Description: "Find contacts by name, e-mail address, phone number (spaces and dashes ignored), organization or group.",
+				Scope:       "contacts:read", Kind: Read},
+				func(ctx context.Context, nc *nextcloud.Client, in searchContactsIn) (contactsOut, error) {
+					return list(ctx, nc, in.AddressBook, in.Query, in.Field, orDefault(in.Limit, 20), in.Offset)
+				}),
+			NewTool(Spec{Name: "nc_contacts_get", Title: "Get contact",
+				Description: "Get one contact with all its fields and its etag.",
+				Scope:       "contacts:read", Kind: Read},
+				func(ctx context.Context, nc *nextcloud.Client, in contactRefIn) (contactOut, error) {
+					d, err := dav(ctx, nc)
+					if err != nil {
+						return contactOut{}, err
+					}
+					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					if err != nil {
+						return contactOut{}, err
+					}
+					c, err := d.GetContact(ctx, ab, in.ContactID)
+					if err != nil {
+						return contactOut{}, err
+					}
+					return contactOut{Contact: c}, nil
+				}),
+			NewTool(Spec{Name: "nc_contacts_create", Title: "Create contact",
+				Description: "Create a contact (stored as vCard 3.0) with names, e-mail addresses, phone numbers, postal addresses, organization, title, birthday, note and groups.",
+				Scope:       "contacts:write", Kind: Create},
+				func(ctx context.Context, nc *nextcloud.Client, in createContactIn) (contactOut, error) {
+					d, err := dav(ctx, nc)
+					if err != nil {
+						return contactOut{}, err
+					}
+					ref := in.AddressBook
+					if strings.TrimSpace(ref) == "" {
+						ref = "contacts"
+					}
+					ab, err := d.FindAddressBook(ctx, ref)
+					if err != nil {
+						return contactOut{}, err
+					}
+					c, err := d.CreateContact(ctx, ab, in.contactFields.input())
+					if err != nil {
+						return contactOut{}, davArgErr(err)
+					}
+					return contactOut{Contact: c, Action: "created in address book " + ab.ID}, nil
+				}),
+			NewTool(Spec{Name: "nc_contacts_update", Title: "Update contact",
+				Description: "Change a contact: only the fields given change (a list given replaces that list), everything else in the vCard stays. Refused with a conflict if the contact changed meanwhile (ETag).",
+				Scope:       "contacts:write", Kind: Write},
+				func(ctx context.Context, nc *nextcloud.Client, in updateContactIn) (contactOut, error) {
+					d, err := dav(ctx, nc)
+					if err != nil {
+						return contactOut{}, err
+					}
+					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					if err != nil {
+						return contactOut{}, err
+					}
+					c, err := d.UpdateContact(ctx, ab, in.ContactID, in.contactFields.input(), in.ETag)
+					if err != nil {
+						return contactOut{}, davArgErr(err)
+					}
+					return contactOut{Contact: c, Action: "updated"}, nil
+				}),
+			NewTool(Spec{Name: "nc_contacts_delete", Title: "Delete contact",
+				Description: "Delete a contact.",
+				Scope:       "contacts:write", Kind: Destroy},
+				func(ctx context.Context, nc *nextcloud.Client, in deleteContactIn) (deletedOut, error) {
+					d, err := dav(ctx, nc)
+					if err != nil {
+						return deletedOut{}, err
+					}
+					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					if err != nil {
+						return deletedOut{}, err
+					}
+					if err := d.DeleteContact(ctx, ab, in.ContactID, in.ETag); err != nil {
+						return deletedOut{}, err
+					}
+					return deletedOut{Deleted: in.ContactID, Message: fmt.Sprintf("Contact %s deleted from address book %s.", in.ContactID, ab.ID)}, nil
+				}),
+		},
+	}
+}

@@ -55,17 +55,15 @@ type deckStackRec struct {
 }
 
 type deckCardRec struct {
-	id, stackID          int64
-	title, description   string
-	typ, owner           string
-	order                int
-	archived             bool
-	duedate, done        *string
-	deletedAt, created   int64
-	modified             int64
-	labelIDs             []int64
-	lastEditor           string
-	descriptionPrevValue string
+	id, stackID        int64
+	title, description string
+	typ, owner         string
+	order              int
+	archived           bool
+	duedate, done      *string
+	deletedAt, created int64
+	modified           int64
+	labelIDs           []int64
 }
 
 type deckLabelRec struct {
@@ -74,11 +72,10 @@ type deckLabelRec struct {
 }
 
 type deckACLRec struct {
-	id, boardID          int64
-	participant          string
-	typ                  int
-	edit, share, manage  bool
-	created, lastChanged int64
+	id, boardID         int64
+	participant         string
+	typ                 int
+	edit, share, manage bool
 }
 
 type deckAssignRec struct {

@@ -564,6 +564,25 @@ func TestDeckAttachments(t *testing.T) {
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "With files", nil).ID
 
+	// The file must exist in admin's files (the WebDAV stand-in answers
+	// the share provider's check).
+	ac := nc.Client(t, "admin")
+	for _, step := range []struct{ method, path, body string }{
+		{"MKCOL", "/remote.php/dav/files/admin/Documents", ""},
+		{"PUT", "/remote.php/dav/files/admin/Documents/plan.pdf", "%PDF-1.4 plan"},
+	} {
+		req, err := ac.NewRequest(context.Background(), step.method, step.path, step.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := ac.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", step.method, step.path, err)
+		}
+		resp.Body.Close()
+	}
+	wantError(t, callTool(t, c, "nc_deck_attach_file", map[string]any{"board_id": b, "card_id": card, "path": "/Documents/missing.pdf"}), "Wrong path, file/folder does not exist")
+
 	empty := call[deckAttachmentsOut](t, c, "nc_deck_list_attachments", map[string]any{"board_id": b, "card_id": card})
 	if len(empty.Attachments) != 0 {
 		t.Fatalf("new card has attachments: %+v", empty)

@@ -77,7 +77,7 @@ func TestCalendarCalendarsTools(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 
 	var list calendarsOut
-	decodeStructured(t, callTool(t, c, "nc_calendar_list_calendars", map[string]any{}), &list)
+	list = fresh(t, callTool(t, c, "nc_calendar_list_calendars", map[string]any{}), list)
 	if len(list.Calendars) != 2 || list.Calendars[1].ID != "team_shared_by_bob" || !list.Calendars[1].ReadOnly || !list.Calendars[1].Shared {
 		t.Fatalf("calendars %+v", list.Calendars)
 	}
@@ -126,7 +126,7 @@ func TestCalendarEventLifecycle(t *testing.T) {
 	}
 	// Across the end of daylight saving time (26 October).
 	var list eventsOut
-	decodeStructured(t, callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-10-20", "end": "2025-10-31", "timezone": "America/New_York"}), &list)
+	list = fresh(t, callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-10-20", "end": "2025-10-31", "timezone": "America/New_York"}), list)
 	if list.Total != 1 || list.Events[0].Start != "2025-10-24T09:00:00-04:00" {
 		t.Fatalf("listed in New York time: %+v", list)
 	}
@@ -140,12 +140,12 @@ func TestCalendarEventLifecycle(t *testing.T) {
 	res := callTool(t, c, "nc_calendar_update_event", map[string]any{"calendar": "personal", "event_id": ev.ID, "summary": "Overwritten", "etag": ev.ETag})
 	wantError(t, res, "changed", "fetch it again")
 	var got eventOut
-	decodeStructured(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": ev.ID}), &got)
+	got = fresh(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": ev.ID}), got)
 	if got.Event.Summary != "Design review" || got.ETag != up.ETag {
 		t.Fatalf("after conflict %+v", got.Event)
 	}
 	// By UID as well.
-	decodeStructured(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": ev.UID, "timezone": "UTC"}), &got)
+	got = fresh(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": ev.UID, "timezone": "UTC"}), got)
 	if got.Start != "2025-10-24T13:00:00Z" {
 		t.Fatalf("get in UTC: %+v", got.Event)
 	}
@@ -182,7 +182,7 @@ END:VCALENDAR
 		t.Fatalf("all-day %+v", allDay.Event)
 	}
 	var list eventsOut
-	decodeStructured(t, callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31", "timezone": "America/Los_Angeles"}), &list)
+	list = fresh(t, callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31", "timezone": "America/Los_Angeles"}), list)
 	var got []string
 	for _, e := range list.Events {
 		got = append(got, e.Start+" "+e.Summary)
@@ -210,7 +210,7 @@ END:VCALENDAR
 		"occurrence": "2025-03-10T08:00:00-07:00", "start": "2025-03-11T09:00:00-07:00"}), &moved)
 	decodeStructured(t, callTool(t, c, "nc_calendar_delete_event", map[string]any{"calendar": "personal", "event_id": "weekly-sync", "occurrence": "2025-03-24T08:00:00-07:00"}), &deletedOut{})
 	wantError(t, callTool(t, c, "nc_calendar_delete_event", map[string]any{"calendar": "personal", "event_id": "weekly-sync", "occurrence": "2025-03-25T08:00:00-07:00"}), "no occurrence")
-	decodeStructured(t, callTool(t, c, "nc_calendar_search_events", map[string]any{"query": "weekly", "start": "2025-03-01", "end": "2025-03-31", "timezone": "America/Los_Angeles"}), &list)
+	list = fresh(t, callTool(t, c, "nc_calendar_search_events", map[string]any{"query": "weekly", "start": "2025-03-01", "end": "2025-03-31", "timezone": "America/Los_Angeles"}), list)
 	got = got[:0]
 	for _, e := range list.Events {
 		got = append(got, e.Start)
@@ -290,7 +290,7 @@ END:VCALENDAR
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var list eventsOut
 	res := callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31"})
-	decodeStructured(t, res, &list)
+	list = fresh(t, res, list)
 	if list.Total != 1 || list.Events[0].Summary != "Fine" || len(list.Skipped) != 2 {
 		t.Fatalf("list %+v", list)
 	}
@@ -350,28 +350,37 @@ func TestCalendarFreeSlots(t *testing.T) {
 	}
 	args := map[string]any{"start": "2025-05-05", "end": "2025-05-06", "duration_minutes": 60, "timezone": "Europe/Paris"}
 	var out freeSlotsOut
-	decodeStructured(t, callTool(t, c, "nc_calendar_find_free_slots", args), &out)
+	out = fresh(t, callTool(t, c, "nc_calendar_find_free_slots", args), out)
 	want := "2025-05-05T10:30:00+02:00-2025-05-05T12:00:00+02:00,2025-05-05T13:00:00+02:00-2025-05-05T17:00:00+02:00"
 	if slotsString(out) != want || out.Method != "free-busy report" {
 		t.Fatalf("report: %s via %s", slotsString(out), out.Method)
 	}
 	nc.SetCalDAVFreeBusy(false)
-	decodeStructured(t, callTool(t, c, "nc_calendar_find_free_slots", args), &out)
+	out = fresh(t, callTool(t, c, "nc_calendar_find_free_slots", args), out)
 	if slotsString(out) != want || out.Method != "events" {
 		t.Fatalf("computed: %s via %s", slotsString(out), out.Method)
 	}
 	// The all-day holiday blocks Tuesday unless ignored.
 	args["end"] = "2025-05-06"
 	args["start"] = "2025-05-06"
-	decodeStructured(t, callTool(t, c, "nc_calendar_find_free_slots", args), &out)
+	out = fresh(t, callTool(t, c, "nc_calendar_find_free_slots", args), out)
 	if len(out.Slots) != 0 {
 		t.Fatalf("holiday not busy: %s", slotsString(out))
 	}
 	args["ignore_all_day"] = true
-	decodeStructured(t, callTool(t, c, "nc_calendar_find_free_slots", args), &out)
+	out = fresh(t, callTool(t, c, "nc_calendar_find_free_slots", args), out)
 	if slotsString(out) != "2025-05-06T09:00:00+02:00-2025-05-06T17:00:00+02:00" {
 		t.Fatalf("ignoring all-day: %s", slotsString(out))
 	}
+}
+
+// fresh decodes a result into a new value of v's type, so fields absent
+// from the JSON cannot linger from an earlier call.
+func fresh[T any](t testing.TB, res *mcpgo.CallToolResult, _ T) T {
+	t.Helper()
+	var v T
+	decodeStructured(t, res, &v)
+	return v
 }
 
 func slotsString(o freeSlotsOut) string {
@@ -397,7 +406,7 @@ func TestCalendarLDAPUserThroughMCP(t *testing.T) {
 		t.Fatalf("event not in the LDAP user's calendar: %v", names)
 	}
 	var list calendarsOut
-	decodeStructured(t, callTool(t, mc, "nc_calendar_list_calendars", map[string]any{}), &list)
+	list = fresh(t, callTool(t, mc, "nc_calendar_list_calendars", map[string]any{}), list)
 	if len(list.Calendars) != 1 || list.Calendars[0].Href != "/remote.php/dav/calendars/8d1c-ldap/personal/" || list.Calendars[0].Shared {
 		t.Fatalf("calendars %+v", list.Calendars)
 	}

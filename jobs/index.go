@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
@@ -23,8 +24,9 @@ type Indexer struct {
 	// MaxFileBytes bounds the text files whose content is indexed.
 	MaxFileBytes int64
 	// deck caches Deck answers (ETags) between runs.
-	deck *nextcloud.DeckCache
-	dav  *nextcloud.DAVCache
+	deck    *nextcloud.DeckCache
+	dav     *nextcloud.DAVCache
+	davOnce sync.Once
 }
 
 // NewIndexer returns an Indexer writing to idx.
@@ -54,6 +56,8 @@ func (x *Indexer) Jobs(interval time.Duration) []Job {
 	return []Job{
 		mk(IndexNotesJob, x.SyncNotes, storage.AppNotes),
 		mk(IndexFilesJob, x.SyncFiles, storage.AppFiles),
+		mk(IndexCalendarJob, x.SyncCalendars, storage.AppCalendar, storage.AppTasks),
+		mk(IndexContactsJob, x.SyncContacts, storage.AppContacts),
 	}
 }
 

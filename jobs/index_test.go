@@ -275,3 +275,62 @@ func TestIndexFilesSync(t *testing.T) {
 		t.Fatalf("deleted folder's files still found: %v", got)
 	}
 }
+
+func TestIndexCalendarAndContactsSync(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
+	ev := func(uid, summary, loc string) string {
+		return "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:" + uid + "\nDTSTAMP:20260101T000000Z\nDTSTART:20260305T100000Z\nDTEND:20260305T110000Z\nSUMMARY:" + summary + "\nLOCATION:" + loc + "\nEND:VEVENT\nEND:VCALENDAR\n"
+	}
+	nc.PutCalendarICS(t, "alice", "personal", "e1.ics", ev("e1", "Dentist appointment", "Harbour street"))
+	nc.PutCalendarICS(t, "alice", "personal", "e2.ics", ev("e2", "Team lunch", "Canteen"))
+	nc.PutCalendarICS(t, "bob", "personal", "b1.ics", ev("b1", "Bob dentist", "Elsewhere"))
+	nc.PutVCard(t, "alice", "contacts", "c1.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:c1\nFN:Ada Lovelace\nEMAIL:ada@example.org\nORG:Analytical Engines\nEND:VCARD\n")
+
+	idx := newTestIndex(t)
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
+	r.RunDue(ctx)
+	for _, j := range []string{IndexCalendarJob, IndexContactsJob} {
+		if s := jobStatus(r, "alice", j); s.LastOutcome != OutcomeOK {
+			t.Fatalf("%s: %+v", j, s)
+		}
+	}
+	if got := search(t, idx, "alice", "dentist"); !slices.Equal(got, []string{"calendar:Dentist appointment"}) {
+		t.Fatalf("dentist = %v", got)
+	}
+	if got := search(t, idx, "alice", "harbour"); len(got) != 1 {
+		t.Fatalf("location not indexed: %v", got)
+	}
+	hits, err := idx.Search(ctx, "alice", storage.IndexQuery{Text: "lunch", From: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)})
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("event date filter: %v %v", hits, err)
+	}
+	if got := search(t, idx, "alice", "ada@example.org"); !slices.Equal(got, []string{"contacts:Ada Lovelace"}) {
+		t.Fatalf("contact by email = %v", got)
+	}
+	if got := search(t, idx, "alice", "analytical", storage.AppContacts); len(got) != 1 {
+		t.Fatalf("contact by org = %v", got)
+	}
+
+	// Edit and delete: the rescan picks both up.
+	nc.PutCalendarICS(t, "alice", "personal", "e2.ics", ev("e2", "Team dinner", "Canteen"))
+	d, err := nc.Client(t, "alice").CalDAV(ctx, nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Delete(ctx, "/remote.php/dav/calendars/alice/personal/e1.ics", ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if got := search(t, idx, "alice", "dinner"); len(got) != 1 {
+		t.Fatalf("edited event: %v", got)
+	}
+	if got := search(t, idx, "alice", "lunch"); len(got) != 0 {
+		t.Fatalf("old summary still found: %v", got)
+	}
+	if got := search(t, idx, "alice", "dentist"); len(got) != 0 {
+		t.Fatalf("deleted event still found: %v", got)
+	}
+}

@@ -409,7 +409,7 @@ func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexH
 	// Rank first, then make snippets for the page only: SQLite would
 	// otherwise compute a snippet for every match before sorting.
 	sqlq := `SELECT i.id, i.app, i.item_id, i.title, i.extra, i.item_date, i.url, bm25(index_fts, ` + bm25Weights + `) AS score
-		FROM index_fts JOIN index_items i ON i.id = index_fts.rowid
+		FROM index_fts CROSS JOIN index_items i ON i.id = index_fts.rowid
 		WHERE index_fts MATCH ? AND i.user_id = ?`
 	args := []any{match, user}
 	if len(q.Apps) > 0 {

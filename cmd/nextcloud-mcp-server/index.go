@@ -102,6 +102,9 @@ func (a *app) setupIndex(ctx context.Context, db *storage.DB, runner *jobs.Runne
 			return nil, err
 		}
 	}
+	// nc_auth_status shows the index; nc_auth_revoke wipes it.
+	o := &offlineState{index: idx}
+	a.indexState, a.wipeIndex = o.IndexState, o.WipeIndex
 	return idx, nil
 }
 

@@ -1,0 +1,66 @@
+package nextcloud_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+func TestCollectivePageFile(t *testing.T) {
+	for _, tc := range []struct {
+		page nextcloud.CollectivePage
+		want string
+	}{
+		{nextcloud.CollectivePage{CollectivePath: "Collectives/Wiki", FileName: "Readme.md"}, "Collectives/Wiki/Readme.md"},
+		{nextcloud.CollectivePage{CollectivePath: "Collectives/Wiki", FilePath: "Guide", FileName: "Setup.md"}, "Collectives/Wiki/Guide/Setup.md"},
+		// Newer servers may leave collectivePath out: the default folder.
+		{nextcloud.CollectivePage{FilePath: "A/B", FileName: "C.md"}, "Collectives/Wiki/A/B/C.md"},
+	} {
+		if got := nextcloud.CollectivePageFile(&tc.page, "Wiki"); got != tc.want {
+			t.Errorf("%+v: got %q, want %q", tc.page, got, tc.want)
+		}
+	}
+}
+
+func TestCollectivesClientAgainstStandIn(t *testing.T) {
+	nc := nctest.New(t)
+	c := nc.Client(t, "admin")
+	ctx := context.Background()
+	col, _, err := c.CreateCollective(ctx, "Docs & Notes", "📚")
+	if err != nil || col.Name != "Docs & Notes" || col.Emoji != "📚" || col.Trashed() {
+		t.Fatalf("create: %+v %v", col, err)
+	}
+	pages, err := c.CollectivePages(ctx, col.ID)
+	if err != nil || len(pages) != 1 || pages[0].ParentID != 0 || pages[0].FileName != "Readme.md" {
+		t.Fatalf("pages %+v %v", pages, err)
+	}
+	p, err := c.CreateCollectivePage(ctx, col.ID, pages[0].ID, "Ünïcode page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteCollectivePageMarkdown(ctx, p, col.Name, "# Hi\n"); err != nil {
+		t.Fatal(err)
+	}
+	md, truncated, err := c.CollectivePageMarkdown(ctx, p, col.Name, 3)
+	if err != nil || md != "# H" || !truncated {
+		t.Fatalf("markdown %q %v %v", md, truncated, err)
+	}
+	if body, ok := nc.CollectiveFile("admin", "Collectives/Docs & Notes/Ünïcode page.md"); !ok || body != "# Hi\n" {
+		t.Fatalf("file %q %v", body, ok)
+	}
+	found, err := c.SearchCollectivePages(ctx, col.ID, "hi")
+	if err != nil || len(found) != 1 || found[0].ID != p.ID {
+		t.Fatalf("search %+v %v", found, err)
+	}
+	if _, err := c.CollectivePage(ctx, col.ID, p.ID+100); !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrAppNotEnabled) {
+		t.Fatalf("missing page: %v", err)
+	}
+	nc.SetDisabled("collectives", true)
+	if _, err := c.Collectives(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `"collectives" (Collectives)`) {
+		t.Fatalf("disabled: %v", err)
+	}
+}

@@ -24,9 +24,10 @@ type Indexer struct {
 	// MaxFileBytes bounds the text files whose content is indexed.
 	MaxFileBytes int64
 	// deck caches Deck answers (ETags) between runs.
-	deck    *nextcloud.DeckCache
-	dav     *nextcloud.DAVCache
-	davOnce sync.Once
+	deck     *nextcloud.DeckCache
+	dav      *nextcloud.DAVCache
+	davOnce  sync.Once
+	deckOnce sync.Once
 }
 
 // NewIndexer returns an Indexer writing to idx.
@@ -58,6 +59,7 @@ func (x *Indexer) Jobs(interval time.Duration) []Job {
 		mk(IndexFilesJob, x.SyncFiles, storage.AppFiles),
 		mk(IndexCalendarJob, x.SyncCalendars, storage.AppCalendar, storage.AppTasks),
 		mk(IndexContactsJob, x.SyncContacts, storage.AppContacts),
+		mk(IndexDeckJob, x.SyncDeck, storage.AppDeck),
 	}
 }
 

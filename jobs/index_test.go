@@ -334,3 +334,56 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 		t.Fatalf("deleted event still found: %v", got)
 	}
 }
+
+func TestIndexDeckSync(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
+	dk := nc.Client(t, "alice").Deck(nil)
+	board, err := dk.CreateBoard(ctx, "Renovation", "ff0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := dk.CreateStack(ctx, board.ID, "Todo", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paint, err := dk.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Paint the hallway", Type: "plain", Description: "buy turquoise paint"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dk.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Fix the tap", Type: "plain"}); err != nil {
+		t.Fatal(err)
+	}
+	idx := newTestIndex(t)
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
+	r.RunDue(ctx)
+	if s := jobStatus(r, "alice", IndexDeckJob); s.LastOutcome != OutcomeOK {
+		t.Fatalf("deck sync: %+v", s)
+	}
+	if got := search(t, idx, "alice", "turquoise"); !slices.Equal(got, []string{"deck:Paint the hallway"}) {
+		t.Fatalf("turquoise = %v", got)
+	}
+	if got := search(t, idx, "alice", "renovation tap"); !slices.Equal(got, []string{"deck:Fix the tap"}) {
+		t.Fatalf("board title as extra field = %v", got)
+	}
+	if got := search(t, idx, "bob", "turquoise"); len(got) != 0 {
+		t.Fatalf("bob sees alice's card: %v", got)
+	}
+	if err := dk.DeleteCard(ctx, board.ID, stack.ID, paint.ID); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if got := search(t, idx, "alice", "turquoise"); len(got) != 0 {
+		t.Fatalf("deleted card still found: %v", got)
+	}
+	if err := dk.DeleteBoard(ctx, board.ID); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Minute)
+	r.RunDue(ctx)
+	if got := search(t, idx, "alice", "tap"); len(got) != 0 {
+		t.Fatalf("card of a deleted board still found: %v", got)
+	}
+}

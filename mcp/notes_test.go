@@ -395,6 +395,15 @@ func TestNotesSearchRanking(t *testing.T) {
 	if out.TotalMatches != 1 || out.Results[0].ID != content.ID {
 		t.Fatalf("category search = %+v", out)
 	}
+	// A weak title hit (part of a word, one of two words) still outranks
+	// content that holds both words many times.
+	weakTitle := nfNote(t, direct, "Budgeting tips", "Ideas", "save money")
+	strong := nfNote(t, direct, "Monthly", "Ideas", "budget savings: the budget of savings, budget savings plan, budget, savings")
+	nfCall(t, c, "nc_notes_search", map[string]any{"query": "budget savings", "category": "Ideas"}, &out)
+	if out.TotalMatches != 2 || out.Results[0].ID != weakTitle.ID || out.Results[1].ID != strong.ID {
+		t.Fatalf("weak title hit vs strong content hit: %+v", out.Results)
+	}
+
 	nfCall(t, c, "nc_notes_search", map[string]any{"query": "zebra"}, &out)
 	if out.TotalMatches != 0 || out.Results == nil {
 		t.Fatalf("no-hit search = %+v, want an empty list", out)

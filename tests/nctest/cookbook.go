@@ -335,27 +335,30 @@ func (cb *cookbookStandIn) create(w http.ResponseWriter, r *http.Request) {
 		cookbookError(w, http.StatusBadRequest, msg)
 		return
 	}
-	id, err := cb.add(UserOf(r), rec)
-	if err != nil {
-		cookbookError(w, http.StatusConflict, err.Error())
+	id, ok := cb.add(UserOf(r), rec)
+	if !ok {
+		cookbookError(w, http.StatusConflict, cookbookNameTaken)
 		return
 	}
 	writeJSON(w, http.StatusOK, id)
 }
 
-func (cb *cookbookStandIn) add(user string, rec map[string]any) (int, error) {
+const cookbookNameTaken = "Another recipe with that name already exists"
+
+// add stores a new recipe; false means the name is taken.
+func (cb *cookbookStandIn) add(user string, rec map[string]any) (int, bool) {
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
 	st := cb.store(user)
 	if st.nameTaken(cookbookText(rec["name"]), -1) {
-		return 0, fmt.Errorf("Another recipe with that name already exists")
+		return 0, false
 	}
 	now := time.Now().UTC().Format("2006-01-02T15:04:05-0700")
 	rec["dateCreated"] = now
 	rec["dateModified"] = now
 	cb.nextID++
 	st.recipes[cb.nextID] = rec
-	return cb.nextID, nil
+	return cb.nextID, true
 }
 
 func (cb *cookbookStandIn) update(w http.ResponseWriter, r *http.Request) {
@@ -381,7 +384,7 @@ func (cb *cookbookStandIn) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.nameTaken(cookbookText(rec["name"]), id) {
-		cookbookError(w, http.StatusConflict, "Another recipe with that name already exists")
+		cookbookError(w, http.StatusConflict, cookbookNameTaken)
 		return
 	}
 	rec["dateCreated"] = old["dateCreated"]
@@ -481,9 +484,9 @@ func (cb *cookbookStandIn) importURL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, msg)
 		return
 	}
-	id, err := cb.add(UserOf(r), rec)
-	if err != nil {
-		cookbookError(w, http.StatusConflict, err.Error())
+	id, ok := cb.add(UserOf(r), rec)
+	if !ok {
+		cookbookError(w, http.StatusConflict, cookbookNameTaken)
 		return
 	}
 	cb.mu.Lock()

@@ -190,11 +190,14 @@ func (t *TablesClient) call(ctx context.Context, method, path string, query url.
 	}
 	if resp.StatusCode >= 300 {
 		ct := resp.Header.Get("Content-Type")
-		if resp.StatusCode == http.StatusNotFound && (strings.HasPrefix(ct, "text/html") || len(bytes.TrimSpace(data)) == 0) {
+		msg := tablesMessage(data)
+		// An app that is off answers its routes with an HTML 404 page, and
+		// OCS routes with 404 "Invalid query ..." (no such route).
+		if resp.StatusCode == http.StatusNotFound && (strings.HasPrefix(ct, "text/html") || len(bytes.TrimSpace(data)) == 0 || strings.HasPrefix(msg, "Invalid query")) {
 			return fmt.Errorf("nextcloud %s %s: the Nextcloud app \"tables\" (Tables) is not installed or not enabled for this user; ask an administrator to enable it: %w",
 				method, req.URL.Path, ErrAppNotEnabled)
 		}
-		return &Error{Method: method, Path: req.URL.Path, Status: resp.StatusCode, Message: tablesMessage(data), Hint: hintFor(resp.StatusCode), App: "tables"}
+		return &Error{Method: method, Path: req.URL.Path, Status: resp.StatusCode, Message: msg, Hint: hintFor(resp.StatusCode), App: "tables"}
 	}
 	if ocs {
 		return DecodeOCS(method, req.URL.Path, data, out)

@@ -378,7 +378,7 @@ type IndexHit struct {
 // syntax in user input is literal), all words required, the last one
 // also as a prefix.
 func ftsQuery(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	words := queryWords(text)
 	if len(words) == 0 {
 		return ""
 	}
@@ -450,23 +450,77 @@ func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexH
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, x.d.wrapNil("search the index", err)
 	}
-	rows, err = x.d.db.QueryContext(ctx, `SELECT rowid, snippet(index_fts, -1, '**', '**', '…', 16) FROM index_fts
-		WHERE index_fts MATCH ? AND rowid IN (?`+strings.Repeat(",?", len(rowids)-1)+`)`, append([]any{match}, rowids...)...)
+	// Snippets are cut here from the page's bodies: FTS5's snippet()
+	// would run the whole match again for each call.
+	st, err := x.d.db.PrepareContext(ctx, `SELECT body FROM index_items WHERE id = ? AND user_id = ?`)
 	if err != nil {
 		return nil, x.d.wrap("make search snippets", err)
 	}
-	defer rows.Close()
+	defer st.Close()
+	words := queryWords(q.Text)
 	snippets := map[int64]string{}
-	for rows.Next() {
-		var rowid int64
-		var s string
-		if err := rows.Scan(&rowid, &s); err != nil {
+	for i, id := range rowids {
+		var body string
+		if err := st.QueryRowContext(ctx, id, user).Scan(&body); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, x.d.wrap("make search snippets", err)
 		}
-		snippets[rowid] = s
+		sn := snippet(body, words, 16)
+		if sn == "" {
+			sn = snippet(out[i].Extra, words, 16)
+		}
+		snippets[id.(int64)] = sn
 	}
 	for i := range out {
 		out[i].Snippet = snippets[rowids[i].(int64)]
 	}
 	return out, x.d.wrapNil("search the index", rows.Err())
+}
+
+func queryWords(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+}
+
+// snippet returns about n words of text around the first word starting
+// with a query word, with such words between ** marks; "" if none.
+func snippet(text string, query []string, n int) string {
+	fields := strings.Fields(text)
+	hit := func(f string) bool {
+		f = strings.ToLower(strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }))
+		for _, q := range query {
+			if f != "" && strings.HasPrefix(f, strings.ToLower(q)) {
+				return true
+			}
+		}
+		return false
+	}
+	first := -1
+	for i, f := range fields {
+		if hit(f) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	start := max(0, first-n/4)
+	end := min(len(fields), start+n)
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("…")
+	}
+	for i := start; i < end; i++ {
+		if i > start {
+			b.WriteByte(' ')
+		}
+		if hit(fields[i]) {
+			b.WriteString("**" + fields[i] + "**")
+		} else {
+			b.WriteString(fields[i])
+		}
+	}
+	if end < len(fields) {
+		b.WriteString("…")
+	}
+	return b.String()
 }

@@ -279,7 +279,7 @@ type filesDeleteOut struct {
 }
 
 func (o filesDeleteOut) Summary() string {
-	return fmt.Sprintf("Deleted %s /%s. Nextcloud keeps deleted items in the trash bin: nc_files_trash_list and nc_files_trash_restore bring it back.", o.Type, o.Path)
+	return fmt.Sprintf("Deleted %s /%s. While the Deleted files app is on, Nextcloud keeps it in the trash bin: nc_files_trash_list and nc_files_trash_restore bring it back.", o.Type, o.Path)
 }
 
 type filesSearchIn struct {

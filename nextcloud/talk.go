@@ -58,8 +58,32 @@ func (a appAPI) do(c *Client, req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusNotFound && appNotFoundPage(ct, body) {
 		return nil, a.missing()
 	}
+	msg := messageFrom(ct, body)
+	if msg == "" {
+		msg = jsendMessage(body)
+	}
 	return nil, &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
-		Message: messageFrom(ct, body), Hint: hintFor(resp.StatusCode), App: a.id}
+		Message: msg, Hint: hintFor(resp.StatusCode), App: a.id}
+}
+
+// jsendMessage reads the message of a JSend-style failure, as Mail sends:
+// {"status":"fail","data":{"message":"..."}} or {"data":"..."}.
+func jsendMessage(body []byte) string {
+	var v struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(body, &v) != nil || len(v.Data) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v.Data, &s) == nil {
+		return s
+	}
+	var o struct {
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(v.Data, &o)
+	return o.Message
 }
 
 // appReply is what call returns besides the decoded data.

@@ -386,7 +386,7 @@ func ftsQuery(text string) string {
 	for i, w := range words {
 		parts[i] = `"` + w + `"`
 	}
-	if last := words[len(words)-1]; len([]rune(last)) >= 2 {
+	if last := words[len(words)-1]; len([]rune(last)) >= 2 && !strings.HasSuffix(text, " ") {
 		parts[len(parts)-1] += "*"
 	}
 	return strings.Join(parts, " ")

@@ -101,7 +101,6 @@ func New(opts Options) (*Server, error) {
 		server.WithResourceCapabilities(false, true),
 		server.WithHooks(hooks),
 		server.WithRecovery(),
-		server.WithInputSchemaValidation(),
 		server.WithElicitation(),
 	}
 	if opts.Instructions != "" {
@@ -125,10 +124,14 @@ func New(opts Options) (*Server, error) {
 			if _, dup := s.tools[t.Def.Name]; dup {
 				return nil, fmt.Errorf("tool %q registered twice", t.Def.Name)
 			}
+			schema, err := compileArgSchema(t.Def)
+			if err != nil {
+				return nil, err
+			}
 			s.tools[t.Def.Name] = t
 			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts)}
 			enabled.Tools = append(enabled.Tools, t)
-			s.mcp.AddTool(t.Def, s.wrap(t))
+			s.mcp.AddTool(t.Def, s.wrap(t, schema))
 		}
 		for _, r := range ts.Resources {
 			enabled.Resources = append(enabled.Resources, r)
@@ -262,7 +265,7 @@ func (s *Server) appMissing(ctx context.Context, nc *nextcloud.Client, tool stri
 	return fmt.Errorf("the Nextcloud app %q is not installed or not enabled on this Nextcloud, so %s cannot work; ask an administrator to enable it: %w", ref.capability, tool, nextcloud.ErrAppNotEnabled)
 }
 
-func (s *Server) wrap(t Tool) server.ToolHandlerFunc {
+func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 	name := t.Def.Name
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
 		start := time.Now()
@@ -279,6 +282,10 @@ func (s *Server) wrap(t Tool) server.ToolHandlerFunc {
 		if ok, _ := s.allowed(ctx, t.Scope); !ok {
 			outcome = "forbidden"
 			return mcpgo.NewToolResultError(fmt.Sprintf("insufficient_scope: tool %s needs the OAuth scope %q, which your token does not carry; sign in again granting %s", name, t.Scope, t.Scope)), nil
+		}
+		if err := schema.check(req.GetRawArguments()); err != nil {
+			outcome = "bad_input"
+			return ErrorResult(err), nil
 		}
 		var nc *nextcloud.Client
 		if !t.NoClient {

@@ -1,0 +1,96 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// argSchema validates a tool's arguments against its input schema with
+// messages that name the argument in words a model reads well (mcp-go's
+// own validation prints Go structs).
+type argSchema struct {
+	schema  *jsonschema.Schema
+	printer *message.Printer
+}
+
+func compileArgSchema(t mcpgo.Tool) (*argSchema, error) {
+	raw := t.RawInputSchema
+	if len(raw) == 0 {
+		b, err := json.Marshal(t.InputSchema)
+		if err != nil {
+			return nil, err
+		}
+		raw = b
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decode input schema of %s: %w", t.Name, err)
+	}
+	url := "mem:///tools/" + t.Name + ".json"
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("input schema of %s: %w", t.Name, err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("compile input schema of %s: %w", t.Name, err)
+	}
+	return &argSchema{schema: s, printer: message.NewPrinter(language.English)}, nil
+}
+
+// check returns an *ArgError listing every violation, or nil.
+func (a *argSchema) check(args any) error {
+	if a == nil {
+		return nil
+	}
+	if args == nil {
+		args = map[string]any{}
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return &ArgError{Msg: "arguments are not JSON"}
+	}
+	if string(b) == "null" {
+		b = []byte("{}") // no arguments at all
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return &ArgError{Msg: "arguments are not valid JSON"}
+	}
+	err = a.schema.Validate(v)
+	var ve *jsonschema.ValidationError
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &ve) {
+		return &ArgError{Msg: err.Error()}
+	}
+	var msgs []string
+	a.collect(ve, &msgs)
+	if len(msgs) == 0 {
+		msgs = []string{ve.Error()}
+	}
+	return &ArgError{Msg: strings.Join(msgs, "; ") + " (see the tool's input schema)"}
+}
+
+func (a *argSchema) collect(ve *jsonschema.ValidationError, out *[]string) {
+	if len(ve.Causes) > 0 {
+		for _, c := range ve.Causes {
+			a.collect(c, out)
+		}
+		return
+	}
+	msg := ve.ErrorKind.LocalizedString(a.printer)
+	if len(ve.InstanceLocation) > 0 {
+		msg = fmt.Sprintf("argument %q: %s", strings.Join(ve.InstanceLocation, "."), msg)
+	}
+	*out = append(*out, msg)
+}

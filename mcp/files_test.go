@@ -399,29 +399,43 @@ func TestFilesNextcloudFailures(t *testing.T) {
 	}
 }
 
+// nfFilesTools are the tools of FilesToolset; other toolsets may add
+// more tools under the "files" app.
+var nfFilesTools = map[string]bool{ // name → read-only
+	"nc_files_list": true, "nc_files_stat": true, "nc_files_read": true, "nc_files_search": true,
+	"nc_files_favorites": true, "nc_files_trash_list": true, "nc_files_write": false, "nc_files_mkdir": false,
+	"nc_files_move": false, "nc_files_copy": false, "nc_files_delete": false, "nc_files_trash_restore": false,
+}
+
 func TestFilesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
 	ro := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true; o.Apps = []string{"files"} }), "inprocess"))
-	for _, name := range []string{"nc_files_list", "nc_files_stat", "nc_files_read", "nc_files_search", "nc_files_favorites", "nc_files_trash_list"} {
-		if _, ok := ro[name]; !ok {
-			t.Fatalf("read-only server lacks %s", name)
+	for name, readOnly := range nfFilesTools {
+		if _, ok := ro[name]; ok != readOnly {
+			t.Fatalf("read-only server: %s listed = %v, want %v", name, ok, readOnly)
 		}
 	}
-	if len(ro) != 6 {
-		t.Fatalf("read-only files tools = %d, want 6: %v", len(ro), ro)
-	}
 	all := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"files"} }), "inprocess"))
-	if len(all) != 12 {
-		t.Fatalf("files toolset has %d tools, want 12", len(all))
-	}
-	for name, td := range all {
-		if !strings.HasPrefix(name, "nc_files_") || td.Annotations.Title == "" || td.Description == "" {
-			t.Fatalf("tool %s: bad name, title or description", name)
+	for name := range nfFilesTools {
+		td, ok := all[name]
+		if !ok {
+			t.Fatalf("--apps files lacks %s", name)
+		}
+		if td.Annotations.Title == "" || td.Description == "" {
+			t.Fatalf("tool %s lacks a title or description", name)
+		}
+		if ro := td.Annotations.ReadOnlyHint; ro == nil || *ro != nfFilesTools[name] {
+			t.Fatalf("%s readOnlyHint = %v, want %v", name, ro, nfFilesTools[name])
 		}
 		for pname, p := range td.InputSchema.Properties {
 			if m, ok := p.(map[string]any); !ok || m["description"] == nil || m["description"] == "" {
 				t.Fatalf("%s argument %s has no description", name, pname)
 			}
+		}
+	}
+	for name := range all {
+		if !strings.HasPrefix(name, "nc_files_") {
+			t.Fatalf("--apps files offers %s", name)
 		}
 	}
 	for _, name := range []string{"nc_files_delete", "nc_files_move", "nc_files_write"} {

@@ -9,6 +9,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		TalkToolset(env),
 		NewsToolset(env),
 		CollectivesToolset(env),
+		MailToolset(env),
 		NotesToolset(env),
 		FilesToolset(env),
 		AuthToolset(env),

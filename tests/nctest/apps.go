@@ -8,6 +8,7 @@ func (s *Server) registerApps() {
 	s.registerTalk()
 	s.registerNews()
 	s.registerCollectives()
+	s.registerMail()
 	s.registerLoginFlow()
 	s.registerCookbook()
 	s.registerUsers()

@@ -30,6 +30,7 @@ type IndexAppStatus struct {
 	LastSuccess time.Time `json:"last_success,omitzero" jsonschema:"when the last successful sync ran: the index is as fresh as this"`
 	LastError   string    `json:"last_error,omitempty" jsonschema:"why the last sync failed"`
 	Fresh       bool      `json:"fresh" jsonschema:"whether the last success is recent enough to answer searches"`
+	Running     bool      `json:"running" jsonschema:"whether a sync of this app is running now"`
 }
 
 // IndexStatus is the caller's index state.
@@ -62,6 +63,9 @@ func (s IndexStatus) Summary() string {
 			if !a.Fresh {
 				b.WriteString(" (stale)")
 			}
+		}
+		if a.Running {
+			b.WriteString("; syncing now")
 		}
 		if a.LastError != "" {
 			fmt.Fprintf(&b, "; last error: %s", a.LastError)

@@ -114,11 +114,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 	}
 	toolsets := append(mcp.DefaultToolsets(env), a.extraToolsets...)
 	if a.offline != nil && a.offline.index != nil {
-		store := a.offline.store
-		toolsets = mcp.WithIndex(toolsets, env, &indexBackend{idx: a.offline.index, enrolled: func(ctx context.Context, user string) bool {
-			_, err := store.Token(ctx, user)
-			return err == nil
-		}})
+		toolsets = mcp.WithIndex(toolsets, env, a.offline.indexBackend())
 	}
 	srv, err := mcp.New(mcp.Options{
 		Name:          "nextcloud-mcp-server",

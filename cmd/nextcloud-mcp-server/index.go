@@ -21,6 +21,23 @@ type indexBackend struct {
 	idx *storage.Index
 	// enrolled reports whether background jobs run for user.
 	enrolled func(ctx context.Context, user string) bool
+	// runner shows which index jobs are running (progress).
+	runner *jobs.Runner
+}
+
+// indexBackend serves the index tools from the offline state.
+func (o *offlineState) indexBackend() *indexBackend {
+	return &indexBackend{idx: o.index, runner: o.runner, enrolled: func(ctx context.Context, user string) bool {
+		_, err := o.store.Token(ctx, user)
+		return err == nil
+	}}
+}
+
+// indexJobApps maps index job names to the apps they sync.
+var indexJobApps = map[string][]string{
+	jobs.IndexNotesJob: {storage.AppNotes}, jobs.IndexFilesJob: {storage.AppFiles},
+	jobs.IndexCalendarJob: {storage.AppCalendar, storage.AppTasks}, jobs.IndexContactsJob: {storage.AppContacts},
+	jobs.IndexDeckJob: {storage.AppDeck},
 }
 
 var errNoCaller = errors.New("this request carries no signed-in user")
@@ -42,8 +59,16 @@ func (b *indexBackend) Status(ctx context.Context) (mcp.IndexStatus, error) {
 		return mcp.IndexStatus{}, err
 	}
 	out := mcp.IndexStatus{User: user, Paused: st.Paused, Items: st.Items}
+	running := map[string]bool{}
+	if b.runner != nil {
+		for _, js := range b.runner.Status(user) {
+			for _, app := range indexJobApps[js.Job] {
+				running[app] = js.Running
+			}
+		}
+	}
 	for _, a := range st.Apps {
-		out.Apps = append(out.Apps, mcp.IndexAppStatus{App: a.App, Items: a.Items, LastRun: a.LastRun, LastSuccess: a.LastSuccess, LastError: a.LastError})
+		out.Apps = append(out.Apps, mcp.IndexAppStatus{App: a.App, Items: a.Items, LastRun: a.LastRun, LastSuccess: a.LastSuccess, LastError: a.LastError, Running: running[a.App]})
 	}
 	if b.enrolled != nil {
 		out.Syncing = b.enrolled(ctx, user) && !st.Paused

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// The index backend answers only for the signed-in caller.
+func TestIndexBackendPerCaller(t *testing.T) {
+	ctx := context.Background()
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	idx, err := db.OpenIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		if err := idx.Apply(ctx, u, storage.IndexChange{App: storage.AppNotes, Upsert: []storage.IndexItem{{ID: "1", Title: u + " shared word kiwi"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := &offlineState{store: db, index: idx}
+	b := o.indexBackend()
+	as := func(u string) context.Context { return oauth.WithIdentity(ctx, &oauth.Identity{UserID: u}) }
+
+	if _, err := b.Search(ctx, mcp.IndexQuery{Text: "kiwi"}); err == nil {
+		t.Fatal("search without a caller answered")
+	}
+	hits, err := b.Search(as("alice"), mcp.IndexQuery{Text: "kiwi"})
+	if err != nil || len(hits) != 1 || hits[0].Title != "alice shared word kiwi" {
+		t.Fatalf("alice's search = %+v %v", hits, err)
+	}
+	if n, err := b.Wipe(as("bob")); err != nil || n != 1 {
+		t.Fatalf("bob's wipe = %d %v", n, err)
+	}
+	if err := b.SetPaused(as("bob"), true); err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Status(as("alice"))
+	if err != nil || st.Items != 1 || st.Paused || st.User != "alice" || st.Hint == "" {
+		t.Fatalf("alice's status after bob's wipe and pause = %+v %v", st, err)
+	}
+	if s := o.IndexState(ctx, "alice"); s == "" || s == "empty" {
+		t.Fatalf("IndexState = %q", s)
+	}
+	if err := o.WipeIndex(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if s := o.IndexState(ctx, "alice"); s != "empty" {
+		t.Fatalf("IndexState after wipe = %q", s)
+	}
+}

@@ -90,7 +90,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		clientFor = pt.clientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
-				return nil, fmt.Errorf("Nextcloud at %s does not answer: %w", cfg.NextcloudHost, err)
+				return nil, fmt.Errorf("startup check: Nextcloud at %s does not answer: %w", cfg.NextcloudHost, err)
 			}
 		}
 	case "oauth":
@@ -150,14 +150,14 @@ func checkNextcloud(ctx context.Context, base, user *nextcloud.Client, cfg *conf
 	defer cancel()
 	caps, err := base.Capabilities(ctx)
 	if err != nil {
-		return "", fmt.Errorf("Nextcloud at NEXTCLOUD_HOST=%s does not answer (tried /ocs/v2.php/cloud/capabilities): %w", cfg.NextcloudHost, err)
+		return "", fmt.Errorf("startup check: Nextcloud at NEXTCLOUD_HOST=%s does not answer (tried /ocs/v2.php/cloud/capabilities): %w", cfg.NextcloudHost, err)
 	}
 	me, err := user.CurrentUser(ctx)
 	if errors.Is(err, nextcloud.ErrUnauthorized) {
-		return "", fmt.Errorf("Nextcloud %s answers, but rejected the credentials of NEXTCLOUD_USERNAME=%s: check NEXTCLOUD_PASSWORD (use an app password from Settings → Security)", caps.Version.String, cfg.NextcloudUser)
+		return "", fmt.Errorf("startup check: Nextcloud %s answers, but rejected the credentials of NEXTCLOUD_USERNAME=%s: check NEXTCLOUD_PASSWORD (use an app password from Settings → Security)", caps.Version.String, cfg.NextcloudUser)
 	}
 	if err != nil {
-		return "", fmt.Errorf("Nextcloud %s answers, but checking the credentials of %s failed: %w", caps.Version.String, cfg.NextcloudUser, err)
+		return "", fmt.Errorf("startup check: Nextcloud %s answers, but checking the credentials of %s failed: %w", caps.Version.String, cfg.NextcloudUser, err)
 	}
 	if me.ID == "" {
 		return cfg.NextcloudUser, nil

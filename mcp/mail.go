@@ -313,7 +313,7 @@ type mailSendIn struct {
 	To        []string `json:"to" jsonschema:"recipients: email addresses or \"Name <email>\""`
 	CC        []string `json:"cc,omitempty" jsonschema:"copy recipients"`
 	BCC       []string `json:"bcc,omitempty" jsonschema:"blind copy recipients"`
-	Subject   string   `json:"subject"`
+	Subject   string   `json:"subject" jsonschema:"the subject line"`
 	Body      string   `json:"body" jsonschema:"the message text"`
 	HTML      bool     `json:"html,omitempty" jsonschema:"body is HTML rather than plain text"`
 	InReplyTo int64    `json:"in_reply_to,omitempty" jsonschema:"id of the message this answers (threads the reply)"`

@@ -21,7 +21,7 @@ import (
 
 // CalDAV works with the calendars of one user: events (VEVENT) and tasks
 // (VTODO). It is built on go-webdav's caldav client; only what that client
-// lacks (conditional PUT, extended MKCOL, Nextcloud's extra properties) is
+// lacks (conditional PUT, MKCALENDAR, Nextcloud's extra properties) is
 // sent by hand.
 type CalDAV struct {
 	c         *Client
@@ -206,14 +206,10 @@ type CalendarOptions struct {
 	Components []string
 }
 
-type xmlMkcol struct {
-	XMLName xml.Name `xml:"DAV: mkcol"`
+type xmlMkcalendar struct {
+	XMLName xml.Name `xml:"urn:ietf:params:xml:ns:caldav mkcalendar"`
 	Set     struct {
 		Prop struct {
-			ResourceType struct {
-				Collection struct{} `xml:"DAV: collection"`
-				Calendar   struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
-			} `xml:"DAV: resourcetype"`
 			DisplayName string `xml:"DAV: displayname"`
 			Description string `xml:"urn:ietf:params:xml:ns:caldav calendar-description,omitempty"`
 			Color       string `xml:"http://apple.com/ns/ical/ calendar-color,omitempty"`
@@ -226,8 +222,8 @@ type xmlMkcol struct {
 	} `xml:"DAV: set"`
 }
 
-// CreateCalendar makes a calendar with an extended MKCOL (RFC 5689), as
-// Nextcloud's web calendar does, and returns it.
+// CreateCalendar makes a calendar with MKCALENDAR (RFC 4791) and returns
+// it.
 func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Calendar, error) {
 	name := strings.TrimSpace(opts.Name)
 	if name == "" {
@@ -249,7 +245,7 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	for i := 2; taken[id]; i++ {
 		id = fmt.Sprintf("%s-%d", slugify(name), i)
 	}
-	var m xmlMkcol
+	var m xmlMkcalendar
 	m.Set.Prop.DisplayName = name
 	m.Set.Prop.Description = opts.Description
 	m.Set.Prop.Color = opts.Color
@@ -260,12 +256,12 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	}
 	body, err := xml.Marshal(m)
 	if err != nil {
-		return Calendar{}, fmt.Errorf("encode MKCOL: %w", err)
+		return Calendar{}, fmt.Errorf("encode MKCALENDAR: %w", err)
 	}
 	href := d.home + id + "/"
 	h := http.Header{}
 	h.Set("Content-Type", `application/xml; charset="utf-8"`)
-	resp, err := d.c.davSend(ctx, "MKCOL", href, h, append([]byte(xml.Header), body...))
+	resp, err := d.c.davSend(ctx, "MKCALENDAR", href, h, append([]byte(xml.Header), body...))
 	if err != nil {
 		return Calendar{}, fmt.Errorf("create calendar %q: %w", name, err)
 	}

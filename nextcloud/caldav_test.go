@@ -140,6 +140,9 @@ func TestCalendarsListCreateDelete(t *testing.T) {
 	if created.ID != "work-stuff" || created.Name != "Work Stuff" || !created.Supports("VEVENT") || created.Supports("VTODO") {
 		t.Fatalf("created %+v", created)
 	}
+	if n := nc.RequestCount("MKCALENDAR /remote.php/dav/calendars/admin/work-stuff/"); n != 1 {
+		t.Fatalf("%d MKCALENDAR requests", n)
+	}
 	again, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Work Stuff"})
 	if err != nil || again.ID != "work-stuff-2" {
 		t.Fatalf("second calendar with the same name: %+v, %v", again, err)

@@ -240,7 +240,7 @@ func isHTTPError(err error) bool {
 }
 
 // davSend sends a DAV request the libraries do not offer (conditional PUT,
-// extended MKCOL, DELETE with If-Match, extra PROPFIND properties).
+// MKCALENDAR, DELETE with If-Match, extra PROPFIND properties).
 func (c *Client) davSend(ctx context.Context, method, p string, header http.Header, body []byte) (*http.Response, error) {
 	var b any
 	if body != nil {

@@ -142,6 +142,7 @@ func (b *calBackend) GetCalendar(ctx context.Context, p string) (*caldav.Calenda
 type mkcolExtraKey struct{}
 
 type mkcolExtra struct {
+	Name  string
 	Color string
 	Desc  string
 	Comps []string
@@ -151,6 +152,7 @@ type mkcolExtra struct {
 func decodeMkcolExtra(body []byte) mkcolExtra {
 	var m struct {
 		Prop struct {
+			Name  string `xml:"DAV: displayname"`
 			Color string `xml:"http://apple.com/ns/ical/ calendar-color"`
 			Desc  string `xml:"urn:ietf:params:xml:ns:caldav calendar-description"`
 			Comps struct {
@@ -161,7 +163,7 @@ func decodeMkcolExtra(body []byte) mkcolExtra {
 		} `xml:"DAV: set>prop"`
 	}
 	_ = xml.Unmarshal(body, &m)
-	x := mkcolExtra{Color: m.Prop.Color, Desc: m.Prop.Desc}
+	x := mkcolExtra{Name: m.Prop.Name, Color: m.Prop.Color, Desc: m.Prop.Desc}
 	for _, c := range m.Prop.Comps.Comp {
 		x.Comps = append(x.Comps, strings.ToUpper(c.Name))
 	}
@@ -169,33 +171,39 @@ func decodeMkcolExtra(body []byte) mkcolExtra {
 }
 
 func (b *calBackend) CreateCalendar(ctx context.Context, cal *caldav.Calendar) error {
-	user := userFromCtx(ctx)
-	u, seg, name := splitCalPath(cal.Path)
-	if u != user || seg == "" || name != "" {
-		return httpErr(http.StatusForbidden, "calendars can only be created in the user's calendar home")
-	}
 	x, _ := ctx.Value(mkcolExtraKey{}).(mkcolExtra)
+	x.Name = firstNonEmptyStr(cal.Name, x.Name)
+	x.Desc = firstNonEmptyStr(x.Desc, cal.Description)
+	if code, err := b.st.createCalendar(userFromCtx(ctx), cal.Path, x); err != nil {
+		return httpErr(code, "%v", err)
+	}
+	return nil
+}
+
+// createCalendar makes a calendar at p (extended MKCOL or MKCALENDAR) and
+// on failure says which status to answer.
+func (st *davStore) createCalendar(user, p string, x mkcolExtra) (int, error) {
+	u, seg, name := splitCalPath(p)
+	if u != user || seg == "" || name != "" {
+		return http.StatusForbidden, fmt.Errorf("calendars can only be created in the user's calendar home")
+	}
 	comps := x.Comps
 	if len(comps) == 0 {
 		comps = []string{ical.CompEvent, ical.CompToDo}
 	}
 	for _, c := range comps {
 		if c != ical.CompEvent && c != ical.CompToDo && c != ical.CompJournal {
-			return httpErr(http.StatusBadRequest, "unsupported component %q", c)
+			return http.StatusBadRequest, fmt.Errorf("unsupported component %q", c)
 		}
 	}
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	if _, exists := b.st.cals[user+"/"+seg]; exists {
-		return httpErr(http.StatusMethodNotAllowed, "The resource you tried to create already exists")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, exists := st.cals[user+"/"+seg]; exists {
+		return http.StatusMethodNotAllowed, fmt.Errorf("the resource you tried to create already exists")
 	}
-	name = cal.Name
-	if name == "" {
-		name = seg
-	}
-	b.st.cals[user+"/"+seg] = &memCalendar{owner: user, id: seg, name: name, desc: firstNonEmptyStr(x.Desc, cal.Description), color: x.Color,
+	st.cals[user+"/"+seg] = &memCalendar{owner: user, id: seg, name: firstNonEmptyStr(x.Name, seg), desc: x.Desc, color: x.Color,
 		comps: comps, objs: map[string]*memObj{}, shares: map[string]bool{}}
-	return nil
+	return 0, nil
 }
 
 func firstNonEmptyStr(a, b string) string {

@@ -139,7 +139,7 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL") {
+	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL" || r.Method == "MKCALENDAR") {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -163,6 +163,18 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if isCal {
 			r = r.WithContext(context.WithValue(r.Context(), mkcolExtraKey{}, decodeMkcolExtra(body)))
 		}
+	case "MKCALENDAR":
+		// RFC 4791 5.3.1; go-webdav's handler knows only MKCOL.
+		if !isCal {
+			http.Error(w, "MKCALENDAR is only allowed in a calendar home", http.StatusForbidden)
+			return
+		}
+		if code, err := h.st.createCalendar(user, r.URL.Path, decodeMkcolExtra(body)); err != nil {
+			http.Error(w, err.Error(), code)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		return
 	case http.MethodDelete:
 		if m := r.Header.Get("If-Match"); m != "" {
 			if cur, ok := h.st.etagAt(user, r.URL.Path, isCal); ok && m != "*" && strings.Trim(m, `"`) != cur {

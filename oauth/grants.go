@@ -34,6 +34,9 @@ const (
 // from the user's stored offline grant, then by token exchange with the
 // service-account token and requested_subject. Any part may be nil.
 type GrantChain struct {
+	// AppPasswords, when set (login-flow upstream), is tried first: a
+	// stored Nextcloud app password works without any token.
+	AppPasswords   *LoginFlowManager
 	Offline        *OfflineGrants
 	ServiceAccount *ServiceAccount
 	Impersonate    ImpersonateFunc
@@ -139,6 +142,15 @@ func (g *GrantChain) Forget(user string) {
 // Client returns base acting as user with tokens from the chain; each
 // request asks the chain, which serves cached tokens until near expiry.
 func (g *GrantChain) Client(ctx context.Context, base *nextcloud.Client, user string) (*nextcloud.Client, error) {
+	if g.AppPasswords != nil {
+		c, err := g.AppPasswords.ClientFor(ctx, user)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, ErrNeedsProvisioning) {
+			g.logger().Warn("stored app password unusable; trying token grants", "user", user, "err", err)
+		}
+	}
 	// Fail early with the chain's reason rather than on the first request.
 	if _, _, err := g.Token(ctx, user); err != nil {
 		return nil, err

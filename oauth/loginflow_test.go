@@ -164,3 +164,30 @@ func TestLoginFlowExpires(t *testing.T) {
 		t.Fatalf("status after expiry: %+v", st)
 	}
 }
+
+func TestGrantChainUsesStoredAppPassword(t *testing.T) {
+	nc, m, _ := newLoginFlowFixture(t)
+	ctx := context.Background()
+	st, err := m.Provision(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.ApproveLoginFlow(st.LoginURL, "alice")
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.Wait(wctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := nextcloud.New(nextcloud.Options{BaseURL: nc.URL})
+	chain := &GrantChain{AppPasswords: m}
+	c, err := chain.Client(ctx, base, "alice")
+	if err != nil {
+		t.Fatalf("chain with an app password: %v", err)
+	}
+	if me, err := c.CurrentUser(ctx); err != nil || me.ID != "alice" {
+		t.Fatalf("background client acts as %v (%v)", me, err)
+	}
+	if _, err := chain.Client(ctx, base, "bob"); err == nil {
+		t.Fatal("bob got a background client without any grant")
+	}
+}

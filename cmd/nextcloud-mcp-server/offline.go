@@ -55,7 +55,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("offline access: %w", err)
 	}
-	chain := &oauth.GrantChain{Offline: offline, Logger: a.log}
+	chain := &oauth.GrantChain{Offline: offline, AppPasswords: a.loginFlow, Logger: a.log}
 	if cfg.OIDCClientSecret != "" {
 		sa, err := oauth.NewServiceAccount(oauth.ServiceAccountConfig{TokenURL: tokenURL, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
 		if err != nil {
@@ -81,7 +81,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
 			return chain.Client(ctx, base, user)
 		},
-		Users:  db.Users,
+		Users:  func(ctx context.Context) ([]string, error) { return backgroundUsers(ctx, db, a.loginFlow != nil) },
 		Logger: a.log,
 	})
 	if err != nil {
@@ -167,4 +167,27 @@ func doctorCommand(ctx context.Context, args []string, getenv config.Getenv, std
 		c.DBPath = "" // nothing to check without both
 	}
 	return oauth.DoctorCommand(ctx, c, *user, stdout, stderr)
+}
+
+// backgroundUsers are the users jobs run for: those with a stored offline
+// grant, and with the login-flow upstream those with an app password.
+func backgroundUsers(ctx context.Context, db *storage.DB, appPasswords bool) ([]string, error) {
+	users, err := db.Users(ctx)
+	if err != nil || !appPasswords {
+		return users, err
+	}
+	more, err := db.SecretOwners(ctx, oauth.SecretAppPassword)
+	if err != nil {
+		return users, err
+	}
+	seen := map[string]bool{}
+	for _, u := range users {
+		seen[u] = true
+	}
+	for _, u := range more {
+		if !seen[u] {
+			users = append(users, u)
+		}
+	}
+	return users, nil
 }

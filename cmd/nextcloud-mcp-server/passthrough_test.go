@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+)
+
+// TestBasicPassthrough: each request's own Basic credentials are used for
+// that request only, so two users on one server act as themselves.
+func TestBasicPassthrough(t *testing.T) {
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
+	addr := freeAddr(t)
+	base := "http://" + addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "basic-passthrough"}, envOf(map[string]string{
+			"NEXTCLOUD_HOST": nc.URL,
+		}), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	defer func() {
+		cancel()
+		<-done
+		if strings.Contains(stderr.String(), "alice-pass") || strings.Contains(stderr.String(), "bob-pass") {
+			t.Error("a password reached the log")
+		}
+	}()
+	for range 100 {
+		if resp, err := http.Get(base + "/health/live"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer tcancel()
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+
+	// No credentials: 401 with a Basic challenge.
+	resp, err := http.Post(base+"/mcp", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+		t.Fatalf("no credentials: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+
+	session := func(user, pass string) *client.Client {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": req.Header.Get("Authorization")}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if err := c.Start(tctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Initialize(tctx, init); err != nil {
+			t.Fatalf("initialize as %s: %v", user, err)
+		}
+		return c
+	}
+	call := func(c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
+		req := mcpgo.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = name, args
+		res, err := c.CallTool(tctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	alice, bob := session("alice", "alice-pass"), session("bob", "bob-pass")
+	if res := call(alice, "nc_notes_create", map[string]any{"title": "alice's secret"}); res.IsError {
+		t.Fatalf("alice create: %+v", res.Content)
+	}
+	res := call(bob, "nc_notes_search", map[string]any{"query": "secret"})
+	if res.IsError {
+		t.Fatalf("bob search: %+v", res.Content)
+	}
+	for _, ct := range res.Content {
+		if tc, ok := ct.(mcpgo.TextContent); ok && strings.Contains(tc.Text, "alice's secret") {
+			t.Fatal("bob sees alice's note")
+		}
+	}
+	res = call(alice, "nc_notes_search", map[string]any{"query": "secret"})
+	var found bool
+	for _, ct := range res.Content {
+		if tc, ok := ct.(mcpgo.TextContent); ok && strings.Contains(tc.Text, "alice's secret") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("alice does not find her own note")
+	}
+	// Wrong password: the tool call fails with Nextcloud's credentials error.
+	mallory := session("alice", "wrong")
+	res = call(mallory, "nc_notes_list", map[string]any{})
+	if !res.IsError {
+		t.Fatal("a wrong password worked")
+	}
+}

@@ -56,9 +56,14 @@ func TestSearchProviders(t *testing.T) {
 	}
 	// A disabled app's providers disappear, as on a real Nextcloud.
 	nc.SetDisabled("spreed", true)
+	before := len(out.Providers)
 	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &out)
-	if len(out.Providers) != 1 || out.Providers[0].ID != "files" {
-		t.Fatalf("with Talk off: %+v", out.Providers)
+	ids = nil
+	for _, p := range out.Providers {
+		ids = append(ids, p.ID)
+	}
+	if len(out.Providers) != before-2 || slices.Contains(ids, "talk-message") || slices.Contains(ids, "talk-conversations") || !slices.Contains(ids, "files") {
+		t.Fatalf("with Talk off: %v", ids)
 	}
 }
 
@@ -118,11 +123,14 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 func TestSearchAllProvidersByDefault(t *testing.T) {
 	nc, _ := searchNC(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
+	var provs searchProvidersOut
+	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &provs)
 	var out searchOut
 	decodeStructured(t, callTool(t, c, "nc_search", map[string]any{"query": "budget"}), &out)
-	if len(out.Providers) != 3 {
+	if len(out.Providers) != len(provs.Providers) || len(out.Providers) < 3 {
 		t.Fatalf("providers asked: %+v", out.Providers)
 	}
+	// One file, one conversation, three Talk messages; nothing elsewhere.
 	if len(out.Results) != 1+1+3 {
 		t.Fatalf("results %+v", out.Results)
 	}

@@ -100,8 +100,8 @@ type eventFields struct {
 	Duration    *string       `json:"duration,omitempty" jsonschema:"instead of end: ISO 8601 like PT30M, PT1H30M, P2D, or 90m"`
 	AllDay      *bool         `json:"all_day,omitempty" jsonschema:"make the event all-day (true) or timed (false); implied by a date-only start"`
 	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA time zone of the event, e.g. Europe/Berlin; times without offset are read in it (default: the event's zone, else UTC); set it for recurring events so they follow daylight saving time"`
-	Location    *string       `json:"location,omitempty"`
-	Description *string       `json:"description,omitempty"`
+	Location    *string       `json:"location,omitempty" jsonschema:"where it takes place; empty clears it"`
+	Description *string       `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Categories  *[]string     `json:"categories,omitempty" jsonschema:"tags; replaces the list"`
 	Status      *string       `json:"status,omitempty" jsonschema:"TENTATIVE, CONFIRMED or CANCELLED"`
 	URL         *string       `json:"url,omitempty" jsonschema:"a link, e.g. to the video call"`
@@ -418,7 +418,7 @@ type noIn struct{}
 type createCalendarIn struct {
 	Name        string   `json:"name" jsonschema:"display name of the new calendar"`
 	Color       string   `json:"color,omitempty" jsonschema:"colour as #RRGGBB"`
-	Description string   `json:"description,omitempty"`
+	Description string   `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Components  []string `json:"components,omitempty" jsonschema:"what it holds: VEVENT (events) and/or VTODO (tasks); default both"`
 }
 
@@ -504,8 +504,8 @@ type eventFieldsNoSummaryStart struct {
 	Duration    *string       `json:"duration,omitempty" jsonschema:"instead of end: ISO 8601 like PT30M, PT1H30M, P2D, or 90m"`
 	AllDay      *bool         `json:"all_day,omitempty" jsonschema:"all-day event; implied by a date-only start"`
 	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA time zone, e.g. Europe/Berlin; times without offset are read in it (default UTC); set it for recurring events so they follow daylight saving time"`
-	Location    *string       `json:"location,omitempty"`
-	Description *string       `json:"description,omitempty"`
+	Location    *string       `json:"location,omitempty" jsonschema:"where it takes place; empty clears it"`
+	Description *string       `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Categories  *[]string     `json:"categories,omitempty" jsonschema:"tags"`
 	Status      *string       `json:"status,omitempty" jsonschema:"TENTATIVE, CONFIRMED or CANCELLED"`
 	URL         *string       `json:"url,omitempty" jsonschema:"a link, e.g. to the video call"`

@@ -15,20 +15,20 @@ import (
 // whole list.
 type contactFields struct {
 	FullName     *string                    `json:"full_name,omitempty" jsonschema:"display name (FN); default: built from the name parts"`
-	GivenName    *string                    `json:"given_name,omitempty"`
-	FamilyName   *string                    `json:"family_name,omitempty"`
-	MiddleName   *string                    `json:"middle_name,omitempty"`
+	GivenName    *string                    `json:"given_name,omitempty" jsonschema:"first name"`
+	FamilyName   *string                    `json:"family_name,omitempty" jsonschema:"last name"`
+	MiddleName   *string                    `json:"middle_name,omitempty" jsonschema:"additional names"`
 	Prefix       *string                    `json:"prefix,omitempty" jsonschema:"e.g. Dr."`
-	Suffix       *string                    `json:"suffix,omitempty"`
-	Nickname     *string                    `json:"nickname,omitempty"`
+	Suffix       *string                    `json:"suffix,omitempty" jsonschema:"e.g. Jr."`
+	Nickname     *string                    `json:"nickname,omitempty" jsonschema:"nickname"`
 	Emails       *[]nextcloud.TypedValue    `json:"emails,omitempty" jsonschema:"e-mail addresses with kinds (home, work); replaces the list"`
 	Phones       *[]nextcloud.TypedValue    `json:"phones,omitempty" jsonschema:"phone numbers with kinds (cell, home, work, fax); replaces the list"`
 	Addresses    *[]nextcloud.PostalAddress `json:"addresses,omitempty" jsonschema:"postal addresses; replaces the list"`
-	Organization *string                    `json:"organization,omitempty"`
-	Department   *string                    `json:"department,omitempty"`
+	Organization *string                    `json:"organization,omitempty" jsonschema:"company or organization"`
+	Department   *string                    `json:"department,omitempty" jsonschema:"department within the organization"`
 	Title        *string                    `json:"title,omitempty" jsonschema:"job title"`
 	Birthday     *string                    `json:"birthday,omitempty" jsonschema:"YYYY-MM-DD, or --MM-DD without a year"`
-	Note         *string                    `json:"note,omitempty"`
+	Note         *string                    `json:"note,omitempty" jsonschema:"free text, may span lines"`
 	Categories   *[]string                  `json:"categories,omitempty" jsonschema:"contact groups; replaces the list"`
 	URLs         *[]string                  `json:"urls,omitempty" jsonschema:"web sites; replaces the list"`
 }

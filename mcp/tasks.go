@@ -13,7 +13,7 @@ import (
 // taskFields are the settable fields of a task; nil leaves a field alone on
 // update, an empty string clears it.
 type taskFields struct {
-	Description     *string   `json:"description,omitempty"`
+	Description     *string   `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Due             *string   `json:"due,omitempty" jsonschema:"due date 2025-03-10, or time 2025-03-10T17:00:00 (in timezone) / RFC 3339; empty clears it"`
 	Start           *string   `json:"start,omitempty" jsonschema:"start date or time, like due"`
 	TimeZone        *string   `json:"timezone,omitempty" jsonschema:"IANA zone for due/start times without offset (default UTC)"`

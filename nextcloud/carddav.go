@@ -326,21 +326,21 @@ func (d *CardDAV) Delete(ctx context.Context, href, etag string) error {
 
 // TypedValue is an e-mail address or phone number with its kinds.
 type TypedValue struct {
-	Value     string   `json:"value"`
+	Value     string   `json:"value" jsonschema:"the address or number"`
 	Types     []string `json:"types,omitempty" jsonschema:"kinds such as home, work, cell, fax"`
-	Preferred bool     `json:"preferred,omitempty"`
+	Preferred bool     `json:"preferred,omitempty" jsonschema:"the one to use first"`
 }
 
 // PostalAddress is an ADR.
 type PostalAddress struct {
 	Types      []string `json:"types,omitempty" jsonschema:"kinds such as home or work"`
-	POBox      string   `json:"po_box,omitempty"`
+	POBox      string   `json:"po_box,omitempty" jsonschema:"post office box"`
 	Extended   string   `json:"extended,omitempty" jsonschema:"apartment, suite"`
-	Street     string   `json:"street,omitempty"`
-	City       string   `json:"city,omitempty"`
+	Street     string   `json:"street,omitempty" jsonschema:"street and number"`
+	City       string   `json:"city,omitempty" jsonschema:"city or locality"`
 	Region     string   `json:"region,omitempty" jsonschema:"state or province"`
-	PostalCode string   `json:"postal_code,omitempty"`
-	Country    string   `json:"country,omitempty"`
+	PostalCode string   `json:"postal_code,omitempty" jsonschema:"postal code"`
+	Country    string   `json:"country,omitempty" jsonschema:"country"`
 }
 
 func (a PostalAddress) empty() bool {

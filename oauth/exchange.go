@@ -218,6 +218,8 @@ type ExchangeCache struct {
 	ex    *Exchanger
 	early time.Duration
 	now   func() time.Time
+	// Observe, when set, hears "exchange" "hit" or "miss" per lookup.
+	Observe func(cache, result string)
 
 	mu      sync.Mutex
 	entries map[string]*oauth2.Token
@@ -261,10 +263,12 @@ func (c *ExchangeCache) Token(ctx context.Context, user string, r ExchangeReques
 	if tok, ok := c.entries[key]; ok {
 		if c.now().Before(tok.Expiry.Add(-c.early)) {
 			c.mu.Unlock()
+			c.observe("hit")
 			return tok, nil
 		}
 		delete(c.entries, key)
 	}
+	c.observe("miss")
 	f, inFlight := c.flights[key]
 	if inFlight {
 		f.waiters++
@@ -281,6 +285,12 @@ func (c *ExchangeCache) Token(ctx context.Context, user string, r ExchangeReques
 		return f.tok, f.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+func (c *ExchangeCache) observe(result string) {
+	if c.Observe != nil {
+		c.Observe("exchange", result)
 	}
 }
 

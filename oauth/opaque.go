@@ -66,7 +66,11 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 	}
 	key := sha256.Sum256([]byte(tok))
 	now := rs.now()
-	if e, ok := rs.opaque.get(key, now); ok {
+	e, ok := rs.opaque.get(key, now)
+	if obs := rs.cfg.CacheObserver; obs != nil {
+		obs("introspection", map[bool]string{true: "hit", false: "miss"}[ok])
+	}
+	if ok {
 		if e.id == nil {
 			return nil, e.refusal
 		}

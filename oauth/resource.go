@@ -80,6 +80,9 @@ type Config struct {
 	// ScopesSupported lists the scopes the enabled tools need (the MCP
 	// server's ScopesSupported); called per request, so it may be set late.
 	ScopesSupported func() []string
+	// CacheObserver, when set, is told of every token cache lookup
+	// (cache "exchange" or "introspection", result "hit" or "miss").
+	CacheObserver func(cache, result string)
 	// DiscoveryRetry is the first delay between discovery attempts while
 	// the IdP is down (default 2s, doubling up to a minute).
 	DiscoveryRetry time.Duration
@@ -202,6 +205,7 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 	}
 	rs.exchanger = &Exchanger{endpoint: rs.tokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
 	rs.exchanges = NewExchangeCache(rs.exchanger, 0)
+	rs.exchanges.Observe = cfg.CacheObserver
 	if err := rs.discover(ctx); err != nil {
 		rs.log.Error("OIDC discovery failed; OAuth requests get 503 until the identity provider answers; retrying in the background", "err", err)
 		go rs.retryDiscovery(bg)

@@ -36,8 +36,9 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 			}
 			return a.mcp.ScopesSupported()
 		},
-		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-		Logger:     a.log,
+		CacheObserver: func(cache, result string) { a.metrics.TokenCache.WithLabelValues(cache, result).Inc() },
+		HTTPClient:    &http.Client{Timeout: 30 * time.Second},
+		Logger:        a.log,
 	}, a.base)
 	if err != nil {
 		return nil, nil, err

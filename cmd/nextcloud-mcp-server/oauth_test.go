@@ -147,4 +147,19 @@ func TestOAuthModeServes(t *testing.T) {
 	if p.Count(oidctest.CountGrantExchange) != 1 {
 		t.Errorf("token exchanges: %d", p.Count(oidctest.CountGrantExchange))
 	}
+	// A second call reuses the exchanged token; the metrics say so.
+	req.Params.Name, req.Params.Arguments = "nc_notes_list", map[string]any{}
+	if res, err := ac.CallTool(ictx, req); err != nil || res.IsError {
+		t.Fatalf("nc_notes_list: %v %+v", err, res)
+	}
+	_, metricsBody := get("/metrics")
+	for _, want := range []string{
+		`nextcloud_mcp_token_cache_total{cache="exchange",result="miss"} 1`,
+		`nextcloud_mcp_token_cache_total{cache="exchange",result="hit"}`,
+		`nextcloud_mcp_tool_calls_total{outcome="ok",tool="nc_notes_create"} 1`,
+	} {
+		if !strings.Contains(metricsBody, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

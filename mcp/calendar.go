@@ -567,7 +567,7 @@ type freeSlotsIn struct {
 	Start           string   `json:"start" jsonschema:"range start: a date or RFC 3339 time"`
 	End             string   `json:"end" jsonschema:"range end (a date includes that day); at most 62 days after start"`
 	DurationMinutes int      `json:"duration_minutes" jsonschema:"minimum length of a free slot, in minutes"`
-	Calendars       []string `json:"calendars,omitempty" jsonschema:"calendar ids whose events count as busy; default: all of the user's event calendars except birthdays"`
+	Calendars       []string `json:"calendars,omitempty" jsonschema:"calendar ids whose events count as busy; default: the user's own event calendars (not shared ones, not birthdays)"`
 	TimeZone        string   `json:"timezone,omitempty" jsonschema:"IANA zone of the working hours and of dates (default UTC)"`
 	WorkStart       string   `json:"work_start,omitempty" jsonschema:"start of working hours, HH:MM (default 09:00)"`
 	WorkEnd         string   `json:"work_end,omitempty" jsonschema:"end of working hours, HH:MM (default 17:00)"`
@@ -907,8 +907,9 @@ func findFreeSlots(ctx context.Context, nc *nextcloud.Client, dav func(context.C
 			cals = append(cals, c)
 		}
 	} else {
+		// The user's own time: not calendars others shared, not birthdays.
 		for _, c := range all {
-			if c.Supports("VEVENT") && c.ID != "contact_birthdays" {
+			if c.Supports("VEVENT") && c.ID != "contact_birthdays" && !strings.Contains(c.ID, "_shared_by_") {
 				cals = append(cals, c)
 			}
 		}

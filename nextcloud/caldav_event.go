@@ -345,8 +345,8 @@ func newCalendar() *ical.Calendar {
 	return cal
 }
 
-// masterEvent returns the VEVENT without RECURRENCE-ID (the series or the
-// single event).
+// masterComponent returns the component without RECURRENCE-ID (the series
+// or the single item).
 func masterComponent(cal *ical.Calendar, name string) *ical.Component {
 	var first *ical.Component
 	for _, c := range cal.Children {
@@ -386,9 +386,8 @@ func UpdateEventCalendar(cal *ical.Calendar, in EventInput, occurrence string, n
 	return applyEventInput(cal, comp, in, now, false)
 }
 
-// DeleteOccurrence removes one occurrence of a recurring event (an EXDATE
-// on the series and no override). It reports whether the series still has
-// occurrences left to show; callers delete the object when it has none.
+// DeleteOccurrence removes one occurrence of a recurring event: an EXDATE
+// on the series, and its override if it had one.
 func DeleteOccurrence(cal *ical.Calendar, occurrence string, now time.Time) error {
 	master := masterComponent(cal, ical.CompEvent)
 	if master == nil {

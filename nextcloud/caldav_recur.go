@@ -15,7 +15,7 @@ import (
 const (
 	maxOccurrences     = 5000
 	maxRRuleIterations = 200000
-	rruleTimeBudget    = 2 * time.Second
+	rruleTimeBudget    = time.Second
 )
 
 var errTooComplex = errors.New("the recurrence rule is too costly to expand")

@@ -95,7 +95,8 @@ func taskFromComponent(comp *ical.Component, tz *tzResolver, floating, out *time
 			t.CompletedAt = formatTime(v.T, false, out)
 		}
 	}
-	t.Completed = t.Status == "COMPLETED" || (t.CompletedAt != "" && t.Status != "CANCELLED" && t.Status != "IN-PROCESS" && t.Status != "NEEDS-ACTION")
+	// A completion time with no known status still means done.
+	t.Completed = t.Status == "COMPLETED" || (t.CompletedAt != "" && !slices.Contains(taskStatuses, t.Status))
 	for _, p := range comp.Props.Values(ical.PropRelatedTo) {
 		rel := strings.ToUpper(p.Params.Get(ical.ParamRelationshipType))
 		if rel == "" || rel == "PARENT" {

@@ -611,7 +611,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "Set or remove the emoji of a collective, or of one of its pages when page_id is given.",
 				Scope:       "collectives:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveEmojiIn) (collectiveEmojiOut, error) {
-				out := collectiveEmojiOut{CollectiveID: in.CollectiveID, PageID: in.PageID, Emoji: in.Emoji}
+				out := collectiveEmojiOut(in)
 				var err error
 				if in.PageID != 0 {
 					_, err = nc.SetCollectivePageEmoji(ctx, in.CollectiveID, in.PageID, in.Emoji)

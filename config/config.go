@@ -51,6 +51,7 @@ type Config struct {
 	Upstream         string // exchange, passthrough, login-flow
 	NextcloudAud     string
 	UserIDClaim      string
+	OpaqueTokens     string
 
 	// Token storage and offline access
 	TokenEncryptionKey  string
@@ -92,6 +93,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_SERVER_URL", "server-url", "", "https://mcp.example.com", "OAuth: public URL of this server"},
 	{"NEXTCLOUD_MCP_UPSTREAM", "upstream", "exchange", "passthrough", "OAuth: how to call Nextcloud as the user: exchange, passthrough or login-flow"},
 	{"NEXTCLOUD_OIDC_AUDIENCE", "nextcloud-audience", "nextcloud", "nextcloud", "OAuth: audience of tokens Nextcloud accepts"},
+	{"OIDC_OPAQUE_TOKENS", "opaque-tokens", "introspection", "userinfo", "OAuth: how to check non-JWT tokens: introspection, userinfo (IdP dedicated to this server) or reject"},
 	{"OIDC_USER_ID_CLAIM", "user-id-claim", "preferred_username", "sub", "OAuth: claim holding the Nextcloud user id"},
 	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
@@ -163,6 +165,7 @@ func fromValues(v map[string]string) (*Config, error) {
 		Upstream:           strings.ToLower(v["NEXTCLOUD_MCP_UPSTREAM"]),
 		NextcloudAud:       v["NEXTCLOUD_OIDC_AUDIENCE"],
 		UserIDClaim:        v["OIDC_USER_ID_CLAIM"],
+		OpaqueTokens:       strings.ToLower(v["OIDC_OPAQUE_TOKENS"]),
 		TokenEncryptionKey: v["TOKEN_ENCRYPTION_KEY"],
 		TokenStorageDB:     v["TOKEN_STORAGE_DB"],
 	}
@@ -245,6 +248,11 @@ func fromValues(v map[string]string) (*Config, error) {
 		case "exchange", "passthrough", "login-flow":
 		default:
 			bad("NEXTCLOUD_MCP_UPSTREAM", fmt.Sprintf("must be exchange, passthrough or login-flow, not %q", c.Upstream))
+		}
+		switch c.OpaqueTokens {
+		case "introspection", "userinfo", "reject":
+		default:
+			bad("OIDC_OPAQUE_TOKENS", fmt.Sprintf("must be introspection, userinfo or reject, not %q", c.OpaqueTokens))
 		}
 		if c.OIDCAudience == "" {
 			c.OIDCAudience = c.OIDCClientID

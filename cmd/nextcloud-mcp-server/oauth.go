@@ -29,6 +29,7 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 		NextcloudAudience: cfg.NextcloudAud,
 		Upstream:          upstream,
 		UserClaim:         cfg.UserIDClaim,
+		Opaque:            oauth.OpaqueMode(cfg.OpaqueTokens),
 		// Set once mcp.New has registered the tools; asked per request.
 		ScopesSupported: func() []string {
 			if a.mcp == nil {

@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -166,6 +167,24 @@ func TestOCSFailureInsideHTTP200(t *testing.T) {
 	err := c.OCS(context.Background(), http.MethodGet, "apps/files_sharing/api/v1/shares/9", nil, nil, nil)
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "share does not exist") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestOCSSuccessCodes(t *testing.T) {
+	for _, code := range []int{100, 200, 201, 204} {
+		body := fmt.Sprintf(`{"ocs":{"meta":{"status":"ok","statuscode":%d,"message":"OK"},"data":{"id":7}}}`, code)
+		var out struct {
+			ID int `json:"id"`
+		}
+		if err := DecodeOCS("POST", "/ocs/x", []byte(body), &out); err != nil || out.ID != 7 {
+			t.Errorf("statuscode %d: err %v, id %d", code, err, out.ID)
+		}
+	}
+	for _, code := range []int{400, 404, 997, 998} {
+		body := fmt.Sprintf(`{"ocs":{"meta":{"status":"failure","statuscode":%d,"message":"no"},"data":[]}}`, code)
+		if err := DecodeOCS("GET", "/ocs/x", []byte(body), nil); err == nil {
+			t.Errorf("statuscode %d accepted", code)
+		}
 	}
 }
 

@@ -33,7 +33,8 @@ func DecodeOCS(method, path string, body []byte, out any) error {
 		return fmt.Errorf("nextcloud %s %s: answer is not an OCS JSON envelope: %w", method, path, err)
 	}
 	m := env.OCS.Meta
-	if m.Status == "failure" || (m.StatusCode != 0 && m.StatusCode != 100 && m.StatusCode != 200) {
+	okCode := m.StatusCode == 0 || m.StatusCode == 100 || (m.StatusCode >= 200 && m.StatusCode < 300)
+	if m.Status == "failure" || !okCode {
 		status := m.StatusCode
 		if status == 0 || status == 100 || status < 200 {
 			status = http.StatusBadRequest

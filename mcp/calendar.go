@@ -295,7 +295,7 @@ func calendarsFor(ctx context.Context, d *nextcloud.CalDAV, ref, comp string) ([
 		return nil, err
 	}
 	if strings.TrimSpace(ref) != "" {
-		c, err := pickCal(cals, ref)
+		c, err := nextcloud.PickCalendar(cals, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -318,29 +318,6 @@ func compWord(comp string) string {
 		return "tasks (VTODO)"
 	}
 	return "events (VEVENT)"
-}
-
-func pickCal(cals []nextcloud.Calendar, ref string) (nextcloud.Calendar, error) {
-	ref = strings.TrimSpace(ref)
-	for _, c := range cals {
-		if c.ID == ref {
-			return c, nil
-		}
-	}
-	var hits []nextcloud.Calendar
-	for _, c := range cals {
-		if strings.EqualFold(c.Name, ref) || strings.EqualFold(c.ID, ref) {
-			hits = append(hits, c)
-		}
-	}
-	if len(hits) == 1 {
-		return hits[0], nil
-	}
-	avail := make([]string, 0, len(cals))
-	for _, c := range cals {
-		avail = append(avail, fmt.Sprintf("%s (%q)", c.ID, c.Name))
-	}
-	return nextcloud.Calendar{}, &nextcloud.CalendarNotFoundError{Ref: ref, Available: avail}
 }
 
 // defaultCalendar picks where a new item goes when no calendar is named:
@@ -670,7 +647,7 @@ func CalendarToolset(env *Env) Toolset {
 		if err != nil {
 			return nextcloud.Calendar{}, err
 		}
-		return pickCal(cals, ref)
+		return nextcloud.PickCalendar(cals, ref)
 	}
 	return Toolset{
 		Name:        "calendar",
@@ -771,7 +748,7 @@ func CalendarToolset(env *Env) Toolset {
 					if strings.TrimSpace(in.Calendar) == "" {
 						c, err = defaultCalendar(cals, "VEVENT", "personal")
 					} else {
-						c, err = pickCal(cals, in.Calendar)
+						c, err = nextcloud.PickCalendar(cals, in.Calendar)
 					}
 					if err != nil {
 						return eventOut{}, err
@@ -900,7 +877,7 @@ func findFreeSlots(ctx context.Context, nc *nextcloud.Client, dav func(context.C
 	var cals []nextcloud.Calendar
 	if len(in.Calendars) > 0 {
 		for _, ref := range in.Calendars {
-			c, err := pickCal(all, ref)
+			c, err := nextcloud.PickCalendar(all, ref)
 			if err != nil {
 				return freeSlotsOut{}, err
 			}

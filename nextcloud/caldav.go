@@ -171,10 +171,12 @@ func (d *CalDAV) FindCalendar(ctx context.Context, ref string) (Calendar, error)
 	if err != nil {
 		return Calendar{}, err
 	}
-	return pickCalendar(cals, ref)
+	return PickCalendar(cals, ref)
 }
 
-func pickCalendar(cals []Calendar, ref string) (Calendar, error) {
+// PickCalendar finds a calendar in cals by id, else by display name or id
+// ignoring case when that is unambiguous.
+func PickCalendar(cals []Calendar, ref string) (Calendar, error) {
 	ref = strings.TrimSpace(ref)
 	for _, c := range cals {
 		if c.ID == ref {
@@ -183,7 +185,7 @@ func pickCalendar(cals []Calendar, ref string) (Calendar, error) {
 	}
 	var byName []Calendar
 	for _, c := range cals {
-		if strings.EqualFold(c.Name, ref) {
+		if strings.EqualFold(c.Name, ref) || strings.EqualFold(c.ID, ref) {
 			byName = append(byName, c)
 		}
 	}

@@ -91,22 +91,26 @@ func (d *CalDAV) Calendars(ctx context.Context) ([]Calendar, error) {
 		if href == d.home {
 			continue
 		}
-		comps := make([]string, 0, len(c.SupportedComponentSet))
-		for _, n := range c.SupportedComponentSet {
-			comps = append(comps, strings.ToUpper(n))
-		}
-		if len(comps) == 0 {
-			// RFC 4791: no restriction means all types.
-			comps = []string{ical.CompEvent, ical.CompToDo}
-		}
-		name := c.Name
-		if name == "" {
-			name = lastSegment(href)
-		}
-		out = append(out, Calendar{ID: lastSegment(href), Name: name, Description: c.Description, Components: comps, Href: href})
+		out = append(out, calendarOf(href, c.Name, c.Description, c.SupportedComponentSet))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// calendarOf describes a calendar collection from its listed properties.
+func calendarOf(href, name, desc string, supported []string) Calendar {
+	comps := make([]string, 0, len(supported))
+	for _, n := range supported {
+		comps = append(comps, strings.ToUpper(n))
+	}
+	if len(comps) == 0 {
+		// RFC 4791: no restriction means all types.
+		comps = []string{ical.CompEvent, ical.CompToDo}
+	}
+	if name == "" {
+		name = lastSegment(href)
+	}
+	return Calendar{ID: lastSegment(href), Name: name, Description: desc, Components: comps, Href: href}
 }
 
 // CalendarsDetailed lists the calendars with colour, owner and whether
@@ -335,7 +339,8 @@ type BrokenObject struct {
 var fullCalendarData = caldav.CalendarCompRequest{Name: ical.CompCalendar, AllProps: true, AllComps: true}
 
 // Query returns the objects of a calendar holding components of type comp
-// (VEVENT, VTODO), limited to a time range when start and end are set.
+// (VEVENT, VTODO; every object when comp is empty), limited to a time
+// range when start and end are set.
 // Objects the server sends but that cannot be parsed are returned as
 // broken; the query itself is retried object by object when one bad
 // object makes the whole answer unreadable. Callers filter the range
@@ -343,9 +348,12 @@ var fullCalendarData = caldav.CalendarCompRequest{Name: ical.CompCalendar, AllPr
 func (d *CalDAV) Query(ctx context.Context, cal Calendar, comp string, start, end time.Time) ([]CalObject, []BrokenObject, error) {
 	q := caldav.CalendarQuery{
 		CompRequest: fullCalendarData,
-		CompFilter:  caldav.CompFilter{Name: ical.CompCalendar, Comps: []caldav.CompFilter{{Name: comp}}},
+		CompFilter:  caldav.CompFilter{Name: ical.CompCalendar},
 	}
-	if !start.IsZero() && !end.IsZero() {
+	if comp != "" {
+		q.CompFilter.Comps = []caldav.CompFilter{{Name: comp}}
+	}
+	if comp != "" && !start.IsZero() && !end.IsZero() {
 		// go-webdav formats these as UTC without converting them.
 		q.CompFilter.Comps[0].Start = start.UTC()
 		q.CompFilter.Comps[0].End = end.UTC()
@@ -375,7 +383,7 @@ func (d *CalDAV) Query(ctx context.Context, cal Calendar, comp string, start, en
 	}
 	kept := got[:0]
 	for _, o := range got {
-		if hasComponent(o.Data, comp) {
+		if comp == "" || hasComponent(o.Data, comp) {
 			kept = append(kept, o)
 		}
 	}
@@ -498,9 +506,17 @@ func (d *CalDAV) Get(ctx context.Context, href string) (CalObject, error) {
 	return CalObject{Href: co.Path, ETag: co.ETag, Data: co.Data}, nil
 }
 
-// All returns every object of type comp in the calendar.
+// All returns every object of type comp in the calendar (every object
+// when comp is empty).
 func (d *CalDAV) All(ctx context.Context, cal Calendar, comp string) ([]CalObject, []BrokenObject, error) {
 	return d.Query(ctx, cal, comp, time.Time{}, time.Time{})
+}
+
+// MultiGet fetches objects of a calendar by href (calendar-multiget, in
+// batches). Objects deleted meanwhile are left out; unreadable ones are
+// returned as broken.
+func (d *CalDAV) MultiGet(ctx context.Context, cal Calendar, hrefs []string) ([]CalObject, []BrokenObject, error) {
+	return d.multiGet(ctx, cal.Href, hrefs)
 }
 
 // FindByUID finds the object holding a component with this UID, trying

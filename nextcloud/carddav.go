@@ -179,6 +179,13 @@ func (d *CardDAV) All(ctx context.Context, ab AddressBook) ([]CardObject, []Brok
 	if err != nil {
 		return nil, nil, err
 	}
+	return d.MultiGet(ctx, ab, hrefs)
+}
+
+// MultiGet fetches cards of an address book by href (addressbook-multiget,
+// in batches). Cards deleted meanwhile are left out; unreadable ones are
+// returned as broken.
+func (d *CardDAV) MultiGet(ctx context.Context, ab AddressBook, hrefs []string) ([]CardObject, []BrokenObject, error) {
 	var out []CardObject
 	var broken []BrokenObject
 	for len(hrefs) > 0 {

@@ -24,6 +24,7 @@ type memCalendar struct {
 	comps      []string
 	objs       map[string]*memObj
 	shares     map[string]bool // sharee -> read-only
+	log        changeLog
 }
 
 type memObj struct {
@@ -391,6 +392,7 @@ func (b *calBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 	}
 	o := &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
 	r.c.objs[name] = o
+	r.c.log.record(name, false)
 	co := o.toObject(r.path(user) + name)
 	return &co, nil
 }
@@ -430,6 +432,7 @@ func (b *calBackend) DeleteCalendarObject(ctx context.Context, p string) error {
 		return httpErr(http.StatusForbidden, "Access denied: calendar %s is shared read-only", r.seg)
 	}
 	delete(r.c.objs, name)
+	r.c.log.record(name, true)
 	return nil
 }
 
@@ -461,7 +464,8 @@ func (st *davStore) calendarInfos(user, p string, depth bool) ([]collectionInfo,
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	info := func(r calRef) collectionInfo {
-		return collectionInfo{href: r.path(user), color: r.c.color, owner: r.c.owner, readOnly: r.readOnly, calendar: true}
+		return collectionInfo{href: r.path(user), color: r.c.color, owner: r.c.owner, readOnly: r.readOnly, calendar: true,
+			name: r.c.name, desc: r.c.desc, comps: r.c.comps, syncToken: st.syncTokenLocked(&r.c.log)}
 	}
 	if path.Clean(p) == path.Clean(calHome(user)) {
 		out := []collectionInfo{{href: calHome(user), isHome: true, owner: user}}
@@ -619,6 +623,7 @@ func (st *davStore) storeCalObj(user, calID, name string, cal *ical.Calendar) (s
 		return "", fmt.Errorf("no calendar %s/%s", user, calID)
 	}
 	c.objs[name] = &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	c.log.record(name, false)
 	return calHome(user) + calID + "/" + name, nil
 }
 

@@ -20,6 +20,7 @@ type memBook struct {
 	name, desc string
 	objs       map[string]*memCard
 	shares     map[string]bool
+	log        changeLog
 }
 
 type memCard struct {
@@ -255,6 +256,7 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 	}
 	o := &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
 	r.b.objs[name] = o
+	r.b.log.record(name, false)
 	ao := o.toObject(r.path(user) + name)
 	return &ao, nil
 }
@@ -274,6 +276,7 @@ func (b *cardBackend) DeleteAddressObject(ctx context.Context, p string) error {
 		return httpErr(http.StatusForbidden, "Access denied: address book %s is shared read-only", r.seg)
 	}
 	delete(r.b.objs, name)
+	r.b.log.record(name, true)
 	return nil
 }
 
@@ -281,7 +284,8 @@ func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, err
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	info := func(r bookRef) collectionInfo {
-		return collectionInfo{href: r.path(user), owner: r.b.owner, readOnly: r.readOnly}
+		return collectionInfo{href: r.path(user), owner: r.b.owner, readOnly: r.readOnly,
+			name: r.b.name, desc: r.b.desc, syncToken: st.syncTokenLocked(&r.b.log)}
 	}
 	if path.Clean(p) == path.Clean(abHome(user)) {
 		out := []collectionInfo{{href: abHome(user), isHome: true, owner: user}}
@@ -312,6 +316,7 @@ func (st *davStore) storeCard(user, bookID, name string, card vcard.Card) (strin
 		return "", fmt.Errorf("no address book %s/%s", user, bookID)
 	}
 	b.objs[name] = &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	b.log.record(name, false)
 	return abHome(user) + bookID + "/" + name, nil
 }
 

@@ -38,6 +38,9 @@ type davStore struct {
 	seeded    map[string]bool
 	freeBusy  bool
 	displayOf func(user string) string
+	// Collection synchronisation (davsync.go).
+	syncOff, syncReportOff bool
+	syncPage               int
 }
 
 func userFromCtx(ctx context.Context) string {
@@ -159,6 +162,9 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveFreeBusy(w, r, body)
 			return
 		}
+		if isSyncCollection(body) && h.serveSyncCollection(w, r, body, isCal) {
+			return
+		}
 	case "MKCOL":
 		if isCal {
 			r = r.WithContext(context.WithValue(r.Context(), mkcolExtraKey{}, decodeMkcolExtra(body)))
@@ -198,6 +204,11 @@ var (
 	xnOwnerDN  = xml.Name{Space: "http://nextcloud.com/ns", Local: "owner-displayname"}
 	xnReadOnly = xml.Name{Space: "http://owncloud.org/ns", Local: "read-only"}
 	xnResType  = xml.Name{Space: "DAV:", Local: "resourcetype"}
+	xnName     = xml.Name{Space: "DAV:", Local: "displayname"}
+	xnSync     = xml.Name{Space: "DAV:", Local: "sync-token"}
+	xnCalDesc  = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar-description"}
+	xnCalComps = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "supported-calendar-component-set"}
+	xnCardDesc = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook-description"}
 )
 
 type propfindReq struct {
@@ -224,7 +235,7 @@ func decodePropfind(body []byte) []xml.Name {
 func asksExtraProps(body []byte) bool {
 	for _, n := range decodePropfind(body) {
 		switch n {
-		case xnColor, xnPrivs, xnOwner:
+		case xnColor, xnPrivs, xnOwner, xnSync:
 			return true
 		}
 	}
@@ -239,6 +250,11 @@ type collectionInfo struct {
 	readOnly bool
 	isHome   bool
 	calendar bool
+	name     string
+	desc     string
+	comps    []string
+	// syncToken is empty when synchronisation is off.
+	syncToken string
 }
 
 type msXML struct {
@@ -294,6 +310,20 @@ func (h *davExtra) serveExtraProps(w http.ResponseWriter, r *http.Request, body 
 				default:
 					ok.WriteString(`<d:resourcetype><d:collection/><card:addressbook xmlns:card="urn:ietf:params:xml:ns:carddav"/></d:resourcetype>`)
 				}
+			case n == xnName && !in.isHome && in.name != "":
+				ok.WriteString(`<d:displayname>` + escText(in.name) + `</d:displayname>`)
+			case n == xnCalDesc && in.calendar && in.desc != "":
+				ok.WriteString(`<cal:calendar-description xmlns:cal="urn:ietf:params:xml:ns:caldav">` + escText(in.desc) + `</cal:calendar-description>`)
+			case n == xnCardDesc && !in.isHome && !in.calendar && in.desc != "":
+				ok.WriteString(`<card:addressbook-description xmlns:card="urn:ietf:params:xml:ns:carddav">` + escText(in.desc) + `</card:addressbook-description>`)
+			case n == xnCalComps && in.calendar:
+				ok.WriteString(`<cal:supported-calendar-component-set xmlns:cal="urn:ietf:params:xml:ns:caldav">`)
+				for _, c := range in.comps {
+					ok.WriteString(`<cal:comp name="` + escText(c) + `"/>`)
+				}
+				ok.WriteString(`</cal:supported-calendar-component-set>`)
+			case n == xnSync && !in.isHome && in.syncToken != "":
+				ok.WriteString(`<d:sync-token>` + escText(in.syncToken) + `</d:sync-token>`)
 			case n == xnColor && in.calendar && in.color != "":
 				ok.WriteString(`<x1:calendar-color xmlns:x1="http://apple.com/ns/ical/">` + escText(in.color) + `</x1:calendar-color>`)
 			case n == xnPrivs && !in.isHome:

@@ -16,8 +16,8 @@ import (
 // Indexer keeps each user's full-text index (storage.Index) in step with
 // Nextcloud: one job per app, each an incremental sync that skips what did
 // not change (notes by pruneBefore and ETag, files by folder ETags,
-// calendars and address books by collection and object ETags, Deck by
-// card ETags) and removes what was deleted.
+// calendars and address books by collection sync token, else object ETags,
+// Deck by card ETags) and removes what was deleted.
 type Indexer struct {
 	idx *storage.Index
 	now func() time.Time

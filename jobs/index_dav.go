@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,15 +13,27 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
-// The CalDAV/CardDAV clients offer no sync-collection REPORT (nor object
-// ETag listings), so calendars and address books are rescanned in full
-// each run: one calendar-query/addressbook-query REPORT per collection,
-// compared by object ETag so only changed objects are written; objects
-// and collections that disappeared are removed.
+// Calendars and address books sync by collection sync token (RFC 6578)
+// where the server offers it, as Nextcloud does. One PROPFIND on the home
+// lists the collections with the token each publishes; a collection whose
+// token equals the one the index is current with is skipped without a
+// request. Otherwise a sync-collection REPORT from the stored token lists
+// the members changed (fetched with one multiget per 100) and removed.
+// Without a stored token, when the server no longer knows it, or when the
+// collection offers no sync-collection REPORT, the collection is read in
+// full (one calendar-query/addressbook-query REPORT) and compared by object
+// ETag, as before. Tokens live in the sync state under "sync:"+href (of the
+// calendar app for calendars, whose REPORT serves events and tasks alike);
+// "coll:"+href marks the collections whose items an app holds.
 
 func (x *Indexer) davCache() *nextcloud.DAVCache {
 	x.davOnce.Do(func() { x.dav = nextcloud.NewDAVCache() })
 	return x.dav
+}
+
+// resync reports whether a sync-collection failure asks for a full read.
+func resync(err error) bool {
+	return errors.Is(err, nextcloud.ErrSyncTokenInvalid) || errors.Is(err, nextcloud.ErrNoSyncCollection)
 }
 
 // SyncCalendars indexes events (app calendar) and tasks (app tasks).
@@ -30,65 +43,144 @@ func (x *Indexer) SyncCalendars(ctx context.Context, nc *nextcloud.Client) error
 	if err != nil {
 		return fmt.Errorf("index calendars of %s: %w", user, err)
 	}
-	cals, err := d.Calendars(ctx)
+	cals, tokens, err := d.CalendarsWithSyncTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("index calendars of %s: %w", user, err)
 	}
-	for _, kind := range []struct{ app, comp string }{{storage.AppCalendar, ical.CompEvent}, {storage.AppTasks, ical.CompToDo}} {
-		parents := map[string]bool{}
-		for _, cal := range cals {
-			if !cal.Supports(kind.comp) {
-				continue
-			}
-			parents[cal.Href] = true
-			objs, _, err := d.All(ctx, cal, kind.comp)
-			if err != nil {
-				return fmt.Errorf("index calendar %s of %s: %w", cal.Name, user, err)
-			}
-			known, err := x.idx.ETags(ctx, user, kind.app, cal.Href)
-			if err != nil {
-				return err
-			}
-			ch := storage.IndexChange{App: kind.app}
-			seen := map[string]bool{}
-			for _, o := range objs {
-				seen[o.Href] = true
-				if known[o.Href] == o.ETag && o.ETag != "" {
-					continue
-				}
-				if it, ok := calItem(o, kind.comp, cal); ok {
-					ch.Upsert = append(ch.Upsert, it)
-				}
-			}
-			for id := range known {
-				if !seen[id] {
-					ch.Delete = append(ch.Delete, id)
-				}
-			}
-			if err := x.idx.Apply(ctx, user, ch); err != nil {
-				return err
-			}
+	state, err := x.idx.SyncState(ctx, user, storage.AppCalendar)
+	if err != nil {
+		return err
+	}
+	present := map[string]bool{}
+	for _, cal := range cals {
+		present[cal.Href] = true
+		if err := x.syncCalendar(ctx, d, user, cal, state["sync:"+cal.Href], tokens[cal.Href]); err != nil {
+			return fmt.Errorf("index calendar %s of %s: %w", cal.Name, user, err)
 		}
-		// Calendars that are gone.
-		state, err := x.idx.SyncState(ctx, user, kind.app)
-		if err != nil {
-			return err
-		}
-		ch := storage.IndexChange{App: kind.app, State: map[string]string{}}
-		for k := range state {
-			if p, ok := strings.CutPrefix(k, "coll:"); ok && !parents[p] {
-				ch.DeleteParents = append(ch.DeleteParents, p)
-				ch.State[k] = ""
-			}
-		}
-		for p := range parents {
-			ch.State["coll:"+p] = "1"
-		}
-		if err := x.idx.Apply(ctx, user, ch); err != nil {
+	}
+	for _, app := range []string{storage.AppCalendar, storage.AppTasks} {
+		if err := x.dropGoneCollections(ctx, user, app, present); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// syncCalendar brings one calendar's events and tasks up to date: have is
+// the token the index is current with, now the one the calendar publishes.
+func (x *Indexer) syncCalendar(ctx context.Context, d *nextcloud.CalDAV, user string, cal nextcloud.Calendar, have, now string) error {
+	if now != "" && now == have {
+		return nil
+	}
+	known := map[string]map[string]string{}
+	for _, app := range []string{storage.AppCalendar, storage.AppTasks} {
+		k, err := x.idx.ETags(ctx, user, app, cal.Href)
+		if err != nil {
+			return err
+		}
+		known[app] = k
+	}
+	unchanged := func(href, etag string) bool {
+		return etag != "" && (known[storage.AppCalendar][href] == etag || known[storage.AppTasks][href] == etag)
+	}
+	if have != "" && now != "" {
+		ch, err := d.SyncCollection(ctx, cal, have)
+		if err == nil {
+			var fetch []string
+			for _, m := range ch.Changed {
+				if !unchanged(m.Href, m.ETag) {
+					fetch = append(fetch, m.Href)
+				}
+			}
+			objs, broken, err := d.MultiGet(ctx, cal, fetch)
+			if err != nil {
+				return err
+			}
+			gone := ch.Deleted
+			for _, b := range broken {
+				gone = append(gone, b.Href)
+			}
+			return x.applyCalendar(ctx, user, cal, known, objs, gone, ch.Token)
+		}
+		if !resync(err) {
+			return err
+		}
+	}
+	objs, _, err := d.All(ctx, cal, "")
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var changed []nextcloud.CalObject
+	for _, o := range objs {
+		seen[o.Href] = true
+		if !unchanged(o.Href, o.ETag) {
+			changed = append(changed, o)
+		}
+	}
+	var gone []string
+	for _, app := range []string{storage.AppCalendar, storage.AppTasks} {
+		for href := range known[app] {
+			if !seen[href] {
+				gone = append(gone, href)
+			}
+		}
+	}
+	return x.applyCalendar(ctx, user, cal, known, changed, gone, now)
+}
+
+// applyCalendar writes changed objects as events or tasks (by the
+// components they hold), removes gone hrefs, and records token last, so
+// an interrupted run syncs again from the previous token.
+func (x *Indexer) applyCalendar(ctx context.Context, user string, cal nextcloud.Calendar, known map[string]map[string]string, objs []nextcloud.CalObject, gone []string, token string) error {
+	chs := map[string]*storage.IndexChange{}
+	for _, k := range []struct{ app, comp string }{{storage.AppTasks, ical.CompToDo}, {storage.AppCalendar, ical.CompEvent}} {
+		ch := &storage.IndexChange{App: k.app, State: map[string]string{"coll:" + cal.Href: "1"}}
+		chs[k.app] = ch
+		for _, o := range objs {
+			if it, ok := calItem(o, k.comp, cal); ok {
+				ch.Upsert = append(ch.Upsert, it)
+			} else if _, ok := known[k.app][o.Href]; ok {
+				ch.Delete = append(ch.Delete, o.Href)
+			}
+		}
+		for _, href := range gone {
+			if _, ok := known[k.app][href]; ok {
+				ch.Delete = append(ch.Delete, href)
+			}
+		}
+	}
+	chs[storage.AppCalendar].State["sync:"+cal.Href] = token
+	for _, app := range []string{storage.AppTasks, storage.AppCalendar} {
+		if err := x.idx.Apply(ctx, user, *chs[app]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropGoneCollections removes the items and sync state of app's
+// collections that are no longer listed.
+func (x *Indexer) dropGoneCollections(ctx context.Context, user, app string, present map[string]bool) error {
+	state, err := x.idx.SyncState(ctx, user, app)
+	if err != nil {
+		return err
+	}
+	ch := storage.IndexChange{App: app, State: map[string]string{}}
+	for k := range state {
+		kind, href, _ := strings.Cut(k, ":")
+		if (kind != "coll" && kind != "sync") || present[href] {
+			continue
+		}
+		if kind == "coll" {
+			ch.DeleteParents = append(ch.DeleteParents, href)
+		}
+		ch.State[k] = ""
+	}
+	if len(ch.State) == 0 {
+		return nil
+	}
+	return x.idx.Apply(ctx, user, ch)
 }
 
 func propText(c *ical.Component, name string) string {
@@ -130,55 +222,90 @@ func (x *Indexer) SyncContacts(ctx context.Context, nc *nextcloud.Client) error 
 	if err != nil {
 		return fmt.Errorf("index contacts of %s: %w", user, err)
 	}
-	books, err := d.AddressBooks(ctx)
+	books, tokens, err := d.AddressBooksWithSyncTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("index contacts of %s: %w", user, err)
-	}
-	parents := map[string]bool{}
-	for _, ab := range books {
-		parents[ab.Href] = true
-		objs, _, err := d.All(ctx, ab)
-		if err != nil {
-			return fmt.Errorf("index address book %s of %s: %w", ab.ID, user, err)
-		}
-		known, err := x.idx.ETags(ctx, user, storage.AppContacts, ab.Href)
-		if err != nil {
-			return err
-		}
-		ch := storage.IndexChange{App: storage.AppContacts}
-		seen := map[string]bool{}
-		for _, o := range objs {
-			seen[o.Href] = true
-			if known[o.Href] == o.ETag && o.ETag != "" {
-				continue
-			}
-			card := o.Card
-			extra := append(append(card.Values("EMAIL"), card.Values("TEL")...), card.Value("ORG"), card.Value("TITLE"), card.Value("NICKNAME"))
-			ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: o.Href, Title: card.Value("FN"), Body: card.Value("NOTE"),
-				Extra: strings.TrimSpace(strings.Join(extra, " ")), ETag: o.ETag, Parent: ab.Href})
-		}
-		for id := range known {
-			if !seen[id] {
-				ch.Delete = append(ch.Delete, id)
-			}
-		}
-		if err := x.idx.Apply(ctx, user, ch); err != nil {
-			return err
-		}
 	}
 	state, err := x.idx.SyncState(ctx, user, storage.AppContacts)
 	if err != nil {
 		return err
 	}
-	ch := storage.IndexChange{App: storage.AppContacts, State: map[string]string{}}
-	for k := range state {
-		if p, ok := strings.CutPrefix(k, "coll:"); ok && !parents[p] {
-			ch.DeleteParents = append(ch.DeleteParents, p)
-			ch.State[k] = ""
+	present := map[string]bool{}
+	for _, ab := range books {
+		present[ab.Href] = true
+		if err := x.syncBook(ctx, d, user, ab, state["sync:"+ab.Href], tokens[ab.Href]); err != nil {
+			return fmt.Errorf("index address book %s of %s: %w", ab.ID, user, err)
 		}
 	}
-	for p := range parents {
-		ch.State["coll:"+p] = "1"
+	return x.dropGoneCollections(ctx, user, storage.AppContacts, present)
+}
+
+// syncBook brings one address book up to date (see syncCalendar).
+func (x *Indexer) syncBook(ctx context.Context, d *nextcloud.CardDAV, user string, ab nextcloud.AddressBook, have, now string) error {
+	if now != "" && now == have {
+		return nil
 	}
+	known, err := x.idx.ETags(ctx, user, storage.AppContacts, ab.Href)
+	if err != nil {
+		return err
+	}
+	ch := storage.IndexChange{App: storage.AppContacts, State: map[string]string{"coll:" + ab.Href: "1"}}
+	add := func(o nextcloud.CardObject) {
+		card := o.Card
+		extra := append(append(card.Values("EMAIL"), card.Values("TEL")...), card.Value("ORG"), card.Value("TITLE"), card.Value("NICKNAME"))
+		ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: o.Href, Title: card.Value("FN"), Body: card.Value("NOTE"),
+			Extra: strings.TrimSpace(strings.Join(extra, " ")), ETag: o.ETag, Parent: ab.Href})
+	}
+	remove := func(href string) {
+		if _, ok := known[href]; ok {
+			ch.Delete = append(ch.Delete, href)
+		}
+	}
+	if have != "" && now != "" {
+		sc, err := d.SyncCollection(ctx, ab, have)
+		if err == nil {
+			var fetch []string
+			for _, m := range sc.Changed {
+				if m.ETag == "" || known[m.Href] != m.ETag {
+					fetch = append(fetch, m.Href)
+				}
+			}
+			objs, broken, err := d.MultiGet(ctx, ab, fetch)
+			if err != nil {
+				return err
+			}
+			for _, o := range objs {
+				add(o)
+			}
+			for _, b := range broken {
+				remove(b.Href)
+			}
+			for _, href := range sc.Deleted {
+				remove(href)
+			}
+			ch.State["sync:"+ab.Href] = sc.Token
+			return x.idx.Apply(ctx, user, ch)
+		}
+		if !resync(err) {
+			return err
+		}
+	}
+	objs, _, err := d.All(ctx, ab)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, o := range objs {
+		seen[o.Href] = true
+		if known[o.Href] != o.ETag || o.ETag == "" {
+			add(o)
+		}
+	}
+	for href := range known {
+		if !seen[href] {
+			remove(href)
+		}
+	}
+	ch.State["sync:"+ab.Href] = now
 	return x.idx.Apply(ctx, user, ch)
 }

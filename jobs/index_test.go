@@ -313,7 +313,7 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 		t.Fatalf("contact by org = %v", got)
 	}
 
-	// Edit and delete: the rescan picks both up.
+	// Edit and delete: the incremental sync picks both up.
 	nc.PutCalendarICS(t, "alice", "personal", "e2.ics", ev("e2", "Team dinner", "Canteen"))
 	d, err := nc.Client(t, "alice").CalDAV(ctx, nextcloud.NewDAVCache())
 	if err != nil {

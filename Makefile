@@ -18,11 +18,11 @@ build:
 run:
 	$(GO) run -tags $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/nextcloud-mcp-server $(ARGS)
 
-## test: vet and every test (unit, integration against the in-process
+## test: vet and every test with the race detector (unit, integration against the in-process
 ## Nextcloud and OpenID Provider, the realm export and compose checks).
 test:
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
+	$(GO) test -race -tags $(TAGS) -count=1 -timeout 30m ./...
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

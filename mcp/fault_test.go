@@ -28,7 +28,9 @@ func faultClient(t *testing.T, nc *nctest.Server, timeout time.Duration) *nextcl
 	return c.WithUser("admin", nextcloud.BasicAuth{Username: "admin", Password: "admin-pass"})
 }
 
-func isNotesAPI(r *http.Request) bool { return strings.Contains(r.URL.Path, "/apps/notes/api/v1/notes") }
+func isNotesAPI(r *http.Request) bool {
+	return strings.Contains(r.URL.Path, "/apps/notes/api/v1/notes")
+}
 
 // resetConn drops the connection with a TCP reset instead of an answer.
 func resetConn(w http.ResponseWriter) {

@@ -176,6 +176,21 @@ var migrations = []string{
 		user_id TEXT PRIMARY KEY,
 		paused  INTEGER NOT NULL DEFAULT 0
 	);`,
+	// 3: one FTS5 table per user (index.go), listed in index_tables, so a
+	// search reads only its user's postings. The shared index_fts table
+	// cannot be dropped here (that needs FTS5; OpenIndex does it), so its
+	// triggers go and the items and sync state are cleared: the next sync
+	// of each user rebuilds their index. index_items.owner is unused now.
+	`DROP TRIGGER IF EXISTS index_items_ai;
+	DROP TRIGGER IF EXISTS index_items_ad;
+	DROP TRIGGER IF EXISTS index_items_au;
+	DELETE FROM index_items;
+	DELETE FROM index_sync;
+	DELETE FROM index_apps;
+	CREATE TABLE index_tables (
+		user_id TEXT PRIMARY KEY,
+		name    TEXT NOT NULL UNIQUE
+	);`,
 }
 
 // SchemaVersion is the version this build writes.

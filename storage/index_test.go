@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -167,6 +170,244 @@ func TestIndexStateAndStatus(t *testing.T) {
 	}
 	if p, _ := x.Paused(ctx, "bob"); p {
 		t.Fatal("bob paused by alice")
+	}
+}
+
+// TestIndexUpdatesAndFilters checks what the per-user tables must keep
+// right: a changed item matches only its new words, deletions by parent
+// leave no words behind, and filters reach past the first page of better
+// ranked matches that they exclude.
+func TestIndexUpdatesAndFilters(t *testing.T) {
+	ctx := context.Background()
+	x := openIndex(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(d int) time.Time { return time.Date(2025, 3, d, 12, 0, 0, 0, time.UTC) }
+	var notes []IndexItem
+	for i := range 30 {
+		notes = append(notes, IndexItem{ID: fmt.Sprint(i), Title: "Budget " + fmt.Sprint(i), Body: "numbers", Date: day(1)})
+	}
+	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: notes}))
+	must(x.Apply(ctx, "alice", IndexChange{App: AppCalendar, Upsert: []IndexItem{
+		{ID: "cal/a/1.ics", Title: "Review", Body: "the budget review", Parent: "cal/a", Date: day(20)},
+		{ID: "cal/b/2.ics", Title: "Lunch", Body: "budget lunch", Parent: "cal/b", Date: day(21)},
+	}}))
+	search := func(q IndexQuery) []string {
+		t.Helper()
+		hits, err := x.Search(ctx, "alice", q)
+		must(err)
+		got := ids(hits)
+		sort.Strings(got)
+		return got
+	}
+	tests := []struct {
+		name string
+		q    IndexQuery
+		want []string
+	}{
+		{"app filter past the page", IndexQuery{Text: "budget", Apps: []string{AppCalendar}, Limit: 5}, []string{"calendar:cal/a/1.ics", "calendar:cal/b/2.ics"}},
+		{"date filter past the page", IndexQuery{Text: "budget", From: day(21), Limit: 5}, []string{"calendar:cal/b/2.ics"}},
+	}
+	for _, tc := range tests {
+		if got := search(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: hits = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := search(IndexQuery{Text: "budget", Limit: 7}); len(got) != 7 {
+		t.Errorf("limit 7 gave %d hits", len(got))
+	}
+	// Field weights: one title hit outranks four body hits, one hit in
+	// extra outranks two in the body.
+	must(x.Apply(ctx, "weights", IndexChange{App: AppNotes, Upsert: []IndexItem{
+		{ID: "body", Title: "x", Body: "kiwi kiwi kiwi kiwi and some other words"},
+		{ID: "title", Title: "kiwi", Body: "some other words and more words"},
+		{ID: "body2", Title: "y", Body: "melon melon and some other words"},
+		{ID: "extra", Title: "z", Body: "some other words and more words", Extra: "melon"},
+	}}))
+	for q, want := range map[string][]string{"kiwi": {"notes:title", "notes:body"}, "melon": {"notes:extra", "notes:body2"}} {
+		hits, err := x.Search(ctx, "weights", IndexQuery{Text: q})
+		must(err)
+		if got := ids(hits); !slices.Equal(got, want) {
+			t.Errorf("%s ranked %v, want %v", q, got, want)
+		}
+	}
+
+	// Changing a note replaces its words.
+	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "3", Title: "Garden", Body: "tomatoes"}}}))
+	if got := search(IndexQuery{Text: "tomatoes"}); !slices.Equal(got, []string{"notes:3"}) {
+		t.Errorf("new words: hits = %v", got)
+	}
+	if got := search(IndexQuery{Text: "budget", Apps: []string{AppNotes}, Limit: 100}); len(got) != 29 || slices.Contains(got, "notes:3") {
+		t.Errorf("old words still match: %v", got)
+	}
+	// Removing a calendar removes its events' words.
+	must(x.Apply(ctx, "alice", IndexChange{App: AppCalendar, DeleteParents: []string{"cal/a"}}))
+	if got := search(IndexQuery{Text: "review"}); len(got) != 0 {
+		t.Errorf("deleted calendar still found: %v", got)
+	}
+	tbl, err := x.userTable(ctx, x.d.db, "alice", false)
+	must(err)
+	var left int
+	must(x.d.db.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl+` WHERE `+tbl+` MATCH 'review'`).Scan(&left))
+	if left != 0 {
+		t.Errorf("the full-text table keeps %d deleted events", left)
+	}
+	if got := search(IndexQuery{Text: "lunch"}); !slices.Equal(got, []string{"calendar:cal/b/2.ics"}) {
+		t.Errorf("other calendar: hits = %v", got)
+	}
+}
+
+// TestIndexUsersApart checks that users share no full-text data: a word
+// only bob has finds nothing for alice, bob's items do not change alice's
+// scores (BM25 statistics are per user), and a wipe drops only the
+// wiped user's table, which the next sync makes again.
+func TestIndexUsersApart(t *testing.T) {
+	ctx := context.Background()
+	x := openIndex(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := []IndexItem{{ID: "1", Title: "Budget", Body: "plan"}, {ID: "2", Title: "Other", Body: "text"}}
+	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
+	before, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"})
+	must(err)
+	var bobs []IndexItem
+	for i := range 50 {
+		bobs = append(bobs, IndexItem{ID: fmt.Sprint(i), Title: "budget budget", Body: "zeppelin"})
+	}
+	must(x.Apply(ctx, "bob", IndexChange{App: AppNotes, Upsert: bobs}))
+	after, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"})
+	must(err)
+	if len(before) != 1 || len(after) != 1 || before[0].Score != after[0].Score {
+		t.Fatalf("alice's hits changed with bob's items: %+v, then %+v", before, after)
+	}
+	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "zeppelin"}); err != nil || len(hits) != 0 {
+		t.Fatalf("alice found bob's word: %v %v", ids(hits), err)
+	}
+	tables := func() map[string]string {
+		t.Helper()
+		rows, err := x.d.db.QueryContext(ctx, `SELECT t.user_id, t.name FROM index_tables t JOIN sqlite_master m ON m.name = t.name`)
+		must(err)
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var u, n string
+			must(rows.Scan(&u, &n))
+			out[u] = n
+		}
+		return out
+	}
+	if tb := tables(); len(tb) != 2 || tb["alice"] == tb["bob"] {
+		t.Fatalf("tables = %v, want one per user", tb)
+	}
+	if _, err := x.Wipe(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if tb := tables(); len(tb) != 1 || tb["bob"] == "" {
+		t.Fatalf("after alice's wipe tables = %v, want bob's only", tb)
+	}
+	if hits, err := x.Search(ctx, "bob", IndexQuery{Text: "zeppelin", Limit: 100}); err != nil || len(hits) != 50 {
+		t.Fatalf("bob after alice's wipe: %d hits, %v", len(hits), err)
+	}
+	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
+	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "plan"}); err != nil || len(hits) != 1 {
+		t.Fatalf("alice after re-sync: %v %v", ids(hits), err)
+	}
+}
+
+// legacyIndexSchema is the shared FTS5 table of schema version 2.
+const legacyIndexSchema = `
+CREATE VIRTUAL TABLE index_fts USING fts5(title, body, extra, owner,
+	content='index_items', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER index_items_ai AFTER INSERT ON index_items BEGIN
+	INSERT INTO index_fts(rowid, title, body, extra, owner) VALUES (new.id, new.title, new.body, new.extra, new.owner);
+END;
+CREATE TRIGGER index_items_ad AFTER DELETE ON index_items BEGIN
+	INSERT INTO index_fts(index_fts, rowid, title, body, extra, owner) VALUES ('delete', old.id, old.title, old.body, old.extra, old.owner);
+END;
+CREATE TRIGGER index_items_au AFTER UPDATE ON index_items BEGIN
+	INSERT INTO index_fts(index_fts, rowid, title, body, extra, owner) VALUES ('delete', old.id, old.title, old.body, old.extra, old.owner);
+	INSERT INTO index_fts(rowid, title, body, extra, owner) VALUES (new.id, new.title, new.body, new.extra, new.owner);
+END;`
+
+// TestIndexMigratesFromSharedTable opens a schema version 2 database with
+// an indexed user: the old table goes, the index and its sync state are
+// cleared (so the next sync rebuilds it, and nc_search does not take the
+// empty index for fresh), the pause flag stays, and a log line says so.
+func TestIndexMigratesFromSharedTable(t *testing.T) {
+	ctx := context.Background()
+	path := fmt.Sprintf("%s/v2.db", t.TempDir())
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0], migrations[1], legacyIndexSchema,
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`, `INSERT INTO schema_version VALUES (2)`,
+		`INSERT INTO index_items (user_id, app, item_id, title, owner) VALUES ('alice', 'notes', '1', 'Budget', 'u1')`,
+		`INSERT INTO index_sync (user_id, app, key, value) VALUES ('alice', 'notes', 'pruneBefore', '1')`,
+		`INSERT INTO index_apps (user_id, app, last_run, last_success) VALUES ('alice', 'notes', 1, 1)`,
+		`INSERT INTO index_users (user_id, paused) VALUES ('alice', 1)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	d, err := Open(ctx, path, Options{Keys: key, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	x, err := d.OpenIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := d.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'index_fts%' OR name LIKE 'index_items_a%'`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d old tables or triggers left (%v)", left, err)
+	}
+	if !strings.Contains(logs.String(), "next sync rebuilds") {
+		t.Errorf("no log line about the rebuild: %q", logs.String())
+	}
+	st, err := x.Status(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range st.Apps {
+		if !a.LastSuccess.IsZero() {
+			t.Errorf("%s still counts as synced: %+v", a.App, a)
+		}
+	}
+	if s, _ := x.SyncState(ctx, "alice", AppNotes); st.Items != 0 || !st.Paused || len(s) != 0 {
+		t.Fatalf("after migration status = %+v, sync state %v", st, s)
+	}
+	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "Budget"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"}); err != nil || len(hits) != 1 {
+		t.Fatalf("search after migration: %v %v", ids(hits), err)
+	}
+	d.Close()
+	logs.Reset()
+	d2, err := Open(ctx, path, Options{Keys: key, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if _, err := d2.OpenIndex(ctx); err != nil || logs.Len() != 0 {
+		t.Fatalf("reopening: %v, logs %q", err, logs.String())
 	}
 }
 

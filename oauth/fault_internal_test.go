@@ -46,8 +46,22 @@ func TestStaleKeysVerifyWhileIdPDown(t *testing.T) {
 	if _, err := ks.verify(ctx, parse(tok)); err != nil {
 		t.Fatalf("stale cached key while the IdP is down: %v", err)
 	}
+	// The refresh runs in the background: wait for its one attempt.
+	for i := 0; i < 200 && (p.Count(oidctest.CountJWKS) < 1 || ks.refreshing.Load()); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := p.Count(oidctest.CountJWKS); n != 1 {
 		t.Errorf("stale cache caused %d JWKS requests, want 1 refresh attempt", n)
+	}
+	// After a failed refresh the next requests do not ask the IdP again.
+	for range 5 {
+		if _, err := ks.verify(ctx, parse(tok)); err != nil {
+			t.Fatalf("stale cached key while the IdP is down: %v", err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := p.Count(oidctest.CountJWKS); n != 1 {
+		t.Errorf("a down IdP was asked %d times, want 1 (backoff after a failed refresh)", n)
 	}
 
 	p.RotateKey(true)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -39,8 +40,12 @@ type keySet struct {
 	keys     []jose.JSONWebKey
 	fetched  time.Time
 	lastMiss time.Time
+	// lastFail is when a background refresh last failed; refreshing
+	// waits missBackoff after it so a down IdP is not asked per request.
+	lastFail time.Time
 
-	fetchMu sync.Mutex
+	fetchMu    sync.Mutex
+	refreshing atomic.Bool
 }
 
 func newKeySet(url string, hc *http.Client) *keySet {
@@ -64,7 +69,11 @@ func (k *keySet) verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte
 	kid := jws.Signatures[0].Header.KeyID
 	keys, fetched := k.candidates(kid)
 	stale := fetched.IsZero() || k.now().Sub(fetched) > k.maxAge
-	if len(keys) == 0 || stale {
+	if len(keys) > 0 && stale {
+		// Known key, old cache: verify now with it and refresh in the
+		// background, so a slow or down IdP never delays requests.
+		k.refreshInBackground(fetched)
+	} else if len(keys) == 0 {
 		k.mu.RLock()
 		backoff := !k.lastMiss.IsZero() && k.now().Sub(k.lastMiss) < k.missBackoff
 		k.mu.RUnlock()
@@ -98,6 +107,27 @@ func (k *keySet) verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte
 		}
 	}
 	return nil, errors.New("token signature does not verify")
+}
+
+// refreshInBackground starts at most one refresh at a time, and none
+// within missBackoff of a failed one.
+func (k *keySet) refreshInBackground(seen time.Time) {
+	k.mu.RLock()
+	recentFail := !k.lastFail.IsZero() && k.now().Sub(k.lastFail) < k.missBackoff
+	k.mu.RUnlock()
+	if recentFail || !k.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer k.refreshing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := k.refresh(ctx, seen); err != nil {
+			k.mu.Lock()
+			k.lastFail = k.now()
+			k.mu.Unlock()
+		}
+	}()
 }
 
 // refresh fetches the JWKS unless another caller did since seen.

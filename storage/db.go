@@ -40,6 +40,8 @@ type DB struct {
 	cipher *Cipher
 	log    *slog.Logger
 	now    func() time.Time
+	// writeRetry overrides refreshWriteRetry (tests).
+	writeRetry time.Duration
 	// beforeCommit lets crash tests stop a write half-way.
 	beforeCommit func(op string)
 }

@@ -69,6 +69,7 @@ func TestLockedDatabaseKeepsReadsAndData(t *testing.T) {
 	path := dbPath(t)
 	key := newKey(t)
 	d := openDB(t, path, key, func(o *Options) { o.BusyTimeout = 20 * time.Millisecond })
+	d.writeRetry = 100 * time.Millisecond
 	if err := d.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +216,44 @@ func TestReadOnlyFileRefusedAtOpen(t *testing.T) {
 	}
 	if tok, err := openDB(t, path, key).Token(ctx, "alice"); err != nil || tok.RefreshToken != "rt-stored" {
 		t.Fatalf("token after the refused open: %v", err)
+	}
+}
+
+// TestRefreshOutlastsABriefLock: the IdP has already rotated the refresh
+// token when the store finds the database locked; Refresh keeps retrying,
+// so once the lock goes the rotated token is stored, not lost.
+func TestRefreshOutlastsABriefLock(t *testing.T) {
+	ctx := context.Background()
+	path := dbPath(t)
+	key := newKey(t)
+	d := openDB(t, path, key, func(o *Options) { o.BusyTimeout = 20 * time.Millisecond })
+	if err := d.SaveToken(ctx, sample("alice", "rt-old")); err != nil {
+		t.Fatal(err)
+	}
+	other := openDB(t, path, key)
+	conn, err := other.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		time.Sleep(300 * time.Millisecond)
+		_, _ = conn.ExecContext(ctx, `ROLLBACK`)
+	}()
+	err = d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+		return Rotation{RefreshToken: "rt-rotated"}, nil
+	})
+	<-released
+	if err != nil {
+		t.Fatalf("refresh across a brief lock: %v", err)
+	}
+	tok, err := d.Token(ctx, "alice")
+	if err != nil || tok.RefreshToken != "rt-rotated" {
+		t.Fatalf("stored token after the lock: %v (err %v), want the rotated one", tok.RefreshToken, err)
 	}
 }

@@ -251,57 +251,90 @@ func (d *DB) Refresh(ctx context.Context, user string, fn func(ctx context.Conte
 	if ferr != nil && !revoked {
 		return ferr
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return d.wrap("store refreshed token of "+user, err)
-	}
-	defer tx.Rollback()
-	var cur []byte
-	err = tx.QueryRowContext(ctx, `SELECT token_enc FROM refresh_tokens WHERE user_id = ?`, user).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return d.wrap("store refreshed token of "+user, err)
-	}
-	unchanged := err == nil && bytes.Equal(cur, r.enc)
-	if revoked {
-		if unchanged {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ?`, user); err != nil {
-				return d.wrap("delete revoked token of "+user, err)
-			}
-			d.hook("revoke")
-			if err := tx.Commit(); err != nil {
-				return d.wrap("delete revoked token of "+user, err)
-			}
-			d.log.Info("deleted revoked offline grant", "user", user)
-			return fmt.Errorf("%w; the stored grant of user %s was deleted, the user must sign in again at /oauth/login", ferr, user)
+	// The IdP may already have rotated the refresh token: a locked
+	// database must not lose the new one, so the write is retried for a
+	// while before giving up (the old row stays intact either way).
+	store := func() error {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return d.wrap("store refreshed token of "+user, err)
 		}
-		return ferr
-	}
-	if !unchanged {
-		// A newer grant was stored while we refreshed; keep it.
+		defer tx.Rollback()
+		var cur []byte
+		err = tx.QueryRowContext(ctx, `SELECT token_enc FROM refresh_tokens WHERE user_id = ?`, user).Scan(&cur)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return d.wrap("store refreshed token of "+user, err)
+		}
+		unchanged := err == nil && bytes.Equal(cur, r.enc)
+		if revoked {
+			if unchanged {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ?`, user); err != nil {
+					return d.wrap("delete revoked token of "+user, err)
+				}
+				d.hook("revoke")
+				if err := tx.Commit(); err != nil {
+					return d.wrap("delete revoked token of "+user, err)
+				}
+				d.log.Info("deleted revoked offline grant", "user", user)
+				return fmt.Errorf("%w; the stored grant of user %s was deleted, the user must sign in again at /oauth/login", ferr, user)
+			}
+			return ferr
+		}
+		if !unchanged {
+			// A newer grant was stored while we refreshed; keep it.
+			return nil
+		}
+		enc := r.enc
+		if rot.RefreshToken != "" {
+			if enc, err = d.cipher.Encrypt(tokenBind(user), []byte(rot.RefreshToken)); err != nil {
+				return err
+			}
+		}
+		now := d.now().Unix()
+		scopes := strings.Join(r.t.Scopes, " ")
+		if rot.Scopes != nil {
+			scopes = strings.Join(rot.Scopes, " ")
+		}
+		expires := unix(r.t.ExpiresAt)
+		if !rot.ExpiresAt.IsZero() || rot.RefreshToken != "" {
+			expires = unix(rot.ExpiresAt)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET token_enc = ?, scopes = ?, last_refreshed_at = ?, last_used_at = ?, expires_at = ? WHERE user_id = ?`,
+			enc, scopes, now, now, expires, user); err != nil {
+			return d.wrap("store refreshed token of "+user, err)
+		}
+		d.hook("refresh")
+		if err := tx.Commit(); err != nil {
+			return d.wrap("commit refreshed token of "+user, err)
+		}
 		return nil
 	}
-	enc := r.enc
-	if rot.RefreshToken != "" {
-		if enc, err = d.cipher.Encrypt(tokenBind(user), []byte(rot.RefreshToken)); err != nil {
+	deadline := time.Now().Add(d.refreshRetry())
+	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
+		err := store()
+		if !errors.Is(err, ErrLocked) || !time.Now().Before(deadline) || ctx.Err() != nil {
+			if err != nil && rot.RefreshToken != "" {
+				d.log.Error("could not store the rotated refresh token; the user may have to sign in again", "user", user, "err", err)
+			}
 			return err
 		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
-	now := d.now().Unix()
-	scopes := strings.Join(r.t.Scopes, " ")
-	if rot.Scopes != nil {
-		scopes = strings.Join(rot.Scopes, " ")
+}
+
+// refreshWriteRetry is how long Refresh retries storing a rotated token
+// while another process holds the database.
+const refreshWriteRetry = 30 * time.Second
+
+func (d *DB) refreshRetry() time.Duration {
+	if d.writeRetry > 0 {
+		return d.writeRetry
 	}
-	expires := unix(r.t.ExpiresAt)
-	if !rot.ExpiresAt.IsZero() || rot.RefreshToken != "" {
-		expires = unix(rot.ExpiresAt)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET token_enc = ?, scopes = ?, last_refreshed_at = ?, last_used_at = ?, expires_at = ? WHERE user_id = ?`,
-		enc, scopes, now, now, expires, user); err != nil {
-		return d.wrap("store refreshed token of "+user, err)
-	}
-	d.hook("refresh")
-	if err := tx.Commit(); err != nil {
-		return d.wrap("commit refreshed token of "+user, err)
-	}
-	return nil
+	return refreshWriteRetry
 }

@@ -43,7 +43,7 @@ func MetricsSampler(baseURL string) func() (uint64, int) {
 
 // StartBinary runs the server binary in HTTP mode against nextcloudURL on
 // a free loopback port and waits until it answers /health/live.
-func StartBinary(ctx context.Context, bin, nextcloudURL string) (url string, stop func(), err error) {
+func StartBinary(ctx context.Context, bin, nextcloudURL string, extraEnv ...string) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -52,6 +52,7 @@ func StartBinary(ctx context.Context, bin, nextcloudURL string) (url string, sto
 	ln.Close()
 	cmd := exec.CommandContext(ctx, bin, "--transport", "http", "--listen", addr, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "NEXTCLOUD_HOST="+nextcloudURL, "NEXTCLOUD_USERNAME=admin", "NEXTCLOUD_PASSWORD=admin-pass")
+	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start %s: %w", bin, err)

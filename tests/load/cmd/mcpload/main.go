@@ -20,6 +20,7 @@ func main() {
 	transport := flag.String("transport", "http", "http (streamable HTTP) or sse")
 	target := flag.String("url", "", "server base URL on loopback (default: start one in process)")
 	notes := flag.Int("notes", 50, "notes to seed in the in-process test Nextcloud")
+	memLimit := flag.String("server-memlimit", "", "GOMEMLIMIT for the -server-bin process only (e.g. 170MiB)")
 	bin := flag.String("server-bin", "", "run this server binary (make build) in its own process against the in-process test Nextcloud, and sample its memory from /metrics")
 	flag.Parse()
 	ctx := context.Background()
@@ -33,7 +34,11 @@ func main() {
 		defer t.Close()
 		cfg.URL, cfg.Calls, cfg.Sample = t.URL, t.Mix(), load.SampleSelf
 		if *bin != "" {
-			url, stop, err := load.StartBinary(ctx, *bin, t.Nextcloud.URL)
+			var env []string
+			if *memLimit != "" {
+				env = append(env, "GOMEMLIMIT="+*memLimit)
+			}
+			url, stop, err := load.StartBinary(ctx, *bin, t.Nextcloud.URL, env...)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "mcpload:", err)
 				os.Exit(1)

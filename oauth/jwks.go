@@ -52,6 +52,13 @@ func newKeySet(url string, hc *http.Client) *keySet {
 	return &keySet{url: url, hc: hc, maxAge: time.Hour, missBackoff: 10 * time.Second, now: time.Now}
 }
 
+// generation is when the current keys were fetched.
+func (k *keySet) generation() time.Time {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.fetched
+}
+
 // candidates returns the keys that may have signed a token with kid.
 func (k *keySet) candidates(kid string) (out []jose.JSONWebKey, fetched time.Time) {
 	k.mu.RLock()

@@ -180,6 +180,7 @@ type ResourceServer struct {
 	closeOnce sync.Once
 
 	opaque    *opaqueCache
+	verified  *jwtCache
 	exchanger *Exchanger
 	exchanges *ExchangeCache
 }
@@ -195,13 +196,14 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	rs := &ResourceServer{
-		cfg:     cfg,
-		nc:      nc,
-		log:     cfg.Logger,
-		now:     time.Now,
-		readyCh: make(chan struct{}),
-		cancel:  cancel,
-		opaque:  newOpaqueCache(),
+		cfg:      cfg,
+		nc:       nc,
+		log:      cfg.Logger,
+		now:      time.Now,
+		readyCh:  make(chan struct{}),
+		cancel:   cancel,
+		opaque:   newOpaqueCache(),
+		verified: newJWTCache(),
 	}
 	rs.exchanger = &Exchanger{endpoint: rs.tokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
 	rs.exchanges = NewExchangeCache(rs.exchanger, 0)
@@ -415,14 +417,26 @@ func (rs *ResourceServer) Validate(ctx context.Context, tok string) (*Identity, 
 }
 
 func (rs *ResourceServer) validateJWT(ctx context.Context, keys *keySet, tok string) (*Identity, error) {
+	now := rs.now()
+	gen := keys.generation()
+	if id, ok := rs.verified.get(tok, now, gen); ok {
+		return id, nil
+	}
 	claims, err := verifyJWT(ctx, keys, tok, jwtCheck{
 		issuer: rs.cfg.Issuer, audience: rs.cfg.Audience, allowAZP: true,
-		leeway: rs.cfg.Leeway, now: rs.now(),
+		leeway: rs.cfg.Leeway, now: now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return rs.identityFrom(claims, false)
+	id, err := rs.identityFrom(claims, false)
+	if err != nil {
+		return nil, err
+	}
+	if keys.generation().Equal(gen) {
+		rs.verified.put(tok, id, rs.cfg.Leeway, now, gen)
+	}
+	return id, nil
 }
 
 func (rs *ResourceServer) identityFrom(claims map[string]any, opaque bool) (*Identity, error) {

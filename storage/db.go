@@ -193,6 +193,12 @@ var migrations = []string{
 		user_id TEXT PRIMARY KEY,
 		name    TEXT NOT NULL UNIQUE
 	);`,
+	// 4: users who signed in (users.go), so background jobs can run for
+	// them by impersonation even without a stored grant.
+	`CREATE TABLE known_users (
+		user_id   TEXT PRIMARY KEY,
+		last_seen INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion is the version this build writes.

@@ -103,6 +103,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 			if err := a.setupOffline(ctx); err != nil {
 				return nil, err
 			}
+			clientFor = a.offline.markSeen(clientFor)
 		}
 	default:
 		return nil, fmt.Errorf("unsupported auth mode %q", cfg.Auth)

@@ -168,6 +168,10 @@ func (b authBackend) RevokeOfflineAccess(ctx context.Context) (string, error) {
 		return "", err
 	}
 	a.offline.chain.Forget(user)
+	// No more background jobs by impersonation either, until they sign in again.
+	if err := a.offline.store.ForgetUser(ctx, user); err != nil {
+		return "", err
+	}
 	msg := "Offline access was removed."
 	if !had {
 		msg = "No offline grant was stored for you."

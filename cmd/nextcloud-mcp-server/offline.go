@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -30,6 +32,7 @@ type offlineState struct {
 	notes *jobs.NotesCache
 	// index is the per-user search index (nil without FTS5).
 	index *storage.Index
+	log   *slog.Logger
 }
 
 // notesIndexInterval is how often each user's notes index is refreshed.
@@ -81,7 +84,9 @@ func (a *app) setupOffline(ctx context.Context) error {
 		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
 			return chain.Client(ctx, base, user)
 		},
-		Users:  func(ctx context.Context) ([]string, error) { return backgroundUsers(ctx, db, a.loginFlow != nil) },
+		Users: func(ctx context.Context) ([]string, error) {
+			return backgroundUsers(ctx, db, a.loginFlow != nil, chain.Impersonate != nil)
+		},
 		Logger: a.log,
 	})
 	if err != nil {
@@ -102,7 +107,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	}()
 	a.closers = append(a.closers, func() { cancel(); <-done })
 
-	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index}
+	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
 	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
 	return nil
@@ -171,23 +176,65 @@ func doctorCommand(ctx context.Context, args []string, getenv config.Getenv, std
 
 // backgroundUsers are the users jobs run for: those with a stored offline
 // grant, and with the login-flow upstream those with an app password.
-func backgroundUsers(ctx context.Context, db *storage.DB, appPasswords bool) ([]string, error) {
+// With impersonation, users who signed in within knownUserWindow count
+// too: the service account can act for them without a stored grant.
+func backgroundUsers(ctx context.Context, db *storage.DB, appPasswords, impersonation bool) ([]string, error) {
 	users, err := db.Users(ctx)
-	if err != nil || !appPasswords {
-		return users, err
-	}
-	more, err := db.SecretOwners(ctx, oauth.SecretAppPassword)
 	if err != nil {
-		return users, err
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, u := range users {
 		seen[u] = true
 	}
-	for _, u := range more {
-		if !seen[u] {
-			users = append(users, u)
+	add := func(more []string, err error) error {
+		if err != nil {
+			return err
+		}
+		for _, u := range more {
+			if !seen[u] {
+				seen[u] = true
+				users = append(users, u)
+			}
+		}
+		return nil
+	}
+	if appPasswords {
+		if err := add(db.SecretOwners(ctx, oauth.SecretAppPassword)); err != nil {
+			return users, err
+		}
+	}
+	if impersonation {
+		if err := add(db.KnownUsers(ctx, time.Now().Add(-knownUserWindow))); err != nil {
+			return users, err
 		}
 	}
 	return users, nil
+}
+
+// knownUserWindow is how long after their last sign-in a user without a
+// stored grant keeps getting background jobs by impersonation.
+const knownUserWindow = 30 * 24 * time.Hour
+
+// markSeen records callers (at most every 10 minutes per user) so that
+// background jobs know whom to run for.
+func (o *offlineState) markSeen(next mcp.ClientFunc) mcp.ClientFunc {
+	var mu sync.Mutex
+	last := map[string]time.Time{}
+	return func(ctx context.Context) (*nextcloud.Client, error) {
+		if user := oauth.UserIDFrom(ctx); user != "" {
+			mu.Lock()
+			due := time.Since(last[user]) > 10*time.Minute
+			if due {
+				last[user] = time.Now()
+			}
+			mu.Unlock()
+			if due {
+				if err := o.store.MarkSeen(ctx, user); err != nil {
+					o.log.Warn("could not record a sign-in for background jobs", "user", user, "err", err)
+				}
+			}
+		}
+		return next(ctx)
+	}
 }

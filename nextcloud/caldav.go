@@ -437,14 +437,29 @@ func listMembers(ctx context.Context, readDir func(context.Context, string, bool
 
 const multiGetBatch = 100
 
-// multiGet fetches objects by href in batches, splitting a batch that
-// cannot be read until each bad object stands alone.
+// multiGet fetches objects by href in batches.
 func (d *CalDAV) multiGet(ctx context.Context, coll string, hrefs []string) ([]CalObject, []BrokenObject, error) {
-	var objs []CalObject
+	return multiGetBatched(hrefs, "calendar objects of "+coll, "iCalendar", func(hrefs []string) ([]CalObject, error) {
+		var objs []caldav.CalendarObject
+		err := safely(func() error {
+			var err error
+			objs, err = d.cl.MultiGetCalendar(ctx, coll, &caldav.CalendarMultiGet{Paths: hrefs, CompRequest: fullCalendarData})
+			return err
+		})
+		return convertCalObjects(objs), err
+	})
+}
+
+// multiGetBatched fetches hrefs in batches with fetch, splitting a batch
+// that cannot be read until each bad object stands alone (go-webdav fails
+// a whole multiget on one unparsable object). what names the objects in
+// errors, format their data.
+func multiGetBatched[T any](hrefs []string, what, format string, fetch func([]string) ([]T, error)) ([]T, []BrokenObject, error) {
+	var objs []T
 	var broken []BrokenObject
 	for len(hrefs) > 0 {
 		n := min(multiGetBatch, len(hrefs))
-		o, b, err := d.multiGetSplit(ctx, coll, hrefs[:n])
+		o, b, err := multiGetSplit(hrefs[:n], what, format, fetch)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -455,34 +470,29 @@ func (d *CalDAV) multiGet(ctx context.Context, coll string, hrefs []string) ([]C
 	return objs, broken, nil
 }
 
-func (d *CalDAV) multiGetSplit(ctx context.Context, coll string, hrefs []string) ([]CalObject, []BrokenObject, error) {
+func multiGetSplit[T any](hrefs []string, what, format string, fetch func([]string) ([]T, error)) ([]T, []BrokenObject, error) {
 	if len(hrefs) == 0 {
 		return nil, nil, nil
 	}
-	var objs []caldav.CalendarObject
-	err := safely(func() error {
-		var err error
-		objs, err = d.cl.MultiGetCalendar(ctx, coll, &caldav.CalendarMultiGet{Paths: hrefs, CompRequest: fullCalendarData})
-		return err
-	})
+	objs, err := fetch(hrefs)
 	if err == nil {
-		return convertCalObjects(objs), nil, nil
+		return objs, nil, nil
 	}
 	if isHTTPError(err) {
-		return nil, nil, fmt.Errorf("fetch calendar objects of %s: %w", coll, err)
+		return nil, nil, fmt.Errorf("fetch %s: %w", what, err)
 	}
 	if len(hrefs) == 1 {
 		if strings.Contains(err.Error(), "404") {
 			return nil, nil, nil // deleted meanwhile
 		}
-		return nil, []BrokenObject{{Href: hrefs[0], Error: "unreadable iCalendar data: " + err.Error()}}, nil
+		return nil, []BrokenObject{{Href: hrefs[0], Error: "unreadable " + format + " data: " + err.Error()}}, nil
 	}
 	mid := len(hrefs) / 2
-	o1, b1, err := d.multiGetSplit(ctx, coll, hrefs[:mid])
+	o1, b1, err := multiGetSplit(hrefs[:mid], what, format, fetch)
 	if err != nil {
 		return nil, nil, err
 	}
-	o2, b2, err := d.multiGetSplit(ctx, coll, hrefs[mid:])
+	o2, b2, err := multiGetSplit(hrefs[mid:], what, format, fetch)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -604,14 +614,25 @@ func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag 
 	if err := safely(func() error { return ical.NewEncoder(&buf).Encode(cal) }); err != nil {
 		return "", fmt.Errorf("encode iCalendar: %w", err)
 	}
+	return d.c.davPutObject(ctx, href, "text/calendar; charset=utf-8", buf.Bytes(), etag, create)
+}
+
+// Delete removes an object; with etag set only if it is unchanged.
+func (d *CalDAV) Delete(ctx context.Context, href, etag string) error {
+	return d.c.davDeleteObject(ctx, href, etag)
+}
+
+// davPutObject PUTs a DAV object conditionally (see CalDAV.Put) and
+// returns its new ETag.
+func (c *Client) davPutObject(ctx context.Context, href, contentType string, body []byte, etag string, create bool) (string, error) {
 	h := http.Header{}
-	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Type", contentType)
 	if create {
 		h.Set("If-None-Match", "*")
 	} else if etag != "" {
 		h.Set("If-Match", quoteETag(etag))
 	}
-	resp, err := d.c.davSend(ctx, http.MethodPut, href, h, buf.Bytes())
+	resp, err := c.davSend(ctx, http.MethodPut, href, h, body)
 	if err != nil {
 		return "", err
 	}
@@ -620,13 +641,13 @@ func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag 
 	return unquoteETag(resp.Header.Get("ETag")), nil
 }
 
-// Delete removes an object; with etag set only if it is unchanged.
-func (d *CalDAV) Delete(ctx context.Context, href, etag string) error {
+// davDeleteObject deletes a DAV object; with etag only if unchanged.
+func (c *Client) davDeleteObject(ctx context.Context, href, etag string) error {
 	h := http.Header{}
 	if etag != "" {
 		h.Set("If-Match", quoteETag(etag))
 	}
-	resp, err := d.c.davSend(ctx, http.MethodDelete, href, h, nil)
+	resp, err := c.davSend(ctx, http.MethodDelete, href, h, nil)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -186,19 +185,15 @@ func (d *CardDAV) All(ctx context.Context, ab AddressBook) ([]CardObject, []Brok
 // in batches). Cards deleted meanwhile are left out; unreadable ones are
 // returned as broken.
 func (d *CardDAV) MultiGet(ctx context.Context, ab AddressBook, hrefs []string) ([]CardObject, []BrokenObject, error) {
-	var out []CardObject
-	var broken []BrokenObject
-	for len(hrefs) > 0 {
-		n := min(multiGetBatch, len(hrefs))
-		o, b, err := d.multiGetSplit(ctx, ab.Href, hrefs[:n])
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, o...)
-		broken = append(broken, b...)
-		hrefs = hrefs[n:]
-	}
-	return out, broken, nil
+	return multiGetBatched(hrefs, "contacts of "+ab.Href, "vCard", func(hrefs []string) ([]CardObject, error) {
+		var objs []carddav.AddressObject
+		err := safely(func() error {
+			var err error
+			objs, err = d.cl.MultiGetAddressBook(ctx, ab.Href, &carddav.AddressBookMultiGet{Paths: hrefs, DataRequest: allCardData})
+			return err
+		})
+		return convertCards(objs), err
+	})
 }
 
 func convertCards(objs []carddav.AddressObject) []CardObject {
@@ -207,40 +202,6 @@ func convertCards(objs []carddav.AddressObject) []CardObject {
 		out = append(out, CardObject{Href: o.Path, ETag: o.ETag, Card: o.Card})
 	}
 	return out
-}
-
-func (d *CardDAV) multiGetSplit(ctx context.Context, coll string, hrefs []string) ([]CardObject, []BrokenObject, error) {
-	if len(hrefs) == 0 {
-		return nil, nil, nil
-	}
-	var objs []carddav.AddressObject
-	err := safely(func() error {
-		var err error
-		objs, err = d.cl.MultiGetAddressBook(ctx, coll, &carddav.AddressBookMultiGet{Paths: hrefs, DataRequest: allCardData})
-		return err
-	})
-	if err == nil {
-		return convertCards(objs), nil, nil
-	}
-	if isHTTPError(err) {
-		return nil, nil, fmt.Errorf("fetch contacts of %s: %w", coll, err)
-	}
-	if len(hrefs) == 1 {
-		if strings.Contains(err.Error(), "404") {
-			return nil, nil, nil
-		}
-		return nil, []BrokenObject{{Href: hrefs[0], Error: "unreadable vCard data: " + err.Error()}}, nil
-	}
-	mid := len(hrefs) / 2
-	o1, b1, err := d.multiGetSplit(ctx, coll, hrefs[:mid])
-	if err != nil {
-		return nil, nil, err
-	}
-	o2, b2, err := d.multiGetSplit(ctx, coll, hrefs[mid:])
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(o1, o2...), append(b1, b2...), nil
 }
 
 // Get fetches one card by href.
@@ -301,34 +262,12 @@ func (d *CardDAV) Put(ctx context.Context, href string, card vcard.Card, etag st
 	if err := safely(func() error { return vcard.NewEncoder(&buf).Encode(card) }); err != nil {
 		return "", fmt.Errorf("encode vCard: %w", err)
 	}
-	h := http.Header{}
-	h.Set("Content-Type", "text/vcard; charset=utf-8")
-	if create {
-		h.Set("If-None-Match", "*")
-	} else if etag != "" {
-		h.Set("If-Match", quoteETag(etag))
-	}
-	resp, err := d.c.davSend(ctx, http.MethodPut, href, h, buf.Bytes())
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return unquoteETag(resp.Header.Get("ETag")), nil
+	return d.c.davPutObject(ctx, href, "text/vcard; charset=utf-8", buf.Bytes(), etag, create)
 }
 
 // Delete removes a card; with etag only if unchanged.
 func (d *CardDAV) Delete(ctx context.Context, href, etag string) error {
-	h := http.Header{}
-	if etag != "" {
-		h.Set("If-Match", quoteETag(etag))
-	}
-	resp, err := d.c.davSend(ctx, http.MethodDelete, href, h, nil)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	return nil
+	return d.c.davDeleteObject(ctx, href, etag)
 }
 
 // TypedValue is an e-mail address or phone number with its kinds.

@@ -49,6 +49,14 @@ func checkPage(limit, offset, maxLimit int) error {
 	return nil
 }
 
+// requireBoth checks the two ids that name a DAV object (collection and item).
+func requireBoth(aName, a, bName, b string) error {
+	if strings.TrimSpace(a) == "" || strings.TrimSpace(b) == "" {
+		return fmt.Errorf("%s and %s must not be empty", aName, bName)
+	}
+	return nil
+}
+
 func orDefault(n, d int) int {
 	if n == 0 {
 		return d
@@ -461,10 +469,7 @@ type eventRefIn struct {
 }
 
 func (in *eventRefIn) Validate() error {
-	if strings.TrimSpace(in.Calendar) == "" || strings.TrimSpace(in.EventID) == "" {
-		return errors.New("calendar and event_id must not be empty")
-	}
-	return nil
+	return requireBoth("calendar", in.Calendar, "event_id", in.EventID)
 }
 
 type createEventIn struct {
@@ -517,8 +522,8 @@ type updateEventIn struct {
 }
 
 func (in *updateEventIn) Validate() error {
-	if strings.TrimSpace(in.Calendar) == "" || strings.TrimSpace(in.EventID) == "" {
-		return errors.New("calendar and event_id must not be empty")
+	if err := requireBoth("calendar", in.Calendar, "event_id", in.EventID); err != nil {
+		return err
 	}
 	if in.eventFields.empty() {
 		return errors.New("give at least one field to change (summary, start, end, location, ...)")
@@ -534,10 +539,7 @@ type deleteEventIn struct {
 }
 
 func (in *deleteEventIn) Validate() error {
-	if strings.TrimSpace(in.Calendar) == "" || strings.TrimSpace(in.EventID) == "" {
-		return errors.New("calendar and event_id must not be empty")
-	}
-	return nil
+	return requireBoth("calendar", in.Calendar, "event_id", in.EventID)
 }
 
 type freeSlotsIn struct {
@@ -642,12 +644,18 @@ func CalendarToolset(env *Env) Toolset {
 	dav := func(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalDAV, error) {
 		return nc.CalDAV(ctx, cache)
 	}
-	findCal := func(ctx context.Context, d *nextcloud.CalDAV, ref string) (nextcloud.Calendar, error) {
+	// davCal opens CalDAV and finds the calendar ref names.
+	davCal := func(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+		d, err := dav(ctx, nc)
+		if err != nil {
+			return nil, nextcloud.Calendar{}, err
+		}
 		cals, err := d.Calendars(ctx)
 		if err != nil {
-			return nextcloud.Calendar{}, err
+			return nil, nextcloud.Calendar{}, err
 		}
-		return nextcloud.PickCalendar(cals, ref)
+		c, err := nextcloud.PickCalendar(cals, ref)
+		return d, c, err
 	}
 	return Toolset{
 		Name:        "calendar",
@@ -685,11 +693,7 @@ func CalendarToolset(env *Env) Toolset {
 				Description: "Delete a calendar with all its events and tasks (Nextcloud keeps it in the trash bin for a while). For a calendar shared with the user, this removes the share.",
 				Scope:       "calendar:write", Kind: Destroy},
 				func(ctx context.Context, nc *nextcloud.Client, in calendarRefIn) (deletedOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					c, err := findCal(ctx, d, in.Calendar)
+					d, c, err := davCal(ctx, nc, in.Calendar)
 					if err != nil {
 						return deletedOut{}, err
 					}
@@ -718,11 +722,7 @@ func CalendarToolset(env *Env) Toolset {
 					if err != nil {
 						return eventOut{}, err
 					}
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return eventOut{}, err
-					}
-					c, err := findCal(ctx, d, in.Calendar)
+					d, c, err := davCal(ctx, nc, in.Calendar)
 					if err != nil {
 						return eventOut{}, err
 					}
@@ -766,11 +766,7 @@ func CalendarToolset(env *Env) Toolset {
 				Description: "Change an event: only the fields given change, the rest stays as stored. Moving the start keeps the length unless end or duration is given. With occurrence, only that occurrence of a recurring event changes. The change is refused with a conflict if the event was changed meanwhile (ETag).",
 				Scope:       "calendar:write", Kind: Write},
 				func(ctx context.Context, nc *nextcloud.Client, in updateEventIn) (eventOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return eventOut{}, err
-					}
-					c, err := findCal(ctx, d, in.Calendar)
+					d, c, err := davCal(ctx, nc, in.Calendar)
 					if err != nil {
 						return eventOut{}, err
 					}
@@ -788,11 +784,7 @@ func CalendarToolset(env *Env) Toolset {
 				Description: "Delete an event (a recurring one with all occurrences), or with occurrence only that one occurrence.",
 				Scope:       "calendar:write", Kind: Destroy},
 				func(ctx context.Context, nc *nextcloud.Client, in deleteEventIn) (deletedOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					c, err := findCal(ctx, d, in.Calendar)
+					d, c, err := davCal(ctx, nc, in.Calendar)
 					if err != nil {
 						return deletedOut{}, err
 					}

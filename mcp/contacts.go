@@ -212,10 +212,7 @@ type contactRefIn struct {
 }
 
 func (in *contactRefIn) Validate() error {
-	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
-		return errors.New("addressbook and contact_id must not be empty")
-	}
-	return nil
+	return requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID)
 }
 
 type createContactIn struct {
@@ -240,8 +237,8 @@ type updateContactIn struct {
 }
 
 func (in *updateContactIn) Validate() error {
-	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
-		return errors.New("addressbook and contact_id must not be empty")
+	if err := requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID); err != nil {
+		return err
 	}
 	if in.contactFields.empty() {
 		return errors.New("give at least one field to change")
@@ -256,10 +253,7 @@ type deleteContactIn struct {
 }
 
 func (in *deleteContactIn) Validate() error {
-	if strings.TrimSpace(in.AddressBook) == "" || strings.TrimSpace(in.ContactID) == "" {
-		return errors.New("addressbook and contact_id must not be empty")
-	}
-	return nil
+	return requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID)
 }
 
 // ContactsToolset offers the user's address books over CardDAV.
@@ -267,6 +261,15 @@ func ContactsToolset(env *Env) Toolset {
 	cache := nextcloud.NewDAVCache()
 	dav := func(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CardDAV, error) {
 		return nc.CardDAV(ctx, cache)
+	}
+	// davBook opens CardDAV and finds the address book ref names.
+	davBook := func(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CardDAV, nextcloud.AddressBook, error) {
+		d, err := dav(ctx, nc)
+		if err != nil {
+			return nil, nextcloud.AddressBook{}, err
+		}
+		ab, err := d.FindAddressBook(ctx, ref)
+		return d, ab, err
 	}
 	books := func(ctx context.Context, d *nextcloud.CardDAV, ref string) ([]nextcloud.AddressBook, error) {
 		if strings.TrimSpace(ref) != "" {
@@ -344,11 +347,7 @@ func ContactsToolset(env *Env) Toolset {
 				Description: "Get one contact with all its fields and its etag.",
 				Scope:       "contacts:read", Kind: Read},
 				func(ctx context.Context, nc *nextcloud.Client, in contactRefIn) (contactOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return contactOut{}, err
-					}
-					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					d, ab, err := davBook(ctx, nc, in.AddressBook)
 					if err != nil {
 						return contactOut{}, err
 					}
@@ -362,15 +361,11 @@ func ContactsToolset(env *Env) Toolset {
 				Description: "Create a contact (stored as vCard 3.0) with names, e-mail addresses, phone numbers, postal addresses, organization, title, birthday, note and groups.",
 				Scope:       "contacts:write", Kind: Create},
 				func(ctx context.Context, nc *nextcloud.Client, in createContactIn) (contactOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return contactOut{}, err
-					}
 					ref := in.AddressBook
 					if strings.TrimSpace(ref) == "" {
 						ref = "contacts"
 					}
-					ab, err := d.FindAddressBook(ctx, ref)
+					d, ab, err := davBook(ctx, nc, ref)
 					if err != nil {
 						return contactOut{}, err
 					}
@@ -384,11 +379,7 @@ func ContactsToolset(env *Env) Toolset {
 				Description: "Change a contact: only the fields given change (a list given replaces that list), everything else in the vCard stays. Refused with a conflict if the contact changed meanwhile (ETag).",
 				Scope:       "contacts:write", Kind: Write},
 				func(ctx context.Context, nc *nextcloud.Client, in updateContactIn) (contactOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return contactOut{}, err
-					}
-					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					d, ab, err := davBook(ctx, nc, in.AddressBook)
 					if err != nil {
 						return contactOut{}, err
 					}
@@ -402,11 +393,7 @@ func ContactsToolset(env *Env) Toolset {
 				Description: "Delete a contact.",
 				Scope:       "contacts:write", Kind: Destroy},
 				func(ctx context.Context, nc *nextcloud.Client, in deleteContactIn) (deletedOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					ab, err := d.FindAddressBook(ctx, in.AddressBook)
+					d, ab, err := davBook(ctx, nc, in.AddressBook)
 					if err != nil {
 						return deletedOut{}, err
 					}

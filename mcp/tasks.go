@@ -181,10 +181,7 @@ type taskRefIn struct {
 }
 
 func (in *taskRefIn) Validate() error {
-	if strings.TrimSpace(in.List) == "" || strings.TrimSpace(in.TaskID) == "" {
-		return errors.New("list and task_id must not be empty")
-	}
-	return nil
+	return requireBoth("list", in.List, "task_id", in.TaskID)
 }
 
 type createTaskIn struct {
@@ -209,8 +206,8 @@ type updateTaskIn struct {
 }
 
 func (in *updateTaskIn) Validate() error {
-	if strings.TrimSpace(in.List) == "" || strings.TrimSpace(in.TaskID) == "" {
-		return errors.New("list and task_id must not be empty")
+	if err := requireBoth("list", in.List, "task_id", in.TaskID); err != nil {
+		return err
 	}
 	f := in.taskFields
 	if in.Summary == nil && f.Description == nil && f.Due == nil && f.Start == nil && f.Priority == nil && f.PercentComplete == nil &&
@@ -227,10 +224,7 @@ type completeTaskIn struct {
 }
 
 func (in *completeTaskIn) Validate() error {
-	if strings.TrimSpace(in.List) == "" || strings.TrimSpace(in.TaskID) == "" {
-		return errors.New("list and task_id must not be empty")
-	}
-	return nil
+	return requireBoth("list", in.List, "task_id", in.TaskID)
 }
 
 type deleteTaskIn struct {
@@ -240,10 +234,7 @@ type deleteTaskIn struct {
 }
 
 func (in *deleteTaskIn) Validate() error {
-	if strings.TrimSpace(in.List) == "" || strings.TrimSpace(in.TaskID) == "" {
-		return errors.New("list and task_id must not be empty")
-	}
-	return nil
+	return requireBoth("list", in.List, "task_id", in.TaskID)
 }
 
 // TasksToolset offers the user's tasks (VTODO in calendars) over CalDAV.
@@ -261,6 +252,15 @@ func TasksToolset(env *Env) Toolset {
 			return nextcloud.Calendar{}, &ArgError{Msg: "the user has no task list; create a calendar holding VTODO with nc_calendar_create_calendar"}
 		}
 		return cals[0], nil
+	}
+	// davList opens CalDAV and finds the task list ref names.
+	davList := func(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+		d, err := dav(ctx, nc)
+		if err != nil {
+			return nil, nextcloud.Calendar{}, err
+		}
+		c, err := list(ctx, d, ref)
+		return d, c, err
 	}
 	return Toolset{
 		Name:        "tasks",
@@ -315,11 +315,7 @@ func TasksToolset(env *Env) Toolset {
 				Description: "Get one task with all its fields and its etag.",
 				Scope:       "tasks:read", Kind: Read},
 				func(ctx context.Context, nc *nextcloud.Client, in taskRefIn) (taskOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return taskOut{}, err
-					}
-					c, err := list(ctx, d, in.List)
+					d, c, err := davList(ctx, nc, in.List)
 					if err != nil {
 						return taskOut{}, err
 					}
@@ -360,11 +356,7 @@ func TasksToolset(env *Env) Toolset {
 				Description: "Change a task: only the fields given change. Setting status COMPLETED or percent_complete 100 completes it. Refused with a conflict if the task changed meanwhile (ETag).",
 				Scope:       "tasks:write", Kind: Write},
 				func(ctx context.Context, nc *nextcloud.Client, in updateTaskIn) (taskOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return taskOut{}, err
-					}
-					c, err := list(ctx, d, in.List)
+					d, c, err := davList(ctx, nc, in.List)
 					if err != nil {
 						return taskOut{}, err
 					}
@@ -378,11 +370,7 @@ func TasksToolset(env *Env) Toolset {
 				Description: "Mark a task as done (status COMPLETED, 100%, completion time now), or with completed false reopen it.",
 				Scope:       "tasks:write", Kind: Write},
 				func(ctx context.Context, nc *nextcloud.Client, in completeTaskIn) (taskOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return taskOut{}, err
-					}
-					c, err := list(ctx, d, in.List)
+					d, c, err := davList(ctx, nc, in.List)
 					if err != nil {
 						return taskOut{}, err
 					}
@@ -404,11 +392,7 @@ func TasksToolset(env *Env) Toolset {
 				Description: "Delete a task. Its subtasks stay (without parent in apps that cannot find it).",
 				Scope:       "tasks:write", Kind: Destroy},
 				func(ctx context.Context, nc *nextcloud.Client, in deleteTaskIn) (deletedOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					c, err := list(ctx, d, in.List)
+					d, c, err := davList(ctx, nc, in.List)
 					if err != nil {
 						return deletedOut{}, err
 					}

@@ -41,13 +41,7 @@ type appCallOpts struct {
 // is not installed (an HTML 404 page on the app route) from a missing item,
 // and it reads the error texts apps put in JSON strings or {"msg": ...}.
 func (c *Client) appCall(ctx context.Context, app, method, path string, o appCallOpts, out any) error {
-	if len(o.query) > 0 {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + o.query.Encode()
-	}
+	path = withQuery(path, o.query)
 	var payload any
 	contentType := ""
 	switch b := o.body.(type) {

@@ -133,27 +133,9 @@ func (c *Client) notesCall(ctx context.Context, method, path string, query url.V
 	if len(query) > 0 {
 		p += "?" + query.Encode()
 	}
-	var payload any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode notes request body: %w", err)
-		}
-		payload = b
-	}
-	req, err := c.NewRequest(ctx, method, p, payload)
+	req, err := c.newJSONRequest(ctx, method, p, header, body, "notes request body")
 	if err != nil {
 		return nil, err
-	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("OCS-APIRequest", "true")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.send(req)
 	if err != nil {

@@ -66,22 +66,9 @@ func (c *Client) OCS(ctx context.Context, method, path string, query url.Values,
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
-	var payload any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("encode OCS request body: %w", err)
-		}
-		payload = b
-	}
-	req, err := c.NewRequest(ctx, method, path, payload)
+	req, err := c.newJSONRequest(ctx, method, path, nil, body, "OCS request body")
 	if err != nil {
 		return err
-	}
-	req.Header.Set("OCS-APIRequest", "true")
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -98,18 +85,47 @@ func (c *Client) OCS(ctx context.Context, method, path string, query url.Values,
 // JSON calls a plain JSON REST endpoint (Notes, Deck, ...). extra headers
 // (If-Match) are added; the response headers are returned for the ETag.
 func (c *Client) JSON(ctx context.Context, method, path string, query url.Values, header http.Header, body any, out any) (http.Header, error) {
-	if len(query) > 0 {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + query.Encode()
+	req, err := c.newJSONRequest(ctx, method, withQuery(path, query), header, body, "request body")
+	if err != nil {
+		return nil, err
 	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.Header, nil
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, 64<<20))
+	if err := dec.Decode(out); err != nil && err != io.EOF {
+		return resp.Header, fmt.Errorf("nextcloud %s %s: unexpected answer: %w", method, req.URL.Path, err)
+	}
+	return resp.Header, nil
+}
+
+// withQuery appends query to path, which may already carry one.
+func withQuery(path string, query url.Values) string {
+	if len(query) == 0 {
+		return path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + query.Encode()
+}
+
+// newJSONRequest builds a request to a Nextcloud JSON API: body (when not
+// nil) encoded as JSON, header added, and the OCS-APIRequest marker that
+// lets it pass Nextcloud's CSRF check. what names the body in errors.
+func (c *Client) newJSONRequest(ctx context.Context, method, path string, header http.Header, body any, what string) (*http.Request, error) {
 	var payload any
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, fmt.Errorf("encode request body: %w", err)
+			return nil, fmt.Errorf("encode %s: %w", what, err)
 		}
 		payload = b
 	}
@@ -127,20 +143,7 @@ func (c *Client) JSON(ctx context.Context, method, path string, query url.Values
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return resp.Header, nil
-	}
-	dec := json.NewDecoder(io.LimitReader(resp.Body, 64<<20))
-	if err := dec.Decode(out); err != nil && err != io.EOF {
-		return resp.Header, fmt.Errorf("nextcloud %s %s: unexpected answer: %w", method, req.URL.Path, err)
-	}
-	return resp.Header, nil
+	return req, nil
 }
 
 // Capabilities is the part of /ocs/v2.php/cloud/capabilities the server uses.

@@ -162,22 +162,9 @@ func (t *TablesClient) call(ctx context.Context, method, path string, query url.
 	if len(query) > 0 {
 		path += "?" + query.Encode()
 	}
-	var payload any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("encode tables request body: %w", err)
-		}
-		payload = b
-	}
-	req, err := t.c.NewRequest(ctx, method, path, payload)
+	req, err := t.c.newJSONRequest(ctx, method, path, nil, body, "tables request body")
 	if err != nil {
 		return err
-	}
-	req.Header.Set("OCS-APIRequest", "true")
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := t.c.send(req)
 	if err != nil {

@@ -95,29 +95,9 @@ type appReply struct {
 // call sends a JSON request to the app (OCS envelope when ocs is set) and
 // decodes the answer into out. A 304 leaves out untouched.
 func (a appAPI) call(ctx context.Context, c *Client, method, path string, query url.Values, body any, ocs bool, out any) (appReply, error) {
-	if len(query) > 0 {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		path += sep + query.Encode()
-	}
-	var payload any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return appReply{}, fmt.Errorf("encode %s request body: %w", a.name, err)
-		}
-		payload = b
-	}
-	req, err := c.NewRequest(ctx, method, path, payload)
+	req, err := c.newJSONRequest(ctx, method, withQuery(path, query), nil, body, a.name+" request body")
 	if err != nil {
 		return appReply{}, err
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("OCS-APIRequest", "true")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := a.do(c, req)
 	if err != nil {

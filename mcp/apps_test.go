@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
@@ -24,14 +22,9 @@ func deckLikeToolset() Toolset {
 
 func listNames(t *testing.T, srv *Server) map[string]bool {
 	t.Helper()
-	c := connect(t, srv, "inprocess")
-	res, err := c.ListTools(context.Background(), mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := map[string]bool{}
-	for _, tl := range res.Tools {
-		names[tl.Name] = true
+	for n := range listedTools(t, connect(t, srv, "inprocess")) {
+		names[n] = true
 	}
 	return names
 }

@@ -39,34 +39,10 @@ func TestCalendarToolsAnnotatedAndHiddenWhenReadOnly(t *testing.T) {
 	if tool, _ := srv.Tool("nc_calendar_delete_event"); tool.Def.Annotations.DestructiveHint == nil || !*tool.Def.Annotations.DestructiveHint {
 		t.Fatal("delete is not marked destructive")
 	}
-	ro := newTestServer(t, nc, func(o *Options) { o.ReadOnly = true })
-	c := connect(t, ro, "inprocess")
-	res, err := c.ListTools(context.Background(), mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	for _, w := range calendarWriteTools {
-		if slices.Contains(names, w) {
-			t.Fatalf("read-only server lists %s", w)
-		}
-	}
-	for _, r := range calendarReadTools {
-		if !slices.Contains(names, r) {
-			t.Fatalf("read-only server lacks %s", r)
-		}
-	}
+	listed := checkReadOnlyListing(t, nc, calendarReadTools, calendarWriteTools)
 	// The input schema carries descriptions.
-	for _, tl := range res.Tools {
-		if tl.Name == "nc_calendar_list_events" {
-			b, _ := json.Marshal(tl)
-			if !strings.Contains(string(b), "range start") {
-				t.Fatalf("schema without descriptions: %s", b)
-			}
-		}
+	if b, _ := json.Marshal(listed["nc_calendar_list_events"]); !strings.Contains(string(b), "range start") {
+		t.Fatalf("schema without descriptions: %s", b)
 	}
 }
 

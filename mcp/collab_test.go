@@ -4,34 +4,15 @@ package mcp
 // users toolsets.
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
-
-// collabTools lists the tools a client sees, by name.
-func collabTools(t *testing.T, c *client.Client) map[string]mcpgo.Tool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("list tools: %v", err)
-	}
-	out := map[string]mcpgo.Tool{}
-	for _, tl := range res.Tools {
-		out[tl.Name] = tl
-	}
-	return out
-}
 
 // collabFail500 makes the test Nextcloud answer 500 to requests whose path
 // starts with prefix while the returned switch is on. Call it before the
@@ -82,7 +63,7 @@ func collabReadOnly(t *testing.T, kinds map[string]Kind) {
 	t.Helper()
 	nc := nctest.New(t)
 	c := connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess")
-	listed := collabTools(t, c)
+	listed := listedTools(t, c)
 	for name, kind := range kinds {
 		if _, ok := listed[name]; ok != (kind == Read) {
 			t.Errorf("read-only server: tool %s listed = %v, want %v", name, ok, kind == Read)
@@ -98,8 +79,8 @@ func collabApps(t *testing.T, app string, kinds map[string]Kind) {
 	if app == "core" {
 		other = "notes"
 	}
-	off := collabTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
-	on := collabTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
+	off := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
+	on := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
 	for name := range kinds {
 		if _, ok := off[name]; ok {
 			t.Errorf("apps=%s: tool %s should be hidden", other, name)

@@ -1,13 +1,9 @@
 package mcp
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
-
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
@@ -42,24 +38,9 @@ END:VCARD
 
 func TestContactsToolsReadOnly(t *testing.T) {
 	nc := nctest.New(t)
-	srv := newTestServer(t, nc, func(o *Options) { o.ReadOnly = true })
-	res, err := connect(t, srv, "inprocess").ListTools(context.Background(), mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	for _, n := range []string{"nc_contacts_list_addressbooks", "nc_contacts_list", "nc_contacts_search", "nc_contacts_get"} {
-		if !slices.Contains(names, n) {
-			t.Fatalf("missing %s", n)
-		}
-	}
-	for _, n := range []string{"nc_contacts_create", "nc_contacts_update", "nc_contacts_delete"} {
-		if slices.Contains(names, n) {
-			t.Fatalf("read-only lists %s", n)
-		}
+	write := []string{"nc_contacts_create", "nc_contacts_update", "nc_contacts_delete"}
+	checkReadOnlyListing(t, nc, []string{"nc_contacts_list_addressbooks", "nc_contacts_list", "nc_contacts_search", "nc_contacts_get"}, write)
+	for _, n := range write {
 		if tool, ok := newTestServer(t, nc).Tool(n); !ok || tool.Scope != "contacts:write" {
 			t.Fatalf("%s scope", n)
 		}

@@ -29,7 +29,7 @@ func TestCookbookToolsListed(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
-			listed := collabTools(t, c)
+			listed := listedTools(t, c)
 			collabCheckTools(t, listed, cookbookKinds)
 			if ow := listed["nc_cookbook_import_recipe"].Annotations.OpenWorldHint; ow == nil || !*ow {
 				t.Errorf("import must be marked open-world")

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -70,21 +69,6 @@ var deckToolNames = []string{
 	"nc_deck_list_comments", "nc_deck_add_comment", "nc_deck_update_comment", "nc_deck_delete_comment",
 	"nc_deck_list_attachments", "nc_deck_attach_file", "nc_deck_delete_attachment",
 	"nc_deck_list_labels", "nc_deck_create_label", "nc_deck_update_label", "nc_deck_delete_label",
-}
-
-func listedTools(t *testing.T, c *client.Client) map[string]mcpgo.Tool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("list tools: %v", err)
-	}
-	m := map[string]mcpgo.Tool{}
-	for _, tool := range res.Tools {
-		m[tool.Name] = tool
-	}
-	return m
 }
 
 func TestDeckToolsListedWithAnnotationsAndScopes(t *testing.T) {

@@ -46,7 +46,7 @@ func TestFileExtrasToolsListed(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, collabTools(t, c), extrasKinds)
+			collabCheckTools(t, listedTools(t, c), extrasKinds)
 			var out extrasTagsListOut
 			decodeStructured(t, callTool(t, c, "nc_files_list_tags", map[string]any{}), &out)
 		})

@@ -409,13 +409,13 @@ var nfFilesTools = map[string]bool{ // name → read-only
 
 func TestFilesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
-	ro := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true; o.Apps = []string{"files"} }), "inprocess"))
+	ro := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true; o.Apps = []string{"files"} }), "inprocess"))
 	for name, readOnly := range nfFilesTools {
 		if _, ok := ro[name]; ok != readOnly {
 			t.Fatalf("read-only server: %s listed = %v, want %v", name, ok, readOnly)
 		}
 	}
-	all := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"files"} }), "inprocess"))
+	all := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"files"} }), "inprocess"))
 	for name := range nfFilesTools {
 		td, ok := all[name]
 		if !ok {
@@ -443,7 +443,7 @@ func TestFilesReadOnlyAndApps(t *testing.T) {
 			t.Fatalf("%s is not marked destructive", name)
 		}
 	}
-	other := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))
+	other := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))
 	if _, ok := other["nc_files_list"]; ok {
 		t.Fatal("--apps notes still offers files tools")
 	}

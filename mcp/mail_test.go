@@ -64,7 +64,7 @@ func TestMailToolsetListing(t *testing.T) {
 	}
 	commsCheckToolset(t, nc, "mail", kinds, scopes)
 	// Sending reaches outside Nextcloud.
-	listed := commsListTools(t, connect(t, newTestServer(t, nc), "inprocess"))
+	listed := listedTools(t, connect(t, newTestServer(t, nc), "inprocess"))
 	if ow := listed["nc_mail_send"].Annotations.OpenWorldHint; ow == nil || !*ow {
 		t.Fatal("nc_mail_send is not marked open-world")
 	}

@@ -108,6 +108,40 @@ func callTool(t testing.TB, c *client.Client, name string, args any) *mcpgo.Call
 	return res
 }
 
+// listedTools returns the tools a client sees, by name.
+func listedTools(t testing.TB, c *client.Client) map[string]mcpgo.Tool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("list tools: %v", err)
+	}
+	out := map[string]mcpgo.Tool{}
+	for _, tl := range res.Tools {
+		out[tl.Name] = tl
+	}
+	return out
+}
+
+// checkReadOnlyListing connects to a read-only server and checks that it
+// lists every read tool and none of the write tools.
+func checkReadOnlyListing(t testing.TB, nc *nctest.Server, read, write []string) map[string]mcpgo.Tool {
+	t.Helper()
+	listed := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
+	for _, n := range read {
+		if _, ok := listed[n]; !ok {
+			t.Fatalf("read-only server lacks %s", n)
+		}
+	}
+	for _, n := range write {
+		if _, ok := listed[n]; ok {
+			t.Fatalf("read-only server lists %s", n)
+		}
+	}
+	return listed
+}
+
 // resultText joins the text contents of a result.
 func resultText(res *mcpgo.CallToolResult) string {
 	out := ""

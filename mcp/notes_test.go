@@ -37,58 +37,34 @@ func nfCall(t testing.TB, c *client.Client, name string, args map[string]any, ou
 
 func nfCheckOutputSchema(t testing.TB, c *client.Client, name string, res *mcpgo.CallToolResult) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	tools, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	td, ok := listedTools(t, c)[name]
+	if !ok {
+		t.Fatalf("tool %s is not listed", name)
+	}
+	raw, err := json.Marshal(td.OutputSchema)
 	if err != nil {
-		t.Fatalf("list tools: %v", err)
+		t.Fatal(err)
 	}
-	for _, td := range tools.Tools {
-		if td.Name != name {
-			continue
-		}
-		raw, err := json.Marshal(td.OutputSchema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("%s output schema: %v", name, err)
-		}
-		comp := jsonschema.NewCompiler()
-		if err := comp.AddResource("out.json", doc); err != nil {
-			t.Fatal(err)
-		}
-		sch, err := comp.Compile("out.json")
-		if err != nil {
-			t.Fatalf("%s output schema does not compile: %v", name, err)
-		}
-		b, _ := json.Marshal(res.StructuredContent)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sch.Validate(inst); err != nil {
-			t.Fatalf("%s structured output %s does not match its schema: %v", name, b, err)
-		}
-		return
-	}
-	t.Fatalf("tool %s is not listed", name)
-}
-
-func nfToolNames(t testing.TB, c *client.Client) map[string]mcpgo.Tool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	tools, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		t.Fatalf("list tools: %v", err)
+		t.Fatalf("%s output schema: %v", name, err)
 	}
-	out := map[string]mcpgo.Tool{}
-	for _, td := range tools.Tools {
-		out[td.Name] = td
+	comp := jsonschema.NewCompiler()
+	if err := comp.AddResource("out.json", doc); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	sch, err := comp.Compile("out.json")
+	if err != nil {
+		t.Fatalf("%s output schema does not compile: %v", name, err)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Fatalf("%s structured output %s does not match its schema: %v", name, b, err)
+	}
 }
 
 // nfShortTimeoutClient gives a client that waits at most 300ms per request
@@ -486,7 +462,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 
 func TestNotesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
-	ro := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
+	ro := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
 	for _, name := range []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories"} {
 		if _, ok := ro[name]; !ok {
 			t.Fatalf("read-only server lacks %s", name)
@@ -498,7 +474,7 @@ func TestNotesReadOnlyAndApps(t *testing.T) {
 		}
 	}
 
-	all := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))
+	all := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))
 	for name, td := range all {
 		if !strings.HasPrefix(name, "nc_notes_") {
 			t.Fatalf("--apps notes offers %s", name)
@@ -518,7 +494,7 @@ func TestNotesReadOnlyAndApps(t *testing.T) {
 	if d := all["nc_notes_list"].Annotations; d.ReadOnlyHint == nil || !*d.ReadOnlyHint {
 		t.Fatal("nc_notes_list is not marked read-only")
 	}
-	other := nfToolNames(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"core"} }), "inprocess"))
+	other := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"core"} }), "inprocess"))
 	if _, ok := other["nc_notes_list"]; ok {
 		t.Fatal("--apps core still offers notes tools")
 	}

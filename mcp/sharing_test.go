@@ -44,7 +44,7 @@ func TestSharingToolsListed(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, collabTools(t, c), sharingKinds)
+			collabCheckTools(t, listedTools(t, c), sharingKinds)
 			var out sharesOut
 			decodeStructured(t, callTool(t, c, "nc_sharing_list_shares", map[string]any{}), &out)
 		})

@@ -7,10 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/mark3labs/mcp-go/client"
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
@@ -46,21 +42,6 @@ func commsFail500(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("<html><body>Internal Server Error</body></html>"))
 }
 
-func commsListTools(t *testing.T, c *client.Client) map[string]mcpgo.Tool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("list tools: %v", err)
-	}
-	out := map[string]mcpgo.Tool{}
-	for _, tl := range res.Tools {
-		out[tl.Name] = tl
-	}
-	return out
-}
-
 // commsCheckToolset asserts that every tool of an app is listed with a
 // title, a described input schema, its scope and annotations for its
 // kind; with --read-only only the Read tools remain; and --apps without
@@ -68,7 +49,7 @@ func commsListTools(t *testing.T, c *client.Client) map[string]mcpgo.Tool {
 func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[string]Kind, scopes map[string]string) {
 	t.Helper()
 	srv := newTestServer(t, nc)
-	listed := commsListTools(t, connect(t, srv, "inprocess"))
+	listed := listedTools(t, connect(t, srv, "inprocess"))
 	for name, kind := range kinds {
 		tl, ok := listed[name]
 		if !ok {
@@ -114,20 +95,20 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 			}
 		}
 	}
-	ro := commsListTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
+	ro := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
 	for name, kind := range kinds {
 		if _, ok := ro[name]; ok != (kind == Read) {
 			t.Errorf("read-only server lists %s: %v, kind %v", name, ok, kind)
 		}
 	}
 	other := "core"
-	none := commsListTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
+	none := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
 	for name := range kinds {
 		if _, ok := none[name]; ok {
 			t.Errorf("--apps=%s still lists %s", other, name)
 		}
 	}
-	only := commsListTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
+	only := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
 	for name := range kinds {
 		if _, ok := only[name]; !ok {
 			t.Errorf("--apps=%s does not list %s", app, name)

@@ -1,40 +1,19 @@
 package mcp
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
-
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 func TestTasksToolsReadOnlyAndScopes(t *testing.T) {
 	nc := nctest.New(t)
-	srv := newTestServer(t, nc, func(o *Options) { o.ReadOnly = true })
-	res, err := connect(t, srv, "inprocess").ListTools(context.Background(), mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range res.Tools {
-		names = append(names, tl.Name)
-	}
-	for _, n := range []string{"nc_tasks_list_lists", "nc_tasks_list", "nc_tasks_get"} {
-		if !slices.Contains(names, n) {
-			t.Fatalf("missing %s", n)
-		}
-	}
-	for _, n := range []string{"nc_tasks_create", "nc_tasks_update", "nc_tasks_complete", "nc_tasks_delete"} {
-		if slices.Contains(names, n) {
-			t.Fatalf("read-only lists %s", n)
-		}
-	}
+	write := []string{"nc_tasks_create", "nc_tasks_update", "nc_tasks_complete", "nc_tasks_delete"}
+	checkReadOnlyListing(t, nc, []string{"nc_tasks_list_lists", "nc_tasks_list", "nc_tasks_get"}, write)
 	full := newTestServer(t, nc)
-	for _, n := range []string{"nc_tasks_create", "nc_tasks_update", "nc_tasks_complete", "nc_tasks_delete"} {
+	for _, n := range write {
 		if tool, ok := full.Tool(n); !ok || tool.Scope != "tasks:write" {
 			t.Fatalf("%s: %+v", n, tool.Scope)
 		}

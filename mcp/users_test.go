@@ -38,7 +38,7 @@ func TestUsersToolsListed(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, collabTools(t, c), usersKinds)
+			collabCheckTools(t, listedTools(t, c), usersKinds)
 			var me currentUserOut
 			decodeStructured(t, callTool(t, c, "nc_users_get_current", map[string]any{}), &me)
 			if me.ID != "admin" {

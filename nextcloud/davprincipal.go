@@ -323,29 +323,38 @@ type xmlMultistatus struct {
 	} `xml:"DAV: response"`
 }
 
-// davExtraProps asks a home collection (Depth 1) for the Nextcloud
-// properties go-webdav's FindCalendars/FindAddressBooks leave out. The
-// answer is keyed by href path.
-func (c *Client) davExtraProps(ctx context.Context, home string, names ...xml.Name) (map[string]davPropsResponse, error) {
+// propfindHome asks a home collection (Depth 1) for the properties names
+// and decodes the multistatus answer into ms.
+func (c *Client) propfindHome(ctx context.Context, home string, names []xml.Name, ms any) error {
 	var pf xmlPropfind
-	for _, n := range append([]xml.Name{propResourceType}, names...) {
+	for _, n := range names {
 		pf.Prop.Names = append(pf.Prop.Names, xmlEmpty{XMLName: n})
 	}
 	body, err := xml.Marshal(pf)
 	if err != nil {
-		return nil, fmt.Errorf("encode PROPFIND: %w", err)
+		return fmt.Errorf("encode PROPFIND: %w", err)
 	}
 	h := http.Header{}
 	h.Set("Depth", "1")
 	h.Set("Content-Type", `application/xml; charset="utf-8"`)
 	resp, err := c.davSend(ctx, "PROPFIND", home, h, append([]byte(xml.Header), body...))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
+	if err := xml.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(ms); err != nil {
+		return fmt.Errorf("decode PROPFIND answer of %s: %w", home, err)
+	}
+	return nil
+}
+
+// davExtraProps asks a home collection (Depth 1) for the Nextcloud
+// properties go-webdav's FindCalendars/FindAddressBooks leave out. The
+// answer is keyed by href path.
+func (c *Client) davExtraProps(ctx context.Context, home string, names ...xml.Name) (map[string]davPropsResponse, error) {
 	var ms xmlMultistatus
-	if err := xml.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&ms); err != nil {
-		return nil, fmt.Errorf("decode PROPFIND answer of %s: %w", home, err)
+	if err := c.propfindHome(ctx, home, append([]xml.Name{propResourceType}, names...), &ms); err != nil {
+		return nil, err
 	}
 	out := map[string]davPropsResponse{}
 	for _, r := range ms.Responses {

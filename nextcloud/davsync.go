@@ -99,25 +99,9 @@ type listedCollection struct {
 // includes kind, with their sync tokens (empty when not published), in one
 // PROPFIND.
 func (c *Client) listCollections(ctx context.Context, home string, kind xml.Name, props ...xml.Name) ([]listedCollection, error) {
-	var pf xmlPropfind
-	for _, n := range append([]xml.Name{propResourceType, propDisplayName, propSyncToken}, props...) {
-		pf.Prop.Names = append(pf.Prop.Names, xmlEmpty{XMLName: n})
-	}
-	body, err := xml.Marshal(pf)
-	if err != nil {
-		return nil, fmt.Errorf("encode PROPFIND: %w", err)
-	}
-	h := http.Header{}
-	h.Set("Depth", "1")
-	h.Set("Content-Type", `application/xml; charset="utf-8"`)
-	resp, err := c.davSend(ctx, "PROPFIND", home, h, append([]byte(xml.Header), body...))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
 	var ms xmlCollectionListing
-	if err := xml.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&ms); err != nil {
-		return nil, fmt.Errorf("decode PROPFIND answer of %s: %w", home, err)
+	if err := c.propfindHome(ctx, home, append([]xml.Name{propResourceType, propDisplayName, propSyncToken}, props...), &ms); err != nil {
+		return nil, err
 	}
 	var out []listedCollection
 	for _, r := range ms.Responses {

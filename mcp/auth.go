@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"time"
 
@@ -92,30 +91,18 @@ func AuthToolset(env *Env) Toolset {
 		NewTool(Spec{Name: "nc_auth_status", Title: "Access status", NoClient: true, Kind: Read,
 			Description: "Show what you have granted this server: your user id, OAuth scopes, whether it can reach Nextcloud for you, offline access for background jobs, and your search index state."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AuthStatus, error) { return b.Status(ctx) }),
-		NewTool(Spec{Name: "nc_auth_provision_access", Title: "Grant Nextcloud access", NoClient: true, Kind: Write,
+		linkTool(Spec{Name: "nc_auth_provision_access", Title: "Grant Nextcloud access", NoClient: true, Kind: Write,
 			Description: "Start Nextcloud's login flow so this server gets an app password to act for you in Nextcloud. Returns a link to open (or shows it through the client). Call nc_auth_status afterwards to check it worked."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AccessLink, error) {
-				l, err := b.ProvisionAccess(ctx)
-				if err != nil {
-					return l, err
-				}
-				return elicitLink(ctx, l, "Log in to Nextcloud to let this server act for you"), nil
-			}),
+			b.ProvisionAccess, "Log in to Nextcloud to let this server act for you"),
 		NewTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
 			Description: "Delete the app password this server holds for you, both here and at Nextcloud."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
 				msg, err := b.RevokeAccess(ctx)
 				return revokeOut{Message: msg}, err
 			}),
-		NewTool(Spec{Name: "nc_auth_grant_offline_access", Title: "Grant offline access", NoClient: true, Kind: Write,
+		linkTool(Spec{Name: "nc_auth_grant_offline_access", Title: "Grant offline access", NoClient: true, Kind: Write,
 			Description: "Let this server keep your search index fresh while you are away: returns the consent link (or shows it through the client) that stores a refresh token for background jobs."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AccessLink, error) {
-				l, err := b.GrantOfflineAccess(ctx)
-				if err != nil {
-					return l, err
-				}
-				return elicitLink(ctx, l, "Grant offline access so background jobs can keep your data fresh"), nil
-			}),
+			b.GrantOfflineAccess, "Grant offline access so background jobs can keep your data fresh"),
 		NewTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
 			Description: "Remove the stored offline grant (refresh token) and wipe your local search index."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
@@ -126,42 +113,56 @@ func AuthToolset(env *Env) Toolset {
 	return ts
 }
 
-// elicitLink shows a pending link to the user through a URL elicitation
-// when the client supports it; otherwise the link stays in the result.
-func elicitLink(ctx context.Context, l AccessLink, message string) AccessLink {
-	if l.State != "pending" || l.URL == "" {
-		return l
-	}
-	srv := server.ServerFromContext(ctx)
-	session := server.ClientSessionFromContext(ctx)
-	if srv == nil || session == nil {
-		return l
-	}
-	if ci, ok := session.(server.SessionWithClientInfo); ok {
-		caps := ci.GetClientCapabilities()
-		if caps.Elicitation == nil || caps.Elicitation.URL == nil {
-			return l
+// linkElicitation keys the URL elicitation in a multi round-trip result.
+const linkElicitation = "open-link"
+
+// linkTool is a tool whose result may be a link the user must open. When
+// the client supports URL elicitation the tool asks it to show the link
+// (as a multi round-trip input request, which mcp-go turns into an
+// elicitation/create request for clients before protocol 2026-07-28),
+// and finishes once the client answers; otherwise the link is in the result.
+func linkTool(spec Spec, get func(context.Context) (AccessLink, error), message string) Tool {
+	t := NewTool(spec, func(context.Context, *nextcloud.Client, noArgs) (AccessLink, error) { return AccessLink{}, nil })
+	t.Handler = func(ctx context.Context, _ *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		var in noArgs
+		if err := bindArgs(req, &in); err != nil {
+			return nil, err
 		}
-	}
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	ectx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	res, err := srv.RequestURLElicitation(ectx, session, hex.EncodeToString(id[:]), l.URL, message)
-	if err != nil {
-		// Clients on protocol 2026-07-28 take no server-initiated
-		// requests; they get the link in the result like any other.
-		if !errors.Is(err, server.ErrElicitationNotSupported) && !errors.Is(err, server.ErrServerInitiatedRequestUnsupported) {
-			l.Message += " (the client could not show the link itself: open it from here)"
+		l, err := get(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return l
+		if l.State != "pending" || l.URL == "" {
+			return StructuredResult(l), nil
+		}
+		if res := server.ElicitationResponse(req.Params.InputResponses, linkElicitation); res != nil {
+			if res.Action == mcpgo.ElicitationResponseActionAccept {
+				l.Elicited = true
+				l.Message += " The link was opened for the user; call nc_auth_status once they have finished."
+			} else {
+				l.Message += " The user did not open the link now."
+			}
+			return StructuredResult(l), nil
+		}
+		if !clientOpensURLs(ctx) {
+			return StructuredResult(l), nil
+		}
+		var id [8]byte
+		_, _ = rand.Read(id[:])
+		return server.NewInputRequestBuilder("").Elicit(linkElicitation, mcpgo.ElicitationParams{
+			Mode: mcpgo.ElicitationModeURL, Message: message, ElicitationID: hex.EncodeToString(id[:]), URL: l.URL,
+		}).ToolResult(), nil
 	}
-	switch res.Action {
-	case mcpgo.ElicitationResponseActionAccept:
-		l.Elicited = true
-		l.Message += " The link was opened for the user; call nc_auth_status once they have finished."
-	default:
-		l.Message += " The user declined to open the link now."
+	return t
+}
+
+// clientOpensURLs reports whether the session's client declared URL
+// elicitation; unknown means no, and the link goes into the result.
+func clientOpensURLs(ctx context.Context) bool {
+	ci, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	if !ok {
+		return false
 	}
-	return l
+	caps := ci.GetClientCapabilities()
+	return caps.Elicitation != nil && caps.Elicitation.URL != nil
 }

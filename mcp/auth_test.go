@@ -67,45 +67,52 @@ func TestAuthToolsWithoutElicitationReturnTheLink(t *testing.T) {
 	}
 }
 
+// TestAuthProvisionUsesURLElicitation: a client that declared URL
+// elicitation is asked to open the link, on the protocol before
+// 2026-07-28 (server-initiated elicitation/create) and on 2026-07-28
+// (an input_required result the client answers on retry).
 func TestAuthProvisionUsesURLElicitation(t *testing.T) {
-	nc := nctest.New(t)
-	srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{Auth: &fakeAuth{}}) })
-	ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
-	defer ts.Close()
-	el := &urlElicitor{}
-	tr, err := transport.NewStreamableHTTP(ts.URL + "/mcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithElicitationHandler(el))
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	// URL elicitation as a server-initiated request exists up to 2025-11-25.
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
-	init.Params.Capabilities.Elicitation = &mcpgo.ElicitationCapability{URL: &struct{}{}}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	req := mcpgo.CallToolRequest{}
-	req.Params.Name = "nc_auth_provision_access"
-	req.Params.Arguments = map[string]any{}
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var link AccessLink
-	decodeStructured(t, res, &link)
-	if !link.Elicited {
-		t.Fatalf("link not elicited: %+v", link)
-	}
-	if got, _ := el.got.Load().(string); got != "https://cloud.example.com/login/v2/flow/abc" {
-		t.Fatalf("client was shown %q", got)
+	for _, version := range []string{"2025-11-25", mcpgo.LATEST_PROTOCOL_VERSION} {
+		t.Run(version, func(t *testing.T) {
+			nc := nctest.New(t)
+			srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{Auth: &fakeAuth{}}) })
+			ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
+			defer ts.Close()
+			el := &urlElicitor{}
+			tr, err := transport.NewStreamableHTTP(ts.URL + "/mcp")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := client.NewClient(tr, client.WithElicitationHandler(el))
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := c.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			init := mcpgo.InitializeRequest{}
+			init.Params.ProtocolVersion = version
+			init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+			init.Params.Capabilities.Elicitation = &mcpgo.ElicitationCapability{URL: &struct{}{}}
+			if _, err := c.Initialize(ctx, init); err != nil {
+				t.Fatal(err)
+			}
+			req := mcpgo.CallToolRequest{}
+			req.Params.Name = "nc_auth_provision_access"
+			req.Params.Arguments = map[string]any{}
+			res, err := c.CallTool(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var link AccessLink
+			decodeStructured(t, res, &link)
+			if !link.Elicited {
+				t.Fatalf("link not elicited: %+v", link)
+			}
+			if got, _ := el.got.Load().(string); got != "https://cloud.example.com/login/v2/flow/abc" {
+				t.Fatalf("client was shown %q", got)
+			}
+		})
 	}
 }
 

@@ -62,19 +62,17 @@ func (st *davStore) ensureUser(user string) {
 func (st *davStore) visibleCalendarsLocked(user string) []calRef {
 	var out []calRef
 	for _, c := range st.cals {
-		if c.owner == user {
-			out = append(out, calRef{c: c, seg: c.id})
-		} else if ro, ok := c.shares[user]; ok {
-			out = append(out, calRef{c: c, seg: c.id + "_shared_by_" + c.owner, readOnly: ro})
+		if seg, ro, ok := seenAs(user, c.owner, c.id, c.shares); ok {
+			out = append(out, calRef{c: c, seg: seg, readOnly: ro})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
 	return out
 }
 
-// splitCalPath splits /remote.php/dav/calendars/{user}/{seg}/{name}.
-func splitCalPath(p string) (user, seg, name string) {
-	rest := strings.TrimPrefix(path.Clean(p), strings.TrimSuffix(calHomePrefix, "/"))
+// splitDAVPath splits {home}{user}/{seg}/{name} for a DAV home prefix.
+func splitDAVPath(p, home string) (user, seg, name string) {
+	rest := strings.TrimPrefix(path.Clean(p), strings.TrimSuffix(home, "/"))
 	parts := strings.Split(strings.Trim(rest, "/"), "/")
 	switch len(parts) {
 	case 3:
@@ -87,17 +85,36 @@ func splitCalPath(p string) (user, seg, name string) {
 	return "", "", ""
 }
 
-func (st *davStore) calendarLocked(user, p string) (calRef, string, error) {
-	u, seg, name := splitCalPath(p)
-	if u != user || seg == "" {
-		return calRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+// seenAs says under which segment user sees a collection, if at all: its
+// id when owned, {id}_shared_by_{owner} when shared, as Nextcloud does.
+func seenAs(user, owner, id string, shares map[string]bool) (seg string, readOnly, ok bool) {
+	if owner == user {
+		return id, false, true
 	}
-	for _, r := range st.visibleCalendarsLocked(user) {
-		if r.seg == seg {
+	if ro, shared := shares[user]; shared {
+		return id + "_shared_by_" + owner, ro, true
+	}
+	return "", false, false
+}
+
+// collectionLocked finds the collection p names among those user sees,
+// and the object name within it.
+func collectionLocked[R any](user, p, home string, visible []R, segOf func(R) string) (R, string, error) {
+	var zero R
+	u, seg, name := splitDAVPath(p, home)
+	if u != user || seg == "" {
+		return zero, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+	}
+	for _, r := range visible {
+		if segOf(r) == seg {
 			return r, name, nil
 		}
 	}
-	return calRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+	return zero, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+}
+
+func (st *davStore) calendarLocked(user, p string) (calRef, string, error) {
+	return collectionLocked(user, p, calHomePrefix, st.visibleCalendarsLocked(user), func(r calRef) string { return r.seg })
 }
 
 type calBackend struct{ st *davStore }
@@ -184,7 +201,7 @@ func (b *calBackend) CreateCalendar(ctx context.Context, cal *caldav.Calendar) e
 // createCalendar makes a calendar at p (extended MKCOL or MKCALENDAR) and
 // on failure says which status to answer.
 func (st *davStore) createCalendar(user, p string, x mkcolExtra) (int, error) {
-	u, seg, name := splitCalPath(p)
+	u, seg, name := splitDAVPath(p, calHomePrefix)
 	if u != user || seg == "" || name != "" {
 		return http.StatusForbidden, fmt.Errorf("calendars can only be created in the user's calendar home")
 	}
@@ -242,13 +259,8 @@ func (b *calBackend) ListCalendarObjects(ctx context.Context, p string, _ *calda
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(r.c.objs))
-	for n := range r.c.objs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]caldav.CalendarObject, 0, len(names))
-	for _, n := range names {
+	out := make([]caldav.CalendarObject, 0, len(r.c.objs))
+	for _, n := range sortedKeys(r.c.objs) {
 		out = append(out, r.c.objs[n].toObject(r.path(user)+n))
 	}
 	return out, nil
@@ -693,12 +705,7 @@ func (s *Server) CalendarObjectNames(user, calID string) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for n := range c.objs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(c.objs)
 }
 
 // HasCalendar reports whether the user owns calendar calID.

@@ -41,41 +41,16 @@ func (r bookRef) path(user string) string { return abHome(user) + r.seg + "/" }
 func (st *davStore) visibleBooksLocked(user string) []bookRef {
 	var out []bookRef
 	for _, b := range st.books {
-		if b.owner == user {
-			out = append(out, bookRef{b: b, seg: b.id})
-		} else if ro, ok := b.shares[user]; ok {
-			out = append(out, bookRef{b: b, seg: b.id + "_shared_by_" + b.owner, readOnly: ro})
+		if seg, ro, ok := seenAs(user, b.owner, b.id, b.shares); ok {
+			out = append(out, bookRef{b: b, seg: seg, readOnly: ro})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
 	return out
 }
 
-func splitBookPath(p string) (user, seg, name string) {
-	rest := strings.TrimPrefix(path.Clean(p), strings.TrimSuffix(abHomePrefix, "/"))
-	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	switch len(parts) {
-	case 3:
-		return parts[0], parts[1], parts[2]
-	case 2:
-		return parts[0], parts[1], ""
-	case 1:
-		return parts[0], "", ""
-	}
-	return "", "", ""
-}
-
 func (st *davStore) bookLocked(user, p string) (bookRef, string, error) {
-	u, seg, name := splitBookPath(p)
-	if u != user || seg == "" {
-		return bookRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
-	}
-	for _, r := range st.visibleBooksLocked(user) {
-		if r.seg == seg {
-			return r, name, nil
-		}
-	}
-	return bookRef{}, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
+	return collectionLocked(user, p, abHomePrefix, st.visibleBooksLocked(user), func(r bookRef) string { return r.seg })
 }
 
 type cardBackend struct{ st *davStore }
@@ -122,7 +97,7 @@ func (b *cardBackend) GetAddressBook(ctx context.Context, p string) (*carddav.Ad
 
 func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.AddressBook) error {
 	user := userFromCtx(ctx)
-	u, seg, name := splitBookPath(ab.Path)
+	u, seg, name := splitDAVPath(ab.Path, abHomePrefix)
 	if u != user || seg == "" || name != "" {
 		return httpErr(http.StatusForbidden, "address books can only be created in the user's home")
 	}
@@ -179,13 +154,8 @@ func (b *cardBackend) ListAddressObjects(ctx context.Context, p string, _ *cardd
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(r.b.objs))
-	for n := range r.b.objs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]carddav.AddressObject, 0, len(names))
-	for _, n := range names {
+	out := make([]carddav.AddressObject, 0, len(r.b.objs))
+	for _, n := range sortedKeys(r.b.objs) {
 		out = append(out, r.b.objs[n].toObject(r.path(user)+n))
 	}
 	return out, nil
@@ -383,12 +353,7 @@ func (s *Server) VCardNames(user, bookID string) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for n := range b.objs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(b.objs)
 }
 
 // AddAddressBook creates an address book for user.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -86,42 +85,10 @@ func extrasParseMultistatus(method, p string, data []byte) ([]extrasProps, error
 	return out, nil
 }
 
-// extrasDAV sends a DAV request and returns the answer's body.
-func (c *Client) extrasDAV(ctx context.Context, method, p string, header http.Header, body []byte) (*http.Response, []byte, error) {
-	var payload any
-	if body != nil {
-		payload = body
-	}
-	req, err := c.NewRequest(ctx, method, p, payload)
-	if err != nil {
-		return nil, nil, err
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read answer of %s %s: %w", method, req.URL.Path, err)
-	}
-	return resp, data, nil
-}
-
 func (c *Client) extrasMultistatus(ctx context.Context, method, p, depth, body string) ([]extrasProps, error) {
-	h := http.Header{"Content-Type": {"application/xml; charset=utf-8"}}
-	if depth != "" {
-		h.Set("Depth", depth)
-	}
-	resp, data, err := c.extrasDAV(ctx, method, p, h, []byte(body))
+	data, err := c.davMultistatusData(ctx, method, p, depth, body)
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusMultiStatus {
-		return nil, fmt.Errorf("nextcloud %s %s: expected a 207 Multi-Status answer, got %d", method, p, resp.StatusCode)
 	}
 	return extrasParseMultistatus(method, p, data)
 }
@@ -192,7 +159,7 @@ func (c *Client) AddFileComment(ctx context.Context, fileID int64, message strin
 	if err != nil {
 		return 0, fmt.Errorf("encode comment: %w", err)
 	}
-	resp, _, err := c.extrasDAV(ctx, http.MethodPost, fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID),
+	resp, _, err := c.davCall(ctx, http.MethodPost, fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID),
 		http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil {
 		return 0, fmt.Errorf("comment on file %d: %w", fileID, err)
@@ -257,7 +224,7 @@ func (c *Client) CreateSystemTag(ctx context.Context, name string, userVisible, 
 	if err != nil {
 		return 0, fmt.Errorf("encode tag: %w", err)
 	}
-	resp, _, err := c.extrasDAV(ctx, http.MethodPost, "/remote.php/dav/systemtags/", http.Header{"Content-Type": {"application/json"}}, body)
+	resp, _, err := c.davCall(ctx, http.MethodPost, "/remote.php/dav/systemtags/", http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil {
 		return 0, fmt.Errorf("create tag %q: %w", name, err)
 	}
@@ -270,7 +237,7 @@ func (c *Client) CreateSystemTag(ctx context.Context, name string, userVisible, 
 
 // AssignSystemTag puts a tag on a file.
 func (c *Client) AssignSystemTag(ctx context.Context, fileID, tagID int64) error {
-	if _, _, err := c.extrasDAV(ctx, http.MethodPut, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
+	if _, _, err := c.davCall(ctx, http.MethodPut, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
 		return fmt.Errorf("tag file %d with tag %d: %w", fileID, tagID, err)
 	}
 	return nil
@@ -278,7 +245,7 @@ func (c *Client) AssignSystemTag(ctx context.Context, fileID, tagID int64) error
 
 // RemoveSystemTag takes a tag off a file.
 func (c *Client) RemoveSystemTag(ctx context.Context, fileID, tagID int64) error {
-	if _, _, err := c.extrasDAV(ctx, http.MethodDelete, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
+	if _, _, err := c.davCall(ctx, http.MethodDelete, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
 		return fmt.Errorf("remove tag %d from file %d: %w", tagID, fileID, err)
 	}
 	return nil
@@ -340,7 +307,7 @@ func (c *Client) RestoreFileVersion(ctx context.Context, fileID int64, versionID
 		return err
 	}
 	dst := c.URL(fmt.Sprintf("/remote.php/dav/versions/%s/restore/target", url.PathEscape(c.user)))
-	if _, _, err := c.extrasDAV(ctx, "MOVE", p+"/"+url.PathEscape(versionID), http.Header{"Destination": {dst}}, nil); err != nil {
+	if _, _, err := c.davCall(ctx, "MOVE", p+"/"+url.PathEscape(versionID), http.Header{"Destination": {dst}}, nil); err != nil {
 		return fmt.Errorf("restore version %s of file %d: %w", versionID, fileID, err)
 	}
 	return nil

@@ -197,6 +197,16 @@ func (c *Client) davFilesPath(rel string) (string, error) {
 	return p, nil
 }
 
+// davTarget cleans p with clean (CleanPath or CleanFilePath) and returns
+// it with its request path.
+func (c *Client) davTarget(clean func(string) (string, error), p string) (rel, path string, err error) {
+	if rel, err = clean(p); err != nil {
+		return "", "", err
+	}
+	path, err = c.davFilesPath(rel)
+	return rel, path, err
+}
+
 // davFilesRoot is the unescaped href prefix of the user's files.
 func (c *Client) davFilesRoot() string {
 	return strings.TrimRight(c.base.Path, "/") + "/remote.php/dav/files/" + c.user + "/"
@@ -360,8 +370,9 @@ func (c *Client) davCall(ctx context.Context, method, path string, header http.H
 	return resp, data, nil
 }
 
-// davMultistatusCall sends a request that answers 207 and decodes the answer.
-func (c *Client) davMultistatusCall(ctx context.Context, method, path, depth, body string) ([]wdResponse, error) {
+// davMultistatusData sends an XML request that must answer 207 and returns
+// the answer's body.
+func (c *Client) davMultistatusData(ctx context.Context, method, path, depth, body string) ([]byte, error) {
 	h := http.Header{}
 	if depth != "" {
 		h.Set("Depth", depth)
@@ -372,6 +383,15 @@ func (c *Client) davMultistatusCall(ctx context.Context, method, path, depth, bo
 	}
 	if resp.StatusCode != http.StatusMultiStatus {
 		return nil, fmt.Errorf("nextcloud %s %s: expected a 207 Multi-Status answer, got %d", method, path, resp.StatusCode)
+	}
+	return data, nil
+}
+
+// davMultistatusCall sends a request that answers 207 and decodes the answer.
+func (c *Client) davMultistatusCall(ctx context.Context, method, path, depth, body string) ([]wdResponse, error) {
+	data, err := c.davMultistatusData(ctx, method, path, depth, body)
+	if err != nil {
+		return nil, err
 	}
 	var ms wdMultistatus
 	if err := xml.Unmarshal(data, &ms); err != nil {
@@ -396,11 +416,7 @@ func (c *Client) davFileInfos(rs []wdResponse) []FileInfo {
 }
 
 func (c *Client) davPropfind(ctx context.Context, p, depth string) (string, []FileInfo, error) {
-	rel, err := CleanPath(p)
-	if err != nil {
-		return "", nil, err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanPath, p)
 	if err != nil {
 		return "", nil, err
 	}
@@ -450,11 +466,7 @@ func (c *Client) ListFolder(ctx context.Context, p string) (*FileInfo, []FileInf
 // ReadFile downloads a file of at most limit bytes; a bigger one gives a
 // *TooLargeError without reading it.
 func (c *Client) ReadFile(ctx context.Context, p string, limit int64) (*FileContent, error) {
-	rel, err := CleanFilePath(p)
-	if err != nil {
-		return nil, err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return nil, err
 	}
@@ -491,11 +503,7 @@ func (c *Client) ReadFile(ctx context.Context, p string, limit int64) (*FileCont
 // WriteFile uploads data to p, creating or overwriting the file. The
 // parent folder must exist.
 func (c *Client) WriteFile(ctx context.Context, p string, data []byte, o WriteOptions) (*WriteResult, error) {
-	rel, err := CleanFilePath(p)
-	if err != nil {
-		return nil, err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return nil, err
 	}
@@ -535,11 +543,7 @@ func (c *Client) WriteFile(ctx context.Context, p string, data []byte, o WriteOp
 // MakeFolder creates one folder; its parent must exist. An existing item gives
 // an error wrapping ErrExists.
 func (c *Client) MakeFolder(ctx context.Context, p string) error {
-	rel, err := CleanFilePath(p)
-	if err != nil {
-		return err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return err
 	}
@@ -646,11 +650,7 @@ func (c *Client) CopyFile(ctx context.Context, src, dst string, overwrite bool) 
 // DeleteFile deletes a file or folder; Nextcloud moves it to the trash bin
 // when the trash bin app is on.
 func (c *Client) DeleteFile(ctx context.Context, p string) error {
-	rel, err := CleanFilePath(p)
-	if err != nil {
-		return err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return err
 	}
@@ -662,11 +662,7 @@ func (c *Client) DeleteFile(ctx context.Context, p string) error {
 
 // SetFavorite marks or unmarks a file or folder as favorite (PROPPATCH).
 func (c *Client) SetFavorite(ctx context.Context, p string, favorite bool) error {
-	rel, err := CleanPath(p)
-	if err != nil {
-		return err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanPath, p)
 	if err != nil {
 		return err
 	}
@@ -692,11 +688,7 @@ func (c *Client) SetFavorite(ctx context.Context, p string, favorite bool) error
 // FavoriteFiles lists the favorites in a folder and its subfolders (REPORT
 // oc:filter-files with oc:favorite 1).
 func (c *Client) FavoriteFiles(ctx context.Context, folder string) ([]FileInfo, error) {
-	rel, err := CleanPath(folder)
-	if err != nil {
-		return nil, err
-	}
-	path, err := c.davFilesPath(rel)
+	rel, path, err := c.davTarget(CleanPath, folder)
 	if err != nil {
 		return nil, err
 	}

@@ -467,6 +467,21 @@ func (c *collectivesStandIn) activeCollective(w http.ResponseWriter, r *http.Req
 	return col, true
 }
 
+// pageRoute resolves {cid} and the page {id} that find accepts (live or
+// trashed); it has answered when ok is false.
+func (c *collectivesStandIn) pageRoute(w http.ResponseWriter, r *http.Request, find func(*colCollective, string) *colPage, what string) (*colCollective, *colPage, bool) {
+	col, ok := c.activeCollective(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	p := find(col, r.PathValue("id"))
+	if p == nil {
+		colNotFound(w, r, what)
+		return nil, nil, false
+	}
+	return col, p, true
+}
+
 func (c *collectivesStandIn) livePage(col *colCollective, raw string) *colPage {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
@@ -507,13 +522,8 @@ func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
 func (c *collectivesStandIn) getPage(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
 	if !ok {
-		return
-	}
-	p := c.livePage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page")
 		return
 	}
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
@@ -528,13 +538,8 @@ func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request) 
 	title := strings.TrimSpace(paramsOf(r).str("title"))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	col, parent, ok := c.pageRoute(w, r, c.livePage, "Parent page")
 	if !ok {
-		return
-	}
-	parent := c.livePage(col, r.PathValue("id"))
-	if parent == nil {
-		colNotFound(w, r, "Parent page")
 		return
 	}
 	if !validPageTitle(title) {
@@ -558,13 +563,8 @@ func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request) {
 	prm := paramsOf(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
 	if !ok {
-		return
-	}
-	p := c.livePage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page")
 		return
 	}
 	if prm.bool("copy") {
@@ -623,13 +623,8 @@ func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request) {
 	prm := paramsOf(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
 	if !ok {
-		return
-	}
-	p := c.livePage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page")
 		return
 	}
 	p.emoji = prm.str("emoji")
@@ -639,13 +634,8 @@ func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request) {
 func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
 	if !ok {
-		return
-	}
-	p := c.livePage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page")
 		return
 	}
 	tid, _ := strconv.ParseInt(r.PathValue("tag"), 10, 64)
@@ -672,13 +662,8 @@ func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
 func (c *collectivesStandIn) trashPage(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
 	if !ok {
-		return
-	}
-	p := c.livePage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page")
 		return
 	}
 	if p.parentID == 0 {
@@ -735,13 +720,8 @@ func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request)
 	uid := UserOf(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	col, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
 	if !ok {
-		return
-	}
-	p := c.trashedPage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page in trash")
 		return
 	}
 	// A page whose parent is gone comes back below the landing page.
@@ -769,13 +749,8 @@ func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request)
 func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
+	_, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
 	if !ok {
-		return
-	}
-	p := c.trashedPage(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, "Page in trash")
 		return
 	}
 	for id, q := range c.pages {

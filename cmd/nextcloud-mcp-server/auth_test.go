@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,35 +31,19 @@ func TestLoginFlowUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "oauth", "--upstream", "login-flow"}, envOf(map[string]string{
+	s := startHTTP(t, []string{"--auth", "oauth", "--upstream", "login-flow"}, func(base string) map[string]string {
+		return map[string]string{
 			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
 			"NEXTCLOUD_MCP_SERVER_URL": base, "TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": filepath.Join(t.TempDir(), "tokens.db"),
-		}), strings.NewReader(""), io.Discard, &stderr)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop")
 		}
-		if strings.Contains(stderr.String(), key) {
+	})
+	defer func() {
+		s.stop()
+		if strings.Contains(s.stderr.String(), key) {
 			t.Error("the encryption key appears in the log")
 		}
 	}()
-	for range 100 {
-		if resp, err := http.Get(base + "/health/live"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base, stderr := s.base, &s.stderr
 	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer tcancel()
 	tok := p.UserToken(t, "alice", "claude", "notes:write")

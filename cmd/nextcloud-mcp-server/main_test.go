@@ -96,33 +96,63 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
-	nc := nctest.New(t)
+// httpServer is the binary's run() serving HTTP on a free local port.
+type httpServer struct {
+	t      *testing.T
+	base   string
+	stderr bytes.Buffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startHTTP runs the binary with --transport http on a free port plus args,
+// in the environment env(base URL), and waits until /health/live answers.
+func startHTTP(t *testing.T, args []string, env func(base string) map[string]string) *httpServer {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"--transport", "http", "--listen", addr}, envOf(map[string]string{
-			"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass",
-		}), strings.NewReader(""), io.Discard, &stderr)
-	}()
-	base := "http://" + addr
-	var resp *http.Response
+	s := &httpServer{t: t, base: "http://" + addr, cancel: cancel, done: make(chan int, 1)}
+	args = append([]string{"--transport", "http", "--listen", addr}, args...)
+	e := envOf(env(s.base))
+	go func() { s.done <- run(ctx, args, e, strings.NewReader(""), io.Discard, &s.stderr) }()
 	var err error
-	for i := 0; i < 100; i++ {
-		if resp, err = http.Get(base + "/health/live"); err == nil {
-			break
+	for range 100 {
+		var resp *http.Response
+		if resp, err = http.Get(s.base + "/health/live"); err == nil {
+			resp.Body.Close()
+			return s
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err != nil {
-		t.Fatalf("server did not come up: %v; stderr: %s", err, stderr.String())
+	s.stop()
+	t.Fatalf("server did not come up: %v; stderr: %s", err, s.stderr.String())
+	return nil
+}
+
+// stop cancels run() and returns its exit code, or -1 (reported as a test
+// error) when it does not stop in time.
+func (s *httpServer) stop() int {
+	s.cancel()
+	select {
+	case code := <-s.done:
+		return code
+	case <-time.After(15 * time.Second):
+		s.t.Error("server did not stop")
+		return -1
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("live: %d", resp.StatusCode)
-	}
+}
+
+func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
+	nc := nctest.New(t)
+	s := startHTTP(t, nil, func(string) map[string]string {
+		return map[string]string{"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass"}
+	})
+	defer func() {
+		if code := s.stop(); code > 0 {
+			t.Errorf("exit %d: %s", code, s.stderr.String())
+		}
+	}()
+	base := s.base
 	get := func(path string) (int, string) {
 		r, err := http.Get(base + path)
 		if err != nil {
@@ -131,6 +161,9 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 		defer r.Body.Close()
 		b, _ := io.ReadAll(r.Body)
 		return r.StatusCode, string(b)
+	}
+	if code, _ := get("/health/live"); code != 200 {
+		t.Fatalf("live: %d", code)
 	}
 	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"nextcloud":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
@@ -156,15 +189,6 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != http.StatusForbidden {
 		t.Fatalf("foreign Host got %d, want 403", r.StatusCode)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not stop")
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,43 +39,21 @@ func TestOAuthModeServes(t *testing.T) {
 		return u, slices.Contains(aud, any("nextcloud")) && u != ""
 	}
 
-	addr := freeAddr(t)
-	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "oauth"}, envOf(map[string]string{
+	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
+		return map[string]string{
 			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
 			"NEXTCLOUD_MCP_SERVER_URL": base,
-		}), strings.NewReader(""), io.Discard, &stderr)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("exit %d: %s", code, stderr.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop")
 		}
-		if strings.Contains(stderr.String(), "srv-secret") {
+	})
+	defer func() {
+		if code := s.stop(); code > 0 {
+			t.Errorf("exit %d: %s", code, s.stderr.String())
+		}
+		if strings.Contains(s.stderr.String(), "srv-secret") {
 			t.Error("the client secret appears in the log")
 		}
 	}()
-	var err error
-	for range 100 {
-		var resp *http.Response
-		if resp, err = http.Get(base + "/health/live"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("server did not come up: %v; stderr: %s", err, stderr.String())
-	}
+	base, stderr := s.base, &s.stderr
 	get := func(path string) (int, string) {
 		r, err := http.Get(base + path)
 		if err != nil {

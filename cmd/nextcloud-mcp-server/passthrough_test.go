@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,30 +18,16 @@ import (
 // that request only, so two users on one server act as themselves.
 func TestBasicPassthrough(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
-	addr := freeAddr(t)
-	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"--transport", "http", "--listen", addr, "--auth", "basic-passthrough"}, envOf(map[string]string{
-			"NEXTCLOUD_HOST": nc.URL,
-		}), strings.NewReader(""), io.Discard, &stderr)
-	}()
+	s := startHTTP(t, []string{"--auth", "basic-passthrough"}, func(string) map[string]string {
+		return map[string]string{"NEXTCLOUD_HOST": nc.URL}
+	})
 	defer func() {
-		cancel()
-		<-done
-		if strings.Contains(stderr.String(), "alice-pass") || strings.Contains(stderr.String(), "bob-pass") {
+		s.stop()
+		if strings.Contains(s.stderr.String(), "alice-pass") || strings.Contains(s.stderr.String(), "bob-pass") {
 			t.Error("a password reached the log")
 		}
 	}()
-	for range 100 {
-		if resp, err := http.Get(base + "/health/live"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base := s.base
 	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer tcancel()
 	init := mcpgo.InitializeRequest{}

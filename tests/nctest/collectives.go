@@ -335,13 +335,7 @@ func (c *collectivesStandIn) writeCollectives(w http.ResponseWriter, r *http.Req
 	uid := UserOf(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var ids []int64
-	for id, col := range c.collectives {
-		if col.owner == uid && (col.trashed > 0) == trashed {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(c.collectives, func(_ int64, col *colCollective) bool { return col.owner == uid && (col.trashed > 0) == trashed })
 	out := []any{}
 	for _, id := range ids {
 		out = append(out, c.collectiveJSON(c.collectives[id]))
@@ -799,13 +793,7 @@ func (c *collectivesStandIn) matching(col *colCollective, term string) []*colPag
 func (c *collectivesStandIn) searchProvider(uid, term string) []SearchHit {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var ids []int64
-	for id, col := range c.collectives {
-		if col.owner == uid && col.trashed == 0 {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(c.collectives, func(_ int64, col *colCollective) bool { return col.owner == uid && col.trashed == 0 })
 	var hits []SearchHit
 	for _, id := range ids {
 		col := c.collectives[id]

@@ -427,13 +427,7 @@ func deckLabelJSON(l *deckLabelRec, cardID any) map[string]any {
 func (h *deckHandlers) boardJSON(user string, b *deckBoardRec) map[string]any {
 	st := h.st
 	var labels []any
-	var ids []int64
-	for id, l := range st.labels {
-		if l.boardID == b.id {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(st.labels, func(_ int64, l *deckLabelRec) bool { return l.boardID == b.id })
 	for _, id := range ids {
 		// Deck sends the board id of labels as a string in board details.
 		lj := deckLabelJSON(st.labels[id], nil)
@@ -533,13 +527,9 @@ func (h *deckHandlers) cardJSON(c *deckCardRec, withAttachments bool, ver string
 }
 
 func (h *deckHandlers) attachmentsJSON(cardID int64, ver string) []any {
-	var ids []int64
-	for id, a := range h.st.attachments {
-		if a.cardID == cardID && a.deletedAt == 0 && (ver == "v1.1" || a.typ == "deck_file") {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(h.st.attachments, func(_ int64, a *deckAttachRec) bool {
+		return a.cardID == cardID && a.deletedAt == 0 && (ver == "v1.1" || a.typ == "deck_file")
+	})
 	out := []any{}
 	for _, id := range ids {
 		a := h.st.attachments[id]
@@ -590,13 +580,7 @@ func (h *deckHandlers) stackJSON(s *deckStackRec, archived bool) map[string]any 
 }
 
 func (h *deckHandlers) listBoards(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	var ids []int64
-	for id, b := range h.st.boards {
-		if h.st.can(user, b, deckRead) {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(h.st.boards, func(_ int64, b *deckBoardRec) bool { return h.st.can(user, b, deckRead) })
 	out := []any{}
 	for _, id := range ids {
 		out = append(out, h.boardJSON(user, h.st.boards[id]))

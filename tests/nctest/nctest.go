@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,4 +237,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// sortedIDs gives the ids of the records keep accepts in ascending order,
+// the order the stand-ins list records in.
+func sortedIDs[V any](m map[int64]V, keep func(int64, V) bool) []int64 {
+	var ids []int64
+	for id, v := range m {
+		if keep(id, v) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

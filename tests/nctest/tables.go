@@ -301,13 +301,7 @@ func (h *tablesHandlers) viewJSON(user string, v *tablesViewRec) map[string]any 
 func (h *tablesHandlers) tableJSON(user string, t *tablesTableRec) map[string]any {
 	st := h.st
 	views := []any{}
-	var ids []int64
-	for id, v := range st.views {
-		if v.tableID == t.id && st.canView(user, v, tablesRead) {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(st.views, func(_ int64, v *tablesViewRec) bool { return v.tableID == t.id && st.canView(user, v, tablesRead) })
 	for _, id := range ids {
 		views = append(views, h.viewJSON(user, st.views[id]))
 	}
@@ -350,13 +344,11 @@ func (h *tablesHandlers) columnJSON(c *tablesColumnRec, v *tablesViewRec) map[st
 func (h *tablesHandlers) index(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
 	v, _ := h.listTables(r, user, nil)
 	views := []any{}
-	var ids []int64
-	for id, vw := range h.st.views {
-		if t := h.st.tables[vw.tableID]; t != nil && !h.st.canTable(user, t, tablesRead) && h.st.share(user, "view", id) != nil {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// Views shared on their own, without their table.
+	ids := sortedIDs(h.st.views, func(id int64, vw *tablesViewRec) bool {
+		t := h.st.tables[vw.tableID]
+		return t != nil && !h.st.canTable(user, t, tablesRead) && h.st.share(user, "view", id) != nil
+	})
 	for _, id := range ids {
 		views = append(views, h.viewJSON(user, h.st.views[id]))
 	}
@@ -364,13 +356,7 @@ func (h *tablesHandlers) index(r *http.Request, user string, _ map[string]any) (
 }
 
 func (h *tablesHandlers) listTables(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	var ids []int64
-	for id, t := range h.st.tables {
-		if h.st.canTable(user, t, tablesRead) {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids := sortedIDs(h.st.tables, func(_ int64, t *tablesTableRec) bool { return h.st.canTable(user, t, tablesRead) })
 	out := []any{}
 	for _, id := range ids {
 		out = append(out, h.tableJSON(user, h.st.tables[id]))

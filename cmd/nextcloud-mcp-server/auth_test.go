@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
@@ -43,24 +41,9 @@ func TestLoginFlowUpstream(t *testing.T) {
 			t.Error("the encryption key appears in the log")
 		}
 	}()
-	base, stderr := s.base, &s.stderr
 	tctx, tcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer tcancel()
-	tok := p.UserToken(t, "alice", "claude", "notes:write")
-	c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Start(tctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
-	if _, err := c.Initialize(tctx, init); err != nil {
-		t.Fatalf("initialize: %v; %s", err, stderr.String())
-	}
+	c := s.session(tctx, "alice", "Bearer "+p.UserToken(t, "alice", "claude", "notes:write"))
 	call := func(name string, args map[string]any) *mcpgo.CallToolResult {
 		req := mcpgo.CallToolRequest{}
 		req.Params.Name, req.Params.Arguments = name, args

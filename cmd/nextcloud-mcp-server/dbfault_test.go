@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
@@ -45,27 +44,12 @@ func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
 		}
 	})
 	defer s.stop()
-	base, stderr := s.base, &s.stderr
+	base := s.base
 	tctx, tcancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer tcancel()
 	session := func(user string) *client.Client {
 		t.Helper()
-		c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{
-			"Authorization": "Bearer " + p.UserToken(t, user, "claude", "notes:write")}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		if err := c.Start(tctx); err != nil {
-			t.Fatal(err)
-		}
-		init := mcpgo.InitializeRequest{}
-		init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-		init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
-		if _, err := c.Initialize(tctx, init); err != nil {
-			t.Fatalf("initialize as %s: %v; %s", user, err, stderr.String())
-		}
-		return c
+		return s.session(tctx, user, "Bearer "+p.UserToken(t, user, "claude", "notes:write"))
 	}
 	call := func(c *client.Client, name string, args map[string]any) (*mcpgo.CallToolResult, string) {
 		t.Helper()

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -140,6 +144,31 @@ func (s *httpServer) stop() int {
 		s.t.Error("server did not stop")
 		return -1
 	}
+}
+
+// session opens an initialized MCP session (streamable HTTP) as who, sending
+// the Authorization header auth; it is closed when the test ends.
+func (s *httpServer) session(ctx context.Context, who, auth string) *client.Client {
+	s.t.Helper()
+	c, err := client.NewStreamableHttpClient(s.base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": auth}))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { _ = c.Close() })
+	if err := c.Start(ctx); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := c.Initialize(ctx, initRequest()); err != nil {
+		s.t.Fatalf("initialize as %s: %v; stderr: %s", who, err, s.stderr.String())
+	}
+	return c
+}
+
+func initRequest() mcpgo.InitializeRequest {
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+	return init
 }
 
 func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {

@@ -53,7 +53,7 @@ func TestOAuthModeServes(t *testing.T) {
 			t.Error("the client secret appears in the log")
 		}
 	}()
-	base, stderr := s.base, &s.stderr
+	base := s.base
 	get := func(path string) (int, string) {
 		r, err := http.Get(base + path)
 		if err != nil {
@@ -86,9 +86,7 @@ func TestOAuthModeServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
+	init := initRequest()
 	ictx, icancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer icancel()
 	_ = c.Start(ictx)
@@ -99,18 +97,7 @@ func TestOAuthModeServes(t *testing.T) {
 	}
 
 	// With alice's token: a session acting as alice.
-	tok := p.UserToken(t, "alice", "claude", "notes:write")
-	ac, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ac.Close()
-	if err := ac.Start(ictx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ac.Initialize(ictx, init); err != nil {
-		t.Fatalf("initialize with token: %v; stderr: %s", err, stderr.String())
-	}
+	ac := s.session(ictx, "alice", "Bearer "+p.UserToken(t, "alice", "claude", "notes:write"))
 	req := mcpgo.CallToolRequest{}
 	req.Params.Name = "nc_notes_create"
 	req.Params.Arguments = map[string]any{"title": "From OAuth"}

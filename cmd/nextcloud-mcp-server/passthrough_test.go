@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
@@ -30,9 +29,6 @@ func TestBasicPassthrough(t *testing.T) {
 	base := s.base
 	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer tcancel()
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
 
 	// No credentials: 401 with a Basic challenge.
 	resp, err := http.Post(base+"/mcp", "application/json", strings.NewReader(`{}`))
@@ -47,18 +43,7 @@ func TestBasicPassthrough(t *testing.T) {
 	session := func(user, pass string) *client.Client {
 		req, _ := http.NewRequest("GET", "/", nil)
 		req.SetBasicAuth(user, pass)
-		c, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": req.Header.Get("Authorization")}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if err := c.Start(tctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Initialize(tctx, init); err != nil {
-			t.Fatalf("initialize as %s: %v", user, err)
-		}
-		return c
+		return s.session(tctx, user, req.Header.Get("Authorization"))
 	}
 	call := func(c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
 		req := mcpgo.CallToolRequest{}

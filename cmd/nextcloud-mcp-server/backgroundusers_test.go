@@ -11,14 +11,21 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
-func TestBackgroundUsersByGrant(t *testing.T) {
-	ctx := context.Background()
+// openTestDB opens a new encrypted token database, closed when the test ends.
+func openTestDB(t *testing.T) *storage.DB {
+	t.Helper()
 	key, _ := storage.GenerateKey()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestBackgroundUsersByGrant(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "https://idp", Subject: "a", RefreshToken: "rt"}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
@@ -13,12 +12,7 @@ import (
 // The index backend answers only for the signed-in caller.
 func TestIndexBackendPerCaller(t *testing.T) {
 	ctx := context.Background()
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t)
 	idx, err := db.OpenIndex(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -136,10 +136,7 @@ func (d *CalDAV) CalendarsDetailed(ctx context.Context) ([]Calendar, error) {
 		}
 		cals[i].Color = normalizeColor(x.Color)
 		cals[i].ReadOnly = x.readOnly()
-		if x.Owner != "" && lastSegment(x.Owner) != lastSegment(d.principal) {
-			cals[i].Shared = true
-			cals[i].Owner = firstNonEmpty(x.OwnerDN, lastSegment(x.Owner))
-		}
+		cals[i].Owner, cals[i].Shared = x.sharedBy(d.principal)
 	}
 	return cals, nil
 }

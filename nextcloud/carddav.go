@@ -101,10 +101,7 @@ func (d *CardDAV) AddressBooksDetailed(ctx context.Context) ([]AddressBook, erro
 			continue
 		}
 		abs[i].ReadOnly = x.readOnly()
-		if x.Owner != "" && lastSegment(x.Owner) != lastSegment(d.principal) {
-			abs[i].Shared = true
-			abs[i].Owner = firstNonEmpty(x.OwnerDN, lastSegment(x.Owner))
-		}
+		abs[i].Owner, abs[i].Shared = x.sharedBy(d.principal)
 	}
 	return abs, nil
 }

@@ -414,6 +414,15 @@ func (d davPropsResponse) readOnly() bool {
 	return false
 }
 
+// sharedBy names the owner when the collection belongs to someone other
+// than principal (a share); it returns "", false for the user's own.
+func (d davPropsResponse) sharedBy(principal string) (string, bool) {
+	if d.Owner == "" || lastSegment(d.Owner) == lastSegment(principal) {
+		return "", false
+	}
+	return firstNonEmpty(d.OwnerDN, lastSegment(d.Owner)), true
+}
+
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,14 +204,9 @@ func (c *collectivesStandIn) makeFolder(user string, p *colPage) {
 }
 
 func (c *collectivesStandIn) children(p *colPage) []*colPage {
-	var out []*colPage
-	for _, q := range c.pages {
-		if q.parentID == p.id && q.collectiveID == p.collectiveID && q.trashed == 0 && q.trashedWith == 0 && q.id != p.id {
-			out = append(out, q)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	return recordsByID(c.pages, func(q *colPage) bool {
+		return q.parentID == p.id && q.collectiveID == p.collectiveID && q.trashed == 0 && q.trashedWith == 0 && q.id != p.id
+	})
 }
 
 func (c *collectivesStandIn) subtree(p *colPage) []*colPage {
@@ -489,14 +483,7 @@ func (c *collectivesStandIn) livePage(col *colCollective, raw string) *colPage {
 }
 
 func (c *collectivesStandIn) livePages(col *colCollective) []*colPage {
-	var out []*colPage
-	for _, p := range c.pages {
-		if p.collectiveID == col.id && p.trashed == 0 && p.trashedWith == 0 {
-			out = append(out, p)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	return recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed == 0 && p.trashedWith == 0 })
 }
 
 func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
@@ -696,13 +683,7 @@ func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Req
 	if !ok {
 		return
 	}
-	var ps []*colPage
-	for _, p := range c.pages {
-		if p.collectiveID == col.id && p.trashed > 0 {
-			ps = append(ps, p)
-		}
-	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].id < ps[j].id })
+	ps := recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed > 0 })
 	out := []any{}
 	for _, p := range ps {
 		out = append(out, c.pageJSON(p))
@@ -819,13 +800,7 @@ func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var ts []*colTag
-	for _, t := range c.tags {
-		if t.collectiveID == col.id {
-			ts = append(ts, t)
-		}
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
+	ts := recordsByID(c.tags, func(t *colTag) bool { return t.collectiveID == col.id })
 	out := []any{}
 	for _, t := range ts {
 		out = append(out, map[string]any{"id": t.id, "collectiveId": t.collectiveID, "name": t.name, "color": t.color})

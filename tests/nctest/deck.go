@@ -464,14 +464,7 @@ func (h *deckHandlers) boardJSON(user string, b *deckBoardRec) map[string]any {
 }
 
 func (st *deckStore) sortedACLs(boardID int64) []*deckACLRec {
-	var out []*deckACLRec
-	for _, a := range st.acls {
-		if a.boardID == boardID {
-			out = append(out, a)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	return recordsByID(st.acls, func(a *deckACLRec) bool { return a.boardID == boardID })
 }
 
 func (h *deckHandlers) cardJSON(c *deckCardRec, withAttachments bool, ver string) map[string]any {

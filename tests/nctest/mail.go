@@ -220,13 +220,7 @@ func (m *mailStandIn) listAccounts(w http.ResponseWriter, r *http.Request) {
 	uid := UserOf(r)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var as []*mailAccount
-	for _, a := range m.accounts {
-		if a.user == uid {
-			as = append(as, a)
-		}
-	}
-	sort.Slice(as, func(i, j int) bool { return as[i].id < as[j].id })
+	as := recordsByID(m.accounts, func(a *mailAccount) bool { return a.user == uid })
 	out := []any{}
 	for _, a := range as {
 		out = append(out, m.accountJSON(a))
@@ -244,13 +238,7 @@ func (m *mailStandIn) listMailboxes(w http.ResponseWriter, r *http.Request) {
 		mailFail(w, http.StatusBadRequest, fmt.Sprintf("Account %d does not exist or you don't have permission to access it", aid))
 		return
 	}
-	var bs []*mailBox
-	for _, mb := range m.mailboxes {
-		if mb.accountID == aid {
-			bs = append(bs, mb)
-		}
-	}
-	sort.Slice(bs, func(i, j int) bool { return bs[i].id < bs[j].id })
+	bs := recordsByID(m.mailboxes, func(mb *mailBox) bool { return mb.accountID == aid })
 	out := []any{}
 	for _, mb := range bs {
 		unread := 0

@@ -251,3 +251,13 @@ func sortedIDs[V any](m map[int64]V, keep func(int64, V) bool) []int64 {
 	slices.Sort(ids)
 	return ids
 }
+
+// recordsByID gives the records keep accepts in id order; the stand-ins
+// key their records by id.
+func recordsByID[V any](m map[int64]V, keep func(V) bool) []V {
+	var out []V
+	for _, id := range sortedIDs(m, func(_ int64, v V) bool { return keep(v) }) {
+		out = append(out, m[id])
+	}
+	return out
+}

@@ -121,14 +121,7 @@ func (n *newsStandIn) listFolders(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *newsStandIn) sortedFolders(uid string) []*newsFolder {
-	var fs []*newsFolder
-	for _, f := range n.folders {
-		if f.user == uid {
-			fs = append(fs, f)
-		}
-	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].id < fs[j].id })
-	return fs
+	return recordsByID(n.folders, func(f *newsFolder) bool { return f.user == uid })
 }
 
 func (n *newsStandIn) createFolder(w http.ResponseWriter, r *http.Request) {
@@ -161,13 +154,7 @@ func (n *newsStandIn) listFeeds(w http.ResponseWriter, r *http.Request) {
 	uid := UserOf(r)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var feeds []*newsFeed
-	for _, f := range n.feeds {
-		if f.user == uid {
-			feeds = append(feeds, f)
-		}
-	}
-	sort.Slice(feeds, func(i, j int) bool { return feeds[i].id < feeds[j].id })
+	feeds := recordsByID(n.feeds, func(f *newsFeed) bool { return f.user == uid })
 	out := []any{}
 	starred, newest := 0, int64(0)
 	for _, it := range n.items {

@@ -616,13 +616,7 @@ func (h *tablesHandlers) listRows(view bool) tablesFn {
 		if err != nil {
 			return nil, err
 		}
-		var rows []*tablesRowRec
-		for _, rw := range h.st.rows {
-			if rw.tableID == tableID {
-				rows = append(rows, rw)
-			}
-		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
+		rows := recordsByID(h.st.rows, func(rw *tablesRowRec) bool { return rw.tableID == tableID })
 		offset, _ := deckInt(params["offset"])
 		if offset > 0 {
 			if int(offset) >= len(rows) {

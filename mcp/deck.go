@@ -701,6 +701,18 @@ func deckPositive(pairs ...any) error {
 	return nil
 }
 
+// deckTitleArg checks a title against Deck's length limit (100 for boards
+// and stacks, 255 for cards).
+func deckTitleArg(t string, max int) error {
+	if strings.TrimSpace(t) == "" {
+		return Argf("title must not be empty")
+	}
+	if n := len([]rune(t)); n > max {
+		return Argf("title has %d characters; Deck allows at most %d", n, max)
+	}
+	return nil
+}
+
 type deckListBoardsIn struct {
 	Archived     bool `json:"archived,omitempty" jsonschema:"true lists only archived boards; by default only active boards are listed"`
 	SharedWithMe bool `json:"shared_with_me,omitempty" jsonschema:"true lists only boards other users shared with you"`
@@ -718,13 +730,7 @@ type deckCreateBoardIn struct {
 }
 
 func (in deckCreateBoardIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	if n := len([]rune(in.Title)); n > 100 {
-		return Argf("title has %d characters; Deck allows at most 100", n)
-	}
-	return nil
+	return deckTitleArg(in.Title, 100)
 }
 
 type deckUpdateBoardIn struct {
@@ -741,11 +747,8 @@ func (in deckUpdateBoardIn) Validate() error {
 	if in.Title == nil && in.Color == nil && in.Archived == nil {
 		return Argf("nothing to change: give title, color or archived")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	if in.Title != nil && len([]rune(*in.Title)) > 100 {
-		return Argf("title has %d characters; Deck allows at most 100", len([]rune(*in.Title)))
+	if in.Title != nil {
+		return deckTitleArg(*in.Title, 100)
 	}
 	return nil
 }
@@ -776,13 +779,7 @@ func (in deckCreateStackIn) Validate() error {
 	if err := deckPositive("board_id", in.BoardID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	if n := len([]rune(in.Title)); n > 100 {
-		return Argf("title has %d characters; Deck allows at most 100", n)
-	}
-	return nil
+	return deckTitleArg(in.Title, 100)
 }
 
 type deckUpdateStackIn struct {
@@ -879,11 +876,8 @@ func (in deckCreateCardIn) Validate() error {
 	if err := deckPositive("board_id", in.BoardID, "stack_id", in.StackID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	if n := len([]rune(in.Title)); n > 255 {
-		return Argf("title has %d characters; Deck allows at most 255", n)
+	if err := deckTitleArg(in.Title, 255); err != nil {
+		return err
 	}
 	if in.DueDate != "" {
 		if _, err := deckDueDate("due_date", in.DueDate); err != nil {
@@ -915,11 +909,8 @@ func (in deckUpdateCardIn) Validate() error {
 		return Argf("give either due_date or clear_due_date, not both")
 	}
 	if in.Title != nil {
-		if strings.TrimSpace(*in.Title) == "" {
-			return Argf("title must not be empty")
-		}
-		if n := len([]rune(*in.Title)); n > 255 {
-			return Argf("title has %d characters; Deck allows at most 255", n)
+		if err := deckTitleArg(*in.Title, 255); err != nil {
+			return err
 		}
 	}
 	if in.DueDate != nil {

@@ -61,7 +61,11 @@ func collabCheckTools(t *testing.T, listed map[string]mcpgo.Tool, kinds map[stri
 // collabReadOnly asserts that --read-only keeps exactly the Read tools.
 func collabReadOnly(t *testing.T, kinds map[string]Kind) {
 	t.Helper()
-	nc := nctest.New(t)
+	checkReadOnlyKinds(t, nctest.New(t), kinds)
+}
+
+func checkReadOnlyKinds(t *testing.T, nc *nctest.Server, kinds map[string]Kind) {
+	t.Helper()
 	c := connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess")
 	listed := listedTools(t, c)
 	for name, kind := range kinds {
@@ -74,7 +78,11 @@ func collabReadOnly(t *testing.T, kinds map[string]Kind) {
 // collabApps asserts that Options.Apps turns the toolset on and off.
 func collabApps(t *testing.T, app string, kinds map[string]Kind) {
 	t.Helper()
-	nc := nctest.New(t)
+	checkAppsSwitch(t, nctest.New(t), app, kinds)
+}
+
+func checkAppsSwitch(t *testing.T, nc *nctest.Server, app string, kinds map[string]Kind) {
+	t.Helper()
 	other := "core"
 	if app == "core" {
 		other = "notes"

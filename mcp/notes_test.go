@@ -462,17 +462,8 @@ func TestNotesNextcloudFailures(t *testing.T) {
 
 func TestNotesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
-	ro := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
-	for _, name := range []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories"} {
-		if _, ok := ro[name]; !ok {
-			t.Fatalf("read-only server lacks %s", name)
-		}
-	}
-	for _, name := range []string{"nc_notes_create", "nc_notes_update", "nc_notes_append", "nc_notes_delete"} {
-		if _, ok := ro[name]; ok {
-			t.Fatalf("read-only server offers %s", name)
-		}
-	}
+	checkReadOnlyListing(t, nc, []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories"},
+		[]string{"nc_notes_create", "nc_notes_update", "nc_notes_append", "nc_notes_delete"})
 
 	all := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))
 	for name, td := range all {

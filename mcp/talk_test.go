@@ -95,25 +95,8 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 			}
 		}
 	}
-	ro := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
-	for name, kind := range kinds {
-		if _, ok := ro[name]; ok != (kind == Read) {
-			t.Errorf("read-only server lists %s: %v, kind %v", name, ok, kind)
-		}
-	}
-	other := "core"
-	none := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{other} }), "inprocess"))
-	for name := range kinds {
-		if _, ok := none[name]; ok {
-			t.Errorf("--apps=%s still lists %s", other, name)
-		}
-	}
-	only := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{app} }), "inprocess"))
-	for name := range kinds {
-		if _, ok := only[name]; !ok {
-			t.Errorf("--apps=%s does not list %s", app, name)
-		}
-	}
+	checkReadOnlyKinds(t, nc, kinds)
+	checkAppsSwitch(t, nc, app, kinds)
 }
 
 func TestTalkToolsetListing(t *testing.T) {

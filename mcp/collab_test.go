@@ -23,9 +23,7 @@ func collabFail500(nc *nctest.Server, prefix string) *atomic.Bool {
 		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
 			return false
 		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte("<html><body>Internal Server Error</body></html>"))
+		commsFail500(w, r)
 		return true
 	}
 	return &on

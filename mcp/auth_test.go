@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestAuthToolsWithoutElicitationReturnTheLink(t *testing.T) {
 	if link.Elicited || link.URL == "" {
 		t.Fatalf("link %+v", link)
 	}
-	if !contains(resultText(res), "https://cloud.example.com/login/v2/flow/abc") {
+	if !strings.Contains(resultText(res), "https://cloud.example.com/login/v2/flow/abc") {
 		t.Fatalf("text lacks the link: %s", resultText(res))
 	}
 	callTool(t, c, "nc_auth_revoke_access", map[string]any{})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,21 +177,8 @@ func wantError(t testing.TB, res *mcpgo.CallToolResult, fragments ...string) {
 	}
 	text := resultText(res)
 	for _, f := range fragments {
-		if !contains(text, f) {
+		if !strings.Contains(text, f) {
 			t.Fatalf("error text %q lacks %q", text, f)
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

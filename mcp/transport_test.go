@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -80,7 +81,7 @@ func TestDisabledToolsAndReadOnly(t *testing.T) {
 
 func TestUnknownAppIsAStartError(t *testing.T) {
 	_, err := New(Options{Toolsets: DefaultToolsets(&Env{}), Apps: []string{"notes", "nope"}, Client: func(context.Context) (*nextcloud.Client, error) { return nil, nil }})
-	if err == nil || !contains(err.Error(), `unknown app "nope"`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown app "nope"`) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
@@ -22,7 +23,7 @@ func TestArgumentErrorsReadWell(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := callTool(t, c, "nc_notes_get", tc.args)
 			wantError(t, res, tc.want...)
-			if txt := resultText(res); contains(txt, "&{") {
+			if txt := resultText(res); strings.Contains(txt, "&{") {
 				t.Fatalf("message shows Go structs: %q", txt)
 			}
 		})

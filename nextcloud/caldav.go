@@ -41,7 +41,7 @@ func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := caldav.NewClient(davHTTP{c}, c.davEndpoint())
+	cl, err := caldav.NewClient(c, c.davEndpoint())
 	if err != nil {
 		return nil, fmt.Errorf("caldav client: %w", err)
 	}

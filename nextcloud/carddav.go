@@ -36,7 +36,7 @@ func (c *Client) CardDAV(ctx context.Context, cache *DAVCache) (*CardDAV, error)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := carddav.NewClient(davHTTP{c}, c.davEndpoint())
+	cl, err := carddav.NewClient(c, c.davEndpoint())
 	if err != nil {
 		return nil, fmt.Errorf("carddav client: %w", err)
 	}

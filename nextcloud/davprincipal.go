@@ -98,23 +98,6 @@ func (c *Client) davURL(p string) string {
 	return u.String()
 }
 
-// davHTTP is what go-webdav sends requests through: credentials and
-// retries from the client, and failed answers as *Error with Nextcloud's
-// message, so callers can test them with errors.Is.
-type davHTTP struct{ c *Client }
-
-func (d davHTTP) Do(req *http.Request) (*http.Response, error) {
-	resp, err := d.c.Raw().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
-		defer resp.Body.Close()
-		return nil, d.c.errorFrom(req, resp)
-	}
-	return resp, nil
-}
-
 // DAVPrincipal finds the user's principal with a PROPFIND for
 // current-user-principal on /remote.php/dav/.
 func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, error) {
@@ -122,7 +105,7 @@ func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, err
 	if h := cache.get(key); h.Principal != "" {
 		return h.Principal, nil
 	}
-	wc, err := webdav.NewClient(davHTTP{c}, c.davEndpoint())
+	wc, err := webdav.NewClient(c, c.davEndpoint())
 	if err != nil {
 		return "", fmt.Errorf("dav client: %w", err)
 	}
@@ -153,7 +136,7 @@ func (c *Client) CalendarHome(ctx context.Context, cache *DAVCache) (string, err
 	if err != nil {
 		return "", err
 	}
-	cc, err := caldav.NewClient(davHTTP{c}, c.davEndpoint())
+	cc, err := caldav.NewClient(c, c.davEndpoint())
 	if err != nil {
 		return "", fmt.Errorf("caldav client: %w", err)
 	}
@@ -184,7 +167,7 @@ func (c *Client) AddressBookHome(ctx context.Context, cache *DAVCache) (string, 
 	if err != nil {
 		return "", err
 	}
-	cc, err := carddav.NewClient(davHTTP{c}, c.davEndpoint())
+	cc, err := carddav.NewClient(c, c.davEndpoint())
 	if err != nil {
 		return "", fmt.Errorf("carddav client: %w", err)
 	}
@@ -255,11 +238,7 @@ func (c *Client) davSend(ctx context.Context, method, p string, header http.Head
 			req.Header.Add(k, v)
 		}
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return c.Do(req)
 }
 
 // davPropsResponse is a PROPFIND answer decoded for the Nextcloud

@@ -362,7 +362,7 @@ func (d *CardDAV) SyncCollection(ctx context.Context, ab AddressBook, token stri
 	return out, nil
 }
 
-// davSyncHTTP sends sync-collection REPORTs: like davHTTP, but it reads
+// davSyncHTTP sends sync-collection REPORTs: like Client.Do, but it reads
 // the DAV precondition of a refusal, so a stale token
 // (ErrSyncTokenInvalid) and a missing REPORT (ErrNoSyncCollection) can be
 // told from other failures.

@@ -25,7 +25,10 @@ import (
 
 // ConsentConfig configures the offline-access consent flow.
 type ConsentConfig struct {
-	Issuer       string
+	Issuer string
+	// Provider, when set, supplies the discovered IdP (ResourceServer.Provider)
+	// instead of a discovery of Issuer of the consent flow's own.
+	Provider     func(context.Context) (*oidc.Provider, error)
 	ClientID     string
 	ClientSecret string
 	// RedirectURL is the public URL of /oauth/callback, registered at the IdP.
@@ -52,12 +55,12 @@ type ConsentConfig struct {
 // flow with PKCE (S256), state and nonce asking for offline_access, which
 // stores the refresh token for the user the verified ID token names.
 type Consent struct {
-	cfg      ConsentConfig
-	oauth    oauth2.Config
-	verifier *oidc.IDTokenVerifier
-	provider *oidc.Provider
-	provCtx  context.Context
-	secure   bool
+	cfg    ConsentConfig
+	secure bool
+
+	// idp is set by the first successful discovery (see idP).
+	idpMu sync.Mutex
+	idp   *consentIdP
 
 	// lastPurge bounds the rows abandoned sign-ins leave behind.
 	purgeMu   sync.Mutex
@@ -69,7 +72,15 @@ const (
 	consentCookie = "nc_mcp_oauth_state"
 )
 
-// NewConsent discovers the IdP and prepares the handlers.
+// consentIdP is what the flow needs from the discovered IdP.
+type consentIdP struct {
+	oauth    oauth2.Config
+	verifier *oidc.IDTokenVerifier
+	provider *oidc.Provider
+}
+
+// NewConsent prepares the handlers. The IdP is discovered on the first
+// sign-in, so an IdP that is down at start-up does not stop the server.
 func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 	if c.Store == nil {
 		return nil, errors.New("the consent flow needs the token store (TOKEN_STORAGE_DB, TOKEN_ENCRYPTION_KEY)")
@@ -92,28 +103,54 @@ func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	// The provider fetches signing keys later with this context.
-	provCtx := oidc.ClientContext(context.WithoutCancel(ctx), c.HTTPClient)
-	p, err := oidc.NewProvider(provCtx, c.Issuer)
+	return &Consent{cfg: c, secure: strings.HasPrefix(c.RedirectURL, "https://")}, nil
+}
+
+// idP returns the discovered IdP, discovering it on first use. The lock
+// is not held across the discovery: concurrent first sign-ins may both
+// discover, and the first result is kept.
+func (c *Consent) idP(ctx context.Context) (*consentIdP, error) {
+	c.idpMu.Lock()
+	idp := c.idp
+	c.idpMu.Unlock()
+	if idp != nil {
+		return idp, nil
+	}
+	var p *oidc.Provider
+	var err error
+	if c.cfg.Provider != nil {
+		p, err = c.cfg.Provider(ctx)
+	} else {
+		p, err = oidc.NewProvider(oidc.ClientContext(ctx, c.cfg.HTTPClient), c.cfg.Issuer)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("discover identity provider %s for the consent flow: %w", c.Issuer, err)
+		return nil, fmt.Errorf("discover identity provider %s for the consent flow: %w", c.cfg.Issuer, err)
 	}
 	scopes := []string{oidc.ScopeOpenID, "profile", oidc.ScopeOfflineAccess}
-	for _, s := range c.Scopes {
+	for _, s := range c.cfg.Scopes {
 		if !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
 	ep := p.Endpoint()
 	ep.AuthStyle = oauth2.AuthStyleInHeader
-	return &Consent{
-		cfg:      c,
-		oauth:    oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Endpoint: ep, RedirectURL: c.RedirectURL, Scopes: scopes},
-		verifier: p.Verifier(&oidc.Config{ClientID: c.ClientID, Now: c.Now}),
+	idp = &consentIdP{
+		oauth:    oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Endpoint: ep, RedirectURL: c.cfg.RedirectURL, Scopes: scopes},
+		verifier: p.Verifier(&oidc.Config{ClientID: c.cfg.ClientID, Now: c.cfg.Now}),
 		provider: p,
-		provCtx:  provCtx,
-		secure:   strings.HasPrefix(c.RedirectURL, "https://"),
-	}, nil
+	}
+	c.idpMu.Lock()
+	defer c.idpMu.Unlock()
+	if c.idp == nil {
+		c.idp = idp
+	}
+	return c.idp, nil
+}
+
+// unreachable answers a request that needs the IdP while it cannot be discovered.
+func (c *Consent) unreachable(w http.ResponseWriter, err error) {
+	c.cfg.Logger.Error("consent flow: identity provider unavailable", "err", err)
+	c.page(w, http.StatusServiceUnavailable, consentPage{Title: "Sign-in unavailable", Error: "The identity provider cannot be reached right now. Try again in a moment."})
 }
 
 // Register mounts the handlers on mux.
@@ -135,6 +172,11 @@ func stateKey(state string) string {
 
 // ServeLogin starts the authorization-code flow.
 func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
+	idp, err := c.idP(r.Context())
+	if err != nil {
+		c.unreachable(w, err)
+		return
+	}
 	p := pendingConsent{Verifier: oauth2.GenerateVerifier(), Nonce: rand.Text()}
 	if c.cfg.Identify != nil {
 		if u, ok := c.cfg.Identify(r); ok {
@@ -152,7 +194,7 @@ func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: consentCookie, Value: state, Path: "/oauth/", MaxAge: int(c.cfg.StateTTL.Seconds()),
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, c.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
+	http.Redirect(w, r, idp.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
 }
 
 // purgeAbandoned deletes expired sign-in states (and other expired rows)
@@ -212,7 +254,12 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "The stored sign-in state is corrupt. Start again at /oauth/login."})
 		return
 	}
-	tok, err := c.oauth.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), code, oauth2.VerifierOption(p.Verifier))
+	idp, err := c.idP(ctx)
+	if err != nil {
+		c.unreachable(w, err)
+		return
+	}
+	tok, err := idp.oauth.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.cfg.HTTPClient), code, oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		c.cfg.Logger.Warn("authorization code exchange failed", "reason", describeGrantError(err, ""))
 		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The identity provider did not accept the sign-in: " + describeGrantError(err, "") + ". Start again at /oauth/login."})
@@ -223,7 +270,7 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The identity provider returned no ID token; the openid scope must be allowed for this client."})
 		return
 	}
-	idt, err := c.verifier.Verify(oidc.ClientContext(ctx, c.cfg.HTTPClient), rawID)
+	idt, err := idp.verifier.Verify(oidc.ClientContext(ctx, c.cfg.HTTPClient), rawID)
 	if err != nil {
 		c.cfg.Logger.Warn("ID token verification failed", "err", err)
 		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: "The ID token from the identity provider could not be verified. Nothing was stored."})
@@ -242,7 +289,7 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 	if user == "" {
 		// Some IdPs put profile claims only in userinfo; OIDC requires its
 		// sub to match the ID token's.
-		user = c.userinfoClaim(ctx, tok, idt.Subject)
+		user = c.userinfoClaim(ctx, idp.provider, tok, idt.Subject)
 	}
 	if user == "" {
 		c.page(w, http.StatusBadGateway, consentPage{Title: "Sign-in failed", Error: fmt.Sprintf("The ID token has no %q claim naming the Nextcloud user (OIDC_USER_ID_CLAIM). Nothing was stored.", c.cfg.UserIDClaim)})
@@ -257,7 +304,7 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 		c.page(w, http.StatusBadGateway, consentPage{Title: "No offline access", User: user, Error: "The identity provider returned no refresh token. Allow the offline_access client scope for this client and sign in again."})
 		return
 	}
-	scopes := c.oauth.Scopes
+	scopes := idp.oauth.Scopes
 	if s, ok := tok.Extra("scope").(string); ok && s != "" {
 		scopes = strings.Fields(s)
 	}
@@ -282,8 +329,8 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // userinfoClaim reads the user id claim from the userinfo endpoint, or "".
-func (c *Consent) userinfoClaim(ctx context.Context, tok *oauth2.Token, sub string) string {
-	ui, err := c.provider.UserInfo(oidc.ClientContext(ctx, c.cfg.HTTPClient), oauth2.StaticTokenSource(tok))
+func (c *Consent) userinfoClaim(ctx context.Context, p *oidc.Provider, tok *oauth2.Token, sub string) string {
+	ui, err := p.UserInfo(oidc.ClientContext(ctx, c.cfg.HTTPClient), oauth2.StaticTokenSource(tok))
 	if err != nil || ui.Subject != sub {
 		if err != nil {
 			c.cfg.Logger.Warn("userinfo request failed", "err", err)

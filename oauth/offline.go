@@ -17,24 +17,29 @@ import (
 
 // OfflineConfig configures OfflineGrants.
 type OfflineConfig struct {
-	Store        *storage.DB
-	TokenURL     string
-	ClientID     string
-	ClientSecret string
-	HTTPClient   *http.Client
-	Logger       *slog.Logger
-	Now          func() time.Time
+	Store    *storage.DB
+	TokenURL string
+	// TokenEndpoint, when set, is asked for the token endpoint at each
+	// refresh instead of TokenURL (ResourceServer.TokenEndpoint: no
+	// discovery of its own, and an IdP down at start is no failure).
+	TokenEndpoint func(context.Context) (string, error)
+	ClientID      string
+	ClientSecret  string
+	HTTPClient    *http.Client
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // OfflineGrants turns stored offline refresh tokens into access tokens.
 // A refresh that rotates the refresh token stores the new one before the
 // access token is handed out; invalid_grant deletes the stored grant.
 type OfflineGrants struct {
-	store *storage.DB
-	cfg   oauth2.Config
-	hc    *http.Client
-	log   *slog.Logger
-	now   func() time.Time
+	store    *storage.DB
+	cfg      oauth2.Config
+	endpoint func(context.Context) (string, error)
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -46,8 +51,12 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 	if c.Store == nil {
 		return nil, errors.New("offline access needs the token store (TOKEN_STORAGE_DB and TOKEN_ENCRYPTION_KEY)")
 	}
-	if c.TokenURL == "" || c.ClientID == "" {
+	if (c.TokenURL == "" && c.TokenEndpoint == nil) || c.ClientID == "" {
 		return nil, errors.New("offline access needs the token endpoint and OIDC_CLIENT_ID")
+	}
+	if c.TokenEndpoint == nil {
+		u := c.TokenURL
+		c.TokenEndpoint = func(context.Context) (string, error) { return u, nil }
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -61,8 +70,9 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 	return &OfflineGrants{
 		store: c.Store,
 		cfg: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
-			Endpoint: oauth2.Endpoint{TokenURL: c.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}},
-		hc: c.HTTPClient, log: c.Logger, now: c.Now,
+			Endpoint: oauth2.Endpoint{AuthStyle: oauth2.AuthStyleInHeader}},
+		endpoint: c.TokenEndpoint,
+		hc:       c.HTTPClient, log: c.Logger, now: c.Now,
 		locks: map[string]*sync.Mutex{}, cache: map[string]*oauth2.Token{},
 	}, nil
 }
@@ -107,7 +117,13 @@ func (o *OfflineGrants) AccessToken(ctx context.Context, user string) (*oauth2.T
 	}
 	var fresh *oauth2.Token
 	err := o.store.Refresh(ctx, user, func(ctx context.Context, t storage.Token) (storage.Rotation, error) {
-		src := o.cfg.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, o.hc), &oauth2.Token{RefreshToken: t.RefreshToken})
+		tokenURL, err := o.endpoint(ctx)
+		if err != nil {
+			return storage.Rotation{}, fmt.Errorf("refresh the offline grant of user %s: %w", user, err)
+		}
+		cfg := o.cfg
+		cfg.Endpoint.TokenURL = tokenURL
+		src := cfg.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, o.hc), &oauth2.Token{RefreshToken: t.RefreshToken})
 		nt, err := src.Token()
 		if err != nil {
 			if isInvalidGrant(err) {

@@ -162,6 +162,7 @@ func (c *Config) defaults() error {
 // endpoints are what discovery found.
 type endpoints struct {
 	token, introspection, userinfo, jwks string
+	provider                             *oidc.Provider
 }
 
 // ResourceServer validates bearer tokens and acts as their users in Nextcloud.
@@ -205,7 +206,7 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 		opaque:   newOpaqueCache(),
 		verified: newJWTCache(),
 	}
-	rs.exchanger = &Exchanger{endpoint: rs.tokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
+	rs.exchanger = &Exchanger{endpoint: rs.TokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
 	rs.exchanges = NewExchangeCache(rs.exchanger, 0)
 	rs.exchanges.Observe = cfg.CacheObserver
 	if err := rs.discover(ctx); err != nil {
@@ -261,7 +262,7 @@ func (rs *ResourceServer) fetchDiscovery(ctx context.Context) (*endpoints, error
 	if doc.JWKS == "" {
 		return nil, fmt.Errorf("OIDC discovery document at %s names no jwks_uri", rs.DiscoveryURL())
 	}
-	return &endpoints{token: doc.Token, introspection: doc.Introspection, userinfo: doc.Userinfo, jwks: doc.JWKS}, nil
+	return &endpoints{token: doc.Token, introspection: doc.Introspection, userinfo: doc.Userinfo, jwks: doc.JWKS, provider: p}, nil
 }
 
 func (rs *ResourceServer) retryDiscovery(ctx context.Context) {
@@ -336,7 +337,10 @@ func (rs *ResourceServer) endpoints() (*endpoints, *keySet, error) {
 	return rs.ep, rs.keys, nil
 }
 
-func (rs *ResourceServer) tokenEndpoint(context.Context) (string, error) {
+// TokenEndpoint is the discovered token endpoint, or errNotReady while
+// discovery is pending; it suits OfflineConfig and ServiceAccountConfig so
+// that they share this server's discovery.
+func (rs *ResourceServer) TokenEndpoint(context.Context) (string, error) {
 	ep, _, err := rs.endpoints()
 	if err != nil {
 		return "", err
@@ -345,6 +349,16 @@ func (rs *ResourceServer) tokenEndpoint(context.Context) (string, error) {
 		return "", fmt.Errorf("the discovery document at %s names no token_endpoint", rs.DiscoveryURL())
 	}
 	return ep.token, nil
+}
+
+// Provider is the discovered identity provider, or errNotReady while
+// discovery is pending; it suits ConsentConfig.Provider.
+func (rs *ResourceServer) Provider(context.Context) (*oidc.Provider, error) {
+	ep, _, err := rs.endpoints()
+	if err != nil {
+		return nil, err
+	}
+	return ep.provider, nil
 }
 
 // Exchanger is the RFC 8693 client of this server's confidential client.

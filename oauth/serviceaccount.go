@@ -17,10 +17,13 @@ import (
 // ServiceAccountConfig configures the client_credentials login of this
 // server's own client (Keycloak: "Service accounts roles" enabled).
 type ServiceAccountConfig struct {
-	TokenURL     string
-	ClientID     string
-	ClientSecret string
-	Scopes       []string
+	TokenURL string
+	// TokenEndpoint, when set, is asked for the token endpoint at each
+	// login instead of TokenURL (see OfflineConfig.TokenEndpoint).
+	TokenEndpoint func(context.Context) (string, error)
+	ClientID      string
+	ClientSecret  string
+	Scopes        []string
 	// EndpointParams are extra form values (e.g. audience).
 	EndpointParams map[string][]string
 	// RenewBefore renews the cached token this long before it expires
@@ -34,20 +37,25 @@ type ServiceAccountConfig struct {
 // ServiceAccount hands out the service-account access token, cached and
 // renewed shortly before it expires.
 type ServiceAccount struct {
-	cfg    clientcredentials.Config
-	renew  time.Duration
-	hc     *http.Client
-	log    *slog.Logger
-	now    func() time.Time
-	mu     sync.Mutex
-	tok    *oauth2.Token
-	issued time.Time
+	cfg      clientcredentials.Config
+	endpoint func(context.Context) (string, error)
+	renew    time.Duration
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	mu       sync.Mutex
+	tok      *oauth2.Token
+	issued   time.Time
 }
 
 // NewServiceAccount builds a ServiceAccount; no request is made yet.
 func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
-	if c.TokenURL == "" || c.ClientID == "" {
+	if (c.TokenURL == "" && c.TokenEndpoint == nil) || c.ClientID == "" {
 		return nil, errors.New("service account needs the token endpoint and OIDC_CLIENT_ID")
+	}
+	if c.TokenEndpoint == nil {
+		u := c.TokenURL
+		c.TokenEndpoint = func(context.Context) (string, error) { return u, nil }
 	}
 	if c.ClientSecret == "" {
 		return nil, errors.New("service account needs OIDC_CLIENT_SECRET (a confidential client)")
@@ -66,10 +74,11 @@ func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
 	}
 	return &ServiceAccount{
 		cfg: clientcredentials.Config{
-			ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: c.TokenURL,
+			ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Scopes: c.Scopes, EndpointParams: c.EndpointParams, AuthStyle: oauth2.AuthStyleInHeader,
 		},
-		renew: c.RenewBefore, hc: c.HTTPClient, log: c.Logger, now: c.Now,
+		endpoint: c.TokenEndpoint,
+		renew:    c.RenewBefore, hc: c.HTTPClient, log: c.Logger, now: c.Now,
 	}, nil
 }
 
@@ -98,9 +107,8 @@ func (s *ServiceAccount) Token(ctx context.Context) (*oauth2.Token, error) {
 		return s.tok, nil
 	}
 	issued := s.now()
-	tok, err := s.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.hc))
+	tok, err := s.login(ctx)
 	if err != nil {
-		err = fmt.Errorf("service-account login (client_credentials as %s) failed: %s", s.cfg.ClientID, describeGrantError(err, hintClientCredentials))
 		if s.tok != nil && s.now().Before(s.tok.Expiry) {
 			s.log.Warn("service-account token renewal failed; using the current token until it expires", "err", err)
 			return s.tok, nil
@@ -109,6 +117,21 @@ func (s *ServiceAccount) Token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	s.tok, s.issued = tok, issued
 	s.log.Debug("service-account token obtained", "client", s.cfg.ClientID, "expires", tok.Expiry)
+	return tok, nil
+}
+
+// login asks the token endpoint for a new token (client_credentials).
+func (s *ServiceAccount) login(ctx context.Context) (*oauth2.Token, error) {
+	tokenURL, err := s.endpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("service-account login (client_credentials as %s): %w", s.cfg.ClientID, err)
+	}
+	cfg := s.cfg
+	cfg.TokenURL = tokenURL
+	tok, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.hc))
+	if err != nil {
+		return nil, fmt.Errorf("service-account login (client_credentials as %s) failed: %s", s.cfg.ClientID, describeGrantError(err, hintClientCredentials))
+	}
 	return tok, nil
 }
 

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
-
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
@@ -24,6 +22,9 @@ import (
 // offlineState is the background-access part of the app (OAuth mode with
 // ENABLE_OFFLINE_ACCESS): token store, grant chain, consent routes, jobs.
 type offlineState struct {
+	// rs is the resource server (set by setupOAuth); offline access uses
+	// its OIDC discovery rather than one of its own.
+	rs     *oauth.ResourceServer
 	store  *storage.DB
 	chain  *oauth.GrantChain
 	runner *jobs.Runner
@@ -44,32 +45,31 @@ const notesIndexInterval = 10 * time.Minute
 // runner. The toolset it adds shows the caller's jobs.
 func (a *app) setupOffline(ctx context.Context) error {
 	cfg := a.cfg
+	if a.offline == nil || a.offline.rs == nil {
+		return errors.New("offline access: the OAuth resource server is not set up")
+	}
+	rs := a.offline.rs
 	hc := &http.Client{Timeout: 30 * time.Second}
 	db, err := a.openStore(ctx)
 	if err != nil {
 		return fmt.Errorf("offline access: %w", err)
 	}
-	prov, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), cfg.OIDCIssuer)
-	if err != nil {
-		return fmt.Errorf("offline access: discover OIDC_ISSUER=%s: %w", cfg.OIDCIssuer, err)
-	}
-	tokenURL := prov.Endpoint().TokenURL
-	offline, err := oauth.NewOfflineGrants(oauth.OfflineConfig{Store: db, TokenURL: tokenURL, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
+	offline, err := oauth.NewOfflineGrants(oauth.OfflineConfig{Store: db, TokenEndpoint: rs.TokenEndpoint, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
 	if err != nil {
 		return fmt.Errorf("offline access: %w", err)
 	}
 	chain := &oauth.GrantChain{Offline: offline, AppPasswords: a.loginFlow, Logger: a.log}
 	if cfg.OIDCClientSecret != "" {
-		sa, err := oauth.NewServiceAccount(oauth.ServiceAccountConfig{TokenURL: tokenURL, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
+		sa, err := oauth.NewServiceAccount(oauth.ServiceAccountConfig{TokenEndpoint: rs.TokenEndpoint, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
 		if err != nil {
 			return fmt.Errorf("offline access: %w", err)
 		}
 		chain.ServiceAccount = sa
-		chain.Impersonate = oauth.NewExchanger(tokenURL, cfg.OIDCClientID, cfg.OIDCClientSecret, hc).Impersonate([]string{cfg.NextcloudAud})
+		chain.Impersonate = rs.Exchanger().Impersonate([]string{cfg.NextcloudAud})
 	}
 	notes := jobs.NewNotesCache()
 	consent, err := oauth.NewConsent(ctx, oauth.ConsentConfig{
-		Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		Issuer: cfg.OIDCIssuer, Provider: rs.Provider, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
 		RedirectURL: cfg.ServerURL + "/oauth/callback", UserIDClaim: cfg.UserIDClaim,
 		Store: db, HTTPClient: hc, Logger: a.log,
 		OnGranted: func(user string) { chain.Forget(user) },
@@ -107,7 +107,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	}()
 	a.closers = append(a.closers, func() { cancel(); <-done })
 
-	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
+	a.offline = &offlineState{rs: rs, store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
 	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
 	return nil

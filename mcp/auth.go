@@ -124,8 +124,7 @@ const linkElicitation = "open-link"
 func linkTool(spec Spec, get func(context.Context) (AccessLink, error), message string) Tool {
 	t := NewTool(spec, func(context.Context, *nextcloud.Client, noArgs) (AccessLink, error) { return AccessLink{}, nil })
 	t.Handler = func(ctx context.Context, _ *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-		var in noArgs
-		if err := bindArgs(req, &in); err != nil {
+		if _, err := decodeIn[noArgs](req); err != nil {
 			return nil, err
 		}
 		l, err := get(ctx)

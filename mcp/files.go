@@ -421,14 +421,9 @@ func filesToolWithContent[In any, Out any](spec Spec, fn func(ctx context.Contex
 		return out, err
 	})
 	t.Handler = func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-		var in In
-		if err := bindArgs(req, &in); err != nil {
+		in, err := decodeIn[In](req)
+		if err != nil {
 			return nil, err
-		}
-		if v, ok := any(&in).(interface{ Validate() error }); ok {
-			if err := v.Validate(); err != nil {
-				return nil, &ArgError{Msg: err.Error()}
-			}
 		}
 		out, extra, err := fn(ctx, nc, in)
 		if err != nil {

@@ -103,14 +103,9 @@ func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcl
 	opts = append(opts, annotations(spec)...)
 	def := mcpgo.NewTool(spec.Name, opts...)
 	h := func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-		var in In
-		if err := bindArgs(req, &in); err != nil {
+		in, err := decodeIn[In](req)
+		if err != nil {
 			return nil, err
-		}
-		if v, ok := any(&in).(interface{ Validate() error }); ok {
-			if err := v.Validate(); err != nil {
-				return nil, &ArgError{Msg: err.Error()}
-			}
 		}
 		out, err := fn(ctx, nc, in)
 		if err != nil {
@@ -147,6 +142,21 @@ func (e *ArgError) Error() string { return "invalid arguments: " + e.Msg }
 
 // Argf returns an *ArgError.
 func Argf(format string, a ...any) error { return &ArgError{Msg: fmt.Sprintf(format, a...)} }
+
+// decodeIn binds the arguments into an In and runs its Validate method,
+// if it has one.
+func decodeIn[In any](req mcpgo.CallToolRequest) (In, error) {
+	var in In
+	if err := bindArgs(req, &in); err != nil {
+		return in, err
+	}
+	if v, ok := any(&in).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return in, &ArgError{Msg: err.Error()}
+		}
+	}
+	return in, nil
+}
 
 // bindArgs decodes the arguments strictly so that misspelled or mistyped
 // arguments are reported, not ignored.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -246,26 +247,22 @@ func (a *app) readyHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	wg.Wait()
 	status := http.StatusOK
-	body := `{"status":"ready","checks":{`
-	for i, res := range results {
-		if i > 0 {
-			body += ","
-		}
-		state := "ok"
+	body := struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}{Status: "ready", Checks: make(map[string]string, len(results))}
+	for _, res := range results {
+		body.Checks[res.name] = "ok"
 		if res.err != nil {
 			status = http.StatusServiceUnavailable
-			state = "unavailable"
+			body.Status = "unavailable"
+			body.Checks[res.name] = "unavailable"
 			a.log.Warn("readiness check failed", "check", res.name, "err", res.err)
 		}
-		body += fmt.Sprintf("%q:%q", res.name, state)
-	}
-	body += "}}"
-	if status != http.StatusOK {
-		body = `{"status":"unavailable"` + body[len(`{"status":"ready"`):]
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // Close releases resources (token store, background jobs).

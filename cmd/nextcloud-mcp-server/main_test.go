@@ -194,14 +194,14 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 	if code, _ := get("/health/live"); code != 200 {
 		t.Fatalf("live: %d", code)
 	}
-	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"nextcloud":"ok"`) {
+	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"status":"ready"`) || !strings.Contains(body, `"nextcloud":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
 	}
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 		return true
 	})
-	if code, body := get("/health/ready"); code != 503 || !strings.Contains(body, `"nextcloud":"unavailable"`) {
+	if code, body := get("/health/ready"); code != 503 || !strings.Contains(body, `"status":"unavailable"`) || !strings.Contains(body, `"nextcloud":"unavailable"`) {
 		t.Fatalf("ready with Nextcloud down: %d %s", code, body)
 	}
 	nc.SetFault(nil)

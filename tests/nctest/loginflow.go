@@ -24,6 +24,17 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// randomString gives n random characters from alphabet (talk room and
+// share tokens).
+func randomString(alphabet string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
 func (s *Server) registerLoginFlow() {
 	s.mux.HandleFunc("POST /index.php/login/v2", func(w http.ResponseWriter, r *http.Request) {
 		flowID := randHex(16)

@@ -1,7 +1,6 @@
 package nctest
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -127,13 +126,7 @@ func shareParams(r *http.Request) (map[string]string, error) {
 func shareTruthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
 
 func shareToken() string {
-	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 15)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return randomString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 15)
 }
 
 func shareHash(pw string) string {

@@ -1,7 +1,6 @@
 package nctest
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"mime"
@@ -216,15 +215,7 @@ func (p reqParams) bool(k string) bool {
 	return false
 }
 
-func randomToken(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
+func randomToken(n int) string { return randomString("abcdefghijklmnopqrstuvwxyz0123456789", n) }
 
 func (t *talkStandIn) attendee(room *talkRoom, uid string) *talkAttendee {
 	for _, a := range room.attendees {

@@ -134,11 +134,7 @@ func (s *Server) registerMail() {
 	m.mux.HandleFunc("POST "+b+"tags", m.createTag)
 	m.mux.HandleFunc("POST "+b+"outbox", m.outboxCreate)
 	m.mux.HandleFunc("POST "+b+"outbox/{id}", m.outboxSend)
-	m.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
-	})
+	m.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNotFoundPage(w) })
 	s.mux.Handle(mailPrefix, m)
 	s.AddSearchProvider(SearchProvider{ID: "mail", AppID: "mail", Name: "Mails", Order: 50, Search: m.search})
 }

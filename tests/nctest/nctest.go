@@ -124,9 +124,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if app := appOfPath(r.URL.Path); app != "" && s.isDisabled(app) {
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
+		writeNotFoundPage(w)
 		return
 	}
 	if !s.public(r) {
@@ -231,6 +229,14 @@ func writeOCS(w http.ResponseWriter, r *http.Request, httpStatus, ocsStatus int,
 		"meta": map[string]any{"status": status, "statuscode": ocsStatus, "message": message, "totalitems": "", "itemsperpage": ""},
 		"data": data,
 	}})
+}
+
+// writeNotFoundPage answers like Nextcloud for a route no app serves: an
+// HTML 404 page.
+func writeNotFoundPage(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -89,7 +89,7 @@ func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 		return nil, errors.New("the consent flow needs OIDC_ISSUER, OIDC_CLIENT_ID and the server's public URL (NEXTCLOUD_MCP_SERVER_URL)")
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		c.HTTPClient = defaultHTTPClient()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

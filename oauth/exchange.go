@@ -54,7 +54,7 @@ type Exchanger struct {
 // a 30s timeout.
 func NewExchanger(tokenURL, clientID, clientSecret string, hc *http.Client) *Exchanger {
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = defaultHTTPClient()
 	}
 	return &Exchanger{
 		endpoint:     func(context.Context) (string, error) { return tokenURL, nil },
@@ -63,6 +63,9 @@ func NewExchanger(tokenURL, clientID, clientSecret string, hc *http.Client) *Exc
 		hc:           hc,
 	}
 }
+
+// defaultHTTPClient is the IdP client of a constructor given none.
+func defaultHTTPClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
 
 // ExchangeError is an exchange the IdP refused. Its text carries the IdP's
 // error and error_description and a hint at the usual fix.

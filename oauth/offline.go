@@ -59,7 +59,7 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 		c.TokenEndpoint = func(context.Context) (string, error) { return u, nil }
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		c.HTTPClient = defaultHTTPClient()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -151,7 +151,7 @@ func (c *Config) defaults() error {
 		c.DiscoveryRetry = 2 * time.Second
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		c.HTTPClient = defaultHTTPClient()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -64,7 +64,7 @@ func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
 		c.RenewBefore = time.Minute
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		c.HTTPClient = defaultHTTPClient()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

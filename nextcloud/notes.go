@@ -129,11 +129,7 @@ type notesAnswer struct {
 // errorType the app puts in its error bodies. A 412 is returned as is so
 // that the caller can read the current note from the body.
 func (c *Client) notesCall(ctx context.Context, method, path string, query url.Values, header http.Header, body any) (*notesAnswer, error) {
-	p := notesAPI + path
-	if len(query) > 0 {
-		p += "?" + query.Encode()
-	}
-	req, err := c.newJSONRequest(ctx, method, p, header, body, "notes request body")
+	req, err := c.newJSONRequest(ctx, method, withQuery(notesAPI+path, query), header, body, "notes request body")
 	if err != nil {
 		return nil, err
 	}

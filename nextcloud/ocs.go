@@ -63,10 +63,7 @@ func (c *Client) OCS(ctx context.Context, method, path string, query url.Values,
 	if !strings.HasPrefix(path, "/ocs/") && !strings.HasPrefix(path, "/index.php/") {
 		path = "/ocs/v2.php/" + strings.TrimLeft(path, "/")
 	}
-	if len(query) > 0 {
-		path += "?" + query.Encode()
-	}
-	req, err := c.newJSONRequest(ctx, method, path, nil, body, "OCS request body")
+	req, err := c.newJSONRequest(ctx, method, withQuery(path, query), nil, body, "OCS request body")
 	if err != nil {
 		return err
 	}

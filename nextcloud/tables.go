@@ -159,10 +159,7 @@ func tablesMessage(body []byte) string {
 
 // call sends one request to the Tables app; ocs unpacks the envelope.
 func (t *TablesClient) call(ctx context.Context, method, path string, query url.Values, body any, ocs bool, out any) error {
-	if len(query) > 0 {
-		path += "?" + query.Encode()
-	}
-	req, err := t.c.newJSONRequest(ctx, method, path, nil, body, "tables request body")
+	req, err := t.c.newJSONRequest(ctx, method, withQuery(path, query), nil, body, "tables request body")
 	if err != nil {
 		return err
 	}

@@ -471,16 +471,21 @@ func deckColor(arg, c string) (string, error) {
 // deckDueDate reads a due date given as RFC 3339 date-time or as a plain
 // date (taken as midnight UTC) and returns Deck's ISO-8601 form.
 func deckDueDate(arg, s string) (string, error) {
+	t, err := deckParseDue(arg, s)
+	if err != nil {
+		return "", err
+	}
+	return t.Format(time.RFC3339), nil
+}
+
+func deckParseDue(arg, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format(time.RFC3339), nil
+			return t, nil
 		}
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.Format(time.RFC3339), nil
-	}
-	return "", Argf("%s must be a date like 2025-03-31 or a date-time like 2025-03-31T17:00:00+02:00, not %q", arg, s)
+	return time.Time{}, Argf("%s must be a date like 2025-03-31 or a date-time like 2025-03-31T17:00:00+02:00, not %q", arg, s)
 }
 
 // ---- shared lookups ----
@@ -1535,8 +1540,7 @@ func (t *deckTools) listCards(ctx context.Context, nc *nextcloud.Client, in deck
 	}
 	var dueBefore time.Time
 	if in.DueBefore != "" {
-		s, _ := deckDueDate("due_before", in.DueBefore)
-		dueBefore, _ = time.Parse(time.RFC3339, s)
+		dueBefore, _ = deckParseDue("due_before", in.DueBefore) // checked in Validate
 	}
 	text := strings.ToLower(in.Text)
 	assignee := strings.ToLower(strings.TrimSpace(in.Assignee))

@@ -67,6 +67,22 @@ func NewExchanger(tokenURL, clientID, clientSecret string, hc *http.Client) *Exc
 // defaultHTTPClient is the IdP client of a constructor given none.
 func defaultHTTPClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
 
+// formRequest is a form POST to an IdP endpoint, with the client's
+// credentials in HTTP basic auth (RFC 6749 2.3.1 form-encodes them) when
+// secret is set.
+func formRequest(ctx context.Context, endpoint string, form url.Values, clientID, secret string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if secret != "" {
+		req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))
+	}
+	return req, nil
+}
+
 // ExchangeError is an exchange the IdP refused. Its text carries the IdP's
 // error and error_description and a hint at the usual fix.
 type ExchangeError struct {
@@ -138,13 +154,10 @@ func (e *Exchanger) Exchange(ctx context.Context, r ExchangeRequest) (*oauth2.To
 	if r.RequestedSubject != "" {
 		form.Set("requested_subject", r.RequestedSubject)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	req, err := formRequest(ctx, endpoint, form, e.clientID, e.clientSecret)
 	if err != nil {
 		return nil, fmt.Errorf("build token exchange request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(e.clientID), url.QueryEscape(e.clientSecret))
 	resp, err := e.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("token exchange at %s: %w", endpoint, err)

@@ -111,13 +111,10 @@ func (rs *ResourceServer) introspect(ctx context.Context, ep *endpoints, tok str
 		return nil, fmt.Errorf("introspecting opaque tokens needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
 	}
 	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.introspection, strings.NewReader(form.Encode()))
+	req, err := formRequest(ctx, ep.introspection, form, rs.cfg.ClientID, rs.cfg.ClientSecret)
 	if err != nil {
 		return nil, fmt.Errorf("build introspection request: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(rs.cfg.ClientID), url.QueryEscape(rs.cfg.ClientSecret))
 	claims, err := rs.askJSON(req, "introspection")
 	if err != nil {
 		return nil, err

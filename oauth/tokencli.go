@@ -200,13 +200,9 @@ func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
 	if c.ClientSecret == "" {
 		form.Set("client_id", c.ClientID)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, meta.Revocation, strings.NewReader(form.Encode()))
+	req, err := formRequest(ctx, meta.Revocation, form, c.ClientID, c.ClientSecret)
 	if err != nil {
 		return fmt.Errorf("build revocation request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.ClientSecret != "" {
-		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -25,9 +25,11 @@ type Server struct {
 	// users maps a login name to its password and Nextcloud user id.
 	users map[string]account
 	// BearerAuth, when set, accepts bearer tokens: it returns the user id.
+	// Set it before requests start, or with SetBearerAuth.
 	BearerAuth func(token string) (user string, ok bool)
 	// Fault, when set, may answer a request before the real handler (status
 	// 500s, delays, dropped connections); returning false lets it through.
+	// Set it before requests start, or with SetFault.
 	Fault func(w http.ResponseWriter, r *http.Request) bool
 	// Requests counts requests by "METHOD path" for assertions.
 	Requests map[string]int
@@ -156,6 +158,14 @@ func (s *Server) SetDisabled(app string, off bool) {
 	s.mu.Unlock()
 }
 
+// SetBearerAuth installs (or with nil removes) the bearer token check
+// while requests may be in flight.
+func (s *Server) SetBearerAuth(f func(token string) (user string, ok bool)) {
+	s.mu.Lock()
+	s.BearerAuth = f
+	s.mu.Unlock()
+}
+
 // RequestCount returns how often "METHOD path" was requested.
 func (s *Server) RequestCount(key string) int {
 	s.mu.Lock()
@@ -199,8 +209,11 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		}
 		return "", false
 	}
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.BearerAuth != nil {
-		return s.BearerAuth(tok)
+	s.mu.Lock()
+	bearer := s.BearerAuth
+	s.mu.Unlock()
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && bearer != nil {
+		return bearer(tok)
 	}
 	return "", false
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,15 +61,16 @@ func TestStdioSession(t *testing.T) {
 		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nc_capabilities","arguments":{}}}`,
 	}, "\n") + "\n"
 	pr, pw := io.Pipe()
-	go func() {
-		_, _ = io.WriteString(pw, in)
-		time.Sleep(2 * time.Second) // let the answers come before EOF ends the session
-		pw.Close()
-	}()
-	var stdout, stderr bytes.Buffer
+	// EOF ends the session: close stdin once the tools/call answer is out
+	// (or after a generous bound, which the checks below then report).
+	stdout := &closeOnAnswer{close: func() { pw.Close() }}
+	stop := time.AfterFunc(30*time.Second, func() { pw.Close() })
+	defer stop.Stop()
+	go func() { _, _ = io.WriteString(pw, in) }()
+	var stderr bytes.Buffer
 	code := run(context.Background(), nil, envOf(map[string]string{
 		"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass",
-	}), pr, &stdout, &stderr)
+	}), pr, stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -88,6 +90,35 @@ func TestStdioSession(t *testing.T) {
 	if !sawCall {
 		t.Fatalf("no tools/call answer with the Nextcloud version; stdout: %s", stdout.String())
 	}
+}
+
+// closeOnAnswer collects stdout and calls close once a line answers id 2.
+type closeOnAnswer struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	once  sync.Once
+	close func()
+}
+
+func (w *closeOnAnswer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	for _, line := range strings.Split(w.buf.String(), "\n") {
+		var msg struct {
+			ID int `json:"id"`
+		}
+		if json.Unmarshal([]byte(line), &msg) == nil && msg.ID == 2 {
+			w.once.Do(w.close)
+		}
+	}
+	return n, err
+}
+
+func (w *closeOnAnswer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 func freeAddr(t *testing.T) string {

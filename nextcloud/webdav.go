@@ -274,12 +274,8 @@ type wdProp struct {
 
 // davStatusOK reports whether "HTTP/1.1 200 OK" is a 2xx status.
 func davStatusOK(s string) bool {
-	f := strings.Fields(s)
-	if len(f) < 2 {
-		return false
-	}
-	code, err := strconv.Atoi(f[1])
-	return err == nil && code >= 200 && code < 300
+	code := statusCode(s)
+	return code >= 200 && code < 300
 }
 
 // props merges the successful propstats of a response.

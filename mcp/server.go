@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -302,7 +303,7 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 		res, err = t.Handler(ctx, nc, req)
 		if err != nil {
 			outcome = "error"
-			if _, isArg := err.(*ArgError); isArg {
+			if ae := (*ArgError)(nil); errors.As(err, &ae) {
 				outcome = "bad_input"
 			}
 			s.log.Debug("tool failed", "tool", name, "err", err)

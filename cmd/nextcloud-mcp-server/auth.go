@@ -41,9 +41,9 @@ func (a *app) setupLoginFlow(ctx context.Context) (mcp.ClientFunc, error) {
 		a.log.Info("removed expired pending logins", "count", n)
 	}
 	return func(ctx context.Context) (*nextcloud.Client, error) {
-		user := oauth.UserIDFrom(ctx)
-		if user == "" {
-			return nil, errors.New("this request carries no signed-in user")
+		user, err := signedInUser(ctx)
+		if err != nil {
+			return nil, err
 		}
 		return m.ClientFor(ctx, user)
 	}, nil
@@ -52,16 +52,16 @@ func (a *app) setupLoginFlow(ctx context.Context) (mcp.ClientFunc, error) {
 // authBackend answers the nc_auth_* tools in OAuth mode.
 type authBackend struct{ a *app }
 
-func (b authBackend) user(ctx context.Context) (string, error) {
-	u := oauth.UserIDFrom(ctx)
-	if u == "" {
-		return "", errors.New("this request carries no signed-in user")
+// signedInUser is the user id the OAuth middleware put on the request.
+func signedInUser(ctx context.Context) (string, error) {
+	if u := oauth.UserIDFrom(ctx); u != "" {
+		return u, nil
 	}
-	return u, nil
+	return "", errors.New("this request carries no signed-in user")
 }
 
 func (b authBackend) Status(ctx context.Context) (mcp.AuthStatus, error) {
-	user, err := b.user(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return mcp.AuthStatus{}, err
 	}
@@ -97,7 +97,7 @@ func (b authBackend) Status(ctx context.Context) (mcp.AuthStatus, error) {
 }
 
 func (b authBackend) ProvisionAccess(ctx context.Context) (mcp.AccessLink, error) {
-	user, err := b.user(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return mcp.AccessLink{}, err
 	}
@@ -115,7 +115,7 @@ func (b authBackend) ProvisionAccess(ctx context.Context) (mcp.AccessLink, error
 }
 
 func (b authBackend) RevokeAccess(ctx context.Context) (string, error) {
-	user, err := b.user(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -133,7 +133,7 @@ func (b authBackend) RevokeAccess(ctx context.Context) (string, error) {
 }
 
 func (b authBackend) GrantOfflineAccess(ctx context.Context) (mcp.AccessLink, error) {
-	user, err := b.user(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return mcp.AccessLink{}, err
 	}
@@ -149,7 +149,7 @@ func (b authBackend) GrantOfflineAccess(ctx context.Context) (mcp.AccessLink, er
 }
 
 func (b authBackend) RevokeOfflineAccess(ctx context.Context) (string, error) {
-	user, err := b.user(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
@@ -40,17 +39,8 @@ var indexJobApps = map[string][]string{
 	jobs.IndexDeckJob: {storage.AppDeck},
 }
 
-var errNoCaller = errors.New("this request carries no signed-in user")
-
-func (b *indexBackend) caller(ctx context.Context) (string, error) {
-	if u := oauth.UserIDFrom(ctx); u != "" {
-		return u, nil
-	}
-	return "", errNoCaller
-}
-
 func (b *indexBackend) Status(ctx context.Context) (mcp.IndexStatus, error) {
-	user, err := b.caller(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return mcp.IndexStatus{}, err
 	}
@@ -80,7 +70,7 @@ func (b *indexBackend) Status(ctx context.Context) (mcp.IndexStatus, error) {
 }
 
 func (b *indexBackend) SetPaused(ctx context.Context, paused bool) error {
-	user, err := b.caller(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,7 +78,7 @@ func (b *indexBackend) SetPaused(ctx context.Context, paused bool) error {
 }
 
 func (b *indexBackend) Wipe(ctx context.Context) (int64, error) {
-	user, err := b.caller(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -96,7 +86,7 @@ func (b *indexBackend) Wipe(ctx context.Context) (int64, error) {
 }
 
 func (b *indexBackend) Search(ctx context.Context, q mcp.IndexQuery) ([]mcp.IndexHit, error) {
-	user, err := b.caller(ctx)
+	user, err := signedInUser(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -169,7 +170,7 @@ func bindArgs(req mcpgo.CallToolRequest, target any) error {
 	if err != nil {
 		return &ArgError{Msg: "arguments are not JSON"}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(target); err != nil {
 		var te *json.UnmarshalTypeError

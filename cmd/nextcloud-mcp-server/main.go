@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -78,10 +80,8 @@ func subcommands() map[string]subcommand {
 	}
 }
 
+// subcommandNames lists the commands sorted, so usage errors read the same
+// every time.
 func subcommandNames() []string {
-	var names []string
-	for n := range subcommands() {
-		names = append(names, n)
-	}
-	return names
+	return slices.Sorted(maps.Keys(subcommands()))
 }

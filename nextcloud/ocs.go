@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,12 @@ type OCSMeta struct {
 // DecodeOCS unpacks an OCS envelope into out. A failed meta status becomes an
 // *Error even when the HTTP status was 200 (OCS v1 semantics).
 func DecodeOCS(method, path string, body []byte, out any) error {
+	return decodeOCS(method, path, body, out, false)
+}
+
+// decodeOCS is DecodeOCS; phpEmpty also accepts PHP's empty array [] where
+// out is an object.
+func decodeOCS(method, path string, body []byte, out any, phpEmpty bool) error {
 	var env ocsEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("nextcloud %s %s: answer is not an OCS JSON envelope: %w", method, path, err)
@@ -52,6 +59,9 @@ func DecodeOCS(method, path string, body []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(env.OCS.Data, out); err != nil {
+		if phpEmpty && string(bytes.TrimSpace(env.OCS.Data)) == "[]" {
+			return nil
+		}
 		return fmt.Errorf("nextcloud %s %s: unexpected OCS data: %w", method, path, err)
 	}
 	return nil

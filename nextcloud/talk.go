@@ -124,27 +124,10 @@ func (a appAPI) call(ctx context.Context, c *Client, method, path string, query 
 	return rep, nil
 }
 
-// decodeOCSData unpacks a successful (2xx) OCS v2 answer. OCS v2 mirrors the
-// HTTP status in meta.statuscode, so 201 and friends are successes too.
+// decodeOCSData unpacks a successful (2xx) OCS v2 answer, taking PHP's
+// empty array where an object was expected as nothing.
 func decodeOCSData(method, path string, body []byte, out any) error {
-	var env ocsEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return fmt.Errorf("nextcloud %s %s: answer is not an OCS JSON envelope: %w", method, path, err)
-	}
-	m := env.OCS.Meta
-	if m.Status == "failure" || (m.StatusCode != 0 && m.StatusCode != 100 && (m.StatusCode < 200 || m.StatusCode > 299)) {
-		return DecodeOCS(method, path, body, out)
-	}
-	if out == nil || len(env.OCS.Data) == 0 || string(env.OCS.Data) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(env.OCS.Data, out); err != nil {
-		if string(bytes.TrimSpace(env.OCS.Data)) == "[]" {
-			return nil // PHP's empty array where an object was expected
-		}
-		return fmt.Errorf("nextcloud %s %s: unexpected OCS data: %w", method, path, err)
-	}
-	return nil
+	return decodeOCS(method, path, body, out, true)
 }
 
 // PHPMap is a JSON object that PHP encodes as [] when it is empty.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,7 +97,7 @@ func extrasLastSegment(href string) string {
 	if u, err := url.Parse(href); err == nil {
 		href = u.Path
 	}
-	return path.Base(strings.TrimRight(href, "/"))
+	return lastSegment(href)
 }
 
 func extrasTime(s string) time.Time {

@@ -99,17 +99,8 @@ func shareParams(r *http.Request) (map[string]string, error) {
 			return nil, err
 		}
 		for k, v := range m {
-			switch t := v.(type) {
-			case string:
-				out[k] = t
-			case float64:
-				out[k] = strconv.FormatFloat(t, 'f', -1, 64)
-			case bool:
-				out[k] = strconv.FormatBool(t)
-			case nil:
-			default:
-				b, _ := json.Marshal(t)
-				out[k] = string(b)
+			if v != nil {
+				out[k] = paramString(v)
 			}
 		}
 		return out, nil

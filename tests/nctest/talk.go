@@ -162,21 +162,7 @@ func paramsOf(r *http.Request) reqParams {
 
 func (p reqParams) has(k string) bool { _, ok := p[k]; return ok && p[k] != nil }
 
-func (p reqParams) str(k string) string {
-	switch v := p[k].(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
+func (p reqParams) str(k string) string { return paramString(p[k]) }
 
 // int reads an integer parameter; ok is false when present but not one.
 func (p reqParams) int(k string, def int64) (int64, bool) {

@@ -32,11 +32,11 @@ type Server struct {
 	// 500s, delays, dropped connections); returning false lets it through.
 	// Set it before requests start, or with SetFault.
 	Fault func(w http.ResponseWriter, r *http.Request) bool
-	// Requests counts requests by "METHOD path" for assertions.
-	Requests map[string]int
-	// Disabled apps answer like Nextcloud does for an app that is off: an
-	// HTML 404 page, and no capabilities entry.
-	Disabled map[string]bool
+	// requests counts requests by "METHOD path" (RequestCount).
+	requests map[string]int
+	// disabled apps answer like Nextcloud does for an app that is off: an
+	// HTML 404 page, and no capabilities entry (SetDisabled).
+	disabled map[string]bool
 
 	apps appState
 }
@@ -63,7 +63,7 @@ func WithLDAPUser(login, password, userID string) Option {
 
 // WithDisabledApp makes an app look uninstalled.
 func WithDisabledApp(app string) Option {
-	return func(s *Server) { s.Disabled[app] = true }
+	return func(s *Server) { s.disabled[app] = true }
 }
 
 // New starts a test Nextcloud with user "admin" (password "admin-pass")
@@ -87,8 +87,8 @@ func newServer(opts ...Option) *Server {
 	s := &Server{
 		mux:      http.NewServeMux(),
 		users:    map[string]account{},
-		Requests: map[string]int{},
-		Disabled: map[string]bool{},
+		requests: map[string]int{},
+		disabled: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -120,7 +120,7 @@ func (s *Server) Client(t testing.TB, login string) *nextcloud.Client {
 // ServeHTTP counts the request, applies faults, authenticates and routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.Requests[r.Method+" "+r.URL.Path]++
+	s.requests[r.Method+" "+r.URL.Path]++
 	fault := s.Fault
 	s.mu.Unlock()
 	if fault != nil && fault(w, r) {
@@ -149,13 +149,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) isDisabled(app string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.Disabled[app]
+	return s.disabled[app]
 }
 
 // SetDisabled turns an app off or on at run time.
 func (s *Server) SetDisabled(app string, off bool) {
 	s.mu.Lock()
-	s.Disabled[app] = off
+	s.disabled[app] = off
 	s.mu.Unlock()
 }
 
@@ -171,7 +171,7 @@ func (s *Server) SetBearerAuth(f func(token string) (user string, ok bool)) {
 func (s *Server) RequestCount(key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.Requests[key]
+	return s.requests[key]
 }
 
 func appOfPath(p string) string {

@@ -61,11 +61,7 @@ func (c *Client) appCall(ctx context.Context, app, method, path string, o appCal
 	if err != nil {
 		return err
 	}
-	for k, vs := range o.header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
+	addHeader(req, o.header)
 	req.Header.Set("OCS-APIRequest", "true")
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {

@@ -182,6 +182,15 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 	return req, nil
 }
 
+// addHeader adds every value of h to req's header.
+func addHeader(req *http.Request, h http.Header) {
+	for k, vs := range h {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+}
+
 // idempotent reports whether a request may be sent again after a failure.
 func idempotent(req *http.Request) bool {
 	switch req.Method {

@@ -233,11 +233,7 @@ func (c *Client) davSend(ctx context.Context, method, p string, header http.Head
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
+	addHeader(req, header)
 	return c.Do(req)
 }
 

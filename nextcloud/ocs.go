@@ -140,11 +140,7 @@ func (c *Client) newJSONRequest(ctx context.Context, method, path string, header
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
+	addHeader(req, header)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("OCS-APIRequest", "true")
 	if body != nil {

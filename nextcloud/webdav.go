@@ -346,11 +346,7 @@ func (c *Client) davCall(ctx context.Context, method, path string, header http.H
 	if err != nil {
 		return nil, nil, err
 	}
-	for k, vs := range header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
+	addHeader(req, header)
 	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/xml; charset=utf-8")
 	}

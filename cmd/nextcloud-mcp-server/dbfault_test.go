@@ -129,10 +129,13 @@ func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
 	if strings.Contains(text, key) || strings.Contains(text, "bob-login-pass") {
 		t.Fatalf("error text leaks a secret: %s", text)
 	}
-	if resp, err := http.Get(base + "/health/live"); err != nil || resp.StatusCode != http.StatusOK {
+	resp, err := http.Get(base + "/health/live")
+	if err != nil {
 		t.Fatalf("server not live while the database is locked: %v", err)
-	} else {
-		resp.Body.Close()
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("server not live while the database is locked: %s", resp.Status)
 	}
 	if res, text := call(alice, "nc_notes_list", map[string]any{}); res.IsError {
 		t.Fatalf("alice after bob's failure: %s", text)

@@ -41,6 +41,9 @@ type app struct {
 	offline *offlineState
 	// store is the token database, opened once (see openStore).
 	store *storage.DB
+	// rs is the OAuth resource server (OAuth mode); offline access reuses
+	// its discovery.
+	rs *oauth.ResourceServer
 	// loginFlow provisions per-user app passwords (upstream login-flow).
 	loginFlow *oauth.LoginFlowManager
 	// indexState and wipeIndex connect the auth tools to the search index.

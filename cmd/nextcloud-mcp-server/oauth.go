@@ -49,10 +49,7 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 	a.auth = rs.Middleware
 	a.ctxFunc = oauth.ContextFunc
 	a.routes = append(a.routes, rs.RegisterMetadata)
-	if cfg.EnableOfflineAccess {
-		// setupOffline, run next, shares rs's discovery.
-		a.offline = &offlineState{rs: rs}
-	}
+	a.rs = rs // offline access shares its discovery
 	a.log.Info("OAuth mode", "issuer", cfg.OIDCIssuer, "audience", rs.Config().Audience, "upstream", rs.Config().Upstream,
 		"resource", rs.Resource(), "metadata", rs.ResourceMetadataURL("/mcp"), "idp_reachable", rs.Ready())
 	if cfg.Upstream == "login-flow" {

@@ -22,9 +22,6 @@ import (
 // offlineState is the background-access part of the app (OAuth mode with
 // ENABLE_OFFLINE_ACCESS): token store, grant chain, consent routes, jobs.
 type offlineState struct {
-	// rs is the resource server (set by setupOAuth); offline access uses
-	// its OIDC discovery rather than one of its own.
-	rs     *oauth.ResourceServer
 	store  *storage.DB
 	chain  *oauth.GrantChain
 	runner *jobs.Runner
@@ -45,10 +42,10 @@ const notesIndexInterval = 10 * time.Minute
 // runner. The toolset it adds shows the caller's jobs.
 func (a *app) setupOffline(ctx context.Context) error {
 	cfg := a.cfg
-	if a.offline == nil || a.offline.rs == nil {
+	rs := a.rs
+	if rs == nil {
 		return errors.New("offline access: the OAuth resource server is not set up")
 	}
-	rs := a.offline.rs
 	hc := &http.Client{Timeout: 30 * time.Second}
 	db, err := a.openStore(ctx)
 	if err != nil {
@@ -107,7 +104,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	}()
 	a.closers = append(a.closers, func() { cancel(); <-done })
 
-	a.offline = &offlineState{rs: rs, store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
+	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
 	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
 	return nil
@@ -115,11 +112,11 @@ func (a *app) setupOffline(ctx context.Context) error {
 
 // jobsStatus feeds nc_jobs_status with the caller's jobs.
 func (o *offlineState) jobsStatus(ctx context.Context) (string, bool, []mcp.JobStatus, error) {
-	user := oauth.UserIDFrom(ctx)
-	if user == "" {
-		return "", false, nil, errors.New("this request carries no signed-in user")
+	user, err := signedInUser(ctx)
+	if err != nil {
+		return "", false, nil, err
 	}
-	_, err := o.store.Token(ctx, user)
+	_, err = o.store.Token(ctx, user)
 	enrolled := err == nil
 	var out []mcp.JobStatus
 	for _, s := range o.runner.Status(user) {

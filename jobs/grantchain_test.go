@@ -27,14 +27,14 @@ func TestJobsThroughGrantChain(t *testing.T) {
 	p.AddUser(oidctest.User{Username: "bob"})
 
 	ncs := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
-	ncs.BearerAuth = func(tok string) (string, bool) {
+	ncs.SetBearerAuth(func(tok string) (string, bool) {
 		info, err := p.Introspect(context.Background(), "nextcloud", tok)
 		if err != nil || info["active"] != true {
 			return "", false
 		}
 		u, _ := info["username"].(string)
 		return u, u != ""
-	}
+	})
 	str := func(s string) *string { return &s }
 	for _, u := range []string{"alice", "bob"} {
 		if _, err := ncs.Client(t, u).CreateNote(ctx, nextcloud.NoteInput{Title: str(u + "'s note"), Content: str("x")}); err != nil {

@@ -22,7 +22,7 @@ func BenchmarkIndexSyncUnchanged(b *testing.B) {
 	nc := nctest.New(b, nctest.WithUser("alice", "pw-a"))
 	var mu sync.Mutex
 	reqs := 0
-	nc.Fault = func(http.ResponseWriter, *http.Request) bool { mu.Lock(); reqs++; mu.Unlock(); return false }
+	nc.SetFault(func(http.ResponseWriter, *http.Request) bool { mu.Lock(); reqs++; mu.Unlock(); return false })
 	count := func() int { mu.Lock(); defer mu.Unlock(); return reqs }
 	c := nc.Client(b, "alice")
 	str := func(s string) *string { return &s }
@@ -129,7 +129,7 @@ func BenchmarkIndexDAVSync(b *testing.B) {
 				fillDAV(b, nc, "alice")
 				var mu sync.Mutex
 				reqs := 0
-				nc.Fault = func(http.ResponseWriter, *http.Request) bool { mu.Lock(); reqs++; mu.Unlock(); return false }
+				nc.SetFault(func(http.ResponseWriter, *http.Request) bool { mu.Lock(); reqs++; mu.Unlock(); return false })
 				count := func() int { mu.Lock(); defer mu.Unlock(); return reqs }
 				c := nc.Client(b, "alice")
 				x := NewIndexer(newTestIndex(b))

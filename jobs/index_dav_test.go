@@ -28,7 +28,7 @@ type davCounter struct {
 
 func countDAV(nc *nctest.Server, prefix string) *davCounter {
 	c := &davCounter{n: map[string]int{}}
-	nc.Fault = func(_ http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasPrefix(r.URL.Path, prefix) {
 			return false
 		}
@@ -53,7 +53,7 @@ func countDAV(nc *nctest.Server, prefix string) *davCounter {
 		c.n[kind]++
 		c.mu.Unlock()
 		return false
-	}
+	})
 	return c
 }
 

@@ -200,14 +200,14 @@ func TestIndexFilesSync(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
 	var propfinds int
 	var mu sync.Mutex
-	nc.Fault = func(_ http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "PROPFIND" && strings.HasPrefix(r.URL.Path, "/remote.php/dav/files/alice") {
 			mu.Lock()
 			propfinds++
 			mu.Unlock()
 		}
 		return false
-	}
+	})
 	countPropfinds := func() int { mu.Lock(); defer mu.Unlock(); return propfinds }
 	alice := nc.Client(t, "alice")
 	write := func(c *nextcloud.Client, p, body string) {

@@ -68,14 +68,14 @@ func TestNotesIndexJob(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
 	var pruneQueries []string
 	var qmu sync.Mutex
-	nc.Fault = func(_ http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/notes") {
 			qmu.Lock()
 			pruneQueries = append(pruneQueries, r.URL.Query().Get("pruneBefore"))
 			qmu.Unlock()
 		}
 		return false
-	}
+	})
 	str := func(s string) *string { return &s }
 	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
 	groceries, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Groceries"), Category: str("Home"), Content: str("milk")})

@@ -276,29 +276,29 @@ END:VCALENDAR
 	wantError(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": "corrupt.ics"}), "unreadable iCalendar")
 	wantError(t, callTool(t, c, "nc_calendar_get_event", map[string]any{"calendar": "personal", "event_id": "bad-date.ics"}), "DTSTART")
 
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {
 			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	wantError(t, callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31"}), "500")
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
 			w.WriteHeader(http.StatusInsufficientStorage)
 			return true
 		}
 		return false
-	}
+	})
 	wantError(t, callTool(t, c, "nc_calendar_create_event", map[string]any{"summary": "x", "start": "2025-03-10"}), "507", "quota")
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "PROPFIND" {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return true
 		}
 		return false
-	}
+	})
 	// A fresh server: discovery itself fails.
 	c2 := connect(t, newTestServer(t, nc), "inprocess")
 	wantError(t, callTool(t, c2, "nc_calendar_list_calendars", map[string]any{}), "503", "try again later")

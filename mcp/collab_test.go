@@ -19,13 +19,13 @@ import (
 // first request so that installing the hook races with nothing.
 func collabFail500(nc *nctest.Server, prefix string) *atomic.Bool {
 	var on atomic.Bool
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
 			return false
 		}
 		commsFail500(w, r)
 		return true
-	}
+	})
 	return &on
 }
 

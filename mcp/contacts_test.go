@@ -169,12 +169,12 @@ func TestContactsBadInput(t *testing.T) {
 	if len(books.AddressBooks) != 2 || !books.AddressBooks[0].ReadOnly || books.AddressBooks[0].Owner != "bob" {
 		t.Fatalf("books %+v", books.AddressBooks)
 	}
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {
 			http.Error(w, "boom", http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	wantError(t, callTool(t, c, "nc_contacts_search", map[string]any{"query": "lena"}), "500")
 }

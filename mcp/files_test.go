@@ -266,14 +266,14 @@ func TestFilesBadInputs(t *testing.T) {
 	// Bad paths are refused before any request reaches Nextcloud.
 	var mu sync.Mutex
 	davRequests := 0
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasPrefix(r.URL.Path, "/remote.php/dav") {
 			mu.Lock()
 			davRequests++
 			mu.Unlock()
 		}
 		return false
-	}
+	})
 	escapes := []struct {
 		path  string
 		wants string
@@ -307,7 +307,7 @@ func TestFilesBadInputs(t *testing.T) {
 	if davRequests != 0 {
 		t.Fatalf("%d WebDAV requests were sent for bad paths", davRequests)
 	}
-	nc.Fault = nil
+	nc.SetFault(nil)
 
 	cases := []struct {
 		tool  string
@@ -356,7 +356,7 @@ func TestFilesNextcloudFailures(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "sse")
 	nfWrite(t, nc.Client(t, "admin"), "a.txt", []byte("a"))
 
-	nc.Fault = nf500
+	nc.SetFault(nf500)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
@@ -376,13 +376,13 @@ func TestFilesNextcloudFailures(t *testing.T) {
 	} {
 		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
 	}
-	nc.Fault = nil
+	nc.SetFault(nil)
 
 	nc.SetDisabled("files_trashbin", true)
 	wantError(t, callTool(t, c, "nc_files_trash_list", map[string]any{}), "files_trashbin", "not enabled")
 	nc.SetDisabled("files_trashbin", false)
 
-	nc.Fault = nfHang
+	nc.SetFault(nfHang)
 	slow := connect(t, newTestServer(t, nc, nfShortTimeoutClient(t, nc)), "inprocess")
 	for _, call := range []struct {
 		tool string

@@ -258,7 +258,7 @@ func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
 	// Just before the tool's first PUT lands, another client appends too.
 	var mu sync.Mutex
 	interposed := false
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		first := r.Method == http.MethodPut && !interposed
 		if first {
@@ -271,7 +271,7 @@ func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
 			}
 		}
 		return false
-	}
+	})
 	var out noteOut
 	nfCall(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2"}, &out)
 	if out.Content != "line 1\nother client\nline 2" {
@@ -293,7 +293,7 @@ func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
 	// sends it again; the retry meets its own change (412).
 	var mu sync.Mutex
 	dropped := false
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		drop := r.Method == http.MethodPut && !dropped
 		if drop {
@@ -306,7 +306,7 @@ func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
 		nc.ServeHTTP(httptest.NewRecorder(), r)
 		http.Error(w, "Bad Gateway", http.StatusBadGateway)
 		return true
-	}
+	})
 	var out noteOut
 	nfCall(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2"}, &out)
 	cur, err := direct.GetNote(ctx, n.ID)
@@ -425,7 +425,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "http")
 	n := nfNote(t, nc.Client(t, "admin"), "n", "", "")
 
-	nc.Fault = nf500
+	nc.SetFault(nf500)
 	for _, call := range []struct {
 		tool string
 		args map[string]any
@@ -441,13 +441,13 @@ func TestNotesNextcloudFailures(t *testing.T) {
 	} {
 		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
 	}
-	nc.Fault = nil
+	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)
 	wantError(t, callTool(t, c, "nc_notes_list", map[string]any{}), "Notes app", "not installed or not enabled")
 	nc.SetDisabled("notes", false)
 
-	nc.Fault = nfHang
+	nc.SetFault(nfHang)
 	slow := connect(t, newTestServer(t, nc, nfShortTimeoutClient(t, nc)), "inprocess")
 	start := time.Now()
 	res := callTool(t, slow, "nc_notes_get", map[string]any{"id": n.ID})

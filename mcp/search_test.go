@@ -139,7 +139,7 @@ func TestSearchAllProvidersByDefault(t *testing.T) {
 func TestSearchSlowAndFailingProviders(t *testing.T) {
 	nc, _ := searchNC(t)
 	// talk-conversations hangs until the client gives up; files fails.
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/talk-conversations/search"):
 			select {
@@ -153,7 +153,7 @@ func TestSearchSlowAndFailingProviders(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var out searchOut
 	res := callTool(t, c, "nc_search", map[string]any{"query": "budget", "timeout_seconds": 1,

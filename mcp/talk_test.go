@@ -25,13 +25,13 @@ func commsNC(t *testing.T, opts ...nctest.Option) *nctest.Server {
 // fn for requests whose path starts with prefix while the switch is on.
 func commsFault(nc *nctest.Server, prefix string, fn func(w http.ResponseWriter, r *http.Request)) *atomic.Bool {
 	var on atomic.Bool
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
 			return false
 		}
 		fn(w, r)
 		return true
-	}
+	})
 	return &on
 }
 

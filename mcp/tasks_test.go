@@ -155,12 +155,12 @@ func TestTasksBadInput(t *testing.T) {
 	if list.Total != 1 || len(list.Skipped) != 1 || !strings.Contains(resultText(res), "broken-task.ics") {
 		t.Fatalf("broken object not reported: %+v", list)
 	}
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {
 			w.WriteHeader(http.StatusBadGateway)
 			return true
 		}
 		return false
-	}
+	})
 	wantError(t, callTool(t, c, "nc_tasks_list", map[string]any{}), "502")
 }

@@ -32,13 +32,13 @@ func TestMailClientAgainstStandIn(t *testing.T) {
 	inbox := nc.Mailbox(acct, "INBOX")
 	id := nc.MailDeliver(inbox, nctest.IncomingMail{From: "a@example.net", Subject: "Hello world", Text: "x"})
 	var failSend atomic.Bool
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if failSend.Load() && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/index.php/apps/mail/api/outbox/") {
 			w.WriteHeader(http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 

@@ -60,14 +60,14 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 
 	var mu sync.Mutex
 	var ifMatch []string
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
 			mu.Lock()
 			ifMatch = append(ifMatch, r.Header.Get("If-Match"))
 			mu.Unlock()
 		}
 		return false
-	}
+	})
 
 	// Unquoted etag (as the attribute comes) is sent quoted.
 	u1, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: strp("v2")}, n.ETag)
@@ -200,14 +200,14 @@ func TestNotesErrors(t *testing.T) {
 		t.Fatalf("delete unknown note: %v", err)
 	}
 
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return true
-	}
+	})
 	if _, err := admin.GetNote(ctx, n.ID); err == nil || !strings.Contains(err.Error(), "500") {
 		t.Fatalf("500: got %v", err)
 	}
-	nc.Fault = nil
+	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)
 	_, err = admin.ListNotes(ctx, nextcloud.NotesListOptions{})

@@ -50,7 +50,7 @@ func TestSearchAgainstStandIn(t *testing.T) {
 	}
 	nc.AddSearchProvider(nctest.SearchProvider{ID: "many", AppID: "many", Name: "Many", Search: hits})
 	nc.AddSearchProvider(nctest.SearchProvider{ID: "slow", AppID: "slow", Name: "Slow", Search: hits})
-	nc.Fault = func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasSuffix(r.URL.Path, "/slow/search") {
 			select {
 			case <-r.Context().Done():
@@ -59,7 +59,7 @@ func TestSearchAgainstStandIn(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 

@@ -80,7 +80,7 @@ func TestBadPathsSendNoRequest(t *testing.T) {
 	nc := nctest.New(t)
 	c := nc.Client(t, "admin")
 	rec := &davRecorder{}
-	nc.Fault = rec.fault
+	nc.SetFault(rec.fault)
 	calls := []func() error{
 		func() error { _, err := c.StatFile(ctx, "../x"); return err },
 		func() error { _, _, err := c.ListFolder(ctx, "a//b"); return err },

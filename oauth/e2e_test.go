@@ -58,7 +58,7 @@ func newMCPEnv(t *testing.T) *mcpEnv {
 	p := newProvider(t)
 	p.AddUser(oidctest.User{Username: "carol"})
 	nc := nctest.New(t, nctest.WithUser("alice", "a"), nctest.WithUser("bob", "b"), nctest.WithUser("carol", "c"))
-	nc.BearerAuth = nextcloudFor(t, p).BearerAuth
+	nc.SetBearerAuth(nextcloudFor(t, p).BearerAuth)
 
 	var h http.Handler = http.NotFoundHandler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))

@@ -71,7 +71,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	e := newMCPEnv(t)
 	nc := &localBearer{}
 	nc.add(e.p.PublicKey())
-	e.nc.BearerAuth = nc.auth
+	e.nc.SetBearerAuth(nc.auth)
 
 	aliceTok := e.p.UserToken(t, "alice", mcpClient, "files:read")
 	bobTok := e.p.UserToken(t, "bob", mcpClient, "files:read")

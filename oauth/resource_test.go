@@ -56,7 +56,7 @@ func newProvider(t *testing.T) *oidctest.Provider {
 // user_oidc does: active at the IdP and meant for Nextcloud.
 func nextcloudFor(t *testing.T, p *oidctest.Provider) *nctest.Server {
 	nc := nctest.New(t, nctest.WithUser("alice", "a"), nctest.WithUser("bob", "b"))
-	nc.BearerAuth = func(tok string) (string, bool) {
+	nc.SetBearerAuth(func(tok string) (string, bool) {
 		in, err := p.Introspect(context.Background(), "nextcloud", tok)
 		if err != nil || in["active"] != true {
 			return "", false
@@ -67,7 +67,7 @@ func nextcloudFor(t *testing.T, p *oidctest.Provider) *nctest.Server {
 		}
 		u, _ := in["username"].(string)
 		return u, u != ""
-	}
+	})
 	return nc
 }
 

@@ -29,7 +29,7 @@ func TestOAuthModeServes(t *testing.T) {
 	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
 	p.AddUser(oidctest.User{Username: "alice"})
 	nc := nctest.New(t, nctest.WithUser("alice", "a"))
-	nc.BearerAuth = func(tok string) (string, bool) {
+	nc.SetBearerAuth(func(tok string) (string, bool) {
 		in, err := p.Introspect(context.Background(), "nextcloud", tok)
 		if err != nil || in["active"] != true {
 			return "", false
@@ -37,7 +37,7 @@ func TestOAuthModeServes(t *testing.T) {
 		aud, _ := in["aud"].([]any)
 		u, _ := in["username"].(string)
 		return u, slices.Contains(aud, any("nextcloud")) && u != ""
-	}
+	})
 
 	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
 		return map[string]string{

@@ -52,6 +52,9 @@ type Config struct {
 	NextcloudAud     string
 	UserIDClaim      string
 	OpaqueTokens     string
+	// AcceptAZPAudience lets azp/client_id stand in for a missing aud.
+	AcceptAZPAudience bool
+	MaxTokenLifetime  time.Duration
 
 	// Token storage and offline access
 	TokenEncryptionKey  string
@@ -95,6 +98,8 @@ var settings = []setting{
 	{"NEXTCLOUD_OIDC_AUDIENCE", "nextcloud-audience", "nextcloud", "nextcloud", "OAuth: audience of tokens Nextcloud accepts"},
 	{"OIDC_OPAQUE_TOKENS", "opaque-tokens", "introspection", "userinfo", "OAuth: how to check non-JWT tokens: introspection, userinfo (IdP dedicated to this server) or reject"},
 	{"OIDC_USER_ID_CLAIM", "user-id-claim", "preferred_username", "sub", "OAuth: claim holding the Nextcloud user id"},
+	{"OIDC_ACCEPT_AZP_AUDIENCE", "accept-azp-audience", "false", "true", "OAuth: also accept tokens whose azp/client_id (not aud) is OIDC_AUDIENCE; this also admits the server's own exchanged Nextcloud tokens at /mcp"},
+	{"OIDC_MAX_TOKEN_LIFETIME", "max-token-lifetime", "24h", "12h", "OAuth: refuse access tokens living longer (exp − iat, or exp − now without iat)"},
 	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
 	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
@@ -190,6 +195,7 @@ func fromValues(v map[string]string) (*Config, error) {
 	c.SkipStartupCheck = boolOf("NEXTCLOUD_MCP_SKIP_STARTUP_CHECK")
 	c.EnableOfflineAccess = boolOf("ENABLE_OFFLINE_ACCESS")
 	c.DetectApps = boolOf("NEXTCLOUD_MCP_DETECT_APPS")
+	c.AcceptAZPAudience = boolOf("OIDC_ACCEPT_AZP_AUDIENCE")
 
 	if c.NextcloudHost == "" {
 		bad("NEXTCLOUD_HOST", "is not set")
@@ -218,6 +224,9 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.MaxReadBytes, err = strconv.ParseInt(v["NEXTCLOUD_MCP_MAX_READ_BYTES"], 10, 64); err != nil || c.MaxReadBytes <= 0 {
 		bad("NEXTCLOUD_MCP_MAX_READ_BYTES", fmt.Sprintf("must be a positive number of bytes, not %q", v["NEXTCLOUD_MCP_MAX_READ_BYTES"]))
+	}
+	if c.MaxTokenLifetime, err = time.ParseDuration(v["OIDC_MAX_TOKEN_LIFETIME"]); err != nil || c.MaxTokenLifetime <= 0 {
+		bad("OIDC_MAX_TOKEN_LIFETIME", fmt.Sprintf("must be a positive duration like 24h, not %q", v["OIDC_MAX_TOKEN_LIFETIME"]))
 	}
 	switch c.Auth {
 	case "basic":

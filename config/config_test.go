@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -23,6 +24,9 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.NextcloudHost != "https://cloud.example.com" || c.Transport != "stdio" || c.Listen != "127.0.0.1:8000" || c.Auth != "basic" || c.ReadOnly {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.AcceptAZPAudience || c.MaxTokenLifetime != 24*time.Hour {
+		t.Fatalf("azp fallback %v, max token lifetime %v: want off and 24h", c.AcceptAZPAudience, c.MaxTokenLifetime)
 	}
 }
 
@@ -57,6 +61,8 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"oauth missing issuer", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http"}, nil, []string{"OIDC_ISSUER is not set", "OIDC_CLIENT_ID is not set", "NEXTCLOUD_MCP_SERVER_URL is not set"}},
 		{"passthrough on stdio", map[string]string{"NEXTCLOUD_MCP_AUTH": "basic-passthrough"}, nil, []string{"basic-passthrough needs an HTTP transport"}},
 		{"offline without key", map[string]string{"ENABLE_OFFLINE_ACCESS": "true"}, nil, []string{"TOKEN_ENCRYPTION_KEY is not set"}},
+		{"bad token lifetime", map[string]string{"OIDC_MAX_TOKEN_LIFETIME": "-1h"}, nil, []string{"OIDC_MAX_TOKEN_LIFETIME must be a positive duration"}},
+		{"bad azp switch", map[string]string{"OIDC_ACCEPT_AZP_AUDIENCE": "sometimes"}, nil, []string{"OIDC_ACCEPT_AZP_AUDIENCE must be true or false"}},
 		{"stray argument", nil, []string{"serve-me"}, []string{"unexpected argument"}},
 	}
 	for _, tc := range tests {

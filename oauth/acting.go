@@ -2,10 +2,10 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
@@ -42,25 +42,30 @@ func (rs *ResourceServer) ClientFor(ctx context.Context) (*nextcloud.Client, err
 	}
 }
 
-// exchangeUser keys the exchange cache: the same user with a token of other
-// scopes gets its own exchanged token, as the IdP would narrow differently.
-func exchangeUser(id *Identity) string {
+// exchangeKey is the user part of the exchange cache key (the cache adds
+// the audience and scopes asked): everything that decides whom the
+// exchanged token acts for and what it may do. A token with the same sub
+// but another user-id claim must not get the other user's cached token.
+// JSON keeps values that contain separators apart.
+func exchangeKey(id *Identity) string {
 	sc := slices.Clone(id.Scopes)
 	slices.Sort(sc)
-	return id.Issuer + "|" + id.Subject + "|" + strings.Join(sc, " ")
+	b, _ := json.Marshal([]any{id.Issuer, id.Subject, id.UserID, sc})
+	return string(b)
 }
 
 // nextcloudToken exchanges the caller's token for one whose audience is
 // Nextcloud and that names the same user, or fails.
 func (rs *ResourceServer) nextcloudToken(ctx context.Context, id *Identity) (string, error) {
 	req := ExchangeRequest{SubjectToken: id.Token, Audience: []string{rs.cfg.NextcloudAudience}, Scopes: rs.cfg.ExchangeScopes}
-	tok, err := rs.exchanges.Token(ctx, exchangeUser(id), req)
+	key := exchangeKey(id)
+	tok, err := rs.exchanges.Token(ctx, key, req)
 	if err != nil {
 		return "", fmt.Errorf("obtain a Nextcloud token for %s: %w", id.UserID, err)
 	}
 	if looksLikeJWT(tok.AccessToken) {
 		if err := rs.checkNextcloudToken(ctx, tok.AccessToken, id); err != nil {
-			rs.exchanges.Forget(exchangeUser(id))
+			rs.exchanges.Forget(key)
 			return "", err
 		}
 	}
@@ -75,7 +80,8 @@ func (rs *ResourceServer) checkNextcloudToken(ctx context.Context, raw string, i
 		return err
 	}
 	claims, err := verifyJWT(ctx, keys, raw, jwtCheck{
-		issuer: rs.cfg.Issuer, audience: rs.cfg.NextcloudAudience, leeway: rs.cfg.Leeway, now: rs.now(),
+		issuer: rs.cfg.Issuer, audience: rs.cfg.NextcloudAudience, leeway: rs.cfg.Leeway,
+		maxLifetime: rs.cfg.MaxTokenLifetime, now: rs.now(),
 	})
 	if err != nil {
 		return fmt.Errorf("the exchanged token is not usable for Nextcloud: %w", err)

@@ -71,7 +71,7 @@ func newFuzzVerifier(f *testing.F) *fuzzVerifier {
 }
 
 func (v *fuzzVerifier) check() jwtCheck {
-	return jwtCheck{issuer: fuzzIssuer, audience: fuzzAudience, allowAZP: true, leeway: 30 * time.Second, now: v.now}
+	return jwtCheck{issuer: fuzzIssuer, audience: fuzzAudience, leeway: 30 * time.Second, maxLifetime: 24 * time.Hour, now: v.now}
 }
 
 func b64(s []byte) string { return base64.RawURLEncoding.EncodeToString(s) }
@@ -159,12 +159,23 @@ func (v *fuzzVerifier) claimsAcceptable(raw string) string {
 	if e, err := exp.Float64(); err != nil || e+30 < float64(v.now.Unix()) {
 		return "expired"
 	}
-	aud := stringList(c["aud"])
-	azp, _ := c["azp"].(string)
-	if azp == "" {
-		azp, _ = c["client_id"].(string)
+	start := float64(v.now.Unix())
+	if iat, present := c["iat"]; present {
+		n, ok := iat.(json.Number)
+		if !ok {
+			return "iat is not a number"
+		}
+		f, err := n.Float64()
+		if err != nil || f > float64(v.now.Unix())+30 {
+			return "iat in the future"
+		}
+		start = f
 	}
-	if !slices.Contains(aud, fuzzAudience) && azp != fuzzAudience {
+	if e, _ := exp.Float64(); e-start > 24*3600 {
+		return "lifetime over 24h"
+	}
+	// azp never stands in for aud (AcceptAZPAudience is off).
+	if !slices.Contains(stringList(c["aud"]), fuzzAudience) {
 		return "audience"
 	}
 	if _, ok := c["nonce"]; ok {

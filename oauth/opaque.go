@@ -126,14 +126,19 @@ func (rs *ResourceServer) introspect(ctx context.Context, ep *endpoints, tok str
 		return nil, invalidf("token issuer %q is not the configured issuer %q", iss, rs.cfg.Issuer)
 	}
 	now := rs.now()
-	if exp, ok := numericDate(claims["exp"]); ok && now.After(exp.Add(rs.cfg.Leeway)) {
-		return nil, invalidf("token expired at %s", exp.UTC().Format(time.RFC3339))
+	if exp, ok := numericDate(claims["exp"]); ok {
+		if now.After(exp.Add(rs.cfg.Leeway)) {
+			return nil, invalidf("token expired at %s", exp.UTC().Format(time.RFC3339))
+		}
+		if err := checkIssuedAt(claims, exp, now, rs.cfg.Leeway, rs.cfg.MaxTokenLifetime); err != nil {
+			return nil, err
+		}
 	}
 	if nbf, ok := numericDate(claims["nbf"]); ok && now.Add(rs.cfg.Leeway).Before(nbf) {
 		return nil, invalidf("token is not valid before %s", nbf.UTC().Format(time.RFC3339))
 	}
 	aud := stringList(claims["aud"])
-	if !slices.Contains(aud, rs.cfg.Audience) && authorizedParty(claims) != rs.cfg.Audience {
+	if !slices.Contains(aud, rs.cfg.Audience) && !(rs.cfg.AcceptAZPAudience && authorizedParty(claims) == rs.cfg.Audience) {
 		return nil, invalidf("token audience %v (client %q) does not include %q", aud, authorizedParty(claims), rs.cfg.Audience)
 	}
 	if str(claims["sub"]) == "" {

@@ -54,8 +54,14 @@ type Config struct {
 	ServerURL string
 	// MCPPath is the MCP endpoint's path (default "/mcp").
 	MCPPath string
-	// Audience must be in a token's aud (or be its azp); default ClientID.
+	// Audience must be in a token's aud; default ClientID.
 	Audience string
+	// AcceptAZPAudience also accepts tokens whose azp (or client_id)
+	// equals Audience although aud does not name it. Off by default: the
+	// MCP authorization spec requires aud to name this resource, and with
+	// it on the server's own exchanged Nextcloud-audience tokens (azp is
+	// this server) would be accepted at /mcp.
+	AcceptAZPAudience bool
 	// NextcloudAudience is the audience of tokens Nextcloud accepts
 	// (default "nextcloud").
 	NextcloudAudience string
@@ -70,8 +76,11 @@ type Config struct {
 	Opaque OpaqueMode
 	// UserinfoScopes are granted to tokens validated by userinfo.
 	UserinfoScopes []string
-	// Leeway tolerates clock skew on exp and nbf (default 30s).
+	// Leeway tolerates clock skew on exp, nbf and iat (default 30s).
 	Leeway time.Duration
+	// MaxTokenLifetime refuses tokens whose exp − iat (exp − now without
+	// iat) is longer (default 24h).
+	MaxTokenLifetime time.Duration
 	// IntrospectionTTL bounds how long an introspection answer is reused
 	// (default 60s; never beyond the token's expiry).
 	IntrospectionTTL time.Duration
@@ -140,6 +149,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Leeway <= 0 {
 		c.Leeway = 30 * time.Second
+	}
+	if c.MaxTokenLifetime <= 0 {
+		c.MaxTokenLifetime = 24 * time.Hour
 	}
 	if c.IntrospectionTTL <= 0 {
 		c.IntrospectionTTL = time.Minute
@@ -437,8 +449,8 @@ func (rs *ResourceServer) validateJWT(ctx context.Context, keys *keySet, tok str
 		return id, nil
 	}
 	claims, err := verifyJWT(ctx, keys, tok, jwtCheck{
-		issuer: rs.cfg.Issuer, audience: rs.cfg.Audience, allowAZP: true,
-		leeway: rs.cfg.Leeway, now: now,
+		issuer: rs.cfg.Issuer, audience: rs.cfg.Audience, allowAZP: rs.cfg.AcceptAZPAudience,
+		leeway: rs.cfg.Leeway, maxLifetime: rs.cfg.MaxTokenLifetime, now: now,
 	})
 	if err != nil {
 		return nil, err

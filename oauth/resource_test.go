@@ -284,7 +284,7 @@ func TestAcceptedTokenIdentity(t *testing.T) {
 	if !slices.Equal(scopes, []any{"openid", "notes:read", "files:read"}) {
 		t.Errorf("scopes %v", scopes)
 	}
-	// A token issued to this server itself (azp) is accepted too.
+	// A token issued to this server itself is accepted: its aud names us.
 	if a := e.call(t, "/mcp", "Bearer "+e.p.UserToken(t, "bob", serverClient)); a.status != http.StatusOK || a.body["user"] != "bob" {
 		t.Errorf("azp token: %d %v", a.status, a.body)
 	}

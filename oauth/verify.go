@@ -32,7 +32,9 @@ type jwtCheck struct {
 	audience string
 	allowAZP bool
 	leeway   time.Duration
-	now      time.Time
+	// maxLifetime bounds exp − iat (exp − now without iat); 0: no bound.
+	maxLifetime time.Duration
+	now         time.Time
 }
 
 // verifyJWT checks the algorithm, the claims and then the signature (claims
@@ -113,6 +115,9 @@ func checkClaims(claims map[string]any, c jwtCheck) error {
 			return invalidf("token is not valid before %s", nbf.UTC().Format(time.RFC3339))
 		}
 	}
+	if err := checkIssuedAt(claims, exp, c.now, c.leeway, c.maxLifetime); err != nil {
+		return err
+	}
 	if sub, _ := claims["sub"].(string); sub == "" {
 		return invalidf("token has no sub claim")
 	}
@@ -120,6 +125,27 @@ func checkClaims(claims map[string]any, c jwtCheck) error {
 	azp := authorizedParty(claims)
 	if !slices.Contains(aud, c.audience) && !(c.allowAZP && azp == c.audience) {
 		return invalidf("token audience %v (azp %q) does not include %q; configure an audience mapper adding %q to the tokens", aud, azp, c.audience, c.audience)
+	}
+	return nil
+}
+
+// checkIssuedAt refuses tokens issued in the future (beyond leeway) and
+// tokens that live longer than maxLifetime: a stolen signing key or a
+// misconfigured IdP should not yield tokens valid for years.
+func checkIssuedAt(claims map[string]any, exp, now time.Time, leeway, maxLifetime time.Duration) error {
+	start := now
+	if v, present := claims["iat"]; present {
+		iat, ok := numericDate(v)
+		if !ok {
+			return invalidf("token has an invalid iat claim")
+		}
+		if iat.After(now.Add(leeway)) {
+			return invalidf("token is issued in the future (iat %s); check the clocks of the identity provider and this server", iat.UTC().Format(time.RFC3339))
+		}
+		start = iat
+	}
+	if maxLifetime > 0 && exp.Sub(start) > maxLifetime {
+		return invalidf("token lifetime %s exceeds the %s this server accepts (OIDC_MAX_TOKEN_LIFETIME)", exp.Sub(start).Round(time.Second), maxLifetime)
 	}
 	return nil
 }

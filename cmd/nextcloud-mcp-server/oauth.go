@@ -30,6 +30,8 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 		Upstream:          upstream,
 		UserClaim:         cfg.UserIDClaim,
 		Opaque:            oauth.OpaqueMode(cfg.OpaqueTokens),
+		AcceptAZPAudience: cfg.AcceptAZPAudience,
+		MaxTokenLifetime:  cfg.MaxTokenLifetime,
 		// Set once mcp.New has registered the tools; asked per request.
 		ScopesSupported: func() []string {
 			if a.mcp == nil {

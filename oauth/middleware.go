@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -67,7 +69,14 @@ func (rs *ResourceServer) RequireScope(scope string, next http.Handler) http.Han
 // refuse writes the answer for an Authenticate error.
 func (rs *ResourceServer) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *AuthError
+	var rl *RateLimitError
 	switch {
+	case errors.As(err, &rl):
+		// Not a verdict on the token (it was not checked), so no
+		// invalid_token challenge; Retry-After says when to come back.
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rl.RetryAfter.Seconds())))))
+		writeJSONError(w, http.StatusTooManyRequests, "too_many_requests",
+			"too many unknown or invalid tokens from this address; wait before trying again")
 	case errors.Is(err, ErrNoToken):
 		// RFC 6750 §3.1: no error code when the request had no credentials.
 		rs.challenge(w, r, &AuthError{Status: http.StatusUnauthorized, Scope: strings.Join(rs.scopesSupported(), " ")})

@@ -60,7 +60,7 @@ func (c *opaqueCache) put(key [32]byte, e opaqueEntry, now time.Time) {
 // negativeTTL is how long a refused opaque token is remembered.
 const negativeTTL = 10 * time.Second
 
-func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok string) (*Identity, error) {
+func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok, client string) (*Identity, error) {
 	if rs.cfg.Opaque == OpaqueReject {
 		return nil, invalidf("token is not a JWT and this server accepts only JWT access tokens")
 	}
@@ -77,6 +77,12 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 		cp := *e.id
 		return &cp, nil
 	}
+	if client != "" {
+		if ok, wait := rs.misses.take(client, now); !ok {
+			rs.log.Warn("too many unknown opaque tokens from one address; refusing without asking the identity provider", "client", client)
+			return nil, &RateLimitError{RetryAfter: wait}
+		}
+	}
 	var (
 		id  *Identity
 		err error
@@ -86,9 +92,14 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 	} else {
 		id, err = rs.introspect(ctx, ep, tok)
 	}
+	var te *tokenError
+	refused := errors.As(err, &te)
+	if client != "" && !refused {
+		// Only refused tokens count; valid ones and IdP failures do not.
+		rs.misses.refund(client)
+	}
 	if err != nil {
-		var te *tokenError
-		if errors.As(err, &te) {
+		if refused {
 			rs.opaque.put(key, opaqueEntry{refusal: err, until: now.Add(negativeTTL)}, now)
 		}
 		return nil, err

@@ -84,6 +84,10 @@ type Config struct {
 	// IntrospectionTTL bounds how long an introspection answer is reused
 	// (default 60s; never beyond the token's expiry).
 	IntrospectionTTL time.Duration
+	// IntrospectionMissesPerMinute bounds, per client address, the
+	// identity-provider calls for opaque tokens that turn out invalid
+	// (default 30, also the burst); beyond it requests get 429.
+	IntrospectionMissesPerMinute int
 	// ResourceName is the human-readable name in the metadata.
 	ResourceName string
 	// ScopesSupported lists the scopes the enabled tools need (the MCP
@@ -156,6 +160,9 @@ func (c *Config) defaults() error {
 	if c.IntrospectionTTL <= 0 {
 		c.IntrospectionTTL = time.Minute
 	}
+	if c.IntrospectionMissesPerMinute <= 0 {
+		c.IntrospectionMissesPerMinute = 30
+	}
 	if c.ResourceName == "" {
 		c.ResourceName = "Nextcloud MCP Server"
 	}
@@ -193,6 +200,7 @@ type ResourceServer struct {
 	closeOnce sync.Once
 
 	opaque    *opaqueCache
+	misses    *missLimiter
 	verified  *jwtCache
 	exchanger *Exchanger
 	exchanges *ExchangeCache
@@ -216,6 +224,7 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 		readyCh:  make(chan struct{}),
 		cancel:   cancel,
 		opaque:   newOpaqueCache(),
+		misses:   newMissLimiter(cfg.IntrospectionMissesPerMinute),
 		verified: newJWTCache(),
 	}
 	rs.exchanger = &Exchanger{endpoint: rs.TokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
@@ -387,7 +396,7 @@ func (rs *ResourceServer) Authenticate(r *http.Request) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.Validate(r.Context(), tok)
+	return rs.validate(r.Context(), tok, clientAddress(r))
 }
 
 // Identify suits ConsentConfig.Identify: the Nextcloud user id of a request
@@ -419,17 +428,30 @@ func bearerToken(r *http.Request) (string, error) {
 	return tok, nil
 }
 
+// maxOpaqueTokenLen bounds tokens sent to the IdP: real opaque tokens are
+// a few hundred characters at most.
+const maxOpaqueTokenLen = 4096
+
 // Validate checks a bearer token and returns its identity.
 func (rs *ResourceServer) Validate(ctx context.Context, tok string) (*Identity, error) {
+	return rs.validate(ctx, tok, "")
+}
+
+// validate is Validate for a request from client (its address; "" for
+// calls not from a request, which are not rate-limited).
+func (rs *ResourceServer) validate(ctx context.Context, tok, client string) (*Identity, error) {
 	ep, keys, err := rs.endpoints()
 	if err != nil {
 		return nil, err
 	}
 	var id *Identity
-	if looksLikeJWT(tok) {
+	switch {
+	case looksLikeJWT(tok):
 		id, err = rs.validateJWT(ctx, keys, tok)
-	} else {
-		id, err = rs.validateOpaque(ctx, ep, tok)
+	case len(tok) > maxOpaqueTokenLen:
+		err = invalidf("token is not a JWT and longer than the %d characters an opaque token may have", maxOpaqueTokenLen)
+	default:
+		id, err = rs.validateOpaque(ctx, ep, tok, client)
 	}
 	if err != nil {
 		var te *tokenError

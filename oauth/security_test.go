@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,84 @@ func TestTokenLifetimeBound(t *testing.T) {
 	delete(c, "iat")
 	if a := def.call(t, "/mcp", "Bearer "+p.SignJWT(c)); a.status != http.StatusUnauthorized || !strings.Contains(a.body["error_description"].(string), "lifetime") {
 		t.Errorf("token valid for 50 years: %d %v", a.status, a.body)
+	}
+}
+
+// Issue 15 item 7: opaque tokens cost an identity-provider call each, so
+// their length is capped and the calls refused tokens cause are limited
+// per client address.
+func TestIntrospectionAmplificationBounded(t *testing.T) {
+	p := newProvider(t)
+	e := newEnv(t, p, func(c *oauth.Config) { c.IntrospectionMissesPerMinute = 3 })
+	h := e.rs.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := oauth.IdentityFrom(r.Context())
+		_, _ = w.Write([]byte(id.UserID))
+	}))
+	call := func(addr, tok string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("{}"))
+		req.RemoteAddr = addr
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	introspections := func() int { return p.Count(oidctest.CountIntrospect) }
+
+	// Length: one character over the cap never reaches the IdP.
+	if rec := call("192.0.2.1:1000", strings.Repeat("a", 4097)); rec.Code != 401 ||
+		!strings.Contains(rec.Header().Get("WWW-Authenticate"), `error="invalid_token"`) || !strings.Contains(rec.Body.String(), "longer than") {
+		t.Fatalf("over-long opaque token: %d %q %s", rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body)
+	}
+	if n := introspections(); n != 0 {
+		t.Fatalf("over-long token was introspected (%d calls)", n)
+	}
+	if rec := call("192.0.2.1:1000", strings.Repeat("a", 4096)); rec.Code != 401 || introspections() != 1 {
+		t.Fatalf("token at the cap: %d, %d introspections", rec.Code, introspections())
+	}
+
+	// Valid tokens give their call back: five of them do not exhaust 3.
+	for i := range 5 {
+		if rec := call("192.0.2.2:1000", p.UserToken(t, "bob", opaqueClient)); rec.Code != 200 || rec.Body.String() != "bob" {
+			t.Fatalf("valid opaque token %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	// Garbage: 3 reach the IdP, the 4th is refused with 429 without it.
+	for _, addr := range []string{"192.0.2.2:1000", "[2001:db8:1:2::1]:1000"} {
+		before := introspections()
+		for i := range 3 {
+			if rec := call(addr, "garbage-"+addr+string(rune('a'+i))); rec.Code != 401 {
+				t.Fatalf("%s garbage %d: %d", addr, i, rec.Code)
+			}
+		}
+		// The same refused token again is answered from the negative cache.
+		if rec := call(addr, "garbage-"+addr+"a"); rec.Code != 401 {
+			t.Fatalf("%s repeated garbage: %d", addr, rec.Code)
+		}
+		if n := introspections() - before; n != 3 {
+			t.Fatalf("%s: %d introspections, want 3", addr, n)
+		}
+		// Another host in the same IPv6 /64 shares the budget.
+		next := addr
+		if strings.HasPrefix(addr, "[") {
+			next = "[2001:db8:1:2::ffff]:2000"
+		}
+		rec := call(next, "garbage-4")
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "too_many_requests") {
+			t.Fatalf("%s 4th garbage: %d %q %s", next, rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+		if n := introspections() - before; n != 3 {
+			t.Fatalf("%s: refused request still introspected (%d)", next, n)
+		}
+	}
+	// Other addresses (another /64, another IPv4) are not affected; JWTs
+	// are never limited.
+	for _, addr := range []string{"[2001:db8:1:3::1]:1000", "192.0.2.3:1000"} {
+		if rec := call(addr, "garbage-x"+addr); rec.Code != 401 {
+			t.Errorf("%s: %d, want 401", addr, rec.Code)
+		}
+	}
+	if rec := call("192.0.2.2:1000", p.UserToken(t, "alice", mcpClient)); rec.Code != 200 {
+		t.Errorf("JWT from a limited address: %d", rec.Code)
 	}
 }

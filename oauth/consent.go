@@ -3,9 +3,7 @@ package oauth
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,15 +157,18 @@ func (c *Consent) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/callback", c.ServeCallback)
 }
 
+// pendingConsent is a started sign-in. It lives in a cookie sealed with
+// the token store's key (TOKEN_ENCRYPTION_KEY), not in the database, so
+// that unauthenticated GETs of /oauth/login write nothing: the server
+// keeps no state per started sign-in, however many are started. The
+// authorization code is single-use at the IdP (RFC 6749 §4.1.2), which
+// makes a replayed callback fail there.
 type pendingConsent struct {
-	Verifier string `json:"verifier"`
-	Nonce    string `json:"nonce"`
-	User     string `json:"user,omitempty"`
-}
-
-func stateKey(state string) string {
-	h := sha256.Sum256([]byte(state))
-	return "state:" + hex.EncodeToString(h[:])
+	State    string `json:"s"`
+	Verifier string `json:"v"`
+	Nonce    string `json:"n"`
+	User     string `json:"u,omitempty"`
+	Expires  int64  `json:"e"`
 }
 
 // ServeLogin starts the authorization-code flow.
@@ -177,28 +178,55 @@ func (c *Consent) ServeLogin(w http.ResponseWriter, r *http.Request) {
 		c.unreachable(w, err)
 		return
 	}
-	p := pendingConsent{Verifier: oauth2.GenerateVerifier(), Nonce: rand.Text()}
+	p := pendingConsent{State: rand.Text() + rand.Text(), Verifier: oauth2.GenerateVerifier(), Nonce: rand.Text(),
+		Expires: c.cfg.Now().Add(c.cfg.StateTTL).Unix()}
 	if c.cfg.Identify != nil {
 		if u, ok := c.cfg.Identify(r); ok {
 			p.User = u
 		}
 	}
 	c.purgeAbandoned(r.Context())
-	state := rand.Text() + rand.Text()
 	b, _ := json.Marshal(p)
-	if err := c.cfg.Store.PutSecret(r.Context(), stateKey(state), consentKind, b, c.cfg.Now().Add(c.cfg.StateTTL)); err != nil {
-		c.cfg.Logger.Error("cannot store sign-in state", "err", err)
-		c.page(w, http.StatusServiceUnavailable, consentPage{Title: "Sign-in unavailable", Error: "The server cannot record the sign-in right now. Try again in a moment."})
+	sealed, err := c.cfg.Store.Seal(consentKind, b)
+	if err != nil {
+		c.cfg.Logger.Error("cannot seal sign-in state", "err", err)
+		c.page(w, http.StatusServiceUnavailable, consentPage{Title: "Sign-in unavailable", Error: "The server cannot start the sign-in right now. Try again in a moment."})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: consentCookie, Value: state, Path: "/oauth/", MaxAge: int(c.cfg.StateTTL.Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: consentCookie, Value: sealed, Path: "/oauth/", MaxAge: int(c.cfg.StateTTL.Seconds()),
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, idp.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
+	http.Redirect(w, r, idp.oauth.AuthCodeURL(p.State, oauth2.S256ChallengeOption(p.Verifier), oidc.Nonce(p.Nonce)), http.StatusFound)
 }
 
-// purgeAbandoned deletes expired sign-in states (and other expired rows)
-// at most once per state lifetime.
+// pending opens the sign-in state cookie of r and checks it belongs to
+// state and has not expired.
+func (c *Consent) pending(r *http.Request, state string) (pendingConsent, error) {
+	var p pendingConsent
+	ck, err := r.Cookie(consentCookie)
+	if err != nil {
+		return p, errors.New("no sign-in state cookie")
+	}
+	raw, err := c.cfg.Store.Unseal(consentKind, ck.Value)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return p, err
+	}
+	if subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 {
+		return p, errors.New("state does not match the cookie")
+	}
+	if !c.cfg.Now().Before(time.Unix(p.Expires, 0)) {
+		return p, errExpiredSignIn
+	}
+	return p, nil
+}
+
+var errExpiredSignIn = errors.New("sign-in expired")
+
+// purgeAbandoned deletes expired rows (sign-in states older versions kept
+// in the database, finished login flows) at most once per state lifetime.
 func (c *Consent) purgeAbandoned(ctx context.Context) {
 	c.purgeMu.Lock()
 	due := c.cfg.Now().Sub(c.lastPurge) >= c.cfg.StateTTL
@@ -233,27 +261,19 @@ func (c *Consent) ServeCallback(w http.ResponseWriter, r *http.Request) {
 		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "The callback lacks state or code. Start again at /oauth/login."})
 		return
 	}
-	ck, err := r.Cookie(consentCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(state)) != 1 {
-		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "This sign-in was not started in this browser (or its cookie was blocked). Start again at /oauth/login."})
+	p, err := c.pending(r, state)
+	if err != nil {
+		// A callback with a foreign state leaves a sign-in in progress
+		// in this browser alone.
+		msg := "This sign-in was not started in this browser (or its cookie was blocked). Start again at /oauth/login."
+		if errors.Is(err, errExpiredSignIn) {
+			http.SetCookie(w, clearCookie)
+			msg = "This sign-in has expired. Start again at /oauth/login."
+		}
+		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: msg})
 		return
 	}
 	http.SetCookie(w, clearCookie)
-	raw, err := c.cfg.Store.TakeSecret(ctx, stateKey(state), consentKind)
-	if err != nil {
-		status, msg := http.StatusBadRequest, "This sign-in is unknown, was already used, or has expired. Start again at /oauth/login."
-		if !errors.Is(err, storage.ErrNotFound) {
-			status, msg = http.StatusServiceUnavailable, "The server cannot read the sign-in state right now. Start again at /oauth/login."
-			c.cfg.Logger.Error("cannot read sign-in state", "err", err)
-		}
-		c.page(w, status, consentPage{Title: "Invalid sign-in", Error: msg})
-		return
-	}
-	var p pendingConsent
-	if err := json.Unmarshal(raw, &p); err != nil {
-		c.page(w, http.StatusBadRequest, consentPage{Title: "Invalid sign-in", Error: "The stored sign-in state is corrupt. Start again at /oauth/login."})
-		return
-	}
 	idp, err := c.idP(ctx)
 	if err != nil {
 		c.unreachable(w, err)

@@ -200,16 +200,38 @@ func TestConsentFlowRefusals(t *testing.T) {
 		if status, page := get(t, other, callback); status != http.StatusBadRequest || !strings.Contains(page, "not started in this browser") {
 			t.Fatalf("foreign browser: %d %s", status, page)
 		}
+		cbURL, _ := http.NewRequest(http.MethodGet, callback, nil)
+		var sealed string
+		for _, ck := range hc.Jar.Cookies(cbURL.URL) {
+			if ck.Name == consentCookie {
+				sealed = ck.Value
+			}
+		}
+		if sealed == "" {
+			t.Fatal("no sign-in cookie in the browser")
+		}
+		// The cookie holds the state sealed, not in the clear.
+		if strings.Contains(sealed, stateOf(t, callback)) {
+			t.Fatal("the cookie shows the state in the clear")
+		}
 		hc.CheckRedirect = nil
 		if status, page := get(t, hc, callback); status != http.StatusOK {
 			t.Fatalf("own browser: %d %s", status, page)
 		}
-		// The state is single-use (and the cookie is cleared).
+		// The cookie is cleared; a replay with a copy of it fails at the
+		// IdP, as the code is single-use, and stores nothing new.
+		if cks := hc.Jar.Cookies(cbURL.URL); len(cks) != 0 {
+			t.Fatalf("cookie not cleared: %v", cks)
+		}
+		before, _ := e.db.Token(ctx, "alice")
 		jar, _ := cookiejar.New(nil)
-		jar.SetCookies(resp.Request.URL, []*http.Cookie{{Name: consentCookie, Value: stateOf(t, callback), Path: "/oauth/"}})
+		jar.SetCookies(cbURL.URL, []*http.Cookie{{Name: consentCookie, Value: sealed, Path: "/oauth/"}})
 		replay := &http.Client{Jar: jar}
-		if status, page := get(t, replay, callback); status != http.StatusBadRequest || !strings.Contains(page, "already used") {
+		if status, page := get(t, replay, callback); status != http.StatusBadGateway || !strings.Contains(page, "did not accept the sign-in") {
 			t.Fatalf("replay: %d %s", status, page)
+		}
+		if after, _ := e.db.Token(ctx, "alice"); after.RefreshToken != before.RefreshToken {
+			t.Fatal("a replayed callback replaced the stored grant")
 		}
 	})
 	t.Run("unknown state", func(t *testing.T) {

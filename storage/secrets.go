@@ -142,3 +142,23 @@ func (d *DB) PurgeExpired(ctx context.Context) (int, error) {
 	n2, _ := res.RowsAffected()
 	return int(n1 + n2), nil
 }
+
+// Seal encrypts value for the client to hold (a cookie), so the server
+// keeps no row for it; bind names its purpose, so a value sealed for one
+// purpose does not open as another. Fernet authenticates it: a changed
+// value does not open.
+func (d *DB) Seal(bind string, value []byte) (string, error) {
+	enc, err := d.cipher.Encrypt("sealed\x00"+bind, value)
+	if err != nil {
+		return "", err
+	}
+	return string(enc), nil
+}
+
+// Unseal opens what Seal made for bind with any configured key;
+// ErrUndecryptable when it was changed, sealed for another purpose or
+// with a key no longer configured.
+func (d *DB) Unseal(bind, sealed string) ([]byte, error) {
+	v, _, err := d.cipher.Decrypt("sealed\x00"+bind, []byte(sealed))
+	return v, err
+}

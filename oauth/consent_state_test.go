@@ -2,10 +2,12 @@ package oauth
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,4 +118,42 @@ func TestConsentStateIsASealedCookie(t *testing.T) {
 	}
 	now = now.Add(time.Second)
 	refused("expired", bCookie, bState, "expired")
+}
+
+// Issue 15 item 10, where an operator sees it: a malformed row shows in
+// `tokens list` and the doctor, the other users' grants stay listed.
+func TestMalformedGrantVisibleInListAndDoctor(t *testing.T) {
+	ctx := context.Background()
+	e := newOfflineEnv(t, nil)
+	for _, u := range []string{"alice", "bob"} {
+		if status, page := e.browse(t, u); status != http.StatusOK {
+			t.Fatalf("consent of %s: %d %s", u, status, page)
+		}
+	}
+	raw, err := sql.Open("sqlite3", e.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE refresh_tokens SET created_at='yesterday' WHERE user_id='bob'`); err != nil {
+		t.Fatal(err)
+	}
+	cli := TokensCLI{DBPath: e.db.Path(), Keys: e.key}
+	code, out, errs := runTokens(t, cli, "list")
+	if code != 0 || !strings.Contains(out, "alice") || !regexp.MustCompile(`bob .*MALFORMED \(created_at.*tokens revoke bob\)`).MatchString(out) {
+		t.Fatalf("list: %d\n%s%s", code, out, errs)
+	}
+	checks := RunDoctor(ctx, DoctorConfig{Issuer: e.p.Issuer(), ClientID: "mcp", HTTPClient: e.p.HTTPClient(), Store: e.db})
+	var storageCheck *Check
+	for i := range checks {
+		if checks[i].Name == "token storage" {
+			storageCheck = &checks[i]
+		}
+	}
+	if storageCheck == nil || storageCheck.Status != "warn" || !strings.Contains(storageCheck.Detail, "1 malformed") || !strings.Contains(storageCheck.Detail, "bob") {
+		t.Fatalf("doctor: %+v", storageCheck)
+	}
+	if users, err := e.db.Users(ctx); err != nil || len(users) != 1 || users[0] != "alice" {
+		t.Fatalf("users for background jobs: %v %v", users, err)
+	}
 }

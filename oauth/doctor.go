@@ -146,8 +146,12 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 			add("token storage", "fail", "%v", err)
 		} else {
 			bad, old := 0, 0
+			var malformed []string
 			for _, in := range infos {
-				if !in.Readable {
+				switch {
+				case strings.HasPrefix(in.Problem, "malformed"):
+					malformed = append(malformed, in.UserID+" ("+in.Problem+")")
+				case !in.Readable:
 					bad++
 				}
 				if in.OldKey {
@@ -158,6 +162,10 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 			if bad > 0 {
 				status = "warn"
 				detail += fmt.Sprintf(", %d cannot be decrypted with TOKEN_ENCRYPTION_KEY (those users must sign in again)", bad)
+			}
+			if len(malformed) > 0 {
+				status = "warn"
+				detail += fmt.Sprintf(", %d malformed and skipped: %s (remove with tokens revoke USER; those users must sign in again)", len(malformed), strings.Join(malformed, "; "))
 			}
 			if old > 0 {
 				status = "warn"

@@ -172,6 +172,8 @@ func writeTokenTable(w io.Writer, infos []storage.TokenInfo) {
 	for _, in := range infos {
 		state := "ok"
 		switch {
+		case strings.HasPrefix(in.Problem, "malformed"):
+			state = "MALFORMED (" + strings.TrimPrefix(in.Problem, "malformed row: ") + "; tokens revoke " + in.UserID + ")"
 		case !in.Readable:
 			state = "UNREADABLE (wrong key or tampered)"
 		case in.OldKey:

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -36,10 +37,16 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 	}
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.user, &r.enc); err != nil {
+		var user sql.NullString
+		if err := rows.Scan(&user, &r.enc); err != nil {
 			rows.Close()
 			return rep, d.wrap("re-encrypt tokens", err)
 		}
+		if !user.Valid {
+			rep.Unreadable = append(rep.Unreadable, "token:(no user id)")
+			continue
+		}
+		r.user = user.String
 		toks = append(toks, r)
 	}
 	rows.Close()

@@ -57,6 +57,20 @@ type TokenInfo struct {
 	// OldKey is true when the row is encrypted with a key other than the
 	// first (run tokens rotate-key).
 	OldKey bool `json:"old_key,omitempty"`
+	// Problem says why an unreadable row is unusable: it cannot be
+	// decrypted, or it is malformed (then only UserID is filled, or a
+	// "(row N)" placeholder when even that is bad).
+	Problem string `json:"problem,omitempty"`
+}
+
+// rowScanner reads rowid first, then hands the rest to scanToken.
+type rowScanner struct {
+	s     scanner
+	rowid *int64
+}
+
+func (r rowScanner) Scan(dest ...any) error {
+	return r.s.Scan(append([]any{r.rowid}, dest...)...)
 }
 
 func tokenBind(user string) string { return "refresh_token\x00" + user }
@@ -107,19 +121,73 @@ const tokenCols = `user_id, issuer, subject, scopes, token_enc, created_at, last
 
 type scanner interface{ Scan(dest ...any) error }
 
+// ErrMalformed marks a stored row whose columns do not hold what the
+// schema says (edited by hand, or written by a broken tool). Such rows are
+// reported and skipped, never used.
+var ErrMalformed = errors.New("stored row is malformed")
+
+// malformedError names the column at fault, never its value.
+type malformedError struct{ column, why string }
+
+func (e *malformedError) Error() string { return e.column + " " + e.why }
+func (e *malformedError) Unwrap() error { return ErrMalformed }
+
+// scanToken reads a row column by column, so that one bad value yields
+// an error naming its column (SQLite keeps whatever type was written).
 func scanToken(s scanner) (tokenRow, error) {
 	var r tokenRow
-	var scopes string
-	var created int64
-	var used, refreshed, expires sql.NullInt64
-	if err := s.Scan(&r.t.UserID, &r.t.Issuer, &r.t.Subject, &scopes, &r.enc, &created, &used, &refreshed, &expires); err != nil {
+	var raw [9]any
+	ptrs := make([]any, len(raw))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := s.Scan(ptrs...); err != nil {
 		return r, err
 	}
+	text := func(v any) (string, bool) {
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case []byte:
+			return string(x), true
+		}
+		return "", false
+	}
+	bad := func(col, why string) (tokenRow, error) { return r, &malformedError{col, why} }
+	var ok bool
+	if r.t.UserID, ok = text(raw[0]); !ok || r.t.UserID == "" {
+		return bad("user_id", "is missing or not text")
+	}
+	if r.t.Issuer, ok = text(raw[1]); !ok {
+		return bad("issuer", "is not text")
+	}
+	if r.t.Subject, ok = text(raw[2]); !ok {
+		return bad("subject", "is not text")
+	}
+	scopes, ok := text(raw[3])
+	if !ok && raw[3] != nil {
+		return bad("scopes", "is not text")
+	}
 	r.t.Scopes = strings.Fields(scopes)
+	enc, ok := text(raw[4])
+	if !ok || enc == "" {
+		return bad("token_enc", "is missing")
+	}
+	r.enc = []byte(enc)
+	created, ok := raw[5].(int64)
+	if !ok {
+		return bad("created_at", "is not a Unix time")
+	}
 	r.t.CreatedAt = time.Unix(created, 0).UTC()
-	r.t.LastUsedAt = fromUnix(used)
-	r.t.LastRefreshedAt = fromUnix(refreshed)
-	r.t.ExpiresAt = fromUnix(expires)
+	for i, dst := range []*time.Time{&r.t.LastUsedAt, &r.t.LastRefreshedAt, &r.t.ExpiresAt} {
+		switch v := raw[6+i].(type) {
+		case nil:
+		case int64:
+			*dst = time.Unix(v, 0).UTC()
+		default:
+			return bad([]string{"last_used_at", "last_refreshed_at", "expires_at"}[i], "is not a Unix time")
+		}
+	}
 	return r, nil
 }
 
@@ -129,6 +197,9 @@ func (d *DB) loadToken(ctx context.Context, q interface {
 	r, err := scanToken(q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM refresh_tokens WHERE user_id = ?`, user))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no stored offline grant for user %s: %w", user, ErrNotFound)
+	}
+	if errors.Is(err, ErrMalformed) {
+		return r, fmt.Errorf("stored offline grant of user %s is unusable: %w; remove it with `tokens revoke %s` and sign in again at /oauth/login", user, err, user)
 	}
 	if err != nil {
 		return r, d.wrap("read token of "+user, err)
@@ -162,26 +233,40 @@ func (d *DB) Token(ctx context.Context, user string) (Token, error) {
 // ListTokens returns every stored grant without secrets, checking that
 // each can still be decrypted.
 func (d *DB) ListTokens(ctx context.Context) ([]TokenInfo, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM refresh_tokens ORDER BY user_id`)
+	rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+tokenCols+` FROM refresh_tokens ORDER BY user_id`)
 	if err != nil {
 		return nil, d.wrap("list tokens", err)
 	}
 	defer rows.Close()
 	var out []TokenInfo
 	for rows.Next() {
-		r, err := scanToken(rows)
+		var rowid int64
+		r, err := scanToken(rowScanner{rows, &rowid})
+		if errors.Is(err, ErrMalformed) {
+			// One bad row must not hide the others (background jobs list
+			// users through here): report it and go on.
+			user := r.t.UserID
+			if user == "" {
+				user = fmt.Sprintf("(row %d)", rowid)
+			}
+			d.log.Warn("skipping malformed stored offline grant", "user", user, "problem", err.Error())
+			out = append(out, TokenInfo{UserID: user, Problem: "malformed row: " + err.Error()})
+			continue
+		}
 		if err != nil {
 			return nil, d.wrap("list tokens", err)
 		}
 		_, ki, derr := d.cipher.Decrypt(tokenBind(r.t.UserID), r.enc)
-		if derr != nil {
-			d.log.Warn("stored refresh token cannot be decrypted", "user", r.t.UserID)
-		}
-		out = append(out, TokenInfo{
+		info := TokenInfo{
 			UserID: r.t.UserID, Issuer: r.t.Issuer, Subject: r.t.Subject, Scopes: r.t.Scopes,
 			CreatedAt: r.t.CreatedAt, LastUsedAt: r.t.LastUsedAt, LastRefreshedAt: r.t.LastRefreshedAt,
 			ExpiresAt: r.t.ExpiresAt, Readable: derr == nil, OldKey: derr == nil && ki > 0,
-		})
+		}
+		if derr != nil {
+			d.log.Warn("stored refresh token cannot be decrypted", "user", r.t.UserID)
+			info.Problem = "cannot be decrypted with TOKEN_ENCRYPTION_KEY (wrong key or tampered row)"
+		}
+		out = append(out, info)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, d.wrap("list tokens", err)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -24,11 +25,17 @@ func (d *DB) KnownUsers(ctx context.Context, since time.Time) ([]string, error) 
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var u string
+		// A row without a user id is skipped, not fatal: one bad row must
+		// not stop every user's background jobs.
+		var u sql.NullString
 		if err := rows.Scan(&u); err != nil {
 			return nil, d.wrap("list known users", err)
 		}
-		out = append(out, u)
+		if !u.Valid || u.String == "" {
+			d.log.Warn("skipping stored row without a user id", "table", "known_users")
+			continue
+		}
+		out = append(out, u.String)
 	}
 	return out, rows.Err()
 }

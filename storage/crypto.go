@@ -90,3 +90,7 @@ func (c *Cipher) Decrypt(bind string, tok []byte) (value []byte, keyIndex int, e
 	}
 	return nil, -1, ErrUndecryptable
 }
+
+// ErrWrongKey means rows are stored and no configured key opens any of
+// them: TOKEN_ENCRYPTION_KEY is not the key they were written with.
+var ErrWrongKey = errors.New("TOKEN_ENCRYPTION_KEY opens none of the stored rows")

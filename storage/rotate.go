@@ -102,3 +102,44 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 	}
 	return rep, nil
 }
+
+// CheckKey returns an error wrapping ErrWrongKey when rows are stored
+// and no configured key opens a single one of them: a server started with
+// the wrong key would run with every grant and secret unreadable. One
+// readable row is enough (others may be tampered or from a retired key;
+// tokens list and doctor report those). It stops at the first row that opens.
+func (d *DB) CheckKey(ctx context.Context) error {
+	// kind is NULL for refresh tokens, whose rows have no kind.
+	rows, err := d.db.QueryContext(ctx, `SELECT user_id, NULL, token_enc FROM refresh_tokens WHERE user_id IS NOT NULL
+		UNION ALL SELECT user_id, kind, value_enc FROM secrets`)
+	if err != nil {
+		return d.wrap("check TOKEN_ENCRYPTION_KEY against stored rows", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var user string
+		var kind sql.NullString
+		var enc []byte
+		if err := rows.Scan(&user, &kind, &enc); err != nil {
+			return d.wrap("check TOKEN_ENCRYPTION_KEY against stored rows", err)
+		}
+		bind := tokenBind(user)
+		if kind.Valid {
+			bind = secretBind(user, kind.String)
+		}
+		n++
+		if _, _, err := d.cipher.Decrypt(bind, enc); err == nil {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return d.wrap("check TOKEN_ENCRYPTION_KEY against stored rows", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (%d rows in %s): it is not the key they were written with. Set TOKEN_ENCRYPTION_KEY to that key "+
+		"(to change keys, put the new key first and the old one after a comma, then run `tokens rotate-key`), "+
+		"or move the database away to start with an empty one (every user then signs in again)", ErrWrongKey, n, d.path)
+}

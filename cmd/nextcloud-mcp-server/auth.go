@@ -22,6 +22,12 @@ func (a *app) openStore(ctx context.Context) (*storage.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A wrong key would leave every stored grant unreadable while the
+	// server seems to run: refuse to start instead.
+	if err := db.CheckKey(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.store = db
 	a.closers = append(a.closers, func() { db.Close() })
 	return db, nil

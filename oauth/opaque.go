@@ -79,7 +79,8 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 	}
 	if client != "" {
 		if ok, wait := rs.misses.take(client, now); !ok {
-			rs.log.Warn("too many unknown opaque tokens from one address; refusing without asking the identity provider", "client", client)
+			// Debug, not Warn: a flood of these must not flood the log too.
+			rs.log.Debug("too many unknown opaque tokens from one address; refusing without asking the identity provider", "client", client)
 			return nil, &RateLimitError{RetryAfter: wait}
 		}
 	}

@@ -57,6 +57,10 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"oauth missing issuer", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http"}, nil, []string{"OIDC_ISSUER is not set", "OIDC_CLIENT_ID is not set", "NEXTCLOUD_MCP_SERVER_URL is not set"}},
 		{"passthrough on stdio", map[string]string{"NEXTCLOUD_MCP_AUTH": "basic-passthrough"}, nil, []string{"basic-passthrough needs an HTTP transport"}},
 		{"offline without key", map[string]string{"ENABLE_OFFLINE_ACCESS": "true"}, nil, []string{"TOKEN_ENCRYPTION_KEY is not set"}},
+		{"bad impersonation mode", map[string]string{"OIDC_IMPERSONATION": "maybe"}, nil, []string{"OIDC_IMPERSONATION must be auto, on or off", "maybe"}},
+		{"impersonation on without secret", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http", "OIDC_ISSUER": "https://idp", "OIDC_CLIENT_ID": "c",
+			"NEXTCLOUD_MCP_SERVER_URL": "https://mcp", "ENABLE_OFFLINE_ACCESS": "true", "TOKEN_ENCRYPTION_KEY": "k", "OIDC_IMPERSONATION": "on"}, nil,
+			[]string{"OIDC_IMPERSONATION is on but OIDC_CLIENT_SECRET is not set"}},
 		{"stray argument", nil, []string{"serve-me"}, []string{"unexpected argument"}},
 	}
 	for _, tc := range tests {
@@ -78,6 +82,24 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Errorf("error leaks the password: %q", err)
 			}
 		})
+	}
+}
+
+func TestImpersonationMode(t *testing.T) {
+	for _, tc := range []struct{ env, flag, want string }{{"", "", "auto"}, {"OFF", "", "off"}, {"off", "on", "on"}} {
+		e := basicEnv()
+		e["OIDC_IMPERSONATION"] = tc.env
+		var args []string
+		if tc.flag != "" {
+			args = []string{"--oidc-impersonation", tc.flag}
+		}
+		c, err := Load(args, env(e), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Impersonation != tc.want {
+			t.Errorf("env %q flag %q: Impersonation = %q, want %q", tc.env, tc.flag, c.Impersonation, tc.want)
+		}
 	}
 }
 

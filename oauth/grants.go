@@ -47,7 +47,7 @@ type GrantChain struct {
 	// (named in ErrNoGrant's text).
 	ImpersonationOff string
 	Logger           *slog.Logger
-	Now            func() time.Time
+	Now              func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]*oauth2.Token // impersonated tokens by user

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,10 +174,13 @@ func tokensCLI(getenv config.Getenv) oauth.TokensCLI {
 		}
 		return def
 	}
+	offlineOn, _ := strconv.ParseBool(getenv("ENABLE_OFFLINE_ACCESS"))
 	return oauth.TokensCLI{
 		DBPath: or("TOKEN_STORAGE_DB", "tokens.db"), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
 		Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"),
 		NextcloudAudience: or("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"),
+		OfflineAccess:     offlineOn,
+		Impersonation:     strings.ToLower(or("OIDC_IMPERSONATION", oauth.ImpersonationAuto)),
 	}
 }
 

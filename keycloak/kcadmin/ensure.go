@@ -51,7 +51,9 @@ type Report struct {
 	Changes []string
 }
 
-func (r *Report) add(format string, a ...any) { r.Changes = append(r.Changes, fmt.Sprintf(format, a...)) }
+func (r *Report) add(format string, a ...any) {
+	r.Changes = append(r.Changes, fmt.Sprintf(format, a...))
+}
 
 // Ensure makes the realm ready for the OAuth mode; it is idempotent (a
 // second run reports no change).

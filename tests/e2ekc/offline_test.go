@@ -1,0 +1,174 @@
+package e2ekc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+)
+
+// consent grants offline access as user the way a person does: the
+// server's /oauth/login, Keycloak's login form, back to /oauth/callback.
+func consent(t *testing.T, s *mcpServer, kc *kctest.Keycloak, user string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Base+"/oauth/login", nil)
+	resp, err := kc.Browser(user).Do(req)
+	if err != nil {
+		t.Fatalf("consent as %s: %v", user, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Background access granted") || !strings.Contains(string(body), "offline_access") {
+		t.Fatalf("consent as %s ended with HTTP %d at %s:\n%s", user, resp.StatusCode, resp.Request.URL, body)
+	}
+}
+
+// storedGrant reads user's stored grant from the server's database (the
+// refresh token decrypted with the server's key); "" when there is none.
+func storedGrant(t *testing.T, env map[string]string, user string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, env["TOKEN_STORAGE_DB"], storage.Options{Keys: env["TOKEN_ENCRYPTION_KEY"], BusyTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tok, err := db.Token(ctx, user)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.RefreshToken
+}
+
+// setRealm changes realm settings through the admin API and restores them
+// when the test ends.
+func setRealm(t *testing.T, kc *kctest.Keycloak, change, restore map[string]any) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := kc.Admin.Do(ctx, http.MethodPut, "/"+kc.Realm, change, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := kc.Admin.Do(context.Background(), http.MethodPut, "/"+kc.Realm, restore, nil); err != nil {
+			t.Errorf("restore realm settings: %v", err)
+		}
+	})
+}
+
+// offlineSessions counts user's offline sessions with the MCP server's client.
+func offlineSessions(t *testing.T, kc *kctest.Keycloak, user string) int {
+	t.Helper()
+	ctx := context.Background()
+	id, err := kc.UserID(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := kc.Admin.OfflineSessions(ctx, kc.Realm, id, kc.ServerClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(s)
+}
+
+// TestOfflineAccess (d): consent through Keycloak's form stores a
+// Fernet-encrypted offline refresh token; background jobs refresh it with
+// rotation on and keep working across a server restart; a user disabled in
+// Keycloak stops only that user's jobs; `tokens revoke` ends the offline
+// session at Keycloak.
+func TestOfflineAccess(t *testing.T) {
+	kc := kctest.Start(t)
+	ctx := context.Background()
+	setRealm(t, kc, map[string]any{"revokeRefreshToken": true, "refreshTokenMaxReuse": 0}, map[string]any{"revokeRefreshToken": false})
+	nc, seen := verifyingNextcloud(t, kc)
+	env := oauthEnv(t, kc, nc)
+	// Only stored grants act for users here (impersonation has its own test).
+	env["OIDC_IMPERSONATION"] = "off"
+	s := startServer(t, kc, env)
+
+	const user, disabled = "alice", "dave"
+	consent(t, s, kc, user)
+	consent(t, s, kc, disabled)
+	rt0 := storedGrant(t, env, user)
+	if rt0 == "" || storedGrant(t, env, disabled) == "" {
+		t.Fatal("consent stored no grant")
+	}
+	if n := offlineSessions(t, kc, user); n != 1 {
+		t.Fatalf("%s has %d offline sessions at Keycloak after consent, want 1", user, n)
+	}
+	// Encrypted at rest: the database files never hold the token itself.
+	for _, f := range []string{"", "-wal"} {
+		b, err := os.ReadFile(env["TOKEN_STORAGE_DB"] + f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), rt0) || strings.Contains(string(b), rt0[len(rt0)-40:]) {
+			t.Fatalf("tokens.db%s holds the refresh token in clear", f)
+		}
+	}
+
+	daveID, err := kc.UserID(ctx, disabled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kc.Admin.SetUserEnabled(ctx, kc.Realm, daveID, false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kc.Admin.SetUserEnabled(context.Background(), kc.Realm, daveID, true) })
+
+	// A new process reads the users with stored grants at once; their first
+	// jobs run within the start-up jitter.
+	s.Restart()
+	eventually(t, 2*time.Minute, "alice's job to refresh her grant (rotating it) and reach Nextcloud", func() bool {
+		return storedGrant(t, env, user) != rt0 && seen.count(user) > 0
+	})
+	eventually(t, 2*time.Minute, "dave's refused grant to be dropped", func() bool { return storedGrant(t, env, disabled) == "" })
+	if seen.count(disabled) != 0 {
+		t.Errorf("Nextcloud accepted a token of the disabled user")
+	}
+	log := s.Log.String()
+	if !strings.Contains(log, "no longer accepts the offline grant of user dave") {
+		t.Errorf("the log does not say why dave's jobs stopped:\n%s", log)
+	}
+	if strings.Contains(log, "no longer accepts the offline grant of user alice") {
+		t.Errorf("alice's grant was refused too:\n%s", log)
+	}
+
+	// Survives a restart: the next process refreshes with the rotated token.
+	rt1, n := storedGrant(t, env, user), seen.count(user)
+	s.Restart()
+	eventually(t, 2*time.Minute, "alice's job after the restart", func() bool {
+		return storedGrant(t, env, user) != rt1 && seen.count(user) > n
+	})
+	// Rotation is real: Keycloak refuses the first, spent refresh token.
+	conf := oauth2.Config{ClientID: kc.ServerClientID, ClientSecret: kc.ServerClientSecret, Endpoint: oauth2.Endpoint{TokenURL: kc.TokenURL(), AuthStyle: oauth2.AuthStyleInHeader}}
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: rt0}).Token(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("the spent refresh token still works (rotation off?): %v", err)
+	}
+
+	// tokens revoke ends the offline session at Keycloak.
+	s.Stop()
+	out, code := s.command("tokens", "revoke", user)
+	if code != 0 || !strings.Contains(out, "revoked the refresh token of alice at the identity provider") {
+		t.Fatalf("tokens revoke: exit %d\n%s", code, out)
+	}
+	if n := offlineSessions(t, kc, user); n != 0 {
+		t.Fatalf("%s still has %d offline sessions at Keycloak after tokens revoke", user, n)
+	}
+	if storedGrant(t, env, user) != "" {
+		t.Fatal("tokens revoke left the stored grant")
+	}
+}

@@ -54,17 +54,24 @@ func exchangeUser(id *Identity) string {
 // Nextcloud and that names the same user, or fails.
 func (rs *ResourceServer) nextcloudToken(ctx context.Context, id *Identity) (string, error) {
 	req := ExchangeRequest{SubjectToken: id.Token, Audience: []string{rs.cfg.NextcloudAudience}, Scopes: rs.cfg.ExchangeScopes}
-	tok, err := rs.exchanges.Token(ctx, exchangeUser(id), req)
-	if err != nil {
-		return "", fmt.Errorf("obtain a Nextcloud token for %s: %w", id.UserID, err)
-	}
-	if looksLikeJWT(tok.AccessToken) {
-		if err := rs.checkNextcloudToken(ctx, tok.AccessToken, id); err != nil {
-			rs.exchanges.Forget(exchangeUser(id))
-			return "", err
+	for attempt := 0; ; attempt++ {
+		tok, err := rs.exchanges.Token(ctx, exchangeUser(id), req)
+		if err != nil {
+			return "", fmt.Errorf("obtain a Nextcloud token for %s: %w", id.UserID, err)
 		}
+		if looksLikeJWT(tok.AccessToken) {
+			if err := rs.checkNextcloudToken(ctx, tok.AccessToken, id); err != nil {
+				rs.exchanges.Forget(exchangeUser(id))
+				if attempt == 0 {
+					// A cached token may be signed with a key the IdP has
+					// since withdrawn (key rotation): exchange once more.
+					continue
+				}
+				return "", err
+			}
+		}
+		return tok.AccessToken, nil
 	}
-	return tok.AccessToken, nil
 }
 
 // checkNextcloudToken verifies an exchanged JWT: signed by the IdP, aud

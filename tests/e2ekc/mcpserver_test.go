@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -258,7 +257,6 @@ func callTool(ctx context.Context, c *client.Client, name string, args map[strin
 type verifiedUsers struct {
 	mu       sync.Mutex
 	accepted []string
-	refused  []string
 }
 
 func (v *verifiedUsers) count(user string) int {
@@ -271,12 +269,6 @@ func (v *verifiedUsers) count(user string) int {
 		}
 	}
 	return n
-}
-
-func (v *verifiedUsers) refusals() []string {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return slices.Clone(v.refused)
 }
 
 // verifyingNextcloud is the test Nextcloud accepting a bearer token only
@@ -295,9 +287,6 @@ func verifyingNextcloud(t testing.TB, kc *kctest.Keycloak, opts ...nctest.Option
 	nc.SetBearerAuth(func(token string) (string, bool) {
 		tok, err := verifier.Verify(ctx, token)
 		if err != nil {
-			seen.mu.Lock()
-			seen.refused = append(seen.refused, err.Error())
-			seen.mu.Unlock()
 			return "", false
 		}
 		var c struct {

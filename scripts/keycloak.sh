@@ -35,9 +35,7 @@ timeout=${KEYCLOAK_START_TIMEOUT:-300}
 # requested_subject impersonation needs; Standard Token Exchange (V2) is on by
 # default. The unversioned admin-fine-grained-authz would select FGAP v2,
 # which has no token-exchange permissions.
-# KEYCLOAK_FEATURES overrides them (the tests start a V2-only Keycloak with
-# KEYCLOAK_FEATURES=token-exchange-standard:v2).
-features=${KEYCLOAK_FEATURES:-token-exchange:v1,admin-fine-grained-authz:v1}
+features=token-exchange:v1,admin-fine-grained-authz:v1
 
 die() { echo "keycloak.sh: $*" >&2; exit 1; }
 

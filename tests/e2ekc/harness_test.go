@@ -347,3 +347,5 @@ func resultText(r *mcpgo.CallToolResult) string {
 	}
 	return b.String()
 }
+
+func mcpListTools() mcpgo.ListToolsRequest { return mcpgo.ListToolsRequest{} }

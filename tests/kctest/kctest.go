@@ -320,3 +320,63 @@ func (k *Keycloak) UserID(ctx context.Context, username string) (string, error) 
 
 // HTTPClient is a plain client for calls to Keycloak.
 func (k *Keycloak) HTTPClient() *http.Client { return &http.Client{Timeout: time.Minute} }
+
+// StoreEvents makes the realm store user events (LOGIN, TOKEN_EXCHANGE,
+// REFRESH_TOKEN …) so tests can count them with Admin.Events.
+func (k *Keycloak) StoreEvents(ctx context.Context) error {
+	_, err := k.Admin.Do(ctx, http.MethodPut, "/"+k.Realm+"/events/config",
+		map[string]any{"eventsEnabled": true, "eventsExpiration": 3600, "enabledEventTypes": []string{}}, nil)
+	return err
+}
+
+// SetClientAttribute sets one attribute of a client (e.g.
+// access.token.lifespan) and returns a function restoring the old value.
+func (k *Keycloak) SetClientAttribute(ctx context.Context, clientID, key, value string) (restore func() error, err error) {
+	cl, err := k.Admin.Client(ctx, k.Realm, clientID)
+	if err != nil {
+		return nil, err
+	}
+	old, had := cl.Attributes[key]
+	set := func(v string, present bool) error {
+		cl, err := k.Admin.Client(ctx, k.Realm, clientID)
+		if err != nil {
+			return err
+		}
+		attrs, _ := cl.Raw["attributes"].(map[string]any)
+		if attrs == nil {
+			attrs = map[string]any{}
+		}
+		if present {
+			attrs[key] = v
+		} else {
+			// Keycloak keeps attributes missing from an update: blank it.
+			attrs[key] = ""
+		}
+		cl.Raw["attributes"] = attrs
+		return k.Admin.UpdateClient(ctx, k.Realm, cl.ID, cl.Raw)
+	}
+	if err := set(value, true); err != nil {
+		return nil, err
+	}
+	return func() error { return set(old, had) }, nil
+}
+
+// CountEvents counts the realm's stored events of type typ for user
+// (username) at or after since.
+func (k *Keycloak) CountEvents(ctx context.Context, typ, user string, since time.Time) (int, error) {
+	id, err := k.UserID(ctx, user)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := k.Admin.Events(ctx, k.Realm, typ)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ev {
+		if e.UserID == id && e.Time >= since.UnixMilli() {
+			n++
+		}
+	}
+	return n, nil
+}

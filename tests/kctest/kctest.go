@@ -63,6 +63,8 @@ type Keycloak struct {
 
 	script, stateDir string
 	owned            bool // started by this process: stopped and removed by Main
+	// features, when not nil, is KEYCLOAK_FEATURES for the script.
+	features *string
 	mu               sync.Mutex
 }
 
@@ -178,7 +180,32 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// StartWithFeatures starts a second Keycloak of its own with the given
+// --features value ("" for Keycloak's defaults: Standard Token Exchange V2
+// only, no legacy V1); it is stopped and removed when the test ends. Its
+// realm gets the set-up without impersonation. It costs another start-up:
+// use it only for what the shared one cannot show.
+func StartWithFeatures(tb testing.TB, features string) *Keycloak {
+	tb.Helper()
+	k, skip, err := startInstance(tb, &features, false)
+	if skip != "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("kctest: CI=true and Keycloak cannot start: %s", skip)
+		}
+		tb.Skip("kctest: " + skip)
+	}
+	if err != nil {
+		tb.Fatalf("kctest: %v", err)
+	}
+	tb.Cleanup(k.stopQuiet)
+	return k
+}
+
 func start(tb testing.TB) (*Keycloak, string, error) {
+	return startInstance(tb, nil, true)
+}
+
+func startInstance(tb testing.TB, features *string, shareable bool) (*Keycloak, string, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, "", err
@@ -187,6 +214,7 @@ func start(tb testing.TB) (*Keycloak, string, error) {
 		return nil, m, nil
 	}
 	k := &Keycloak{
+		features: features,
 		script: filepath.Join(root, "scripts", "keycloak.sh"),
 		Realm:  "nextcloud-mcp", ServerClientID: "mcp-server", PublicClientID: "mcp-client", NextcloudClientID: "nextcloud",
 		Users: map[string]string{
@@ -194,7 +222,7 @@ func start(tb testing.TB) (*Keycloak, string, error) {
 		},
 		NeverLoggedIn: "carol",
 	}
-	if dir := os.Getenv("KCTEST_STATE_DIR"); dir != "" {
+	if dir := os.Getenv("KCTEST_STATE_DIR"); dir != "" && shareable {
 		k.stateDir = dir
 	} else {
 		dir, err := os.MkdirTemp("", "kctest-")
@@ -216,6 +244,7 @@ func start(tb testing.TB) (*Keycloak, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := k.SetupConfig()
+	cfg.Impersonation = features == nil
 	if _, err := kcadmin.Ensure(ctx, k.Admin, cfg); err != nil {
 		k.stopQuiet()
 		return nil, "", fmt.Errorf("realm set-up: %w", err)
@@ -247,6 +276,9 @@ func (k *Keycloak) stopQuiet() {
 func (k *Keycloak) run(cmd string) (map[string]string, error) {
 	c := exec.Command(k.script, cmd, k.stateDir)
 	c.Env = os.Environ()
+	if k.features != nil {
+		c.Env = append(c.Env, "KEYCLOAK_FEATURES="+*k.features)
+	}
 	if cmd == "start" && os.Getenv("KEYCLOAK_PORT") == "" {
 		if _, err := os.Stat(filepath.Join(k.stateDir, "state.env")); err != nil {
 			// A fresh instance: ports chosen here, so parallel test

@@ -1,0 +1,134 @@
+package e2ekc
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+)
+
+// The set-up, the exchange hints and the script name the same flags.
+func TestOneFeatureFlagsText(t *testing.T) {
+	if kcadmin.V1Flags != oauth.LegacyExchangeFeatures {
+		t.Fatalf("kcadmin.V1Flags %q, oauth.LegacyExchangeFeatures %q", kcadmin.V1Flags, oauth.LegacyExchangeFeatures)
+	}
+}
+
+// (c) With the impersonate permission's client policy naming another client
+// (changed through the admin API), impersonation is refused with a hint
+// naming the permission; the set-up puts mcp-server back and impersonation
+// works again.
+func TestImpersonationPolicyOnWrongClientRestored(t *testing.T) {
+	kc := kctest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	defer func() {
+		// Whatever happened, leave the shared realm set up.
+		if _, err := kcadmin.Ensure(context.Background(), kc.Admin, kc.SetupConfig()); err != nil {
+			t.Error(err)
+		}
+	}()
+	policyOnWrongClient(t, ctx, kc)
+
+	ex := oauth.NewExchanger(kc.TokenURL(), kc.ServerClientID, kc.ServerClientSecret, nil)
+	svc, err := kc.ClientCredentials(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ex.Impersonate([]string{kc.NextcloudClientID})(ctx, svc.AccessToken, kc.NeverLoggedIn)
+	if err == nil {
+		t.Fatal("impersonation succeeded with the client policy naming another client")
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"impersonate" permission`) || !strings.Contains(msg, kc.ServerClientID) {
+		t.Fatalf("refusal without the permission: %v", err)
+	}
+	t.Logf("without the permission: %v", err)
+
+	rep, err := kcadmin.Ensure(ctx, kc.Admin, kc.SetupConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Changes, `added mcp-server to the client policy "`+kcadmin.ImpersonationPolicy+`"`) {
+		t.Fatalf("the set-up did not restore the permission: %q", rep.Changes)
+	}
+	tok, err := ex.Impersonate([]string{kc.NextcloudClientID})(ctx, svc.AccessToken, kc.NeverLoggedIn)
+	if err != nil {
+		t.Fatalf("after the set-up: %v", err)
+	}
+	if u := unverified(t, tok.AccessToken)["preferred_username"]; u != kc.NeverLoggedIn {
+		t.Fatalf("impersonated token names %v", u)
+	}
+}
+
+// policyOnWrongClient makes the set-up's client policy name the nextcloud
+// client instead of mcp-server: the permission sits on the wrong client, a
+// mistake Keycloak answers with "Client not allowed to exchange".
+func policyOnWrongClient(t *testing.T, ctx context.Context, kc *kctest.Keycloak) {
+	t.Helper()
+	rm, err := kc.Admin.Client(ctx, kc.Realm, "realm-management")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := kc.Admin.Client(ctx, kc.Realm, kc.NextcloudClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authz := "/" + kc.Realm + "/clients/" + rm.ID + "/authz/resource-server"
+	var p struct {
+		ID string `json:"id"`
+	}
+	if _, err := kc.Admin.Do(ctx, http.MethodGet, authz+"/policy/search?name="+url.QueryEscape(kcadmin.ImpersonationPolicy), nil, &p); err != nil || p.ID == "" {
+		t.Fatalf("the set-up's policy: %q %v", p.ID, err)
+	}
+	body := map[string]any{"id": p.ID, "name": kcadmin.ImpersonationPolicy, "type": "client", "logic": "POSITIVE",
+		"decisionStrategy": "UNANIMOUS", "clients": []string{nc.ID}}
+	if _, err := kc.Admin.Do(ctx, http.MethodPut, authz+"/policy/client/"+p.ID, body, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// (c) On a Keycloak without legacy token exchange V1 (Keycloak's default
+// features: Standard Token Exchange V2 only) both the set-up and the
+// server's impersonation fail with an error naming the exact flags, while
+// the standard exchange keeps working.
+func TestWithoutV1TheErrorsNameTheFlags(t *testing.T) {
+	kc := kctest.StartWithFeatures(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	_, err := kcadmin.Ensure(ctx, kc.Admin, kc.SetupConfig())
+	if err == nil || !strings.Contains(err.Error(), kcadmin.V1Flags) {
+		t.Fatalf("set-up with impersonation on a V2-only Keycloak: %v", err)
+	}
+	t.Logf("set-up: %v", err)
+
+	ex := oauth.NewExchanger(kc.TokenURL(), kc.ServerClientID, kc.ServerClientSecret, nil)
+	svc, err := kc.ClientCredentials(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ex.Impersonate([]string{kc.NextcloudClientID})(ctx, svc.AccessToken, kc.NeverLoggedIn)
+	if err == nil || !strings.Contains(err.Error(), kcadmin.V1Flags) {
+		t.Fatalf("impersonation on a V2-only Keycloak: %v", err)
+	}
+	t.Logf("impersonation: %v", err)
+
+	user, err := kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: mcpClientRedirect, Username: "alice", Scopes: []string{"openid", "notes:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := ex.Exchange(ctx, oauth.ExchangeRequest{SubjectToken: user.AccessToken, Audience: []string{kc.NextcloudClientID}})
+	if err != nil {
+		t.Fatalf("standard exchange on the V2-only Keycloak: %v", err)
+	}
+	if c := unverified(t, tok.AccessToken); c["preferred_username"] != "alice" || !slices.Contains(audOf(c), kc.NextcloudClientID) {
+		t.Fatalf("standard exchange: user %v aud %v", c["preferred_username"], c["aud"])
+	}
+}

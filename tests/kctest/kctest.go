@@ -65,7 +65,7 @@ type Keycloak struct {
 	owned            bool // started by this process: stopped and removed by Main
 	// features, when not nil, is KEYCLOAK_FEATURES for the script.
 	features *string
-	mu               sync.Mutex
+	mu       sync.Mutex
 }
 
 var shared struct {
@@ -215,8 +215,8 @@ func startInstance(tb testing.TB, features *string, shareable bool) (*Keycloak, 
 	}
 	k := &Keycloak{
 		features: features,
-		script: filepath.Join(root, "scripts", "keycloak.sh"),
-		Realm:  "nextcloud-mcp", ServerClientID: "mcp-server", PublicClientID: "mcp-client", NextcloudClientID: "nextcloud",
+		script:   filepath.Join(root, "scripts", "keycloak.sh"),
+		Realm:    "nextcloud-mcp", ServerClientID: "mcp-server", PublicClientID: "mcp-client", NextcloudClientID: "nextcloud",
 		Users: map[string]string{
 			"alice": "alice-dev-password", "bob": "bob-dev-password", "carol": "carol-dev-password", "dave": "dave-dev-password",
 		},

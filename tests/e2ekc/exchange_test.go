@@ -108,6 +108,7 @@ func TestStandardExchangeNarrowsScopes(t *testing.T) {
 // cache until shortly before it expires (counted by Keycloak's own
 // TOKEN_EXCHANGE events).
 func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
+	t.Parallel() // waits (expiry, job start, a second Keycloak) overlap
 	kc := kctest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

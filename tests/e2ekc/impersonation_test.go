@@ -65,6 +65,7 @@ func TestServiceAccountImpersonatesUser(t *testing.T) {
 // server knows but who never signed in to it with a token, reaches
 // Nextcloud as that user through impersonation.
 func TestBackgroundJobByImpersonation(t *testing.T) {
+	t.Parallel() // waits (expiry, job start, a second Keycloak) overlap
 	kc := kctest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

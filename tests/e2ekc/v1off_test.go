@@ -99,6 +99,7 @@ func policyOnWrongClient(t *testing.T, ctx context.Context, kc *kctest.Keycloak)
 // server's impersonation fail with an error naming the exact flags, while
 // the standard exchange keeps working.
 func TestWithoutV1TheErrorsNameTheFlags(t *testing.T) {
+	t.Parallel() // waits (expiry, job start, a second Keycloak) overlap
 	kc := kctest.StartWithFeatures(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -2,6 +2,11 @@
 // Keycloak (tests/kctest) and the test Nextcloud, which accepts a bearer
 // token only after checking it against Keycloak (signature by JWKS and
 // audience nextcloud, as user_oidc does, or through Keycloak's userinfo).
+//
+// One Keycloak serves the whole package (kctest.Start). Tests that mostly
+// wait call t.Parallel; they run after the sequential ones, so a test that
+// changes the shared Keycloak (stops it, rotates keys, edits permissions)
+// must stay sequential and leave the realm set up as it found it.
 package e2ekc
 
 import (

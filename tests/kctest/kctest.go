@@ -8,14 +8,25 @@
 //	func TestMain(m *testing.M) { kctest.Main(m) } // stops Keycloak after the package's tests
 //
 //	func TestX(t *testing.T) {
-//		kc := kctest.Start(t)                      // shared; skips locally without Java/Maven, fails under CI=true
+//		kc := kctest.Start(t) // shared; skips locally without Java/Maven, fails under CI=true
 //		tok, err := kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID,
-//			RedirectURI: "http://127.0.0.1/cb", Username: "alice", Scopes: []string{"openid", "notes:read"}})
-//		svc, err := kc.ClientCredentials(ctx)      // mcp-server's service account
-//		hc := kc.Browser("alice")                  // an *http.Client that fills Keycloak's login form as alice
-//		kc.Admin                                   // *kcadmin.Client: users, sessions, keys (RotateKey), clients
-//		kc.Stop(); kc.Start()                      // mid-run outage; the data dir (realm, sessions on disk) is kept
+//			RedirectURI: "http://127.0.0.1:6274/oauth/callback", Username: "alice",
+//			Scopes: []string{"openid", "notes:read", "offline_access"}}) // code + PKCE through the login form
+//		svc, err := kc.ClientCredentials(ctx)    // mcp-server's service account
+//		hc := kc.Browser("alice")                // *http.Client that fills Keycloak's login form as alice
+//		                                         // (follow a server's /oauth/login with it)
+//		kc.Admin.SetUserEnabled(ctx, kc.Realm, id, false)    // id from kc.UserID(ctx, "alice")
+//		kc.Admin.UserSessions / OfflineSessions(ctx, kc.Realm, id, kc.ServerClientID)
+//		kc.Admin.RotateKey(ctx, kc.Realm)        // new RS256 key active, old ones disabled
+//		kc.StoreEvents(ctx); kc.CountEvents(ctx, "TOKEN_EXCHANGE", "alice", since)
+//		kc.SetClientAttribute(ctx, kc.ServerClientID, "access.token.lifespan", "45") // returns restore
+//		kc.Stop(); kc.Start()                    // outage: same port and issuer, data dir kept
+//		v2 := kctest.StartWithFeatures(t, "")    // a second Keycloak without the V1 features
 //	}
+//
+// Users: alice, bob, carol, dave (password in kc.Users); kc.NeverLoggedIn
+// (carol) is left for impersonation of a user no test signs in. The realm
+// is keycloak/realm-export.json with kcadmin.Ensure applied (SetupConfig).
 //
 // KCTEST_STATE_DIR=dir reuses the instance in dir (e.g. the one `make keycloak`
 // started, .cache/keycloak/run): it is started if needed and left running.

@@ -23,9 +23,9 @@ func TestOneFeatureFlagsText(t *testing.T) {
 
 // (c) With the impersonate permission's client policy naming another client
 // (changed through the admin API), impersonation is refused with a hint
-// naming the permission; the set-up puts mcp-server back and impersonation
-// works again.
-func TestImpersonationPolicyOnWrongClientRestored(t *testing.T) {
+// naming the permission. The set-up repairs that and the other settings it
+// checks, and impersonation works again.
+func TestSetupRepairsTheRealm(t *testing.T) {
 	kc := kctest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -51,12 +51,30 @@ func TestImpersonationPolicyOnWrongClientRestored(t *testing.T) {
 	}
 	t.Logf("without the permission: %v", err)
 
+	// More settings the set-up checks, undone as an operator might.
+	breakServerClient(t, ctx, kc)
+
 	rep, err := kcadmin.Ensure(ctx, kc.Admin, kc.SetupConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(rep.Changes, `added mcp-server to the client policy "`+kcadmin.ImpersonationPolicy+`"`) {
-		t.Fatalf("the set-up did not restore the permission: %q", rep.Changes)
+	for _, want := range []string{
+		`added mcp-server to the client policy "` + kcadmin.ImpersonationPolicy + `"`,
+		"enabled Standard Token Exchange (V2) on mcp-server",
+		"added audience mapper nextcloud to mcp-server",
+		"added offline_access as an optional scope of mcp-server",
+	} {
+		if !slices.Contains(rep.Changes, want) {
+			t.Errorf("the set-up did not report %q; it reported %q", want, rep.Changes)
+		}
+	}
+	cl, err := kc.Admin.Client(ctx, kc.Realm, kc.ServerClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.Attributes["standard.token.exchange.enabled"] != "true" ||
+		!slices.ContainsFunc(cl.ProtocolMappers, func(m kcadmin.ProtocolMapper) bool { return m.Config["included.client.audience"] == kc.NextcloudClientID }) {
+		t.Fatalf("mcp-server after the set-up: attributes %v, mappers %+v", cl.Attributes, cl.ProtocolMappers)
 	}
 	tok, err := ex.Impersonate([]string{kc.NextcloudClientID})(ctx, svc.AccessToken, kc.NeverLoggedIn)
 	if err != nil {
@@ -64,6 +82,44 @@ func TestImpersonationPolicyOnWrongClientRestored(t *testing.T) {
 	}
 	if u := unverified(t, tok.AccessToken)["preferred_username"]; u != kc.NeverLoggedIn {
 		t.Fatalf("impersonated token names %v", u)
+	}
+}
+
+// breakServerClient turns off Standard Token Exchange on mcp-server,
+// deletes its nextcloud audience mapper and drops offline_access from its
+// optional scopes.
+func breakServerClient(t *testing.T, ctx context.Context, kc *kctest.Keycloak) {
+	t.Helper()
+	cl, err := kc.Admin.Client(ctx, kc.Realm, kc.ServerClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, _ := cl.Raw["attributes"].(map[string]any)
+	attrs["standard.token.exchange.enabled"] = "false"
+	if err := kc.Admin.UpdateClient(ctx, kc.Realm, cl.ID, cl.Raw); err != nil {
+		t.Fatal(err)
+	}
+	base := "/" + kc.Realm + "/clients/" + cl.ID
+	for _, m := range cl.ProtocolMappers {
+		if m.ProtocolMapper == "oidc-audience-mapper" && m.Config["included.client.audience"] == kc.NextcloudClientID {
+			if _, err := kc.Admin.Do(ctx, http.MethodDelete, base+"/protocol-mappers/models/"+m.ID, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var opt []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if _, err := kc.Admin.Do(ctx, http.MethodGet, base+"/optional-client-scopes", nil, &opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range opt {
+		if o.Name == "offline_access" {
+			if _, err := kc.Admin.Do(ctx, http.MethodDelete, base+"/optional-client-scopes/"+o.ID, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

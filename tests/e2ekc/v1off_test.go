@@ -73,7 +73,9 @@ func TestSetupRepairsTheRealm(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cl.Attributes["standard.token.exchange.enabled"] != "true" ||
-		!slices.ContainsFunc(cl.ProtocolMappers, func(m kcadmin.ProtocolMapper) bool { return m.Config["included.client.audience"] == kc.NextcloudClientID }) {
+		!slices.ContainsFunc(cl.ProtocolMappers, func(m kcadmin.ProtocolMapper) bool {
+			return m.Config["included.client.audience"] == kc.NextcloudClientID
+		}) {
 		t.Fatalf("mcp-server after the set-up: attributes %v, mappers %+v", cl.Attributes, cl.ProtocolMappers)
 	}
 	tok, err := ex.Impersonate([]string{kc.NextcloudClientID})(ctx, svc.AccessToken, kc.NeverLoggedIn)

@@ -17,7 +17,8 @@
 # default: a free port from 18080), KEYCLOAK_MGMT_PORT (health; default HTTP+1000),
 # KEYCLOAK_ADMIN / KEYCLOAK_ADMIN_PASSWORD (bootstrap admin; admin/admin),
 # KEYCLOAK_REALM_FILE, KEYCLOAK_START_TIMEOUT (seconds, default 300), JAVA_HOME,
-# KEYCLOAK_FEATURES (default token-exchange:v1,admin-fine-grained-authz:v1).
+# KEYCLOAK_FEATURES (default token-exchange:v1,admin-fine-grained-authz:v1),
+# KEYCLOAK_WATCH_PID (stop Keycloak when this process ends).
 #
 # start writes STATE_DIR/state.env (KEYCLOAK_PID, KEYCLOAK_URL, KEYCLOAK_MGMT_URL,
 # KEYCLOAK_ADMIN, KEYCLOAK_ADMIN_PASSWORD, KEYCLOAK_START_SECONDS) and logs to
@@ -152,6 +153,12 @@ start() {
 		--import-realm \
 		</dev/null >>"$s/keycloak.log" 2>&1 &
 	pid=$!
+	# KEYCLOAK_WATCH_PID (the test binary): stop Keycloak when that process
+	# ends, even if it died without calling stop.
+	if [ -n "${KEYCLOAK_WATCH_PID:-}" ]; then
+		setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done; kill -TERM "$2" 2>/dev/null' \
+			watch "$KEYCLOAK_WATCH_PID" "$pid" </dev/null >/dev/null 2>&1 &
+	fi
 	{
 		echo "KEYCLOAK_PID=$pid"
 		echo "KEYCLOAK_PORT=$port"

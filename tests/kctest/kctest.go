@@ -290,6 +290,10 @@ func (k *Keycloak) run(cmd string) (map[string]string, error) {
 	if k.features != nil {
 		c.Env = append(c.Env, "KEYCLOAK_FEATURES="+*k.features)
 	}
+	if k.owned {
+		// A test binary that dies (panic, timeout) takes its Keycloak along.
+		c.Env = append(c.Env, "KEYCLOAK_WATCH_PID="+strconv.Itoa(os.Getpid()))
+	}
 	if cmd == "start" && os.Getenv("KEYCLOAK_PORT") == "" {
 		if _, err := os.Stat(filepath.Join(k.stateDir, "state.env")); err != nil {
 			// A fresh instance: ports chosen here, so parallel test

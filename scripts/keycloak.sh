@@ -16,7 +16,9 @@
 # Settings (environment): KEYCLOAK_VERSION, KEYCLOAK_CACHE, KEYCLOAK_PORT (HTTP;
 # default: a free port from 18080), KEYCLOAK_MGMT_PORT (health; default HTTP+1000),
 # KEYCLOAK_ADMIN / KEYCLOAK_ADMIN_PASSWORD (bootstrap admin; admin/admin),
-# KEYCLOAK_REALM_FILE, KEYCLOAK_START_TIMEOUT (seconds, default 300), JAVA_HOME.
+# KEYCLOAK_REALM_FILE, KEYCLOAK_START_TIMEOUT (seconds, default 300), JAVA_HOME,
+# KEYCLOAK_FEATURES (default token-exchange:v1,admin-fine-grained-authz:v1),
+# KEYCLOAK_WATCH_PID (stop Keycloak when this process ends).
 #
 # start writes STATE_DIR/state.env (KEYCLOAK_PID, KEYCLOAK_URL, KEYCLOAK_MGMT_URL,
 # KEYCLOAK_ADMIN, KEYCLOAK_ADMIN_PASSWORD, KEYCLOAK_START_SECONDS) and logs to
@@ -35,7 +37,8 @@ timeout=${KEYCLOAK_START_TIMEOUT:-300}
 # requested_subject impersonation needs; Standard Token Exchange (V2) is on by
 # default. The unversioned admin-fine-grained-authz would select FGAP v2,
 # which has no token-exchange permissions.
-features=token-exchange:v1,admin-fine-grained-authz:v1
+# KEYCLOAK_FEATURES overrides them (empty: Keycloak's defaults, V2 only).
+features=${KEYCLOAK_FEATURES-token-exchange:v1,admin-fine-grained-authz:v1}
 
 die() { echo "keycloak.sh: $*" >&2; exit 1; }
 
@@ -69,6 +72,9 @@ fetch() {
 	rm -rf "$dl"
 }
 
+# built_dir: lib/quarkus as augmented for start-dev with these features.
+built_dir() { echo "$cache/built-$version-$(printf '%s' "$features" | cksum | cut -d' ' -f1)"; }
+
 state_dir() { echo "${1:-$cache/run}"; }
 
 # running STATE_DIR: true when the PID in state.env is alive.
@@ -96,7 +102,14 @@ instance() {
 	if [ -x "$s/bin/kc.sh" ]; then return; fi
 	mkdir -p "$s/lib" "$s/data/import"
 	cp -r "$dist/bin" "$dist/conf" "$s/"
-	cp -r "$dist/lib/app" "$dist/lib/quarkus" "$dist/lib/quarkus-run.jar" "$s/lib/"
+	cp -r "$dist/lib/app" "$dist/lib/quarkus-run.jar" "$s/lib/"
+	# start-dev re-augments (about a minute) when the build options differ
+	# from lib/quarkus's; reuse one already built with these features.
+	if [ -d "$(built_dir)" ]; then
+		cp -r "$(built_dir)" "$s/lib/quarkus"
+	else
+		cp -r "$dist/lib/quarkus" "$s/lib/quarkus"
+	fi
 	ln -s "$dist/lib/lib" "$s/lib/lib"
 	ln -s "$dist/themes" "$s/themes"
 	ln -s "$dist/providers" "$s/providers"
@@ -115,6 +128,10 @@ start() {
 	pick_java
 	mkdir -p "$s"
 	s=$(cd "$s" && pwd)
+	# A restart keeps the features it started with.
+	if [ -z "${KEYCLOAK_FEATURES+x}" ] && [ -f "$s/state.env" ] && grep -q '^KEYCLOAK_FEATURES=' "$s/state.env"; then
+		features=$(sed -n 's/^KEYCLOAK_FEATURES=//p' "$s/state.env")
+	fi
 	instance "$s"
 	port=${KEYCLOAK_PORT:-}
 	# A restart keeps the port it had, so tokens' issuer stays the same.
@@ -132,10 +149,16 @@ start() {
 		--http-host=127.0.0.1 --http-port="$port" \
 		--http-management-port="$mport" --health-enabled=true \
 		--hostname-strict=false \
-		--features="$features" \
+		${features:+--features="$features"} \
 		--import-realm \
 		</dev/null >>"$s/keycloak.log" 2>&1 &
 	pid=$!
+	# KEYCLOAK_WATCH_PID (the test binary): stop Keycloak when that process
+	# ends, even if it died without calling stop.
+	if [ -n "${KEYCLOAK_WATCH_PID:-}" ]; then
+		setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done; kill -TERM "$2" 2>/dev/null' \
+			watch "$KEYCLOAK_WATCH_PID" "$pid" </dev/null >/dev/null 2>&1 &
+	fi
 	{
 		echo "KEYCLOAK_PID=$pid"
 		echo "KEYCLOAK_PORT=$port"
@@ -145,6 +168,7 @@ start() {
 		echo "KEYCLOAK_ADMIN_PASSWORD=$admin_pass"
 		echo "KEYCLOAK_STATE_DIR=$s"
 		echo "KEYCLOAK_VERSION=$version"
+		echo "KEYCLOAK_FEATURES=$features"
 	} >"$s/state.env"
 	local deadline=$(($(date +%s) + timeout))
 	until ready "http://127.0.0.1:$mport"; do
@@ -162,6 +186,11 @@ start() {
 	t1=$(date +%s.%N)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 	echo "KEYCLOAK_START_SECONDS=$secs" >>"$s/state.env"
+	if [ ! -d "$(built_dir)" ]; then
+		local tmp
+		tmp=$(mktemp -d "$cache/built.XXXXXX")
+		cp -r "$s/lib/quarkus/." "$tmp/" && mv -T "$tmp" "$(built_dir)" 2>/dev/null || rm -rf "$tmp"
+	fi
 	echo "keycloak.sh: Keycloak $version ready at http://127.0.0.1:$port in ${secs}s (JAVA_HOME=${JAVA_HOME:-system java})" >&2
 	cat "$s/state.env"
 }

@@ -2,11 +2,11 @@ package e2ekc
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
 )
@@ -17,10 +17,10 @@ import (
 // start-up probe finds impersonation available.
 func TestDoctorAndStartupProbe(t *testing.T) {
 	kc := kctest.Start(t)
-	nc, _ := verifyingNextcloud(t, kc)
-	env := oauthEnv(t, kc, nc)
+	nc, _ := newNextcloud(t, kc, VerifyJWKS)
+	env, key := withOffline(t, oauthEnv(kc, nc))
 
-	out, code := runBinary(t, envList(env), "doctor", "--impersonate", kc.NeverLoggedIn)
+	out, code := runBinary(t, env, "doctor", "--impersonate", kc.NeverLoggedIn)
 	t.Logf("doctor:\n%s", out)
 	if code != 0 {
 		t.Fatalf("doctor exit %d", code)
@@ -36,63 +36,44 @@ func TestDoctorAndStartupProbe(t *testing.T) {
 			t.Errorf("doctor output lacks %q", want)
 		}
 	}
-	if strings.Contains(out, kc.ServerClientSecret) || strings.Contains(out, env["TOKEN_ENCRYPTION_KEY"]) {
+	if strings.Contains(out, kc.ServerClientSecret) || strings.Contains(out, key) {
 		t.Error("doctor prints a secret")
 	}
 
-	// The same with offline access switched off in the server's settings.
-	env["ENABLE_OFFLINE_ACCESS"] = "false"
-	out, _ = runBinary(t, envList(env), "doctor")
-	if !strings.Contains(out, "OK   enabled: standard token exchange (V2): yes; impersonation (V1): yes; offline access: no\n") {
-		t.Errorf("doctor with ENABLE_OFFLINE_ACCESS=false:\n%s", out)
+	// The same with offline access or impersonation switched off in the
+	// server's settings.
+	for _, tc := range []struct{ key, value, want string }{
+		{"ENABLE_OFFLINE_ACCESS", "false", "OK   enabled: standard token exchange (V2): yes; impersonation (V1): yes; offline access: no\n"},
+		{"OIDC_IMPERSONATION", "off", "OK   enabled: standard token exchange (V2): yes; impersonation (V1): no; offline access: yes\n"},
+	} {
+		old := env[tc.key]
+		env[tc.key] = tc.value
+		if out, _ := runBinary(t, env, "doctor"); !strings.Contains(out, tc.want) {
+			t.Errorf("doctor with %s=%s:\n%s", tc.key, tc.value, out)
+		}
+		env[tc.key] = old
 	}
-	env["ENABLE_OFFLINE_ACCESS"] = "true"
 
-	s := startServer(t, kc, env)
-	if log := s.Log.String(); !strings.Contains(log, `impersonation="available (probed)"`) {
+	s := startServer(t, env)
+	if log := s.Log(); !strings.Contains(log, `impersonation="available (probed)"`) {
 		t.Fatalf("start-up log does not report the probe:\n%s", log)
 	}
 }
 
-// restartKeycloak restarts kc with KEYCLOAK_FEATURES=features and, when the
-// test ends, again with the project's features (V1 on).
-func restartKeycloak(t *testing.T, kc *kctest.Keycloak, features string) {
-	t.Helper()
-	if err := kc.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	os.Setenv("KEYCLOAK_FEATURES", features)
-	err := kc.Start()
-	os.Unsetenv("KEYCLOAK_FEATURES")
-	t.Cleanup(func() {
-		if err := kc.Stop(); err != nil {
-			t.Errorf("stop Keycloak: %v", err)
-		}
-		if err := kc.Start(); err != nil {
-			t.Errorf("start Keycloak with its usual features: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+// probeWithoutV1 (g) runs on the V2-only Keycloak of
+// TestWithoutV1TheErrorsNameTheFlags (one start-up for both): the doctor
+// and the server's start-up probe report impersonation unavailable with the
+// exact flags, and no background job is scheduled for a user only
+// impersonation could serve.
+func probeWithoutV1(t *testing.T, kc *kctest.Keycloak) {
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	env, key := withOffline(t, oauthEnv(kc, nc))
 
-// TestImpersonationProbeWithoutV1 (g): on a Keycloak started without the
-// V1 features, the doctor and the server's start-up probe report
-// impersonation as unavailable with the exact flags, and no background job
-// is scheduled for a user only impersonation could serve.
-func TestImpersonationProbeWithoutV1(t *testing.T) {
-	kc := kctest.Start(t)
-	restartKeycloak(t, kc, "token-exchange-standard:v2")
-	nc, seen := verifyingNextcloud(t, kc)
-	env := oauthEnv(t, kc, nc)
-	const flags = "--features=token-exchange:v1,admin-fine-grained-authz:v1"
-
-	out, code := runBinary(t, envList(env), "doctor", "--impersonate", kc.NeverLoggedIn)
-	t.Logf("doctor:\n%s", out)
+	out, code := runBinary(t, env, "doctor", "--impersonate", kc.NeverLoggedIn)
+	t.Logf("doctor on the V2-only Keycloak:\n%s", out)
 	for _, want := range []string{
 		"OK   enabled: standard token exchange (V2): yes; impersonation (V1): no; offline access: yes\n",
-		"WARN impersonation (V1): Keycloak answers with Standard Token Exchange V2 only, which refuses requested_subject (impersonation); enable legacy token exchange V1 (start Keycloak with " + flags,
+		"WARN impersonation (V1): Keycloak answers with Standard Token Exchange V2 only, which refuses requested_subject (impersonation); enable legacy token exchange V1 (start Keycloak with " + oauth.LegacyExchangeFeatures,
 		"FAIL impersonation: exchanging the service-account token for user " + kc.NeverLoggedIn + " failed",
 	} {
 		if !strings.Contains(out, want) {
@@ -104,9 +85,9 @@ func TestImpersonationProbeWithoutV1(t *testing.T) {
 	}
 
 	// carol signed in to the MCP server once (so impersonation would make
-	// her a background user); alice granted offline access.
+	// her a background user); alice grants offline access.
 	ctx := context.Background()
-	db, err := storage.Open(ctx, env["TOKEN_STORAGE_DB"], storage.Options{Keys: env["TOKEN_ENCRYPTION_KEY"]})
+	db, err := storage.Open(ctx, env["TOKEN_STORAGE_DB"], storage.Options{Keys: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,22 +95,21 @@ func TestImpersonationProbeWithoutV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	s := startServer(t, kc, env)
-	log := s.Log.String()
-	if !strings.Contains(log, `impersonation="unavailable (probed)"`) || !strings.Contains(log, flags) {
+	s := startServer(t, env)
+	if log := s.Log(); !strings.Contains(log, `impersonation="unavailable (probed)"`) || !strings.Contains(log, oauth.LegacyExchangeFeatures) {
 		t.Fatalf("start-up log does not report impersonation unavailable with the flags:\n%s", log)
 	}
 	consent(t, s, kc, "alice")
 	s.Restart()
 	started := time.Now()
-	eventually(t, 2*time.Minute, "alice's background job", func() bool { return seen.count("alice") > 0 })
-	// Every user's first run falls within the start-up jitter (30s for the
+	eventually(t, 2*time.Minute, "alice's background job", func() bool { return acceptedCount(bc, "alice") > 0 })
+	// Every user's first run falls within the start-up spread (30s for the
 	// 10-minute jobs) plus one 5s tick.
 	time.Sleep(time.Until(started.Add(40 * time.Second)))
-	if log := s.Log.String(); strings.Contains(log, "user="+kc.NeverLoggedIn) {
+	if log := s.Log(); strings.Contains(log, "user="+kc.NeverLoggedIn) {
 		t.Errorf("a background job ran for %s, whom only impersonation could serve:\n%s", kc.NeverLoggedIn, log)
 	}
-	if seen.count(kc.NeverLoggedIn) != 0 {
+	if acceptedCount(bc, kc.NeverLoggedIn) != 0 {
 		t.Errorf("Nextcloud saw %s", kc.NeverLoggedIn)
 	}
 }

@@ -11,18 +11,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
 )
 
-// userToken logs user in through Keycloak's form with the MCP clients'
-// public client (code + PKCE) and returns the access token.
-func userToken(t *testing.T, kc *kctest.Keycloak, user string, scopes ...string) string {
-	t.Helper()
-	tok, err := kc.Login(context.Background(), kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: "http://127.0.0.1/e2ekc/callback",
-		Username: user, Scopes: append([]string{"openid"}, scopes...)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
 // kidOf reads the kid of a JWT's header.
 func kidOf(t *testing.T, jwt string) string {
 	t.Helper()
@@ -61,17 +49,15 @@ func postMCP(t *testing.T, s *mcpServer, token string) *http.Response {
 func TestKeyRotation(t *testing.T) {
 	kc := kctest.Start(t)
 	ctx := context.Background()
-	nc, seen := verifyingNextcloud(t, kc)
-	env := oauthEnv(t, kc, nc)
-	env["ENABLE_OFFLINE_ACCESS"] = "false"
-	s := startServer(t, kc, env)
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	s := startServer(t, oauthEnv(kc, nc))
 
 	before := userToken(t, kc, "alice", "notes:read")
 	c, err := s.session(ctx, before)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text, isErr, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
+	if text, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
 		t.Fatalf("nc_notes_list before the rotation: %v %s", err, text)
 	}
 
@@ -82,15 +68,15 @@ func TestKeyRotation(t *testing.T) {
 	if kidOf(t, after) == kidOf(t, before) {
 		t.Fatalf("Keycloak still signs with key %s after the rotation", kidOf(t, before))
 	}
-	n := seen.count("alice")
+	n := acceptedCount(bc, "alice")
 	c2, err := s.session(ctx, after)
 	if err != nil {
-		t.Fatalf("a token of the new key was refused: %v\n%s", err, s.Log.String())
+		t.Fatalf("a token of the new key was refused: %v\n%s", err, s.Log())
 	}
-	if text, isErr, err := callTool(ctx, c2, "nc_notes_list", map[string]any{}); err != nil || isErr {
+	if text, isErr, err := callText(ctx, c2, "nc_notes_list", map[string]any{}); err != nil || isErr {
 		t.Fatalf("nc_notes_list with a token of the new key: %v %s", err, text)
 	}
-	if seen.count("alice") <= n {
+	if acceptedCount(bc, "alice") <= n {
 		t.Fatal("the call with the new token did not reach Nextcloud as alice")
 	}
 	// The old key is withdrawn: its tokens no longer verify.

@@ -2,9 +2,6 @@ package e2ekc
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -12,77 +9,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
 )
-
-// consent grants offline access as user the way a person does: the
-// server's /oauth/login, Keycloak's login form, back to /oauth/callback.
-func consent(t *testing.T, s *mcpServer, kc *kctest.Keycloak, user string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Base+"/oauth/login", nil)
-	resp, err := kc.Browser(user).Do(req)
-	if err != nil {
-		t.Fatalf("consent as %s: %v", user, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Background access granted") || !strings.Contains(string(body), "offline_access") {
-		t.Fatalf("consent as %s ended with HTTP %d at %s:\n%s", user, resp.StatusCode, resp.Request.URL, body)
-	}
-}
-
-// storedGrant reads user's stored grant from the server's database (the
-// refresh token decrypted with the server's key); "" when there is none.
-func storedGrant(t *testing.T, env map[string]string, user string) string {
-	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, env["TOKEN_STORAGE_DB"], storage.Options{Keys: env["TOKEN_ENCRYPTION_KEY"], BusyTimeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tok, err := db.Token(ctx, user)
-	if errors.Is(err, storage.ErrNotFound) {
-		return ""
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.RefreshToken
-}
-
-// setRealm changes realm settings through the admin API and restores them
-// when the test ends.
-func setRealm(t *testing.T, kc *kctest.Keycloak, change, restore map[string]any) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := kc.Admin.Do(ctx, http.MethodPut, "/"+kc.Realm, change, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := kc.Admin.Do(context.Background(), http.MethodPut, "/"+kc.Realm, restore, nil); err != nil {
-			t.Errorf("restore realm settings: %v", err)
-		}
-	})
-}
-
-// offlineSessions counts user's offline sessions with the MCP server's client.
-func offlineSessions(t *testing.T, kc *kctest.Keycloak, user string) int {
-	t.Helper()
-	ctx := context.Background()
-	id, err := kc.UserID(ctx, user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := kc.Admin.OfflineSessions(ctx, kc.Realm, id, kc.ServerClientID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(s)
-}
 
 // TestOfflineAccess (d): consent through Keycloak's form stores a
 // Fernet-encrypted offline refresh token; background jobs refresh it with
@@ -93,11 +21,11 @@ func TestOfflineAccess(t *testing.T) {
 	kc := kctest.Start(t)
 	ctx := context.Background()
 	setRealm(t, kc, map[string]any{"revokeRefreshToken": true, "refreshTokenMaxReuse": 0}, map[string]any{"revokeRefreshToken": false})
-	nc, seen := verifyingNextcloud(t, kc)
-	env := oauthEnv(t, kc, nc)
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	env, _ := withOffline(t, oauthEnv(kc, nc))
 	// Only stored grants act for users here (impersonation has its own test).
 	env["OIDC_IMPERSONATION"] = "off"
-	s := startServer(t, kc, env)
+	s := startServer(t, env)
 
 	const user, disabled = "alice", "dave"
 	consent(t, s, kc, user)
@@ -133,13 +61,13 @@ func TestOfflineAccess(t *testing.T) {
 	// jobs run within the start-up jitter.
 	s.Restart()
 	eventually(t, 2*time.Minute, "alice's job to refresh her grant (rotating it) and reach Nextcloud", func() bool {
-		return storedGrant(t, env, user) != rt0 && seen.count(user) > 0
+		return storedGrant(t, env, user) != rt0 && acceptedCount(bc, user) > 0
 	})
 	eventually(t, 2*time.Minute, "dave's refused grant to be dropped", func() bool { return storedGrant(t, env, disabled) == "" })
-	if seen.count(disabled) != 0 {
+	if acceptedCount(bc, disabled) != 0 {
 		t.Errorf("Nextcloud accepted a token of the disabled user")
 	}
-	log := s.Log.String()
+	log := s.Log()
 	if !strings.Contains(log, "no longer accepts the offline grant of user dave") {
 		t.Errorf("the log does not say why dave's jobs stopped:\n%s", log)
 	}
@@ -148,10 +76,10 @@ func TestOfflineAccess(t *testing.T) {
 	}
 
 	// Survives a restart: the next process refreshes with the rotated token.
-	rt1, n := storedGrant(t, env, user), seen.count(user)
+	rt1, n := storedGrant(t, env, user), acceptedCount(bc, user)
 	s.Restart()
 	eventually(t, 2*time.Minute, "alice's job after the restart", func() bool {
-		return storedGrant(t, env, user) != rt1 && seen.count(user) > n
+		return storedGrant(t, env, user) != rt1 && acceptedCount(bc, user) > n
 	})
 	// Rotation is real: Keycloak refuses the first, spent refresh token.
 	conf := oauth2.Config{ClientID: kc.ServerClientID, ClientSecret: kc.ServerClientSecret, Endpoint: oauth2.Endpoint{TokenURL: kc.TokenURL(), AuthStyle: oauth2.AuthStyleInHeader}}
@@ -161,7 +89,7 @@ func TestOfflineAccess(t *testing.T) {
 
 	// tokens revoke ends the offline session at Keycloak.
 	s.Stop()
-	out, code := s.command("tokens", "revoke", user)
+	out, code := runBinary(t, env, "tokens", "revoke", user)
 	if code != 0 || !strings.Contains(out, "revoked the refresh token of alice at the identity provider") {
 		t.Fatalf("tokens revoke: exit %d\n%s", code, out)
 	}

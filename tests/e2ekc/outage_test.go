@@ -46,10 +46,10 @@ func foreignToken(t *testing.T, kc *kctest.Keycloak, user string) string {
 func TestKeycloakOutage(t *testing.T) {
 	kc := kctest.Start(t)
 	ctx := context.Background()
-	nc, seen := verifyingNextcloud(t, kc)
-	env := oauthEnv(t, kc, nc)
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	env, _ := withOffline(t, oauthEnv(kc, nc))
 	env["OIDC_IMPERSONATION"] = "off"
-	s := startServer(t, kc, env)
+	s := startServer(t, env)
 	consent(t, s, kc, "alice")
 	grant := storedGrant(t, env, "alice")
 
@@ -59,7 +59,7 @@ func TestKeycloakOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text, isErr, err := callTool(ctx, ca, "nc_notes_list", map[string]any{}); err != nil || isErr {
+	if text, isErr, err := callText(ctx, ca, "nc_notes_list", map[string]any{}); err != nil || isErr {
 		t.Fatalf("before the outage: %v %s", err, text)
 	}
 	cb, err := s.session(ctx, bob)
@@ -81,11 +81,11 @@ func TestKeycloakOutage(t *testing.T) {
 
 	// Cached: alice's token verifies with the cached JWKS and her exchanged
 	// Nextcloud token is reused.
-	n := seen.count("alice")
-	if text, isErr, err := callTool(ctx, ca, "nc_notes_list", map[string]any{}); err != nil || isErr {
+	n := acceptedCount(bc, "alice")
+	if text, isErr, err := callText(ctx, ca, "nc_notes_list", map[string]any{}); err != nil || isErr {
 		t.Fatalf("a cached token during the outage: %v %s", err, text)
 	}
-	if seen.count("alice") <= n {
+	if acceptedCount(bc, "alice") <= n {
 		t.Fatal("the cached call did not reach Nextcloud")
 	}
 	// New: a key the server has not seen needs Keycloak: 503, clear words.
@@ -102,11 +102,11 @@ func TestKeycloakOutage(t *testing.T) {
 		t.Fatalf("a token needing a JWKS refresh during the outage: HTTP %d %q", resp.StatusCode, body)
 	}
 	// New exchange: bob's first call cannot get a Nextcloud token.
-	text, isErr, err := callTool(ctx, cb, "nc_notes_list", map[string]any{})
+	text, isErr, err := callText(ctx, cb, "nc_notes_list", map[string]any{})
 	if err != nil || !isErr || !strings.Contains(text, "token exchange") {
 		t.Fatalf("a new exchange during the outage: err %v, isError %v, %q", err, isErr, text)
 	}
-	if seen.count("bob") != 0 {
+	if acceptedCount(bc, "bob") != 0 {
 		t.Fatal("bob reached Nextcloud without a token")
 	}
 
@@ -114,7 +114,7 @@ func TestKeycloakOutage(t *testing.T) {
 	// for alice fails to refresh without dropping her grant.
 	s.Restart()
 	eventually(t, 2*time.Minute, "alice's background job to try a refresh", func() bool {
-		return strings.Contains(s.Log.String(), "background job failed") && strings.Contains(s.Log.String(), "user=alice")
+		return strings.Contains(s.Log(), "background job failed") && strings.Contains(s.Log(), "user=alice")
 	})
 	if storedGrant(t, env, "alice") != grant {
 		t.Fatal("the outage changed or lost alice's stored grant")
@@ -130,10 +130,10 @@ func TestKeycloakOutage(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		_, isErr, err := callTool(ctx, c, "nc_notes_list", map[string]any{})
+		_, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{})
 		return err == nil && !isErr
 	})
-	if seen.count("bob") == 0 {
+	if acceptedCount(bc, "bob") == 0 {
 		t.Fatal("bob's call did not reach Nextcloud after the outage")
 	}
 	// No grant lost: alice's stored refresh token still works at Keycloak.

@@ -8,14 +8,25 @@
 //	func TestMain(m *testing.M) { kctest.Main(m) } // stops Keycloak after the package's tests
 //
 //	func TestX(t *testing.T) {
-//		kc := kctest.Start(t)                      // shared; skips locally without Java/Maven, fails under CI=true
+//		kc := kctest.Start(t) // shared; skips locally without Java/Maven, fails under CI=true
 //		tok, err := kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID,
-//			RedirectURI: "http://127.0.0.1/cb", Username: "alice", Scopes: []string{"openid", "notes:read"}})
-//		svc, err := kc.ClientCredentials(ctx)      // mcp-server's service account
-//		hc := kc.Browser("alice")                  // an *http.Client that fills Keycloak's login form as alice
-//		kc.Admin                                   // *kcadmin.Client: users, sessions, keys (RotateKey), clients
-//		kc.Stop(); kc.Start()                      // mid-run outage; the data dir (realm, sessions on disk) is kept
+//			RedirectURI: "http://127.0.0.1:6274/oauth/callback", Username: "alice",
+//			Scopes: []string{"openid", "notes:read", "offline_access"}}) // code + PKCE through the login form
+//		svc, err := kc.ClientCredentials(ctx)    // mcp-server's service account
+//		hc := kc.Browser("alice")                // *http.Client that fills Keycloak's login form as alice
+//		                                         // (follow a server's /oauth/login with it)
+//		kc.Admin.SetUserEnabled(ctx, kc.Realm, id, false)    // id from kc.UserID(ctx, "alice")
+//		kc.Admin.UserSessions / OfflineSessions(ctx, kc.Realm, id, kc.ServerClientID)
+//		kc.Admin.RotateKey(ctx, kc.Realm)        // new RS256 key active, old ones disabled
+//		kc.StoreEvents(ctx); kc.CountEvents(ctx, "TOKEN_EXCHANGE", "alice", since)
+//		kc.SetClientAttribute(ctx, kc.ServerClientID, "access.token.lifespan", "45") // returns restore
+//		kc.Stop(); kc.Start()                    // outage: same port and issuer, data dir kept
+//		v2 := kctest.StartWithFeatures(t, "")    // a second Keycloak without the V1 features
 //	}
+//
+// Users: alice, bob, carol, dave (password in kc.Users); kc.NeverLoggedIn
+// (carol) is left for impersonation of a user no test signs in. The realm
+// is keycloak/realm-export.json with kcadmin.Ensure applied (SetupConfig).
 //
 // KCTEST_STATE_DIR=dir reuses the instance in dir (e.g. the one `make keycloak`
 // started, .cache/keycloak/run): it is started if needed and left running.
@@ -63,7 +74,9 @@ type Keycloak struct {
 
 	script, stateDir string
 	owned            bool // started by this process: stopped and removed by Main
-	mu               sync.Mutex
+	// features, when not nil, is KEYCLOAK_FEATURES for the script.
+	features *string
+	mu       sync.Mutex
 }
 
 var shared struct {
@@ -178,7 +191,32 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// StartWithFeatures starts a second Keycloak of its own with the given
+// --features value ("" for Keycloak's defaults: Standard Token Exchange V2
+// only, no legacy V1); it is stopped and removed when the test ends. Its
+// realm gets the set-up without impersonation. It costs another start-up:
+// use it only for what the shared one cannot show.
+func StartWithFeatures(tb testing.TB, features string) *Keycloak {
+	tb.Helper()
+	k, skip, err := startInstance(tb, &features, false)
+	if skip != "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("kctest: CI=true and Keycloak cannot start: %s", skip)
+		}
+		tb.Skip("kctest: " + skip)
+	}
+	if err != nil {
+		tb.Fatalf("kctest: %v", err)
+	}
+	tb.Cleanup(k.stopQuiet)
+	return k
+}
+
 func start(tb testing.TB) (*Keycloak, string, error) {
+	return startInstance(tb, nil, true)
+}
+
+func startInstance(tb testing.TB, features *string, shareable bool) (*Keycloak, string, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, "", err
@@ -187,14 +225,15 @@ func start(tb testing.TB) (*Keycloak, string, error) {
 		return nil, m, nil
 	}
 	k := &Keycloak{
-		script: filepath.Join(root, "scripts", "keycloak.sh"),
-		Realm:  "nextcloud-mcp", ServerClientID: "mcp-server", PublicClientID: "mcp-client", NextcloudClientID: "nextcloud",
+		features: features,
+		script:   filepath.Join(root, "scripts", "keycloak.sh"),
+		Realm:    "nextcloud-mcp", ServerClientID: "mcp-server", PublicClientID: "mcp-client", NextcloudClientID: "nextcloud",
 		Users: map[string]string{
 			"alice": "alice-dev-password", "bob": "bob-dev-password", "carol": "carol-dev-password", "dave": "dave-dev-password",
 		},
 		NeverLoggedIn: "carol",
 	}
-	if dir := os.Getenv("KCTEST_STATE_DIR"); dir != "" {
+	if dir := os.Getenv("KCTEST_STATE_DIR"); dir != "" && shareable {
 		k.stateDir = dir
 	} else {
 		dir, err := os.MkdirTemp("", "kctest-")
@@ -216,6 +255,7 @@ func start(tb testing.TB) (*Keycloak, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := k.SetupConfig()
+	cfg.Impersonation = features == nil
 	if _, err := kcadmin.Ensure(ctx, k.Admin, cfg); err != nil {
 		k.stopQuiet()
 		return nil, "", fmt.Errorf("realm set-up: %w", err)
@@ -247,6 +287,13 @@ func (k *Keycloak) stopQuiet() {
 func (k *Keycloak) run(cmd string) (map[string]string, error) {
 	c := exec.Command(k.script, cmd, k.stateDir)
 	c.Env = os.Environ()
+	if k.features != nil {
+		c.Env = append(c.Env, "KEYCLOAK_FEATURES="+*k.features)
+	}
+	if k.owned {
+		// A test binary that dies (panic, timeout) takes its Keycloak along.
+		c.Env = append(c.Env, "KEYCLOAK_WATCH_PID="+strconv.Itoa(os.Getpid()))
+	}
 	if cmd == "start" && os.Getenv("KEYCLOAK_PORT") == "" {
 		if _, err := os.Stat(filepath.Join(k.stateDir, "state.env")); err != nil {
 			// A fresh instance: ports chosen here, so parallel test
@@ -320,3 +367,63 @@ func (k *Keycloak) UserID(ctx context.Context, username string) (string, error) 
 
 // HTTPClient is a plain client for calls to Keycloak.
 func (k *Keycloak) HTTPClient() *http.Client { return &http.Client{Timeout: time.Minute} }
+
+// StoreEvents makes the realm store user events (LOGIN, TOKEN_EXCHANGE,
+// REFRESH_TOKEN …) so tests can count them with Admin.Events.
+func (k *Keycloak) StoreEvents(ctx context.Context) error {
+	_, err := k.Admin.Do(ctx, http.MethodPut, "/"+k.Realm+"/events/config",
+		map[string]any{"eventsEnabled": true, "eventsExpiration": 3600, "enabledEventTypes": []string{}}, nil)
+	return err
+}
+
+// SetClientAttribute sets one attribute of a client (e.g.
+// access.token.lifespan) and returns a function restoring the old value.
+func (k *Keycloak) SetClientAttribute(ctx context.Context, clientID, key, value string) (restore func() error, err error) {
+	cl, err := k.Admin.Client(ctx, k.Realm, clientID)
+	if err != nil {
+		return nil, err
+	}
+	old, had := cl.Attributes[key]
+	set := func(v string, present bool) error {
+		cl, err := k.Admin.Client(ctx, k.Realm, clientID)
+		if err != nil {
+			return err
+		}
+		attrs, _ := cl.Raw["attributes"].(map[string]any)
+		if attrs == nil {
+			attrs = map[string]any{}
+		}
+		if present {
+			attrs[key] = v
+		} else {
+			// Keycloak keeps attributes missing from an update: blank it.
+			attrs[key] = ""
+		}
+		cl.Raw["attributes"] = attrs
+		return k.Admin.UpdateClient(ctx, k.Realm, cl.ID, cl.Raw)
+	}
+	if err := set(value, true); err != nil {
+		return nil, err
+	}
+	return func() error { return set(old, had) }, nil
+}
+
+// CountEvents counts the realm's stored events of type typ for user
+// (username) at or after since.
+func (k *Keycloak) CountEvents(ctx context.Context, typ, user string, since time.Time) (int, error) {
+	id, err := k.UserID(ctx, user)
+	if err != nil {
+		return 0, err
+	}
+	ev, err := k.Admin.Events(ctx, k.Realm, typ)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ev {
+		if e.UserID == id && e.Time >= since.UnixMilli() {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -21,6 +21,17 @@ import (
 // submits the user's name and password (from Users), as a person would. A
 // refused login is an error naming Keycloak's message.
 func (k *Keycloak) Browser(user string) *http.Client {
+	pw, known := k.Users[user]
+	if !known {
+		return &http.Client{Transport: roundTripper(func(*http.Request) (*http.Response, error) {
+			return nil, fmt.Errorf("kctest: no password for user %q (not one of the test users)", user)
+		})}
+	}
+	return k.BrowserAs(user, pw)
+}
+
+// BrowserAs is Browser with the given password (e.g. a wrong one).
+func (k *Keycloak) BrowserAs(user, pw string) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	kcHost := strings.TrimPrefix(k.URL, "http://")
 	base := http.DefaultTransport
@@ -47,10 +58,6 @@ func (k *Keycloak) Browser(user string) *http.Client {
 		target, err := r.URL.Parse(html.UnescapeString(action))
 		if err != nil {
 			return nil, fmt.Errorf("keycloak login form action %q: %w", action, err)
-		}
-		pw, known := k.Users[user]
-		if !known {
-			return nil, fmt.Errorf("kctest: no password for user %q (not one of the test users)", user)
 		}
 		form := url.Values{"username": {user}, "password": {pw}, "credentialId": {""}}
 		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, target.String(), strings.NewReader(form.Encode()))
@@ -161,6 +168,7 @@ type LoginRequest struct {
 	ClientSecret string // empty for a public client
 	RedirectURI  string // must be allowed for the client (see kcadmin.Client.AddRedirectURI)
 	Username     string
+	Password     string   // default: Users[Username]
 	Scopes       []string // e.g. openid, notes:read, offline_access
 	// Extra authorization request parameters (e.g. resource).
 	Extra url.Values
@@ -184,6 +192,9 @@ func (k *Keycloak) Login(ctx context.Context, r LoginRequest) (*oauth2.Token, er
 		}
 	}
 	hc := k.Browser(r.Username)
+	if r.Password != "" {
+		hc = k.BrowserAs(r.Username, r.Password)
+	}
 	var final *url.URL
 	hc.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), r.RedirectURI) {

@@ -1,9 +1,7 @@
-package kctest_test
+package e2ekc
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -11,28 +9,10 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
 )
 
-func TestMain(m *testing.M) { kctest.Main(m) }
+// The harness itself (tests/kctest) against the shared Keycloak: these run
+// here so that one Keycloak serves them and the end-to-end tests.
 
-// claims decodes a JWT's payload without checking it (the e2e tests
-// verify signatures; here only the harness is under test).
-func claims(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %d parts", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func TestLoginThroughTheLoginForm(t *testing.T) {
+func TestHarnessLoginThroughTheLoginForm(t *testing.T) {
 	kc := kctest.Start(t)
 	ctx := context.Background()
 	redirect := "http://127.0.0.1:6274/oauth/callback"
@@ -41,7 +21,7 @@ func TestLoginThroughTheLoginForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claims(t, tok.AccessToken)
+	c := unverified(t, tok.AccessToken)
 	if c["preferred_username"] != "alice" || c["iss"] != kc.Issuer || c["azp"] != kc.PublicClientID {
 		t.Fatalf("token claims: preferred_username %v, iss %v, azp %v", c["preferred_username"], c["iss"], c["azp"])
 	}
@@ -53,28 +33,26 @@ func TestLoginThroughTheLoginForm(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no password for user") {
 		t.Fatalf("unknown test user: %v", err)
 	}
-	kc.Users["mallory"] = "wrong"
-	defer delete(kc.Users, "mallory")
-	_, err = kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: redirect, Username: "mallory", Scopes: []string{"openid"}})
+	_, err = kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: redirect, Username: "alice", Password: "wrong", Scopes: []string{"openid"}})
 	if err == nil || !strings.Contains(err.Error(), "Invalid username or password") {
 		t.Fatalf("wrong password: want Keycloak's message, got %v", err)
 	}
 }
 
-func TestServiceAccount(t *testing.T) {
+func TestHarnessServiceAccount(t *testing.T) {
 	kc := kctest.Start(t)
 	tok, err := kc.ClientCredentials(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := claims(t, tok.AccessToken)["preferred_username"]; got != "service-account-"+kc.ServerClientID {
+	if got := unverified(t, tok.AccessToken)["preferred_username"]; got != "service-account-"+kc.ServerClientID {
 		t.Fatalf("service account token names %v", got)
 	}
 }
 
 // The set-up is idempotent: the harness already ran it, so another run
 // changes nothing.
-func TestEnsureIsIdempotent(t *testing.T) {
+func TestHarnessEnsureIsIdempotent(t *testing.T) {
 	kc := kctest.Start(t)
 	rep, err := kcadmin.Ensure(context.Background(), kc.Admin, kc.SetupConfig())
 	if err != nil {

@@ -19,7 +19,8 @@ run:
 	$(GO) run -tags $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/nextcloud-mcp-server $(ARGS)
 
 ## test: vet and every test with the race detector (unit, integration against the in-process
-## Nextcloud and OpenID Provider, the realm export and compose checks).
+## Nextcloud and OpenID Provider, the realm export and compose checks, and tests/e2ekc against a
+## real Keycloak that scripts/keycloak.sh downloads with Maven and starts; needs Java 17+).
 test:
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -race -tags $(TAGS) -count=1 -timeout 30m ./...

@@ -20,6 +20,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     go build -tags sqlite_fts5 -trimpath \
         -ldflags "-s -w -X main.version=${VERSION}" \
         -o /out/nextcloud-mcp-server ./cmd/nextcloud-mcp-server \
+    && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/keycloak-setup ./cmd/keycloak-setup \
     && mkdir -p /out/data
 
 FROM ${RUNTIME_IMAGE}
@@ -27,6 +28,8 @@ FROM ${RUNTIME_IMAGE}
 # fresh named volume mounted there inherits that ownership and is writable.
 COPY --from=build --chown=65532:65532 /out/data /data
 COPY --from=build /out/nextcloud-mcp-server /usr/local/bin/nextcloud-mcp-server
+# The compose stack's one-shot Keycloak realm set-up (cmd/keycloak-setup).
+COPY --from=build /out/keycloak-setup /usr/local/bin/keycloak-setup
 USER 65532:65532
 WORKDIR /data
 VOLUME ["/data"]

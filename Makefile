@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 
-.PHONY: build run test lint bench fuzz load clean
+.PHONY: build run test lint bench fuzz load clean keycloak keycloak-stop
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/nextcloud-mcp-server
@@ -19,7 +19,8 @@ run:
 	$(GO) run -tags $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/nextcloud-mcp-server $(ARGS)
 
 ## test: vet and every test with the race detector (unit, integration against the in-process
-## Nextcloud and OpenID Provider, the realm export and compose checks).
+## Nextcloud and OpenID Provider, the realm export and compose checks, and tests/e2ekc against a
+## real Keycloak that scripts/keycloak.sh downloads with Maven and starts; needs Java 17+).
 test:
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) test -race -tags $(TAGS) -count=1 -timeout 30m ./...
@@ -31,6 +32,20 @@ lint:
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+## keycloak: start a real Keycloak (scripts/keycloak.sh, cached in .cache/keycloak) with the
+## project's realm and the impersonation set-up, for manual use; keycloak-stop stops it.
+keycloak:
+	scripts/keycloak.sh start
+	@. .cache/keycloak/run/state.env && \
+	KEYCLOAK_ADMIN_PASSWORD=$$KEYCLOAK_ADMIN_PASSWORD $(GO) run ./cmd/keycloak-setup -url $$KEYCLOAK_URL -admin $$KEYCLOAK_ADMIN \
+		-users carol:carol-dev-password,dave:dave-dev-password && \
+	echo "Keycloak: $$KEYCLOAK_URL (admin console $$KEYCLOAK_URL/admin, $$KEYCLOAK_ADMIN / $$KEYCLOAK_ADMIN_PASSWORD)" && \
+	echo "issuer:   $$KEYCLOAK_URL/realms/nextcloud-mcp (users alice, bob, carol, dave; password <user>-dev-password)" && \
+	echo "reuse it in tests: KCTEST_STATE_DIR=$$PWD/.cache/keycloak/run"
+
+keycloak-stop:
+	scripts/keycloak.sh stop
 
 clean:
 	rm -rf bin

@@ -60,6 +60,8 @@ type Config struct {
 	TokenEncryptionKey  string
 	TokenStorageDB      string
 	EnableOfflineAccess bool
+	// Impersonation is auto, on or off (OIDC_IMPERSONATION).
+	Impersonation string
 }
 
 // Getenv looks up an environment variable (os.Getenv in production).
@@ -103,6 +105,7 @@ var settings = []setting{
 	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
 	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
+	{"OIDC_IMPERSONATION", "oidc-impersonation", "auto", "off", "OAuth background jobs: act for users without a stored grant by token exchange with requested_subject (Keycloak legacy V1): auto (probe the IdP at start), on (no probe) or off"},
 }
 
 // Documented returns (env, default, example, help) rows for the README.
@@ -173,6 +176,7 @@ func fromValues(v map[string]string) (*Config, error) {
 		OpaqueTokens:       strings.ToLower(v["OIDC_OPAQUE_TOKENS"]),
 		TokenEncryptionKey: v["TOKEN_ENCRYPTION_KEY"],
 		TokenStorageDB:     v["TOKEN_STORAGE_DB"],
+		Impersonation:      strings.ToLower(v["OIDC_IMPERSONATION"]),
 	}
 	var errs []error
 	bad := func(env, why string) {
@@ -271,6 +275,14 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.Auth == "oauth" && c.Upstream == "login-flow" && c.TokenEncryptionKey == "" {
 		bad("TOKEN_ENCRYPTION_KEY", "is not set (needed with NEXTCLOUD_MCP_UPSTREAM=login-flow to store app passwords encrypted)")
+	}
+	switch c.Impersonation {
+	case "auto", "on", "off":
+	default:
+		bad("OIDC_IMPERSONATION", fmt.Sprintf("must be auto, on or off, not %q", c.Impersonation))
+	}
+	if c.Impersonation == "on" && c.Auth == "oauth" && c.EnableOfflineAccess && c.OIDCClientSecret == "" {
+		bad("OIDC_IMPERSONATION", "is on but OIDC_CLIENT_SECRET is not set (impersonation needs the client's service account); set the secret or OIDC_IMPERSONATION=auto")
 	}
 	if c.EnableOfflineAccess && c.TokenEncryptionKey == "" {
 		bad("TOKEN_ENCRYPTION_KEY", "is not set (needed when ENABLE_OFFLINE_ACCESS=true; make one with python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' or `nextcloud-mcp-server genkey`)")

@@ -63,6 +63,10 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 		{"offline without key", map[string]string{"ENABLE_OFFLINE_ACCESS": "true"}, nil, []string{"TOKEN_ENCRYPTION_KEY is not set"}},
 		{"bad token lifetime", map[string]string{"OIDC_MAX_TOKEN_LIFETIME": "-1h"}, nil, []string{"OIDC_MAX_TOKEN_LIFETIME must be a positive duration"}},
 		{"bad azp switch", map[string]string{"OIDC_ACCEPT_AZP_AUDIENCE": "sometimes"}, nil, []string{"OIDC_ACCEPT_AZP_AUDIENCE must be true or false"}},
+		{"bad impersonation mode", map[string]string{"OIDC_IMPERSONATION": "maybe"}, nil, []string{"OIDC_IMPERSONATION must be auto, on or off", "maybe"}},
+		{"impersonation on without secret", map[string]string{"NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http", "OIDC_ISSUER": "https://idp", "OIDC_CLIENT_ID": "c",
+			"NEXTCLOUD_MCP_SERVER_URL": "https://mcp", "ENABLE_OFFLINE_ACCESS": "true", "TOKEN_ENCRYPTION_KEY": "k", "OIDC_IMPERSONATION": "on"}, nil,
+			[]string{"OIDC_IMPERSONATION is on but OIDC_CLIENT_SECRET is not set"}},
 		{"stray argument", nil, []string{"serve-me"}, []string{"unexpected argument"}},
 	}
 	for _, tc := range tests {
@@ -84,6 +88,24 @@ func TestLoadErrorsNameTheSetting(t *testing.T) {
 				t.Errorf("error leaks the password: %q", err)
 			}
 		})
+	}
+}
+
+func TestImpersonationMode(t *testing.T) {
+	for _, tc := range []struct{ env, flag, want string }{{"", "", "auto"}, {"OFF", "", "off"}, {"off", "on", "on"}} {
+		e := basicEnv()
+		e["OIDC_IMPERSONATION"] = tc.env
+		var args []string
+		if tc.flag != "" {
+			args = []string{"--oidc-impersonation", tc.flag}
+		}
+		c, err := Load(args, env(e), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Impersonation != tc.want {
+			t.Errorf("env %q flag %q: Impersonation = %q, want %q", tc.env, tc.flag, c.Impersonation, tc.want)
+		}
 	}
 }
 

@@ -59,17 +59,24 @@ func exchangeKey(id *Identity) string {
 func (rs *ResourceServer) nextcloudToken(ctx context.Context, id *Identity) (string, error) {
 	req := ExchangeRequest{SubjectToken: id.Token, Audience: []string{rs.cfg.NextcloudAudience}, Scopes: rs.cfg.ExchangeScopes}
 	key := exchangeKey(id)
-	tok, err := rs.exchanges.Token(ctx, key, req)
-	if err != nil {
-		return "", fmt.Errorf("obtain a Nextcloud token for %s: %w", id.UserID, err)
-	}
-	if looksLikeJWT(tok.AccessToken) {
-		if err := rs.checkNextcloudToken(ctx, tok.AccessToken, id); err != nil {
-			rs.exchanges.Forget(key)
-			return "", err
+	for attempt := 0; ; attempt++ {
+		tok, err := rs.exchanges.Token(ctx, key, req)
+		if err != nil {
+			return "", fmt.Errorf("obtain a Nextcloud token for %s: %w", id.UserID, err)
 		}
+		if looksLikeJWT(tok.AccessToken) {
+			if err := rs.checkNextcloudToken(ctx, tok.AccessToken, id); err != nil {
+				rs.exchanges.Forget(key)
+				if attempt == 0 {
+					// A cached token may be signed with a key the IdP has
+					// since withdrawn (key rotation): exchange once more.
+					continue
+				}
+				return "", err
+			}
+		}
+		return tok.AccessToken, nil
 	}
-	return tok.AccessToken, nil
 }
 
 // checkNextcloudToken verifies an exchanged JWT: signed by the IdP, aud

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,13 @@ type DoctorConfig struct {
 	ImpersonateUser string
 	// Store, when set, is checked for unreadable rows.
 	Store *storage.DB
+	// NextcloudAudience is the audience the trial exchanges ask for
+	// (NEXTCLOUD_OIDC_AUDIENCE).
+	NextcloudAudience string
+	// OfflineAccess is ENABLE_OFFLINE_ACCESS; Impersonation is
+	// OIDC_IMPERSONATION (auto, on or off; "" means auto).
+	OfflineAccess bool
+	Impersonation string
 }
 
 // Check is one finding of the doctor, in plain words.
@@ -100,9 +108,6 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 	if len(missing) > 0 {
 		add("grant types", "warn", "not advertised: %s", strings.Join(missing, "; "))
 	}
-	if len(meta.Scopes) > 0 && !slices.Contains(meta.Scopes, oidc.ScopeOfflineAccess) {
-		add("offline access", "warn", "the provider does not list the offline_access scope; stored grants may end with the user's session")
-	}
 	switch {
 	case !slices.Contains(meta.GrantTypes, "refresh_token"):
 		add("background access", "warn", "without refresh tokens, background jobs can only use impersonation")
@@ -110,8 +115,12 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 		add("background access", "warn", "without token exchange, background jobs can only use stored offline grants (users sign in at /oauth/login)")
 	}
 
+	// What the server will use, one line each, summed up at the end.
+	v2, v1 := "no", "no"
+	offline := offlineEnabled(c.OfflineAccess, meta.GrantTypes, meta.Scopes)
 	if c.ClientSecret == "" {
 		add("service account", "warn", "OIDC_CLIENT_SECRET is not set: no service account, so no impersonation")
+		v2, v1 = "no (needs OIDC_CLIENT_SECRET)", "no (needs OIDC_CLIENT_SECRET)"
 	} else {
 		sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: meta.TokenEndpoint, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.HTTPClient})
 		if err != nil {
@@ -131,6 +140,9 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 				detail += fmt.Sprintf("; it lasts %s", time.Until(tok.Expiry).Round(time.Second))
 			}
 			add("service account", "ok", "%s", detail)
+			ex := NewExchanger(meta.TokenEndpoint, c.ClientID, c.ClientSecret, c.HTTPClient)
+			v2 = c.checkStandardExchange(ctx, ex, tok.AccessToken, add)
+			v1 = c.checkImpersonation(ctx, sa, ex, add)
 			if c.Impersonate != nil && c.ImpersonateUser != "" {
 				if _, err := c.Impersonate(ctx, tok.AccessToken, c.ImpersonateUser); err != nil {
 					add("impersonation", "fail", "exchanging the service-account token for user %s failed: %v", c.ImpersonateUser, err)
@@ -140,6 +152,8 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 			}
 		}
 	}
+	add("offline access", map[bool]string{true: "ok", false: "warn"}[strings.HasPrefix(offline, "yes")], "%s", offline)
+	add("enabled", "ok", "standard token exchange (V2): %s; impersonation (V1): %s; offline access: %s", first(v2), first(v1), first(offline))
 	if c.Store != nil {
 		infos, err := c.Store.ListTokens(ctx)
 		if err != nil {
@@ -207,4 +221,71 @@ func jwtClaim(tok, claim string) string {
 	}
 	s, _ := m[claim].(string)
 	return s
+}
+
+// first is the leading word of a verdict ("yes" of "yes (…)").
+func first(verdict string) string {
+	w, _, _ := strings.Cut(verdict, " ")
+	return w
+}
+
+func (c DoctorConfig) audience() []string {
+	if c.NextcloudAudience == "" {
+		return nil
+	}
+	return []string{c.NextcloudAudience}
+}
+
+// checkStandardExchange exchanges the service-account token for one of the
+// Nextcloud audience, as Standard Token Exchange V2 does for users' tokens,
+// and returns "yes" or "no (why)".
+func (c DoctorConfig) checkStandardExchange(ctx context.Context, ex *Exchanger, saToken string, add func(name, status, format string, a ...any)) string {
+	const name = "token exchange (V2)"
+	_, err := ex.Exchange(ctx, ExchangeRequest{SubjectToken: saToken, Audience: c.audience()})
+	if err == nil {
+		add(name, "ok", "a trial standard token exchange of the service-account token for audience %q worked", c.NextcloudAudience)
+		return "yes"
+	}
+	var ee *ExchangeError
+	if !errors.As(err, &ee) {
+		add(name, "fail", "could not try a token exchange: %v", err)
+		return "unknown (the identity provider did not answer)"
+	}
+	add(name, "warn", "a trial standard token exchange of the service-account token for audience %q was refused: %v", c.NextcloudAudience, err)
+	return "no (" + ee.Description + ")"
+}
+
+// checkImpersonation runs the server's start-up probe and returns "yes" or
+// "no (why)".
+func (c DoctorConfig) checkImpersonation(ctx context.Context, sa *ServiceAccount, ex *Exchanger, add func(name, status, format string, a ...any)) string {
+	const name = "impersonation (V1)"
+	if c.Impersonation == ImpersonationOff {
+		add(name, "ok", "not used: OIDC_IMPERSONATION=off")
+		return "no (OIDC_IMPERSONATION=off)"
+	}
+	res := ProbeImpersonation(ctx, sa, ex, c.audience())
+	switch res.State {
+	case ProbeAvailable:
+		add(name, "ok", "%s; background jobs may act for users without a stored grant", res.Detail)
+		return "yes"
+	case ProbeUnavailable:
+		add(name, "warn", "%s", res.Detail)
+		return "no (" + res.Detail + ")"
+	}
+	add(name, "fail", "%s", res.Detail)
+	return "unknown"
+}
+
+// offlineEnabled says whether background jobs get offline grants: the
+// server setting and what the IdP advertises.
+func offlineEnabled(on bool, grants, scopes []string) string {
+	switch {
+	case !on:
+		return "no (ENABLE_OFFLINE_ACCESS is not true)"
+	case !slices.Contains(grants, "refresh_token"):
+		return "no (the identity provider does not offer refresh tokens)"
+	case len(scopes) > 0 && !slices.Contains(scopes, oidc.ScopeOfflineAccess):
+		return "no (the identity provider does not offer the offline_access scope)"
+	}
+	return "yes (ENABLE_OFFLINE_ACCESS=true; users grant it at /oauth/login)"
 }

@@ -110,17 +110,26 @@ func (e *ExchangeError) Error() string {
 	return msg
 }
 
+// LegacyExchangeFeatures is the Keycloak start flag that legacy token
+// exchange V1 (impersonation with requested_subject) needs. Both versions
+// matter: on Keycloak 26.2+ an unversioned admin-fine-grained-authz selects
+// FGAP v2, which has no token-exchange permissions.
+const LegacyExchangeFeatures = "--features=token-exchange:v1,admin-fine-grained-authz:v1"
+
 func (e *ExchangeError) hint() string {
 	d := strings.ToLower(e.Description)
 	switch {
+	case e.Impersonation && (e.Code == "access_denied" || strings.Contains(d, "not allowed")):
+		return "Keycloak's legacy token exchange V1 answered but does not let client " + e.ClientID + " impersonate this user: " +
+			"give the realm's Users \"impersonate\" permission a client policy naming " + e.ClientID + " (and check that the user exists)"
 	case e.Impersonation:
 		return "impersonation (requested_subject) is refused by Keycloak's Standard Token Exchange V2; it needs legacy token exchange V1 " +
-			"(start Keycloak with --features=preview or token-exchange,admin-fine-grained-authz and give client " + e.ClientID +
-			"'s service account the realm-management role impersonation), or let users grant offline access instead"
+			"(start Keycloak with " + LegacyExchangeFeatures + " and give the realm's Users \"impersonate\" permission a client policy naming " +
+			e.ClientID + "), or let users grant offline access instead"
 	case strings.Contains(d, "not within the token audience"):
 		return "add an audience mapper that puts " + e.ClientID + " into the aud of the users' tokens"
 	case strings.Contains(d, "audience"):
-		return "the requested audience must be an existing client the subject token may reach (check OIDC_NEXTCLOUD_AUDIENCE and the client's audience mappers)"
+		return "the requested audience must be an existing client the subject token may reach (check NEXTCLOUD_OIDC_AUDIENCE and the client's audience mappers)"
 	case e.Code == "unauthorized_client" || strings.Contains(d, "not enabled"):
 		return "enable Standard Token Exchange on client " + e.ClientID + " (attribute standard.token.exchange.enabled=true)"
 	case e.Code == "invalid_client" || e.Status == http.StatusUnauthorized:

@@ -40,8 +40,14 @@ type GrantChain struct {
 	Offline        *OfflineGrants
 	ServiceAccount *ServiceAccount
 	Impersonate    ImpersonateFunc
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Gate, when set, says whether impersonation may be tried (the start-up
+	// probe); nil tries it whenever ServiceAccount and Impersonate are set.
+	Gate *ImpersonationGate
+	// ImpersonationOff, when set, is why impersonation is switched off
+	// (named in ErrNoGrant's text).
+	ImpersonationOff string
+	Logger           *slog.Logger
+	Now              func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]*oauth2.Token // impersonated tokens by user
@@ -85,11 +91,20 @@ func (g *GrantChain) Token(ctx context.Context, user string) (*oauth2.Token, str
 		reasons = append(reasons, "offline access: disabled (ENABLE_OFFLINE_ACCESS)")
 	}
 	switch {
+	case g.ImpersonationOff != "":
+		reasons = append(reasons, "impersonation: "+g.ImpersonationOff)
 	case g.ServiceAccount == nil:
 		reasons = append(reasons, "impersonation: no service account configured (OIDC_CLIENT_SECRET)")
 	case g.Impersonate == nil:
 		reasons = append(reasons, "impersonation: no token exchange client configured")
 	default:
+		if g.Gate != nil {
+			if err := g.Gate.Allowed(ctx); err != nil {
+				// The probe found that the exchange cannot succeed: do not send it.
+				reasons = append(reasons, "impersonation: "+err.Error())
+				break
+			}
+		}
 		tok, err := g.impersonate(ctx, user)
 		if err == nil {
 			if len(reasons) > 0 {
@@ -103,6 +118,16 @@ func (g *GrantChain) Token(ctx context.Context, user string) (*oauth2.Token, str
 		reasons = append(reasons, "impersonation: "+err.Error())
 	}
 	return nil, "", fmt.Errorf("%w %s: %s", ErrNoGrant, user, strings.Join(reasons, "; "))
+}
+
+// CanImpersonate reports whether the chain may act for users without a
+// stored grant: impersonation is configured and the probe did not find it
+// unavailable.
+func (g *GrantChain) CanImpersonate() bool {
+	if g.ImpersonationOff != "" || g.ServiceAccount == nil || g.Impersonate == nil {
+		return false
+	}
+	return g.Gate == nil || g.Gate.State().State != ProbeUnavailable
 }
 
 func (g *GrantChain) impersonate(ctx context.Context, user string) (*oauth2.Token, error) {

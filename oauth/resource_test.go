@@ -686,6 +686,37 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 			t.Errorf("Scopes without identity = %v %v", sc, enforce)
 		}
 	})
+	t.Run("cached token of a withdrawn key", func(t *testing.T) {
+		// Keycloak rotates its key and disables the old one: the cached
+		// exchanged token no longer verifies, so one new exchange replaces it.
+		e := newEnv(t, nil, nil)
+		id, err := e.rs.Validate(ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nc.CurrentUser(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.p.RotateKey(false)
+		id, err = e.rs.Validate(ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err = e.rs.ClientFor(oauth.WithIdentity(ctx, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cu, err := nc.CurrentUser(ctx); err != nil || cu.ID != "alice" {
+			t.Fatalf("after the key rotation: %v %v", cu, err)
+		}
+		if n := e.p.Count(oidctest.CountGrantExchange); n != 2 {
+			t.Errorf("%d exchanges, want 2 (the cached one refused, one new)", n)
+		}
+	})
 	t.Run("exchange refused", func(t *testing.T) {
 		p := newProvider(t)
 		p.AddClient(oidctest.Client{ID: serverClient, Secret: serverSecret}) // exchange off

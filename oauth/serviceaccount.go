@@ -130,10 +130,20 @@ func (s *ServiceAccount) login(ctx context.Context) (*oauth2.Token, error) {
 	cfg.TokenURL = tokenURL
 	tok, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.hc))
 	if err != nil {
-		return nil, fmt.Errorf("service-account login (client_credentials as %s) failed: %s", s.cfg.ClientID, describeGrantError(err, hintClientCredentials))
+		return nil, &loginError{msg: fmt.Sprintf("service-account login (client_credentials as %s) failed: %s", s.cfg.ClientID, describeGrantError(err, hintClientCredentials)), err: err}
 	}
 	return tok, nil
 }
+
+// loginError is a failed login in plain words that keeps the IdP's answer
+// (*oauth2.RetrieveError) reachable for errors.As.
+type loginError struct {
+	msg string
+	err error
+}
+
+func (e *loginError) Error() string { return e.msg }
+func (e *loginError) Unwrap() error { return e.err }
 
 // Invalidate drops the cached token (after the IdP rejected it).
 func (s *ServiceAccount) Invalidate() {

@@ -30,7 +30,11 @@ type TokensCLI struct {
 	ClientSecret string
 	// NextcloudAudience is the audience of impersonated tokens (doctor).
 	NextcloudAudience string
-	HTTPClient        *http.Client
+	// OfflineAccess and Impersonation are ENABLE_OFFLINE_ACCESS and
+	// OIDC_IMPERSONATION, which doctor reports on.
+	OfflineAccess bool
+	Impersonation string
+	HTTPClient    *http.Client
 }
 
 func (c TokensCLI) open(ctx context.Context) (*storage.DB, error) {
@@ -225,7 +229,8 @@ func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
 // DoctorCommand runs the doctor checks and prints them; exit 1 if any
 // failed. impersonateUser, if set, tries impersonating that user.
 func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, stdout, stderr io.Writer) int {
-	dc := DoctorConfig{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.httpClient(), ImpersonateUser: impersonateUser}
+	dc := DoctorConfig{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.httpClient(), ImpersonateUser: impersonateUser,
+		NextcloudAudience: c.NextcloudAudience, OfflineAccess: c.OfflineAccess, Impersonation: c.Impersonation}
 	if c.DBPath != "" {
 		db, err := c.open(ctx)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
 )
 
 const composeFile = "../docker-compose.yml"
@@ -144,6 +146,7 @@ func TestDockerComposeConfig(t *testing.T) {
 
 	var cfg struct {
 		Services map[string]struct {
+			Restart     string `json:"restart"`
 			Healthcheck *struct {
 				Test    []string `json:"test"`
 				Disable bool     `json:"disable"`
@@ -163,13 +166,21 @@ func TestDockerComposeConfig(t *testing.T) {
 	if len(cfg.Services) == 0 {
 		t.Fatal("docker compose config listed no services")
 	}
+	// One-shot services (restart "no", e.g. keycloak-setup) run to the end
+	// instead of staying up: no health check, and those depending on them
+	// wait for their successful end.
+	oneShot := func(name string) bool { return cfg.Services[name].Restart == "no" }
 	for name, s := range cfg.Services {
-		if s.Healthcheck == nil || s.Healthcheck.Disable || len(s.Healthcheck.Test) == 0 {
+		if !oneShot(name) && (s.Healthcheck == nil || s.Healthcheck.Disable || len(s.Healthcheck.Test) == 0) {
 			t.Errorf("service %s has no health check", name)
 		}
 		for dep, d := range s.DependsOn {
-			if d.Condition != "service_healthy" {
-				t.Errorf("service %s waits for %s with condition %q, want service_healthy", name, dep, d.Condition)
+			want := "service_healthy"
+			if oneShot(dep) {
+				want = "service_completed_successfully"
+			}
+			if d.Condition != want {
+				t.Errorf("service %s waits for %s with condition %q, want %s", name, dep, d.Condition, want)
 			}
 		}
 		for _, p := range s.Ports {
@@ -210,6 +221,31 @@ func TestClaudeDesktopExample(t *testing.T) {
 			if s.Env[k] == "" {
 				t.Errorf("server %s: env lacks %s", name, k)
 			}
+		}
+	}
+}
+
+// The compose Keycloak runs with the flags impersonation needs, and the
+// stack runs the same realm set-up as the end-to-end tests before the OAuth
+// server starts; the image carries the set-up binary.
+func TestComposeKeycloakImpersonation(t *testing.T) {
+	c := readCompose(t)
+	for _, want := range []string{
+		`"` + kcadmin.V1Flags + `"`,
+		`entrypoint: ["/usr/local/bin/keycloak-setup"]`,
+		"keycloak-setup:\n        condition: service_completed_successfully",
+	} {
+		if !strings.Contains(c, want) {
+			t.Errorf("docker-compose.yml lacks %q", want)
+		}
+	}
+	d, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"./cmd/keycloak-setup", "/usr/local/bin/keycloak-setup"} {
+		if !strings.Contains(string(d), want) {
+			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,13 +58,26 @@ func (a *app) setupOffline(ctx context.Context) error {
 		return fmt.Errorf("offline access: %w", err)
 	}
 	chain := &oauth.GrantChain{Offline: offline, AppPasswords: a.loginFlow, Logger: a.log}
-	if cfg.OIDCClientSecret != "" {
+	switch {
+	case cfg.Impersonation == oauth.ImpersonationOff:
+		chain.ImpersonationOff = "turned off (OIDC_IMPERSONATION=off)"
+	case cfg.OIDCClientSecret != "":
 		sa, err := oauth.NewServiceAccount(oauth.ServiceAccountConfig{TokenEndpoint: rs.TokenEndpoint, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, HTTPClient: hc, Logger: a.log})
 		if err != nil {
 			return fmt.Errorf("offline access: %w", err)
 		}
 		chain.ServiceAccount = sa
-		chain.Impersonate = rs.Exchanger().Impersonate([]string{cfg.NextcloudAud})
+		aud := []string{cfg.NextcloudAud}
+		chain.Impersonate = rs.Exchanger().Impersonate(aud)
+		if cfg.Impersonation != oauth.ImpersonationOn {
+			// auto: ask the IdP now rather than letting every job find out.
+			chain.Gate = oauth.NewImpersonationGate(func(ctx context.Context) oauth.ProbeResult {
+				return oauth.ProbeImpersonation(ctx, sa, rs.Exchanger(), aud)
+			}, 0, a.log)
+			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			chain.Gate.Probe(pctx)
+			cancel()
+		}
 	}
 	notes := jobs.NewNotesCache()
 	consent, err := oauth.NewConsent(ctx, oauth.ConsentConfig{
@@ -82,7 +97,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 			return chain.Client(ctx, base, user)
 		},
 		Users: func(ctx context.Context) ([]string, error) {
-			return backgroundUsers(ctx, db, a.loginFlow != nil, chain.Impersonate != nil)
+			return backgroundUsers(ctx, db, a.loginFlow != nil, chain.CanImpersonate())
 		},
 		Logger: a.log,
 	})
@@ -106,8 +121,26 @@ func (a *app) setupOffline(ctx context.Context) error {
 
 	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
-	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", chain.Impersonate != nil, "consent", cfg.ServerURL+"/oauth/login")
+	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
 	return nil
+}
+
+// probeTimeout bounds the start-up impersonation probe; an IdP that does
+// not answer in time leaves the answer unknown, asked again later.
+const probeTimeout = 10 * time.Second
+
+// impersonationWords says for the start-up log whether and why jobs may
+// impersonate.
+func impersonationWords(chain *oauth.GrantChain) string {
+	switch {
+	case chain.ImpersonationOff != "":
+		return chain.ImpersonationOff
+	case chain.Impersonate == nil:
+		return "off (no OIDC_CLIENT_SECRET)"
+	case chain.Gate == nil:
+		return "on (OIDC_IMPERSONATION=on, not probed)"
+	}
+	return chain.Gate.State().State.String() + " (probed)"
 }
 
 // jobsStatus feeds nc_jobs_status with the caller's jobs.
@@ -141,10 +174,13 @@ func tokensCLI(getenv config.Getenv) oauth.TokensCLI {
 		}
 		return def
 	}
+	offlineOn, _ := strconv.ParseBool(getenv("ENABLE_OFFLINE_ACCESS"))
 	return oauth.TokensCLI{
 		DBPath: or("TOKEN_STORAGE_DB", "tokens.db"), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
 		Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"),
 		NextcloudAudience: or("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"),
+		OfflineAccess:     offlineOn,
+		Impersonation:     strings.ToLower(or("OIDC_IMPERSONATION", oauth.ImpersonationAuto)),
 	}
 }
 

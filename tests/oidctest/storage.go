@@ -708,7 +708,9 @@ func (s *storage) ValidateTokenExchangeRequest(ctx context.Context, req op.Token
 		u := s.userLocked(requested)
 		s.mu.Unlock()
 		if u == nil {
-			return oidc.ErrInvalidRequest().WithDescription("Requested subject not found")
+			// Keycloak answers an unknown user like a refused permission,
+			// so that names cannot be probed (checked against 26.7).
+			return oidc.ErrAccessDenied().WithDescription("Client not allowed to exchange")
 		}
 		req.SetSubject(u.Subject)
 	} else if !slices.Contains(sub.audience, c.ID) {

@@ -5,7 +5,9 @@
 //  1. OIDC discovery of the issuer;
 //  2. client_credentials with the server's service account (or, with
 //     -subject-token-env, a user's access token you already have);
-//  3. RFC 8693 token exchange of that token for one with audience nextcloud;
+//  3. RFC 8693 token exchange of that token for one with audience nextcloud
+//     (with -requested-subject USER: a token of USER, impersonation, which
+//     Keycloak allows only with legacy token exchange V1);
 //  4. optionally, a call to Nextcloud's OCS user endpoint with the exchanged
 //     token, which works when user_oidc validates bearer tokens.
 //
@@ -13,6 +15,12 @@
 //
 //	OIDC_CLIENT_SECRET=mcp-server-dev-secret go run ./tests/manual/tokenexchange \
 //	    -issuer http://localhost:8888/realms/nextcloud-mcp -nextcloud http://localhost:8080
+//
+// and, with Keycloak started with --features=token-exchange:v1,admin-fine-grained-authz:v1
+// and the "impersonate" permission set up, as user alice:
+//
+//	OIDC_CLIENT_SECRET=mcp-server-dev-secret go run ./tests/manual/tokenexchange \
+//	    -issuer http://localhost:8888/realms/nextcloud-mcp --requested-subject alice
 package main
 
 import (
@@ -33,6 +41,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 )
 
 const (
@@ -43,6 +53,7 @@ const (
 type options struct {
 	issuer, clientID, secret, audience, scope string
 	subjectToken, subjectEnv, nextcloud       string
+	requestedSubject                          string
 	timeout                                   time.Duration
 }
 
@@ -53,6 +64,7 @@ func main() {
 	flag.StringVar(&o.audience, "audience", envOr("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"), "audience to exchange for (env NEXTCLOUD_OIDC_AUDIENCE)")
 	flag.StringVar(&o.scope, "scope", "", "scope to ask for in the exchange (space-separated; empty keeps the subject token's)")
 	flag.StringVar(&o.subjectEnv, "subject-token-env", "", "name of an environment variable holding a user's access token to exchange instead of the service account's")
+	flag.StringVar(&o.requestedSubject, "requested-subject", "", "user (username or id) to impersonate: the exchange asks for a token of this user with requested_subject (Keycloak legacy token exchange V1)")
 	flag.StringVar(&o.nextcloud, "nextcloud", os.Getenv("NEXTCLOUD_PUBLIC_URL"), "Nextcloud base URL to call with the exchanged token, e.g. http://localhost:8080 (env NEXTCLOUD_PUBLIC_URL; optional)")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "overall time limit")
 	flag.Usage = func() {
@@ -151,11 +163,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !audContains(claims, o.clientID) {
+	if o.requestedSubject == "" && !audContains(claims, o.clientID) {
 		fmt.Fprintf(out, "  WARNING: aud does not name %s; Keycloak's standard exchange refuses a requester outside the subject token's audience\n", o.clientID)
 	}
 
-	step(out, 3, "RFC 8693 token exchange for audience "+o.audience)
+	what := "RFC 8693 token exchange for audience " + o.audience
+	if o.requestedSubject != "" {
+		what += ", impersonating " + o.requestedSubject + " (requested_subject)"
+	}
+	step(out, 3, what)
 	ex, err := exchange(ctx, hc, disc.TokenEndpoint, o, subject)
 	if err != nil {
 		return err
@@ -169,8 +185,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if !audContains(exClaims, o.audience) {
 		return fmt.Errorf("the exchanged token's aud does not name %q (add an oidc-audience-mapper for it to %s)", o.audience, o.clientID)
 	}
-	if u, _ := exClaims["preferred_username"].(string); u != "" {
+	u, _ := exClaims["preferred_username"].(string)
+	if u != "" {
 		fmt.Fprintf(out, "  Nextcloud user id (preferred_username): %s\n", u)
+	}
+	if o.requestedSubject != "" {
+		if sub, _ := exClaims["sub"].(string); u != o.requestedSubject && sub != o.requestedSubject {
+			return fmt.Errorf("the exchanged token names user %q (sub %q), not the requested subject %q", u, sub, o.requestedSubject)
+		}
+		fmt.Fprintf(out, "  impersonation worked: the token is %s's\n", o.requestedSubject)
 	}
 
 	if o.nextcloud == "" {
@@ -232,6 +255,9 @@ func exchange(ctx context.Context, hc *http.Client, tokenURL string, o options, 
 	if o.scope != "" {
 		form.Set("scope", o.scope)
 	}
+	if o.requestedSubject != "" {
+		form.Set("requested_subject", o.requestedSubject)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("build exchange request: %w", err)
@@ -251,16 +277,9 @@ func exchange(ctx context.Context, hc *http.Client, tokenURL string, o options, 
 		return nil, fmt.Errorf("token exchange: %s: response is not JSON: %s", resp.Status, short(body))
 	}
 	if resp.StatusCode != http.StatusOK || r.AccessToken == "" {
-		hint := ""
-		switch {
-		case strings.Contains(r.ErrorDesc, "not within the token audience"):
-			hint = " (the subject token's aud must name " + o.clientID + ": audience mapper)"
-		case strings.Contains(r.ErrorDesc, "not enabled") || strings.Contains(r.ErrorDesc, "not allowed"):
-			hint = " (client attribute standard.token.exchange.enabled must be \"true\")"
-		case strings.Contains(strings.ToLower(r.ErrorDesc), "audience"):
-			hint = " (the requested audience must be reachable from " + o.clientID + "'s scopes: audience mapper for " + o.audience + ")"
-		}
-		return nil, fmt.Errorf("token exchange refused: %s: %s: %s%s", resp.Status, r.Error, r.ErrorDesc, hint)
+		// The server's own error type carries the hints (flags, mappers).
+		return nil, &oauth.ExchangeError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDesc,
+			Impersonation: o.requestedSubject != "", ClientID: o.clientID}
 	}
 	return &r, nil
 }

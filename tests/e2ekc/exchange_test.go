@@ -1,0 +1,169 @@
+package e2ekc
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+)
+
+// unverified decodes a JWT's claims; signatures are checked by the test
+// Nextcloud (bearerCheck), here only what Keycloak put in matters.
+func unverified(t *testing.T, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// audOf reads aud, a string or a list.
+func audOf(c map[string]any) []string {
+	switch a := c["aud"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		var out []string
+		for _, x := range a {
+			s, _ := x.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
+func scopesOf(c map[string]any) []string {
+	s, _ := c["scope"].(string)
+	return strings.Fields(s)
+}
+
+// (b) Standard Token Exchange (V2) as the server sends it (oauth.Exchanger):
+// audience nextcloud, scopes narrowed to what is asked.
+func TestStandardExchangeNarrowsScopes(t *testing.T) {
+	kc := kctest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	user, err := kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: mcpClientRedirect, Username: "bob",
+		Scopes: []string{"openid", "notes:read", "notes:write", "files:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := scopesOf(unverified(t, user.AccessToken)); !slices.Contains(got, "notes:write") || !slices.Contains(got, "files:read") {
+		t.Fatalf("login granted %v", got)
+	}
+	ex := oauth.NewExchanger(kc.TokenURL(), kc.ServerClientID, kc.ServerClientSecret, nil)
+
+	tok, err := ex.Exchange(ctx, oauth.ExchangeRequest{SubjectToken: user.AccessToken, Audience: []string{kc.NextcloudClientID}, Scopes: []string{"notes:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := unverified(t, tok.AccessToken)
+	if !slices.Contains(audOf(c), kc.NextcloudClientID) || c["azp"] != kc.ServerClientID || c["preferred_username"] != "bob" {
+		t.Fatalf("exchanged token: aud %v azp %v user %v", c["aud"], c["azp"], c["preferred_username"])
+	}
+	if got := scopesOf(c); !slices.Contains(got, "notes:read") || slices.Contains(got, "notes:write") || slices.Contains(got, "files:read") {
+		t.Fatalf("asked for notes:read, got scopes %v", got)
+	}
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	_ = nc
+	if s := bc.check(tok.AccessToken); !s.OK || s.User != "bob" {
+		t.Fatalf("Nextcloud's JWKS check of the exchanged token: %+v", s)
+	}
+
+	// Found here: Keycloak 26.7 grants an optional scope of the requesting
+	// client (mcp-server) that the subject token lacks; it narrows, but
+	// does not limit to the subject token's scopes. The server therefore
+	// checks a tool's scope on the caller's own token before it exchanges
+	// (see (a): nc_notes_create is refused with notes:read only).
+	if wide, err := ex.Exchange(ctx, oauth.ExchangeRequest{SubjectToken: user.AccessToken, Audience: []string{kc.NextcloudClientID}, Scopes: []string{"deck:write"}}); err == nil {
+		t.Logf("asking for deck:write, which the subject token lacks: granted %v", scopesOf(unverified(t, wide.AccessToken)))
+	} else {
+		t.Logf("asking for deck:write, which the subject token lacks: %v", err)
+	}
+
+	// An audience that is no client is refused, with the server's hint.
+	_, err = ex.Exchange(ctx, oauth.ExchangeRequest{SubjectToken: user.AccessToken, Audience: []string{"no-such-client"}})
+	if err == nil || !strings.Contains(err.Error(), "Audience not found") || !strings.Contains(err.Error(), "audience must be an existing client") {
+		t.Fatalf("unknown audience: %v", err)
+	}
+}
+
+// (b) The server exchanges once per user and reuses the token from its
+// cache until shortly before it expires (counted by Keycloak's own
+// TOKEN_EXCHANGE events).
+func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
+	t.Parallel() // waits (expiry, job start, a second Keycloak) overlap
+	kc := kctest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := kc.StoreEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Tokens issued to mcp-server (the exchanged ones) live 45s; the
+	// server renews 30s before expiry, so it reuses one for about 15s.
+	restore, err := kc.SetClientAttribute(ctx, kc.ServerClientID, "access.token.lifespan", "45")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+	}()
+	nc, bc := newNextcloud(t, kc, VerifyJWKS)
+	srv := startServer(t, oauthEnv(kc, nc))
+	tok, err := kc.Login(ctx, kctest.LoginRequest{ClientID: kc.PublicClientID, RedirectURI: mcpClientRedirect, Username: "dave",
+		Scopes: []string{"openid", "notes:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Second)
+	c, err := srv.session(ctx, tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchanges := func() int {
+		t.Helper()
+		n, err := kc.CountEvents(ctx, "TOKEN_EXCHANGE", "dave", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	first := time.Now()
+	for i := range 3 {
+		if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
+			t.Fatalf("call %d: %v %s\n%s", i, err, resultText(res), srv.Log())
+		}
+	}
+	if n := exchanges(); n != 1 {
+		t.Fatalf("three calls made %d token exchanges at Keycloak, want 1", n)
+	}
+	if !bc.Accepted("dave") {
+		t.Fatalf("Nextcloud never accepted dave's token: %+v", bc.Seen())
+	}
+	// Past the reuse window the next call exchanges again.
+	time.Sleep(time.Until(first.Add(16 * time.Second)))
+	if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
+		t.Fatalf("call after the reuse window: %v %s", err, resultText(res))
+	}
+	if n := exchanges(); n != 2 {
+		t.Fatalf("after the cached token neared expiry: %d exchanges, want 2", n)
+	}
+}

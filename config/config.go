@@ -130,9 +130,15 @@ func Load(args []string, getenv Getenv, usage io.Writer) (*Config, error) {
 		if s.flag == "" {
 			continue
 		}
+		if boolSettings[s.env] {
+			v := &boolFlag{s: vals[s.env]}
+			fs.Var(v, s.flag, s.help+" ($"+s.env+")")
+			ptrs[s.env] = &v.s
+			continue
+		}
 		ptrs[s.env] = fs.String(s.flag, vals[s.env], s.help+" ($"+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(joinBoolValues(fs, args)); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -142,6 +148,60 @@ func Load(args []string, getenv Getenv, usage io.Writer) (*Config, error) {
 		vals[env] = strings.TrimSpace(*p)
 	}
 	return fromValues(vals)
+}
+
+// boolSettings are the true/false settings; their flags may be given
+// bare (--read-only) or with a value (--read-only=false).
+var boolSettings = map[string]bool{
+	"NEXTCLOUD_MCP_READ_ONLY":          true,
+	"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK": true,
+	"ENABLE_OFFLINE_ACCESS":            true,
+	"NEXTCLOUD_MCP_DETECT_APPS":        true,
+}
+
+// boolFlag is a flag.Value that the flag package treats as boolean; it
+// keeps the text so that fromValues checks flags and env alike.
+type boolFlag struct{ s string }
+
+func (b *boolFlag) String() string {
+	if b == nil {
+		return ""
+	}
+	return b.s
+}
+
+func (b *boolFlag) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return fmt.Errorf("must be true or false, not %q", v)
+	}
+	b.s = v
+	return nil
+}
+
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+// joinBoolValues turns "--read-only true" into "--read-only=true", so
+// the older spelling with a separate value keeps working.
+func joinBoolValues(fs *flag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name := strings.TrimLeft(a, "-")
+		if f := fs.Lookup(name); f != nil && name != a && !strings.Contains(name, "=") && i+1 < len(args) {
+			if bf, ok := f.Value.(*boolFlag); ok && bf != nil {
+				if _, err := strconv.ParseBool(args[i+1]); err == nil {
+					out = append(out, a+"="+args[i+1])
+					i++
+					continue
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func fromValues(v map[string]string) (*Config, error) {

@@ -102,7 +102,8 @@ func New(opts Options) (*Server, error) {
 		server.WithResourceCapabilities(false, true),
 		server.WithHooks(hooks),
 		server.WithRecovery(),
-		server.WithElicitation(),
+		// No WithElicitation: elicitation is a client capability; asking
+		// a client needs only its declaration (see clientOpensURLs).
 	}
 	if opts.Instructions != "" {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))

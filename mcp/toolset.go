@@ -98,8 +98,8 @@ type Summarizer interface{ Summary() string }
 func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error)) Tool {
 	opts := []mcpgo.ToolOption{
 		mcpgo.WithDescription(spec.Description),
-		mcpgo.WithInputSchema[In](),
-		mcpgo.WithOutputSchema[Out](),
+		withInputSchema[In](),
+		withOutputSchema[Out](),
 	}
 	opts = append(opts, annotations(spec)...)
 	def := mcpgo.NewTool(spec.Name, opts...)
@@ -115,6 +115,30 @@ func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcl
 		return StructuredResult(out), nil
 	}
 	return Tool{Def: def, Handler: h, Scope: spec.Scope, NoClient: spec.NoClient}
+}
+
+// withInputSchema sets the input schema from schemaFor.
+func withInputSchema[In any]() mcpgo.ToolOption {
+	raw := mustSchema[In]()
+	return func(t *mcpgo.Tool) {
+		t.InputSchema.Type = "" // the raw schema replaces the default one
+		t.RawInputSchema = raw
+	}
+}
+
+// withOutputSchema sets the output schema as mcp-go's WithOutputSchema
+// does, from schemaFor.
+func withOutputSchema[Out any]() mcpgo.ToolOption {
+	raw := mustSchema[Out]()
+	return func(t *mcpgo.Tool) {
+		if err := json.Unmarshal(raw, &t.OutputSchema); err != nil {
+			panic(fmt.Sprintf("output schema of %s: %v", t.Name, err))
+		}
+		// Structured content is always an object (MCP 2025-06-18); sorted
+		// properties keep listings stable.
+		t.OutputSchema.Type = "object"
+		t.OutputSchema.PropertyOrder = nil
+	}
 }
 
 func annotations(spec Spec) []mcpgo.ToolOption {
@@ -153,6 +177,9 @@ func decodeIn[In any](req mcpgo.CallToolRequest) (In, error) {
 	}
 	if v, ok := any(&in).(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
+			if ae := (*ArgError)(nil); errors.As(err, &ae) {
+				return in, ae // already says "invalid arguments"
+			}
 			return in, &ArgError{Msg: err.Error()}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -267,5 +268,52 @@ func TestUnknownCommand(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, envOf(nil), nil, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown command") {
 		t.Fatalf("code %d stderr %q", code, stderr.String())
+	}
+}
+
+// A host that answers, but not as Nextcloud (another site, or a missing
+// sub-path), is not reported as "does not answer" with a hint about ids.
+func TestStartupCheckNamesAHostThatIsNotNextcloud(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    []string
+	}{
+		{"404 everywhere", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+			[]string{"answers, but not as Nextcloud", "404 Not Found", "path prefix is wrong", "NEXTCLOUD_HOST"}},
+		{"a web page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html><body>Welcome</body></html>")
+		}, []string{"answers, but not as Nextcloud", "not Nextcloud's OCS JSON", "path prefix is wrong"}},
+		{"failing", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}, []string{"answers", "500 Internal Server Error", "try again later"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(tc.handler)
+			defer ts.Close()
+			for _, auth := range []string{"basic", "basic-passthrough"} {
+				var stderr bytes.Buffer
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				code := run(ctx, nil, envOf(map[string]string{
+					"NEXTCLOUD_HOST": ts.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "x",
+					"NEXTCLOUD_MCP_AUTH": auth, "NEXTCLOUD_MCP_TRANSPORT": "http", "NEXTCLOUD_MCP_LISTEN": "127.0.0.1:0",
+				}), strings.NewReader(""), io.Discard, &stderr)
+				cancel()
+				if code == 0 {
+					t.Fatalf("%s: want failure, got exit 0", auth)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(stderr.String(), w) {
+						t.Errorf("%s: stderr %q lacks %q", auth, stderr.String(), w)
+					}
+				}
+				for _, bad := range []string{"does not answer", "check the id or path"} {
+					if strings.Contains(stderr.String(), bad) {
+						t.Errorf("%s: stderr %q says %q", auth, stderr.String(), bad)
+					}
+				}
+			}
+		})
 	}
 }

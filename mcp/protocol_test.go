@@ -3,7 +3,9 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -220,5 +222,72 @@ func TestTablesColumnDefaultsMatchSchema(t *testing.T) {
 		if !reflect.DeepEqual(got[title], w) {
 			t.Errorf("default of %s = %#v, want %#v", title, got[title], w)
 		}
+	}
+}
+
+// connectVersion is connect over streamable HTTP with a chosen protocol
+// version.
+func connectVersion(t *testing.T, srv *Server, version string) *client.Client {
+	t.Helper()
+	ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
+	t.Cleanup(ts.Close)
+	c, err := client.NewStreamableHttpClient(ts.URL + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A resource whose item does not exist answers "resource not found"
+// (-32002; invalid params from protocol 2026-07-28 on), not an internal
+// error; other failures stay internal errors.
+func TestMissingResourceIsNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    error
+	}{
+		{"2025-06-18", mcpgo.ErrResourceNotFound},
+		{"2025-11-25", mcpgo.ErrResourceNotFound},
+		{mcpgo.LATEST_PROTOCOL_VERSION, mcpgo.ErrInvalidParams},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			nc := nctest.New(t)
+			c := connectVersion(t, newTestServer(t, nc), tc.version)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for _, uri := range []string{"nextcloud://notes/999999", "nextcloud://files/no-such-file.txt"} {
+				req := mcpgo.ReadResourceRequest{}
+				req.Params.URI = uri
+				_, err := c.ReadResource(ctx, req)
+				if !errors.Is(err, tc.want) {
+					t.Errorf("read %s: %v, want %v", uri, err, tc.want)
+				}
+				if err != nil && !strings.Contains(err.Error(), "404") && !strings.Contains(err.Error(), "not") {
+					t.Errorf("read %s: %v does not say what is missing", uri, err)
+				}
+			}
+			// A failing Nextcloud is not "not found".
+			nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+				http.Error(w, "boom", http.StatusInternalServerError)
+				return true
+			})
+			req := mcpgo.ReadResourceRequest{}
+			req.Params.URI = "nextcloud://notes/1"
+			if _, err := c.ReadResource(ctx, req); !errors.Is(err, mcpgo.ErrInternalError) {
+				t.Errorf("read while Nextcloud fails: %v, want an internal error", err)
+			}
+		})
 	}
 }

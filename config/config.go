@@ -95,7 +95,7 @@ var settings = []setting{
 	{"NEXTCLOUD_OIDC_AUDIENCE", "nextcloud-audience", "nextcloud", "nextcloud", "OAuth: audience of tokens Nextcloud accepts"},
 	{"OIDC_OPAQUE_TOKENS", "opaque-tokens", "introspection", "userinfo", "OAuth: how to check non-JWT tokens: introspection, userinfo (IdP dedicated to this server) or reject"},
 	{"OIDC_USER_ID_CLAIM", "user-id-claim", "preferred_username", "sub", "OAuth: claim holding the Nextcloud user id"},
-	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
+	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of nextcloud-mcp-server genkey)", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
 	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -315,5 +318,66 @@ func TestStartupCheckNamesAHostThatIsNotNextcloud(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// -h lists the subcommands besides the flags.
+func TestHelpListsCommands(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, envOf(nil), strings.NewReader(""), io.Discard, &stderr); code != 0 {
+		t.Fatalf("-h exit %d", code)
+	}
+	for _, name := range append(subcommandNames(), "serve") {
+		if !strings.Contains(stderr.String(), "\n  "+name+" ") {
+			t.Errorf("-h output lacks the command %s:\n%s", name, stderr.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "-read-only") {
+		t.Errorf("-h output lacks the flags:\n%s", stderr.String())
+	}
+}
+
+// Every message about a missing or bad key names a command that exists
+// and prints a key the server accepts.
+func TestKeyErrorsNameAWorkingCommand(t *testing.T) {
+	var texts []string
+	for _, keys := range []string{"", "too-short"} {
+		_, err := storage.NewCipher(keys)
+		if err == nil {
+			t.Fatalf("NewCipher(%q) accepted", keys)
+		}
+		texts = append(texts, err.Error())
+	}
+	_, err := config.Load(nil, envOf(map[string]string{
+		"NEXTCLOUD_HOST": "https://cloud.example.com", "NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http",
+		"OIDC_ISSUER": "https://idp.example.com", "OIDC_CLIENT_ID": "mcp", "NEXTCLOUD_MCP_SERVER_URL": "https://mcp.example.com",
+		"ENABLE_OFFLINE_ACCESS": "true",
+	}), io.Discard)
+	if err == nil {
+		t.Fatal("offline access without a key accepted")
+	}
+	texts = append(texts, err.Error())
+	cmdRE := regexp.MustCompile("`nextcloud-mcp-server ([^`]+)`")
+	recommended := map[string]bool{}
+	for _, text := range texts {
+		m := cmdRE.FindAllStringSubmatch(text, -1)
+		if len(m) == 0 {
+			t.Errorf("%q names no command", text)
+		}
+		for _, sub := range m {
+			recommended[sub[1]] = true
+			var stdout, stderr bytes.Buffer
+			args := strings.Fields(sub[1])
+			if code := run(context.Background(), args, envOf(nil), strings.NewReader(""), &stdout, &stderr); code != 0 {
+				t.Errorf("%q recommends %v, which fails (exit %d): %s", text, args, code, stderr.String())
+				continue
+			}
+			if _, err := storage.NewCipher(strings.TrimSpace(stdout.String())); err != nil {
+				t.Errorf("%v printed %q, not a key: %v", args, stdout.String(), err)
+			}
+		}
+	}
+	if len(recommended) != 1 || !recommended["genkey"] {
+		t.Errorf("key messages recommend %v; they should all name genkey, the command the README documents", recommended)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
@@ -169,5 +170,53 @@ func TestValidateOutputCatchesMismatch(t *testing.T) {
 	}
 	if err := validateOutput(tl.Def, mcpgo.NewToolResultStructured(map[string]any{}, "")); err == nil {
 		t.Fatal("output without a required property passed")
+	}
+}
+
+// Nil lists and maps of fields without omitempty come out as [] and {},
+// which the output schema (no nullable types) requires; omitted fields
+// stay omitted and raw JSON stays as it is.
+func TestStructuredResultHasNoNullLists(t *testing.T) {
+	type item struct {
+		Tags   []string          `json:"tags"`
+		Labels map[string]string `json:"labels"`
+	}
+	type out struct {
+		Items    []item                     `json:"items"`
+		First    *item                      `json:"first,omitempty"`
+		ByName   map[string]item            `json:"by_name"`
+		Optional []string                   `json:"optional,omitempty"`
+		Raw      json.RawMessage            `json:"raw"`
+		Caps     map[string]json.RawMessage `json:"caps"`
+		Name     string                     `json:"name"`
+	}
+	tl := NewTool(Spec{Name: "t_lists", Kind: Read}, func(context.Context, *nextcloud.Client, noArgs) (out, error) { return out{}, nil })
+	o := out{
+		Items:  []item{{}},
+		First:  &item{},
+		ByName: map[string]item{"a": {}},
+		Raw:    json.RawMessage(`null`),
+		Caps:   map[string]json.RawMessage{"x": json.RawMessage(`null`)},
+		Name:   "null",
+	}
+	res := StructuredResult(o)
+	if err := validateOutput(tl.Def, res); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	want := `{"by_name":{"a":{"labels":{},"tags":[]}},"caps":{"x":null},"first":{"labels":{},"tags":[]},"items":[{"labels":{},"tags":[]}],"name":"null","raw":null}`
+	if string(b) != want {
+		t.Fatalf("structured content %s\nwant %s", b, want)
+	}
+	if text := resultText(res); text != want {
+		t.Fatalf("text %s\nwant %s", text, want)
+	}
+	// An output without null is passed through as the value itself.
+	if res := StructuredResult(item{Tags: []string{}, Labels: map[string]string{}}); !reflect.DeepEqual(res.StructuredContent, item{Tags: []string{}, Labels: map[string]string{}}) {
+		t.Fatalf("content %#v, want the struct", res.StructuredContent)
+	}
+	// A nil top-level list, as every empty list used to come out.
+	if err := validateOutput(tl.Def, StructuredResult(out{})); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -235,13 +236,81 @@ func jsonKind(goKind string) string {
 
 // StructuredResult returns out as structured content with a text summary.
 func StructuredResult(out any) *mcpgo.CallToolResult {
+	var content any = out
+	b, err := json.Marshal(out)
+	if err == nil && bytes.Contains(b, []byte("null")) {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			emptyForNull(reflect.TypeOf(out), v)
+			if nb, err := json.Marshal(v); err == nil {
+				content, b = v, nb
+			}
+		}
+	}
 	text := ""
 	if s, ok := out.(Summarizer); ok {
 		text = s.Summary()
-	} else if b, err := json.Marshal(out); err == nil {
+	} else if err == nil {
 		text = string(b)
 	}
-	return mcpgo.NewToolResultStructured(out, text)
+	return mcpgo.NewToolResultStructured(content, text)
+}
+
+var rawJSONType = reflect.TypeFor[json.RawMessage]()
+
+// emptyForNull replaces, in v (out decoded as JSON), the null that a nil
+// slice or map of a field without omitempty marshals to by [] or {}: the
+// output schemas have no nullable types and list such fields as required
+// (see schemaFor), and clients reject results that do not match.
+func emptyForNull(t reflect.Type, v any) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for _, f := range reflect.VisibleFields(t) {
+			if f.Anonymous || !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			x, present := obj[name]
+			switch {
+			case !present, f.Type == rawJSONType, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8:
+				// raw JSON may well be null; []byte is a base64 string
+			case x == nil && f.Type.Kind() == reflect.Slice:
+				obj[name] = []any{}
+			case x == nil && f.Type.Kind() == reflect.Map:
+				obj[name] = map[string]any{}
+			default:
+				emptyForNull(f.Type, x)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if list, ok := v.([]any); ok {
+			for _, x := range list {
+				emptyForNull(t.Elem(), x)
+			}
+		}
+	case reflect.Map:
+		if obj, ok := v.(map[string]any); ok {
+			for _, x := range obj {
+				emptyForNull(t.Elem(), x)
+			}
+		}
+	}
 }
 
 // ErrorResult turns an error into an error result a model can act on.

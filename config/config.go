@@ -102,7 +102,7 @@ var settings = []setting{
 	{"OIDC_USER_ID_CLAIM", "user-id-claim", "preferred_username", "sub", "OAuth: claim holding the Nextcloud user id"},
 	{"OIDC_ACCEPT_AZP_AUDIENCE", "accept-azp-audience", "false", "true", "OAuth: also accept tokens whose azp/client_id (not aud) is OIDC_AUDIENCE; this also admits the server's own exchanged Nextcloud tokens at /mcp"},
 	{"OIDC_MAX_TOKEN_LIFETIME", "max-token-lifetime", "24h", "12h", "OAuth: refuse access tokens living longer (exp − iat, or exp − now without iat)"},
-	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of Fernet.generate_key())", "Fernet key(s), comma-separated, first encrypts (env only)"},
+	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of nextcloud-mcp-server genkey)", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
 	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
 	{"OIDC_IMPERSONATION", "oidc-impersonation", "auto", "off", "OAuth background jobs: act for users without a stored grant by token exchange with requested_subject (Keycloak legacy V1): auto (probe the IdP at start), on (no probe) or off"},
@@ -138,9 +138,15 @@ func Load(args []string, getenv Getenv, usage io.Writer) (*Config, error) {
 		if s.flag == "" {
 			continue
 		}
+		if boolSettings[s.env] {
+			v := &boolFlag{s: vals[s.env]}
+			fs.Var(v, s.flag, s.help+" ($"+s.env+")")
+			ptrs[s.env] = &v.s
+			continue
+		}
 		ptrs[s.env] = fs.String(s.flag, vals[s.env], s.help+" ($"+s.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(joinBoolValues(fs, args)); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -150,6 +156,60 @@ func Load(args []string, getenv Getenv, usage io.Writer) (*Config, error) {
 		vals[env] = strings.TrimSpace(*p)
 	}
 	return fromValues(vals)
+}
+
+// boolSettings are the true/false settings; their flags may be given
+// bare (--read-only) or with a value (--read-only=false).
+var boolSettings = map[string]bool{
+	"NEXTCLOUD_MCP_READ_ONLY":          true,
+	"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK": true,
+	"ENABLE_OFFLINE_ACCESS":            true,
+	"NEXTCLOUD_MCP_DETECT_APPS":        true,
+}
+
+// boolFlag is a flag.Value that the flag package treats as boolean; it
+// keeps the text so that fromValues checks flags and env alike.
+type boolFlag struct{ s string }
+
+func (b *boolFlag) String() string {
+	if b == nil {
+		return ""
+	}
+	return b.s
+}
+
+func (b *boolFlag) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return fmt.Errorf("must be true or false, not %q", v)
+	}
+	b.s = v
+	return nil
+}
+
+func (b *boolFlag) IsBoolFlag() bool { return true }
+
+// joinBoolValues turns "--read-only true" into "--read-only=true", so
+// the older spelling with a separate value keeps working.
+func joinBoolValues(fs *flag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		name := strings.TrimLeft(a, "-")
+		if f := fs.Lookup(name); f != nil && name != a && !strings.Contains(name, "=") && i+1 < len(args) {
+			if bf, ok := f.Value.(*boolFlag); ok && bf != nil {
+				if _, err := strconv.ParseBool(args[i+1]); err == nil {
+					out = append(out, a+"="+args[i+1])
+					i++
+					continue
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 func fromValues(v map[string]string) (*Config, error) {

@@ -120,3 +120,52 @@ func TestDocumentedCoversEveryEnv(t *testing.T) {
 		}
 	}
 }
+
+// Boolean flags work bare (as the README writes them), with =value and
+// with a separate value; a bad value blames the flag, not the variable.
+func TestBoolFlags(t *testing.T) {
+	tests := []struct {
+		args           []string
+		env            map[string]string
+		readOnly, skip bool
+	}{
+		{[]string{"--read-only"}, nil, true, false},
+		{[]string{"-read-only"}, nil, true, false},
+		{[]string{"--read-only=true"}, nil, true, false},
+		{[]string{"--read-only=false"}, map[string]string{"NEXTCLOUD_MCP_READ_ONLY": "true"}, false, false},
+		{[]string{"--read-only", "false"}, map[string]string{"NEXTCLOUD_MCP_READ_ONLY": "true"}, false, false},
+		{[]string{"--read-only", "--skip-startup-check"}, nil, true, true},
+		{[]string{"--skip-startup-check", "--transport", "stdio"}, nil, false, true},
+		{nil, map[string]string{"NEXTCLOUD_MCP_READ_ONLY": "true"}, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			e := basicEnv()
+			for k, v := range tc.env {
+				e[k] = v
+			}
+			c, err := Load(tc.args, env(e), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ReadOnly != tc.readOnly || c.SkipStartupCheck != tc.skip {
+				t.Fatalf("read-only = %v, skip-startup-check = %v; want %v, %v", c.ReadOnly, c.SkipStartupCheck, tc.readOnly, tc.skip)
+			}
+		})
+	}
+	for _, args := range [][]string{{"--read-only", "--x"}, {"--read-only=maybe"}} {
+		_, err := Load(args, env(basicEnv()), io.Discard)
+		if err == nil {
+			t.Fatalf("%v: want error", args)
+		}
+		if strings.Contains(err.Error(), "NEXTCLOUD_MCP_READ_ONLY") {
+			t.Errorf("%v: error %q blames the environment variable", args, err)
+		}
+	}
+	if _, err := Load([]string{"--read-only", "--x"}, env(basicEnv()), io.Discard); err == nil || !strings.Contains(err.Error(), "-x") {
+		t.Errorf("--read-only --x: error %v does not name -x", err)
+	}
+	if _, err := Load([]string{"--read-only=maybe"}, env(basicEnv()), io.Discard); err == nil || !strings.Contains(err.Error(), "read-only") || !strings.Contains(err.Error(), "maybe") {
+		t.Errorf("--read-only=maybe: error %v does not name the flag and value", err)
+	}
+}

@@ -37,7 +37,7 @@ type AuthStatus struct {
 	NextcloudAccess string    `json:"nextcloud_access" jsonschema:"ready, pending (waiting for the Nextcloud login), none, or not-needed"`
 	LoginURL        string    `json:"login_url,omitempty" jsonschema:"the Nextcloud login link while access is pending"`
 	OfflineAccess   bool      `json:"offline_access" jsonschema:"whether a refresh token for background jobs is stored"`
-	OfflineSince    time.Time `json:"offline_since,omitempty"`
+	OfflineSince    time.Time `json:"offline_since,omitzero" jsonschema:"when the offline grant was stored; absent without one"`
 	Index           string    `json:"index,omitempty" jsonschema:"state of the caller's local search index"`
 	Notes           []string  `json:"notes,omitempty" jsonschema:"hints about what to do next"`
 }

@@ -30,6 +30,7 @@ func newTestServer(t testing.TB, nc *nctest.Server, mutate ...func(*Options)) *S
 	for _, m := range mutate {
 		m(&opts)
 	}
+	opts.Toolsets = checkOutputs(t, opts.Toolsets)
 	srv, err := New(opts)
 	if err != nil {
 		t.Fatalf("new MCP server: %v", err)

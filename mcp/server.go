@@ -102,7 +102,8 @@ func New(opts Options) (*Server, error) {
 		server.WithResourceCapabilities(false, true),
 		server.WithHooks(hooks),
 		server.WithRecovery(),
-		server.WithElicitation(),
+		// No WithElicitation: elicitation is a client capability; asking
+		// a client needs only its declaration (see clientOpensURLs).
 	}
 	if opts.Instructions != "" {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
@@ -332,9 +333,34 @@ func (s *Server) wrapResource(scope string, h func(ctx context.Context, nc *next
 			return nil, fmt.Errorf("cannot act in Nextcloud for you: %w", err)
 		}
 		out, err = h(ctx, nc, req)
+		if errors.Is(err, nextcloud.ErrNotFound) {
+			return nil, server.NewHandlerError(&resourceNotFound{uri: req.Params.URI, msg: ErrorText(err), modern: mcpgo.IsModernProtocol(server.RequestProtocolVersion(ctx))})
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s", ErrorText(err))
+			return nil, errors.New(ErrorText(err))
 		}
 		return out, nil
+	}
+}
+
+// resourceNotFound is the JSON-RPC error for a resource that does not
+// exist: -32002 before protocol 2026-07-28, which uses invalid params
+// (as mcp-go does for URIs no template matches). Any other handler error
+// is an internal error (-32603).
+type resourceNotFound struct {
+	uri, msg string
+	modern   bool
+}
+
+func (e *resourceNotFound) Error() string { return e.msg }
+
+func (e *resourceNotFound) JSONRPCError() mcpgo.JSONRPCError {
+	code := mcpgo.RESOURCE_NOT_FOUND
+	if e.modern {
+		code = mcpgo.INVALID_PARAMS
+	}
+	return mcpgo.JSONRPCError{
+		JSONRPC: mcpgo.JSONRPC_VERSION,
+		Error:   mcpgo.NewJSONRPCErrorDetails(code, e.msg, map[string]any{"uri": e.uri}),
 	}
 }

@@ -66,22 +66,26 @@ func (o tablesListOut) Summary() string {
 }
 
 type tablesColumnOut struct {
-	ID          int64    `json:"id" jsonschema:"column id"`
-	Title       string   `json:"title" jsonschema:"column title; use it as the key in values"`
-	Type        string   `json:"type" jsonschema:"text-line, text-long, text-rich, text-link, number, number-stars, number-progress, selection, selection-multi, selection-check, datetime, datetime-date, datetime-time or usergroup"`
-	Format      string   `json:"format" jsonschema:"the values the column takes"`
-	Mandatory   bool     `json:"mandatory" jsonschema:"a value is required"`
-	Description string   `json:"description,omitempty" jsonschema:"column description"`
-	Options     []string `json:"options,omitempty" jsonschema:"choices of a selection column"`
-	Min         *float64 `json:"min,omitempty" jsonschema:"smallest number allowed"`
-	Max         *float64 `json:"max,omitempty" jsonschema:"largest number allowed"`
-	Decimals    *int     `json:"decimals,omitempty" jsonschema:"decimals shown"`
-	Prefix      string   `json:"prefix,omitempty" jsonschema:"shown before numbers"`
-	Suffix      string   `json:"suffix,omitempty" jsonschema:"shown after numbers"`
-	MaxLength   *int     `json:"max_length,omitempty" jsonschema:"longest text allowed"`
-	Pattern     string   `json:"pattern,omitempty" jsonschema:"regular expression text must match"`
-	Default     any      `json:"default,omitempty" jsonschema:"value new rows get when none is given"`
+	ID          int64       `json:"id" jsonschema:"column id"`
+	Title       string      `json:"title" jsonschema:"column title; use it as the key in values"`
+	Type        string      `json:"type" jsonschema:"text-line, text-long, text-rich, text-link, number, number-stars, number-progress, selection, selection-multi, selection-check, datetime, datetime-date, datetime-time or usergroup"`
+	Format      string      `json:"format" jsonschema:"the values the column takes"`
+	Mandatory   bool        `json:"mandatory" jsonschema:"a value is required"`
+	Description string      `json:"description,omitempty" jsonschema:"column description"`
+	Options     []string    `json:"options,omitempty" jsonschema:"choices of a selection column"`
+	Min         *float64    `json:"min,omitempty" jsonschema:"smallest number allowed"`
+	Max         *float64    `json:"max,omitempty" jsonschema:"largest number allowed"`
+	Decimals    *int        `json:"decimals,omitempty" jsonschema:"decimals shown"`
+	Prefix      string      `json:"prefix,omitempty" jsonschema:"shown before numbers"`
+	Suffix      string      `json:"suffix,omitempty" jsonschema:"shown after numbers"`
+	MaxLength   *int        `json:"max_length,omitempty" jsonschema:"longest text allowed"`
+	Pattern     string      `json:"pattern,omitempty" jsonschema:"regular expression text must match"`
+	Default     tablesValue `json:"default,omitempty" jsonschema:"value new rows get when none is given"`
 }
+
+// tablesValue is a cell value: text, number, boolean, or a list of
+// selection labels or users and groups (its schema is in typeSchemas).
+type tablesValue any
 
 type tablesSchemaOut struct {
 	TableID   int64             `json:"table_id" jsonschema:"table id"`

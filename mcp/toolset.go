@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -98,8 +99,8 @@ type Summarizer interface{ Summary() string }
 func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error)) Tool {
 	opts := []mcpgo.ToolOption{
 		mcpgo.WithDescription(spec.Description),
-		mcpgo.WithInputSchema[In](),
-		mcpgo.WithOutputSchema[Out](),
+		withInputSchema[In](),
+		withOutputSchema[Out](),
 	}
 	opts = append(opts, annotations(spec)...)
 	def := mcpgo.NewTool(spec.Name, opts...)
@@ -115,6 +116,30 @@ func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcl
 		return StructuredResult(out), nil
 	}
 	return Tool{Def: def, Handler: h, Scope: spec.Scope, NoClient: spec.NoClient}
+}
+
+// withInputSchema sets the input schema from schemaFor.
+func withInputSchema[In any]() mcpgo.ToolOption {
+	raw := mustSchema[In]()
+	return func(t *mcpgo.Tool) {
+		t.InputSchema.Type = "" // the raw schema replaces the default one
+		t.RawInputSchema = raw
+	}
+}
+
+// withOutputSchema sets the output schema as mcp-go's WithOutputSchema
+// does, from schemaFor.
+func withOutputSchema[Out any]() mcpgo.ToolOption {
+	raw := mustSchema[Out]()
+	return func(t *mcpgo.Tool) {
+		if err := json.Unmarshal(raw, &t.OutputSchema); err != nil {
+			panic(fmt.Sprintf("output schema of %s: %v", t.Name, err))
+		}
+		// Structured content is always an object (MCP 2025-06-18); sorted
+		// properties keep listings stable.
+		t.OutputSchema.Type = "object"
+		t.OutputSchema.PropertyOrder = nil
+	}
 }
 
 func annotations(spec Spec) []mcpgo.ToolOption {
@@ -153,6 +178,9 @@ func decodeIn[In any](req mcpgo.CallToolRequest) (In, error) {
 	}
 	if v, ok := any(&in).(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
+			if ae := (*ArgError)(nil); errors.As(err, &ae) {
+				return in, ae // already says "invalid arguments"
+			}
 			return in, &ArgError{Msg: err.Error()}
 		}
 	}
@@ -208,13 +236,81 @@ func jsonKind(goKind string) string {
 
 // StructuredResult returns out as structured content with a text summary.
 func StructuredResult(out any) *mcpgo.CallToolResult {
+	var content any = out
+	b, err := json.Marshal(out)
+	if err == nil && bytes.Contains(b, []byte("null")) {
+		var v any
+		if json.Unmarshal(b, &v) == nil {
+			emptyForNull(reflect.TypeOf(out), v)
+			if nb, err := json.Marshal(v); err == nil {
+				content, b = v, nb
+			}
+		}
+	}
 	text := ""
 	if s, ok := out.(Summarizer); ok {
 		text = s.Summary()
-	} else if b, err := json.Marshal(out); err == nil {
+	} else if err == nil {
 		text = string(b)
 	}
-	return mcpgo.NewToolResultStructured(out, text)
+	return mcpgo.NewToolResultStructured(content, text)
+}
+
+var rawJSONType = reflect.TypeFor[json.RawMessage]()
+
+// emptyForNull replaces, in v (out decoded as JSON), the null that a nil
+// slice or map of a field without omitempty marshals to by [] or {}: the
+// output schemas have no nullable types and list such fields as required
+// (see schemaFor), and clients reject results that do not match.
+func emptyForNull(t reflect.Type, v any) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		for _, f := range reflect.VisibleFields(t) {
+			if f.Anonymous || !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			x, present := obj[name]
+			switch {
+			case !present, f.Type == rawJSONType, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8:
+				// raw JSON may well be null; []byte is a base64 string
+			case x == nil && f.Type.Kind() == reflect.Slice:
+				obj[name] = []any{}
+			case x == nil && f.Type.Kind() == reflect.Map:
+				obj[name] = map[string]any{}
+			default:
+				emptyForNull(f.Type, x)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if list, ok := v.([]any); ok {
+			for _, x := range list {
+				emptyForNull(t.Elem(), x)
+			}
+		}
+	case reflect.Map:
+		if obj, ok := v.(map[string]any); ok {
+			for _, x := range obj {
+				emptyForNull(t.Elem(), x)
+			}
+		}
+	}
 }
 
 // ErrorResult turns an error into an error result a model can act on.

@@ -65,6 +65,15 @@ func (a *argSchema) check(args any) error {
 	if err != nil {
 		return &ArgError{Msg: "arguments are not valid JSON"}
 	}
+	// Schemas have no nullable types (see schemaFor); an argument given as
+	// null is taken as not given, as decoding into the input type does.
+	if m, ok := v.(map[string]any); ok {
+		for k, x := range m {
+			if x == nil {
+				delete(m, k)
+			}
+		}
+	}
 	err = a.schema.Validate(v)
 	var ve *jsonschema.ValidationError
 	if err == nil {

@@ -55,7 +55,7 @@ const tokensUsage = `usage: nextcloud-mcp-server tokens COMMAND
   list [--json]   list stored offline grants (no secrets)
   revoke USER     delete USER's stored grant (and revoke it at the IdP when OIDC_* is set)
   rotate-key      re-encrypt every row with the first key of TOKEN_ENCRYPTION_KEY
-  generate-key    print a new key for TOKEN_ENCRYPTION_KEY
+  generate-key    print a new key for TOKEN_ENCRYPTION_KEY (same as nextcloud-mcp-server genkey)
 `
 
 // TokensCommand runs `tokens list|revoke|rotate-key|generate-key`; it

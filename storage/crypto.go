@@ -32,12 +32,12 @@ func NewCipher(keys string) (*Cipher, error) {
 		k, err := fernet.DecodeKey(part)
 		if err != nil {
 			// The key itself must not appear in the message.
-			return nil, fmt.Errorf("TOKEN_ENCRYPTION_KEY: key %d (of %d characters) is not a Fernet key; it must be 32 random bytes in URL-safe base64, 44 characters, as Fernet.generate_key() or `nextcloud-mcp-server tokens generate-key` makes", i+1, len(part))
+			return nil, fmt.Errorf("TOKEN_ENCRYPTION_KEY: key %d (of %d characters) is not a Fernet key; it must be 32 random bytes in URL-safe base64, 44 characters, as `nextcloud-mcp-server genkey` or Python's Fernet.generate_key() makes", i+1, len(part))
 		}
 		ks = append(ks, k)
 	}
 	if len(ks) == 0 {
-		return nil, errors.New("TOKEN_ENCRYPTION_KEY is empty; generate one with Python's Fernet.generate_key() or `nextcloud-mcp-server tokens generate-key`")
+		return nil, errors.New("TOKEN_ENCRYPTION_KEY is empty; generate one with `nextcloud-mcp-server genkey` or Python's Fernet.generate_key()")
 	}
 	return &Cipher{keys: ks}, nil
 }

@@ -94,7 +94,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		clientFor = pt.clientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
-				return nil, fmt.Errorf("startup check: Nextcloud at %s does not answer: %w", cfg.NextcloudHost, err)
+				return nil, capabilitiesFailed(cfg.NextcloudHost, err)
 			}
 		}
 	case "oauth":
@@ -148,6 +148,29 @@ List before you act: find ids with the list and search tools, then get, update o
 Updates send the item's ETag; if a tool reports that an item changed meanwhile, fetch it again and re-apply the change.
 Destructive tools (delete, send) are marked as such; ask the user before calling them.`
 
+// capabilitiesFailed explains a failed capabilities request at startup:
+// no answer at all, an answer that is not Nextcloud's (404: another site,
+// or NEXTCLOUD_HOST lacks the sub-path Nextcloud is installed under), or
+// Nextcloud failing.
+func capabilitiesFailed(host string, err error) error {
+	const path = "/ocs/v2.php/cloud/capabilities"
+	var ne *nextcloud.Error
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("startup check: %s answers, but not as Nextcloud: %s is not Nextcloud's OCS JSON. Either it is not a Nextcloud server or the path prefix is wrong: set NEXTCLOUD_HOST to the address you open Nextcloud at, with its sub-path if it has one (like https://example.com/nextcloud)", host, path)
+	}
+	if !errors.As(err, &ne) {
+		return fmt.Errorf("startup check: Nextcloud at NEXTCLOUD_HOST=%s does not answer (tried %s): %w", host, path, err)
+	}
+	switch {
+	case ne.Status == http.StatusNotFound:
+		return fmt.Errorf("startup check: %s answers, but not as Nextcloud: %s is 404 Not Found. Either it is not a Nextcloud server or the path prefix is wrong: set NEXTCLOUD_HOST to the address you open Nextcloud at, with its sub-path if it has one (like https://example.com/nextcloud)", host, path)
+	case ne.Status >= 500:
+		return fmt.Errorf("startup check: Nextcloud at NEXTCLOUD_HOST=%s answers %s with %d %s: it is failing or in maintenance mode; try again later or ask the administrator to check its log", host, path, ne.Status, http.StatusText(ne.Status))
+	}
+	return fmt.Errorf("startup check: %s answers %s with %d %s, which Nextcloud does not; check that NEXTCLOUD_HOST is the address you open Nextcloud at", host, path, ne.Status, http.StatusText(ne.Status))
+}
+
 // checkNextcloud tells apart "Nextcloud does not answer" from "the
 // credentials are wrong" and returns the user id.
 func checkNextcloud(ctx context.Context, base, user *nextcloud.Client, cfg *config.Config) (string, error) {
@@ -155,7 +178,7 @@ func checkNextcloud(ctx context.Context, base, user *nextcloud.Client, cfg *conf
 	defer cancel()
 	caps, err := base.Capabilities(ctx)
 	if err != nil {
-		return "", fmt.Errorf("startup check: Nextcloud at NEXTCLOUD_HOST=%s does not answer (tried /ocs/v2.php/cloud/capabilities): %w", cfg.NextcloudHost, err)
+		return "", capabilitiesFailed(cfg.NextcloudHost, err)
 	}
 	me, err := user.CurrentUser(ctx)
 	if errors.Is(err, nextcloud.ErrUnauthorized) {

@@ -2,22 +2,21 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
 // genKeyCommand prints a new key in the form of Python's
-// Fernet.generate_key(): 32 random bytes, URL-safe base64.
+// Fernet.generate_key(), as "tokens generate-key" does.
 func genKeyCommand(_ context.Context, _ []string, _ config.Getenv, stdout, stderr io.Writer) int {
-	var k [32]byte
-	if _, err := rand.Read(k[:]); err != nil {
-		fmt.Fprintln(stderr, "nextcloud-mcp-server: no randomness for a key:", err)
+	k, err := storage.GenerateKey()
+	if err != nil {
+		fmt.Fprintln(stderr, "nextcloud-mcp-server:", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, base64.URLEncoding.EncodeToString(k[:]))
+	fmt.Fprintln(stdout, k)
 	return 0
 }

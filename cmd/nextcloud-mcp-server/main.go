@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdin io.Read
 	}
 	cfg, err := config.Load(args, getenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
+		fmt.Fprint(stderr, commandsHelp)
 		return 0
 	}
 	if err != nil {
@@ -79,6 +80,18 @@ func subcommands() map[string]subcommand {
 		"healthcheck": healthcheckCommand,
 	}
 }
+
+// commandsHelp ends the -h output; TestHelpListsCommands keeps it in step
+// with subcommands.
+const commandsHelp = `
+Commands (nextcloud-mcp-server COMMAND):
+  serve         serve MCP with the settings above (the default)
+  version       print the version
+  genkey        print a new key for TOKEN_ENCRYPTION_KEY
+  tokens        list, revoke or re-encrypt stored offline grants (tokens -h)
+  doctor        report what the identity provider supports
+  healthcheck   check a running HTTP server's /health/ready (for containers)
+`
 
 // subcommandNames lists the commands sorted, so usage errors read the same
 // every time.

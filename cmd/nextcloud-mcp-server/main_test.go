@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -267,5 +271,113 @@ func TestUnknownCommand(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, envOf(nil), nil, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown command") {
 		t.Fatalf("code %d stderr %q", code, stderr.String())
+	}
+}
+
+// A host that answers, but not as Nextcloud (another site, or a missing
+// sub-path), is not reported as "does not answer" with a hint about ids.
+func TestStartupCheckNamesAHostThatIsNotNextcloud(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    []string
+	}{
+		{"404 everywhere", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+			[]string{"answers, but not as Nextcloud", "404 Not Found", "path prefix is wrong", "NEXTCLOUD_HOST"}},
+		{"a web page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html><body>Welcome</body></html>")
+		}, []string{"answers, but not as Nextcloud", "not Nextcloud's OCS JSON", "path prefix is wrong"}},
+		{"failing", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}, []string{"answers", "500 Internal Server Error", "try again later"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(tc.handler)
+			defer ts.Close()
+			for _, auth := range []string{"basic", "basic-passthrough"} {
+				var stderr bytes.Buffer
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				code := run(ctx, nil, envOf(map[string]string{
+					"NEXTCLOUD_HOST": ts.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "x",
+					"NEXTCLOUD_MCP_AUTH": auth, "NEXTCLOUD_MCP_TRANSPORT": "http", "NEXTCLOUD_MCP_LISTEN": "127.0.0.1:0",
+				}), strings.NewReader(""), io.Discard, &stderr)
+				cancel()
+				if code == 0 {
+					t.Fatalf("%s: want failure, got exit 0", auth)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(stderr.String(), w) {
+						t.Errorf("%s: stderr %q lacks %q", auth, stderr.String(), w)
+					}
+				}
+				for _, bad := range []string{"does not answer", "check the id or path"} {
+					if strings.Contains(stderr.String(), bad) {
+						t.Errorf("%s: stderr %q says %q", auth, stderr.String(), bad)
+					}
+				}
+			}
+		})
+	}
+}
+
+// -h lists the subcommands besides the flags.
+func TestHelpListsCommands(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, envOf(nil), strings.NewReader(""), io.Discard, &stderr); code != 0 {
+		t.Fatalf("-h exit %d", code)
+	}
+	for _, name := range append(subcommandNames(), "serve") {
+		if !strings.Contains(stderr.String(), "\n  "+name+" ") {
+			t.Errorf("-h output lacks the command %s:\n%s", name, stderr.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "-read-only") {
+		t.Errorf("-h output lacks the flags:\n%s", stderr.String())
+	}
+}
+
+// Every message about a missing or bad key names a command that exists
+// and prints a key the server accepts.
+func TestKeyErrorsNameAWorkingCommand(t *testing.T) {
+	var texts []string
+	for _, keys := range []string{"", "too-short"} {
+		_, err := storage.NewCipher(keys)
+		if err == nil {
+			t.Fatalf("NewCipher(%q) accepted", keys)
+		}
+		texts = append(texts, err.Error())
+	}
+	_, err := config.Load(nil, envOf(map[string]string{
+		"NEXTCLOUD_HOST": "https://cloud.example.com", "NEXTCLOUD_MCP_AUTH": "oauth", "NEXTCLOUD_MCP_TRANSPORT": "http",
+		"OIDC_ISSUER": "https://idp.example.com", "OIDC_CLIENT_ID": "mcp", "NEXTCLOUD_MCP_SERVER_URL": "https://mcp.example.com",
+		"ENABLE_OFFLINE_ACCESS": "true",
+	}), io.Discard)
+	if err == nil {
+		t.Fatal("offline access without a key accepted")
+	}
+	texts = append(texts, err.Error())
+	cmdRE := regexp.MustCompile("`nextcloud-mcp-server ([^`]+)`")
+	recommended := map[string]bool{}
+	for _, text := range texts {
+		m := cmdRE.FindAllStringSubmatch(text, -1)
+		if len(m) == 0 {
+			t.Errorf("%q names no command", text)
+		}
+		for _, sub := range m {
+			recommended[sub[1]] = true
+			var stdout, stderr bytes.Buffer
+			args := strings.Fields(sub[1])
+			if code := run(context.Background(), args, envOf(nil), strings.NewReader(""), &stdout, &stderr); code != 0 {
+				t.Errorf("%q recommends %v, which fails (exit %d): %s", text, args, code, stderr.String())
+				continue
+			}
+			if _, err := storage.NewCipher(strings.TrimSpace(stdout.String())); err != nil {
+				t.Errorf("%v printed %q, not a key: %v", args, stdout.String(), err)
+			}
+		}
+	}
+	if len(recommended) != 1 || !recommended["genkey"] {
+		t.Errorf("key messages recommend %v; they should all name genkey, the command the README documents", recommended)
 	}
 }

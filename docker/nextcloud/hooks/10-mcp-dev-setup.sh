@@ -3,9 +3,9 @@
 # (runs once, as www-data, right after `occ maintenance:install`) and as a
 # before-starting hook (every start), so a first start that failed half-way,
 # e.g. on an app store hiccup, is completed by the next one. Idempotent.
-# Installs the apps the MCP tools use and points user_oidc at the dev
-# Keycloak with bearer validation on. Development settings only: see
-# docker-compose.yml.
+# Installs the apps the MCP tools use (tests/hookapps_test.go keeps the
+# list complete) and points user_oidc at the dev Keycloak with bearer
+# validation on. Development settings only: see docker-compose.yml.
 set -eu
 
 occ() { php /var/www/html/occ --no-interaction "$@"; }
@@ -21,7 +21,7 @@ occ config:system:set allow_local_remote_servers --value=true --type=boolean
 
 # app:install fails on an app that is already installed (bundled or from an
 # earlier run), so install only what is missing, then enable everything.
-for app in notes calendar contacts deck tables user_oidc; do
+for app in notes calendar tasks contacts deck tables cookbook news mail collectives spreed user_oidc; do
     if occ app:getpath "$app" >/dev/null 2>&1; then
         echo "app $app already present"
     else

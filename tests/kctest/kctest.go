@@ -112,11 +112,15 @@ func Start(tb testing.TB) *Keycloak {
 	return shared.kc
 }
 
-// Main runs the package's tests and then stops the Keycloak they started.
-func Main(m *testing.M) {
+// Main runs the package's tests, stops the Keycloak they started and exits.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with its own clean-up: it returns the exit
+// code instead of exiting.
+func Run(m *testing.M) int {
 	code := m.Run()
 	Shutdown()
-	os.Exit(code)
+	return code
 }
 
 // Shutdown stops the Keycloak this process started and removes its data

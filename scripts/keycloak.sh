@@ -135,12 +135,14 @@ start() {
 	instance "$s"
 	port=${KEYCLOAK_PORT:-}
 	# A restart keeps the port it had, so tokens' issuer stays the same.
+	mport=${KEYCLOAK_MGMT_PORT:-}
 	if [ -z "$port" ] && [ -f "$s/state.env" ]; then
 		port=$(sed -n 's/^KEYCLOAK_PORT=//p' "$s/state.env")
+		mport=${mport:-$(sed -n 's/^KEYCLOAK_MGMT_PORT=//p' "$s/state.env")}
 		if [ -n "$port" ] && ! port_free "$port"; then die "port $port (from $s/state.env) is taken"; fi
 	fi
 	port=${port:-$(free_port)}
-	mport=${KEYCLOAK_MGMT_PORT:-$((port + 1000))}
+	mport=${mport:-$((port + 1000))}
 	t0=$(date +%s.%N)
 	# setsid: the server outlives the shell (and the test) that started it
 	# until stop is called.
@@ -163,6 +165,7 @@ start() {
 		echo "KEYCLOAK_PID=$pid"
 		echo "KEYCLOAK_PORT=$port"
 		echo "KEYCLOAK_URL=http://127.0.0.1:$port"
+		echo "KEYCLOAK_MGMT_PORT=$mport"
 		echo "KEYCLOAK_MGMT_URL=http://127.0.0.1:$mport"
 		echo "KEYCLOAK_ADMIN=$admin_user"
 		echo "KEYCLOAK_ADMIN_PASSWORD=$admin_pass"

@@ -48,11 +48,13 @@ func TestMain(m *testing.M) {
 	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", serverBin, "github.com/nextcloud-mcp/nextcloud-mcp-server/cmd/nextcloud-mcp-server")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
 		fmt.Fprintln(os.Stderr, "e2ekc: building the server:", err)
 		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
-	kctest.Main(m)
+	code := kctest.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // Verify says how the test Nextcloud checks bearer tokens.

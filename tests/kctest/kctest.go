@@ -35,6 +35,7 @@ package kctest
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,11 +112,15 @@ func Start(tb testing.TB) *Keycloak {
 	return shared.kc
 }
 
-// Main runs the package's tests and then stops the Keycloak they started.
-func Main(m *testing.M) {
+// Main runs the package's tests, stops the Keycloak they started and exits.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with its own clean-up: it returns the exit
+// code instead of exiting.
+func Run(m *testing.M) int {
 	code := m.Run()
 	Shutdown()
-	os.Exit(code)
+	return code
 }
 
 // Shutdown stops the Keycloak this process started and removes its data
@@ -408,22 +414,30 @@ func (k *Keycloak) SetClientAttribute(ctx context.Context, clientID, key, value 
 	return func() error { return set(old, had) }, nil
 }
 
-// CountEvents counts the realm's stored events of type typ for user
-// (username) at or after since.
-func (k *Keycloak) CountEvents(ctx context.Context, typ, user string, since time.Time) (int, error) {
+// UserEvents lists the realm's stored events of type typ for user
+// (username) at or after since, oldest first.
+func (k *Keycloak) UserEvents(ctx context.Context, typ, user string, since time.Time) ([]kcadmin.Event, error) {
 	id, err := k.UserID(ctx, user)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	ev, err := k.Admin.Events(ctx, k.Realm, typ)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var out []kcadmin.Event
 	for _, e := range ev {
 		if e.UserID == id && e.Time >= since.UnixMilli() {
-			n++
+			out = append(out, e)
 		}
 	}
-	return n, nil
+	slices.SortFunc(out, func(a, b kcadmin.Event) int { return cmp.Compare(a.Time, b.Time) })
+	return out, nil
+}
+
+// CountEvents counts the realm's stored events of type typ for user
+// (username) at or after since.
+func (k *Keycloak) CountEvents(ctx context.Context, typ, user string, since time.Time) (int, error) {
+	ev, err := k.UserEvents(ctx, typ, user, since)
+	return len(ev), err
 }

@@ -284,7 +284,21 @@ func cleanText(s string) string {
 	}, s)
 }
 
-// cleanLine is cleanText for single-line values and parameters.
+// cleanValue is cleanText for single-line property values: control
+// characters become spaces; quotes and everything else are kept (the
+// encoder escapes them).
+func cleanValue(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// cleanLine is cleanValue for parameter values, which cannot carry a
+// double quote.
 func cleanLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == '"' {
@@ -299,7 +313,7 @@ func setOrDelText(props ical.Props, name string, v *string, multiline bool) {
 	if v == nil {
 		return
 	}
-	s := cleanLine(*v)
+	s := cleanValue(*v)
 	if multiline {
 		s = strings.TrimSpace(cleanText(*v))
 	}
@@ -659,7 +673,7 @@ func applyEventInput(cal *ical.Calendar, comp *ical.Component, in EventInput, no
 func setCategories(props ical.Props, cats []string) {
 	var clean []string
 	for _, c := range cats {
-		if c = cleanLine(c); c != "" && !slices.Contains(clean, c) {
+		if c = cleanValue(c); c != "" && !slices.Contains(clean, c) {
 			clean = append(clean, c)
 		}
 	}

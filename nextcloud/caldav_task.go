@@ -163,7 +163,7 @@ func applyTaskInput(cal *ical.Calendar, td *ical.Component, in TaskInput, now ti
 	}
 	if in.Parent != nil {
 		td.Props.Del(ical.PropRelatedTo)
-		if p := cleanLine(*in.Parent); p != "" {
+		if p := cleanValue(*in.Parent); p != "" {
 			if p == textOf(td.Props.Get(ical.PropUID)) {
 				return errors.New("a task cannot be its own parent")
 			}

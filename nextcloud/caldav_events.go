@@ -163,10 +163,13 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
 		return EventDetail{}, conflictError(o.Href, "event")
 	}
+	if o, err = d.editable(ctx, o); err != nil {
+		return EventDetail{}, err
+	}
 	if err := UpdateEventCalendar(o.Data, in, occurrence, time.Now()); err != nil {
 		return EventDetail{}, inputErr(err)
 	}
-	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return EventDetail{}, conflictError(o.Href, "event")
 		}
@@ -189,10 +192,13 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 		return conflictError(o.Href, "event")
 	}
 	if occurrence != "" {
+		if o, err = d.editable(ctx, o); err != nil {
+			return err
+		}
 		if err := DeleteOccurrence(o.Data, occurrence, time.Now()); err != nil {
 			return inputErr(err)
 		}
-		if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+		if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 			if errors.Is(err, ErrConflict) {
 				return conflictError(o.Href, "event")
 			}

@@ -497,10 +497,13 @@ func (d *CalDAV) UpdateTask(ctx context.Context, cal Calendar, id string, in Tas
 	if err := d.resolveParent(ctx, cal, &in); err != nil {
 		return Task{}, err
 	}
+	if o, err = d.editable(ctx, o); err != nil {
+		return Task{}, err
+	}
 	if err := UpdateTaskCalendar(o.Data, in, time.Now()); err != nil {
 		return Task{}, inputErr(err)
 	}
-	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Task{}, conflictError(o.Href, "task")
 		}

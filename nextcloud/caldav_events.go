@@ -208,7 +208,7 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "event")
+			return conflictErrorOf(http.MethodDelete, o.Href, "event")
 		}
 		return fmt.Errorf("delete event %s: %w", o.Href, err)
 	}
@@ -216,7 +216,12 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 }
 
 func conflictError(href, what string) error {
-	return &Error{Method: http.MethodPut, Path: href, Status: http.StatusPreconditionFailed,
+	return conflictErrorOf(http.MethodPut, href, what)
+}
+
+// conflictErrorOf reports a failed If-Match of method (PUT or DELETE).
+func conflictErrorOf(method, href, what string) error {
+	return &Error{Method: method, Path: href, Status: http.StatusPreconditionFailed,
 		Message: fmt.Sprintf("the %s was changed by someone else since it was read (ETag mismatch); nothing was overwritten", what),
 		Hint:    "fetch it again and re-apply the change"}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -60,6 +61,11 @@ func taskFromComponent(comp *ical.Component, tz *tzResolver, floating, out *time
 		Description: textOf(comp.Props.Get(ical.PropDescription)),
 		Status:      strings.ToUpper(textOf(comp.Props.Get(ical.PropStatus))),
 		Categories:  textsOf(comp.Props.Values(ical.PropCategories)),
+	}
+	if strings.TrimSpace(t.UID) == "" {
+		// RFC 5545 requires a UID; without one the task cannot be
+		// addressed, so it is reported as unreadable.
+		return Task{}, errors.New("the task has no UID")
 	}
 	if t.Status == "" {
 		t.Status = "NEEDS-ACTION"
@@ -527,7 +533,7 @@ func (d *CalDAV) DeleteTask(ctx context.Context, cal Calendar, id, etag string) 
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "task")
+			return conflictErrorOf(http.MethodDelete, o.Href, "task")
 		}
 		return fmt.Errorf("delete task %s: %w", o.Href, err)
 	}

@@ -110,7 +110,8 @@ func (r *tzResolver) resolve(tzid string) (*time.Location, error) {
 			if c.Name != ical.CompTimezone {
 				continue
 			}
-			if id := c.Props.Get(ical.PropTimezoneID); id == nil || strings.Trim(id.Value, `"`) != tzid {
+			// TZID is TEXT (commas escaped), the parameter is not.
+			if id := c.Props.Get(ical.PropTimezoneID); id == nil || (strings.Trim(id.Value, `"`) != tzid && unescapeText(id.Value) != tzid) {
 				continue
 			}
 			if p := c.Props.Get("X-LIC-LOCATION"); p != nil {

@@ -888,7 +888,7 @@ func (d *CardDAV) DeleteContact(ctx context.Context, ab AddressBook, id, etag st
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "contact")
+			return conflictErrorOf(http.MethodDelete, o.Href, "contact")
 		}
 		return fmt.Errorf("delete contact %s: %w", o.Href, err)
 	}

@@ -105,7 +105,8 @@ func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, err
 	if h := cache.get(key); h.Principal != "" {
 		return h.Principal, nil
 	}
-	wc, err := webdav.NewClient(c, c.davEndpoint())
+	// With the trailing slash: some servers answer 404 without it.
+	wc, err := webdav.NewClient(c, c.davEndpoint()+"/")
 	if err != nil {
 		return "", fmt.Errorf("dav client: %w", err)
 	}

@@ -189,7 +189,11 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 		return err
 	}
 	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
-		return conflictError(o.Href, "event")
+		method := http.MethodDelete
+		if occurrence != "" {
+			method = http.MethodPut
+		}
+		return conflictErrorOf(method, o.Href, "event")
 	}
 	if occurrence != "" {
 		if o, err = d.editable(ctx, o); err != nil {

@@ -341,3 +341,18 @@ func foreignEventScenario(t *testing.T, tg davTarget) {
 		t.Fatalf("event %+v", ev.Event)
 	}
 }
+
+// Some servers answer 404 for the DAV root without its trailing slash.
+func TestDAVPrincipalLookedUpWithTrailingSlash(t *testing.T) {
+	nc := nctest.New(t)
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == "PROPFIND" && r.URL.Path == "/remote.php/dav" {
+			http.NotFound(w, r)
+			return true
+		}
+		return false
+	})
+	if _, err := nc.Client(t, "admin").DAVPrincipal(context.Background(), nextcloud.NewDAVCache()); err != nil {
+		t.Fatal(err)
+	}
+}

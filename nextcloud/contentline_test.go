@@ -1,0 +1,134 @@
+package nextcloud
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-ical"
+)
+
+func TestFoldLineAt75OctetsKeepsUTF8(t *testing.T) {
+	l := "NOTE:" + strings.Repeat("ä", 100) // 2 octets each
+	out := foldLine(l)
+	var joined strings.Builder
+	for i, phys := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+		if len(phys) > 75 {
+			t.Fatalf("line %d has %d octets", i, len(phys))
+		}
+		if i > 0 {
+			if !strings.HasPrefix(phys, " ") {
+				t.Fatalf("continuation %d does not start with a space", i)
+			}
+			phys = phys[1:]
+		}
+		if !utf8.ValidString(phys) {
+			t.Fatalf("line %d splits a UTF-8 sequence: %q", i, phys)
+		}
+		joined.WriteString(phys)
+	}
+	if joined.String() != l {
+		t.Fatal("unfolding does not give the line back")
+	}
+}
+
+func TestContentLineQuotedParameters(t *testing.T) {
+	cl, err := parseContentLine(`item1.ADR;TYPE=HOME,pref;LABEL="Königstraße 12, 80331 München";X-NOTE="a:b;c":;;Königstraße 12;München;;80331;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.group != "item1" || cl.name != "ADR" || cl.value != ";;Königstraße 12;München;;80331;" {
+		t.Fatalf("%+v", cl)
+	}
+	want := map[string][]string{"TYPE": {"HOME", "pref"}, "LABEL": {"Königstraße 12, 80331 München"}, "X-NOTE": {"a:b;c"}}
+	for _, p := range cl.params {
+		if strings.Join(p.values, "|") != strings.Join(want[p.name], "|") {
+			t.Fatalf("param %s = %q", p.name, p.values)
+		}
+	}
+	// Written back, values with , ; : are quoted again.
+	l := formatContentLine("", "ADR", map[string][]string{"LABEL": {"a, b"}, "X-NOTE": {"a:b;c"}}, "x")
+	if l != "ADR;LABEL=\"a, b\";X-NOTE=\"a:b;c\":x\r\n" {
+		t.Fatalf("formatted %q", l)
+	}
+}
+
+func TestVTimezoneHasYearlyRules(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tz := vtimezoneFor(berlin, 2025)
+	rules := map[string]string{}
+	for _, obs := range tz.Children {
+		if p := obs.Props.Get(ical.PropRecurrenceRule); p != nil {
+			rules[obs.Name] = p.Value
+		}
+	}
+	if rules[ical.CompTimezoneDaylight] != "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU" || rules[ical.CompTimezoneStandard] != "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU" || len(tz.Children) != 2 {
+		t.Fatalf("observances %+v", rules)
+	}
+	// A zone without daylight saving time: one fixed observance.
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	if tz := vtimezoneFor(kolkata, 2025); len(tz.Children) != 1 || tz.Children[0].Props.Get(ical.PropTimezoneOffsetTo).Value != "+0530" {
+		t.Fatalf("Kolkata: %+v", tz.Children)
+	}
+}
+
+func TestTZIDWithEscapedCommasMatchesVTimezone(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:(UTC+05:30) Chennai\\, Kolkata\\, Mumbai\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=\"(UTC+05:30) Chennai, Kolkata, Mumbai\":20250310T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, _, err := decodeCal([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := eventFromComponent(cal.Children[1], newTZResolver(cal), time.UTC, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Start != "2025-03-10T04:30:00Z" {
+		t.Fatalf("start %s", ev.Start)
+	}
+}
+
+// An object another client wrote (its own property order, folding and
+// quoting) keeps every line but the changed ones byte for byte.
+func TestEncodeCalKeepsUntouchedLinesByteForByte(t *testing.T) {
+	orig := "BEGIN:VCALENDAR\r\nPRODID:-//Other//EN\r\nVERSION:2.0\r\nX-WR-CALNAME:x\r\n" +
+		"BEGIN:VEVENT\r\nUID:e1\r\nSUMMARY:Team\\, weekly\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250310T100000Z\r\n" +
+		"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Doe, Jane\":mailto:jane@example.com\r\nX-MOZ-GENERATION:3\r\n" +
+		"DESCRIPTION:a long description that the other client folded somewhere before \r\n seventy-five octets\r\n" +
+		"RELATED-TO;RELTYPE=SIBLING:s1\r\nRELATED-TO;RELTYPE=PARENT:p1\r\n" +
+		"BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nACTION:DISPLAY\r\nDESCRIPTION:r\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, o, err := decodeCal([]byte(orig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := UpdateEventCalendar(cal, EventInput{Location: ptr(`Room "2"; a, b`)}, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := encodeCal(cal, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.SplitAfter(orig, "\r\n") {
+		if !strings.HasPrefix(l, "DTSTAMP") && !strings.HasPrefix(l, " ") {
+			kept = append(kept, l)
+		}
+	}
+	got := string(out)
+	pos := 0
+	for _, l := range kept {
+		if strings.HasPrefix(l, "DESCRIPTION:a long") {
+			l = "DESCRIPTION:a long description that the other client folded somewhere before \r\n seventy-five octets\r\n"
+		}
+		i := strings.Index(got[pos:], l)
+		if i < 0 {
+			t.Fatalf("line %q lost or moved:\n%s", l, got)
+		}
+		pos += i + len(l)
+	}
+	if !strings.Contains(got, "LOCATION:Room \"2\"\\; a\\, b\r\n") {
+		t.Fatalf("location not written escaped:\n%s", got)
+	}
+}

@@ -209,6 +209,25 @@ func taskScenario(t *testing.T, tg davTarget) {
 	if !errors.Is(err, nextcloud.ErrConflict) || !errors.As(err, &ne) || ne.Method != http.MethodDelete || strings.Contains(err.Error(), "PUT") {
 		t.Fatalf("stale delete: %v", err)
 	}
+	// Re-parenting replaces only the parent relation; making a task the
+	// child of its own subtask is refused.
+	href := list.Href + "rel-1.ics"
+	rawPut(t, tg.client, href, "text/calendar", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//EN\r\nBEGIN:VTODO\r\nUID:rel-1\r\nDTSTAMP:20250101T000000Z\r\nSUMMARY:Related\r\n"+
+		"RELATED-TO;RELTYPE=SIBLING:sib-1\r\nRELATED-TO:"+parent.UID+"\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+	other, err := d.CreateTask(ctx, list, nextcloud.TaskInput{Summary: dstr("Other parent")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := d.UpdateTask(ctx, list, "rel-1.ics", nextcloud.TaskInput{Parent: dstr(other.UID)}, "")
+	if err != nil || moved.Parent != other.UID {
+		t.Fatalf("re-parent: %+v %v", moved, err)
+	}
+	if raw := rawGet(t, tg.client, href); !strings.Contains(raw, "RELATED-TO;RELTYPE=SIBLING:sib-1") || strings.Contains(raw, parent.UID) {
+		t.Fatalf("re-parenting changed the other relations:\n%s", raw)
+	}
+	if _, err := d.UpdateTask(ctx, list, other.ID, nextcloud.TaskInput{Parent: dstr("rel-1")}, ""); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Fatalf("parent cycle accepted: %v", err)
+	}
 	if err := d.DeleteTask(ctx, list, child.ID, ""); err != nil {
 		t.Fatal(err)
 	}

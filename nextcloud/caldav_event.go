@@ -265,6 +265,9 @@ type EventInput struct {
 	Attendees   *[]Attendee
 	RRule       *string
 	Reminders   *[]Reminder
+	// ReminderAddress is where EMAIL reminders go when the event has no
+	// organizer (the user's own address; RFC 5545 requires an ATTENDEE).
+	ReminderAddress string
 }
 
 // cleanText drops control characters iCalendar cannot carry (CR, NUL...),
@@ -662,7 +665,7 @@ func applyEventInput(cal *ical.Calendar, comp *ical.Component, in EventInput, no
 		}
 	}
 	if in.Reminders != nil {
-		if err := setReminders(comp, *in.Reminders); err != nil {
+		if err := setReminders(comp, *in.Reminders, in.ReminderAddress); err != nil {
 			return err
 		}
 	}
@@ -776,7 +779,7 @@ func setRRule(comp *ical.Component, s string) error {
 	return nil
 }
 
-func setReminders(comp *ical.Component, rs []Reminder) error {
+func setReminders(comp *ical.Component, rs []Reminder, address string) error {
 	kept := comp.Children[:0]
 	for _, c := range comp.Children {
 		if c.Name != ical.CompAlarm {
@@ -801,6 +804,17 @@ func setReminders(comp *ical.Component, rs []Reminder) error {
 		a.Props.SetText(ical.PropDescription, summary)
 		if action == "EMAIL" {
 			a.Props.SetText(ical.PropSummary, summary)
+			// RFC 5545 3.6.6: an EMAIL alarm names its recipients.
+			att := ical.NewProp(ical.PropAttendee)
+			switch {
+			case comp.Props.Get(ical.PropOrganizer) != nil:
+				att.Value = comp.Props.Get(ical.PropOrganizer).Value
+			case address != "":
+				att.Value = "mailto:" + strings.TrimPrefix(address, "mailto:")
+			default:
+				return fmt.Errorf("reminder %d: an EMAIL reminder needs an address to send to, and neither the event's organizer nor the user's calendar address is known; set an organizer or use a DISPLAY reminder", i+1)
+			}
+			a.Props.Set(att)
 		}
 		tr := ical.NewProp(ical.PropTrigger)
 		if strings.TrimSpace(r.At) != "" {

@@ -135,6 +135,7 @@ func (d *CalDAV) CreateEvent(ctx context.Context, cal Calendar, in EventInput) (
 	if !cal.Supports(ical.CompEvent) {
 		return EventDetail{}, fmt.Errorf("calendar %s holds only %s, not events; pick another calendar", cal.ID, strings.Join(cal.Components, ", "))
 	}
+	d.fillReminderAddress(ctx, &in)
 	uid := NewUID()
 	data, err := NewEventCalendar(uid, in, time.Now())
 	if err != nil {
@@ -166,6 +167,7 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 	if o, err = d.editable(ctx, o); err != nil {
 		return EventDetail{}, err
 	}
+	d.fillReminderAddress(ctx, &in)
 	if err := UpdateEventCalendar(o.Data, in, occurrence, time.Now()); err != nil {
 		return EventDetail{}, inputErr(err)
 	}
@@ -407,4 +409,18 @@ func FreeSlots(busy []Interval, from, to time.Time, wh WorkingHours, minLen time
 		}
 	}
 	return out
+}
+
+// fillReminderAddress looks up the user's calendar address (RFC 6638
+// calendar-user-address-set) when an EMAIL reminder may need it.
+func (d *CalDAV) fillReminderAddress(ctx context.Context, in *EventInput) {
+	if in.Reminders == nil || in.ReminderAddress != "" {
+		return
+	}
+	for _, r := range *in.Reminders {
+		if strings.EqualFold(strings.TrimSpace(r.Action), "EMAIL") {
+			in.ReminderAddress = d.c.calendarUserAddress(ctx, d.principal)
+			return
+		}
+	}
 }

@@ -423,3 +423,30 @@ func firstNonEmpty(vals ...string) string {
 	}
 	return ""
 }
+
+// calendarUserAddress returns the user's mailto: calendar address from the
+// principal's calendar-user-address-set, or "" when the server names none.
+func (c *Client) calendarUserAddress(ctx context.Context, principal string) string {
+	h := http.Header{}
+	h.Set("Depth", "0")
+	h.Set("Content-Type", `application/xml; charset="utf-8"`)
+	body := xml.Header + `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-user-address-set/></D:prop></D:propfind>`
+	resp, err := c.davSend(ctx, "PROPFIND", principal, h, []byte(body))
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var ms struct {
+		Hrefs []string `xml:"response>propstat>prop>calendar-user-address-set>href"`
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || xml.Unmarshal(data, &ms) != nil {
+		return ""
+	}
+	for _, h := range ms.Hrefs {
+		if h = strings.TrimSpace(h); len(h) > 7 && strings.EqualFold(h[:7], "mailto:") {
+			return h[7:]
+		}
+	}
+	return ""
+}

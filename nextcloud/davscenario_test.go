@@ -375,3 +375,33 @@ func TestDAVPrincipalLookedUpWithTrailingSlash(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Without an organizer, an EMAIL reminder goes to the user's calendar
+// address from the principal (RFC 6638 calendar-user-address-set).
+func TestEmailReminderAttendeeFromCalendarUserAddress(t *testing.T) {
+	nc := nctest.New(t)
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != "PROPFIND" || !strings.HasPrefix(r.URL.Path, "/remote.php/dav/principals/") {
+			return false
+		}
+		b, _ := io.ReadAll(r.Body)
+		if !strings.Contains(string(b), "calendar-user-address-set") {
+			r.Body = io.NopCloser(strings.NewReader(string(b)))
+			return false
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusMultiStatus)
+		_, _ = io.WriteString(w, `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:cal="urn:ietf:params:xml:ns:caldav"><d:response><d:href>`+r.URL.Path+
+			`</d:href><d:propstat><d:prop><cal:calendar-user-address-set><d:href>/remote.php/dav/principals/users/admin/</d:href><d:href>mailto:admin@example.org</d:href></cal:calendar-user-address-set></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>`)
+		return true
+	})
+	d := calDAV(t, nc, "admin")
+	ev, err := d.CreateEvent(context.Background(), findCal(t, d, "personal"), nextcloud.EventInput{Summary: dstr("x"), Start: dstr("2025-03-10T10:00:00Z"),
+		Reminders: &[]nextcloud.Reminder{{MinutesBefore: 30, Action: "EMAIL"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ics, _ := nc.CalendarICS("admin", "personal", ev.ID); !strings.Contains(ics, "ATTENDEE:mailto:admin@example.org\r\n") {
+		t.Fatalf("stored:\n%s", ics)
+	}
+}

@@ -269,19 +269,18 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	cals, err := d.Calendars(ctx)
+	// Report the calendar as the server keeps it: servers may accept
+	// MKCALENDAR and drop properties they do not store.
+	cals, err := d.CalendarsDetailed(ctx)
 	if err != nil {
 		return Calendar{}, err
 	}
 	for _, c := range cals {
 		if c.Href == href {
-			if c.Color == "" {
-				c.Color = opts.Color
-			}
 			return c, nil
 		}
 	}
-	return Calendar{ID: id, Name: name, Description: opts.Description, Color: opts.Color, Components: comps, Href: href}, nil
+	return Calendar{ID: id, Name: name, Components: comps, Href: href}, nil
 }
 
 // DeleteCalendar deletes a calendar with everything in it (Nextcloud keeps

@@ -122,9 +122,12 @@ func eventScenario(t *testing.T, tg davTarget) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Scenario events"})
+	cal, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Scenario events", Color: "#336699", Description: "Desc; with, specials"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cal.Color != "#336699" || cal.Description != "Desc; with, specials" || cal.Name != "Scenario events" {
+		t.Fatalf("created calendar %+v", cal)
 	}
 	loc := dstr("Building \"A\", Room 1; 2")
 	ev, err := d.CreateEvent(ctx, cal, nextcloud.EventInput{

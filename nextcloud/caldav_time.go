@@ -119,6 +119,9 @@ func (r *tzResolver) resolve(tzid string) (*time.Location, error) {
 					return loc, nil
 				}
 			}
+			if loc, ok := rulesLocation(tzid, c); ok {
+				return loc, nil
+			}
 			// Last resort: the standard offset, which ignores daylight
 			// saving time but keeps times within an hour.
 			for _, obs := range c.Children {

@@ -132,3 +132,34 @@ func TestEncodeCalKeepsUntouchedLinesByteForByte(t *testing.T) {
 		t.Fatalf("location not written escaped:\n%s", got)
 	}
 }
+
+// A non-IANA zone with daylight saving rules (as Outlook writes custom
+// zones) follows them in every year, instead of a fixed offset.
+func TestCustomZoneWithDaylightRules(t *testing.T) {
+	for _, tc := range []struct{ tzid, std, dst, start, want string }{
+		{"Customized Time Zone", "DTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100",
+			"DTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200", "20300710T100000", "2030-07-10T08:00:00Z"},
+		{"Customized Time Zone", "DTSTART:16010101T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100",
+			"DTSTART:16010101T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200", "20300110T100000", "2030-01-10T09:00:00Z"},
+		// Southern hemisphere, half-hour: daylight from the first Sunday
+		// of October, standard from the first Sunday of April.
+		{"My Adelaide", "DTSTART:20080406T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\nTZOFFSETFROM:+1030\r\nTZOFFSETTO:+0930\r\nTZNAME:ACST",
+			"DTSTART:20081005T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\nTZOFFSETFROM:+0930\r\nTZOFFSETTO:+1030\r\nTZNAME:ACDT", "20270115T100000", "2027-01-14T23:30:00Z"},
+		{"My Adelaide", "DTSTART:20080406T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU\r\nTZOFFSETFROM:+1030\r\nTZOFFSETTO:+0930\r\nTZNAME:ACST",
+			"DTSTART:20081005T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU\r\nTZOFFSETFROM:+0930\r\nTZOFFSETTO:+1030\r\nTZNAME:ACDT", "20270715T100000", "2027-07-15T00:30:00Z"},
+	} {
+		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:" + tc.tzid + "\r\nBEGIN:STANDARD\r\n" + tc.std + "\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n" + tc.dst +
+			"\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=" + tc.tzid + ":" + tc.start + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		cal, _, err := decodeCal([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := eventFromComponent(cal.Children[1], newTZResolver(cal), time.UTC, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Start != tc.want {
+			t.Errorf("%s %s: start %s, want %s", tc.tzid, tc.start, ev.Start, tc.want)
+		}
+	}
+}

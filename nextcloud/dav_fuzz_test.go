@@ -223,3 +223,39 @@ func FuzzVCardToContact(f *testing.F) {
 		_ = ApplyContactInput(card, ContactInput{Title: ptr("t")}, time.Now())
 	})
 }
+
+// FuzzCardEditKeepsOtherProperties: changing the title of any readable
+// card leaves every other property's fields as they were, and the result
+// reads back.
+func FuzzCardEditKeepsOtherProperties(f *testing.F) {
+	f.Add([]byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tee\\; Kuchen\r\nitem1.EMAIL;TYPE=INTERNET:a@b.c\r\nADR;LABEL=\"a, b\":;;s;c;;;\r\nX-A;X-B=\"a:b;c\":v\r\nPHOTO;VALUE=uri:data:image/png;base64,AAA\r\n BBB\r\nEND:VCARD\r\n"))
+	f.Add([]byte("BEGIN:VCARD\nVERSION:4.0\nN:a\\;b;c;;;\nGEO:geo:1,2\nEND:VCARD\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		card, orig, err := decodeCard(data)
+		if err != nil || card.Value(vcard.FieldVersion) == "" {
+			return
+		}
+		if err := ApplyContactInput(card, ContactInput{Title: ptr("New; title, \"x\"")}, time.Now()); err != nil {
+			return
+		}
+		out, err := encodeCard(card, orig)
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		back, _, err := decodeCard(out)
+		if err != nil {
+			t.Fatalf("edited card does not read back: %v\n%s", err, out)
+		}
+		for k, fs := range orig.snap {
+			if k == vcard.FieldTitle || k == vcard.FieldRevision || k == vcard.FieldFormattedName {
+				continue
+			}
+			if !sameFields(fs, back[k]) {
+				t.Fatalf("%s changed: %+v -> %+v\n%s", k, fs, back[k], out)
+			}
+		}
+		if got := ContactFromCard(back).Title; got != "New; title, \"x\"" {
+			t.Fatalf("title read back as %q\n%s", got, out)
+		}
+	})
+}

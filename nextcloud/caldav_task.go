@@ -484,6 +484,9 @@ func (d *CalDAV) checkParentCycle(ctx context.Context, cal Calendar, task, paren
 	if parent == "" || task == "" {
 		return nil
 	}
+	if parent == task {
+		return inputErr(errors.New("a task cannot be its own parent"))
+	}
 	objs, _, err := d.All(ctx, cal, ical.CompToDo)
 	if err != nil {
 		return err

@@ -157,10 +157,11 @@ type CardObject struct {
 
 const addressDataProps = `<D:prop><D:getetag/><C:address-data/></D:prop>`
 
-// All returns every card of an address book; unreadable ones are
-// returned as broken.
+// All returns every card of an address book (an addressbook-query with
+// the empty filter RFC 6352 requires); unreadable ones are returned as
+// broken.
 func (d *CardDAV) All(ctx context.Context, ab AddressBook) ([]CardObject, []BrokenObject, error) {
-	objs, err := d.c.reportObjects(ctx, ab.Href, `<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">`+addressDataProps+`</C:addressbook-query>`)
+	objs, err := d.c.reportObjects(ctx, ab.Href, `<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">`+addressDataProps+`<C:filter/></C:addressbook-query>`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("query address book %s: %w", ab.ID, err)
 	}

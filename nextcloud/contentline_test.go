@@ -96,7 +96,7 @@ func TestEncodeCalKeepsUntouchedLinesByteForByte(t *testing.T) {
 	orig := "BEGIN:VCALENDAR\r\nPRODID:-//Other//EN\r\nVERSION:2.0\r\nX-WR-CALNAME:x\r\n" +
 		"BEGIN:VEVENT\r\nUID:e1\r\nSUMMARY:Team\\, weekly\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250310T100000Z\r\n" +
 		"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Doe, Jane\":mailto:jane@example.com\r\nX-MOZ-GENERATION:3\r\n" +
-		"DESCRIPTION:a long description that the other client folded somewhere before \r\n seventy-five octets\r\n" +
+		"DESCRIPTION:a long description that the other client folded somewhere \r\n before seventy-five octets\r\n" +
 		"RELATED-TO;RELTYPE=SIBLING:s1\r\nRELATED-TO;RELTYPE=PARENT:p1\r\n" +
 		"BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nACTION:DISPLAY\r\nDESCRIPTION:r\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	cal, o, err := decodeCal([]byte(orig))
@@ -120,7 +120,7 @@ func TestEncodeCalKeepsUntouchedLinesByteForByte(t *testing.T) {
 	pos := 0
 	for _, l := range kept {
 		if strings.HasPrefix(l, "DESCRIPTION:a long") {
-			l = "DESCRIPTION:a long description that the other client folded somewhere before \r\n seventy-five octets\r\n"
+			l = "DESCRIPTION:a long description that the other client folded somewhere \r\n before seventy-five octets\r\n"
 		}
 		i := strings.Index(got[pos:], l)
 		if i < 0 {
@@ -130,6 +130,19 @@ func TestEncodeCalKeepsUntouchedLinesByteForByte(t *testing.T) {
 	}
 	if !strings.Contains(got, "LOCATION:Room \"2\"\\; a\\, b\r\n") {
 		t.Fatalf("location not written escaped:\n%s", got)
+	}
+	// A long new value is folded at 75 octets.
+	if err := UpdateEventCalendar(cal, EventInput{Location: ptr(strings.Repeat("Längere Ortsangabe ", 10))}, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out, err = encodeCal(cal, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(out), "\r\n") {
+		if len(l) > 75 {
+			t.Fatalf("line of %d octets: %q", len(l), l)
+		}
 	}
 }
 

@@ -279,13 +279,19 @@ func contactScenario(t *testing.T, tg davTarget) {
 	if !strings.Contains(raw, "\r\nN:") {
 		t.Fatalf("a vCard 3.0 needs N:\n%s", raw)
 	}
+	for _, l := range strings.Split(rawGet(t, tg.client, ab.Href+c.ID), "\r\n") {
+		if len(l) > 75 {
+			t.Fatalf("line of %d octets, not folded at 75: %q", len(l), l)
+		}
+	}
 }
 
 // A card as another client (Apple, DAVx⁵, Thunderbird) writes it.
 const foreignCard = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:foreign-1\r\nFN:Tee\\; Kuchen\r\nN:Kuchen;Tee;;;\r\n" +
 	"item1.EMAIL;TYPE=INTERNET:tee@example.com\r\nitem1.X-ABLabel:_$!<Other>!$_\r\n" +
 	"ADR;TYPE=HOME;LABEL=\"Königstraße 12, 80331 München\":;;Königstraße 12;München;;80331;\r\n" +
-	"X-CUSTOM;X-NOTE=\"a:b;c\":value\r\nURL:https://example.com/a,b?x=1;y=2\r\nTITLE:Chef\\, Koch\r\nNICKNAME:T\\;K\r\n" +
+	"X-CUSTOM;X-NOTE=\"a:b;c\":value\r\nURL:https://example.com/a,b?x=1;y=2\r\nGEO:geo:52.52,13.405\r\n" +
+	"PHOTO;VALUE=uri:data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\r\nTITLE:Chef\\, Koch\r\nNICKNAME:T\\;K\r\n" +
 	"NOTE:first line\\nsecond\\, with comma and a very long text that another client folded at seventy-five octets\r\n" +
 	"CATEGORIES:Friends,Family\r\nEND:VCARD\r\n"
 

@@ -125,6 +125,10 @@ func writeCalComponent(b *strings.Builder, c *ical.Component, orig *origCal) {
 			continue
 		}
 		name := it.line.name
+		if name == "" {
+			b.WriteString(it.line.raw)
+			continue
+		}
 		switch {
 		case sameProps(s.props[name], c.Props[name]):
 			b.WriteString(it.line.raw)

@@ -46,8 +46,8 @@ func decodeCard(data []byte) (vcard.Card, *origCard, error) {
 	}
 	card := vcard.Card{}
 	for _, it := range raw.items {
-		if it.line == nil {
-			continue // vCard 2.1 AGENT and the like: kept raw, not read
+		if it.line == nil || it.line.name == "" {
+			continue // vCard 2.1 AGENT, unreadable lines: kept raw, not read
 		}
 		l := it.line
 		f := &vcard.Field{Value: l.value, Group: l.group}
@@ -119,6 +119,10 @@ func encodeCard(card vcard.Card, orig *origCard) ([]byte, error) {
 				continue
 			}
 			key := it.line.name
+			if key == "" {
+				b.WriteString(it.line.raw)
+				continue
+			}
 			switch {
 			case sameFields(orig.snap[key], card[key]):
 				b.WriteString(it.line.raw)

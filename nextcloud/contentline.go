@@ -86,7 +86,9 @@ func parseContentLines(data []byte) ([]*rawComponent, error) {
 	for i, l := range logical {
 		cl, err := parseContentLine(l)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", i+1, err)
+			// Kept as it was (written back as is) but not read, as
+			// go-vcard skips such lines.
+			cl = &contentLine{}
 		}
 		cl.raw = raws[i]
 		if !strings.HasSuffix(cl.raw, "\n") {
@@ -108,7 +110,7 @@ func parseContentLines(data []byte) ([]*rawComponent, error) {
 			}
 			stack[len(stack)-1].end = cl.raw
 			stack = stack[:len(stack)-1]
-		default:
+		default: // properties, and unreadable lines (name "")
 			if len(stack) > 0 {
 				stack[len(stack)-1].items = append(stack[len(stack)-1].items, rawItem{line: cl})
 			}

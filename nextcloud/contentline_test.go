@@ -176,3 +176,26 @@ func TestCustomZoneWithDaylightRules(t *testing.T) {
 		}
 	}
 }
+
+// A line no parser can read does not make the whole card unreadable (as
+// with go-vcard): it is skipped when reading and written back as it was.
+func TestUnreadableCardLineKeptAsIs(t *testing.T) {
+	data := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nthis line has no colon\r\nTITLE:Old\r\nEND:VCARD\r\n"
+	card, o, err := decodeCard([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ContactFromCard(card).FullName != "Ann" {
+		t.Fatalf("read %+v", card)
+	}
+	if err := ApplyContactInput(card, ContactInput{Title: ptr("New")}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := encodeCard(card, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "FN:Ann\r\nthis line has no colon\r\nTITLE:New\r\n") {
+		t.Fatalf("written:\n%s", out)
+	}
+}

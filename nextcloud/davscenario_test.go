@@ -162,10 +162,35 @@ func eventScenario(t *testing.T, tg davTarget) {
 	if len(list.Events) != 1 || !list.Events[0].StartTime().Equal(occ) {
 		t.Fatalf("July occurrence: want one at %s, got %+v", occ, list.Events)
 	}
-	if _, err := d.UpdateEvent(ctx, cal, ev.ID, nextcloud.EventInput{Summary: dstr("stale")}, "", ev.ETag); !errors.Is(err, nextcloud.ErrConflict) {
+	// One occurrence moved, another removed: the server's time-range
+	// query and the client's expansion agree.
+	moved := occ.AddDate(0, 0, 7)
+	if _, err := d.UpdateEvent(ctx, cal, ev.ID, nextcloud.EventInput{Start: dstr(moved.Add(2 * time.Hour).Format(time.RFC3339)), Summary: dstr("Moved once")}, moved.Format(time.RFC3339), ""); err != nil {
+		t.Fatalf("move one occurrence: %v", err)
+	}
+	if err := d.DeleteEvent(ctx, cal, ev.ID, occ.AddDate(0, 0, 14).Format(time.RFC3339), ""); err != nil {
+		t.Fatalf("delete one occurrence: %v", err)
+	}
+	week, err := d.Events(ctx, nextcloud.EventQuery{Calendars: []nextcloud.Calendar{cal}, From: occ.Add(-time.Hour), To: occ.AddDate(0, 0, 22)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var starts []string
+	for _, e := range week.Events {
+		starts = append(starts, e.StartTime().UTC().Format(time.RFC3339)+" "+e.Summary)
+	}
+	want := []string{occ.Format(time.RFC3339) + " " + nastySummary, moved.Add(2*time.Hour).Format(time.RFC3339) + " Moved once", occ.AddDate(0, 0, 21).Format(time.RFC3339) + " " + nastySummary}
+	if !reflect.DeepEqual(starts, want) {
+		t.Fatalf("occurrences after moving and deleting one:\n got %q\nwant %q", starts, want)
+	}
+	ev, err = d.GetEvent(ctx, cal, ev.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.UpdateEvent(ctx, cal, ev.ID, nextcloud.EventInput{Summary: dstr("stale")}, "", "0123-stale"); !errors.Is(err, nextcloud.ErrConflict) {
 		t.Fatalf("stale update: %v", err)
 	}
-	err = d.DeleteEvent(ctx, cal, ev.ID, "", ev.ETag)
+	err = d.DeleteEvent(ctx, cal, ev.ID, "", "0123-stale")
 	var ne *nextcloud.Error
 	if !errors.Is(err, nextcloud.ErrConflict) || !errors.As(err, &ne) || ne.Method != http.MethodDelete {
 		t.Fatalf("stale delete: %v", err)

@@ -46,6 +46,7 @@ func TestDAVScenarios(t *testing.T) {
 			t.Run("contacts", func(t *testing.T) { contactScenario(t, tg) })
 			t.Run("foreign card", func(t *testing.T) { foreignCardScenario(t, tg) })
 			t.Run("foreign event", func(t *testing.T) { foreignEventScenario(t, tg) })
+			t.Run("sync", func(t *testing.T) { syncScenario(t, tg) })
 		})
 	}
 }
@@ -437,5 +438,52 @@ func TestEmailReminderAttendeeFromCalendarUserAddress(t *testing.T) {
 	}
 	if ics, _ := nc.CalendarICS("admin", "personal", ev.ID); !strings.Contains(ics, "ATTENDEE:mailto:admin@example.org\r\n") {
 		t.Fatalf("stored:\n%s", ics)
+	}
+}
+
+// The search index follows changes by sync-collection (RFC 6578): a
+// changed card and a deleted one show up after the token.
+func syncScenario(t *testing.T, tg davTarget) {
+	ctx := context.Background()
+	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, err := d.FindAddressBook(ctx, tg.book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := d.CreateContact(ctx, ab, nextcloud.ContactInput{FullName: dstr("Sync A")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.CreateContact(ctx, ab, nextcloud.ContactInput{FullName: dstr("Sync B")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tokens, err := d.AddressBooksWithSyncTokens(ctx)
+	if err != nil || tokens[ab.Href] == "" {
+		t.Fatalf("sync tokens %v %v", tokens, err)
+	}
+	if _, err := d.UpdateContact(ctx, ab, a.ID, nextcloud.ContactInput{Title: dstr("Changed")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteContact(ctx, ab, b.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := d.SyncCollection(ctx, ab, tokens[ab.Href])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changed []string
+	for _, m := range sc.Changed {
+		changed = append(changed, m.Href)
+	}
+	if !reflect.DeepEqual(changed, []string{ab.Href + a.ID}) || !reflect.DeepEqual(sc.Deleted, []string{ab.Href + b.ID}) || sc.Token == "" {
+		t.Fatalf("sync since the token: changed %q, deleted %q, token %q", changed, sc.Deleted, sc.Token)
+	}
+	objs, broken, err := d.MultiGet(ctx, ab, changed)
+	if err != nil || len(broken) != 0 || len(objs) != 1 || nextcloud.ContactFromCard(objs[0].Card).Title != "Changed" {
+		t.Fatalf("multiget %+v %+v %v", objs, broken, err)
 	}
 }

@@ -1,6 +1,10 @@
 package nextcloud
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +201,65 @@ func TestUnreadableCardLineKeptAsIs(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "FN:Ann\r\nthis line has no colon\r\nTITLE:New\r\n") {
 		t.Fatalf("written:\n%s", out)
+	}
+}
+
+// The VTIMEZONE written for an event is followed by readers that use it
+// rather than the IANA name: summer years after the event's start keep
+// their daylight saving time (a one-year VTIMEZONE put them an hour off).
+func TestVTimezoneFollowedByReadersOfItsRules(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tz := vtimezoneFor(berlin, 2025)
+	// The project's own reader of non-IANA zones.
+	custom := cloneComponent(tz)
+	custom.Props.SetText(ical.PropTimezoneID, "Berlin as sent")
+	custom.Props.Del("X-LIC-LOCATION")
+	cal := newCalendar()
+	ev := ical.NewComponent(ical.CompEvent)
+	ds := ical.NewProp(ical.PropDateTimeStart)
+	ds.Value = "20300709T100000"
+	ds.Params.Set(ical.PropTimezoneID, "Berlin as sent")
+	ev.Props.Set(ds)
+	cal.Children = []*ical.Component{custom, ev}
+	st, err := parseICalTime(ev.Props.Get(ical.PropDateTimeStart), newTZResolver(cal), time.UTC)
+	if err != nil || !st.T.Equal(time.Date(2030, 7, 9, 8, 0, 0, 0, time.UTC)) {
+		t.Fatalf("July 2030 10:00 read as %v (%v), want 08:00Z", st.T.UTC(), err)
+	}
+	// python-dateutil's tzical (installed with radicale), which nobody
+	// here wrote.
+	py := "/usr/bin/python3"
+	if _, err := exec.LookPath(py); err != nil {
+		py = "python3"
+	}
+	if exec.Command(py, "-c", "import dateutil.tz").Run() != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3-dateutil missing (it comes with radicale): apt-get install radicale")
+		}
+		t.Skip("python3-dateutil missing: apt-get install radicale")
+	}
+	wrap := ical.NewCalendar()
+	wrap.Props.SetText(ical.PropVersion, "2.0")
+	wrap.Props.SetText(ical.PropProductID, "x")
+	// (tzical refuses X- properties, so the copy without X-LIC-LOCATION.)
+	wrap.Children = []*ical.Component{custom}
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(wrap); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "tz.ics")
+	if err := os.WriteFile(f, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, "-c", `import sys, datetime
+from dateutil.tz import tzical
+tz = tzical(sys.argv[1]).get()
+for y in (2025, 2026, 2030, 2040):
+    print(y, datetime.datetime(y, 7, 9, 10, 0, tzinfo=tz).utcoffset(), datetime.datetime(y, 1, 9, 10, 0, tzinfo=tz).utcoffset())`, f).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dateutil: %v\n%s", err, out)
+	}
+	want := "2025 2:00:00 1:00:00\n2026 2:00:00 1:00:00\n2030 2:00:00 1:00:00\n2040 2:00:00 1:00:00\n"
+	if string(out) != want {
+		t.Fatalf("dateutil reads the VTIMEZONE as\n%swant\n%s", out, want)
 	}
 }

@@ -263,3 +263,18 @@ for y in (2025, 2026, 2030, 2040):
 		t.Fatalf("dateutil reads the VTIMEZONE as\n%swant\n%s", out, want)
 	}
 }
+
+// A VTODO without UID cannot be addressed: it is reported as unreadable,
+// not listed with an empty id.
+func TestTaskWithoutUIDIsUnreadable(t *testing.T) {
+	cal, _, err := decodeCal([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nDTSTAMP:20250101T000000Z\r\nSUMMARY:No id\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := taskFromComponent(cal.Children[0], nil, time.UTC, nil); err == nil || !strings.Contains(err.Error(), "no UID") {
+		t.Fatalf("task without UID: %v", err)
+	}
+	if _, err := taskOf(Calendar{ID: "l"}, CalObject{Href: "/x.ics", Data: cal}, nil); err == nil {
+		t.Fatal("taskOf accepted a task without UID")
+	}
+}

@@ -251,9 +251,15 @@ func (x *Indexer) syncBook(ctx context.Context, d *nextcloud.CardDAV, user strin
 	}
 	ch := storage.IndexChange{App: storage.AppContacts, State: map[string]string{"coll:" + ab.Href: "1"}}
 	add := func(o nextcloud.CardObject) {
-		card := o.Card
-		extra := append(append(card.Values("EMAIL"), card.Values("TEL")...), card.Value("ORG"), card.Value("TITLE"), card.Value("NICKNAME"))
-		ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: o.Href, Title: card.Value("FN"), Body: card.Value("NOTE"),
+		c := nextcloud.ContactFromCard(o.Card) // values unescaped
+		extra := []string{c.Organization, c.Title, c.Nickname}
+		for _, e := range c.Emails {
+			extra = append(extra, e.Value)
+		}
+		for _, p := range c.Phones {
+			extra = append(extra, p.Value)
+		}
+		ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: o.Href, Title: c.FullName, Body: c.Note,
 			Extra: strings.TrimSpace(strings.Join(extra, " ")), ETag: o.ETag, Parent: ab.Href})
 	}
 	remove := func(href string) {

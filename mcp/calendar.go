@@ -687,7 +687,18 @@ func CalendarToolset(env *Env) Toolset {
 					if err != nil {
 						return calendarOut{}, err
 					}
-					return calendarOut{Calendar: c, Action: "created"}, nil
+					action := "created"
+					var dropped []string
+					if want := strings.TrimSpace(in.Color); want != "" && !strings.EqualFold(c.Color, want[:min(len(want), 7)]) {
+						dropped = append(dropped, "colour")
+					}
+					if strings.TrimSpace(in.Description) != "" && c.Description != in.Description {
+						dropped = append(dropped, "description")
+					}
+					if len(dropped) > 0 {
+						action += "; the server did not keep the " + strings.Join(dropped, " and ") + " asked for"
+					}
+					return calendarOut{Calendar: c, Action: action}, nil
 				}),
 			NewTool(Spec{Name: "nc_calendar_delete_calendar", Title: "Delete calendar",
 				Description: "Delete a calendar with all its events and tasks (Nextcloud keeps it in the trash bin for a while). For a calendar shared with the user, this removes the share.",

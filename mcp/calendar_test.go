@@ -1,9 +1,12 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -385,5 +388,32 @@ func TestCalendarLDAPUserThroughMCP(t *testing.T) {
 	list = fresh(t, callTool(t, mc, "nc_calendar_list_calendars", map[string]any{}), list)
 	if len(list.Calendars) != 1 || list.Calendars[0].Href != "/remote.php/dav/calendars/8d1c-ldap/personal/" || list.Calendars[0].Shared {
 		t.Fatalf("calendars %+v", list.Calendars)
+	}
+}
+
+// A server that accepts MKCALENDAR but drops the colour: the tool reports
+// what the server kept, not what it asked for.
+func TestCalendarCreateReportsWhatTheServerKept(t *testing.T) {
+	nc := nctest.New(t)
+	c := connect(t, newTestServer(t, nc), "inprocess")
+	var kept calendarOut
+	res := callTool(t, c, "nc_calendar_create_calendar", map[string]any{"name": "Kept", "color": "#336699", "description": "d"})
+	decodeStructured(t, res, &kept)
+	if kept.Calendar.Color != "#336699" || kept.Calendar.Description != "d" || strings.Contains(resultText(res), "did not keep") {
+		t.Fatalf("kept %+v: %s", kept, resultText(res))
+	}
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == "MKCALENDAR" {
+			b, _ := io.ReadAll(r.Body)
+			b = regexp.MustCompile(`<calendar-color[^>]*>[^<]*</calendar-color>`).ReplaceAll(b, nil)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		return false
+	})
+	var dropped calendarOut
+	res = callTool(t, c, "nc_calendar_create_calendar", map[string]any{"name": "Dropped", "color": "#336699"})
+	decodeStructured(t, res, &dropped)
+	if dropped.Calendar.Color == "#336699" || !strings.Contains(resultText(res), "did not keep the colour") {
+		t.Fatalf("dropped %+v: %s", dropped, resultText(res))
 	}
 }

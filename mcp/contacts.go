@@ -361,11 +361,16 @@ func ContactsToolset(env *Env) Toolset {
 				Description: "Create a contact (stored as vCard 3.0) with names, e-mail addresses, phone numbers, postal addresses, organization, title, birthday, note and groups.",
 				Scope:       "contacts:write", Kind: Create},
 				func(ctx context.Context, nc *nextcloud.Client, in createContactIn) (contactOut, error) {
-					ref := in.AddressBook
-					if strings.TrimSpace(ref) == "" {
-						ref = "contacts"
+					var d *nextcloud.CardDAV
+					var ab nextcloud.AddressBook
+					var err error
+					if strings.TrimSpace(in.AddressBook) == "" {
+						if d, err = dav(ctx, nc); err == nil {
+							ab, err = defaultAddressBook(ctx, d)
+						}
+					} else {
+						d, ab, err = davBook(ctx, nc, in.AddressBook)
 					}
-					d, ab, err := davBook(ctx, nc, ref)
 					if err != nil {
 						return contactOut{}, err
 					}
@@ -404,4 +409,26 @@ func ContactsToolset(env *Env) Toolset {
 				}),
 		},
 	}
+}
+
+// defaultAddressBook picks where a new contact goes when no address book
+// is named, as events and tasks fall back to the default calendar:
+// "contacts" (Nextcloud's default) if there, else the user's first own
+// writable address book.
+func defaultAddressBook(ctx context.Context, d *nextcloud.CardDAV) (nextcloud.AddressBook, error) {
+	abs, err := d.AddressBooksDetailed(ctx)
+	if err != nil {
+		return nextcloud.AddressBook{}, err
+	}
+	for _, ab := range abs {
+		if ab.ID == "contacts" && !ab.ReadOnly {
+			return ab, nil
+		}
+	}
+	for _, ab := range abs {
+		if !ab.ReadOnly && !ab.Shared {
+			return ab, nil
+		}
+	}
+	return nextcloud.AddressBook{}, &ArgError{Msg: "the user has no address book of their own to add the contact to; create one in the Contacts app, or name a writable one with addressbook (see nc_contacts_list_addressbooks)"}
 }

@@ -178,3 +178,29 @@ func TestContactsBadInput(t *testing.T) {
 	})
 	wantError(t, callTool(t, c, "nc_contacts_search", map[string]any{"query": "lena"}), "500")
 }
+
+// Without an address book, a new contact goes to the default one, or
+// the user's own when there is no "contacts" (as events and tasks fall
+// back to the default calendar).
+func TestContactsCreateFallsBackToOwnAddressBook(t *testing.T) {
+	nc := nctest.New(t)
+	cl := nc.Client(t, "admin")
+	req, err := cl.NewRequest(t.Context(), http.MethodDelete, "/remote.php/dav/addressbooks/users/admin/contacts/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := cl.Raw().Do(req); err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("delete default address book: %v %v", resp, err)
+	}
+	nc.AddAddressBook(t, "admin", "family", "Family")
+	c := connect(t, newTestServer(t, nc), "inprocess")
+	res := callTool(t, c, "nc_contacts_create", map[string]any{"full_name": "Ada"})
+	if res.IsError {
+		t.Fatalf("create without address book: %s", resultText(res))
+	}
+	var out contactOut
+	decodeStructured(t, res, &out)
+	if out.AddressBook != "family" {
+		t.Fatalf("created in %q", out.AddressBook)
+	}
+}

@@ -1,7 +1,6 @@
 package nextcloud
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -270,19 +269,18 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	cals, err := d.Calendars(ctx)
+	// Report the calendar as the server keeps it: servers may accept
+	// MKCALENDAR and drop properties they do not store.
+	cals, err := d.CalendarsDetailed(ctx)
 	if err != nil {
 		return Calendar{}, err
 	}
 	for _, c := range cals {
 		if c.Href == href {
-			if c.Color == "" {
-				c.Color = opts.Color
-			}
 			return c, nil
 		}
 	}
-	return Calendar{ID: id, Name: name, Description: opts.Description, Color: opts.Color, Components: comps, Href: href}, nil
+	return Calendar{ID: id, Name: name, Components: comps, Href: href}, nil
 }
 
 // DeleteCalendar deletes a calendar with everything in it (Nextcloud keeps
@@ -324,6 +322,7 @@ type CalObject struct {
 	Href string
 	ETag string
 	Data *ical.Calendar
+	orig *origCal // set when read by Get: lets a write keep untouched lines
 }
 
 // BrokenObject is a stored object that could not be read; listings skip it
@@ -498,19 +497,15 @@ func multiGetSplit[T any](hrefs []string, what, format string, fetch func([]stri
 
 // Get fetches one calendar object by href.
 func (d *CalDAV) Get(ctx context.Context, href string) (CalObject, error) {
-	var co *caldav.CalendarObject
-	err := safely(func() error {
-		var err error
-		co, err = d.cl.GetCalendarObject(ctx, href)
-		return err
-	})
+	data, etag, err := d.c.getRaw(ctx, href)
 	if err != nil {
-		if isHTTPError(err) {
-			return CalObject{}, fmt.Errorf("get %s: %w", href, err)
-		}
+		return CalObject{}, fmt.Errorf("get %s: %w", href, err)
+	}
+	cal, orig, err := decodeCal(data)
+	if err != nil {
 		return CalObject{}, fmt.Errorf("the calendar object %s on the server has unreadable iCalendar data (%v); fix or delete it in a calendar app: %w", href, err, errMalformed)
 	}
-	return CalObject{Href: co.Path, ETag: co.ETag, Data: co.Data}, nil
+	return CalObject{Href: href, ETag: etag, Data: cal, orig: orig}, nil
 }
 
 // All returns every object of type comp in the calendar (every object
@@ -607,11 +602,11 @@ func objectUID(cal *ical.Calendar) string {
 // are reported as ErrConflict rather than lost. It returns the new ETag
 // when the server tells it.
 func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag string, create bool) (string, error) {
-	var buf bytes.Buffer
-	if err := safely(func() error { return ical.NewEncoder(&buf).Encode(cal) }); err != nil {
+	data, err := encodeCal(cal, nil)
+	if err != nil {
 		return "", fmt.Errorf("encode iCalendar: %w", err)
 	}
-	return d.c.davPutObject(ctx, href, "text/calendar; charset=utf-8", buf.Bytes(), etag, create)
+	return d.c.davPutObject(ctx, href, "text/calendar; charset=utf-8", data, etag, create)
 }
 
 // Delete removes an object; with etag set only if it is unchanged.

@@ -265,6 +265,9 @@ type EventInput struct {
 	Attendees   *[]Attendee
 	RRule       *string
 	Reminders   *[]Reminder
+	// ReminderAddress is where EMAIL reminders go when the event has no
+	// organizer (the user's own address; RFC 5545 requires an ATTENDEE).
+	ReminderAddress string
 }
 
 // cleanText drops control characters iCalendar cannot carry (CR, NUL...),
@@ -284,7 +287,21 @@ func cleanText(s string) string {
 	}, s)
 }
 
-// cleanLine is cleanText for single-line values and parameters.
+// cleanValue is cleanText for single-line property values: control
+// characters become spaces; quotes and everything else are kept (the
+// encoder escapes them).
+func cleanValue(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// cleanLine is cleanValue for parameter values, which cannot carry a
+// double quote.
 func cleanLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == '"' {
@@ -299,7 +316,7 @@ func setOrDelText(props ical.Props, name string, v *string, multiline bool) {
 	if v == nil {
 		return
 	}
-	s := cleanLine(*v)
+	s := cleanValue(*v)
 	if multiline {
 		s = strings.TrimSpace(cleanText(*v))
 	}
@@ -648,7 +665,7 @@ func applyEventInput(cal *ical.Calendar, comp *ical.Component, in EventInput, no
 		}
 	}
 	if in.Reminders != nil {
-		if err := setReminders(comp, *in.Reminders); err != nil {
+		if err := setReminders(comp, *in.Reminders, in.ReminderAddress); err != nil {
 			return err
 		}
 	}
@@ -659,7 +676,7 @@ func applyEventInput(cal *ical.Calendar, comp *ical.Component, in EventInput, no
 func setCategories(props ical.Props, cats []string) {
 	var clean []string
 	for _, c := range cats {
-		if c = cleanLine(c); c != "" && !slices.Contains(clean, c) {
+		if c = cleanValue(c); c != "" && !slices.Contains(clean, c) {
 			clean = append(clean, c)
 		}
 	}
@@ -762,7 +779,7 @@ func setRRule(comp *ical.Component, s string) error {
 	return nil
 }
 
-func setReminders(comp *ical.Component, rs []Reminder) error {
+func setReminders(comp *ical.Component, rs []Reminder, address string) error {
 	kept := comp.Children[:0]
 	for _, c := range comp.Children {
 		if c.Name != ical.CompAlarm {
@@ -787,6 +804,17 @@ func setReminders(comp *ical.Component, rs []Reminder) error {
 		a.Props.SetText(ical.PropDescription, summary)
 		if action == "EMAIL" {
 			a.Props.SetText(ical.PropSummary, summary)
+			// RFC 5545 3.6.6: an EMAIL alarm names its recipients.
+			att := ical.NewProp(ical.PropAttendee)
+			switch {
+			case comp.Props.Get(ical.PropOrganizer) != nil:
+				att.Value = comp.Props.Get(ical.PropOrganizer).Value
+			case address != "":
+				att.Value = "mailto:" + strings.TrimPrefix(address, "mailto:")
+			default:
+				return fmt.Errorf("reminder %d: an EMAIL reminder needs an address to send to, and neither the event's organizer nor the user's calendar address is known; set an organizer or use a DISPLAY reminder", i+1)
+			}
+			a.Props.Set(att)
 		}
 		tr := ical.NewProp(ical.PropTrigger)
 		if strings.TrimSpace(r.At) != "" {

@@ -135,6 +135,7 @@ func (d *CalDAV) CreateEvent(ctx context.Context, cal Calendar, in EventInput) (
 	if !cal.Supports(ical.CompEvent) {
 		return EventDetail{}, fmt.Errorf("calendar %s holds only %s, not events; pick another calendar", cal.ID, strings.Join(cal.Components, ", "))
 	}
+	d.fillReminderAddress(ctx, &in)
 	uid := NewUID()
 	data, err := NewEventCalendar(uid, in, time.Now())
 	if err != nil {
@@ -163,10 +164,14 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
 		return EventDetail{}, conflictError(o.Href, "event")
 	}
+	if o, err = d.editable(ctx, o); err != nil {
+		return EventDetail{}, err
+	}
+	d.fillReminderAddress(ctx, &in)
 	if err := UpdateEventCalendar(o.Data, in, occurrence, time.Now()); err != nil {
 		return EventDetail{}, inputErr(err)
 	}
-	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return EventDetail{}, conflictError(o.Href, "event")
 		}
@@ -186,13 +191,20 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 		return err
 	}
 	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
-		return conflictError(o.Href, "event")
+		method := http.MethodDelete
+		if occurrence != "" {
+			method = http.MethodPut
+		}
+		return conflictErrorOf(method, o.Href, "event")
 	}
 	if occurrence != "" {
+		if o, err = d.editable(ctx, o); err != nil {
+			return err
+		}
 		if err := DeleteOccurrence(o.Data, occurrence, time.Now()); err != nil {
 			return inputErr(err)
 		}
-		if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+		if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 			if errors.Is(err, ErrConflict) {
 				return conflictError(o.Href, "event")
 			}
@@ -202,7 +214,7 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "event")
+			return conflictErrorOf(http.MethodDelete, o.Href, "event")
 		}
 		return fmt.Errorf("delete event %s: %w", o.Href, err)
 	}
@@ -210,7 +222,12 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 }
 
 func conflictError(href, what string) error {
-	return &Error{Method: http.MethodPut, Path: href, Status: http.StatusPreconditionFailed,
+	return conflictErrorOf(http.MethodPut, href, what)
+}
+
+// conflictErrorOf reports a failed If-Match of method (PUT or DELETE).
+func conflictErrorOf(method, href, what string) error {
+	return &Error{Method: method, Path: href, Status: http.StatusPreconditionFailed,
 		Message: fmt.Sprintf("the %s was changed by someone else since it was read (ETag mismatch); nothing was overwritten", what),
 		Hint:    "fetch it again and re-apply the change"}
 }
@@ -392,4 +409,18 @@ func FreeSlots(busy []Interval, from, to time.Time, wh WorkingHours, minLen time
 		}
 	}
 	return out
+}
+
+// fillReminderAddress looks up the user's calendar address (RFC 6638
+// calendar-user-address-set) when an EMAIL reminder may need it.
+func (d *CalDAV) fillReminderAddress(ctx context.Context, in *EventInput) {
+	if in.Reminders == nil || in.ReminderAddress != "" {
+		return
+	}
+	for _, r := range *in.Reminders {
+		if strings.EqualFold(strings.TrimSpace(r.Action), "EMAIL") {
+			in.ReminderAddress = d.c.calendarUserAddress(ctx, d.principal)
+			return
+		}
+	}
 }

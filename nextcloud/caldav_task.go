@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,6 +62,11 @@ func taskFromComponent(comp *ical.Component, tz *tzResolver, floating, out *time
 		Status:      strings.ToUpper(textOf(comp.Props.Get(ical.PropStatus))),
 		Categories:  textsOf(comp.Props.Values(ical.PropCategories)),
 	}
+	if strings.TrimSpace(t.UID) == "" {
+		// RFC 5545 requires a UID; without one the task cannot be
+		// addressed, so it is reported as unreadable.
+		return Task{}, errors.New("the task has no UID")
+	}
 	if t.Status == "" {
 		t.Status = "NEEDS-ACTION"
 	}
@@ -100,7 +106,7 @@ func taskFromComponent(comp *ical.Component, tz *tzResolver, floating, out *time
 	for _, p := range comp.Props.Values(ical.PropRelatedTo) {
 		rel := strings.ToUpper(p.Params.Get(ical.ParamRelationshipType))
 		if rel == "" || rel == "PARENT" {
-			t.Parent = strings.TrimSpace(p.Value)
+			t.Parent = strings.TrimSpace(textOf(&p))
 			break
 		}
 	}
@@ -162,15 +168,26 @@ func applyTaskInput(cal *ical.Calendar, td *ical.Component, in TaskInput, now ti
 		}
 	}
 	if in.Parent != nil {
+		// Only the parent relation is replaced; SIBLING, CHILD and other
+		// relations another client wrote stay.
+		var kept []ical.Prop
+		for _, p := range td.Props.Values(ical.PropRelatedTo) {
+			if rel := strings.ToUpper(p.Params.Get(ical.ParamRelationshipType)); rel != "" && rel != "PARENT" {
+				kept = append(kept, p)
+			}
+		}
 		td.Props.Del(ical.PropRelatedTo)
-		if p := cleanLine(*in.Parent); p != "" {
+		if p := cleanValue(*in.Parent); p != "" {
 			if p == textOf(td.Props.Get(ical.PropUID)) {
 				return errors.New("a task cannot be its own parent")
 			}
 			rp := ical.NewProp(ical.PropRelatedTo)
-			rp.Value = p
+			rp.SetText(p)
 			rp.Params.Set(ical.ParamRelationshipType, "PARENT")
-			td.Props.Set(rp)
+			kept = append([]ical.Prop{*rp}, kept...)
+		}
+		if len(kept) > 0 {
+			td.Props[ical.PropRelatedTo] = kept
 		}
 	}
 	loc := time.UTC
@@ -461,6 +478,35 @@ func (d *CalDAV) resolveParent(ctx context.Context, cal Calendar, in *TaskInput)
 	return nil
 }
 
+// checkParentCycle refuses to make task a subtask of parent when parent
+// is already below task.
+func (d *CalDAV) checkParentCycle(ctx context.Context, cal Calendar, task, parent string) error {
+	if parent == "" || task == "" {
+		return nil
+	}
+	if parent == task {
+		return inputErr(errors.New("a task cannot be its own parent"))
+	}
+	objs, _, err := d.All(ctx, cal, ical.CompToDo)
+	if err != nil {
+		return err
+	}
+	parentOf := map[string]string{}
+	for _, o := range objs {
+		if td := masterComponent(o.Data, ical.CompToDo); td != nil {
+			if t, err := taskFromComponent(td, nil, time.UTC, nil); err == nil {
+				parentOf[t.UID] = t.Parent
+			}
+		}
+	}
+	for cur, n := parent, 0; cur != "" && n <= len(parentOf); cur, n = parentOf[cur], n+1 {
+		if cur == task {
+			return inputErr(fmt.Errorf("task %s cannot become a subtask of %s: %s is already one of its subtasks (that would make a cycle)", task, parent, parent))
+		}
+	}
+	return nil
+}
+
 // CreateTask stores a new task in cal and returns it as stored.
 func (d *CalDAV) CreateTask(ctx context.Context, cal Calendar, in TaskInput) (Task, error) {
 	if !cal.Supports(ical.CompToDo) {
@@ -497,10 +543,18 @@ func (d *CalDAV) UpdateTask(ctx context.Context, cal Calendar, id string, in Tas
 	if err := d.resolveParent(ctx, cal, &in); err != nil {
 		return Task{}, err
 	}
+	if in.Parent != nil {
+		if err := d.checkParentCycle(ctx, cal, objectUID(o.Data), *in.Parent); err != nil {
+			return Task{}, err
+		}
+	}
+	if o, err = d.editable(ctx, o); err != nil {
+		return Task{}, err
+	}
 	if err := UpdateTaskCalendar(o.Data, in, time.Now()); err != nil {
 		return Task{}, inputErr(err)
 	}
-	if _, err := d.Put(ctx, o.Href, o.Data, firstNonEmpty(etag, o.ETag), false); err != nil {
+	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Task{}, conflictError(o.Href, "task")
 		}
@@ -524,7 +578,7 @@ func (d *CalDAV) DeleteTask(ctx context.Context, cal Calendar, id, etag string) 
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "task")
+			return conflictErrorOf(http.MethodDelete, o.Href, "task")
 		}
 		return fmt.Errorf("delete task %s: %w", o.Href, err)
 	}

@@ -205,7 +205,8 @@ func TestEventCRUDWithETags(t *testing.T) {
 		t.Fatalf("reminders: %+v", ev.Reminders)
 	}
 	ics, ok := nc.CalendarICS("admin", "personal", ev.ID)
-	if !ok || !strings.Contains(ics, "DTSTART;TZID=Europe/Berlin:20250310T090000") || !strings.Contains(ics, "BEGIN:VTIMEZONE") {
+	if !ok || !strings.Contains(ics, "DTSTART;TZID=Europe/Berlin:20250310T090000") || !strings.Contains(ics, "BEGIN:VTIMEZONE") ||
+		!strings.Contains(ics, "ACTION:EMAIL\r\nATTENDEE:mailto:admin@example.com\r\n") {
 		t.Fatalf("stored ICS:\n%s", ics)
 	}
 	// Update only the summary: everything else stays.
@@ -263,6 +264,7 @@ func TestEventValidation(t *testing.T) {
 		{"bad duration", nextcloud.EventInput{Summary: dstr("x"), Start: dstr("2025-03-10T10:00:00Z"), Duration: dstr("an hour")}, "duration"},
 		{"date for timed end", nextcloud.EventInput{Summary: dstr("x"), Start: dstr("2025-03-10T10:00:00Z"), End: dstr("2025-03-11")}, "needs a time"},
 		{"reminder action", nextcloud.EventInput{Summary: dstr("x"), Start: dstr("2025-03-10T10:00:00Z"), Reminders: &[]nextcloud.Reminder{{Action: "SMS"}}}, "DISPLAY or EMAIL"},
+		{"email reminder without address", nextcloud.EventInput{Summary: dstr("x"), Start: dstr("2025-03-10T10:00:00Z"), Reminders: &[]nextcloud.Reminder{{Action: "EMAIL"}}}, "needs an address"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

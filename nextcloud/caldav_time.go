@@ -110,13 +110,17 @@ func (r *tzResolver) resolve(tzid string) (*time.Location, error) {
 			if c.Name != ical.CompTimezone {
 				continue
 			}
-			if id := c.Props.Get(ical.PropTimezoneID); id == nil || strings.Trim(id.Value, `"`) != tzid {
+			// TZID is TEXT (commas escaped), the parameter is not.
+			if id := c.Props.Get(ical.PropTimezoneID); id == nil || (strings.Trim(id.Value, `"`) != tzid && unescapeText(id.Value) != tzid) {
 				continue
 			}
 			if p := c.Props.Get("X-LIC-LOCATION"); p != nil {
 				if loc, err := LoadZone(p.Value); err == nil {
 					return loc, nil
 				}
+			}
+			if loc, ok := rulesLocation(tzid, c); ok {
+				return loc, nil
 			}
 			// Last resort: the standard offset, which ignores daylight
 			// saving time but keeps times within an hour.
@@ -337,6 +341,66 @@ func vtimezoneFor(loc *time.Location, year int) *ical.Component {
 	xl := ical.NewProp("X-LIC-LOCATION")
 	xl.Value = loc.String()
 	tz.Props.Set(xl)
+	// Yearly rules as Nextcloud's and Thunderbird's clients write them, so
+	// a reader following the VTIMEZONE places every later year right;
+	// zones whose rules change within the horizon get each transition
+	// listed instead.
+	const horizon = 30
+	var all [][]zoneTransition
+	for y := year; y <= year+horizon; y++ {
+		all = append(all, zoneTransitions(loc, y))
+	}
+	if rules, ok := yearlyRules(all); ok {
+		for _, tr := range all[0] {
+			obs := observance(tr.kind(), tr.wall, tr.name, tr.from, tr.to)
+			rr := ical.NewProp(ical.PropRecurrenceRule)
+			rr.Value = rules[tr.kind()]
+			obs.Props.Set(rr)
+			tz.Children = append(tz.Children, obs)
+		}
+	} else {
+		for _, year := range all {
+			for _, tr := range year {
+				tz.Children = append(tz.Children, observance(tr.kind(), tr.wall, tr.name, tr.from, tr.to))
+			}
+		}
+	}
+	if len(tz.Children) == 0 {
+		name, off := time.Date(year, 1, 1, 0, 0, 0, 0, loc).Zone()
+		tz.Children = append(tz.Children, observance(ical.CompTimezoneStandard, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), name, off, off))
+	}
+	return tz
+}
+
+// zoneTransition is one change of a zone's offset; wall is the local time
+// (before the change) it happens at.
+type zoneTransition struct {
+	wall     time.Time
+	name     string
+	from, to int
+	dst      bool
+}
+
+func (t zoneTransition) kind() string {
+	if t.dst {
+		return ical.CompTimezoneDaylight
+	}
+	return ical.CompTimezoneStandard
+}
+
+// rule is the yearly rule of a transition: BYMONTH and BYDAY with the
+// week of the month (-1 for the last), at its wall time.
+func (t zoneTransition) rule() string {
+	nth := (t.wall.Day()-1)/7 + 1
+	if t.wall.AddDate(0, 0, 7).Month() != t.wall.Month() {
+		nth = -1
+	}
+	day := strings.ToUpper(t.wall.Weekday().String()[:2])
+	return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", int(t.wall.Month()), nth, day)
+}
+
+func zoneTransitions(loc *time.Location, year int) []zoneTransition {
+	var out []zoneTransition
 	start := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
 	end := time.Date(year+1, 1, 1, 0, 0, 0, 0, loc)
 	_, prevOff := start.Zone()
@@ -355,22 +419,43 @@ func vtimezoneFor(loc *time.Location, year int) *ical.Component {
 			}
 			hi = hi.Truncate(time.Minute)
 			name, newOff := hi.Zone()
-			obsName := ical.CompTimezoneStandard
-			if hi.IsDST() {
-				obsName = ical.CompTimezoneDaylight
-			}
 			// An observance starts at the local time before the change.
 			wall := hi.UTC().Add(time.Duration(prevOff) * time.Second)
-			tz.Children = append(tz.Children, observance(obsName, wall, name, prevOff, newOff))
+			out = append(out, zoneTransition{wall: wall, name: name, from: prevOff, to: newOff, dst: hi.IsDST()})
 			prevOff = newOff
 		}
 		t = next
 	}
-	if len(tz.Children) == 0 {
-		name, off := start.Zone()
-		tz.Children = append(tz.Children, observance(ical.CompTimezoneStandard, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), name, off, off))
+	return out
+}
+
+// yearlyRules reports the RRULE of each observance kind when every year
+// has the same transitions by the same rules.
+func yearlyRules(years [][]zoneTransition) (map[string]string, bool) {
+	first := years[0]
+	if len(first) == 0 || len(first) > 2 {
+		return nil, false
 	}
-	return tz
+	rules := map[string]string{}
+	for _, tr := range first {
+		if _, dup := rules[tr.kind()]; dup {
+			return nil, false
+		}
+		rules[tr.kind()] = tr.rule()
+	}
+	for _, y := range years[1:] {
+		if len(y) != len(first) {
+			return nil, false
+		}
+		for i, tr := range y {
+			f := first[i]
+			if tr.kind() != f.kind() || tr.rule() != f.rule() || tr.from != f.from || tr.to != f.to ||
+				tr.wall.Hour() != f.wall.Hour() || tr.wall.Minute() != f.wall.Minute() {
+				return nil, false
+			}
+		}
+	}
+	return rules, true
 }
 
 func observance(kind string, localStart time.Time, name string, from, to int) *ical.Component {

@@ -1,12 +1,12 @@
 package nextcloud
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -146,76 +146,79 @@ func (d *CardDAV) FindAddressBook(ctx context.Context, ref string) (AddressBook,
 	return AddressBook{}, &AddressBookNotFoundError{Ref: ref, Available: avail}
 }
 
-// CardObject is one stored vCard.
+// CardObject is one stored vCard. Card holds values as on the wire (see
+// carddav_raw.go).
 type CardObject struct {
 	Href string
 	ETag string
 	Card vcard.Card
+	orig *origCard
 }
 
-var allCardData = carddav.AddressDataRequest{AllProp: true}
+const addressDataProps = `<D:prop><D:getetag/><C:address-data/></D:prop>`
 
-// All returns every card of an address book; unreadable ones are
-// returned as broken.
+// All returns every card of an address book (an addressbook-query with
+// the empty filter RFC 6352 requires); unreadable ones are returned as
+// broken.
 func (d *CardDAV) All(ctx context.Context, ab AddressBook) ([]CardObject, []BrokenObject, error) {
-	var objs []carddav.AddressObject
-	err := safely(func() error {
-		var err error
-		objs, err = d.cl.QueryAddressBook(ctx, ab.Href, &carddav.AddressBookQuery{DataRequest: allCardData})
-		return err
-	})
-	if err == nil {
-		return convertCards(objs), nil, nil
-	}
-	if isHTTPError(err) {
+	objs, err := d.c.reportObjects(ctx, ab.Href, `<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">`+addressDataProps+`<C:filter/></C:addressbook-query>`)
+	if err != nil {
 		return nil, nil, fmt.Errorf("query address book %s: %w", ab.ID, err)
 	}
-	d.c.log.Debug("address book query unreadable, fetching cards one by one", "book", ab.Href, "err", err)
-	hrefs, err := listMembers(ctx, d.cl.ReadDir, ab.Href)
-	if err != nil {
-		return nil, nil, err
-	}
-	return d.MultiGet(ctx, ab, hrefs)
+	cards, broken := convertCards(objs)
+	return cards, broken, nil
 }
 
 // MultiGet fetches cards of an address book by href (addressbook-multiget,
 // in batches). Cards deleted meanwhile are left out; unreadable ones are
 // returned as broken.
 func (d *CardDAV) MultiGet(ctx context.Context, ab AddressBook, hrefs []string) ([]CardObject, []BrokenObject, error) {
-	return multiGetBatched(hrefs, "contacts of "+ab.Href, "vCard", func(hrefs []string) ([]CardObject, error) {
-		var objs []carddav.AddressObject
-		err := safely(func() error {
-			var err error
-			objs, err = d.cl.MultiGetAddressBook(ctx, ab.Href, &carddav.AddressBookMultiGet{Paths: hrefs, DataRequest: allCardData})
-			return err
-		})
-		return convertCards(objs), err
-	})
+	var out []CardObject
+	var broken []BrokenObject
+	for len(hrefs) > 0 {
+		n := min(multiGetBatch, len(hrefs))
+		var b strings.Builder
+		b.WriteString(`<C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">` + addressDataProps)
+		for _, h := range hrefs[:n] {
+			b.WriteString("<D:href>" + xmlText((&url.URL{Path: h}).EscapedPath()) + "</D:href>")
+		}
+		b.WriteString(`</C:addressbook-multiget>`)
+		objs, err := d.c.reportObjects(ctx, ab.Href, b.String())
+		if err != nil {
+			return nil, nil, fmt.Errorf("fetch contacts of %s: %w", ab.Href, err)
+		}
+		c, br := convertCards(objs)
+		out, broken = append(out, c...), append(broken, br...)
+		hrefs = hrefs[n:]
+	}
+	return out, broken, nil
 }
 
-func convertCards(objs []carddav.AddressObject) []CardObject {
+func convertCards(objs []rawObject) ([]CardObject, []BrokenObject) {
 	out := make([]CardObject, 0, len(objs))
+	var broken []BrokenObject
 	for _, o := range objs {
-		out = append(out, CardObject{Href: o.Path, ETag: o.ETag, Card: o.Card})
+		card, orig, err := decodeCard([]byte(o.Data))
+		if err != nil {
+			broken = append(broken, BrokenObject{Href: o.Href, Error: "unreadable vCard data: " + err.Error()})
+			continue
+		}
+		out = append(out, CardObject{Href: o.Href, ETag: o.ETag, Card: card, orig: orig})
 	}
-	return out
+	return out, broken
 }
 
 // Get fetches one card by href.
 func (d *CardDAV) Get(ctx context.Context, href string) (CardObject, error) {
-	var ao *carddav.AddressObject
-	err := safely(func() error {
-		var err error
-		ao, err = d.cl.GetAddressObject(ctx, href)
-		return err
-	})
+	data, etag, err := d.c.getRaw(ctx, href)
 	if err != nil {
-		if isHTTPError(err) {
-			return CardObject{}, fmt.Errorf("get %s: %w", href, err)
-		}
+		return CardObject{}, fmt.Errorf("get %s: %w", href, err)
+	}
+	card, orig, err := decodeCard(data)
+	if err != nil {
 		return CardObject{}, fmt.Errorf("the contact %s on the server has unreadable vCard data (%v); fix or delete it in the Contacts app: %w", href, err, errMalformed)
 	}
-	return CardObject{Href: ao.Path, ETag: ao.ETag, Card: ao.Card}, nil
+	return CardObject{Href: href, ETag: etag, Card: card, orig: orig}, nil
 }
 
 // Object finds a card by id (the object name from a listing) or UID. The
@@ -249,17 +252,23 @@ func (d *CardDAV) Object(ctx context.Context, ab AddressBook, id string) (CardOb
 }
 
 func cardUID(c vcard.Card) string {
-	u := strings.TrimSpace(c.Value(vcard.FieldUID))
+	u := strings.TrimSpace(unescapeText(c.Value(vcard.FieldUID)))
 	return strings.TrimPrefix(u, "urn:uuid:")
 }
 
-// Put stores a card (see CalDAV.Put for create and etag).
+// Put stores a new card (see CalDAV.Put for create and etag).
 func (d *CardDAV) Put(ctx context.Context, href string, card vcard.Card, etag string, create bool) (string, error) {
-	var buf bytes.Buffer
-	if err := safely(func() error { return vcard.NewEncoder(&buf).Encode(card) }); err != nil {
+	return d.put(ctx, href, card, nil, etag, create)
+}
+
+// put writes card; with orig (the card as read) unchanged properties keep
+// their bytes.
+func (d *CardDAV) put(ctx context.Context, href string, card vcard.Card, orig *origCard, etag string, create bool) (string, error) {
+	data, err := encodeCard(card, orig)
+	if err != nil {
 		return "", fmt.Errorf("encode vCard: %w", err)
 	}
-	return d.c.davPutObject(ctx, href, "text/vcard; charset=utf-8", buf.Bytes(), etag, create)
+	return d.c.davPutObject(ctx, href, "text/vcard; charset=utf-8", data, etag, create)
 }
 
 // Delete removes a card; with etag only if unchanged.
@@ -316,73 +325,92 @@ type Contact struct {
 	Version      string          `json:"version,omitempty" jsonschema:"vCard version (3.0 or 4.0)"`
 }
 
-// ContactFromCard reads a card.
+// ContactFromCard reads a card (values as on the wire, see
+// carddav_raw.go).
 func ContactFromCard(card vcard.Card) Contact {
+	text := func(key string) string { return strings.TrimSpace(unescapeText(card.PreferredValue(key))) }
 	c := Contact{
 		UID:      cardUID(card),
-		FullName: strings.TrimSpace(card.PreferredValue(vcard.FieldFormattedName)),
-		Nickname: strings.TrimSpace(card.PreferredValue(vcard.FieldNickname)),
-		Title:    strings.TrimSpace(card.PreferredValue(vcard.FieldTitle)),
-		Note:     card.PreferredValue(vcard.FieldNote),
+		FullName: text(vcard.FieldFormattedName),
+		Nickname: text(vcard.FieldNickname),
+		Title:    text(vcard.FieldTitle),
+		Note:     unescapeText(card.PreferredValue(vcard.FieldNote)),
 		Version:  strings.TrimSpace(card.Value(vcard.FieldVersion)),
 	}
-	if n := card.Name(); n != nil {
-		c.FamilyName, c.GivenName, c.MiddleName = unescapeComp(n.FamilyName), unescapeComp(n.GivenName), unescapeComp(n.AdditionalName)
-		c.Prefix, c.Suffix = unescapeComp(n.HonorificPrefix), unescapeComp(n.HonorificSuffix)
+	if f := card.Get(vcard.FieldName); f != nil {
+		n := structuredOf(f.Value, 5)
+		c.FamilyName, c.GivenName, c.MiddleName, c.Prefix, c.Suffix = n[0], n[1], n[2], n[3], n[4]
 	}
 	if c.FullName == "" {
 		c.FullName = strings.TrimSpace(strings.Join(slices.DeleteFunc([]string{c.Prefix, c.GivenName, c.MiddleName, c.FamilyName, c.Suffix}, func(s string) bool { return s == "" }), " "))
 	}
 	if org := card.PreferredValue(vcard.FieldOrganization); org != "" {
-		parts := strings.Split(org, ";")
-		c.Organization = unescapeComp(parts[0])
-		if len(parts) > 1 {
-			c.Department = unescapeComp(strings.Join(parts[1:], ", "))
+		parts := splitEscaped(org, ';')
+		c.Organization = strings.TrimSpace(unescapeText(parts[0]))
+		var deps []string
+		for _, p := range parts[1:] {
+			if p = strings.TrimSpace(unescapeText(p)); p != "" {
+				deps = append(deps, p)
+			}
 		}
+		c.Department = strings.Join(deps, ", ")
 	}
 	for _, f := range card[vcard.FieldEmail] {
-		if v := strings.TrimSpace(f.Value); v != "" {
+		if v := strings.TrimSpace(unescapeText(f.Value)); v != "" {
 			c.Emails = append(c.Emails, typedOf(f, strings.TrimPrefix(v, "mailto:")))
 		}
 	}
 	for _, f := range card[vcard.FieldTelephone] {
-		if v := strings.TrimSpace(f.Value); v != "" {
+		if v := strings.TrimSpace(unescapeText(f.Value)); v != "" {
 			if len(v) > 4 && strings.EqualFold(v[:4], "tel:") {
 				v = v[4:]
 			}
 			c.Phones = append(c.Phones, typedOf(f, v))
 		}
 	}
-	for _, a := range card.Addresses() {
-		pa := PostalAddress{
-			Types: typesOf(a.Field), POBox: unescapeComp(a.PostOfficeBox), Extended: unescapeComp(a.ExtendedAddress),
-			Street: unescapeComp(a.StreetAddress), City: unescapeComp(a.Locality), Region: unescapeComp(a.Region),
-			PostalCode: unescapeComp(a.PostalCode), Country: unescapeComp(a.Country),
-		}
+	for _, f := range card[vcard.FieldAddress] {
+		a := structuredOf(f.Value, 7)
+		pa := PostalAddress{Types: typesOf(f), POBox: a[0], Extended: a[1], Street: a[2], City: a[3], Region: a[4], PostalCode: a[5], Country: a[6]}
 		if !pa.empty() {
 			c.Addresses = append(c.Addresses, pa)
 		}
 	}
 	c.Birthday = normalizeBirthday(card.Value(vcard.FieldBirthday))
 	for _, f := range card[vcard.FieldCategories] {
-		for _, v := range strings.Split(f.Value, ",") {
-			if v = strings.TrimSpace(v); v != "" && !slices.Contains(c.Categories, v) {
+		for _, v := range splitEscaped(f.Value, ',') {
+			if v = strings.TrimSpace(unescapeText(v)); v != "" && !slices.Contains(c.Categories, v) {
 				c.Categories = append(c.Categories, v)
 			}
 		}
 	}
 	for _, f := range card[vcard.FieldURL] {
-		if v := strings.TrimSpace(f.Value); v != "" {
+		// A URI, not text; some writers escape its commas anyway.
+		if v := strings.TrimSpace(unescapeText(f.Value)); v != "" {
 			c.URLs = append(c.URLs, v)
 		}
 	}
 	return c
 }
 
-// unescapeComp undoes the escaping of ; in structured values, which
-// go-vcard leaves in place.
-func unescapeComp(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, `\;`, ";"))
+// structuredOf splits a structured value (N, ADR) into n unescaped
+// components; a component's own list (a,b) stays one string.
+func structuredOf(v string, n int) []string {
+	parts := splitEscaped(v, ';')
+	out := make([]string, n)
+	for i := range out {
+		if i < len(parts) {
+			out[i] = strings.TrimSpace(unescapeText(parts[i]))
+		}
+	}
+	return out
+}
+
+// structuredValue joins components into a structured value, each escaped.
+func structuredValue(parts ...string) string {
+	for i, p := range parts {
+		parts[i] = escapeText(p)
+	}
+	return strings.Join(parts, ";")
 }
 
 func typesOf(f *vcard.Field) []string {
@@ -478,27 +506,37 @@ func NewCard(uid string, in ContactInput, now time.Time) (vcard.Card, error) {
 	if err := ApplyContactInput(card, in, now); err != nil {
 		return nil, err
 	}
+	if card.Get(vcard.FieldName) == nil {
+		// vCard 3.0 requires N; a contact known by its full name only
+		// gets an empty one rather than a guessed split.
+		card.SetValue(vcard.FieldName, ";;;;")
+	}
 	return card, nil
 }
 
-// compClean prepares one component of a structured value (N, ADR, ORG):
-// go-vcard does not escape ";" there, so it would split the value.
-func compClean(s string) string {
-	return strings.ReplaceAll(cleanLine(s), ";", ",")
+// setField replaces the fields of key by one with the wire value v,
+// keeping the group and parameters of the first existing one.
+func setField(card vcard.Card, key, v string) {
+	f := &vcard.Field{Value: v}
+	if old := card.Get(key); old != nil {
+		f.Group, f.Params = old.Group, old.Params
+	}
+	card[key] = []*vcard.Field{f}
 }
 
 // ApplyContactInput writes in onto card, keeping everything not given
 // (photos, custom fields, other apps' data).
 func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 	v4 := strings.HasPrefix(card.Value(vcard.FieldVersion), "4")
+	cur := ContactFromCard(card)
 	// FN follows the name parts unless someone wrote it by hand.
-	oldFN := strings.TrimSpace(card.Value(vcard.FieldFormattedName))
+	oldFN := strings.TrimSpace(unescapeText(card.Value(vcard.FieldFormattedName)))
 	autoFN := oldFN == "" || oldFN == derivedFN(card)
 	setSimple := func(key string, v *string, multiline bool) {
 		if v == nil {
 			return
 		}
-		s := cleanLine(*v)
+		s := cleanValue(*v)
 		if multiline {
 			s = strings.TrimSpace(cleanText(*v))
 		}
@@ -506,25 +544,16 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 			delete(card, key)
 			return
 		}
-		card.SetValue(key, s)
+		setField(card, key, escapeText(s))
 	}
 	if in.GivenName != nil || in.FamilyName != nil || in.MiddleName != nil || in.Prefix != nil || in.Suffix != nil {
-		n := card.Name()
-		if n == nil {
-			n = &vcard.Name{}
-		} else {
-			n = &vcard.Name{Field: &vcard.Field{Params: n.Params, Group: n.Group}, FamilyName: n.FamilyName, GivenName: n.GivenName,
-				AdditionalName: n.AdditionalName, HonorificPrefix: n.HonorificPrefix, HonorificSuffix: n.HonorificSuffix}
-		}
-		for _, x := range []struct {
-			in  *string
-			out *string
-		}{{in.GivenName, &n.GivenName}, {in.FamilyName, &n.FamilyName}, {in.MiddleName, &n.AdditionalName}, {in.Prefix, &n.HonorificPrefix}, {in.Suffix, &n.HonorificSuffix}} {
-			if x.in != nil {
-				*x.out = compClean(*x.in)
+		parts := []string{cur.FamilyName, cur.GivenName, cur.MiddleName, cur.Prefix, cur.Suffix}
+		for i, v := range []*string{in.FamilyName, in.GivenName, in.MiddleName, in.Prefix, in.Suffix} {
+			if v != nil {
+				parts[i] = cleanValue(*v)
 			}
 		}
-		card.SetName(n)
+		setField(card, vcard.FieldName, structuredValue(parts...))
 	}
 	setSimple(vcard.FieldNickname, in.Nickname, false)
 	setSimple(vcard.FieldTitle, in.Title, false)
@@ -533,21 +562,20 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 		setSimple(vcard.FieldFormattedName, in.FullName, false)
 	}
 	if in.Organization != nil || in.Department != nil {
-		cur := ContactFromCard(card)
 		org, dep := cur.Organization, cur.Department
 		if in.Organization != nil {
-			org = compClean(*in.Organization)
+			org = cleanValue(*in.Organization)
 		}
 		if in.Department != nil {
-			dep = compClean(*in.Department)
+			dep = cleanValue(*in.Department)
 		}
 		switch {
 		case org == "" && dep == "":
 			delete(card, vcard.FieldOrganization)
 		case dep == "":
-			card.SetValue(vcard.FieldOrganization, org)
+			setField(card, vcard.FieldOrganization, escapeText(org))
 		default:
-			card.SetValue(vcard.FieldOrganization, org+";"+dep)
+			setField(card, vcard.FieldOrganization, structuredValue(org, dep))
 		}
 	}
 	if in.Emails != nil {
@@ -555,7 +583,7 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 		for i, e := range *in.Emails {
 			v := strings.TrimSpace(e.Value)
 			addr, err := mail.ParseAddress(v)
-			if err != nil || addr.Address != v || strings.ContainsAny(v, " ,;:\"") {
+			if err != nil || addr.Address != v || strings.ContainsAny(v, " ,;:\"\\") {
 				return fmt.Errorf("email %d: %q is not an e-mail address", i+1, e.Value)
 			}
 			card.Add(vcard.FieldEmail, typedField(v, e, v4, "internet"))
@@ -564,8 +592,8 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 	if in.Phones != nil {
 		delete(card, vcard.FieldTelephone)
 		for i, p := range *in.Phones {
-			v := cleanLine(p.Value)
-			if v == "" || !strings.ContainsFunc(v, unicode.IsDigit) || strings.ContainsAny(v, ",;") {
+			v := cleanValue(p.Value)
+			if v == "" || !strings.ContainsFunc(v, unicode.IsDigit) || strings.ContainsAny(v, ",;\\") {
 				return fmt.Errorf("phone %d: %q is not a phone number", i+1, p.Value)
 			}
 			card.Add(vcard.FieldTelephone, typedField(v, p, v4, ""))
@@ -577,13 +605,13 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 			if a.empty() {
 				continue
 			}
-			f := &vcard.Field{Params: vcard.Params{}}
+			f := &vcard.Field{}
 			if ts := cleanTypes(a.Types); len(ts) > 0 {
-				f.Params[vcard.ParamType] = ts
+				f.Params = vcard.Params{vcard.ParamType: ts}
 			}
-			card.AddAddress(&vcard.Address{Field: f, PostOfficeBox: compClean(a.POBox), ExtendedAddress: compClean(a.Extended),
-				StreetAddress: compClean(a.Street), Locality: compClean(a.City), Region: compClean(a.Region),
-				PostalCode: compClean(a.PostalCode), Country: compClean(a.Country)})
+			f.Value = structuredValue(cleanValue(a.POBox), cleanValue(a.Extended), cleanValue(a.Street), cleanValue(a.City),
+				cleanValue(a.Region), cleanValue(a.PostalCode), cleanValue(a.Country))
+			card.Add(vcard.FieldAddress, f)
 		}
 	}
 	if in.Birthday != nil {
@@ -595,32 +623,39 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 			if err != nil {
 				return err
 			}
-			card.SetValue(vcard.FieldBirthday, v)
+			setField(card, vcard.FieldBirthday, v)
 		}
 	}
 	if in.Categories != nil {
 		delete(card, vcard.FieldCategories)
 		var clean []string
 		for _, c := range *in.Categories {
-			// go-vcard escapes commas, so one field per group keeps
-			// groups apart.
-			if c = strings.Join(strings.Fields(strings.ReplaceAll(cleanLine(c), ",", " ")), " "); c != "" && !slices.Contains(clean, c) {
+			if c = cleanValue(c); c != "" && !slices.Contains(clean, c) {
 				clean = append(clean, c)
-				card.AddValue(vcard.FieldCategories, c)
 			}
+		}
+		if len(clean) > 0 {
+			for i := range clean {
+				clean[i] = escapeText(clean[i])
+			}
+			card.SetValue(vcard.FieldCategories, strings.Join(clean, ","))
 		}
 	}
 	if in.URLs != nil {
 		delete(card, vcard.FieldURL)
-		for _, u := range *in.URLs {
-			if u = cleanLine(u); u != "" {
+		for i, u := range *in.URLs {
+			// A URI value: written as given, never escaped.
+			if u = strings.TrimSpace(u); u != "" {
+				if strings.ContainsAny(u, " \t\r\n\"\\") {
+					return fmt.Errorf("url %d: %q is not a URL (it holds spaces, quotes or backslashes)", i+1, u)
+				}
 				card.AddValue(vcard.FieldURL, u)
 			}
 		}
 	}
 	// FN is required: derive it from the name parts or organization.
-	if fn := derivedFN(card); fn != "" && (in.FullName == nil || cleanLine(*in.FullName) == "") && (autoFN || card.Value(vcard.FieldFormattedName) == "") {
-		card.SetValue(vcard.FieldFormattedName, fn)
+	if fn := derivedFN(card); fn != "" && (in.FullName == nil || cleanValue(*in.FullName) == "") && (autoFN || card.Value(vcard.FieldFormattedName) == "") {
+		setField(card, vcard.FieldFormattedName, escapeText(fn))
 	}
 	if strings.TrimSpace(card.Value(vcard.FieldFormattedName)) == "" {
 		return errors.New("a contact needs a name: give full_name, given_name/family_name or organization")
@@ -659,7 +694,7 @@ func cleanTypes(ts []string) []string {
 }
 
 func typedField(v string, tv TypedValue, v4 bool, extraType string) *vcard.Field {
-	f := &vcard.Field{Value: v, Params: vcard.Params{}}
+	f := &vcard.Field{Value: escapeText(v), Params: vcard.Params{}}
 	ts := cleanTypes(tv.Types)
 	if extraType != "" && !v4 && !slices.Contains(ts, extraType) {
 		ts = append([]string{extraType}, ts...)
@@ -833,7 +868,7 @@ func (d *CardDAV) UpdateContact(ctx context.Context, ab AddressBook, id string, 
 	if err := ApplyContactInput(o.Card, in, time.Now()); err != nil {
 		return Contact{}, inputErr(err)
 	}
-	if _, err := d.Put(ctx, o.Href, o.Card, firstNonEmpty(etag, o.ETag), false); err != nil {
+	if _, err := d.put(ctx, o.Href, o.Card, o.orig, firstNonEmpty(etag, o.ETag), false); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Contact{}, conflictError(o.Href, "contact")
 		}
@@ -854,7 +889,7 @@ func (d *CardDAV) DeleteContact(ctx context.Context, ab AddressBook, id, etag st
 	}
 	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return conflictError(o.Href, "contact")
+			return conflictErrorOf(http.MethodDelete, o.Href, "contact")
 		}
 		return fmt.Errorf("delete contact %s: %w", o.Href, err)
 	}

@@ -118,13 +118,13 @@ func TestContactCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.FullName != "Carl Meyer" || c.Birthday != "1990-01-31" || len(c.Categories) != 2 || c.Addresses[0].Street != "1 Main St, Apt 2" || c.Version != "3.0" {
+	if c.FullName != "Carl Meyer" || c.Birthday != "1990-01-31" || len(c.Categories) != 2 || c.Addresses[0].Street != "1 Main St; Apt 2" || c.Version != "3.0" {
 		t.Fatalf("created %+v", c)
 	}
 	text, _ := nc.VCardText("admin", "contacts", c.ID)
-	// One CATEGORIES line per group: go-vcard would escape the commas of
-	// a list, merging the groups.
-	if !strings.Contains(text, "CATEGORIES:Golf\r\n") || !strings.Contains(text, "CATEGORIES:Work Team\r\n") || !strings.Contains(text, "TYPE=pref") {
+	// One CATEGORIES list; a comma and semicolon inside a group or a
+	// component are escaped, not lost.
+	if !strings.Contains(text, "CATEGORIES:Golf,Work\\, Team\r\n") || !strings.Contains(text, `ADR;TYPE=home:;;1 Main St\; Apt 2;London;;;UK`) || !strings.Contains(text, "EMAIL;TYPE=internet,work,pref:carl@example.com") {
 		t.Fatalf("stored vCard:\n%s", text)
 	}
 	// Update only the title; emails stay.

@@ -172,16 +172,12 @@ func FuzzContactInputToVCard(f *testing.F) {
 		if err := ApplyContactInput(card, in, now); err != nil {
 			return
 		}
-		var buf bytes.Buffer
-		if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
+		data, err := encodeCard(card, nil)
+		if err != nil {
 			t.Fatalf("encode: %v", err)
 		}
-		var back vcard.Card
-		err := safely(func() error {
-			var err error
-			back, err = vcard.NewDecoder(bytes.NewReader(buf.Bytes())).Decode()
-			return err
-		})
+		buf := bytes.NewBuffer(data)
+		back, _, err := decodeCard(data)
 		if err != nil {
 			t.Fatalf("built vCard does not parse back: %v\n%s", err, buf.String())
 		}
@@ -189,16 +185,16 @@ func FuzzContactInputToVCard(f *testing.F) {
 		if c.FullName == "" {
 			t.Fatalf("no name:\n%s", buf.String())
 		}
-		if g := compClean(given); g != "" && c.GivenName != g {
+		if g := cleanValue(given); g != "" && c.GivenName != g {
 			t.Fatalf("given name %q became %q\n%s", g, c.GivenName, buf.String())
 		}
-		if o := compClean(org); o != "" && c.Organization != o {
+		if o := cleanValue(org); o != "" && c.Organization != o {
 			t.Fatalf("organization %q became %q\n%s", o, c.Organization, buf.String())
 		}
 		if in.Emails != nil && (len(c.Emails) != 1 || c.Emails[0].Value != strings.TrimSpace(email)) {
 			t.Fatalf("email %q became %+v\n%s", email, c.Emails, buf.String())
 		}
-		if in.Addresses != nil && len(c.Addresses) == 1 && c.Addresses[0].City != compClean(city) {
+		if in.Addresses != nil && len(c.Addresses) == 1 && c.Addresses[0].City != cleanValue(city) {
 			t.Fatalf("city %q became %q\n%s", city, c.Addresses[0].City, buf.String())
 		}
 		if in.Birthday != nil && c.Birthday != strings.TrimSpace(bday) {
@@ -213,12 +209,7 @@ func FuzzVCardToContact(f *testing.F) {
 	f.Add([]byte("BEGIN:VCARD\r\nVERSION:4.0\r\nTEL;VALUE=uri;TYPE=\"voice,cell\":tel:+1\r\nORG:;;\r\nBDAY:--0229\r\nEND:VCARD\r\n"))
 	f.Add([]byte("BEGIN:VCARD\r\nEMAIL;TYPE=\"unterminated:x\r\nEND:VCARD\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var card vcard.Card
-		err := safely(func() error {
-			var err error
-			card, err = vcard.NewDecoder(bytes.NewReader(data)).Decode()
-			return err
-		})
+		card, _, err := decodeCard(data)
 		if err != nil || len(card) == 0 {
 			return
 		}
@@ -230,5 +221,41 @@ func FuzzVCardToContact(f *testing.F) {
 			t.Fatalf("a contact does not match its own name %q", c.FullName)
 		}
 		_ = ApplyContactInput(card, ContactInput{Title: ptr("t")}, time.Now())
+	})
+}
+
+// FuzzCardEditKeepsOtherProperties: changing the title of any readable
+// card leaves every other property's fields as they were, and the result
+// reads back.
+func FuzzCardEditKeepsOtherProperties(f *testing.F) {
+	f.Add([]byte("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Tee\\; Kuchen\r\nitem1.EMAIL;TYPE=INTERNET:a@b.c\r\nADR;LABEL=\"a, b\":;;s;c;;;\r\nX-A;X-B=\"a:b;c\":v\r\nPHOTO;VALUE=uri:data:image/png;base64,AAA\r\n BBB\r\nEND:VCARD\r\n"))
+	f.Add([]byte("BEGIN:VCARD\nVERSION:4.0\nN:a\\;b;c;;;\nGEO:geo:1,2\nEND:VCARD\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		card, orig, err := decodeCard(data)
+		if err != nil || card.Value(vcard.FieldVersion) == "" {
+			return
+		}
+		if err := ApplyContactInput(card, ContactInput{Title: ptr("New; title, \"x\"")}, time.Now()); err != nil {
+			return
+		}
+		out, err := encodeCard(card, orig)
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		back, _, err := decodeCard(out)
+		if err != nil {
+			t.Fatalf("edited card does not read back: %v\n%s", err, out)
+		}
+		for k, fs := range orig.snap {
+			if k == vcard.FieldTitle || k == vcard.FieldRevision || k == vcard.FieldFormattedName {
+				continue
+			}
+			if !sameFields(fs, back[k]) {
+				t.Fatalf("%s changed: %+v -> %+v\n%s", k, fs, back[k], out)
+			}
+		}
+		if got := ContactFromCard(back).Title; got != "New; title, \"x\"" {
+			t.Fatalf("title read back as %q\n%s", got, out)
+		}
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/emersion/go-webdav"
 	"github.com/emersion/go-webdav/caldav"
 	"github.com/emersion/go-webdav/carddav"
 )
@@ -105,16 +104,34 @@ func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, err
 	if h := cache.get(key); h.Principal != "" {
 		return h.Principal, nil
 	}
-	wc, err := webdav.NewClient(c, c.davEndpoint())
-	if err != nil {
-		return "", fmt.Errorf("dav client: %w", err)
-	}
+	// Asked at the root with its trailing slash (go-webdav's client drops
+	// it, and some servers answer 404 without it).
+	h := http.Header{}
+	h.Set("Depth", "0")
+	h.Set("Content-Type", `application/xml; charset="utf-8"`)
+	body := xml.Header + `<D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/></D:prop></D:propfind>`
+	resp, err := c.davSend(ctx, "PROPFIND", davRoot+"/", h, []byte(body))
 	var p string
-	err = safely(func() error {
-		var err error
-		p, err = wc.FindCurrentUserPrincipal(ctx)
-		return err
-	})
+	if err == nil {
+		defer resp.Body.Close()
+		var ms struct {
+			Responses []struct {
+				Href string `xml:"DAV: propstat>prop>current-user-principal>href"`
+			} `xml:"DAV: response"`
+		}
+		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if rerr == nil {
+			rerr = xml.Unmarshal(data, &ms)
+		}
+		err = rerr
+		for _, r := range ms.Responses {
+			if h := strings.TrimSpace(r.Href); h != "" {
+				if u, perr := url.Parse(h); perr == nil {
+					p = u.Path
+				}
+			}
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("find the DAV principal of the current user (PROPFIND %s/ current-user-principal): %w", davRoot, err)
 	}
@@ -402,6 +419,33 @@ func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {
 			return v
+		}
+	}
+	return ""
+}
+
+// calendarUserAddress returns the user's mailto: calendar address from the
+// principal's calendar-user-address-set, or "" when the server names none.
+func (c *Client) calendarUserAddress(ctx context.Context, principal string) string {
+	h := http.Header{}
+	h.Set("Depth", "0")
+	h.Set("Content-Type", `application/xml; charset="utf-8"`)
+	body := xml.Header + `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-user-address-set/></D:prop></D:propfind>`
+	resp, err := c.davSend(ctx, "PROPFIND", principal, h, []byte(body))
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var ms struct {
+		Hrefs []string `xml:"response>propstat>prop>calendar-user-address-set>href"`
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || xml.Unmarshal(data, &ms) != nil {
+		return ""
+	}
+	for _, h := range ms.Hrefs {
+		if h = strings.TrimSpace(h); len(h) > 7 && strings.EqualFold(h[:7], "mailto:") {
+			return h[7:]
 		}
 	}
 	return ""

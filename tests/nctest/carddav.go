@@ -3,8 +3,10 @@ package nctest
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -24,6 +26,7 @@ type memBook struct {
 }
 
 type memCard struct {
+	raw  []byte // the card as sent; served as is
 	card vcard.Card
 	etag string
 	size int64
@@ -196,9 +199,9 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 		return nil, httpErr(http.StatusBadRequest, "vCard has no FN")
 	}
 	uid := card.Value(vcard.FieldUID)
-	var buf bytes.Buffer
-	if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
-		return nil, httpErr(http.StatusBadRequest, "Invalid vCard: %v", err)
+	raw, _ := ctx.Value(rawCardKey{}).([]byte)
+	if len(raw) == 0 {
+		return nil, httpErr(http.StatusBadRequest, "empty vCard")
 	}
 	cur, exists := r.b.objs[name]
 	if opts != nil {
@@ -224,7 +227,7 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 			}
 		}
 	}
-	o := &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	o := &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
 	r.b.objs[name] = o
 	r.b.log.record(name, false)
 	ao := o.toObject(r.path(user) + name)
@@ -273,10 +276,13 @@ func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, err
 	return []collectionInfo{info(r)}, nil
 }
 
-func (st *davStore) storeCard(user, bookID, name string, card vcard.Card) (string, error) {
-	var buf bytes.Buffer
-	if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
-		return "", err
+func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []byte) (string, error) {
+	if raw == nil {
+		var buf bytes.Buffer
+		if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
+			return "", err
+		}
+		raw = buf.Bytes()
 	}
 	st.ensureUser(user)
 	st.mu.Lock()
@@ -285,7 +291,7 @@ func (st *davStore) storeCard(user, bookID, name string, card vcard.Card) (strin
 	if !ok {
 		return "", fmt.Errorf("no address book %s/%s", user, bookID)
 	}
-	b.objs[name] = &memCard{card: card, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	b.objs[name] = &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
 	b.log.record(name, false)
 	return abHome(user) + bookID + "/" + name, nil
 }
@@ -294,11 +300,14 @@ func (st *davStore) storeCard(user, bookID, name string, card vcard.Card) (strin
 // address book without validation and returns its href.
 func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
 	t.Helper()
-	card, err := vcard.NewDecoder(strings.NewReader(strings.ReplaceAll(vcf, "\n", "\r\n"))).Decode()
+	if !strings.Contains(vcf, "\r\n") {
+		vcf = strings.ReplaceAll(vcf, "\n", "\r\n")
+	}
+	card, err := vcard.NewDecoder(strings.NewReader(vcf)).Decode()
 	if err != nil {
 		t.Fatalf("nctest: vCard for %s does not parse: %v", name, err)
 	}
-	href, err := s.dav().storeCard(user, bookID, name, card)
+	href, err := s.dav().storeCard(user, bookID, name, card, []byte(vcf))
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -315,7 +324,7 @@ func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string 
 	card.SetValue(vcard.FieldUID, "broken-"+name)
 	// Sorted before FN, this writes "END:X-CORRUPT" inside the card.
 	card.SetValue(brokenMarkerCard, "X-CORRUPT")
-	href, err := s.dav().storeCard(user, bookID, name, card)
+	href, err := s.dav().storeCard(user, bookID, name, card, nil)
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -337,11 +346,84 @@ func (s *Server) VCardText(user, bookID, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	var buf bytes.Buffer
-	if err := vcard.NewEncoder(&buf).Encode(o.card); err != nil {
-		return "", false
+	return string(o.raw), true
+}
+
+type rawCardKey struct{}
+
+// serveRawCard answers a GET of a card with the bytes it was stored with
+// (go-webdav's handler would re-encode it through go-vcard, which loses
+// data; Nextcloud does not).
+func (h *davExtra) serveRawCard(w http.ResponseWriter, r *http.Request, user string) bool {
+	h.st.mu.Lock()
+	ref, name, err := h.st.bookLocked(user, r.URL.Path)
+	var o *memCard
+	if err == nil && name != "" {
+		o = ref.b.objs[name]
 	}
-	return buf.String(), true
+	h.st.mu.Unlock()
+	if o == nil {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/vcard; charset=utf-8")
+	w.Header().Set("ETag", `"`+o.etag+`"`)
+	_, _ = w.Write(o.raw)
+	return true
+}
+
+// serveRawCardReport answers addressbook-query without filters and
+// addressbook-multiget with the stored bytes; other REPORTs go to
+// go-webdav.
+func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, user string, body []byte) bool {
+	var q struct {
+		XMLName xml.Name
+		Hrefs   []string `xml:"DAV: href"`
+		Filter  *struct {
+			Inner []byte `xml:",innerxml"`
+		} `xml:"urn:ietf:params:xml:ns:carddav filter"`
+	}
+	if xml.Unmarshal(body, &q) != nil || q.XMLName.Space != "urn:ietf:params:xml:ns:carddav" {
+		return false
+	}
+	multi := q.XMLName.Local == "addressbook-multiget"
+	if !multi && (q.XMLName.Local != "addressbook-query" || (q.Filter != nil && len(bytes.TrimSpace(q.Filter.Inner)) > 0)) {
+		return false
+	}
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	ref, name, err := h.st.bookLocked(user, r.URL.Path)
+	if err != nil || name != "" {
+		return false
+	}
+	names := sortedKeys(ref.b.objs)
+	if multi {
+		names = nil
+		for _, href := range q.Hrefs {
+			u, err := url.Parse(strings.TrimSpace(href))
+			if err != nil {
+				continue
+			}
+			names = append(names, path.Base(u.Path))
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header + `<d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">`)
+	for _, n := range names {
+		href := (&url.URL{Path: ref.path(user) + n}).EscapedPath()
+		o, ok := ref.b.objs[n]
+		if !ok {
+			b.WriteString("<d:response><d:href>" + href + "</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>")
+			continue
+		}
+		b.WriteString("<d:response><d:href>" + href + `</d:href><d:propstat><d:prop><d:getetag>"` + o.etag + `"</d:getetag><card:address-data>`)
+		_ = xml.EscapeText(&b, o.raw)
+		b.WriteString("</card:address-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>")
+	}
+	b.WriteString("</d:multistatus>")
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(http.StatusMultiStatus)
+	_, _ = w.Write(b.Bytes())
+	return true
 }
 
 // VCardNames lists the object names of an address book.

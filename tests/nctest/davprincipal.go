@@ -142,7 +142,7 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL" || r.Method == "MKCALENDAR") {
+	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL" || r.Method == "MKCALENDAR" || (!isCal && r.Method == http.MethodPut)) {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -157,7 +157,19 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveExtraProps(w, r, body, isCal)
 			return
 		}
+	case http.MethodPut:
+		if !isCal {
+			// Stored as sent, as Nextcloud (sabre/dav) does.
+			r = r.WithContext(context.WithValue(r.Context(), rawCardKey{}, body))
+		}
+	case http.MethodGet:
+		if !isCal && h.serveRawCard(w, r, user) {
+			return
+		}
 	case "REPORT":
+		if !isCal && h.serveRawCardReport(w, r, user, body) {
+			return
+		}
 		if isCal && bytes.Contains(body, []byte("free-busy-query")) {
 			h.serveFreeBusy(w, r, body)
 			return

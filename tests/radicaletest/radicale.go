@@ -1,0 +1,187 @@
+// Package radicaletest starts Radicale (a CalDAV/CardDAV server nobody
+// here wrote, from Debian's radicale package) for tests, on loopback with
+// storage in a temporary folder.
+//
+// Radicale serves its collections at /{user}/; the tools expect a
+// Nextcloud, whose DAV root is /remote.php/dav. A reverse proxy mounts
+// Radicale there (X-Script-Name, which Radicale honours for the hrefs it
+// answers with) and nothing else: the client finds the principal and the
+// calendar and address book homes by its own discovery
+// (current-user-principal, calendar-home-set, addressbook-home-set), as
+// against Nextcloud.
+package radicaletest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+const davRoot = "/remote.php/dav"
+
+// Server is a running Radicale behind the path-mounting proxy.
+type Server struct {
+	// URL is the base URL to give the Nextcloud client.
+	URL     string
+	backend string
+}
+
+// Start runs Radicale for the test and stops it (by its PID) at cleanup.
+// Without the radicale command the test skips, or fails under CI=true.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("radicale")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("radicale is not installed but CI=true requires it: apt-get install radicale")
+		}
+		t.Skip("radicale not installed: apt-get install radicale")
+	}
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := filepath.Join(dir, "config")
+	conf := fmt.Sprintf(`[server]
+hosts = %s
+[auth]
+type = none
+[rights]
+type = owner_only
+[storage]
+filesystem_folder = %s
+[web]
+type = none
+[logging]
+level = warning
+`, addr, filepath.Join(dir, "collections"))
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logBuf syncBuffer
+	cmd := exec.Command(bin, "--config", cfg)
+	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if err := cmd.Start(); err != nil {
+		failOrSkip(t, "start radicale: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-exited:
+			failOrSkip(t, "radicale exited before answering (%v): %s", err, logBuf.String())
+		case <-ctx.Done():
+			failOrSkip(t, "radicale did not listen on %s: %s", addr, logBuf.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	backend := &url.URL{Scheme: "http", Host: addr}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(backend)
+		r.Out.URL.Path = strings.TrimPrefix(r.In.URL.Path, davRoot)
+		r.Out.URL.RawPath = ""
+		if r.Out.URL.Path == "" {
+			r.Out.URL.Path = "/"
+		}
+		r.Out.Header.Set("X-Script-Name", davRoot)
+	}}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != davRoot && !strings.HasPrefix(r.URL.Path, davRoot+"/") {
+			http.NotFound(w, r)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return &Server{URL: front.URL, backend: backend.String()}
+}
+
+func failOrSkip(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf("radicale unusable here: "+format, args...)
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Client returns a client for user (Radicale here accepts any password).
+func (s *Server) Client(t testing.TB, user string) *nextcloud.Client {
+	t.Helper()
+	c, err := nextcloud.New(nextcloud.Options{BaseURL: s.URL, RetryBase: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.WithUser(user, nextcloud.BasicAuth{Username: user, Password: "radicale-test"})
+}
+
+// AddAddressBook creates an address book (extended MKCOL, RFC 5689), which
+// the tools cannot do.
+func (s *Server) AddAddressBook(t testing.TB, user, id, name string) {
+	t.Helper()
+	body := `<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>` + name + `</D:displayname></D:prop></D:set></D:mkcol>`
+	req, err := http.NewRequest("MKCOL", s.URL+davRoot+"/"+user+"/"+id+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(user, "radicale-test")
+	req.Header.Set("Content-Type", "application/xml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("radicale MKCOL address book: %s", resp.Status)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

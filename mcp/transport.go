@@ -1,7 +1,10 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -157,5 +160,43 @@ func originAllowed(origin string, allowed []string) bool {
 	return slices.ContainsFunc(allowed, func(a string) bool {
 		a = strings.ToLower(strings.TrimRight(strings.TrimSpace(a), "/"))
 		return a == "*" || a == norm
+	})
+}
+
+// DefaultMaxRequestBytes is the request body cap when none is configured.
+const DefaultMaxRequestBytes = 16 << 20
+
+// LimitBody answers 413 to a request whose body is larger than max, before
+// any later handler (credential checks included) reads it. A body of
+// unknown length is read up to max+1 bytes here, so no handler ever holds
+// more than max bytes of it.
+func LimitBody(maxBytes int64, next http.Handler) http.Handler {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxRequestBytes
+	}
+	tooLarge := func(w http.ResponseWriter) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("Request Entity Too Large: the body exceeds %d bytes (NEXTCLOUD_MCP_MAX_REQUEST_BYTES); send less per request", maxBytes), http.StatusRequestEntityTooLarge)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBytes {
+			tooLarge(w)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					tooLarge(w)
+					return
+				}
+				http.Error(w, "Bad Request: could not read the request body", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.ContentLength = int64(len(b))
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -207,7 +207,9 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 	for _, r := range a.routes {
 		r(mux)
 	}
-	return mux, tr
+	// Every route, not just MCP, checks Host/Origin (DNS rebinding) and
+	// caps bodies before anything else reads them.
+	return mcp.OriginGuard(a.cfg.AllowedHosts, a.cfg.AllowedOrigins, a.log, mcp.LimitBody(a.cfg.MaxRequestBytes, mux)), tr
 }
 
 func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {

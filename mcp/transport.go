@@ -43,6 +43,10 @@ type HTTPOptions struct {
 	Auth func(http.Handler) http.Handler
 	// SessionIdleTTL ends idle streamable HTTP sessions (default 30m).
 	SessionIdleTTL time.Duration
+	// Identity names the authenticated caller of r (Auth has run); a
+	// session only serves the identity that opened it. Nil binds every
+	// session to one anonymous identity (single-user basic mode).
+	Identity func(r *http.Request) string
 }
 
 // HTTPTransport serves streamable HTTP at /mcp and SSE at /sse + /message.
@@ -72,8 +76,10 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	if o.SessionIdleTTL <= 0 {
 		o.SessionIdleTTL = 30 * time.Minute
 	}
+	sessions := newSessionTracker(o.Identity)
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
+		server.WithSessionIdManagerResolver(sessions),
 		server.WithHTTPContextFunc(ctxFunc),
 		server.WithDisableLocalhostProtection(true), // guard below is configurable
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
@@ -85,11 +91,12 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 		server.WithSSEContextFunc(ctxFunc),
 		server.WithSSEDisableLocalhostProtection(true),
 		server.WithKeepAliveInterval(25*time.Second),
+		server.WithSessionIDGenerator(sessions.sseSessionID),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", streamable)
-	mux.Handle("/sse", sse)
-	mux.Handle("/message", sse)
+	mux.Handle("/mcp", sessions.streamableSessions(streamable))
+	mux.Handle("/sse", sessions.sseSessions(sse))
+	mux.Handle("/message", sessions.sseSessions(sse))
 	var h http.Handler = mux
 	if o.Auth != nil {
 		h = o.Auth(h)

@@ -33,6 +33,9 @@ type app struct {
 	auth func(http.Handler) http.Handler
 	// ctxFunc adds the caller's identity to MCP request contexts.
 	ctxFunc func(ctx context.Context, r *http.Request) context.Context
+	// identity names the authenticated caller of an HTTP request, to
+	// which MCP sessions are bound; nil in basic mode (one user).
+	identity func(r *http.Request) string
 	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
 	routes []func(mux *http.ServeMux)
 	// extraToolsets are added by modes (nc_jobs_status with offline access).
@@ -91,6 +94,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 	case "basic-passthrough":
 		pt := newBasicPassthrough(base)
 		a.auth = pt.middleware
+		a.identity = pt.identity
 		clientFor = pt.clientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
@@ -193,6 +197,7 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		AllowedOrigins: a.cfg.AllowedOrigins,
 		Auth:           a.auth,
 		ContextFunc:    a.ctxFunc,
+		Identity:       a.identity,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

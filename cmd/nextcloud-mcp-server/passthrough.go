@@ -36,6 +36,13 @@ func (p *basicPassthrough) middleware(next http.Handler) http.Handler {
 	})
 }
 
+// identity is the login of the request's credentials (checked by the
+// middleware), to which MCP sessions are bound.
+func (p *basicPassthrough) identity(r *http.Request) string {
+	c, _ := r.Context().Value(basicCredsKey{}).(basicCreds)
+	return c.user
+}
+
 func (p *basicPassthrough) clientFor(ctx context.Context) (*nextcloud.Client, error) {
 	c, ok := ctx.Value(basicCredsKey{}).(basicCreds)
 	if !ok {

@@ -92,7 +92,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		}
 		clientFor = func(context.Context) (*nextcloud.Client, error) { return user, nil }
 	case "basic-passthrough":
-		pt := newBasicPassthrough(base)
+		pt := newBasicPassthrough(base, logger)
 		a.auth = pt.middleware
 		a.identity = pt.identity
 		clientFor = pt.clientFor
@@ -218,6 +218,10 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 }
 
 func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
+	if a.cfg.Auth == "basic" && !loopbackOnly(ln.Addr()) {
+		a.log.Warn("basic auth mode listens on a non-loopback address: anyone who can reach it acts in Nextcloud as the configured user; listen on 127.0.0.1, or use basic-passthrough or oauth for a shared server",
+			"addr", ln.Addr().String(), "user", a.cfg.NextcloudUser)
+	}
 	h, tr := a.handler()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	a.log.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "streamable_http", "/mcp", "sse", "/sse")
@@ -235,6 +239,12 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// loopbackOnly reports whether addr is reachable only from this machine.
+func loopbackOnly(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // readyHandler answers 200 only when Nextcloud (and in OAuth mode the

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
@@ -86,4 +94,167 @@ func TestHostGuardCoversEveryRoute(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("loopback health check: %d", resp.StatusCode)
 	}
+}
+
+func basicAuth(user, pass string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(user, pass)
+	return req.Header.Get("Authorization")
+}
+
+// mcpPost posts one JSON-RPC message to /mcp with the given Authorization
+// and session.
+func mcpPost(t *testing.T, base, auth, session, body string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set(mcpgo.HeaderProtocolVersion, mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
+	req.Header.Set("Authorization", auth)
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+const legacyInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+// TestBasicPassthroughChecksCredentials: wrong credentials get 401 on
+// initialize and tools/list (not 200), right ones are checked with
+// Nextcloud once and then trusted briefly, failures from one address are
+// rate-limited without reaching Nextcloud, and a session opened by alice
+// is refused to bob (issue 15, items 11 and 4).
+func TestBasicPassthroughChecksCredentials(t *testing.T) {
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
+	s := startHTTP(t, []string{"--auth", "basic-passthrough"}, func(string) map[string]string {
+		return map[string]string{"NEXTCLOUD_HOST": nc.URL}
+	})
+	defer func() {
+		s.stop()
+		if strings.Contains(s.stderr.String(), "alice-pass") || strings.Contains(s.stderr.String(), "wrong-pass") {
+			t.Error("a password reached the log")
+		}
+	}()
+	const check = "GET /ocs/v2.php/cloud/user"
+	wrong := basicAuth("alice", "wrong-pass")
+	code, hdr, body := mcpPost(t, s.base, wrong, "", legacyInitialize)
+	if code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Basic") || !strings.Contains(body, "rejected this login") {
+		t.Fatalf("initialize with a wrong password: %d %q", code, body)
+	}
+	if code, _, body := mcpPost(t, s.base, wrong, "", `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`); code != http.StatusUnauthorized {
+		t.Fatalf("tools/list with a wrong password: %d %q", code, body)
+	}
+
+	// Right credentials: one check at Nextcloud for many requests.
+	before := nc.RequestCount(check)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	alice := s.session(ctx, "alice", basicAuth("alice", "alice-pass"))
+	for range 3 {
+		if _, err := alice.ListTools(ctx, mcpgo.ListToolsRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := nc.RequestCount(check) - before; n != 1 {
+		t.Fatalf("Nextcloud was asked %d times to check alice's credentials, want once", n)
+	}
+
+	// alice's legacy session is hers alone.
+	code, hdr, body = mcpPost(t, s.base, basicAuth("alice", "alice-pass"), "", legacyInitialize)
+	sid := hdr.Get("Mcp-Session-Id")
+	if code != 200 || sid == "" {
+		t.Fatalf("legacy initialize: %d %q", code, body)
+	}
+	if code, _, body := mcpPost(t, s.base, basicAuth("bob", "bob-pass"), sid, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`); code != http.StatusForbidden {
+		t.Fatalf("bob using alice's session: %d %.200q", code, body)
+	}
+	if code, _, body := mcpPost(t, s.base, basicAuth("alice", "alice-pass"), sid, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`); code != 200 {
+		t.Fatalf("alice using her session: %d %.200q", code, body)
+	}
+
+	// Guessing: after the limit, refused here without asking Nextcloud.
+	before = nc.RequestCount(check)
+	var limited bool
+	for i := range 30 {
+		code, hdr, _ := mcpPost(t, s.base, basicAuth("alice", "guess-"+strconv.Itoa(i)), "", legacyInitialize)
+		if code == http.StatusTooManyRequests {
+			limited = hdr.Get("Retry-After") != ""
+			break
+		}
+		if code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	if !limited {
+		t.Fatal("30 wrong passwords from one address were never rate-limited")
+	}
+	if n := nc.RequestCount(check) - before; n >= 30 || n == 0 {
+		t.Fatalf("Nextcloud checked %d guesses", n)
+	}
+	// Verified credentials still pass while the address is limited for new ones.
+	if _, err := alice.ListTools(ctx, mcpgo.ListToolsRequest{}); err != nil {
+		t.Fatalf("alice after the limit: %v", err)
+	}
+}
+
+// TestBasicModeWarnsOffLoopback: single-user basic mode on an address
+// others can reach says so in the log; on loopback it stays quiet
+// (issue 15, item 14).
+func TestBasicModeWarnsOffLoopback(t *testing.T) {
+	nc := nctest.New(t)
+	env := envOf(map[string]string{"NEXTCLOUD_HOST": nc.URL, "NEXTCLOUD_USERNAME": "admin", "NEXTCLOUD_PASSWORD": "admin-pass"})
+	const warning = "anyone who can reach it acts in Nextcloud as the configured user"
+	for _, tc := range []struct {
+		host string
+		warn bool
+	}{{"127.0.0.1", false}, {"0.0.0.0", true}} {
+		_, port, _ := net.SplitHostPort(freeAddr(t))
+		ctx, cancel := context.WithCancel(context.Background())
+		var stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(ctx, []string{"--transport", "http", "--listen", net.JoinHostPort(tc.host, port)}, env, strings.NewReader(""), io.Discard, &stderr)
+		}()
+		up := false
+		for range 100 {
+			if resp, err := http.Get("http://127.0.0.1:" + port + "/health/live"); err == nil {
+				resp.Body.Close()
+				up = true
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		if !up {
+			t.Fatalf("server on %s did not come up: %s", tc.host, stderr.String())
+		}
+		if got := strings.Contains(stderr.String(), warning); got != tc.warn {
+			t.Errorf("listening on %s: warning %v, want %v; log: %s", tc.host, got, tc.warn, stderr.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's log goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

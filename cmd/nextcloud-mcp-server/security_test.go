@@ -15,6 +15,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
 
 // chunked hides a body's length so the server only learns it by reading.
@@ -257,4 +258,63 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestOAuthSessionsAndTokenPlaces: in OAuth mode a legacy session opened
+// with alice's token refuses bob's (issue 15, item 4, through the real
+// wiring), and a valid token in the query string or a refresh token as
+// the bearer is not accepted (the forgery table in README "Security").
+func TestOAuthSessionsAndTokenPlaces(t *testing.T) {
+	p := oidctest.New(t)
+	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
+	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
+	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
+	p.AddUser(oidctest.User{Username: "alice"})
+	p.AddUser(oidctest.User{Username: "bob"})
+	nc := nctest.New(t, nctest.WithUser("alice", "a"), nctest.WithUser("bob", "b"))
+	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
+		return map[string]string{
+			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
+			"NEXTCLOUD_MCP_SERVER_URL": base,
+		}
+	})
+	defer s.stop()
+	alice := "Bearer " + p.UserToken(t, "alice", "claude", "notes:read")
+	bob := "Bearer " + p.UserToken(t, "bob", "claude", "notes:read")
+
+	code, hdr, body := mcpPost(t, s.base, alice, "", legacyInitialize)
+	sid := hdr.Get("Mcp-Session-Id")
+	if code != 200 || sid == "" {
+		t.Fatalf("alice's legacy initialize: %d %q", code, body)
+	}
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+	if code, _, body := mcpPost(t, s.base, bob, sid, list); code != http.StatusForbidden {
+		t.Fatalf("bob on alice's session: %d %.200q", code, body)
+	}
+	if code, _, body := mcpPost(t, s.base, alice, sid, list); code != 200 {
+		t.Fatalf("alice on her session: %d %.200q", code, body)
+	}
+
+	// A token in the query string is not a credential.
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp?access_token="+strings.TrimPrefix(alice, "Bearer "), strings.NewReader(legacyInitialize))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("token in the query string: %d, want 401", resp.StatusCode)
+	}
+	// Nor is a refresh token.
+	tok, err := p.Login(context.Background(), oidctest.LoginRequest{ClientID: "claude", User: "alice", Scopes: []string{"openid", "offline_access", "notes:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.RefreshToken == "" {
+		t.Fatal("the test IdP issued no refresh token")
+	}
+	if code, _, body := mcpPost(t, s.base, "Bearer "+tok.RefreshToken, "", legacyInitialize); code != http.StatusUnauthorized {
+		t.Fatalf("refresh token as bearer: %d %.200q", code, body)
+	}
 }

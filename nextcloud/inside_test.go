@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-webdav/caldav"
 	"github.com/emersion/go-webdav/carddav"
@@ -145,16 +146,27 @@ func FuzzIDsStayInside(f *testing.F) {
 		{cal.Href, func(id string) { _, _ = cd.Object(ctx, cal, "VEVENT", id) }},
 		{cal.Href, func(id string) { _ = cd.DeleteEvent(ctx, cal, id, "", "") }},
 		{cal.Href, func(id string) { _, _ = cd.GetTask(ctx, cal, id) }},
+		{cal.Href, func(id string) { _, _ = cd.GetEvent(ctx, cal, id, time.UTC) }},
+		{book.Href, func(id string) { _, _ = kd.GetContact(ctx, book, id) }},
 		{book.Href, func(id string) { _, _ = kd.Object(ctx, book, id) }},
 		{book.Href, func(id string) { _ = kd.DeleteContact(ctx, book, id, "") }},
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.ReadFile(ctx, id, 10) }},
 		{"/remote.php/dav/files/alice/", func(id string) { _ = c.DeleteFile(ctx, id) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.StatFile(ctx, id) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _, _ = c.ListFolder(ctx, id) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.WriteFile(ctx, id, []byte("x"), WriteOptions{}) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.MakeFolderAll(ctx, id) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.CopyFile(ctx, id, "b", false) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _ = c.SetFavorite(ctx, id, true) }},
+		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.FileID(ctx, id) }},
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.MoveFile(ctx, "a", id, false) }},
 		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.TrashRestore(ctx, id) }},
 		{"/remote.php/dav/versions/alice/versions/1/", func(id string) { _ = c.RestoreFileVersion(ctx, 1, id) }},
 		{sharesAPI + "/", func(id string) { _, _ = c.GetShare(ctx, id) }},
 		{sharesAPI + "/", func(id string) { _ = c.DeleteShare(ctx, id) }},
 		{talkRoomBase + "/", func(id string) { _, _ = c.TalkConversation(ctx, id) }},
+		{talkChatBase, func(id string) { _, _ = c.TalkSendMessage(ctx, id, TalkNewMessage{Message: "x"}) }},
+		{sharesAPI + "/", func(id string) { _, _ = c.UpdateShare(ctx, id, ShareUpdate{}) }},
 		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.MailAttachment(ctx, 1, id, 10) }},
 		{cookbookAPI + "/search/", func(id string) { _, _ = c.SearchRecipes(ctx, id) }},
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.RecipesInCategory(ctx, id) }},

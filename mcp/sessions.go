@@ -158,8 +158,10 @@ func (t *sessionTracker) streamableSessions(next http.Handler) http.Handler {
 					Meta *mcpgo.Meta `json:"_meta"`
 				} `json:"params"`
 			}
-			if json.Unmarshal(body, &msg) == nil && (msg.Method == string(mcpgo.MethodInitialize) || mcpgo.IsModernProtocol(msg.Params.Meta.ProtocolVersion())) {
-				// A new session, or a sessionless request mcp-go checks itself.
+			if err := json.Unmarshal(body, &msg); err != nil || msg.Method == string(mcpgo.MethodInitialize) || mcpgo.IsModernProtocol(msg.Params.Meta.ProtocolVersion()) {
+				// A new session, a sessionless request mcp-go checks itself,
+				// or not JSON at all (mcp-go answers a parse error, touching
+				// no session).
 				next.ServeHTTP(w, r)
 				return
 			}

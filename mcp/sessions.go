@@ -179,7 +179,7 @@ func (t *sessionTracker) streamableSessions(next http.Handler) http.Handler {
 
 type sseSessionsKey struct{}
 
-// sseSessionIDs gives SSE sessions tracked ids bound to the caller; the
+// sseSessionID gives SSE sessions tracked ids bound to the caller; the
 // ids of one GET /sse are recorded in its context and dropped when the
 // stream ends.
 func (t *sessionTracker) sseSessionID(ctx context.Context, r *http.Request) (string, error) {

@@ -34,6 +34,8 @@ type Config struct {
 	DetectApps     bool
 	AllowedHosts   []string
 	AllowedOrigins []string
+	// MaxRequestBytes caps every HTTP request body (413 beyond it).
+	MaxRequestBytes int64
 
 	// Logging
 	LogLevel  slog.Level
@@ -85,6 +87,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_DETECT_APPS", "detect-apps", "true", "false", "hide tools of Nextcloud apps that are not installed (false lists them all)"},
 	{"NEXTCLOUD_MCP_ALLOWED_HOSTS", "allowed-hosts", "", "mcp.example.com", "Host headers accepted besides loopback (behind a reverse proxy)"},
 	{"NEXTCLOUD_MCP_ALLOWED_ORIGINS", "allowed-origins", "", "https://app.example.com", "browser Origins accepted besides loopback"},
+	{"NEXTCLOUD_MCP_MAX_REQUEST_BYTES", "max-request-bytes", "16777216", "33554432", "largest HTTP request body accepted on any route (larger ones get 413)"},
 	{"NEXTCLOUD_MCP_LOG_LEVEL", "log-level", "info", "debug", "debug, info, warn or error"},
 	{"NEXTCLOUD_MCP_LOG_FORMAT", "log-format", "text", "json", "text or json (logs go to stderr)"},
 	{"NEXTCLOUD_MCP_TIMEOUT", "timeout", "30s", "60s", "timeout of each Nextcloud request"},
@@ -291,6 +294,9 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.MaxTokenLifetime, err = time.ParseDuration(v["OIDC_MAX_TOKEN_LIFETIME"]); err != nil || c.MaxTokenLifetime <= 0 {
 		bad("OIDC_MAX_TOKEN_LIFETIME", fmt.Sprintf("must be a positive duration like 24h, not %q", v["OIDC_MAX_TOKEN_LIFETIME"]))
+	}
+	if c.MaxRequestBytes, err = strconv.ParseInt(v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"], 10, 64); err != nil || c.MaxRequestBytes <= 0 {
+		bad("NEXTCLOUD_MCP_MAX_REQUEST_BYTES", fmt.Sprintf("must be a positive number of bytes, not %q", v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"]))
 	}
 	switch c.Auth {
 	case "basic":

@@ -27,7 +27,7 @@ var toolScopes = []string{
 	"tables:read", "tables:write", "sharing:read", "sharing:write",
 	"cookbook:read", "cookbook:write", "talk:read", "talk:write",
 	"mail:read", "mail:write", "news:read", "news:write",
-	"collectives:read", "collectives:write", "search:read", "users:read",
+	"collectives:read", "collectives:write", "search:read", "search:write", "users:read",
 }
 
 // The structs name only fields of Keycloak's RealmRepresentation,

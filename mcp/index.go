@@ -131,7 +131,7 @@ func IndexToolset(idx IndexBackend) Toolset {
 		return ts
 	}
 	ts.Tools = []Tool{
-		NewTool(Spec{Name: "nc_index_status", Title: "Search index status", NoClient: true, Kind: Read,
+		NewTool(Spec{Name: "nc_index_status", Title: "Search index status", NoClient: true, Kind: Read, Scope: "search:read",
 			Description: "Show your local search index: items per app, when each app was last synced (how fresh nc_search answers from it are), the last sync error, and whether syncing is paused."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (IndexStatus, error) {
 				s, err := idx.Status(ctx)
@@ -141,7 +141,7 @@ func IndexToolset(idx IndexBackend) Toolset {
 				markFresh(&s, time.Now())
 				return s, nil
 			}),
-		NewTool(Spec{Name: "nc_index_pause", Title: "Pause search index", NoClient: true, Kind: Write,
+		NewTool(Spec{Name: "nc_index_pause", Title: "Pause search index", NoClient: true, Kind: Write, Scope: "search:write",
 			Description: "Stop background syncing of your search index. What is indexed stays searchable but grows stale; nc_search then answers live. Undo with nc_index_resume."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
 				if err := idx.SetPaused(ctx, true); err != nil {
@@ -149,7 +149,7 @@ func IndexToolset(idx IndexBackend) Toolset {
 				}
 				return indexPauseOut{Message: "Index syncing paused; resume it with nc_index_resume."}, nil
 			}),
-		NewTool(Spec{Name: "nc_index_resume", Title: "Resume search index", NoClient: true, Kind: Write,
+		NewTool(Spec{Name: "nc_index_resume", Title: "Resume search index", NoClient: true, Kind: Write, Scope: "search:write",
 			Description: "Resume background syncing of your search index; the next sync catches up with changes made meanwhile."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
 				if err := idx.SetPaused(ctx, false); err != nil {
@@ -157,7 +157,7 @@ func IndexToolset(idx IndexBackend) Toolset {
 				}
 				return indexPauseOut{Message: "Index syncing resumed; it catches up at the next background run."}, nil
 			}),
-		NewTool(Spec{Name: "nc_index_wipe", Title: "Wipe search index", NoClient: true, Kind: Destroy,
+		NewTool(Spec{Name: "nc_index_wipe", Title: "Wipe search index", NoClient: true, Kind: Destroy, Scope: "search:write",
 			Description: "Delete everything in your local search index (nothing in Nextcloud is touched). Unless syncing is paused, the index is rebuilt from scratch at the next background run."},
 			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
 				n, err := idx.Wipe(ctx)
@@ -219,6 +219,33 @@ func indexAppsFor(providers []string) (apps []string, ok bool) {
 		apps = append(apps, p)
 	}
 	return apps, true
+}
+
+// readableIndexApps keeps of apps (every index app when empty) those whose
+// <app>:read scope the caller holds; denied are the ones it does not.
+// all is true when apps was empty and nothing was left out, so the search
+// need not name the apps.
+func readableIndexApps(ctx context.Context, apps []string) (readable, denied []string, all bool) {
+	asked := apps
+	if len(asked) == 0 {
+		asked = IndexApps
+	}
+	for _, a := range asked {
+		if callerMay(ctx, a+":read") {
+			readable = append(readable, a)
+		} else {
+			denied = append(denied, a)
+		}
+	}
+	return readable, denied, len(apps) == 0 && len(denied) == 0
+}
+
+func readScopes(apps []string) string {
+	s := make([]string, len(apps))
+	for i, a := range apps {
+		s[i] = a + ":read"
+	}
+	return strings.Join(s, ", ")
 }
 
 // indexFreshness says whether the index is fresh for apps (all when
@@ -321,6 +348,18 @@ func searchWithMode(ctx context.Context, nc *nextcloud.Client, idx IndexBackend,
 	apps, inIndex := indexAppsFor(in.Providers)
 	if !inIndex && mode == searchModeIndex {
 		return searchOut{}, Argf("the local index covers only %s; pick among them or use mode live", strings.Join(IndexApps, ", "))
+	}
+	// The index holds every app's text: answer only from the apps the
+	// token may read, as their own tools would.
+	readable, denied, all := readableIndexApps(ctx, apps)
+	if mode == searchModeIndex && (len(readable) == 0 || (len(apps) > 0 && len(denied) > 0)) {
+		return searchOut{}, fmt.Errorf("insufficient_scope: searching %s in the index needs the OAuth scope(s) %s, which your token does not carry; sign in again granting them or search other apps", strings.Join(denied, ", "), readScopes(denied))
+	}
+	if len(readable) == 0 || (len(apps) > 0 && len(denied) > 0) {
+		inIndex = false // auto: live search applies the same rule per provider
+	}
+	if !all {
+		apps = readable
 	}
 	if mode == searchModeIndex && len(in.Cursors) > 0 {
 		return searchOut{}, Argf("cursors page live search; the index returns up to limit results at once")

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +55,9 @@ func (f *fakeIndex) Search(_ context.Context, q IndexQuery) ([]IndexHit, error) 
 	f.queries = append(f.queries, q)
 	var out []IndexHit
 	for _, h := range f.items {
+		if len(q.Apps) > 0 && !slices.Contains(q.Apps, h.App) {
+			continue
+		}
 		if strings.Contains(strings.ToLower(h.Title), strings.ToLower(q.Text)) {
 			out = append(out, h)
 		}

@@ -193,7 +193,7 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 		limit = 5
 	}
 	var queries []nextcloud.ProviderQuery
-	var unknown []string
+	var unknown, denied, skipped []string
 	seen := map[string]bool{}
 	for _, id := range wanted {
 		if seen[id] {
@@ -204,8 +204,22 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 			unknown = append(unknown, id)
 			continue
 		}
+		if app := providerScopeApp(known[id]); app != "" && !callerMay(ctx, app+":read") {
+			if slices.Contains(in.Providers, id) {
+				denied = append(denied, app+":read")
+			}
+			skipped = append(skipped, app+":read")
+			continue
+		}
 		queries = append(queries, nextcloud.ProviderQuery{ProviderID: id,
 			SearchQuery: nextcloud.SearchQuery{Term: in.Query, Limit: limit, Cursor: in.Cursors[id]}})
+	}
+	if len(queries) == 0 && len(unknown) == 0 && len(skipped) > 0 {
+		denied = skipped
+	}
+	if len(denied) > 0 {
+		slices.Sort(denied)
+		return out, fmt.Errorf("insufficient_scope: these providers search apps your token may not read; they need the OAuth scope(s) %s; sign in again granting them or leave those providers out", strings.Join(slices.Compact(denied), ", "))
 	}
 	if len(unknown) > 0 && len(queries) == 0 {
 		return out, Argf("unknown search provider(s) %s; this Nextcloud offers: %s", strings.Join(unknown, ", "), strings.Join(ids, ", "))
@@ -266,6 +280,30 @@ func searchLinkURL(base *url.URL, link string) string {
 
 // SearchToolset offers Nextcloud's unified search across apps.
 func SearchToolset(env *Env) Toolset { return searchToolset(env, nil) }
+
+// providerScopeApp is the app whose <app>:read scope a unified search
+// provider's results need ("" for providers of no such app, e.g.
+// settings): the same data its own tools guard.
+func providerScopeApp(p nextcloud.SearchProvider) string {
+	app := p.AppID
+	switch app {
+	case "spreed":
+		return "talk"
+	case "comments", "fulltextsearch":
+		return "files"
+	}
+	if !slices.Contains(scopedApps, app) {
+		app, _, _ = strings.Cut(p.ID, "-")
+	}
+	if slices.Contains(scopedApps, app) {
+		return app
+	}
+	return ""
+}
+
+// scopedApps are the apps with <app>:read scopes whose data unified
+// search can return.
+var scopedApps = []string{"notes", "files", "calendar", "tasks", "contacts", "deck", "tables", "cookbook", "talk", "mail", "news", "collectives"}
 
 // searchToolset is SearchToolset with nc_search also answering from the
 // local index idx (nil: live only).

@@ -210,6 +210,16 @@ func HasScope(scopes []string, want string) bool {
 	return false
 }
 
+type scopeCheckKey struct{}
+
+// callerMay reports whether the caller of a tool call holds scope; tools
+// that return data of several apps (the search index) use it to leave out
+// the apps the token may not read. Without OAuth every scope is held.
+func callerMay(ctx context.Context, scope string) bool {
+	f, ok := ctx.Value(scopeCheckKey{}).(func(string) bool)
+	return !ok || f(scope)
+}
+
 func (s *Server) allowed(ctx context.Context, scope string) (bool, []string) {
 	if s.opts.Scopes == nil {
 		return true, nil
@@ -289,6 +299,7 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 			outcome = "bad_input"
 			return ErrorResult(err), nil
 		}
+		ctx = context.WithValue(ctx, scopeCheckKey{}, func(scope string) bool { ok, _ := s.allowed(ctx, scope); return ok })
 		var nc *nextcloud.Client
 		if !t.NoClient {
 			nc, err = s.opts.Client(ctx)

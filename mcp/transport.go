@@ -1,7 +1,10 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -40,6 +43,10 @@ type HTTPOptions struct {
 	Auth func(http.Handler) http.Handler
 	// SessionIdleTTL ends idle streamable HTTP sessions (default 30m).
 	SessionIdleTTL time.Duration
+	// Identity names the authenticated caller of r (Auth has run); a
+	// session only serves the identity that opened it. Nil binds every
+	// session to one anonymous identity (single-user basic mode).
+	Identity func(r *http.Request) string
 }
 
 // HTTPTransport serves streamable HTTP at /mcp and SSE at /sse + /message.
@@ -69,8 +76,10 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	if o.SessionIdleTTL <= 0 {
 		o.SessionIdleTTL = 30 * time.Minute
 	}
+	sessions := newSessionTracker(o.Identity)
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
+		server.WithSessionIdManagerResolver(sessions),
 		server.WithHTTPContextFunc(ctxFunc),
 		server.WithDisableLocalhostProtection(true), // guard below is configurable
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
@@ -82,11 +91,12 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 		server.WithSSEContextFunc(ctxFunc),
 		server.WithSSEDisableLocalhostProtection(true),
 		server.WithKeepAliveInterval(25*time.Second),
+		server.WithSessionIDGenerator(sessions.sseSessionID),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", streamable)
-	mux.Handle("/sse", sse)
-	mux.Handle("/message", sse)
+	mux.Handle("/mcp", sessions.streamableSessions(streamable))
+	mux.Handle("/sse", sessions.sseSessions(sse))
+	mux.Handle("/message", sessions.sseSessions(sse))
 	var h http.Handler = mux
 	if o.Auth != nil {
 		h = o.Auth(h)
@@ -157,5 +167,43 @@ func originAllowed(origin string, allowed []string) bool {
 	return slices.ContainsFunc(allowed, func(a string) bool {
 		a = strings.ToLower(strings.TrimRight(strings.TrimSpace(a), "/"))
 		return a == "*" || a == norm
+	})
+}
+
+// DefaultMaxRequestBytes is the request body cap when none is configured.
+const DefaultMaxRequestBytes = 16 << 20
+
+// LimitBody answers 413 to a request whose body is larger than max, before
+// any later handler (credential checks included) reads it. A body of
+// unknown length is read up to max+1 bytes here, so no handler ever holds
+// more than max bytes of it.
+func LimitBody(maxBytes int64, next http.Handler) http.Handler {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxRequestBytes
+	}
+	tooLarge := func(w http.ResponseWriter) {
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("Request Entity Too Large: the body exceeds %d bytes (NEXTCLOUD_MCP_MAX_REQUEST_BYTES); send less per request", maxBytes), http.StatusRequestEntityTooLarge)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBytes {
+			tooLarge(w)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					tooLarge(w)
+					return
+				}
+				http.Error(w, "Bad Request: could not read the request body", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.ContentLength = int64(len(b))
+		}
+		next.ServeHTTP(w, r)
 	})
 }

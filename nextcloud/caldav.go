@@ -532,7 +532,7 @@ func (d *CalDAV) findByUID(ctx context.Context, cal Calendar, comp, uid, asked s
 	if uid == "" {
 		return CalObject{}, fmt.Errorf("empty uid: %w", ErrNotFound)
 	}
-	if !strings.ContainsAny(uid, "/?#") {
+	if _, err := Segment("uid", uid); err == nil && !strings.ContainsAny(uid, "?#") {
 		if o, err := d.Get(ctx, cal.Href+uid+".ics"); err == nil && objectUID(o.Data) == uid {
 			return o, nil
 		} else if err != nil && !errors.Is(err, ErrNotFound) {
@@ -565,13 +565,18 @@ func (d *CalDAV) Object(ctx context.Context, cal Calendar, comp, id string) (Cal
 	}
 	if strings.HasPrefix(id, "/") {
 		// A full href: accept it only inside this calendar.
-		if !strings.HasPrefix(id, cal.Href) {
-			return CalObject{}, fmt.Errorf("%s is not in calendar %s", id, cal.ID)
+		href, err := JoinInside("event or task id", cal.Href, id)
+		if err != nil {
+			return CalObject{}, err
 		}
-		return d.Get(ctx, id)
+		return d.Get(ctx, href)
 	}
 	if !strings.Contains(id, "/") {
-		o, err := d.Get(ctx, cal.Href+id)
+		href, err := JoinInside("event or task id", cal.Href, id)
+		if err != nil {
+			return CalObject{}, err
+		}
+		o, err := d.Get(ctx, href)
 		if err == nil {
 			return o, nil
 		}

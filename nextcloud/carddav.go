@@ -228,8 +228,20 @@ func (d *CardDAV) Object(ctx context.Context, ab AddressBook, id string) (CardOb
 	if id == "" {
 		return CardObject{}, errors.New("empty contact id")
 	}
+	if strings.HasPrefix(id, "/") {
+		// A full href: accept it only inside this address book.
+		href, err := JoinInside("contact id", ab.Href, id)
+		if err != nil {
+			return CardObject{}, err
+		}
+		return d.Get(ctx, href)
+	}
 	if !strings.Contains(id, "/") {
-		o, err := d.Get(ctx, ab.Href+id)
+		href, err := JoinInside("contact id", ab.Href, id)
+		if err != nil {
+			return CardObject{}, err
+		}
+		o, err := d.Get(ctx, href)
 		if err == nil {
 			return o, nil
 		}

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"path"
 	"strconv"
-	"strings"
 )
 
 // Collectives app, OCS API v1.0 (openapi.json and src/client/sdk.gen.ts of
@@ -334,18 +333,21 @@ func CollectivePageFile(p *CollectivePage, collectiveName string) string {
 	return path.Join(base, p.FilePath, p.FileName)
 }
 
-func (c *Client) pageDAVURL(p *CollectivePage, collectiveName string) string {
-	segs := strings.Split(CollectivePageFile(p, collectiveName), "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return "/remote.php/dav/files/" + url.PathEscape(c.user) + "/" + strings.Join(segs, "/")
+// pageDAVURL is the request path of a page's file. The parts come from
+// the Collectives app, but are cleaned like any file path all the same.
+func (c *Client) pageDAVURL(p *CollectivePage, collectiveName string) (string, error) {
+	_, dp, err := c.davTarget(CleanFilePath, CollectivePageFile(p, collectiveName))
+	return dp, err
 }
 
 // CollectivePageMarkdown reads a page's markdown over WebDAV, at most
 // limit bytes (truncated reports a longer file).
 func (c *Client) CollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName string, limit int64) (text string, truncated bool, err error) {
-	req, err := c.NewRequest(ctx, http.MethodGet, c.pageDAVURL(p, collectiveName), nil)
+	dp, err := c.pageDAVURL(p, collectiveName)
+	if err != nil {
+		return "", false, err
+	}
+	req, err := c.NewRequest(ctx, http.MethodGet, dp, nil)
 	if err != nil {
 		return "", false, err
 	}
@@ -366,7 +368,11 @@ func (c *Client) CollectivePageMarkdown(ctx context.Context, p *CollectivePage, 
 
 // WriteCollectivePageMarkdown replaces a page's markdown over WebDAV.
 func (c *Client) WriteCollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName, markdown string) error {
-	req, err := c.NewRequest(ctx, http.MethodPut, c.pageDAVURL(p, collectiveName), []byte(markdown))
+	dp, err := c.pageDAVURL(p, collectiveName)
+	if err != nil {
+		return err
+	}
+	req, err := c.NewRequest(ctx, http.MethodPut, dp, []byte(markdown))
 	if err != nil {
 		return err
 	}

@@ -349,6 +349,9 @@ func (c *Client) ListRecipes(ctx context.Context) ([]RecipeStub, error) {
 // SearchRecipes finds recipes whose name, keywords or category match any
 // of the words of query.
 func (c *Client) SearchRecipes(ctx context.Context, query string) ([]RecipeStub, error) {
+	if _, err := Segment("query", query); err != nil {
+		return nil, err
+	}
 	var out []RecipeStub
 	if err := c.cookbook(ctx, http.MethodGet, "/search/"+url.PathEscape(query), nil, &out); err != nil {
 		return nil, fmt.Errorf("search recipes for %q: %w", query, err)
@@ -363,6 +366,9 @@ func (c *Client) RecipesInCategory(ctx context.Context, category string) ([]Reci
 	if seg == "" {
 		seg = "_"
 	}
+	if _, err := Segment("category", seg); err != nil {
+		return nil, err
+	}
 	var out []RecipeStub
 	if err := c.cookbook(ctx, http.MethodGet, "/category/"+url.PathEscape(seg), nil, &out); err != nil {
 		return nil, fmt.Errorf("list recipes in category %q: %w", category, err)
@@ -372,6 +378,9 @@ func (c *Client) RecipesInCategory(ctx context.Context, category string) ([]Reci
 
 // RecipesWithKeywords lists the recipes that carry all the keywords.
 func (c *Client) RecipesWithKeywords(ctx context.Context, keywords []string) ([]RecipeStub, error) {
+	if _, err := Segment("keywords", strings.Join(keywords, ",")); err != nil {
+		return nil, err
+	}
 	var out []RecipeStub
 	if err := c.cookbook(ctx, http.MethodGet, "/tags/"+url.PathEscape(strings.Join(keywords, ",")), nil, &out); err != nil {
 		return nil, fmt.Errorf("list recipes with keywords %s: %w", strings.Join(keywords, ", "), err)

@@ -635,9 +635,11 @@ func (d *DeckClient) Attachments(ctx context.Context, boardID, stackID, cardID i
 // way Deck's "Share from Files" does: it shares the file with the card
 // (share type 12). It returns the share id, which is the attachment id.
 func (d *DeckClient) AttachFile(ctx context.Context, cardID int64, path string) (int64, error) {
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
+	rel, err := CleanFilePath(path)
+	if err != nil {
+		return 0, err
 	}
+	path = "/" + rel
 	var share struct {
 		ID DeckInt `json:"id"`
 	}
@@ -655,6 +657,9 @@ func (d *DeckClient) AttachFile(ctx context.Context, cardID int64, path string) 
 // DeleteAttachment removes an attachment; for type "file" this unshares
 // the file from the card and leaves the file itself in place.
 func (d *DeckClient) DeleteAttachment(ctx context.Context, boardID, stackID, cardID int64, typ string, attachmentID int64) error {
+	if _, err := Segment("type", typ); err != nil {
+		return err
+	}
 	p := fmt.Sprintf("%s/attachments/%s/%d", cardPath11(boardID, stackID, cardID), url.PathEscape(typ), attachmentID)
 	if err := d.send(ctx, http.MethodDelete, p, nil, nil); err != nil {
 		return deckFail(err, "delete attachment %d of deck card %d", attachmentID, cardID)

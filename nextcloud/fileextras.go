@@ -301,6 +301,9 @@ func (c *Client) FileVersions(ctx context.Context, fileID int64) ([]FileVersion,
 // RestoreFileVersion makes a version the file's content again; Nextcloud
 // keeps the content it replaces as a version.
 func (c *Client) RestoreFileVersion(ctx context.Context, fileID int64, versionID string) error {
+	if _, err := Segment("version_id", versionID); err != nil {
+		return err
+	}
 	p, err := c.versionsPath(fileID)
 	if err != nil {
 		return err

@@ -241,6 +241,9 @@ type MailAttachmentData struct {
 
 // MailAttachment downloads an attachment, at most limit bytes.
 func (c *Client) MailAttachment(ctx context.Context, messageID int64, attachmentID string, limit int64) (*MailAttachmentData, error) {
+	if _, err := Segment("attachment_id", attachmentID); err != nil {
+		return nil, err
+	}
 	req, err := c.NewRequest(ctx, http.MethodGet, mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), nil)
 	if err != nil {
 		return nil, err

@@ -184,6 +184,9 @@ func (c *Client) Search(ctx context.Context, providerID string, q SearchQuery) (
 	if q.Cursor != "" {
 		v.Set("cursor", q.Cursor)
 	}
+	if _, err := Segment("provider", providerID); err != nil {
+		return nil, err
+	}
 	var out SearchResult
 	err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/search/providers/"+url.PathEscape(providerID)+"/search", v, nil, &out)
 	if err != nil {

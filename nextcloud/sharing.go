@@ -254,7 +254,11 @@ func boolParam(b bool) string {
 func (c *Client) ListShares(ctx context.Context, o ShareListOptions) ([]Share, error) {
 	q := url.Values{}
 	if o.Path != "" {
-		q.Set("path", sharePath(o.Path))
+		sp, err := sharePath(o.Path)
+		if err != nil {
+			return nil, err
+		}
+		q.Set("path", sp)
 	}
 	if o.SharedWithMe {
 		q.Set("shared_with_me", "true")
@@ -276,6 +280,9 @@ func (c *Client) ListShares(ctx context.Context, o ShareListOptions) ([]Share, e
 // GetShare returns one share.
 func (c *Client) GetShare(ctx context.Context, id string) (*Share, error) {
 	var out []Share
+	if _, err := Segment("id", id); err != nil {
+		return nil, err
+	}
 	if err := c.sharing(ctx, http.MethodGet, "/"+url.PathEscape(id), nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("get share %s: %w", id, err)
 	}
@@ -285,22 +292,24 @@ func (c *Client) GetShare(ctx context.Context, id string) (*Share, error) {
 	return &out[0], nil
 }
 
-// sharePath makes a path absolute in the user's files as the API wants.
-func sharePath(p string) string {
-	p = strings.TrimSpace(p)
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
+// sharePath makes a path absolute in the user's files as the API wants;
+// it is cleaned like every file path, so it cannot leave them.
+func sharePath(p string) (string, error) {
+	rel, err := CleanPath(strings.TrimSpace(p))
+	if err != nil {
+		return "", err
 	}
-	if len(p) > 1 {
-		p = strings.TrimRight(p, "/")
-	}
-	return p
+	return "/" + rel, nil
 }
 
 // CreateShare shares a file or folder. Hiding the download is a separate
 // update, as the API only accepts it there.
 func (c *Client) CreateShare(ctx context.Context, s ShareCreate) (*Share, error) {
-	body := map[string]any{"path": sharePath(s.Path), "shareType": int(s.ShareType)}
+	sp, err := sharePath(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{"path": sp, "shareType": int(s.ShareType)}
 	if s.ShareWith != "" {
 		body["shareWith"] = s.ShareWith
 	}
@@ -324,7 +333,7 @@ func (c *Client) CreateShare(ctx context.Context, s ShareCreate) (*Share, error)
 	}
 	var out Share
 	if err := c.sharing(ctx, http.MethodPost, "", nil, body, &out); err != nil {
-		return nil, fmt.Errorf("share %s with %s %s: %w", sharePath(s.Path), s.ShareType, s.ShareWith, err)
+		return nil, fmt.Errorf("share %s with %s %s: %w", sp, s.ShareType, s.ShareWith, err)
 	}
 	if s.HideDownload {
 		t := true
@@ -362,6 +371,9 @@ func (c *Client) UpdateShare(ctx context.Context, id string, u ShareUpdate) (*Sh
 		body["hideDownload"] = boolParam(*u.HideDownload)
 	}
 	var out Share
+	if _, err := Segment("id", id); err != nil {
+		return nil, err
+	}
 	if err := c.sharing(ctx, http.MethodPut, "/"+url.PathEscape(id), nil, body, &out); err != nil {
 		return nil, fmt.Errorf("update share %s: %w", id, err)
 	}
@@ -370,6 +382,9 @@ func (c *Client) UpdateShare(ctx context.Context, id string, u ShareUpdate) (*Sh
 
 // DeleteShare removes a share (or, for a share with the user, leaves it).
 func (c *Client) DeleteShare(ctx context.Context, id string) error {
+	if _, err := Segment("id", id); err != nil {
+		return err
+	}
 	if err := c.sharing(ctx, http.MethodDelete, "/"+url.PathEscape(id), nil, nil, nil); err != nil {
 		return fmt.Errorf("delete share %s: %w", id, err)
 	}

@@ -334,6 +334,9 @@ func talkToken(token string) (string, error) {
 	if token == "" {
 		return "", fmt.Errorf("conversation token is empty")
 	}
+	if _, err := Segment("token", token); err != nil {
+		return "", err
+	}
 	return url.PathEscape(token), nil
 }
 

@@ -63,6 +63,9 @@ func CleanPath(p string) (string, error) {
 			continue
 		case strings.TrimSpace(seg) == "":
 			return "", &PathError{Path: p, Reason: "contains an empty file or folder name"}
+		case segmentProblem(seg) != "":
+			// Encoded forms ("%2e%2e", "%2f") that a server may decode.
+			return "", &PathError{Path: p, Reason: "has a name that " + segmentProblem(seg) + " once decoded; paths cannot leave the user's files"}
 		}
 		parts = append(parts, seg)
 	}

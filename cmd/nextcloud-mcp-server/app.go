@@ -33,6 +33,9 @@ type app struct {
 	auth func(http.Handler) http.Handler
 	// ctxFunc adds the caller's identity to MCP request contexts.
 	ctxFunc func(ctx context.Context, r *http.Request) context.Context
+	// identity names the authenticated caller of an HTTP request, to
+	// which MCP sessions are bound; nil in basic mode (one user).
+	identity func(r *http.Request) string
 	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
 	routes []func(mux *http.ServeMux)
 	// extraToolsets are added by modes (nc_jobs_status with offline access).
@@ -89,8 +92,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		}
 		clientFor = func(context.Context) (*nextcloud.Client, error) { return user, nil }
 	case "basic-passthrough":
-		pt := newBasicPassthrough(base)
+		pt := newBasicPassthrough(base, logger)
 		a.auth = pt.middleware
+		a.identity = pt.identity
 		clientFor = pt.clientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
@@ -216,6 +220,7 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		AllowedOrigins: a.cfg.AllowedOrigins,
 		Auth:           a.auth,
 		ContextFunc:    a.ctxFunc,
+		Identity:       a.identity,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)
@@ -230,10 +235,16 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 	for _, r := range a.routes {
 		r(mux)
 	}
-	return mux, tr
+	// Every route, not just MCP, checks Host/Origin (DNS rebinding) and
+	// caps bodies before anything else reads them.
+	return mcp.OriginGuard(a.cfg.AllowedHosts, a.cfg.AllowedOrigins, a.log, mcp.LimitBody(a.cfg.MaxRequestBytes, mux)), tr
 }
 
 func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
+	if a.cfg.Auth == "basic" && !loopbackOnly(ln.Addr()) {
+		a.log.Warn("basic auth mode listens on a non-loopback address: anyone who can reach it acts in Nextcloud as the configured user; listen on 127.0.0.1, or use basic-passthrough or oauth for a shared server",
+			"addr", ln.Addr().String(), "user", a.cfg.NextcloudUser)
+	}
 	h, tr := a.handler()
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	a.log.Info("serving MCP over HTTP", "addr", ln.Addr().String(), "streamable_http", "/mcp", "sse", "/sse")
@@ -251,6 +262,12 @@ func (a *app) serveHTTP(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// loopbackOnly reports whether addr is reachable only from this machine.
+func loopbackOnly(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // readyHandler answers 200 only when Nextcloud (and in OAuth mode the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
@@ -77,10 +78,17 @@ func TestBasicPassthrough(t *testing.T) {
 	if !found {
 		t.Fatal("alice does not find her own note")
 	}
-	// Wrong password: the tool call fails with Nextcloud's credentials error.
-	mallory := session("alice", "wrong")
-	res = call(mallory, "nc_notes_list", map[string]any{})
-	if !res.IsError {
+	// Wrong password: refused at initialize (TestBasicPassthroughChecksCredentials
+	// looks closer).
+	mallory, err := client.NewStreamableHttpClient(base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": basicAuth("alice", "wrong")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mallory.Close()
+	if err := mallory.Start(tctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mallory.Initialize(tctx, initRequest()); err == nil {
 		t.Fatal("a wrong password worked")
 	}
 }

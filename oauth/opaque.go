@@ -78,7 +78,7 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 		return &cp, nil
 	}
 	if client != "" {
-		if ok, wait := rs.misses.take(client, now); !ok {
+		if ok, wait := rs.misses.Take(client, now); !ok {
 			// Debug, not Warn: a flood of these must not flood the log too.
 			rs.log.Debug("too many unknown opaque tokens from one address; refusing without asking the identity provider", "client", client)
 			return nil, &RateLimitError{RetryAfter: wait}
@@ -97,7 +97,7 @@ func (rs *ResourceServer) validateOpaque(ctx context.Context, ep *endpoints, tok
 	refused := errors.As(err, &te)
 	if client != "" && !refused {
 		// Only refused tokens count; valid ones and IdP failures do not.
-		rs.misses.refund(client)
+		rs.misses.Refund(client)
 	}
 	if err != nil {
 		if refused {

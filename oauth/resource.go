@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/ratelimit"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -200,7 +201,7 @@ type ResourceServer struct {
 	closeOnce sync.Once
 
 	opaque    *opaqueCache
-	misses    *missLimiter
+	misses    *ratelimit.PerClient
 	verified  *jwtCache
 	exchanger *Exchanger
 	exchanges *ExchangeCache
@@ -224,7 +225,7 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 		readyCh:  make(chan struct{}),
 		cancel:   cancel,
 		opaque:   newOpaqueCache(),
-		misses:   newMissLimiter(cfg.IntrospectionMissesPerMinute),
+		misses:   ratelimit.New(cfg.IntrospectionMissesPerMinute, time.Minute),
 		verified: newJWTCache(),
 	}
 	rs.exchanger = &Exchanger{endpoint: rs.TokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
@@ -396,7 +397,7 @@ func (rs *ResourceServer) Authenticate(r *http.Request) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.validate(r.Context(), tok, clientAddress(r))
+	return rs.validate(r.Context(), tok, ratelimit.ClientAddress(r))
 }
 
 // Identify suits ConsentConfig.Identify: the Nextcloud user id of a request

@@ -7,13 +7,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/ratelimit"
 )
 
 // basicPassthrough serves many users over HTTP: each request carries
@@ -30,26 +30,23 @@ type basicPassthrough struct {
 	now  func() time.Time
 	key  [32]byte
 
-	mu    sync.Mutex
-	good  map[[32]byte]time.Time // credential hash → valid until
-	fails map[string]failCount   // client address → recent failures
-}
+	// fails counts wrong logins per client address.
+	fails *ratelimit.PerClient
 
-type failCount struct {
-	n     int
-	since time.Time
+	mu   sync.Mutex
+	good map[[32]byte]time.Time // credential hash → valid until
 }
 
 const (
 	// passthroughCacheTTL is how long verified credentials are trusted
 	// without asking Nextcloud again.
 	passthroughCacheTTL = 2 * time.Minute
-	// passthroughMaxFails failures from one address within
-	// passthroughFailWindow get 429 until the window ends.
+	// passthroughMaxFails wrong logins from one address, given back at
+	// that many per passthroughFailWindow, then 429.
 	passthroughMaxFails   = 10
 	passthroughFailWindow = 10 * time.Minute
-	// passthroughMaxEntries bounds each map; expired entries are dropped
-	// first, then the map is cleared.
+	// passthroughMaxEntries bounds the verified-credentials map; expired
+	// entries are dropped first, then the map is cleared.
 	passthroughMaxEntries = 10000
 )
 
@@ -58,7 +55,7 @@ type basicCredsKey struct{}
 type basicCreds struct{ user, pass string }
 
 func newBasicPassthrough(base *nextcloud.Client, logger *slog.Logger) *basicPassthrough {
-	p := &basicPassthrough{base: base, log: logger, now: time.Now, good: map[[32]byte]time.Time{}, fails: map[string]failCount{}}
+	p := &basicPassthrough{base: base, log: logger, now: time.Now, good: map[[32]byte]time.Time{}, fails: ratelimit.New(passthroughMaxFails, passthroughFailWindow)}
 	_, _ = rand.Read(p.key[:])
 	return p
 }
@@ -73,51 +70,9 @@ func (p *basicPassthrough) credHash(user, pass string) [32]byte {
 	return h
 }
 
-func clientAddr(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
-}
-
 func challenge(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="nextcloud-mcp-server", charset="UTF-8"`)
 	http.Error(w, msg, http.StatusUnauthorized)
-}
-
-// blocked returns how long addr must wait, or 0.
-func (p *basicPassthrough) blocked(addr string, now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f, ok := p.fails[addr]
-	if !ok || now.Sub(f.since) >= passthroughFailWindow {
-		return 0
-	}
-	if f.n < passthroughMaxFails {
-		return 0
-	}
-	return passthroughFailWindow - now.Sub(f.since)
-}
-
-func (p *basicPassthrough) failed(addr string, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f, ok := p.fails[addr]
-	if !ok || now.Sub(f.since) >= passthroughFailWindow {
-		f = failCount{since: now}
-	}
-	f.n++
-	if len(p.fails) >= passthroughMaxEntries {
-		for a, old := range p.fails {
-			if now.Sub(old.since) >= passthroughFailWindow {
-				delete(p.fails, a)
-			}
-		}
-		if len(p.fails) >= passthroughMaxEntries {
-			clear(p.fails)
-		}
-	}
-	p.fails[addr] = f
 }
 
 func (p *basicPassthrough) cached(h [32]byte, now time.Time) bool {
@@ -150,9 +105,11 @@ func (p *basicPassthrough) middleware(next http.Handler) http.Handler {
 			challenge(w, "Unauthorized: send your Nextcloud login and app password with HTTP Basic authentication")
 			return
 		}
-		now, addr, h := p.now(), clientAddr(r), p.credHash(user, pass)
+		now, addr, h := p.now(), ratelimit.ClientAddress(r), p.credHash(user, pass)
 		if !p.cached(h, now) {
-			if wait := p.blocked(addr, now); wait > 0 {
+			// Every check takes a call from the address's budget; only
+			// wrong logins keep it.
+			if ok, wait := p.fails.Take(addr, now); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 				http.Error(w, "Too Many Requests: too many wrong Nextcloud logins from this address; wait and check the login and app password", http.StatusTooManyRequests)
 				return
@@ -160,15 +117,16 @@ func (p *basicPassthrough) middleware(next http.Handler) http.Handler {
 			_, err := p.base.WithUser(user, nextcloud.BasicAuth{Username: user, Password: pass}).CurrentUser(r.Context())
 			switch {
 			case errors.Is(err, nextcloud.ErrUnauthorized):
-				p.failed(addr, now)
 				p.log.Info("refused wrong Nextcloud credentials", "user", user, "client", addr)
 				challenge(w, "Unauthorized: Nextcloud rejected this login and app password; create an app password in Nextcloud under Settings → Security")
 				return
 			case err != nil:
+				p.fails.Refund(addr)
 				p.log.Warn("could not check credentials with Nextcloud", "user", user, "err", err)
 				http.Error(w, "Service Unavailable: Nextcloud could not be asked to check the credentials; try again later", http.StatusServiceUnavailable)
 				return
 			}
+			p.fails.Refund(addr)
 			p.remember(h, now)
 		}
 		ctx := context.WithValue(r.Context(), basicCredsKey{}, basicCreds{user, pass})

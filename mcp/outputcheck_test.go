@@ -211,6 +211,14 @@ func TestStructuredResultHasNoNullLists(t *testing.T) {
 	if text := resultText(res); text != want {
 		t.Fatalf("text %s\nwant %s", text, want)
 	}
+	// Ids above 2^53 keep every digit through the null rewrite.
+	type big struct {
+		ID   int64    `json:"id"`
+		Tags []string `json:"tags"`
+	}
+	if b, _ := json.Marshal(StructuredResult(big{ID: 1<<62 + 1}).StructuredContent); string(b) != `{"id":4611686018427387905,"tags":[]}` {
+		t.Fatalf("large id changed: %s", b)
+	}
 	// An output without null is passed through as the value itself.
 	if res := StructuredResult(item{Tags: []string{}, Labels: map[string]string{}}); !reflect.DeepEqual(res.StructuredContent, item{Tags: []string{}, Labels: map[string]string{}}) {
 		t.Fatalf("content %#v, want the struct", res.StructuredContent)

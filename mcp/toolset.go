@@ -240,7 +240,10 @@ func StructuredResult(out any) *mcpgo.CallToolResult {
 	b, err := json.Marshal(out)
 	if err == nil && bytes.Contains(b, []byte("null")) {
 		var v any
-		if json.Unmarshal(b, &v) == nil {
+		// UseNumber: float64 would round ids and sizes above 2^53.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if dec.Decode(&v) == nil {
 			emptyForNull(reflect.TypeOf(out), v)
 			if nb, err := json.Marshal(v); err == nil {
 				content, b = v, nb

@@ -1,0 +1,79 @@
+// Command peerbench runs this server and peer Nextcloud MCP servers side by
+// side over stdio against the same seeded test Nextcloud (tests/nctest on
+// loopback), in interleaved rounds, and prints a Markdown table with
+// min/median per operation and the ratio ours/peer. `make bench-peers`
+// installs the peers (scripts/peers.sh) and runs it; it is not part of
+// `make test`.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"time"
+)
+
+func main() {
+	ours := flag.String("ours", "bin/nextcloud-mcp-server", "this server's binary")
+	python := flag.String("python", ".cache/peers/venv/bin/nextcloud-mcp-server", "the Python reference server's entry point (empty: skip)")
+	rounds := flag.Int("rounds", 5, "interleaved rounds (a fresh process per server per round)")
+	calls := flag.Int("calls", 5, "calls per operation per round")
+	dump := flag.String("dump", "", "print the tools (name, input schema) matching this regexp for every server, and exit")
+	verbose := flag.Bool("v", false, "pass the servers' stderr through")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "peerbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose bool) error {
+	f, err := startNextcloud(ctx)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	peers := []peer{oursPeer(ours, f.nc.URL)}
+	if python != "" {
+		peers = append(peers, pythonPeer(python, f.nc.URL))
+	}
+	var stderr io.Writer = io.Discard
+	if verbose {
+		stderr = os.Stderr
+	}
+	if dump != "" {
+		re, err := regexp.Compile(dump)
+		if err != nil {
+			return err
+		}
+		for _, p := range peers {
+			s, err := start(ctx, p, os.Stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("== %s: %d tools, %d bytes\n", p.name, len(s.tools), s.listBytes)
+			for _, t := range s.tools {
+				if re.MatchString(t.Name) {
+					b, _ := json.Marshal(t.InputSchema)
+					fmt.Printf("%s %s\n", t.Name, b)
+				}
+			}
+			s.close()
+		}
+		return nil
+	}
+	res, err := bench(ctx, f, peers, rounds, calls, stderr)
+	if err != nil {
+		return err
+	}
+	res.print(os.Stdout, time.Now())
+	return nil
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// Operations in table order; each peer maps them to its own tool.
+var operations = []string{
+	"notes get", "notes list", "notes search",
+	"files read 100 KB", "files list",
+	"calendar list 100 events", "calendar create event",
+	"contacts search",
+}
+
+// createAt is where created events go: a year ahead, outside the listed
+// window, so the listing stays at 100 events whatever was created.
+func createAt(round int) time.Time {
+	return time.Now().UTC().Truncate(24*time.Hour).AddDate(1, 0, 0).Add(time.Duration(round) * time.Hour)
+}
+
+func oursPeer(bin, ncURL string) peer {
+	return peer{
+		name: "ours", command: bin, args: []string{"--transport", "stdio", "--log-level", "warn"},
+		env: []string{"NEXTCLOUD_HOST=" + ncURL, "NEXTCLOUD_USERNAME=" + ncUser, "NEXTCLOUD_PASSWORD=" + ncPass},
+		ops: map[string]call{
+			"notes get":         {"nc_notes_get", func(f *fixture, _ int) map[string]any { return map[string]any{"id": f.noteID} }},
+			"notes list":        {"nc_notes_list", func(*fixture, int) map[string]any { return map[string]any{"limit": 100} }},
+			"notes search":      {"nc_notes_search", func(*fixture, int) map[string]any { return map[string]any{"query": "apples"} }},
+			"files read 100 KB": {"nc_files_read", func(*fixture, int) map[string]any { return map[string]any{"path": bigFile} }},
+			"files list":        {"nc_files_list", func(*fixture, int) map[string]any { return map[string]any{"path": "Documents"} }},
+			"calendar list 100 events": {"nc_calendar_list_events", func(f *fixture, _ int) map[string]any {
+				return map[string]any{"calendar": eventsCal, "start": f.from.Format("2006-01-02"), "end": f.to.Format("2006-01-02"), "limit": 500}
+			}},
+			"calendar create event": {"nc_calendar_create_event", func(_ *fixture, i int) map[string]any {
+				t := createAt(i)
+				return map[string]any{"calendar": eventsCal, "summary": fmt.Sprintf("Created %d", i),
+					"start": t.Format("2006-01-02T15:04:05"), "end": t.Add(30 * time.Minute).Format("2006-01-02T15:04:05")}
+			}},
+			"contacts search": {"nc_contacts_search", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1"} }},
+		},
+	}
+}
+
+func pythonPeer(entry, ncURL string) peer {
+	return peer{
+		name: "python", command: entry, args: []string{"run", "--transport", "stdio", "--log-level", "warning"},
+		env: []string{"NEXTCLOUD_HOST=" + ncURL, "NEXTCLOUD_USERNAME=" + ncUser, "NEXTCLOUD_PASSWORD=" + ncPass},
+		ops: map[string]call{
+			"notes get":         {"nc_notes_get_note", func(f *fixture, _ int) map[string]any { return map[string]any{"note_id": f.noteID} }},
+			"notes list":        {"nc_notes_list_notes", func(*fixture, int) map[string]any { return map[string]any{"limit": 100} }},
+			"notes search":      {"nc_notes_search_notes", func(*fixture, int) map[string]any { return map[string]any{"query": "apples"} }},
+			"files read 100 KB": {"nc_webdav_read_file", func(*fixture, int) map[string]any { return map[string]any{"path": bigFile, "parse_document": "raw"} }},
+			"files list":        {"nc_webdav_list_directory", func(*fixture, int) map[string]any { return map[string]any{"path": "Documents"} }},
+			"calendar list 100 events": {"nc_calendar_list_events", func(f *fixture, _ int) map[string]any {
+				return map[string]any{"calendar_name": eventsCal, "start_date": f.from.Format("2006-01-02"), "end_date": f.to.Format("2006-01-02"), "limit": 500}
+			}},
+			"calendar create event": {"nc_calendar_create_event", func(_ *fixture, i int) map[string]any {
+				t := createAt(i)
+				return map[string]any{"calendar_name": eventsCal, "title": fmt.Sprintf("Created %d", i),
+					"start_datetime": t.Format("2006-01-02T15:04:05"), "end_datetime": t.Add(30 * time.Minute).Format("2006-01-02T15:04:05")}
+			}},
+			"contacts search": {"nc_contacts_search_contacts", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1"} }},
+		},
+	}
+}

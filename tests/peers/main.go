@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -25,17 +26,19 @@ func main() {
 	calls := flag.Int("calls", 5, "calls per operation per round")
 	dump := flag.String("dump", "", "print the tools (name, input schema) matching this regexp for every server, and exit")
 	verbose := flag.Bool("v", false, "pass the servers' stderr through")
+	try := flag.String("try", "", "call one tool of the Python server, as tool={json arguments}, print the answer, and exit (for checking an operation's mapping)")
+	show := flag.Bool("show", false, "print every server's answer to each operation once (to check they are equivalent), and exit")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose); err != nil {
+	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose, *show, *try); err != nil {
 		fmt.Fprintln(os.Stderr, "peerbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose bool) error {
+func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose, show bool, try string) error {
 	f, err := startNextcloud(ctx)
 	if err != nil {
 		return err
@@ -65,6 +68,51 @@ func run(ctx context.Context, ours, python string, rounds, calls int, dump strin
 					b, _ := json.Marshal(t.InputSchema)
 					fmt.Printf("%s %s\n", t.Name, b)
 				}
+			}
+			s.close()
+		}
+		return nil
+	}
+	if try != "" && python != "" {
+		tool, raw, _ := strings.Cut(try, "=")
+		args := map[string]any{}
+		if raw != "" {
+			if err := json.Unmarshal([]byte(raw), &args); err != nil {
+				return fmt.Errorf("-try %s: arguments: %w", tool, err)
+			}
+		}
+		s, err := start(ctx, peers[len(peers)-1], stderr)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		_, out, err := s.callTool(ctx, tool, args)
+		if err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(out, "", " ")
+		fmt.Println(string(b))
+		return nil
+	}
+	if show {
+		for _, p := range peers {
+			s, err := start(ctx, p, stderr)
+			if err != nil {
+				return err
+			}
+			for _, op := range operations {
+				c, ok := p.ops[op]
+				if !ok {
+					fmt.Printf("== %s %s: n/a\n", p.name, op)
+					continue
+				}
+				_, out, err := s.callTool(ctx, c.tool, c.args(f, 0))
+				if err != nil {
+					fmt.Printf("== %s %s (%s): %v\n", p.name, op, c.tool, err)
+					continue
+				}
+				b, _ := json.MarshalIndent(out, "", " ")
+				fmt.Printf("== %s %s (%s):\n%s\n", p.name, op, c.tool, b)
 			}
 			s.close()
 		}

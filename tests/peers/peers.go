@@ -26,7 +26,7 @@ func oursPeer(bin, ncURL string) peer {
 		ops: map[string]call{
 			"notes get":         {"nc_notes_get", func(f *fixture, _ int) map[string]any { return map[string]any{"id": f.noteID} }},
 			"notes list":        {"nc_notes_list", func(*fixture, int) map[string]any { return map[string]any{"limit": 100} }},
-			"notes search":      {"nc_notes_search", func(*fixture, int) map[string]any { return map[string]any{"query": "apples"} }},
+			"notes search":      {"nc_notes_search", func(*fixture, int) map[string]any { return map[string]any{"query": "bench note"} }},
 			"files read 100 KB": {"nc_files_read", func(*fixture, int) map[string]any { return map[string]any{"path": bigFile} }},
 			"files list":        {"nc_files_list", func(*fixture, int) map[string]any { return map[string]any{"path": "Documents"} }},
 			"calendar list 100 events": {"nc_calendar_list_events", func(f *fixture, _ int) map[string]any {
@@ -37,7 +37,7 @@ func oursPeer(bin, ncURL string) peer {
 				return map[string]any{"calendar": eventsCal, "summary": fmt.Sprintf("Created %d", i),
 					"start": t.Format("2006-01-02T15:04:05"), "end": t.Add(30 * time.Minute).Format("2006-01-02T15:04:05")}
 			}},
-			"contacts search": {"nc_contacts_search", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1"} }},
+			"contacts search": {"nc_contacts_search", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1", "addressbook": "contacts"} }},
 		},
 	}
 }
@@ -49,7 +49,7 @@ func pythonPeer(entry, ncURL string) peer {
 		ops: map[string]call{
 			"notes get":         {"nc_notes_get_note", func(f *fixture, _ int) map[string]any { return map[string]any{"note_id": f.noteID} }},
 			"notes list":        {"nc_notes_list_notes", func(*fixture, int) map[string]any { return map[string]any{"limit": 100} }},
-			"notes search":      {"nc_notes_search_notes", func(*fixture, int) map[string]any { return map[string]any{"query": "apples"} }},
+			"notes search":      {"nc_notes_search_notes", func(*fixture, int) map[string]any { return map[string]any{"query": "bench note"} }},
 			"files read 100 KB": {"nc_webdav_read_file", func(*fixture, int) map[string]any { return map[string]any{"path": bigFile, "parse_document": "raw"} }},
 			"files list":        {"nc_webdav_list_directory", func(*fixture, int) map[string]any { return map[string]any{"path": "Documents"} }},
 			"calendar list 100 events": {"nc_calendar_list_events", func(f *fixture, _ int) map[string]any {
@@ -60,7 +60,11 @@ func pythonPeer(entry, ncURL string) peer {
 				return map[string]any{"calendar_name": eventsCal, "title": fmt.Sprintf("Created %d", i),
 					"start_datetime": t.Format("2006-01-02T15:04:05"), "end_datetime": t.Add(30 * time.Minute).Format("2006-01-02T15:04:05")}
 			}},
-			"contacts search": {"nc_contacts_search_contacts", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1"} }},
+			"contacts search": {"nc_contacts_search_contacts", func(*fixture, int) map[string]any {
+				// named: its address-book discovery (PROPFIND without a
+				// Depth header) finds none on the stand-in
+				return map[string]any{"query": "Person 1", "addressbook": "contacts"}
+			}},
 		},
 	}
 }

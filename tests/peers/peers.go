@@ -37,7 +37,9 @@ func oursPeer(bin, ncURL string) peer {
 				return map[string]any{"calendar": eventsCal, "summary": fmt.Sprintf("Created %d", i),
 					"start": t.Format("2006-01-02T15:04:05"), "end": t.Add(30 * time.Minute).Format("2006-01-02T15:04:05")}
 			}},
-			"contacts search": {"nc_contacts_search", func(*fixture, int) map[string]any { return map[string]any{"query": "Person 1", "addressbook": "contacts"} }},
+			"contacts search": {"nc_contacts_search", func(*fixture, int) map[string]any {
+				return map[string]any{"query": "benchmark", "addressbook": "contacts"}
+			}},
 		},
 	}
 }
@@ -63,7 +65,7 @@ func pythonPeer(entry, ncURL string) peer {
 			"contacts search": {"nc_contacts_search_contacts", func(*fixture, int) map[string]any {
 				// named: its address-book discovery (PROPFIND without a
 				// Depth header) finds none on the stand-in
-				return map[string]any{"query": "Person 1", "addressbook": "contacts"}
+				return map[string]any{"query": "benchmark", "addressbook": "contacts"}
 			}},
 		},
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,7 +27,7 @@ func main() {
 	calls := flag.Int("calls", 5, "calls per operation per round")
 	dump := flag.String("dump", "", "print the tools (name, input schema) matching this regexp for every server, and exit")
 	verbose := flag.Bool("v", false, "pass the servers' stderr through")
-	try := flag.String("try", "", "call one tool of the Python server, as tool={json arguments}, print the answer, and exit (for checking an operation's mapping)")
+	try := flag.String("try", "", "call one tool of a peer, as peer:tool={json arguments}, print the answer, and exit (for checking an operation's mapping)")
 	show := flag.Bool("show", false, "print every server's answer to each operation once (to check they are equivalent), and exit")
 	flag.Parse()
 
@@ -73,15 +74,20 @@ func run(ctx context.Context, ours, python string, rounds, calls int, dump strin
 		}
 		return nil
 	}
-	if try != "" && python != "" {
-		tool, raw, _ := strings.Cut(try, "=")
+	if try != "" {
+		name, rest, _ := strings.Cut(try, ":")
+		tool, raw, _ := strings.Cut(rest, "=")
 		args := map[string]any{}
 		if raw != "" {
 			if err := json.Unmarshal([]byte(raw), &args); err != nil {
 				return fmt.Errorf("-try %s: arguments: %w", tool, err)
 			}
 		}
-		s, err := start(ctx, peers[len(peers)-1], stderr)
+		i := slices.IndexFunc(peers, func(p peer) bool { return p.name == name })
+		if i < 0 {
+			return fmt.Errorf("-try: no peer %q", name)
+		}
+		s, err := start(ctx, peers[i], stderr)
 		if err != nil {
 			return err
 		}

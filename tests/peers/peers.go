@@ -70,3 +70,4 @@ func pythonPeer(entry, ncURL string) peer {
 		},
 	}
 }
+

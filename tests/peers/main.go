@@ -40,6 +40,17 @@ func main() {
 }
 
 func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose, show bool, try string) error {
+	if rounds < 1 || calls < 1 {
+		return fmt.Errorf("-rounds and -calls must be at least 1 (got %d and %d)", rounds, calls)
+	}
+	if _, err := os.Stat(ours); err != nil {
+		return fmt.Errorf("this server's binary %s: %w; run make build (make bench-peers does) or pass -ours", ours, err)
+	}
+	if python != "" {
+		if _, err := os.Stat(python); err != nil {
+			return fmt.Errorf("the Python reference server %s: %w; run scripts/peers.sh (make bench-peers does) or pass -python ''", python, err)
+		}
+	}
 	f, err := startNextcloud(ctx)
 	if err != nil {
 		return err
@@ -129,5 +140,9 @@ func run(ctx context.Context, ours, python string, rounds, calls int, dump strin
 		return err
 	}
 	res.print(os.Stdout, time.Now())
+	// a failing operation of this server is a bug, not a data point
+	if e := res.samples["ours"].opErr; len(e) > 0 {
+		return fmt.Errorf("this server failed: %v", e)
+	}
 	return nil
 }

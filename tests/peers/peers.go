@@ -70,4 +70,3 @@ func pythonPeer(entry, ncURL string) peer {
 		},
 	}
 }
-

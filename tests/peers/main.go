@@ -27,19 +27,20 @@ func main() {
 	calls := flag.Int("calls", 5, "calls per operation per round")
 	dump := flag.String("dump", "", "print the tools (name, input schema) matching this regexp for every server, and exit")
 	verbose := flag.Bool("v", false, "pass the servers' stderr through")
+	trace := flag.Bool("trace", false, "log every request the test Nextcloud answers (method, path, Depth, status) to stderr")
 	try := flag.String("try", "", "call one tool of a peer, as peer:tool={json arguments}, print the answer, and exit (for checking an operation's mapping)")
 	show := flag.Bool("show", false, "print every server's answer to each operation once (to check they are equivalent), and exit")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose, *show, *try); err != nil {
+	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose, *show, *try, *trace); err != nil {
 		fmt.Fprintln(os.Stderr, "peerbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose, show bool, try string) error {
+func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose, show bool, try string, trace bool) error {
 	if rounds < 1 || calls < 1 {
 		return fmt.Errorf("-rounds and -calls must be at least 1 (got %d and %d)", rounds, calls)
 	}
@@ -51,7 +52,7 @@ func run(ctx context.Context, ours, python string, rounds, calls int, dump strin
 			return fmt.Errorf("the Python reference server %s: %w; run scripts/peers.sh (make bench-peers does) or pass -python ''", python, err)
 		}
 	}
-	f, err := startNextcloud(ctx)
+	f, err := startNextcloud(ctx, trace)
 	if err != nil {
 		return err
 	}

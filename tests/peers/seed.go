@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -33,8 +34,16 @@ type fixture struct {
 
 // startNextcloud starts the test Nextcloud on loopback and seeds notes, a
 // 100 KB text file, 100 events and contacts through its public APIs.
-func startNextcloud(ctx context.Context) (*fixture, error) {
+func startNextcloud(ctx context.Context, trace bool) (*fixture, error) {
 	nc := nctest.NewUnstarted()
+	if trace {
+		next := nc.Config.Handler
+		nc.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(rec, r)
+			fmt.Fprintf(os.Stderr, "nextcloud: %s %s depth=%q -> %d\n", r.Method, r.URL.RequestURI(), r.Header.Get("Depth"), rec.status)
+		})
+	}
 	nc.Start()
 	f := &fixture{nc: nc}
 	if err := f.seed(ctx); err != nil {
@@ -42,6 +51,17 @@ func startNextcloud(ctx context.Context) (*fixture, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// statusRecorder remembers the status a handler wrote (-trace).
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 func (f *fixture) close() {

@@ -20,7 +20,7 @@ func TestTable(t *testing.T) {
 	ms := time.Millisecond
 	ours := &sample{startup: []time.Duration{100 * ms, 300 * ms, 200 * ms}, listBytes: 1000, tools: 2,
 		rssStart: []int64{30 << 20}, rssEnd: []int64{40 << 20},
-		ops: map[string][]time.Duration{"notes get": {1 * ms, 2 * ms, 3 * ms}, "files list": {2 * ms}, "contacts search": {4 * ms}},
+		ops:     map[string][]time.Duration{"notes get": {1 * ms, 2 * ms, 3 * ms}, "files list": {2 * ms}, "contacts search": {4 * ms}},
 		opBytes: map[string]int{"notes get": 500}, opErr: map[string]string{}}
 	py := &sample{startup: []time.Duration{1000 * ms, 2000 * ms, 4000 * ms}, listBytes: 4000, tools: 3,
 		rssStart: []int64{120 << 20}, rssEnd: []int64{160 << 20},

@@ -23,24 +23,28 @@ import (
 func main() {
 	ours := flag.String("ours", "bin/nextcloud-mcp-server", "this server's binary")
 	python := flag.String("python", ".cache/peers/venv/bin/nextcloud-mcp-server", "the Python reference server's entry point (empty: skip)")
+	caldav := flag.String("caldav-mcp", ".cache/peers/node/node_modules/.bin/caldav-mcp", "the TypeScript caldav-mcp server, calendar operations only (empty: skip)")
 	rounds := flag.Int("rounds", 5, "interleaved rounds (a fresh process per server per round)")
 	calls := flag.Int("calls", 5, "calls per operation per round")
 	dump := flag.String("dump", "", "print the tools (name, input schema) matching this regexp for every server, and exit")
 	verbose := flag.Bool("v", false, "pass the servers' stderr through")
+	serve := flag.Bool("serve", false, "only serve the seeded test Nextcloud on loopback (prints its URL and credentials) until interrupted, to point any client at it")
 	trace := flag.Bool("trace", false, "log every request the test Nextcloud answers (method, path, Depth, status) to stderr")
 	try := flag.String("try", "", "call one tool of a peer, as peer:tool={json arguments}, print the answer, and exit (for checking an operation's mapping)")
 	show := flag.Bool("show", false, "print every server's answer to each operation once (to check they are equivalent), and exit")
 	flag.Parse()
+	caldavSet := false
+	flag.Visit(func(f *flag.Flag) { caldavSet = caldavSet || f.Name == "caldav-mcp" })
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *ours, *python, *rounds, *calls, *dump, *verbose, *show, *try, *trace); err != nil {
+	if err := run(ctx, *ours, *python, *caldav, *rounds, *calls, *dump, *verbose, *show, *try, *trace, *serve, caldavSet); err != nil {
 		fmt.Fprintln(os.Stderr, "peerbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, ours, python string, rounds, calls int, dump string, verbose, show bool, try string, trace bool) error {
+func run(ctx context.Context, ours, python, caldav string, rounds, calls int, dump string, verbose, show bool, try string, trace, serve, caldavSet bool) error {
 	if rounds < 1 || calls < 1 {
 		return fmt.Errorf("-rounds and -calls must be at least 1 (got %d and %d)", rounds, calls)
 	}
@@ -52,14 +56,32 @@ func run(ctx context.Context, ours, python string, rounds, calls int, dump strin
 			return fmt.Errorf("the Python reference server %s: %w; run scripts/peers.sh (make bench-peers does) or pass -python ''", python, err)
 		}
 	}
+	if caldav != "" {
+		if _, err := os.Stat(caldav); err != nil {
+			if caldavSet {
+				return fmt.Errorf("the TypeScript caldav-mcp %s: %w; run scripts/peers.sh (make bench-peers does) or pass -caldav-mcp ''", caldav, err)
+			}
+			// optional: scripts/peers.sh installs it only where npm is
+			fmt.Fprintf(os.Stderr, "peerbench: no caldav-mcp at %s (scripts/peers.sh installs it when npm is there); left out\n", caldav)
+			caldav = ""
+		}
+	}
 	f, err := startNextcloud(ctx, trace)
 	if err != nil {
 		return err
 	}
 	defer f.close()
+	if serve {
+		fmt.Printf("test Nextcloud at %s (user %s, password %s); Ctrl-C stops it\n", f.nc.URL, ncUser, ncPass)
+		<-ctx.Done()
+		return nil
+	}
 	peers := []peer{oursPeer(ours, f.nc.URL)}
 	if python != "" {
 		peers = append(peers, pythonPeer(python, f.nc.URL))
+	}
+	if caldav != "" {
+		peers = append(peers, caldavPeer(caldav, f.nc.URL))
 	}
 	var stderr io.Writer = io.Discard
 	if verbose {

@@ -70,3 +70,22 @@ func pythonPeer(entry, ncURL string) peer {
 		},
 	}
 }
+
+// caldavPeer is the TypeScript caldav-mcp (npm): calendars only.
+func caldavPeer(bin, ncURL string) peer {
+	calURL := ncURL + "/remote.php/dav/calendars/" + ncUser + "/" + eventsCal + "/"
+	return peer{
+		name: "caldav-mcp", command: bin,
+		env: []string{"CALDAV_BASE_URL=" + ncURL + "/remote.php/dav", "CALDAV_USERNAME=" + ncUser, "CALDAV_PASSWORD=" + ncPass},
+		ops: map[string]call{
+			"calendar list 100 events": {"list-events", func(f *fixture, _ int) map[string]any {
+				return map[string]any{"calendarUrl": calURL, "start": f.from.Format(time.RFC3339), "end": f.to.Format(time.RFC3339)}
+			}},
+			"calendar create event": {"create-event", func(_ *fixture, i int) map[string]any {
+				t := createAt(i)
+				return map[string]any{"calendarUrl": calURL, "summary": fmt.Sprintf("Created %d", i),
+					"start": t.Format(time.RFC3339), "end": t.Add(30 * time.Minute).Format(time.RFC3339)}
+			}},
+		},
+	}
+}

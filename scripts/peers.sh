@@ -11,6 +11,8 @@ venv=$dir/venv
 py=${PYTHON:-python3}
 
 command -v "$py" >/dev/null 2>&1 || { echo "peers.sh: $py not found; install Python 3.11+ (or set PYTHON)" >&2; exit 1; }
+"$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+	{ echo "peers.sh: $py is $("$py" -V 2>&1); nextcloud-mcp-server $PY_PEER_VERSION needs Python 3.11+ (set PYTHON)" >&2; exit 1; }
 mkdir -p "$dir"
 if [ -x "$venv/bin/nextcloud-mcp-server" ] &&
 	[ "$("$venv/bin/pip" show nextcloud-mcp-server 2>/dev/null | sed -n 's/^Version: //p')" = "$PY_PEER_VERSION" ]; then

@@ -69,10 +69,16 @@ func bench(ctx context.Context, f *fixture, peers []peer, rounds, calls int, std
 						smp.opErr[op] = err.Error()
 						break
 					}
+					b, _ := json.Marshal(out)
+					if want, ok := wants[op]; ok && j < 0 {
+						if err := want(string(b)); err != nil {
+							smp.opErr[op] = err.Error()
+							break
+						}
+					}
 					if j >= 0 {
 						smp.ops[op] = append(smp.ops[op], d)
 					}
-					b, _ := json.Marshal(out)
 					smp.opBytes[op] = len(b)
 				}
 			}

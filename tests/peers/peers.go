@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -11,6 +14,49 @@ var operations = []string{
 	"files read 100 KB", "files list",
 	"calendar list 100 events", "calendar create event",
 	"contacts search",
+}
+
+// wants says what every server's answer (as JSON) to an operation must
+// hold, so that a fast answer without the data (an empty search, a failed
+// listing) shows as an error instead of a good time.
+var wants = map[string]func(answer string) error{
+	"notes get":                atLeast(`Bench note 0\b`, 1),
+	"notes list":               atLeast(`Bench note \d+`, nNotes),
+	"notes search":             atLeast(`Bench note \d+`, nNotes),
+	"files read 100 KB":        holdsFile,
+	"files list":               atLeast(`small-\d`, 5),
+	"calendar list 100 events": atLeast(`Bench meeting \d+`, nEvents),
+	"contacts search":          atLeast(`Person \d+ Benchmark`, nContacts),
+}
+
+// atLeast wants min different matches of pattern (different, because most
+// servers send the data twice, as text and as structured content).
+func atLeast(pattern string, min int) func(string) error {
+	re := regexp.MustCompile(pattern)
+	return func(answer string) error {
+		if n := distinct(re, answer); n < min {
+			return fmt.Errorf("answer holds %d different %q, want at least %d", n, pattern, min)
+		}
+		return nil
+	}
+}
+
+// holdsFile wants the whole seeded file, as a JSON string.
+func holdsFile(answer string) error {
+	b, _ := json.Marshal(bigFileText)
+	if !strings.Contains(answer, string(b[1:len(b)-1])) {
+		return fmt.Errorf("answer lacks the file's %d bytes", len(bigFileText))
+	}
+	return nil
+}
+
+// distinct counts the different texts re matches in s.
+func distinct(re *regexp.Regexp, s string) int {
+	seen := map[string]bool{}
+	for _, m := range re.FindAllString(s, -1) {
+		seen[m] = true
+	}
+	return len(seen)
 }
 
 // createAt is where created events go: a year ahead, outside the listed

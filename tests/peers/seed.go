@@ -24,6 +24,12 @@ const (
 	nContacts = 20
 )
 
+// bigFileText is the 100 KB text file's content.
+var bigFileText = func() string {
+	line := "The quick brown fox jumps over the lazy dog, a line of benchmark text.\n"
+	return strings.Repeat(line, 100*1024/len(line)+1)[:100*1024]
+}()
+
 // fixture is the seeded test Nextcloud.
 type fixture struct {
 	nc     *nctest.Server
@@ -90,9 +96,7 @@ func (f *fixture) seed(ctx context.Context) error {
 	if _, err := c.MakeFolderAll(ctx, "Documents"); err != nil {
 		return fmt.Errorf("seed folder: %w", err)
 	}
-	line := "The quick brown fox jumps over the lazy dog, a line of benchmark text.\n"
-	text := strings.Repeat(line, 100*1024/len(line)+1)[:100*1024]
-	if _, err := c.WriteFile(ctx, bigFile, []byte(text), nextcloud.WriteOptions{}); err != nil {
+	if _, err := c.WriteFile(ctx, bigFile, []byte(bigFileText), nextcloud.WriteOptions{}); err != nil {
 		return fmt.Errorf("seed file: %w", err)
 	}
 	for i := range 5 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +44,37 @@ func TestTable(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Every server sends the data twice (text and structured content); the
+// answer check counts different items, so half the events sent twice fail.
+func TestWantsCountDistinct(t *testing.T) {
+	want := wants["calendar list 100 events"]
+	var all, half strings.Builder
+	for i := range nEvents {
+		fmt.Fprintf(&all, `"Bench meeting %d",`, i)
+		if i%2 == 0 {
+			fmt.Fprintf(&half, `"Bench meeting %d","Bench meeting %d",`, i, i)
+		}
+	}
+	if err := want(all.String()); err != nil {
+		t.Errorf("all events: %v", err)
+	}
+	if want(half.String()) == nil {
+		t.Error("half the events sent twice pass the check")
+	}
+}
+
+// The file check wants the whole file, JSON-escaped as in any answer.
+func TestWantsWholeFile(t *testing.T) {
+	want := wants["files read 100 KB"]
+	whole, _ := json.Marshal(map[string]any{"content": bigFileText})
+	if err := want(string(whole)); err != nil {
+		t.Errorf("whole file: %v", err)
+	}
+	cut, _ := json.Marshal(map[string]any{"content": bigFileText[:len(bigFileText)-1], "text": bigFileText[1:]})
+	if want(string(cut)) == nil {
+		t.Error("a file short of one byte passes the check")
 	}
 }

@@ -33,9 +33,10 @@ lint:
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
-## bench-peers: this server side by side with the Python reference server (PyPI, pinned; installed
-## by scripts/peers.sh into .cache/peers) over stdio against the same seeded test Nextcloud; prints
-## a Markdown table with ratios. Not part of `make test`. PEERS_ARGS: e.g. -rounds 9 -calls 10.
+## bench-peers: this server side by side with the Python reference server (PyPI) and, where npm is,
+## the TypeScript caldav-mcp (both pinned; scripts/peers.sh installs them into .cache/peers) over
+## stdio against the same seeded test Nextcloud; prints a Markdown table with ratios. Not part of
+## `make test`. PEERS_ARGS: e.g. -rounds 9 -calls 10.
 bench-peers: build
 	scripts/peers.sh
 	$(GO) run -tags $(TAGS) ./tests/peers -ours $(BIN) $(PEERS_ARGS)

@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 
-.PHONY: build run test lint bench fuzz load clean keycloak keycloak-stop
+.PHONY: build run test lint bench bench-peers fuzz load clean keycloak keycloak-stop
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/nextcloud-mcp-server
@@ -32,6 +32,14 @@ lint:
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+## bench-peers: this server side by side with the Python reference server (PyPI) and, where npm is,
+## the TypeScript caldav-mcp (both pinned; scripts/peers.sh installs them into .cache/peers) over
+## stdio against the same seeded test Nextcloud; prints a Markdown table with ratios. Not part of
+## `make test`. PEERS_ARGS: e.g. -rounds 9 -calls 10.
+bench-peers: build
+	scripts/peers.sh
+	$(GO) run -tags $(TAGS) ./tests/peers -ours $(BIN) $(PEERS_ARGS)
 
 ## keycloak: start a real Keycloak (scripts/keycloak.sh, cached in .cache/keycloak) with the
 ## project's realm and the impersonation set-up, for manual use; keycloak-stop stops it.

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -217,7 +217,7 @@ func TestBasicModeWarnsOffLoopback(t *testing.T) {
 	}{{"127.0.0.1", false}, {"0.0.0.0", true}} {
 		_, port, _ := net.SplitHostPort(freeAddr(t))
 		ctx, cancel := context.WithCancel(context.Background())
-		var stderr syncBuffer
+		var stderr testutil.SyncBuffer
 		done := make(chan int, 1)
 		go func() {
 			done <- run(ctx, []string{"--transport", "http", "--listen", net.JoinHostPort(tc.host, port)}, env, strings.NewReader(""), io.Discard, &stderr)
@@ -240,24 +240,6 @@ func TestBasicModeWarnsOffLoopback(t *testing.T) {
 			t.Errorf("listening on %s: warning %v, want %v; log: %s", tc.host, got, tc.warn, stderr.String())
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's log goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestOAuthSessionsAndTokenPlaces: in OAuth mode a legacy session opened

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/mark3labs/mcp-go/client"
@@ -196,25 +198,8 @@ type mcpServer struct {
 	Base string
 	env  []string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testutil.SyncBuffer
 	done chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -255,7 +240,7 @@ func withOffline(t *testing.T, env map[string]string) (map[string]string, string
 func startServer(t *testing.T, env map[string]string) *mcpServer {
 	t.Helper()
 	addr := freeAddr(t)
-	s := &mcpServer{t: t, Base: "http://" + addr, log: &syncBuffer{}}
+	s := &mcpServer{t: t, Base: "http://" + addr, log: &testutil.SyncBuffer{}}
 	s.env = append(os.Environ(), "NEXTCLOUD_MCP_TRANSPORT=http", "NEXTCLOUD_MCP_LISTEN="+addr, "NEXTCLOUD_MCP_SERVER_URL="+s.Base)
 	for k, v := range env {
 		s.env = append(s.env, k+"="+v)

@@ -12,7 +12,6 @@
 package radicaletest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -24,9 +23,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
@@ -70,7 +70,7 @@ level = warning
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logBuf syncBuffer
+	var logBuf testutil.SyncBuffer
 	cmd := exec.Command(bin, "--config", cfg)
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	cmd.Env = append(os.Environ(), "HOME="+dir)
@@ -167,21 +167,4 @@ func (s *Server) AddAddressBook(t testing.TB, user, id, name string) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("radicale MKCOL address book: %s", resp.Status)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

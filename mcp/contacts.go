@@ -216,7 +216,7 @@ func (in *contactRefIn) Validate() error {
 }
 
 type createContactIn struct {
-	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id; default: "contacts", else the user's own writable one"`
+	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id; default: the book named contacts, else the user's own writable one"`
 	contactFields
 }
 

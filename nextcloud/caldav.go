@@ -533,7 +533,7 @@ func (d *CalDAV) findByUID(ctx context.Context, cal Calendar, comp, uid, asked s
 		return CalObject{}, fmt.Errorf("empty uid: %w", ErrNotFound)
 	}
 	if _, err := Segment("uid", uid); err == nil && !strings.ContainsAny(uid, "?#") {
-		if o, err := d.Get(ctx, cal.Href+uid+".ics"); err == nil && objectUID(o.Data) == uid {
+		if o, err := d.Get(ctx, cal.Href+uid+".ics"); err == nil && objectUID(o.Data) == uid && holds(o.Data, comp) {
 			return o, nil
 		} else if err != nil && !errors.Is(err, ErrNotFound) {
 			return CalObject{}, err
@@ -600,6 +600,20 @@ func objectUID(cal *ical.Calendar) string {
 		}
 	}
 	return ""
+}
+
+// holds reports whether cal has a component of kind comp (an event lookup
+// must not return a task that happens to share the UID's file name).
+func holds(cal *ical.Calendar, comp string) bool {
+	if cal == nil || cal.Component == nil {
+		return false
+	}
+	for _, c := range cal.Children {
+		if c.Name == comp {
+			return true
+		}
+	}
+	return false
 }
 
 // Put stores an object. With create it refuses to overwrite (If-None-Match),

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-ical"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
@@ -516,3 +517,22 @@ func TestTasks(t *testing.T) {
 }
 
 func ptrInt(n int) *int { return &n }
+
+// An event looked up by a task's UID is not found, though the task's
+// file is named after that UID.
+func TestFindByUIDKeepsToItsComponent(t *testing.T) {
+	nc := nctest.New(t)
+	d := calDAV(t, nc, "admin")
+	ctx := context.Background()
+	cal := findCal(t, d, "personal")
+	task, err := d.CreateTask(ctx, cal, nextcloud.TaskInput{Summary: dstr("Call the plumber")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.FindByUID(ctx, cal, ical.CompToDo, task.UID); err != nil || !strings.HasSuffix(o.Href, ".ics") {
+		t.Fatalf("the task by its UID: %+v %v", o, err)
+	}
+	if o, err := d.FindByUID(ctx, cal, ical.CompEvent, task.UID); !errors.Is(err, nextcloud.ErrNotFound) {
+		t.Fatalf("an event with the task's UID: got %s, err %v; want not found", o.Href, err)
+	}
+}

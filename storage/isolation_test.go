@@ -78,104 +78,161 @@ func clockDB(t *testing.T, keys string) (*DB, *clock) {
 
 func TestOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
 	ctx := context.Background()
-	rotated := func(d *DB) error {
-		return d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
-			return Rotation{RefreshToken: "rt-alice-2", Scopes: []string{"openid"}}, nil
-		})
-	}
 	ops := []struct {
 		name string
-		op   func(d *DB) error
-		// check says the operation did act on alice.
-		check func(t *testing.T, d *DB)
+		op   func(d *DB, u string) error
+		// check says the operation did act on u.
+		check func(t *testing.T, d *DB, u string)
 	}{
-		{"SaveToken", func(d *DB) error { return d.SaveToken(ctx, sample("alice", "rt-alice-new")) },
-			func(t *testing.T, d *DB) { wantToken(t, d, "alice", "rt-alice-new") }},
-		{"TouchToken", func(d *DB) error { return d.TouchToken(ctx, "alice") },
-			func(t *testing.T, d *DB) {
-				tok, err := d.Token(ctx, "alice")
+		{"SaveToken", func(d *DB, u string) error { return d.SaveToken(ctx, sample(u, "rt-"+u+"-new")) },
+			func(t *testing.T, d *DB, u string) { wantToken(t, d, u, "rt-"+u+"-new") }},
+		{"Token", func(d *DB, u string) error {
+			tok, err := d.Token(ctx, u)
+			if err != nil || tok.RefreshToken != "rt-"+u || tok.Subject != "sub-"+u {
+				return fmt.Errorf("token of %s = %+v, %v", u, tok, err)
+			}
+			return nil
+		}, func(*testing.T, *DB, string) {}},
+		{"TouchToken", func(d *DB, u string) error { return d.TouchToken(ctx, u) },
+			func(t *testing.T, d *DB, u string) {
+				tok, err := d.Token(ctx, u)
 				if err != nil || !tok.LastUsedAt.Equal(d.now()) {
-					t.Fatalf("alice's last use = %v, %v; want %v", tok.LastUsedAt, err, d.now())
+					t.Fatalf("last use of %s = %v, %v; want %v", u, tok.LastUsedAt, err, d.now())
 				}
 			}},
-		{"DeleteToken", func(d *DB) error { return mustReport(d.DeleteToken(ctx, "alice")) },
-			func(t *testing.T, d *DB) { wantNoToken(t, d, "alice") }},
-		{"Refresh rotates", rotated, func(t *testing.T, d *DB) { wantToken(t, d, "alice", "rt-alice-2") }},
-		{"Refresh keeps", func(d *DB) error {
-			return d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) { return Rotation{}, nil })
-		}, func(t *testing.T, d *DB) {
-			tok, err := d.Token(ctx, "alice")
-			if err != nil || tok.RefreshToken != "rt-alice" || !tok.LastRefreshedAt.Equal(d.now()) {
-				t.Fatalf("alice after refresh = %+v, %v", tok, err)
+		{"DeleteToken", func(d *DB, u string) error { return mustReport(d.DeleteToken(ctx, u)) },
+			func(t *testing.T, d *DB, u string) { wantNoToken(t, d, u) }},
+		{"Refresh rotates", func(d *DB, u string) error {
+			return d.Refresh(ctx, u, func(_ context.Context, tok Token) (Rotation, error) {
+				if tok.UserID != u || tok.RefreshToken != "rt-"+u {
+					return Rotation{}, fmt.Errorf("refresh of %s got the grant of %s", u, tok.UserID)
+				}
+				return Rotation{RefreshToken: "rt-" + u + "-2", Scopes: []string{"openid"}}, nil
+			})
+		}, func(t *testing.T, d *DB, u string) { wantToken(t, d, u, "rt-"+u+"-2") }},
+		{"Refresh keeps", func(d *DB, u string) error {
+			return d.Refresh(ctx, u, func(context.Context, Token) (Rotation, error) { return Rotation{}, nil })
+		}, func(t *testing.T, d *DB, u string) {
+			tok, err := d.Token(ctx, u)
+			if err != nil || tok.RefreshToken != "rt-"+u || !tok.LastRefreshedAt.Equal(d.now()) {
+				t.Fatalf("%s after refresh = %+v, %v", u, tok, err)
 			}
 		}},
-		{"Refresh revoked", func(d *DB) error {
-			err := d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+		{"Refresh revoked", func(d *DB, u string) error {
+			err := d.Refresh(ctx, u, func(context.Context, Token) (Rotation, error) {
 				return Rotation{}, fmt.Errorf("invalid_grant: %w", ErrRevoked)
 			})
 			if !errors.Is(err, ErrRevoked) {
 				return fmt.Errorf("err = %v, want ErrRevoked", err)
 			}
 			return nil
-		}, func(t *testing.T, d *DB) { wantNoToken(t, d, "alice") }},
-		{"PutSecret", func(d *DB) error { return d.PutSecret(ctx, "alice", "app_password", []byte("new"), time.Time{}) },
-			func(t *testing.T, d *DB) { wantSecret(t, d, "alice", "app_password", "new") }},
-		{"TakeSecret", func(d *DB) error {
-			v, err := d.TakeSecret(ctx, "alice", "login_flow")
-			if err != nil || string(v) != "login_flow-alice" {
+		}, func(t *testing.T, d *DB, u string) { wantNoToken(t, d, u) }},
+		{"PutSecret", func(d *DB, u string) error { return d.PutSecret(ctx, u, "app_password", []byte("new"), time.Time{}) },
+			func(t *testing.T, d *DB, u string) { wantSecret(t, d, u, "app_password", "new") }},
+		{"GetSecret", func(d *DB, u string) error {
+			v, err := d.GetSecret(ctx, u, "login_flow")
+			if err != nil || string(v) != "login_flow-"+u {
+				return fmt.Errorf("get = %q, %v", v, err)
+			}
+			return nil
+		}, func(*testing.T, *DB, string) {}},
+		{"TakeSecret", func(d *DB, u string) error {
+			v, err := d.TakeSecret(ctx, u, "login_flow")
+			if err != nil || string(v) != "login_flow-"+u {
 				return fmt.Errorf("take = %q, %v", v, err)
 			}
 			return nil
-		}, func(t *testing.T, d *DB) {
-			wantNoSecret(t, d, "alice", "login_flow")
-			wantSecret(t, d, "alice", "app_password", "app_password-alice")
+		}, func(t *testing.T, d *DB, u string) {
+			wantNoSecret(t, d, u, "login_flow")
+			wantSecret(t, d, u, "app_password", "app_password-"+u)
 		}},
-		{"DeleteSecret", func(d *DB) error { return mustReport(d.DeleteSecret(ctx, "alice", "login_flow")) },
-			func(t *testing.T, d *DB) {
-				wantNoSecret(t, d, "alice", "login_flow")
-				wantSecret(t, d, "alice", "app_password", "app_password-alice")
+		{"DeleteSecret", func(d *DB, u string) error { return mustReport(d.DeleteSecret(ctx, u, "login_flow")) },
+			func(t *testing.T, d *DB, u string) {
+				wantNoSecret(t, d, u, "login_flow")
+				wantSecret(t, d, u, "app_password", "app_password-"+u)
 			}},
-		{"DeleteUserSecrets", func(d *DB) error {
-			n, err := d.DeleteUserSecrets(ctx, "alice")
+		{"DeleteUserSecrets", func(d *DB, u string) error {
+			n, err := d.DeleteUserSecrets(ctx, u)
 			if err != nil || n != 2 {
 				return fmt.Errorf("deleted %d, %v; want 2", n, err)
 			}
 			return nil
-		}, func(t *testing.T, d *DB) {
-			wantNoSecret(t, d, "alice", "login_flow")
-			wantNoSecret(t, d, "alice", "app_password")
+		}, func(t *testing.T, d *DB, u string) {
+			wantNoSecret(t, d, u, "login_flow")
+			wantNoSecret(t, d, u, "app_password")
 		}},
-		{"MarkSeen", func(d *DB) error { return d.MarkSeen(ctx, "alice") }, func(t *testing.T, d *DB) {
+		{"MarkSeen", func(d *DB, u string) error { return d.MarkSeen(ctx, u) }, func(t *testing.T, d *DB, u string) {
 			var last int64
-			if err := d.db.QueryRow(`SELECT last_seen FROM known_users WHERE user_id = 'alice'`).Scan(&last); err != nil || last != d.now().Unix() {
-				t.Fatalf("alice last seen %d, %v; want %d", last, err, d.now().Unix())
+			if err := d.db.QueryRow(`SELECT last_seen FROM known_users WHERE user_id = ?`, u).Scan(&last); err != nil || last != d.now().Unix() {
+				t.Fatalf("%s last seen %d, %v; want %d", u, last, err, d.now().Unix())
 			}
 		}},
-		{"ForgetUser", func(d *DB) error { return d.ForgetUser(ctx, "alice") }, func(t *testing.T, d *DB) {
+		{"ForgetUser", func(d *DB, u string) error { return d.ForgetUser(ctx, u) }, func(t *testing.T, d *DB, u string) {
 			users, err := d.KnownUsers(ctx, time.Time{})
-			if err != nil || !slices.Equal(users, []string{"bob"}) {
-				t.Fatalf("known users = %v, %v; want [bob]", users, err)
+			if err != nil || len(users) != 1 || users[0] == u {
+				t.Fatalf("known users after forgetting %s = %v, %v", u, users, err)
 			}
 		}},
 	}
-	for _, tc := range ops {
-		t.Run(tc.name, func(t *testing.T) {
-			d, c := clockDB(t, newKey(t))
+	// Both directions: a widened query that happens to find the first row
+	// stored would pass for one of them only.
+	for _, pair := range [][2]string{{"alice", "bob"}, {"bob", "alice"}} {
+		u, other := pair[0], pair[1]
+		for _, tc := range ops {
+			t.Run(tc.name+" on "+u, func(t *testing.T) {
+				d, c := clockDB(t, newKey(t))
+				twoUsers(t, d)
+				before := rowsOf(t, d, other)
+				if len(before) != 4 {
+					t.Fatalf("%s has %d rows, want 4: %v", other, len(before), before)
+				}
+				c.t = c.t.Add(time.Minute) // so a stray update to the other user shows
+				if err := tc.op(d, u); err != nil {
+					t.Fatal(err)
+				}
+				tc.check(t, d, u)
+				if after := rowsOf(t, d, other); !reflect.DeepEqual(after, before) {
+					t.Fatalf("%s on %s changed %s's rows:\nbefore %v\nafter  %v", tc.name, u, other, before, after)
+				}
+				wantToken(t, d, other, "rt-"+other)
+				wantSecret(t, d, other, "login_flow", "login_flow-"+other)
+			})
+		}
+	}
+}
+
+// A write whose commit fails returns the error and changes nothing.
+func TestFailedCommitChangesNothing(t *testing.T) {
+	ops := map[string]func(ctx context.Context, d *DB) error{
+		"SaveToken": func(ctx context.Context, d *DB) error { return d.SaveToken(ctx, sample("alice", "rt-new")) },
+		"Refresh": func(ctx context.Context, d *DB) error {
+			return d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+				return Rotation{RefreshToken: "rt-2"}, nil
+			})
+		},
+		"Refresh revoked": func(ctx context.Context, d *DB) error {
+			return d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+				return Rotation{}, fmt.Errorf("invalid_grant: %w", ErrRevoked)
+			})
+		},
+		"ReencryptAll": func(ctx context.Context, d *DB) error { _, err := d.ReencryptAll(ctx); return err },
+	}
+	for name, op := range ops {
+		t.Run(name, func(t *testing.T) {
+			d, _ := clockDB(t, newKey(t))
 			twoUsers(t, d)
-			bob := rowsOf(t, d, "bob")
-			if len(bob) != 4 {
-				t.Fatalf("bob has %d rows, want 4: %v", len(bob), bob)
+			before := [2][]string{rowsOf(t, d, "alice"), rowsOf(t, d, "bob")}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			d.beforeCommit = func(string) { cancel() }
+			err := op(ctx, d)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want the failed commit's error", err)
 			}
-			c.t = c.t.Add(time.Minute) // so a stray update to bob shows
-			if err := tc.op(d); err != nil {
-				t.Fatal(err)
+			d.beforeCommit = nil
+			if after := [2][]string{rowsOf(t, d, "alice"), rowsOf(t, d, "bob")}; !reflect.DeepEqual(after, before) {
+				t.Fatalf("a failed commit changed rows:\n%v\n%v", before, after)
 			}
-			tc.check(t, d)
-			if after := rowsOf(t, d, "bob"); !reflect.DeepEqual(after, bob) {
-				t.Fatalf("%s on alice changed bob's rows:\nbefore %v\nafter  %v", tc.name, bob, after)
-			}
-			wantToken(t, d, "bob", "rt-bob")
-			wantSecret(t, d, "bob", "login_flow", "login_flow-bob")
 		})
 	}
 }

@@ -34,7 +34,7 @@ func rowsOf(t *testing.T, d *DB, user string) []string {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprintf("%q", vals))
+			out = append(out, fmt.Sprintf("%v", vals))
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)

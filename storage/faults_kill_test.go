@@ -145,3 +145,23 @@ func TestStoreFailuresAreReported(t *testing.T) {
 		})
 	}
 }
+
+// Rows without an owner are refused before anything is written.
+func TestRequiredFields(t *testing.T) {
+	ctx := context.Background()
+	d, _ := clockDB(t, newKey(t))
+	for name, err := range map[string]error{
+		"token without user":    d.SaveToken(ctx, sample("", "rt")),
+		"token without refresh": d.SaveToken(ctx, sample("alice", "")),
+		"secret without user":   d.PutSecret(ctx, "", "kind", []byte("v"), time.Time{}),
+		"secret without kind":   d.PutSecret(ctx, "alice", "", []byte("v"), time.Time{}),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "required") {
+			t.Errorf("%s: %v, want an error naming what is required", name, err)
+		}
+	}
+	var n int
+	if err := d.db.QueryRow(`SELECT (SELECT COUNT(*) FROM refresh_tokens) + (SELECT COUNT(*) FROM secrets)`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows written, %v", n, err)
+	}
+}

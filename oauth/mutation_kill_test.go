@@ -273,6 +273,7 @@ type jwksServer struct {
 	status int
 	body   []byte
 	hits   atomic.Int64
+	down   atomic.Bool // connections fail
 	srv    *httptest.Server
 }
 
@@ -303,7 +304,14 @@ func (s *jwksServer) set(t *testing.T, status int, keys ...any) {
 }
 
 func (s *jwksServer) keySet(clock *time.Time) *keySet {
-	ks := newKeySet(s.srv.URL, s.srv.Client())
+	inner := s.srv.Client().Transport
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if s.down.Load() {
+			return nil, errors.New("connection refused")
+		}
+		return inner.RoundTrip(r)
+	})}
+	ks := newKeySet(s.srv.URL, hc)
 	ks.now = func() time.Time { return *clock }
 	return ks
 }
@@ -396,10 +404,13 @@ func TestJWKSFailedFetchIsNotCached(t *testing.T) {
 		{"HTTP 500 with a JWKS body", http.StatusInternalServerError, "", "HTTP 500"},
 		{"HTTP 404 with a JWKS body", http.StatusNotFound, "", "HTTP 404"},
 		{"not a JWKS", http.StatusOK, "<html>", "not a JWKS"},
+		{"IdP down", 0, "", "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newJWKSServer(t, key.public("sig", "RS256"))
-			if tc.status != http.StatusOK {
+			if tc.status == 0 {
+				s.down.Store(true)
+			} else if tc.status != http.StatusOK {
 				s.mu.Lock()
 				s.status = tc.status // the body is still a valid JWKS
 				s.mu.Unlock()
@@ -418,6 +429,7 @@ func TestJWKSFailedFetchIsNotCached(t *testing.T) {
 			if !ks.generation().IsZero() {
 				t.Fatal("a failed fetch was recorded as a key set")
 			}
+			s.down.Store(false)
 			s.set(t, http.StatusOK, key.public("sig", "RS256"))
 			if err := verifyWith(t, ks, tok); err != nil {
 				t.Fatalf("after the IdP recovered: %v", err)

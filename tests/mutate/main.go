@@ -41,6 +41,8 @@ type options struct {
 	tags       string
 	min        float64
 	list       bool
+	at         string
+	show       bool
 	root       string
 }
 
@@ -55,6 +57,8 @@ func main() {
 	flag.StringVar(&o.tags, "tags", "sqlite_fts5", "build tags")
 	flag.Float64Var(&o.min, "min", 0, "exit 1 when the score (percent) is below this")
 	flag.BoolVar(&o.list, "list", false, "only list the mutants, run nothing")
+	flag.StringVar(&o.at, "at", "", "only the mutants at file:line (as -list names them)")
+	flag.BoolVar(&o.show, "show", false, "print each mutant as a diff, run nothing")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
@@ -125,6 +129,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			}
 			pos := fset.Position(s.Pos)
 			m := &mut{t: t, idx: i, s: s, line: pos.Line, col: pos.Column}
+			if o.at != "" && o.at != fmt.Sprintf("%s:%d", m.t.file, m.line) {
+				continue
+			}
 			if _, ok := equiv[m.id()]; ok {
 				excluded++
 				continue
@@ -140,6 +147,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			}
 		}
 		_ = found
+	}
+	if o.show {
+		return show(o, pkgs, all, w)
 	}
 	if o.list {
 		for _, m := range all {
@@ -476,6 +486,8 @@ func testMutant(ctx context.Context, o options, p *pkgInfo, m *mut, dir string) 
 	switch {
 	case err == nil:
 		m.result = "survived"
+	// go test vets too: a mutant vet refuses (e.g. x != a || x != b) is
+	// not built, as it is for make test.
 	case strings.Contains(text, "[build failed]") || strings.Contains(text, "[setup failed]"):
 		m.result, m.note = "not compiled", firstLine(text)
 	case strings.Contains(text, "panic: test timed out"):
@@ -550,7 +562,7 @@ func report(w io.Writer, targets []target, ms []*mut) float64 {
 		fmt.Fprintf(w, "%-34s %7d %8d %11d %12d %7s\n", d+"/ (total)", t.killed, t.survived, t.uncovered, t.broken, pct(t))
 	}
 	fmt.Fprintf(w, "%-34s %7d %8d %11d %12d %7s\n", "all", total.killed, total.survived, total.uncovered, total.broken, pct(&total))
-	for _, kind := range []string{"survived", "not covered"} {
+	for _, kind := range []string{"survived", "not covered", "not compiled"} {
 		first := true
 		for _, m := range ms {
 			if m.result != kind {
@@ -561,6 +573,9 @@ func report(w io.Writer, targets []target, ms []*mut) float64 {
 				first = false
 			}
 			fmt.Fprintf(w, "  %s:%d: %s (%s): %s\n", m.t.file, m.line, m.s.Kind, m.s.Func, m.s.Desc)
+			if kind == "not compiled" && m.note != "" {
+				fmt.Fprintf(w, "      %s\n", m.note)
+			}
 		}
 	}
 	n := total.killed + total.survived + total.uncovered
@@ -568,4 +583,46 @@ func report(w io.Writer, targets []target, ms []*mut) float64 {
 		return 100
 	}
 	return 100 * float64(total.killed) / float64(n)
+}
+
+// show prints each mutant as a diff against the unmutated file (both
+// printed without comments, so only the change differs).
+func show(o options, pkgs map[string]*pkgInfo, all []*mut, w io.Writer) error {
+	tmp, err := os.MkdirTemp("", "mutate-show")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, m := range all {
+		fset, f, sites, err := sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
+		if err != nil {
+			return err
+		}
+		orig, err := render(fset, f, site{apply: func() {}})
+		if err != nil {
+			return err
+		}
+		fset, f, sites, err = sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
+		if err != nil {
+			return err
+		}
+		mutated, err := render(fset, f, sites[m.idx])
+		if err != nil {
+			return err
+		}
+		a, b := filepath.Join(tmp, "a.go"), filepath.Join(tmp, "b.go")
+		if err := os.WriteFile(a, orig, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(b, mutated, 0o644); err != nil {
+			return err
+		}
+		out, _ := exec.Command("diff", "-U1", a, b).Output()
+		lines := strings.Split(string(out), "\n")
+		if len(lines) > 2 {
+			lines = lines[2:] // the file names
+		}
+		fmt.Fprintf(w, "=== %s:%d %s (%s): %s\n%s\n", m.t.file, m.line, m.s.Kind, m.s.Func, m.s.Desc, strings.Join(lines, "\n"))
+	}
+	return nil
 }

@@ -209,28 +209,42 @@ func TestIntrospectionCache(t *testing.T) {
 }
 
 func TestOpaqueCacheBound(t *testing.T) {
-	c := newOpaqueCache()
-	now := mkNow
-	for i := 0; i < opaqueCacheMax; i++ {
-		var k [32]byte
-		k[0], k[1], k[2] = byte(i), byte(i>>8), byte(i>>16)
-		until := now.Add(time.Hour)
-		if i%2 == 0 {
-			until = now.Add(-time.Second)
+	fill := func(c *opaqueCache, now time.Time, shortLived bool) {
+		for i := 0; i < opaqueCacheMax; i++ {
+			var k [32]byte
+			k[0], k[1], k[2] = byte(i), byte(i>>8), byte(i>>16)
+			until := now.Add(time.Hour)
+			if shortLived && i%2 == 0 {
+				until = now.Add(time.Second)
+			}
+			c.put(k, opaqueEntry{until: until}, now)
 		}
-		c.put(k, opaqueEntry{until: until}, now)
+		if len(c.entries) != opaqueCacheMax {
+			t.Fatalf("%d entries after filling, want %d", len(c.entries), opaqueCacheMax)
+		}
 	}
 	var fresh [32]byte
 	fresh[31] = 1
-	c.put(fresh, opaqueEntry{until: now.Add(time.Hour)}, now)
+	// Full, half of it expired by now: the expired half goes.
+	c := newOpaqueCache()
+	fill(c, mkNow, true)
+	later := mkNow.Add(2 * time.Second)
+	c.put(fresh, opaqueEntry{until: later.Add(time.Hour)}, later)
 	if n := len(c.entries); n != opaqueCacheMax/2+1 {
 		t.Fatalf("%d entries after pruning, want the %d live ones and the new one", n, opaqueCacheMax/2)
 	}
-	if _, ok := c.get(fresh, now.Add(time.Hour)); !ok {
+	if _, ok := c.get(fresh, later.Add(time.Hour)); !ok {
 		t.Fatal("entry gone at its expiry second")
 	}
-	if _, ok := c.get(fresh, now.Add(time.Hour+time.Nanosecond)); ok {
+	if _, ok := c.get(fresh, later.Add(time.Hour+time.Nanosecond)); ok {
 		t.Fatal("entry served after its expiry")
+	}
+	// Full of live entries: everything goes but the new one.
+	c = newOpaqueCache()
+	fill(c, mkNow, false)
+	c.put(fresh, opaqueEntry{until: later.Add(time.Hour)}, later)
+	if n := len(c.entries); n != 1 {
+		t.Fatalf("%d entries after a full cache was cleared, want 1", n)
 	}
 }
 

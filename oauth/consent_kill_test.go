@@ -1,0 +1,156 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+func consentStore(t *testing.T) *storage.DB {
+	t.Helper()
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestNewConsentRefusalsAndDefaults(t *testing.T) {
+	db := consentStore(t)
+	for name, c := range map[string]ConsentConfig{
+		"no store":    {Issuer: "i", ClientID: "c", RedirectURL: "r"},
+		"no issuer":   {Store: db, ClientID: "c", RedirectURL: "r"},
+		"no client":   {Store: db, Issuer: "i", RedirectURL: "r"},
+		"no redirect": {Store: db, Issuer: "i", ClientID: "c"},
+	} {
+		if _, err := NewConsent(context.Background(), c); err == nil || !strings.Contains(err.Error(), "consent flow needs") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "https://mcp/oauth/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.secure || c.cfg.StateTTL != 10*time.Minute || c.cfg.UserIDClaim != "preferred_username" || c.cfg.Now == nil || c.cfg.HTTPClient == nil {
+		t.Fatalf("defaults: secure=%v %+v", c.secure, c.cfg)
+	}
+	c, _ = NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "http://localhost/oauth/callback",
+		StateTTL: time.Minute, UserIDClaim: "uid"})
+	if c.secure || c.cfg.StateTTL != time.Minute || c.cfg.UserIDClaim != "uid" {
+		t.Fatalf("set values: secure=%v %+v", c.secure, c.cfg)
+	}
+}
+
+// The callback refuses what does not belong to a sign-in this browser
+// started, before asking the IdP anything.
+func TestConsentCallbackRefusals(t *testing.T) {
+	db := consentStore(t)
+	ctx := context.Background()
+	asked := 0
+	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c", RedirectURL: "https://mcp/oauth/callback",
+		Provider: func(context.Context) (*oidc.Provider, error) { asked++; return nil, errors.New("IdP down") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(state, value string) {
+		if err := db.PutSecret(ctx, stateKey(state), consentKind, []byte(value), time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("s-corrupt", "{not json")
+	put("s-good", `{"verifier":"v","nonce":"n"}`)
+	for _, tc := range []struct {
+		name, query, cookie string
+		status              int
+		page                string
+	}{
+		{"IdP error", "error=access_denied&error_description=no+thanks", "", 400, "did not grant access: access_denied (no thanks)"},
+		{"no code", "state=s-good", "s-good", 400, "lacks state or code"},
+		{"no state", "code=x", "s-good", 400, "lacks state or code"},
+		{"no cookie", "state=s-good&code=x", "", 400, "not started in this browser"},
+		{"other cookie", "state=s-good&code=x", "s-goo", 400, "not started in this browser"},
+		{"unknown state", "state=s-unknown&code=x", "s-unknown", 400, "unknown, was already used, or has expired"},
+		{"corrupt state", "state=s-corrupt&code=x", "s-corrupt", 400, "corrupt"},
+		{"IdP unreachable", "state=s-good&code=x", "s-good", 503, "cannot be reached"},
+		{"state used once", "state=s-good&code=x", "s-good", 400, "already used"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/oauth/callback?"+tc.query, nil)
+			if tc.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: consentCookie, Value: tc.cookie})
+			}
+			w := httptest.NewRecorder()
+			c.ServeCallback(w, r)
+			if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.page) {
+				t.Fatalf("status %d, page:\n%s\nwant %d with %q", w.Code, w.Body.String(), tc.status, tc.page)
+			}
+			if w.Header().Get("Cache-Control") != "no-store" || !strings.Contains(w.Header().Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Fatalf("headers %v", w.Header())
+			}
+		})
+	}
+	if asked != 1 {
+		t.Fatalf("the IdP was asked %d times, want once (only for the good state)", asked)
+	}
+	// ServeLogin with the IdP down: 503, nothing stored, no cookie.
+	w := httptest.NewRecorder()
+	c.ServeLogin(w, httptest.NewRequest(http.MethodGet, "/oauth/login", nil))
+	if w.Code != http.StatusServiceUnavailable || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("login with the IdP down: %d %v", w.Code, w.Result().Cookies())
+	}
+}
+
+// Abandoned sign-in states are purged at most once per state lifetime.
+func TestConsentPurgeIsRateLimited(t *testing.T) {
+	db := consentStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "r", StateTTL: time.Minute,
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired := func(name string) {
+		if err := db.PutSecret(ctx, name, consentKind, []byte("x"), time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expired("a")
+	c.purgeAbandoned(ctx) // first call purges
+	if _, err := db.GetSecret(ctx, "a", consentKind); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal(err)
+	}
+	expired("b")
+	now = now.Add(time.Minute - time.Second)
+	c.purgeAbandoned(ctx)
+	if n := countRows(t, db); n != 1 {
+		t.Fatalf("purged again within the state lifetime (%d rows left, want 1)", n)
+	}
+	now = now.Add(time.Second)
+	c.purgeAbandoned(ctx)
+	if n := countRows(t, db); n != 0 {
+		t.Fatalf("not purged after the state lifetime (%d rows left)", n)
+	}
+}
+
+// countRows counts the secret rows, expired ones included (ReencryptAll
+// rewrites every row and counts them).
+func countRows(t *testing.T, db *storage.DB) int {
+	t.Helper()
+	rep, err := db.ReencryptAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep.Secrets
+}

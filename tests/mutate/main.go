@@ -18,6 +18,7 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -35,6 +36,7 @@ type options struct {
 	scope      string
 	seed       uint64
 	max        int
+	perDir     bool
 	jobs       int
 	timeout    time.Duration
 	equivalent string
@@ -51,6 +53,7 @@ func main() {
 	flag.StringVar(&o.scope, "scope", "oauth/,storage/", "comma-separated: a package directory (dir/), a file, or file:Func1|Recv.Func2 for some functions only")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the sample")
 	flag.IntVar(&o.max, "max", 0, "test at most this many mutants, sampled with -seed (0: all)")
+	flag.BoolVar(&o.perDir, "per-dir", false, "apply -max to each package directory of the scope (a stratified sample)")
 	flag.IntVar(&o.jobs, "j", 1, "mutants tested in parallel")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "time limit of one mutant's test run (build included); a mutant that hits it counts as killed")
 	flag.StringVar(&o.equivalent, "equivalent", "tests/mutate/equivalent.txt", "reviewed list of equivalent mutants (excluded)")
@@ -158,13 +161,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		fmt.Fprintf(w, "%d mutants, %d excluded as equivalent\n", len(all), excluded)
 		return nil
 	}
-	sample := all
-	if o.max > 0 && o.max < len(all) {
-		r := rand.New(rand.NewPCG(o.seed, 0))
-		sample = slices.Clone(all)
-		r.Shuffle(len(sample), func(i, j int) { sample[i], sample[j] = sample[j], sample[i] })
-		sample = sample[:o.max]
-	}
+	sample := sampleOf(all, o)
 	sort.SliceStable(sample, func(i, j int) bool {
 		if sample[i].t.file != sample[j].t.file {
 			return sample[i].t.file < sample[j].t.file
@@ -225,6 +222,35 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		return fmt.Errorf("score %.1f%% is below %.1f%%", score, o.min)
 	}
 	return nil
+}
+
+// sampleOf draws -max mutants (from each directory with -per-dir) with a
+// generator seeded by -seed, so a run can be repeated.
+func sampleOf(all []*mut, o options) []*mut {
+	if o.max <= 0 {
+		return all
+	}
+	groups := map[string][]*mut{}
+	var keys []string
+	for _, m := range all {
+		k := ""
+		if o.perDir {
+			k = m.t.pkgDir
+		}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], m)
+	}
+	sort.Strings(keys)
+	r := rand.New(rand.NewPCG(o.seed, 0))
+	var out []*mut
+	for _, k := range keys {
+		g := slices.Clone(groups[k])
+		r.Shuffle(len(g), func(i, j int) { g[i], g[j] = g[j], g[i] })
+		out = append(out, g[:min(o.max, len(g))]...)
+	}
+	return out
 }
 
 func moduleRoot() (string, error) {
@@ -545,23 +571,24 @@ func report(w io.Writer, targets []target, ms []*mut) float64 {
 		if n == 0 {
 			return "   -  "
 		}
-		return fmt.Sprintf("%5.1f%%", 100*float64(t.killed)/float64(n))
+		lo, hi := wilson(t.killed, n)
+		return fmt.Sprintf("%5.1f%% (95%% CI %.0f-%.0f%%)", 100*float64(t.killed)/float64(n), 100*lo, 100*hi)
 	}
-	fmt.Fprintf(w, "\n%-34s %7s %8s %11s %12s %7s\n", "file", "killed", "survived", "not covered", "not compiled", "score")
+	fmt.Fprintf(w, "\n%-34s %7s %8s %11s %12s  %s\n", "file", "killed", "survived", "not covered", "not compiled", "score")
 	for _, f := range files {
 		t := byFile[f]
 		if t.killed+t.survived+t.uncovered+t.broken == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "%-34s %7d %8d %11d %12d %7s\n", f, t.killed, t.survived, t.uncovered, t.broken, pct(t))
+		fmt.Fprintf(w, "%-34s %7d %8d %11d %12d  %s\n", f, t.killed, t.survived, t.uncovered, t.broken, pct(t))
 	}
 	sort.Strings(dirs)
 	fmt.Fprintln(w)
 	for _, d := range dirs {
 		t := byDir[d]
-		fmt.Fprintf(w, "%-34s %7d %8d %11d %12d %7s\n", d+"/ (total)", t.killed, t.survived, t.uncovered, t.broken, pct(t))
+		fmt.Fprintf(w, "%-34s %7d %8d %11d %12d  %s\n", d+"/ (total)", t.killed, t.survived, t.uncovered, t.broken, pct(t))
 	}
-	fmt.Fprintf(w, "%-34s %7d %8d %11d %12d %7s\n", "all", total.killed, total.survived, total.uncovered, total.broken, pct(&total))
+	fmt.Fprintf(w, "%-34s %7d %8d %11d %12d  %s\n", "all", total.killed, total.survived, total.uncovered, total.broken, pct(&total))
 	for _, kind := range []string{"survived", "not covered", "not compiled"} {
 		first := true
 		for _, m := range ms {
@@ -625,4 +652,15 @@ func show(o options, pkgs map[string]*pkgInfo, all []*mut, w io.Writer) error {
 		fmt.Fprintf(w, "=== %s:%d %s (%s): %s\n%s\n", m.t.file, m.line, m.s.Kind, m.s.Func, m.s.Desc, strings.Join(lines, "\n"))
 	}
 	return nil
+}
+
+// wilson is the 95% Wilson score interval of k successes in n trials: how
+// far a sampled score may be from the score of every mutant.
+func wilson(k, n int) (lo, hi float64) {
+	const z = 1.96
+	p, nf := float64(k)/float64(n), float64(n)
+	d := 1 + z*z/nf
+	c := (p + z*z/(2*nf)) / d
+	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / d
+	return max(0, c-h), min(1, c+h)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"go/ast"
 	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -206,3 +208,64 @@ func descs(ss []site) []string {
 }
 
 func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
+
+func TestSampleOf(t *testing.T) {
+	var all []*mut
+	for i := 0; i < 30; i++ {
+		dir := "a"
+		if i >= 20 {
+			dir = "b"
+		}
+		all = append(all, &mut{t: target{pkgDir: dir}, idx: i})
+	}
+	count := func(ms []*mut) map[string]int {
+		c := map[string]int{}
+		for _, m := range ms {
+			c[m.t.pkgDir]++
+		}
+		return c
+	}
+	if got := sampleOf(all, options{}); len(got) != 30 {
+		t.Fatalf("no -max: %d mutants", len(got))
+	}
+	if c := count(sampleOf(all, options{max: 5, perDir: true, seed: 1})); c["a"] != 5 || c["b"] != 5 {
+		t.Fatalf("per dir: %v", c)
+	}
+	if c := count(sampleOf(all, options{max: 15, perDir: true, seed: 1})); c["a"] != 15 || c["b"] != 10 {
+		t.Fatalf("per dir, a small dir whole: %v", c)
+	}
+	if got := sampleOf(all, options{max: 7, seed: 1}); len(got) != 7 {
+		t.Fatalf("overall: %d", len(got))
+	}
+	idx := func(ms []*mut) []int {
+		var out []int
+		for _, m := range ms {
+			out = append(out, m.idx)
+		}
+		return out
+	}
+	a, b := idx(sampleOf(all, options{max: 7, seed: 3})), idx(sampleOf(all, options{max: 7, seed: 3}))
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("same seed, other sample: %v %v", a, b)
+	}
+	if c := idx(sampleOf(all, options{max: 7, seed: 4})); fmt.Sprint(a) == fmt.Sprint(c) {
+		t.Fatalf("another seed, same sample: %v", a)
+	}
+}
+
+func TestWilson(t *testing.T) {
+	for _, tc := range []struct {
+		k, n   int
+		lo, hi float64
+	}{
+		{9, 10, 0.596, 0.982},
+		{0, 5, 0, 0.434},
+		{5, 5, 0.566, 1},
+		{90, 100, 0.826, 0.945},
+	} {
+		lo, hi := wilson(tc.k, tc.n)
+		if math.Abs(lo-tc.lo) > 0.002 || math.Abs(hi-tc.hi) > 0.002 {
+			t.Errorf("wilson(%d, %d) = %.3f-%.3f, want %.3f-%.3f", tc.k, tc.n, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}

@@ -180,3 +180,33 @@ func TestCalendarIDsFromHrefs(t *testing.T) {
 		t.Fatalf("tasks-only = %+v (ok %v)", tc, ok)
 	}
 }
+
+// FindByUID tries {uid}.ics first and takes it only when its UID is the
+// one asked for; otherwise it searches the calendar.
+func TestFindByUIDChecksTheNamedObject(t *testing.T) {
+	nc := nctest.New(t)
+	// x.ics holds UID y; the event with UID x is stored as z.ics.
+	nc.PutCalendarICS(t, "admin", "personal", "x.ics", icsEvent("y", "Wrong"))
+	nc.PutCalendarICS(t, "admin", "personal", "z.ics", icsEvent("x", "Right"))
+	nc.PutCalendarICS(t, "admin", "personal", "direct.ics", icsEvent("direct", "Direct"))
+	d := calDAV(t, nc, "admin")
+	ctx := context.Background()
+	cal := findCal(t, d, "personal")
+	report := "REPORT " + cal.Href
+	before := nc.RequestCount(report)
+	o, err := d.FindByUID(ctx, cal, ical.CompEvent, "x")
+	if err != nil || summaryOf(o) != "Right" {
+		t.Fatalf("FindByUID(x) = %q, %v; want the event whose UID is x", summaryOf(o), err)
+	}
+	if nc.RequestCount(report) == before {
+		t.Fatalf("no calendar query counted as %q: the count below would prove nothing", report)
+	}
+	before = nc.RequestCount(report)
+	o, err = d.FindByUID(ctx, cal, ical.CompEvent, "direct")
+	if err != nil || summaryOf(o) != "Direct" {
+		t.Fatalf("FindByUID(direct) = %q, %v", summaryOf(o), err)
+	}
+	if n := nc.RequestCount(report) - before; n != 0 {
+		t.Fatalf("a UID stored under its own name cost %d calendar queries, want none", n)
+	}
+}

@@ -311,3 +311,37 @@ func TestBearerTokenParsing(t *testing.T) {
 		}
 	}
 }
+
+// An IdP answer that is not a JSON object is the IdP's failure.
+func TestIdPAnswerNotJSON(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("<html>")) }))
+	defer srv.Close()
+	clock := mkNow
+	for _, mode := range []OpaqueMode{OpaqueIntrospect, OpaqueUserinfo} {
+		f := &fakeIdP{srv: srv}
+		rs, ep := opaqueRS(t, f, mode, &clock)
+		_, err := rs.validateOpaque(context.Background(), ep, "tok-"+string(mode))
+		var te *tokenError
+		if err == nil || errors.As(err, &te) || !strings.Contains(err.Error(), "answer is not a JSON object") {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+}
+
+// quoteSafe keeps printable ASCII (space to ~) and replaces the rest, and
+// the quote and backslash, so a header parameter stays inside its quotes.
+func TestQuoteSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		" ~":        " ~",
+		"a\x1fb":    "a'b",
+		"a\x7fb":    "a'b",
+		`say "hi"`:  "say 'hi'",
+		`back\path`: "back'path",
+		"tab\there": "tab'here",
+		"é":         "'",
+	} {
+		if got := quoteSafe(in); got != want {
+			t.Errorf("quoteSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -342,6 +343,35 @@ func TestQuoteSafe(t *testing.T) {
 	} {
 		if got := quoteSafe(in); got != want {
 			t.Errorf("quoteSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Only real CORS preflights (OPTIONS with Access-Control-Request-Method)
+// pass without a token; a method that merely starts like OPTIONS does not.
+func TestPreflightIsExactlyOptions(t *testing.T) {
+	rs := &ResourceServer{cfg: Config{ServerURL: "https://mcp.example", MCPPath: "/mcp"}, log: slog.New(slog.DiscardHandler)}
+	reached := 0
+	h := rs.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }))
+	for _, tc := range []struct {
+		method string
+		acrm   bool
+		pass   bool
+	}{
+		{http.MethodOptions, true, true},
+		{http.MethodOptions, false, false},
+		{"OPTIONSX", true, false},
+		{http.MethodPost, true, false},
+	} {
+		reached = 0
+		r := httptest.NewRequest(tc.method, "/mcp", nil)
+		if tc.acrm {
+			r.Header.Set("Access-Control-Request-Method", "POST")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if (reached == 1) != tc.pass || (!tc.pass && w.Code != http.StatusUnauthorized) {
+			t.Errorf("%s (preflight header %v): reached=%d status %d", tc.method, tc.acrm, reached, w.Code)
 		}
 	}
 }

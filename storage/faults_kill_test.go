@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -163,5 +164,29 @@ func TestRequiredFields(t *testing.T) {
 	var n int
 	if err := d.db.QueryRow(`SELECT (SELECT COUNT(*) FROM refresh_tokens) + (SELECT COUNT(*) FROM secrets)`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d rows written, %v", n, err)
+	}
+}
+
+func TestOpenRefusals(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := newKey(t)
+	file := dir + "/plain"
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct{ path, keys, want string }{
+		"no path":           {"", key, "TOKEN_STORAGE_DB is empty"},
+		"bad key":           {dir + "/a.db", "short", "TOKEN_ENCRYPTION_KEY"},
+		"dir under a file":  {file + "/sub/t.db", key, "create directory for token database"},
+		"path is directory": {dir, key, "create token database"},
+	} {
+		d, err := Open(ctx, tc.path, Options{Keys: tc.keys})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || d != nil {
+			t.Errorf("%s: %v, want an error with %q", name, err, tc.want)
+		}
+		if strings.Contains(fmt.Sprint(err), key) {
+			t.Errorf("%s: the key is in the error", name)
+		}
 	}
 }

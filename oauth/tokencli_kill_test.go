@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
 
 // revocationIdP is a discovery document with a revocation endpoint that
@@ -197,5 +198,35 @@ func TestDoctorCommandReportsAnUnusableStore(t *testing.T) {
 	_ = code
 	if !strings.Contains(out.String(), "FAIL token storage") || !strings.Contains(out.String(), "OK   discovery") {
 		t.Fatalf("doctor: %d\n%s", code, out.String())
+	}
+}
+
+// doctor --impersonate tries the exchange for that user when the client
+// has a secret; without one it says why there is no service account.
+func TestDoctorCommandImpersonation(t *testing.T) {
+	p := oidctest.New(t)
+	p.AddClient(oidctest.Client{ID: "legacy", Secret: "legacy-secret", Impersonation: true, ServiceAccount: true})
+	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc"})
+	p.AddUser(oidctest.User{Username: "alice"})
+	cli := TokensCLI{Issuer: p.Issuer(), ClientID: "legacy", ClientSecret: "legacy-secret", NextcloudAudience: "nextcloud", HTTPClient: p.HTTPClient()}
+	var out, errs bytes.Buffer
+	if code := DoctorCommand(context.Background(), cli, "alice", &out, &errs); code != 0 || !strings.Contains(out.String(), "OK   impersonation: the service account can act as user alice") {
+		t.Fatalf("doctor --impersonate: %d\n%s%s", code, out.String(), errs.String())
+	}
+	out.Reset()
+	if code := DoctorCommand(context.Background(), cli, "", &out, &errs); code != 0 || strings.Contains(out.String(), " impersonation: ") {
+		t.Fatalf("doctor without a user to impersonate: %d\n%s", code, out.String())
+	}
+	cli.ClientSecret = ""
+	out.Reset()
+	if DoctorCommand(context.Background(), cli, "alice", &out, &errs); !strings.Contains(out.String(), "WARN service account") || strings.Contains(out.String(), "OK   impersonation") {
+		t.Fatalf("doctor without a secret:\n%s", out.String())
+	}
+	// A failing impersonation is a failure of the doctor.
+	p.RemoveUser("alice")
+	cli.ClientSecret = "legacy-secret"
+	out.Reset()
+	if code := DoctorCommand(context.Background(), cli, "alice", &out, &errs); code != 1 || !strings.Contains(out.String(), "FAIL impersonation") {
+		t.Fatalf("impersonating a missing user: %d\n%s", code, out.String())
 	}
 }

@@ -154,3 +154,17 @@ func countRows(t *testing.T, db *storage.DB) int {
 	}
 	return rep.Secrets
 }
+
+// A sign-in whose ID token and userinfo name no Nextcloud user stores
+// nothing.
+func TestConsentWithoutUserClaimStoresNothing(t *testing.T) {
+	e := newOfflineEnv(t, nil)
+	e.consent.cfg.UserIDClaim = "nextcloud_uid"
+	status, page := e.browse(t, "alice")
+	if status != http.StatusBadGateway || !strings.Contains(page, "no &#34;nextcloud_uid&#34; claim") {
+		t.Fatalf("status %d page:\n%s", status, page)
+	}
+	if list, err := e.db.ListTokens(context.Background()); err != nil || len(list) != 0 || len(e.granted) != 0 {
+		t.Fatalf("stored %v (%v), granted %v", list, err, e.granted)
+	}
+}

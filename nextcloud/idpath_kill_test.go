@@ -210,3 +210,24 @@ func TestFindByUIDChecksTheNamedObject(t *testing.T) {
 		t.Fatalf("a UID stored under its own name cost %d calendar queries, want none", n)
 	}
 }
+
+// UIDs match exactly: a UID that merely starts with the one asked for is
+// another event.
+func TestFindByUIDIsExact(t *testing.T) {
+	nc := nctest.New(t)
+	nc.PutCalendarICS(t, "admin", "personal", "meet.ics", icsEvent("meet-2", "Named like the UID asked for"))
+	nc.PutCalendarICS(t, "admin", "personal", "other.ics", icsEvent("meeting", "Longer UID"))
+	d := calDAV(t, nc, "admin")
+	ctx := context.Background()
+	cal := findCal(t, d, "personal")
+	for _, uid := range []string{"meet", "meet-", "mee"} {
+		o, err := d.FindByUID(ctx, cal, ical.CompEvent, uid)
+		if !errors.Is(err, nextcloud.ErrNotFound) {
+			t.Errorf("FindByUID(%q) = %q, %v; want ErrNotFound", uid, summaryOf(o), err)
+		}
+	}
+	nc.PutCalendarICS(t, "admin", "personal", "exact.ics", icsEvent("meet", "Exact"))
+	if o, err := d.FindByUID(ctx, cal, ical.CompEvent, "meet"); err != nil || summaryOf(o) != "Exact" {
+		t.Errorf("FindByUID(meet) = %q, %v; want the exact UID", summaryOf(o), err)
+	}
+}

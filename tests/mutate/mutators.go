@@ -96,33 +96,23 @@ func enumerate(fset *token.FileSet, f *ast.File, info *typeInfo) []site {
 	for _, decl := range f.Decls {
 		fn, _ := decl.(*ast.FuncDecl)
 		fname := ""
-		var errResult bool
+		errResult := 0
 		if fn != nil {
 			fname = fn.Name.Name
 			if fn.Recv != nil && len(fn.Recv.List) == 1 {
 				fname = recvName(fn.Recv.List[0].Type) + "." + fname
 			}
-			if r := fn.Type.Results; r != nil && len(r.List) > 0 {
-				if id, ok := r.List[len(r.List)-1].Type.(*ast.Ident); ok && id.Name == "error" {
-					errResult = true
-				}
-			}
+			errResult = errResults(fn.Type)
 		}
 		// Function literals get their own err-nil decision from their results.
-		var walk func(n ast.Node, errRes bool)
-		walk = func(n ast.Node, errRes bool) {
+		var walk func(n ast.Node, errRes int)
+		walk = func(n ast.Node, errRes int) {
 			ast.Inspect(n, func(m ast.Node) bool {
 				if m == nil {
 					return false
 				}
 				if lit, ok := m.(*ast.FuncLit); ok && m != n {
-					er := false
-					if r := lit.Type.Results; r != nil && len(r.List) > 0 {
-						if id, ok := r.List[len(r.List)-1].Type.(*ast.Ident); ok && id.Name == "error" {
-							er = true
-						}
-					}
-					walk(lit, er)
+					walk(lit, errResults(lit.Type))
 					return false
 				}
 				out = append(out, nodeSites(m, fname, errRes, src, isString, isStringSlice, isTime)...)
@@ -132,6 +122,22 @@ func enumerate(fset *token.FileSet, f *ast.File, info *typeInfo) []site {
 		walk(decl, errResult)
 	}
 	return out
+}
+
+// errResults counts ft's results when the last one is an error, else 0.
+func errResults(ft *ast.FuncType) int {
+	r := ft.Results
+	if r == nil || len(r.List) == 0 {
+		return 0
+	}
+	if id, ok := r.List[len(r.List)-1].Type.(*ast.Ident); !ok || id.Name != "error" {
+		return 0
+	}
+	n := 0
+	for _, f := range r.List {
+		n += max(1, len(f.Names))
+	}
+	return n
 }
 
 func recvName(e ast.Expr) string {
@@ -165,7 +171,9 @@ func isNil(e ast.Expr) bool {
 }
 
 // nodeSites returns the sites rooted at node n.
-func nodeSites(n ast.Node, fname string, errRes bool, src func(ast.Node) string,
+// errRes is the number of results of the enclosing function when the last
+// is an error, else 0.
+func nodeSites(n ast.Node, fname string, errRes int, src func(ast.Node) string,
 	isString, isStringSlice, isTime func(ast.Expr) bool) []site {
 	var out []site
 	add := func(kind string, pos token.Pos, desc string, apply func()) {
@@ -236,7 +244,8 @@ func nodeSites(n ast.Node, fname string, errRes bool, src func(ast.Node) string,
 			})
 		}
 	case *ast.ReturnStmt:
-		if errRes && len(x.Results) > 0 {
+		// return f() with f's several results cannot be split.
+		if errRes > 0 && len(x.Results) == errRes {
 			last := x.Results[len(x.Results)-1]
 			if !isNil(last) {
 				add("err-nil", x.Return, fmt.Sprintf("return ..., %s -> return ..., nil", src(last)), func() {

@@ -269,3 +269,33 @@ func TestWilson(t *testing.T) {
 		}
 	}
 }
+
+// return f() of a function with several results has no err-nil mutant
+// (return nil would not compile); return x, err has one.
+func TestErrNilNeedsSplitResults(t *testing.T) {
+	const src = `package p
+
+func h() (int, error) { return 0, nil }
+
+func g() (int, error) { return h() }
+
+func k() (n int, err error) {
+	n, err = h()
+	return n, err
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range enumerate(fset, f, nil) {
+		if s.Kind == "err-nil" {
+			got = append(got, s.Func+": "+s.Desc)
+		}
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "k: ") {
+		t.Fatalf("err-nil sites = %v, want only the one in k", got)
+	}
+}

@@ -1,8 +1,11 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -166,5 +169,49 @@ func TestConsentWithoutUserClaimStoresNothing(t *testing.T) {
 	}
 	if list, err := e.db.ListTokens(context.Background()); err != nil || len(list) != 0 || len(e.granted) != 0 {
 		t.Fatalf("stored %v (%v), granted %v", list, err, e.granted)
+	}
+}
+
+// refresh_expires_in of the code exchange becomes the stored grant's
+// expiry; 0 (Keycloak's offline tokens) means none.
+func TestConsentStoresGrantExpiry(t *testing.T) {
+	for _, secs := range []int{3600, 0} {
+		e := newOfflineEnv(t, nil)
+		inner := e.p.HTTPClient().Transport
+		e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := inner.RoundTrip(r)
+			if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
+				return resp, err
+			}
+			var body map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				return nil, err
+			}
+			resp.Body.Close()
+			body["refresh_expires_in"] = secs
+			b, _ := json.Marshal(body)
+			resp.Body = io.NopCloser(bytes.NewReader(b))
+			resp.ContentLength = int64(len(b))
+			resp.Header.Del("Content-Length")
+			return resp, nil
+		})}
+		before := time.Now()
+		if status, page := e.browse(t, "alice"); status != http.StatusOK {
+			t.Fatalf("consent: %d\n%s", status, page)
+		}
+		tok, err := e.db.Token(context.Background(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if secs == 0 {
+			if !tok.ExpiresAt.IsZero() {
+				t.Fatalf("refresh_expires_in 0 stored expiry %v", tok.ExpiresAt)
+			}
+			continue
+		}
+		want := before.Add(time.Duration(secs) * time.Second)
+		if tok.ExpiresAt.Before(want.Add(-2*time.Second)) || tok.ExpiresAt.After(want.Add(time.Minute)) {
+			t.Fatalf("stored expiry %v, want about %v", tok.ExpiresAt, want)
+		}
 	}
 }

@@ -539,3 +539,25 @@ func TestVerifyJWTRefusals(t *testing.T) {
 		t.Fatalf("good token: %v, %v", claims, err)
 	}
 }
+
+// Today's contract (another branch may change it): a bearer token whose
+// aud lacks this server is accepted when its azp is this server, as
+// Keycloak issues tokens without an audience mapper.
+func TestValidateJWTAcceptsAZP(t *testing.T) {
+	key := newMKKey(t, "k1")
+	s := newJWKSServer(t, key.public("sig", "RS256"))
+	clock := mkNow
+	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
+		now: func() time.Time { return clock }, verified: newJWTCache()}
+	ks := s.keySet(&clock)
+	c := mkClaims()
+	c["aud"], c["azp"] = "other", mkAud
+	id, err := rs.validateJWT(context.Background(), ks, key.sign(t, "k1", c))
+	if err != nil || id.UserID != "alice" || id.ClientID != mkAud {
+		t.Fatalf("azp token: %+v, %v", id, err)
+	}
+	c["azp"] = "someone-else"
+	if _, err := rs.validateJWT(context.Background(), ks, key.sign(t, "k1", c)); err == nil {
+		t.Fatal("token for another audience and party accepted")
+	}
+}

@@ -475,3 +475,22 @@ func TestUsersListsReadableGrants(t *testing.T) {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
 }
+
+// A consent stored while a refresh ran wins over the refresh's rotation.
+func TestRefreshKeepsNewerConsent(t *testing.T) {
+	ctx := context.Background()
+	d, _ := clockDB(t, newKey(t))
+	if err := d.SaveToken(ctx, sample("alice", "rt-1")); err != nil {
+		t.Fatal(err)
+	}
+	err := d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+		if err := d.SaveToken(ctx, sample("alice", "rt-consent")); err != nil {
+			t.Fatal(err)
+		}
+		return Rotation{RefreshToken: "rt-2", Scopes: []string{"openid"}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantToken(t, d, "alice", "rt-consent")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -160,4 +161,24 @@ func audOf(t *testing.T, raw string) string {
 	}
 	out, _ := json.Marshal(c.Aud)
 	return string(out)
+}
+
+// Before discovery the exchanged token cannot be checked, so it is refused.
+func TestExchangedTokenRefusedBeforeDiscovery(t *testing.T) {
+	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, NextcloudAudience: "nextcloud", UserClaim: "preferred_username"}, now: time.Now}
+	err := rs.checkNextcloudToken(context.Background(), "a.b.c", &Identity{UserID: "alice", Subject: "s"})
+	if !errors.Is(err, errNotReady) {
+		t.Fatalf("err = %v, want errNotReady", err)
+	}
+}
+
+func TestIdentityLogging(t *testing.T) {
+	var none *Identity
+	if none.String() != "<no identity>" || none.LogValue().String() != "<none>" {
+		t.Fatalf("nil identity: %q %q", none.String(), none.LogValue().String())
+	}
+	id := &Identity{UserID: "alice", Subject: "s", ClientID: "c", Token: "secret-token", Scopes: []string{"notes:read"}}
+	if s := id.String() + id.LogValue().String(); strings.Contains(s, "secret-token") || !strings.Contains(s, "alice") {
+		t.Fatalf("identity text %q", s)
+	}
 }

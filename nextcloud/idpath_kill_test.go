@@ -231,3 +231,24 @@ func TestFindByUIDIsExact(t *testing.T) {
 		t.Errorf("FindByUID(meet) = %q, %v; want the exact UID", summaryOf(o), err)
 	}
 }
+
+// A failing calendar search is reported, not taken for "no such UID".
+func TestFindByUIDSearchFailure(t *testing.T) {
+	nc := nctest.New(t)
+	d := calDAV(t, nc, "admin")
+	ctx := context.Background()
+	cal := findCal(t, d, "personal")
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == "REPORT" {
+			http.Error(w, "broken", http.StatusForbidden)
+			return true
+		}
+		return false
+	})
+	defer nc.SetFault(nil)
+	_, err := d.FindByUID(ctx, cal, ical.CompEvent, "some-uid")
+	var ne *nextcloud.Error
+	if !errors.As(err, &ne) || ne.Status != http.StatusForbidden || errors.Is(err, nextcloud.ErrNotFound) {
+		t.Fatalf("err = %v, want the 403", err)
+	}
+}

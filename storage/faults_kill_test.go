@@ -190,3 +190,11 @@ func TestOpenRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenIndexOnAClosedDatabase(t *testing.T) {
+	d, _ := clockDB(t, newKey(t))
+	d.Close()
+	if _, err := d.OpenIndex(context.Background()); err == nil || !strings.Contains(err.Error(), "check for FTS5") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,137 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// The consent flow asks for openid, profile, offline_access and the
+// configured scopes, each once, and starts with a locked-down cookie.
+func TestConsentLoginRequest(t *testing.T) {
+	srv := discoveryServer(t, []string{"authorization_code"}, nil, "")
+	c, err := NewConsent(context.Background(), ConsentConfig{Store: consentStore(t), Issuer: srv.URL, ClientID: "mcp",
+		RedirectURL: "https://mcp.example/oauth/callback", Scopes: []string{"openid", "notes:read", "offline_access"}, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	c.ServeLogin(w, httptest.NewRequest(http.MethodGet, "/oauth/login", nil))
+	if w.Code != http.StatusFound {
+		t.Fatalf("login: %d %s", w.Code, w.Body.String())
+	}
+	u, err := url.Parse(w.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("scope") != "openid profile offline_access notes:read" || q.Get("code_challenge_method") != "S256" ||
+		q.Get("code_challenge") == "" || q.Get("nonce") == "" || q.Get("state") == "" || q.Get("redirect_uri") != "https://mcp.example/oauth/callback" {
+		t.Fatalf("authorization request %v", q)
+	}
+	cookies := w.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("cookies %v", cookies)
+	}
+	ck := cookies[0]
+	if ck.Name != consentCookie || ck.Value != q.Get("state") || !ck.HttpOnly || !ck.Secure || ck.SameSite != http.SameSiteLaxMode ||
+		ck.Path != "/oauth/" || ck.MaxAge != 600 {
+		t.Fatalf("cookie %+v", ck)
+	}
+	if w.Header().Get("Cache-Control") != "no-store" {
+		t.Fatal("login redirect may be cached")
+	}
+}
+
+// expires_in beyond ten years is not believed.
+func TestExchangeExpiryBound(t *testing.T) {
+	e := newTokenEndpoint(t)
+	ex := NewExchanger(e.srv.URL, "c", "s", e.srv.Client())
+	const tenYears = 10 * 365 * 24 * 3600
+	for secs, want := range map[int]bool{tenYears - 1: true, tenYears: false} {
+		e.body = fmt.Sprintf(`{"access_token":"a","expires_in":%d}`, secs)
+		tok, err := ex.Exchange(context.Background(), ExchangeRequest{SubjectToken: "s"})
+		if err != nil || tok.Expiry.IsZero() != !want {
+			t.Errorf("expires_in %d: expiry %v, %v", secs, tok.Expiry, err)
+		}
+	}
+}
+
+// The exchange cache drops expired tokens once it holds 4096 entries.
+func TestExchangeCachePrune(t *testing.T) {
+	now := time.Unix(1_760_000_000, 0)
+	c := NewExchangeCache(nil, 0)
+	c.now = func() time.Time { return now }
+	fill := func(n int) {
+		for i := 0; i < n; i++ {
+			c.entries[fmt.Sprint("k", i)] = &oauth2.Token{Expiry: now.Add(-time.Second)}
+		}
+	}
+	fill(4095)
+	c.pruneLocked()
+	if len(c.entries) != 4095 {
+		t.Fatalf("pruned below the bound: %d", len(c.entries))
+	}
+	fill(4096)
+	c.entries["live"] = &oauth2.Token{Expiry: now.Add(time.Hour)}
+	c.pruneLocked()
+	if len(c.entries) != 1 || c.entries["live"] == nil {
+		t.Fatalf("after pruning %d entries", len(c.entries))
+	}
+}
+
+// A grant revoked at the IdP is logged as deleted; other failures are not.
+func TestOfflineRevocationIsLogged(t *testing.T) {
+	ctx := context.Background()
+	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
+	o, db := newOffline(t, f)
+	var logs bytes.Buffer
+	o.log = slog.New(slog.NewTextHandler(&logs, nil))
+	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-x"}); err != nil {
+		t.Fatal(err)
+	}
+	o.endpoint = func(context.Context) (string, error) { return "http://127.0.0.1:1/token", nil }
+	_, _ = o.AccessToken(ctx, "alice")
+	if strings.Contains(logs.String(), "revoked") {
+		t.Fatalf("an unreachable IdP logged as a revocation:\n%s", logs.String())
+	}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	o.endpoint = func(context.Context) (string, error) { return srv.URL, nil }
+	_, _ = o.AccessToken(ctx, "alice")
+	if !strings.Contains(logs.String(), "offline grant revoked at the identity provider; deleted it") || strings.Contains(logs.String(), "rt-x") {
+		t.Fatalf("revocation log:\n%s", logs.String())
+	}
+}
+
+// A verified token is cached for the key generation it was checked with.
+func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
+	key := newMKKey(t, "k1")
+	s := newJWKSServer(t, key.public("sig", "RS256"))
+	clock := mkNow
+	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
+		now: func() time.Time { return clock }, verified: newJWTCache()}
+	ks := s.keySet(&clock)
+	tok := key.sign(t, "k1", mkClaims())
+	// The first validation fetches the keys: a new generation, so its
+	// result is not cached; the second one is.
+	for range 2 {
+		if _, err := rs.validateJWT(context.Background(), ks, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, ok := rs.verified.get(tok, clock, ks.generation()); !ok || id.UserID != "alice" {
+		t.Fatal("verified token not cached")
+	}
+}

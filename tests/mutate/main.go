@@ -621,7 +621,7 @@ func show(o options, pkgs map[string]*pkgInfo, all []*mut, w io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	for _, m := range all {
-		fset, f, sites, err := sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
+		fset, f, _, err := sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
 		if err != nil {
 			return err
 		}
@@ -629,7 +629,7 @@ func show(o options, pkgs map[string]*pkgInfo, all []*mut, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fset, f, sites, err = sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
+		fset, f, sites, err := sitesOf(o.root, pkgs[m.t.pkgDir], m.t.file)
 		if err != nil {
 			return err
 		}

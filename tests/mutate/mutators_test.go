@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,6 +94,11 @@ func TestMutators(t *testing.T) {
 		{"case-drop", `case drops "refresh"`, "case \"id\":"},
 		{"time-add-zero", "exp.Add(time.Minute)", "exp.Add(0).Before"},
 		{"bool-flip", "true -> false", "use(ok, false,"},
+	}
+	for _, kind := range mutators {
+		if !slices.ContainsFunc(cases, func(c struct{ kind, desc, want string }) bool { return c.kind == kind }) {
+			t.Errorf("mutator %s has no case here", kind)
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.kind+" "+c.desc, func(t *testing.T) {

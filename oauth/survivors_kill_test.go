@@ -135,3 +135,31 @@ func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
 		t.Fatal("verified token not cached")
 	}
 }
+
+// A code the IdP does not accept, or an answer without ID token, ends the
+// sign-in with 502 and nothing stored.
+func TestConsentCodeRefused(t *testing.T) {
+	for token, page := range map[string]string{"": "did not accept the sign-in", "at-without-id-token": "returned no ID token"} {
+		srv := discoveryServer(t, []string{"authorization_code"}, nil, token) // "" answers 401
+		db := consentStore(t)
+		ctx := context.Background()
+		c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: srv.URL, ClientID: "mcp", ClientSecret: "s",
+			RedirectURL: "https://mcp.example/oauth/callback", HTTPClient: srv.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutSecret(ctx, stateKey("st"), consentKind, []byte(`{"verifier":"v","nonce":"n"}`), time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/oauth/callback?state=st&code=bad", nil)
+		r.AddCookie(&http.Cookie{Name: consentCookie, Value: "st"})
+		w := httptest.NewRecorder()
+		c.ServeCallback(w, r)
+		if w.Code != http.StatusBadGateway || !strings.Contains(w.Body.String(), page) {
+			t.Fatalf("token %q: status %d:\n%s", token, w.Code, w.Body.String())
+		}
+		if list, _ := db.ListTokens(ctx); len(list) != 0 {
+			t.Fatalf("stored %v", list)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package oauth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -161,5 +163,36 @@ func TestConsentCodeRefused(t *testing.T) {
 		if list, _ := db.ListTokens(ctx); len(list) != 0 {
 			t.Fatalf("stored %v", list)
 		}
+	}
+}
+
+// The scopes stored with a grant are the ones the IdP granted, not the
+// ones asked for.
+func TestConsentStoresGrantedScopes(t *testing.T) {
+	e := newOfflineEnv(t, nil)
+	inner := e.p.HTTPClient().Transport
+	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := inner.RoundTrip(r)
+		if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
+			return resp, err
+		}
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		body["scope"] = "openid offline_access"
+		b, _ := json.Marshal(body)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Del("Content-Length")
+		return resp, nil
+	})}
+	if status, page := e.browse(t, "alice"); status != http.StatusOK {
+		t.Fatalf("consent: %d\n%s", status, page)
+	}
+	tok, err := e.db.Token(context.Background(), "alice")
+	if err != nil || strings.Join(tok.Scopes, " ") != "openid offline_access" {
+		t.Fatalf("stored scopes %v, %v", tok.Scopes, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -194,5 +195,61 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 	tok, err := e.db.Token(context.Background(), "alice")
 	if err != nil || strings.Join(tok.Scopes, " ") != "openid offline_access" {
 		t.Fatalf("stored scopes %v, %v", tok.Scopes, err)
+	}
+}
+
+// An ID token whose nonce is not the sign-in's is refused.
+func TestConsentNonceMismatch(t *testing.T) {
+	e := newOfflineEnv(t, nil)
+	ctx := context.Background()
+	hc := e.p.Browser("alice")
+	hc.Jar, _ = cookiejar.New(nil)
+	hc.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path != "/oauth/callback" {
+			return nil
+		}
+		// The sign-in state now expects another nonce than the IdP put
+		// into the ID token.
+		key := stateKey(req.URL.Query().Get("state"))
+		raw, err := e.db.GetSecret(ctx, key, consentKind)
+		if err != nil {
+			return err
+		}
+		var p pendingConsent
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		p.Nonce = "another-nonce"
+		b, _ := json.Marshal(p)
+		return e.db.PutSecret(ctx, key, consentKind, b, time.Now().Add(time.Minute))
+	}
+	status, page := get(t, hc, e.srv.URL+"/oauth/login")
+	if status != http.StatusBadRequest || !strings.Contains(page, "nonce mismatch") {
+		t.Fatalf("status %d:\n%s", status, page)
+	}
+	if list, _ := e.db.ListTokens(ctx); len(list) != 0 {
+		t.Fatalf("stored %v", list)
+	}
+}
+
+// The metadata handler serves the root document at the well-known path
+// and below the server's base path, and nothing outside it.
+func TestMetadataUnderABasePath(t *testing.T) {
+	rs := &ResourceServer{cfg: Config{ServerURL: "https://h.example/prefix", MCPPath: "/mcp", Issuer: mkIssuer}}
+	h := rs.MetadataHandler()
+	for path, want := range map[string]int{
+		WellKnownPath:                 200,
+		WellKnownPath + "/prefix":     200,
+		WellKnownPath + "/prefix/mcp": 200,
+		WellKnownPath + "/mcp":        200,
+		WellKnownPath + "/other":      404,
+		"/somewhere" + WellKnownPath:  404,
+		"/not-metadata":               404,
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, w.Code, want)
+		}
 	}
 }

@@ -230,3 +230,11 @@ func TestDoctorCommandImpersonation(t *testing.T) {
 		t.Fatalf("impersonating a missing user: %d\n%s", code, out.String())
 	}
 }
+
+func TestTokensCommandHelpIsExact(t *testing.T) {
+	for _, arg := range []string{"-hx", "--helpme", "helper", "lists", "revokeall"} {
+		if code, _, errs := cliRun(TokensCLI{}, arg); code != 2 || !strings.Contains(errs, "unknown command") {
+			t.Errorf("%s: %d %s", arg, code, errs)
+		}
+	}
+}

@@ -170,6 +170,15 @@ func TestConsentCodeRefused(t *testing.T) {
 // The scopes stored with a grant are the ones the IdP granted, not the
 // ones asked for.
 func TestConsentStoresGrantedScopes(t *testing.T) {
+	for granted, want := range map[string]string{
+		"openid offline_access": "openid offline_access",
+		"":                      "openid profile offline_access notes:read", // none named: the ones asked for
+	} {
+		consentWithGrantedScope(t, granted, want)
+	}
+}
+
+func consentWithGrantedScope(t *testing.T, granted, want string) {
 	e := newOfflineEnv(t, nil)
 	inner := e.p.HTTPClient().Transport
 	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -182,7 +191,7 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 			return nil, err
 		}
 		resp.Body.Close()
-		body["scope"] = "openid offline_access"
+		body["scope"] = granted
 		b, _ := json.Marshal(body)
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		resp.ContentLength = int64(len(b))
@@ -193,8 +202,8 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 		t.Fatalf("consent: %d\n%s", status, page)
 	}
 	tok, err := e.db.Token(context.Background(), "alice")
-	if err != nil || strings.Join(tok.Scopes, " ") != "openid offline_access" {
-		t.Fatalf("stored scopes %v, %v", tok.Scopes, err)
+	if err != nil || strings.Join(tok.Scopes, " ") != want {
+		t.Fatalf("granted %q: stored scopes %v, %v; want %q", granted, tok.Scopes, err, want)
 	}
 }
 

@@ -254,6 +254,8 @@ func TestMetadataUnderABasePath(t *testing.T) {
 		WellKnownPath + "/other":      404,
 		"/somewhere" + WellKnownPath:  404,
 		"/not-metadata":               404,
+		"/prefix":                     404,
+		"/mcp":                        404,
 	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))

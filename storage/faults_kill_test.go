@@ -60,7 +60,7 @@ func TestStoreFailuresAreReported(t *testing.T) {
 			func(d *DB) error {
 				ok, err := d.DeleteToken(ctx, "alice")
 				if ok {
-					return fmt.Errorf("a failed delete reported a row deleted (%v)", err)
+					return errors.New("a failed delete reported a row deleted")
 				}
 				return err
 			}},

@@ -188,6 +188,15 @@ func TestConsentCodeRefused(t *testing.T) {
 // The scopes stored with a grant are the ones the IdP granted, not the
 // ones asked for.
 func TestConsentStoresGrantedScopes(t *testing.T) {
+	for granted, want := range map[string]string{
+		"openid offline_access": "openid offline_access",
+		"":                      "openid profile offline_access notes:read", // none named: the ones asked for
+	} {
+		consentWithGrantedScope(t, granted, want)
+	}
+}
+
+func consentWithGrantedScope(t *testing.T, granted, want string) {
 	e := newOfflineEnv(t, nil)
 	inner := e.p.HTTPClient().Transport
 	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -200,7 +209,7 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 			return nil, err
 		}
 		resp.Body.Close()
-		body["scope"] = "openid offline_access"
+		body["scope"] = granted
 		b, _ := json.Marshal(body)
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		resp.ContentLength = int64(len(b))
@@ -211,8 +220,8 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 		t.Fatalf("consent: %d\n%s", status, page)
 	}
 	tok, err := e.db.Token(context.Background(), "alice")
-	if err != nil || strings.Join(tok.Scopes, " ") != "openid offline_access" {
-		t.Fatalf("stored scopes %v, %v", tok.Scopes, err)
+	if err != nil || strings.Join(tok.Scopes, " ") != want {
+		t.Fatalf("granted %q: stored scopes %v, %v; want %q", granted, tok.Scopes, err, want)
 	}
 }
 
@@ -276,6 +285,8 @@ func TestMetadataUnderABasePath(t *testing.T) {
 		WellKnownPath + "/other":      404,
 		"/somewhere" + WellKnownPath:  404,
 		"/not-metadata":               404,
+		"/prefix":                     404,
+		"/mcp":                        404,
 	} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))

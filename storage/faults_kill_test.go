@@ -57,7 +57,13 @@ func TestStoreFailuresAreReported(t *testing.T) {
 		{"Refresh update", failOn("UPDATE", "refresh_tokens"), "store refreshed token of alice", refresh},
 		{"ReencryptAll token update", failOn("UPDATE", "refresh_tokens"), "re-encrypt token of", reencrypt},
 		{"DeleteToken delete", failOn("DELETE", "refresh_tokens"), "delete token of alice",
-			func(d *DB) error { _, err := d.DeleteToken(ctx, "alice"); return err }},
+			func(d *DB) error {
+				ok, err := d.DeleteToken(ctx, "alice")
+				if ok {
+					return errors.New("a failed delete reported a row deleted")
+				}
+				return err
+			}},
 		{"Refresh revoked delete", failOn("DELETE", "refresh_tokens"), "delete revoked token of alice", revoked},
 		{"PurgeExpired token delete", failOn("DELETE", "refresh_tokens"), "purge expired tokens", purge},
 		{"PutSecret insert", failOn("INSERT", "secrets"), "store app_password secret",

@@ -373,6 +373,9 @@ func TestIndexFailuresAreReported(t *testing.T) {
 		{"status item scan", fixed(`ALTER TABLE index_items RENAME TO index_items_real;
 			CREATE VIEW index_items AS SELECT user_id, NULL AS app, id, item_id FROM index_items_real;`),
 			"count index items", func(x *Index) error { _, err := x.Status(ctx, "alice"); return err }},
+		{"status run scan", fixed(`ALTER TABLE index_apps RENAME TO index_apps_real;
+			CREATE VIEW index_apps AS SELECT user_id, NULL AS app, last_run, last_success, last_error FROM index_apps_real;`),
+			"read index runs", func(x *Index) error { _, err := x.Status(ctx, "alice"); return err }},
 		{"etags", fixed(gone("index_items")), "read index etags", func(x *Index) error { _, err := x.ETags(ctx, "alice", AppFiles, ""); return err }},
 		{"sync state", fixed(gone("index_sync")), "read index sync state", func(x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},
 		{"search lookup", fixed(gone("index_tables")), "find the user's full-text table",

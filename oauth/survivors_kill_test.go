@@ -108,6 +108,8 @@ func TestExchangeCachePrune(t *testing.T) {
 	}
 	fill(4096)
 	c.entries["live"] = &oauth2.Token{Expiry: now.Add(time.Hour)}
+	// Within the renewal margin (30s) a token is as good as expired.
+	c.entries["soon"] = &oauth2.Token{Expiry: now.Add(10 * time.Second)}
 	c.pruneLocked()
 	if len(c.entries) != 1 || c.entries["live"] == nil {
 		t.Fatalf("after pruning %d entries", len(c.entries))

@@ -252,3 +252,33 @@ func TestFindByUIDSearchFailure(t *testing.T) {
 		t.Fatalf("err = %v, want the 403", err)
 	}
 }
+
+// When reading {id}.ics fails for another reason than "not found", that
+// failure is the answer: no search by UID that could report "no event".
+func TestCalendarObjectReadFailureIsReported(t *testing.T) {
+	nc := nctest.New(t)
+	nc.PutCalendarICS(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	d := calDAV(t, nc, "admin")
+	ctx := context.Background()
+	cal := findCal(t, d, "personal")
+	reports := 0
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == "REPORT" {
+			reports++
+			return false
+		}
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/mine.ics") {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return true
+		}
+		return false
+	})
+	t.Cleanup(func() { nc.SetFault(nil) })
+	o, err := d.Object(ctx, cal, ical.CompEvent, "mine.ics")
+	if err == nil || errors.Is(err, nextcloud.ErrNotFound) || summaryOf(o) != "" {
+		t.Fatalf("Object = %q, %v; want the read failure", summaryOf(o), err)
+	}
+	if reports != 0 {
+		t.Fatalf("%d calendar queries after a failed read, want none", reports)
+	}
+}

@@ -136,6 +136,24 @@ func TestGrantChainClient(t *testing.T) {
 	if _, err := tg.Client(ctx, base, "bob"); err != nil || len(asked) != 1 || asked[0] != "bob" {
 		t.Fatalf("token client: %v, asked %v", err, asked)
 	}
+	// A grant that fails after the client was made fails its requests
+	// with the chain's reason.
+	failing := &GrantChain{ServiceAccount: mustSA(t)}
+	n := 0
+	failing.Impersonate = func(_ context.Context, _ string, user string) (*oauth2.Token, error) {
+		if n++; n > 1 {
+			return nil, errors.New("impersonation withdrawn")
+		}
+		return &oauth2.Token{AccessToken: "imp-" + user, Expiry: time.Now().Add(time.Hour)}, nil
+	}
+	c2, err := failing.Client(ctx, base, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing.Forget("bob")
+	if _, err := c2.CurrentUser(ctx); err == nil || !strings.Contains(err.Error(), "impersonation withdrawn") {
+		t.Fatalf("request with a failing grant: %v", err)
+	}
 }
 
 func mustSA(t *testing.T) *ServiceAccount {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -128,5 +129,16 @@ func TestLoginFlowFailuresKeepStateSafe(t *testing.T) {
 	nc.SetFault(nil)
 	if ok, err := m.Revoke(ctx, "bob"); !ok || err != nil {
 		t.Fatalf("revoke: %v, %v", ok, err)
+	}
+}
+
+// A stored app password that cannot be read because the store fails is
+// reported as that, not as an unreadable password to revoke.
+func TestAppPasswordStoreFailure(t *testing.T) {
+	_, m, db := newLoginFlowFixture(t)
+	db.Close()
+	_, err := m.ClientFor(context.Background(), "alice")
+	if err == nil || errors.Is(err, ErrNeedsProvisioning) || !strings.Contains(err.Error(), "read your stored Nextcloud app password") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -267,7 +268,8 @@ func TestUserinfoMode(t *testing.T) {
 	var te *tokenError
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		f.set(status, nil)
-		if _, err := rs.validateOpaque(context.Background(), ep, "tok-"+http.StatusText(status), ""); !errors.As(err, &te) {
+		if _, err := rs.validateOpaque(context.Background(), ep, "tok-"+http.StatusText(status), ""); !errors.As(err, &te) ||
+			!strings.Contains(err.Error(), fmt.Sprintf("does not accept the token (userinfo answered %d)", status)) {
 			t.Errorf("userinfo %d: %v, want a token error", status, err)
 		}
 	}

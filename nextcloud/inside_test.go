@@ -24,6 +24,9 @@ func TestJoinInside(t *testing.T) {
 		{"a b%20c.ics", coll + "a b%20c.ics"},
 		{"sub/x.ics", coll + "sub/x.ics"},
 		{"..ics", coll + "..ics"},
+		// A "%" that starts no escape is a literal character.
+		{"50% off.ics", coll + "50% off.ics"},
+		{"sub/a%zz.ics", coll + "sub/a%zz.ics"},
 	}
 	for _, tc := range ok {
 		got, err := JoinInside("event_id", coll, tc.id)
@@ -61,7 +64,7 @@ func TestJoinInside(t *testing.T) {
 }
 
 func TestSegment(t *testing.T) {
-	for _, s := range []string{"abc", "room-token1", "file.d1700000000", "a%20b", "...", ".x"} {
+	for _, s := range []string{"abc", "room-token1", "file.d1700000000", "a%20b", "...", ".x", "100%", "a%zz"} {
 		if _, err := Segment("token", s); err != nil {
 			t.Errorf("Segment(%q): %v", s, err)
 		}

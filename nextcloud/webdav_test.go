@@ -55,6 +55,17 @@ func TestCleanPath(t *testing.T) {
 			t.Errorf("CleanPath(%q) = %v; want a PathError mentioning %s", in, err, frag)
 		}
 	}
+	// A raw control character or invalid UTF-8 is named as such, not as
+	// something found after decoding.
+	for in, want := range map[string]string{
+		"a\x00b":      "contains the control character U+0000",
+		"a/b\x1fc":    "contains the control character U+001F",
+		"bad\xffutf8": "is not valid UTF-8",
+	} {
+		if _, err := nextcloud.CleanPath(in); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "once decoded") {
+			t.Errorf("CleanPath(%q) = %v; want it to say %q", in, err, want)
+		}
+	}
 	if _, err := nextcloud.CleanFilePath("/"); err == nil {
 		t.Error("CleanFilePath accepts the root")
 	}

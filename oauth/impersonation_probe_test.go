@@ -79,6 +79,21 @@ func TestProbeImpersonation(t *testing.T) {
 	if got := probe("v1", "s"); got.State != ProbeUnknown || !strings.Contains(got.Detail, "502") {
 		t.Fatalf("exchange 502: %v (%s)", got.State, got.Detail)
 	}
+	// Nor is a 5xx or 429 from the service-account login; a 4xx is.
+	for status, want := range map[int]ProbeState{500: ProbeUnknown, 503: ProbeUnknown, 429: ProbeUnknown, 499: ProbeUnavailable, 401: ProbeUnavailable} {
+		p.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+			if r.PostForm.Get("grant_type") != "client_credentials" {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"error":"server_error"}`))
+			return true
+		})
+		if got := probe("v1", "s"); got.State != want {
+			t.Errorf("service-account login answering %d: %v (%s), want %v", status, got.State, got.Detail, want)
+		}
+	}
 	p.SetFault(nil)
 }
 

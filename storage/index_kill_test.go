@@ -347,6 +347,11 @@ func TestIndexFailuresAreReported(t *testing.T) {
 	}{
 		{"upsert item", fixed(failOn("INSERT", "index_items")), "index item", upsert},
 		{"upsert without word table", dropFTS, "prepare index update", upsert},
+		{"upsert with a broken word table", func(x *Index) string {
+			tbl := dropFTS(x)[len("DROP TABLE "):]
+			tbl = strings.TrimSuffix(strings.TrimSuffix(tbl, ";"), `"`) + `_data"`
+			return `DROP TABLE ` + tbl + `;`
+		}, "index item words", upsert},
 		{"first item: register table", func(*Index) string { return failOn("INSERT", "index_tables") }, "register the user's full-text table",
 			func(x *Index) error {
 				return x.Apply(ctx, "carol", IndexChange{App: AppFiles, Upsert: []IndexItem{{ID: "n"}}})

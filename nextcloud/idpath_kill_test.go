@@ -253,8 +253,9 @@ func TestFindByUIDSearchFailure(t *testing.T) {
 	}
 }
 
-// When reading {id}.ics fails for another reason than "not found", that
-// failure is the answer: no search by UID that could report "no event".
+// When reading the object an id names fails for another reason than
+// "not found", that failure is the answer: no search by UID (which would
+// read {id}.ics, query the calendar and report "no event").
 func TestCalendarObjectReadFailureIsReported(t *testing.T) {
 	nc := nctest.New(t)
 	nc.PutCalendarICS(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
@@ -267,14 +268,14 @@ func TestCalendarObjectReadFailureIsReported(t *testing.T) {
 			reports++
 			return false
 		}
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/mine.ics") {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/locked") {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return true
 		}
 		return false
 	})
 	t.Cleanup(func() { nc.SetFault(nil) })
-	o, err := d.Object(ctx, cal, ical.CompEvent, "mine.ics")
+	o, err := d.Object(ctx, cal, ical.CompEvent, "locked")
 	if err == nil || errors.Is(err, nextcloud.ErrNotFound) || summaryOf(o) != "" {
 		t.Fatalf("Object = %q, %v; want the read failure", summaryOf(o), err)
 	}

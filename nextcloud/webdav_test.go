@@ -47,6 +47,11 @@ func TestCleanPath(t *testing.T) {
 		"\u0085next line":  "control character",
 		"tab\there/x.txt":  "control character",
 		"Documents/../../": `".."`,
+		// Encoded forms a server may decode.
+		"Documents/%2e%2e/x": "once decoded",
+		"%2E%2e":             "once decoded",
+		"a%2f..%2fb":         "once decoded",
+		"a%5c..":             "once decoded",
 	}
 	for in, frag := range bad {
 		_, err := nextcloud.CleanPath(in)

@@ -237,3 +237,21 @@ func TestOpenIndexOnAClosedDatabase(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A schema version that cannot be read stops Open with an error naming it.
+func TestOpenUnreadableSchemaVersion(t *testing.T) {
+	ctx := context.Background()
+	path, key := dbPath(t), newKey(t)
+	d := openDB(t, path, key)
+	if _, err := d.db.Exec(`UPDATE schema_version SET version = 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d2, err := Open(ctx, path, Options{Keys: key})
+	if err == nil || !strings.Contains(err.Error(), "read schema version") {
+		if d2 != nil {
+			d2.Close()
+		}
+		t.Fatalf("Open = %v, want an error naming the schema version", err)
+	}
+}

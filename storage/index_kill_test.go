@@ -347,6 +347,11 @@ func TestIndexFailuresAreReported(t *testing.T) {
 	}{
 		{"upsert item", fixed(failOn("INSERT", "index_items")), "index item", upsert},
 		{"upsert without word table", dropFTS, "prepare index update", upsert},
+		{"upsert with a broken word table", func(x *Index) string {
+			tbl := dropFTS(x)[len("DROP TABLE "):]
+			tbl = strings.TrimSuffix(strings.TrimSuffix(tbl, ";"), `"`) + `_data"`
+			return `DROP TABLE ` + tbl + `;`
+		}, "index item words", upsert},
 		{"first item: register table", func(*Index) string { return failOn("INSERT", "index_tables") }, "register the user's full-text table",
 			func(x *Index) error {
 				return x.Apply(ctx, "carol", IndexChange{App: AppFiles, Upsert: []IndexItem{{ID: "n"}}})
@@ -378,6 +383,9 @@ func TestIndexFailuresAreReported(t *testing.T) {
 			"read index runs", func(x *Index) error { _, err := x.Status(ctx, "alice"); return err }},
 		{"etags", fixed(gone("index_items")), "read index etags", func(x *Index) error { _, err := x.ETags(ctx, "alice", AppFiles, ""); return err }},
 		{"sync state", fixed(gone("index_sync")), "read index sync state", func(x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},
+		{"etags scan", fixed(`ALTER TABLE index_items RENAME TO index_items_real;
+			CREATE VIEW index_items AS SELECT user_id, app, item_id, NULL AS etag, parent FROM index_items_real;`),
+			"read index etags", func(x *Index) error { _, err := x.ETags(ctx, "alice", AppFiles, ""); return err }},
 		{"sync state scan", fixed(`ALTER TABLE index_sync RENAME TO index_sync_real;
 			CREATE VIEW index_sync AS SELECT user_id, app, NULL AS key, value FROM index_sync_real;`),
 			"read index sync state", func(x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},

@@ -206,24 +206,7 @@ func TestConsentWithoutUserClaimStoresNothing(t *testing.T) {
 func TestConsentStoresGrantExpiry(t *testing.T) {
 	for _, secs := range []int{3600, 0} {
 		e := newOfflineEnv(t, nil)
-		inner := e.p.HTTPClient().Transport
-		e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			resp, err := inner.RoundTrip(r)
-			if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
-				return resp, err
-			}
-			var body map[string]any
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				return nil, err
-			}
-			resp.Body.Close()
-			body["refresh_expires_in"] = secs
-			b, _ := json.Marshal(body)
-			resp.Body = io.NopCloser(bytes.NewReader(b))
-			resp.ContentLength = int64(len(b))
-			resp.Header.Del("Content-Length")
-			return resp, nil
-		})}
+		rewriteTokenAnswer(e, func(body map[string]any) { body["refresh_expires_in"] = secs })
 		before := time.Now()
 		if status, page := e.browse(t, "alice"); status != http.StatusOK {
 			t.Fatalf("consent: %d\n%s", status, page)
@@ -243,4 +226,27 @@ func TestConsentStoresGrantExpiry(t *testing.T) {
 			t.Fatalf("stored expiry %v, want about %v", tok.ExpiresAt, want)
 		}
 	}
+}
+
+// rewriteTokenAnswer lets edit change the IdP's token-endpoint answers as
+// the consent flow's HTTP client receives them.
+func rewriteTokenAnswer(e *offlineEnv, edit func(body map[string]any)) {
+	inner := e.p.HTTPClient().Transport
+	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := inner.RoundTrip(r)
+		if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
+			return resp, err
+		}
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		edit(body)
+		b, _ := json.Marshal(body)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Del("Content-Length")
+		return resp, nil
+	})}
 }

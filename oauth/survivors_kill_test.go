@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -200,24 +199,7 @@ func TestConsentStoresGrantedScopes(t *testing.T) {
 
 func consentWithGrantedScope(t *testing.T, granted, want string) {
 	e := newOfflineEnv(t, nil)
-	inner := e.p.HTTPClient().Transport
-	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := inner.RoundTrip(r)
-		if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
-			return resp, err
-		}
-		var body map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-			return nil, err
-		}
-		resp.Body.Close()
-		body["scope"] = granted
-		b, _ := json.Marshal(body)
-		resp.Body = io.NopCloser(bytes.NewReader(b))
-		resp.ContentLength = int64(len(b))
-		resp.Header.Del("Content-Length")
-		return resp, nil
-	})}
+	rewriteTokenAnswer(e, func(body map[string]any) { body["scope"] = granted })
 	if status, page := e.browse(t, "alice"); status != http.StatusOK {
 		t.Fatalf("consent: %d\n%s", status, page)
 	}

@@ -1,0 +1,192 @@
+package nextcloud
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// answer is one canned reply of the fake app route.
+type answer struct {
+	status int
+	ct     string
+	body   string
+}
+
+func appWith(t *testing.T, a answer, rules AppRules, seen *http.Request) App {
+	t.Helper()
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if seen != nil {
+			body, _ := io.ReadAll(r.Body)
+			*seen = *r.Clone(context.Background())
+			seen.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		if a.ct != "" {
+			w.Header().Set("Content-Type", a.ct)
+		}
+		w.Header().Set("ETag", `"e1"`)
+		w.WriteHeader(a.status)
+		_, _ = io.WriteString(w, a.body)
+	}))
+	return c.App("deck", "Deck", rules)
+}
+
+func TestAppCallDecodesAnswers(t *testing.T) {
+	type item struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	ctx := context.Background()
+
+	t.Run("plain JSON", func(t *testing.T) {
+		var seen http.Request
+		a := appWith(t, answer{200, "application/json", `{"id":7,"name":"x"}`}, nil, &seen)
+		var out item
+		rep, err := a.Call(ctx, Request{Method: "POST", Path: "/index.php/apps/deck/api/v1.0/boards", Query: url.Values{"a": {"b c"}}, Body: map[string]int{"n": 1}}, &out)
+		if err != nil || out.ID != 7 || out.Name != "x" || rep.Status != 200 || rep.Header.Get("ETag") != `"e1"` {
+			t.Fatalf("out %+v rep %+v err %v", out, rep, err)
+		}
+		body, _ := io.ReadAll(seen.Body)
+		if seen.Header.Get("OCS-APIRequest") != "true" || seen.Header.Get("Accept") != "application/json" ||
+			seen.Header.Get("Content-Type") != "application/json" || string(body) != `{"n":1}` || seen.URL.Query().Get("a") != "b c" {
+			t.Fatalf("request sent: headers %v body %q query %q", seen.Header, body, seen.URL.RawQuery)
+		}
+	})
+	t.Run("form body", func(t *testing.T) {
+		var seen http.Request
+		a := appWith(t, answer{200, "application/json", `{}`}, nil, &seen)
+		if _, err := a.Call(ctx, Request{Method: "POST", Path: "/x", Body: url.Values{"token": {"t 1"}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(seen.Body)
+		if seen.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || string(body) != "token=t+1" {
+			t.Fatalf("form: %q %q", seen.Header.Get("Content-Type"), body)
+		}
+	})
+	t.Run("OCS envelope and PHP empty array", func(t *testing.T) {
+		a := appWith(t, answer{200, "application/json", `{"ocs":{"meta":{"status":"ok","statuscode":200},"data":{"id":3,"name":"o"}}}`}, nil, nil)
+		var out item
+		if _, err := a.Call(ctx, Request{Method: "GET", Path: "/ocs/v2.php/x", OCS: true}, &out); err != nil || out.ID != 3 {
+			t.Fatalf("%+v %v", out, err)
+		}
+		a = appWith(t, answer{200, "application/json", `{"ocs":{"meta":{"status":"ok","statuscode":200},"data":[]}}`}, nil, nil)
+		out = item{ID: 9}
+		if _, err := a.Call(ctx, Request{Method: "GET", Path: "/ocs/v2.php/x", OCS: true}, &out); err != nil || out.ID != 9 {
+			t.Fatalf("[] must be taken as nothing: %+v %v", out, err)
+		}
+	})
+	t.Run("OCS failure in a 200", func(t *testing.T) {
+		a := appWith(t, answer{200, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":404,"message":"gone"},"data":[]}}`}, nil, nil)
+		_, err := a.Call(ctx, Request{Method: "GET", Path: "/ocs/v2.php/x", OCS: true}, &item{})
+		var e *Error
+		if !errors.As(err, &e) || e.Status != 404 || e.Message != "gone" || e.App != "deck" {
+			t.Fatalf("%v", err)
+		}
+	})
+	t.Run("304 leaves out untouched", func(t *testing.T) {
+		a := appWith(t, answer{304, "", ""}, nil, nil)
+		out := item{ID: 1}
+		rep, err := a.Call(ctx, Request{Method: "GET", Path: "/x"}, &out)
+		if err != nil || rep.Status != 304 || out.ID != 1 {
+			t.Fatalf("%+v %+v %v", rep, out, err)
+		}
+	})
+	t.Run("passed status is decoded", func(t *testing.T) {
+		a := appWith(t, answer{412, "application/json", `{"id":5}`}, nil, nil)
+		var out item
+		rep, err := a.Call(ctx, Request{Method: "PUT", Path: "/x", Pass: []int{412}}, &out)
+		if err != nil || rep.Status != 412 || out.ID != 5 {
+			t.Fatalf("%+v %+v %v", rep, out, err)
+		}
+		if _, err := a.Call(ctx, Request{Method: "PUT", Path: "/x"}, &out); err == nil {
+			t.Fatal("412 without Pass must fail")
+		}
+	})
+	t.Run("raw answer", func(t *testing.T) {
+		a := appWith(t, answer{200, "text/plain", "abc"}, nil, nil)
+		var raw []byte
+		if _, err := a.Call(ctx, Request{Method: "GET", Path: "/x", Raw: &raw}, nil); err != nil || string(raw) != "abc" {
+			t.Fatalf("%q %v", raw, err)
+		}
+	})
+	t.Run("undecodable answer names the app", func(t *testing.T) {
+		a := appWith(t, answer{200, "application/json", `[1,2]`}, nil, nil)
+		_, err := a.Call(ctx, Request{Method: "GET", Path: "/x"}, &item{})
+		if err == nil || !strings.Contains(err.Error(), "Deck") {
+			t.Fatalf("%v", err)
+		}
+	})
+}
+
+func TestAppCallTellsAppMissingFromItemMissing(t *testing.T) {
+	missing := []answer{
+		{404, "text/html; charset=utf-8", "<html>Page not found</html>"},
+		{404, "", ""},
+		{404, "text/plain", "<!DOCTYPE html>"},
+		{404, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":998,"message":"x"},"data":[]}}`},
+		{404, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":404,"message":"Invalid query, please check the syntax."},"data":[]}}`},
+	}
+	for _, a := range missing {
+		_, err := appWith(t, a, nil, nil).Call(context.Background(), Request{Method: "GET", Path: "/index.php/apps/deck/x"}, nil)
+		if !errors.Is(err, ErrAppNotEnabled) || !strings.Contains(err.Error(), `"deck" (Deck) is not installed or not enabled`) || !strings.Contains(err.Error(), "GET /index.php/apps/deck/x") {
+			t.Errorf("%+v: %v", a, err)
+		}
+	}
+	items := []answer{
+		{404, "application/json", `{"message":"Card not found"}`},
+		{404, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":404,"message":"Room not found"},"data":[]}}`},
+		{403, "text/html", "<html>forbidden</html>"},
+	}
+	for _, a := range items {
+		_, err := appWith(t, a, nil, nil).Call(context.Background(), Request{Method: "GET", Path: "/x"}, nil)
+		var e *Error
+		if errors.Is(err, ErrAppNotEnabled) || !errors.As(err, &e) || e.Status != a.status || e.App != "deck" {
+			t.Errorf("%+v: %v", a, err)
+		}
+	}
+}
+
+type notesRules struct{}
+
+func (notesRules) Message(status int, body []byte) string {
+	if strings.Contains(string(body), "NoteDoesNotExist") {
+		return "the note does not exist"
+	}
+	return ""
+}
+
+func TestAppCallErrorMessages(t *testing.T) {
+	cases := []struct {
+		a     answer
+		rules AppRules
+		want  string
+	}{
+		{answer{400, "application/json", `{"message":"bad title"}`}, nil, "bad title"},
+		{answer{400, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":400,"message":"ocs says"},"data":[]}}`}, nil, "ocs says"},
+		{answer{400, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":400,"message":""},"data":{"message":"in data"}}}`}, nil, "in data"},
+		{answer{400, "application/json", `"a bare string"`}, nil, "a bare string"},
+		{answer{400, "application/json", `{"msg":"msg field"}`}, nil, "msg field"},
+		{answer{400, "application/json", `{"status":"fail","data":{"message":"jsend"}}`}, nil, "jsend"},
+		{answer{400, "application/json", `{"status":"error","data":"jsend text"}`}, nil, "jsend text"},
+		{answer{404, "application/json", `{"errorType":"OCA\\Notes\\NoteDoesNotExist"}`}, notesRules{}, "the note does not exist"},
+		{answer{409, "application/json", `{"message":"fallback"}`}, notesRules{}, "fallback"},
+	}
+	for _, tc := range cases {
+		_, err := appWith(t, tc.a, tc.rules, nil).Call(context.Background(), Request{Method: "GET", Path: "/x"}, nil)
+		var e *Error
+		if !errors.As(err, &e) || e.Message != tc.want {
+			t.Errorf("%s: got %v, want message %q", tc.a.body, err, tc.want)
+		}
+	}
+}
+
+func TestAppNotEnabledWording(t *testing.T) {
+	err := AppNotEnabled("spreed", "Talk")
+	if !errors.Is(err, ErrAppNotEnabled) || err.Error() != `the Nextcloud app "spreed" (Talk) is not installed or not enabled for this user; ask an administrator to enable it: nextcloud app is not installed or not enabled` {
+		t.Fatal(err)
+	}
+}

@@ -201,7 +201,7 @@ func answerMessage(contentType string, body []byte) string {
 		return s
 	}
 	var v struct {
-		Msg string          `json:"msg"`
+		Msg  string          `json:"msg"`
 		Data json.RawMessage `json:"data"`
 		OCS  *struct {
 			Data json.RawMessage `json:"data"`

@@ -172,7 +172,7 @@ func deckBoardDetail(ctx context.Context, nc *nextcloud.Client, d *nextcloud.Dec
 	for _, s := range stacks {
 		so := deckStackOut{ID: s.ID, Title: s.Title, Order: s.Order, CardCount: len(s.Cards), ArchivedCardCount: archivedCount[s.ID]}
 		for _, c := range s.Cards {
-			if due, ok := deckDueTime(c.Duedate); ok && due.Before(now) && (c.Done == nil || *c.Done == "") {
+			if c.OverdueAt(now) {
 				so.OverdueCount++
 			}
 		}

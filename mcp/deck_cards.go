@@ -124,7 +124,7 @@ func deckListCards(cache *nextcloud.DeckCache) Tool {
 						continue
 					}
 					if !dueBefore.IsZero() {
-						due, ok := deckDueTime(c.Duedate)
+						due, ok := c.Due()
 						if !ok || !due.Before(dueBefore) {
 							continue
 						}

@@ -131,25 +131,15 @@ func deckUnix(sec int64) string {
 	return time.Unix(sec, 0).UTC().Format(time.RFC3339)
 }
 
-func deckDueTime(s *string) (time.Time, bool) {
-	if s == nil || *s == "" {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339, *s)
-	return t, err == nil
-}
-
 func deckBriefFrom(c *nextcloud.DeckCard, boardID int64, stackTitle string) deckCardBrief {
 	b := deckCardBrief{
 		ID: c.ID, Title: c.Title, BoardID: boardID, StackID: c.StackID, StackTitle: stackTitle, Order: c.Order,
-		Done: c.Done != nil && *c.Done != "", Archived: c.Archived, Labels: []string{}, Assignees: []string{},
+		Done: c.IsDone(), Archived: c.Archived, Labels: []string{}, Assignees: []string{},
 		CommentsCount: c.CommentsCount, AttachmentCount: c.AttachmentCount,
 	}
 	if c.Duedate != nil {
 		b.DueDate = *c.Duedate
-		if t, ok := deckDueTime(c.Duedate); ok && t.Before(time.Now()) && !b.Done {
-			b.Overdue = true
-		}
+		b.Overdue = c.OverdueAt(time.Now())
 	}
 	for _, l := range c.Labels {
 		b.Labels = append(b.Labels, l.Title)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DeckInt is an id that Deck sends sometimes as a number, sometimes as a
@@ -178,6 +179,24 @@ type DeckCard struct {
 	CommentsCount   int              `json:"commentsCount"`
 	Overdue         int              `json:"overdue"`
 	ETag            string           `json:"ETag"`
+}
+
+// Due is the card's due date, if it has one Deck wrote (RFC 3339).
+func (c *DeckCard) Due() (time.Time, bool) {
+	if c.Duedate == nil || *c.Duedate == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, *c.Duedate)
+	return t, err == nil
+}
+
+// IsDone reports whether the card is marked done.
+func (c *DeckCard) IsDone() bool { return c.Done != nil && *c.Done != "" }
+
+// OverdueAt reports whether the card is due before now and not done.
+func (c *DeckCard) OverdueAt(now time.Time) bool {
+	due, ok := c.Due()
+	return ok && due.Before(now) && !c.IsDone()
 }
 
 // DeckCardUpdate is the full card Deck's PUT requires: every field is

@@ -158,6 +158,8 @@ type deckCardIn struct {
 	StackID int64 `json:"stack_id,omitempty" jsonschema:"the card's stack id if known; looked up otherwise"`
 }
 
+func (in deckCardIn) board() int64 { return in.BoardID }
+
 func (in deckCardIn) Validate() error {
 	return cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID))
 }
@@ -165,23 +167,17 @@ func (in deckCardIn) Validate() error {
 func deckGetCard(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_get_card", Title: "Get Deck card", Scope: deckRead, Kind: Read,
 		Description: "Show a card: description, due date, labels, assigned users, attachments and comment count."},
-		deckCardGetter(cache))
+		deckCardAnswer(cache, deckFindCard))
 }
 
-// deckCardGetter is the handler of nc_deck_get_card, also behind the card
-// resource.
-func deckCardGetter(cache *nextcloud.DeckCache) func(ctx context.Context, nc *nextcloud.Client, in deckCardIn) (deckCardOut, error) {
-	return func(ctx context.Context, nc *nextcloud.Client, in deckCardIn) (deckCardOut, error) {
-		d := nc.Deck(cache)
-		c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
-		return deckCardResult(ctx, nc, d, in.BoardID, c, err)
-	}
+func deckFindCard(ctx context.Context, d *nextcloud.DeckClient, in deckCardIn) (*nextcloud.DeckCard, error) {
+	return d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
 }
 
 // deckCardResource is nextcloud://deck/boards/{boardId}/cards/{cardId}:
 // what nc_deck_get_card shows.
 func deckCardResource(cache *nextcloud.DeckCache) ResourceTemplate {
-	get := deckCardGetter(cache)
+	get := deckCardAnswer(cache, deckFindCard)
 	return ResourceTemplate{
 		Template: mcpgo.NewResourceTemplate("nextcloud://deck/boards/{boardId}/cards/{cardId}", "Deck card",
 			mcpgo.WithTemplateDescription("A Deck card with description, labels, assignees and attachments"),
@@ -214,6 +210,8 @@ type deckCreateCardIn struct {
 	Order       *int   `json:"order,omitempty" jsonschema:"position in the stack (0 is the top; default the bottom)"`
 }
 
+func (in deckCreateCardIn) board() int64 { return in.BoardID }
+
 func (in deckCreateCardIn) Validate() error {
 	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("stack_id", in.StackID)); err != nil {
 		return err
@@ -232,16 +230,14 @@ func (in deckCreateCardIn) Validate() error {
 func deckCreateCard(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_create_card", Title: "Create Deck card", Scope: deckWrite, Kind: Create,
 		Description: "Create a card in a stack, with optional description (Markdown), due date and position."},
-		func(ctx context.Context, nc *nextcloud.Client, in deckCreateCardIn) (deckCardOut, error) {
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCreateCardIn) (*nextcloud.DeckCard, error) {
 			card := nextcloud.DeckCardCreate{Title: strings.TrimSpace(in.Title), Description: in.Description}
 			if in.DueDate != "" {
 				due, _ := deckDueDate("due_date", in.DueDate) // checked in Validate
 				card.Duedate = &due
 			}
-			d := nc.Deck(cache)
-			c, err := d.AddCard(ctx, in.BoardID, in.StackID, card, in.Order)
-			return deckCardResult(ctx, nc, d, in.BoardID, c, err)
-		})
+			return d.AddCard(ctx, in.BoardID, in.StackID, card, in.Order)
+		}))
 }
 
 type deckUpdateCardIn struct {
@@ -254,6 +250,8 @@ type deckUpdateCardIn struct {
 	ClearDueDate bool    `json:"clear_due_date,omitempty" jsonschema:"true removes the due date"`
 	Order        *int    `json:"order,omitempty" jsonschema:"new order value within the stack"`
 }
+
+func (in deckUpdateCardIn) board() int64 { return in.BoardID }
 
 func (in deckUpdateCardIn) Validate() error {
 	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
@@ -281,9 +279,8 @@ func (in deckUpdateCardIn) Validate() error {
 func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_update_card", Title: "Update Deck card", Scope: deckWrite, Kind: Write,
 		Description: "Change a card's title, description, due date or order. Fields not given stay as they are. To move a card use nc_deck_move_card."},
-		func(ctx context.Context, nc *nextcloud.Client, in deckUpdateCardIn) (deckCardOut, error) {
-			d := nc.Deck(cache)
-			c, err := d.EditCard(ctx, in.BoardID, in.CardID, in.StackID, func(u *nextcloud.DeckCardUpdate) {
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckUpdateCardIn) (*nextcloud.DeckCard, error) {
+			return d.EditCard(ctx, in.BoardID, in.CardID, in.StackID, func(u *nextcloud.DeckCardUpdate) {
 				if in.Title != nil {
 					u.Title = strings.TrimSpace(*in.Title)
 				}
@@ -301,8 +298,7 @@ func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 					u.Order = *in.Order
 				}
 			})
-			return deckCardResult(ctx, nc, d, in.BoardID, c, err)
-		})
+		}))
 }
 
 func deckDeleteCard(cache *nextcloud.DeckCache) Tool {
@@ -319,4 +315,136 @@ func deckDeleteCard(cache *nextcloud.DeckCache) Tool {
 			}
 			return deckDoneOut{Message: fmt.Sprintf("Deleted card #%d %s.", c.ID, c.Title)}, nil
 		})
+}
+
+type deckMoveOut struct {
+	Card          deckCardBrief `json:"card" jsonschema:"the card after the move"`
+	LabelsCarried []string      `json:"labels_carried,omitempty" jsonschema:"labels re-applied on the target board (same title)"`
+	LabelsDropped []string      `json:"labels_dropped,omitempty" jsonschema:"labels the target board lacks, so the card lost them"`
+}
+
+func (o deckMoveOut) Summary() string {
+	s := fmt.Sprintf("Moved card #%d %s to stack #%d %s on board #%d at position %d.", o.Card.ID, o.Card.Title, o.Card.StackID, o.Card.StackTitle, o.Card.BoardID, o.Card.Order)
+	if len(o.LabelsDropped) > 0 {
+		s += " Labels dropped (not on the target board): " + strings.Join(o.LabelsDropped, ", ") + "."
+	}
+	return s
+}
+
+type deckMoveCardIn struct {
+	BoardID   int64 `json:"board_id" jsonschema:"board the card is on now"`
+	CardID    int64 `json:"card_id" jsonschema:"card id"`
+	StackID   int64 `json:"stack_id,omitempty" jsonschema:"the card's current stack id if known"`
+	ToStackID int64 `json:"to_stack_id" jsonschema:"stack to move the card to"`
+	ToBoardID int64 `json:"to_board_id,omitempty" jsonschema:"board of to_stack_id when moving to another board"`
+	Order     *int  `json:"order,omitempty" jsonschema:"position in the target stack (0 is the top; default the bottom)"`
+}
+
+func (in deckMoveCardIn) Validate() error {
+	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("to_stack_id", in.ToStackID)); err != nil {
+		return err
+	}
+	if in.Order != nil && *in.Order < 0 {
+		return Argf("order must not be negative")
+	}
+	return nil
+}
+
+func deckMoveCard(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_move_card", Title: "Move Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Move a card to another stack, on the same board or (with to_board_id) on another board, at a given position. On another board, labels with the same title are kept; others are dropped."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckMoveCardIn) (deckMoveOut, error) {
+			m, err := nc.Deck(cache).MoveCard(ctx, nextcloud.DeckMove{BoardID: in.BoardID, CardID: in.CardID, StackID: in.StackID,
+				ToBoardID: in.ToBoardID, ToStackID: in.ToStackID, Order: in.Order})
+			if err != nil {
+				return deckMoveOut{}, err
+			}
+			return deckMoveOut{Card: deckBriefFrom(m.Card, m.BoardID, m.Stack.Title), LabelsCarried: m.LabelsCarried, LabelsDropped: m.LabelsDropped}, nil
+		})
+}
+
+func deckArchiveCard(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_archive_card", Title: "Archive Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Archive a card: it leaves the board view but can be found with nc_deck_list_cards archived=true and unarchived."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardIn) (*nextcloud.DeckCard, error) {
+			return d.SetArchived(ctx, in.BoardID, in.CardID, in.StackID, true)
+		}))
+}
+
+func deckUnarchiveCard(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_unarchive_card", Title: "Unarchive Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Bring an archived card back to its stack."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardIn) (*nextcloud.DeckCard, error) {
+			return d.SetArchived(ctx, in.BoardID, in.CardID, in.StackID, false)
+		}))
+}
+
+type deckCardUserIn struct {
+	BoardID int64  `json:"board_id" jsonschema:"board id"`
+	CardID  int64  `json:"card_id" jsonschema:"card id"`
+	StackID int64  `json:"stack_id,omitempty" jsonschema:"the card's stack id if known"`
+	UserID  string `json:"user_id" jsonschema:"Nextcloud user id of a board member"`
+}
+
+func (in deckCardUserIn) board() int64 { return in.BoardID }
+
+func (in deckCardUserIn) Validate() error {
+	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.UserID) == "" {
+		return Argf("user_id must not be empty")
+	}
+	return nil
+}
+
+func deckAssignUser(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_assign_user", Title: "Assign user to Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Assign a board member to a card (resolve names to user ids first, e.g. from nc_deck_get_board members)."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardUserIn) (*nextcloud.DeckCard, error) {
+			return d.SetAssigned(ctx, in.BoardID, in.CardID, in.StackID, strings.TrimSpace(in.UserID), true)
+		}))
+}
+
+func deckUnassignUser(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_unassign_user", Title: "Unassign user from Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Remove a user's assignment from a card."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardUserIn) (*nextcloud.DeckCard, error) {
+			return d.SetAssigned(ctx, in.BoardID, in.CardID, in.StackID, strings.TrimSpace(in.UserID), false)
+		}))
+}
+
+type deckCardLabelIn struct {
+	BoardID int64  `json:"board_id" jsonschema:"board id"`
+	CardID  int64  `json:"card_id" jsonschema:"card id"`
+	StackID int64  `json:"stack_id,omitempty" jsonschema:"the card's stack id if known"`
+	Label   string `json:"label" jsonschema:"label title (as on the board) or label id"`
+}
+
+func (in deckCardLabelIn) board() int64 { return in.BoardID }
+
+func (in deckCardLabelIn) Validate() error {
+	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Label) == "" {
+		return Argf("label must not be empty")
+	}
+	return nil
+}
+
+func deckAddLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_add_label", Title: "Add label to Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Put one of the board's labels on a card, by label title or id."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardLabelIn) (*nextcloud.DeckCard, error) {
+			return d.SetLabel(ctx, in.BoardID, in.CardID, in.StackID, in.Label, true)
+		}))
+}
+
+func deckRemoveLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_remove_label", Title: "Remove label from Deck card", Scope: deckWrite, Kind: Write,
+		Description: "Take a label off a card, by label title or id."},
+		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckCardLabelIn) (*nextcloud.DeckCard, error) {
+			return d.SetLabel(ctx, in.BoardID, in.CardID, in.StackID, in.Label, false)
+		}))
 }

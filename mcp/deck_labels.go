@@ -73,7 +73,7 @@ func deckCreateLabel(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckLabelOneOut{}, err
 			}
-			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelOut{ID: l.ID, Title: l.Title, Color: l.Color}}, nil
+			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelFrom(l)}, nil
 		})
 }
 
@@ -122,7 +122,7 @@ func deckUpdateLabel(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckLabelOneOut{}, err
 			}
-			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelOut{ID: nl.ID, Title: nl.Title, Color: nl.Color}}, nil
+			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelFrom(nl)}, nil
 		})
 }
 

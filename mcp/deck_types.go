@@ -116,10 +116,14 @@ func deckBoardFrom(b *nextcloud.DeckBoard, me string) deckBoardOut {
 	}
 }
 
+func deckLabelFrom(l *nextcloud.DeckLabel) deckLabelOut {
+	return deckLabelOut{ID: l.ID, Title: l.Title, Color: l.Color}
+}
+
 func deckLabelsFrom(ls []nextcloud.DeckLabel) []deckLabelOut {
 	out := make([]deckLabelOut, 0, len(ls))
-	for _, l := range ls {
-		out = append(out, deckLabelOut{ID: l.ID, Title: l.Title, Color: l.Color})
+	for i := range ls {
+		out = append(out, deckLabelFrom(&ls[i]))
 	}
 	return out
 }
@@ -191,11 +195,18 @@ func deckCardFrom(ctx context.Context, nc *nextcloud.Client, d *nextcloud.DeckCl
 	return out
 }
 
-// deckCardResult is the answer of the tools that return the card they
-// read or changed.
-func deckCardResult(ctx context.Context, nc *nextcloud.Client, d *nextcloud.DeckClient, boardID int64, c *nextcloud.DeckCard, err error) (deckCardOut, error) {
-	if err != nil {
-		return deckCardOut{}, err
+// deckOnBoard is an input that names a board.
+type deckOnBoard interface{ board() int64 }
+
+// deckCardAnswer is the handler of the tools that answer with one card:
+// step reads or changes the card and returns it as it is afterwards.
+func deckCardAnswer[In deckOnBoard](cache *nextcloud.DeckCache, step func(context.Context, *nextcloud.DeckClient, In) (*nextcloud.DeckCard, error)) func(context.Context, *nextcloud.Client, In) (deckCardOut, error) {
+	return func(ctx context.Context, nc *nextcloud.Client, in In) (deckCardOut, error) {
+		d := nc.Deck(cache)
+		c, err := step(ctx, d, in)
+		if err != nil {
+			return deckCardOut{}, err
+		}
+		return deckCardFrom(ctx, nc, d, in.board(), c), nil
 	}
-	return deckCardFrom(ctx, nc, d, boardID, c), nil
 }

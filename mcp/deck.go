@@ -15,9 +15,9 @@ import (
 )
 
 // The Deck tools are one file per resource (deck_boards.go, deck_stacks.go,
-// deck_cards.go, deck_labels.go, deck_comments.go,
-// deck_attachments.go); outputs several of them share are in deck_types.go.
-// Deck's own rules (finding a card, moves, positions) are in nextcloud.DeckClient.
+// deck_cards.go, deck_labels.go, deck_comments.go, deck_attachments.go);
+// outputs several of them share are in deck_types.go. Deck's own rules
+// (finding a card, moves, positions) are in nextcloud.DeckClient.
 
 const deckRead, deckWrite = "deck:read", "deck:write"
 

@@ -100,7 +100,7 @@ func (s *Server) registerCollectives() {
 	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.listTags)
 	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.createTag)
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeOCS(w, r, http.StatusNotFound, 998, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
+		writeOCSInvalid(w, r)
 	})
 	s.mux.Handle(collectivesPrefix, c)
 	s.AddSearchProvider(SearchProvider{ID: "collectives-pages", AppID: "collectives", Name: "Collectives - Pages", Order: 41, Search: c.searchProvider})

@@ -1,12 +1,7 @@
 package nctest
 
 import (
-	"bytes"
-	"crypto/md5"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -165,11 +160,11 @@ func IsDeckShareRequest(r *http.Request) bool {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/apps/files_sharing/api/v1/shares") {
 		return false
 	}
-	params, err := deckParams(r)
+	in, err := readParams(r)
 	if err != nil {
 		return false
 	}
-	n, ok := deckInt(params["shareType"])
+	n, ok := in.num("shareType")
 	return ok && n == 12
 }
 
@@ -178,145 +173,29 @@ type deckHandlers struct {
 	st *deckStore
 }
 
-type deckErr struct {
-	status int
-	msg    string
-}
+func deckDenied() *apiErr { return &apiErr{http.StatusForbidden, "Permission denied"} }
 
-func deckDenied() *deckErr { return &deckErr{http.StatusForbidden, "Permission denied"} }
+// deckFn is a handler of Deck's REST API.
+type deckFn = apiFn
 
-func deckBad(format string, a ...any) *deckErr {
-	return &deckErr{http.StatusBadRequest, fmt.Sprintf(format, a...)}
-}
-
-// deckResult is what a handler answers: a value, or an error.
-type deckResult struct {
-	v    any
-	etag bool
-}
-
-func (h *deckHandlers) wrap(fn func(r *http.Request, user string, params map[string]any) (deckResult, *deckErr)) http.HandlerFunc {
+// wrap serves a REST route: refusals as {"status","message"}, and GET
+// answers with an ETag (304 on a matching If-None-Match), as Deck does.
+func (h *deckHandlers) wrap(fn deckFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if v := r.PathValue("ver"); v != "v1.0" && v != "v1.1" {
 			http.NotFound(w, r)
 			return
 		}
-		params, err := deckParams(r)
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"status": 400, "message": err.Error()})
-			return
-		}
-		h.st.mu.Lock()
-		res, derr := fn(r, UserOf(r), params)
-		h.st.mu.Unlock()
-		if derr != nil {
-			writeJSON(w, derr.status, map[string]any{"status": derr.status, "message": derr.msg})
-			return
-		}
-		body, _ := json.Marshal(res.v)
-		if res.etag {
-			sum := md5.Sum(body)
-			etag := `"` + hex.EncodeToString(sum[:]) + `"`
-			w.Header().Set("ETag", etag)
-			if inm := r.Header.Get("If-None-Match"); inm != "" && (inm == etag || strings.Trim(inm, `"`) == strings.Trim(etag, `"`)) {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-	}
-}
-
-// deckParams decodes a JSON object body, a form body and the query, the way
-// Nextcloud merges request parameters.
-func deckParams(r *http.Request) (map[string]any, error) {
-	out := map[string]any{}
-	for k, v := range r.URL.Query() {
-		out[k] = v[0]
-	}
-	if r.Body == nil {
-		return out, nil
-	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/json":
-		raw, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-		if err != nil {
-			return nil, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if len(strings.TrimSpace(string(raw))) == 0 {
-			return out, nil
-		}
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("request body is not a JSON object")
-		}
-		for k, v := range m {
-			out[k] = v
-		}
-	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
-			return nil, err
-		}
-		for k, v := range r.PostForm {
-			out[k] = v[0]
+		v, err := runLocked(&h.st.mu, r, apiFn(fn))
+		switch {
+		case err != nil:
+			writeJSON(w, err.status, map[string]any{"status": err.status, "message": err.msg})
+		case r.Method == http.MethodGet:
+			writeJSONETag(w, r, v)
+		default:
+			writeJSON(w, http.StatusOK, v)
 		}
 	}
-	return out, nil
-}
-
-func deckInt(v any) (int64, bool) {
-	switch x := v.(type) {
-	case float64:
-		if x != float64(int64(x)) {
-			return 0, false
-		}
-		return int64(x), true
-	case string:
-		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-		return n, err == nil
-	}
-	return 0, false
-}
-
-func deckString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case bool:
-		return strconv.FormatBool(x), true
-	}
-	return "", false
-}
-
-func deckBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		switch strings.ToLower(x) {
-		case "true", "1":
-			return true, true
-		case "false", "0", "":
-			return false, true
-		}
-	case float64:
-		return x != 0, true
-	}
-	return false, false
-}
-
-func deckPathID(r *http.Request, name string) int64 {
-	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil {
-		return -1
-	}
-	return n
 }
 
 func (st *deckStore) id() int64 { st.nextID++; return st.nextID }
@@ -355,7 +234,7 @@ func (st *deckStore) can(user string, b *deckBoardRec, perm int) bool {
 	return false
 }
 
-func (st *deckStore) board(user string, id int64, perm int) (*deckBoardRec, *deckErr) {
+func (st *deckStore) board(user string, id int64, perm int) (*deckBoardRec, *apiErr) {
 	b := st.boards[id]
 	if b == nil || !st.can(user, b, perm) {
 		return nil, deckDenied()
@@ -363,7 +242,7 @@ func (st *deckStore) board(user string, id int64, perm int) (*deckBoardRec, *dec
 	return b, nil
 }
 
-func (st *deckStore) stack(user string, id int64, perm int) (*deckStackRec, *deckBoardRec, *deckErr) {
+func (st *deckStore) stack(user string, id int64, perm int) (*deckStackRec, *deckBoardRec, *apiErr) {
 	s := st.stacks[id]
 	if s == nil || s.deletedAt != 0 {
 		return nil, nil, deckDenied()
@@ -375,7 +254,7 @@ func (st *deckStore) stack(user string, id int64, perm int) (*deckStackRec, *dec
 	return s, b, nil
 }
 
-func (st *deckStore) card(user string, id int64, perm int) (*deckCardRec, *deckStackRec, *deckBoardRec, *deckErr) {
+func (st *deckStore) card(user string, id int64, perm int) (*deckCardRec, *deckStackRec, *deckBoardRec, *apiErr) {
 	c := st.cards[id]
 	if c == nil || c.deletedAt != 0 {
 		return nil, nil, nil, deckDenied()
@@ -397,27 +276,11 @@ func (st *deckStore) touch(boardID int64) {
 	}
 }
 
-func (h *deckHandlers) userObj(uid string) map[string]any {
-	display := uid
-	h.s.mu.Lock()
-	for _, acc := range h.s.users {
-		if acc.userID == uid {
-			display = acc.display
-		}
-	}
-	h.s.mu.Unlock()
-	return map[string]any{"primaryKey": uid, "uid": uid, "displayname": display, "type": 0}
-}
+func (h *deckHandlers) exists(uid string) bool { _, ok := h.s.userDisplay(uid); return ok }
 
-func (h *deckHandlers) userExists(uid string) bool {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	for _, acc := range h.s.users {
-		if acc.userID == uid {
-			return true
-		}
-	}
-	return false
+func (h *deckHandlers) userObj(uid string) map[string]any {
+	display := h.s.displayNameOr(uid)
+	return map[string]any{"primaryKey": uid, "uid": uid, "displayname": display, "type": 0}
 }
 
 func deckLabelJSON(l *deckLabelRec, cardID any) map[string]any {
@@ -459,7 +322,7 @@ func (h *deckHandlers) boardJSON(user string, b *deckBoardRec) map[string]any {
 		},
 		"users": users, "shared": shared, "deletedAt": b.deletedAt, "lastModified": b.modified,
 		"settings": map[string]any{"notify-due": "off", "calendar": true},
-		"ETag":     fmt.Sprintf("%x", md5.Sum([]byte(fmt.Sprintf("%d-%d", b.id, b.modified)))),
+		"ETag":     recordETag(b.id, b.modified),
 	}
 }
 
@@ -511,7 +374,7 @@ func (h *deckHandlers) cardJSON(c *deckCardRec, withAttachments bool, ver string
 		"assignedUsers": assigned, "attachments": nil, "attachmentCount": attachCount,
 		"owner": h.userObj(c.owner), "order": c.order, "archived": c.archived, "done": c.done,
 		"duedate": c.duedate, "deletedAt": c.deletedAt, "commentsUnread": 0, "commentsCount": comments,
-		"overdue": overdue, "ETag": fmt.Sprintf("%x", md5.Sum([]byte(fmt.Sprintf("%d-%d", c.id, c.modified)))),
+		"overdue": overdue, "ETag": recordETag(c.id, c.modified),
 	}
 	if withAttachments {
 		out["attachments"] = h.attachmentsJSON(c.id, ver)
@@ -560,7 +423,7 @@ func (h *deckHandlers) stackJSON(s *deckStackRec, archived bool) map[string]any 
 	out := map[string]any{
 		"id": s.id, "title": s.title, "boardId": s.boardID, "deletedAt": s.deletedAt,
 		"lastModified": s.modified, "order": s.order,
-		"ETag": fmt.Sprintf("%x", md5.Sum([]byte(fmt.Sprintf("%d-%d", s.id, s.modified)))),
+		"ETag": recordETag(s.id, s.modified),
 	}
 	if len(cards) > 0 {
 		cj := make([]any, len(cards))
@@ -572,45 +435,45 @@ func (h *deckHandlers) stackJSON(s *deckStackRec, archived bool) map[string]any 
 	return out
 }
 
-func (h *deckHandlers) listBoards(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
+func (h *deckHandlers) listBoards(r *http.Request, user string, _ params) (any, *apiErr) {
 	ids := sortedIDs(h.st.boards, func(_ int64, b *deckBoardRec) bool { return h.st.can(user, b, deckRead) })
 	out := []any{}
 	for _, id := range ids {
 		out = append(out, h.boardJSON(user, h.st.boards[id]))
 	}
-	return deckResult{out, true}, nil
+	return out, nil
 }
 
-func deckTitle(params map[string]any, max int) (string, *deckErr) {
-	t, _ := deckString(params["title"])
+func deckTitle(in params, max int) (string, *apiErr) {
+	t, _ := in.text("title")
 	if strings.TrimSpace(t) == "" {
-		return "", deckBad("title must be provided")
+		return "", errBad("title must be provided")
 	}
 	if utf8.RuneCountInString(t) > max {
-		return "", deckBad("The title cannot exceed %d characters", max)
+		return "", errBad("The title cannot exceed %d characters", max)
 	}
 	return t, nil
 }
 
-func deckColor(params map[string]any) (string, *deckErr) {
-	c, _ := deckString(params["color"])
+func deckColor(in params) (string, *apiErr) {
+	c, _ := in.text("color")
 	if c == "" {
-		return "", deckBad("color must be provided")
+		return "", errBad("color must be provided")
 	}
 	if len(c) > 6 {
-		return "", deckBad("color must not be longer than 6 characters")
+		return "", errBad("color must not be longer than 6 characters")
 	}
 	return c, nil
 }
 
-func (h *deckHandlers) createBoard(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	title, err := deckTitle(params, 100)
+func (h *deckHandlers) createBoard(r *http.Request, user string, in params) (any, *apiErr) {
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	color, err := deckColor(params)
+	color, err := deckColor(in)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	b := &deckBoardRec{id: h.st.id(), title: title, color: color, owner: user, modified: deckNow()}
 	h.st.boards[b.id] = b
@@ -618,79 +481,79 @@ func (h *deckHandlers) createBoard(r *http.Request, user string, params map[stri
 		lr := &deckLabelRec{id: h.st.id(), boardID: b.id, title: l[0], color: l[1]}
 		h.st.labels[lr.id] = lr
 	}
-	return deckResult{v: h.boardJSON(user, b)}, nil
+	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) getBoard(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckRead)
+func (h *deckHandlers) getBoard(r *http.Request, user string, _ params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckRead)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	return deckResult{h.boardJSON(user, b), true}, nil
+	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) updateBoard(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckManage)
+func (h *deckHandlers) updateBoard(r *http.Request, user string, in params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	title, err := deckTitle(params, 100)
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	color, err := deckColor(params)
+	color, err := deckColor(in)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	archived := false // Deck's default when the parameter is missing
-	if v, ok := params["archived"]; ok {
-		archived, _ = deckBool(v)
+	if v, ok := in["archived"]; ok {
+		archived, _ = scalarBool(v)
 	}
 	b.title, b.color, b.archived, b.modified = title, color, archived, deckNow()
-	return deckResult{v: h.boardJSON(user, b)}, nil
+	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) deleteBoard(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckManage)
+func (h *deckHandlers) deleteBoard(r *http.Request, user string, _ params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	b.deletedAt, b.modified = deckNow(), deckNow()
-	return deckResult{v: h.boardJSON(user, b)}, nil
+	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) undoDeleteBoard(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckManage)
+func (h *deckHandlers) undoDeleteBoard(r *http.Request, user string, _ params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	b.deletedAt, b.modified = 0, deckNow()
-	return deckResult{v: h.boardJSON(user, b)}, nil
+	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) addACL(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckShare)
+func (h *deckHandlers) addACL(r *http.Request, user string, in params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckShare)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	typ, _ := deckInt(params["type"])
-	participant, _ := deckString(params["participant"])
+	typ, _ := in.num("type")
+	participant, _ := in.text("participant")
 	if typ != 0 {
-		return deckResult{}, deckBad("only user participants (type 0) are supported")
+		return nil, errBad("only user participants (type 0) are supported")
 	}
-	if participant == "" || !h.userExists(participant) {
-		return deckResult{}, deckBad("participant must be provided")
+	if participant == "" || !h.exists(participant) {
+		return nil, errBad("participant must be provided")
 	}
-	edit, _ := deckBool(params["permissionEdit"])
-	share, _ := deckBool(params["permissionShare"])
-	manage, _ := deckBool(params["permissionManage"])
+	edit, _ := in.flag("permissionEdit")
+	share, _ := in.flag("permissionShare")
+	manage, _ := in.flag("permissionManage")
 	a := &deckACLRec{id: h.st.id(), boardID: b.id, participant: participant, edit: edit, share: share, manage: manage}
 	h.st.acls[a.id] = a
 	h.st.touch(b.id)
-	return deckResult{v: map[string]any{
+	return map[string]any{
 		"id": a.id, "participant": h.userObj(participant), "type": 0, "boardId": b.id,
 		"permissionEdit": edit, "permissionShare": share, "permissionManage": manage, "owner": false,
-	}}, nil
+	}, nil
 }
 
 func (h *deckHandlers) boardStacks(boardID int64) []*deckStackRec {
@@ -709,11 +572,11 @@ func (h *deckHandlers) boardStacks(boardID int64) []*deckStackRec {
 	return out
 }
 
-func (h *deckHandlers) listStacks(archived bool) func(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	return func(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-		b, err := h.st.board(user, deckPathID(r, "boardId"), deckRead)
+func (h *deckHandlers) listStacks(archived bool) func(r *http.Request, user string, _ params) (any, *apiErr) {
+	return func(r *http.Request, user string, _ params) (any, *apiErr) {
+		b, err := h.st.board(user, pathID(r, "boardId"), deckRead)
 		if err != nil {
-			return deckResult{}, err
+			return nil, err
 		}
 		out := []any{}
 		for _, s := range h.boardStacks(b.id) {
@@ -723,59 +586,59 @@ func (h *deckHandlers) listStacks(archived bool) func(r *http.Request, user stri
 			}
 			out = append(out, sj)
 		}
-		return deckResult{out, true}, nil
+		return out, nil
 	}
 }
 
-func (h *deckHandlers) getStack(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	s, _, err := h.st.stack(user, deckPathID(r, "stackId"), deckRead)
+func (h *deckHandlers) getStack(r *http.Request, user string, _ params) (any, *apiErr) {
+	s, _, err := h.st.stack(user, pathID(r, "stackId"), deckRead)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	return deckResult{h.stackJSON(s, false), true}, nil
+	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) createStack(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckManage)
+func (h *deckHandlers) createStack(r *http.Request, user string, in params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	title, err := deckTitle(params, 100)
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	order, ok := deckInt(params["order"])
+	order, ok := in.num("order")
 	if !ok {
-		return deckResult{}, deckBad("order must be a number")
+		return nil, errBad("order must be a number")
 	}
 	s := &deckStackRec{id: h.st.id(), boardID: b.id, title: title, order: int(order), modified: deckNow()}
 	h.st.stacks[s.id] = s
 	h.st.touch(b.id)
-	return deckResult{v: h.stackJSON(s, false)}, nil
+	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) updateStack(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	s, b, err := h.st.stack(user, deckPathID(r, "stackId"), deckManage)
+func (h *deckHandlers) updateStack(r *http.Request, user string, in params) (any, *apiErr) {
+	s, b, err := h.st.stack(user, pathID(r, "stackId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	title, err := deckTitle(params, 100)
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	order, ok := deckInt(params["order"])
+	order, ok := in.num("order")
 	if !ok {
-		return deckResult{}, deckBad("order must be a number")
+		return nil, errBad("order must be a number")
 	}
 	s.title, s.order, s.modified = title, int(order), deckNow()
 	h.st.touch(b.id)
-	return deckResult{v: h.stackJSON(s, false)}, nil
+	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) deleteStack(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	s, b, err := h.st.stack(user, deckPathID(r, "stackId"), deckManage)
+func (h *deckHandlers) deleteStack(r *http.Request, user string, _ params) (any, *apiErr) {
+	s, b, err := h.st.stack(user, pathID(r, "stackId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	s.deletedAt, s.modified = deckNow(), deckNow()
 	for _, c := range h.st.cards {
@@ -784,52 +647,52 @@ func (h *deckHandlers) deleteStack(r *http.Request, user string, _ map[string]an
 		}
 	}
 	h.st.touch(b.id)
-	return deckResult{v: h.stackJSON(s, false)}, nil
+	return h.stackJSON(s, false), nil
 }
 
-func deckDuedate(v any) (*string, *deckErr) {
+func deckDuedate(v any) (*string, *apiErr) {
 	if v == nil {
 		return nil, nil
 	}
-	s, _ := deckString(v)
+	s, _ := scalarString(v)
 	if s == "" {
 		return nil, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return nil, deckBad("duedate must be an ISO-8601 date")
+		return nil, errBad("duedate must be an ISO-8601 date")
 	}
 	out := t.Format("2006-01-02T15:04:05-07:00")
 	return &out, nil
 }
 
-func (h *deckHandlers) createCard(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	s, b, err := h.st.stack(user, deckPathID(r, "stackId"), deckEdit)
+func (h *deckHandlers) createCard(r *http.Request, user string, in params) (any, *apiErr) {
+	s, b, err := h.st.stack(user, pathID(r, "stackId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	if b.archived {
-		return deckResult{}, deckBad("Operation not allowed. This board is archived.")
+		return nil, errBad("Operation not allowed. This board is archived.")
 	}
-	title, err := deckTitle(params, 255)
+	title, err := deckTitle(in, 255)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	typ := "plain"
-	if t, ok := deckString(params["type"]); ok && t != "" {
+	if t, ok := in.text("type"); ok && t != "" {
 		typ = t
 	}
 	order := int64(999)
-	if v, ok := params["order"]; ok {
-		if order, ok = deckInt(v); !ok {
-			return deckResult{}, deckBad("order must be a number")
+	if v, ok := in["order"]; ok {
+		if order, ok = scalarInt(v); !ok {
+			return nil, errBad("order must be a number")
 		}
 	}
-	due, err := deckDuedate(params["duedate"])
+	due, err := deckDuedate(in["duedate"])
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	desc, _ := deckString(params["description"])
+	desc, _ := in.text("description")
 	c := &deckCardRec{id: h.st.id(), stackID: s.id, title: title, description: desc, typ: typ, owner: user,
 		order: int(order), duedate: due, created: deckNow(), modified: deckNow()}
 	h.st.cards[c.id] = c
@@ -837,15 +700,15 @@ func (h *deckHandlers) createCard(r *http.Request, user string, params map[strin
 	h.st.touch(b.id)
 	out := h.cardJSON(c, false, "v1.0")
 	out["owner"] = user // a new card's owner is the plain user id
-	return deckResult{v: out}, nil
+	return out, nil
 }
 
-func (h *deckHandlers) getCard(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckRead)
+func (h *deckHandlers) getCard(r *http.Request, user string, _ params) (any, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	return deckResult{h.cardJSON(c, true, r.PathValue("ver")), true}, nil
+	return h.cardJSON(c, true, r.PathValue("ver")), nil
 }
 
 func (h *deckHandlers) changed(c *deckCardRec) {
@@ -856,90 +719,90 @@ func (h *deckHandlers) changed(c *deckCardRec) {
 	}
 }
 
-func (h *deckHandlers) updateCard(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	c, _, b, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) updateCard(r *http.Request, user string, in params) (any, *apiErr) {
+	c, _, b, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	// The card's stack comes from the URL.
-	target, tb, err := h.st.stack(user, deckPathID(r, "stackId"), deckEdit)
+	target, tb, err := h.st.stack(user, pathID(r, "stackId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	if b.archived || tb.archived {
-		return deckResult{}, deckBad("Operation not allowed. This board is archived.")
+		return nil, errBad("Operation not allowed. This board is archived.")
 	}
-	title, err := deckTitle(params, 255)
+	title, err := deckTitle(in, 255)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	typ, _ := deckString(params["type"])
+	typ, _ := in.text("type")
 	if typ == "" {
-		return deckResult{}, deckBad("type must be provided")
+		return nil, errBad("type must be provided")
 	}
-	owner, _ := deckString(params["owner"])
+	owner, _ := in.text("owner")
 	if owner == "" {
-		return deckResult{}, deckBad("owner must be provided")
+		return nil, errBad("owner must be provided")
 	}
 	order := int64(0)
-	if v, ok := params["order"]; ok {
-		if order, ok = deckInt(v); !ok {
-			return deckResult{}, deckBad("order must be a number")
+	if v, ok := in["order"]; ok {
+		if order, ok = scalarInt(v); !ok {
+			return nil, errBad("order must be a number")
 		}
 	}
-	due, err := deckDuedate(params["duedate"])
+	due, err := deckDuedate(in["duedate"])
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	if v, ok := params["archived"]; ok && v != nil {
-		a, _ := deckBool(v)
+	if v, ok := in["archived"]; ok && v != nil {
+		a, _ := scalarBool(v)
 		if a && c.archived {
-			return deckResult{}, &deckErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
+			return nil, &apiErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
 		}
 		c.archived = a
 	}
 	// Deck clears the done mark unless the request carries it.
 	c.done = nil
-	if v, ok := params["done"]; ok && v != nil {
-		d, _ := deckString(v)
+	if v, ok := in["done"]; ok && v != nil {
+		d, _ := scalarString(v)
 		c.done = &d
 	}
-	desc, _ := deckString(params["description"])
+	desc, _ := in.text("description")
 	c.title, c.typ, c.owner, c.order, c.duedate, c.description = title, typ, owner, int(order), due, desc
 	c.stackID = target.id
 	h.changed(c)
-	return deckResult{v: h.cardJSON(c, false, "v1.0")}, nil
+	return h.cardJSON(c, false, "v1.0"), nil
 }
 
-func (h *deckHandlers) deleteCard(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) deleteCard(r *http.Request, user string, _ params) (any, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	c.deletedAt = deckNow()
 	h.changed(c)
-	return deckResult{v: h.cardJSON(c, false, "v1.0")}, nil
+	return h.cardJSON(c, false, "v1.0"), nil
 }
 
-func (h *deckHandlers) reorderCard(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) reorderCard(r *http.Request, user string, in params) (any, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	stackID, ok := deckInt(params["stackId"])
+	stackID, ok := in.num("stackId")
 	if !ok {
-		return deckResult{}, deckBad("stackId must be a number")
+		return nil, errBad("stackId must be a number")
 	}
-	order, ok := deckInt(params["order"])
+	order, ok := in.num("order")
 	if !ok {
-		return deckResult{}, deckBad("order must be a number")
+		return nil, errBad("order must be a number")
 	}
 	target, _, err := h.st.stack(user, stackID, deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	if c.archived {
-		return deckResult{}, &deckErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
+		return nil, &apiErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
 	}
 	h.changed(c) // the old stack changes too
 	c.stackID = target.id
@@ -973,39 +836,39 @@ func (h *deckHandlers) reorderCard(r *http.Request, user string, params map[stri
 	for _, x := range cards {
 		out = append(out, h.cardJSON(x, false, "v1.0"))
 	}
-	return deckResult{v: out}, nil
+	return out, nil
 }
 
-func (h *deckHandlers) archiveCard(archived bool) func(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	return func(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-		c, _, b, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) archiveCard(archived bool) func(r *http.Request, user string, _ params) (any, *apiErr) {
+	return func(r *http.Request, user string, _ params) (any, *apiErr) {
+		c, _, b, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 		if err != nil {
-			return deckResult{}, err
+			return nil, err
 		}
 		if b.archived {
-			return deckResult{}, deckBad("Operation not allowed. This board is archived.")
+			return nil, errBad("Operation not allowed. This board is archived.")
 		}
 		c.archived = archived
 		h.changed(c)
-		return deckResult{v: h.cardJSON(c, false, "v1.0")}, nil
+		return h.cardJSON(c, false, "v1.0"), nil
 	}
 }
 
-func (h *deckHandlers) cardLabel(add bool) func(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	return func(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-		c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) cardLabel(add bool) func(r *http.Request, user string, in params) (any, *apiErr) {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
+		c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 		if err != nil {
-			return deckResult{}, err
+			return nil, err
 		}
-		labelID, ok := deckInt(params["labelId"])
+		labelID, ok := in.num("labelId")
 		if !ok {
-			return deckResult{}, deckBad("labelId must be a number")
+			return nil, errBad("labelId must be a number")
 		}
 		if h.st.labels[labelID] == nil {
-			return deckResult{}, deckDenied()
+			return nil, deckDenied()
 		}
 		if c.archived {
-			return deckResult{}, &deckErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
+			return nil, &apiErr{http.StatusInternalServerError, "Operation not allowed. This card is archived."}
 		}
 		kept := c.labelIDs[:0:0]
 		for _, l := range c.labelIDs {
@@ -1018,68 +881,68 @@ func (h *deckHandlers) cardLabel(add bool) func(r *http.Request, user string, pa
 		}
 		c.labelIDs = kept
 		h.changed(c)
-		return deckResult{v: nil}, nil
+		return nil, nil
 	}
 }
 
-func (h *deckHandlers) assignUser(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	c, _, b, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) assignUser(r *http.Request, user string, in params) (any, *apiErr) {
+	c, _, b, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	uid, _ := deckString(params["userId"])
+	uid, _ := in.text("userId")
 	if uid == "" {
-		return deckResult{}, deckBad("user id must be provided")
+		return nil, errBad("user id must be provided")
 	}
-	if !h.userExists(uid) || !h.st.can(uid, b, deckRead) {
-		return deckResult{}, deckBad("The user is not part of the board")
+	if !h.exists(uid) || !h.st.can(uid, b, deckRead) {
+		return nil, errBad("The user is not part of the board")
 	}
 	for _, a := range h.st.assignments {
 		if a.cardID == c.id && a.user == uid {
-			return deckResult{}, deckBad("The user is already assigned to the card")
+			return nil, errBad("The user is already assigned to the card")
 		}
 	}
 	a := &deckAssignRec{id: h.st.id(), cardID: c.id, user: uid}
 	h.st.assignments[a.id] = a
 	h.changed(c)
-	return deckResult{v: map[string]any{"id": a.id, "participant": h.userObj(uid), "cardId": c.id, "type": 0}}, nil
+	return map[string]any{"id": a.id, "participant": h.userObj(uid), "cardId": c.id, "type": 0}, nil
 }
 
-func (h *deckHandlers) unassignUser(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+func (h *deckHandlers) unassignUser(r *http.Request, user string, in params) (any, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	uid, _ := deckString(params["userId"])
+	uid, _ := in.text("userId")
 	for id, a := range h.st.assignments {
 		if a.cardID == c.id && a.user == uid {
 			delete(h.st.assignments, id)
 			h.changed(c)
-			return deckResult{v: map[string]any{"id": a.id, "participant": h.userObj(uid), "cardId": c.id, "type": 0}}, nil
+			return map[string]any{"id": a.id, "participant": h.userObj(uid), "cardId": c.id, "type": 0}, nil
 		}
 	}
-	return deckResult{}, &deckErr{http.StatusNotFound, fmt.Sprintf("No assignment for %s found.", uid)}
+	return nil, &apiErr{http.StatusNotFound, fmt.Sprintf("No assignment for %s found.", uid)}
 }
 
-func (h *deckHandlers) listAttachments(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckRead)
+func (h *deckHandlers) listAttachments(r *http.Request, user string, _ params) (any, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	return deckResult{h.attachmentsJSON(c.id, r.PathValue("ver")), true}, nil
+	return h.attachmentsJSON(c.id, r.PathValue("ver")), nil
 }
 
-func (h *deckHandlers) deleteAttachment(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
+func (h *deckHandlers) deleteAttachment(r *http.Request, user string, _ params) (any, *apiErr) {
 	if r.PathValue("ver") != "v1.1" {
-		return deckResult{}, &deckErr{http.StatusNotFound, "Not found"}
+		return nil, &apiErr{http.StatusNotFound, "Not found"}
 	}
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckEdit)
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	a := h.st.attachments[deckPathID(r, "attachmentId")]
+	a := h.st.attachments[pathID(r, "attachmentId")]
 	if a == nil || a.cardID != c.id || a.typ != r.PathValue("type") || a.deletedAt != 0 {
-		return deckResult{}, &deckErr{http.StatusNotFound, "Attachment not found"}
+		return nil, &apiErr{http.StatusNotFound, "Attachment not found"}
 	}
 	if a.typ == "file" {
 		delete(h.st.attachments, a.id) // unshares the file
@@ -1087,75 +950,75 @@ func (h *deckHandlers) deleteAttachment(r *http.Request, user string, _ map[stri
 		a.deletedAt = deckNow()
 	}
 	h.changed(c)
-	return deckResult{v: map[string]any{"id": a.id, "cardId": c.id, "type": a.typ, "deletedAt": a.deletedAt}}, nil
+	return map[string]any{"id": a.id, "cardId": c.id, "type": a.typ, "deletedAt": a.deletedAt}, nil
 }
 
-func (h *deckHandlers) boardLabel(r *http.Request, user string, perm int) (*deckLabelRec, *deckBoardRec, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), perm)
+func (h *deckHandlers) boardLabel(r *http.Request, user string, perm int) (*deckLabelRec, *deckBoardRec, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), perm)
 	if err != nil {
 		return nil, nil, err
 	}
-	l := h.st.labels[deckPathID(r, "labelId")]
+	l := h.st.labels[pathID(r, "labelId")]
 	if l == nil || l.boardID != b.id {
 		return nil, nil, deckDenied()
 	}
 	return l, b, nil
 }
 
-func (h *deckHandlers) getLabel(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
+func (h *deckHandlers) getLabel(r *http.Request, user string, _ params) (any, *apiErr) {
 	l, _, err := h.boardLabel(r, user, deckRead)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	return deckResult{v: deckLabelJSON(l, nil)}, nil
+	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) createLabel(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
-	b, err := h.st.board(user, deckPathID(r, "boardId"), deckManage)
+func (h *deckHandlers) createLabel(r *http.Request, user string, in params) (any, *apiErr) {
+	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	title, err := deckTitle(params, 100)
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	color, err := deckColor(params)
+	color, err := deckColor(in)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	for _, l := range h.st.labels {
 		if l.boardID == b.id && l.title == title {
-			return deckResult{}, deckBad("title must be unique")
+			return nil, errBad("title must be unique")
 		}
 	}
 	l := &deckLabelRec{id: h.st.id(), boardID: b.id, title: title, color: color}
 	h.st.labels[l.id] = l
 	h.st.touch(b.id)
-	return deckResult{v: deckLabelJSON(l, nil)}, nil
+	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) updateLabel(r *http.Request, user string, params map[string]any) (deckResult, *deckErr) {
+func (h *deckHandlers) updateLabel(r *http.Request, user string, in params) (any, *apiErr) {
 	l, b, err := h.boardLabel(r, user, deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	title, err := deckTitle(params, 100)
+	title, err := deckTitle(in, 100)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
-	color, err := deckColor(params)
+	color, err := deckColor(in)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	l.title, l.color = title, color
 	h.st.touch(b.id)
-	return deckResult{v: deckLabelJSON(l, nil)}, nil
+	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) deleteLabel(r *http.Request, user string, _ map[string]any) (deckResult, *deckErr) {
+func (h *deckHandlers) deleteLabel(r *http.Request, user string, _ params) (any, *apiErr) {
 	l, b, err := h.boardLabel(r, user, deckManage)
 	if err != nil {
-		return deckResult{}, err
+		return nil, err
 	}
 	delete(h.st.labels, l.id)
 	for _, c := range h.st.cards {
@@ -1168,21 +1031,14 @@ func (h *deckHandlers) deleteLabel(r *http.Request, user string, _ map[string]an
 		c.labelIDs = kept
 	}
 	h.st.touch(b.id)
-	return deckResult{v: deckLabelJSON(l, nil)}, nil
+	return deckLabelJSON(l, nil), nil
 }
 
-// ocs wraps a handler of the OCS comments API.
-func (h *deckHandlers) ocs(w http.ResponseWriter, r *http.Request, fn func(user string, params map[string]any) (any, *deckErr)) {
-	params, err := deckParams(r)
+// ocs serves a route of the OCS comments API.
+func (h *deckHandlers) ocs(w http.ResponseWriter, r *http.Request, fn func(user string, in params) (any, *apiErr)) {
+	v, err := runLocked(&h.st.mu, r, func(_ *http.Request, user string, in params) (any, *apiErr) { return fn(user, in) })
 	if err != nil {
-		writeOCS(w, r, http.StatusBadRequest, 400, err.Error(), nil)
-		return
-	}
-	h.st.mu.Lock()
-	v, derr := fn(UserOf(r), params)
-	h.st.mu.Unlock()
-	if derr != nil {
-		writeOCS(w, r, derr.status, derr.status, derr.msg, nil)
+		writeOCS(w, r, err.status, err.status, err.msg, nil)
 		return
 	}
 	writeOCS(w, r, http.StatusOK, 200, "OK", v)
@@ -1204,16 +1060,16 @@ func (h *deckHandlers) commentJSON(c *deckCommentRec, withReply bool) map[string
 }
 
 func (h *deckHandlers) listComments(w http.ResponseWriter, r *http.Request) {
-	h.ocs(w, r, func(user string, params map[string]any) (any, *deckErr) {
-		c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckRead)
+	h.ocs(w, r, func(user string, in params) (any, *apiErr) {
+		c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
 		if err != nil {
 			return nil, err
 		}
 		limit, offset := int64(20), int64(0)
-		if v, ok := deckInt(params["limit"]); ok {
+		if v, ok := in.num("limit"); ok {
 			limit = v
 		}
-		if v, ok := deckInt(params["offset"]); ok {
+		if v, ok := in.num("offset"); ok {
 			offset = v
 		}
 		var list []*deckCommentRec
@@ -1235,23 +1091,23 @@ func (h *deckHandlers) listComments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *deckHandlers) createComment(w http.ResponseWriter, r *http.Request) {
-	h.ocs(w, r, func(user string, params map[string]any) (any, *deckErr) {
-		c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckRead)
+	h.ocs(w, r, func(user string, in params) (any, *apiErr) {
+		c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
 		if err != nil {
 			return nil, err
 		}
-		msg, _ := deckString(params["message"])
+		msg, _ := in.text("message")
 		if strings.TrimSpace(msg) == "" {
-			return nil, deckBad("Invalid input values")
+			return nil, errBad("Invalid input values")
 		}
 		if utf8.RuneCountInString(msg) > 1000 {
-			return nil, deckBad("Message exceeds allowed character limit of 1000")
+			return nil, errBad("Message exceeds allowed character limit of 1000")
 		}
 		parent := int64(0)
-		if v, ok := deckInt(params["parentId"]); ok && v != 0 {
+		if v, ok := in.num("parentId"); ok && v != 0 {
 			p := h.st.comments[v]
 			if p == nil || p.cardID != c.id {
-				return nil, deckBad("Invalid parent id: The parent comment was not found or belongs to a different card")
+				return nil, errBad("Invalid parent id: The parent comment was not found or belongs to a different card")
 			}
 			parent = v
 		}
@@ -1261,30 +1117,30 @@ func (h *deckHandlers) createComment(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (h *deckHandlers) ownComment(r *http.Request, user string) (*deckCommentRec, *deckErr) {
-	c, _, _, err := h.st.card(user, deckPathID(r, "cardId"), deckRead)
+func (h *deckHandlers) ownComment(r *http.Request, user string) (*deckCommentRec, *apiErr) {
+	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
 	if err != nil {
 		return nil, err
 	}
-	cm := h.st.comments[deckPathID(r, "commentId")]
+	cm := h.st.comments[pathID(r, "commentId")]
 	if cm == nil || cm.cardID != c.id {
-		return nil, &deckErr{http.StatusNotFound, "No comment found."}
+		return nil, &apiErr{http.StatusNotFound, "No comment found."}
 	}
 	if cm.actor != user {
-		return nil, &deckErr{http.StatusForbidden, "Only authors are allowed to edit their comment."}
+		return nil, &apiErr{http.StatusForbidden, "Only authors are allowed to edit their comment."}
 	}
 	return cm, nil
 }
 
 func (h *deckHandlers) updateComment(w http.ResponseWriter, r *http.Request) {
-	h.ocs(w, r, func(user string, params map[string]any) (any, *deckErr) {
+	h.ocs(w, r, func(user string, in params) (any, *apiErr) {
 		cm, err := h.ownComment(r, user)
 		if err != nil {
 			return nil, err
 		}
-		msg, _ := deckString(params["message"])
+		msg, _ := in.text("message")
 		if utf8.RuneCountInString(msg) > 1000 {
-			return nil, deckBad("Message exceeds allowed character limit of 1000")
+			return nil, errBad("Message exceeds allowed character limit of 1000")
 		}
 		cm.message = msg
 		return h.commentJSON(cm, false), nil
@@ -1292,7 +1148,7 @@ func (h *deckHandlers) updateComment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *deckHandlers) deleteComment(w http.ResponseWriter, r *http.Request) {
-	h.ocs(w, r, func(user string, params map[string]any) (any, *deckErr) {
+	h.ocs(w, r, func(user string, in params) (any, *apiErr) {
 		cm, err := h.ownComment(r, user)
 		if err != nil {
 			return nil, err
@@ -1305,13 +1161,13 @@ func (h *deckHandlers) deleteComment(w http.ResponseWriter, r *http.Request) {
 // shareWithCard is Deck's share provider behind files_sharing: it shares a
 // file of the user with a card, which then lists it as a "file" attachment.
 func (h *deckHandlers) shareWithCard(w http.ResponseWriter, r *http.Request) {
-	params, err := deckParams(r)
+	in, err := readParams(r)
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, err.Error(), nil)
 		return
 	}
 	user := UserOf(r)
-	p, _ := deckString(params["path"])
+	p, _ := in.text("path")
 	if p == "" {
 		writeOCS(w, r, http.StatusNotFound, 404, "Please specify a file or folder path", nil)
 		return
@@ -1320,10 +1176,10 @@ func (h *deckHandlers) shareWithCard(w http.ResponseWriter, r *http.Request) {
 		writeOCS(w, r, http.StatusNotFound, 404, "Wrong path, file/folder does not exist", nil)
 		return
 	}
-	cardID, ok := deckInt(params["shareWith"])
+	cardID, ok := in.num("shareWith")
 	h.st.mu.Lock()
 	var c *deckCardRec
-	var derr *deckErr
+	var derr *apiErr
 	if ok {
 		c, _, _, derr = h.st.card(user, cardID, deckEdit)
 	}

@@ -339,7 +339,7 @@ func (st *extrasStandIn) reportComments(w http.ResponseWriter, r *http.Request) 
 		rs = append(rs, extrasResponse{href: base + "/", collection: true, props: []extrasProp{{extrasNSOC, "readMarker", ""}}})
 	}
 	for _, c := range list {
-		display, _ := st.s.usersDisplayName(c.actor)
+		display := st.s.displayNameOr(c.actor)
 		rs = append(rs, extrasResponse{href: fmt.Sprintf("%s/%d", base, c.id), props: []extrasProp{
 			{extrasNSOC, "id", strconv.Itoa(c.id)},
 			{extrasNSOC, "parentId", strconv.Itoa(c.parentID)},

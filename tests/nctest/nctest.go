@@ -5,11 +5,8 @@
 package nctest
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -217,85 +214,4 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		return bearer(tok)
 	}
 	return "", false
-}
-
-func isOCS(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
-}
-
-// writeOCS answers with an OCS v2 envelope (JSON).
-func writeOCS(w http.ResponseWriter, r *http.Request, httpStatus, ocsStatus int, message string, data any) {
-	status := "ok"
-	if httpStatus >= 300 {
-		status = "failure"
-	}
-	if strings.HasPrefix(r.URL.Path, "/ocs/v1.php") {
-		// OCS v1 answers HTTP 200 and puts the status in meta only.
-		if ocsStatus == 200 {
-			ocsStatus = 100
-		}
-		httpStatus = http.StatusOK
-	}
-	if data == nil {
-		data = []any{}
-	}
-	writeJSON(w, httpStatus, map[string]any{"ocs": map[string]any{
-		"meta": map[string]any{"status": status, "statuscode": ocsStatus, "message": message, "totalitems": "", "itemsperpage": ""},
-		"data": data,
-	}})
-}
-
-// writeNotFoundPage answers like Nextcloud for a route no app serves: an
-// HTML 404 page.
-func writeNotFoundPage(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// paramString gives a decoded JSON request value as the string PHP would
-// see: numbers and booleans spelled out, nil empty, anything else as JSON.
-func paramString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
-
-// sortedIDs gives the ids of the records keep accepts in ascending order,
-// the order the stand-ins list records in.
-func sortedIDs[V any](m map[int64]V, keep func(int64, V) bool) []int64 {
-	var ids []int64
-	for id, v := range m {
-		if keep(id, v) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-// recordsByID gives the records keep accepts in id order; the stand-ins
-// key their records by id.
-func recordsByID[V any](m map[int64]V, keep func(V) bool) []V {
-	var out []V
-	for _, id := range sortedIDs(m, func(_ int64, v V) bool { return keep(v) }) {
-		out = append(out, m[id])
-	}
-	return out
 }

@@ -1,8 +1,6 @@
 package nctest
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -36,8 +34,7 @@ type noteRec struct {
 
 func (n *noteRec) etag() string {
 	b, _ := json.Marshal([]any{n.id, n.title, n.category, n.content, n.favorite, n.modified, n.rev})
-	sum := md5.Sum(b)
-	return hex.EncodeToString(sum[:])
+	return md5Hex(b)
 }
 
 func (n *noteRec) data(exclude map[string]bool) map[string]any {
@@ -233,8 +230,7 @@ func (s *Server) registerNotes() {
 			}
 		}
 		b, _ := json.Marshal(out)
-		sum := md5.Sum(b)
-		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+		w.Header().Set("ETag", `"`+md5Hex(b)+`"`)
 		w.Header().Set("Last-Modified", time.Unix(timeStart, 0).UTC().Format(http.TimeFormat))
 		notesJSON(w, http.StatusOK, out)
 	})

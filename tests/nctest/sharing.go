@@ -3,9 +3,7 @@ package nctest
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"path"
@@ -78,42 +76,6 @@ func (s *Server) registerSharing() {
 	}
 }
 
-// shareParams reads request parameters from the query, a form or a JSON
-// body, as Nextcloud's IRequest merges them.
-func shareParams(r *http.Request) (map[string]string, error) {
-	out := map[string]string{}
-	for k, vs := range r.URL.Query() {
-		out[k] = vs[0]
-	}
-	if r.Body == nil || r.Method == http.MethodGet {
-		return out, nil
-	}
-	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/json") {
-		var m map[string]any
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if len(strings.TrimSpace(string(b))) == 0 {
-			return out, nil
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
-		}
-		for k, v := range m {
-			if v != nil {
-				out[k] = paramString(v)
-			}
-		}
-		return out, nil
-	}
-	if err := r.ParseForm(); err != nil {
-		return nil, err
-	}
-	for k, vs := range r.PostForm {
-		out[k] = vs[0]
-	}
-	return out, nil
-}
-
 func shareTruthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
 
 func shareToken() string {
@@ -157,8 +119,8 @@ func (sh *sharingStandIn) recipient(rec *shareRec, user string) bool {
 }
 
 func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
-	ownerName, _ := sh.s.usersDisplayName(rec.initiator)
-	fileOwnerName, _ := sh.s.usersDisplayName(rec.fileOwner)
+	ownerName := sh.s.displayNameOr(rec.initiator)
+	fileOwnerName := sh.s.displayNameOr(rec.fileOwner)
 	target := "/" + path.Base(rec.path)
 	p := "/" + rec.path
 	if me != rec.fileOwner && me != rec.initiator {
@@ -189,7 +151,7 @@ func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
 	}
 	switch rec.typ {
 	case shareUser:
-		name, _ := sh.s.usersDisplayName(rec.shareWith)
+		name := sh.s.displayNameOr(rec.shareWith)
 		m["share_with_displayname"] = name
 		m["share_with_displayname_unique"] = rec.shareWith + "@example.com"
 		m["mail_send"] = 1
@@ -217,7 +179,7 @@ func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
 
 func (sh *sharingStandIn) list(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, _ := shareParams(r)
+	q := paramsOf(r).strings()
 	sharedWithMe, reshares, subfiles := shareTruthy(q["shared_with_me"]), shareTruthy(q["reshares"]), shareTruthy(q["subfiles"])
 	rel := strings.Trim(q["path"], "/")
 	var node extrasNode
@@ -312,7 +274,8 @@ func checkSharePermissions(perms, typ int, isDir bool) (int, string) {
 
 func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, err := shareParams(r)
+	p, err := readParams(r)
+	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
 		return
@@ -365,7 +328,7 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 	switch typ {
 	case shareUser:
-		if _, exists := sh.s.usersDisplayName(rec.shareWith); rec.shareWith == "" || !exists {
+		if _, exists := sh.s.userDisplay(rec.shareWith); rec.shareWith == "" || !exists {
 			writeOCS(w, r, http.StatusNotFound, 404, "Please specify a valid account to share with", nil)
 			return
 		}
@@ -444,7 +407,8 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 func (sh *sharingStandIn) update(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, err := shareParams(r)
+	p, err := readParams(r)
+	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
 		return

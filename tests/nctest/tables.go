@@ -100,53 +100,35 @@ func (s *Server) registerTables() {
 	s.mux.HandleFunc("POST "+v+"/shares", h.v1(h.createShare))
 }
 
-type tablesErr struct {
-	status int
-	msg    string
+func tablesNotFound(what string) *apiErr {
+	return &apiErr{http.StatusNotFound, what + " not found."}
 }
 
-func tablesNotFound(what string) *tablesErr {
-	return &tablesErr{http.StatusNotFound, what + " not found."}
+func tablesDenied() *apiErr {
+	return &apiErr{http.StatusForbidden, "A permission error occurred. More details can be found in the logs. Please reach out to your administration."}
 }
 
-func tablesDenied() *tablesErr {
-	return &tablesErr{http.StatusForbidden, "A permission error occurred. More details can be found in the logs. Please reach out to your administration."}
-}
-
-type tablesFn func(r *http.Request, user string, params map[string]any) (any, *tablesErr)
+type tablesFn = apiFn
 
 // ocs answers in an OCS envelope; errors carry {"message"} as data, with an
 // empty meta message, as Tables' DataResponse errors do.
 func (h *tablesHandlers) ocs(fn tablesFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		params, err := deckParams(r)
+		v, err := runLocked(&h.st.mu, r, fn)
 		if err != nil {
-			writeOCS(w, r, http.StatusBadRequest, 400, "", map[string]any{"message": err.Error()})
-			return
-		}
-		h.st.mu.Lock()
-		v, terr := fn(r, UserOf(r), params)
-		h.st.mu.Unlock()
-		if terr != nil {
-			writeOCS(w, r, terr.status, terr.status, "", map[string]any{"message": terr.msg})
+			writeOCS(w, r, err.status, err.status, "", map[string]any{"message": err.msg})
 			return
 		}
 		writeOCS(w, r, http.StatusOK, 200, "OK", v)
 	}
 }
 
+// v1 answers plain JSON; errors are {"message"}.
 func (h *tablesHandlers) v1(fn tablesFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		params, err := deckParams(r)
+		v, err := runLocked(&h.st.mu, r, fn)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error()})
-			return
-		}
-		h.st.mu.Lock()
-		v, terr := fn(r, UserOf(r), params)
-		h.st.mu.Unlock()
-		if terr != nil {
-			writeJSON(w, terr.status, map[string]any{"message": terr.msg})
+			writeJSON(w, err.status, map[string]any{"message": err.msg})
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
@@ -205,7 +187,7 @@ func (st *tablesStore) canView(user string, v *tablesViewRec, perm int) bool {
 	return sh != nil && sh.allows(perm)
 }
 
-func (st *tablesStore) table(user string, id int64, perm int) (*tablesTableRec, *tablesErr) {
+func (st *tablesStore) table(user string, id int64, perm int) (*tablesTableRec, *apiErr) {
 	t := st.tables[id]
 	if t == nil {
 		return nil, tablesNotFound("Table")
@@ -228,7 +210,7 @@ func (st *tablesStore) viewOfTableShared(user string, tableID int64) bool {
 	return false
 }
 
-func (st *tablesStore) view(user string, id int64, perm int) (*tablesViewRec, *tablesErr) {
+func (st *tablesStore) view(user string, id int64, perm int) (*tablesViewRec, *apiErr) {
 	v := st.views[id]
 	if v == nil || !st.canView(user, v, tablesRead) {
 		return nil, tablesNotFound("View")
@@ -341,7 +323,7 @@ func (h *tablesHandlers) columnJSON(c *tablesColumnRec, v *tablesViewRec) map[st
 	return out
 }
 
-func (h *tablesHandlers) index(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
+func (h *tablesHandlers) index(r *http.Request, user string, _ params) (any, *apiErr) {
 	v, _ := h.listTables(r, user, nil)
 	views := []any{}
 	// Views shared on their own, without their table.
@@ -355,7 +337,7 @@ func (h *tablesHandlers) index(r *http.Request, user string, _ map[string]any) (
 	return map[string]any{"tables": v, "views": views}, nil
 }
 
-func (h *tablesHandlers) listTables(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
+func (h *tablesHandlers) listTables(r *http.Request, user string, _ params) (any, *apiErr) {
 	ids := sortedIDs(h.st.tables, func(_ int64, t *tablesTableRec) bool { return h.st.canTable(user, t, tablesRead) })
 	out := []any{}
 	for _, id := range ids {
@@ -364,28 +346,28 @@ func (h *tablesHandlers) listTables(r *http.Request, user string, _ map[string]a
 	return out, nil
 }
 
-func (h *tablesHandlers) getTable(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "id"), tablesRead)
+func (h *tablesHandlers) getTable(r *http.Request, user string, _ params) (any, *apiErr) {
+	t, err := h.st.table(user, pathID(r, "id"), tablesRead)
 	if err != nil {
 		return nil, err
 	}
 	return h.tableJSON(user, t), nil
 }
 
-func (h *tablesHandlers) createTable(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	title, _ := deckString(params["title"])
+func (h *tablesHandlers) createTable(r *http.Request, user string, in params) (any, *apiErr) {
+	title, _ := in.text("title")
 	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusBadRequest, "The title must not be empty."}
+		return nil, &apiErr{http.StatusBadRequest, "The title must not be empty."}
 	}
-	emoji, _ := deckString(params["emoji"])
-	desc, _ := deckString(params["description"])
+	emoji, _ := in.text("emoji")
+	desc, _ := in.text("description")
 	t := &tablesTableRec{id: h.st.id(), title: title, emoji: emoji, owner: user, description: desc, created: tablesNow()}
 	h.st.tables[t.id] = t
 	return h.tableJSON(user, t), nil
 }
 
-func (h *tablesHandlers) listColumns(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	id := deckPathID(r, "nodeId")
+func (h *tablesHandlers) listColumns(r *http.Request, user string, _ params) (any, *apiErr) {
+	id := pathID(r, "nodeId")
 	out := []any{}
 	switch r.PathValue("nodeType") {
 	case "table":
@@ -405,28 +387,28 @@ func (h *tablesHandlers) listColumns(r *http.Request, user string, _ map[string]
 			out = append(out, h.columnJSON(c, v))
 		}
 	default:
-		return nil, &tablesErr{http.StatusBadRequest, "nodeType must be table or view"}
+		return nil, &apiErr{http.StatusBadRequest, "nodeType must be table or view"}
 	}
 	return out, nil
 }
 
 // createColumn follows ApiColumnsController::create*Column; defaults as
 // the Column entity serializes them.
-func (h *tablesHandlers) createColumn(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
+func (h *tablesHandlers) createColumn(r *http.Request, user string, in params) (any, *apiErr) {
 	kind := r.PathValue("kind")
 	switch kind {
 	case "number", "text", "selection", "datetime", "usergroup":
 	default:
-		return nil, &tablesErr{http.StatusNotFound, "No such column type."}
+		return nil, &apiErr{http.StatusNotFound, "No such column type."}
 	}
-	baseType, _ := deckString(params["baseNodeType"])
+	baseType, _ := in.text("baseNodeType")
 	if baseType == "" {
 		baseType = "table"
 	}
-	baseID, _ := deckInt(params["baseNodeId"])
+	baseID, _ := in.num("baseNodeId")
 	var t *tablesTableRec
 	var v *tablesViewRec
-	var terr *tablesErr
+	var terr *apiErr
 	if baseType == "view" {
 		if v, terr = h.st.view(user, baseID, tablesManage); terr == nil {
 			t = h.st.tables[v.tableID]
@@ -437,29 +419,29 @@ func (h *tablesHandlers) createColumn(r *http.Request, user string, params map[s
 	if terr != nil {
 		return nil, terr
 	}
-	title, _ := deckString(params["title"])
+	title, _ := in.text("title")
 	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusBadRequest, "The title must not be empty."}
+		return nil, &apiErr{http.StatusBadRequest, "The title must not be empty."}
 	}
-	sub, _ := deckString(params["subtype"])
+	sub, _ := in.text("subtype")
 	if kind == "text" && sub == "" {
 		sub = "line"
 	}
-	mandatory, _ := deckBool(params["mandatory"])
-	desc, _ := deckString(params["description"])
+	mandatory, _ := in.flag("mandatory")
+	desc, _ := in.text("description")
 	num := func(k string) any {
-		if f, ok := params[k].(float64); ok {
+		if f, ok := in[k].(float64); ok {
 			return f
 		}
-		if s, ok := params[k].(string); ok && s != "" {
+		if s, ok := in[k].(string); ok && s != "" {
 			if f, err := strconv.ParseFloat(s, 64); err == nil {
 				return f
 			}
 		}
 		return nil
 	}
-	str := func(k string) string { s, _ := deckString(params[k]); return s }
-	boolean := func(k string) bool { b, _ := deckBool(params[k]); return b }
+	str := func(k string) string { s, _ := in.text(k); return s }
+	boolean := func(k string) bool { b, _ := in.flag(k); return b }
 	fields := map[string]any{
 		"title": title, "createdBy": user, "createdByDisplayName": user, "createdAt": tablesNow(),
 		"lastEditBy": user, "lastEditByDisplayName": user, "lastEditAt": tablesNow(),
@@ -487,7 +469,7 @@ func (h *tablesHandlers) createColumn(r *http.Request, user string, params map[s
 		opts := []any{}
 		if s := str("selectionOptions"); s != "" {
 			if err := json.Unmarshal([]byte(s), &opts); err != nil {
-				return nil, &tablesErr{http.StatusBadRequest, "selectionOptions must be a JSON list of {id, label}"}
+				return nil, &apiErr{http.StatusBadRequest, "selectionOptions must be a JSON list of {id, label}"}
 			}
 		}
 		fields["selectionOptions"], fields["selectionDefault"] = opts, str("selectionDefault")
@@ -507,31 +489,31 @@ func (h *tablesHandlers) createColumn(r *http.Request, user string, params map[s
 	return h.columnJSON(c, v), nil
 }
 
-func (h *tablesHandlers) listViews(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "tableId"), tablesRead)
+func (h *tablesHandlers) listViews(r *http.Request, user string, _ params) (any, *apiErr) {
+	t, err := h.st.table(user, pathID(r, "tableId"), tablesRead)
 	if err != nil {
 		return nil, err
 	}
 	return h.tableJSON(user, t)["views"], nil
 }
 
-func (h *tablesHandlers) createView(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "tableId"), tablesManage)
+func (h *tablesHandlers) createView(r *http.Request, user string, in params) (any, *apiErr) {
+	t, err := h.st.table(user, pathID(r, "tableId"), tablesManage)
 	if err != nil {
 		return nil, err
 	}
-	title, _ := deckString(params["title"])
+	title, _ := in.text("title")
 	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusInternalServerError, "The title must not be empty."}
+		return nil, &apiErr{http.StatusInternalServerError, "The title must not be empty."}
 	}
-	emoji, _ := deckString(params["emoji"])
+	emoji, _ := in.text("emoji")
 	v := &tablesViewRec{id: h.st.id(), tableID: t.id, title: title, emoji: emoji, owner: user, created: tablesNow()}
 	h.st.views[v.id] = v
 	return h.viewJSON(user, v), nil
 }
 
-func (h *tablesHandlers) getView(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	v, err := h.st.view(user, deckPathID(r, "viewId"), tablesRead)
+func (h *tablesHandlers) getView(r *http.Request, user string, _ params) (any, *apiErr) {
+	v, err := h.st.view(user, pathID(r, "viewId"), tablesRead)
 	if err != nil {
 		return nil, err
 	}
@@ -539,12 +521,12 @@ func (h *tablesHandlers) getView(r *http.Request, user string, _ map[string]any)
 }
 
 // updateView takes data as key-value pairs; only title and columns here.
-func (h *tablesHandlers) updateView(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	v, err := h.st.view(user, deckPathID(r, "viewId"), tablesManage)
+func (h *tablesHandlers) updateView(r *http.Request, user string, in params) (any, *apiErr) {
+	v, err := h.st.view(user, pathID(r, "viewId"), tablesManage)
 	if err != nil {
 		return nil, err
 	}
-	data, _ := params["data"].(map[string]any)
+	data, _ := in["data"].(map[string]any)
 	if t, ok := data["title"].(string); ok {
 		v.title = t
 	}
@@ -555,14 +537,14 @@ func (h *tablesHandlers) updateView(r *http.Request, user string, params map[str
 			list = x
 		case string:
 			if json.Unmarshal([]byte(x), &list) != nil {
-				return nil, &tablesErr{http.StatusBadRequest, "columns must be a list of column ids"}
+				return nil, &apiErr{http.StatusBadRequest, "columns must be a list of column ids"}
 			}
 		}
 		v.columns = nil
 		for _, c := range list {
-			id, ok := deckInt(c)
+			id, ok := scalarInt(c)
 			if col := h.st.columns[id]; !ok || col == nil || col.tableID != v.tableID {
-				return nil, &tablesErr{http.StatusBadRequest, fmt.Sprintf("Column %v is not part of the table", c)}
+				return nil, &apiErr{http.StatusBadRequest, fmt.Sprintf("Column %v is not part of the table", c)}
 			}
 			v.columns = append(v.columns, id)
 		}
@@ -595,15 +577,15 @@ func (h *tablesHandlers) rowJSON(rw *tablesRowRec, only []*tablesColumnRec) map[
 }
 
 // node resolves the table or view of a rows route.
-func (h *tablesHandlers) node(r *http.Request, user string, view bool, perm int) (int64, []*tablesColumnRec, *tablesViewRec, *tablesErr) {
+func (h *tablesHandlers) node(r *http.Request, user string, view bool, perm int) (int64, []*tablesColumnRec, *tablesViewRec, *apiErr) {
 	if view {
-		v, err := h.st.view(user, deckPathID(r, "viewId"), perm)
+		v, err := h.st.view(user, pathID(r, "viewId"), perm)
 		if err != nil {
 			return 0, nil, nil, err
 		}
 		return v.tableID, h.st.viewColumns(v), v, nil
 	}
-	t, err := h.st.table(user, deckPathID(r, "tableId"), perm)
+	t, err := h.st.table(user, pathID(r, "tableId"), perm)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -611,13 +593,13 @@ func (h *tablesHandlers) node(r *http.Request, user string, view bool, perm int)
 }
 
 func (h *tablesHandlers) listRows(view bool) tablesFn {
-	return func(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
 		tableID, cols, _, err := h.node(r, user, view, tablesRead)
 		if err != nil {
 			return nil, err
 		}
 		rows := recordsByID(h.st.rows, func(rw *tablesRowRec) bool { return rw.tableID == tableID })
-		offset, _ := deckInt(params["offset"])
+		offset, _ := in.num("offset")
 		if offset > 0 {
 			if int(offset) >= len(rows) {
 				rows = nil
@@ -625,7 +607,7 @@ func (h *tablesHandlers) listRows(view bool) tablesFn {
 				rows = rows[offset:]
 			}
 		}
-		if limit, ok := deckInt(params["limit"]); ok && limit > 0 && int(limit) < len(rows) {
+		if limit, ok := in.num("limit"); ok && limit > 0 && int(limit) < len(rows) {
 			rows = rows[:limit]
 		}
 		var only []*tablesColumnRec
@@ -642,8 +624,8 @@ func (h *tablesHandlers) listRows(view bool) tablesFn {
 
 // tablesRowData reads the "data" parameter: an object keyed by column id, or a
 // JSON string of one, as Api1Controller accepts.
-func tablesRowData(params map[string]any) (map[string]any, *tablesErr) {
-	switch d := params["data"].(type) {
+func tablesRowData(in params) (map[string]any, *apiErr) {
+	switch d := in["data"].(type) {
 	case map[string]any:
 		return d, nil
 	case string:
@@ -652,10 +634,10 @@ func tablesRowData(params map[string]any) (map[string]any, *tablesErr) {
 			return m, nil
 		}
 	}
-	return nil, &tablesErr{http.StatusInternalServerError, "Could not create row."}
+	return nil, &apiErr{http.StatusInternalServerError, "Could not create row."}
 }
 
-func (h *tablesHandlers) applyData(rw *tablesRowRec, data map[string]any, cols []*tablesColumnRec, node string, nodeID int64) *tablesErr {
+func (h *tablesHandlers) applyData(rw *tablesRowRec, data map[string]any, cols []*tablesColumnRec, node string, nodeID int64) *apiErr {
 	allowed := map[int64]bool{}
 	for _, c := range cols {
 		allowed[c.id] = true
@@ -663,7 +645,7 @@ func (h *tablesHandlers) applyData(rw *tablesRowRec, data map[string]any, cols [
 	for k := range data {
 		id, _ := strconv.ParseInt(k, 10, 64)
 		if !allowed[id] {
-			return &tablesErr{http.StatusInternalServerError, fmt.Sprintf("Column with id %s is not part of %s with id %d", k, node, nodeID)}
+			return &apiErr{http.StatusInternalServerError, fmt.Sprintf("Column with id %s is not part of %s with id %d", k, node, nodeID)}
 		}
 	}
 	for k, v := range data {
@@ -678,12 +660,12 @@ func (h *tablesHandlers) applyData(rw *tablesRowRec, data map[string]any, cols [
 }
 
 func (h *tablesHandlers) createRow(view bool) tablesFn {
-	return func(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
 		tableID, cols, v, err := h.node(r, user, view, tablesCreate)
 		if err != nil {
 			return nil, err
 		}
-		data, err := tablesRowData(params)
+		data, err := tablesRowData(in)
 		if err != nil {
 			return nil, err
 		}
@@ -701,7 +683,7 @@ func (h *tablesHandlers) createRow(view bool) tablesFn {
 }
 
 // rowAccess finds a row and checks perm through its table or a view.
-func (h *tablesHandlers) rowAccess(user string, rowID, viewID int64, perm int) (*tablesRowRec, []*tablesColumnRec, *tablesViewRec, *tablesErr) {
+func (h *tablesHandlers) rowAccess(user string, rowID, viewID int64, perm int) (*tablesRowRec, []*tablesColumnRec, *tablesViewRec, *apiErr) {
 	rw := h.st.rows[rowID]
 	if rw == nil {
 		return nil, nil, nil, tablesNotFound("Row")
@@ -726,21 +708,21 @@ func (h *tablesHandlers) rowAccess(user string, rowID, viewID int64, perm int) (
 	return rw, h.st.tableColumns(t.id), nil, nil
 }
 
-func (h *tablesHandlers) getRow(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	rw, _, _, err := h.rowAccess(user, deckPathID(r, "rowId"), 0, tablesRead)
+func (h *tablesHandlers) getRow(r *http.Request, user string, _ params) (any, *apiErr) {
+	rw, _, _, err := h.rowAccess(user, pathID(r, "rowId"), 0, tablesRead)
 	if err != nil {
 		return nil, err
 	}
 	return h.rowJSON(rw, nil), nil
 }
 
-func (h *tablesHandlers) updateRow(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	viewID, _ := deckInt(params["viewId"])
-	rw, cols, v, err := h.rowAccess(user, deckPathID(r, "rowId"), viewID, tablesUpdate)
+func (h *tablesHandlers) updateRow(r *http.Request, user string, in params) (any, *apiErr) {
+	viewID, _ := in.num("viewId")
+	rw, cols, v, err := h.rowAccess(user, pathID(r, "rowId"), viewID, tablesUpdate)
 	if err != nil {
 		return nil, err
 	}
-	data, err := tablesRowData(params)
+	data, err := tablesRowData(in)
 	if err != nil {
 		err.msg = "Could not update row."
 		return nil, err
@@ -757,12 +739,12 @@ func (h *tablesHandlers) updateRow(r *http.Request, user string, params map[stri
 }
 
 func (h *tablesHandlers) deleteRow(view bool) tablesFn {
-	return func(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
+	return func(r *http.Request, user string, _ params) (any, *apiErr) {
 		viewID := int64(0)
 		if view {
-			viewID = deckPathID(r, "viewId")
+			viewID = pathID(r, "viewId")
 		}
-		rw, _, _, err := h.rowAccess(user, deckPathID(r, "rowId"), viewID, tablesDelete)
+		rw, _, _, err := h.rowAccess(user, pathID(r, "rowId"), viewID, tablesDelete)
 		if err != nil {
 			return nil, err
 		}
@@ -771,10 +753,10 @@ func (h *tablesHandlers) deleteRow(view bool) tablesFn {
 	}
 }
 
-func (h *tablesHandlers) createShare(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	nodeType, _ := deckString(params["nodeType"])
-	nodeID, _ := deckInt(params["nodeId"])
-	receiver, _ := deckString(params["receiver"])
+func (h *tablesHandlers) createShare(r *http.Request, user string, in params) (any, *apiErr) {
+	nodeType, _ := in.text("nodeType")
+	nodeID, _ := in.num("nodeId")
+	receiver, _ := in.text("receiver")
 	switch nodeType {
 	case "table":
 		if _, err := h.st.table(user, nodeID, tablesManage); err != nil {
@@ -785,9 +767,9 @@ func (h *tablesHandlers) createShare(r *http.Request, user string, params map[st
 			return nil, err
 		}
 	default:
-		return nil, &tablesErr{http.StatusInternalServerError, "nodeType must be table or view"}
+		return nil, &apiErr{http.StatusInternalServerError, "nodeType must be table or view"}
 	}
-	b := func(k string) bool { v, _ := deckBool(params[k]); return v }
+	b := func(k string) bool { v, _ := in.flag(k); return v }
 	sh := &tablesShareRec{id: h.st.id(), nodeType: nodeType, nodeID: nodeID, receiver: receiver,
 		read: b("permissionRead"), create: b("permissionCreate"), update: b("permissionUpdate"), delete: b("permissionDelete"), mang: b("permissionManage")}
 	h.st.shares[sh.id] = sh

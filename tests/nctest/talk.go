@@ -1,9 +1,6 @@
 package nctest
 
 import (
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,7 +92,7 @@ func (s *Server) registerTalk() {
 	t.mux.HandleFunc("POST "+v1+"reaction/{token}/{messageId}", t.react)
 	t.mux.HandleFunc("DELETE "+v1+"reaction/{token}/{messageId}", t.unreact)
 	t.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeOCS(w, r, http.StatusNotFound, 998, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
+		writeOCSInvalid(w, r)
 	})
 	s.mux.Handle(talkPrefix, t)
 	s.AddSearchProvider(SearchProvider{ID: "talk-conversations", AppID: "spreed", Name: "Conversations", Order: 25, Search: t.searchRooms})
@@ -103,103 +100,6 @@ func (s *Server) registerTalk() {
 }
 
 func (t *talkStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.mux.ServeHTTP(w, r) }
-
-// userDisplay returns the display name of a user id.
-func (s *Server) userDisplay(uid string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, a := range s.users {
-		if a.userID == uid {
-			return a.display, true
-		}
-	}
-	return "", false
-}
-
-// userIDs lists all user ids, sorted.
-func (s *Server) userIDs() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, a := range s.users {
-		out = append(out, a.userID)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// reqParams merges an OCS request's parameters from the query string, a
-// JSON body and a form body, as Nextcloud's request object does.
-type reqParams map[string]any
-
-func paramsOf(r *http.Request) reqParams {
-	p := reqParams{}
-	for k, vs := range r.URL.Query() {
-		if len(vs) > 0 {
-			p[k] = vs[0]
-		}
-	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/json":
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
-		var m map[string]any
-		if json.Unmarshal(body, &m) == nil {
-			for k, v := range m {
-				p[k] = v
-			}
-		}
-	case "application/x-www-form-urlencoded", "multipart/form-data":
-		_ = r.ParseMultipartForm(32 << 20)
-		for k, vs := range r.PostForm {
-			if len(vs) > 0 {
-				p[k] = vs[0]
-			}
-		}
-	}
-	return p
-}
-
-func (p reqParams) has(k string) bool { _, ok := p[k]; return ok && p[k] != nil }
-
-func (p reqParams) str(k string) string { return paramString(p[k]) }
-
-// int reads an integer parameter; ok is false when present but not one.
-func (p reqParams) int(k string, def int64) (int64, bool) {
-	switch v := p[k].(type) {
-	case nil:
-		return def, true
-	case float64:
-		if v != float64(int64(v)) {
-			return 0, false
-		}
-		return int64(v), true
-	case string:
-		if v == "" {
-			return def, true
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		return n, err == nil
-	case bool:
-		if v {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
-
-func (p reqParams) bool(k string) bool {
-	switch v := p[k].(type) {
-	case bool:
-		return v
-	case float64:
-		return v != 0
-	case string:
-		return v == "1" || v == "true"
-	}
-	return false
-}
 
 func randomToken(n int) string { return randomString("abcdefghijklmnopqrstuvwxyz0123456789", n) }
 

@@ -106,18 +106,6 @@ func (u *usersStandIn) inGroup(user, gid string) bool {
 	return g != nil && g.members[user]
 }
 
-// usersDisplayName returns the display name of a user id and whether it exists.
-func (s *Server) usersDisplayName(uid string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, acc := range s.users {
-		if acc.userID == uid {
-			return acc.display, true
-		}
-	}
-	return uid, false
-}
-
 func (u *usersStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/autocomplete/get") {
 		u.autocomplete(w, r)

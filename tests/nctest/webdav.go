@@ -609,15 +609,6 @@ func fdavSabreMessage(method, name string, status int) string {
 	return http.StatusText(status)
 }
 
-func fdavETagMatches(header, etag string) bool {
-	for _, e := range strings.Split(header, ",") {
-		if e = strings.TrimSpace(e); e == "*" || e == etag {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) registerWebDAV() {
 	d := &fdavServer{s: s, users: map[string]*fdavUser{}}
 	for _, m := range fdavMethods {
@@ -657,11 +648,11 @@ func (d *fdavServer) serveFiles(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			current = u.etag(view.full(name), fi.(fdavInfo).FileInfo)
 		}
-		if im := r.Header.Get("If-Match"); im != "" && (err != nil || !fdavETagMatches(im, current)) {
+		if im := r.Header.Get("If-Match"); im != "" && (err != nil || !etagMatches(im, current)) {
 			fdavSabreError(w, http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
 			return
 		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" && err == nil && fdavETagMatches(inm, current) {
+		if inm := r.Header.Get("If-None-Match"); inm != "" && err == nil && etagMatches(inm, current) {
 			fdavSabreError(w, http.StatusPreconditionFailed, "An If-None-Match header was specified, but the ETag matched (or * was specified).")
 			return
 		}

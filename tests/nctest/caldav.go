@@ -648,7 +648,7 @@ func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) str
 	if err != nil {
 		t.Fatalf("nctest: ICS for %s does not parse: %v", name, err)
 	}
-	href, err := s.dav().storeCalObj(user, calID, name, cal)
+	href, err := s.apps.dav.storeCalObj(user, calID, name, cal)
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -669,7 +669,7 @@ func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string)
 	ev.Props.SetText(ical.PropSummary, "broken")
 	ev.Props.Set(&ical.Prop{Name: brokenMarker, Params: ical.Params{}, Value: "X-CORRUPT"})
 	cal.Children = append(cal.Children, ev)
-	href, err := s.dav().storeCalObj(user, calID, name, cal)
+	href, err := s.apps.dav.storeCalObj(user, calID, name, cal)
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -678,7 +678,7 @@ func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string)
 
 // CalendarICS returns the stored iCalendar text of an object.
 func (s *Server) CalendarICS(user, calID, name string) (string, bool) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c, ok := st.cals[user+"/"+calID]
@@ -698,7 +698,7 @@ func (s *Server) CalendarICS(user, calID, name string) (string, bool) {
 
 // CalendarObjectNames lists the object names of a calendar.
 func (s *Server) CalendarObjectNames(user, calID string) []string {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c, ok := st.cals[user+"/"+calID]
@@ -710,7 +710,7 @@ func (s *Server) CalendarObjectNames(user, calID string) []string {
 
 // HasCalendar reports whether the user owns calendar calID.
 func (s *Server) HasCalendar(user, calID string) bool {
-	st := s.dav()
+	st := s.apps.dav
 	st.ensureUser(user)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -722,7 +722,7 @@ func (s *Server) HasCalendar(user, calID string) bool {
 // (VEVENT, VTODO; default both).
 func (s *Server) AddCalendar(t testing.TB, user, calID, name, color string, comps ...string) {
 	t.Helper()
-	st := s.dav()
+	st := s.apps.dav
 	st.ensureUser(user)
 	if len(comps) == 0 {
 		comps = []string{ical.CompEvent, ical.CompToDo}
@@ -739,7 +739,7 @@ func (s *Server) AddCalendar(t testing.TB, user, calID, name, color string, comp
 // {calID}_shared_by_{owner} like in Nextcloud.
 func (s *Server) ShareCalendar(t testing.TB, owner, calID, sharee string, readOnly bool) {
 	t.Helper()
-	st := s.dav()
+	st := s.apps.dav
 	st.ensureUser(owner)
 	st.ensureUser(sharee)
 	st.mu.Lock()

@@ -307,7 +307,7 @@ func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
 	if err != nil {
 		t.Fatalf("nctest: vCard for %s does not parse: %v", name, err)
 	}
-	href, err := s.dav().storeCard(user, bookID, name, card, []byte(vcf))
+	href, err := s.apps.dav.storeCard(user, bookID, name, card, []byte(vcf))
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -324,7 +324,7 @@ func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string 
 	card.SetValue(vcard.FieldUID, "broken-"+name)
 	// Sorted before FN, this writes "END:X-CORRUPT" inside the card.
 	card.SetValue(brokenMarkerCard, "X-CORRUPT")
-	href, err := s.dav().storeCard(user, bookID, name, card, nil)
+	href, err := s.apps.dav.storeCard(user, bookID, name, card, nil)
 	if err != nil {
 		t.Fatalf("nctest: store %s: %v", name, err)
 	}
@@ -335,7 +335,7 @@ const brokenMarkerCard = "END"
 
 // VCardText returns the stored vCard text of a card.
 func (s *Server) VCardText(user, bookID, name string) (string, bool) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	b, ok := st.books[user+"/"+bookID]
@@ -428,7 +428,7 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 
 // VCardNames lists the object names of an address book.
 func (s *Server) VCardNames(user, bookID string) []string {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	b, ok := st.books[user+"/"+bookID]
@@ -441,7 +441,7 @@ func (s *Server) VCardNames(user, bookID string) []string {
 // AddAddressBook creates an address book for user.
 func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
 	t.Helper()
-	st := s.dav()
+	st := s.apps.dav
 	st.ensureUser(user)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -454,7 +454,7 @@ func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
 // ShareAddressBook shares owner's address book with sharee.
 func (s *Server) ShareAddressBook(t testing.TB, owner, bookID, sharee string, readOnly bool) {
 	t.Helper()
-	st := s.dav()
+	st := s.apps.dav
 	st.ensureUser(owner)
 	st.ensureUser(sharee)
 	st.mu.Lock()

@@ -69,14 +69,9 @@ type colTag struct {
 	name, color  string
 }
 
-func (s *Server) collectives() *collectivesStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: collectivesPrefix}})
-	c, _ := h.(*collectivesStandIn)
-	return c
-}
-
 func (s *Server) registerCollectives() {
 	c := &collectivesStandIn{s: s, mux: http.NewServeMux(), collectives: map[int64]*colCollective{}, pages: map[int64]*colPage{}, tags: map[int64]*colTag{}}
+	s.apps.collectives = c
 	b := "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
 	c.mux.HandleFunc("GET "+b, c.listCollectives)
 	c.mux.HandleFunc("POST "+b, c.createCollective)
@@ -840,7 +835,7 @@ func (c *collectivesStandIn) createTag(w http.ResponseWriter, r *http.Request) {
 // Collective creates a collective owned by user and returns its id and
 // the id of its landing page.
 func (s *Server) Collective(user, name string) (id, landing int64) {
-	c := s.collectives()
+	c := s.apps.collectives
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	col, err := c.newCollective(user, name, "")
@@ -852,7 +847,7 @@ func (s *Server) Collective(user, name string) (id, landing int64) {
 
 // CollectivePage adds a page with markdown below parent and returns its id.
 func (s *Server) CollectivePage(collectiveID, parent int64, title, markdown string) int64 {
-	c := s.collectives()
+	c := s.apps.collectives
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	col := c.collectives[collectiveID]
@@ -870,7 +865,7 @@ func (s *Server) CollectivePage(collectiveID, parent int64, title, markdown stri
 // CollectivePagePath returns the page's markdown file below the owner's
 // files (e.g. "Collectives/Wiki/Guide/Readme.md").
 func (s *Server) CollectivePagePath(pageID int64) string {
-	c := s.collectives()
+	c := s.apps.collectives
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.file(c.pages[pageID])
@@ -879,5 +874,5 @@ func (s *Server) CollectivePagePath(pageID int64) string {
 // CollectiveFile reads a file of user's over WebDAV ("" and false if it
 // does not exist).
 func (s *Server) CollectiveFile(user, rel string) (string, bool) {
-	return s.collectives().read(user, rel)
+	return s.apps.collectives.read(user, rel)
 }

@@ -67,6 +67,7 @@ type davExtra struct {
 
 func (s *Server) registerDAV() {
 	st := &davStore{cals: map[string]*memCalendar{}, books: map[string]*memBook{}, seeded: map[string]bool{}, freeBusy: true}
+	s.apps.dav = st
 	st.displayOf = func(user string) string {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -103,21 +104,10 @@ func (s *Server) registerDAV() {
 	s.mux.Handle(davPrefix+"/addressbooks/", h)
 }
 
-// dav returns the DAV store, found through the mux so the Server needs no
-// field for it.
-func (s *Server) dav() *davStore {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: calHomePrefix}})
-	d, ok := h.(*davExtra)
-	if !ok {
-		panic("nctest: DAV handlers are not registered")
-	}
-	return d.st
-}
-
 // SetCalDAVFreeBusy turns the free-busy-query REPORT on (the default, as
 // in Nextcloud) or off (like servers without it).
 func (s *Server) SetCalDAVFreeBusy(on bool) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	st.freeBusy = on
 	st.mu.Unlock()

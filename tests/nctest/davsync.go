@@ -74,7 +74,7 @@ func (l *changeLog) since(token int) ([]davChange, bool) {
 // DAV:sync-token and the sync-collection REPORT is refused like by
 // servers without RFC 6578 (go-webdav answers 400).
 func (s *Server) SetDAVSync(on bool) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	st.syncOff = !on
 	st.mu.Unlock()
@@ -83,7 +83,7 @@ func (s *Server) SetDAVSync(on bool) {
 // SetDAVSyncReport turns only the sync-collection REPORT on or off; the
 // collections keep publishing their tokens.
 func (s *Server) SetDAVSyncReport(on bool) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	st.syncReportOff = !on
 	st.mu.Unlock()
@@ -93,7 +93,7 @@ func (s *Server) SetDAVSyncReport(on bool) {
 // members, truncated as RFC 6578 3.6 describes (a 507 response for the
 // collection, and the token of the part sent); 0 means no limit.
 func (s *Server) SetDAVSyncPageSize(n int) {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	st.syncPage = n
 	st.mu.Unlock()
@@ -102,7 +102,7 @@ func (s *Server) SetDAVSyncPageSize(n int) {
 // ExpireDAVSyncTokens prunes the change log of every calendar and address
 // book, so only current tokens stay valid.
 func (s *Server) ExpireDAVSyncTokens() {
-	st := s.dav()
+	st := s.apps.dav
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, c := range st.cals {

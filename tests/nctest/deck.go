@@ -102,6 +102,7 @@ func (s *Server) registerDeck() {
 		attachments: map[int64]*deckAttachRec{}, comments: map[int64]*deckCommentRec{},
 	}
 	h := &deckHandlers{s: s, st: st}
+	s.apps.deck = h
 	p := "/index.php/apps/deck/api/{ver}"
 	s.mux.HandleFunc("GET "+p+"/boards", h.wrap(h.listBoards))
 	s.mux.HandleFunc("POST "+p+"/boards", h.wrap(h.createBoard))

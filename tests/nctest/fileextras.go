@@ -89,6 +89,7 @@ const extrasTagsRoot = "/remote.php/dav/systemtags"
 func (s *Server) registerFileExtras() {
 	st := &extrasStandIn{s: s, nextComment: 100, comments: map[int64][]*extrasComment{}, nextTag: 0,
 		tags: map[int]*extrasTag{}, relations: map[int64]map[int]bool{}, versions: map[int64][]*extrasVersion{}}
+	s.apps.extras = st
 	h := func(pattern string, fn func(st *extrasStandIn, w http.ResponseWriter, r *http.Request)) {
 		s.mux.Handle(pattern, extrasHandler{st, fn})
 	}
@@ -116,13 +117,6 @@ func (s *Server) registerFileExtras() {
 	h("PROPFIND "+versions+"/{$}", (*extrasStandIn).listVersions)
 	h("GET "+versions+"/{version}", (*extrasStandIn).getVersion)
 	h("MOVE "+versions+"/{version}", (*extrasStandIn).restoreVersion)
-}
-
-// extrasState returns the file extras stand-in of s.
-func (s *Server) extrasState() *extrasStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: "PROPFIND", URL: &url.URL{Path: extrasTagsRoot}, Host: "localhost"})
-	eh, _ := h.(extrasHandler)
-	return eh.st
 }
 
 // ---- reaching the files stand-in ----
@@ -405,7 +399,7 @@ func (st *extrasStandIn) postComment(w http.ResponseWriter, r *http.Request) {
 // ---- system tags ----
 
 func (st *extrasStandIn) isAdmin(user string) bool {
-	u := st.s.usersState()
+	u := st.s.apps.users
 	return u != nil && u.inGroup(user, "admin")
 }
 
@@ -575,7 +569,7 @@ func (s *Server) AddFileVersion(user, path string, content []byte, modified time
 	if !ok || n.IsDir {
 		return "", fmt.Errorf("nctest: %s has no file %q", user, path)
 	}
-	st := s.extrasState()
+	st := s.apps.extras
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	v := &extrasVersion{id: strconv.FormatInt(modified.Unix(), 10), content: content, modified: modified, author: user}

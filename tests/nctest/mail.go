@@ -109,15 +109,10 @@ type SentMail struct {
 	InReplyTo string
 }
 
-func (s *Server) mail() *mailStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: mailPrefix}})
-	m, _ := h.(*mailStandIn)
-	return m
-}
-
 func (s *Server) registerMail() {
 	m := &mailStandIn{s: s, mux: http.NewServeMux(), accounts: map[int64]*mailAccount{}, mailboxes: map[int64]*mailBox{},
 		messages: map[int64]*mailMsg{}, tags: map[string][]*mailTagRec{}, outbox: map[int64]*mailOutgoing{}}
+	s.apps.mail = m
 	b := "/index.php/apps/mail/api/"
 	m.mux.HandleFunc("GET "+b+"accounts", m.listAccounts)
 	m.mux.HandleFunc("GET "+b+"mailboxes", m.listMailboxes)
@@ -801,7 +796,7 @@ func (m *mailStandIn) search(uid, term string) []SearchHit {
 // MailAccount adds a mail account for user with INBOX, Sent, Drafts and
 // Trash mailboxes and returns the account id.
 func (s *Server) MailAccount(user, name, email string) int64 {
-	m := s.mail()
+	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.nextID++
@@ -816,7 +811,7 @@ func (s *Server) MailAccount(user, name, email string) int64 {
 
 // Mailbox returns the id of an account's mailbox with the given name.
 func (s *Server) Mailbox(accountID int64, name string) int64 {
-	m := s.mail()
+	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, mb := range m.mailboxes {
@@ -849,7 +844,7 @@ func mailParseAddr(s string) map[string]string {
 
 // MailDeliver puts a message into a mailbox and returns its id.
 func (s *Server) MailDeliver(mailboxID int64, in IncomingMail) int64 {
-	m := s.mail()
+	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.nextID++
@@ -869,7 +864,7 @@ func (s *Server) MailDeliver(mailboxID int64, in IncomingMail) int64 {
 // MailState reports where a message is and its seen/flagged flags and
 // tags; ok is false when it is gone.
 func (s *Server) MailState(id int64) (mailboxID int64, seen, flagged bool, tags []string, ok bool) {
-	m := s.mail()
+	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	msg := m.messages[id]
@@ -881,7 +876,7 @@ func (s *Server) MailState(id int64) (mailboxID int64, seen, flagged bool, tags 
 
 // MailSent lists the messages sent so far.
 func (s *Server) MailSent() []SentMail {
-	m := s.mail()
+	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]SentMail(nil), m.sent...)

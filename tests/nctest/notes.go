@@ -149,6 +149,7 @@ func (u *notesUser) uniqueTitle(title, category string, self int64) string {
 
 func (s *Server) registerNotes() {
 	st := &notesState{nextID: 1000, users: map[string]*notesUser{}, now: time.Now}
+	s.apps.notes = st
 
 	s.mux.HandleFunc("GET "+notesBase+"/notes", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()

@@ -66,6 +66,7 @@ type sharingStandIn struct {
 
 func (s *Server) registerSharing() {
 	sh := &sharingStandIn{s: s, nextID: 20, shares: map[int]*shareRec{}}
+	s.apps.sharing = sh
 	for _, v := range []string{"v1", "v2"} {
 		p := "/ocs/" + v + ".php/apps/files_sharing/api/v1/shares"
 		s.mux.HandleFunc("GET "+p, sh.list)
@@ -112,7 +113,7 @@ func (sh *sharingStandIn) recipient(rec *shareRec, user string) bool {
 	case shareUser:
 		return rec.shareWith == user
 	case shareGroup:
-		u := sh.s.usersState()
+		u := sh.s.apps.users
 		return u != nil && u.inGroup(user, rec.shareWith) && !rec.left[user] && rec.initiator != user && rec.fileOwner != user
 	}
 	return false
@@ -156,7 +157,7 @@ func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
 		m["share_with_displayname_unique"] = rec.shareWith + "@example.com"
 		m["mail_send"] = 1
 	case shareGroup:
-		if u := sh.s.usersState(); u != nil {
+		if u := sh.s.apps.users; u != nil {
 			m["share_with_displayname"] = u.groupDisplay(rec.shareWith)
 		}
 	case shareLink, shareEmail:
@@ -337,7 +338,7 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case shareGroup:
-		if u := sh.s.usersState(); rec.shareWith == "" || u == nil || !u.groupExists(rec.shareWith) {
+		if u := sh.s.apps.users; rec.shareWith == "" || u == nil || !u.groupExists(rec.shareWith) {
 			writeOCS(w, r, http.StatusNotFound, 404, "Please specify a valid group", nil)
 			return
 		}

@@ -76,6 +76,7 @@ func (s *Server) registerTables() {
 		tables: map[int64]*tablesTableRec{}, views: map[int64]*tablesViewRec{}, columns: map[int64]*tablesColumnRec{},
 		rows: map[int64]*tablesRowRec{}, shares: map[int64]*tablesShareRec{},
 	}}
+	s.apps.tables = h
 	o := "/ocs/v2.php/apps/tables/api/2"
 	s.mux.HandleFunc("GET "+o+"/init", h.ocs(h.index))
 	s.mux.HandleFunc("GET "+o+"/tables", h.ocs(h.listTables))

@@ -2,7 +2,6 @@ package nctest
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -70,14 +69,9 @@ type talkReaction struct {
 	ts      int64
 }
 
-func (s *Server) talk() *talkStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: talkPrefix}})
-	t, _ := h.(*talkStandIn)
-	return t
-}
-
 func (s *Server) registerTalk() {
 	t := &talkStandIn{s: s, mux: http.NewServeMux(), rooms: map[string]*talkRoom{}}
+	s.apps.talk = t
 	v4 := "/ocs/v2.php/apps/spreed/api/v4/room"
 	v1 := "/ocs/v2.php/apps/spreed/api/v1/"
 	t.mux.HandleFunc("GET "+v4, t.listRooms)
@@ -709,7 +703,7 @@ func (t *talkStandIn) sortedRooms() []*talkRoom {
 // (type 2 group, 3 public; 1 one-to-one with exactly one member) and
 // returns its token.
 func (s *Server) TalkRoom(owner string, typ int, name string, members ...string) string {
-	t := s.talk()
+	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	room := t.newRoom(typ, name, owner)
@@ -725,7 +719,7 @@ func (s *Server) TalkRoom(owner string, typ int, name string, members ...string)
 
 // TalkPost posts a chat message as user and returns its id.
 func (s *Server) TalkPost(token, user, message string) int64 {
-	t := s.talk()
+	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	room := t.rooms[token]
@@ -737,7 +731,7 @@ func (s *Server) TalkPost(token, user, message string) int64 {
 
 // TalkSystemMessage posts a system message (e.g. "conversation_created").
 func (s *Server) TalkSystemMessage(token, user, system, text string) int64 {
-	t := s.talk()
+	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.post(t.rooms[token], user, text, "system", system, 0).id
@@ -745,7 +739,7 @@ func (s *Server) TalkSystemMessage(token, user, system, text string) int64 {
 
 // TalkLastRead returns the read marker of user in a conversation.
 func (s *Server) TalkLastRead(token, user string) int64 {
-	t := s.talk()
+	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if room := t.rooms[token]; room != nil {

@@ -611,6 +611,7 @@ func fdavSabreMessage(method, name string, status int) string {
 
 func (s *Server) registerWebDAV() {
 	d := &fdavServer{s: s, users: map[string]*fdavUser{}}
+	s.apps.files = d
 	for _, m := range fdavMethods {
 		s.mux.HandleFunc(m+" /remote.php/dav/files/{user}", d.serveFiles)
 		s.mux.HandleFunc(m+" /remote.php/dav/files/{user}/", d.serveFiles)

@@ -8,52 +8,33 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-vcard"
 	"github.com/emersion/go-webdav/carddav"
 )
 
 type memBook struct {
-	owner, id  string
-	name, desc string
-	objs       map[string]*memCard
-	shares     map[string]bool
-	log        changeLog
+	davColl[memCard]
+}
+
+func (*memBook) homePrefix() string { return abHomePrefix }
+
+func newBook(owner, id, name, desc string) *memBook {
+	return &memBook{davColl: newDAVColl[memCard](owner, id, name, desc)}
 }
 
 type memCard struct {
+	davObject
 	raw  []byte // the card as sent; served as is
 	card vcard.Card
-	etag string
-	size int64
-	mod  time.Time
 }
 
-type bookRef struct {
-	b        *memBook
-	seg      string
-	readOnly bool
-}
-
-func (r bookRef) path(user string) string { return abHome(user) + r.seg + "/" }
-
-func (st *davStore) visibleBooksLocked(user string) []bookRef {
-	var out []bookRef
-	for _, b := range st.books {
-		if seg, ro, ok := seenAs(user, b.owner, b.id, b.shares); ok {
-			out = append(out, bookRef{b: b, seg: seg, readOnly: ro})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
-	return out
-}
+type bookRef = collRef[*memBook]
 
 func (st *davStore) bookLocked(user, p string) (bookRef, string, error) {
-	return collectionLocked(user, p, abHomePrefix, st.visibleBooksLocked(user), func(r bookRef) string { return r.seg })
+	return findLocked(user, p, st.books)
 }
 
 type cardBackend struct{ st *davStore }
@@ -68,8 +49,8 @@ func (b *cardBackend) AddressBookHomeSetPath(ctx context.Context) (string, error
 	return abHome(userFromCtx(ctx)), nil
 }
 
-func (r bookRef) toBook(user string) carddav.AddressBook {
-	return carddav.AddressBook{Path: r.path(user), Name: r.b.name, Description: r.b.desc, SupportedAddressData: bookData}
+func toBook(r bookRef, user string) carddav.AddressBook {
+	return carddav.AddressBook{Path: r.path(user), Name: r.c.name, Description: r.c.desc, SupportedAddressData: bookData}
 }
 
 func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBook, error) {
@@ -77,8 +58,8 @@ func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBo
 	b.st.mu.Lock()
 	defer b.st.mu.Unlock()
 	var out []carddav.AddressBook
-	for _, r := range b.st.visibleBooksLocked(user) {
-		out = append(out, r.toBook(user))
+	for _, r := range visibleLocked(user, b.st.books) {
+		out = append(out, toBook(r, user))
 	}
 	return out, nil
 }
@@ -94,7 +75,7 @@ func (b *cardBackend) GetAddressBook(ctx context.Context, p string) (*carddav.Ad
 	if name != "" {
 		return nil, httpErr(http.StatusNotFound, "not an address book")
 	}
-	ab := r.toBook(user)
+	ab := toBook(r, user)
 	return &ab, nil
 }
 
@@ -109,7 +90,7 @@ func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.Address
 	if _, ok := b.st.books[user+"/"+seg]; ok {
 		return httpErr(http.StatusMethodNotAllowed, "The resource you tried to create already exists")
 	}
-	b.st.books[user+"/"+seg] = &memBook{owner: user, id: seg, name: firstNonEmptyStr(ab.Name, seg), desc: ab.Description, objs: map[string]*memCard{}, shares: map[string]bool{}}
+	b.st.books[user+"/"+seg] = newBook(user, seg, firstNonEmptyStr(ab.Name, seg), ab.Description)
 	return nil
 }
 
@@ -121,11 +102,11 @@ func (b *cardBackend) DeleteAddressBook(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	if r.b.owner != user {
-		delete(r.b.shares, user)
+	if r.c.owner != user {
+		delete(r.c.shares, user)
 		return nil
 	}
-	delete(b.st.books, user+"/"+r.b.id)
+	delete(b.st.books, user+"/"+r.c.id)
 	return nil
 }
 
@@ -141,7 +122,7 @@ func (b *cardBackend) GetAddressObject(ctx context.Context, p string, _ *carddav
 	if err != nil {
 		return nil, err
 	}
-	o, ok := r.b.objs[name]
+	o, ok := r.c.objs[name]
 	if name == "" || !ok {
 		return nil, httpErr(http.StatusNotFound, "Card not found")
 	}
@@ -157,11 +138,7 @@ func (b *cardBackend) ListAddressObjects(ctx context.Context, p string, _ *cardd
 	if err != nil {
 		return nil, err
 	}
-	out := make([]carddav.AddressObject, 0, len(r.b.objs))
-	for _, n := range sortedKeys(r.b.objs) {
-		out = append(out, r.b.objs[n].toObject(r.path(user)+n))
-	}
-	return out, nil
+	return listLocked(r.c.objs, r.path(user), (*memCard).toObject), nil
 }
 
 func (b *cardBackend) QueryAddressObjects(ctx context.Context, p string, q *carddav.AddressBookQuery) ([]carddav.AddressObject, error) {
@@ -203,33 +180,22 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 	if len(raw) == 0 {
 		return nil, httpErr(http.StatusBadRequest, "empty vCard")
 	}
-	cur, exists := r.b.objs[name]
 	if opts != nil {
-		if opts.IfNoneMatch.IsWildcard() && exists {
-			return nil, httpErr(http.StatusPreconditionFailed, "If-None-Match: * given but the card exists")
-		}
-		if opts.IfMatch.IsSet() {
-			if !exists {
-				return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified and the resource did not exist")
-			}
-			if !opts.IfMatch.IsWildcard() {
-				want, err := opts.IfMatch.ETag()
-				if err != nil || want != cur.etag {
-					return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
-				}
-			}
+		cur, exists := existing(r.c.objs, name)
+		if err := checkPut(opts.IfNoneMatch, opts.IfMatch, exists, cur, "card"); err != nil {
+			return nil, err
 		}
 	}
 	if uid != "" {
-		for n, o := range r.b.objs {
+		for n, o := range r.c.objs {
 			if n != name && o.card.Value(vcard.FieldUID) == uid {
 				return nil, httpErr(http.StatusBadRequest, "Card with uid already exists in this address book.")
 			}
 		}
 	}
-	o := &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
-	r.b.objs[name] = o
-	r.b.log.record(name, false)
+	o := &memCard{davObject: newDAVObject(raw), raw: raw, card: card}
+	r.c.objs[name] = o
+	r.c.log.record(name, false)
 	ao := o.toObject(r.path(user) + name)
 	return &ao, nil
 }
@@ -242,38 +208,16 @@ func (b *cardBackend) DeleteAddressObject(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := r.b.objs[name]; !ok {
-		return httpErr(http.StatusNotFound, "Card not found")
-	}
-	if r.readOnly {
-		return httpErr(http.StatusForbidden, "Access denied: address book %s is shared read-only", r.seg)
-	}
-	delete(r.b.objs, name)
-	r.b.log.record(name, true)
-	return nil
+	return deleteObjectLocked(r, r.c.objs, &r.c.log, name, "address book", "Card not found")
 }
 
 func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	info := func(r bookRef) collectionInfo {
-		return collectionInfo{href: r.path(user), owner: r.b.owner, readOnly: r.readOnly,
-			name: r.b.name, desc: r.b.desc, syncToken: st.syncTokenLocked(&r.b.log)}
-	}
-	if path.Clean(p) == path.Clean(abHome(user)) {
-		out := []collectionInfo{{href: abHome(user), isHome: true, owner: user}}
-		if depth {
-			for _, r := range st.visibleBooksLocked(user) {
-				out = append(out, info(r))
-			}
-		}
-		return out, nil
-	}
-	r, name, err := st.bookLocked(user, p)
-	if err != nil || name != "" {
-		return nil, fmt.Errorf("not an address book: %s", p)
-	}
-	return []collectionInfo{info(r)}, nil
+	return infosLocked(user, p, st.books, depth, func(r bookRef) collectionInfo {
+		return collectionInfo{href: r.path(user), owner: r.c.owner, readOnly: r.readOnly,
+			name: r.c.name, desc: r.c.desc, syncToken: st.syncTokenLocked(&r.c.log)}
+	})
 }
 
 func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []byte) (string, error) {
@@ -291,7 +235,7 @@ func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []
 	if !ok {
 		return "", fmt.Errorf("no address book %s/%s", user, bookID)
 	}
-	b.objs[name] = &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
+	b.objs[name] = &memCard{davObject: newDAVObject(raw), raw: raw, card: card}
 	b.log.record(name, false)
 	return abHome(user) + bookID + "/" + name, nil
 }
@@ -359,7 +303,7 @@ func (h *davExtra) serveRawCard(w http.ResponseWriter, r *http.Request, user str
 	ref, name, err := h.st.bookLocked(user, r.URL.Path)
 	var o *memCard
 	if err == nil && name != "" {
-		o = ref.b.objs[name]
+		o = ref.c.objs[name]
 	}
 	h.st.mu.Unlock()
 	if o == nil {
@@ -395,7 +339,7 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	if err != nil || name != "" {
 		return false
 	}
-	names := sortedKeys(ref.b.objs)
+	names := sortedKeys(ref.c.objs)
 	if multi {
 		names = nil
 		for _, href := range q.Hrefs {
@@ -410,7 +354,7 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	b.WriteString(xml.Header + `<d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">`)
 	for _, n := range names {
 		href := (&url.URL{Path: ref.path(user) + n}).EscapedPath()
-		o, ok := ref.b.objs[n]
+		o, ok := ref.c.objs[n]
 		if !ok {
 			b.WriteString("<d:response><d:href>" + href + "</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>")
 			continue
@@ -448,7 +392,7 @@ func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
 	if _, ok := st.books[user+"/"+bookID]; ok {
 		t.Fatalf("nctest: address book %s/%s exists", user, bookID)
 	}
-	st.books[user+"/"+bookID] = &memBook{owner: user, id: bookID, name: name, objs: map[string]*memCard{}, shares: map[string]bool{}}
+	st.books[user+"/"+bookID] = newBook(user, bookID, name, "")
 }
 
 // ShareAddressBook shares owner's address book with sharee.

@@ -250,9 +250,9 @@ func (h *davExtra) serveSyncCollection(w http.ResponseWriter, r *http.Request, b
 	} else {
 		ref, name, err := st.bookLocked(user, r.URL.Path)
 		if err == nil && name == "" {
-			log, coll = &ref.b.log, ref.path(user)
+			log, coll = &ref.c.log, ref.path(user)
 			members = func(n string) (syncMember, bool) {
-				o, ok := ref.b.objs[n]
+				o, ok := ref.c.objs[n]
 				if !ok {
 					return syncMember{}, false
 				}
@@ -260,7 +260,7 @@ func (h *davExtra) serveSyncCollection(w http.ResponseWriter, r *http.Request, b
 				_ = vcard.NewEncoder(&buf).Encode(o.card)
 				return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}, true
 			}
-			names = func() []string { return sortedKeys(ref.b.objs) }
+			names = func() []string { return sortedKeys(ref.c.objs) }
 		}
 	}
 	if log == nil {

@@ -9,7 +9,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -23,6 +22,7 @@ type memCalendar struct {
 }
 
 func (*memCalendar) homePrefix() string { return calHomePrefix }
+func (*memCalendar) kind() string       { return "calendar" }
 
 func newCalendar(owner, id, name, desc, color string, comps []string) *memCalendar {
 	return &memCalendar{davColl: newDAVColl[memObj](owner, id, name, desc), color: color, comps: comps}
@@ -187,30 +187,11 @@ func (o *memObj) toObject(p string) caldav.CalendarObject {
 }
 
 func (b *calBackend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.calendarLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := r.c.objs[name]
-	if name == "" || !ok {
-		return nil, httpErr(http.StatusNotFound, "Calendar object not found")
-	}
-	co := o.toObject(r.path(user) + name)
-	return &co, nil
+	return getLocked(b.st, ctx, p, b.st.cals, (*memObj).toObject, "Calendar object not found")
 }
 
 func (b *calBackend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, _, err := b.st.calendarLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	return listLocked(r.c.objs, r.path(user), (*memObj).toObject), nil
+	return listLocked(b.st, ctx, p, b.st.cals, (*memObj).toObject)
 }
 
 // QueryCalendarObjects filters by component type and time range with
@@ -526,133 +507,4 @@ func isBroken(cal *ical.Calendar) bool {
 		}
 	}
 	return false
-}
-
-func (st *davStore) storeCalObj(user, calID, name string, cal *ical.Calendar) (string, error) {
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
-		return "", err
-	}
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return "", fmt.Errorf("no calendar %s/%s", user, calID)
-	}
-	c.objs[name] = &memObj{davObject: newDAVObject(buf.Bytes()), cal: cal}
-	c.log.record(name, false)
-	return calHome(user) + calID + "/" + name, nil
-}
-
-// PutCalendarICS stores iCalendar text as object name of the user's
-// calendar calID without any validation (imported or legacy data), and
-// returns its href. The text must be parseable iCalendar.
-func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) string {
-	t.Helper()
-	cal, err := ical.NewDecoder(strings.NewReader(strings.ReplaceAll(ics, "\n", "\r\n"))).Decode()
-	if err != nil {
-		t.Fatalf("nctest: ICS for %s does not parse: %v", name, err)
-	}
-	href, err := s.apps.dav.storeCalObj(user, calID, name, cal)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// PutBrokenCalendarObject stores an event object whose iCalendar data no
-// parser can read (as after a corrupted import), and returns its href.
-func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string) string {
-	t.Helper()
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, "-//broken//EN")
-	ev := ical.NewComponent(ical.CompEvent)
-	ev.Props.SetText(ical.PropUID, "broken-"+name)
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, time.Now().UTC())
-	ev.Props.SetDateTime(ical.PropDateTimeStart, time.Now().UTC())
-	ev.Props.SetText(ical.PropSummary, "broken")
-	ev.Props.Set(&ical.Prop{Name: brokenMarker, Params: ical.Params{}, Value: "X-CORRUPT"})
-	cal.Children = append(cal.Children, ev)
-	href, err := s.apps.dav.storeCalObj(user, calID, name, cal)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// CalendarICS returns the stored iCalendar text of an object.
-func (s *Server) CalendarICS(user, calID, name string) (string, bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return "", false
-	}
-	o, ok := c.objs[name]
-	if !ok {
-		return "", false
-	}
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(o.cal); err != nil {
-		return "", false
-	}
-	return buf.String(), true
-}
-
-// CalendarObjectNames lists the object names of a calendar.
-func (s *Server) CalendarObjectNames(user, calID string) []string {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return nil
-	}
-	return sortedKeys(c.objs)
-}
-
-// HasCalendar reports whether the user owns calendar calID.
-func (s *Server) HasCalendar(user, calID string) bool {
-	st := s.apps.dav
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	_, ok := st.cals[user+"/"+calID]
-	return ok
-}
-
-// AddCalendar creates a calendar for user holding the given components
-// (VEVENT, VTODO; default both).
-func (s *Server) AddCalendar(t testing.TB, user, calID, name, color string, comps ...string) {
-	t.Helper()
-	st := s.apps.dav
-	st.ensureUser(user)
-	if len(comps) == 0 {
-		comps = []string{ical.CompEvent, ical.CompToDo}
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := st.cals[user+"/"+calID]; ok {
-		t.Fatalf("nctest: calendar %s/%s exists", user, calID)
-	}
-	st.cals[user+"/"+calID] = newCalendar(user, calID, name, "", color, comps)
-}
-
-// ShareCalendar shares owner's calendar with sharee, who sees it as
-// {calID}_shared_by_{owner} like in Nextcloud.
-func (s *Server) ShareCalendar(t testing.TB, owner, calID, sharee string, readOnly bool) {
-	t.Helper()
-	st := s.apps.dav
-	st.ensureUser(owner)
-	st.ensureUser(sharee)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[owner+"/"+calID]
-	if !ok {
-		t.Fatalf("nctest: no calendar %s/%s", owner, calID)
-	}
-	c.shares[sharee] = readOnly
 }

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
-	"testing"
 
 	"github.com/emersion/go-vcard"
 	"github.com/emersion/go-webdav/carddav"
@@ -20,6 +18,7 @@ type memBook struct {
 }
 
 func (*memBook) homePrefix() string { return abHomePrefix }
+func (*memBook) kind() string       { return "address book" }
 
 func newBook(owner, id, name, desc string) *memBook {
 	return &memBook{davColl: newDAVColl[memCard](owner, id, name, desc)}
@@ -115,30 +114,11 @@ func (o *memCard) toObject(p string) carddav.AddressObject {
 }
 
 func (b *cardBackend) GetAddressObject(ctx context.Context, p string, _ *carddav.AddressDataRequest) (*carddav.AddressObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.bookLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := r.c.objs[name]
-	if name == "" || !ok {
-		return nil, httpErr(http.StatusNotFound, "Card not found")
-	}
-	ao := o.toObject(r.path(user) + name)
-	return &ao, nil
+	return getLocked(b.st, ctx, p, b.st.books, (*memCard).toObject, "Card not found")
 }
 
 func (b *cardBackend) ListAddressObjects(ctx context.Context, p string, _ *carddav.AddressDataRequest) ([]carddav.AddressObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, _, err := b.st.bookLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	return listLocked(r.c.objs, r.path(user), (*memCard).toObject), nil
+	return listLocked(b.st, ctx, p, b.st.books, (*memCard).toObject)
 }
 
 func (b *cardBackend) QueryAddressObjects(ctx context.Context, p string, q *carddav.AddressBookQuery) ([]carddav.AddressObject, error) {
@@ -220,79 +200,6 @@ func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, err
 	})
 }
 
-func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []byte) (string, error) {
-	if raw == nil {
-		var buf bytes.Buffer
-		if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
-			return "", err
-		}
-		raw = buf.Bytes()
-	}
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return "", fmt.Errorf("no address book %s/%s", user, bookID)
-	}
-	b.objs[name] = &memCard{davObject: newDAVObject(raw), raw: raw, card: card}
-	b.log.record(name, false)
-	return abHome(user) + bookID + "/" + name, nil
-}
-
-// PutVCard stores vCard text (3.0 or 4.0) as object name of the user's
-// address book without validation and returns its href.
-func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
-	t.Helper()
-	if !strings.Contains(vcf, "\r\n") {
-		vcf = strings.ReplaceAll(vcf, "\n", "\r\n")
-	}
-	card, err := vcard.NewDecoder(strings.NewReader(vcf)).Decode()
-	if err != nil {
-		t.Fatalf("nctest: vCard for %s does not parse: %v", name, err)
-	}
-	href, err := s.apps.dav.storeCard(user, bookID, name, card, []byte(vcf))
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// PutBrokenVCard stores a card no vCard parser can read back (its END
-// line is wrong) and returns its href.
-func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string {
-	t.Helper()
-	card := vcard.Card{}
-	card.SetValue(vcard.FieldVersion, "3.0")
-	card.SetValue(vcard.FieldFormattedName, "Broken Card")
-	card.SetValue(vcard.FieldUID, "broken-"+name)
-	// Sorted before FN, this writes "END:X-CORRUPT" inside the card.
-	card.SetValue(brokenMarkerCard, "X-CORRUPT")
-	href, err := s.apps.dav.storeCard(user, bookID, name, card, nil)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-const brokenMarkerCard = "END"
-
-// VCardText returns the stored vCard text of a card.
-func (s *Server) VCardText(user, bookID, name string) (string, bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return "", false
-	}
-	o, ok := b.objs[name]
-	if !ok {
-		return "", false
-	}
-	return string(o.raw), true
-}
-
 type rawCardKey struct{}
 
 // serveRawCard answers a GET of a card with the bytes it was stored with
@@ -368,44 +275,4 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	w.WriteHeader(http.StatusMultiStatus)
 	_, _ = w.Write(b.Bytes())
 	return true
-}
-
-// VCardNames lists the object names of an address book.
-func (s *Server) VCardNames(user, bookID string) []string {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return nil
-	}
-	return sortedKeys(b.objs)
-}
-
-// AddAddressBook creates an address book for user.
-func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
-	t.Helper()
-	st := s.apps.dav
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := st.books[user+"/"+bookID]; ok {
-		t.Fatalf("nctest: address book %s/%s exists", user, bookID)
-	}
-	st.books[user+"/"+bookID] = newBook(user, bookID, name, "")
-}
-
-// ShareAddressBook shares owner's address book with sharee.
-func (s *Server) ShareAddressBook(t testing.TB, owner, bookID, sharee string, readOnly bool) {
-	t.Helper()
-	st := s.apps.dav
-	st.ensureUser(owner)
-	st.ensureUser(sharee)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[owner+"/"+bookID]
-	if !ok {
-		t.Fatalf("nctest: no address book %s/%s", owner, bookID)
-	}
-	b.shares[sharee] = readOnly
 }

@@ -1,10 +1,12 @@
 package nctest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"path"
 	"sort"
+	"testing"
 	"time"
 
 	"github.com/emersion/go-webdav"
@@ -54,7 +56,16 @@ func (c *davColl[O]) seenBy(user string) (seg string, readOnly, ok bool) {
 type davCollection interface {
 	seenBy(user string) (seg string, readOnly, ok bool)
 	homePrefix() string
+	kind() string
 }
+
+// collOf is a collection of objects O.
+type collOf[O any] interface {
+	davCollection
+	coll() *davColl[O]
+}
+
+func (c *davColl[O]) coll() *davColl[O] { return c }
 
 // collRef is a collection as one user sees it: own or shared.
 type collRef[C davCollection] struct {
@@ -148,15 +159,6 @@ func deleteObjectLocked[C davCollection, O any](r collRef[C], objs map[string]*O
 	return nil
 }
 
-// listLocked gives the objects of a collection in name order.
-func listLocked[O, T any](objs map[string]*O, href string, conv func(*O, string) T) []T {
-	out := make([]T, 0, len(objs))
-	for _, n := range sortedKeys(objs) {
-		out = append(out, conv(objs[n], href+n))
-	}
-	return out
-}
-
 func (o *davObject) tag() string { return o.etag }
 
 // existing gives the ETag of object name, and whether it exists.
@@ -169,4 +171,105 @@ func existing[O any, P interface {
 		return "", false
 	}
 	return P(o).tag(), true
+}
+
+// getLocked gives object name of the collection p names, converted.
+func getLocked[O any, C collOf[O], T any](st *davStore, ctx context.Context, p string, all map[string]C, conv func(*O, string) T, notFound string) (*T, error) {
+	user := userFromCtx(ctx)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r, name, err := findLocked(user, p, all)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := r.c.coll().objs[name]
+	if name == "" || !ok {
+		return nil, httpErr(http.StatusNotFound, "%s", notFound)
+	}
+	t := conv(o, r.path(user)+name)
+	return &t, nil
+}
+
+// listLocked gives the objects of the collection p names in name order,
+// converted.
+func listLocked[O any, C collOf[O], T any](st *davStore, ctx context.Context, p string, all map[string]C, conv func(*O, string) T) ([]T, error) {
+	user := userFromCtx(ctx)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	r, _, err := findLocked(user, p, all)
+	if err != nil {
+		return nil, err
+	}
+	objs := r.c.coll().objs
+	out := make([]T, 0, len(objs))
+	for _, n := range sortedKeys(objs) {
+		out = append(out, conv(objs[n], r.path(user)+n))
+	}
+	return out, nil
+}
+
+// Seeds: tests put data into a user's own collections directly.
+
+// seedObject stores o as object name of user's collection id unchecked
+// and gives its href.
+func seedObject[O any, C collOf[O]](st *davStore, all map[string]C, user, id, name string, o *O) (string, error) {
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := all[user+"/"+id]
+	if !ok {
+		return "", fmt.Errorf("no %s %s/%s", c.kind(), user, id)
+	}
+	c.coll().objs[name] = o
+	c.coll().log.record(name, false)
+	return c.homePrefix() + user + "/" + id + "/" + name, nil
+}
+
+// seededObject gives object name of user's collection id.
+func seededObject[O any, C collOf[O]](st *davStore, all map[string]C, user, id, name string) (*O, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := all[user+"/"+id]
+	if !ok {
+		return nil, false
+	}
+	o, ok := c.coll().objs[name]
+	return o, ok
+}
+
+// seededNames lists the object names of user's collection id.
+func seededNames[O any, C collOf[O]](st *davStore, all map[string]C, user, id string) []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := all[user+"/"+id]
+	if !ok {
+		return nil
+	}
+	return sortedKeys(c.coll().objs)
+}
+
+// seedCollection adds c as user's collection id.
+func seedCollection[C davCollection](t testing.TB, st *davStore, all map[string]C, user, id string, c C) {
+	t.Helper()
+	st.ensureUser(user)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := all[user+"/"+id]; ok {
+		t.Fatalf("nctest: %s %s/%s exists", c.kind(), user, id)
+	}
+	all[user+"/"+id] = c
+}
+
+// seedShare shares owner's collection id with sharee.
+func seedShare[O any, C collOf[O]](t testing.TB, st *davStore, all map[string]C, owner, id, sharee string, readOnly bool) {
+	t.Helper()
+	st.ensureUser(owner)
+	st.ensureUser(sharee)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := all[owner+"/"+id]
+	if !ok {
+		t.Fatalf("nctest: no %s %s/%s", c.kind(), owner, id)
+	}
+	c.coll().shares[sharee] = readOnly
 }

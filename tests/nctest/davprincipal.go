@@ -104,15 +104,6 @@ func (s *Server) registerDAV() {
 	s.mux.Handle(davPrefix+"/addressbooks/", h)
 }
 
-// SetCalDAVFreeBusy turns the free-busy-query REPORT on (the default, as
-// in Nextcloud) or off (like servers without it).
-func (s *Server) SetCalDAVFreeBusy(on bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.freeBusy = on
-	st.mu.Unlock()
-}
-
 func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user := UserOf(r)
 	h.st.ensureUser(user)

@@ -69,50 +69,6 @@ func (l *changeLog) since(token int) ([]davChange, bool) {
 	return out, true
 }
 
-// SetDAVSync turns collection synchronisation on (the default, as in
-// Nextcloud) or off: off, calendars and address books publish no
-// DAV:sync-token and the sync-collection REPORT is refused like by
-// servers without RFC 6578 (go-webdav answers 400).
-func (s *Server) SetDAVSync(on bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncOff = !on
-	st.mu.Unlock()
-}
-
-// SetDAVSyncReport turns only the sync-collection REPORT on or off; the
-// collections keep publishing their tokens.
-func (s *Server) SetDAVSyncReport(on bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncReportOff = !on
-	st.mu.Unlock()
-}
-
-// SetDAVSyncPageSize makes incremental sync answers list at most n
-// members, truncated as RFC 6578 3.6 describes (a 507 response for the
-// collection, and the token of the part sent); 0 means no limit.
-func (s *Server) SetDAVSyncPageSize(n int) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncPage = n
-	st.mu.Unlock()
-}
-
-// ExpireDAVSyncTokens prunes the change log of every calendar and address
-// book, so only current tokens stay valid.
-func (s *Server) ExpireDAVSyncTokens() {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, c := range st.cals {
-		c.log.prune()
-	}
-	for _, b := range st.books {
-		b.log.prune()
-	}
-}
-
 // isSyncCollection reports whether a REPORT body is a sync-collection.
 func isSyncCollection(body []byte) bool {
 	d := xml.NewDecoder(bytes.NewReader(body))

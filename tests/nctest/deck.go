@@ -141,8 +141,10 @@ func (s *Server) registerDeck() {
 
 // ServeDeckShare answers a files_sharing "create share" request of share
 // type 12 (a file shared with a Deck card), as Deck's share provider does
-// inside Nextcloud's share manager. A files_sharing stand-in (or a test's
-// Fault hook) hands such requests here.
+// inside Nextcloud's share manager.
+//
+// Deprecated: the files_sharing stand-in hands such requests to Deck
+// itself; tests need not route them.
 func (s *Server) ServeDeckShare(w http.ResponseWriter, r *http.Request) {
 	r2 := r.Clone(r.Context())
 	r2.URL.Path = deckSharePath
@@ -151,6 +153,8 @@ func (s *Server) ServeDeckShare(w http.ResponseWriter, r *http.Request) {
 
 // IsDeckShareRequest reports whether r creates a share of type 12 (Deck).
 // It reads and restores the body.
+//
+// Deprecated: see ServeDeckShare.
 func IsDeckShareRequest(r *http.Request) bool {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/apps/files_sharing/api/v1/shares") {
 		return false

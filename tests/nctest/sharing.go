@@ -27,6 +27,7 @@ const (
 	shareFederated = 6
 	shareCircle    = 7
 	shareTalk      = 10
+	shareDeck      = 12
 
 	sharePermRead   = 1
 	sharePermUpdate = 2
@@ -279,6 +280,11 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+		return
+	}
+	if q["shareType"] == strconv.Itoa(shareDeck) && sh.s.apps.deck != nil && !sh.s.isDisabled("deck") {
+		// Nextcloud's share manager hands these to Deck's share provider.
+		sh.s.apps.deck.shareWithCard(w, r)
 		return
 	}
 	if q["path"] == "" {

@@ -526,24 +526,8 @@ func TestDeckComments(t *testing.T) {
 	wantError(t, callTool(t, c, "nc_deck_list_comments", map[string]any{"card_id": 999999}), "does not exist or you have no access")
 }
 
-// routeDeckShares hands files_sharing requests for share type 12 to Deck's
-// share provider, as Nextcloud's share manager does.
-func routeDeckShares(nc *nctest.Server, next func(w http.ResponseWriter, r *http.Request) bool) {
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if next != nil && next(w, r) {
-			return true
-		}
-		if nctest.IsDeckShareRequest(r) {
-			nc.ServeDeckShare(w, r)
-			return true
-		}
-		return false
-	})
-}
-
 func TestDeckAttachments(t *testing.T) {
 	nc, c := newDeckTest(t)
-	routeDeckShares(nc, nil)
 	b := deckBoard(t, c, "B")
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "With files", nil).ID
@@ -706,7 +690,7 @@ func TestDeckNextcloudFailures(t *testing.T) {
 	lbl := call[deckLabelsOut](t, c, "nc_deck_list_labels", map[string]any{"board_id": b}).Labels[0].ID
 	var mu sync.Mutex
 	failing := false
-	routeDeckShares(nc, func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if failing && (strings.Contains(r.URL.Path, "/apps/deck/") || strings.Contains(r.URL.Path, "/files_sharing/")) {

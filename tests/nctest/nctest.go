@@ -7,6 +7,7 @@ package nctest
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,9 @@ type Server struct {
 	Fault func(w http.ResponseWriter, r *http.Request) bool
 	// requests counts requests by "METHOD path" (RequestCount).
 	requests map[string]int
+	// log keeps every request once RecordRequests was called (Requests).
+	log       []Request
+	recording bool
 	// disabled apps answer like Nextcloud does for an app that is off: an
 	// HTML 404 page, and no capabilities entry (SetDisabled).
 	disabled map[string]bool
@@ -118,6 +122,9 @@ func (s *Server) Client(t testing.TB, login string) *nextcloud.Client {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
+	if s.recording {
+		s.log = append(s.log, recordOf(r))
+	}
 	fault := s.Fault
 	s.mu.Unlock()
 	if fault != nil && fault(w, r) {
@@ -169,6 +176,42 @@ func (s *Server) RequestCount(key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests[key]
+}
+
+// Request is what the server keeps of a request it received (Requests).
+type Request struct {
+	Method, Path string
+	Query        url.Values
+	// Header holds the request's headers without Authorization.
+	Header http.Header
+}
+
+func recordOf(r *http.Request) Request {
+	h := r.Header.Clone()
+	h.Del("Authorization")
+	return Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: h}
+}
+
+// RecordRequests makes the server keep every request from now on, for
+// tests that check what a client sent (Requests).
+func (s *Server) RecordRequests() {
+	s.mu.Lock()
+	s.recording = true
+	s.mu.Unlock()
+}
+
+// Requests gives the requests received since RecordRequests that keep
+// accepts (all with a nil keep), oldest first.
+func (s *Server) Requests(keep func(Request) bool) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.log {
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func appOfPath(p string) string {

@@ -3,13 +3,11 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -198,17 +196,12 @@ func TestIndexNotesAppMissing(t *testing.T) {
 func TestIndexFilesSync(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
-	var propfinds int
-	var mu sync.Mutex
-	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
-		if r.Method == "PROPFIND" && strings.HasPrefix(r.URL.Path, "/remote.php/dav/files/alice") {
-			mu.Lock()
-			propfinds++
-			mu.Unlock()
-		}
-		return false
-	})
-	countPropfinds := func() int { mu.Lock(); defer mu.Unlock(); return propfinds }
+	nc.RecordRequests()
+	countPropfinds := func() int {
+		return len(nc.Requests(func(r nctest.Request) bool {
+			return r.Method == "PROPFIND" && strings.HasPrefix(r.Path, "/remote.php/dav/files/alice")
+		}))
+	}
 	alice := nc.Client(t, "alice")
 	write := func(c *nextcloud.Client, p, body string) {
 		t.Helper()

@@ -172,3 +172,39 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// sabre/dav (so Nextcloud) reads a PROPFIND without Depth as Depth 1.
+func TestPropfindWithoutDepthIsDepthOne(t *testing.T) {
+	s := New(t)
+	c := s.Client(t, "admin")
+	ctx := context.Background()
+	send := func(method, path, depth string) (int, string) {
+		t.Helper()
+		req, err := c.NewRequest(ctx, method, path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if depth != "" {
+			req.Header.Set("Depth", depth)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	send("MKCOL", "/remote.php/dav/files/admin/a", "")
+	send("MKCOL", "/remote.php/dav/files/admin/a/b", "")
+	send("PUT", "/remote.php/dav/files/admin/a/b/deep.txt", "")
+	for _, depth := range []string{"", "1"} {
+		code, body := send("PROPFIND", "/remote.php/dav/files/admin/a", depth)
+		if code != http.StatusMultiStatus || !strings.Contains(body, "/a/b/") || strings.Contains(body, "deep.txt") {
+			t.Fatalf("PROPFIND Depth %q: %d %s", depth, code, body)
+		}
+	}
+	if _, body := send("PROPFIND", "/remote.php/dav/files/admin/a", "infinity"); !strings.Contains(body, "deep.txt") {
+		t.Fatalf("Depth infinity (enabled in Nextcloud) did not walk the tree: %s", body)
+	}
+}

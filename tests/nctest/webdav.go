@@ -191,6 +191,8 @@ func (d *fdavServer) serveFiles(w http.ResponseWriter, r *http.Request) {
 	case "REPORT":
 		d.serveReport(sw, r, u, name)
 		return
+	case "PROPFIND":
+		r = sabreDepth(r)
 	case http.MethodPut:
 		fi, err := view.Stat(ctx, name)
 		current := ""
@@ -288,10 +290,22 @@ func (d *fdavServer) serveTrash(w http.ResponseWriter, r *http.Request) {
 		d.restore(w, r, u, name)
 		return
 	case "PROPFIND", "GET", "DELETE", "OPTIONS":
-		u.bin.ServeHTTP(sw, r)
+		u.bin.ServeHTTP(sw, sabreDepth(r))
 	default:
 		fdavSabreError(w, http.StatusForbidden, "Permission denied")
 	}
+}
+
+// sabreDepth gives a PROPFIND without Depth the depth sabre/dav reads for
+// it: 1 (CorePlugin::httpPropFind, getHTTPDepth(1)); x/net/webdav would
+// walk the whole tree.
+func sabreDepth(r *http.Request) *http.Request {
+	if r.Method != "PROPFIND" || r.Header.Get("Depth") != "" {
+		return r
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Depth", "1")
+	return r
 }
 
 // restore handles MOVE trash/{name} → restore/{name}: the item goes back

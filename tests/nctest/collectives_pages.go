@@ -24,6 +24,19 @@ func (c *collectivesStandIn) activeCollective(w http.ResponseWriter, r *http.Req
 
 // pageRoute resolves {cid} and the page {id} that find accepts (live or
 // trashed); it has answered when ok is false.
+// onPage serves a route on page {id} of collective {cid}, found by find
+// (live or trashed pages), with the store locked; what names the page in
+// the 404 answer.
+func (c *collectivesStandIn) onPage(find func(*colCollective, string) *colPage, what string, fn func(w http.ResponseWriter, r *http.Request, col *colCollective, p *colPage)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if col, p, ok := c.pageRoute(w, r, find, what); ok {
+			fn(w, r, col, p)
+		}
+	}
+}
+
 func (c *collectivesStandIn) pageRoute(w http.ResponseWriter, r *http.Request, find func(*colCollective, string) *colPage, what string) (*colCollective, *colPage, bool) {
 	col, ok := c.activeCollective(w, r)
 	if !ok {
@@ -67,13 +80,7 @@ func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
 }
 
-func (c *collectivesStandIn) getPage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) getPage(w http.ResponseWriter, r *http.Request, _ *colCollective, p *colPage) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
@@ -81,15 +88,9 @@ func validPageTitle(t string) bool {
 	return strings.TrimSpace(t) != "" && !strings.ContainsAny(t, "/\\") && t != "." && t != ".." && !strings.EqualFold(t, "Readme")
 }
 
-func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request, col *colCollective, parent *colPage) {
 	uid := UserOf(r)
 	title := strings.TrimSpace(paramsOf(r).str("title"))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, parent, ok := c.pageRoute(w, r, c.livePage, "Parent page")
-	if !ok {
-		return
-	}
 	if !validPageTitle(title) {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid page title", nil)
 		return
@@ -106,15 +107,9 @@ func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request) 
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
-func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request, col *colCollective, p *colPage) {
 	uid := UserOf(r)
 	prm := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
 	if prm.bool("copy") {
 		writeOCS(w, r, http.StatusBadRequest, 400, "copying is not supported by the test server", nil)
 		return
@@ -167,25 +162,13 @@ func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
-func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request, _ *colCollective, p *colPage) {
 	prm := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
 	p.emoji = prm.str("emoji")
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
-func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request, col *colCollective, p *colPage) {
 	tid, _ := strconv.ParseInt(r.PathValue("tag"), 10, 64)
 	if t := c.tags[tid]; t == nil || t.collectiveID != col.id {
 		colNotFound(w, r, "Tag")
@@ -207,13 +190,7 @@ func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
-func (c *collectivesStandIn) trashPage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) trashPage(w http.ResponseWriter, r *http.Request, col *colCollective, p *colPage) {
 	if p.parentID == 0 {
 		writeOCS(w, r, http.StatusForbidden, 403, "The landing page cannot be trashed", nil)
 		return
@@ -258,14 +235,8 @@ func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Req
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
 }
 
-func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request, col *colCollective, p *colPage) {
 	uid := UserOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
-	if !ok {
-		return
-	}
 	// A page whose parent is gone comes back below the landing page.
 	if parent := c.pages[p.parentID]; parent == nil || parent.trashed > 0 || parent.trashedWith > 0 {
 		p.parentID = col.landing
@@ -288,13 +259,7 @@ func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request)
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
 }
 
-func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request, _ *colCollective, p *colPage) {
 	for id, q := range c.pages {
 		if q.trashedWith == p.id {
 			delete(c.pages, id)

@@ -113,15 +113,15 @@ func (s *Server) registerMail() {
 	m.mux.HandleFunc("GET "+b+"accounts", m.listAccounts)
 	m.mux.HandleFunc("GET "+b+"mailboxes", m.listMailboxes)
 	m.mux.HandleFunc("GET "+b+"messages", m.listMessages)
-	m.mux.HandleFunc("GET "+b+"messages/{id}", m.showMessage)
-	m.mux.HandleFunc("DELETE "+b+"messages/{id}", m.deleteMessage)
-	m.mux.HandleFunc("GET "+b+"messages/{id}/body", m.body)
+	m.mux.HandleFunc("GET "+b+"messages/{id}", m.onMessage(m.showMessage))
+	m.mux.HandleFunc("DELETE "+b+"messages/{id}", m.onMessage(m.deleteMessage))
+	m.mux.HandleFunc("GET "+b+"messages/{id}/body", m.onMessage(m.body))
 	m.mux.HandleFunc("GET "+b+"messages/{id}/html", m.htmlBody)
-	m.mux.HandleFunc("GET "+b+"messages/{id}/attachment/{att}", m.attachment)
-	m.mux.HandleFunc("POST "+b+"messages/{id}/move", m.move)
-	m.mux.HandleFunc("PUT "+b+"messages/{id}/flags", m.flags)
-	m.mux.HandleFunc("PUT "+b+"messages/{id}/tags/{label}", m.tag)
-	m.mux.HandleFunc("DELETE "+b+"messages/{id}/tags/{label}", m.tag)
+	m.mux.HandleFunc("GET "+b+"messages/{id}/attachment/{att}", m.onMessage(m.attachment))
+	m.mux.HandleFunc("POST "+b+"messages/{id}/move", m.onMessage(m.move))
+	m.mux.HandleFunc("PUT "+b+"messages/{id}/flags", m.onMessage(m.flags))
+	m.mux.HandleFunc("PUT "+b+"messages/{id}/tags/{label}", m.onMessage(m.tag))
+	m.mux.HandleFunc("DELETE "+b+"messages/{id}/tags/{label}", m.onMessage(m.tag))
 	m.mux.HandleFunc("POST "+b+"tags", m.createTag)
 	m.mux.HandleFunc("POST "+b+"outbox", m.outboxCreate)
 	m.mux.HandleFunc("POST "+b+"outbox/{id}", m.outboxSend)
@@ -156,6 +156,22 @@ func mailTagJSON(user string, t *mailTagRec) map[string]any {
 }
 
 // ownMessage returns a message of user's, or nil.
+// onMessage serves a route on message {id} of the user, with the store
+// locked; a message of someone else is refused as Mail refuses it.
+func (m *mailStandIn) onMessage(fn func(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		uid := UserOf(r)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		msg := m.ownMessage(uid, r.PathValue("id"))
+		if msg == nil {
+			mailForbidden(w)
+			return
+		}
+		fn(w, r, uid, msg)
+	}
+}
+
 func (m *mailStandIn) ownMessage(user, raw string) *mailMsg {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {

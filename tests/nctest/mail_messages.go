@@ -176,27 +176,11 @@ func (m *mailStandIn) listMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (m *mailStandIn) showMessage(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
+func (m *mailStandIn) showMessage(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	writeJSON(w, http.StatusOK, m.messageJSON(uid, msg))
 }
 
-func (m *mailStandIn) body(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
+func (m *mailStandIn) body(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	out := m.messageJSON(uid, msg)
 	atts := []any{}
 	for i, a := range msg.attachments {
@@ -247,15 +231,7 @@ func (m *mailStandIn) htmlBody(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(msg.html))
 }
 
-func (m *mailStandIn) attachment(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
+func (m *mailStandIn) attachment(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	i, err := strconv.Atoi(r.PathValue("att"))
 	if err != nil || i < 2 || i-2 >= len(msg.attachments) {
 		// Horde cannot find the MIME part: a service error.
@@ -269,13 +245,9 @@ func (m *mailStandIn) attachment(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(a.Content)
 }
 
-func (m *mailStandIn) move(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (m *mailStandIn) move(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	dest, ok := paramsOf(r).int("destFolderId", 0)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil || !ok {
+	if !ok {
 		mailForbidden(w)
 		return
 	}
@@ -287,15 +259,7 @@ func (m *mailStandIn) move(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, []any{})
 }
 
-func (m *mailStandIn) deleteMessage(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
+func (m *mailStandIn) deleteMessage(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	trash := m.box(m.accountOf(msg.mailboxID).id, "trash")
 	if trash != nil && msg.mailboxID != trash.id {
 		msg.mailboxID = trash.id
@@ -305,17 +269,8 @@ func (m *mailStandIn) deleteMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, []any{})
 }
 
-func (m *mailStandIn) flags(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	p := paramsOf(r)
-	flags, _ := p["flags"].(map[string]any)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
+func (m *mailStandIn) flags(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
+	flags, _ := paramsOf(r)["flags"].(map[string]any)
 	for k, v := range flags {
 		on := v == true || v == "true" || v == 1.0 || v == "1"
 		switch k {
@@ -330,16 +285,8 @@ func (m *mailStandIn) flags(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, []any{})
 }
 
-func (m *mailStandIn) tag(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (m *mailStandIn) tag(w http.ResponseWriter, r *http.Request, uid string, msg *mailMsg) {
 	label := r.PathValue("label")
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	msg := m.ownMessage(uid, r.PathValue("id"))
-	if msg == nil {
-		mailForbidden(w)
-		return
-	}
 	var tag *mailTagRec
 	for _, t := range m.tagsOf(uid) {
 		if t.label == label {

@@ -75,12 +75,12 @@ func (s *Server) registerTalk() {
 	v1 := "/ocs/v2.php/apps/spreed/api/v1/"
 	t.mux.HandleFunc("GET "+v4, t.listRooms)
 	t.mux.HandleFunc("POST "+v4, t.createRoom)
-	t.mux.HandleFunc("GET "+v4+"/{token}", t.getRoom)
-	t.mux.HandleFunc("GET "+v4+"/{token}/participants", t.listParticipants)
-	t.mux.HandleFunc("POST "+v4+"/{token}/participants", t.addParticipant)
-	t.mux.HandleFunc("GET "+v1+"chat/{token}", t.receive)
-	t.mux.HandleFunc("POST "+v1+"chat/{token}", t.send)
-	t.mux.HandleFunc("POST "+v1+"chat/{token}/read", t.markRead)
+	t.mux.HandleFunc("GET "+v4+"/{token}", t.onRoom(t.getRoom))
+	t.mux.HandleFunc("GET "+v4+"/{token}/participants", t.onRoom(t.listParticipants))
+	t.mux.HandleFunc("POST "+v4+"/{token}/participants", t.onRoom(t.addParticipant))
+	t.mux.HandleFunc("GET "+v1+"chat/{token}", t.onRoom(t.receive))
+	t.mux.HandleFunc("POST "+v1+"chat/{token}", t.onRoom(t.send))
+	t.mux.HandleFunc("POST "+v1+"chat/{token}/read", t.onRoom(t.markRead))
 	t.mux.HandleFunc("GET "+v1+"reaction/{token}/{messageId}", t.reactions)
 	t.mux.HandleFunc("POST "+v1+"reaction/{token}/{messageId}", t.react)
 	t.mux.HandleFunc("DELETE "+v1+"reaction/{token}/{messageId}", t.unreact)
@@ -95,6 +95,22 @@ func (s *Server) registerTalk() {
 func (t *talkStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) { t.mux.ServeHTTP(w, r) }
 
 func randomToken(n int) string { return randomString("abcdefghijklmnopqrstuvwxyz0123456789", n) }
+
+// onRoom serves a route on conversation {token} the user takes part in,
+// with the store locked; other conversations answer 404 as Talk does.
+func (t *talkStandIn) onRoom(fn func(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, a *talkAttendee)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		uid := UserOf(r)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		room, a := t.roomFor(r.PathValue("token"), uid)
+		if room == nil {
+			writeOCS(w, r, http.StatusNotFound, 404, "", nil)
+			return
+		}
+		fn(w, r, uid, room, a)
+	}
+}
 
 func (t *talkStandIn) attendee(room *talkRoom, uid string) *talkAttendee {
 	for _, a := range room.attendees {

@@ -10,8 +10,7 @@ import (
 
 // Talk chat (api/v1/chat) and reactions (api/v1/reaction).
 
-func (t *talkStandIn) receive(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (t *talkStandIn) receive(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, a *talkAttendee) {
 	p := paramsOf(r)
 	future, ok1 := p.int("lookIntoFuture", 0)
 	limit, ok2 := p.int("limit", 100)
@@ -23,13 +22,6 @@ func (t *talkStandIn) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit = max(1, min(limit, 200))
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, a := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
-		return
-	}
 	var picked []*talkMsg
 	if future == 1 {
 		for _, m := range room.messages {
@@ -73,20 +65,12 @@ func (t *talkStandIn) receive(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", data)
 }
 
-func (t *talkStandIn) send(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (t *talkStandIn) send(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, _ *talkAttendee) {
 	p := paramsOf(r)
 	text := p.str("message")
 	replyTo, ok := p.int("replyTo", 0)
 	if !ok {
 		writeOCS(w, r, http.StatusBadRequest, 400, "", nil)
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, _ := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
 		return
 	}
 	if strings.TrimSpace(text) == "" {
@@ -109,19 +93,11 @@ func (t *talkStandIn) send(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusCreated, 201, "Created", t.messageJSON(room, m, uid, true))
 }
 
-func (t *talkStandIn) markRead(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (t *talkStandIn) markRead(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, a *talkAttendee) {
 	p := paramsOf(r)
 	last, ok := p.int("lastReadMessage", 0)
 	if !ok {
 		writeOCS(w, r, http.StatusBadRequest, 400, "", nil)
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, a := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
 		return
 	}
 	if last <= 0 && len(room.messages) > 0 {

@@ -29,15 +29,7 @@ func (t *talkStandIn) listRooms(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", data)
 }
 
-func (t *talkStandIn) getRoom(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, a := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
-		return
-	}
+func (t *talkStandIn) getRoom(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, a *talkAttendee) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", t.roomJSON(room, a))
 }
 
@@ -96,15 +88,7 @@ func (t *talkStandIn) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (t *talkStandIn) listParticipants(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, _ := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
-		return
-	}
+func (t *talkStandIn) listParticipants(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, _ *talkAttendee) {
 	data := []any{}
 	for _, a := range room.attendees {
 		data = append(data, map[string]any{
@@ -117,16 +101,8 @@ func (t *talkStandIn) listParticipants(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusOK, 200, "OK", data)
 }
 
-func (t *talkStandIn) addParticipant(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
+func (t *talkStandIn) addParticipant(w http.ResponseWriter, r *http.Request, uid string, room *talkRoom, me *talkAttendee) {
 	p := paramsOf(r)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	room, me := t.roomFor(r.PathValue("token"), uid)
-	if room == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "", nil)
-		return
-	}
 	if room.typ == 1 || room.typ == 5 || room.typ == 6 {
 		writeOCS(w, r, http.StatusBadRequest, 400, "", nil)
 		return

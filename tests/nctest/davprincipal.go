@@ -68,16 +68,7 @@ type davExtra struct {
 func (s *Server) registerDAV() {
 	st := &davStore{cals: map[string]*memCalendar{}, books: map[string]*memBook{}, seeded: map[string]bool{}, freeBusy: true}
 	s.apps.dav = st
-	st.displayOf = func(user string) string {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, acc := range s.users {
-			if acc.userID == user {
-				return acc.display
-			}
-		}
-		return user
-	}
+	st.displayOf = s.displayNameOr
 	h := &davExtra{
 		st:   st,
 		cal:  &caldav.Handler{Backend: &calBackend{st: st}, Prefix: davPrefix},

@@ -1,7 +1,23 @@
 // Package nctest runs a test Nextcloud in process: real WebDAV, CalDAV and
 // CardDAV protocol implementations, and stand-ins for the apps' REST APIs
 // that follow Nextcloud's published API (paths, status codes, ETags, OCS
-// envelopes). Each app's handlers live in a file of their own.
+// envelopes).
+//
+// Every app has the same shape: a store type with its own lock (deckStore,
+// talkStandIn …) kept in Server.apps, a register<App> method that mounts
+// its routes (listed in apps.go), handlers in <app>.go or <app>_*.go, and
+// exported seed methods in <app>_seed.go (or at the end of <app>.go).
+// What handlers share is the kit in kit.go: request params (query, JSON
+// and form merged as Nextcloud merges them), refusals (apiErr), handlers
+// run under the store's lock (runLocked), OCS and JSON answers, ETags and
+// user lookups. Calendars and address books share davcoll.go.
+//
+// Exported methods on Server follow one naming rule: Add<Thing> puts data
+// in (and returns its id or href), Set<Thing> switches behaviour, a noun
+// (CalendarICS, MailState, Requests …) reads data back, and a verb does an
+// action (ApproveLoginFlow, ExpireDAVSyncTokens). SetFault is for faults
+// only; a test that checks what a client sent uses RecordRequests and
+// Requests.
 package nctest
 
 import (

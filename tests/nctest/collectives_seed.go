@@ -4,9 +4,9 @@ import "time"
 
 // Seed and inspect methods of the Collectives stand-in.
 
-// Collective creates a collective owned by user and returns its id and
+// AddCollective creates a collective owned by user and returns its id and
 // the id of its landing page.
-func (s *Server) Collective(user, name string) (id, landing int64) {
+func (s *Server) AddCollective(user, name string) (id, landing int64) {
 	c := s.apps.collectives
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -17,8 +17,8 @@ func (s *Server) Collective(user, name string) (id, landing int64) {
 	return col.id, col.landing
 }
 
-// CollectivePage adds a page with markdown below parent and returns its id.
-func (s *Server) CollectivePage(collectiveID, parent int64, title, markdown string) int64 {
+// AddCollectivePage adds a page with markdown below parent and returns its id.
+func (s *Server) AddCollectivePage(collectiveID, parent int64, title, markdown string) int64 {
 	c := s.apps.collectives
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -20,10 +20,10 @@ func (st *davStore) storeCalObj(user, calID, name string, cal *ical.Calendar) (s
 	return seedObject(st, st.cals, user, calID, name, &memObj{davObject: newDAVObject(buf.Bytes()), cal: cal})
 }
 
-// PutCalendarICS stores iCalendar text as object name of the user's
+// AddCalendarObject stores iCalendar text as object name of the user's
 // calendar calID without any validation (imported or legacy data), and
 // returns its href. The text must be parseable iCalendar.
-func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) string {
+func (s *Server) AddCalendarObject(t testing.TB, user, calID, name, ics string) string {
 	t.Helper()
 	cal, err := ical.NewDecoder(strings.NewReader(strings.ReplaceAll(ics, "\n", "\r\n"))).Decode()
 	if err != nil {
@@ -36,9 +36,9 @@ func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) str
 	return href
 }
 
-// PutBrokenCalendarObject stores an event object whose iCalendar data no
+// AddBrokenCalendarObject stores an event object whose iCalendar data no
 // parser can read (as after a corrupted import), and returns its href.
-func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string) string {
+func (s *Server) AddBrokenCalendarObject(t testing.TB, user, calID, name string) string {
 	t.Helper()
 	cal := ical.NewCalendar()
 	cal.Props.SetText(ical.PropVersion, "2.0")
@@ -113,9 +113,9 @@ func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []
 	return seedObject(st, st.books, user, bookID, name, &memCard{davObject: newDAVObject(raw), raw: raw, card: card})
 }
 
-// PutVCard stores vCard text (3.0 or 4.0) as object name of the user's
+// AddVCard stores vCard text (3.0 or 4.0) as object name of the user's
 // address book without validation and returns its href.
-func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
+func (s *Server) AddVCard(t testing.TB, user, bookID, name, vcf string) string {
 	t.Helper()
 	if !strings.Contains(vcf, "\r\n") {
 		vcf = strings.ReplaceAll(vcf, "\n", "\r\n")
@@ -131,9 +131,9 @@ func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
 	return href
 }
 
-// PutBrokenVCard stores a card no vCard parser can read back (its END
+// AddBrokenVCard stores a card no vCard parser can read back (its END
 // line is wrong) and returns its href.
-func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string {
+func (s *Server) AddBrokenVCard(t testing.TB, user, bookID, name string) string {
 	t.Helper()
 	card := vcard.Card{}
 	card.SetValue(vcard.FieldVersion, "3.0")

@@ -8,9 +8,9 @@ import (
 
 // Seed and inspect methods of the Mail stand-in.
 
-// MailAccount adds a mail account for user with INBOX, Sent, Drafts and
+// AddMailAccount adds a mail account for user with INBOX, Sent, Drafts and
 // Trash mailboxes and returns the account id.
-func (s *Server) MailAccount(user, name, email string) int64 {
+func (s *Server) AddMailAccount(user, name, email string) int64 {
 	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -57,8 +57,8 @@ func mailParseAddr(s string) map[string]string {
 	return map[string]string{"label": s, "email": s}
 }
 
-// MailDeliver puts a message into a mailbox and returns its id.
-func (s *Server) MailDeliver(mailboxID int64, in IncomingMail) int64 {
+// AddMailMessage puts a message into a mailbox and returns its id.
+func (s *Server) AddMailMessage(mailboxID int64, in IncomingMail) int64 {
 	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()

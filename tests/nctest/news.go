@@ -386,16 +386,16 @@ func (n *newsStandIn) search(uid, term string) []SearchHit {
 	return hits
 }
 
-// NewsFolder adds a News folder for user and returns its id.
-func (s *Server) NewsFolder(user, name string) int64 {
+// AddNewsFolder adds a News folder for user and returns its id.
+func (s *Server) AddNewsFolder(user, name string) int64 {
 	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.addFolder(user, name).id
 }
 
-// NewsFeed subscribes user to a feed (folderID 0: root) and returns its id.
-func (s *Server) NewsFeed(user string, folderID int64, title, feedURL string) int64 {
+// AddNewsFeed subscribes user to a feed (folderID 0: root) and returns its id.
+func (s *Server) AddNewsFeed(user string, folderID int64, title, feedURL string) int64 {
 	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -407,8 +407,8 @@ func (s *Server) NewsFeed(user string, folderID int64, title, feedURL string) in
 	return f.id
 }
 
-// NewsFeedFailing records failed updates of a feed.
-func (s *Server) NewsFeedFailing(feedID int64, count int, lastError string) {
+// SetNewsFeedFailing records failed updates of a feed.
+func (s *Server) SetNewsFeedFailing(feedID int64, count int, lastError string) {
 	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -416,8 +416,8 @@ func (s *Server) NewsFeedFailing(feedID int64, count int, lastError string) {
 	n.feeds[feedID].lastError = lastError
 }
 
-// NewsArticle adds an unread item to a feed and returns its id.
-func (s *Server) NewsArticle(feedID int64, title, body, link, author string) int64 {
+// AddNewsArticle adds an unread item to a feed and returns its id.
+func (s *Server) AddNewsArticle(feedID int64, title, body, link, author string) int64 {
 	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -2,10 +2,10 @@ package nctest
 
 // Seed and inspect methods of the Talk stand-in.
 
-// TalkRoom creates a conversation owned by owner with the given members
+// AddTalkRoom creates a conversation owned by owner with the given members
 // (type 2 group, 3 public; 1 one-to-one with exactly one member) and
 // returns its token.
-func (s *Server) TalkRoom(owner string, typ int, name string, members ...string) string {
+func (s *Server) AddTalkRoom(owner string, typ int, name string, members ...string) string {
 	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -20,8 +20,8 @@ func (s *Server) TalkRoom(owner string, typ int, name string, members ...string)
 	return room.token
 }
 
-// TalkPost posts a chat message as user and returns its id.
-func (s *Server) TalkPost(token, user, message string) int64 {
+// AddTalkMessage posts a chat message as user and returns its id.
+func (s *Server) AddTalkMessage(token, user, message string) int64 {
 	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -32,8 +32,8 @@ func (s *Server) TalkPost(token, user, message string) int64 {
 	return t.post(room, user, message, "comment", "", 0).id
 }
 
-// TalkSystemMessage posts a system message (e.g. "conversation_created").
-func (s *Server) TalkSystemMessage(token, user, system, text string) int64 {
+// AddTalkSystemMessage posts a system message (e.g. "conversation_created").
+func (s *Server) AddTalkSystemMessage(token, user, system, text string) int64 {
 	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()

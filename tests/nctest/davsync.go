@@ -183,43 +183,16 @@ func (h *davExtra) serveSyncCollection(w http.ResponseWriter, r *http.Request, b
 	}
 	user := UserOf(r)
 	var (
-		log     *changeLog
-		coll    string
-		members func(name string) (syncMember, bool)
-		names   func() []string
+		src syncSource
+		ok  bool
 	)
 	if isCal {
-		ref, name, err := st.calendarLocked(user, r.URL.Path)
-		if err == nil && name == "" {
-			log, coll = &ref.c.log, ref.path(user)
-			members = func(n string) (syncMember, bool) {
-				o, ok := ref.c.objs[n]
-				if !ok {
-					return syncMember{}, false
-				}
-				var buf bytes.Buffer
-				_ = ical.NewEncoder(&buf).Encode(o.cal)
-				return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}, true
-			}
-			names = func() []string { return sortedKeys(ref.c.objs) }
-		}
+		src, ok = syncSourceLocked(user, r.URL.Path, st.cals, (*memObj).syncMember)
 	} else {
-		ref, name, err := st.bookLocked(user, r.URL.Path)
-		if err == nil && name == "" {
-			log, coll = &ref.c.log, ref.path(user)
-			members = func(n string) (syncMember, bool) {
-				o, ok := ref.c.objs[n]
-				if !ok {
-					return syncMember{}, false
-				}
-				var buf bytes.Buffer
-				_ = vcard.NewEncoder(&buf).Encode(o.card)
-				return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}, true
-			}
-			names = func() []string { return sortedKeys(ref.c.objs) }
-		}
+		src, ok = syncSourceLocked(user, r.URL.Path, st.books, (*memCard).syncMember)
 	}
-	if log == nil {
+	log, coll, members, names := src.log, src.coll, src.members, src.names
+	if !ok {
 		writeSabreError(w, http.StatusForbidden, sabreError{Exception: `Sabre\DAV\Exception\ReportNotSupported`,
 			Message: "The {DAV:}sync-collection REPORT is not supported on this url.", Supported: &struct{}{}})
 		return true
@@ -314,4 +287,44 @@ func (st *davStore) syncTokenLocked(l *changeLog) string {
 		return ""
 	}
 	return l.tokenURL()
+}
+
+// syncSource is what sync-collection needs of a calendar or address book.
+type syncSource struct {
+	log     *changeLog
+	coll    string
+	members func(name string) (syncMember, bool)
+	names   func() []string
+}
+
+func syncSourceLocked[O any, C collOf[O]](user, p string, all map[string]C, member func(*O) syncMember) (syncSource, bool) {
+	ref, name, err := findLocked(user, p, all)
+	if err != nil || name != "" {
+		return syncSource{}, false
+	}
+	objs := ref.c.coll().objs
+	return syncSource{
+		log:  &ref.c.coll().log,
+		coll: ref.path(user),
+		members: func(n string) (syncMember, bool) {
+			o, ok := objs[n]
+			if !ok {
+				return syncMember{}, false
+			}
+			return member(o), true
+		},
+		names: func() []string { return sortedKeys(objs) },
+	}, true
+}
+
+func (o *memObj) syncMember() syncMember {
+	var buf bytes.Buffer
+	_ = ical.NewEncoder(&buf).Encode(o.cal)
+	return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}
+}
+
+func (o *memCard) syncMember() syncMember {
+	var buf bytes.Buffer
+	_ = vcard.NewEncoder(&buf).Encode(o.card)
+	return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}
 }

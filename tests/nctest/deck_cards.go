@@ -10,6 +10,18 @@ import (
 
 // Deck cards: moves, archiving, labels, assignees and attachments.
 
+// deckOrderDue reads a card's order (def when missing) and due date.
+func deckOrderDue(in params, def int64) (int64, *string, *apiErr) {
+	order := def
+	if v, ok := in["order"]; ok {
+		if order, ok = scalarInt(v); !ok {
+			return 0, nil, errBad("order must be a number")
+		}
+	}
+	due, err := deckDuedate(in["duedate"])
+	return order, due, err
+}
+
 func deckDuedate(v any) (*string, *apiErr) {
 	if v == nil {
 		return nil, nil
@@ -42,13 +54,7 @@ func (h *deckHandlers) createCard(r *http.Request, user string, in params) (any,
 	if t, ok := in.text("type"); ok && t != "" {
 		typ = t
 	}
-	order := int64(999)
-	if v, ok := in["order"]; ok {
-		if order, ok = scalarInt(v); !ok {
-			return nil, errBad("order must be a number")
-		}
-	}
-	due, err := deckDuedate(in["duedate"])
+	order, due, err := deckOrderDue(in, 999)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +110,7 @@ func (h *deckHandlers) updateCard(r *http.Request, user string, in params) (any,
 	if owner == "" {
 		return nil, errBad("owner must be provided")
 	}
-	order := int64(0)
-	if v, ok := in["order"]; ok {
-		if order, ok = scalarInt(v); !ok {
-			return nil, errBad("order must be a number")
-		}
-	}
-	due, err := deckDuedate(in["duedate"])
+	order, due, err := deckOrderDue(in, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -81,9 +81,9 @@ func (s *Server) registerTalk() {
 	t.mux.HandleFunc("GET "+v1+"chat/{token}", t.onRoom(t.receive))
 	t.mux.HandleFunc("POST "+v1+"chat/{token}", t.onRoom(t.send))
 	t.mux.HandleFunc("POST "+v1+"chat/{token}/read", t.onRoom(t.markRead))
-	t.mux.HandleFunc("GET "+v1+"reaction/{token}/{messageId}", t.reactions)
-	t.mux.HandleFunc("POST "+v1+"reaction/{token}/{messageId}", t.react)
-	t.mux.HandleFunc("DELETE "+v1+"reaction/{token}/{messageId}", t.unreact)
+	t.mux.HandleFunc("GET "+v1+"reaction/{token}/{messageId}", t.onReaction(t.reactions))
+	t.mux.HandleFunc("POST "+v1+"reaction/{token}/{messageId}", t.onReaction(t.react))
+	t.mux.HandleFunc("DELETE "+v1+"reaction/{token}/{messageId}", t.onReaction(t.unreact))
 	t.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOCSInvalid(w, r)
 	})

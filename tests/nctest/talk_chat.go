@@ -107,6 +107,19 @@ func (t *talkStandIn) markRead(w http.ResponseWriter, r *http.Request, uid strin
 	writeOCS(w, r, http.StatusOK, 200, "OK", t.roomJSON(room, a))
 }
 
+// onReaction serves a route on message {messageId} of conversation
+// {token}, with the store locked; fn gets the reaction parameter.
+func (t *talkStandIn) onReaction(fn func(w http.ResponseWriter, r *http.Request, uid, emoji string, m *talkMsg)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		uid, emoji := UserOf(r), paramsOf(r).str("reaction")
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if _, m, ok := t.reactionTarget(w, r); ok {
+			fn(w, r, uid, emoji, m)
+		}
+	}
+}
+
 // reactionTarget resolves room and message of a reaction request; it has
 // answered the request when ok is false. Callers hold t.mu.
 func (t *talkStandIn) reactionTarget(w http.ResponseWriter, r *http.Request) (*talkRoom, *talkMsg, bool) {
@@ -144,27 +157,11 @@ func reactionsJSON(m *talkMsg, only string) any {
 	return out
 }
 
-func (t *talkStandIn) reactions(w http.ResponseWriter, r *http.Request) {
-	p := paramsOf(r)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, m, ok := t.reactionTarget(w, r)
-	if !ok {
-		return
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", reactionsJSON(m, p.str("reaction")))
+func (t *talkStandIn) reactions(w http.ResponseWriter, r *http.Request, _, emoji string, m *talkMsg) {
+	writeOCS(w, r, http.StatusOK, 200, "OK", reactionsJSON(m, emoji))
 }
 
-func (t *talkStandIn) react(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	p := paramsOf(r)
-	emoji := p.str("reaction")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, m, ok := t.reactionTarget(w, r)
-	if !ok {
-		return
-	}
+func (t *talkStandIn) react(w http.ResponseWriter, r *http.Request, uid, emoji string, m *talkMsg) {
 	if emoji == "" || m.msgType != "comment" {
 		writeOCS(w, r, http.StatusBadRequest, 400, "", []any{})
 		return
@@ -178,16 +175,7 @@ func (t *talkStandIn) react(w http.ResponseWriter, r *http.Request) {
 	writeOCS(w, r, http.StatusCreated, 201, "Created", reactionsJSON(m, ""))
 }
 
-func (t *talkStandIn) unreact(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	p := paramsOf(r)
-	emoji := p.str("reaction")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, m, ok := t.reactionTarget(w, r)
-	if !ok {
-		return
-	}
+func (t *talkStandIn) unreact(w http.ResponseWriter, r *http.Request, uid, emoji string, m *talkMsg) {
 	rs := m.reactions[emoji]
 	i := slices.IndexFunc(rs, func(x talkReaction) bool { return x.actorID == uid })
 	if i < 0 {

@@ -75,12 +75,12 @@ func (s *Server) registerCollectives() {
 	b := "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
 	c.mux.HandleFunc("GET "+b, c.listCollectives)
 	c.mux.HandleFunc("POST "+b, c.createCollective)
-	c.mux.HandleFunc("PUT "+b+"/{id}", c.updateCollective)
-	c.mux.HandleFunc("DELETE "+b+"/{id}", c.trashCollective)
+	c.mux.HandleFunc("PUT "+b+"/{id}", c.onOwnCollective(false, "Collective", c.updateCollective))
+	c.mux.HandleFunc("DELETE "+b+"/{id}", c.onOwnCollective(false, "Collective", c.trashCollective))
 	c.mux.HandleFunc("GET "+b+"/trash", c.listTrashedCollectives)
-	c.mux.HandleFunc("PATCH "+b+"/trash/{id}", c.restoreCollective)
-	c.mux.HandleFunc("DELETE "+b+"/trash/{id}", c.deleteCollective)
-	c.mux.HandleFunc("GET "+b+"/{cid}/pages", c.listPages)
+	c.mux.HandleFunc("PATCH "+b+"/trash/{id}", c.onOwnCollective(true, "Collective in trash", c.restoreCollective))
+	c.mux.HandleFunc("DELETE "+b+"/trash/{id}", c.onOwnCollective(true, "Collective in trash", c.deleteCollective))
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages", c.onCollective(c.listPages))
 	c.mux.HandleFunc("GET "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Page", c.getPage))
 	c.mux.HandleFunc("POST "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Parent page", c.createPage))
 	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Page", c.movePage))
@@ -88,12 +88,12 @@ func (s *Server) registerCollectives() {
 	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/emoji", c.onPage(c.livePage, "Page", c.pageEmoji))
 	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/tags/{tag}", c.onPage(c.livePage, "Page", c.pageTag))
 	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}/tags/{tag}", c.onPage(c.livePage, "Page", c.pageTag))
-	c.mux.HandleFunc("GET "+b+"/{cid}/pages/trash", c.listTrashedPages)
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages/trash", c.onCollective(c.listTrashedPages))
 	c.mux.HandleFunc("PATCH "+b+"/{cid}/pages/trash/{id}", c.onPage(c.trashedPage, "Page in trash", c.restorePage))
 	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/trash/{id}", c.onPage(c.trashedPage, "Page in trash", c.deletePage))
-	c.mux.HandleFunc("GET "+b+"/{cid}/search", c.search)
-	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.listTags)
-	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.createTag)
+	c.mux.HandleFunc("GET "+b+"/{cid}/search", c.onCollective(c.search))
+	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.onCollective(c.listTags))
+	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.onCollective(c.createTag))
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOCSInvalid(w, r)
 	})
@@ -308,6 +308,33 @@ func (c *collectivesStandIn) ownCollective(r *http.Request, key string) (*colCol
 	return col, true
 }
 
+// onCollective serves a route on collective {cid} of the user, with the
+// store locked.
+func (c *collectivesStandIn) onCollective(fn func(w http.ResponseWriter, r *http.Request, col *colCollective)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if col, ok := c.activeCollective(w, r); ok {
+			fn(w, r, col)
+		}
+	}
+}
+
+// onOwnCollective serves a route on collective {id} of the user, live or
+// in the trash, with the store locked; what names it in the 404 answer.
+func (c *collectivesStandIn) onOwnCollective(trashed bool, what string, fn func(w http.ResponseWriter, r *http.Request, col *colCollective)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		col, ok := c.ownCollective(r, "id")
+		if !ok || (col.trashed > 0) != trashed {
+			colNotFound(w, r, what)
+			return
+		}
+		fn(w, r, col)
+	}
+}
+
 func colNotFound(w http.ResponseWriter, r *http.Request, what string) {
 	writeOCS(w, r, http.StatusNotFound, 404, what+" not found", map[string]any{"message": what + " not found"})
 }
@@ -372,15 +399,8 @@ func (c *collectivesStandIn) newCollective(uid, name, emoji string) (*colCollect
 	return col, ""
 }
 
-func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	p := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed > 0 {
-		colNotFound(w, r, "Collective")
-		return
-	}
 	if p.has("emoji") {
 		col.emoji = p.str("emoji")
 	} else {
@@ -389,38 +409,17 @@ func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Req
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) trashCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed > 0 {
-		colNotFound(w, r, "Collective")
-		return
-	}
+func (c *collectivesStandIn) trashCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	col.trashed = time.Now().Unix()
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) restoreCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed == 0 {
-		colNotFound(w, r, "Collective in trash")
-		return
-	}
+func (c *collectivesStandIn) restoreCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	col.trashed = 0
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed == 0 {
-		colNotFound(w, r, "Collective in trash")
-		return
-	}
+func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	data := c.collectiveJSON(col)
 	c.remove(col.owner, c.root(col))
 	for id, p := range c.pages {

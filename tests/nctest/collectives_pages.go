@@ -66,13 +66,7 @@ func (c *collectivesStandIn) livePages(col *colCollective) []*colPage {
 	return recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed == 0 && p.trashedWith == 0 })
 }
 
-func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	out := []any{}
 	for _, p := range c.livePages(col) {
 		out = append(out, c.pageJSON(p))
@@ -220,13 +214,7 @@ func (c *collectivesStandIn) trashedPage(col *colCollective, raw string) *colPag
 	return p
 }
 
-func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	ps := recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed > 0 })
 	out := []any{}
 	for _, p := range ps {
@@ -269,14 +257,8 @@ func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request, 
 	writeOCS(w, r, http.StatusOK, 200, "OK", []any{})
 }
 
-func (c *collectivesStandIn) search(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) search(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	term := strings.ToLower(strings.TrimSpace(paramsOf(r).str("searchString")))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
 	out := []any{}
 	for _, p := range c.matching(col, term) {
 		out = append(out, c.pageJSON(p))
@@ -323,13 +305,7 @@ func (c *collectivesStandIn) searchProvider(uid, term string) []SearchHit {
 	return hits
 }
 
-func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
+func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	ts := recordsByID(c.tags, func(t *colTag) bool { return t.collectiveID == col.id })
 	out := []any{}
 	for _, t := range ts {
@@ -340,15 +316,9 @@ func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request) {
 
 var tagColorRe = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
 
-func (c *collectivesStandIn) createTag(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) createTag(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	prm := paramsOf(r)
 	name, color := strings.TrimSpace(prm.str("name")), strings.TrimPrefix(prm.str("color"), "#")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
 	if name == "" || !tagColorRe.MatchString(color) {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid tag name or color", nil)
 		return

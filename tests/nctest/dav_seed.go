@@ -181,50 +181,44 @@ func (s *Server) ShareAddressBook(t testing.TB, owner, bookID, sharee string, re
 // DAV:sync-token and the sync-collection REPORT is refused like by
 // servers without RFC 6578 (go-webdav answers 400).
 func (s *Server) SetDAVSync(on bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncOff = !on
-	st.mu.Unlock()
+	s.apps.dav.locked(func(st *davStore) { st.syncOff = !on })
 }
 
 // SetDAVSyncReport turns only the sync-collection REPORT on or off; the
 // collections keep publishing their tokens.
 func (s *Server) SetDAVSyncReport(on bool) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncReportOff = !on
-	st.mu.Unlock()
+	s.apps.dav.locked(func(st *davStore) { st.syncReportOff = !on })
 }
 
 // SetDAVSyncPageSize makes incremental sync answers list at most n
 // members, truncated as RFC 6578 3.6 describes (a 507 response for the
 // collection, and the token of the part sent); 0 means no limit.
 func (s *Server) SetDAVSyncPageSize(n int) {
-	st := s.apps.dav
-	st.mu.Lock()
-	st.syncPage = n
-	st.mu.Unlock()
+	s.apps.dav.locked(func(st *davStore) { st.syncPage = n })
 }
 
 // ExpireDAVSyncTokens prunes the change log of every calendar and address
 // book, so only current tokens stay valid.
 func (s *Server) ExpireDAVSyncTokens() {
-	st := s.apps.dav
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, c := range st.cals {
-		c.log.prune()
-	}
-	for _, b := range st.books {
-		b.log.prune()
-	}
+	s.apps.dav.locked(func(st *davStore) {
+		for _, c := range st.cals {
+			c.log.prune()
+		}
+		for _, b := range st.books {
+			b.log.prune()
+		}
+	})
 }
 
 // SetCalDAVFreeBusy turns the free-busy-query REPORT on (the default, as
 // in Nextcloud) or off (like servers without it).
 func (s *Server) SetCalDAVFreeBusy(on bool) {
-	st := s.apps.dav
+	s.apps.dav.locked(func(st *davStore) { st.freeBusy = on })
+}
+
+// locked runs f with the store locked.
+func (st *davStore) locked(f func(st *davStore)) {
 	st.mu.Lock()
-	st.freeBusy = on
-	st.mu.Unlock()
+	defer st.mu.Unlock()
+	f(st)
 }

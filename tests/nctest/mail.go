@@ -172,6 +172,17 @@ func (m *mailStandIn) onMessage(fn func(w http.ResponseWriter, r *http.Request, 
 	}
 }
 
+// ownAccount gives account aid of the user, or answers Mail's refusal.
+// Callers hold m.mu.
+func (m *mailStandIn) ownAccount(w http.ResponseWriter, uid string, aid int64) (*mailAccount, bool) {
+	a := m.accounts[aid]
+	if a == nil || a.user != uid {
+		mailFail(w, http.StatusBadRequest, fmt.Sprintf("Account %d does not exist or you don't have permission to access it", aid))
+		return nil, false
+	}
+	return a, true
+}
+
 func (m *mailStandIn) ownMessage(user, raw string) *mailMsg {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
@@ -236,9 +247,8 @@ func (m *mailStandIn) listMailboxes(w http.ResponseWriter, r *http.Request) {
 	aid, _ := strconv.ParseInt(r.URL.Query().Get("accountId"), 10, 64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	a := m.accounts[aid]
-	if a == nil || a.user != uid {
-		mailFail(w, http.StatusBadRequest, fmt.Sprintf("Account %d does not exist or you don't have permission to access it", aid))
+	a, ok := m.ownAccount(w, uid, aid)
+	if !ok {
 		return
 	}
 	bs := recordsByID(m.mailboxes, func(mb *mailBox) bool { return mb.accountID == aid })

@@ -47,9 +47,7 @@ func (m *mailStandIn) outboxCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	a := m.accounts[aid]
-	if a == nil || a.user != uid {
-		mailFail(w, http.StatusBadRequest, fmt.Sprintf("Account %d does not exist or you don't have permission to access it", aid))
+	if _, ok := m.ownAccount(w, uid, aid); !ok {
 		return
 	}
 	if len(to)+len(cc)+len(bcc) == 0 {

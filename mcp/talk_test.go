@@ -119,12 +119,12 @@ func TestTalkToolsetListing(t *testing.T) {
 
 func TestTalkConversationsAndChat(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("bob", 2, "Team", "admin")
-	nc.TalkSystemMessage(team, "bob", "conversation_created", "{actor} created the conversation")
-	m1 := nc.TalkPost(team, "bob", "first")
-	nc.TalkPost(team, "bob", "second, hey @admin")
-	m3 := nc.TalkPost(team, "bob", "third")
-	quiet := nc.TalkRoom("admin", 3, "Quiet")
+	team := nc.AddTalkRoom("bob", 2, "Team", "admin")
+	nc.AddTalkSystemMessage(team, "bob", "conversation_created", "{actor} created the conversation")
+	m1 := nc.AddTalkMessage(team, "bob", "first")
+	nc.AddTalkMessage(team, "bob", "second, hey @admin")
+	m3 := nc.AddTalkMessage(team, "bob", "third")
+	quiet := nc.AddTalkRoom("admin", 3, "Quiet")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 
 	var list talkListOut
@@ -288,7 +288,7 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 
 func TestTalkBadInput(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("admin", 2, "Team")
+	team := nc.AddTalkRoom("admin", 2, "Team")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	cases := []struct {
 		tool  string
@@ -323,13 +323,13 @@ func TestTalkBadInput(t *testing.T) {
 		})
 	}
 	// A system message cannot take reactions.
-	sys := nc.TalkSystemMessage(team, "admin", "conversation_created", "{actor} created the conversation")
+	sys := nc.AddTalkSystemMessage(team, "admin", "conversation_created", "{actor} created the conversation")
 	wantError(t, callTool(t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": sys, "reaction": "👍"}), "cannot take reactions")
 }
 
 func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("admin", 2, "Team")
+	team := nc.AddTalkRoom("admin", 2, "Team")
 	on := commsFault(nc, "/ocs/v2.php/apps/spreed/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	on.Store(true)
@@ -373,8 +373,8 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 
 func TestTalkOverEveryTransport(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("bob", 2, "Team", "admin")
-	nc.TalkPost(team, "bob", "hello over the wire")
+	team := nc.AddTalkRoom("bob", 2, "Team", "admin")
+	nc.AddTalkMessage(team, "bob", "hello over the wire")
 	srv := newTestServer(t, nc)
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {

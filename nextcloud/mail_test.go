@@ -28,9 +28,9 @@ func TestMailBodyText(t *testing.T) {
 
 func TestMailClientAgainstStandIn(t *testing.T) {
 	nc := nctest.New(t)
-	acct := nc.MailAccount("admin", "Admin", "admin@example.com")
+	acct := nc.AddMailAccount("admin", "Admin", "admin@example.com")
 	inbox := nc.Mailbox(acct, "INBOX")
-	id := nc.MailDeliver(inbox, nctest.IncomingMail{From: "a@example.net", Subject: "Hello world", Text: "x"})
+	id := nc.AddMailMessage(inbox, nctest.IncomingMail{From: "a@example.net", Subject: "Hello world", Text: "x"})
 	var failSend atomic.Bool
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if failSend.Load() && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/index.php/apps/mail/api/outbox/") {

@@ -38,11 +38,11 @@ func TestHTMLText(t *testing.T) {
 
 func TestNewsClientAgainstStandIn(t *testing.T) {
 	nc := nctest.New(t)
-	folder := nc.NewsFolder("admin", "F")
-	feed := nc.NewsFeed("admin", folder, "Feed", "https://f.example/rss")
-	root := nc.NewsFeed("admin", 0, "Root", "https://r.example/rss")
-	a := nc.NewsArticle(feed, "A", "<p>a</p>", "https://f.example/a", "")
-	b := nc.NewsArticle(root, "B", "<p>b</p>", "https://r.example/b", "")
+	folder := nc.AddNewsFolder("admin", "F")
+	feed := nc.AddNewsFeed("admin", folder, "Feed", "https://f.example/rss")
+	root := nc.AddNewsFeed("admin", 0, "Root", "https://r.example/rss")
+	a := nc.AddNewsArticle(feed, "A", "<p>a</p>", "https://f.example/a", "")
+	b := nc.AddNewsArticle(root, "B", "<p>b</p>", "https://r.example/b", "")
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 

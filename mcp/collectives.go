@@ -403,9 +403,9 @@ func findCollective(ctx context.Context, nc *nextcloud.Client, id int64, trashed
 	var cs []nextcloud.Collective
 	var err error
 	if trashed {
-		cs, err = nc.TrashedCollectives(ctx)
+		cs, err = nc.Collectives().Trashed(ctx)
 	} else {
-		cs, err = nc.Collectives(ctx)
+		cs, err = nc.Collectives().List(ctx)
 	}
 	if err != nil {
 		return nil, err
@@ -456,7 +456,7 @@ func pageTree(col *nextcloud.Collective, pages []nextcloud.CollectivePage, tags 
 				pth = prefix + " / " + title
 			}
 			o := collectivePageOut{ID: p.ID, Title: title, Emoji: p.Emoji, ParentID: p.ParentID, Depth: depth, Path: pth,
-				Modified: fmtEpoch(p.Timestamp), LastUser: p.LastUserDisplayName, File: nextcloud.CollectivePageFile(p, col.Name),
+				Modified: fmtEpoch(p.Timestamp), LastUser: p.LastUserDisplayName, File: pageFile(p, col.Name),
 				Trashed: p.Trashed(), Subpages: len(byParent[p.ID]), SizeBytes: p.Size}
 			if o.LastUser == "" {
 				o.LastUser = p.LastUserID
@@ -483,7 +483,7 @@ func pageTree(col *nextcloud.Collective, pages []nextcloud.CollectivePage, tags 
 }
 
 func tagNames(ctx context.Context, nc *nextcloud.Client, collectiveID int64) map[int64]string {
-	tags, err := nc.CollectiveTags(ctx, collectiveID)
+	tags, err := nc.Collectives().Tags(ctx, collectiveID)
 	if err != nil {
 		return nil // older Collectives versions have no tags
 	}
@@ -494,13 +494,23 @@ func tagNames(ctx context.Context, nc *nextcloud.Client, collectiveID int64) map
 	return m
 }
 
+// pageFile is the page's file for display; a page whose path the app
+// gave with ".." or the like shows none (reading it is refused).
+func pageFile(p *nextcloud.CollectivePage, collective string) string {
+	f, err := nextcloud.CollectivePageFile(p, collective)
+	if err != nil {
+		return ""
+	}
+	return f
+}
+
 func singlePage(col *nextcloud.Collective, p *nextcloud.CollectivePage, tags map[int64]string) collectivePageOut {
 	o := pageTree(col, []nextcloud.CollectivePage{*p}, tags)
 	if len(o) == 1 {
 		o[0].Path = o[0].Title
 		return o[0]
 	}
-	return collectivePageOut{ID: p.ID, Title: p.Title, ParentID: p.ParentID, File: nextcloud.CollectivePageFile(p, col.Name)}
+	return collectivePageOut{ID: p.ID, Title: p.Title, ParentID: p.ParentID, File: pageFile(p, col.Name)}
 }
 
 type collectivePageChange struct {
@@ -534,9 +544,9 @@ func CollectivesToolset(env *Env) Toolset {
 				var cs []nextcloud.Collective
 				var err error
 				if in.Trashed {
-					cs, err = nc.TrashedCollectives(ctx)
+					cs, err = nc.Collectives().Trashed(ctx)
 				} else {
-					cs, err = nc.Collectives(ctx)
+					cs, err = nc.Collectives().List(ctx)
 				}
 				if err != nil {
 					return collectivesListOut{}, err
@@ -552,7 +562,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "Create a collective (a wiki with a landing page, and a team of the same name).",
 				Scope:       "collectives:write", Kind: Create,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveCreateIn) (collectiveResult, error) {
-				c, info, err := nc.CreateCollective(ctx, strings.TrimSpace(in.Name), in.Emoji)
+				c, info, err := nc.Collectives().Create(ctx, strings.TrimSpace(in.Name), in.Emoji)
 				if err != nil {
 					return collectiveResult{}, err
 				}
@@ -563,7 +573,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "Move a collective with all its pages into the trash, for every member. It can be restored with nc_collectives_restore.",
 				Scope:       "collectives:write", Kind: Destroy,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveIDIn) (collectiveResult, error) {
-				c, err := nc.TrashCollective(ctx, in.CollectiveID)
+				c, err := nc.Collectives().Trash(ctx, in.CollectiveID)
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == 403 {
@@ -578,7 +588,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "Take a collective out of the trash.",
 				Scope:       "collectives:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveIDIn) (collectiveResult, error) {
-				c, err := nc.RestoreCollective(ctx, in.CollectiveID)
+				c, err := nc.Collectives().Restore(ctx, in.CollectiveID)
 				if err != nil {
 					return collectiveResult{}, collectivesNotFound(err, fmt.Sprintf("collective %d in the trash", in.CollectiveID))
 				}
@@ -596,7 +606,7 @@ func CollectivesToolset(env *Env) Toolset {
 					}
 					return collectiveResult{}, err
 				}
-				c, err := nc.DeleteCollective(ctx, in.CollectiveID, in.DeleteTeam)
+				c, err := nc.Collectives().Delete(ctx, in.CollectiveID, in.DeleteTeam)
 				if err != nil {
 					return collectiveResult{}, collectivesNotFound(err, fmt.Sprintf("collective %d in the trash", in.CollectiveID))
 				}
@@ -614,10 +624,10 @@ func CollectivesToolset(env *Env) Toolset {
 				out := collectiveEmojiOut(in)
 				var err error
 				if in.PageID != 0 {
-					_, err = nc.SetCollectivePageEmoji(ctx, in.CollectiveID, in.PageID, in.Emoji)
+					_, err = nc.Collectives().SetPageEmoji(ctx, in.CollectiveID, in.PageID, in.Emoji)
 					err = collectivesNotFound(err, fmt.Sprintf("collective %d or page %d", in.CollectiveID, in.PageID))
 				} else {
-					_, err = nc.SetCollectiveEmoji(ctx, in.CollectiveID, in.Emoji)
+					_, err = nc.Collectives().SetEmoji(ctx, in.CollectiveID, in.Emoji)
 					err = collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
 				}
 				if err != nil {
@@ -636,9 +646,9 @@ func CollectivesToolset(env *Env) Toolset {
 				}
 				var pages []nextcloud.CollectivePage
 				if in.Trashed {
-					pages, err = nc.TrashedCollectivePages(ctx, in.CollectiveID)
+					pages, err = nc.Collectives().TrashedPages(ctx, in.CollectiveID)
 				} else {
-					pages, err = nc.CollectivePages(ctx, in.CollectiveID)
+					pages, err = nc.Collectives().Pages(ctx, in.CollectiveID)
 				}
 				if err != nil {
 					return collectivePagesOut{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
@@ -664,11 +674,11 @@ func CollectivesToolset(env *Env) Toolset {
 				if err != nil {
 					return collectivePageResult{}, err
 				}
-				p, err := nc.CollectivePage(ctx, in.CollectiveID, in.PageID)
+				p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
 				if err != nil {
 					return collectivePageResult{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 				}
-				md, truncated, err := nc.CollectivePageMarkdown(ctx, p, col.Name, env.maxRead())
+				md, truncated, err := nc.Collectives().PageMarkdown(ctx, p, col.Name, env.maxRead())
 				if err != nil {
 					return collectivePageResult{}, err
 				}
@@ -679,7 +689,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "Find collective pages whose title or content contains the words, in one collective or all of yours.",
 				Scope:       "collectives:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveSearchIn) (collectiveSearchOut, error) {
-				cs, err := nc.Collectives(ctx)
+				cs, err := nc.Collectives().List(ctx)
 				if err != nil {
 					return collectiveSearchOut{}, err
 				}
@@ -691,7 +701,7 @@ func CollectivesToolset(env *Env) Toolset {
 						continue
 					}
 					found = true
-					pages, err := nc.SearchCollectivePages(ctx, col.ID, in.Query)
+					pages, err := nc.Collectives().SearchPages(ctx, col.ID, in.Query)
 					if err != nil {
 						return collectiveSearchOut{}, err
 					}
@@ -702,7 +712,7 @@ func CollectivesToolset(env *Env) Toolset {
 							title = col.Name
 						}
 						out.Hits = append(out.Hits, collectiveHit{CollectiveID: col.ID, Collective: col.Name, PageID: p.ID, Title: title,
-							File: nextcloud.CollectivePageFile(p, col.Name)})
+							File: pageFile(p, col.Name)})
 					}
 				}
 				if in.CollectiveID != 0 && !found {
@@ -721,7 +731,7 @@ func CollectivesToolset(env *Env) Toolset {
 				}
 				parent := in.ParentID
 				if parent == 0 {
-					pages, err := nc.CollectivePages(ctx, in.CollectiveID)
+					pages, err := nc.Collectives().Pages(ctx, in.CollectiveID)
 					if err != nil {
 						return collectivePageChange{}, err
 					}
@@ -734,7 +744,7 @@ func CollectivesToolset(env *Env) Toolset {
 						return collectivePageChange{}, fmt.Errorf("collective %d has no landing page to create the page below; give parent_id", in.CollectiveID)
 					}
 				}
-				p, err := nc.CreateCollectivePage(ctx, in.CollectiveID, parent, strings.TrimSpace(in.Title))
+				p, err := nc.Collectives().CreatePage(ctx, in.CollectiveID, parent, strings.TrimSpace(in.Title))
 				if err != nil {
 					return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("parent page %d", parent))
 				}
@@ -743,7 +753,7 @@ func CollectivesToolset(env *Env) Toolset {
 					out.Note = fmt.Sprintf("A page %q existed already, so the new one is called %q.", in.Title, p.Title)
 				}
 				if in.Content != "" {
-					if err := nc.WriteCollectivePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
+					if err := nc.Collectives().WritePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
 						return collectivePageChange{}, fmt.Errorf("page #%d was created but its content could not be written: %w", p.ID, err)
 					}
 					out.Page.SizeBytes = int64(len(in.Content))
@@ -759,11 +769,11 @@ func CollectivesToolset(env *Env) Toolset {
 				if err != nil {
 					return collectivePageChange{}, err
 				}
-				p, err := nc.CollectivePage(ctx, in.CollectiveID, in.PageID)
+				p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
 				if err != nil {
 					return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 				}
-				if err := nc.WriteCollectivePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
+				if err := nc.Collectives().WritePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
 					return collectivePageChange{}, err
 				}
 				out := collectivePageChange{Page: singlePage(col, p, nil)}
@@ -783,7 +793,7 @@ func CollectivesToolset(env *Env) Toolset {
 				if in.ParentID != 0 {
 					m.ParentID = &in.ParentID
 				}
-				p, err := nc.MoveCollectivePage(ctx, in.CollectiveID, in.PageID, m)
+				p, err := nc.Collectives().MovePage(ctx, in.CollectiveID, in.PageID, m)
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == 403 {
@@ -806,7 +816,7 @@ func CollectivesToolset(env *Env) Toolset {
 				if err != nil {
 					return collectivePageChange{}, err
 				}
-				p, err := nc.TrashCollectivePage(ctx, in.CollectiveID, in.PageID)
+				p, err := nc.Collectives().TrashPage(ctx, in.CollectiveID, in.PageID)
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == 403 {
@@ -825,7 +835,7 @@ func CollectivesToolset(env *Env) Toolset {
 				if err != nil {
 					return collectivePageChange{}, err
 				}
-				p, err := nc.RestoreCollectivePage(ctx, in.CollectiveID, in.PageID)
+				p, err := nc.Collectives().RestorePage(ctx, in.CollectiveID, in.PageID)
 				if err != nil {
 					return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in the trash of collective %d", in.PageID, in.CollectiveID))
 				}
@@ -836,7 +846,7 @@ func CollectivesToolset(env *Env) Toolset {
 				Description: "List the tags pages of a collective can carry.",
 				Scope:       "collectives:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in collectiveIDIn) (collectiveTagsOut, error) {
-				tags, err := nc.CollectiveTags(ctx, in.CollectiveID)
+				tags, err := nc.Collectives().Tags(ctx, in.CollectiveID)
 				if err != nil {
 					return collectiveTagsOut{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
 				}
@@ -855,7 +865,7 @@ func CollectivesToolset(env *Env) Toolset {
 				if color == "" {
 					color = "0082c9"
 				}
-				t, err := nc.CreateCollectiveTag(ctx, in.CollectiveID, strings.TrimSpace(in.Name), color)
+				t, err := nc.Collectives().CreateTag(ctx, in.CollectiveID, strings.TrimSpace(in.Name), color)
 				if err != nil {
 					return collectiveTagsOut{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
 				}
@@ -870,7 +880,7 @@ func CollectivesToolset(env *Env) Toolset {
 				if err != nil {
 					return collectivePageChange{}, err
 				}
-				tags, err := nc.CollectiveTags(ctx, in.CollectiveID)
+				tags, err := nc.Collectives().Tags(ctx, in.CollectiveID)
 				if err != nil {
 					return collectivePageChange{}, err
 				}
@@ -890,7 +900,7 @@ func CollectivesToolset(env *Env) Toolset {
 					}
 					return collectivePageChange{}, Argf("the collective has no tag %q; its tags are: %s (or create one with nc_collectives_create_tag)", in.Tag, strings.Join(known, ", "))
 				}
-				p, err := nc.TagCollectivePage(ctx, in.CollectiveID, in.PageID, tagID, in.Remove)
+				p, err := nc.Collectives().TagPage(ctx, in.CollectiveID, in.PageID, tagID, in.Remove)
 				if err != nil {
 					return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 				}

@@ -480,7 +480,7 @@ func mailTagLabelOf(tag string) string {
 // mailDefaultBox finds the INBOX of the account (or of the first one).
 func mailDefaultBox(ctx context.Context, nc *nextcloud.Client, accountID int64) (int64, error) {
 	if accountID == 0 {
-		accts, err := nc.MailAccounts(ctx)
+		accts, err := nc.Mail().Accounts(ctx)
 		if err != nil {
 			return 0, err
 		}
@@ -489,7 +489,7 @@ func mailDefaultBox(ctx context.Context, nc *nextcloud.Client, accountID int64) 
 		}
 		accountID = accts[0].ID
 	}
-	boxes, err := nc.Mailboxes(ctx, accountID)
+	boxes, err := nc.Mail().Mailboxes(ctx, accountID)
 	if err != nil {
 		return 0, mailNotFound(err, fmt.Sprintf("mail account %d", accountID), "see nc_mail_list_accounts")
 	}
@@ -513,7 +513,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "List the mail accounts set up in Nextcloud Mail.",
 				Scope:       "mail:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, _ mailAccountsIn) (mailAccountsOut, error) {
-				accts, err := nc.MailAccounts(ctx)
+				accts, err := nc.Mail().Accounts(ctx)
 				if err != nil {
 					return mailAccountsOut{}, err
 				}
@@ -528,7 +528,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "List the mailboxes (folders) of a mail account with their unread counts.",
 				Scope:       "mail:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailAccountIn) (mailboxesOut, error) {
-				boxes, err := nc.Mailboxes(ctx, in.AccountID)
+				boxes, err := nc.Mail().Mailboxes(ctx, in.AccountID)
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == http.StatusBadRequest {
@@ -562,7 +562,7 @@ func MailToolset(env *Env) Toolset {
 				if limit == 0 {
 					limit = 20
 				}
-				msgs, err := nc.MailMessages(ctx, nextcloud.MailQuery{MailboxID: mbox, Filter: in.filter(), Cursor: in.Before, Limit: limit})
+				msgs, err := nc.Mail().Messages(ctx, nextcloud.MailQuery{MailboxID: mbox, Filter: in.filter(), Cursor: in.Before, Limit: limit})
 				if err != nil {
 					return mailListOut{}, mailNotFound(err, fmt.Sprintf("mailbox %d", mbox), "see nc_mail_list_mailboxes")
 				}
@@ -580,7 +580,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "Read a mail message: headers, the body as plain text (HTML mails are turned into readable text) and the list of attachments. Reading does not mark it read; use nc_mail_set_flags.",
 				Scope:       "mail:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailMessageIn) (mailFullOut, error) {
-				b, err := nc.MailBody(ctx, in.MessageID)
+				b, err := nc.Mail().Body(ctx, in.MessageID)
 				if err != nil {
 					return mailFullOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
 				}
@@ -606,7 +606,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "Download an attachment of a mail message: text attachments come back as text, others base64-encoded (large ones are cut).",
 				Scope:       "mail:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailAttachmentIn) (mailAttachmentDataOut, error) {
-				a, err := nc.MailAttachment(ctx, in.MessageID, in.AttachmentID, env.maxRead())
+				a, err := nc.Mail().Attachment(ctx, in.MessageID, in.AttachmentID, env.maxRead())
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status >= 500 && ne.Message == "Attachment not found" {
@@ -627,7 +627,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "Send an email now from one of the user's accounts. It leaves at once and cannot be recalled: only call this when the user has asked to send this very message, with these recipients and this text.",
 				Scope:       "mail:write", Kind: Destroy, OpenWorld: true,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailSendIn) (mailSentOut, error) {
-				accts, err := nc.MailAccounts(ctx)
+				accts, err := nc.Mail().Accounts(ctx)
 				if err != nil {
 					return mailSentOut{}, err
 				}
@@ -654,13 +654,13 @@ func MailToolset(env *Env) Toolset {
 				bcc, _ := mailParseAddrs("bcc", in.BCC)
 				m := nextcloud.OutgoingMail{AccountID: acct.ID, To: to, CC: cc, BCC: bcc, Subject: in.Subject, Body: in.Body, IsHTML: in.HTML}
 				if in.InReplyTo != 0 {
-					orig, err := nc.MailMessage(ctx, in.InReplyTo)
+					orig, err := nc.Mail().Message(ctx, in.InReplyTo)
 					if err != nil {
 						return mailSentOut{}, mailNotFound(err, fmt.Sprintf("message %d to reply to", in.InReplyTo), "nothing was sent")
 					}
 					m.InReplyToMessageID = orig.MessageID
 				}
-				id, err := nc.SendMail(ctx, m)
+				id, err := nc.Mail().Send(ctx, m)
 				if err != nil {
 					return mailSentOut{}, err
 				}
@@ -672,7 +672,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "Move a mail message to another mailbox (folder), e.g. to the archive.",
 				Scope:       "mail:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailMoveIn) (mailDoneOut, error) {
-				if err := nc.MoveMailMessage(ctx, in.MessageID, in.MailboxID); err != nil {
+				if err := nc.Mail().Move(ctx, in.MessageID, in.MailboxID); err != nil {
 					return mailDoneOut{}, mailNotFound(err, fmt.Sprintf("message %d or mailbox %d", in.MessageID, in.MailboxID), "see nc_mail_list_messages and nc_mail_list_mailboxes")
 				}
 				return mailDoneOut{MessageIDs: []int64{in.MessageID}, Done: fmt.Sprintf("Moved message %d to mailbox %d.", in.MessageID, in.MailboxID)}, nil
@@ -682,7 +682,7 @@ func MailToolset(env *Env) Toolset {
 				Description: "Delete a mail message: it goes to the account's trash, and a message already in the trash is removed for good. Only call this when the user asked to delete it.",
 				Scope:       "mail:write", Kind: Destroy,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailDeleteIn) (mailDoneOut, error) {
-				if err := nc.DeleteMailMessage(ctx, in.MessageID); err != nil {
+				if err := nc.Mail().Delete(ctx, in.MessageID); err != nil {
 					return mailDoneOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
 				}
 				return mailDoneOut{MessageIDs: []int64{in.MessageID}, Done: fmt.Sprintf("Deleted message %d.", in.MessageID)}, nil
@@ -704,7 +704,7 @@ func MailToolset(env *Env) Toolset {
 				}
 				var done []int64
 				for _, id := range in.MessageIDs {
-					if err := nc.SetMailFlags(ctx, id, flags); err != nil {
+					if err := nc.Mail().SetFlags(ctx, id, flags); err != nil {
 						err = mailNotFound(err, fmt.Sprintf("message %d", id), "see nc_mail_list_messages")
 						if len(done) > 0 {
 							err = fmt.Errorf("%w (messages %v were marked already)", err, done)
@@ -724,7 +724,7 @@ func MailToolset(env *Env) Toolset {
 				if color == "" {
 					color = "#0082c9"
 				}
-				t, err := nc.CreateMailTag(ctx, strings.TrimSpace(in.Name), color)
+				t, err := nc.Mail().CreateTag(ctx, strings.TrimSpace(in.Name), color)
 				if err != nil {
 					return mailTagOut{}, err
 				}
@@ -736,7 +736,7 @@ func MailToolset(env *Env) Toolset {
 				Scope:       "mail:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in mailTagMessageIn) (mailTagOut, error) {
 				label := mailTagLabelOf(in.Tag)
-				t, err := nc.TagMailMessage(ctx, in.MessageID, label, in.Remove)
+				t, err := nc.Mail().Tag(ctx, in.MessageID, label, in.Remove)
 				if err != nil {
 					return mailTagOut{}, mailNotFound(err, fmt.Sprintf("message %d or tag %q", in.MessageID, in.Tag), "see nc_mail_list_messages; create tags with nc_mail_create_tag")
 				}

@@ -255,7 +255,7 @@ func newsNotFound(err error, what string) error {
 }
 
 func newsFeedTitles(ctx context.Context, nc *nextcloud.Client) (map[int64]string, *nextcloud.NewsFeeds, error) {
-	feeds, err := nc.NewsFeeds(ctx)
+	feeds, err := nc.News().Feeds(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -278,11 +278,11 @@ func NewsToolset(env *Env) Toolset {
 				Description: "List the News folders and subscribed feeds with unread counts and each feed's health: how often its updates failed in a row and the last error.",
 				Scope:       "news:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in newsFeedsIn) (newsFeedsOut, error) {
-				folders, err := nc.NewsFolders(ctx)
+				folders, err := nc.News().Folders(ctx)
 				if err != nil {
 					return newsFeedsOut{}, err
 				}
-				feeds, err := nc.NewsFeeds(ctx)
+				feeds, err := nc.News().Feeds(ctx)
 				if err != nil {
 					return newsFeedsOut{}, err
 				}
@@ -328,7 +328,7 @@ func NewsToolset(env *Env) Toolset {
 					}
 				}
 				if in.FolderID != 0 {
-					folders, err := nc.NewsFolders(ctx)
+					folders, err := nc.News().Folders(ctx)
 					if err != nil {
 						return newsItemsOut{}, err
 					}
@@ -363,7 +363,7 @@ func NewsToolset(env *Env) Toolset {
 				var lastSeen int64
 				exhausted := false
 				for round := 0; round < 20 && len(out.Items) < limit; round++ {
-					items, err := nc.NewsItems(ctx, q)
+					items, err := nc.News().Items(ctx, q)
 					if err != nil {
 						return newsItemsOut{}, newsNotFound(err, "feed or folder")
 					}
@@ -403,7 +403,7 @@ func NewsToolset(env *Env) Toolset {
 				Description: "Read one News article in full, its HTML turned into plain text. Reading does not mark it read; use nc_news_mark_items.",
 				Scope:       "news:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in newsItemIn) (newsItemResult, error) {
-				it, err := nc.NewsItem(ctx, in.ID)
+				it, err := nc.News().Item(ctx, in.ID)
 				if err != nil {
 					return newsItemResult{}, newsNotFound(err, fmt.Sprintf("article %d", in.ID))
 				}
@@ -436,7 +436,7 @@ func NewsToolset(env *Env) Toolset {
 					actions = append(actions, map[bool]string{true: "star", false: "unstar"}[*in.Starred])
 				}
 				for _, a := range actions {
-					if err := nc.NewsMark(ctx, a, in.ItemIDs); err != nil {
+					if err := nc.News().Mark(ctx, a, in.ItemIDs); err != nil {
 						if len(out.Changes) > 0 {
 							err = fmt.Errorf("%w (already done: %s)", err, strings.Join(out.Changes, ", "))
 						}
@@ -462,11 +462,11 @@ func NewsToolset(env *Env) Toolset {
 				case in.FolderID != 0:
 					typ, id, scope = nextcloud.NewsTypeFolder, in.FolderID, fmt.Sprintf("folder %d", in.FolderID)
 				}
-				if err := nc.NewsMarkAllRead(ctx, typ, id, feeds.NewestItemID); err != nil {
+				if err := nc.News().MarkAllRead(ctx, typ, id, feeds.NewestItemID); err != nil {
 					return newsMarkAllOut{}, newsNotFound(err, scope)
 				}
 				out := newsMarkAllOut{Scope: scope, NewestItemID: feeds.NewestItemID}
-				if after, err := nc.NewsFeeds(ctx); err == nil {
+				if after, err := nc.News().Feeds(ctx); err == nil {
 					for _, f := range after.Feeds {
 						out.UnreadLeft += f.UnreadCount
 					}

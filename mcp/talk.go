@@ -464,7 +464,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "List your Talk conversations, most recently active first, with unread message counts, mentions and the last message.",
 				Scope:       "talk:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkListIn) (talkListOut, error) {
-				convs, err := nc.TalkConversations(ctx)
+				convs, err := nc.Talk().Conversations(ctx)
 				if err != nil {
 					return talkListOut{}, err
 				}
@@ -484,7 +484,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "Show one Talk conversation: name, type, description, unread count and last message.",
 				Scope:       "talk:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkConversationResult, error) {
-				c, err := nc.TalkConversation(ctx, in.Token)
+				c, err := nc.Talk().Conversation(ctx, in.Token)
 				if err != nil {
 					return talkConversationResult{}, talkNotFound(err, "conversation "+in.Token)
 				}
@@ -507,7 +507,7 @@ func TalkToolset(env *Env) Toolset {
 				case "public":
 					req.Type, req.Name = nextcloud.TalkPublic, in.Name
 				}
-				c, created, err := nc.TalkCreateConversation(ctx, req)
+				c, created, err := nc.Talk().CreateConversation(ctx, req)
 				if err != nil {
 					if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 						return talkConversationResult{}, fmt.Errorf("no user or group %q to invite: %w", in.Invite, err)
@@ -521,7 +521,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "List who takes part in a Talk conversation, with their role (owner, moderator, user, guest).",
 				Scope:       "talk:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkParticipantsOut, error) {
-				ps, err := nc.TalkParticipants(ctx, in.Token)
+				ps, err := nc.Talk().Participants(ctx, in.Token)
 				if err != nil {
 					return talkParticipantsOut{}, talkNotFound(err, "conversation "+in.Token)
 				}
@@ -545,7 +545,7 @@ func TalkToolset(env *Env) Toolset {
 				if src == "" {
 					src = "users"
 				}
-				if err := nc.TalkAddParticipant(ctx, in.Token, in.Participant, src); err != nil {
+				if err := nc.Talk().AddParticipant(ctx, in.Token, in.Participant, src); err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) {
 						switch ne.Status {
@@ -570,7 +570,7 @@ func TalkToolset(env *Env) Toolset {
 				if limit == 0 {
 					limit = 30
 				}
-				h, err := nc.TalkMessages(ctx, in.Token, nextcloud.TalkHistoryOptions{Limit: limit, Before: in.Before})
+				h, err := nc.Talk().Messages(ctx, in.Token, nextcloud.TalkHistoryOptions{Limit: limit, Before: in.Before})
 				if err != nil {
 					return talkReadOut{}, talkNotFound(err, "conversation "+in.Token)
 				}
@@ -588,7 +588,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "Post a chat message to a Talk conversation as you, optionally as a reply to a message. The participants see it at once.",
 				Scope:       "talk:write", Kind: Create,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkSendIn) (talkSentOut, error) {
-				m, err := nc.TalkSendMessage(ctx, in.Token, nextcloud.TalkNewMessage{Message: in.Message, ReplyTo: in.ReplyTo, Silent: in.Silent})
+				m, err := nc.Talk().SendMessage(ctx, in.Token, nextcloud.TalkNewMessage{Message: in.Message, ReplyTo: in.ReplyTo, Silent: in.Silent})
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == 400 && in.ReplyTo > 0 {
@@ -606,13 +606,13 @@ func TalkToolset(env *Env) Toolset {
 				Description: "Move your read marker in a Talk conversation: up to a message, or to the end when message_id is omitted.",
 				Scope:       "talk:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkMarkReadIn) (talkMarkReadOut, error) {
-				c, err := nc.TalkMarkRead(ctx, in.Token, in.MessageID)
+				c, err := nc.Talk().MarkRead(ctx, in.Token, in.MessageID)
 				if err != nil {
 					return talkMarkReadOut{}, talkNotFound(err, "conversation "+in.Token)
 				}
 				if c == nil {
 					// Older Talk answers without the conversation.
-					if c, err = nc.TalkConversation(ctx, in.Token); err != nil {
+					if c, err = nc.Talk().Conversation(ctx, in.Token); err != nil {
 						return talkMarkReadOut{}, err
 					}
 				}
@@ -623,7 +623,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "Show the emoji reactions to a Talk message and who reacted.",
 				Scope:       "talk:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkReactionsIn) (talkReactionsOut, error) {
-				rs, err := nc.TalkReactions(ctx, in.Token, in.MessageID, in.Reaction)
+				rs, err := nc.Talk().Reactions(ctx, in.Token, in.MessageID, in.Reaction)
 				if err != nil {
 					return talkReactionsOut{}, talkNotFound(err, fmt.Sprintf("conversation %s or message #%d", in.Token, in.MessageID))
 				}
@@ -634,7 +634,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "React to a Talk message with an emoji (nothing changes if you reacted so already).",
 				Scope:       "talk:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkReactIn) (talkReactionsOut, error) {
-				rs, added, err := nc.TalkReact(ctx, in.Token, in.MessageID, in.Reaction)
+				rs, added, err := nc.Talk().React(ctx, in.Token, in.MessageID, in.Reaction)
 				if err != nil {
 					var ne *nextcloud.Error
 					if errors.As(err, &ne) && ne.Status == 400 {
@@ -651,7 +651,7 @@ func TalkToolset(env *Env) Toolset {
 				Description: "Take back your emoji reaction to a Talk message.",
 				Scope:       "talk:write", Kind: Write,
 			}, func(ctx context.Context, nc *nextcloud.Client, in talkReactIn) (talkReactionsOut, error) {
-				rs, err := nc.TalkUnreact(ctx, in.Token, in.MessageID, in.Reaction)
+				rs, err := nc.Talk().Unreact(ctx, in.Token, in.MessageID, in.Reaction)
 				if err != nil {
 					return talkReactionsOut{}, talkNotFound(err, fmt.Sprintf("conversation %s, message #%d or your %s reaction", in.Token, in.MessageID, in.Reaction))
 				}

@@ -42,26 +42,26 @@ func TestMailClientAgainstStandIn(t *testing.T) {
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 
-	msgs, err := c.MailMessages(ctx, nextcloud.MailQuery{MailboxID: inbox, Filter: "subject:" + nextcloud.MailFilterValue("hello world")})
+	msgs, err := c.Mail().Messages(ctx, nextcloud.MailQuery{MailboxID: inbox, Filter: "subject:" + nextcloud.MailFilterValue("hello world")})
 	if err != nil || len(msgs) != 1 || msgs[0].Key() != id {
 		t.Fatalf("filtered %+v %v", msgs, err)
 	}
 	// Unknown ids: the app answers 403 with [].
-	if _, err := c.MailMessage(ctx, id+1000); !errors.Is(err, nextcloud.ErrForbidden) {
+	if _, err := c.Mail().Message(ctx, id+1000); !errors.Is(err, nextcloud.ErrForbidden) {
 		t.Fatalf("unknown message: %v", err)
 	}
 	// JSend failure bodies carry the app's message.
-	_, err = c.CreateMailTag(ctx, strings.Repeat("x", 129), "#fff")
+	_, err = c.Mail().CreateTag(ctx, strings.Repeat("x", 129), "#fff")
 	if err == nil || !strings.Contains(err.Error(), "maximum length for displayName") {
 		t.Fatalf("tag error: %v", err)
 	}
-	if _, err := c.SendMail(ctx, nextcloud.OutgoingMail{AccountID: acct + 1000, To: []nextcloud.MailAddress{{Email: "b@example.org"}}, Subject: "s", Body: "b"}); err == nil ||
+	if _, err := c.Mail().Send(ctx, nextcloud.OutgoingMail{AccountID: acct + 1000, To: []nextcloud.MailAddress{{Email: "b@example.org"}}, Subject: "s", Body: "b"}); err == nil ||
 		!strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("send from unknown account: %v", err)
 	}
 	// Stored but not sent: the error names the outbox id.
 	failSend.Store(true)
-	outboxID, err := c.SendMail(ctx, nextcloud.OutgoingMail{AccountID: acct, To: []nextcloud.MailAddress{{Email: "b@example.org"}}, Subject: "s", Body: "b"})
+	outboxID, err := c.Mail().Send(ctx, nextcloud.OutgoingMail{AccountID: acct, To: []nextcloud.MailAddress{{Email: "b@example.org"}}, Subject: "s", Body: "b"})
 	if err == nil || outboxID == 0 || !strings.Contains(err.Error(), "in the outbox") || len(nc.MailSent()) != 0 {
 		t.Fatalf("failed send: id %d, %v", outboxID, err)
 	}

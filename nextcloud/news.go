@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -155,6 +156,59 @@ func (n *NewsClient) Items(ctx context.Context, q NewsItemQuery) ([]NewsItem, er
 		return nil, fmt.Errorf("list News items: %w", err)
 	}
 	return out.Items, nil
+}
+
+// NewsPage is one page of items, newest first.
+type NewsPage struct {
+	Items []NewsItem
+	// NextBefore is the Offset of the next (older) page; 0 when there is
+	// none.
+	NextBefore int64
+}
+
+// ItemsPage reads up to limit items of q, newest first (q.BatchSize is
+// set here). The API cannot ask for the starred items of one feed or
+// folder: with starredOnly it pages through q (at most 20 requests) and
+// keeps the starred ones.
+func (n *NewsClient) ItemsPage(ctx context.Context, q NewsItemQuery, limit int, starredOnly bool) (*NewsPage, error) {
+	q.BatchSize = limit
+	if starredOnly {
+		q.BatchSize = max(limit, 100)
+	}
+	want := func(it NewsItem) bool { return !starredOnly || it.Starred }
+	out := &NewsPage{}
+	var lastSeen int64
+	exhausted := false
+	for round := 0; round < 20 && len(out.Items) < limit; round++ {
+		items, err := n.Items(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		seen := 0
+		for seen < len(items) && len(out.Items) < limit {
+			lastSeen = items[seen].ID
+			if want(items[seen]) {
+				out.Items = append(out.Items, items[seen])
+			}
+			seen++
+		}
+		// A short batch ends the list unless a wanted item of it is left.
+		if len(items) < q.BatchSize && !slices.ContainsFunc(items[seen:], want) {
+			exhausted = true
+			break
+		}
+		if !starredOnly {
+			break
+		}
+		q.Offset = lastSeen
+	}
+	if !exhausted && len(out.Items) > 0 {
+		out.NextBefore = lastSeen
+		if !starredOnly {
+			out.NextBefore = out.Items[len(out.Items)-1].ID
+		}
+	}
+	return out, nil
 }
 
 // NewsItem fetches one item. The API has no route for a single item, so

@@ -3,6 +3,7 @@ package nextcloud_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,5 +87,35 @@ func TestNewsClientAgainstStandIn(t *testing.T) {
 	nc.SetDisabled("news", true)
 	if _, err := c.News().Folders(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `"news" (News)`) {
 		t.Fatalf("disabled: %v", err)
+	}
+}
+
+func TestNewsItemsPage(t *testing.T) {
+	nc := nctest.New(t)
+	feed := nc.NewsFeed("admin", 0, "Feed", "https://f.example/rss")
+	var ids []int64
+	for i := range 150 {
+		ids = append(ids, nc.NewsArticle(feed, fmt.Sprint("A", i), "<p>a</p>", fmt.Sprint("https://f.example/", i), ""))
+	}
+	c := nc.Client(t, "admin")
+	ctx := context.Background()
+	// Two old starred items, far below the first batch of 100.
+	if err := c.News().Mark(ctx, "star", []int64{ids[3], ids[10]}); err != nil {
+		t.Fatal(err)
+	}
+	q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeFeed, ID: feed, GetRead: true}
+	page, err := c.News().ItemsPage(ctx, q, 1, true)
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != ids[10] || page.NextBefore != ids[10] {
+		t.Fatalf("first starred page %+v %v", page, err)
+	}
+	q.Offset = page.NextBefore
+	page, err = c.News().ItemsPage(ctx, q, 1, true)
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != ids[3] || page.NextBefore != 0 {
+		t.Fatalf("last starred page %+v %v", page, err)
+	}
+	q.Offset = 0
+	page, err = c.News().ItemsPage(ctx, q, 2, false)
+	if err != nil || len(page.Items) != 2 || page.Items[0].ID != ids[149] || page.NextBefore != ids[148] {
+		t.Fatalf("plain page %+v %v", page, err)
 	}
 }

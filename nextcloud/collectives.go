@@ -110,6 +110,25 @@ func (c *CollectivesClient) Trashed(ctx context.Context) ([]Collective, error) {
 	return out.Collectives, nil
 }
 
+// Find looks a collective up by id among the active (or, with trashed,
+// the trashed) ones; ok is false when the user has no such collective.
+func (c *CollectivesClient) Find(ctx context.Context, id int64, trashed bool) (col *Collective, ok bool, err error) {
+	list := c.List
+	if trashed {
+		list = c.Trashed
+	}
+	cs, err := list(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for i := range cs {
+		if cs[i].ID == id {
+			return &cs[i], true, nil
+		}
+	}
+	return nil, false, nil
+}
+
 type collectiveReply struct {
 	Collective Collective `json:"collective"`
 	Info       string     `json:"info"`

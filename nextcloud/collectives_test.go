@@ -52,6 +52,15 @@ func TestCollectivesClientAgainstStandIn(t *testing.T) {
 	if err != nil || col.Name != "Docs & Notes" || col.Emoji != "📚" || col.Trashed() {
 		t.Fatalf("create: %+v %v", col, err)
 	}
+	if got, ok, err := c.Collectives().Find(ctx, col.ID, false); err != nil || !ok || got.ID != col.ID || got.Name != col.Name {
+		t.Fatalf("find: %+v %v %v", got, ok, err)
+	}
+	if got, ok, err := c.Collectives().Find(ctx, col.ID, true); err != nil || ok || got != nil {
+		t.Fatalf("an active collective found in the trash: %+v %v %v", got, ok, err)
+	}
+	if _, ok, err := c.Collectives().Find(ctx, col.ID+100, false); err != nil || ok {
+		t.Fatalf("unknown id found: %v %v", ok, err)
+	}
 	pages, err := c.Collectives().Pages(ctx, col.ID)
 	if err != nil || len(pages) != 1 || pages[0].ParentID != 0 || pages[0].FileName != "Readme.md" {
 		t.Fatalf("pages %+v %v", pages, err)

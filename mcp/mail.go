@@ -36,19 +36,6 @@ type mailboxOut struct {
 	Unread int    `json:"unread"`
 }
 
-func mailboxRole(m *nextcloud.Mailbox) string {
-	if m.SpecialRole != "" {
-		return m.SpecialRole
-	}
-	if len(m.SpecialUse) > 0 {
-		return m.SpecialUse[0]
-	}
-	if strings.EqualFold(m.Name, "INBOX") {
-		return "inbox"
-	}
-	return ""
-}
-
 type mailMessageOut struct {
 	ID             int64    `json:"id" jsonschema:"message id for the other mail tools"`
 	Subject        string   `json:"subject"`
@@ -91,26 +78,18 @@ func toMailMessage(m *nextcloud.MailMessage) mailMessageOut {
 
 // mailDefaultBox finds the INBOX of the account (or of the first one).
 func mailDefaultBox(ctx context.Context, nc *nextcloud.Client, accountID int64) (int64, error) {
-	if accountID == 0 {
-		accts, err := nc.Mail().Accounts(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if len(accts) == 0 {
-			return 0, fmt.Errorf("no mail account is set up in the Mail app; add one in Nextcloud Mail first")
-		}
-		accountID = accts[0].ID
+	acct, inbox, err := nc.Mail().Inbox(ctx, accountID)
+	switch {
+	case err != nil && acct != 0:
+		return 0, mailNotFound(err, fmt.Sprintf("mail account %d", acct), "see nc_mail_list_accounts")
+	case err != nil:
+		return 0, err
+	case acct == 0:
+		return 0, fmt.Errorf("no mail account is set up in the Mail app; add one in Nextcloud Mail first")
+	case inbox == nil:
+		return 0, fmt.Errorf("mail account %d has no INBOX; give mailbox_id (see nc_mail_list_mailboxes)", acct)
 	}
-	boxes, err := nc.Mail().Mailboxes(ctx, accountID)
-	if err != nil {
-		return 0, mailNotFound(err, fmt.Sprintf("mail account %d", accountID), "see nc_mail_list_accounts")
-	}
-	for i := range boxes {
-		if mailboxRole(&boxes[i]) == "inbox" {
-			return boxes[i].DatabaseID, nil
-		}
-	}
-	return 0, fmt.Errorf("mail account %d has no INBOX; give mailbox_id (see nc_mail_list_mailboxes)", accountID)
+	return inbox.DatabaseID, nil
 }
 
 // MailToolset offers Nextcloud Mail.
@@ -221,7 +200,7 @@ func mailListMailboxes(env *Env) Tool {
 			if name == "" {
 				name = boxes[i].Name
 			}
-			out.Mailboxes = append(out.Mailboxes, mailboxOut{ID: boxes[i].DatabaseID, Name: name, Role: mailboxRole(&boxes[i]), Unread: boxes[i].Unread})
+			out.Mailboxes = append(out.Mailboxes, mailboxOut{ID: boxes[i].DatabaseID, Name: name, Role: boxes[i].Role(), Unread: boxes[i].Unread})
 		}
 		return out, nil
 	})

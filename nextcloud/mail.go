@@ -172,6 +172,44 @@ func (m *MailClient) Mailboxes(ctx context.Context, accountID int64) ([]Mailbox,
 	return out.Mailboxes, nil
 }
 
+// Role is the mailbox's special role ("inbox", "sent", "trash" ...), or
+// "" for an ordinary folder.
+func (b *Mailbox) Role() string {
+	if b.SpecialRole != "" {
+		return b.SpecialRole
+	}
+	if len(b.SpecialUse) > 0 {
+		return b.SpecialUse[0]
+	}
+	if strings.EqualFold(b.Name, "INBOX") {
+		return "inbox"
+	}
+	return ""
+}
+
+// Inbox finds the INBOX of the account, or with accountID 0 of the user's
+// first account. account is the account looked in (0 when the user has
+// none); inbox is nil when it has no INBOX.
+func (m *MailClient) Inbox(ctx context.Context, accountID int64) (account int64, inbox *Mailbox, err error) {
+	if accountID == 0 {
+		accts, err := m.Accounts(ctx)
+		if err != nil || len(accts) == 0 {
+			return 0, nil, err
+		}
+		accountID = accts[0].ID
+	}
+	boxes, err := m.Mailboxes(ctx, accountID)
+	if err != nil {
+		return accountID, nil, err
+	}
+	for i := range boxes {
+		if boxes[i].Role() == "inbox" {
+			return accountID, &boxes[i], nil
+		}
+	}
+	return accountID, nil, nil
+}
+
 // MailQuery selects messages of a mailbox, newest first.
 type MailQuery struct {
 	MailboxID int64

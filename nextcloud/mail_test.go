@@ -66,3 +66,51 @@ func TestMailClientAgainstStandIn(t *testing.T) {
 		t.Fatalf("failed send: id %d, %v", outboxID, err)
 	}
 }
+
+func TestMailboxRole(t *testing.T) {
+	for _, tc := range []struct {
+		box  nextcloud.Mailbox
+		want string
+	}{
+		{nextcloud.Mailbox{Name: "INBOX", SpecialRole: "inbox"}, "inbox"},
+		{nextcloud.Mailbox{Name: "Gesendet", SpecialUse: []string{"sent"}}, "sent"},
+		{nextcloud.Mailbox{Name: "Inbox"}, "inbox"},
+		{nextcloud.Mailbox{Name: "Projects"}, ""},
+	} {
+		if got := tc.box.Role(); got != tc.want {
+			t.Errorf("%+v: role %q, want %q", tc.box, got, tc.want)
+		}
+	}
+}
+
+func TestMailInbox(t *testing.T) {
+	nc := nctest.New(t, nctest.WithUser("admin", "a"), nctest.WithUser("bob", "b"))
+	first := nc.MailAccount("admin", "Admin", "admin@example.com")
+	second := nc.MailAccount("admin", "Work", "admin@work.example")
+	c := nc.Client(t, "admin")
+	ctx := context.Background()
+	for _, tc := range []struct{ ask, want int64 }{{0, first}, {second, second}} {
+		acct, inbox, err := c.Mail().Inbox(ctx, tc.ask)
+		if err != nil || acct != tc.want || inbox == nil || inbox.DatabaseID != nc.Mailbox(tc.want, "INBOX") {
+			t.Fatalf("inbox of %d: account %d, %+v, %v", tc.ask, acct, inbox, err)
+		}
+	}
+	if acct, _, err := c.Mail().Inbox(ctx, second+1000); err == nil || acct != second+1000 {
+		t.Fatalf("unknown account: %d %v", acct, err)
+	}
+	if acct, inbox, err := nc.Client(t, "bob").Mail().Inbox(ctx, 0); err != nil || acct != 0 || inbox != nil {
+		t.Fatalf("no accounts: %d %+v %v", acct, inbox, err)
+	}
+	// An account without an INBOX.
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/index.php/apps/mail/api/mailboxes" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"mailboxes":[{"databaseId":1,"name":"Archive","specialRole":"archive"}]}`))
+			return true
+		}
+		return false
+	})
+	if acct, inbox, err := c.Mail().Inbox(ctx, first); err != nil || acct != first || inbox != nil {
+		t.Fatalf("no INBOX: %d %+v %v", acct, inbox, err)
+	}
+}

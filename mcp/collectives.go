@@ -39,20 +39,6 @@ func validCollectiveID(id int64) error {
 	return nil
 }
 
-type collectiveHit struct {
-	CollectiveID int64  `json:"collective_id"`
-	Collective   string `json:"collective"`
-	PageID       int64  `json:"page_id"`
-	Title        string `json:"title"`
-	File         string `json:"file"`
-}
-
-type collectiveTagOut struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Color string `json:"color"`
-}
-
 // collectivesNotFound explains a 404 from the Collectives API.
 func collectivesNotFound(err error, what string) error {
 	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {

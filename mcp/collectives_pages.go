@@ -245,6 +245,14 @@ func (in *collectiveSearchIn) Validate() error {
 	return nil
 }
 
+type collectiveHit struct {
+	CollectiveID int64  `json:"collective_id"`
+	Collective   string `json:"collective"`
+	PageID       int64  `json:"page_id"`
+	Title        string `json:"title"`
+	File         string `json:"file"`
+}
+
 type collectiveSearchOut struct {
 	Query string          `json:"query"`
 	Hits  []collectiveHit `json:"hits"`

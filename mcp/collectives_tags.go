@@ -9,6 +9,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
+type collectiveTagOut struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
+}
+
 type collectiveTagsOut struct {
 	CollectiveID int64              `json:"collective_id"`
 	Tags         []collectiveTagOut `json:"tags"`

@@ -336,6 +336,6 @@ func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 	on.Store(false)
 	f.nc.SetDisabled("collectives", true)
 	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"collectives"`, "Collectives", "not installed or enabled")
+		wantError(t, callTool(t, c, call.tool, call.args), `"collectives"`, "Collectives", "not installed or not enabled")
 	}
 }

@@ -381,6 +381,6 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	}
 	f.nc.SetDisabled("mail", true)
 	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or enabled")
+		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or not enabled")
 	}
 }

@@ -241,6 +241,6 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 	f.nc.SetDisabled("news", true)
 	for _, call := range calls {
 		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"news"`, "News", "not installed or enabled")
+		wantError(t, res, `"news"`, "News", "not installed or not enabled")
 	}
 }

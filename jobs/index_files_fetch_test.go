@@ -39,8 +39,9 @@ func isFileRead(r *http.Request) bool {
 
 // TestSyncFilesFetchBound: the file reads of a sync never exceed
 // FetchConcurrency at once, and do reach it (the hook holds each read until
-// the bound is in flight, so a sequential fetch would stall there), and
-// every file's text is indexed.
+// the bound is in flight, so a sequential fetch would stall there, and then
+// a little longer, so excess reads would overlap), and every file's text
+// is indexed.
 func TestSyncFilesFetchBound(t *testing.T) {
 	for _, bound := range []int{1, 3} {
 		t.Run(fmt.Sprint(bound), func(t *testing.T) {
@@ -62,6 +63,9 @@ func TestSyncFilesFetchBound(t *testing.T) {
 				}
 				select {
 				case <-full:
+					// Held a little, so that reads beyond the bound, if
+					// the code sent them, would overlap and show.
+					time.Sleep(10 * time.Millisecond)
 				case <-time.After(5 * time.Second): // fails below as a peak under the bound
 				}
 				return false

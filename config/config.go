@@ -24,6 +24,10 @@ type Config struct {
 	RequestTimeout    time.Duration
 	MaxReadBytes      int64
 	SkipStartupCheck  bool
+	// MaxUpstream bounds the Nextcloud requests in flight per process.
+	MaxUpstream int
+	// IndexFetchConcurrency bounds the file reads of one files index sync.
+	IndexFetchConcurrency int
 
 	// MCP
 	Transport      string // stdio, sse, http
@@ -36,6 +40,8 @@ type Config struct {
 	AllowedOrigins []string
 	// MaxRequestBytes caps every HTTP request body (413 beyond it).
 	MaxRequestBytes int64
+	// SessionIdleTTL ends streamable HTTP sessions idle that long.
+	SessionIdleTTL time.Duration
 
 	// Logging
 	LogLevel  slog.Level
@@ -92,6 +98,9 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_LOG_FORMAT", "log-format", "text", "json", "text or json (logs go to stderr)"},
 	{"NEXTCLOUD_MCP_TIMEOUT", "timeout", "30s", "60s", "timeout of each Nextcloud request"},
 	{"NEXTCLOUD_MCP_MAX_READ_BYTES", "max-read-bytes", "1048576", "5242880", "largest file content returned inline"},
+	{"NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", "max-upstream-requests", "64", "128", "Nextcloud requests in flight per process; more wait up to the timeout, then fail with \"Nextcloud is busy\""},
+	{"NEXTCLOUD_MCP_SESSION_IDLE_TTL", "session-idle-ttl", "30m", "10m", "streamable HTTP sessions idle this long are ended"},
+	{"NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", "index-fetch-concurrency", "8", "4", "file reads in flight while the search index syncs a user's files"},
 	{"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK", "skip-startup-check", "false", "true", "do not check Nextcloud and the credentials at start"},
 	{"NEXTCLOUD_MCP_AUTH", "auth", "basic", "oauth", "basic, basic-passthrough or oauth"},
 	{"OIDC_ISSUER", "oidc-issuer", "", "https://keycloak.example.com/realms/nextcloud", "OAuth: issuer URL of the identity provider"},
@@ -297,6 +306,15 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.MaxRequestBytes, err = strconv.ParseInt(v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"], 10, 64); err != nil || c.MaxRequestBytes <= 0 {
 		bad("NEXTCLOUD_MCP_MAX_REQUEST_BYTES", fmt.Sprintf("must be a positive number of bytes, not %q", v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"]))
+	}
+	if c.MaxUpstream, err = strconv.Atoi(v["NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS"]); err != nil || c.MaxUpstream <= 0 {
+		bad("NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", fmt.Sprintf("must be a positive number of requests, not %q", v["NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS"]))
+	}
+	if c.IndexFetchConcurrency, err = strconv.Atoi(v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]); err != nil || c.IndexFetchConcurrency <= 0 {
+		bad("NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", fmt.Sprintf("must be a positive number, not %q", v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]))
+	}
+	if c.SessionIdleTTL, err = time.ParseDuration(v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]); err != nil || c.SessionIdleTTL <= 0 {
+		bad("NEXTCLOUD_MCP_SESSION_IDLE_TTL", fmt.Sprintf("must be a positive duration like 30m, not %q", v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]))
 	}
 	switch c.Auth {
 	case "basic":

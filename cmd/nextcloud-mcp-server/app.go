@@ -65,8 +65,10 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		BaseURL:   cfg.NextcloudHost,
 		Timeout:   cfg.RequestTimeout,
 		Transport: a.metrics.instrument(nextcloud.NewTransport()),
-		UserAgent: "nextcloud-mcp-server/" + version,
-		Logger:    logger,
+		// One bound for tools and background jobs alike.
+		MaxInFlight: cfg.MaxUpstream,
+		UserAgent:   "nextcloud-mcp-server/" + version,
+		Logger:      logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("NEXTCLOUD_HOST: %w", err)
@@ -221,6 +223,7 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		Auth:           a.auth,
 		ContextFunc:    a.ctxFunc,
 		Identity:       a.identity,
+		SessionIdleTTL: a.cfg.SessionIdleTTL,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

@@ -71,9 +71,9 @@ func (k *keySet) candidates(kid string) (out []jose.JSONWebKey, fetched time.Tim
 	return out, k.fetched
 }
 
-// verify checks jws's signature.
-func (k *keySet) verify(ctx context.Context, jws *compactJWS) error {
-	kid := jws.kid
+// verify checks jws's signature and returns its payload.
+func (k *keySet) verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte, error) {
+	kid := jws.Signatures[0].Header.KeyID
 	keys, fetched := k.candidates(kid)
 	stale := fetched.IsZero() || k.now().Sub(fetched) > k.maxAge
 	if len(keys) > 0 && stale {
@@ -85,11 +85,11 @@ func (k *keySet) verify(ctx context.Context, jws *compactJWS) error {
 		backoff := !k.lastMiss.IsZero() && k.now().Sub(k.lastMiss) < k.missBackoff
 		k.mu.RUnlock()
 		if len(keys) == 0 && backoff && !fetched.IsZero() {
-			return errUnknownKey
+			return nil, errUnknownKey
 		}
 		if err := k.refresh(ctx, fetched); err != nil {
 			if len(keys) == 0 {
-				return err
+				return nil, err
 			}
 			// A stale cache still verifies while the IdP is unreachable.
 		}
@@ -98,21 +98,22 @@ func (k *keySet) verify(ctx context.Context, jws *compactJWS) error {
 			k.mu.Lock()
 			k.lastMiss = k.now()
 			k.mu.Unlock()
-			return errUnknownKey
+			return nil, errUnknownKey
 		}
 	}
+	alg := jws.Signatures[0].Header.Algorithm
 	for _, key := range keys {
 		if key.Use != "" && key.Use != "sig" {
 			continue
 		}
-		if key.Algorithm != "" && key.Algorithm != string(jws.alg) {
+		if key.Algorithm != "" && key.Algorithm != alg {
 			continue
 		}
-		if jws.verifyWith(key.Key) == nil {
-			return nil
+		if payload, err := jws.Verify(&key); err == nil {
+			return payload, nil
 		}
 	}
-	return errBadSignature
+	return nil, errors.New("token signature does not verify")
 }
 
 // refreshInBackground starts at most one refresh at a time, and none

@@ -7,6 +7,8 @@
 #   scripts/postgres.sh status DIR    # exit 0 when it answers
 #   scripts/postgres.sh stop DIR      # stops it by PID and removes DIR
 #
+# With PG_WATCH_PID set, start also stops the cluster once that process ends.
+#
 # PostgreSQL refuses to run as root: as root the cluster belongs to (and runs
 # as) the postgres user (the package creates it), or nobody.
 set -euo pipefail
@@ -76,6 +78,14 @@ start)
 				echo "PG_BINDIR=$bindir"
 				echo "PG_URL=postgres://mcptest@127.0.0.1:$port/postgres?sslmode=disable"
 			} >"$dir/state.env"
+			if [ -n "${PG_WATCH_PID:-}" ]; then
+				# Tests pass their PID: a test binary killed before its
+				# clean-up (a timeout) does not leave the cluster running.
+				(
+					while kill -0 "$PG_WATCH_PID" 2>/dev/null; do sleep 1; done
+					"$0" stop "$dir"
+				) >/dev/null 2>&1 </dev/null &
+			fi
 			echo "$dir"
 			exit 0
 		fi

@@ -241,7 +241,22 @@ var migrations = []string{
 		user_id   TEXT PRIMARY KEY,
 		last_seen INTEGER NOT NULL
 	);`,
+	// 5: leases.go: who works a user's background jobs, and when each job
+	// last succeeded, shared by every replica (times in Unix milliseconds).
+	leasesSchema,
 }
+
+const leasesSchema = `CREATE TABLE leases (
+		name       TEXT PRIMARY KEY,
+		holder     TEXT NOT NULL,
+		expires_at BIGINT NOT NULL
+	);
+	CREATE TABLE job_runs (
+		job     TEXT NOT NULL,
+		user_id TEXT NOT NULL,
+		done_at BIGINT NOT NULL,
+		PRIMARY KEY (job, user_id)
+	);`
 
 // pgMigrations is migrations for PostgreSQL, entry for entry (the same
 // schema version on both): BIGINT Unix times, BYTEA ciphertexts, and the
@@ -318,6 +333,7 @@ var pgMigrations = []string{
 		user_id   TEXT PRIMARY KEY,
 		last_seen BIGINT NOT NULL
 	);`,
+	leasesSchema,
 }
 
 // SchemaVersion is the version this build writes.

@@ -94,7 +94,9 @@ func start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.Command(filepath.Join(root, "scripts", "postgres.sh"), "start").Output()
+	cmd := exec.Command(filepath.Join(root, "scripts", "postgres.sh"), "start")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PG_WATCH_PID=%d", os.Getpid()))
+	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -221,6 +221,8 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		Auth:           a.auth,
 		ContextFunc:    a.ctxFunc,
 		Identity:       a.identity,
+		// Replicas share TOKEN_ENCRYPTION_KEY: each accepts the others' sessions.
+		SessionSecret: []byte(a.cfg.TokenEncryptionKey),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

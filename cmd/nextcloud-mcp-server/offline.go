@@ -123,7 +123,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 
 	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
-	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
+	a.log.Info("offline access enabled", "token_db", db.Path(), "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
 	return nil
 }
 

@@ -153,23 +153,21 @@ func pgBusy(err error) bool {
 	return false
 }
 
-// redactURL keeps a connection URL's password out of errors and logs.
+// redactURL keeps a connection URL's password out of errors and logs,
+// from the user information and from a password= query parameter.
 func redactURL(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
 		return s
 	}
 	rest := s[i+3:]
-	at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@")
-	if at < 0 {
-		return s
+	if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+		cred := rest[:at]
+		if c := strings.Index(cred, ":"); c >= 0 {
+			cred = cred[:c] + ":xxxxx"
+		}
+		s = s[:i+3] + cred + rest[at:]
 	}
-	cred := rest[:at]
-	if c := strings.Index(cred, ":"); c >= 0 {
-		cred = cred[:c] + ":xxxxx"
-	}
-	s = s[:i+3] + cred + rest[at:]
-	// A password given as a query parameter goes too.
 	if q := strings.Index(s, "?"); q >= 0 {
 		parts := strings.Split(s[q+1:], "&")
 		for j, p := range parts {

@@ -47,6 +47,10 @@ type HTTPOptions struct {
 	// session only serves the identity that opened it. Nil binds every
 	// session to one anonymous identity (single-user basic mode).
 	Identity func(r *http.Request) string
+	// SessionSecret signs streamable-HTTP session ids; replicas given the
+	// same secret accept each other's sessions. Empty: a random key, so
+	// only this process accepts them.
+	SessionSecret []byte
 }
 
 // HTTPTransport serves streamable HTTP at /mcp and SSE at /sse + /message.
@@ -76,7 +80,7 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	if o.SessionIdleTTL <= 0 {
 		o.SessionIdleTTL = 30 * time.Minute
 	}
-	sessions := newSessionTracker(o.Identity)
+	sessions := newSessionTracker(o.Identity, o.SessionSecret)
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithSessionIdManagerResolver(sessions),

@@ -224,6 +224,8 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		ContextFunc:    a.ctxFunc,
 		Identity:       a.identity,
 		SessionIdleTTL: a.cfg.SessionIdleTTL,
+		// Replicas share TOKEN_ENCRYPTION_KEY: each accepts the others' sessions.
+		SessionSecret: []byte(a.cfg.TokenEncryptionKey),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

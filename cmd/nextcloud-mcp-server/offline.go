@@ -100,6 +100,8 @@ func (a *app) setupOffline(ctx context.Context) error {
 			return backgroundUsers(ctx, db, a.loginFlow != nil, chain.CanImpersonate())
 		},
 		Logger: a.log,
+		// Replicas sharing the store run each user's jobs once between them.
+		Cluster: db,
 	})
 	if err != nil {
 		return err
@@ -121,7 +123,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 
 	a.offline = &offlineState{store: db, chain: chain, runner: runner, notes: notes, index: index, log: a.log}
 	a.extraToolsets = append(a.extraToolsets, mcp.JobsToolset(a.offline.jobsStatus))
-	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
+	a.log.Info("offline access enabled", "token_db", db.Path(), "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
 	return nil
 }
 
@@ -176,7 +178,7 @@ func tokensCLI(getenv config.Getenv) oauth.TokensCLI {
 	}
 	offlineOn, _ := strconv.ParseBool(getenv("ENABLE_OFFLINE_ACCESS"))
 	return oauth.TokensCLI{
-		DBPath: or("TOKEN_STORAGE_DB", "tokens.db"), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
+		DBPath: or("TOKEN_STORAGE_URL", or("TOKEN_STORAGE_DB", "tokens.db")), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
 		Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"),
 		NextcloudAudience: or("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"),
 		OfflineAccess:     offlineOn,
@@ -201,7 +203,7 @@ func doctorCommand(ctx context.Context, args []string, getenv config.Getenv, std
 		return 2
 	}
 	c := tokensCLI(getenv)
-	if getenv("TOKEN_STORAGE_DB") == "" || getenv("TOKEN_ENCRYPTION_KEY") == "" {
+	if (getenv("TOKEN_STORAGE_DB") == "" && getenv("TOKEN_STORAGE_URL") == "") || getenv("TOKEN_ENCRYPTION_KEY") == "" {
 		c.DBPath = "" // nothing to check without both
 	}
 	return oauth.DoctorCommand(ctx, c, *user, stdout, stderr)

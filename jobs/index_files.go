@@ -49,7 +49,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 	if etag != "" && state[key] == etag {
 		return nil
 	}
-	self, children, err := nc.ListFolder(ctx, dir)
+	self, children, err := nc.Files().List(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 			it.URL = appLink(nc, "/index.php/f/"+strconv.FormatInt(f.FileID, 10))
 		}
 		if !f.IsDir && textFile(f) && f.Size > 0 && f.Size <= x.MaxFileBytes {
-			fc, err := nc.ReadFile(ctx, f.Path, x.MaxFileBytes)
+			fc, err := nc.Files().Read(ctx, f.Path, x.MaxFileBytes)
 			var tooLarge *nextcloud.TooLargeError
 			switch {
 			case errors.As(err, &tooLarge), errors.Is(err, nextcloud.ErrNotFound):

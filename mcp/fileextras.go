@@ -82,7 +82,7 @@ func (f *extrasFileRef) resolve(ctx context.Context, nc *nextcloud.Client) (int6
 		return f.FileID, fmt.Sprintf("file %d", f.FileID), nil
 	}
 	p, _ := nextcloud.CleanFilePath(f.Path)
-	id, err := nc.FileID(ctx, p)
+	id, err := nc.Files().ID(ctx, p)
 	if err != nil {
 		return 0, "", err
 	}
@@ -163,7 +163,7 @@ func extrasListComments(ctx context.Context, nc *nextcloud.Client, in extrasList
 		limit = 20
 	}
 	// One more than asked tells whether more follow.
-	cs, err := nc.FileComments(ctx, id, limit+1, in.Offset)
+	cs, err := nc.Files().Comments(ctx, id, limit+1, in.Offset)
 	if err != nil {
 		return extrasCommentsOut{}, err
 	}
@@ -210,7 +210,7 @@ func extrasAddComment(ctx context.Context, nc *nextcloud.Client, in extrasAddCom
 	if err != nil {
 		return extrasCommentAddedOut{}, err
 	}
-	cid, err := nc.AddFileComment(ctx, id, in.Message)
+	cid, err := nc.Files().AddComment(ctx, id, in.Message)
 	if err != nil {
 		return extrasCommentAddedOut{}, err
 	}
@@ -272,7 +272,7 @@ func (in *extrasListTagsIn) Validate() error {
 
 func extrasListTags(ctx context.Context, nc *nextcloud.Client, in extrasListTagsIn) (extrasTagsListOut, error) {
 	if !in.given() {
-		tags, err := nc.SystemTags(ctx)
+		tags, err := nc.Files().SystemTags(ctx)
 		if err != nil {
 			return extrasTagsListOut{}, err
 		}
@@ -282,7 +282,7 @@ func extrasListTags(ctx context.Context, nc *nextcloud.Client, in extrasListTags
 	if err != nil {
 		return extrasTagsListOut{}, err
 	}
-	tags, err := nc.FileSystemTags(ctx, id)
+	tags, err := nc.Files().Tags(ctx, id)
 	if err != nil {
 		return extrasTagsListOut{}, err
 	}
@@ -313,7 +313,7 @@ func (o extrasTagCreatedOut) Summary() string {
 func extrasCreateTag(ctx context.Context, nc *nextcloud.Client, in extrasCreateTagIn) (extrasTagCreatedOut, error) {
 	visible, assignable := in.UserVisible == nil || *in.UserVisible, in.UserAssignable == nil || *in.UserAssignable
 	name := strings.TrimSpace(in.Name)
-	id, err := nc.CreateSystemTag(ctx, name, visible, assignable)
+	id, err := nc.Files().CreateSystemTag(ctx, name, visible, assignable)
 	if err != nil {
 		if errors.Is(err, nextcloud.ErrConflict) {
 			return extrasTagCreatedOut{}, fmt.Errorf("a tag named %q exists already; use it as it is (see nc_files_list_tags): %w", name, err)
@@ -343,7 +343,7 @@ func (in *extrasTagRefIn) checkTag() error {
 
 // findTag resolves a tag name among the visible tags.
 func extrasFindTag(ctx context.Context, nc *nextcloud.Client, name string) (*nextcloud.SystemTag, error) {
-	tags, err := nc.SystemTags(ctx)
+	tags, err := nc.Files().SystemTags(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +402,7 @@ func extrasAssignTag(ctx context.Context, nc *nextcloud.Client, in extrasAssignT
 		case t != nil:
 			tagID, tagName = t.ID, t.Name
 		case in.CreateMissing:
-			if tagID, err = nc.CreateSystemTag(ctx, tagName, true, true); err != nil {
+			if tagID, err = nc.Files().CreateSystemTag(ctx, tagName, true, true); err != nil {
 				return extrasFileTagsOut{}, err
 			}
 			changed = fmt.Sprintf("Created tag %q (id %d). ", tagName, tagID)
@@ -412,14 +412,14 @@ func extrasAssignTag(ctx context.Context, nc *nextcloud.Client, in extrasAssignT
 	} else {
 		tagName = fmt.Sprintf("tag %d", tagID)
 	}
-	if err := nc.AssignSystemTag(ctx, id, tagID); err != nil {
+	if err := nc.Files().AssignTag(ctx, id, tagID); err != nil {
 		var e *nextcloud.Error
 		if errors.As(err, &e) && e.Status == 412 {
 			return extrasFileTagsOut{}, fmt.Errorf("no tag has id %d; see nc_files_list_tags for the tag ids: %w", tagID, err)
 		}
 		return extrasFileTagsOut{}, err
 	}
-	tags, err := nc.FileSystemTags(ctx, id)
+	tags, err := nc.Files().Tags(ctx, id)
 	if err != nil {
 		return extrasFileTagsOut{}, fmt.Errorf("%s was tagged, but listing its tags failed: %w", name, err)
 	}
@@ -443,7 +443,7 @@ func extrasRemoveTag(ctx context.Context, nc *nextcloud.Client, in extrasRemoveT
 		return extrasFileTagsOut{}, err
 	}
 	tagID, tagName := in.TagID, strings.TrimSpace(in.Tag)
-	current, err := nc.FileSystemTags(ctx, id)
+	current, err := nc.Files().Tags(ctx, id)
 	if err != nil {
 		return extrasFileTagsOut{}, err
 	}
@@ -460,10 +460,10 @@ func extrasRemoveTag(ctx context.Context, nc *nextcloud.Client, in extrasRemoveT
 		}
 		return extrasFileTagsOut{}, fmt.Errorf("%s has no tag %s; its tags are listed by nc_files_list_tags", name, what)
 	}
-	if err := nc.RemoveSystemTag(ctx, id, tagID); err != nil {
+	if err := nc.Files().RemoveTag(ctx, id, tagID); err != nil {
 		return extrasFileTagsOut{}, err
 	}
-	tags, err := nc.FileSystemTags(ctx, id)
+	tags, err := nc.Files().Tags(ctx, id)
 	if err != nil {
 		return extrasFileTagsOut{}, fmt.Errorf("the tag was removed from %s, but listing its tags failed: %w", name, err)
 	}
@@ -511,7 +511,7 @@ type extrasListVersionsIn struct {
 func (in *extrasListVersionsIn) Validate() error { return in.check() }
 
 func extrasVersions(ctx context.Context, nc *nextcloud.Client, id int64, name string) (extrasVersionsOut, error) {
-	vs, err := nc.FileVersions(ctx, id)
+	vs, err := nc.Files().Versions(ctx, id)
 	if err != nil {
 		return extrasVersionsOut{}, err
 	}
@@ -559,7 +559,7 @@ func extrasRestoreVersion(ctx context.Context, nc *nextcloud.Client, in extrasRe
 		return extrasRestoredOut{}, err
 	}
 	vid := strings.TrimSpace(in.VersionID)
-	if err := nc.RestoreFileVersion(ctx, id, vid); err != nil {
+	if err := nc.Files().RestoreVersion(ctx, id, vid); err != nil {
 		if errors.Is(err, nextcloud.ErrNotFound) {
 			return extrasRestoredOut{}, fmt.Errorf("%s has no version %q (or no such file); nc_files_list_versions lists the versions: %w", name, vid, err)
 		}

@@ -451,7 +451,7 @@ func FilesToolset(env *Env) Toolset {
 				Description: "Show one file's or folder's details (type, size, modified, etag, file id, MIME type, favorite) without downloading it.",
 				Scope:       "files:read", Kind: Read},
 				func(ctx context.Context, nc *nextcloud.Client, in filesPathIn) (filesEntry, error) {
-					fi, err := nc.StatFile(ctx, in.Path)
+					fi, err := nc.Files().Stat(ctx, in.Path)
 					if err != nil {
 						return filesEntry{}, err
 					}
@@ -491,7 +491,7 @@ func FilesToolset(env *Env) Toolset {
 				Description: "List the files and folders the user marked as favorites, in all files or below one folder.",
 				Scope:       "files:read", Kind: Read},
 				func(ctx context.Context, nc *nextcloud.Client, in filesFavoritesIn) (filesFoundOut, error) {
-					fis, err := nc.FavoriteFiles(ctx, in.Path)
+					fis, err := nc.Files().Favorites(ctx, in.Path)
 					if err != nil {
 						return filesFoundOut{}, err
 					}
@@ -536,7 +536,7 @@ func FilesToolset(env *Env) Toolset {
 }
 
 func filesList(ctx context.Context, nc *nextcloud.Client, in filesListIn) (filesListOut, error) {
-	self, children, err := nc.ListFolder(ctx, in.Path)
+	self, children, err := nc.Files().List(ctx, in.Path)
 	if err != nil {
 		return filesListOut{}, err
 	}
@@ -583,7 +583,7 @@ func filesTooLarge(p string, size, limit int64) error {
 }
 
 func filesRead(ctx context.Context, nc *nextcloud.Client, in filesItemIn, limit int64) (filesReadOut, []mcpgo.Content, error) {
-	fi, err := nc.StatFile(ctx, in.Path)
+	fi, err := nc.Files().Stat(ctx, in.Path)
 	if err != nil {
 		return filesReadOut{}, nil, err
 	}
@@ -593,7 +593,7 @@ func filesRead(ctx context.Context, nc *nextcloud.Client, in filesItemIn, limit 
 	if fi.Size > limit {
 		return filesReadOut{}, nil, filesTooLarge(fi.Path, fi.Size, limit)
 	}
-	fc, err := nc.ReadFile(ctx, fi.Path, limit)
+	fc, err := nc.Files().Read(ctx, fi.Path, limit)
 	if err != nil {
 		var tl *nextcloud.TooLargeError
 		if errors.As(err, &tl) {
@@ -633,17 +633,17 @@ func filesWrite(ctx context.Context, nc *nextcloud.Client, in filesWriteIn) (fil
 	}
 	opts := nextcloud.WriteOptions{IfMatch: in.IfMatch, CreateOnly: in.CreateOnly}
 	var out filesWriteOut
-	res, err := nc.WriteFile(ctx, p, data, opts)
+	res, err := nc.Files().Write(ctx, p, data, opts)
 	var ne *nextcloud.Error
 	if err != nil && errors.As(err, &ne) && ne.Status == http.StatusConflict && in.IfMatch == "" {
 		// The parent folder is missing: create it, then write again.
 		if dir := path.Dir(p); dir != "." {
-			created, merr := nc.MakeFolderAll(ctx, dir)
+			created, merr := nc.Files().MakeFolderAll(ctx, dir)
 			if merr != nil {
 				return filesWriteOut{}, merr
 			}
 			out.Folders = created
-			res, err = nc.WriteFile(ctx, p, data, opts)
+			res, err = nc.Files().Write(ctx, p, data, opts)
 		}
 	}
 	if err != nil {
@@ -655,7 +655,7 @@ func filesWrite(ctx context.Context, nc *nextcloud.Client, in filesWriteIn) (fil
 		}
 		return filesWriteOut{}, err
 	}
-	fi, err := nc.StatFile(ctx, p)
+	fi, err := nc.Files().Stat(ctx, p)
 	if err != nil {
 		return filesWriteOut{}, fmt.Errorf("the file was written but reading its details failed: %w", err)
 	}
@@ -664,14 +664,14 @@ func filesWrite(ctx context.Context, nc *nextcloud.Client, in filesWriteIn) (fil
 }
 
 func filesMkdir(ctx context.Context, nc *nextcloud.Client, in filesItemIn) (filesMkdirOut, error) {
-	created, err := nc.MakeFolderAll(ctx, in.Path)
+	created, err := nc.Files().MakeFolderAll(ctx, in.Path)
 	if err != nil {
 		if errors.Is(err, nextcloud.ErrExists) {
 			return filesMkdirOut{}, fmt.Errorf("%w; choose another name", err)
 		}
 		return filesMkdirOut{}, err
 	}
-	fi, err := nc.StatFile(ctx, in.Path)
+	fi, err := nc.Files().Stat(ctx, in.Path)
 	if err != nil {
 		return filesMkdirOut{}, err
 	}
@@ -685,15 +685,15 @@ func filesMoveCopy(ctx context.Context, nc *nextcloud.Client, in filesMoveIn, co
 	src, _ := nextcloud.CleanFilePath(in.Source)
 	dst, _ := nextcloud.CleanFilePath(filesMoveTarget(in.Source, in.Destination))
 	if dir := path.Dir(dst); dir != "." {
-		if _, err := nc.StatFile(ctx, dir); errors.Is(err, nextcloud.ErrNotFound) {
-			if _, err := nc.MakeFolderAll(ctx, dir); err != nil {
+		if _, err := nc.Files().Stat(ctx, dir); errors.Is(err, nextcloud.ErrNotFound) {
+			if _, err := nc.Files().MakeFolderAll(ctx, dir); err != nil {
 				return filesMoveOut{}, err
 			}
 		}
 	}
-	op, action := nc.MoveFile, "moved"
+	op, action := nc.Files().Move, "moved"
 	if copying {
-		op, action = nc.CopyFile, "copied"
+		op, action = nc.Files().Copy, "copied"
 	}
 	created, err := op(ctx, src, dst, in.Overwrite)
 	if err != nil {
@@ -702,7 +702,7 @@ func filesMoveCopy(ctx context.Context, nc *nextcloud.Client, in filesMoveIn, co
 		}
 		return filesMoveOut{}, err
 	}
-	fi, err := nc.StatFile(ctx, dst)
+	fi, err := nc.Files().Stat(ctx, dst)
 	if err != nil {
 		return filesMoveOut{}, fmt.Errorf("the item was %s but reading its details failed: %w", action, err)
 	}
@@ -710,11 +710,11 @@ func filesMoveCopy(ctx context.Context, nc *nextcloud.Client, in filesMoveIn, co
 }
 
 func filesDelete(ctx context.Context, nc *nextcloud.Client, in filesItemIn) (filesDeleteOut, error) {
-	fi, err := nc.StatFile(ctx, in.Path)
+	fi, err := nc.Files().Stat(ctx, in.Path)
 	if err != nil {
 		return filesDeleteOut{}, err
 	}
-	if err := nc.DeleteFile(ctx, fi.Path); err != nil {
+	if err := nc.Files().Delete(ctx, fi.Path); err != nil {
 		return filesDeleteOut{}, err
 	}
 	return filesDeleteOut{Path: fi.Path, Type: filesEntryOf(*fi).Type}, nil
@@ -727,7 +727,7 @@ func filesSearch(ctx context.Context, nc *nextcloud.Client, in filesSearchIn) (f
 	if limit == 0 {
 		limit = 50
 	}
-	fis, err := nc.SearchFiles(ctx, nextcloud.FileSearch{Folder: in.Path, Name: strings.TrimSpace(in.Name), MimeType: strings.TrimSpace(in.MimeType),
+	fis, err := nc.Files().Search(ctx, nextcloud.FileSearch{Folder: in.Path, Name: strings.TrimSpace(in.Name), MimeType: strings.TrimSpace(in.MimeType),
 		ModifiedAfter: after, ModifiedBefore: before, FilesOnly: in.FilesOnly, Limit: limit})
 	if err != nil {
 		return filesFoundOut{}, err
@@ -753,7 +753,7 @@ func filesTrashEntryOf(it nextcloud.TrashItem) filesTrashEntry {
 }
 
 func filesTrashList(ctx context.Context, nc *nextcloud.Client, _ filesTrashListIn) (filesTrashListOut, error) {
-	items, err := nc.TrashList(ctx)
+	items, err := nc.Files().Trash(ctx)
 	if err != nil {
 		return filesTrashListOut{}, err
 	}
@@ -766,7 +766,7 @@ func filesTrashList(ctx context.Context, nc *nextcloud.Client, _ filesTrashListI
 }
 
 func filesTrashRestore(ctx context.Context, nc *nextcloud.Client, in filesTrashRestoreIn) (filesTrashRestoreOut, error) {
-	items, err := nc.TrashList(ctx)
+	items, err := nc.Files().Trash(ctx)
 	if err != nil {
 		return filesTrashRestoreOut{}, err
 	}
@@ -779,11 +779,11 @@ func filesTrashRestore(ctx context.Context, nc *nextcloud.Client, in filesTrashR
 	if item == nil {
 		return filesTrashRestoreOut{}, fmt.Errorf("no item %q in the trash bin; nc_files_trash_list shows the trash_name of each item: %w", in.TrashName, nextcloud.ErrNotFound)
 	}
-	if err := nc.TrashRestore(ctx, in.TrashName); err != nil {
+	if err := nc.Files().RestoreFromTrash(ctx, in.TrashName); err != nil {
 		return filesTrashRestoreOut{}, err
 	}
 	out := filesTrashRestoreOut{TrashName: in.TrashName, OriginalLocation: item.OriginalLocation}
-	if fi, err := nc.StatFile(ctx, item.OriginalLocation); err == nil && (item.FileID == 0 || fi.FileID == item.FileID) {
+	if fi, err := nc.Files().Stat(ctx, item.OriginalLocation); err == nil && (item.FileID == 0 || fi.FileID == item.FileID) {
 		out.RestoredTo = fi.Path
 	}
 	return out, nil

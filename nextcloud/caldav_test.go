@@ -42,34 +42,29 @@ func TestDAVPrincipalDiscoveryUsesServerPrincipal(t *testing.T) {
 	c := base.WithUser("jane.doe", nextcloud.BasicAuth{Username: "jane.doe", Password: "pw"})
 	cache := nextcloud.NewDAVCache()
 	ctx := context.Background()
-	p, err := c.DAVPrincipal(ctx, cache)
+	d, err := c.CalDAV(ctx, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != "/remote.php/dav/principals/users/5f2a-uid/" {
+	if p := d.Principal(); p != "/remote.php/dav/principals/users/5f2a-uid/" {
 		t.Fatalf("principal %q", p)
 	}
-	home, err := c.CalendarHome(ctx, cache)
-	if err != nil || home != "/remote.php/dav/calendars/5f2a-uid/" {
-		t.Fatalf("calendar home %q, %v", home, err)
+	if home := d.Home(); home != "/remote.php/dav/calendars/5f2a-uid/" {
+		t.Fatalf("calendar home %q", home)
 	}
-	ab, err := c.AddressBookHome(ctx, cache)
-	if err != nil || ab != "/remote.php/dav/addressbooks/users/5f2a-uid/" {
-		t.Fatalf("address book home %q, %v", ab, err)
+	ab, err := c.CardDAV(ctx, cache)
+	if err != nil || ab.Home() != "/remote.php/dav/addressbooks/users/5f2a-uid/" {
+		t.Fatalf("address book home %v, %v", ab, err)
 	}
 	before := nc.RequestCount("PROPFIND /remote.php/dav")
-	if _, err := c.CalendarHome(ctx, cache); err != nil {
+	if _, err := c.CalDAV(ctx, cache); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DAVPrincipal(ctx, cache); err != nil {
+	if _, err := c.CardDAV(ctx, cache); err != nil {
 		t.Fatal(err)
 	}
 	if after := nc.RequestCount("PROPFIND /remote.php/dav"); after != before {
 		t.Fatalf("discovery not cached: %d PROPFINDs before, %d after", before, after)
-	}
-	d, err := c.CalDAV(ctx, cache)
-	if err != nil {
-		t.Fatal(err)
 	}
 	cals, err := d.Calendars(ctx)
 	if err != nil || len(cals) != 1 || cals[0].ID != "personal" {

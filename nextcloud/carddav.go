@@ -28,11 +28,11 @@ type CardDAV struct {
 
 // CardDAV discovers the user's address book home (cached in cache).
 func (c *Client) CardDAV(ctx context.Context, cache *DAVCache) (*CardDAV, error) {
-	home, err := c.AddressBookHome(ctx, cache)
+	home, err := c.addressBookHome(ctx, cache)
 	if err != nil {
 		return nil, err
 	}
-	principal, err := c.DAVPrincipal(ctx, cache)
+	principal, err := c.davPrincipal(ctx, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +42,9 @@ func (c *Client) CardDAV(ctx context.Context, cache *DAVCache) (*CardDAV, error)
 	}
 	return &CardDAV{c: c, cl: cl, home: home, principal: principal}, nil
 }
+
+// Home is the address book home collection (an href path).
+func (d *CardDAV) Home() string { return d.home }
 
 // AddressBook is one address book collection.
 type AddressBook struct {

@@ -142,12 +142,7 @@ func (o eventsOut) Summary() string {
 		}
 		b.WriteString(")")
 	}
-	b.WriteString(":\n")
-	for _, e := range o.Events {
-		b.WriteString(eventLine(e))
-	}
-	b.WriteString(skippedNote(o.Skipped))
-	return b.String()
+	return itemsText(&b, o.Events, eventLine, o.Skipped)
 }
 
 type eventOut struct {
@@ -156,21 +151,17 @@ type eventOut struct {
 }
 
 func (o eventOut) Summary() string {
-	var b strings.Builder
-	if o.Action != "" {
-		fmt.Fprintf(&b, "Event %s.\n", o.Action)
-	}
-	b.WriteString(strings.TrimPrefix(eventLine(o.Event), "- "))
+	b := itemText("Event", o.Action, eventLine(o.Event))
 	if o.RRule != "" {
-		fmt.Fprintf(&b, "Repeats: %s\n", o.RRule)
+		fmt.Fprintf(b, "Repeats: %s\n", o.RRule)
 	}
 	if o.Description != "" {
-		fmt.Fprintf(&b, "%s\n", o.Description)
+		fmt.Fprintf(b, "%s\n", o.Description)
 	}
 	for _, a := range o.Attendees {
-		fmt.Fprintf(&b, "Attendee: %s %s (%s)\n", a.Name, a.Email, a.Status)
+		fmt.Fprintf(b, "Attendee: %s %s (%s)\n", a.Name, a.Email, a.Status)
 	}
-	fmt.Fprintf(&b, "etag %s", o.ETag)
+	fmt.Fprintf(b, "etag %s", o.ETag)
 	return b.String()
 }
 

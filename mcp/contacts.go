@@ -91,14 +91,7 @@ func (o addressBooksOut) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d address books:\n", len(o.AddressBooks))
 	for _, ab := range o.AddressBooks {
-		fmt.Fprintf(&b, "- %s %q", ab.ID, ab.Name)
-		if ab.Shared {
-			fmt.Fprintf(&b, " shared by %s", ab.Owner)
-		}
-		if ab.ReadOnly {
-			b.WriteString(" (read-only)")
-		}
-		b.WriteString("\n")
+		collectionLine(&b, nextcloud.Calendar{ID: ab.ID, Name: ab.Name, Shared: ab.Shared, Owner: ab.Owner, ReadOnly: ab.ReadOnly}, false)
 	}
 	return b.String()
 }
@@ -148,17 +141,7 @@ func contactLine(c nextcloud.Contact) string {
 }
 
 func (o contactsOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d contacts", o.Total)
-	if o.NextOffset > 0 {
-		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(o.Contacts), o.Offset, o.NextOffset)
-	}
-	b.WriteString(":\n")
-	for _, c := range o.Contacts {
-		b.WriteString(contactLine(c))
-	}
-	b.WriteString(skippedNote(o.Skipped))
-	return b.String()
+	return pageText("contacts", o.pageOut, o.Contacts, contactLine, o.Skipped)
 }
 
 type contactOut struct {
@@ -167,27 +150,23 @@ type contactOut struct {
 }
 
 func (o contactOut) Summary() string {
-	var b strings.Builder
-	if o.Action != "" {
-		fmt.Fprintf(&b, "Contact %s.\n", o.Action)
-	}
-	b.WriteString(strings.TrimPrefix(contactLine(o.Contact), "- "))
+	b := itemText("Contact", o.Action, contactLine(o.Contact))
 	if o.Title != "" {
-		fmt.Fprintf(&b, "Title: %s\n", o.Title)
+		fmt.Fprintf(b, "Title: %s\n", o.Title)
 	}
 	for _, a := range o.Addresses {
-		fmt.Fprintf(&b, "Address: %s\n", strings.Join(nonEmpty(a.Street, a.PostalCode+" "+a.City, a.Region, a.Country), ", "))
+		fmt.Fprintf(b, "Address: %s\n", strings.Join(nonEmpty(a.Street, a.PostalCode+" "+a.City, a.Region, a.Country), ", "))
 	}
 	if o.Birthday != "" {
-		fmt.Fprintf(&b, "Birthday: %s\n", o.Birthday)
+		fmt.Fprintf(b, "Birthday: %s\n", o.Birthday)
 	}
 	if len(o.Categories) > 0 {
-		fmt.Fprintf(&b, "Groups: %s\n", strings.Join(o.Categories, ", "))
+		fmt.Fprintf(b, "Groups: %s\n", strings.Join(o.Categories, ", "))
 	}
 	if o.Note != "" {
-		fmt.Fprintf(&b, "Note: %s\n", o.Note)
+		fmt.Fprintf(b, "Note: %s\n", o.Note)
 	}
-	fmt.Fprintf(&b, "etag %s", o.ETag)
+	fmt.Fprintf(b, "etag %s", o.ETag)
 	return b.String()
 }
 

@@ -276,3 +276,35 @@ func checkWhen(tz *string, times map[string]*string) error {
 	}
 	return nil
 }
+
+// pageText is the text of one page of a listing: how many in all, which
+// page, a line per item, and what had to be skipped.
+func pageText[T any](noun string, p pageOut, items []T, line func(T) string, skipped []nextcloud.BrokenObject) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", p.Total, noun)
+	if p.NextOffset > 0 {
+		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(items), p.Offset, p.NextOffset)
+	}
+	return itemsText(&b, items, line, skipped)
+}
+
+// itemsText ends a listing's text after its heading.
+func itemsText[T any](b *strings.Builder, items []T, line func(T) string, skipped []nextcloud.BrokenObject) string {
+	b.WriteString(":\n")
+	for _, it := range items {
+		b.WriteString(line(it))
+	}
+	b.WriteString(skippedNote(skipped))
+	return b.String()
+}
+
+// itemText starts the text of one item: what was done to it (kind is
+// "Event", "Task" ...), then its listing line.
+func itemText(kind, action, line string) *strings.Builder {
+	var b strings.Builder
+	if action != "" {
+		fmt.Fprintf(&b, "%s %s.\n", kind, action)
+	}
+	b.WriteString(strings.TrimPrefix(line, "- "))
+	return &b
+}

@@ -114,17 +114,7 @@ func taskLine(t nextcloud.Task) string {
 }
 
 func (o tasksOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d tasks", o.Total)
-	if o.NextOffset > 0 {
-		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(o.Tasks), o.Offset, o.NextOffset)
-	}
-	b.WriteString(":\n")
-	for _, t := range o.Tasks {
-		b.WriteString(taskLine(t))
-	}
-	b.WriteString(skippedNote(o.Skipped))
-	return b.String()
+	return pageText("tasks", o.pageOut, o.Tasks, taskLine, o.Skipped)
 }
 
 type taskOut struct {
@@ -133,15 +123,11 @@ type taskOut struct {
 }
 
 func (o taskOut) Summary() string {
-	var b strings.Builder
-	if o.Action != "" {
-		fmt.Fprintf(&b, "Task %s.\n", o.Action)
-	}
-	b.WriteString(strings.TrimPrefix(taskLine(o.Task), "- "))
+	b := itemText("Task", o.Action, taskLine(o.Task))
 	if o.Description != "" {
 		b.WriteString(o.Description + "\n")
 	}
-	fmt.Fprintf(&b, "status %s, etag %s", o.Status, o.ETag)
+	fmt.Fprintf(b, "status %s, etag %s", o.Status, o.ETag)
 	return b.String()
 }
 

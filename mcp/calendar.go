@@ -35,14 +35,7 @@ type calendarsOut struct {
 	Calendars []nextcloud.Calendar `json:"calendars"`
 }
 
-func (o calendarsOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d calendars:\n", len(o.Calendars))
-	for _, c := range o.Calendars {
-		collectionLine(&b, c, true)
-	}
-	return b.String()
-}
+func (o calendarsOut) Summary() string { return collectionsText("calendars", o.Calendars, true) }
 
 func calendarListCalendars(dav calDAV) Tool {
 	return NewTool(Spec{Name: "nc_calendar_list_calendars", Title: "List calendars",

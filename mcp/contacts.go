@@ -88,12 +88,11 @@ type addressBooksOut struct {
 }
 
 func (o addressBooksOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d address books:\n", len(o.AddressBooks))
+	cals := make([]nextcloud.Calendar, 0, len(o.AddressBooks))
 	for _, ab := range o.AddressBooks {
-		collectionLine(&b, nextcloud.Calendar{ID: ab.ID, Name: ab.Name, Shared: ab.Shared, Owner: ab.Owner, ReadOnly: ab.ReadOnly}, false)
+		cals = append(cals, nextcloud.Calendar{ID: ab.ID, Name: ab.Name, Shared: ab.Shared, Owner: ab.Owner, ReadOnly: ab.ReadOnly})
 	}
-	return b.String()
+	return collectionsText("address books", cals, false)
 }
 
 func contactsListAddressBooks(dav cardDAV) Tool {

@@ -241,7 +241,17 @@ func (c calDAV) detailed(ctx context.Context, nc *nextcloud.Client, comp string)
 	return out, nil
 }
 
-// collectionLine is one calendar or task list in a listing's text.
+// collectionsText lists calendars, task lists or address books: what
+// they hold (with comps), who shared them, whether they are read-only.
+func collectionsText(noun string, cals []nextcloud.Calendar, comps bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s:\n", len(cals), noun)
+	for _, c := range cals {
+		collectionLine(&b, c, comps)
+	}
+	return b.String()
+}
+
 func collectionLine(b *strings.Builder, c nextcloud.Calendar, comps bool) {
 	fmt.Fprintf(b, "- %s %q", c.ID, c.Name)
 	if comps {

@@ -64,14 +64,7 @@ type taskListsOut struct {
 	Lists []nextcloud.Calendar `json:"lists" jsonschema:"calendars that hold tasks"`
 }
 
-func (o taskListsOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d task lists:\n", len(o.Lists))
-	for _, c := range o.Lists {
-		collectionLine(&b, c, false)
-	}
-	return b.String()
-}
+func (o taskListsOut) Summary() string { return collectionsText("task lists", o.Lists, false) }
 
 func tasksListLists(dav calDAV) Tool {
 	return NewTool(Spec{Name: "nc_tasks_list_lists", Title: "List task lists",

@@ -308,14 +308,20 @@ func cleanLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// cleanInput is a user-given text value made storable: one line, or with
+// multiline kept to its lines.
+func cleanInput(v string, multiline bool) string {
+	if multiline {
+		return strings.TrimSpace(cleanText(v))
+	}
+	return cleanValue(v)
+}
+
 func setOrDelText(props ical.Props, name string, v *string, multiline bool) {
 	if v == nil {
 		return
 	}
-	s := cleanValue(*v)
-	if multiline {
-		s = strings.TrimSpace(cleanText(*v))
-	}
+	s := cleanInput(*v, multiline)
 	if s == "" {
 		props.Del(name)
 		return
@@ -340,15 +346,21 @@ func NewEventCalendar(uid string, in EventInput, now time.Time) (*ical.Calendar,
 	if in.Start == nil || strings.TrimSpace(*in.Start) == "" {
 		return nil, errors.New("an event needs a start")
 	}
-	cal := newCalendar()
-	ev := ical.NewComponent(ical.CompEvent)
-	ev.Props.SetText(ical.PropUID, uid)
-	ev.Props.SetDateTime(ical.PropCreated, now.UTC())
-	cal.Children = append(cal.Children, ev)
+	cal, ev := newCalendarWith(ical.CompEvent, uid, now)
 	if err := applyEventInput(cal, ev, in, now, true); err != nil {
 		return nil, err
 	}
 	return cal, nil
+}
+
+// newCalendarWith is a new calendar object holding one new component.
+func newCalendarWith(comp, uid string, now time.Time) (*ical.Calendar, *ical.Component) {
+	cal := newCalendar()
+	c := ical.NewComponent(comp)
+	c.Props.SetText(ical.PropUID, uid)
+	c.Props.SetDateTime(ical.PropCreated, now.UTC())
+	cal.Children = append(cal.Children, c)
+	return cal, c
 }
 
 func newCalendar() *ical.Calendar {

@@ -145,20 +145,14 @@ func attendeeProp(name string, a Attendee) (*ical.Prop, error) {
 		p.Params.Set(ical.ParamCommonName, n)
 	}
 	if name == ical.PropAttendee {
-		st := strings.ToUpper(strings.TrimSpace(a.Status))
-		if st == "" {
-			st = "NEEDS-ACTION"
-		}
-		if !slices.Contains(partStats, st) {
-			return nil, fmt.Errorf("status %q is not one of %s", a.Status, strings.Join(partStats, ", "))
+		st, err := oneOf("status", a.Status, "NEEDS-ACTION", partStats)
+		if err != nil {
+			return nil, err
 		}
 		p.Params.Set(ical.ParamParticipationStatus, st)
-		role := strings.ToUpper(strings.TrimSpace(a.Role))
-		if role == "" {
-			role = "REQ-PARTICIPANT"
-		}
-		if !slices.Contains(roles, role) {
-			return nil, fmt.Errorf("role %q is not one of %s", a.Role, strings.Join(roles, ", "))
+		role, err := oneOf("role", a.Role, "REQ-PARTICIPANT", roles)
+		if err != nil {
+			return nil, err
 		}
 		p.Params.Set(ical.ParamRole, role)
 		p.Params.Set(ical.ParamCalendarUserType, "INDIVIDUAL")
@@ -409,4 +403,17 @@ func applyEventTimes(cal *ical.Calendar, comp *ical.Component, in EventInput, is
 		ensureVTimezone(cal, loc, start.Year())
 	}
 	return nil
+}
+
+// oneOf reads a parameter value (any case, def when empty) that must be one
+// of allowed.
+func oneOf(what, v, def string, allowed []string) (string, error) {
+	u := strings.ToUpper(strings.TrimSpace(v))
+	if u == "" {
+		u = def
+	}
+	if !slices.Contains(allowed, u) {
+		return "", fmt.Errorf("%s %q is not one of %s", what, v, strings.Join(allowed, ", "))
+	}
+	return u, nil
 }

@@ -274,10 +274,7 @@ func ApplyContactInput(card vcard.Card, in ContactInput, now time.Time) error {
 		if v == nil {
 			return
 		}
-		s := cleanValue(*v)
-		if multiline {
-			s = strings.TrimSpace(cleanText(*v))
-		}
+		s := cleanInput(*v, multiline)
 		if s == "" {
 			delete(card, key)
 			return

@@ -56,15 +56,25 @@ func TestDAVPrincipalDiscoveryUsesServerPrincipal(t *testing.T) {
 	if err != nil || ab.Home() != "/remote.php/dav/addressbooks/users/5f2a-uid/" {
 		t.Fatalf("address book home %v, %v", ab, err)
 	}
-	before := nc.RequestCount("PROPFIND /remote.php/dav")
+	// The principal is asked at the root, the home sets at the principal.
+	discovery := func() int {
+		return nc.RequestCount("PROPFIND /remote.php/dav") + nc.RequestCount("PROPFIND /remote.php/dav/") +
+			nc.RequestCount("PROPFIND /remote.php/dav/principals/users/5f2a-uid") + nc.RequestCount("PROPFIND /remote.php/dav/principals/users/5f2a-uid/")
+	}
+	before := discovery()
 	if _, err := c.CalDAV(ctx, cache); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.CardDAV(ctx, cache); err != nil {
 		t.Fatal(err)
 	}
-	if after := nc.RequestCount("PROPFIND /remote.php/dav"); after != before {
+	if after := discovery(); after != before {
 		t.Fatalf("discovery not cached: %d PROPFINDs before, %d after", before, after)
+	}
+	if fresh, err := c.CalDAV(ctx, nextcloud.NewDAVCache()); err != nil || discovery() == before {
+		t.Fatalf("a new cache did not discover again (%v): the count misses the discovery requests", err)
+	} else if fresh.Home() != d.Home() {
+		t.Fatalf("rediscovered home %q, want %q", fresh.Home(), d.Home())
 	}
 	cals, err := d.Calendars(ctx)
 	if err != nil || len(cals) != 1 || cals[0].ID != "personal" {

@@ -261,7 +261,8 @@ type davPropsResponse struct {
 	HasPrivs   bool
 }
 
-// Names of the extra properties.
+// Names of the DAV properties and elements asked for and read: the extra
+// properties of collections, and what a sync listing asks for.
 var (
 	propCalendarColor = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-color"}
 	propCalendarOrder = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-order"}
@@ -270,6 +271,16 @@ var (
 	propOwnerDisplay  = xml.Name{Space: "http://nextcloud.com/ns", Local: "owner-displayname"}
 	propOCReadOnly    = xml.Name{Space: "http://owncloud.org/ns", Local: "read-only"}
 	propResourceType  = xml.Name{Space: "DAV:", Local: "resourcetype"}
+	propDisplayName   = xml.Name{Space: "DAV:", Local: "displayname"}
+	propSyncToken     = xml.Name{Space: "DAV:", Local: "sync-token"}
+	propGetETag       = xml.Name{Space: "DAV:", Local: "getetag"}
+	propCalDesc       = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar-description"}
+	propCalComps      = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "supported-calendar-component-set"}
+	propCardDesc      = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook-description"}
+	resTypeCalendar   = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar"}
+	resTypeAddrBook   = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook"}
+	condValidToken    = xml.Name{Space: "DAV:", Local: "valid-sync-token"}
+	condSupportedRpt  = xml.Name{Space: "DAV:", Local: "supported-report"}
 )
 
 type xmlPropfind struct {

@@ -112,7 +112,7 @@ func davIndexKinds() []davIndexKind {
 			}
 		},
 		spoil: func(t *testing.T, nc *nctest.Server, name string) {
-			nc.PutBrokenCalendarObject(t, "alice", "personal", name+".ics")
+			nc.AddBrokenCalendarObject(t, "alice", "personal", name+".ics")
 		},
 		// Events and tasks share the calendar's one sync REPORT.
 		initial: [][2]string{{"ev1", "Dentist walrus"}, {"ev2", "Lunch pelican"}, {"task1", "Buy otter food"}},
@@ -136,7 +136,7 @@ func davIndexKinds() []davIndexKind {
 			}
 		},
 		spoil: func(t *testing.T, nc *nctest.Server, name string) {
-			nc.PutBrokenVCard(t, "alice", "contacts", name+".vcf")
+			nc.AddBrokenVCard(t, "alice", "contacts", name+".vcf")
 		},
 		initial: [][2]string{{"c1", "Ada Walrus"}, {"c2", "Bob Pelican"}},
 		edits:   [][2]string{{"c1", "Ada Giraffe"}, {"c3", "Cy Giraffe"}},

@@ -85,8 +85,8 @@ func TestMailboxRole(t *testing.T) {
 
 func TestMailInbox(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("admin", "a"), nctest.WithUser("bob", "b"))
-	first := nc.MailAccount("admin", "Admin", "admin@example.com")
-	second := nc.MailAccount("admin", "Work", "admin@work.example")
+	first := nc.AddMailAccount("admin", "Admin", "admin@example.com")
+	second := nc.AddMailAccount("admin", "Work", "admin@work.example")
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 	for _, tc := range []struct{ ask, want int64 }{{0, first}, {second, second}} {

@@ -92,10 +92,10 @@ func TestNewsClientAgainstStandIn(t *testing.T) {
 
 func TestNewsItemsPage(t *testing.T) {
 	nc := nctest.New(t)
-	feed := nc.NewsFeed("admin", 0, "Feed", "https://f.example/rss")
+	feed := nc.AddNewsFeed("admin", 0, "Feed", "https://f.example/rss")
 	var ids []int64
 	for i := range 150 {
-		ids = append(ids, nc.NewsArticle(feed, fmt.Sprint("A", i), "<p>a</p>", fmt.Sprint("https://f.example/", i), ""))
+		ids = append(ids, nc.AddNewsArticle(feed, fmt.Sprint("A", i), "<p>a</p>", fmt.Sprint("https://f.example/", i), ""))
 	}
 	c := nc.Client(t, "admin")
 	ctx := context.Background()

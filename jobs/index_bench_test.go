@@ -32,10 +32,10 @@ func BenchmarkIndexSyncUnchanged(b *testing.B) {
 		}
 	}
 	for i := range 20 {
-		if _, err := c.MakeFolderAll(ctx, fmt.Sprintf("d%d/sub", i)); err != nil {
+		if _, err := c.Files().MakeFolderAll(ctx, fmt.Sprintf("d%d/sub", i)); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.WriteFile(ctx, fmt.Sprintf("d%d/sub/f.md", i), []byte("hello"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, fmt.Sprintf("d%d/sub/f.md", i), []byte("hello"), nextcloud.WriteOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

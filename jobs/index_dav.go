@@ -80,11 +80,47 @@ func (x *Indexer) syncCalendar(ctx context.Context, d *nextcloud.CalDAV, user st
 		}
 		known[app] = k
 	}
+	changed, gone, token, err := davChanges(davReader[nextcloud.CalObject]{
+		sync: func(token string) (*nextcloud.SyncChanges, error) { return d.SyncCollection(ctx, cal, token) },
+		multiGet: func(hrefs []string) ([]nextcloud.CalObject, []nextcloud.BrokenObject, error) {
+			return d.MultiGet(ctx, cal, hrefs)
+		},
+		all: func() ([]nextcloud.CalObject, error) {
+			objs, _, err := d.All(ctx, cal, "")
+			return objs, err
+		},
+		tag: func(o nextcloud.CalObject) (string, string) { return o.Href, o.ETag },
+	}, have, now, known[storage.AppCalendar], known[storage.AppTasks])
+	if err != nil {
+		return err
+	}
+	return x.applyCalendar(ctx, user, cal, known, changed, gone, token)
+}
+
+// davReader reads one collection's members of type O.
+type davReader[O any] struct {
+	sync     func(token string) (*nextcloud.SyncChanges, error)
+	multiGet func(hrefs []string) ([]O, []nextcloud.BrokenObject, error)
+	all      func() ([]O, error)
+	tag      func(O) (href, etag string)
+}
+
+// davChanges finds what changed in a collection since the token have (now
+// is the one it publishes), given the etags the index knows: the members
+// to write, the hrefs gone, and the token to record. It asks the
+// sync-collection REPORT when both tokens are known, and reads the whole
+// collection without a token or when the server wants a full read.
+func davChanges[O any](r davReader[O], have, now string, known ...map[string]string) (changed []O, gone []string, token string, err error) {
 	unchanged := func(href, etag string) bool {
-		return etag != "" && (known[storage.AppCalendar][href] == etag || known[storage.AppTasks][href] == etag)
+		for _, k := range known {
+			if etag != "" && k[href] == etag {
+				return true
+			}
+		}
+		return false
 	}
 	if have != "" && now != "" {
-		ch, err := d.SyncCollection(ctx, cal, have)
+		ch, err := r.sync(have)
 		if err == nil {
 			var fetch []string
 			for _, m := range ch.Changed {
@@ -92,41 +128,40 @@ func (x *Indexer) syncCalendar(ctx context.Context, d *nextcloud.CalDAV, user st
 					fetch = append(fetch, m.Href)
 				}
 			}
-			objs, broken, err := d.MultiGet(ctx, cal, fetch)
+			objs, broken, err := r.multiGet(fetch)
 			if err != nil {
-				return err
+				return nil, nil, "", err
 			}
-			gone := ch.Deleted
+			gone = ch.Deleted
 			for _, b := range broken {
 				gone = append(gone, b.Href)
 			}
-			return x.applyCalendar(ctx, user, cal, known, objs, gone, ch.Token)
+			return objs, gone, ch.Token, nil
 		}
 		if !resync(err) {
-			return err
+			return nil, nil, "", err
 		}
 	}
-	objs, _, err := d.All(ctx, cal, "")
+	objs, err := r.all()
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
 	seen := map[string]bool{}
-	var changed []nextcloud.CalObject
 	for _, o := range objs {
-		seen[o.Href] = true
-		if !unchanged(o.Href, o.ETag) {
+		href, etag := r.tag(o)
+		seen[href] = true
+		if !unchanged(href, etag) {
 			changed = append(changed, o)
 		}
 	}
-	var gone []string
-	for _, app := range []string{storage.AppCalendar, storage.AppTasks} {
-		for href := range known[app] {
+	for _, k := range known {
+		for href := range k {
 			if !seen[href] {
 				gone = append(gone, href)
 			}
 		}
 	}
-	return x.applyCalendar(ctx, user, cal, known, changed, gone, now)
+	return changed, gone, now, nil
 }
 
 // applyCalendar writes changed objects as events or tasks (by the
@@ -250,7 +285,21 @@ func (x *Indexer) syncBook(ctx context.Context, d *nextcloud.CardDAV, user strin
 		return err
 	}
 	ch := storage.IndexChange{App: storage.AppContacts, State: map[string]string{"coll:" + ab.Href: "1"}}
-	add := func(o nextcloud.CardObject) {
+	changed, gone, token, err := davChanges(davReader[nextcloud.CardObject]{
+		sync: func(token string) (*nextcloud.SyncChanges, error) { return d.SyncCollection(ctx, ab, token) },
+		multiGet: func(hrefs []string) ([]nextcloud.CardObject, []nextcloud.BrokenObject, error) {
+			return d.MultiGet(ctx, ab, hrefs)
+		},
+		all: func() ([]nextcloud.CardObject, error) {
+			objs, _, err := d.All(ctx, ab)
+			return objs, err
+		},
+		tag: func(o nextcloud.CardObject) (string, string) { return o.Href, o.ETag },
+	}, have, now, known)
+	if err != nil {
+		return err
+	}
+	for _, o := range changed {
 		c := nextcloud.ContactFromCard(o.Card) // values unescaped
 		extra := []string{c.Organization, c.Title, c.Nickname}
 		for _, e := range c.Emails {
@@ -262,56 +311,11 @@ func (x *Indexer) syncBook(ctx context.Context, d *nextcloud.CardDAV, user strin
 		ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: o.Href, Title: c.FullName, Body: c.Note,
 			Extra: strings.TrimSpace(strings.Join(extra, " ")), ETag: o.ETag, Parent: ab.Href})
 	}
-	remove := func(href string) {
+	for _, href := range gone {
 		if _, ok := known[href]; ok {
 			ch.Delete = append(ch.Delete, href)
 		}
 	}
-	if have != "" && now != "" {
-		sc, err := d.SyncCollection(ctx, ab, have)
-		if err == nil {
-			var fetch []string
-			for _, m := range sc.Changed {
-				if m.ETag == "" || known[m.Href] != m.ETag {
-					fetch = append(fetch, m.Href)
-				}
-			}
-			objs, broken, err := d.MultiGet(ctx, ab, fetch)
-			if err != nil {
-				return err
-			}
-			for _, o := range objs {
-				add(o)
-			}
-			for _, b := range broken {
-				remove(b.Href)
-			}
-			for _, href := range sc.Deleted {
-				remove(href)
-			}
-			ch.State["sync:"+ab.Href] = sc.Token
-			return x.idx.Apply(ctx, user, ch)
-		}
-		if !resync(err) {
-			return err
-		}
-	}
-	objs, _, err := d.All(ctx, ab)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, o := range objs {
-		seen[o.Href] = true
-		if known[o.Href] != o.ETag || o.ETag == "" {
-			add(o)
-		}
-	}
-	for href := range known {
-		if !seen[href] {
-			remove(href)
-		}
-	}
-	ch.State["sync:"+ab.Href] = now
+	ch.State["sync:"+ab.Href] = token
 	return x.idx.Apply(ctx, user, ch)
 }

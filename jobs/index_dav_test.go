@@ -76,6 +76,8 @@ type davIndexKind struct {
 	// put stores a member with a searchable title; del removes it.
 	put func(t *testing.T, nc *nctest.Server, name, title string)
 	del func(t *testing.T, nc *nctest.Server, name string)
+	// spoil overwrites a member with data no parser reads.
+	spoil func(t *testing.T, nc *nctest.Server, name string)
 	// initial and change are the members before and what a change does:
 	// edits, a new member, deletions.
 	initial [][2]string
@@ -109,6 +111,9 @@ func davIndexKinds() []davIndexKind {
 				t.Fatal(err)
 			}
 		},
+		spoil: func(t *testing.T, nc *nctest.Server, name string) {
+			nc.AddBrokenCalendarObject(t, "alice", "personal", name+".ics")
+		},
 		// Events and tasks share the calendar's one sync REPORT.
 		initial: [][2]string{{"ev1", "Dentist walrus"}, {"ev2", "Lunch pelican"}, {"task1", "Buy otter food"}},
 		edits:   [][2]string{{"ev1", "Dentist giraffe"}, {"task2", "Feed the giraffe"}},
@@ -129,6 +134,9 @@ func davIndexKinds() []davIndexKind {
 			if err := d.Delete(ctx, "/remote.php/dav/addressbooks/users/alice/contacts/"+name+".vcf", ""); err != nil {
 				t.Fatal(err)
 			}
+		},
+		spoil: func(t *testing.T, nc *nctest.Server, name string) {
+			nc.AddBrokenVCard(t, "alice", "contacts", name+".vcf")
 		},
 		initial: [][2]string{{"c1", "Ada Walrus"}, {"c2", "Bob Pelican"}},
 		edits:   [][2]string{{"c1", "Ada Giraffe"}, {"c3", "Cy Giraffe"}},
@@ -223,6 +231,43 @@ func TestIndexDAVSync(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestIndexDAVSpoiledMemberDropped checks that a member that can no
+// longer be read leaves the index on a sync with tokens, while the others
+// stay.
+func TestIndexDAVSpoiledMemberDropped(t *testing.T) {
+	for _, k := range davIndexKinds() {
+		t.Run(k.name, func(t *testing.T) {
+			nc := nctest.New(t, nctest.WithUser("alice", "pw-a"))
+			for _, m := range k.initial {
+				k.put(t, nc, m[0], m[1])
+			}
+			idx := newTestIndex(t)
+			x := NewIndexer(idx)
+			alice := nc.Client(t, "alice")
+			if err := k.run(x, alice); err != nil {
+				t.Fatal(err)
+			}
+			if got := search(t, idx, "alice", "walrus"); len(got) != 1 {
+				t.Fatalf("after the first sync walrus = %v", got)
+			}
+			k.spoil(t, nc, k.initial[0][0])
+			reqs := countDAV(nc, k.prefix)
+			if err := k.run(x, alice); err != nil {
+				t.Fatal(err)
+			}
+			if got := reqs.take(); got["sync-collection"] != 1 || got[k.query] != 0 {
+				t.Fatalf("the second sync made requests %v, want one sync-collection and no full read", got)
+			}
+			if got := search(t, idx, "alice", "walrus"); len(got) != 0 {
+				t.Fatalf("the unreadable member is still indexed: %v", got)
+			}
+			if got := search(t, idx, "alice", "pelican"); len(got) != 1 {
+				t.Fatalf("the readable member left the index: %v", got)
+			}
+		})
 	}
 }
 

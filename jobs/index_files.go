@@ -50,7 +50,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 	if etag != "" && state[key] == etag {
 		return nil
 	}
-	self, children, err := nc.ListFolder(ctx, dir)
+	self, children, err := nc.Files().List(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (x *Indexer) fetchBodies(ctx context.Context, nc *nextcloud.Client, items [
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				fc, err := nc.ReadFile(ctx, items[i].ID, x.MaxFileBytes)
+				fc, err := nc.Files().Read(ctx, items[i].ID, x.MaxFileBytes)
 				var tooLarge *nextcloud.TooLargeError
 				switch {
 				case errors.As(err, &tooLarge), errors.Is(err, nextcloud.ErrNotFound):

@@ -21,11 +21,11 @@ func manyFiles(t testing.TB, nc *nctest.Server, n int) *nextcloud.Client {
 	t.Helper()
 	ctx := context.Background()
 	c := nc.Client(t, "alice")
-	if _, err := c.MakeFolderAll(ctx, "many"); err != nil {
+	if _, err := c.Files().MakeFolderAll(ctx, "many"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
-		if _, err := c.WriteFile(ctx, fmt.Sprintf("many/f%04d.md", i), []byte(fmt.Sprintf("word%04d text", i)), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, fmt.Sprintf("many/f%04d.md", i), []byte(fmt.Sprintf("word%04d text", i)), nextcloud.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

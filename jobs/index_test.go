@@ -205,10 +205,10 @@ func TestIndexFilesSync(t *testing.T) {
 	alice := nc.Client(t, "alice")
 	write := func(c *nextcloud.Client, p, body string) {
 		t.Helper()
-		if _, err := c.MakeFolderAll(ctx, path.Dir(p)); err != nil && path.Dir(p) != "." {
+		if _, err := c.Files().MakeFolderAll(ctx, path.Dir(p)); err != nil && path.Dir(p) != "." {
 			t.Fatal(err)
 		}
-		if _, err := c.WriteFile(ctx, p, []byte(body), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, p, []byte(body), nextcloud.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -248,7 +248,7 @@ func TestIndexFilesSync(t *testing.T) {
 
 	// A change deep in one folder: only that branch is walked.
 	write(alice, "Projects/beta/readme.txt", "beta notes about otters now")
-	if err := alice.DeleteFile(ctx, "Projects/alpha"); err != nil {
+	if err := alice.Files().Delete(ctx, "Projects/alpha"); err != nil {
 		t.Fatal(err)
 	}
 	before = countPropfinds()

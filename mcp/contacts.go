@@ -10,6 +10,24 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
+// ContactsToolset offers the user's address books over CardDAV.
+func ContactsToolset(env *Env) Toolset {
+	dav := cardDAV{cache: nextcloud.NewDAVCache()}
+	return Toolset{
+		Name:        "contacts",
+		Description: "Nextcloud Contacts (CardDAV): address books and contacts",
+		Tools: []Tool{
+			contactsListAddressBooks(dav),
+			contactsList(dav),
+			contactsSearch(dav),
+			contactsGet(dav),
+			contactsCreate(dav),
+			contactsUpdate(dav),
+			contactsDelete(dav),
+		},
+	}
+}
+
 // contactFields are the settable fields of a contact; nil leaves a field
 // alone on update, an empty string or list clears it. Lists replace the
 // whole list.
@@ -70,19 +88,31 @@ type addressBooksOut struct {
 }
 
 func (o addressBooksOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d address books:\n", len(o.AddressBooks))
+	cals := make([]nextcloud.Calendar, 0, len(o.AddressBooks))
 	for _, ab := range o.AddressBooks {
-		fmt.Fprintf(&b, "- %s %q", ab.ID, ab.Name)
-		if ab.Shared {
-			fmt.Fprintf(&b, " shared by %s", ab.Owner)
-		}
-		if ab.ReadOnly {
-			b.WriteString(" (read-only)")
-		}
-		b.WriteString("\n")
+		cals = append(cals, nextcloud.Calendar{ID: ab.ID, Name: ab.Name, Shared: ab.Shared, Owner: ab.Owner, ReadOnly: ab.ReadOnly})
 	}
-	return b.String()
+	return collectionsText("address books", cals, false)
+}
+
+func contactsListAddressBooks(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_list_addressbooks", Title: "List address books",
+		Description: "List the user's address books, own and shared, with whether they are read-only.",
+		Scope:       "contacts:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, _ noIn) (addressBooksOut, error) {
+			d, err := dav.open(ctx, nc)
+			if err != nil {
+				return addressBooksOut{}, err
+			}
+			abs, err := d.AddressBooksDetailed(ctx)
+			if err != nil {
+				return addressBooksOut{}, err
+			}
+			if abs == nil {
+				abs = []nextcloud.AddressBook{}
+			}
+			return addressBooksOut{AddressBooks: abs}, nil
+		})
 }
 
 type contactsOut struct {
@@ -110,17 +140,7 @@ func contactLine(c nextcloud.Contact) string {
 }
 
 func (o contactsOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d contacts", o.Total)
-	if o.NextOffset > 0 {
-		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(o.Contacts), o.Offset, o.NextOffset)
-	}
-	b.WriteString(":\n")
-	for _, c := range o.Contacts {
-		b.WriteString(contactLine(c))
-	}
-	b.WriteString(skippedNote(o.Skipped))
-	return b.String()
+	return pageText("contacts", o.pageOut, o.Contacts, contactLine, o.Skipped)
 }
 
 type contactOut struct {
@@ -129,27 +149,23 @@ type contactOut struct {
 }
 
 func (o contactOut) Summary() string {
-	var b strings.Builder
-	if o.Action != "" {
-		fmt.Fprintf(&b, "Contact %s.\n", o.Action)
-	}
-	b.WriteString(strings.TrimPrefix(contactLine(o.Contact), "- "))
+	b := itemText("Contact", o.Action, contactLine(o.Contact))
 	if o.Title != "" {
-		fmt.Fprintf(&b, "Title: %s\n", o.Title)
+		fmt.Fprintf(b, "Title: %s\n", o.Title)
 	}
 	for _, a := range o.Addresses {
-		fmt.Fprintf(&b, "Address: %s\n", strings.Join(nonEmpty(a.Street, a.PostalCode+" "+a.City, a.Region, a.Country), ", "))
+		fmt.Fprintf(b, "Address: %s\n", strings.Join(nonEmpty(a.Street, a.PostalCode+" "+a.City, a.Region, a.Country), ", "))
 	}
 	if o.Birthday != "" {
-		fmt.Fprintf(&b, "Birthday: %s\n", o.Birthday)
+		fmt.Fprintf(b, "Birthday: %s\n", o.Birthday)
 	}
 	if len(o.Categories) > 0 {
-		fmt.Fprintf(&b, "Groups: %s\n", strings.Join(o.Categories, ", "))
+		fmt.Fprintf(b, "Groups: %s\n", strings.Join(o.Categories, ", "))
 	}
 	if o.Note != "" {
-		fmt.Fprintf(&b, "Note: %s\n", o.Note)
+		fmt.Fprintf(b, "Note: %s\n", o.Note)
 	}
-	fmt.Fprintf(&b, "etag %s", o.ETag)
+	fmt.Fprintf(b, "etag %s", o.ETag)
 	return b.String()
 }
 
@@ -171,6 +187,15 @@ type listContactsIn struct {
 
 func (in *listContactsIn) Validate() error { return checkPage(in.Limit, in.Offset, 200) }
 
+func contactsList(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_list", Title: "List contacts",
+		Description: "List the contacts of one or all address books, sorted by name, with e-mail addresses, phone numbers, addresses, organization, birthday, notes and groups. Paged with limit/offset.",
+		Scope:       "contacts:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in listContactsIn) (contactsOut, error) {
+			return dav.list(ctx, nc, in.AddressBook, "", "", orDefault(in.Limit, 50), in.Offset)
+		})
+}
+
 type searchContactsIn struct {
 	Query       string `json:"query" jsonschema:"text to find in names, e-mail addresses, phone numbers (formatting ignored), organization or groups"`
 	Field       string `json:"field,omitempty" jsonschema:"limit the search to name, email, phone or organization (default: all)"`
@@ -189,6 +214,15 @@ func (in *searchContactsIn) Validate() error {
 		return fmt.Errorf("field %q is not name, email, phone or organization", in.Field)
 	}
 	return checkPage(in.Limit, in.Offset, 200)
+}
+
+func contactsSearch(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_search", Title: "Search contacts",
+		Description: "Find contacts by name, e-mail address, phone number (spaces and dashes ignored), organization or group.",
+		Scope:       "contacts:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in searchContactsIn) (contactsOut, error) {
+			return dav.list(ctx, nc, in.AddressBook, in.Query, in.Field, orDefault(in.Limit, 20), in.Offset)
+		})
 }
 
 // fieldMatch narrows ContactMatches to one kind of field.
@@ -215,6 +249,23 @@ func (in *contactRefIn) Validate() error {
 	return requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID)
 }
 
+func contactsGet(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_get", Title: "Get contact",
+		Description: "Get one contact with all its fields and its etag.",
+		Scope:       "contacts:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in contactRefIn) (contactOut, error) {
+			d, ab, err := dav.book(ctx, nc, in.AddressBook)
+			if err != nil {
+				return contactOut{}, err
+			}
+			c, err := d.GetContact(ctx, ab, in.ContactID)
+			if err != nil {
+				return contactOut{}, err
+			}
+			return contactOut{Contact: c}, nil
+		})
+}
+
 type createContactIn struct {
 	AddressBook string `json:"addressbook,omitempty" jsonschema:"address book id; default: the book named contacts, else the user's own writable one"`
 	contactFields
@@ -227,6 +278,32 @@ func (in *createContactIn) Validate() error {
 		return errors.New("a contact needs a name: give full_name, given_name/family_name or organization")
 	}
 	return f.check()
+}
+
+func contactsCreate(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_create", Title: "Create contact",
+		Description: "Create a contact (stored as vCard 3.0) with names, e-mail addresses, phone numbers, postal addresses, organization, title, birthday, note and groups.",
+		Scope:       "contacts:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in createContactIn) (contactOut, error) {
+			var d *nextcloud.CardDAV
+			var ab nextcloud.AddressBook
+			var err error
+			if strings.TrimSpace(in.AddressBook) == "" {
+				if d, err = dav.open(ctx, nc); err == nil {
+					ab, err = defaultAddressBook(ctx, d)
+				}
+			} else {
+				d, ab, err = dav.book(ctx, nc, in.AddressBook)
+			}
+			if err != nil {
+				return contactOut{}, err
+			}
+			c, err := d.CreateContact(ctx, ab, in.contactFields.input())
+			if err != nil {
+				return contactOut{}, davArgErr(err)
+			}
+			return contactOut{Contact: c, Action: "created in address book " + ab.ID}, nil
+		})
 }
 
 type updateContactIn struct {
@@ -246,6 +323,23 @@ func (in *updateContactIn) Validate() error {
 	return in.contactFields.check()
 }
 
+func contactsUpdate(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_update", Title: "Update contact",
+		Description: "Change a contact: only the fields given change (a list given replaces that list), everything else in the vCard stays. Refused with a conflict if the contact changed meanwhile (ETag).",
+		Scope:       "contacts:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, in updateContactIn) (contactOut, error) {
+			d, ab, err := dav.book(ctx, nc, in.AddressBook)
+			if err != nil {
+				return contactOut{}, err
+			}
+			c, err := d.UpdateContact(ctx, ab, in.ContactID, in.contactFields.input(), in.ETag)
+			if err != nil {
+				return contactOut{}, davArgErr(err)
+			}
+			return contactOut{Contact: c, Action: "updated"}, nil
+		})
+}
+
 type deleteContactIn struct {
 	AddressBook string `json:"addressbook" jsonschema:"address book id"`
 	ContactID   string `json:"contact_id" jsonschema:"the contact's id (or UID)"`
@@ -256,159 +350,77 @@ func (in *deleteContactIn) Validate() error {
 	return requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID)
 }
 
-// ContactsToolset offers the user's address books over CardDAV.
-func ContactsToolset(env *Env) Toolset {
-	cache := nextcloud.NewDAVCache()
-	dav := func(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CardDAV, error) {
-		return nc.CardDAV(ctx, cache)
-	}
-	// davBook opens CardDAV and finds the address book ref names.
-	davBook := func(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CardDAV, nextcloud.AddressBook, error) {
-		d, err := dav(ctx, nc)
-		if err != nil {
-			return nil, nextcloud.AddressBook{}, err
-		}
-		ab, err := d.FindAddressBook(ctx, ref)
-		return d, ab, err
-	}
-	books := func(ctx context.Context, d *nextcloud.CardDAV, ref string) ([]nextcloud.AddressBook, error) {
-		if strings.TrimSpace(ref) != "" {
-			ab, err := d.FindAddressBook(ctx, ref)
+func contactsDelete(dav cardDAV) Tool {
+	return NewTool(Spec{Name: "nc_contacts_delete", Title: "Delete contact",
+		Description: "Delete a contact.",
+		Scope:       "contacts:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in deleteContactIn) (deletedOut, error) {
+			d, ab, err := dav.book(ctx, nc, in.AddressBook)
 			if err != nil {
-				return nil, err
+				return deletedOut{}, err
 			}
-			return []nextcloud.AddressBook{ab}, nil
-		}
-		return d.AddressBooks(ctx)
+			if err := d.DeleteContact(ctx, ab, in.ContactID, in.ETag); err != nil {
+				return deletedOut{}, err
+			}
+			return deletedOut{Deleted: in.ContactID, Message: fmt.Sprintf("Contact %s deleted from address book %s.", in.ContactID, ab.ID)}, nil
+		})
+}
+
+// cardDAV opens the user's CardDAV for the contact tools; the discovered
+// home is cached per toolset.
+type cardDAV struct{ cache *nextcloud.DAVCache }
+
+func (c cardDAV) open(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CardDAV, error) {
+	return nc.CardDAV(ctx, c.cache)
+}
+
+// book opens CardDAV and finds the address book ref names.
+func (c cardDAV) book(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CardDAV, nextcloud.AddressBook, error) {
+	d, err := c.open(ctx, nc)
+	if err != nil {
+		return nil, nextcloud.AddressBook{}, err
 	}
-	list := func(ctx context.Context, nc *nextcloud.Client, ref, query, field string, limit, offset int) (contactsOut, error) {
-		d, err := dav(ctx, nc)
+	ab, err := d.FindAddressBook(ctx, ref)
+	return d, ab, err
+}
+
+// list is nc_contacts_list and nc_contacts_search: the contacts of the
+// address book ref names (all when empty) matching query in field, one
+// page of them.
+func (c cardDAV) list(ctx context.Context, nc *nextcloud.Client, ref, query, field string, limit, offset int) (contactsOut, error) {
+	d, err := c.open(ctx, nc)
+	if err != nil {
+		return contactsOut{}, err
+	}
+	var abs []nextcloud.AddressBook
+	if strings.TrimSpace(ref) != "" {
+		ab, err := d.FindAddressBook(ctx, ref)
 		if err != nil {
 			return contactsOut{}, err
 		}
-		abs, err := books(ctx, d, ref)
-		if err != nil {
-			return contactsOut{}, err
-		}
-		res, err := d.Contacts(ctx, abs, "")
-		if err != nil {
-			return contactsOut{}, err
-		}
-		cs := res.Contacts
-		if query != "" {
-			cs = cs[:0:0]
-			for _, c := range res.Contacts {
-				if fieldMatch(c, field, query) {
-					cs = append(cs, c)
-				}
+		abs = []nextcloud.AddressBook{ab}
+	} else if abs, err = d.AddressBooks(ctx); err != nil {
+		return contactsOut{}, err
+	}
+	res, err := d.Contacts(ctx, abs, "")
+	if err != nil {
+		return contactsOut{}, err
+	}
+	cs := res.Contacts
+	if query != "" {
+		cs = cs[:0:0]
+		for _, c := range res.Contacts {
+			if fieldMatch(c, field, query) {
+				cs = append(cs, c)
 			}
 		}
-		lo, hi, page := pageOf(len(cs), offset, limit)
-		o := contactsOut{Contacts: cs[lo:hi], pageOut: page, Skipped: res.Broken}
-		if o.Contacts == nil {
-			o.Contacts = []nextcloud.Contact{}
-		}
-		return o, nil
 	}
-	return Toolset{
-		Name:        "contacts",
-		Description: "Nextcloud Contacts (CardDAV): address books and contacts",
-		Tools: []Tool{
-			NewTool(Spec{Name: "nc_contacts_list_addressbooks", Title: "List address books",
-				Description: "List the user's address books, own and shared, with whether they are read-only.",
-				Scope:       "contacts:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, _ noIn) (addressBooksOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return addressBooksOut{}, err
-					}
-					abs, err := d.AddressBooksDetailed(ctx)
-					if err != nil {
-						return addressBooksOut{}, err
-					}
-					if abs == nil {
-						abs = []nextcloud.AddressBook{}
-					}
-					return addressBooksOut{AddressBooks: abs}, nil
-				}),
-			NewTool(Spec{Name: "nc_contacts_list", Title: "List contacts",
-				Description: "List the contacts of one or all address books, sorted by name, with e-mail addresses, phone numbers, addresses, organization, birthday, notes and groups. Paged with limit/offset.",
-				Scope:       "contacts:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in listContactsIn) (contactsOut, error) {
-					return list(ctx, nc, in.AddressBook, "", "", orDefault(in.Limit, 50), in.Offset)
-				}),
-			NewTool(Spec{Name: "nc_contacts_search", Title: "Search contacts",
-				Description: "Find contacts by name, e-mail address, phone number (spaces and dashes ignored), organization or group.",
-				Scope:       "contacts:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in searchContactsIn) (contactsOut, error) {
-					return list(ctx, nc, in.AddressBook, in.Query, in.Field, orDefault(in.Limit, 20), in.Offset)
-				}),
-			NewTool(Spec{Name: "nc_contacts_get", Title: "Get contact",
-				Description: "Get one contact with all its fields and its etag.",
-				Scope:       "contacts:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in contactRefIn) (contactOut, error) {
-					d, ab, err := davBook(ctx, nc, in.AddressBook)
-					if err != nil {
-						return contactOut{}, err
-					}
-					c, err := d.GetContact(ctx, ab, in.ContactID)
-					if err != nil {
-						return contactOut{}, err
-					}
-					return contactOut{Contact: c}, nil
-				}),
-			NewTool(Spec{Name: "nc_contacts_create", Title: "Create contact",
-				Description: "Create a contact (stored as vCard 3.0) with names, e-mail addresses, phone numbers, postal addresses, organization, title, birthday, note and groups.",
-				Scope:       "contacts:write", Kind: Create},
-				func(ctx context.Context, nc *nextcloud.Client, in createContactIn) (contactOut, error) {
-					var d *nextcloud.CardDAV
-					var ab nextcloud.AddressBook
-					var err error
-					if strings.TrimSpace(in.AddressBook) == "" {
-						if d, err = dav(ctx, nc); err == nil {
-							ab, err = defaultAddressBook(ctx, d)
-						}
-					} else {
-						d, ab, err = davBook(ctx, nc, in.AddressBook)
-					}
-					if err != nil {
-						return contactOut{}, err
-					}
-					c, err := d.CreateContact(ctx, ab, in.contactFields.input())
-					if err != nil {
-						return contactOut{}, davArgErr(err)
-					}
-					return contactOut{Contact: c, Action: "created in address book " + ab.ID}, nil
-				}),
-			NewTool(Spec{Name: "nc_contacts_update", Title: "Update contact",
-				Description: "Change a contact: only the fields given change (a list given replaces that list), everything else in the vCard stays. Refused with a conflict if the contact changed meanwhile (ETag).",
-				Scope:       "contacts:write", Kind: Write},
-				func(ctx context.Context, nc *nextcloud.Client, in updateContactIn) (contactOut, error) {
-					d, ab, err := davBook(ctx, nc, in.AddressBook)
-					if err != nil {
-						return contactOut{}, err
-					}
-					c, err := d.UpdateContact(ctx, ab, in.ContactID, in.contactFields.input(), in.ETag)
-					if err != nil {
-						return contactOut{}, davArgErr(err)
-					}
-					return contactOut{Contact: c, Action: "updated"}, nil
-				}),
-			NewTool(Spec{Name: "nc_contacts_delete", Title: "Delete contact",
-				Description: "Delete a contact.",
-				Scope:       "contacts:write", Kind: Destroy},
-				func(ctx context.Context, nc *nextcloud.Client, in deleteContactIn) (deletedOut, error) {
-					d, ab, err := davBook(ctx, nc, in.AddressBook)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					if err := d.DeleteContact(ctx, ab, in.ContactID, in.ETag); err != nil {
-						return deletedOut{}, err
-					}
-					return deletedOut{Deleted: in.ContactID, Message: fmt.Sprintf("Contact %s deleted from address book %s.", in.ContactID, ab.ID)}, nil
-				}),
-		},
+	lo, hi, page := pageOf(len(cs), offset, limit)
+	o := contactsOut{Contacts: cs[lo:hi], pageOut: page, Skipped: res.Broken}
+	if o.Contacts == nil {
+		o.Contacts = []nextcloud.Contact{}
 	}
+	return o, nil
 }
 
 // defaultAddressBook picks where a new contact goes when no address book

@@ -19,30 +19,14 @@ func FileExtrasToolset(env *Env) Toolset {
 		Name:        "files",
 		Description: "Comments, collaborative tags and versions of files",
 		Tools: []Tool{
-			NewTool(Spec{Name: "nc_files_list_comments", Title: "List file comments",
-				Description: "List the comments on a file or folder, newest first. Name the file by path or by file id.",
-				Scope:       "files:read", Kind: Read}, extrasListComments),
-			NewTool(Spec{Name: "nc_files_add_comment", Title: "Comment on a file",
-				Description: fmt.Sprintf("Add a comment to a file or folder, visible to everyone it is shared with (at most %d characters).", nextcloud.MaxCommentLength),
-				Scope:       "files:write", Kind: Create}, extrasAddComment),
-			NewTool(Spec{Name: "nc_files_list_tags", Title: "List tags",
-				Description: "List collaborative (system) tags: those of one file when a path or file id is given, otherwise all tags the user can see.",
-				Scope:       "files:read", Kind: Read}, extrasListTags),
-			NewTool(Spec{Name: "nc_files_create_tag", Title: "Create tag",
-				Description: "Create a collaborative (system) tag that can then be put on files. Tag names are unique.",
-				Scope:       "files:write", Kind: Create}, extrasCreateTag),
-			NewTool(Spec{Name: "nc_files_assign_tag", Title: "Tag a file",
-				Description: "Put a collaborative tag on a file or folder, by tag name or id; with create_missing a tag of that name is created first. Tagging twice changes nothing.",
-				Scope:       "files:write", Kind: Write}, extrasAssignTag),
-			NewTool(Spec{Name: "nc_files_remove_tag", Title: "Remove tag from a file",
-				Description: "Take a collaborative tag off a file or folder (the tag itself stays).",
-				Scope:       "files:write", Kind: Destroy}, extrasRemoveTag),
-			NewTool(Spec{Name: "nc_files_list_versions", Title: "List file versions",
-				Description: "List the older versions Nextcloud keeps of a file, newest first, with their ids for nc_files_restore_version.",
-				Scope:       "files:read", Kind: Read}, extrasListVersions),
-			NewTool(Spec{Name: "nc_files_restore_version", Title: "Restore file version",
-				Description: "Make an older version the file's current content. The content it replaces is kept as a version, so a restore can be undone.",
-				Scope:       "files:write", Kind: Destroy}, extrasRestoreVersion),
+			extrasListComments(),
+			extrasAddComment(),
+			extrasListTags(),
+			extrasCreateTag(),
+			extrasAssignTag(),
+			extrasRemoveTag(),
+			extrasListVersions(),
+			extrasRestoreVersion(),
 		},
 	}
 }
@@ -82,7 +66,7 @@ func (f *extrasFileRef) resolve(ctx context.Context, nc *nextcloud.Client) (int6
 		return f.FileID, fmt.Sprintf("file %d", f.FileID), nil
 	}
 	p, _ := nextcloud.CleanFilePath(f.Path)
-	id, err := nc.FileID(ctx, p)
+	id, err := nc.Files().ID(ctx, p)
 	if err != nil {
 		return 0, "", err
 	}
@@ -153,30 +137,35 @@ func extrasTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func extrasListComments(ctx context.Context, nc *nextcloud.Client, in extrasListCommentsIn) (extrasCommentsOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasCommentsOut{}, err
-	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 20
-	}
-	// One more than asked tells whether more follow.
-	cs, err := nc.FileComments(ctx, id, limit+1, in.Offset)
-	if err != nil {
-		return extrasCommentsOut{}, err
-	}
-	out := extrasCommentsOut{FileID: id, File: name, Offset: in.Offset, Comments: []extrasCommentOut{}}
-	if len(cs) > limit {
-		out.HasMore = true
-		cs = cs[:limit]
-	}
-	for _, c := range cs {
-		out.Comments = append(out.Comments, extrasCommentOut{ID: c.ID, Author: c.ActorID, AuthorName: c.ActorDisplayName,
-			Message: c.Message, Created: extrasTime(c.Created), ReplyTo: c.ParentID})
-	}
-	return out, nil
+func extrasListComments() Tool {
+	return NewTool(Spec{Name: "nc_files_list_comments", Title: "List file comments",
+		Description: "List the comments on a file or folder, newest first. Name the file by path or by file id.",
+		Scope:       "files:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasListCommentsIn) (extrasCommentsOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasCommentsOut{}, err
+			}
+			limit := in.Limit
+			if limit == 0 {
+				limit = 20
+			}
+			// One more than asked tells whether more follow.
+			cs, err := nc.Files().Comments(ctx, id, limit+1, in.Offset)
+			if err != nil {
+				return extrasCommentsOut{}, err
+			}
+			out := extrasCommentsOut{FileID: id, File: name, Offset: in.Offset, Comments: []extrasCommentOut{}}
+			if len(cs) > limit {
+				out.HasMore = true
+				cs = cs[:limit]
+			}
+			for _, c := range cs {
+				out.Comments = append(out.Comments, extrasCommentOut{ID: c.ID, Author: c.ActorID, AuthorName: c.ActorDisplayName,
+					Message: c.Message, Created: extrasTime(c.Created), ReplyTo: c.ParentID})
+			}
+			return out, nil
+		})
 }
 
 type extrasAddCommentIn struct {
@@ -205,16 +194,21 @@ func (o extrasCommentAddedOut) Summary() string {
 	return fmt.Sprintf("Added comment %d on %s.", o.CommentID, o.File)
 }
 
-func extrasAddComment(ctx context.Context, nc *nextcloud.Client, in extrasAddCommentIn) (extrasCommentAddedOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasCommentAddedOut{}, err
-	}
-	cid, err := nc.AddFileComment(ctx, id, in.Message)
-	if err != nil {
-		return extrasCommentAddedOut{}, err
-	}
-	return extrasCommentAddedOut{FileID: id, File: name, CommentID: cid, Message: in.Message}, nil
+func extrasAddComment() Tool {
+	return NewTool(Spec{Name: "nc_files_add_comment", Title: "Comment on a file",
+		Description: fmt.Sprintf("Add a comment to a file or folder, visible to everyone it is shared with (at most %d characters).", nextcloud.MaxCommentLength),
+		Scope:       "files:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasAddCommentIn) (extrasCommentAddedOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasCommentAddedOut{}, err
+			}
+			cid, err := nc.Files().AddComment(ctx, id, in.Message)
+			if err != nil {
+				return extrasCommentAddedOut{}, err
+			}
+			return extrasCommentAddedOut{FileID: id, File: name, CommentID: cid, Message: in.Message}, nil
+		})
 }
 
 // ---- tags ----
@@ -270,23 +264,28 @@ func (in *extrasListTagsIn) Validate() error {
 	return in.check()
 }
 
-func extrasListTags(ctx context.Context, nc *nextcloud.Client, in extrasListTagsIn) (extrasTagsListOut, error) {
-	if !in.given() {
-		tags, err := nc.SystemTags(ctx)
-		if err != nil {
-			return extrasTagsListOut{}, err
-		}
-		return extrasTagsListOut{Tags: extrasTagsOut(tags)}, nil
-	}
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasTagsListOut{}, err
-	}
-	tags, err := nc.FileSystemTags(ctx, id)
-	if err != nil {
-		return extrasTagsListOut{}, err
-	}
-	return extrasTagsListOut{FileID: id, File: name, Tags: extrasTagsOut(tags)}, nil
+func extrasListTags() Tool {
+	return NewTool(Spec{Name: "nc_files_list_tags", Title: "List tags",
+		Description: "List collaborative (system) tags: those of one file when a path or file id is given, otherwise all tags the user can see.",
+		Scope:       "files:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasListTagsIn) (extrasTagsListOut, error) {
+			if !in.given() {
+				tags, err := nc.Files().SystemTags(ctx)
+				if err != nil {
+					return extrasTagsListOut{}, err
+				}
+				return extrasTagsListOut{Tags: extrasTagsOut(tags)}, nil
+			}
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasTagsListOut{}, err
+			}
+			tags, err := nc.Files().Tags(ctx, id)
+			if err != nil {
+				return extrasTagsListOut{}, err
+			}
+			return extrasTagsListOut{FileID: id, File: name, Tags: extrasTagsOut(tags)}, nil
+		})
 }
 
 type extrasCreateTagIn struct {
@@ -310,17 +309,22 @@ func (o extrasTagCreatedOut) Summary() string {
 	return fmt.Sprintf("Created tag %q with id %d.", o.Tag.Name, o.Tag.ID)
 }
 
-func extrasCreateTag(ctx context.Context, nc *nextcloud.Client, in extrasCreateTagIn) (extrasTagCreatedOut, error) {
-	visible, assignable := in.UserVisible == nil || *in.UserVisible, in.UserAssignable == nil || *in.UserAssignable
-	name := strings.TrimSpace(in.Name)
-	id, err := nc.CreateSystemTag(ctx, name, visible, assignable)
-	if err != nil {
-		if errors.Is(err, nextcloud.ErrConflict) {
-			return extrasTagCreatedOut{}, fmt.Errorf("a tag named %q exists already; use it as it is (see nc_files_list_tags): %w", name, err)
-		}
-		return extrasTagCreatedOut{}, err
-	}
-	return extrasTagCreatedOut{Tag: extrasTagOut{ID: id, Name: name, UserVisible: visible, UserAssignable: assignable, CanAssign: true}}, nil
+func extrasCreateTag() Tool {
+	return NewTool(Spec{Name: "nc_files_create_tag", Title: "Create tag",
+		Description: "Create a collaborative (system) tag that can then be put on files. Tag names are unique.",
+		Scope:       "files:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasCreateTagIn) (extrasTagCreatedOut, error) {
+			visible, assignable := in.UserVisible == nil || *in.UserVisible, in.UserAssignable == nil || *in.UserAssignable
+			name := strings.TrimSpace(in.Name)
+			id, err := nc.Files().CreateSystemTag(ctx, name, visible, assignable)
+			if err != nil {
+				if errors.Is(err, nextcloud.ErrConflict) {
+					return extrasTagCreatedOut{}, fmt.Errorf("a tag named %q exists already; use it as it is (see nc_files_list_tags): %w", name, err)
+				}
+				return extrasTagCreatedOut{}, err
+			}
+			return extrasTagCreatedOut{Tag: extrasTagOut{ID: id, Name: name, UserVisible: visible, UserAssignable: assignable, CanAssign: true}}, nil
+		})
 }
 
 type extrasTagRefIn struct {
@@ -343,7 +347,7 @@ func (in *extrasTagRefIn) checkTag() error {
 
 // findTag resolves a tag name among the visible tags.
 func extrasFindTag(ctx context.Context, nc *nextcloud.Client, name string) (*nextcloud.SystemTag, error) {
-	tags, err := nc.SystemTags(ctx)
+	tags, err := nc.Files().SystemTags(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -386,49 +390,54 @@ func (o extrasFileTagsOut) Summary() string {
 	return fmt.Sprintf("%s. %s now has %s.", o.Changed, o.File, now)
 }
 
-func extrasAssignTag(ctx context.Context, nc *nextcloud.Client, in extrasAssignTagIn) (extrasFileTagsOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasFileTagsOut{}, err
-	}
-	tagID, tagName := in.TagID, strings.TrimSpace(in.Tag)
-	changed := ""
-	if tagID == 0 {
-		t, err := extrasFindTag(ctx, nc, tagName)
-		if err != nil {
-			return extrasFileTagsOut{}, err
-		}
-		switch {
-		case t != nil:
-			tagID, tagName = t.ID, t.Name
-		case in.CreateMissing:
-			if tagID, err = nc.CreateSystemTag(ctx, tagName, true, true); err != nil {
+func extrasAssignTag() Tool {
+	return NewTool(Spec{Name: "nc_files_assign_tag", Title: "Tag a file",
+		Description: "Put a collaborative tag on a file or folder, by tag name or id; with create_missing a tag of that name is created first. Tagging twice changes nothing.",
+		Scope:       "files:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasAssignTagIn) (extrasFileTagsOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
 				return extrasFileTagsOut{}, err
 			}
-			changed = fmt.Sprintf("Created tag %q (id %d). ", tagName, tagID)
-		default:
-			return extrasFileTagsOut{}, fmt.Errorf("no tag is named %q; see nc_files_list_tags for the existing tags, or pass create_missing: true to create it", tagName)
-		}
-	} else {
-		tagName = fmt.Sprintf("tag %d", tagID)
-	}
-	if err := nc.AssignSystemTag(ctx, id, tagID); err != nil {
-		var e *nextcloud.Error
-		if errors.As(err, &e) && e.Status == 412 {
-			return extrasFileTagsOut{}, fmt.Errorf("no tag has id %d; see nc_files_list_tags for the tag ids: %w", tagID, err)
-		}
-		return extrasFileTagsOut{}, err
-	}
-	tags, err := nc.FileSystemTags(ctx, id)
-	if err != nil {
-		return extrasFileTagsOut{}, fmt.Errorf("%s was tagged, but listing its tags failed: %w", name, err)
-	}
-	for _, t := range tags {
-		if t.ID == tagID {
-			tagName = t.Name
-		}
-	}
-	return extrasFileTagsOut{FileID: id, File: name, Changed: changed + fmt.Sprintf("Tagged %s with %q", name, tagName), Tags: extrasTagsOut(tags)}, nil
+			tagID, tagName := in.TagID, strings.TrimSpace(in.Tag)
+			changed := ""
+			if tagID == 0 {
+				t, err := extrasFindTag(ctx, nc, tagName)
+				if err != nil {
+					return extrasFileTagsOut{}, err
+				}
+				switch {
+				case t != nil:
+					tagID, tagName = t.ID, t.Name
+				case in.CreateMissing:
+					if tagID, err = nc.Files().CreateSystemTag(ctx, tagName, true, true); err != nil {
+						return extrasFileTagsOut{}, err
+					}
+					changed = fmt.Sprintf("Created tag %q (id %d). ", tagName, tagID)
+				default:
+					return extrasFileTagsOut{}, fmt.Errorf("no tag is named %q; see nc_files_list_tags for the existing tags, or pass create_missing: true to create it", tagName)
+				}
+			} else {
+				tagName = fmt.Sprintf("tag %d", tagID)
+			}
+			if err := nc.Files().AssignTag(ctx, id, tagID); err != nil {
+				var e *nextcloud.Error
+				if errors.As(err, &e) && e.Status == 412 {
+					return extrasFileTagsOut{}, fmt.Errorf("no tag has id %d; see nc_files_list_tags for the tag ids: %w", tagID, err)
+				}
+				return extrasFileTagsOut{}, err
+			}
+			tags, err := nc.Files().Tags(ctx, id)
+			if err != nil {
+				return extrasFileTagsOut{}, fmt.Errorf("%s was tagged, but listing its tags failed: %w", name, err)
+			}
+			for _, t := range tags {
+				if t.ID == tagID {
+					tagName = t.Name
+				}
+			}
+			return extrasFileTagsOut{FileID: id, File: name, Changed: changed + fmt.Sprintf("Tagged %s with %q", name, tagName), Tags: extrasTagsOut(tags)}, nil
+		})
 }
 
 type extrasRemoveTagIn struct {
@@ -437,37 +446,42 @@ type extrasRemoveTagIn struct {
 
 func (in *extrasRemoveTagIn) Validate() error { return in.checkTag() }
 
-func extrasRemoveTag(ctx context.Context, nc *nextcloud.Client, in extrasRemoveTagIn) (extrasFileTagsOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasFileTagsOut{}, err
-	}
-	tagID, tagName := in.TagID, strings.TrimSpace(in.Tag)
-	current, err := nc.FileSystemTags(ctx, id)
-	if err != nil {
-		return extrasFileTagsOut{}, err
-	}
-	found := false
-	for _, t := range current {
-		if (tagID != 0 && t.ID == tagID) || (tagID == 0 && strings.EqualFold(t.Name, tagName)) {
-			tagID, tagName, found = t.ID, t.Name, true
-		}
-	}
-	if !found {
-		what := fmt.Sprintf("%q", tagName)
-		if in.TagID != 0 {
-			what = fmt.Sprintf("with id %d", in.TagID)
-		}
-		return extrasFileTagsOut{}, fmt.Errorf("%s has no tag %s; its tags are listed by nc_files_list_tags", name, what)
-	}
-	if err := nc.RemoveSystemTag(ctx, id, tagID); err != nil {
-		return extrasFileTagsOut{}, err
-	}
-	tags, err := nc.FileSystemTags(ctx, id)
-	if err != nil {
-		return extrasFileTagsOut{}, fmt.Errorf("the tag was removed from %s, but listing its tags failed: %w", name, err)
-	}
-	return extrasFileTagsOut{FileID: id, File: name, Changed: fmt.Sprintf("Removed tag %q from %s", tagName, name), Tags: extrasTagsOut(tags)}, nil
+func extrasRemoveTag() Tool {
+	return NewTool(Spec{Name: "nc_files_remove_tag", Title: "Remove tag from a file",
+		Description: "Take a collaborative tag off a file or folder (the tag itself stays).",
+		Scope:       "files:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasRemoveTagIn) (extrasFileTagsOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasFileTagsOut{}, err
+			}
+			tagID, tagName := in.TagID, strings.TrimSpace(in.Tag)
+			current, err := nc.Files().Tags(ctx, id)
+			if err != nil {
+				return extrasFileTagsOut{}, err
+			}
+			found := false
+			for _, t := range current {
+				if (tagID != 0 && t.ID == tagID) || (tagID == 0 && strings.EqualFold(t.Name, tagName)) {
+					tagID, tagName, found = t.ID, t.Name, true
+				}
+			}
+			if !found {
+				what := fmt.Sprintf("%q", tagName)
+				if in.TagID != 0 {
+					what = fmt.Sprintf("with id %d", in.TagID)
+				}
+				return extrasFileTagsOut{}, fmt.Errorf("%s has no tag %s; its tags are listed by nc_files_list_tags", name, what)
+			}
+			if err := nc.Files().RemoveTag(ctx, id, tagID); err != nil {
+				return extrasFileTagsOut{}, err
+			}
+			tags, err := nc.Files().Tags(ctx, id)
+			if err != nil {
+				return extrasFileTagsOut{}, fmt.Errorf("the tag was removed from %s, but listing its tags failed: %w", name, err)
+			}
+			return extrasFileTagsOut{FileID: id, File: name, Changed: fmt.Sprintf("Removed tag %q from %s", tagName, name), Tags: extrasTagsOut(tags)}, nil
+		})
 }
 
 // ---- versions ----
@@ -511,7 +525,7 @@ type extrasListVersionsIn struct {
 func (in *extrasListVersionsIn) Validate() error { return in.check() }
 
 func extrasVersions(ctx context.Context, nc *nextcloud.Client, id int64, name string) (extrasVersionsOut, error) {
-	vs, err := nc.FileVersions(ctx, id)
+	vs, err := nc.Files().Versions(ctx, id)
 	if err != nil {
 		return extrasVersionsOut{}, err
 	}
@@ -522,12 +536,17 @@ func extrasVersions(ctx context.Context, nc *nextcloud.Client, id int64, name st
 	return out, nil
 }
 
-func extrasListVersions(ctx context.Context, nc *nextcloud.Client, in extrasListVersionsIn) (extrasVersionsOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasVersionsOut{}, err
-	}
-	return extrasVersions(ctx, nc, id, name)
+func extrasListVersions() Tool {
+	return NewTool(Spec{Name: "nc_files_list_versions", Title: "List file versions",
+		Description: "List the older versions Nextcloud keeps of a file, newest first, with their ids for nc_files_restore_version.",
+		Scope:       "files:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasListVersionsIn) (extrasVersionsOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasVersionsOut{}, err
+			}
+			return extrasVersions(ctx, nc, id, name)
+		})
 }
 
 type extrasRestoreVersionIn struct {
@@ -553,21 +572,26 @@ func (o extrasRestoredOut) Summary() string {
 	return fmt.Sprintf("Restored version %s of %s; the content it replaced is kept as a version (%d versions now).", o.Restored, o.File, len(o.Versions))
 }
 
-func extrasRestoreVersion(ctx context.Context, nc *nextcloud.Client, in extrasRestoreVersionIn) (extrasRestoredOut, error) {
-	id, name, err := in.resolve(ctx, nc)
-	if err != nil {
-		return extrasRestoredOut{}, err
-	}
-	vid := strings.TrimSpace(in.VersionID)
-	if err := nc.RestoreFileVersion(ctx, id, vid); err != nil {
-		if errors.Is(err, nextcloud.ErrNotFound) {
-			return extrasRestoredOut{}, fmt.Errorf("%s has no version %q (or no such file); nc_files_list_versions lists the versions: %w", name, vid, err)
-		}
-		return extrasRestoredOut{}, err
-	}
-	vs, err := extrasVersions(ctx, nc, id, name)
-	if err != nil {
-		return extrasRestoredOut{}, fmt.Errorf("version %s of %s was restored, but listing the versions failed: %w", vid, name, err)
-	}
-	return extrasRestoredOut{FileID: id, File: name, Restored: vid, Versions: vs.Versions}, nil
+func extrasRestoreVersion() Tool {
+	return NewTool(Spec{Name: "nc_files_restore_version", Title: "Restore file version",
+		Description: "Make an older version the file's current content. The content it replaces is kept as a version, so a restore can be undone.",
+		Scope:       "files:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in extrasRestoreVersionIn) (extrasRestoredOut, error) {
+			id, name, err := in.resolve(ctx, nc)
+			if err != nil {
+				return extrasRestoredOut{}, err
+			}
+			vid := strings.TrimSpace(in.VersionID)
+			if err := nc.Files().RestoreVersion(ctx, id, vid); err != nil {
+				if errors.Is(err, nextcloud.ErrNotFound) {
+					return extrasRestoredOut{}, fmt.Errorf("%s has no version %q (or no such file); nc_files_list_versions lists the versions: %w", name, vid, err)
+				}
+				return extrasRestoredOut{}, err
+			}
+			vs, err := extrasVersions(ctx, nc, id, name)
+			if err != nil {
+				return extrasRestoredOut{}, fmt.Errorf("version %s of %s was restored, but listing the versions failed: %w", vid, name, err)
+			}
+			return extrasRestoredOut{FileID: id, File: name, Restored: vid, Versions: vs.Versions}, nil
+		})
 }

@@ -28,13 +28,13 @@ func extrasNextcloud(t *testing.T) (*nctest.Server, int64) {
 	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("alice", "alice-pass"))
 	ctx := context.Background()
 	c := nc.Client(t, "admin")
-	if err := c.MakeFolder(ctx, "Docs"); err != nil {
+	if err := c.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.WriteFile(ctx, "Docs/plan.txt", []byte("current plan"), nextcloud.WriteOptions{}); err != nil {
+	if _, err := c.Files().Write(ctx, "Docs/plan.txt", []byte("current plan"), nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := c.FileID(ctx, "Docs/plan.txt")
+	id, err := c.Files().ID(ctx, "Docs/plan.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestFileVersions(t *testing.T) {
 
 	var restored extrasRestoredOut
 	decodeStructured(t, callTool(t, c, "nc_files_restore_version", map[string]any{"path": "Docs/plan.txt", "version_id": v1}), &restored)
-	got, err := nc.Client(t, "admin").ReadFile(context.Background(), "Docs/plan.txt", 1<<10)
+	got, err := nc.Client(t, "admin").Files().Read(context.Background(), "Docs/plan.txt", 1<<10)
 	if err != nil || string(got.Data) != "first draft" {
 		t.Fatalf("content after restore: %v %v", got, err)
 	}

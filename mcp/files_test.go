@@ -21,11 +21,11 @@ var nfPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB
 func nfWrite(t testing.TB, c *nextcloud.Client, p string, data []byte) {
 	t.Helper()
 	if i := strings.LastIndex(p, "/"); i > 0 {
-		if _, err := c.MakeFolderAll(context.Background(), p[:i]); err != nil {
+		if _, err := c.Files().MakeFolderAll(context.Background(), p[:i]); err != nil {
 			t.Fatalf("mkdir for %s: %v", p, err)
 		}
 	}
-	if _, err := c.WriteFile(context.Background(), p, data, nextcloud.WriteOptions{}); err != nil {
+	if _, err := c.Files().Write(context.Background(), p, data, nextcloud.WriteOptions{}); err != nil {
 		t.Fatalf("write %s: %v", p, err)
 	}
 }
@@ -134,7 +134,7 @@ func nfFilesFlow(t *testing.T, c *client.Client, direct *nextcloud.Client) {
 		t.Fatalf("search by date in a folder = %+v", found)
 	}
 
-	if err := direct.SetFavorite(ctx, "Documents/Projects/plan.md", true); err != nil {
+	if err := direct.Files().SetFavorite(ctx, "Documents/Projects/plan.md", true); err != nil {
 		t.Fatal(err)
 	}
 	var favs filesFoundOut
@@ -179,7 +179,7 @@ func TestFilesWriteConditions(t *testing.T) {
 	nfWrite(t, direct, "todo.txt", []byte("v2 by someone else"))
 	wantError(t, callTool(t, c, "nc_files_write", map[string]any{"path": "todo.txt", "content": "v1 + mine", "if_match": st.ETag}),
 		"changed since it was read", "nothing was written")
-	fc, _ := direct.ReadFile(ctx, "todo.txt", 1000)
+	fc, _ := direct.Files().Read(ctx, "todo.txt", 1000)
 	if string(fc.Data) != "v2 by someone else" {
 		t.Fatalf("stale if_match overwrote the file: %q", fc.Data)
 	}
@@ -198,7 +198,7 @@ func TestFilesWriteConditions(t *testing.T) {
 		t.Fatalf("create_only of a new empty file = %+v", w)
 	}
 	wantError(t, callTool(t, c, "nc_files_write", map[string]any{"path": "gone.txt", "content": "x", "if_match": `"abc"`}), "412")
-	if _, err := direct.StatFile(ctx, "gone.txt"); err == nil {
+	if _, err := direct.Files().Stat(ctx, "gone.txt"); err == nil {
 		t.Fatal("if_match on a missing file created it")
 	}
 

@@ -27,12 +27,12 @@ func sharingNextcloud(t *testing.T) *nctest.Server {
 	ctx := context.Background()
 	c := nc.Client(t, "admin")
 	for _, d := range []string{"Docs", "Docs/Sub"} {
-		if err := c.MakeFolder(ctx, d); err != nil {
+		if err := c.Files().MakeFolder(ctx, d); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, f := range []string{"Docs/plan.txt", "Docs/Sub/inner.txt"} {
-		if _, err := c.WriteFile(ctx, f, []byte("content of "+f), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, f, []byte("content of "+f), nextcloud.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,24 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
+// TasksToolset offers the user's tasks (VTODO in calendars) over CalDAV.
+func TasksToolset(env *Env) Toolset {
+	dav := newCalDAV()
+	return Toolset{
+		Name:        "tasks",
+		Description: "Nextcloud Tasks (VTODO over CalDAV): task lists and tasks",
+		Tools: []Tool{
+			tasksListLists(dav),
+			tasksList(dav),
+			tasksGet(dav),
+			tasksCreate(dav),
+			tasksUpdate(dav),
+			tasksComplete(dav),
+			tasksDelete(dav),
+		},
+	}
+}
+
 // taskFields are the settable fields of a task; nil leaves a field alone on
 // update, an empty string clears it.
 type taskFields struct {
@@ -30,17 +48,8 @@ func (f taskFields) input(summary *string) nextcloud.TaskInput {
 }
 
 func (f taskFields) check() error {
-	if f.TimeZone != nil && *f.TimeZone != "" {
-		if _, err := nextcloud.LoadZone(*f.TimeZone); err != nil {
-			return err
-		}
-	}
-	for name, v := range map[string]*string{"due": f.Due, "start": f.Start} {
-		if v != nil && *v != "" {
-			if _, _, err := nextcloud.ParseTimeInput(*v, time.UTC); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-		}
+	if err := checkWhen(f.TimeZone, map[string]*string{"due": f.Due, "start": f.Start}); err != nil {
+		return err
 	}
 	if f.Priority != nil && (*f.Priority < 0 || *f.Priority > 9) {
 		return fmt.Errorf("priority must be between 0 and 9, not %d", *f.Priority)
@@ -55,20 +64,19 @@ type taskListsOut struct {
 	Lists []nextcloud.Calendar `json:"lists" jsonschema:"calendars that hold tasks"`
 }
 
-func (o taskListsOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d task lists:\n", len(o.Lists))
-	for _, c := range o.Lists {
-		fmt.Fprintf(&b, "- %s %q", c.ID, c.Name)
-		if c.Shared {
-			fmt.Fprintf(&b, " shared by %s", c.Owner)
-		}
-		if c.ReadOnly {
-			b.WriteString(" (read-only)")
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
+func (o taskListsOut) Summary() string { return collectionsText("task lists", o.Lists, false) }
+
+func tasksListLists(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_list_lists", Title: "List task lists",
+		Description: "List the calendars that hold tasks (task lists), own and shared, with whether they are read-only.",
+		Scope:       "tasks:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, _ noIn) (taskListsOut, error) {
+			lists, err := dav.detailed(ctx, nc, "VTODO")
+			if err != nil {
+				return taskListsOut{}, err
+			}
+			return taskListsOut{Lists: lists}, nil
+		})
 }
 
 type tasksOut struct {
@@ -99,17 +107,7 @@ func taskLine(t nextcloud.Task) string {
 }
 
 func (o tasksOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d tasks", o.Total)
-	if o.NextOffset > 0 {
-		fmt.Fprintf(&b, " (showing %d from %d; next page: offset %d)", len(o.Tasks), o.Offset, o.NextOffset)
-	}
-	b.WriteString(":\n")
-	for _, t := range o.Tasks {
-		b.WriteString(taskLine(t))
-	}
-	b.WriteString(skippedNote(o.Skipped))
-	return b.String()
+	return pageText("tasks", o.pageOut, o.Tasks, taskLine, o.Skipped)
 }
 
 type taskOut struct {
@@ -118,15 +116,11 @@ type taskOut struct {
 }
 
 func (o taskOut) Summary() string {
-	var b strings.Builder
-	if o.Action != "" {
-		fmt.Fprintf(&b, "Task %s.\n", o.Action)
-	}
-	b.WriteString(strings.TrimPrefix(taskLine(o.Task), "- "))
+	b := itemText("Task", o.Action, taskLine(o.Task))
 	if o.Description != "" {
 		b.WriteString(o.Description + "\n")
 	}
-	fmt.Fprintf(&b, "status %s, etag %s", o.Status, o.ETag)
+	fmt.Fprintf(b, "status %s, etag %s", o.Status, o.ETag)
 	return b.String()
 }
 
@@ -175,6 +169,30 @@ func (in *listTasksIn) Validate() error {
 	return checkPage(in.Limit, in.Offset, 500)
 }
 
+func tasksList(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_list", Title: "List tasks",
+		Description: "List tasks of one or all task lists, open ones by default, filtered by status, due date, priority and text; open first, then by due date and priority. Paged with limit/offset.",
+		Scope:       "tasks:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in listTasksIn) (tasksOut, error) {
+			out, _ := zoneArg(in.TimeZone)
+			f, _ := in.filter(locOr(out))
+			d, lists, err := dav.collections(ctx, nc, in.List, "VTODO")
+			if err != nil {
+				return tasksOut{}, err
+			}
+			res, err := d.Tasks(ctx, lists, f, out)
+			if err != nil {
+				return tasksOut{}, err
+			}
+			lo, hi, page := pageOf(len(res.Tasks), in.Offset, orDefault(in.Limit, 100))
+			o := tasksOut{Tasks: res.Tasks[lo:hi], pageOut: page, Skipped: res.Broken}
+			if o.Tasks == nil {
+				o.Tasks = []nextcloud.Task{}
+			}
+			return o, nil
+		})
+}
+
 type taskRefIn struct {
 	List   string `json:"list" jsonschema:"task list (calendar) id"`
 	TaskID string `json:"task_id" jsonschema:"the task's id (or UID) from nc_tasks_list"`
@@ -182,6 +200,23 @@ type taskRefIn struct {
 
 func (in *taskRefIn) Validate() error {
 	return requireBoth("list", in.List, "task_id", in.TaskID)
+}
+
+func tasksGet(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_get", Title: "Get task",
+		Description: "Get one task with all its fields and its etag.",
+		Scope:       "tasks:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in taskRefIn) (taskOut, error) {
+			d, c, err := taskList(ctx, nc, dav, in.List)
+			if err != nil {
+				return taskOut{}, err
+			}
+			t, err := d.GetTask(ctx, c, in.TaskID)
+			if err != nil {
+				return taskOut{}, err
+			}
+			return taskOut{Task: t}, nil
+		})
 }
 
 type createTaskIn struct {
@@ -195,6 +230,37 @@ func (in *createTaskIn) Validate() error {
 		return errors.New("summary must not be empty")
 	}
 	return in.taskFields.check()
+}
+
+func tasksCreate(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_create", Title: "Create task",
+		Description: "Create a task, optionally with due date, start, priority, categories, description, or as a subtask of another task (parent).",
+		Scope:       "tasks:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in createTaskIn) (taskOut, error) {
+			var d *nextcloud.CalDAV
+			var c nextcloud.Calendar
+			var err error
+			if strings.TrimSpace(in.List) == "" {
+				if d, err = dav.open(ctx, nc); err != nil {
+					return taskOut{}, err
+				}
+				cals, err := d.Calendars(ctx)
+				if err != nil {
+					return taskOut{}, err
+				}
+				c, err = defaultCalendar(cals, "VTODO", "tasks", "personal")
+				if err != nil {
+					return taskOut{}, err
+				}
+			} else if d, c, err = taskList(ctx, nc, dav, in.List); err != nil {
+				return taskOut{}, err
+			}
+			t, err := d.CreateTask(ctx, c, in.taskFields.input(&in.Summary))
+			if err != nil {
+				return taskOut{}, davArgErr(err)
+			}
+			return taskOut{Task: t, Action: "created in list " + c.ID}, nil
+		})
 }
 
 type updateTaskIn struct {
@@ -217,6 +283,23 @@ func (in *updateTaskIn) Validate() error {
 	return f.check()
 }
 
+func tasksUpdate(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_update", Title: "Update task",
+		Description: "Change a task: only the fields given change. Setting status COMPLETED or percent_complete 100 completes it. Refused with a conflict if the task changed meanwhile (ETag).",
+		Scope:       "tasks:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, in updateTaskIn) (taskOut, error) {
+			d, c, err := taskList(ctx, nc, dav, in.List)
+			if err != nil {
+				return taskOut{}, err
+			}
+			t, err := d.UpdateTask(ctx, c, in.TaskID, in.taskFields.input(in.Summary), in.ETag)
+			if err != nil {
+				return taskOut{}, davArgErr(err)
+			}
+			return taskOut{Task: t, Action: "updated"}, nil
+		})
+}
+
 type completeTaskIn struct {
 	List      string `json:"list" jsonschema:"task list (calendar) id"`
 	TaskID    string `json:"task_id" jsonschema:"the task's id (or UID)"`
@@ -225,6 +308,31 @@ type completeTaskIn struct {
 
 func (in *completeTaskIn) Validate() error {
 	return requireBoth("list", in.List, "task_id", in.TaskID)
+}
+
+func tasksComplete(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_complete", Title: "Complete task",
+		Description: "Mark a task as done (status COMPLETED, 100%, completion time now), or with completed false reopen it.",
+		Scope:       "tasks:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, in completeTaskIn) (taskOut, error) {
+			d, c, err := taskList(ctx, nc, dav, in.List)
+			if err != nil {
+				return taskOut{}, err
+			}
+			status, action := "COMPLETED", "completed"
+			ti := nextcloud.TaskInput{Status: &status}
+			if in.Completed != nil && !*in.Completed {
+				status, action = "NEEDS-ACTION", "reopened"
+				zero := 0
+				ti.PercentComplete = &zero
+				ti.Status = &status
+			}
+			t, err := d.UpdateTask(ctx, c, in.TaskID, ti, "")
+			if err != nil {
+				return taskOut{}, davArgErr(err)
+			}
+			return taskOut{Task: t, Action: action}, nil
+		})
 }
 
 type deleteTaskIn struct {
@@ -237,170 +345,31 @@ func (in *deleteTaskIn) Validate() error {
 	return requireBoth("list", in.List, "task_id", in.TaskID)
 }
 
-// TasksToolset offers the user's tasks (VTODO in calendars) over CalDAV.
-func TasksToolset(env *Env) Toolset {
-	cache := nextcloud.NewDAVCache()
-	dav := func(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalDAV, error) {
-		return nc.CalDAV(ctx, cache)
+func tasksDelete(dav calDAV) Tool {
+	return NewTool(Spec{Name: "nc_tasks_delete", Title: "Delete task",
+		Description: "Delete a task. Its subtasks stay (without parent in apps that cannot find it).",
+		Scope:       "tasks:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in deleteTaskIn) (deletedOut, error) {
+			d, c, err := taskList(ctx, nc, dav, in.List)
+			if err != nil {
+				return deletedOut{}, err
+			}
+			if err := d.DeleteTask(ctx, c, in.TaskID, in.ETag); err != nil {
+				return deletedOut{}, err
+			}
+			return deletedOut{Deleted: in.TaskID, Message: fmt.Sprintf("Task %s deleted from list %s.", in.TaskID, c.ID)}, nil
+		})
+}
+
+// taskList opens CalDAV and finds the task list ref names (the first list
+// holding tasks when ref is empty).
+func taskList(ctx context.Context, nc *nextcloud.Client, dav calDAV, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+	d, cals, err := dav.collections(ctx, nc, ref, "VTODO")
+	if err != nil {
+		return nil, nextcloud.Calendar{}, err
 	}
-	list := func(ctx context.Context, d *nextcloud.CalDAV, ref string) (nextcloud.Calendar, error) {
-		cals, err := calendarsFor(ctx, d, ref, "VTODO")
-		if err != nil {
-			return nextcloud.Calendar{}, err
-		}
-		if len(cals) == 0 {
-			return nextcloud.Calendar{}, &ArgError{Msg: "the user has no task list; create a calendar holding VTODO with nc_calendar_create_calendar"}
-		}
-		return cals[0], nil
+	if len(cals) == 0 {
+		return nil, nextcloud.Calendar{}, &ArgError{Msg: "the user has no task list; create a calendar holding VTODO with nc_calendar_create_calendar"}
 	}
-	// davList opens CalDAV and finds the task list ref names.
-	davList := func(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
-		d, err := dav(ctx, nc)
-		if err != nil {
-			return nil, nextcloud.Calendar{}, err
-		}
-		c, err := list(ctx, d, ref)
-		return d, c, err
-	}
-	return Toolset{
-		Name:        "tasks",
-		Description: "Nextcloud Tasks (VTODO over CalDAV): task lists and tasks",
-		Tools: []Tool{
-			NewTool(Spec{Name: "nc_tasks_list_lists", Title: "List task lists",
-				Description: "List the calendars that hold tasks (task lists), own and shared, with whether they are read-only.",
-				Scope:       "tasks:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, _ noIn) (taskListsOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return taskListsOut{}, err
-					}
-					cals, err := d.CalendarsDetailed(ctx)
-					if err != nil {
-						return taskListsOut{}, err
-					}
-					out := taskListsOut{Lists: []nextcloud.Calendar{}}
-					for _, c := range cals {
-						if c.Supports("VTODO") {
-							out.Lists = append(out.Lists, c)
-						}
-					}
-					return out, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_list", Title: "List tasks",
-				Description: "List tasks of one or all task lists, open ones by default, filtered by status, due date, priority and text; open first, then by due date and priority. Paged with limit/offset.",
-				Scope:       "tasks:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in listTasksIn) (tasksOut, error) {
-					out, _ := zoneArg(in.TimeZone)
-					f, _ := in.filter(locOr(out))
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return tasksOut{}, err
-					}
-					lists, err := calendarsFor(ctx, d, in.List, "VTODO")
-					if err != nil {
-						return tasksOut{}, err
-					}
-					res, err := d.Tasks(ctx, lists, f, out)
-					if err != nil {
-						return tasksOut{}, err
-					}
-					lo, hi, page := pageOf(len(res.Tasks), in.Offset, orDefault(in.Limit, 100))
-					o := tasksOut{Tasks: res.Tasks[lo:hi], pageOut: page, Skipped: res.Broken}
-					if o.Tasks == nil {
-						o.Tasks = []nextcloud.Task{}
-					}
-					return o, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_get", Title: "Get task",
-				Description: "Get one task with all its fields and its etag.",
-				Scope:       "tasks:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in taskRefIn) (taskOut, error) {
-					d, c, err := davList(ctx, nc, in.List)
-					if err != nil {
-						return taskOut{}, err
-					}
-					t, err := d.GetTask(ctx, c, in.TaskID)
-					if err != nil {
-						return taskOut{}, err
-					}
-					return taskOut{Task: t}, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_create", Title: "Create task",
-				Description: "Create a task, optionally with due date, start, priority, categories, description, or as a subtask of another task (parent).",
-				Scope:       "tasks:write", Kind: Create},
-				func(ctx context.Context, nc *nextcloud.Client, in createTaskIn) (taskOut, error) {
-					d, err := dav(ctx, nc)
-					if err != nil {
-						return taskOut{}, err
-					}
-					var c nextcloud.Calendar
-					if strings.TrimSpace(in.List) == "" {
-						cals, err := d.Calendars(ctx)
-						if err != nil {
-							return taskOut{}, err
-						}
-						c, err = defaultCalendar(cals, "VTODO", "tasks", "personal")
-						if err != nil {
-							return taskOut{}, err
-						}
-					} else if c, err = list(ctx, d, in.List); err != nil {
-						return taskOut{}, err
-					}
-					t, err := d.CreateTask(ctx, c, in.taskFields.input(&in.Summary))
-					if err != nil {
-						return taskOut{}, davArgErr(err)
-					}
-					return taskOut{Task: t, Action: "created in list " + c.ID}, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_update", Title: "Update task",
-				Description: "Change a task: only the fields given change. Setting status COMPLETED or percent_complete 100 completes it. Refused with a conflict if the task changed meanwhile (ETag).",
-				Scope:       "tasks:write", Kind: Write},
-				func(ctx context.Context, nc *nextcloud.Client, in updateTaskIn) (taskOut, error) {
-					d, c, err := davList(ctx, nc, in.List)
-					if err != nil {
-						return taskOut{}, err
-					}
-					t, err := d.UpdateTask(ctx, c, in.TaskID, in.taskFields.input(in.Summary), in.ETag)
-					if err != nil {
-						return taskOut{}, davArgErr(err)
-					}
-					return taskOut{Task: t, Action: "updated"}, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_complete", Title: "Complete task",
-				Description: "Mark a task as done (status COMPLETED, 100%, completion time now), or with completed false reopen it.",
-				Scope:       "tasks:write", Kind: Write},
-				func(ctx context.Context, nc *nextcloud.Client, in completeTaskIn) (taskOut, error) {
-					d, c, err := davList(ctx, nc, in.List)
-					if err != nil {
-						return taskOut{}, err
-					}
-					status, action := "COMPLETED", "completed"
-					ti := nextcloud.TaskInput{Status: &status}
-					if in.Completed != nil && !*in.Completed {
-						status, action = "NEEDS-ACTION", "reopened"
-						zero := 0
-						ti.PercentComplete = &zero
-						ti.Status = &status
-					}
-					t, err := d.UpdateTask(ctx, c, in.TaskID, ti, "")
-					if err != nil {
-						return taskOut{}, davArgErr(err)
-					}
-					return taskOut{Task: t, Action: action}, nil
-				}),
-			NewTool(Spec{Name: "nc_tasks_delete", Title: "Delete task",
-				Description: "Delete a task. Its subtasks stay (without parent in apps that cannot find it).",
-				Scope:       "tasks:write", Kind: Destroy},
-				func(ctx context.Context, nc *nextcloud.Client, in deleteTaskIn) (deletedOut, error) {
-					d, c, err := davList(ctx, nc, in.List)
-					if err != nil {
-						return deletedOut{}, err
-					}
-					if err := d.DeleteTask(ctx, c, in.TaskID, in.ETag); err != nil {
-						return deletedOut{}, err
-					}
-					return deletedOut{Deleted: in.TaskID, Message: fmt.Sprintf("Task %s deleted from list %s.", in.TaskID, c.ID)}, nil
-				}),
-		},
-	}
+	return d, cals[0], nil
 }

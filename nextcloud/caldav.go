@@ -32,11 +32,11 @@ type CalDAV struct {
 // CalDAV discovers the user's calendar home (cached in cache) and returns
 // a handle for calendar operations.
 func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
-	home, err := c.CalendarHome(ctx, cache)
+	home, err := c.calendarHome(ctx, cache)
 	if err != nil {
 		return nil, err
 	}
-	principal, err := c.DAVPrincipal(ctx, cache)
+	principal, err := c.davPrincipal(ctx, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +49,9 @@ func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
 
 // Home is the calendar home collection (an href path).
 func (d *CalDAV) Home() string { return d.home }
+
+// Principal is the user's DAV principal (an href path).
+func (d *CalDAV) Principal() string { return d.principal }
 
 // Calendar is one calendar collection.
 type Calendar struct {

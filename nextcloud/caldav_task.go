@@ -121,11 +121,7 @@ func NewTaskCalendar(uid string, in TaskInput, now time.Time) (*ical.Calendar, e
 	if in.Summary == nil || strings.TrimSpace(*in.Summary) == "" {
 		return nil, errors.New("a task needs a summary (title)")
 	}
-	cal := newCalendar()
-	td := ical.NewComponent(ical.CompToDo)
-	td.Props.SetText(ical.PropUID, uid)
-	td.Props.SetDateTime(ical.PropCreated, now.UTC())
-	cal.Children = append(cal.Children, td)
+	cal, td := newCalendarWith(ical.CompToDo, uid, now)
 	if in.Status == nil && in.PercentComplete == nil {
 		s := "NEEDS-ACTION"
 		in.Status = &s

@@ -42,34 +42,39 @@ func TestDAVPrincipalDiscoveryUsesServerPrincipal(t *testing.T) {
 	c := base.WithUser("jane.doe", nextcloud.BasicAuth{Username: "jane.doe", Password: "pw"})
 	cache := nextcloud.NewDAVCache()
 	ctx := context.Background()
-	p, err := c.DAVPrincipal(ctx, cache)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p != "/remote.php/dav/principals/users/5f2a-uid/" {
-		t.Fatalf("principal %q", p)
-	}
-	home, err := c.CalendarHome(ctx, cache)
-	if err != nil || home != "/remote.php/dav/calendars/5f2a-uid/" {
-		t.Fatalf("calendar home %q, %v", home, err)
-	}
-	ab, err := c.AddressBookHome(ctx, cache)
-	if err != nil || ab != "/remote.php/dav/addressbooks/users/5f2a-uid/" {
-		t.Fatalf("address book home %q, %v", ab, err)
-	}
-	before := nc.RequestCount("PROPFIND /remote.php/dav")
-	if _, err := c.CalendarHome(ctx, cache); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.DAVPrincipal(ctx, cache); err != nil {
-		t.Fatal(err)
-	}
-	if after := nc.RequestCount("PROPFIND /remote.php/dav"); after != before {
-		t.Fatalf("discovery not cached: %d PROPFINDs before, %d after", before, after)
-	}
 	d, err := c.CalDAV(ctx, cache)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p := d.Principal(); p != "/remote.php/dav/principals/users/5f2a-uid/" {
+		t.Fatalf("principal %q", p)
+	}
+	if home := d.Home(); home != "/remote.php/dav/calendars/5f2a-uid/" {
+		t.Fatalf("calendar home %q", home)
+	}
+	ab, err := c.CardDAV(ctx, cache)
+	if err != nil || ab.Home() != "/remote.php/dav/addressbooks/users/5f2a-uid/" {
+		t.Fatalf("address book home %v, %v", ab, err)
+	}
+	// The principal is asked at the root, the home sets at the principal.
+	discovery := func() int {
+		return nc.RequestCount("PROPFIND /remote.php/dav") + nc.RequestCount("PROPFIND /remote.php/dav/") +
+			nc.RequestCount("PROPFIND /remote.php/dav/principals/users/5f2a-uid") + nc.RequestCount("PROPFIND /remote.php/dav/principals/users/5f2a-uid/")
+	}
+	before := discovery()
+	if _, err := c.CalDAV(ctx, cache); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CardDAV(ctx, cache); err != nil {
+		t.Fatal(err)
+	}
+	if after := discovery(); after != before {
+		t.Fatalf("discovery not cached: %d PROPFINDs before, %d after", before, after)
+	}
+	if fresh, err := c.CalDAV(ctx, nextcloud.NewDAVCache()); err != nil || discovery() == before {
+		t.Fatalf("a new cache did not discover again (%v): the count misses the discovery requests", err)
+	} else if fresh.Home() != d.Home() {
+		t.Fatalf("rediscovered home %q, want %q", fresh.Home(), d.Home())
 	}
 	cals, err := d.Calendars(ctx)
 	if err != nil || len(cals) != 1 || cals[0].ID != "personal" {

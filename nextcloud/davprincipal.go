@@ -97,9 +97,9 @@ func (c *Client) davURL(p string) string {
 	return u.String()
 }
 
-// DAVPrincipal finds the user's principal with a PROPFIND for
+// davPrincipal finds the user's principal with a PROPFIND for
 // current-user-principal on /remote.php/dav/.
-func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, error) {
+func (c *Client) davPrincipal(ctx context.Context, cache *DAVCache) (string, error) {
 	key := c.davCacheKey()
 	if h := cache.get(key); h.Principal != "" {
 		return h.Principal, nil
@@ -143,65 +143,58 @@ func (c *Client) DAVPrincipal(ctx context.Context, cache *DAVCache) (string, err
 	return p, nil
 }
 
-// CalendarHome returns the user's calendar-home-set.
-func (c *Client) CalendarHome(ctx context.Context, cache *DAVCache) (string, error) {
-	key := c.davCacheKey()
-	if h := cache.get(key); h.CalendarHome != "" {
-		return h.CalendarHome, nil
-	}
-	principal, err := c.DAVPrincipal(ctx, cache)
-	if err != nil {
-		return "", err
-	}
-	cc, err := caldav.NewClient(c, c.davEndpoint())
-	if err != nil {
-		return "", fmt.Errorf("caldav client: %w", err)
-	}
-	var home string
-	err = safely(func() error {
-		var err error
-		home, err = cc.FindCalendarHomeSet(ctx, principal)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("find the calendar home of %s: %w", principal, err)
-	}
-	if home == "" {
-		return "", fmt.Errorf("find the calendar home of %s: Nextcloud named none; is the calendar (CalDAV) service enabled?", principal)
-	}
-	home = ensureSlash(home)
-	cache.update(key, func(h *DAVHomes) { h.CalendarHome = home })
-	return home, nil
+// calendarHome returns the user's calendar-home-set.
+func (c *Client) calendarHome(ctx context.Context, cache *DAVCache) (string, error) {
+	return c.davHome(ctx, cache, "calendar home", "calendar (CalDAV)",
+		func(h *DAVHomes) *string { return &h.CalendarHome },
+		func(principal string) (string, error) {
+			cc, err := caldav.NewClient(c, c.davEndpoint())
+			if err != nil {
+				return "", fmt.Errorf("caldav client: %w", err)
+			}
+			return cc.FindCalendarHomeSet(ctx, principal)
+		})
 }
 
-// AddressBookHome returns the user's addressbook-home-set.
-func (c *Client) AddressBookHome(ctx context.Context, cache *DAVCache) (string, error) {
+// addressBookHome returns the user's addressbook-home-set.
+func (c *Client) addressBookHome(ctx context.Context, cache *DAVCache) (string, error) {
+	return c.davHome(ctx, cache, "address book home", "contacts (CardDAV)",
+		func(h *DAVHomes) *string { return &h.AddressBookHome },
+		func(principal string) (string, error) {
+			cc, err := carddav.NewClient(c, c.davEndpoint())
+			if err != nil {
+				return "", fmt.Errorf("carddav client: %w", err)
+			}
+			return cc.FindAddressBookHomeSet(ctx, principal)
+		})
+}
+
+// davHome finds a home set of the user's principal with find, cached in
+// the field of cache that field picks.
+func (c *Client) davHome(ctx context.Context, cache *DAVCache, what, service string, field func(*DAVHomes) *string, find func(principal string) (string, error)) (string, error) {
 	key := c.davCacheKey()
-	if h := cache.get(key); h.AddressBookHome != "" {
-		return h.AddressBookHome, nil
+	cached := cache.get(key)
+	if h := *field(&cached); h != "" {
+		return h, nil
 	}
-	principal, err := c.DAVPrincipal(ctx, cache)
+	principal, err := c.davPrincipal(ctx, cache)
 	if err != nil {
 		return "", err
-	}
-	cc, err := carddav.NewClient(c, c.davEndpoint())
-	if err != nil {
-		return "", fmt.Errorf("carddav client: %w", err)
 	}
 	var home string
 	err = safely(func() error {
 		var err error
-		home, err = cc.FindAddressBookHomeSet(ctx, principal)
+		home, err = find(principal)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("find the address book home of %s: %w", principal, err)
+		return "", fmt.Errorf("find the %s of %s: %w", what, principal, err)
 	}
 	if home == "" {
-		return "", fmt.Errorf("find the address book home of %s: Nextcloud named none; is the contacts (CardDAV) service enabled?", principal)
+		return "", fmt.Errorf("find the %s of %s: Nextcloud named none; is the %s service enabled?", what, principal, service)
 	}
 	home = ensureSlash(home)
-	cache.update(key, func(h *DAVHomes) { h.AddressBookHome = home })
+	cache.update(key, func(h *DAVHomes) { *field(h) = home })
 	return home, nil
 }
 
@@ -268,7 +261,8 @@ type davPropsResponse struct {
 	HasPrivs   bool
 }
 
-// Names of the extra properties.
+// Names of the DAV properties and elements asked for and read: the extra
+// properties of collections, and what a sync listing asks for.
 var (
 	propCalendarColor = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-color"}
 	propCalendarOrder = xml.Name{Space: "http://apple.com/ns/ical/", Local: "calendar-order"}
@@ -277,6 +271,16 @@ var (
 	propOwnerDisplay  = xml.Name{Space: "http://nextcloud.com/ns", Local: "owner-displayname"}
 	propOCReadOnly    = xml.Name{Space: "http://owncloud.org/ns", Local: "read-only"}
 	propResourceType  = xml.Name{Space: "DAV:", Local: "resourcetype"}
+	propDisplayName   = xml.Name{Space: "DAV:", Local: "displayname"}
+	propSyncToken     = xml.Name{Space: "DAV:", Local: "sync-token"}
+	propGetETag       = xml.Name{Space: "DAV:", Local: "getetag"}
+	propCalDesc       = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar-description"}
+	propCalComps      = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "supported-calendar-component-set"}
+	propCardDesc      = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook-description"}
+	resTypeCalendar   = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar"}
+	resTypeAddrBook   = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook"}
+	condValidToken    = xml.Name{Space: "DAV:", Local: "valid-sync-token"}
+	condSupportedRpt  = xml.Name{Space: "DAV:", Local: "supported-report"}
 )
 
 type xmlPropfind struct {

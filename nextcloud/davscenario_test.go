@@ -406,7 +406,7 @@ func TestDAVPrincipalLookedUpWithTrailingSlash(t *testing.T) {
 		}
 		return false
 	})
-	if _, err := nc.Client(t, "admin").DAVPrincipal(context.Background(), nextcloud.NewDAVCache()); err != nil {
+	if _, err := nc.Client(t, "admin").CalDAV(context.Background(), nextcloud.NewDAVCache()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -49,20 +49,6 @@ type SyncChanges struct {
 	Deleted []string
 }
 
-// Names of the properties a sync listing asks for.
-var (
-	propDisplayName  = xml.Name{Space: "DAV:", Local: "displayname"}
-	propSyncToken    = xml.Name{Space: "DAV:", Local: "sync-token"}
-	propGetETag      = xml.Name{Space: "DAV:", Local: "getetag"}
-	propCalDesc      = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar-description"}
-	propCalComps     = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "supported-calendar-component-set"}
-	propCardDesc     = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook-description"}
-	resTypeCalendar  = xml.Name{Space: "urn:ietf:params:xml:ns:caldav", Local: "calendar"}
-	resTypeAddrBook  = xml.Name{Space: "urn:ietf:params:xml:ns:carddav", Local: "addressbook"}
-	condValidToken   = xml.Name{Space: "DAV:", Local: "valid-sync-token"}
-	condSupportedRpt = xml.Name{Space: "DAV:", Local: "supported-report"}
-)
-
 // xmlCollectionListing is a Depth 1 PROPFIND answer on a calendar or
 // address book home.
 type xmlCollectionListing struct {

@@ -17,11 +17,11 @@ import (
 // File comments, system tags and versions, which Nextcloud's dav app
 // serves next to the files: /remote.php/dav/comments/files/{fileid},
 // /remote.php/dav/systemtags[-relations]/ and /remote.php/dav/versions/.
-// They address files by id; FileID resolves a path.
+// They address files by id; FilesClient.ID resolves a path.
 
-// FileID returns the id of a file or folder in the user's files.
-func (c *Client) FileID(ctx context.Context, p string) (int64, error) {
-	fi, err := c.StatFile(ctx, p)
+// ID returns the id of a file or folder in the user's files.
+func (f *FilesClient) ID(ctx context.Context, p string) (int64, error) {
+	fi, err := f.Stat(ctx, p)
 	if err != nil {
 		return 0, err
 	}
@@ -126,10 +126,10 @@ type FileComment struct {
 
 const extrasOC = "{http://owncloud.org/ns}"
 
-// FileComments lists a file's comments, newest first.
-func (c *Client) FileComments(ctx context.Context, fileID int64, limit, offset int) ([]FileComment, error) {
+// Comments lists a file's comments, newest first.
+func (f *FilesClient) Comments(ctx context.Context, fileID int64, limit, offset int) ([]FileComment, error) {
 	body := fmt.Sprintf(`<?xml version="1.0" encoding="utf-8"?><oc:filter-comments xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><oc:limit>%d</oc:limit><oc:offset>%d</oc:offset></oc:filter-comments>`, limit, offset)
-	rs, err := c.extrasMultistatus(ctx, "REPORT", fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID), "", body)
+	rs, err := f.c.extrasMultistatus(ctx, "REPORT", fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID), "", body)
 	if err != nil {
 		return nil, fmt.Errorf("list comments of file %d: %w", fileID, err)
 	}
@@ -152,13 +152,13 @@ func (c *Client) FileComments(ctx context.Context, fileID int64, limit, offset i
 // MaxCommentLength is the longest comment Nextcloud stores, in characters.
 const MaxCommentLength = 1000
 
-// AddFileComment posts a comment on a file and returns its id.
-func (c *Client) AddFileComment(ctx context.Context, fileID int64, message string) (int64, error) {
+// AddComment posts a comment on a file and returns its id.
+func (f *FilesClient) AddComment(ctx context.Context, fileID int64, message string) (int64, error) {
 	body, err := json.Marshal(map[string]string{"actorType": "users", "verb": "comment", "message": message})
 	if err != nil {
 		return 0, fmt.Errorf("encode comment: %w", err)
 	}
-	resp, _, err := c.davCall(ctx, http.MethodPost, fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID),
+	resp, _, err := f.c.davCall(ctx, http.MethodPost, fmt.Sprintf("/remote.php/dav/comments/files/%d", fileID),
 		http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil {
 		return 0, fmt.Errorf("comment on file %d: %w", fileID, err)
@@ -200,17 +200,17 @@ func extrasTags(rs []extrasProps) []SystemTag {
 }
 
 // SystemTags lists the tags the user can see.
-func (c *Client) SystemTags(ctx context.Context) ([]SystemTag, error) {
-	rs, err := c.extrasMultistatus(ctx, "PROPFIND", "/remote.php/dav/systemtags/", "1", systemTagProps)
+func (f *FilesClient) SystemTags(ctx context.Context) ([]SystemTag, error) {
+	rs, err := f.c.extrasMultistatus(ctx, "PROPFIND", "/remote.php/dav/systemtags/", "1", systemTagProps)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
 	return extrasTags(rs), nil
 }
 
-// FileSystemTags lists the tags of a file.
-func (c *Client) FileSystemTags(ctx context.Context, fileID int64) ([]SystemTag, error) {
-	rs, err := c.extrasMultistatus(ctx, "PROPFIND", fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d", fileID), "1", systemTagProps)
+// Tags lists the tags of a file.
+func (f *FilesClient) Tags(ctx context.Context, fileID int64) ([]SystemTag, error) {
+	rs, err := f.c.extrasMultistatus(ctx, "PROPFIND", fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d", fileID), "1", systemTagProps)
 	if err != nil {
 		return nil, fmt.Errorf("list tags of file %d: %w", fileID, err)
 	}
@@ -218,12 +218,12 @@ func (c *Client) FileSystemTags(ctx context.Context, fileID int64) ([]SystemTag,
 }
 
 // CreateSystemTag creates a tag and returns its id.
-func (c *Client) CreateSystemTag(ctx context.Context, name string, userVisible, userAssignable bool) (int64, error) {
+func (f *FilesClient) CreateSystemTag(ctx context.Context, name string, userVisible, userAssignable bool) (int64, error) {
 	body, err := json.Marshal(map[string]any{"name": name, "userVisible": userVisible, "userAssignable": userAssignable})
 	if err != nil {
 		return 0, fmt.Errorf("encode tag: %w", err)
 	}
-	resp, _, err := c.davCall(ctx, http.MethodPost, "/remote.php/dav/systemtags/", http.Header{"Content-Type": {"application/json"}}, body)
+	resp, _, err := f.c.davCall(ctx, http.MethodPost, "/remote.php/dav/systemtags/", http.Header{"Content-Type": {"application/json"}}, body)
 	if err != nil {
 		return 0, fmt.Errorf("create tag %q: %w", name, err)
 	}
@@ -234,17 +234,17 @@ func (c *Client) CreateSystemTag(ctx context.Context, name string, userVisible, 
 	return id, nil
 }
 
-// AssignSystemTag puts a tag on a file.
-func (c *Client) AssignSystemTag(ctx context.Context, fileID, tagID int64) error {
-	if _, _, err := c.davCall(ctx, http.MethodPut, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
+// AssignTag puts a tag on a file.
+func (f *FilesClient) AssignTag(ctx context.Context, fileID, tagID int64) error {
+	if _, _, err := f.c.davCall(ctx, http.MethodPut, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
 		return fmt.Errorf("tag file %d with tag %d: %w", fileID, tagID, err)
 	}
 	return nil
 }
 
-// RemoveSystemTag takes a tag off a file.
-func (c *Client) RemoveSystemTag(ctx context.Context, fileID, tagID int64) error {
-	if _, _, err := c.davCall(ctx, http.MethodDelete, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
+// RemoveTag takes a tag off a file.
+func (f *FilesClient) RemoveTag(ctx context.Context, fileID, tagID int64) error {
+	if _, _, err := f.c.davCall(ctx, http.MethodDelete, fmt.Sprintf("/remote.php/dav/systemtags-relations/files/%d/%d", fileID, tagID), nil, nil); err != nil {
 		return fmt.Errorf("remove tag %d from file %d: %w", tagID, fileID, err)
 	}
 	return nil
@@ -271,15 +271,15 @@ func (c *Client) versionsPath(fileID int64) (string, error) {
 	return fmt.Sprintf("/remote.php/dav/versions/%s/versions/%d", url.PathEscape(c.user), fileID), nil
 }
 
-// FileVersions lists a file's older versions, newest first.
-func (c *Client) FileVersions(ctx context.Context, fileID int64) ([]FileVersion, error) {
-	p, err := c.versionsPath(fileID)
+// Versions lists a file's older versions, newest first.
+func (f *FilesClient) Versions(ctx context.Context, fileID int64) ([]FileVersion, error) {
+	p, err := f.c.versionsPath(fileID)
 	if err != nil {
 		return nil, err
 	}
 	body := `<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:nc="http://nextcloud.org/ns"><d:prop>` +
 		`<d:getcontentlength/><d:getcontenttype/><d:getlastmodified/><d:getetag/><nc:version-label/><nc:version-author/></d:prop></d:propfind>`
-	rs, err := c.extrasMultistatus(ctx, "PROPFIND", p, "1", body)
+	rs, err := f.c.extrasMultistatus(ctx, "PROPFIND", p, "1", body)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of file %d: %w", fileID, err)
 	}
@@ -298,18 +298,18 @@ func (c *Client) FileVersions(ctx context.Context, fileID int64) ([]FileVersion,
 	return out, nil
 }
 
-// RestoreFileVersion makes a version the file's content again; Nextcloud
+// RestoreVersion makes a version the file's content again; Nextcloud
 // keeps the content it replaces as a version.
-func (c *Client) RestoreFileVersion(ctx context.Context, fileID int64, versionID string) error {
+func (f *FilesClient) RestoreVersion(ctx context.Context, fileID int64, versionID string) error {
 	if _, err := Segment("version_id", versionID); err != nil {
 		return err
 	}
-	p, err := c.versionsPath(fileID)
+	p, err := f.c.versionsPath(fileID)
 	if err != nil {
 		return err
 	}
-	dst := c.URL(fmt.Sprintf("/remote.php/dav/versions/%s/restore/target", url.PathEscape(c.user)))
-	if _, _, err := c.davCall(ctx, "MOVE", p+"/"+url.PathEscape(versionID), http.Header{"Destination": {dst}}, nil); err != nil {
+	dst := f.c.URL(fmt.Sprintf("/remote.php/dav/versions/%s/restore/target", url.PathEscape(f.c.user)))
+	if _, _, err := f.c.davCall(ctx, "MOVE", p+"/"+url.PathEscape(versionID), http.Header{"Destination": {dst}}, nil); err != nil {
 		return fmt.Errorf("restore version %s of file %d: %w", versionID, fileID, err)
 	}
 	return nil

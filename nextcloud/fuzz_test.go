@@ -206,7 +206,7 @@ func FuzzWebDAVMultistatus(f *testing.F) {
 			}
 		}
 
-		self, children, err := c.ListFolder(ctx, "Documents")
+		self, children, err := c.Files().List(ctx, "Documents")
 		if err == nil {
 			if !multi {
 				t.Fatalf("ListFolder accepted HTTP 200 instead of 207")
@@ -221,19 +221,19 @@ func FuzzWebDAVMultistatus(f *testing.F) {
 			}
 			checkInfos("list", append([]FileInfo{*self}, children...))
 		}
-		if fi, err := c.StatFile(ctx, "Documents/a.txt"); err == nil {
+		if fi, err := c.Files().Stat(ctx, "Documents/a.txt"); err == nil {
 			if fi.Path != "Documents/a.txt" {
-				t.Fatalf("StatFile described %q", fi.Path)
+				t.Fatalf("Stat described %q", fi.Path)
 			}
 			checkInfos("stat", []FileInfo{*fi})
 		}
-		if favs, err := c.FavoriteFiles(ctx, ""); err == nil {
+		if favs, err := c.Files().Favorites(ctx, ""); err == nil {
 			checkInfos("favorites", favs)
 		}
-		if found, err := c.SearchFiles(ctx, FileSearch{Name: "a"}); err == nil {
+		if found, err := c.Files().Search(ctx, FileSearch{Name: "a"}); err == nil {
 			checkInfos("search", found)
 		}
-		if items, err := c.TrashList(ctx); err == nil {
+		if items, err := c.Files().Trash(ctx); err == nil {
 			if len(items) > maxEntries {
 				t.Fatalf("trash: %d items from %d response tags", len(items), maxEntries)
 			}

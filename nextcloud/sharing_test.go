@@ -81,7 +81,7 @@ func TestSharingClient(t *testing.T) {
 	ctx := context.Background()
 	srv := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("alice", "alice-pass"))
 	c := srv.Client(t, "admin")
-	if err := c.MakeFolder(ctx, "Docs"); err != nil {
+	if err := c.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
 	// Hiding the download takes a second request the client makes itself.

@@ -75,17 +75,17 @@ func TestAppTextRoundTripProperty(t *testing.T) {
 		if name == "." || name == ".." {
 			continue
 		}
-		if _, err := c.WriteFile(ctx, name, []byte("one"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, name, []byte("one"), nextcloud.WriteOptions{}); err != nil {
 			t.Fatalf("round %d: write %q: %v", i, name, err)
 		}
-		if _, err := c.WriteFile(ctx, name, []byte("two"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, name, []byte("two"), nextcloud.WriteOptions{}); err != nil {
 			t.Fatalf("round %d: overwrite %q: %v", i, name, err)
 		}
-		fi, err := c.StatFile(ctx, name)
+		fi, err := c.Files().Stat(ctx, name)
 		if err != nil || fi.Name != name || fi.Path != name || fi.Size != 3 {
 			t.Fatalf("round %d: file %q stat as %+v (%v)", i, name, fi, err)
 		}
-		_, list, err := c.ListFolder(ctx, "")
+		_, list, err := c.Files().List(ctx, "")
 		found := false
 		for _, f := range list {
 			found = found || f.Name == name

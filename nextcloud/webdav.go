@@ -1,7 +1,6 @@
 package nextcloud
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -21,6 +20,13 @@ import (
 // /remote.php/dav/, favorites via REPORT oc:filter-files, and the trash bin
 // at /remote.php/dav/trashbin/{user}/. The user in every DAV path is the
 // client's own user id, never one taken from a caller.
+
+// FilesClient is the user's files: WebDAV, favorites, search, the trash
+// bin, and the comments, tags and versions Nextcloud keeps per file.
+type FilesClient struct{ c *Client }
+
+// Files returns the files API.
+func (c *Client) Files() *FilesClient { return &FilesClient{c: c} }
 
 // ErrExists means the target of a create, move or copy already exists.
 var ErrExists = errors.New("the item already exists")
@@ -135,38 +141,6 @@ type WriteOptions struct {
 type WriteResult struct {
 	Created bool
 	ETag    string
-}
-
-// TrashItem is an entry of the user's trash bin.
-type TrashItem struct {
-	// TrashName is the item's name in the trash bin (e.g. "a.txt.d1700000000"),
-	// which identifies it for restore.
-	TrashName        string
-	Name             string
-	OriginalLocation string
-	DeletedAt        time.Time
-	IsDir            bool
-	Size             int64
-	FileID           int64
-	ContentType      string
-}
-
-// FileSearch is a WebDAV SEARCH query; empty fields do not filter.
-type FileSearch struct {
-	// Folder is the scope, relative to the user's root ("" for all files).
-	Folder string
-	// Name matches file names case-insensitively; * and ? are wildcards,
-	// otherwise it matches names containing it.
-	Name string
-	// MimeType is an exact type ("application/pdf") or a group ending in
-	// "/" or "/*" ("image/*").
-	MimeType       string
-	ModifiedAfter  time.Time
-	ModifiedBefore time.Time
-	// FilesOnly leaves folders out.
-	FilesOnly bool
-	// Limit is the most results (default 100).
-	Limit int
 }
 
 func (c *Client) davUser() (string, error) {
@@ -422,9 +396,9 @@ func (c *Client) davPropfind(ctx context.Context, p, depth string) (string, []Fi
 	return rel, c.davFileInfos(rs), nil
 }
 
-// StatFile describes one file or folder (PROPFIND Depth 0).
-func (c *Client) StatFile(ctx context.Context, p string) (*FileInfo, error) {
-	rel, infos, err := c.davPropfind(ctx, p, "0")
+// Stat describes one file or folder (PROPFIND Depth 0).
+func (f *FilesClient) Stat(ctx context.Context, p string) (*FileInfo, error) {
+	rel, infos, err := f.c.davPropfind(ctx, p, "0")
 	if err != nil {
 		return nil, fmt.Errorf("stat %q: %w", p, err)
 	}
@@ -436,10 +410,10 @@ func (c *Client) StatFile(ctx context.Context, p string) (*FileInfo, error) {
 	return nil, fmt.Errorf("stat %q: the answer did not describe the item", p)
 }
 
-// ListFolder lists a folder (PROPFIND Depth 1): the folder itself and its
+// List lists a folder (PROPFIND Depth 1): the folder itself and its
 // children. Listing a file returns it with no children.
-func (c *Client) ListFolder(ctx context.Context, p string) (*FileInfo, []FileInfo, error) {
-	rel, infos, err := c.davPropfind(ctx, p, "1")
+func (f *FilesClient) List(ctx context.Context, p string) (*FileInfo, []FileInfo, error) {
+	rel, infos, err := f.c.davPropfind(ctx, p, "1")
 	if err != nil {
 		return nil, nil, fmt.Errorf("list %q: %w", p, err)
 	}
@@ -458,18 +432,18 @@ func (c *Client) ListFolder(ctx context.Context, p string) (*FileInfo, []FileInf
 	return self, children, nil
 }
 
-// ReadFile downloads a file of at most limit bytes; a bigger one gives a
+// Read downloads a file of at most limit bytes; a bigger one gives a
 // *TooLargeError without reading it.
-func (c *Client) ReadFile(ctx context.Context, p string, limit int64) (*FileContent, error) {
-	rel, path, err := c.davTarget(CleanFilePath, p)
+func (f *FilesClient) Read(ctx context.Context, p string, limit int64) (*FileContent, error) {
+	rel, path, err := f.c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
+	req, err := f.c.NewRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Do(req)
+	resp, err := f.c.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %w", rel, err)
 	}
@@ -495,14 +469,14 @@ func (c *Client) ReadFile(ctx context.Context, p string, limit int64) (*FileCont
 	return &FileContent{Data: data, ContentType: ct, ETag: resp.Header.Get("ETag")}, nil
 }
 
-// WriteFile uploads data to p, creating or overwriting the file. The
+// Write uploads data to p, creating or overwriting the file. The
 // parent folder must exist.
-func (c *Client) WriteFile(ctx context.Context, p string, data []byte, o WriteOptions) (*WriteResult, error) {
-	rel, path, err := c.davTarget(CleanFilePath, p)
+func (f *FilesClient) Write(ctx context.Context, p string, data []byte, o WriteOptions) (*WriteResult, error) {
+	rel, path, err := f.c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodPut, path, data)
+	req, err := f.c.NewRequest(ctx, http.MethodPut, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -518,7 +492,7 @@ func (c *Client) WriteFile(ctx context.Context, p string, data []byte, o WriteOp
 	if !o.Modified.IsZero() {
 		req.Header.Set("X-OC-MTime", strconv.FormatInt(o.Modified.Unix(), 10))
 	}
-	resp, err := c.Do(req)
+	resp, err := f.c.Do(req)
 	if err != nil {
 		var e *Error
 		if o.CreateOnly && errors.As(err, &e) && e.Status == http.StatusPreconditionFailed {
@@ -537,12 +511,12 @@ func (c *Client) WriteFile(ctx context.Context, p string, data []byte, o WriteOp
 
 // MakeFolder creates one folder; its parent must exist. An existing item gives
 // an error wrapping ErrExists.
-func (c *Client) MakeFolder(ctx context.Context, p string) error {
-	rel, path, err := c.davTarget(CleanFilePath, p)
+func (f *FilesClient) MakeFolder(ctx context.Context, p string) error {
+	rel, path, err := f.c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return err
 	}
-	if _, _, err := c.davCall(ctx, "MKCOL", path, nil, nil); err != nil {
+	if _, _, err := f.c.davCall(ctx, "MKCOL", path, nil, nil); err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Status == http.StatusMethodNotAllowed {
 			return fmt.Errorf("create folder %q: %w", rel, ErrExists)
@@ -554,12 +528,12 @@ func (c *Client) MakeFolder(ctx context.Context, p string) error {
 
 // MakeFolderAll creates a folder and any missing parents; it returns the
 // folders it created. An existing folder is not an error.
-func (c *Client) MakeFolderAll(ctx context.Context, p string) ([]string, error) {
+func (f *FilesClient) MakeFolderAll(ctx context.Context, p string) ([]string, error) {
 	rel, err := CleanFilePath(p)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := c.StatFile(ctx, rel); err == nil {
+	if fi, err := f.Stat(ctx, rel); err == nil {
 		if !fi.IsDir {
 			return nil, fmt.Errorf("create folder %q: a file of that name exists: %w", rel, ErrExists)
 		}
@@ -571,12 +545,12 @@ func (c *Client) MakeFolderAll(ctx context.Context, p string) ([]string, error) 
 	parts := strings.Split(rel, "/")
 	for i := range parts {
 		sub := strings.Join(parts[:i+1], "/")
-		err := c.MakeFolder(ctx, sub)
+		err := f.MakeFolder(ctx, sub)
 		switch {
 		case err == nil:
 			created = append(created, sub)
 		case errors.Is(err, ErrExists):
-			fi, serr := c.StatFile(ctx, sub)
+			fi, serr := f.Stat(ctx, sub)
 			if serr != nil {
 				return created, serr
 			}
@@ -632,223 +606,25 @@ func (c *Client) davCopyMove(ctx context.Context, method, src, dst string, overw
 	return resp.StatusCode == http.StatusCreated, nil
 }
 
-// MoveFile moves or renames a file or folder.
-func (c *Client) MoveFile(ctx context.Context, src, dst string, overwrite bool) (bool, error) {
-	return c.davCopyMove(ctx, "MOVE", src, dst, overwrite)
+// Move moves or renames a file or folder.
+func (f *FilesClient) Move(ctx context.Context, src, dst string, overwrite bool) (bool, error) {
+	return f.c.davCopyMove(ctx, "MOVE", src, dst, overwrite)
 }
 
-// CopyFile copies a file or folder (folders with their content).
-func (c *Client) CopyFile(ctx context.Context, src, dst string, overwrite bool) (bool, error) {
-	return c.davCopyMove(ctx, "COPY", src, dst, overwrite)
+// Copy copies a file or folder (folders with their content).
+func (f *FilesClient) Copy(ctx context.Context, src, dst string, overwrite bool) (bool, error) {
+	return f.c.davCopyMove(ctx, "COPY", src, dst, overwrite)
 }
 
-// DeleteFile deletes a file or folder; Nextcloud moves it to the trash bin
+// Delete deletes a file or folder; Nextcloud moves it to the trash bin
 // when the trash bin app is on.
-func (c *Client) DeleteFile(ctx context.Context, p string) error {
-	rel, path, err := c.davTarget(CleanFilePath, p)
+func (f *FilesClient) Delete(ctx context.Context, p string) error {
+	rel, path, err := f.c.davTarget(CleanFilePath, p)
 	if err != nil {
 		return err
 	}
-	if _, _, err := c.davCall(ctx, http.MethodDelete, path, nil, nil); err != nil {
+	if _, _, err := f.c.davCall(ctx, http.MethodDelete, path, nil, nil); err != nil {
 		return fmt.Errorf("delete %q: %w", rel, err)
-	}
-	return nil
-}
-
-// SetFavorite marks or unmarks a file or folder as favorite (PROPPATCH).
-func (c *Client) SetFavorite(ctx context.Context, p string, favorite bool) error {
-	rel, path, err := c.davTarget(CleanPath, p)
-	if err != nil {
-		return err
-	}
-	v := "0"
-	if favorite {
-		v = "1"
-	}
-	body := `<?xml version="1.0"?><d:propertyupdate ` + davNamespaces + `><d:set><d:prop><oc:favorite>` + v + `</oc:favorite></d:prop></d:set></d:propertyupdate>`
-	rs, err := c.davMultistatusCall(ctx, "PROPPATCH", path, "", body)
-	if err != nil {
-		return fmt.Errorf("set favorite on %q: %w", rel, err)
-	}
-	for _, r := range rs {
-		for _, ps := range r.Propstats {
-			if !davStatusOK(ps.Status) {
-				return fmt.Errorf("set favorite on %q: Nextcloud refused (%s)", rel, ps.Status)
-			}
-		}
-	}
-	return nil
-}
-
-// FavoriteFiles lists the favorites in a folder and its subfolders (REPORT
-// oc:filter-files with oc:favorite 1).
-func (c *Client) FavoriteFiles(ctx context.Context, folder string) ([]FileInfo, error) {
-	rel, path, err := c.davTarget(CleanPath, folder)
-	if err != nil {
-		return nil, err
-	}
-	body := `<?xml version="1.0" encoding="UTF-8"?><oc:filter-files ` + davNamespaces + `>` + davFileProps +
-		`<oc:filter-rules><oc:favorite>1</oc:favorite></oc:filter-rules></oc:filter-files>`
-	rs, err := c.davMultistatusCall(ctx, "REPORT", path, "", body)
-	if err != nil {
-		return nil, fmt.Errorf("list favorites in %q: %w", rel, err)
-	}
-	return c.davFileInfos(rs), nil
-}
-
-func davEscape(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-// davLikePattern turns a user pattern into an SQL LIKE pattern: * and ? are
-// wildcards; without them the name only has to contain the text.
-func davLikePattern(name string) string {
-	if !strings.ContainsAny(name, "*?") {
-		return "%" + name + "%"
-	}
-	return strings.NewReplacer("*", "%", "?", "_").Replace(name)
-}
-
-// davTime formats a time as PHP's DATE_ATOM, which Nextcloud parses.
-func davTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
-
-// SearchFiles runs a WebDAV SEARCH (RFC 5323 basicsearch) over a folder
-// and its subfolders, newest first.
-func (c *Client) SearchFiles(ctx context.Context, q FileSearch) ([]FileInfo, error) {
-	rel, err := CleanPath(q.Folder)
-	if err != nil {
-		return nil, err
-	}
-	user, err := c.davUser()
-	if err != nil {
-		return nil, err
-	}
-	var conds []string
-	cmp := func(op, prop, literal string) {
-		conds = append(conds, fmt.Sprintf("<d:%s><d:prop>%s</d:prop><d:literal>%s</d:literal></d:%s>", op, prop, davEscape(literal), op))
-	}
-	if q.Name != "" {
-		cmp("like", "<d:displayname/>", davLikePattern(q.Name))
-	}
-	if mt := strings.TrimSpace(q.MimeType); mt != "" {
-		if group, ok := strings.CutSuffix(mt, "/*"); ok {
-			cmp("like", "<d:getcontenttype/>", group+"/%")
-		} else if strings.HasSuffix(mt, "/") {
-			cmp("like", "<d:getcontenttype/>", mt+"%")
-		} else {
-			cmp("eq", "<d:getcontenttype/>", mt)
-		}
-	}
-	if !q.ModifiedAfter.IsZero() {
-		cmp("gte", "<d:getlastmodified/>", davTime(q.ModifiedAfter))
-	}
-	if !q.ModifiedBefore.IsZero() {
-		cmp("lt", "<d:getlastmodified/>", davTime(q.ModifiedBefore))
-	}
-	if q.FilesOnly {
-		conds = append(conds, "<d:not><d:is-collection/></d:not>")
-	}
-	if len(conds) == 0 {
-		return nil, errors.New("search files: give at least one criterion (name, type or modified date)")
-	}
-	where := conds[0]
-	if len(conds) > 1 {
-		where = "<d:and>" + strings.Join(conds, "") + "</d:and>"
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	scope := "/files/" + user
-	if rel != "" {
-		scope += "/" + rel
-	}
-	body := `<?xml version="1.0" encoding="UTF-8"?><d:searchrequest ` + davNamespaces + `><d:basicsearch>` +
-		`<d:select>` + davFileProps + `</d:select>` +
-		`<d:from><d:scope><d:href>` + davEscape(scope) + `</d:href><d:depth>infinity</d:depth></d:scope></d:from>` +
-		`<d:where>` + where + `</d:where>` +
-		`<d:orderby><d:order><d:prop><d:getlastmodified/></d:prop><d:descending/></d:order></d:orderby>` +
-		`<d:limit><d:nresults>` + strconv.Itoa(limit) + `</d:nresults></d:limit>` +
-		`</d:basicsearch></d:searchrequest>`
-	rs, err := c.davMultistatusCall(ctx, "SEARCH", "/remote.php/dav/", "", body)
-	if err != nil {
-		return nil, fmt.Errorf("search files: %w", err)
-	}
-	return c.davFileInfos(rs), nil
-}
-
-// davTrashError names the trash bin app when its DAV tree is missing.
-func davTrashError(op string, err error) error {
-	var e *Error
-	if errors.As(err, &e) && e.Status == http.StatusNotFound {
-		return fmt.Errorf("%s: the Deleted files app (\"files_trashbin\") is not enabled on this Nextcloud, so there is no trash bin: %w", op, ErrAppNotEnabled)
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
-// TrashList lists the top level of the user's trash bin.
-func (c *Client) TrashList(ctx context.Context) ([]TrashItem, error) {
-	user, err := c.davUser()
-	if err != nil {
-		return nil, err
-	}
-	body := `<?xml version="1.0" encoding="UTF-8"?><d:propfind ` + davNamespaces + `><d:prop>` +
-		`<nc:trashbin-filename/><nc:trashbin-original-location/><nc:trashbin-deletion-time/>` +
-		`<d:getcontentlength/><d:getcontenttype/><d:resourcetype/><d:getlastmodified/><oc:fileid/><oc:size/>` +
-		`</d:prop></d:propfind>`
-	rs, err := c.davMultistatusCall(ctx, "PROPFIND", "/remote.php/dav/trashbin/"+url.PathEscape(user)+"/trash", "1", body)
-	if err != nil {
-		return nil, davTrashError("list the trash bin", err)
-	}
-	root := c.davTrashRoot()
-	items := make([]TrashItem, 0, len(rs))
-	for i := range rs {
-		name, ok := davRelHref(rs[i].Href, root)
-		if !ok || name == "" {
-			continue
-		}
-		p, isDir := rs[i].props()
-		it := TrashItem{TrashName: name, Name: p.TrashName, OriginalLocation: p.TrashLocation, IsDir: isDir, ContentType: p.ContentType}
-		if it.Name == "" {
-			it.Name = name
-		}
-		if isDir {
-			it.ContentType = ""
-		}
-		if sec, err := strconv.ParseInt(p.TrashTime, 10, 64); err == nil {
-			it.DeletedAt = time.Unix(sec, 0).UTC()
-		}
-		it.FileID, _ = strconv.ParseInt(p.FileID, 10, 64)
-		if p.Size != "" {
-			it.Size, _ = strconv.ParseInt(p.Size, 10, 64)
-		} else {
-			it.Size, _ = strconv.ParseInt(p.ContentLength, 10, 64)
-		}
-		items = append(items, it)
-	}
-	return items, nil
-}
-
-// TrashRestore restores an item of the trash bin to where it was deleted
-// from, by moving it to the trash bin's restore folder.
-func (c *Client) TrashRestore(ctx context.Context, trashName string) error {
-	if trashName == "" || strings.Contains(trashName, "/") || trashName == "." || trashName == ".." {
-		return &PathError{Path: trashName, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
-	}
-	if _, err := CleanFilePath(trashName); err != nil {
-		return err
-	}
-	user, err := c.davUser()
-	if err != nil {
-		return err
-	}
-	u := url.PathEscape(user)
-	h := http.Header{}
-	h.Set("Destination", c.URL("/remote.php/dav/trashbin/"+u+"/restore/"+url.PathEscape(trashName)))
-	if _, _, err := c.davCall(ctx, "MOVE", "/remote.php/dav/trashbin/"+u+"/trash/"+url.PathEscape(trashName), h, nil); err != nil {
-		return fmt.Errorf("restore %q from the trash bin: %w", trashName, err)
 	}
 	return nil
 }

@@ -98,16 +98,19 @@ func TestBadPathsSendNoRequest(t *testing.T) {
 	rec := &davRecorder{}
 	nc.SetFault(rec.fault)
 	calls := []func() error{
-		func() error { _, err := c.StatFile(ctx, "../x"); return err },
-		func() error { _, _, err := c.ListFolder(ctx, "a//b"); return err },
-		func() error { _, err := c.ReadFile(ctx, "x\x01", 10); return err },
-		func() error { _, err := c.WriteFile(ctx, "/", []byte("x"), nextcloud.WriteOptions{}); return err },
-		func() error { _, err := c.MoveFile(ctx, "a", "../b", false); return err },
-		func() error { _, err := c.CopyFile(ctx, "a", "a", false); return err },
-		func() error { return c.DeleteFile(ctx, "") },
-		func() error { return c.MakeFolder(ctx, "x/../../y") },
-		func() error { _, err := c.SearchFiles(ctx, nextcloud.FileSearch{Folder: "..", Name: "x"}); return err },
-		func() error { return c.TrashRestore(ctx, "a/b") },
+		func() error { _, err := c.Files().Stat(ctx, "../x"); return err },
+		func() error { _, _, err := c.Files().List(ctx, "a//b"); return err },
+		func() error { _, err := c.Files().Read(ctx, "x\x01", 10); return err },
+		func() error { _, err := c.Files().Write(ctx, "/", []byte("x"), nextcloud.WriteOptions{}); return err },
+		func() error { _, err := c.Files().Move(ctx, "a", "../b", false); return err },
+		func() error { _, err := c.Files().Copy(ctx, "a", "a", false); return err },
+		func() error { return c.Files().Delete(ctx, "") },
+		func() error { return c.Files().MakeFolder(ctx, "x/../../y") },
+		func() error {
+			_, err := c.Files().Search(ctx, nextcloud.FileSearch{Folder: "..", Name: "x"})
+			return err
+		},
+		func() error { return c.Files().RestoreFromTrash(ctx, "a/b") },
 	}
 	for i, call := range calls {
 		if err := call(); err == nil {
@@ -124,23 +127,23 @@ func TestWebDAVFileLifecycle(t *testing.T) {
 	nc := nctest.New(t)
 	c := nc.Client(t, "admin")
 
-	created, err := c.MakeFolderAll(ctx, "Documents/Projects/2025")
+	created, err := c.Files().MakeFolderAll(ctx, "Documents/Projects/2025")
 	if err != nil || len(created) != 3 {
 		t.Fatalf("MakeFolderAll = %v, %v; want 3 folders", created, err)
 	}
-	again, err := c.MakeFolderAll(ctx, "Documents/Projects")
+	again, err := c.Files().MakeFolderAll(ctx, "Documents/Projects")
 	if err != nil || len(again) != 0 {
 		t.Fatalf("MakeFolderAll on an existing folder = %v, %v", again, err)
 	}
-	if err := c.MakeFolder(ctx, "Documents"); !errors.Is(err, nextcloud.ErrExists) {
+	if err := c.Files().MakeFolder(ctx, "Documents"); !errors.Is(err, nextcloud.ErrExists) {
 		t.Fatalf("MKCOL on an existing folder: %v, want ErrExists", err)
 	}
 
-	w, err := c.WriteFile(ctx, "Documents/Projects/plan.md", []byte("# Plan\n"), nextcloud.WriteOptions{})
+	w, err := c.Files().Write(ctx, "Documents/Projects/plan.md", []byte("# Plan\n"), nextcloud.WriteOptions{})
 	if err != nil || !w.Created || w.ETag == "" {
 		t.Fatalf("first write = %+v, %v", w, err)
 	}
-	st, err := c.StatFile(ctx, "/Documents/Projects/plan.md")
+	st, err := c.Files().Stat(ctx, "/Documents/Projects/plan.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,44 +153,44 @@ func TestWebDAVFileLifecycle(t *testing.T) {
 	}
 
 	// Overwrite with the right ETag: 204, a new ETag, the same file id.
-	w2, err := c.WriteFile(ctx, "Documents/Projects/plan.md", []byte("# Plan v2\n"), nextcloud.WriteOptions{IfMatch: st.ETag})
+	w2, err := c.Files().Write(ctx, "Documents/Projects/plan.md", []byte("# Plan v2\n"), nextcloud.WriteOptions{IfMatch: st.ETag})
 	if err != nil || w2.Created || w2.ETag == st.ETag {
 		t.Fatalf("conditional overwrite = %+v, %v", w2, err)
 	}
 	// A stale ETag is refused and nothing changes.
-	_, err = c.WriteFile(ctx, "Documents/Projects/plan.md", []byte("lost"), nextcloud.WriteOptions{IfMatch: st.ETag})
+	_, err = c.Files().Write(ctx, "Documents/Projects/plan.md", []byte("lost"), nextcloud.WriteOptions{IfMatch: st.ETag})
 	if !errors.Is(err, nextcloud.ErrConflict) || !strings.Contains(err.Error(), "412") {
 		t.Fatalf("stale If-Match: %v, want a 412 conflict", err)
 	}
-	_, err = c.WriteFile(ctx, "Documents/Projects/plan.md", []byte("lost"), nextcloud.WriteOptions{CreateOnly: true})
+	_, err = c.Files().Write(ctx, "Documents/Projects/plan.md", []byte("lost"), nextcloud.WriteOptions{CreateOnly: true})
 	if !errors.Is(err, nextcloud.ErrExists) {
 		t.Fatalf("create-only over an existing file: %v", err)
 	}
-	got, err := c.ReadFile(ctx, "Documents/Projects/plan.md", 1024)
+	got, err := c.Files().Read(ctx, "Documents/Projects/plan.md", 1024)
 	if err != nil || string(got.Data) != "# Plan v2\n" || got.ETag != w2.ETag || !strings.HasPrefix(got.ContentType, "text/markdown") {
 		t.Fatalf("read = %+v, %v", got, err)
 	}
-	if _, err := c.ReadFile(ctx, "Documents/Projects/plan.md", 5); err == nil {
+	if _, err := c.Files().Read(ctx, "Documents/Projects/plan.md", 5); err == nil {
 		t.Fatal("read past the limit succeeded")
 	} else if tl := (*nextcloud.TooLargeError)(nil); !errors.As(err, &tl) || tl.Size != 10 {
 		t.Fatalf("read past the limit: %v", err)
 	}
-	st2, _ := c.StatFile(ctx, "Documents/Projects/plan.md")
+	st2, _ := c.Files().Stat(ctx, "Documents/Projects/plan.md")
 	if st2.FileID != st.FileID {
 		t.Fatalf("file id changed on overwrite: %d → %d", st.FileID, st2.FileID)
 	}
 
 	// Writing into a missing folder is a 409 conflict.
-	if _, err := c.WriteFile(ctx, "Nope/x.txt", []byte("x"), nextcloud.WriteOptions{}); !errors.Is(err, nextcloud.ErrConflict) {
+	if _, err := c.Files().Write(ctx, "Nope/x.txt", []byte("x"), nextcloud.WriteOptions{}); !errors.Is(err, nextcloud.ErrConflict) {
 		t.Fatalf("write into a missing folder: %v", err)
 	}
 
 	// Folder listing, folder size and folder ETag.
-	dirBefore, _ := c.StatFile(ctx, "Documents")
-	if _, err := c.WriteFile(ctx, "Documents/b.bin", []byte{0, 1, 2}, nextcloud.WriteOptions{}); err != nil {
+	dirBefore, _ := c.Files().Stat(ctx, "Documents")
+	if _, err := c.Files().Write(ctx, "Documents/b.bin", []byte{0, 1, 2}, nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	self, children, err := c.ListFolder(ctx, "Documents")
+	self, children, err := c.Files().List(ctx, "Documents")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,27 +207,27 @@ func TestWebDAVFileLifecycle(t *testing.T) {
 	}
 
 	// Move keeps the file id; copy gets a new one; an existing destination needs overwrite.
-	if isNew, err := c.MoveFile(ctx, "Documents/Projects/plan.md", "Documents/plan.md", false); err != nil || !isNew {
+	if isNew, err := c.Files().Move(ctx, "Documents/Projects/plan.md", "Documents/plan.md", false); err != nil || !isNew {
 		t.Fatalf("move = %v, %v", isNew, err)
 	}
-	moved, _ := c.StatFile(ctx, "Documents/plan.md")
+	moved, _ := c.Files().Stat(ctx, "Documents/plan.md")
 	if moved.FileID != st.FileID {
 		t.Fatalf("move changed the file id %d → %d", st.FileID, moved.FileID)
 	}
-	if _, err := c.CopyFile(ctx, "Documents/plan.md", "Documents/b.bin", false); !errors.Is(err, nextcloud.ErrExists) {
+	if _, err := c.Files().Copy(ctx, "Documents/plan.md", "Documents/b.bin", false); !errors.Is(err, nextcloud.ErrExists) {
 		t.Fatalf("copy onto an existing file without overwrite: %v", err)
 	}
-	if isNew, err := c.CopyFile(ctx, "Documents/plan.md", "Documents/b.bin", true); err != nil || isNew {
+	if isNew, err := c.Files().Copy(ctx, "Documents/plan.md", "Documents/b.bin", true); err != nil || isNew {
 		t.Fatalf("copy with overwrite = %v, %v", isNew, err)
 	}
-	cp, _ := c.StatFile(ctx, "Documents/b.bin")
+	cp, _ := c.Files().Stat(ctx, "Documents/b.bin")
 	if cp.FileID == st.FileID || cp.Size != 10 {
 		t.Fatalf("copy = %+v", cp)
 	}
-	if _, err := c.MoveFile(ctx, "Documents/plan.md", "Missing/plan.md", false); !errors.Is(err, nextcloud.ErrConflict) || !strings.Contains(err.Error(), "destination node is not found") {
+	if _, err := c.Files().Move(ctx, "Documents/plan.md", "Missing/plan.md", false); !errors.Is(err, nextcloud.ErrConflict) || !strings.Contains(err.Error(), "destination node is not found") {
 		t.Fatalf("move into a missing folder: %v", err)
 	}
-	if _, err := c.StatFile(ctx, "Documents/none.txt"); !errors.Is(err, nextcloud.ErrNotFound) || !strings.Contains(err.Error(), "could not be located") {
+	if _, err := c.Files().Stat(ctx, "Documents/none.txt"); !errors.Is(err, nextcloud.ErrNotFound) || !strings.Contains(err.Error(), "could not be located") {
 		t.Fatalf("stat of a missing file: %v", err)
 	}
 }
@@ -243,15 +246,15 @@ func TestWebDAVModifiedTimeAndSearch(t *testing.T) {
 	}
 	for p, mt := range files {
 		if i := strings.LastIndex(p, "/"); i > 0 {
-			if _, err := c.MakeFolderAll(ctx, p[:i]); err != nil {
+			if _, err := c.Files().MakeFolderAll(ctx, p[:i]); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := c.WriteFile(ctx, p, []byte("data of "+p), nextcloud.WriteOptions{Modified: mt}); err != nil {
+		if _, err := c.Files().Write(ctx, p, []byte("data of "+p), nextcloud.WriteOptions{Modified: mt}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st, _ := c.StatFile(ctx, "Photos/beach.jpg")
+	st, _ := c.Files().Stat(ctx, "Photos/beach.jpg")
 	if !st.Modified.Equal(old) || !st.HasPreview {
 		t.Fatalf("X-OC-MTime or has-preview not honoured: %+v", st)
 	}
@@ -278,7 +281,7 @@ func TestWebDAVModifiedTimeAndSearch(t *testing.T) {
 		{nextcloud.FileSearch{Name: "Photos"}, "Photos"},
 	}
 	for _, tc := range cases {
-		got, err := c.SearchFiles(ctx, tc.q)
+		got, err := c.Files().Search(ctx, tc.q)
 		if err != nil {
 			t.Fatalf("search %+v: %v", tc.q, err)
 		}
@@ -286,10 +289,10 @@ func TestWebDAVModifiedTimeAndSearch(t *testing.T) {
 			t.Errorf("search %+v = %s; want %s", tc.q, paths(got), tc.want)
 		}
 	}
-	if _, err := c.SearchFiles(ctx, nextcloud.FileSearch{}); err == nil {
+	if _, err := c.Files().Search(ctx, nextcloud.FileSearch{}); err == nil {
 		t.Error("search without criteria accepted")
 	}
-	if _, err := c.SearchFiles(ctx, nextcloud.FileSearch{Folder: "nope", Name: "x"}); err == nil || !strings.Contains(err.Error(), "400") {
+	if _, err := c.Files().Search(ctx, nextcloud.FileSearch{Folder: "nope", Name: "x"}); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Errorf("search in a missing folder: %v", err)
 	}
 }
@@ -300,21 +303,21 @@ func TestWebDAVFavorites(t *testing.T) {
 	c := nc.Client(t, "admin")
 	for _, p := range []string{"A/one.txt", "A/B/two.txt", "three.txt"} {
 		if i := strings.LastIndex(p, "/"); i > 0 {
-			_, _ = c.MakeFolderAll(ctx, p[:i])
+			_, _ = c.Files().MakeFolderAll(ctx, p[:i])
 		}
-		if _, err := c.WriteFile(ctx, p, []byte("x"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, p, []byte("x"), nextcloud.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, p := range []string{"A/B/two.txt", "three.txt", "A/B"} {
-		if err := c.SetFavorite(ctx, p, true); err != nil {
+		if err := c.Files().SetFavorite(ctx, p, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := c.SetFavorite(ctx, "three.txt", false); err != nil {
+	if err := c.Files().SetFavorite(ctx, "three.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	favs, err := c.FavoriteFiles(ctx, "")
+	favs, err := c.Files().Favorites(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,11 +332,11 @@ func TestWebDAVFavorites(t *testing.T) {
 	if strings.Join(got, ",") != "A/B,A/B/two.txt" {
 		t.Fatalf("favorites = %v", got)
 	}
-	inA, _ := c.FavoriteFiles(ctx, "A/B")
+	inA, _ := c.Files().Favorites(ctx, "A/B")
 	if len(inA) != 1 || inA[0].Path != "A/B/two.txt" {
 		t.Fatalf("favorites below A/B = %+v", inA)
 	}
-	st, _ := c.StatFile(ctx, "A/one.txt")
+	st, _ := c.Files().Stat(ctx, "A/one.txt")
 	if st.Favorite {
 		t.Fatal("non-favorite reported as favorite")
 	}
@@ -364,18 +367,18 @@ func TestWebDAVTrash(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t)
 	c := nc.Client(t, "admin")
-	_, _ = c.MakeFolderAll(ctx, "Docs/Sub")
-	if _, err := c.WriteFile(ctx, "Docs/Sub/a.txt", []byte("hello"), nextcloud.WriteOptions{}); err != nil {
+	_, _ = c.Files().MakeFolderAll(ctx, "Docs/Sub")
+	if _, err := c.Files().Write(ctx, "Docs/Sub/a.txt", []byte("hello"), nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	orig, _ := c.StatFile(ctx, "Docs/Sub/a.txt")
-	if err := c.DeleteFile(ctx, "Docs/Sub/a.txt"); err != nil {
+	orig, _ := c.Files().Stat(ctx, "Docs/Sub/a.txt")
+	if err := c.Files().Delete(ctx, "Docs/Sub/a.txt"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.StatFile(ctx, "Docs/Sub/a.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := c.Files().Stat(ctx, "Docs/Sub/a.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("deleted file still there: %v", err)
 	}
-	items, err := c.TrashList(ctx)
+	items, err := c.Files().Trash(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,26 +390,26 @@ func TestWebDAVTrash(t *testing.T) {
 		!strings.HasPrefix(it.TrashName, "a.txt.d") || it.FileID != orig.FileID || it.ContentType != "text/plain" {
 		t.Fatalf("trash item = %+v", it)
 	}
-	if err := c.TrashRestore(ctx, it.TrashName); err != nil {
+	if err := c.Files().RestoreFromTrash(ctx, it.TrashName); err != nil {
 		t.Fatal(err)
 	}
-	back, err := c.StatFile(ctx, "Docs/Sub/a.txt")
+	back, err := c.Files().Stat(ctx, "Docs/Sub/a.txt")
 	if err != nil || back.FileID != orig.FileID {
 		t.Fatalf("restored file = %+v, %v", back, err)
 	}
-	if err := c.TrashRestore(ctx, it.TrashName); !errors.Is(err, nextcloud.ErrNotFound) {
+	if err := c.Files().RestoreFromTrash(ctx, it.TrashName); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("restoring twice: %v", err)
 	}
 
 	// A folder goes to the trash whole; restoring into a vanished parent
 	// lands at the root.
-	if err := c.DeleteFile(ctx, "Docs/Sub"); err != nil {
+	if err := c.Files().Delete(ctx, "Docs/Sub"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteFile(ctx, "Docs"); err != nil {
+	if err := c.Files().Delete(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
-	items, _ = c.TrashList(ctx)
+	items, _ = c.Files().Trash(ctx)
 	var sub nextcloud.TrashItem
 	for _, i := range items {
 		if i.Name == "Sub" {
@@ -416,15 +419,15 @@ func TestWebDAVTrash(t *testing.T) {
 	if !sub.IsDir || sub.OriginalLocation != "Docs/Sub" {
 		t.Fatalf("trashed folder = %+v in %+v", sub, items)
 	}
-	if err := c.TrashRestore(ctx, sub.TrashName); err != nil {
+	if err := c.Files().RestoreFromTrash(ctx, sub.TrashName); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.StatFile(ctx, "Sub/a.txt"); err != nil {
+	if _, err := c.Files().Stat(ctx, "Sub/a.txt"); err != nil {
 		t.Fatalf("folder not restored at the root: %v", err)
 	}
 
 	nc.SetDisabled("files_trashbin", true)
-	if _, err := c.TrashList(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), "files_trashbin") {
+	if _, err := c.Files().Trash(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), "files_trashbin") {
 		t.Fatalf("trash list without the app: %v", err)
 	}
 }
@@ -434,10 +437,10 @@ func TestWebDAVUserIsolation(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "a-pass"), nctest.WithUser("bob", "b-pass"))
 	alice := nc.Client(t, "alice")
 	bob := nc.Client(t, "bob")
-	if _, err := alice.WriteFile(ctx, "secret.txt", []byte("alice only"), nextcloud.WriteOptions{}); err != nil {
+	if _, err := alice.Files().Write(ctx, "secret.txt", []byte("alice only"), nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.StatFile(ctx, "secret.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := bob.Files().Stat(ctx, "secret.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("bob sees alice's file: %v", err)
 	}
 	// Raw requests into another user's tree are refused.
@@ -448,7 +451,7 @@ func TestWebDAVUserIsolation(t *testing.T) {
 		}
 	}
 	// A MOVE whose destination is in another user's tree does not leave bob's.
-	if _, err := bob.WriteFile(ctx, "mine.txt", []byte("b"), nextcloud.WriteOptions{}); err != nil {
+	if _, err := bob.Files().Write(ctx, "mine.txt", []byte("b"), nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	req, _ := bob.NewRequest(ctx, "MOVE", "/remote.php/dav/files/bob/mine.txt", nil)
@@ -456,14 +459,14 @@ func TestWebDAVUserIsolation(t *testing.T) {
 	if _, err := bob.Do(req); err == nil {
 		t.Fatal("MOVE into another user's tree succeeded")
 	}
-	if _, err := alice.StatFile(ctx, "stolen.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := alice.Files().Stat(ctx, "stolen.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("bob's file arrived in alice's tree: %v", err)
 	}
 	req, _ = bob.NewRequest(ctx, "MOVE", "/remote.php/dav/files/bob/mine.txt", nil)
 	req.Header.Set("Destination", nc.URL+"/remote.php/dav/files/bob/../alice/stolen.txt")
 	if resp, err := bob.Do(req); err == nil {
 		resp.Body.Close()
-		if _, err := alice.StatFile(ctx, "stolen.txt"); err == nil {
+		if _, err := alice.Files().Stat(ctx, "stolen.txt"); err == nil {
 			t.Fatal("dot-dot destination reached alice's tree")
 		}
 	}

@@ -93,14 +93,14 @@ func (f *fixture) seed(ctx context.Context) error {
 			f.noteID = n.ID
 		}
 	}
-	if _, err := c.MakeFolderAll(ctx, "Documents"); err != nil {
+	if _, err := c.Files().MakeFolderAll(ctx, "Documents"); err != nil {
 		return fmt.Errorf("seed folder: %w", err)
 	}
-	if _, err := c.WriteFile(ctx, bigFile, []byte(bigFileText), nextcloud.WriteOptions{}); err != nil {
+	if _, err := c.Files().Write(ctx, bigFile, []byte(bigFileText), nextcloud.WriteOptions{}); err != nil {
 		return fmt.Errorf("seed file: %w", err)
 	}
 	for i := range 5 {
-		if _, err := c.WriteFile(ctx, fmt.Sprintf("Documents/small-%d.txt", i), []byte("small file\n"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := c.Files().Write(ctx, fmt.Sprintf("Documents/small-%d.txt", i), []byte("small file\n"), nextcloud.WriteOptions{}); err != nil {
 			return fmt.Errorf("seed file: %w", err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/scope"
 )
 
 // ClientFunc returns the Nextcloud client acting as the caller of ctx.
@@ -190,25 +191,8 @@ func (s *Server) ScopesSupported() []string {
 	return out
 }
 
-// HasScope reports whether scopes grant want; "notes:read" and
-// "notes.read" are the same scope, and a write scope implies read.
-func HasScope(scopes []string, want string) bool {
-	if want == "" {
-		return true
-	}
-	norm := func(s string) string { return strings.Replace(s, ".", ":", 1) }
-	want = norm(want)
-	for _, s := range scopes {
-		s = norm(s)
-		if s == want {
-			return true
-		}
-		if app, ok := strings.CutSuffix(want, ":read"); ok && s == app+":write" {
-			return true
-		}
-	}
-	return false
-}
+// HasScope reports whether scopes grant want (the one rule: scope.Has).
+func HasScope(scopes []string, want string) bool { return scope.Has(scopes, want) }
 
 type scopeCheckKey struct{}
 

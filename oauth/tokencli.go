@@ -231,10 +231,13 @@ func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
 func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, stdout, stderr io.Writer) int {
 	dc := DoctorConfig{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.httpClient(), ImpersonateUser: impersonateUser,
 		NextcloudAudience: c.NextcloudAudience, OfflineAccess: c.OfflineAccess, Impersonation: c.Impersonation}
+	storeOK := true
 	if c.DBPath != "" {
 		db, err := c.open(ctx)
 		if err != nil {
+			// Printed like a failed check, and failing like one.
 			fmt.Fprintln(stdout, "FAIL token storage:", err)
+			storeOK = false
 		} else {
 			defer db.Close()
 			dc.Store = db
@@ -250,7 +253,7 @@ func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, std
 			dc.Impersonate = NewExchanger(p.Endpoint().TokenURL, c.ClientID, c.ClientSecret, dc.HTTPClient).Impersonate(aud)
 		}
 	}
-	if !WriteDoctor(stdout, RunDoctor(ctx, dc)) {
+	if ok := WriteDoctor(stdout, RunDoctor(ctx, dc)); !ok || !storeOK {
 		return 1
 	}
 	return 0

@@ -61,13 +61,9 @@ type Discovery interface {
 }
 
 func (c *IdPConfig) defaults() error {
-	if c.Issuer == "" {
-		return errors.New("OIDC_ISSUER is not set: the OAuth mode needs the identity provider's issuer URL (e.g. https://keycloak.example.com/realms/nextcloud)")
+	if err := checkIssuer(&c.Issuer); err != nil {
+		return err
 	}
-	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("OIDC_ISSUER %q is not an http(s) URL", c.Issuer)
-	}
-	c.Issuer = strings.TrimRight(c.Issuer, "/")
 	if c.DiscoveryRetry <= 0 {
 		c.DiscoveryRetry = 2 * time.Second
 	}
@@ -77,6 +73,18 @@ func (c *IdPConfig) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	return nil
+}
+
+// checkIssuer validates OIDC_ISSUER and drops a trailing slash.
+func checkIssuer(issuer *string) error {
+	if *issuer == "" {
+		return errors.New("OIDC_ISSUER is not set: the OAuth mode needs the identity provider's issuer URL (e.g. https://keycloak.example.com/realms/nextcloud)")
+	}
+	if u, err := url.Parse(*issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("OIDC_ISSUER %q is not an http(s) URL", *issuer)
+	}
+	*issuer = strings.TrimRight(*issuer, "/")
 	return nil
 }
 

@@ -114,13 +114,9 @@ func (c *Config) defaults() error {
 	if c.Issuer == "" && c.IdP != nil {
 		c.Issuer = c.IdP.Issuer()
 	}
-	if c.Issuer == "" {
-		return errors.New("OIDC_ISSUER is not set: the OAuth mode needs the identity provider's issuer URL (e.g. https://keycloak.example.com/realms/nextcloud)")
+	if err := checkIssuer(&c.Issuer); err != nil {
+		return err
 	}
-	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("OIDC_ISSUER %q is not an http(s) URL", c.Issuer)
-	}
-	c.Issuer = strings.TrimRight(c.Issuer, "/")
 	if c.ServerURL == "" {
 		return errors.New("NEXTCLOUD_MCP_SERVER_URL is not set: the OAuth mode needs this server's public URL for its protected-resource metadata")
 	}

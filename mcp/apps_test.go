@@ -14,7 +14,7 @@ type pingOut struct {
 }
 
 func deckLikeToolset() Toolset {
-	return Toolset{Name: "probe", Capability: "deck", Tools: []Tool{
+	return Toolset{Name: "probe", Capability: "deck", AppName: "Deck", Tools: []Tool{
 		NewTool(Spec{Name: "nc_probe_ping", Scope: "probe:read", Kind: Read},
 			func(context.Context, *nextcloud.Client, pingIn) (pingOut, error) { return pingOut{OK: true}, nil }),
 	}}
@@ -63,7 +63,7 @@ func TestAppDetectionHidesMissingApps(t *testing.T) {
 				var out pingOut
 				decodeStructured(t, res, &out)
 			} else {
-				wantError(t, res, `app "deck" is not installed`)
+				wantError(t, res, `nc_probe_ping cannot work`, `app "deck" (Deck) is not installed or not enabled`, "ask an administrator")
 			}
 		})
 	}

@@ -59,6 +59,9 @@ type Toolset struct {
 	// Capability is the key under capabilities that shows the app is
 	// installed; empty for core features.
 	Capability string
+	// AppName is the app's name as users see it ("Deck"), for the "app
+	// not enabled" error (nextcloud.AppNotEnabled); default Capability.
+	AppName string
 	Tools      []Tool
 	Resources  []Resource
 	Templates  []ResourceTemplate

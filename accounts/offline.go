@@ -16,6 +16,8 @@ import (
 // Offline is the background-access state (OAuth mode with
 // ENABLE_OFFLINE_ACCESS): token store, grant chain, jobs and index.
 type Offline struct {
+	// Base is the Nextcloud client background clients derive from.
+	Base  *nextcloud.Client
 	Store *storage.DB
 	Chain *oauth.GrantChain
 	// Runner runs the background jobs (set once built: it asks Users).
@@ -37,16 +39,14 @@ type Offline struct {
 // stored grant keeps getting background jobs by impersonation.
 const KnownUserWindow = 30 * 24 * time.Hour
 
-// Users are the users jobs run for (jobs.Options.Users).
+// Users are the users jobs run for (jobs.Accounts).
 func (o *Offline) Users(ctx context.Context) ([]string, error) {
 	return BackgroundUsers(ctx, o.Store, o.AppPasswords, o.Chain != nil && o.Chain.CanImpersonate())
 }
 
-// Client acts as user in the background (jobs.Options.Client).
-func (o *Offline) Client(base *nextcloud.Client) func(ctx context.Context, user string) (*nextcloud.Client, error) {
-	return func(ctx context.Context, user string) (*nextcloud.Client, error) {
-		return o.Chain.Client(ctx, base, user)
-	}
+// Client acts as user in the background (jobs.Accounts).
+func (o *Offline) Client(ctx context.Context, user string) (*nextcloud.Client, error) {
+	return o.Chain.Client(ctx, o.Base, user)
 }
 
 // BackgroundUsers are the users jobs run for: those with a stored offline
@@ -142,4 +142,7 @@ func (o *Offline) JobsStatus(ctx context.Context) (string, bool, []mcp.JobStatus
 	return user, o.enrolled(ctx, user), out, nil
 }
 
-var _ mcp.JobsBackend = (*Offline)(nil)
+var (
+	_ mcp.JobsBackend = (*Offline)(nil)
+	_ jobs.Accounts   = (*Offline)(nil)
+)

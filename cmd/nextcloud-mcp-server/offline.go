@@ -73,9 +73,9 @@ func (a *app) setupOffline(ctx context.Context) error {
 	}
 	a.routes = append(a.routes, consent.Register)
 
-	off := &accounts.Offline{Store: db, Chain: chain, AppPasswords: a.loginFlow != nil,
+	off := &accounts.Offline{Base: a.base, Store: db, Chain: chain, AppPasswords: a.loginFlow != nil,
 		IdP: idp, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Logger: a.log}
-	runner, err := jobs.New(jobs.Options{Client: off.Client(a.base), Users: off.Users, Logger: a.log})
+	runner, err := jobs.New(jobs.Options{Accounts: off, Logger: a.log})
 	if err != nil {
 		return err
 	}

@@ -57,8 +57,11 @@ type basicCredsKey struct{}
 type basicCreds struct{ user, pass string }
 
 // New returns the passthrough over base, the Nextcloud client without
-// credentials.
+// credentials; logger may be nil.
 func New(base *nextcloud.Client, logger *slog.Logger) *Passthrough {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	p := &Passthrough{base: base, log: logger, now: time.Now, good: map[[32]byte]time.Time{}, fails: ratelimit.New(passthroughMaxFails, passthroughFailWindow)}
 	_, _ = rand.Read(p.key[:])
 	return p
@@ -146,6 +149,10 @@ func (p *Passthrough) Identity(r *http.Request) string {
 	c, _ := r.Context().Value(basicCredsKey{}).(basicCreds)
 	return c.user
 }
+
+// Context keeps ctx: the credentials are on it already, as the MCP
+// request's context derives from the request's (mcp.Authenticator).
+func (p *Passthrough) Context(ctx context.Context, _ *http.Request) context.Context { return ctx }
 
 // ClientFor is the Nextcloud client acting with the credentials of ctx's
 // request.

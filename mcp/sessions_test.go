@@ -22,7 +22,7 @@ import (
 func sessionServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := newTestServer(t, nctest.New(t))
-	tr := srv.HTTPHandler(HTTPOptions{Identity: func(r *http.Request) string { return r.Header.Get("X-User") }})
+	tr := srv.HTTPHandler(HTTPOptions{Auth: headerAuth{}})
 	ts := httptest.NewServer(tr)
 	t.Cleanup(func() { _ = tr.Shutdown(context.Background()); ts.Close() })
 	return ts
@@ -181,3 +181,10 @@ func TestSSESessionsBoundToUser(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// headerAuth lets every request in as the user its X-User header names.
+type headerAuth struct{}
+
+func (headerAuth) Middleware(next http.Handler) http.Handler                    { return next }
+func (headerAuth) Identity(r *http.Request) string                              { return r.Header.Get("X-User") }
+func (headerAuth) Context(ctx context.Context, _ *http.Request) context.Context { return ctx }

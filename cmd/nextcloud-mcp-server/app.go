@@ -31,13 +31,9 @@ type app struct {
 	// ready checks run for /health/ready; OAuth mode adds the IdP.
 	ready   []readyCheck
 	closers []func()
-	// auth wraps the MCP endpoints; nil in basic mode.
-	auth func(http.Handler) http.Handler
-	// ctxFunc adds the caller's identity to MCP request contexts.
-	ctxFunc func(ctx context.Context, r *http.Request) context.Context
-	// identity names the authenticated caller of an HTTP request, to
-	// which MCP sessions are bound; nil in basic mode (one user).
-	identity func(r *http.Request) string
+	// auth authenticates the MCP endpoints and names the caller MCP
+	// sessions are bound to; nil in basic mode (one user).
+	auth mcp.Authenticator
 	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
 	routes []func(mux *http.ServeMux)
 	// offline is set when ENABLE_OFFLINE_ACCESS runs background jobs.
@@ -92,8 +88,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		clientFor = func(context.Context) (*nextcloud.Client, error) { return user, nil }
 	case "basic-passthrough":
 		pt := basicauth.New(base, logger)
-		a.auth = pt.Middleware
-		a.identity = pt.Identity
+		a.auth = pt
 		clientFor = pt.ClientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
@@ -218,8 +213,6 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		AllowedHosts:   a.cfg.AllowedHosts,
 		AllowedOrigins: a.cfg.AllowedOrigins,
 		Auth:           a.auth,
-		ContextFunc:    a.ctxFunc,
-		Identity:       a.identity,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

@@ -60,15 +60,7 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 	a.closers = append(a.closers, idp.Close)
 	a.idp = idp
 	a.ready = append(a.ready, readyCheck{"identity_provider", idp.Check})
-	a.auth = rs.Middleware
-	a.ctxFunc = oauth.ContextFunc
-	a.identity = func(r *http.Request) string {
-		id, ok := oauth.IdentityFrom(r.Context())
-		if !ok || id == nil {
-			return ""
-		}
-		return id.Issuer + "\n" + id.Subject + "\n" + id.UserID
-	}
+	a.auth = rs
 	a.routes = append(a.routes, rs.RegisterMetadata)
 	a.rs = rs
 	a.log.Info("OAuth mode", "issuer", cfg.OIDCIssuer, "audience", rs.Config().Audience, "upstream", rs.Config().Upstream,

@@ -61,10 +61,10 @@ type Toolset struct {
 	Capability string
 	// AppName is the app's name as users see it ("Deck"), for the "app
 	// not enabled" error (nextcloud.AppNotEnabled); default Capability.
-	AppName string
-	Tools      []Tool
-	Resources  []Resource
-	Templates  []ResourceTemplate
+	AppName   string
+	Tools     []Tool
+	Resources []Resource
+	Templates []ResourceTemplate
 }
 
 // Kind says how a tool affects Nextcloud, which sets its annotations.

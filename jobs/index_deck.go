@@ -59,10 +59,8 @@ func (x *Indexer) SyncDeck(ctx context.Context, nc *nextcloud.Client) error {
 					extra = append(extra, l.Title)
 				}
 				date := time.Unix(c.LastModified, 0)
-				if c.Duedate != nil {
-					if t, err := time.Parse(time.RFC3339, *c.Duedate); err == nil {
-						date = t
-					}
+				if due, ok := c.Due(); ok {
+					date = due
 				}
 				ch.Upsert = append(ch.Upsert, storage.IndexItem{ID: id, Title: c.Title, Body: c.Description, Extra: strings.Join(extra, " "),
 					Date: date, ETag: version, Parent: parent, URL: appLink(nc, fmt.Sprintf("/index.php/apps/deck/#/board/%d/card/%d", b.ID, c.ID))})

@@ -182,7 +182,8 @@ func TestDeckClientErrors(t *testing.T) {
 	ctx := context.Background()
 	off := nctest.New(t, nctest.WithDisabledApp("deck"))
 	_, err := off.Client(t, "admin").Deck(nil).Boards(ctx)
-	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `"deck"`) {
+	// The one wording of App.NotEnabled.
+	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `the Nextcloud app "deck" (Deck) is not installed or not enabled for this user`) {
 		t.Fatalf("disabled app: %v", err)
 	}
 	_, err = off.Client(t, "admin").Deck(nil).Comments(ctx, 1, 0, 0)

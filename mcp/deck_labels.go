@@ -1,0 +1,152 @@
+package mcp
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+type deckLabelsOut struct {
+	BoardID int64          `json:"board_id" jsonschema:"board id"`
+	Labels  []deckLabelOut `json:"labels" jsonschema:"labels"`
+}
+
+func (o deckLabelsOut) Summary() string {
+	if len(o.Labels) == 0 {
+		return fmt.Sprintf("Board #%d has no labels.", o.BoardID)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d label(s) on board #%d:", len(o.Labels), o.BoardID)
+	for _, l := range o.Labels {
+		fmt.Fprintf(&b, "\n- #%d %s (#%s)", l.ID, l.Title, l.Color)
+	}
+	return b.String()
+}
+
+func deckListLabels(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_list_labels", Title: "List Deck labels", Scope: deckRead, Kind: Read,
+		Description: "List the labels defined on a board."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckBoardIn) (deckLabelsOut, error) {
+			b, err := nc.Deck(cache).Board(ctx, in.BoardID)
+			if err != nil {
+				return deckLabelsOut{}, err
+			}
+			return deckLabelsOut{BoardID: in.BoardID, Labels: deckLabelsFrom(b.Labels)}, nil
+		})
+}
+
+type deckLabelOneOut struct {
+	BoardID int64        `json:"board_id" jsonschema:"board id"`
+	Label   deckLabelOut `json:"label" jsonschema:"the label"`
+}
+
+func (o deckLabelOneOut) Summary() string {
+	return fmt.Sprintf("Label #%d %s (#%s) on board #%d.", o.Label.ID, o.Label.Title, o.Label.Color, o.BoardID)
+}
+
+type deckCreateLabelIn struct {
+	BoardID int64  `json:"board_id" jsonschema:"board id"`
+	Title   string `json:"title" jsonschema:"label title, unique on the board"`
+	Color   string `json:"color" jsonschema:"hex color like 31cc7c"`
+}
+
+func (in deckCreateLabelIn) Validate() error {
+	if err := deckID("board_id", in.BoardID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		return Argf("title must not be empty")
+	}
+	_, err := deckColor("color", in.Color)
+	return err
+}
+
+func deckCreateLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_create_label", Title: "Create Deck label", Scope: deckWrite, Kind: Create,
+		Description: "Define a new label on a board."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckCreateLabelIn) (deckLabelOneOut, error) {
+			color, _ := deckColor("color", in.Color) // checked in Validate
+			l, err := nc.Deck(cache).AddLabel(ctx, in.BoardID, strings.TrimSpace(in.Title), color)
+			if err != nil {
+				return deckLabelOneOut{}, err
+			}
+			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelFrom(l)}, nil
+		})
+}
+
+type deckUpdateLabelIn struct {
+	BoardID int64   `json:"board_id" jsonschema:"board id"`
+	LabelID int64   `json:"label_id" jsonschema:"label id, from nc_deck_list_labels"`
+	Title   *string `json:"title,omitempty" jsonschema:"new title"`
+	Color   *string `json:"color,omitempty" jsonschema:"new hex color"`
+}
+
+func (in deckUpdateLabelIn) Validate() error {
+	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID)); err != nil {
+		return err
+	}
+	if in.Title == nil && in.Color == nil {
+		return Argf("nothing to change: give title or color")
+	}
+	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
+		return Argf("title must not be empty")
+	}
+	if in.Color != nil {
+		if _, err := deckColor("color", *in.Color); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deckUpdateLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_update_label", Title: "Update Deck label", Scope: deckWrite, Kind: Write,
+		Description: "Rename a board label or change its color."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckUpdateLabelIn) (deckLabelOneOut, error) {
+			d := nc.Deck(cache)
+			l, err := d.FindLabel(ctx, in.BoardID, in.LabelID)
+			if err != nil {
+				return deckLabelOneOut{}, err
+			}
+			title, color := l.Title, l.Color
+			if in.Title != nil {
+				title = strings.TrimSpace(*in.Title)
+			}
+			if in.Color != nil {
+				color, _ = deckColor("color", *in.Color) // checked in Validate
+			}
+			nl, err := d.UpdateLabel(ctx, in.BoardID, in.LabelID, title, color)
+			if err != nil {
+				return deckLabelOneOut{}, err
+			}
+			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelFrom(nl)}, nil
+		})
+}
+
+type deckLabelIn struct {
+	BoardID int64 `json:"board_id" jsonschema:"board id"`
+	LabelID int64 `json:"label_id" jsonschema:"label id"`
+}
+
+func (in deckLabelIn) Validate() error {
+	return cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID))
+}
+
+func deckDeleteLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_delete_label", Title: "Delete Deck label", Scope: deckWrite, Kind: Destroy,
+		Description: "Delete a label from a board; it disappears from all cards."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckLabelIn) (deckDoneOut, error) {
+			d := nc.Deck(cache)
+			l, err := d.FindLabel(ctx, in.BoardID, in.LabelID)
+			if err != nil {
+				return deckDoneOut{}, err
+			}
+			if err := d.DeleteLabel(ctx, in.BoardID, in.LabelID); err != nil {
+				return deckDoneOut{}, err
+			}
+			return deckDoneOut{Message: fmt.Sprintf("Deleted label #%d %s from board #%d and its cards.", l.ID, l.Title, in.BoardID)}, nil
+		})
+}

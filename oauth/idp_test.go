@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,14 +101,38 @@ func TestIdPDiscoversOnce(t *testing.T) {
 	}
 }
 
-// Revocation uses the discovered revocation_endpoint.
+// Revocation posts the token to the discovered revocation_endpoint as
+// the client, and reports an IdP that refuses.
 func TestIdPRevokeRefreshToken(t *testing.T) {
-	var down atomic.Bool
-	var hits atomic.Int32
-	srv := flakyDiscovery(t, &down, &hits)
+	var got url.Values
+	var user string
+	status := http.StatusOK
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"issuer":"` + srv.URL + `","token_endpoint":"` + srv.URL + `/token","jwks_uri":"` + srv.URL + `/jwks","revocation_endpoint":"` + srv.URL + `/revoke"}`))
+		case "/revoke":
+			_ = r.ParseForm()
+			got = r.Form
+			user, _, _ = r.BasicAuth()
+			w.WriteHeader(status)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
 	idp := LazyIdP(srv.URL, srv.Client())
-	// The test server answers 503 at /revoke: the error names the status.
-	if err := idp.RevokeRefreshToken(context.Background(), "c", "s", "rt"); err == nil || !strings.Contains(err.Error(), "503") {
-		t.Fatalf("revocation: %v", err)
+	ctx := context.Background()
+	if err := idp.RevokeRefreshToken(ctx, "c", "s", "rt-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("token") != "rt-1" || got.Get("token_type_hint") != "refresh_token" || user != "c" {
+		t.Fatalf("revocation request: %v as %q", got, user)
+	}
+	status = http.StatusBadRequest
+	if err := idp.RevokeRefreshToken(ctx, "c", "s", "rt-2"); err == nil || !strings.Contains(err.Error(), "400") || strings.Contains(err.Error(), "rt-2") {
+		t.Fatalf("refused revocation: %v", err)
 	}
 }

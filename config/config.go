@@ -24,6 +24,10 @@ type Config struct {
 	RequestTimeout    time.Duration
 	MaxReadBytes      int64
 	SkipStartupCheck  bool
+	// MaxUpstream bounds the Nextcloud requests in flight per process.
+	MaxUpstream int
+	// IndexFetchConcurrency bounds the file reads of one files index sync.
+	IndexFetchConcurrency int
 
 	// MCP
 	Transport      string // stdio, sse, http
@@ -36,6 +40,8 @@ type Config struct {
 	AllowedOrigins []string
 	// MaxRequestBytes caps every HTTP request body (413 beyond it).
 	MaxRequestBytes int64
+	// SessionIdleTTL ends streamable HTTP sessions idle that long.
+	SessionIdleTTL time.Duration
 
 	// Logging
 	LogLevel  slog.Level
@@ -59,8 +65,10 @@ type Config struct {
 	MaxTokenLifetime  time.Duration
 
 	// Token storage and offline access
-	TokenEncryptionKey  string
-	TokenStorageDB      string
+	TokenEncryptionKey string
+	TokenStorageDB     string
+	// TokenStorageURL is a postgres:// URL; set, it replaces TokenStorageDB.
+	TokenStorageURL     string
 	EnableOfflineAccess bool
 	// Impersonation is auto, on or off (OIDC_IMPERSONATION).
 	Impersonation string
@@ -92,6 +100,9 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_LOG_FORMAT", "log-format", "text", "json", "text or json (logs go to stderr)"},
 	{"NEXTCLOUD_MCP_TIMEOUT", "timeout", "30s", "60s", "timeout of each Nextcloud request"},
 	{"NEXTCLOUD_MCP_MAX_READ_BYTES", "max-read-bytes", "1048576", "5242880", "largest file content returned inline"},
+	{"NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", "max-upstream-requests", "64", "128", "Nextcloud requests in flight per process; more wait up to the timeout, then fail with \"Nextcloud is busy\""},
+	{"NEXTCLOUD_MCP_SESSION_IDLE_TTL", "session-idle-ttl", "30m", "10m", "streamable HTTP sessions idle this long are ended"},
+	{"NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", "index-fetch-concurrency", "8", "4", "file reads in flight while the search index syncs a user's files"},
 	{"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK", "skip-startup-check", "false", "true", "do not check Nextcloud and the credentials at start"},
 	{"NEXTCLOUD_MCP_AUTH", "auth", "basic", "oauth", "basic, basic-passthrough or oauth"},
 	{"OIDC_ISSUER", "oidc-issuer", "", "https://keycloak.example.com/realms/nextcloud", "OAuth: issuer URL of the identity provider"},
@@ -107,17 +118,63 @@ var settings = []setting{
 	{"OIDC_MAX_TOKEN_LIFETIME", "max-token-lifetime", "24h", "12h", "OAuth: refuse access tokens living longer (exp − iat, or exp − now without iat)"},
 	{"TOKEN_ENCRYPTION_KEY", "", "", "(output of nextcloud-mcp-server genkey)", "Fernet key(s), comma-separated, first encrypts (env only)"},
 	{"TOKEN_STORAGE_DB", "token-db", "tokens.db", "/data/tokens.db", "SQLite file for refresh tokens and app passwords"},
+	{"TOKEN_STORAGE_URL", "", "", "postgres://mcp:pw@db:5432/mcp", "PostgreSQL instead of the SQLite file, shared by several replicas (env only: it may hold a password)"},
 	{"ENABLE_OFFLINE_ACCESS", "enable-offline-access", "false", "true", "OAuth: ask for offline_access and run background jobs"},
 	{"OIDC_IMPERSONATION", "oidc-impersonation", "auto", "off", "OAuth background jobs: act for users without a stored grant by token exchange with requested_subject (Keycloak legacy V1): auto (probe the IdP at start), on (no probe) or off"},
 }
 
+// fileSettings may instead be given as the content of a file named by
+// <NAME>_FILE (Kubernetes and Docker secrets mounted as files).
+var fileSettings = []string{"NEXTCLOUD_PASSWORD", "OIDC_CLIENT_SECRET", "TOKEN_ENCRYPTION_KEY", "TOKEN_STORAGE_URL"}
+
 // Documented returns (env, default, example, help) rows for the README.
 func Documented() [][4]string {
-	out := make([][4]string, 0, len(settings))
+	out := make([][4]string, 0, len(settings)+len(fileSettings))
 	for _, s := range settings {
 		out = append(out, [4]string{s.env, s.def, s.example, s.help})
 	}
+	for _, name := range fileSettings {
+		out = append(out, [4]string{name + "_FILE", "", "/run/secrets/" + strings.ToLower(name), "file holding " + name + " (a mounted secret; trailing newline ignored)"})
+	}
 	return out
+}
+
+// ReadFiles returns getenv with every fileSettings variable that is not
+// set taken from the file its <NAME>_FILE names. Setting both, or naming
+// a file that cannot be read or is empty, is an error naming the variable.
+func ReadFiles(getenv Getenv, readFile func(string) ([]byte, error)) (Getenv, error) {
+	vals := map[string]string{}
+	var errs []error
+	for _, name := range fileSettings {
+		path := strings.TrimSpace(getenv(name + "_FILE"))
+		if path == "" {
+			continue
+		}
+		if strings.TrimSpace(getenv(name)) != "" {
+			errs = append(errs, fmt.Errorf("%s and %s_FILE are both set: keep one", name, name))
+			continue
+		}
+		b, err := readFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s_FILE: cannot read %s: %w", name, path, err))
+			continue
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if strings.TrimSpace(v) == "" {
+			errs = append(errs, fmt.Errorf("%s_FILE: %s is empty", name, path))
+			continue
+		}
+		vals[name] = v
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return func(k string) string {
+		if v, ok := vals[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, nil
 }
 
 // ErrHelp is returned when -h was asked for; usage was printed.
@@ -239,6 +296,7 @@ func fromValues(v map[string]string) (*Config, error) {
 		OpaqueTokens:       strings.ToLower(v["OIDC_OPAQUE_TOKENS"]),
 		TokenEncryptionKey: v["TOKEN_ENCRYPTION_KEY"],
 		TokenStorageDB:     v["TOKEN_STORAGE_DB"],
+		TokenStorageURL:    v["TOKEN_STORAGE_URL"],
 		Impersonation:      strings.ToLower(v["OIDC_IMPERSONATION"]),
 	}
 	var errs []error
@@ -297,6 +355,18 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.MaxRequestBytes, err = strconv.ParseInt(v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"], 10, 64); err != nil || c.MaxRequestBytes <= 0 {
 		bad("NEXTCLOUD_MCP_MAX_REQUEST_BYTES", fmt.Sprintf("must be a positive number of bytes, not %q", v["NEXTCLOUD_MCP_MAX_REQUEST_BYTES"]))
+	}
+	if c.MaxUpstream, err = strconv.Atoi(v["NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS"]); err != nil || c.MaxUpstream <= 0 {
+		bad("NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", fmt.Sprintf("must be a positive number of requests, not %q", v["NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS"]))
+	}
+	if c.IndexFetchConcurrency, err = strconv.Atoi(v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]); err != nil || c.IndexFetchConcurrency <= 0 {
+		bad("NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", fmt.Sprintf("must be a positive number, not %q", v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]))
+	}
+	if c.SessionIdleTTL, err = time.ParseDuration(v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]); err != nil || c.SessionIdleTTL <= 0 {
+		bad("NEXTCLOUD_MCP_SESSION_IDLE_TTL", fmt.Sprintf("must be a positive duration like 30m, not %q", v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]))
+	}
+	if c.TokenStorageURL != "" && !strings.HasPrefix(c.TokenStorageURL, "postgres://") && !strings.HasPrefix(c.TokenStorageURL, "postgresql://") {
+		errs = append(errs, errors.New("TOKEN_STORAGE_URL must be a postgres:// URL (example: TOKEN_STORAGE_URL=postgres://mcp:pw@db:5432/mcp); leave it unset to use the SQLite file TOKEN_STORAGE_DB"))
 	}
 	switch c.Auth {
 	case "basic":
@@ -385,4 +455,13 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// TokenStore is where the store lives: TOKEN_STORAGE_URL when set, else
+// the SQLite file TOKEN_STORAGE_DB (storage.Open takes either).
+func (c *Config) TokenStore() string {
+	if c.TokenStorageURL != "" {
+		return c.TokenStorageURL
+	}
+	return c.TokenStorageDB
 }

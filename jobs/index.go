@@ -23,6 +23,8 @@ type Indexer struct {
 	now func() time.Time
 	// MaxFileBytes bounds the text files whose content is indexed.
 	MaxFileBytes int64
+	// FetchConcurrency bounds the file reads of the files index in flight.
+	FetchConcurrency int
 	// deck caches Deck answers (ETags) between runs.
 	deck     *nextcloud.DeckCache
 	dav      *nextcloud.DAVCache
@@ -30,9 +32,12 @@ type Indexer struct {
 	deckOnce sync.Once
 }
 
+// DefaultFetchConcurrency is FetchConcurrency unless configured.
+const DefaultFetchConcurrency = 8
+
 // NewIndexer returns an Indexer writing to idx.
 func NewIndexer(idx *storage.Index) *Indexer {
-	return &Indexer{idx: idx, now: time.Now, MaxFileBytes: 256 << 10}
+	return &Indexer{idx: idx, now: time.Now, MaxFileBytes: 256 << 10, FetchConcurrency: DefaultFetchConcurrency}
 }
 
 // Index is the index the jobs write.

@@ -88,14 +88,14 @@ func fillDAV(b *testing.B, nc *nctest.Server, user string) {
 	nc.AddCalendar(b, user, "chores", "Chores", "#00ff00", "VTODO")
 	for i := range 150 {
 		cal := []string{"personal", "work"}[i%2]
-		nc.PutCalendarICS(b, user, cal, fmt.Sprintf("e%d.ics", i), benchICS("VEVENT", fmt.Sprint("e", i), fmt.Sprint("Event ", i)))
+		nc.AddCalendarObject(b, user, cal, fmt.Sprintf("e%d.ics", i), benchICS("VEVENT", fmt.Sprint("e", i), fmt.Sprint("Event ", i)))
 	}
 	for i := range 30 {
-		nc.PutCalendarICS(b, user, []string{"personal", "chores"}[i%2], fmt.Sprintf("t%d.ics", i), benchICS("VTODO", fmt.Sprint("t", i), fmt.Sprint("Task ", i)))
+		nc.AddCalendarObject(b, user, []string{"personal", "chores"}[i%2], fmt.Sprintf("t%d.ics", i), benchICS("VTODO", fmt.Sprint("t", i), fmt.Sprint("Task ", i)))
 	}
 	nc.AddAddressBook(b, user, "work", "Work")
 	for i := range 200 {
-		nc.PutVCard(b, user, []string{"contacts", "work"}[i%2], fmt.Sprintf("c%d.vcf", i), benchVCard(fmt.Sprint("c", i), fmt.Sprint("Person ", i)))
+		nc.AddVCard(b, user, []string{"contacts", "work"}[i%2], fmt.Sprintf("c%d.vcf", i), benchVCard(fmt.Sprint("c", i), fmt.Sprint("Person ", i)))
 	}
 }
 
@@ -145,8 +145,8 @@ func BenchmarkIndexDAVSync(b *testing.B) {
 					if change {
 						b.StopTimer()
 						i++
-						nc.PutCalendarICS(b, "alice", "work", "e1.ics", benchICS("VEVENT", "e1", fmt.Sprint("Edited ", i)))
-						nc.PutVCard(b, "alice", "work", "c1.vcf", benchVCard("c1", fmt.Sprint("Edited ", i)))
+						nc.AddCalendarObject(b, "alice", "work", "e1.ics", benchICS("VEVENT", "e1", fmt.Sprint("Edited ", i)))
+						nc.AddVCard(b, "alice", "work", "c1.vcf", benchVCard("c1", fmt.Sprint("Edited ", i)))
 						b.StartTimer()
 					}
 					before := count()

@@ -98,7 +98,7 @@ func davIndexKinds() []davIndexKind {
 		name: "calendar", prefix: "/remote.php/dav/calendars/alice/", query: "calendar-query", multiget: "calendar-multiget",
 		run: func(x *Indexer, nc *nextcloud.Client) error { return x.SyncCalendars(ctx, nc) },
 		put: func(t *testing.T, nc *nctest.Server, name, title string) {
-			nc.PutCalendarICS(t, "alice", "personal", name+".ics", ics(name, title))
+			nc.AddCalendarObject(t, "alice", "personal", name+".ics", ics(name, title))
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
 			d, err := nc.Client(t, "alice").CalDAV(ctx, nil)
@@ -119,7 +119,7 @@ func davIndexKinds() []davIndexKind {
 		name: "contacts", prefix: "/remote.php/dav/addressbooks/users/alice/", query: "addressbook-query", multiget: "addressbook-multiget",
 		run: func(x *Indexer, nc *nextcloud.Client) error { return x.SyncContacts(ctx, nc) },
 		put: func(t *testing.T, nc *nctest.Server, name, title string) {
-			nc.PutVCard(t, "alice", "contacts", name+".vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:"+name+"\nFN:"+title+"\nEND:VCARD\n")
+			nc.AddVCard(t, "alice", "contacts", name+".vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:"+name+"\nFN:"+title+"\nEND:VCARD\n")
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
 			d, err := nc.Client(t, "alice").CardDAV(ctx, nil)
@@ -245,9 +245,9 @@ func TestIndexDAVCollectionsComeAndGo(t *testing.T) {
 	}
 	syncAll()
 	nc.AddCalendar(t, "alice", "chores", "Chores", "#00ff00", "VTODO")
-	nc.PutCalendarICS(t, "alice", "chores", "t.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VTODO\nUID:t\nDTSTAMP:20260101T000000Z\nSUMMARY:Sweep the tundra\nEND:VTODO\nEND:VCALENDAR\n")
+	nc.AddCalendarObject(t, "alice", "chores", "t.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VTODO\nUID:t\nDTSTAMP:20260101T000000Z\nSUMMARY:Sweep the tundra\nEND:VTODO\nEND:VCALENDAR\n")
 	nc.AddAddressBook(t, "alice", "work", "Work")
-	nc.PutVCard(t, "alice", "work", "w.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:w\nFN:Tundra Person\nEND:VCARD\n")
+	nc.AddVCard(t, "alice", "work", "w.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:w\nFN:Tundra Person\nEND:VCARD\n")
 	syncAll()
 	if got := search(t, idx, "alice", "tundra"); !slices.Equal(got, []string{"contacts:Tundra Person", "tasks:Sweep the tundra"}) {
 		t.Fatalf("new collections: %v", got)

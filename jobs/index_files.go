@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
@@ -64,6 +65,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 	ch := storage.IndexChange{App: storage.AppFiles}
 	seen := map[string]bool{}
 	var subdirs []nextcloud.FileInfo
+	var fetch []int // indexes into ch.Upsert of text files to read
 	for _, f := range children {
 		seen[f.Path] = true
 		if f.IsDir {
@@ -77,17 +79,12 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 			it.URL = appLink(nc, "/index.php/f/"+strconv.FormatInt(f.FileID, 10))
 		}
 		if !f.IsDir && textFile(f) && f.Size > 0 && f.Size <= x.MaxFileBytes {
-			fc, err := nc.ReadFile(ctx, f.Path, x.MaxFileBytes)
-			var tooLarge *nextcloud.TooLargeError
-			switch {
-			case errors.As(err, &tooLarge), errors.Is(err, nextcloud.ErrNotFound):
-			case err != nil:
-				return err
-			default:
-				it.Body = strings.ToValidUTF8(string(fc.Data), "")
-			}
+			fetch = append(fetch, len(ch.Upsert))
 		}
 		ch.Upsert = append(ch.Upsert, it)
+	}
+	if err := x.fetchBodies(ctx, nc, ch.Upsert, fetch); err != nil {
+		return err
 	}
 	for id := range known {
 		if !seen[id] {
@@ -109,4 +106,51 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 	}
 	// Recorded last: an interrupted walk revisits this folder.
 	return x.idx.Apply(ctx, user, storage.IndexChange{App: storage.AppFiles, State: map[string]string{key: self.ETag}})
+}
+
+// fetchBodies reads the text of items[i] for each i in which, at most
+// x.FetchConcurrency at a time: with upstream latency a folder of many
+// files is otherwise one round trip per file. The first error stops the
+// rest; a file that vanished or grew too large is indexed without text.
+func (x *Indexer) fetchBodies(ctx context.Context, nc *nextcloud.Client, items []storage.IndexItem, which []int) error {
+	limit := min(max(x.FetchConcurrency, 1), len(which))
+	if limit == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range limit {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fc, err := nc.ReadFile(ctx, items[i].ID, x.MaxFileBytes)
+				var tooLarge *nextcloud.TooLargeError
+				switch {
+				case errors.As(err, &tooLarge), errors.Is(err, nextcloud.ErrNotFound):
+				case err != nil:
+					cancel(err)
+				default:
+					// Each worker writes only its own items.
+					items[i].Body = strings.ToValidUTF8(string(fc.Data), "")
+				}
+			}
+		}()
+	}
+feed:
+	for _, i := range which {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
 }

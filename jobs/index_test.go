@@ -3,13 +3,11 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -197,17 +195,12 @@ func TestIndexNotesAppMissing(t *testing.T) {
 func TestIndexFilesSync(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
-	var propfinds int
-	var mu sync.Mutex
-	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
-		if r.Method == "PROPFIND" && strings.HasPrefix(r.URL.Path, "/remote.php/dav/files/alice") {
-			mu.Lock()
-			propfinds++
-			mu.Unlock()
-		}
-		return false
-	})
-	countPropfinds := func() int { mu.Lock(); defer mu.Unlock(); return propfinds }
+	nc.RecordRequests()
+	countPropfinds := func() int {
+		return len(nc.Requests(func(r nctest.Request) bool {
+			return r.Method == "PROPFIND" && strings.HasPrefix(r.Path, "/remote.php/dav/files/alice")
+		}))
+	}
 	alice := nc.Client(t, "alice")
 	write := func(c *nextcloud.Client, p, body string) {
 		t.Helper()
@@ -281,10 +274,10 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 	ev := func(uid, summary, loc string) string {
 		return "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:" + uid + "\nDTSTAMP:20260101T000000Z\nDTSTART:20260305T100000Z\nDTEND:20260305T110000Z\nSUMMARY:" + summary + "\nLOCATION:" + loc + "\nEND:VEVENT\nEND:VCALENDAR\n"
 	}
-	nc.PutCalendarICS(t, "alice", "personal", "e1.ics", ev("e1", "Dentist appointment", "Harbour street"))
-	nc.PutCalendarICS(t, "alice", "personal", "e2.ics", ev("e2", "Team lunch", "Canteen"))
-	nc.PutCalendarICS(t, "bob", "personal", "b1.ics", ev("b1", "Bob dentist", "Elsewhere"))
-	nc.PutVCard(t, "alice", "contacts", "c1.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:c1\nFN:Ada Lovelace\nEMAIL:ada@example.org\nORG:Analytical Engines\nEND:VCARD\n")
+	nc.AddCalendarObject(t, "alice", "personal", "e1.ics", ev("e1", "Dentist appointment", "Harbour street"))
+	nc.AddCalendarObject(t, "alice", "personal", "e2.ics", ev("e2", "Team lunch", "Canteen"))
+	nc.AddCalendarObject(t, "bob", "personal", "b1.ics", ev("b1", "Bob dentist", "Elsewhere"))
+	nc.AddVCard(t, "alice", "contacts", "c1.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:c1\nFN:Ada Lovelace\nEMAIL:ada@example.org\nORG:Analytical Engines\nEND:VCARD\n")
 
 	idx := newTestIndex(t)
 	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
@@ -313,7 +306,7 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 	}
 
 	// Edit and delete: the incremental sync picks both up.
-	nc.PutCalendarICS(t, "alice", "personal", "e2.ics", ev("e2", "Team dinner", "Canteen"))
+	nc.AddCalendarObject(t, "alice", "personal", "e2.ics", ev("e2", "Team dinner", "Canteen"))
 	d, err := nc.Client(t, "alice").CalDAV(ctx, nextcloud.NewDAVCache())
 	if err != nil {
 		t.Fatal(err)

@@ -77,16 +77,16 @@ func clientFor(t *testing.T, url string) func(ctx context.Context, user string) 
 func TestNotesIndexJob(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
-	var pruneQueries []string
-	var qmu sync.Mutex
-	nc.SetFault(func(_ http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/notes") {
-			qmu.Lock()
-			pruneQueries = append(pruneQueries, r.URL.Query().Get("pruneBefore"))
-			qmu.Unlock()
+	nc.RecordRequests()
+	prunes := func() []string {
+		var out []string
+		for _, r := range nc.Requests(func(r nctest.Request) bool {
+			return r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/notes")
+		}) {
+			out = append(out, r.Query.Get("pruneBefore"))
 		}
-		return false
-	})
+		return out
+	}
 	str := func(s string) *string { return &s }
 	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
 	groceries, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Groceries"), Category: str("Home"), Content: str("milk")})
@@ -141,11 +141,9 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	// Not due yet: nothing runs.
 	r.RunDue(ctx)
-	qmu.Lock()
-	if len(pruneQueries) != 2 || pruneQueries[0] != "" {
+	if pruneQueries := prunes(); len(pruneQueries) != 2 || pruneQueries[0] != "" {
 		t.Fatalf("list requests (pruneBefore) = %q, want two full lists", pruneQueries)
 	}
-	qmu.Unlock()
 	// Changes show up at the next run, which asks only for changes.
 	if err := alice.DeleteNote(ctx, groceries.ID); err != nil {
 		t.Fatal(err)
@@ -161,11 +159,9 @@ func TestNotesIndexJob(t *testing.T) {
 	if notes, _, _ := cache.Get("bob"); len(notes) != 2 {
 		t.Fatalf("bob's new note missing: %+v", notes)
 	}
-	qmu.Lock()
-	if len(pruneQueries) != 4 || pruneQueries[2] == "" || pruneQueries[3] == "" {
+	if pruneQueries := prunes(); len(pruneQueries) != 4 || pruneQueries[2] == "" || pruneQueries[3] == "" {
 		t.Fatalf("refresh did not send pruneBefore: %q", pruneQueries)
 	}
-	qmu.Unlock()
 	// A user who leaves the list is dropped from the status.
 	users = []string{"alice"}
 	clk.Advance(2 * time.Minute)

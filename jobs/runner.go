@@ -52,6 +52,25 @@ type Options struct {
 	Workers int
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Cluster, when set, makes the runners of replicas sharing one store
+	// (*storage.DB) run each user's jobs once cluster-wide: a replica
+	// works a user only while it holds the user's lease, and skips a job
+	// another replica ran within its interval.
+	Cluster Cluster
+	// Holder names this replica in leases (default a random id).
+	Holder string
+	// LeaseTTL bounds how long a dead replica's users wait for another
+	// replica to take them over (default 30s); held leases are renewed
+	// every third of it.
+	LeaseTTL time.Duration
+}
+
+// Cluster is the shared state replicas coordinate through.
+type Cluster interface {
+	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	JobDone(ctx context.Context, job, user string, at time.Time) error
+	JobLastDone(ctx context.Context, job, user string) (time.Time, error)
 }
 
 // Outcomes of a run.
@@ -115,6 +134,12 @@ func New(opts Options) (*Runner, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 30 * time.Second
+	}
+	if opts.Holder == "" {
+		opts.Holder = fmt.Sprintf("replica-%016x", rand.Uint64())
 	}
 	return &Runner{opts: opts, log: opts.Logger, jobs: map[string]Job{}, state: map[key]*Status{},
 		busy: map[string]bool{}, sem: make(chan struct{}, opts.Workers)}, nil
@@ -247,15 +272,109 @@ func (r *Runner) runUser(ctx context.Context, user string, due []Job) {
 		return
 	}
 	defer func() { <-r.sem }()
+	if r.opts.Cluster != nil {
+		lctx, release, ok := r.lease(ctx, user)
+		if !ok {
+			// Another replica works this user: look again once its
+			// lease could have lapsed.
+			r.postpone(user, due, r.opts.Now().Add(r.opts.LeaseTTL))
+			return
+		}
+		defer release()
+		ctx = lctx
+	}
 	for _, j := range due {
 		if ctx.Err() != nil {
 			return
 		}
-		r.runOne(ctx, user, j)
+		if r.opts.Cluster != nil && r.ranElsewhere(ctx, user, j) {
+			continue
+		}
+		if r.runOne(ctx, user, j) && r.opts.Cluster != nil {
+			if err := r.opts.Cluster.JobDone(ctx, j.Name, user, r.opts.Now()); err != nil {
+				r.log.Warn("cannot record a background job run for the other replicas", "job", j.Name, "user", user, "err", err)
+			}
+		}
 	}
 }
 
-func (r *Runner) runOne(ctx context.Context, user string, j Job) {
+func leaseName(user string) string { return "jobs:" + user }
+
+// lease takes user's lease and keeps renewing it until release; the
+// returned context ends if the lease is lost (the store unreachable for
+// longer than the lease lives), so a run stops before another replica
+// could start the same work.
+func (r *Runner) lease(ctx context.Context, user string) (context.Context, func(), bool) {
+	c, name, holder, ttl := r.opts.Cluster, leaseName(user), r.opts.Holder, r.opts.LeaseTTL
+	ok, err := c.TakeLease(ctx, name, holder, ttl)
+	if err != nil {
+		r.log.Warn("cannot take the background job lease; skipping the user for now", "user", user, "err", err)
+	}
+	if err != nil || !ok {
+		return ctx, nil, false
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			if ok, err := c.TakeLease(lctx, name, holder, ttl); err != nil || !ok {
+				r.log.Warn("lost the background job lease; stopping the user's run", "user", user, "err", err)
+				cancel()
+				return
+			}
+		}
+	}()
+	release := func() {
+		close(done)
+		cancel()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer rcancel()
+		if err := c.ReleaseLease(rctx, name, holder); err != nil {
+			r.log.Warn("cannot release the background job lease; another replica takes over when it lapses", "user", user, "err", err)
+		}
+	}
+	return lctx, release, true
+}
+
+// ranElsewhere reports whether j must not run now for user: another
+// replica ran it within its interval (its next run is then taken from
+// there), or the shared record cannot be read.
+func (r *Runner) ranElsewhere(ctx context.Context, user string, j Job) bool {
+	last, err := r.opts.Cluster.JobLastDone(ctx, j.Name, user)
+	if err != nil {
+		r.log.Warn("cannot read when a background job last ran; skipping it for now", "job", j.Name, "user", user, "err", err)
+		r.postpone(user, []Job{j}, r.opts.Now().Add(r.opts.Tick))
+		return true
+	}
+	next := last.Add(j.Interval)
+	if last.IsZero() || !r.opts.Now().Before(next) {
+		return false
+	}
+	r.postpone(user, []Job{j}, next)
+	return true
+}
+
+func (r *Runner) postpone(user string, jobs []Job, until time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, j := range jobs {
+		if st := r.state[key{j.Name, user}]; st != nil && st.NextRun.Before(until) {
+			st.NextRun = until
+		}
+	}
+}
+
+// runOne runs j for user and reports whether it succeeded.
+func (r *Runner) runOne(ctx context.Context, user string, j Job) bool {
 	k := key{j.Name, user}
 	start := r.opts.Now()
 	r.mu.Lock()
@@ -283,14 +402,14 @@ func (r *Runner) runOne(ctx context.Context, user string, j Job) {
 			st.Running = false
 		}
 		r.mu.Unlock()
-		return
+		return false
 	}
 	end := r.opts.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.state[k]
 	if st == nil {
-		return
+		return err == nil
 	}
 	st.Running = false
 	st.LastRun, st.LastDuration, st.LastOutcome = start, end.Sub(start), outcome
@@ -298,12 +417,13 @@ func (r *Runner) runOne(ctx context.Context, user string, j Job) {
 		st.LastError, st.Failures = "", 0
 		st.NextRun = end.Add(j.Interval)
 		r.log.Debug("background job done", "job", j.Name, "user", user, "elapsed", st.LastDuration)
-		return
+		return true
 	}
 	st.LastError = err.Error()
 	st.Failures++
 	st.NextRun = end.Add(r.backoff(j, st.Failures))
 	r.log.Warn("background job failed", "job", j.Name, "user", user, "failures", st.Failures, "next_run", st.NextRun, "err", err)
+	return false
 }
 
 // backoff doubles the interval per consecutive failure up to MaxBackoff.

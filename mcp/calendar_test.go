@@ -140,7 +140,7 @@ func TestCalendarEventLifecycle(t *testing.T) {
 
 func TestCalendarRecurringAndAllDayThroughMCP(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "3f2e-import.ics", `BEGIN:VCALENDAR
+	nc.AddCalendarObject(t, "admin", "personal", "3f2e-import.ics", `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -241,7 +241,7 @@ func TestCalendarBadInput(t *testing.T) {
 
 func TestCalendarBrokenObjectsAndServerErrors(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "ok.ics", `BEGIN:VCALENDAR
+	nc.AddCalendarObject(t, "admin", "personal", "ok.ics", `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -254,7 +254,7 @@ END:VEVENT
 END:VCALENDAR
 `)
 	// Parses as iCalendar, but its start is garbage.
-	nc.PutCalendarICS(t, "admin", "personal", "bad-date.ics", `BEGIN:VCALENDAR
+	nc.AddCalendarObject(t, "admin", "personal", "bad-date.ics", `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -265,7 +265,7 @@ SUMMARY:Bad date
 END:VEVENT
 END:VCALENDAR
 `)
-	nc.PutBrokenCalendarObject(t, "admin", "personal", "corrupt.ics")
+	nc.AddBrokenCalendarObject(t, "admin", "personal", "corrupt.ics")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var list eventsOut
 	res := callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31"})

@@ -19,11 +19,11 @@ func collectivesSeed(t *testing.T, opts ...nctest.Option) collectivesFixture {
 	t.Helper()
 	nc := commsNC(t, opts...)
 	f := collectivesFixture{nc: nc}
-	f.wiki, f.landing = nc.Collective("admin", "Handbook")
-	f.guide = nc.CollectivePage(f.wiki, f.landing, "Guide", "# Guide\n\nHow we work.\n")
-	f.setup = nc.CollectivePage(f.wiki, f.guide, "Setup", "# Setup\n\nInstall the **toolchain** first.\n")
-	f.faq = nc.CollectivePage(f.wiki, f.landing, "FAQ", "# FAQ\n\nAsk away.\n")
-	f.bobWiki, f.bobLanding = nc.Collective("bob", "Bob's notes")
+	f.wiki, f.landing = nc.AddCollective("admin", "Handbook")
+	f.guide = nc.AddCollectivePage(f.wiki, f.landing, "Guide", "# Guide\n\nHow we work.\n")
+	f.setup = nc.AddCollectivePage(f.wiki, f.guide, "Setup", "# Setup\n\nInstall the **toolchain** first.\n")
+	f.faq = nc.AddCollectivePage(f.wiki, f.landing, "FAQ", "# FAQ\n\nAsk away.\n")
+	f.bobWiki, f.bobLanding = nc.AddCollective("bob", "Bob's notes")
 	f.guidePath = nc.CollectivePagePath(f.guide)
 	f.setupPath = nc.CollectivePagePath(f.setup)
 	return f
@@ -336,6 +336,6 @@ func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 	on.Store(false)
 	f.nc.SetDisabled("collectives", true)
 	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"collectives"`, "Collectives", "not installed or enabled")
+		wantError(t, callTool(t, c, call.tool, call.args), `"collectives"`, "Collectives", "not installed or not enabled")
 	}
 }

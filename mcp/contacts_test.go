@@ -49,9 +49,9 @@ func TestContactsToolsReadOnly(t *testing.T) {
 
 func TestContactsLifecycle(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutVCard(t, "admin", "contacts", "lena.vcf", testVCard3)
-	nc.PutVCard(t, "admin", "contacts", "a1b2-imported.vcf", testVCard4)
-	nc.PutBrokenVCard(t, "admin", "contacts", "corrupt.vcf")
+	nc.AddVCard(t, "admin", "contacts", "lena.vcf", testVCard3)
+	nc.AddVCard(t, "admin", "contacts", "a1b2-imported.vcf", testVCard4)
+	nc.AddBrokenVCard(t, "admin", "contacts", "corrupt.vcf")
 	c := connect(t, newTestServer(t, nc), "sse")
 
 	var books addressBooksOut
@@ -133,9 +133,9 @@ func TestContactsLifecycle(t *testing.T) {
 func TestContactsBadInput(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("bob", "bob-pass"))
 	nc.AddAddressBook(t, "bob", "clients", "Clients")
-	nc.PutVCard(t, "bob", "clients", "x.vcf", testVCard3)
+	nc.AddVCard(t, "bob", "clients", "x.vcf", testVCard3)
 	nc.ShareAddressBook(t, "bob", "clients", "admin", true)
-	nc.PutBrokenVCard(t, "admin", "contacts", "corrupt.vcf")
+	nc.AddBrokenVCard(t, "admin", "contacts", "corrupt.vcf")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	cases := []struct {
 		tool string

@@ -3,12 +3,9 @@ package mcp
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 func TestDeckComments(t *testing.T) {
@@ -81,24 +78,8 @@ func TestDeckComments(t *testing.T) {
 	wantError(t, callTool(t, c, "nc_deck_list_comments", map[string]any{"card_id": 999999}), "does not exist or you have no access")
 }
 
-// routeDeckShares hands files_sharing requests for share type 12 to Deck's
-// share provider, as Nextcloud's share manager does.
-func routeDeckShares(nc *nctest.Server, next func(w http.ResponseWriter, r *http.Request) bool) {
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if next != nil && next(w, r) {
-			return true
-		}
-		if nctest.IsDeckShareRequest(r) {
-			nc.ServeDeckShare(w, r)
-			return true
-		}
-		return false
-	})
-}
-
 func TestDeckAttachments(t *testing.T) {
 	nc, c := newDeckTest(t)
-	routeDeckShares(nc, nil)
 	b := deckBoard(t, c, "B")
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "With files", nil).ID

@@ -96,7 +96,7 @@ func TestDeckNextcloudFailures(t *testing.T) {
 	lbl := call[deckLabelsOut](t, c, "nc_deck_list_labels", map[string]any{"board_id": b}).Labels[0].ID
 	var mu sync.Mutex
 	failing := false
-	routeDeckShares(nc, func(w http.ResponseWriter, r *http.Request) bool {
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if failing && (strings.Contains(r.URL.Path, "/apps/deck/") || strings.Contains(r.URL.Path, "/files_sharing/")) {
@@ -173,16 +173,7 @@ func TestDeckAppDisabled(t *testing.T) {
 func TestDeckETagRevalidation(t *testing.T) {
 	nc, c := newDeckTest(t)
 	b := deckBoard(t, c, "Cached")
-	var mu sync.Mutex
-	var conditional []string
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/apps/deck/api/v1.0/boards") {
-			mu.Lock()
-			conditional = append(conditional, r.Header.Get("If-None-Match"))
-			mu.Unlock()
-		}
-		return false
-	})
+	nc.RecordRequests()
 	first := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
 	second := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
 	if first.Count != 1 || second.Count != 1 || second.Boards[0].ID != b {
@@ -193,8 +184,12 @@ func TestDeckETagRevalidation(t *testing.T) {
 	if third.Count != 2 {
 		t.Fatalf("a changed list was served from the cache: %+v", third)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	var conditional []string
+	for _, r := range nc.Requests(func(r nctest.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/apps/deck/api/v1.0/boards")
+	}) {
+		conditional = append(conditional, r.Header.Get("If-None-Match"))
+	}
 	if len(conditional) != 3 || conditional[0] != "" || conditional[1] == "" || conditional[2] != conditional[1] {
 		t.Fatalf("If-None-Match headers sent: %q", conditional)
 	}

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -264,16 +262,7 @@ func TestFilesBadInputs(t *testing.T) {
 	nfWrite(t, direct, "Docs/a.txt", []byte("a"))
 
 	// Bad paths are refused before any request reaches Nextcloud.
-	var mu sync.Mutex
-	davRequests := 0
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, "/remote.php/dav") {
-			mu.Lock()
-			davRequests++
-			mu.Unlock()
-		}
-		return false
-	})
+	nc.RecordRequests()
 	escapes := []struct {
 		path  string
 		wants string
@@ -304,10 +293,9 @@ func TestFilesBadInputs(t *testing.T) {
 			wantError(t, callTool(t, c, call.tool, call.args), "invalid arguments", e.wants)
 		}
 	}
-	if davRequests != 0 {
+	if davRequests := len(nc.Requests(func(r nctest.Request) bool { return strings.HasPrefix(r.Path, "/remote.php/dav") })); davRequests != 0 {
 		t.Fatalf("%d WebDAV requests were sent for bad paths", davRequests)
 	}
-	nc.SetFault(nil)
 
 	cases := []struct {
 		tool  string

@@ -27,25 +27,25 @@ func mailSeed(t *testing.T, opts ...nctest.Option) mailFixture {
 	t.Helper()
 	nc := commsNC(t, opts...)
 	f := mailFixture{nc: nc}
-	f.acct = nc.MailAccount("admin", "Admin", "admin@example.com")
+	f.acct = nc.AddMailAccount("admin", "Admin", "admin@example.com")
 	f.inbox, f.archive = nc.Mailbox(f.acct, "INBOX"), nc.Mailbox(f.acct, "Archive")
 	f.trash, f.sent = nc.Mailbox(f.acct, "Trash"), nc.Mailbox(f.acct, "Sent")
-	f.bobAcct = nc.MailAccount("bob", "Bob", "bob@example.org")
+	f.bobAcct = nc.AddMailAccount("bob", "Bob", "bob@example.org")
 	f.bobInbox = nc.Mailbox(f.bobAcct, "INBOX")
 	base := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	f.plain = nc.MailDeliver(f.inbox, nctest.IncomingMail{From: "Alice Doe <alice@example.net>", To: []string{"admin@example.com"},
+	f.plain = nc.AddMailMessage(f.inbox, nctest.IncomingMail{From: "Alice Doe <alice@example.net>", To: []string{"admin@example.com"},
 		Subject: "Lunch on Friday", Text: "Shall we meet at noon? Menu: https://food.example/menu", Date: base, Seen: true})
-	f.html = nc.MailDeliver(f.inbox, nctest.IncomingMail{From: "Billing <billing@shop.example>", To: []string{"admin@example.com"},
+	f.html = nc.AddMailMessage(f.inbox, nctest.IncomingMail{From: "Billing <billing@shop.example>", To: []string{"admin@example.com"},
 		Subject: "Your invoice", HTML: `<html><head><style>p{color:red}</style></head><body><h1>Invoice 42</h1><p>Total: <b>12 EUR</b></p><p><a href="https://shop.example/pay">Pay now</a></p></body></html>`,
 		Date: base.Add(time.Hour)})
-	f.news = nc.MailDeliver(f.inbox, nctest.IncomingMail{From: "news@list.example", Subject: "Weekly digest", Text: "Nothing new.", Date: base.Add(2 * time.Hour)})
-	f.pdf = nc.MailDeliver(f.inbox, nctest.IncomingMail{From: "Alice Doe <alice@example.net>", Subject: "Report attached", Text: "See the files.",
+	f.news = nc.AddMailMessage(f.inbox, nctest.IncomingMail{From: "news@list.example", Subject: "Weekly digest", Text: "Nothing new.", Date: base.Add(2 * time.Hour)})
+	f.pdf = nc.AddMailMessage(f.inbox, nctest.IncomingMail{From: "Alice Doe <alice@example.net>", Subject: "Report attached", Text: "See the files.",
 		Date: base.Add(3 * time.Hour), Attachments: []nctest.MailAttachment{
 			{Name: "notes.txt", Mime: "text/plain", Content: []byte("line one\nline two\n")},
 			{Name: "report.pdf", Mime: "application/pdf", Content: []byte("%PDF-1.7 binary\x00\x01")},
 		}})
-	f.flagged = nc.MailDeliver(f.archive, nctest.IncomingMail{From: "boss@example.com", Subject: "Keep this", Text: "Important.", Date: base, Seen: true, Flagged: true})
-	f.bobOnlyMessage = nc.MailDeliver(f.bobInbox, nctest.IncomingMail{From: "x@example.com", Subject: "Bob's", Text: "private", Date: base})
+	f.flagged = nc.AddMailMessage(f.archive, nctest.IncomingMail{From: "boss@example.com", Subject: "Keep this", Text: "Important.", Date: base, Seen: true, Flagged: true})
+	f.bobOnlyMessage = nc.AddMailMessage(f.bobInbox, nctest.IncomingMail{From: "x@example.com", Subject: "Bob's", Text: "private", Date: base})
 	return f
 }
 
@@ -305,7 +305,7 @@ func TestMailSend(t *testing.T) {
 		t.Fatalf("bad input sent %d messages", n-1)
 	}
 	// With two accounts the sender must be named.
-	f.nc.MailAccount("admin", "Work", "admin@work.example")
+	f.nc.AddMailAccount("admin", "Work", "admin@work.example")
 	wantError(t, callTool(t, c, "nc_mail_send", map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y"}), "account_id")
 }
 
@@ -381,6 +381,6 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	}
 	f.nc.SetDisabled("mail", true)
 	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or enabled")
+		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or not enabled")
 	}
 }

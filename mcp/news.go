@@ -9,12 +9,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// News: folders, feeds with their update health, articles, read/starred.
-
-type newsFeedsIn struct {
-	FailingOnly bool `json:"failing_only,omitempty" jsonschema:"only feeds whose last updates failed"`
-}
-
 type newsFolderOut struct {
 	ID          int64  `json:"id"`
 	Name        string `json:"name"`
@@ -33,6 +27,84 @@ type newsFeedOut struct {
 	UpdateErrorCount int    `json:"update_error_count" jsonschema:"failed updates in a row"`
 	LastUpdateError  string `json:"last_update_error,omitempty"`
 	Added            string `json:"added,omitempty"`
+}
+
+type newsItemOut struct {
+	ID        int64  `json:"id" jsonschema:"article id for nc_news_get_item and nc_news_mark_items"`
+	Title     string `json:"title"`
+	URL       string `json:"url,omitempty"`
+	Author    string `json:"author,omitempty"`
+	Published string `json:"published,omitempty"`
+	FeedID    int64  `json:"feed_id"`
+	Feed      string `json:"feed,omitempty"`
+	Unread    bool   `json:"unread"`
+	Starred   bool   `json:"starred"`
+	Excerpt   string `json:"excerpt,omitempty" jsonschema:"the start of the article as plain text"`
+	// Text is the whole article as plain text (nc_news_get_item only).
+	Text       string `json:"text,omitempty"`
+	Truncated  bool   `json:"truncated,omitempty"`
+	Attachment string `json:"attachment,omitempty" jsonschema:"enclosure link (podcast audio, video ...)"`
+}
+
+func toNewsItem(it *nextcloud.NewsItem, feeds map[int64]string) newsItemOut {
+	out := newsItemOut{ID: it.ID, Title: newsStr(it.Title), URL: newsStr(it.URL), Author: newsStr(it.Author),
+		FeedID: it.FeedID, Feed: feeds[it.FeedID], Unread: it.Unread, Starred: it.Starred, Attachment: newsStr(it.EnclosureLink)}
+	if it.PubDate != nil {
+		out.Published = fmtEpoch(*it.PubDate)
+	}
+	if out.Title == "" {
+		out.Title = "(untitled)"
+	}
+	return out
+}
+
+func newsStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// newsNotFound explains a 404 from News.
+func newsNotFound(err error, what string) error {
+	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+		return fmt.Errorf("%s not found (list them with nc_news_list_feeds / nc_news_list_items): %w", what, err)
+	}
+	return err
+}
+
+func newsFeedTitles(ctx context.Context, nc *nextcloud.Client) (map[int64]string, *nextcloud.NewsFeeds, error) {
+	feeds, err := nc.News().Feeds(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := map[int64]string{}
+	for _, f := range feeds.Feeds {
+		m[f.ID] = f.Title
+	}
+	return m, feeds, nil
+}
+
+// NewsToolset offers the News feed reader.
+func NewsToolset(env *Env) Toolset {
+	return Toolset{
+		Name:        "news",
+		Description: "Nextcloud News: feeds, folders and articles",
+		Capability:  "news",
+		Tools: []Tool{
+			newsListFeeds(env),
+			newsListItems(env),
+			newsGetItem(env),
+			newsMarkItems(env),
+			newsMarkAllRead(env),
+		},
+	}
+}
+
+// News: folders, feeds with their update health, articles, read/starred.
+
+type newsFeedsIn struct {
+	FailingOnly bool `json:"failing_only,omitempty" jsonschema:"only feeds whose last updates failed"`
 }
 
 type newsFeedsOut struct {
@@ -60,6 +132,49 @@ func (o newsFeedsOut) Summary() string {
 	return b.String()
 }
 
+func newsListFeeds(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_news_list_feeds", Title: "List News feeds",
+		Description: "List the News folders and subscribed feeds with unread counts and each feed's health: how often its updates failed in a row and the last error.",
+		Scope:       "news:read", Kind: Read,
+	}, func(ctx context.Context, nc *nextcloud.Client, in newsFeedsIn) (newsFeedsOut, error) {
+		folders, err := nc.News().Folders(ctx)
+		if err != nil {
+			return newsFeedsOut{}, err
+		}
+		feeds, err := nc.News().Feeds(ctx)
+		if err != nil {
+			return newsFeedsOut{}, err
+		}
+		names := map[int64]string{}
+		out := newsFeedsOut{Folders: []newsFolderOut{}, Feeds: []newsFeedOut{}, StarredCount: feeds.StarredCount}
+		unread := map[int64]int{}
+		for _, f := range folders {
+			names[f.ID] = f.Name
+		}
+		for i := range feeds.Feeds {
+			f := &feeds.Feeds[i]
+			out.UnreadCount += f.UnreadCount
+			unread[f.Folder()] += f.UnreadCount
+			health := "ok"
+			if f.UpdateErrorCount > 0 {
+				health = "failing"
+				out.FailingFeeds++
+			}
+			if in.FailingOnly && health == "ok" {
+				continue
+			}
+			out.Feeds = append(out.Feeds, newsFeedOut{ID: f.ID, Title: f.Title, URL: f.URL, Link: f.Link,
+				FolderID: f.Folder(), Folder: names[f.Folder()], UnreadCount: f.UnreadCount, Health: health,
+				UpdateErrorCount: f.UpdateErrorCount, LastUpdateError: f.UpdateError(), Added: fmtEpoch(f.Added)})
+		}
+		for _, f := range folders {
+			out.Folders = append(out.Folders, newsFolderOut{ID: f.ID, Name: f.Name, UnreadCount: unread[f.ID]})
+		}
+		return out, nil
+	})
+}
+
 type newsItemsIn struct {
 	Filter   string `json:"filter,omitempty" jsonschema:"unread (default), starred or all"`
 	FeedID   int64  `json:"feed_id,omitempty" jsonschema:"only this feed (from nc_news_list_feeds)"`
@@ -84,23 +199,6 @@ func (in *newsItemsIn) Validate() error {
 		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
 	}
 	return nil
-}
-
-type newsItemOut struct {
-	ID        int64  `json:"id" jsonschema:"article id for nc_news_get_item and nc_news_mark_items"`
-	Title     string `json:"title"`
-	URL       string `json:"url,omitempty"`
-	Author    string `json:"author,omitempty"`
-	Published string `json:"published,omitempty"`
-	FeedID    int64  `json:"feed_id"`
-	Feed      string `json:"feed,omitempty"`
-	Unread    bool   `json:"unread"`
-	Starred   bool   `json:"starred"`
-	Excerpt   string `json:"excerpt,omitempty" jsonschema:"the start of the article as plain text"`
-	// Text is the whole article as plain text (nc_news_get_item only).
-	Text       string `json:"text,omitempty"`
-	Truncated  bool   `json:"truncated,omitempty"`
-	Attachment string `json:"attachment,omitempty" jsonschema:"enclosure link (podcast audio, video ...)"`
 }
 
 type newsItemsOut struct {
@@ -130,23 +228,61 @@ func (o newsItemsOut) Summary() string {
 	return b.String()
 }
 
-func toNewsItem(it *nextcloud.NewsItem, feeds map[int64]string) newsItemOut {
-	out := newsItemOut{ID: it.ID, Title: newsStr(it.Title), URL: newsStr(it.URL), Author: newsStr(it.Author),
-		FeedID: it.FeedID, Feed: feeds[it.FeedID], Unread: it.Unread, Starred: it.Starred, Attachment: newsStr(it.EnclosureLink)}
-	if it.PubDate != nil {
-		out.Published = fmtEpoch(*it.PubDate)
-	}
-	if out.Title == "" {
-		out.Title = "(untitled)"
-	}
-	return out
-}
-
-func newsStr(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
+func newsListItems(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_news_list_items", Title: "List News articles",
+		Description: "List News articles, newest first: unread (default), starred or all, from every feed, one feed or one folder, a page at a time (pass next_before_item_id as before_item_id for older ones).",
+		Scope:       "news:read", Kind: Read,
+	}, func(ctx context.Context, nc *nextcloud.Client, in newsItemsIn) (newsItemsOut, error) {
+		titles, _, err := newsFeedTitles(ctx, nc)
+		if err != nil {
+			return newsItemsOut{}, err
+		}
+		if in.FeedID != 0 {
+			if _, ok := titles[in.FeedID]; !ok {
+				return newsItemsOut{}, Argf("no feed %d; list feeds with nc_news_list_feeds", in.FeedID)
+			}
+		}
+		if in.FolderID != 0 {
+			folders, err := nc.News().Folders(ctx)
+			if err != nil {
+				return newsItemsOut{}, err
+			}
+			found := false
+			for _, f := range folders {
+				found = found || f.ID == in.FolderID
+			}
+			if !found {
+				return newsItemsOut{}, Argf("no folder %d; list folders with nc_news_list_feeds", in.FolderID)
+			}
+		}
+		limit := in.Limit
+		if limit == 0 {
+			limit = 20
+		}
+		q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll, GetRead: in.Filter != "" && in.Filter != "unread", Offset: in.Before}
+		switch {
+		case in.FeedID != 0:
+			q.Type, q.ID = nextcloud.NewsTypeFeed, in.FeedID
+		case in.FolderID != 0:
+			q.Type, q.ID = nextcloud.NewsTypeFolder, in.FolderID
+		case in.Filter == "starred":
+			q.Type = nextcloud.NewsTypeStarred
+		}
+		page, err := nc.News().ItemsPage(ctx, q, limit, in.Filter == "starred" && q.Type != nextcloud.NewsTypeStarred)
+		if err != nil {
+			return newsItemsOut{}, newsNotFound(err, "feed or folder")
+		}
+		out := newsItemsOut{Items: []newsItemOut{}, NextBefore: page.NextBefore}
+		for i := range page.Items {
+			it := toNewsItem(&page.Items[i], titles)
+			if b := page.Items[i].Body; b != nil {
+				it.Excerpt = clipLine(nextcloud.HTMLText(*b), 300)
+			}
+			out.Items = append(out.Items, it)
+		}
+		return out, nil
+	})
 }
 
 type newsItemIn struct {
@@ -175,6 +311,33 @@ func (o newsItemResult) Summary() string {
 		s += "\n[truncated]"
 	}
 	return s
+}
+
+func newsGetItem(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_news_get_item", Title: "Read News article",
+		Description: "Read one News article in full, its HTML turned into plain text. Reading does not mark it read; use nc_news_mark_items.",
+		Scope:       "news:read", Kind: Read,
+	}, func(ctx context.Context, nc *nextcloud.Client, in newsItemIn) (newsItemResult, error) {
+		it, err := nc.News().Item(ctx, in.ID)
+		if err != nil {
+			return newsItemResult{}, newsNotFound(err, fmt.Sprintf("article %d", in.ID))
+		}
+		titles, _, err := newsFeedTitles(ctx, nc)
+		if err != nil {
+			return newsItemResult{}, err
+		}
+		out := toNewsItem(it, titles)
+		out.Text = nextcloud.HTMLText(newsStr(it.Body))
+		limit := in.MaxChars
+		if limit == 0 {
+			limit = 20000
+		}
+		if r := []rune(out.Text); len(r) > limit {
+			out.Text, out.Truncated = string(r[:limit]), true
+		}
+		return newsItemResult{Item: out}, nil
+	})
 }
 
 type newsMarkIn struct {
@@ -208,6 +371,33 @@ type newsMarkOut struct {
 
 func (o newsMarkOut) Summary() string {
 	return fmt.Sprintf("Marked %d articles: %s.", len(o.ItemIDs), strings.Join(o.Changes, ", "))
+}
+
+func newsMarkItems(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_news_mark_items", Title: "Mark News articles",
+		Description: "Mark News articles read or unread and/or starred or unstarred.",
+		Scope:       "news:write", Kind: Write,
+	}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkIn) (newsMarkOut, error) {
+		out := newsMarkOut{ItemIDs: in.ItemIDs, Changes: []string{}}
+		var actions []string
+		if in.Read != nil {
+			actions = append(actions, map[bool]string{true: "read", false: "unread"}[*in.Read])
+		}
+		if in.Starred != nil {
+			actions = append(actions, map[bool]string{true: "star", false: "unstar"}[*in.Starred])
+		}
+		for _, a := range actions {
+			if err := nc.News().Mark(ctx, a, in.ItemIDs); err != nil {
+				if len(out.Changes) > 0 {
+					err = fmt.Errorf("%w (already done: %s)", err, strings.Join(out.Changes, ", "))
+				}
+				return newsMarkOut{}, newsNotFound(err, "article")
+			}
+			out.Changes = append(out.Changes, a)
+		}
+		return out, nil
+	})
 }
 
 type newsMarkAllIn struct {
@@ -246,233 +436,32 @@ func (o newsMarkAllOut) Summary() string {
 	return fmt.Sprintf("Marked %s read up to article #%d; %d unread articles left overall.", o.Scope, o.NewestItemID, o.UnreadLeft)
 }
 
-// newsNotFound explains a 404 from News.
-func newsNotFound(err error, what string) error {
-	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
-		return fmt.Errorf("%s not found (list them with nc_news_list_feeds / nc_news_list_items): %w", what, err)
-	}
-	return err
-}
-
-func newsFeedTitles(ctx context.Context, nc *nextcloud.Client) (map[int64]string, *nextcloud.NewsFeeds, error) {
-	feeds, err := nc.NewsFeeds(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	m := map[int64]string{}
-	for _, f := range feeds.Feeds {
-		m[f.ID] = f.Title
-	}
-	return m, feeds, nil
-}
-
-// NewsToolset offers the News feed reader.
-func NewsToolset(env *Env) Toolset {
-	return Toolset{
-		Name:        "news",
-		Description: "Nextcloud News: feeds, folders and articles",
-		Capability:  "news",
-		Tools: []Tool{
-			NewTool(Spec{
-				Name: "nc_news_list_feeds", Title: "List News feeds",
-				Description: "List the News folders and subscribed feeds with unread counts and each feed's health: how often its updates failed in a row and the last error.",
-				Scope:       "news:read", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, in newsFeedsIn) (newsFeedsOut, error) {
-				folders, err := nc.NewsFolders(ctx)
-				if err != nil {
-					return newsFeedsOut{}, err
-				}
-				feeds, err := nc.NewsFeeds(ctx)
-				if err != nil {
-					return newsFeedsOut{}, err
-				}
-				names := map[int64]string{}
-				out := newsFeedsOut{Folders: []newsFolderOut{}, Feeds: []newsFeedOut{}, StarredCount: feeds.StarredCount}
-				unread := map[int64]int{}
-				for _, f := range folders {
-					names[f.ID] = f.Name
-				}
-				for i := range feeds.Feeds {
-					f := &feeds.Feeds[i]
-					out.UnreadCount += f.UnreadCount
-					unread[f.Folder()] += f.UnreadCount
-					health := "ok"
-					if f.UpdateErrorCount > 0 {
-						health = "failing"
-						out.FailingFeeds++
-					}
-					if in.FailingOnly && health == "ok" {
-						continue
-					}
-					out.Feeds = append(out.Feeds, newsFeedOut{ID: f.ID, Title: f.Title, URL: f.URL, Link: f.Link,
-						FolderID: f.Folder(), Folder: names[f.Folder()], UnreadCount: f.UnreadCount, Health: health,
-						UpdateErrorCount: f.UpdateErrorCount, LastUpdateError: f.UpdateError(), Added: fmtEpoch(f.Added)})
-				}
-				for _, f := range folders {
-					out.Folders = append(out.Folders, newsFolderOut{ID: f.ID, Name: f.Name, UnreadCount: unread[f.ID]})
-				}
-				return out, nil
-			}),
-			NewTool(Spec{
-				Name: "nc_news_list_items", Title: "List News articles",
-				Description: "List News articles, newest first: unread (default), starred or all, from every feed, one feed or one folder, a page at a time (pass next_before_item_id as before_item_id for older ones).",
-				Scope:       "news:read", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, in newsItemsIn) (newsItemsOut, error) {
-				titles, _, err := newsFeedTitles(ctx, nc)
-				if err != nil {
-					return newsItemsOut{}, err
-				}
-				if in.FeedID != 0 {
-					if _, ok := titles[in.FeedID]; !ok {
-						return newsItemsOut{}, Argf("no feed %d; list feeds with nc_news_list_feeds", in.FeedID)
-					}
-				}
-				if in.FolderID != 0 {
-					folders, err := nc.NewsFolders(ctx)
-					if err != nil {
-						return newsItemsOut{}, err
-					}
-					found := false
-					for _, f := range folders {
-						found = found || f.ID == in.FolderID
-					}
-					if !found {
-						return newsItemsOut{}, Argf("no folder %d; list folders with nc_news_list_feeds", in.FolderID)
-					}
-				}
-				limit := in.Limit
-				if limit == 0 {
-					limit = 20
-				}
-				q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll, GetRead: in.Filter != "" && in.Filter != "unread", BatchSize: limit, Offset: in.Before}
-				switch {
-				case in.FeedID != 0:
-					q.Type, q.ID = nextcloud.NewsTypeFeed, in.FeedID
-				case in.FolderID != 0:
-					q.Type, q.ID = nextcloud.NewsTypeFolder, in.FolderID
-				case in.Filter == "starred":
-					q.Type = nextcloud.NewsTypeStarred
-				}
-				// The API cannot ask for the starred articles of one feed or
-				// folder: page through it and keep the starred ones.
-				filterStarred := in.Filter == "starred" && q.Type != nextcloud.NewsTypeStarred
-				if filterStarred {
-					q.BatchSize = max(limit, 100)
-				}
-				out := newsItemsOut{Items: []newsItemOut{}}
-				var lastSeen int64
-				exhausted := false
-				for round := 0; round < 20 && len(out.Items) < limit; round++ {
-					items, err := nc.NewsItems(ctx, q)
-					if err != nil {
-						return newsItemsOut{}, newsNotFound(err, "feed or folder")
-					}
-					for i := range items {
-						lastSeen = items[i].ID
-						if filterStarred && !items[i].Starred {
-							continue
-						}
-						it := toNewsItem(&items[i], titles)
-						if b := items[i].Body; b != nil {
-							it.Excerpt = clipLine(nextcloud.HTMLText(*b), 300)
-						}
-						out.Items = append(out.Items, it)
-						if len(out.Items) == limit {
-							break
-						}
-					}
-					if len(items) < q.BatchSize {
-						exhausted = true
-						break
-					}
-					if !filterStarred {
-						break
-					}
-					q.Offset = lastSeen
-				}
-				if !exhausted && len(out.Items) > 0 {
-					out.NextBefore = lastSeen
-					if !filterStarred {
-						out.NextBefore = out.Items[len(out.Items)-1].ID
-					}
-				}
-				return out, nil
-			}),
-			NewTool(Spec{
-				Name: "nc_news_get_item", Title: "Read News article",
-				Description: "Read one News article in full, its HTML turned into plain text. Reading does not mark it read; use nc_news_mark_items.",
-				Scope:       "news:read", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, in newsItemIn) (newsItemResult, error) {
-				it, err := nc.NewsItem(ctx, in.ID)
-				if err != nil {
-					return newsItemResult{}, newsNotFound(err, fmt.Sprintf("article %d", in.ID))
-				}
-				titles, _, err := newsFeedTitles(ctx, nc)
-				if err != nil {
-					return newsItemResult{}, err
-				}
-				out := toNewsItem(it, titles)
-				out.Text = nextcloud.HTMLText(newsStr(it.Body))
-				limit := in.MaxChars
-				if limit == 0 {
-					limit = 20000
-				}
-				if r := []rune(out.Text); len(r) > limit {
-					out.Text, out.Truncated = string(r[:limit]), true
-				}
-				return newsItemResult{Item: out}, nil
-			}),
-			NewTool(Spec{
-				Name: "nc_news_mark_items", Title: "Mark News articles",
-				Description: "Mark News articles read or unread and/or starred or unstarred.",
-				Scope:       "news:write", Kind: Write,
-			}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkIn) (newsMarkOut, error) {
-				out := newsMarkOut{ItemIDs: in.ItemIDs, Changes: []string{}}
-				var actions []string
-				if in.Read != nil {
-					actions = append(actions, map[bool]string{true: "read", false: "unread"}[*in.Read])
-				}
-				if in.Starred != nil {
-					actions = append(actions, map[bool]string{true: "star", false: "unstar"}[*in.Starred])
-				}
-				for _, a := range actions {
-					if err := nc.NewsMark(ctx, a, in.ItemIDs); err != nil {
-						if len(out.Changes) > 0 {
-							err = fmt.Errorf("%w (already done: %s)", err, strings.Join(out.Changes, ", "))
-						}
-						return newsMarkOut{}, newsNotFound(err, "article")
-					}
-					out.Changes = append(out.Changes, a)
-				}
-				return out, nil
-			}),
-			NewTool(Spec{
-				Name: "nc_news_mark_all_read", Title: "Mark News feed read",
-				Description: "Mark every article of a feed, of a folder, or (all=true) everywhere read, up to the newest article known now.",
-				Scope:       "news:write", Kind: Write,
-			}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkAllIn) (newsMarkAllOut, error) {
-				_, feeds, err := newsFeedTitles(ctx, nc)
-				if err != nil {
-					return newsMarkAllOut{}, err
-				}
-				typ, id, scope := nextcloud.NewsTypeAll, int64(0), "all articles"
-				switch {
-				case in.FeedID != 0:
-					typ, id, scope = nextcloud.NewsTypeFeed, in.FeedID, fmt.Sprintf("feed %d", in.FeedID)
-				case in.FolderID != 0:
-					typ, id, scope = nextcloud.NewsTypeFolder, in.FolderID, fmt.Sprintf("folder %d", in.FolderID)
-				}
-				if err := nc.NewsMarkAllRead(ctx, typ, id, feeds.NewestItemID); err != nil {
-					return newsMarkAllOut{}, newsNotFound(err, scope)
-				}
-				out := newsMarkAllOut{Scope: scope, NewestItemID: feeds.NewestItemID}
-				if after, err := nc.NewsFeeds(ctx); err == nil {
-					for _, f := range after.Feeds {
-						out.UnreadLeft += f.UnreadCount
-					}
-				}
-				return out, nil
-			}),
-		},
-	}
+func newsMarkAllRead(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_news_mark_all_read", Title: "Mark News feed read",
+		Description: "Mark every article of a feed, of a folder, or (all=true) everywhere read, up to the newest article known now.",
+		Scope:       "news:write", Kind: Write,
+	}, func(ctx context.Context, nc *nextcloud.Client, in newsMarkAllIn) (newsMarkAllOut, error) {
+		_, feeds, err := newsFeedTitles(ctx, nc)
+		if err != nil {
+			return newsMarkAllOut{}, err
+		}
+		typ, id, scope := nextcloud.NewsTypeAll, int64(0), "all articles"
+		switch {
+		case in.FeedID != 0:
+			typ, id, scope = nextcloud.NewsTypeFeed, in.FeedID, fmt.Sprintf("feed %d", in.FeedID)
+		case in.FolderID != 0:
+			typ, id, scope = nextcloud.NewsTypeFolder, in.FolderID, fmt.Sprintf("folder %d", in.FolderID)
+		}
+		if err := nc.News().MarkAllRead(ctx, typ, id, feeds.NewestItemID); err != nil {
+			return newsMarkAllOut{}, newsNotFound(err, scope)
+		}
+		out := newsMarkAllOut{Scope: scope, NewestItemID: feeds.NewestItemID}
+		if after, err := nc.News().Feeds(ctx); err == nil {
+			for _, f := range after.Feeds {
+				out.UnreadLeft += f.UnreadCount
+			}
+		}
+		return out, nil
+	})
 }

@@ -20,18 +20,18 @@ func newsSeed(t *testing.T, opts ...nctest.Option) newsFixture {
 	t.Helper()
 	nc := commsNC(t, opts...)
 	f := newsFixture{nc: nc}
-	f.tech = nc.NewsFolder("admin", "Tech")
-	f.goFeed = nc.NewsFeed("admin", f.tech, "Go Blog", "https://go.dev/blog/feed.atom")
-	f.brokenFeed = nc.NewsFeed("admin", f.tech, "Dead Site", "https://dead.example/rss")
-	nc.NewsFeedFailing(f.brokenFeed, 7, "cURL error 6: Could not resolve host: dead.example")
-	f.rootFeed = nc.NewsFeed("admin", 0, "Local News", "https://local.example/feed")
-	f.a1 = nc.NewsArticle(f.goFeed, "Go 1.25 released", "<p>The <b>Go team</b> is happy to announce <a href=\"https://go.dev/doc/go1.25\">Go 1.25</a>.</p><ul><li>faster</li><li>smaller</li></ul>", "https://go.dev/blog/go1.25", "The Go Team")
-	f.a2 = nc.NewsArticle(f.rootFeed, "Town fair", "<div>Saturday at noon.<script>track()</script></div>", "https://local.example/fair", "")
-	f.a3 = nc.NewsArticle(f.goFeed, "Range over func", "<p>Iterators!</p>", "https://go.dev/blog/range-functions", "Russ")
-	f.a4 = nc.NewsArticle(f.rootFeed, "Road works", "<p>Main street closed.</p>", "https://local.example/road", "")
-	f.a5 = nc.NewsArticle(f.goFeed, "Generics", "<p>Type parameters.</p>", "https://go.dev/blog/generics", "Ian")
-	f.bobFeed = nc.NewsFeed("bob", 0, "Bob's feed", "https://bob.example/feed")
-	f.bobArticle = nc.NewsArticle(f.bobFeed, "Bob only", "<p>private</p>", "https://bob.example/1", "")
+	f.tech = nc.AddNewsFolder("admin", "Tech")
+	f.goFeed = nc.AddNewsFeed("admin", f.tech, "Go Blog", "https://go.dev/blog/feed.atom")
+	f.brokenFeed = nc.AddNewsFeed("admin", f.tech, "Dead Site", "https://dead.example/rss")
+	nc.SetNewsFeedFailing(f.brokenFeed, 7, "cURL error 6: Could not resolve host: dead.example")
+	f.rootFeed = nc.AddNewsFeed("admin", 0, "Local News", "https://local.example/feed")
+	f.a1 = nc.AddNewsArticle(f.goFeed, "Go 1.25 released", "<p>The <b>Go team</b> is happy to announce <a href=\"https://go.dev/doc/go1.25\">Go 1.25</a>.</p><ul><li>faster</li><li>smaller</li></ul>", "https://go.dev/blog/go1.25", "The Go Team")
+	f.a2 = nc.AddNewsArticle(f.rootFeed, "Town fair", "<div>Saturday at noon.<script>track()</script></div>", "https://local.example/fair", "")
+	f.a3 = nc.AddNewsArticle(f.goFeed, "Range over func", "<p>Iterators!</p>", "https://go.dev/blog/range-functions", "Russ")
+	f.a4 = nc.AddNewsArticle(f.rootFeed, "Road works", "<p>Main street closed.</p>", "https://local.example/road", "")
+	f.a5 = nc.AddNewsArticle(f.goFeed, "Generics", "<p>Type parameters.</p>", "https://go.dev/blog/generics", "Ian")
+	f.bobFeed = nc.AddNewsFeed("bob", 0, "Bob's feed", "https://bob.example/feed")
+	f.bobArticle = nc.AddNewsArticle(f.bobFeed, "Bob only", "<p>private</p>", "https://bob.example/1", "")
 	return f
 }
 
@@ -241,6 +241,6 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 	f.nc.SetDisabled("news", true)
 	for _, call := range calls {
 		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"news"`, "News", "not installed or enabled")
+		wantError(t, res, `"news"`, "News", "not installed or not enabled")
 	}
 }

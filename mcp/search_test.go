@@ -15,9 +15,9 @@ import (
 func searchNC(t *testing.T, opts ...nctest.Option) (*nctest.Server, string) {
 	t.Helper()
 	nc := commsNC(t, opts...)
-	team := nc.TalkRoom("bob", 2, "Budget team", "admin")
+	team := nc.AddTalkRoom("bob", 2, "Budget team", "admin")
 	for _, m := range []string{"budget draft is ready", "lunch?", "final budget approved", "budget numbers for Q3"} {
-		nc.TalkPost(team, "bob", m)
+		nc.AddTalkMessage(team, "bob", m)
 	}
 	nc.AddSearchProvider(nctest.SearchProvider{ID: "files", AppID: "files", Name: "Files", Order: 5,
 		Search: func(user, term string) []nctest.SearchHit {

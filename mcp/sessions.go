@@ -3,11 +3,17 @@ package mcp
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -18,21 +24,60 @@ import (
 // identity that opened them: mcp-go's default manager accepts any
 // well-formed id, so without this a second user could use, listen to or
 // end the first user's session.
+//
+// A streamable-HTTP session id is signed (HMAC-SHA256) with a key every
+// replica derives from the same secret, and carries a tag of its owner:
+// any replica behind a load balancer without sticky sessions verifies it
+// without shared session records, and mcp-go serves a verified id it has
+// not seen with a fresh per-request session (tool calls hold no session
+// state). A DELETE ends the id on the replica that receives it. SSE
+// sessions live in one process's stream and stay in the owners map: SSE
+// needs affinity.
 
-// sessionTracker maps live session ids to the identity that opened them.
+// sessionTracker maps live SSE session ids to the identity that opened
+// them, signs and verifies streamable ids, and remembers ended ones.
 type sessionTracker struct {
 	mu       sync.Mutex
 	owners   map[string]string
+	ended    map[string]time.Time
+	key      []byte
 	identity func(*http.Request) string
 }
 
-func newSessionTracker(identity func(*http.Request) string) *sessionTracker {
+// signedPrefix starts every signed streamable-HTTP session id.
+const signedPrefix = "mcp-session-"
+
+func newSessionTracker(identity func(*http.Request) string, secret []byte) *sessionTracker {
 	if identity == nil {
 		identity = func(*http.Request) string { return "" }
 	}
-	return &sessionTracker{owners: map[string]string{}, identity: identity}
+	key := make([]byte, 32)
+	if len(secret) > 0 {
+		h := sha256.Sum256(append([]byte("nextcloud-mcp-server session ids\x00"), secret...))
+		key = h[:]
+	} else {
+		_, _ = rand.Read(key) // never fails (crypto/rand since Go 1.24)
+	}
+	return &sessionTracker{owners: map[string]string{}, ended: map[string]time.Time{}, key: key, identity: identity}
 }
 
+func (t *sessionTracker) mac(parts ...string) string {
+	m := hmac.New(sha256.New, t.key)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// sign makes a streamable-HTTP session id for owner:
+// mcp-session-<uuid>.<mac of the uuid>.<mac of the uuid and owner>.
+func (t *sessionTracker) sign(owner string) string {
+	u := uuid.NewString()
+	return signedPrefix + u + "." + t.mac("id", u) + "." + t.mac("owner", u, owner)
+}
+
+// add records an SSE session id for owner.
 func (t *sessionTracker) add(owner string) string {
 	id := "mcp-session-" + uuid.NewString()
 	t.mu.Lock()
@@ -41,17 +86,45 @@ func (t *sessionTracker) add(owner string) string {
 	return id
 }
 
-func (t *sessionTracker) owner(id string) (string, bool) {
+// lookup reports whether id names a live session (known) and whether it
+// belongs to who (mine).
+func (t *sessionTracker) lookup(id, who string) (known, mine bool) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	o, ok := t.owners[id]
-	return o, ok
+	_, gone := t.ended[id]
+	t.mu.Unlock()
+	if ok {
+		return true, o == who
+	}
+	if gone {
+		return false, false
+	}
+	parts := strings.Split(strings.TrimPrefix(id, signedPrefix), ".")
+	if !strings.HasPrefix(id, signedPrefix) || len(parts) != 3 ||
+		!hmac.Equal([]byte(parts[1]), []byte(t.mac("id", parts[0]))) {
+		return false, false
+	}
+	return true, hmac.Equal([]byte(parts[2]), []byte(t.mac("owner", parts[0], who)))
 }
+
+// endedKeep is how long an ended signed id is remembered; older ones
+// are pruned when another session ends.
+const endedKeep = 24 * time.Hour
 
 func (t *sessionTracker) remove(id string) {
 	t.mu.Lock()
-	delete(t.owners, id)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	if _, ok := t.owners[id]; ok {
+		delete(t.owners, id)
+		return
+	}
+	now := time.Now()
+	for k, at := range t.ended {
+		if now.Sub(at) > endedKeep {
+			delete(t.ended, k)
+		}
+	}
+	t.ended[id] = now
 }
 
 // ResolveSessionIdManager implements server.SessionIdManagerResolver; r is
@@ -73,18 +146,18 @@ type boundSessions struct {
 
 var errUnknownSession = errors.New("unknown or ended session")
 
-func (m boundSessions) Generate() string { return m.t.add(m.who) }
+func (m boundSessions) Generate() string { return m.t.sign(m.who) }
 
 func (m boundSessions) Validate(id string) (bool, error) {
-	o, ok := m.t.owner(id)
-	if !ok || (m.checked && o != m.who) {
+	known, mine := m.t.lookup(id, m.who)
+	if !known || (m.checked && !mine) {
 		return false, errUnknownSession
 	}
 	return false, nil
 }
 
 func (m boundSessions) Terminate(id string) (bool, error) {
-	if o, ok := m.t.owner(id); ok && (!m.checked || o == m.who) {
+	if known, mine := m.t.lookup(id, m.who); known && (!m.checked || mine) {
 		m.t.remove(id)
 	}
 	return false, nil
@@ -97,12 +170,12 @@ func (t *sessionTracker) checkSession(w http.ResponseWriter, r *http.Request, id
 		http.Error(w, "Bad Request: "+how+" is missing; send initialize first and use the session id it returns", http.StatusBadRequest)
 		return false
 	}
-	owner, ok := t.owner(id)
-	if !ok {
+	known, mine := t.lookup(id, t.identity(r))
+	if !known {
 		http.Error(w, "Not Found: the session is unknown or has ended; initialize a new session", http.StatusNotFound)
 		return false
 	}
-	if owner != t.identity(r) {
+	if !mine {
 		http.Error(w, "Forbidden: the session belongs to another user; initialize your own session", http.StatusForbidden)
 		return false
 	}

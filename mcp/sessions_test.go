@@ -188,3 +188,51 @@ type headerAuth struct{}
 func (headerAuth) Middleware(next http.Handler) http.Handler                    { return next }
 func (headerAuth) Identity(r *http.Request) string                              { return r.Header.Get("X-User") }
 func (headerAuth) Context(ctx context.Context, _ *http.Request) context.Context { return ctx }
+
+// TestStreamableSessionsOnAnyReplica: replicas given the same session
+// secret serve each other's sessions (a load balancer without affinity),
+// still bound to their owner; a replica with another secret does not
+// know them, nor does one after a DELETE it received.
+func TestStreamableSessionsOnAnyReplica(t *testing.T) {
+	nc := nctest.New(t)
+	replica := func(secret string) string {
+		srv := newTestServer(t, nc)
+		tr := srv.HTTPHandler(HTTPOptions{Auth: headerAuth{}, SessionSecret: []byte(secret)})
+		ts := httptest.NewServer(tr)
+		t.Cleanup(func() { _ = tr.Shutdown(context.Background()); ts.Close() })
+		return ts.URL + "/mcp"
+	}
+	a, b, other := replica("shared-key"), replica("shared-key"), replica("another-key")
+	alice, err := client.NewStreamableHttpClient(a, transport.WithHTTPHeaders(map[string]string{"X-User": "alice"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacyInit(t, alice)
+	sid := sessionOf(t, alice)
+	for _, tc := range []struct {
+		name, url, method, user string
+		want                    int
+		wantText                string
+	}{
+		{"owner on the other replica", b, http.MethodPost, "alice", 200, `"tools"`},
+		{"another user on the other replica", b, http.MethodPost, "bob", 403, "another user"},
+		{"replica with another secret", other, http.MethodPost, "alice", 404, "unknown or has ended"},
+		{"forged signature", b, http.MethodPost, "alice", 404, "unknown or has ended"},
+		{"owner ends it on the other replica", b, http.MethodDelete, "alice", 200, ""},
+		{"ended on that replica", b, http.MethodPost, "alice", 404, "unknown or has ended"},
+	} {
+		id := sid
+		if tc.name == "forged signature" {
+			i := strings.LastIndex(sid, ".")
+			id = sid[:i-3] + "AAA" + sid[i:]
+		}
+		body := listTools
+		if tc.method != http.MethodPost {
+			body = ""
+		}
+		code, got := rawRequest(t, tc.method, tc.url, tc.user, id, body)
+		if code != tc.want || !strings.Contains(got, tc.wantText) {
+			t.Errorf("%s: %d %.200q; want %d with %q", tc.name, code, got, tc.want, tc.wantText)
+		}
+	}
+}

@@ -119,12 +119,12 @@ func TestTalkToolsetListing(t *testing.T) {
 
 func TestTalkConversationsAndChat(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("bob", 2, "Team", "admin")
-	nc.TalkSystemMessage(team, "bob", "conversation_created", "{actor} created the conversation")
-	m1 := nc.TalkPost(team, "bob", "first")
-	nc.TalkPost(team, "bob", "second, hey @admin")
-	m3 := nc.TalkPost(team, "bob", "third")
-	quiet := nc.TalkRoom("admin", 3, "Quiet")
+	team := nc.AddTalkRoom("bob", 2, "Team", "admin")
+	nc.AddTalkSystemMessage(team, "bob", "conversation_created", "{actor} created the conversation")
+	m1 := nc.AddTalkMessage(team, "bob", "first")
+	nc.AddTalkMessage(team, "bob", "second, hey @admin")
+	m3 := nc.AddTalkMessage(team, "bob", "third")
+	quiet := nc.AddTalkRoom("admin", 3, "Quiet")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 
 	var list talkListOut
@@ -183,7 +183,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	if sent.Message.ReplyTo == nil || sent.Message.ReplyTo.ID != m1 || sent.Message.ReplyTo.Text != "first" || sent.Message.AuthorID != "admin" {
 		t.Fatalf("sent %+v", sent.Message)
 	}
-	bobMsgs, err := nc.Client(t, "bob").TalkMessages(context.Background(), team, nextcloud.TalkHistoryOptions{Limit: 1})
+	bobMsgs, err := nc.Client(t, "bob").Talk().Messages(context.Background(), team, nextcloud.TalkHistoryOptions{Limit: 1})
 	if err != nil || len(bobMsgs.Messages) != 1 || bobMsgs.Messages[0].Message != "reply to you" || bobMsgs.Messages[0].Parent == nil {
 		t.Fatalf("bob reads %+v, %v", bobMsgs, err)
 	}
@@ -209,7 +209,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	if rx.Changed == nil || *rx.Changed || rx.Reactions[0].Count != 1 {
 		t.Fatalf("add reaction twice: %+v", rx)
 	}
-	if _, _, err := nc.Client(t, "bob").TalkReact(context.Background(), team, m3, "🎉"); err != nil {
+	if _, _, err := nc.Client(t, "bob").Talk().React(context.Background(), team, m3, "🎉"); err != nil {
 		t.Fatal(err)
 	}
 	decodeStructured(t, callTool(t, c, "nc_talk_list_reactions", map[string]any{"token": team, "message_id": m3}), &rx)
@@ -272,7 +272,7 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 		t.Fatalf("participants after add: %+v", parts)
 	}
 	// Bob now sees the conversation.
-	convs, err := nc.Client(t, "bob").TalkConversations(context.Background())
+	convs, err := nc.Client(t, "bob").Talk().Conversations(context.Background())
 	if err != nil || len(convs) != 2 {
 		t.Fatalf("bob's conversations %+v, %v", convs, err)
 	}
@@ -288,7 +288,7 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 
 func TestTalkBadInput(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("admin", 2, "Team")
+	team := nc.AddTalkRoom("admin", 2, "Team")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	cases := []struct {
 		tool  string
@@ -323,13 +323,13 @@ func TestTalkBadInput(t *testing.T) {
 		})
 	}
 	// A system message cannot take reactions.
-	sys := nc.TalkSystemMessage(team, "admin", "conversation_created", "{actor} created the conversation")
+	sys := nc.AddTalkSystemMessage(team, "admin", "conversation_created", "{actor} created the conversation")
 	wantError(t, callTool(t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": sys, "reaction": "👍"}), "cannot take reactions")
 }
 
 func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("admin", 2, "Team")
+	team := nc.AddTalkRoom("admin", 2, "Team")
 	on := commsFault(nc, "/ocs/v2.php/apps/spreed/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	on.Store(true)
@@ -364,7 +364,7 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
 	} {
 		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"spreed"`, "Talk", "not installed or enabled")
+		wantError(t, res, `"spreed"`, "Talk", "not installed or not enabled")
 		if strings.Contains(resultText(res), "<html") {
 			t.Fatalf("error text dumps the 404 page: %s", resultText(res))
 		}
@@ -373,8 +373,8 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 
 func TestTalkOverEveryTransport(t *testing.T) {
 	nc := commsNC(t)
-	team := nc.TalkRoom("bob", 2, "Team", "admin")
-	nc.TalkPost(team, "bob", "hello over the wire")
+	team := nc.AddTalkRoom("bob", 2, "Team", "admin")
+	nc.AddTalkMessage(team, "bob", "hello over the wire")
 	srv := newTestServer(t, nc)
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {

@@ -113,7 +113,7 @@ func TestTasksLifecycle(t *testing.T) {
 func TestTasksBadInput(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddCalendar(t, "admin", "events-only", "Events", "", "VEVENT")
-	nc.PutBrokenCalendarObject(t, "admin", "personal", "broken-task.ics")
+	nc.AddBrokenCalendarObject(t, "admin", "personal", "broken-task.ics")
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var parent taskOut
 	decodeStructured(t, callTool(t, c, "nc_tasks_create", map[string]any{"summary": "p"}), &parent)

@@ -42,6 +42,10 @@ type HTTPOptions struct {
 	Auth Authenticator
 	// SessionIdleTTL ends idle streamable HTTP sessions (default 30m).
 	SessionIdleTTL time.Duration
+	// SessionSecret signs streamable-HTTP session ids; replicas given the
+	// same secret accept each other's sessions. Empty: a random key, so
+	// only this process accepts them.
+	SessionSecret []byte
 }
 
 // Authenticator authenticates requests to the MCP endpoints.
@@ -88,7 +92,7 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	if o.Auth != nil {
 		identity = o.Auth.Identity
 	}
-	sessions := newSessionTracker(identity)
+	sessions := newSessionTracker(identity, o.SessionSecret)
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithSessionIdManagerResolver(sessions),

@@ -59,6 +59,10 @@ type Request struct {
 	OCS bool
 	// Raw, when set, receives the undecoded answer instead of out.
 	Raw *[]byte
+	// Limit bounds the bytes read of the answer (0: 64 MiB); a longer
+	// answer is cut there, so callers of Raw ask for one byte more than
+	// they keep to learn that it was longer.
+	Limit int64
 	// Pass lists error statuses that are answers, not errors (Notes'
 	// 412 carries the current note): their body is decoded like a 2xx.
 	Pass []int
@@ -110,7 +114,11 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 	}
 	defer resp.Body.Close()
 	rep := Reply{Status: resp.StatusCode, Header: resp.Header}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	limit := r.Limit
+	if limit <= 0 {
+		limit = maxAnswer
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return rep, fmt.Errorf("read %s answer of %s %s: %w", a.Name, r.Method, req.URL.Path, err)
 	}
@@ -133,9 +141,11 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 		*r.Raw = data
 		return rep, nil
 	}
-	if resp.StatusCode == http.StatusNotModified || out == nil || len(bytes.TrimSpace(data)) == 0 {
+	if resp.StatusCode == http.StatusNotModified || len(bytes.TrimSpace(data)) == 0 {
 		return rep, nil
 	}
+	// An OCS failure can come with a 2xx status; its meta is read even
+	// when the caller discards the answer.
 	if r.OCS {
 		if err := decodeOCS(r.Method, req.URL.Path, data, out, true); err != nil {
 			if e, ok := err.(*Error); ok {
@@ -143,6 +153,9 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 			}
 			return rep, err
 		}
+		return rep, nil
+	}
+	if out == nil {
 		return rep, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {

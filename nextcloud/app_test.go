@@ -86,6 +86,10 @@ func TestAppCallDecodesAnswers(t *testing.T) {
 		if !errors.As(err, &e) || e.Status != 404 || e.Message != "gone" || e.App != "deck" {
 			t.Fatalf("%v", err)
 		}
+		// The caller that discards the answer learns of the failure too.
+		if _, err := a.Call(ctx, Request{Method: "POST", Path: "/ocs/v2.php/x", OCS: true}, nil); !errors.As(err, &e) || e.Status != 404 {
+			t.Fatalf("nil out: %v", err)
+		}
 	})
 	t.Run("304 leaves out untouched", func(t *testing.T) {
 		a := appWith(t, answer{304, "", ""}, nil, nil)
@@ -111,6 +115,11 @@ func TestAppCallDecodesAnswers(t *testing.T) {
 		var raw []byte
 		if _, err := a.Call(ctx, Request{Method: "GET", Path: "/x", Raw: &raw}, nil); err != nil || string(raw) != "abc" {
 			t.Fatalf("%q %v", raw, err)
+		}
+		// Limit cuts the answer: asked for 2 bytes, 2 arrive.
+		raw = nil
+		if _, err := a.Call(ctx, Request{Method: "GET", Path: "/x", Raw: &raw, Limit: 2}, nil); err != nil || string(raw) != "ab" {
+			t.Fatalf("limited: %q %v", raw, err)
 		}
 	})
 	t.Run("undecodable answer names the app", func(t *testing.T) {

@@ -310,8 +310,8 @@ END:VCALENDAR
 
 func TestEventsExpandRecurrence(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "standup.ics", recurringICS)
-	nc.PutCalendarICS(t, "admin", "personal", "holiday.ics", `BEGIN:VCALENDAR
+	nc.AddCalendarObject(t, "admin", "personal", "standup.ics", recurringICS)
+	nc.AddCalendarObject(t, "admin", "personal", "holiday.ics", `BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//test//EN
 BEGIN:VEVENT
@@ -324,7 +324,7 @@ TRANSP:TRANSPARENT
 END:VEVENT
 END:VCALENDAR
 `)
-	nc.PutBrokenCalendarObject(t, "admin", "personal", "broken.ics")
+	nc.AddBrokenCalendarObject(t, "admin", "personal", "broken.ics")
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")

@@ -50,10 +50,10 @@ func cardDAV(t *testing.T, nc *nctest.Server, login string) *nextcloud.CardDAV {
 
 func TestContactsReadBothVersions(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutVCard(t, "admin", "contacts", "anna.vcf", vcard3)
+	nc.AddVCard(t, "admin", "contacts", "anna.vcf", vcard3)
 	// The object name does not follow the UID.
-	nc.PutVCard(t, "admin", "contacts", "Z9-import.vcf", vcard4)
-	nc.PutBrokenVCard(t, "admin", "contacts", "broken.vcf")
+	nc.AddVCard(t, "admin", "contacts", "Z9-import.vcf", vcard4)
+	nc.AddBrokenVCard(t, "admin", "contacts", "broken.vcf")
 	d := cardDAV(t, nc, "admin")
 	ctx := context.Background()
 	ab, err := d.FindAddressBook(ctx, "contacts")
@@ -104,7 +104,7 @@ func TestContactsReadBothVersions(t *testing.T) {
 
 func TestContactCRUD(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutVCard(t, "admin", "contacts", "Z9-import.vcf", vcard4)
+	nc.AddVCard(t, "admin", "contacts", "Z9-import.vcf", vcard4)
 	d := cardDAV(t, nc, "admin")
 	ctx := context.Background()
 	ab, _ := d.FindAddressBook(ctx, "Contacts")
@@ -169,7 +169,7 @@ func TestAddressBooksSharedReadOnly(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("bob", "bob-pass"))
 	nc.AddAddressBook(t, "bob", "team", "Team")
 	nc.ShareAddressBook(t, "bob", "team", "admin", true)
-	nc.PutVCard(t, "bob", "team", "x.vcf", vcard3)
+	nc.AddVCard(t, "bob", "team", "x.vcf", vcard3)
 	d := cardDAV(t, nc, "admin")
 	ctx := context.Background()
 	abs, err := d.AddressBooksDetailed(ctx)

@@ -61,6 +61,10 @@ type Options struct {
 	MaxRetries int
 	// RetryBase is the first backoff delay (default 200ms).
 	RetryBase time.Duration
+	// MaxInFlight bounds the requests in flight across this client and
+	// its copies (0: no bound); a request waits up to Timeout, or until its
+	// context ends, for a slot, then fails with *BusyError.
+	MaxInFlight int
 	// Transport overrides the shared transport, mainly for tests.
 	Transport http.RoundTripper
 	UserAgent string
@@ -78,6 +82,7 @@ type Client struct {
 	retryBase  time.Duration
 	userAgent  string
 	log        *slog.Logger
+	limit      *limiter
 }
 
 // NewTransport returns the tuned transport all clients share.
@@ -134,6 +139,7 @@ func New(opts Options) (*Client, error) {
 		retryBase:  opts.RetryBase,
 		userAgent:  opts.UserAgent,
 		log:        opts.Logger,
+		limit:      newLimiter(opts.MaxInFlight, opts.Timeout),
 	}, nil
 }
 
@@ -259,8 +265,20 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 			}
 			req.Body = body
 		}
+		if c.limit != nil {
+			if err := c.limit.acquire(ctx); err != nil {
+				return nil, err
+			}
+		}
 		start := time.Now()
 		resp, err := c.hc.Do(req)
+		if c.limit != nil {
+			if err != nil {
+				c.limit.release()
+			} else {
+				resp.Body = &releaseBody{ReadCloser: resp.Body, l: c.limit}
+			}
+		}
 		if err == nil {
 			c.log.Debug("nextcloud request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode, "elapsed", time.Since(start))
 		}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
+	"strings"
 )
 
 // Collectives app, OCS API v1.0 (openapi.json and src/client/sdk.gen.ts of
@@ -15,7 +15,13 @@ import (
 // A page's markdown is a file in the user's Collectives folder, read and
 // written over WebDAV.
 
-var collectivesAPI = appAPI{id: "collectives", name: "Collectives"}
+// CollectivesClient is the Collectives app's API.
+type CollectivesClient struct{ app App }
+
+// Collectives returns the Collectives API of the user.
+func (c *Client) Collectives() *CollectivesClient {
+	return &CollectivesClient{app: c.App("collectives", "Collectives", nil)}
+}
 
 const collectivesBase = "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
 
@@ -83,25 +89,44 @@ func pageIDPath(cid, id int64, parts ...string) string {
 }
 
 // Collectives lists the user's collectives (not the trashed ones).
-func (c *Client) Collectives(ctx context.Context) ([]Collective, error) {
+func (c *CollectivesClient) List(ctx context.Context) ([]Collective, error) {
 	var out struct {
 		Collectives []Collective `json:"collectives"`
 	}
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivesBase, nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivesBase, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list collectives: %w", err)
 	}
 	return out.Collectives, nil
 }
 
 // TrashedCollectives lists the collectives in the user's trash.
-func (c *Client) TrashedCollectives(ctx context.Context) ([]Collective, error) {
+func (c *CollectivesClient) Trashed(ctx context.Context) ([]Collective, error) {
 	var out struct {
 		Collectives []Collective `json:"collectives"`
 	}
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivesBase+"/trash", nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivesBase + "/trash", OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list trashed collectives: %w", err)
 	}
 	return out.Collectives, nil
+}
+
+// Find looks a collective up by id among the active (or, with trashed,
+// the trashed) ones; ok is false when the user has no such collective.
+func (c *CollectivesClient) Find(ctx context.Context, id int64, trashed bool) (col *Collective, ok bool, err error) {
+	list := c.List
+	if trashed {
+		list = c.Trashed
+	}
+	cs, err := list(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for i := range cs {
+		if cs[i].ID == id {
+			return &cs[i], true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 type collectiveReply struct {
@@ -111,20 +136,20 @@ type collectiveReply struct {
 
 // CreateCollective creates a collective (and its team); info is the app's
 // note, e.g. that an existing team was reused.
-func (c *Client) CreateCollective(ctx context.Context, name, emoji string) (col *Collective, info string, err error) {
+func (c *CollectivesClient) Create(ctx context.Context, name, emoji string) (col *Collective, info string, err error) {
 	body := map[string]any{"name": name}
 	if emoji != "" {
 		body["emoji"] = emoji
 	}
 	var out collectiveReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, collectivesBase, nil, body, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPost, Path: collectivesBase, Body: body, OCS: true}, &out); err != nil {
 		return nil, "", fmt.Errorf("create collective %q: %w", name, err)
 	}
 	return &out.Collective, out.Info, nil
 }
 
 // SetCollectiveEmoji sets (or with "" removes) a collective's emoji.
-func (c *Client) SetCollectiveEmoji(ctx context.Context, id int64, emoji string) (*Collective, error) {
+func (c *CollectivesClient) SetEmoji(ctx context.Context, id int64, emoji string) (*Collective, error) {
 	var body map[string]any
 	if emoji == "" {
 		body = map[string]any{"emoji": nil}
@@ -132,26 +157,26 @@ func (c *Client) SetCollectiveEmoji(ctx context.Context, id int64, emoji string)
 		body = map[string]any{"emoji": emoji}
 	}
 	var out collectiveReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, collectivePath(id), nil, body, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: collectivePath(id), Body: body, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("set emoji of collective %d: %w", id, err)
 	}
 	return &out.Collective, nil
 }
 
 // TrashCollective moves a collective into the trash.
-func (c *Client) TrashCollective(ctx context.Context, id int64) (*Collective, error) {
+func (c *CollectivesClient) Trash(ctx context.Context, id int64) (*Collective, error) {
 	var out collectiveReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, collectivePath(id), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: collectivePath(id), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("trash collective %d: %w", id, err)
 	}
 	return &out.Collective, nil
 }
 
 // RestoreCollective takes a collective out of the trash.
-func (c *Client) RestoreCollective(ctx context.Context, id int64) (*Collective, error) {
+func (c *CollectivesClient) Restore(ctx context.Context, id int64) (*Collective, error) {
 	var out collectiveReply
 	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPatch, p, nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("restore collective %d: %w", id, err)
 	}
 	return &out.Collective, nil
@@ -159,14 +184,14 @@ func (c *Client) RestoreCollective(ctx context.Context, id int64) (*Collective, 
 
 // DeleteCollective deletes a trashed collective for good; deleteTeam also
 // deletes its team (circle).
-func (c *Client) DeleteCollective(ctx context.Context, id int64, deleteTeam bool) (*Collective, error) {
+func (c *CollectivesClient) Delete(ctx context.Context, id int64, deleteTeam bool) (*Collective, error) {
 	var q url.Values
 	if deleteTeam {
 		q = url.Values{"circle": {"1"}}
 	}
 	var out collectiveReply
 	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
-	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, p, q, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: p, Query: q, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("delete collective %d: %w", id, err)
 	}
 	return &out.Collective, nil
@@ -181,47 +206,47 @@ type pageReply struct {
 }
 
 // CollectivePages lists a collective's pages (not the trashed ones).
-func (c *Client) CollectivePages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
+func (c *CollectivesClient) Pages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
 	var out pagesReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "pages"), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages"), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list pages of collective %d: %w", collectiveID, err)
 	}
 	return out.Pages, nil
 }
 
 // TrashedCollectivePages lists the pages in a collective's trash.
-func (c *Client) TrashedCollectivePages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
+func (c *CollectivesClient) TrashedPages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
 	var out pagesReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "pages", "trash"), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages", "trash"), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list trashed pages of collective %d: %w", collectiveID, err)
 	}
 	return out.Pages, nil
 }
 
 // CollectivePage fetches one page's info.
-func (c *Client) CollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+func (c *CollectivesClient) Page(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
 	var out pageReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, pageIDPath(collectiveID, pageID), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: pageIDPath(collectiveID, pageID), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("get page %d of collective %d: %w", pageID, collectiveID, err)
 	}
 	return &out.Page, nil
 }
 
 // SearchCollectivePages searches the pages' content of a collective.
-func (c *Client) SearchCollectivePages(ctx context.Context, collectiveID int64, query string) ([]CollectivePage, error) {
+func (c *CollectivesClient) SearchPages(ctx context.Context, collectiveID int64, query string) ([]CollectivePage, error) {
 	var out pagesReply
 	q := url.Values{"searchString": {query}}
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "search"), q, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "search"), Query: q, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("search pages of collective %d: %w", collectiveID, err)
 	}
 	return out.Pages, nil
 }
 
 // CreateCollectivePage creates a page below parentID.
-func (c *Client) CreateCollectivePage(ctx context.Context, collectiveID, parentID int64, title string) (*CollectivePage, error) {
+func (c *CollectivesClient) CreatePage(ctx context.Context, collectiveID, parentID int64, title string) (*CollectivePage, error) {
 	var out pageReply
 	p := collectivePath(collectiveID, "pages", strconv.FormatInt(parentID, 10))
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, p, nil, map[string]any{"title": title}, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPost, Path: p, Body: map[string]any{"title": title}, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("create page %q in collective %d: %w", title, collectiveID, err)
 	}
 	return &out.Page, nil
@@ -236,7 +261,7 @@ type PageMove struct {
 }
 
 // MoveCollectivePage moves or renames a page.
-func (c *Client) MoveCollectivePage(ctx context.Context, collectiveID, pageID int64, m PageMove) (*CollectivePage, error) {
+func (c *CollectivesClient) MovePage(ctx context.Context, collectiveID, pageID int64, m PageMove) (*CollectivePage, error) {
 	body := map[string]any{"index": m.Index}
 	if m.ParentID != nil {
 		body["parentId"] = *m.ParentID
@@ -245,14 +270,14 @@ func (c *Client) MoveCollectivePage(ctx context.Context, collectiveID, pageID in
 		body["title"] = m.Title
 	}
 	var out pageReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, pageIDPath(collectiveID, pageID), nil, body, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID), Body: body, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("move page %d of collective %d: %w", pageID, collectiveID, err)
 	}
 	return &out.Page, nil
 }
 
 // SetCollectivePageEmoji sets (or with "" removes) a page's emoji.
-func (c *Client) SetCollectivePageEmoji(ctx context.Context, collectiveID, pageID int64, emoji string) (*CollectivePage, error) {
+func (c *CollectivesClient) SetPageEmoji(ctx context.Context, collectiveID, pageID int64, emoji string) (*CollectivePage, error) {
 	var body map[string]any
 	if emoji == "" {
 		body = map[string]any{"emoji": nil}
@@ -260,100 +285,115 @@ func (c *Client) SetCollectivePageEmoji(ctx context.Context, collectiveID, pageI
 		body = map[string]any{"emoji": emoji}
 	}
 	var out pageReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPut, pageIDPath(collectiveID, pageID, "emoji"), nil, body, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID, "emoji"), Body: body, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("set emoji of page %d: %w", pageID, err)
 	}
 	return &out.Page, nil
 }
 
 // TrashCollectivePage moves a page (with its subpages) into the trash.
-func (c *Client) TrashCollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+func (c *CollectivesClient) TrashPage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
 	var out pageReply
-	if _, err := collectivesAPI.call(ctx, c, http.MethodDelete, pageIDPath(collectiveID, pageID), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: pageIDPath(collectiveID, pageID), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("trash page %d of collective %d: %w", pageID, collectiveID, err)
 	}
 	return &out.Page, nil
 }
 
 // RestoreCollectivePage takes a page out of the trash.
-func (c *Client) RestoreCollectivePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
+func (c *CollectivesClient) RestorePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
 	var out pageReply
 	p := collectivePath(collectiveID, "pages", "trash", strconv.FormatInt(pageID, 10))
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPatch, p, nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("restore page %d of collective %d: %w", pageID, collectiveID, err)
 	}
 	return &out.Page, nil
 }
 
 // CollectiveTags lists a collective's tags.
-func (c *Client) CollectiveTags(ctx context.Context, collectiveID int64) ([]CollectiveTag, error) {
+func (c *CollectivesClient) Tags(ctx context.Context, collectiveID int64) ([]CollectiveTag, error) {
 	var out struct {
 		Tags []CollectiveTag `json:"tags"`
 	}
-	if _, err := collectivesAPI.call(ctx, c, http.MethodGet, collectivePath(collectiveID, "tags"), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "tags"), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list tags of collective %d: %w", collectiveID, err)
 	}
 	return out.Tags, nil
 }
 
 // CreateCollectiveTag adds a tag; color is a hex RGB code like "0082c9".
-func (c *Client) CreateCollectiveTag(ctx context.Context, collectiveID int64, name, color string) (*CollectiveTag, error) {
+func (c *CollectivesClient) CreateTag(ctx context.Context, collectiveID int64, name, color string) (*CollectiveTag, error) {
 	var out struct {
 		Tag CollectiveTag `json:"tag"`
 	}
 	body := map[string]string{"name": name, "color": color}
-	if _, err := collectivesAPI.call(ctx, c, http.MethodPost, collectivePath(collectiveID, "tags"), nil, body, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPost, Path: collectivePath(collectiveID, "tags"), Body: body, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("create tag %q in collective %d: %w", name, collectiveID, err)
 	}
 	return &out.Tag, nil
 }
 
 // TagCollectivePage adds (or with remove, takes away) a tag of a page.
-func (c *Client) TagCollectivePage(ctx context.Context, collectiveID, pageID, tagID int64, remove bool) (*CollectivePage, error) {
+func (c *CollectivesClient) TagPage(ctx context.Context, collectiveID, pageID, tagID int64, remove bool) (*CollectivePage, error) {
 	method := http.MethodPut
 	if remove {
 		method = http.MethodDelete
 	}
 	var out pageReply
-	if _, err := collectivesAPI.call(ctx, c, method, pageIDPath(collectiveID, pageID, "tags", strconv.FormatInt(tagID, 10)), nil, nil, true, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: method, Path: pageIDPath(collectiveID, pageID, "tags", strconv.FormatInt(tagID, 10)), OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("change tag %d of page %d: %w", tagID, pageID, err)
 	}
 	return &out.Page, nil
 }
 
-// CollectivePageFile is the WebDAV path of a page's markdown below the
-// user's files: collectivePath/filePath/fileName. collectiveName is used
-// when the server leaves collectivePath out (it then is the default
-// "Collectives/<name>").
-func CollectivePageFile(p *CollectivePage, collectiveName string) string {
-	base := p.CollectivePath
+// CollectivePageFile is the path of a page's markdown below the user's
+// files: collectivePath/filePath/fileName. collectiveName is used when the
+// server leaves collectivePath out (it then is the default
+// "Collectives/<name>"). The parts come from the app, but a request URL is
+// built from them, so each must be a plain name: ".." or an encoded form
+// of it is refused instead of being resolved to another folder.
+func CollectivePageFile(p *CollectivePage, collectiveName string) (string, error) {
+	base := strings.Trim(p.CollectivePath, "/")
 	if base == "" {
-		base = "Collectives/" + collectiveName
+		name, err := Segment("collective name", collectiveName)
+		if err != nil {
+			return "", err
+		}
+		base = "Collectives/" + name
 	}
-	return path.Join(base, p.FilePath, p.FileName)
+	if _, err := JoinInside("collective path", "/", base); err != nil {
+		return "", err
+	}
+	rel := p.FileName
+	if dir := strings.Trim(p.FilePath, "/"); dir != "" {
+		rel = dir + "/" + p.FileName
+	}
+	return JoinInside("page file", base+"/", rel)
 }
 
-// pageDAVURL is the request path of a page's file. The parts come from
-// the Collectives app, but are cleaned like any file path all the same.
-func (c *Client) pageDAVURL(p *CollectivePage, collectiveName string) (string, error) {
-	_, dp, err := c.davTarget(CleanFilePath, CollectivePageFile(p, collectiveName))
-	return dp, err
+// pageDAVURL is the request path of a page's file.
+func (c *CollectivesClient) pageDAVURL(p *CollectivePage, collectiveName string) (file, davPath string, err error) {
+	if file, err = CollectivePageFile(p, collectiveName); err != nil {
+		return "", "", err
+	}
+	_, davPath, err = c.app.c.davTarget(CleanFilePath, file)
+	return file, davPath, err
 }
 
 // CollectivePageMarkdown reads a page's markdown over WebDAV, at most
 // limit bytes (truncated reports a longer file).
-func (c *Client) CollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName string, limit int64) (text string, truncated bool, err error) {
-	dp, err := c.pageDAVURL(p, collectiveName)
+func (c *CollectivesClient) PageMarkdown(ctx context.Context, p *CollectivePage, collectiveName string, limit int64) (text string, truncated bool, err error) {
+	file, dp, err := c.pageDAVURL(p, collectiveName)
 	if err != nil {
 		return "", false, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodGet, dp, nil)
+	req, err := c.app.c.NewRequest(ctx, http.MethodGet, dp, nil)
 	if err != nil {
 		return "", false, err
 	}
-	resp, err := c.Do(req)
+	resp, err := c.app.c.Do(req)
 	if err != nil {
-		return "", false, fmt.Errorf("read markdown of page %d (%s): %w", p.ID, CollectivePageFile(p, collectiveName), err)
+		return "", false, fmt.Errorf("read markdown of page %d (%s): %w", p.ID, file, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
@@ -367,19 +407,19 @@ func (c *Client) CollectivePageMarkdown(ctx context.Context, p *CollectivePage, 
 }
 
 // WriteCollectivePageMarkdown replaces a page's markdown over WebDAV.
-func (c *Client) WriteCollectivePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName, markdown string) error {
-	dp, err := c.pageDAVURL(p, collectiveName)
+func (c *CollectivesClient) WritePageMarkdown(ctx context.Context, p *CollectivePage, collectiveName, markdown string) error {
+	file, dp, err := c.pageDAVURL(p, collectiveName)
 	if err != nil {
 		return err
 	}
-	req, err := c.NewRequest(ctx, http.MethodPut, dp, []byte(markdown))
+	req, err := c.app.c.NewRequest(ctx, http.MethodPut, dp, []byte(markdown))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "text/markdown; charset=utf-8")
-	resp, err := c.Do(req)
+	resp, err := c.app.c.Do(req)
 	if err != nil {
-		return fmt.Errorf("write markdown of page %d (%s): %w", p.ID, CollectivePageFile(p, collectiveName), err)
+		return fmt.Errorf("write markdown of page %d (%s): %w", p.ID, file, err)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()

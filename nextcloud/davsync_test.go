@@ -44,7 +44,7 @@ func syncKinds(t *testing.T) []davSyncKind {
 		coll: cal.Href,
 		home: "/remote.php/dav/calendars/alice/",
 		put: func(t *testing.T, nc *nctest.Server, name, text string) {
-			nc.PutCalendarICS(t, "alice", "personal", name, ev(name, text))
+			nc.AddCalendarObject(t, "alice", "personal", name, ev(name, text))
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
 			if err := calDAV(t, nc, "alice").Delete(ctx, cal.Href+name, ""); err != nil {
@@ -85,7 +85,7 @@ func syncKinds(t *testing.T) []davSyncKind {
 		coll: ab.Href,
 		home: "/remote.php/dav/addressbooks/users/alice/",
 		put: func(t *testing.T, nc *nctest.Server, name, text string) {
-			nc.PutVCard(t, "alice", "contacts", name, card(name, text))
+			nc.AddVCard(t, "alice", "contacts", name, card(name, text))
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
 			if err := cardDAV(t, nc, "alice").Delete(ctx, ab.Href+name, ""); err != nil {
@@ -325,7 +325,7 @@ func TestSyncSharedCalendar(t *testing.T) {
 	if err != nil || len(ch.Changed) != 0 {
 		t.Fatalf("unchanged shared calendar: %+v, %v", ch, err)
 	}
-	nc.PutCalendarICS(t, "bob", "team", "m.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:m\nDTSTAMP:20260101T000000Z\nDTSTART:20260305T100000Z\nSUMMARY:Meeting\nEND:VEVENT\nEND:VCALENDAR\n")
+	nc.AddCalendarObject(t, "bob", "team", "m.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:m\nDTSTAMP:20260101T000000Z\nDTSTART:20260305T100000Z\nSUMMARY:Meeting\nEND:VEVENT\nEND:VCALENDAR\n")
 	ch, err = d.SyncCollection(ctx, team, ch.Token)
 	if err != nil || !slices.Equal(changedHrefs(ch), []string{team.Href + "m.ics"}) {
 		t.Fatalf("owner's change seen by the sharee: %+v, %v", ch, err)

@@ -39,10 +39,10 @@ func TestCalendarObjectIDStaysInItsCalendar(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddCalendar(t, "admin", "work", "Work", "")
 	nc.AddCalendar(t, "admin", "personal2", "Personal 2", "")
-	nc.PutCalendarICS(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
-	nc.PutCalendarICS(t, "admin", "personal", "renamed.ics", icsEvent("uid-renamed", "Renamed"))
-	otherHref := nc.PutCalendarICS(t, "admin", "work", "secret.ics", icsEvent("uid-secret", "Secret"))
-	near := nc.PutCalendarICS(t, "admin", "personal2", "near.ics", icsEvent("uid-near", "Near"))
+	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	nc.AddCalendarObject(t, "admin", "personal", "renamed.ics", icsEvent("uid-renamed", "Renamed"))
+	otherHref := nc.AddCalendarObject(t, "admin", "work", "secret.ics", icsEvent("uid-secret", "Secret"))
+	near := nc.AddCalendarObject(t, "admin", "personal2", "near.ics", icsEvent("uid-near", "Near"))
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")
@@ -102,7 +102,7 @@ func TestCalendarObjectIDStaysInItsCalendar(t *testing.T) {
 // search by UID.
 func TestCalendarObjectServerErrorIsReported(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")
@@ -186,9 +186,9 @@ func TestCalendarIDsFromHrefs(t *testing.T) {
 func TestFindByUIDChecksTheNamedObject(t *testing.T) {
 	nc := nctest.New(t)
 	// x.ics holds UID y; the event with UID x is stored as z.ics.
-	nc.PutCalendarICS(t, "admin", "personal", "x.ics", icsEvent("y", "Wrong"))
-	nc.PutCalendarICS(t, "admin", "personal", "z.ics", icsEvent("x", "Right"))
-	nc.PutCalendarICS(t, "admin", "personal", "direct.ics", icsEvent("direct", "Direct"))
+	nc.AddCalendarObject(t, "admin", "personal", "x.ics", icsEvent("y", "Wrong"))
+	nc.AddCalendarObject(t, "admin", "personal", "z.ics", icsEvent("x", "Right"))
+	nc.AddCalendarObject(t, "admin", "personal", "direct.ics", icsEvent("direct", "Direct"))
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")
@@ -215,8 +215,8 @@ func TestFindByUIDChecksTheNamedObject(t *testing.T) {
 // another event.
 func TestFindByUIDIsExact(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "meet.ics", icsEvent("meet-2", "Named like the UID asked for"))
-	nc.PutCalendarICS(t, "admin", "personal", "other.ics", icsEvent("meeting", "Longer UID"))
+	nc.AddCalendarObject(t, "admin", "personal", "meet.ics", icsEvent("meet-2", "Named like the UID asked for"))
+	nc.AddCalendarObject(t, "admin", "personal", "other.ics", icsEvent("meeting", "Longer UID"))
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")
@@ -226,7 +226,7 @@ func TestFindByUIDIsExact(t *testing.T) {
 			t.Errorf("FindByUID(%q) = %q, %v; want ErrNotFound", uid, summaryOf(o), err)
 		}
 	}
-	nc.PutCalendarICS(t, "admin", "personal", "exact.ics", icsEvent("meet", "Exact"))
+	nc.AddCalendarObject(t, "admin", "personal", "exact.ics", icsEvent("meet", "Exact"))
 	if o, err := d.FindByUID(ctx, cal, ical.CompEvent, "meet"); err != nil || summaryOf(o) != "Exact" {
 		t.Errorf("FindByUID(meet) = %q, %v; want the exact UID", summaryOf(o), err)
 	}
@@ -258,7 +258,7 @@ func TestFindByUIDSearchFailure(t *testing.T) {
 // read {id}.ics, query the calendar and report "no event").
 func TestCalendarObjectReadFailureIsReported(t *testing.T) {
 	nc := nctest.New(t)
-	nc.PutCalendarICS(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
 	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
 	cal := findCal(t, d, "personal")

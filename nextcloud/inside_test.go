@@ -106,7 +106,8 @@ func TestStaysUnder(t *testing.T) {
 // that builds a URL from a caller's string (tool arguments: event, task
 // and contact ids, file and trash paths, share ids, Talk tokens, version
 // and attachment ids, Cookbook search words and categories, search
-// providers, Deck attachment types) and checks that every request sent
+// providers, Deck attachment types, the parts of a Collectives page path)
+// and checks that every request sent
 // stays inside the collection the call is about.
 func FuzzIDsStayInside(f *testing.F) {
 	for _, s := range []string{
@@ -167,10 +168,19 @@ func FuzzIDsStayInside(f *testing.F) {
 		{"/remote.php/dav/versions/alice/versions/1/", func(id string) { _ = c.RestoreFileVersion(ctx, 1, id) }},
 		{sharesAPI + "/", func(id string) { _, _ = c.GetShare(ctx, id) }},
 		{sharesAPI + "/", func(id string) { _ = c.DeleteShare(ctx, id) }},
-		{talkRoomBase + "/", func(id string) { _, _ = c.TalkConversation(ctx, id) }},
-		{talkChatBase, func(id string) { _, _ = c.TalkSendMessage(ctx, id, TalkNewMessage{Message: "x"}) }},
+		{talkRoomBase + "/", func(id string) { _, _ = c.Talk().Conversation(ctx, id) }},
+		{talkChatBase, func(id string) { _, _ = c.Talk().SendMessage(ctx, id, TalkNewMessage{Message: "x"}) }},
 		{sharesAPI + "/", func(id string) { _, _ = c.UpdateShare(ctx, id, ShareUpdate{}) }},
-		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.MailAttachment(ctx, 1, id, 10) }},
+		{"/remote.php/dav/files/alice/Collectives/Wiki/", func(id string) {
+			_, _, _ = c.Collectives().PageMarkdown(ctx, &CollectivePage{CollectivePath: "Collectives/Wiki", FilePath: id, FileName: "Readme.md"}, "Wiki", 10)
+		}},
+		{"/remote.php/dav/files/alice/Collectives/Wiki/", func(id string) {
+			_ = c.Collectives().WritePageMarkdown(ctx, &CollectivePage{CollectivePath: "Collectives/Wiki", FileName: id}, "Wiki", "x")
+		}},
+		{"/remote.php/dav/files/alice/Collectives/", func(id string) {
+			_, _, _ = c.Collectives().PageMarkdown(ctx, &CollectivePage{FileName: "Readme.md"}, id, 10)
+		}},
+		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.Mail().Attachment(ctx, 1, id, 10) }},
 		{cookbookAPI + "/search/", func(id string) { _, _ = c.SearchRecipes(ctx, id) }},
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.RecipesInCategory(ctx, id) }},
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search(ctx, id, SearchQuery{Term: "x"}) }},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -17,7 +16,11 @@ import (
 // plain JSON below /index.php/apps/mail/api/. The app answers 403 with an
 // empty body for ids that do not exist or are not the user's.
 
-var mailAPI = appAPI{id: "mail", name: "Mail"}
+// MailClient is the Mail app's API.
+type MailClient struct{ app App }
+
+// Mail returns the Mail API of the user.
+func (c *Client) Mail() *MailClient { return &MailClient{app: c.App("mail", "Mail", nil)} }
 
 const mailBase = "/index.php/apps/mail/api/"
 
@@ -144,9 +147,9 @@ func (b *MailBody) Text() string {
 var mailEntities = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'")
 
 // MailAccounts lists the user's mail accounts.
-func (c *Client) MailAccounts(ctx context.Context) ([]MailAccount, error) {
+func (m *MailClient) Accounts(ctx context.Context) ([]MailAccount, error) {
 	var out []MailAccount
-	if _, err := mailAPI.call(ctx, c, http.MethodGet, mailBase+"accounts", nil, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailBase + "accounts"}, &out); err != nil {
 		return nil, fmt.Errorf("list mail accounts: %w", err)
 	}
 	for i := range out {
@@ -158,15 +161,53 @@ func (c *Client) MailAccounts(ctx context.Context) ([]MailAccount, error) {
 }
 
 // Mailboxes lists an account's mailboxes.
-func (c *Client) Mailboxes(ctx context.Context, accountID int64) ([]Mailbox, error) {
+func (m *MailClient) Mailboxes(ctx context.Context, accountID int64) ([]Mailbox, error) {
 	var out struct {
 		Mailboxes []Mailbox `json:"mailboxes"`
 	}
 	q := url.Values{"accountId": {strconv.FormatInt(accountID, 10)}}
-	if _, err := mailAPI.call(ctx, c, http.MethodGet, mailBase+"mailboxes", q, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailBase + "mailboxes", Query: q}, &out); err != nil {
 		return nil, fmt.Errorf("list mailboxes of mail account %d: %w", accountID, err)
 	}
 	return out.Mailboxes, nil
+}
+
+// Role is the mailbox's special role ("inbox", "sent", "trash" ...), or
+// "" for an ordinary folder.
+func (b *Mailbox) Role() string {
+	if b.SpecialRole != "" {
+		return b.SpecialRole
+	}
+	if len(b.SpecialUse) > 0 {
+		return b.SpecialUse[0]
+	}
+	if strings.EqualFold(b.Name, "INBOX") {
+		return "inbox"
+	}
+	return ""
+}
+
+// Inbox finds the INBOX of the account, or with accountID 0 of the user's
+// first account. account is the account looked in (0 when the user has
+// none); inbox is nil when it has no INBOX.
+func (m *MailClient) Inbox(ctx context.Context, accountID int64) (account int64, inbox *Mailbox, err error) {
+	if accountID == 0 {
+		accts, err := m.Accounts(ctx)
+		if err != nil || len(accts) == 0 {
+			return 0, nil, err
+		}
+		accountID = accts[0].ID
+	}
+	boxes, err := m.Mailboxes(ctx, accountID)
+	if err != nil {
+		return accountID, nil, err
+	}
+	for i := range boxes {
+		if boxes[i].Role() == "inbox" {
+			return accountID, &boxes[i], nil
+		}
+	}
+	return accountID, nil, nil
 }
 
 // MailQuery selects messages of a mailbox, newest first.
@@ -186,7 +227,7 @@ type MailQuery struct {
 func MailFilterValue(v string) string { return url.QueryEscape(v) }
 
 // MailMessages lists messages of a mailbox.
-func (c *Client) MailMessages(ctx context.Context, q MailQuery) ([]MailMessage, error) {
+func (m *MailClient) Messages(ctx context.Context, q MailQuery) ([]MailMessage, error) {
 	v := url.Values{"mailboxId": {strconv.FormatInt(q.MailboxID, 10)}}
 	if q.Filter != "" {
 		v.Set("filter", q.Filter)
@@ -198,7 +239,7 @@ func (c *Client) MailMessages(ctx context.Context, q MailQuery) ([]MailMessage, 
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	var out []MailMessage
-	if _, err := mailAPI.call(ctx, c, http.MethodGet, mailBase+"messages", v, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailBase + "messages", Query: v}, &out); err != nil {
 		return nil, fmt.Errorf("list messages of mailbox %d: %w", q.MailboxID, err)
 	}
 	return out, nil
@@ -213,18 +254,18 @@ func mailMessagePath(id int64, parts ...string) string {
 }
 
 // MailMessage fetches a message's envelope.
-func (c *Client) MailMessage(ctx context.Context, id int64) (*MailMessage, error) {
+func (m *MailClient) Message(ctx context.Context, id int64) (*MailMessage, error) {
 	var out MailMessage
-	if _, err := mailAPI.call(ctx, c, http.MethodGet, mailMessagePath(id), nil, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(id)}, &out); err != nil {
 		return nil, fmt.Errorf("get mail message %d: %w", id, err)
 	}
 	return &out, nil
 }
 
 // MailBody fetches a message with its body and attachment list.
-func (c *Client) MailBody(ctx context.Context, id int64) (*MailBody, error) {
+func (m *MailClient) Body(ctx context.Context, id int64) (*MailBody, error) {
 	var out MailBody
-	if _, err := mailAPI.call(ctx, c, http.MethodGet, mailMessagePath(id, "body"), nil, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(id, "body")}, &out); err != nil {
 		return nil, fmt.Errorf("get body of mail message %d: %w", id, err)
 	}
 	return &out, nil
@@ -240,26 +281,21 @@ type MailAttachmentData struct {
 }
 
 // MailAttachment downloads an attachment, at most limit bytes.
-func (c *Client) MailAttachment(ctx context.Context, messageID int64, attachmentID string, limit int64) (*MailAttachmentData, error) {
+func (m *MailClient) Attachment(ctx context.Context, messageID int64, attachmentID string, limit int64) (*MailAttachmentData, error) {
 	if _, err := Segment("attachment_id", attachmentID); err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodGet, mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := mailAPI.do(c, req)
+	var b []byte
+	rep, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), Raw: &b, Limit: limit + 1}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("download attachment %s of mail message %d: %w", attachmentID, messageID, err)
 	}
-	defer resp.Body.Close()
-	out := &MailAttachmentData{Mime: resp.Header.Get("Content-Type"), Size: resp.ContentLength}
-	if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); err == nil {
+	out := &MailAttachmentData{Mime: rep.Header.Get("Content-Type"), Size: -1}
+	if n, err := strconv.ParseInt(rep.Header.Get("Content-Length"), 10, 64); err == nil {
+		out.Size = n
+	}
+	if _, params, err := mime.ParseMediaType(rep.Header.Get("Content-Disposition")); err == nil {
 		out.Name = params["filename"]
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("download attachment %s of mail message %d: %w", attachmentID, messageID, err)
 	}
 	if int64(len(b)) > limit {
 		b, out.Truncated = b[:limit], true
@@ -272,8 +308,8 @@ func (c *Client) MailAttachment(ctx context.Context, messageID int64, attachment
 }
 
 // MoveMailMessage moves a message to another mailbox.
-func (c *Client) MoveMailMessage(ctx context.Context, id, destMailboxID int64) error {
-	if _, err := mailAPI.call(ctx, c, http.MethodPost, mailMessagePath(id, "move"), nil, map[string]int64{"destFolderId": destMailboxID}, false, nil); err != nil {
+func (m *MailClient) Move(ctx context.Context, id, destMailboxID int64) error {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodPost, Path: mailMessagePath(id, "move"), Body: map[string]int64{"destFolderId": destMailboxID}}, nil); err != nil {
 		return fmt.Errorf("move mail message %d to mailbox %d: %w", id, destMailboxID, err)
 	}
 	return nil
@@ -281,39 +317,39 @@ func (c *Client) MoveMailMessage(ctx context.Context, id, destMailboxID int64) e
 
 // DeleteMailMessage deletes a message: the app moves it to the trash
 // mailbox, or removes it for good when it is in the trash already.
-func (c *Client) DeleteMailMessage(ctx context.Context, id int64) error {
-	if _, err := mailAPI.call(ctx, c, http.MethodDelete, mailMessagePath(id), nil, nil, false, nil); err != nil {
+func (m *MailClient) Delete(ctx context.Context, id int64) error {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodDelete, Path: mailMessagePath(id)}, nil); err != nil {
 		return fmt.Errorf("delete mail message %d: %w", id, err)
 	}
 	return nil
 }
 
 // SetMailFlags sets IMAP flags such as "seen" and "flagged".
-func (c *Client) SetMailFlags(ctx context.Context, id int64, flags map[string]bool) error {
-	if _, err := mailAPI.call(ctx, c, http.MethodPut, mailMessagePath(id, "flags"), nil, map[string]any{"flags": flags}, false, nil); err != nil {
+func (m *MailClient) SetFlags(ctx context.Context, id int64, flags map[string]bool) error {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodPut, Path: mailMessagePath(id, "flags"), Body: map[string]any{"flags": flags}}, nil); err != nil {
 		return fmt.Errorf("set flags of mail message %d: %w", id, err)
 	}
 	return nil
 }
 
 // TagMailMessage adds (or with remove, takes off) a tag by its IMAP label.
-func (c *Client) TagMailMessage(ctx context.Context, id int64, imapLabel string, remove bool) (*MailTag, error) {
+func (m *MailClient) Tag(ctx context.Context, id int64, imapLabel string, remove bool) (*MailTag, error) {
 	method := http.MethodPut
 	if remove {
 		method = http.MethodDelete
 	}
 	var out MailTag
-	if _, err := mailAPI.call(ctx, c, method, mailMessagePath(id, "tags", url.PathEscape(imapLabel)), nil, nil, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: method, Path: mailMessagePath(id, "tags", url.PathEscape(imapLabel))}, &out); err != nil {
 		return nil, fmt.Errorf("change tag %s of mail message %d: %w", imapLabel, id, err)
 	}
 	return &out, nil
 }
 
 // CreateMailTag creates a tag; color is a CSS color like "#0082c9".
-func (c *Client) CreateMailTag(ctx context.Context, displayName, color string) (*MailTag, error) {
+func (m *MailClient) CreateTag(ctx context.Context, displayName, color string) (*MailTag, error) {
 	var out MailTag
 	body := map[string]string{"displayName": displayName, "color": color}
-	if _, err := mailAPI.call(ctx, c, http.MethodPost, mailBase+"tags", nil, body, false, &out); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodPost, Path: mailBase + "tags", Body: body}, &out); err != nil {
 		return nil, fmt.Errorf("create mail tag %q: %w", displayName, err)
 	}
 	return &out, nil
@@ -352,7 +388,7 @@ type mailJSend struct {
 // (POST /api/outbox) and sent at once (POST /api/outbox/{id}). It returns
 // the outbox id; when storing worked but sending failed the message stays
 // in the outbox and err says so.
-func (c *Client) SendMail(ctx context.Context, m OutgoingMail) (outboxID int64, err error) {
+func (m *MailClient) Send(ctx context.Context, msg OutgoingMail) (outboxID int64, err error) {
 	addrs := func(list []MailAddress) []MailAddress {
 		if list == nil {
 			return []MailAddress{}
@@ -360,14 +396,14 @@ func (c *Client) SendMail(ctx context.Context, m OutgoingMail) (outboxID int64, 
 		return list
 	}
 	body := map[string]any{
-		"accountId": m.AccountID, "subject": m.Subject, "body": m.Body, "editorBody": m.Body,
-		"isHtml": m.IsHTML, "to": addrs(m.To), "cc": addrs(m.CC), "bcc": addrs(m.BCC), "attachments": []any{},
+		"accountId": msg.AccountID, "subject": msg.Subject, "body": msg.Body, "editorBody": msg.Body,
+		"isHtml": msg.IsHTML, "to": addrs(msg.To), "cc": addrs(msg.CC), "bcc": addrs(msg.BCC), "attachments": []any{},
 	}
-	if m.InReplyToMessageID != "" {
-		body["inReplyToMessageId"] = m.InReplyToMessageID
+	if msg.InReplyToMessageID != "" {
+		body["inReplyToMessageId"] = msg.InReplyToMessageID
 	}
 	var created mailJSend
-	if _, err := mailAPI.call(ctx, c, http.MethodPost, mailBase+"outbox", nil, body, false, &created); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodPost, Path: mailBase + "outbox", Body: body}, &created); err != nil {
 		return 0, fmt.Errorf("store the message in the outbox: %w", err)
 	}
 	var local struct {
@@ -376,7 +412,7 @@ func (c *Client) SendMail(ctx context.Context, m OutgoingMail) (outboxID int64, 
 	if err := json.Unmarshal(created.Data, &local); err != nil || local.ID == 0 {
 		return 0, fmt.Errorf("store the message in the outbox: unexpected answer %s", created.Data)
 	}
-	if _, err := mailAPI.call(ctx, c, http.MethodPost, mailBase+"outbox/"+strconv.FormatInt(local.ID, 10), nil, map[string]any{}, false, nil); err != nil {
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodPost, Path: mailBase + "outbox/" + strconv.FormatInt(local.ID, 10), Body: map[string]any{}}, nil); err != nil {
 		return local.ID, fmt.Errorf("the message is in the outbox (id %d) but sending it failed: %w", local.ID, err)
 	}
 	return local.ID, nil

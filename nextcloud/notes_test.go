@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,16 +57,14 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 	c := nc.Client(t, "admin")
 	n := mustCreateNote(t, c, "Plan", "", "v1")
 
-	var mu sync.Mutex
-	var ifMatch []string
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodPut {
-			mu.Lock()
-			ifMatch = append(ifMatch, r.Header.Get("If-Match"))
-			mu.Unlock()
+	nc.RecordRequests()
+	ifMatch := func() []string {
+		var out []string
+		for _, r := range nc.Requests(func(r nctest.Request) bool { return r.Method == http.MethodPut }) {
+			out = append(out, r.Header.Get("If-Match"))
 		}
-		return false
-	})
+		return out
+	}
 
 	// Unquoted etag (as the attribute comes) is sent quoted.
 	u1, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: strp("v2")}, n.ETag)
@@ -77,8 +74,8 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 	if u1.Content != "v2" || u1.ETag == n.ETag {
 		t.Fatalf("update result %+v: want new content and a new etag", u1)
 	}
-	if ifMatch[0] != `"`+n.ETag+`"` {
-		t.Fatalf("If-Match sent as %q, want quoted etag", ifMatch[0])
+	if ifMatch()[0] != `"`+n.ETag+`"` {
+		t.Fatalf("If-Match sent as %q, want quoted etag", ifMatch()[0])
 	}
 
 	// The stale etag is refused with the current note; nothing changes.

@@ -201,3 +201,30 @@ func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
 	}
 	return &u, nil
 }
+
+// PHPMap is a JSON object that PHP encodes as [] when it is empty.
+type PHPMap[V any] map[string]V
+
+// UnmarshalJSON accepts an object, an empty array or null.
+func (m *PHPMap[V]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" || b[0] == '[' {
+		var arr []json.RawMessage
+		if len(b) > 0 && b[0] == '[' {
+			if err := json.Unmarshal(b, &arr); err != nil {
+				return err
+			}
+			if len(arr) > 0 {
+				return fmt.Errorf("expected an object, got a non-empty array")
+			}
+		}
+		*m = nil
+		return nil
+	}
+	var v map[string]V
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}

@@ -5,161 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
-// appAPI names the Nextcloud app behind an API so that a missing app is
-// reported by name instead of as a bare 404 page.
-type appAPI struct {
-	id   string // app id, as in /apps/<id>/
-	name string // product name users know
-}
+// TalkClient is the Talk (spreed) API: OCS v4 rooms, v1 chat and
+// reactions.
+type TalkClient struct{ app App }
 
-// missing is the error for an app that is not installed or not enabled.
-func (a appAPI) missing() error {
-	return fmt.Errorf("the Nextcloud app %q (%s) is not installed or enabled on this server; ask an administrator to enable it: %w", a.id, a.name, ErrAppNotEnabled)
-}
-
-// appNotFoundPage reports whether a 404 answer comes from Nextcloud's
-// router (app off: an HTML page, or the OCS "invalid query" 998 envelope)
-// rather than from the app itself.
-func appNotFoundPage(contentType string, body []byte) bool {
-	if strings.Contains(contentType, "html") {
-		return true
-	}
-	body = bytes.TrimSpace(body)
-	if len(body) > 0 && body[0] == '<' && !strings.Contains(contentType, "json") {
-		return true
-	}
-	var env ocsEnvelope
-	if json.Unmarshal(body, &env) == nil && env.OCS.Meta.StatusCode == 998 {
-		return true
-	}
-	return false
-}
-
-// do sends req and returns the open response for 2xx and 304 answers; any
-// other status becomes an *Error (or the app-missing error).
-func (a appAPI) do(c *Client, req *http.Request) (*http.Response, error) {
-	resp, err := c.send(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode < 300 || resp.StatusCode == http.StatusNotModified {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	ct := resp.Header.Get("Content-Type")
-	if resp.StatusCode == http.StatusNotFound && appNotFoundPage(ct, body) {
-		return nil, a.missing()
-	}
-	msg := messageFrom(ct, body)
-	if msg == "" {
-		msg = jsendMessage(body)
-	}
-	return nil, &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode,
-		Message: msg, Hint: hintFor(resp.StatusCode), App: a.id}
-}
-
-// jsendMessage reads the message of a JSend-style failure, as Mail sends:
-// {"status":"fail","data":{"message":"..."}} or {"data":"..."}.
-func jsendMessage(body []byte) string {
-	var v struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if json.Unmarshal(body, &v) != nil || len(v.Data) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v.Data, &s) == nil {
-		return s
-	}
-	var o struct {
-		Message string `json:"message"`
-	}
-	_ = json.Unmarshal(v.Data, &o)
-	return o.Message
-}
-
-// appReply is what call returns besides the decoded data.
-type appReply struct {
-	Status int
-	Header http.Header
-}
-
-// call sends a JSON request to the app (OCS envelope when ocs is set) and
-// decodes the answer into out. A 304 leaves out untouched.
-func (a appAPI) call(ctx context.Context, c *Client, method, path string, query url.Values, body any, ocs bool, out any) (appReply, error) {
-	req, err := c.newJSONRequest(ctx, method, withQuery(path, query), nil, body, a.name+" request body")
-	if err != nil {
-		return appReply{}, err
-	}
-	resp, err := a.do(c, req)
-	if err != nil {
-		return appReply{}, err
-	}
-	defer resp.Body.Close()
-	rep := appReply{Status: resp.StatusCode, Header: resp.Header}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return rep, fmt.Errorf("read %s answer of %s %s: %w", a.name, method, req.URL.Path, err)
-	}
-	if resp.StatusCode == http.StatusNotModified || len(bytes.TrimSpace(data)) == 0 {
-		return rep, nil
-	}
-	if ocs {
-		return rep, decodeOCSData(method, req.URL.Path, data, out)
-	}
-	if out == nil {
-		return rep, nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return rep, fmt.Errorf("nextcloud %s %s: unexpected %s answer: %w", method, req.URL.Path, a.name, err)
-	}
-	return rep, nil
-}
-
-// decodeOCSData unpacks a successful (2xx) OCS v2 answer, taking PHP's
-// empty array where an object was expected as nothing.
-func decodeOCSData(method, path string, body []byte, out any) error {
-	return decodeOCS(method, path, body, out, true)
-}
-
-// PHPMap is a JSON object that PHP encodes as [] when it is empty.
-type PHPMap[V any] map[string]V
-
-// UnmarshalJSON accepts an object, an empty array or null.
-func (m *PHPMap[V]) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || string(b) == "null" || b[0] == '[' {
-		var arr []json.RawMessage
-		if len(b) > 0 && b[0] == '[' {
-			if err := json.Unmarshal(b, &arr); err != nil {
-				return err
-			}
-			if len(arr) > 0 {
-				return fmt.Errorf("expected an object, got a non-empty array")
-			}
-		}
-		*m = nil
-		return nil
-	}
-	var v map[string]V
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*m = v
-	return nil
-}
-
-// Talk ---------------------------------------------------------------------
-
-var talkAPI = appAPI{id: "spreed", name: "Talk"}
+// Talk returns the Talk API of the user.
+func (c *Client) Talk() *TalkClient { return &TalkClient{app: c.App("spreed", "Talk", nil)} }
 
 const (
 	talkRoomBase = "/ocs/v2.php/apps/spreed/api/v4/room"
@@ -341,22 +198,22 @@ func talkToken(token string) (string, error) {
 }
 
 // TalkConversations lists the user's conversations.
-func (c *Client) TalkConversations(ctx context.Context) ([]TalkConversation, error) {
+func (t *TalkClient) Conversations(ctx context.Context) ([]TalkConversation, error) {
 	var out []TalkConversation
-	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase, url.Values{"noStatusUpdate": {"1"}}, nil, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkRoomBase, Query: url.Values{"noStatusUpdate": {"1"}}, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list Talk conversations: %w", err)
 	}
 	return out, nil
 }
 
 // TalkConversation fetches one conversation by token.
-func (c *Client) TalkConversation(ctx context.Context, token string) (*TalkConversation, error) {
-	t, err := talkToken(token)
+func (t *TalkClient) Conversation(ctx context.Context, token string) (*TalkConversation, error) {
+	tok, err := talkToken(token)
 	if err != nil {
 		return nil, err
 	}
 	var out TalkConversation
-	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase+"/"+t, nil, nil, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("get Talk conversation %q: %w", token, err)
 	}
 	return &out, nil
@@ -373,9 +230,9 @@ type TalkNewConversation struct {
 
 // TalkCreateConversation creates a conversation; created is false when a
 // one-to-one conversation with that user existed already.
-func (c *Client) TalkCreateConversation(ctx context.Context, in TalkNewConversation) (conv *TalkConversation, created bool, err error) {
+func (t *TalkClient) CreateConversation(ctx context.Context, in TalkNewConversation) (conv *TalkConversation, created bool, err error) {
 	var out TalkConversation
-	rep, err := talkAPI.call(ctx, c, http.MethodPost, talkRoomBase, nil, in, true, &out)
+	rep, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkRoomBase, Body: in, OCS: true}, &out)
 	if err != nil {
 		return nil, false, fmt.Errorf("create Talk conversation: %w", err)
 	}
@@ -383,21 +240,21 @@ func (c *Client) TalkCreateConversation(ctx context.Context, in TalkNewConversat
 }
 
 // TalkParticipants lists the attendees of a conversation.
-func (c *Client) TalkParticipants(ctx context.Context, token string) ([]TalkParticipant, error) {
-	t, err := talkToken(token)
+func (t *TalkClient) Participants(ctx context.Context, token string) ([]TalkParticipant, error) {
+	tok, err := talkToken(token)
 	if err != nil {
 		return nil, err
 	}
 	var out []TalkParticipant
-	if _, err := talkAPI.call(ctx, c, http.MethodGet, talkRoomBase+"/"+t+"/participants", url.Values{"includeStatus": {"true"}}, nil, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok + "/participants", Query: url.Values{"includeStatus": {"true"}}, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list participants of Talk conversation %q: %w", token, err)
 	}
 	return out, nil
 }
 
 // TalkAddParticipant adds a user (source "users"), group, email or circle.
-func (c *Client) TalkAddParticipant(ctx context.Context, token, participant, source string) error {
-	t, err := talkToken(token)
+func (t *TalkClient) AddParticipant(ctx context.Context, token, participant, source string) error {
+	tok, err := talkToken(token)
 	if err != nil {
 		return err
 	}
@@ -405,7 +262,7 @@ func (c *Client) TalkAddParticipant(ctx context.Context, token, participant, sou
 		source = "users"
 	}
 	body := map[string]string{"newParticipant": participant, "source": source}
-	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkRoomBase+"/"+t+"/participants", nil, body, true, nil); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkRoomBase + "/" + tok + "/participants", Body: body, OCS: true}, nil); err != nil {
 		return fmt.Errorf("add %s %q to Talk conversation %q: %w", strings.TrimSuffix(source, "s"), participant, token, err)
 	}
 	return nil
@@ -430,8 +287,8 @@ type TalkHistory struct {
 }
 
 // TalkMessages reads a page of a conversation's history, newest first.
-func (c *Client) TalkMessages(ctx context.Context, token string, opt TalkHistoryOptions) (*TalkHistory, error) {
-	t, err := talkToken(token)
+func (t *TalkClient) Messages(ctx context.Context, token string, opt TalkHistoryOptions) (*TalkHistory, error) {
+	tok, err := talkToken(token)
 	if err != nil {
 		return nil, err
 	}
@@ -448,7 +305,7 @@ func (c *Client) TalkMessages(ctx context.Context, token string, opt TalkHistory
 		q.Set("setReadMarker", "0")
 	}
 	var msgs []TalkMessage
-	rep, err := talkAPI.call(ctx, c, http.MethodGet, talkChatBase+t, q, nil, true, &msgs)
+	rep, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkChatBase + tok, Query: q, OCS: true}, &msgs)
 	if err != nil {
 		return nil, fmt.Errorf("read messages of Talk conversation %q: %w", token, err)
 	}
@@ -471,13 +328,13 @@ type TalkNewMessage struct {
 }
 
 // TalkSendMessage posts a chat message and returns it as stored.
-func (c *Client) TalkSendMessage(ctx context.Context, token string, in TalkNewMessage) (*TalkMessage, error) {
-	t, err := talkToken(token)
+func (t *TalkClient) SendMessage(ctx context.Context, token string, in TalkNewMessage) (*TalkMessage, error) {
+	tok, err := talkToken(token)
 	if err != nil {
 		return nil, err
 	}
 	var out TalkMessage
-	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkChatBase+t, nil, in, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("send message to Talk conversation %q: %w", token, err)
 	}
 	return &out, nil
@@ -486,8 +343,8 @@ func (c *Client) TalkSendMessage(ctx context.Context, token string, in TalkNewMe
 // TalkMarkRead sets the read marker; lastRead 0 marks everything read.
 // Talk 18 and later answer with the updated conversation, older versions
 // with nothing (conv is then nil).
-func (c *Client) TalkMarkRead(ctx context.Context, token string, lastRead int64) (conv *TalkConversation, err error) {
-	t, err := talkToken(token)
+func (t *TalkClient) MarkRead(ctx context.Context, token string, lastRead int64) (conv *TalkConversation, err error) {
+	tok, err := talkToken(token)
 	if err != nil {
 		return nil, err
 	}
@@ -496,7 +353,7 @@ func (c *Client) TalkMarkRead(ctx context.Context, token string, lastRead int64)
 		body = map[string]int64{"lastReadMessage": lastRead}
 	}
 	var out TalkConversation
-	if _, err := talkAPI.call(ctx, c, http.MethodPost, talkChatBase+t+"/read", nil, body, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkChatBase + tok + "/read", Body: body, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("mark Talk conversation %q as read: %w", token, err)
 	}
 	if out.Token == "" {
@@ -506,19 +363,19 @@ func (c *Client) TalkMarkRead(ctx context.Context, token string, lastRead int64)
 }
 
 func talkReactionPath(token string, messageID int64) (string, error) {
-	t, err := talkToken(token)
+	tok, err := talkToken(token)
 	if err != nil {
 		return "", err
 	}
 	if messageID <= 0 {
 		return "", fmt.Errorf("message id must be positive")
 	}
-	return talkReactBas + t + "/" + strconv.FormatInt(messageID, 10), nil
+	return talkReactBas + tok + "/" + strconv.FormatInt(messageID, 10), nil
 }
 
 // TalkReactions lists who reacted how to a message, by emoji; reaction
 // filters to one emoji.
-func (c *Client) TalkReactions(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
+func (t *TalkClient) Reactions(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
 	p, err := talkReactionPath(token, messageID)
 	if err != nil {
 		return nil, err
@@ -528,20 +385,20 @@ func (c *Client) TalkReactions(ctx context.Context, token string, messageID int6
 		q = url.Values{"reaction": {reaction}}
 	}
 	var out PHPMap[[]TalkReaction]
-	if _, err := talkAPI.call(ctx, c, http.MethodGet, p, q, nil, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: p, Query: q, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list reactions to message %d in Talk conversation %q: %w", messageID, token, err)
 	}
 	return out, nil
 }
 
 // TalkReact adds a reaction; added is false when it existed already.
-func (c *Client) TalkReact(ctx context.Context, token string, messageID int64, reaction string) (reactions map[string][]TalkReaction, added bool, err error) {
+func (t *TalkClient) React(ctx context.Context, token string, messageID int64, reaction string) (reactions map[string][]TalkReaction, added bool, err error) {
 	p, err := talkReactionPath(token, messageID)
 	if err != nil {
 		return nil, false, err
 	}
 	var out PHPMap[[]TalkReaction]
-	rep, err := talkAPI.call(ctx, c, http.MethodPost, p, nil, map[string]string{"reaction": reaction}, true, &out)
+	rep, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: p, Body: map[string]string{"reaction": reaction}, OCS: true}, &out)
 	if err != nil {
 		return nil, false, fmt.Errorf("react %s to message %d in Talk conversation %q: %w", reaction, messageID, token, err)
 	}
@@ -549,14 +406,14 @@ func (c *Client) TalkReact(ctx context.Context, token string, messageID int64, r
 }
 
 // TalkUnreact removes the user's reaction from a message.
-func (c *Client) TalkUnreact(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
+func (t *TalkClient) Unreact(ctx context.Context, token string, messageID int64, reaction string) (map[string][]TalkReaction, error) {
 	p, err := talkReactionPath(token, messageID)
 	if err != nil {
 		return nil, err
 	}
 	var out PHPMap[[]TalkReaction]
 	// DELETE carries its parameters in the query string.
-	if _, err := talkAPI.call(ctx, c, http.MethodDelete, p, url.Values{"reaction": {reaction}}, nil, true, &out); err != nil {
+	if _, err := t.app.Call(ctx, Request{Method: http.MethodDelete, Path: p, Query: url.Values{"reaction": {reaction}}, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("remove reaction %s from message %d in Talk conversation %q: %w", reaction, messageID, token, err)
 	}
 	return out, nil

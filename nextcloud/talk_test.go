@@ -60,63 +60,63 @@ func TestTalkClientAgainstStandIn(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
 
-	conv, created, err := alice.TalkCreateConversation(ctx, nextcloud.TalkNewConversation{Type: nextcloud.TalkGroup, Name: "Room"})
+	conv, created, err := alice.Talk().CreateConversation(ctx, nextcloud.TalkNewConversation{Type: nextcloud.TalkGroup, Name: "Room"})
 	if err != nil || !created || conv.Token == "" || conv.LastMessage() != nil {
 		t.Fatalf("create: %+v %v %v", conv, created, err)
 	}
-	if err := alice.TalkAddParticipant(ctx, conv.Token, "bob", ""); err != nil {
+	if err := alice.Talk().AddParticipant(ctx, conv.Token, "bob", ""); err != nil {
 		t.Fatal(err)
 	}
 	// An empty history is a 304 without body.
-	h, err := bob.TalkMessages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 10})
+	h, err := bob.Talk().Messages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 10})
 	if err != nil || len(h.Messages) != 0 || h.LastGiven != 0 {
 		t.Fatalf("empty history: %+v %v", h, err)
 	}
 	var ids []int64
 	for _, text := range []string{"one", "two", "three"} {
-		m, err := alice.TalkSendMessage(ctx, conv.Token, nextcloud.TalkNewMessage{Message: text})
+		m, err := alice.Talk().SendMessage(ctx, conv.Token, nextcloud.TalkNewMessage{Message: text})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, m.ID)
 	}
-	h, err = bob.TalkMessages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 2})
+	h, err = bob.Talk().Messages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 2})
 	if err != nil || len(h.Messages) != 2 || h.Messages[0].ID != ids[2] || h.LastGiven != ids[1] {
 		t.Fatalf("page: %+v %v", h, err)
 	}
 	if got := nc.TalkLastRead(conv.Token, "bob"); got != 0 {
 		t.Fatalf("reading without SetReadMarker moved the marker to %d", got)
 	}
-	if _, err := bob.TalkMessages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 1, SetReadMarker: true}); err != nil {
+	if _, err := bob.Talk().Messages(ctx, conv.Token, nextcloud.TalkHistoryOptions{Limit: 1, SetReadMarker: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := nc.TalkLastRead(conv.Token, "bob"); got != ids[2] {
 		t.Fatalf("SetReadMarker left the marker at %d", got)
 	}
-	c, err := bob.TalkMarkRead(ctx, conv.Token, ids[0])
+	c, err := bob.Talk().MarkRead(ctx, conv.Token, ids[0])
 	if err != nil || c == nil || c.LastReadMessage != ids[0] || c.UnreadMessages != 2 {
 		t.Fatalf("mark read: %+v %v", c, err)
 	}
-	rs, added, err := bob.TalkReact(ctx, conv.Token, ids[0], "👍")
+	rs, added, err := bob.Talk().React(ctx, conv.Token, ids[0], "👍")
 	if err != nil || !added || len(rs["👍"]) != 1 || rs["👍"][0].ActorID != "bob" {
 		t.Fatalf("react: %+v %v %v", rs, added, err)
 	}
-	if _, added, _ = bob.TalkReact(ctx, conv.Token, ids[0], "👍"); added {
+	if _, added, _ = bob.Talk().React(ctx, conv.Token, ids[0], "👍"); added {
 		t.Fatal("second identical reaction reported as added")
 	}
-	rs, err = bob.TalkUnreact(ctx, conv.Token, ids[0], "👍")
+	rs, err = bob.Talk().Unreact(ctx, conv.Token, ids[0], "👍")
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("unreact: %+v %v", rs, err)
 	}
-	if _, err := bob.TalkUnreact(ctx, conv.Token, ids[0], "👍"); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := bob.Talk().Unreact(ctx, conv.Token, ids[0], "👍"); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("unreact twice: %v", err)
 	}
-	if _, err := alice.TalkConversation(ctx, "nope"); !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if _, err := alice.Talk().Conversation(ctx, "nope"); !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("unknown room: %v", err)
 	}
 
 	nc.SetDisabled("spreed", true)
-	_, err = alice.TalkConversations(ctx)
+	_, err = alice.Talk().Conversations(ctx)
 	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `"spreed" (Talk)`) {
 		t.Fatalf("disabled app: %v", err)
 	}
@@ -135,7 +135,7 @@ func TestTalkMissingAppOCS998(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.TalkConversations(context.Background())
+	_, err = c.Talk().Conversations(context.Background())
 	if !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("998 answer: %v", err)
 	}

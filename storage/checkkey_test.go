@@ -10,7 +10,9 @@ import (
 
 // Issue 15 item 8: a key that opens none of the stored rows is detected;
 // one that opens at least one is not refused.
-func TestCheckKey(t *testing.T) {
+func TestCheckKey(t *testing.T) { backends(t, testCheckKey) }
+
+func testCheckKey(t *testing.T) {
 	ctx := context.Background()
 	right, wrong, older := newKey(t), newKey(t), newKey(t)
 	tests := []struct {

@@ -1,5 +1,6 @@
-// Package storage keeps the server's persistent state in SQLite: offline
-// refresh tokens and other per-user secrets, encrypted with Fernet.
+// Package storage keeps the server's persistent state in SQLite (one file,
+// the default) or PostgreSQL (shared by several replicas): offline refresh
+// tokens and other per-user secrets, encrypted with Fernet.
 package storage
 
 import (
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -35,7 +37,8 @@ type Options struct {
 
 // DB is the token and secret store.
 type DB struct {
-	db     *sql.DB
+	db *sqlDB
+	// path is the SQLite file, or the PostgreSQL URL without its password.
 	path   string
 	cipher *Cipher
 	log    *slog.Logger
@@ -46,8 +49,8 @@ type DB struct {
 	beforeCommit func(op string)
 }
 
-// Open opens (creating with mode 0600 if needed) the database at path and
-// applies pending schema migrations.
+// Open opens the store and applies pending schema migrations. path is an
+// SQLite file (created with mode 0600 if needed) or a postgres:// URL.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("TOKEN_STORAGE_DB is empty: set it to a file path such as /var/lib/nextcloud-mcp/tokens.db")
@@ -65,6 +68,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, c, opts)
+	}
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
@@ -78,12 +84,48 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open token database %s: %w", path, err)
 	}
-	d := &DB{db: sdb, path: path, cipher: c, log: opts.Logger, now: opts.Now}
+	d := &DB{db: &sqlDB{DB: sdb, dialect: sqlite}, path: path, cipher: c, log: opts.Logger, now: opts.Now}
 	if err := d.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// openPostgres connects through pgx's database/sql driver. Several
+// replicas share the database; Open may run in all of them at once.
+func openPostgres(ctx context.Context, url string, c *Cipher, opts Options) (*DB, error) {
+	shown := redactURL(url)
+	sdb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open token database %s: %w", shown, err)
+	}
+	// Refresh holds a row lock on its own connection during the IdP call:
+	// leave room for that besides the request path.
+	sdb.SetMaxOpenConns(20)
+	sdb.SetMaxIdleConns(5)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{db: &sqlDB{DB: sdb, dialect: postgres}, path: shown, cipher: c, log: opts.Logger, now: opts.Now}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := sdb.PingContext(pctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("connect to the token database %s: %w (check TOKEN_STORAGE_URL and that PostgreSQL is reachable)", shown, scrub(err, url))
+	}
+	if err := d.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// scrub replaces the connection URL in a driver error by its redacted form.
+func scrub(err error, url string) error {
+	msg := err.Error()
+	if strings.Contains(msg, url) {
+		return errors.New(strings.ReplaceAll(msg, url, redactURL(url)))
+	}
+	return err
 }
 
 // createPrivate makes sure the file exists and only its owner can read it;
@@ -114,7 +156,7 @@ func createPrivate(path string) error {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL without its password.
 func (d *DB) Path() string { return d.path }
 
 // migrations are applied in order; index+1 is the schema version. Never
@@ -199,10 +241,107 @@ var migrations = []string{
 		user_id   TEXT PRIMARY KEY,
 		last_seen INTEGER NOT NULL
 	);`,
+	// 5: leases.go: who works a user's background jobs, and when each job
+	// last succeeded, shared by every replica (times in Unix milliseconds).
+	leasesSchema,
+}
+
+const leasesSchema = `CREATE TABLE leases (
+		name       TEXT PRIMARY KEY,
+		holder     TEXT NOT NULL,
+		expires_at BIGINT NOT NULL
+	);
+	CREATE TABLE job_runs (
+		job     TEXT NOT NULL,
+		user_id TEXT NOT NULL,
+		done_at BIGINT NOT NULL,
+		PRIMARY KEY (job, user_id)
+	);`
+
+// pgMigrations is migrations for PostgreSQL, entry for entry (the same
+// schema version on both): BIGINT Unix times, BYTEA ciphertexts, and the
+// search words in a tsvector column instead of FTS5 tables.
+var pgMigrations = []string{
+	`CREATE TABLE refresh_tokens (
+		user_id           TEXT PRIMARY KEY,
+		issuer            TEXT NOT NULL,
+		subject           TEXT NOT NULL,
+		scopes            TEXT NOT NULL DEFAULT '',
+		token_enc         BYTEA NOT NULL,
+		created_at        BIGINT NOT NULL,
+		last_used_at      BIGINT,
+		last_refreshed_at BIGINT,
+		expires_at        BIGINT
+	);
+	CREATE TABLE secrets (
+		user_id    TEXT NOT NULL,
+		kind       TEXT NOT NULL,
+		value_enc  BYTEA NOT NULL,
+		created_at BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		expires_at BIGINT,
+		PRIMARY KEY (user_id, kind)
+	);
+	CREATE INDEX secrets_expiry ON secrets(expires_at) WHERE expires_at IS NOT NULL;`,
+	// 2: the search index. words is what index.go's pgWords makes of the
+	// title (weight A), extra (B) and body (D), so that words are split
+	// and folded as for FTS5; every query filters by user_id first.
+	`CREATE TABLE index_items (
+		id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		user_id   TEXT NOT NULL,
+		app       TEXT NOT NULL,
+		item_id   TEXT NOT NULL,
+		title     TEXT NOT NULL DEFAULT '',
+		body      TEXT NOT NULL DEFAULT '',
+		extra     TEXT NOT NULL DEFAULT '',
+		item_date BIGINT,
+		etag      TEXT NOT NULL DEFAULT '',
+		url       TEXT NOT NULL DEFAULT '',
+		parent    TEXT NOT NULL DEFAULT '',
+		owner     TEXT NOT NULL,
+		words     TSVECTOR NOT NULL DEFAULT ''::tsvector,
+		UNIQUE (user_id, app, item_id)
+	);
+	CREATE INDEX index_items_parent ON index_items(user_id, app, parent);
+	CREATE INDEX index_items_words ON index_items USING GIN (words);
+	CREATE TABLE index_sync (
+		user_id TEXT NOT NULL,
+		app     TEXT NOT NULL,
+		key     TEXT NOT NULL,
+		value   TEXT NOT NULL,
+		PRIMARY KEY (user_id, app, key)
+	);
+	CREATE TABLE index_apps (
+		user_id      TEXT NOT NULL,
+		app          TEXT NOT NULL,
+		last_run     BIGINT,
+		last_success BIGINT,
+		last_error   TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (user_id, app)
+	);
+	CREATE TABLE index_users (
+		user_id TEXT PRIMARY KEY,
+		paused  BOOLEAN NOT NULL DEFAULT false
+	);`,
+	// 3: index_tables keeps the schema alike; PostgreSQL needs no
+	// per-user tables (index_pg.go).
+	`CREATE TABLE index_tables (
+		user_id TEXT PRIMARY KEY,
+		name    TEXT NOT NULL UNIQUE
+	);`,
+	`CREATE TABLE known_users (
+		user_id   TEXT PRIMARY KEY,
+		last_seen BIGINT NOT NULL
+	);`,
+	leasesSchema,
 }
 
 // SchemaVersion is the version this build writes.
 func SchemaVersion() int { return len(migrations) }
+
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// replicas migrating the schema at the same time.
+const migrationLock = 0x6e636d6370 // "ncmcp"
 
 func (d *DB) migrate(ctx context.Context) error {
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -210,6 +349,13 @@ func (d *DB) migrate(ctx context.Context) error {
 		return d.wrap("start schema migration", err)
 	}
 	defer tx.Rollback()
+	migrations := migrations
+	if d.db.dialect == postgres {
+		migrations = pgMigrations
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(migrationLock)); err != nil {
+			return d.wrap("lock the schema for migration", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return d.wrap("create schema_version table", err)
 	}
@@ -242,10 +388,10 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// wrap turns SQLite lock errors into ErrLocked and names what failed.
+// wrap turns lock errors into ErrLocked and names what failed.
 func (d *DB) wrap(what string, err error) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+	if (errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)) || pgBusy(err) {
 		return fmt.Errorf("%s in %s: %w", what, d.path, ErrLocked)
 	}
 	return fmt.Errorf("%s in token database %s: %w", what, d.path, err)

@@ -150,7 +150,7 @@ func openReadOnly(t *testing.T, path, key string) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sdb.Close() })
-	return &DB{db: sdb, path: path, cipher: c, log: slog.New(slog.DiscardHandler), now: time.Now}
+	return &DB{db: &sqlDB{DB: sdb}, path: path, cipher: c, log: slog.New(slog.DiscardHandler), now: time.Now}
 }
 
 // TestReadOnlyDatabase: with a read-only connection every write fails with

@@ -80,6 +80,10 @@ type Index struct {
 // OpenIndex checks that this build has FTS5, removes the shared FTS5
 // table of schema version 2 if it is still there, and returns the index.
 func (d *DB) OpenIndex(ctx context.Context) (*Index, error) {
+	if d.db.dialect == postgres {
+		// Full-text search is built in (the words column of index_items).
+		return &Index{d: d}, nil
+	}
 	var fts5 bool
 	if err := d.db.QueryRowContext(ctx, `SELECT sqlite_compileoption_used('ENABLE_FTS5')`).Scan(&fts5); err != nil {
 		return nil, d.wrap("check for FTS5", err)
@@ -117,6 +121,9 @@ type execQuerier interface {
 // userTable returns the quoted name of user's FTS5 table, or "" when the
 // user has none; with create it makes and registers a missing one.
 func (x *Index) userTable(ctx context.Context, q execQuerier, user string, create bool) (string, error) {
+	if x.d.db.dialect == postgres {
+		return "", nil // one table; every query filters by user_id
+	}
 	var name string
 	err := q.QueryRowContext(ctx, `SELECT name FROM index_tables WHERE user_id = ?`, user).Scan(&name)
 	switch {
@@ -173,7 +180,11 @@ func (x *Index) Apply(ctx context.Context, user string, ch IndexChange) error {
 	if err != nil {
 		return err
 	}
-	if len(ch.Upsert) > 0 {
+	if len(ch.Upsert) > 0 && x.d.db.dialect == postgres {
+		if err := x.upsertPG(ctx, tx, user, ch); err != nil {
+			return err
+		}
+	} else if len(ch.Upsert) > 0 {
 		// owner is a column of schema version 2, unused now.
 		st, err := tx.PrepareContext(ctx, `INSERT INTO index_items (user_id, app, item_id, title, body, extra, item_date, etag, url, parent, owner)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')
@@ -489,6 +500,9 @@ func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexH
 	limit := q.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 20
+	}
+	if x.d.db.dialect == postgres {
+		return x.searchPG(ctx, user, q, limit)
 	}
 	tbl, err := x.userTable(ctx, x.d.db, user, false)
 	if err != nil || tbl == "" {

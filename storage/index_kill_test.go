@@ -80,6 +80,10 @@ func indexTwoUsers(t *testing.T, x *Index) {
 }
 
 func TestIndexOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
+	backends(t, testIndexOperationsOnOneUserLeaveTheOtherAlone)
+}
+
+func testIndexOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	ops := []struct {
@@ -182,7 +186,9 @@ func wantState(t *testing.T, x *Index, user string, want map[string]string) {
 }
 
 // Reads return only the asking user's rows, and per app and parent.
-func TestIndexReadsAreScoped(t *testing.T) {
+func TestIndexReadsAreScoped(t *testing.T) { backends(t, testIndexReadsAreScoped) }
+
+func testIndexReadsAreScoped(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	indexTwoUsers(t, x)
@@ -227,7 +233,9 @@ func TestIndexReadsAreScoped(t *testing.T) {
 
 // DeleteUnder removes a folder and what is below it, not names that only
 // start alike; DeleteStatePrefix only keys with the prefix.
-func TestIndexDeleteUnderIsAPathPrefix(t *testing.T) {
+func TestIndexDeleteUnderIsAPathPrefix(t *testing.T) { backends(t, testIndexDeleteUnderIsAPathPrefix) }
+
+func testIndexDeleteUnderIsAPathPrefix(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	indexTwoUsers(t, x)
@@ -243,7 +251,9 @@ func TestIndexDeleteUnderIsAPathPrefix(t *testing.T) {
 	wantETags(t, x, "bob", AppFiles, "", map[string]string{"a": "e1", "a/b": "e2", "ab": "e3"})
 }
 
-func TestIndexSearchLimitsAndDates(t *testing.T) {
+func TestIndexSearchLimitsAndDates(t *testing.T) { backends(t, testIndexSearchLimitsAndDates) }
+
+func testIndexSearchLimitsAndDates(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 0, 0, 0, 0, time.UTC) }

@@ -14,24 +14,6 @@ import (
 	"time"
 )
 
-func openIndex(t testing.TB) *Index {
-	t.Helper()
-	key, err := GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Open(context.Background(), fmt.Sprintf("%s/idx.db", t.TempDir()), Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	x, err := d.OpenIndex(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
-}
-
 func ids(hits []IndexHit) []string {
 	out := make([]string, len(hits))
 	for i, h := range hits {
@@ -40,7 +22,9 @@ func ids(hits []IndexHit) []string {
 	return out
 }
 
-func TestIndexSearch(t *testing.T) {
+func TestIndexSearch(t *testing.T) { backends(t, testIndexSearch) }
+
+func testIndexSearch(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 12, 0, 0, 0, time.UTC) }
@@ -129,7 +113,9 @@ func TestIndexSearch(t *testing.T) {
 	}
 }
 
-func TestIndexStateAndStatus(t *testing.T) {
+func TestIndexStateAndStatus(t *testing.T) { backends(t, testIndexStateAndStatus) }
+
+func testIndexStateAndStatus(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -177,7 +163,9 @@ func TestIndexStateAndStatus(t *testing.T) {
 // right: a changed item matches only its new words, deletions by parent
 // leave no words behind, and filters reach past the first page of better
 // ranked matches that they exclude.
-func TestIndexUpdatesAndFilters(t *testing.T) {
+func TestIndexUpdatesAndFilters(t *testing.T) { backends(t, testIndexUpdatesAndFilters) }
+
+func testIndexUpdatesAndFilters(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	must := func(err error) {
@@ -249,12 +237,16 @@ func TestIndexUpdatesAndFilters(t *testing.T) {
 	if got := search(IndexQuery{Text: "review"}); len(got) != 0 {
 		t.Errorf("deleted calendar still found: %v", got)
 	}
-	tbl, err := x.userTable(ctx, x.d.db, "alice", false)
-	must(err)
-	var left int
-	must(x.d.db.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl+` WHERE `+tbl+` MATCH 'review'`).Scan(&left))
-	if left != 0 {
-		t.Errorf("the full-text table keeps %d deleted events", left)
+	// FTS5 keeps words in a table apart from the items (PostgreSQL keeps
+	// them in the item's row, gone with it).
+	if !onPostgres(t) {
+		tbl, err := x.userTable(ctx, x.d.db, "alice", false)
+		must(err)
+		var left int
+		must(x.d.db.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl+` WHERE `+tbl+` MATCH 'review'`).Scan(&left))
+		if left != 0 {
+			t.Errorf("the full-text table keeps %d deleted events", left)
+		}
 	}
 	if got := search(IndexQuery{Text: "lunch"}); !slices.Equal(got, []string{"calendar:cal/b/2.ics"}) {
 		t.Errorf("other calendar: hits = %v", got)
@@ -265,7 +257,9 @@ func TestIndexUpdatesAndFilters(t *testing.T) {
 // only bob has finds nothing for alice, bob's items do not change alice's
 // scores (BM25 statistics are per user), and a wipe drops only the
 // wiped user's table, which the next sync makes again.
-func TestIndexUsersApart(t *testing.T) {
+func TestIndexUsersApart(t *testing.T) { backends(t, testIndexUsersApart) }
+
+func testIndexUsersApart(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	must := func(err error) {
@@ -304,14 +298,19 @@ func TestIndexUsersApart(t *testing.T) {
 		}
 		return out
 	}
-	if tb := tables(); len(tb) != 2 || tb["alice"] == tb["bob"] {
-		t.Fatalf("tables = %v, want one per user", tb)
+	// FTS5 tables per user are SQLite's; PostgreSQL has one table.
+	if !onPostgres(t) {
+		if tb := tables(); len(tb) != 2 || tb["alice"] == tb["bob"] {
+			t.Fatalf("tables = %v, want one per user", tb)
+		}
 	}
 	if _, err := x.Wipe(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if tb := tables(); len(tb) != 1 || tb["bob"] == "" {
-		t.Fatalf("after alice's wipe tables = %v, want bob's only", tb)
+	if !onPostgres(t) {
+		if tb := tables(); len(tb) != 1 || tb["bob"] == "" {
+			t.Fatalf("after alice's wipe tables = %v, want bob's only", tb)
+		}
 	}
 	if hits, err := x.Search(ctx, "bob", IndexQuery{Text: "zeppelin", Limit: 100}); err != nil || len(hits) != 50 {
 		t.Fatalf("bob after alice's wipe: %d hits, %v", len(hits), err)

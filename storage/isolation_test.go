@@ -78,6 +78,10 @@ func clockDB(t *testing.T, keys string) (*DB, *clock) {
 }
 
 func TestOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
+	backends(t, testOperationsOnOneUserLeaveTheOtherAlone)
+}
+
+func testOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
 	ctx := context.Background()
 	ops := []struct {
 		name string
@@ -203,7 +207,9 @@ func TestOperationsOnOneUserLeaveTheOtherAlone(t *testing.T) {
 }
 
 // A write whose commit fails returns the error and changes nothing.
-func TestFailedCommitChangesNothing(t *testing.T) {
+func TestFailedCommitChangesNothing(t *testing.T) { backends(t, testFailedCommitChangesNothing) }
+
+func testFailedCommitChangesNothing(t *testing.T) {
 	ops := map[string]func(ctx context.Context, d *DB) error{
 		"SaveToken": func(ctx context.Context, d *DB) error { return d.SaveToken(ctx, sample("alice", "rt-new")) },
 		"Refresh": func(ctx context.Context, d *DB) error {
@@ -282,7 +288,9 @@ func wantNoSecret(t *testing.T, d *DB, user, kind string) {
 }
 
 // A second delete of the same row reports that nothing existed.
-func TestDeleteReportsMissingRows(t *testing.T) {
+func TestDeleteReportsMissingRows(t *testing.T) { backends(t, testDeleteReportsMissingRows) }
+
+func testDeleteReportsMissingRows(t *testing.T) {
 	ctx := context.Background()
 	d, _ := clockDB(t, newKey(t))
 	twoUsers(t, d)
@@ -303,6 +311,10 @@ func TestDeleteReportsMissingRows(t *testing.T) {
 // ReencryptAll writes each row back under its own owner: an UPDATE without
 // its WHERE would copy one user's ciphertext onto every row.
 func TestReencryptAllKeepsEachRowItsOwn(t *testing.T) {
+	backends(t, testReencryptAllKeepsEachRowItsOwn)
+}
+
+func testReencryptAllKeepsEachRowItsOwn(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	oldKey, newK := newKey(t), newKey(t)
@@ -332,6 +344,10 @@ func TestReencryptAllKeepsEachRowItsOwn(t *testing.T) {
 // A row no key opens is reported and left as it is; the others are still
 // re-encrypted.
 func TestReencryptAllReportsUnreadableRows(t *testing.T) {
+	backends(t, testReencryptAllReportsUnreadableRows)
+}
+
+func testReencryptAllReportsUnreadableRows(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	lost, oldKey, newK := newKey(t), newKey(t), newKey(t)
@@ -363,7 +379,9 @@ func TestReencryptAllReportsUnreadableRows(t *testing.T) {
 
 // Expiry is exact: a secret is gone at its expiry second, live one second
 // before; the same for listing owners and purging.
-func TestSecretExpiryBoundaries(t *testing.T) {
+func TestSecretExpiryBoundaries(t *testing.T) { backends(t, testSecretExpiryBoundaries) }
+
+func testSecretExpiryBoundaries(t *testing.T) {
 	ctx := context.Background()
 	d, c := clockDB(t, newKey(t))
 	exp := c.t.Add(time.Hour)
@@ -399,7 +417,9 @@ func TestSecretExpiryBoundaries(t *testing.T) {
 
 // PurgeExpired removes grants known to have expired and keeps the others
 // (no expiry, or later).
-func TestPurgeExpiredTokens(t *testing.T) {
+func TestPurgeExpiredTokens(t *testing.T) { backends(t, testPurgeExpiredTokens) }
+
+func testPurgeExpiredTokens(t *testing.T) {
 	ctx := context.Background()
 	d, c := clockDB(t, newKey(t))
 	for u, exp := range map[string]time.Time{"alice": c.t.Add(time.Hour), "bob": c.t.Add(time.Hour + time.Second), "carol": {}} {
@@ -419,7 +439,9 @@ func TestPurgeExpiredTokens(t *testing.T) {
 }
 
 // KnownUsers lists those seen at or after since.
-func TestKnownUsersSince(t *testing.T) {
+func TestKnownUsersSince(t *testing.T) { backends(t, testKnownUsersSince) }
+
+func testKnownUsersSince(t *testing.T) {
 	ctx := context.Background()
 	d, c := clockDB(t, newKey(t))
 	start := c.t
@@ -455,7 +477,9 @@ func TestKnownUsersSince(t *testing.T) {
 
 // Users and ListTokens list every stored grant; Users leaves out the ones
 // no key opens.
-func TestUsersListsReadableGrants(t *testing.T) {
+func TestUsersListsReadableGrants(t *testing.T) { backends(t, testUsersListsReadableGrants) }
+
+func testUsersListsReadableGrants(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	lost, key := newKey(t), newKey(t)

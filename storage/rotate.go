@@ -17,7 +17,10 @@ type ReencryptReport struct {
 
 // ReencryptAll re-encrypts every row with the first key in one
 // transaction. Run it after putting a new key first in
-// TOKEN_ENCRYPTION_KEY; afterwards the old keys can be removed.
+// TOKEN_ENCRYPTION_KEY; afterwards the old keys can be removed. It is safe
+// while replicas run: on PostgreSQL the rows are locked from the read to
+// the commit, so a refresh either lands before (and is re-encrypted) or
+// waits and writes after (with a key every replica holds).
 func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 	var rep ReencryptReport
 	tx, err := d.db.BeginTx(ctx, nil)
@@ -31,7 +34,7 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 		enc        []byte
 	}
 	var toks, secs []row
-	rows, err := tx.QueryContext(ctx, `SELECT user_id, token_enc FROM refresh_tokens`)
+	rows, err := tx.QueryContext(ctx, `SELECT user_id, token_enc FROM refresh_tokens`+d.forUpdate())
 	if err != nil {
 		return rep, d.wrap("re-encrypt tokens", err)
 	}
@@ -50,7 +53,7 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 		toks = append(toks, r)
 	}
 	rows.Close()
-	rows, err = tx.QueryContext(ctx, `SELECT user_id, kind, value_enc FROM secrets`)
+	rows, err = tx.QueryContext(ctx, `SELECT user_id, kind, value_enc FROM secrets`+d.forUpdate())
 	if err != nil {
 		return rep, d.wrap("re-encrypt secrets", err)
 	}

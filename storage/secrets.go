@@ -39,10 +39,16 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (d *DB) readSecret(ctx context.Context, q querier, user, kind string) ([]byte, error) {
+// readSecret reads (user, kind); lock (inside a transaction) holds the
+// row until commit where the dialect has row locks.
+func (d *DB) readSecret(ctx context.Context, q querier, user, kind string, lock bool) ([]byte, error) {
 	var enc []byte
 	var expires sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT value_enc, expires_at FROM secrets WHERE user_id = ? AND kind = ?`, user, kind).Scan(&enc, &expires)
+	sfx := ""
+	if lock {
+		sfx = d.forUpdate()
+	}
+	err := q.QueryRowContext(ctx, `SELECT value_enc, expires_at FROM secrets WHERE user_id = ? AND kind = ?`+sfx, user, kind).Scan(&enc, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("no %s secret stored: %w", kind, ErrNotFound)
 	}
@@ -63,18 +69,19 @@ func (d *DB) readSecret(ctx context.Context, q querier, user, kind string) ([]by
 // GetSecret returns the value for (user, kind); ErrNotFound when missing
 // or expired, ErrUndecryptable when no key opens it.
 func (d *DB) GetSecret(ctx context.Context, user, kind string) ([]byte, error) {
-	return d.readSecret(ctx, d.db, user, kind)
+	return d.readSecret(ctx, d.db, user, kind, false)
 }
 
 // TakeSecret returns and deletes the value in one transaction, so a
-// one-time value (OAuth state, a finished login flow) is used only once.
+// one-time value (OAuth state, a finished login flow) is used only once,
+// also when two replicas take it at the same time (the row is locked).
 func (d *DB) TakeSecret(ctx context.Context, user, kind string) ([]byte, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.wrap(fmt.Sprintf("take %s secret", kind), err)
 	}
 	defer tx.Rollback()
-	v, rerr := d.readSecret(ctx, tx, user, kind)
+	v, rerr := d.readSecret(ctx, tx, user, kind, true)
 	if rerr != nil && errors.Is(rerr, ErrLocked) {
 		return nil, rerr
 	}

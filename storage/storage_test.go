@@ -41,8 +41,6 @@ func openDB(t *testing.T, path, keys string, opts ...func(*Options)) *DB {
 	return d
 }
 
-func dbPath(t *testing.T) string { return filepath.Join(t.TempDir(), "tokens.db") }
-
 func sample(user, refresh string) Token {
 	return Token{UserID: user, Issuer: "https://idp.example", Subject: "sub-" + user, Scopes: []string{"openid", "offline_access", "notes:read"}, RefreshToken: refresh}
 }
@@ -84,7 +82,9 @@ func TestKeyFormats(t *testing.T) {
 	}
 }
 
-func TestTokenRoundTrip(t *testing.T) {
+func TestTokenRoundTrip(t *testing.T) { backends(t, testTokenRoundTrip) }
+
+func testTokenRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
 	exp := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second).UTC()
@@ -173,7 +173,9 @@ func TestFileModeAndMigrations(t *testing.T) {
 	}
 }
 
-func TestKeyRotation(t *testing.T) {
+func TestKeyRotation(t *testing.T) { backends(t, testKeyRotation) }
+
+func testKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	oldKey, newK := newKey(t), newKey(t)
@@ -218,7 +220,9 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
-func TestWrongKey(t *testing.T) {
+func TestWrongKey(t *testing.T) { backends(t, testWrongKey) }
+
+func testWrongKey(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	d := openDB(t, path, newKey(t))
@@ -244,7 +248,9 @@ func TestWrongKey(t *testing.T) {
 	}
 }
 
-func TestTamperedRows(t *testing.T) {
+func TestTamperedRows(t *testing.T) { backends(t, testTamperedRows) }
+
+func testTamperedRows(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name   string
@@ -312,7 +318,9 @@ func TestTamperedRows(t *testing.T) {
 	})
 }
 
-func TestSecrets(t *testing.T) {
+func TestSecrets(t *testing.T) { backends(t, testSecrets) }
+
+func testSecrets(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := &now
@@ -360,7 +368,9 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
-func TestRefresh(t *testing.T) {
+func TestRefresh(t *testing.T) { backends(t, testRefresh) }
+
+func testRefresh(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
 	save := func() {
@@ -418,14 +428,22 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("newer consent kept", func(t *testing.T) {
 		save()
+		// On PostgreSQL the refresh holds the row: the consent waits for
+		// it and lands after (SQLite lets it land during the IdP call).
+		consent := make(chan error, 1)
 		err := d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
-			if err := d.SaveToken(ctx, sample("alice", "rt-consent")); err != nil {
-				t.Fatal(err)
+			if onPostgres(t) {
+				go func() { consent <- d.SaveToken(ctx, sample("alice", "rt-consent")) }()
+			} else {
+				consent <- d.SaveToken(ctx, sample("alice", "rt-consent"))
 			}
 			return Rotation{}, fmt.Errorf("invalid_grant: %w", ErrRevoked)
 		})
 		if !errors.Is(err, ErrRevoked) {
 			t.Fatalf("err = %v", err)
+		}
+		if err := <-consent; err != nil {
+			t.Fatal(err)
 		}
 		if got, err := d.Token(ctx, "alice"); err != nil || got.RefreshToken != "rt-consent" {
 			t.Fatalf("newer consent lost: %+v %v", got, err)
@@ -433,7 +451,9 @@ func TestRefresh(t *testing.T) {
 	})
 }
 
-func TestConcurrentWriters(t *testing.T) {
+func TestConcurrentWriters(t *testing.T) { backends(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	key := newKey(t)
@@ -603,13 +623,21 @@ func TestAbortedTransactionKeepsToken(t *testing.T) {
 	}
 }
 
-func TestSecretsNeverLogged(t *testing.T) {
+func TestSecretsNeverLogged(t *testing.T) { backends(t, testSecretsNeverLogged) }
+
+func testSecretsNeverLogged(t *testing.T) {
 	ctx := context.Background()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	path := dbPath(t)
 	key1, key2 := newKey(t), newKey(t)
 	secrets := []string{key1, key2, "rt-very-secret-1", "rt-very-secret-2", "app-pass-secret"}
+	if onPostgres(t) {
+		// The test server trusts the user; a password in the URL must
+		// still never be shown.
+		path = strings.Replace(path, "://mcptest@", "://mcptest:db-password-secret@", 1)
+		secrets = append(secrets, "db-password-secret")
+	}
 	var errs []string
 	note := func(err error) {
 		if err != nil {
@@ -647,6 +675,30 @@ func TestSecretsNeverLogged(t *testing.T) {
 		if strings.Contains(all, s) {
 			t.Errorf("secret %.6s… appears in logs or errors", s)
 		}
+	}
+	if onPostgres(t) {
+		for _, q := range []string{`SELECT token_enc FROM refresh_tokens`, `SELECT value_enc FROM secrets`} {
+			rows, err := d.db.Query(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var enc []byte
+				if err := rows.Scan(&enc); err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range secrets {
+					if bytes.Contains(enc, []byte(s)) {
+						t.Errorf("secret %.6s… stored in plain text", s)
+					}
+				}
+			}
+			rows.Close()
+		}
+		if strings.Contains(d.Path(), "db-password-secret") {
+			t.Errorf("Path() shows the database password")
+		}
+		return
 	}
 	d.Close()
 	raw, err := os.ReadFile(path)

@@ -191,10 +191,14 @@ func scanToken(s scanner) (tokenRow, error) {
 	return r, nil
 }
 
-func (d *DB) loadToken(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, user string) (tokenRow, error) {
-	r, err := scanToken(q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM refresh_tokens WHERE user_id = ?`, user))
+// loadToken reads user's row; lock (inside a transaction) holds the row
+// until commit where the dialect has row locks.
+func (d *DB) loadToken(ctx context.Context, q querier, user string, lock bool) (tokenRow, error) {
+	sfx := ""
+	if lock {
+		sfx = d.forUpdate()
+	}
+	r, err := scanToken(q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM refresh_tokens WHERE user_id = ?`+sfx, user))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no stored offline grant for user %s: %w", user, ErrNotFound)
 	}
@@ -220,7 +224,7 @@ func (d *DB) open(r *tokenRow) error {
 // Token returns a user's decrypted grant. An undecryptable row yields
 // ErrUndecryptable and is never returned.
 func (d *DB) Token(ctx context.Context, user string) (Token, error) {
-	r, err := d.loadToken(ctx, d.db, user)
+	r, err := d.loadToken(ctx, d.db, user, false)
 	if err != nil {
 		return Token{}, err
 	}
@@ -233,7 +237,11 @@ func (d *DB) Token(ctx context.Context, user string) (Token, error) {
 // ListTokens returns every stored grant without secrets, checking that
 // each can still be decrypted.
 func (d *DB) ListTokens(ctx context.Context) ([]TokenInfo, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT rowid, `+tokenCols+` FROM refresh_tokens ORDER BY user_id`)
+	rowid := `rowid`
+	if d.db.dialect == postgres {
+		rowid = `row_number() OVER (ORDER BY user_id)`
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+rowid+`, `+tokenCols+` FROM refresh_tokens ORDER BY user_id`)
 	if err != nil {
 		return nil, d.wrap("list tokens", err)
 	}
@@ -322,9 +330,15 @@ type Rotation struct {
 // so the caller uses the new access token only once the rotated refresh
 // token is safe on disk. If fn's error wraps ErrRevoked the row is deleted.
 // If the row was replaced meanwhile (a new consent), the newer row is kept.
-// The caller serialises refreshes of one user within the process.
+// The caller serialises refreshes of one user within the process; on
+// PostgreSQL the row stays locked from the read to the write, so replicas
+// refreshing the same grant take turns and the later one starts from the
+// token the earlier one stored (a grant never forks).
 func (d *DB) Refresh(ctx context.Context, user string, fn func(ctx context.Context, t Token) (Rotation, error)) error {
-	r, err := d.loadToken(ctx, d.db, user)
+	if d.db.dialect == postgres {
+		return d.refreshLocked(ctx, user, fn)
+	}
+	r, err := d.loadToken(ctx, d.db, user, false)
 	if err != nil {
 		return err
 	}
@@ -345,54 +359,7 @@ func (d *DB) Refresh(ctx context.Context, user string, fn func(ctx context.Conte
 			return d.wrap("store refreshed token of "+user, err)
 		}
 		defer tx.Rollback()
-		var cur []byte
-		err = tx.QueryRowContext(ctx, `SELECT token_enc FROM refresh_tokens WHERE user_id = ?`, user).Scan(&cur)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return d.wrap("store refreshed token of "+user, err)
-		}
-		unchanged := err == nil && bytes.Equal(cur, r.enc)
-		if revoked {
-			if unchanged {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ?`, user); err != nil {
-					return d.wrap("delete revoked token of "+user, err)
-				}
-				d.hook("revoke")
-				if err := tx.Commit(); err != nil {
-					return d.wrap("delete revoked token of "+user, err)
-				}
-				d.log.Info("deleted revoked offline grant", "user", user)
-				return fmt.Errorf("%w; the stored grant of user %s was deleted, the user must sign in again at /oauth/login", ferr, user)
-			}
-			return ferr
-		}
-		if !unchanged {
-			// A newer grant was stored while we refreshed; keep it.
-			return nil
-		}
-		enc := r.enc
-		if rot.RefreshToken != "" {
-			if enc, err = d.cipher.Encrypt(tokenBind(user), []byte(rot.RefreshToken)); err != nil {
-				return err
-			}
-		}
-		now := d.now().Unix()
-		scopes := strings.Join(r.t.Scopes, " ")
-		if rot.Scopes != nil {
-			scopes = strings.Join(rot.Scopes, " ")
-		}
-		expires := unix(r.t.ExpiresAt)
-		if !rot.ExpiresAt.IsZero() || rot.RefreshToken != "" {
-			expires = unix(rot.ExpiresAt)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET token_enc = ?, scopes = ?, last_refreshed_at = ?, last_used_at = ?, expires_at = ? WHERE user_id = ?`,
-			enc, scopes, now, now, expires, user); err != nil {
-			return d.wrap("store refreshed token of "+user, err)
-		}
-		d.hook("refresh")
-		if err := tx.Commit(); err != nil {
-			return d.wrap("commit refreshed token of "+user, err)
-		}
-		return nil
+		return d.storeRotation(ctx, tx, user, r, rot, ferr)
 	}
 	deadline := time.Now().Add(d.refreshRetry())
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
@@ -411,6 +378,87 @@ func (d *DB) Refresh(ctx context.Context, user string, fn func(ctx context.Conte
 		case <-t.C:
 		}
 	}
+}
+
+// refreshLocked is Refresh on PostgreSQL: one transaction locks the row
+// (FOR UPDATE), calls the IdP and stores the rotation. A replica that dies
+// half-way drops its connection, and with it the lock and the transaction.
+func (d *DB) refreshLocked(ctx context.Context, user string, fn func(ctx context.Context, t Token) (Rotation, error)) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return d.wrap("lock the grant of "+user+" for refresh", err)
+	}
+	defer tx.Rollback()
+	r, err := d.loadToken(ctx, tx, user, true)
+	if err != nil {
+		return err
+	}
+	if err := d.open(&r); err != nil {
+		return err
+	}
+	rot, ferr := fn(ctx, r.t)
+	if ferr != nil && !errors.Is(ferr, ErrRevoked) {
+		return ferr
+	}
+	err = d.storeRotation(ctx, tx, user, r, rot, ferr)
+	if err != nil && rot.RefreshToken != "" {
+		d.log.Error("could not store the rotated refresh token; the user may have to sign in again", "user", user, "err", err)
+	}
+	return err
+}
+
+// storeRotation writes what a refresh of r returned (rot, or the IdP's
+// error ferr) and commits tx, unless the row changed since r was read.
+func (d *DB) storeRotation(ctx context.Context, tx *sqlTx, user string, r tokenRow, rot Rotation, ferr error) error {
+	revoked := errors.Is(ferr, ErrRevoked)
+	var cur []byte
+	err := tx.QueryRowContext(ctx, `SELECT token_enc FROM refresh_tokens WHERE user_id = ?`, user).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return d.wrap("store refreshed token of "+user, err)
+	}
+	unchanged := err == nil && bytes.Equal(cur, r.enc)
+	if revoked {
+		if unchanged {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ?`, user); err != nil {
+				return d.wrap("delete revoked token of "+user, err)
+			}
+			d.hook("revoke")
+			if err := tx.Commit(); err != nil {
+				return d.wrap("delete revoked token of "+user, err)
+			}
+			d.log.Info("deleted revoked offline grant", "user", user)
+			return fmt.Errorf("%w; the stored grant of user %s was deleted, the user must sign in again at /oauth/login", ferr, user)
+		}
+		return ferr
+	}
+	if !unchanged {
+		// A newer grant was stored while we refreshed; keep it.
+		return nil
+	}
+	enc := r.enc
+	if rot.RefreshToken != "" {
+		if enc, err = d.cipher.Encrypt(tokenBind(user), []byte(rot.RefreshToken)); err != nil {
+			return err
+		}
+	}
+	now := d.now().Unix()
+	scopes := strings.Join(r.t.Scopes, " ")
+	if rot.Scopes != nil {
+		scopes = strings.Join(rot.Scopes, " ")
+	}
+	expires := unix(r.t.ExpiresAt)
+	if !rot.ExpiresAt.IsZero() || rot.RefreshToken != "" {
+		expires = unix(rot.ExpiresAt)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET token_enc = ?, scopes = ?, last_refreshed_at = ?, last_used_at = ?, expires_at = ? WHERE user_id = ?`,
+		enc, scopes, now, now, expires, user); err != nil {
+		return d.wrap("store refreshed token of "+user, err)
+	}
+	d.hook("refresh")
+	if err := tx.Commit(); err != nil {
+		return d.wrap("commit refreshed token of "+user, err)
+	}
+	return nil
 }
 
 // refreshWriteRetry is how long Refresh retries storing a rotated token

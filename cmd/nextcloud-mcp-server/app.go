@@ -60,8 +60,10 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		BaseURL:   cfg.NextcloudHost,
 		Timeout:   cfg.RequestTimeout,
 		Transport: a.metrics.instrument(nextcloud.NewTransport()),
-		UserAgent: "nextcloud-mcp-server/" + version,
-		Logger:    logger,
+		// One bound for tools and background jobs alike.
+		MaxInFlight: cfg.MaxUpstream,
+		UserAgent:   "nextcloud-mcp-server/" + version,
+		Logger:      logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("NEXTCLOUD_HOST: %w", err)
@@ -213,6 +215,9 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		AllowedHosts:   a.cfg.AllowedHosts,
 		AllowedOrigins: a.cfg.AllowedOrigins,
 		Auth:           a.auth,
+		SessionIdleTTL: a.cfg.SessionIdleTTL,
+		// Replicas share TOKEN_ENCRYPTION_KEY: each accepts the others' sessions.
+		SessionSecret: []byte(a.cfg.TokenEncryptionKey),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", tr)

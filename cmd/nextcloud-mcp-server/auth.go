@@ -17,7 +17,7 @@ func (a *app) openStore(ctx context.Context) (*storage.DB, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
-	db, err := storage.Open(ctx, a.cfg.TokenStorageDB, storage.Options{Keys: a.cfg.TokenEncryptionKey, Logger: a.log})
+	db, err := storage.Open(ctx, a.cfg.TokenStore(), storage.Options{Keys: a.cfg.TokenEncryptionKey, Logger: a.log})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,9 @@ func (a *app) setupIndex(ctx context.Context, db *storage.DB, runner *jobs.Runne
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range jobs.NewIndexer(idx).Jobs(indexInterval) {
+	x := jobs.NewIndexer(idx)
+	x.FetchConcurrency = a.cfg.IndexFetchConcurrency
+	for _, j := range x.Jobs(indexInterval) {
 		if err := runner.Register(j); err != nil {
 			return nil, err
 		}

@@ -29,6 +29,13 @@ func main() {
 
 // run is main without the process: tests call it directly.
 func run(ctx context.Context, args []string, getenv config.Getenv, stdin io.Reader, stdout, stderr io.Writer) int {
+	getenv, err := config.ReadFiles(getenv, os.ReadFile)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "nextcloud-mcp-server: configuration error:", line)
+		}
+		return 2
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		if cmd, ok := subcommands()[args[0]]; ok {
 			return cmd(ctx, args[1:], getenv, stdout, stderr)

@@ -75,7 +75,10 @@ func (a *app) setupOffline(ctx context.Context) error {
 
 	off := &accounts.Offline{Base: a.base, Store: db, Chain: chain, AppPasswords: a.loginFlow != nil,
 		IdP: idp, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret, Logger: a.log}
-	runner, err := jobs.New(jobs.Options{Accounts: off, Logger: a.log})
+	runner, err := jobs.New(jobs.Options{Accounts: off, Logger: a.log,
+		// Replicas sharing the store run each user's jobs once between them.
+		Cluster: db,
+	})
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,7 @@ func (a *app) setupOffline(ctx context.Context) error {
 	a.closers = append(a.closers, func() { cancel(); <-done })
 
 	a.offline = off
-	a.log.Info("offline access enabled", "token_db", cfg.TokenStorageDB, "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
+	a.log.Info("offline access enabled", "token_db", db.Path(), "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
 	return nil
 }
 
@@ -128,7 +131,7 @@ func tokensCLI(getenv config.Getenv) oauth.TokensCLI {
 	}
 	offlineOn, _ := strconv.ParseBool(getenv("ENABLE_OFFLINE_ACCESS"))
 	return oauth.TokensCLI{
-		DBPath: or("TOKEN_STORAGE_DB", "tokens.db"), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
+		DBPath: or("TOKEN_STORAGE_URL", or("TOKEN_STORAGE_DB", "tokens.db")), Keys: getenv("TOKEN_ENCRYPTION_KEY"),
 		Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"),
 		NextcloudAudience: or("NEXTCLOUD_OIDC_AUDIENCE", "nextcloud"),
 		OfflineAccess:     offlineOn,
@@ -153,7 +156,7 @@ func doctorCommand(ctx context.Context, args []string, getenv config.Getenv, std
 		return 2
 	}
 	c := tokensCLI(getenv)
-	if getenv("TOKEN_STORAGE_DB") == "" || getenv("TOKEN_ENCRYPTION_KEY") == "" {
+	if (getenv("TOKEN_STORAGE_DB") == "" && getenv("TOKEN_STORAGE_URL") == "") || getenv("TOKEN_ENCRYPTION_KEY") == "" {
 		c.DBPath = "" // nothing to check without both
 	}
 	return oauth.DoctorCommand(ctx, c, *user, stdout, stderr)

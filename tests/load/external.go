@@ -41,6 +41,31 @@ func MetricsSampler(baseURL string) func() (uint64, int) {
 	}
 }
 
+// MetricsCPU reads the server's CPU time (process_cpu_seconds_total) from
+// its /metrics.
+func MetricsCPU(baseURL string) func() (time.Duration, error) {
+	hc := &http.Client{Timeout: 2 * time.Second}
+	return func() (time.Duration, error) {
+		resp, err := hc.Get(baseURL + "/metrics")
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<16), 1<<20)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					return 0, fmt.Errorf("process_cpu_seconds_total %q: %w", v, err)
+				}
+				return time.Duration(f * float64(time.Second)), nil
+			}
+		}
+		return 0, fmt.Errorf("%s/metrics has no process_cpu_seconds_total", baseURL)
+	}
+}
+
 // StartBinary runs the server binary in HTTP mode against nextcloudURL on
 // a free loopback port and waits until it answers /health/live.
 func StartBinary(ctx context.Context, bin, nextcloudURL string, extraEnv ...string) (url string, stop func(), err error) {

@@ -39,6 +39,9 @@ type Config struct {
 	// Sample, when set, is called every 100ms to record resource use of
 	// the process hosting the server.
 	Sample func() (heapBytes uint64, goroutines int)
+	// CPU, when set, is the server process's CPU time so far; the report
+	// divides what the call phase used by the calls made.
+	CPU func() (time.Duration, error)
 }
 
 // Call is one tool call of the mix.
@@ -59,13 +62,23 @@ type Report struct {
 	P50, P95, P99  time.Duration
 	PeakHeapBytes  uint64
 	PeakGoroutines int
+	// ServerCPUPerCall is the server's CPU time per call (0: not measured).
+	ServerCPUPerCall time.Duration
 }
 
+// Failed says whether any call failed, as a transport error or as a tool
+// error result: a load run with failures measures the wrong thing.
+func (r Report) Failed() bool { return r.Errors > 0 || r.ToolErrors > 0 }
+
 func (r Report) String() string {
-	return fmt.Sprintf("sessions=%d calls=%d errors=%d tool_errors=%d elapsed=%s calls/s=%.0f p50=%s p95=%s p99=%s peak_heap=%.1fMiB peak_goroutines=%d",
+	cpu := "n/a"
+	if r.ServerCPUPerCall > 0 {
+		cpu = r.ServerCPUPerCall.Round(time.Microsecond).String()
+	}
+	return fmt.Sprintf("sessions=%d calls=%d errors=%d tool_errors=%d elapsed=%s calls/s=%.0f p50=%s p95=%s p99=%s peak_heap=%.1fMiB peak_goroutines=%d server_cpu/call=%s",
 		r.Sessions, r.Calls, r.Errors, r.ToolErrors, r.Elapsed.Round(time.Millisecond), r.CallsPerSecond,
 		r.P50.Round(10*time.Microsecond), r.P95.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond),
-		float64(r.PeakHeapBytes)/(1<<20), r.PeakGoroutines)
+		float64(r.PeakHeapBytes)/(1<<20), r.PeakGoroutines, cpu)
 }
 
 // CheckLoopback refuses any target that is not on this machine.
@@ -163,6 +176,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		noteErr("open: " + err.Error())
 	}
 
+	var cpu0 time.Duration
+	cpuErr := errors.New("not measured")
+	if cfg.CPU != nil {
+		cpu0, cpuErr = cfg.CPU()
+	}
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
@@ -192,7 +210,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 					noteErr(call.Tool + ": " + err.Error())
 				case res.IsError:
 					toolErrs.Add(1)
-					noteErr(call.Tool + " returned an error result")
+					noteErr(call.Tool + " returned an error result: " + resultText(res))
 				}
 			}
 			mu.Lock()
@@ -202,6 +220,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	wg.Wait()
 	rep.Elapsed = time.Since(start)
+	if cpuErr == nil {
+		if cpu1, err := cfg.CPU(); err == nil && calls.Load() > 0 {
+			rep.ServerCPUPerCall = (cpu1 - cpu0) / time.Duration(calls.Load())
+		}
+	}
 	for _, c := range clients {
 		if c != nil {
 			_ = c.Close()
@@ -283,4 +306,17 @@ func DefaultMix(available []string) []Call {
 		}
 	}
 	return out
+}
+
+// resultText is the first text of a tool result, shortened.
+func resultText(res *mcpgo.CallToolResult) string {
+	for _, c := range res.Content {
+		if t, ok := c.(mcpgo.TextContent); ok {
+			if len(t.Text) > 200 {
+				return t.Text[:200] + "…"
+			}
+			return t.Text
+		}
+	}
+	return "(no text)"
 }

@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
-	"sort"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -18,30 +16,25 @@ import (
 )
 
 type memCalendar struct {
-	owner, id  string
-	name, desc string
-	color      string
-	comps      []string
-	objs       map[string]*memObj
-	shares     map[string]bool // sharee -> read-only
-	log        changeLog
+	davColl[memObj]
+	color string
+	comps []string
+}
+
+func (*memCalendar) homePrefix() string { return calHomePrefix }
+func (*memCalendar) kind() string       { return "calendar" }
+
+func newCalendar(owner, id, name, desc, color string, comps []string) *memCalendar {
+	return &memCalendar{davColl: newDAVColl[memObj](owner, id, name, desc), color: color, comps: comps}
 }
 
 type memObj struct {
-	cal  *ical.Calendar
-	etag string
-	size int64
-	mod  time.Time
+	davObject
+	cal *ical.Calendar
 }
 
 // calRef is a calendar as one user sees it: own or shared.
-type calRef struct {
-	c        *memCalendar
-	seg      string
-	readOnly bool
-}
-
-func (r calRef) path(user string) string { return calHome(user) + r.seg + "/" }
+type calRef = collRef[*memCalendar]
 
 func (st *davStore) ensureUser(user string) {
 	if user == "" {
@@ -53,21 +46,8 @@ func (st *davStore) ensureUser(user string) {
 		return
 	}
 	st.seeded[user] = true
-	st.cals[user+"/personal"] = &memCalendar{owner: user, id: "personal", name: "Personal", color: "#0082c9",
-		comps: []string{ical.CompEvent, ical.CompToDo}, objs: map[string]*memObj{}, shares: map[string]bool{}}
-	st.books[user+"/contacts"] = &memBook{owner: user, id: "contacts", name: "Contacts", objs: map[string]*memCard{}, shares: map[string]bool{}}
-}
-
-// visibleCalendarsLocked lists the user's own and shared calendars.
-func (st *davStore) visibleCalendarsLocked(user string) []calRef {
-	var out []calRef
-	for _, c := range st.cals {
-		if seg, ro, ok := seenAs(user, c.owner, c.id, c.shares); ok {
-			out = append(out, calRef{c: c, seg: seg, readOnly: ro})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
-	return out
+	st.cals[user+"/personal"] = newCalendar(user, "personal", "Personal", "", "#0082c9", []string{ical.CompEvent, ical.CompToDo})
+	st.books[user+"/contacts"] = newBook(user, "contacts", "Contacts", "")
 }
 
 // splitDAVPath splits {home}{user}/{seg}/{name} for a DAV home prefix.
@@ -85,36 +65,8 @@ func splitDAVPath(p, home string) (user, seg, name string) {
 	return "", "", ""
 }
 
-// seenAs says under which segment user sees a collection, if at all: its
-// id when owned, {id}_shared_by_{owner} when shared, as Nextcloud does.
-func seenAs(user, owner, id string, shares map[string]bool) (seg string, readOnly, ok bool) {
-	if owner == user {
-		return id, false, true
-	}
-	if ro, shared := shares[user]; shared {
-		return id + "_shared_by_" + owner, ro, true
-	}
-	return "", false, false
-}
-
-// collectionLocked finds the collection p names among those user sees,
-// and the object name within it.
-func collectionLocked[R any](user, p, home string, visible []R, segOf func(R) string) (R, string, error) {
-	var zero R
-	u, seg, name := splitDAVPath(p, home)
-	if u != user || seg == "" {
-		return zero, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
-	}
-	for _, r := range visible {
-		if segOf(r) == seg {
-			return r, name, nil
-		}
-	}
-	return zero, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
-}
-
 func (st *davStore) calendarLocked(user, p string) (calRef, string, error) {
-	return collectionLocked(user, p, calHomePrefix, st.visibleCalendarsLocked(user), func(r calRef) string { return r.seg })
+	return findLocked(user, p, st.cals)
 }
 
 type calBackend struct{ st *davStore }
@@ -127,7 +79,7 @@ func (b *calBackend) CalendarHomeSetPath(ctx context.Context) (string, error) {
 	return calHome(userFromCtx(ctx)), nil
 }
 
-func (r calRef) toCalendar(user string) caldav.Calendar {
+func toCalendar(r calRef, user string) caldav.Calendar {
 	return caldav.Calendar{Path: r.path(user), Name: r.c.name, Description: r.c.desc, SupportedComponentSet: slices.Clone(r.c.comps)}
 }
 
@@ -136,8 +88,8 @@ func (b *calBackend) ListCalendars(ctx context.Context) ([]caldav.Calendar, erro
 	b.st.mu.Lock()
 	defer b.st.mu.Unlock()
 	var out []caldav.Calendar
-	for _, r := range b.st.visibleCalendarsLocked(user) {
-		out = append(out, r.toCalendar(user))
+	for _, r := range visibleLocked(user, b.st.cals) {
+		out = append(out, toCalendar(r, user))
 	}
 	return out, nil
 }
@@ -153,7 +105,7 @@ func (b *calBackend) GetCalendar(ctx context.Context, p string) (*caldav.Calenda
 	if name != "" {
 		return nil, httpErr(http.StatusNotFound, "not a calendar")
 	}
-	c := r.toCalendar(user)
+	c := toCalendar(r, user)
 	return &c, nil
 }
 
@@ -219,8 +171,7 @@ func (st *davStore) createCalendar(user, p string, x mkcolExtra) (int, error) {
 	if _, exists := st.cals[user+"/"+seg]; exists {
 		return http.StatusMethodNotAllowed, fmt.Errorf("the resource you tried to create already exists")
 	}
-	st.cals[user+"/"+seg] = &memCalendar{owner: user, id: seg, name: firstNonEmptyStr(x.Name, seg), desc: x.Desc, color: x.Color,
-		comps: comps, objs: map[string]*memObj{}, shares: map[string]bool{}}
+	st.cals[user+"/"+seg] = newCalendar(user, seg, firstNonEmptyStr(x.Name, seg), x.Desc, x.Color, comps)
 	return 0, nil
 }
 
@@ -236,34 +187,11 @@ func (o *memObj) toObject(p string) caldav.CalendarObject {
 }
 
 func (b *calBackend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.calendarLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := r.c.objs[name]
-	if name == "" || !ok {
-		return nil, httpErr(http.StatusNotFound, "Calendar object not found")
-	}
-	co := o.toObject(r.path(user) + name)
-	return &co, nil
+	return getLocked(b.st, ctx, p, b.st.cals, (*memObj).toObject, "Calendar object not found")
 }
 
 func (b *calBackend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, _, err := b.st.calendarLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]caldav.CalendarObject, 0, len(r.c.objs))
-	for _, n := range sortedKeys(r.c.objs) {
-		out = append(out, r.c.objs[n].toObject(r.path(user)+n))
-	}
-	return out, nil
+	return listLocked(b.st, ctx, p, b.st.cals, (*memObj).toObject)
 }
 
 // QueryCalendarObjects filters by component type and time range with
@@ -380,21 +308,10 @@ func (b *calBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
 		return nil, httpErr(http.StatusBadRequest, "Invalid calendar data: %v", err)
 	}
-	cur, exists := r.c.objs[name]
 	if opts != nil {
-		if opts.IfNoneMatch.IsWildcard() && exists {
-			return nil, httpErr(http.StatusPreconditionFailed, "If-None-Match: * given but the object exists")
-		}
-		if opts.IfMatch.IsSet() {
-			if !exists {
-				return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified and the resource did not exist")
-			}
-			if !opts.IfMatch.IsWildcard() {
-				want, err := opts.IfMatch.ETag()
-				if err != nil || want != cur.etag {
-					return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
-				}
-			}
+		cur, exists := existing(r.c.objs, name)
+		if err := checkPut(opts.IfNoneMatch, opts.IfMatch, exists, cur, "object"); err != nil {
+			return nil, err
 		}
 	}
 	for n, o := range r.c.objs {
@@ -402,7 +319,7 @@ func (b *calBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 			return nil, httpErr(http.StatusBadRequest, "Calendar object with uid already exists in this calendar collection.")
 		}
 	}
-	o := &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
+	o := &memObj{davObject: newDAVObject(buf.Bytes()), cal: cal}
 	r.c.objs[name] = o
 	r.c.log.record(name, false)
 	co := o.toObject(r.path(user) + name)
@@ -437,15 +354,7 @@ func (b *calBackend) DeleteCalendarObject(ctx context.Context, p string) error {
 		delete(b.st.cals, r.c.owner+"/"+r.c.id)
 		return nil
 	}
-	if _, ok := r.c.objs[name]; !ok {
-		return httpErr(http.StatusNotFound, "Calendar object not found")
-	}
-	if r.readOnly {
-		return httpErr(http.StatusForbidden, "Access denied: calendar %s is shared read-only", r.seg)
-	}
-	delete(r.c.objs, name)
-	r.c.log.record(name, true)
-	return nil
+	return deleteObjectLocked(r, r.c.objs, &r.c.log, name, "calendar", "Calendar object not found")
 }
 
 // etagAt returns the ETag of the calendar or address object at p.
@@ -453,21 +362,13 @@ func (st *davStore) etagAt(user, p string, isCal bool) (string, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if isCal {
-		r, name, err := st.calendarLocked(user, p)
-		if err != nil || name == "" {
-			return "", false
-		}
-		if o, ok := r.c.objs[name]; ok {
-			return o.etag, true
+		if r, name, err := st.calendarLocked(user, p); err == nil && name != "" {
+			return existing(r.c.objs, name)
 		}
 		return "", false
 	}
-	r, name, err := st.bookLocked(user, p)
-	if err != nil || name == "" {
-		return "", false
-	}
-	if o, ok := r.b.objs[name]; ok {
-		return o.etag, true
+	if r, name, err := st.bookLocked(user, p); err == nil && name != "" {
+		return existing(r.c.objs, name)
 	}
 	return "", false
 }
@@ -475,24 +376,10 @@ func (st *davStore) etagAt(user, p string, isCal bool) (string, bool) {
 func (st *davStore) calendarInfos(user, p string, depth bool) ([]collectionInfo, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	info := func(r calRef) collectionInfo {
+	return infosLocked(user, p, st.cals, depth, func(r calRef) collectionInfo {
 		return collectionInfo{href: r.path(user), color: r.c.color, owner: r.c.owner, readOnly: r.readOnly, calendar: true,
 			name: r.c.name, desc: r.c.desc, comps: r.c.comps, syncToken: st.syncTokenLocked(&r.c.log)}
-	}
-	if path.Clean(p) == path.Clean(calHome(user)) {
-		out := []collectionInfo{{href: calHome(user), isHome: true, owner: user}}
-		if depth {
-			for _, r := range st.visibleCalendarsLocked(user) {
-				out = append(out, info(r))
-			}
-		}
-		return out, nil
-	}
-	r, name, err := st.calendarLocked(user, p)
-	if err != nil || name != "" {
-		return nil, fmt.Errorf("not a calendar: %s", p)
-	}
-	return []collectionInfo{info(r)}, nil
+	})
 }
 
 // serveFreeBusy answers a free-busy-query REPORT (RFC 4791 7.10) with the
@@ -620,133 +507,4 @@ func isBroken(cal *ical.Calendar) bool {
 		}
 	}
 	return false
-}
-
-func (st *davStore) storeCalObj(user, calID, name string, cal *ical.Calendar) (string, error) {
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
-		return "", err
-	}
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return "", fmt.Errorf("no calendar %s/%s", user, calID)
-	}
-	c.objs[name] = &memObj{cal: cal, etag: etagOf(buf.Bytes()), size: int64(buf.Len()), mod: time.Now().UTC()}
-	c.log.record(name, false)
-	return calHome(user) + calID + "/" + name, nil
-}
-
-// PutCalendarICS stores iCalendar text as object name of the user's
-// calendar calID without any validation (imported or legacy data), and
-// returns its href. The text must be parseable iCalendar.
-func (s *Server) PutCalendarICS(t testing.TB, user, calID, name, ics string) string {
-	t.Helper()
-	cal, err := ical.NewDecoder(strings.NewReader(strings.ReplaceAll(ics, "\n", "\r\n"))).Decode()
-	if err != nil {
-		t.Fatalf("nctest: ICS for %s does not parse: %v", name, err)
-	}
-	href, err := s.dav().storeCalObj(user, calID, name, cal)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// PutBrokenCalendarObject stores an event object whose iCalendar data no
-// parser can read (as after a corrupted import), and returns its href.
-func (s *Server) PutBrokenCalendarObject(t testing.TB, user, calID, name string) string {
-	t.Helper()
-	cal := ical.NewCalendar()
-	cal.Props.SetText(ical.PropVersion, "2.0")
-	cal.Props.SetText(ical.PropProductID, "-//broken//EN")
-	ev := ical.NewComponent(ical.CompEvent)
-	ev.Props.SetText(ical.PropUID, "broken-"+name)
-	ev.Props.SetDateTime(ical.PropDateTimeStamp, time.Now().UTC())
-	ev.Props.SetDateTime(ical.PropDateTimeStart, time.Now().UTC())
-	ev.Props.SetText(ical.PropSummary, "broken")
-	ev.Props.Set(&ical.Prop{Name: brokenMarker, Params: ical.Params{}, Value: "X-CORRUPT"})
-	cal.Children = append(cal.Children, ev)
-	href, err := s.dav().storeCalObj(user, calID, name, cal)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// CalendarICS returns the stored iCalendar text of an object.
-func (s *Server) CalendarICS(user, calID, name string) (string, bool) {
-	st := s.dav()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return "", false
-	}
-	o, ok := c.objs[name]
-	if !ok {
-		return "", false
-	}
-	var buf bytes.Buffer
-	if err := ical.NewEncoder(&buf).Encode(o.cal); err != nil {
-		return "", false
-	}
-	return buf.String(), true
-}
-
-// CalendarObjectNames lists the object names of a calendar.
-func (s *Server) CalendarObjectNames(user, calID string) []string {
-	st := s.dav()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[user+"/"+calID]
-	if !ok {
-		return nil
-	}
-	return sortedKeys(c.objs)
-}
-
-// HasCalendar reports whether the user owns calendar calID.
-func (s *Server) HasCalendar(user, calID string) bool {
-	st := s.dav()
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	_, ok := st.cals[user+"/"+calID]
-	return ok
-}
-
-// AddCalendar creates a calendar for user holding the given components
-// (VEVENT, VTODO; default both).
-func (s *Server) AddCalendar(t testing.TB, user, calID, name, color string, comps ...string) {
-	t.Helper()
-	st := s.dav()
-	st.ensureUser(user)
-	if len(comps) == 0 {
-		comps = []string{ical.CompEvent, ical.CompToDo}
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := st.cals[user+"/"+calID]; ok {
-		t.Fatalf("nctest: calendar %s/%s exists", user, calID)
-	}
-	st.cals[user+"/"+calID] = &memCalendar{owner: user, id: calID, name: name, color: color, comps: comps, objs: map[string]*memObj{}, shares: map[string]bool{}}
-}
-
-// ShareCalendar shares owner's calendar with sharee, who sees it as
-// {calID}_shared_by_{owner} like in Nextcloud.
-func (s *Server) ShareCalendar(t testing.TB, owner, calID, sharee string, readOnly bool) {
-	t.Helper()
-	st := s.dav()
-	st.ensureUser(owner)
-	st.ensureUser(sharee)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.cals[owner+"/"+calID]
-	if !ok {
-		t.Fatalf("nctest: no calendar %s/%s", owner, calID)
-	}
-	c.shares[sharee] = readOnly
 }

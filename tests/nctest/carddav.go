@@ -4,56 +4,36 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/url"
 	"path"
-	"sort"
 	"strings"
-	"testing"
-	"time"
 
 	"github.com/emersion/go-vcard"
 	"github.com/emersion/go-webdav/carddav"
 )
 
 type memBook struct {
-	owner, id  string
-	name, desc string
-	objs       map[string]*memCard
-	shares     map[string]bool
-	log        changeLog
+	davColl[memCard]
+}
+
+func (*memBook) homePrefix() string { return abHomePrefix }
+func (*memBook) kind() string       { return "address book" }
+
+func newBook(owner, id, name, desc string) *memBook {
+	return &memBook{davColl: newDAVColl[memCard](owner, id, name, desc)}
 }
 
 type memCard struct {
+	davObject
 	raw  []byte // the card as sent; served as is
 	card vcard.Card
-	etag string
-	size int64
-	mod  time.Time
 }
 
-type bookRef struct {
-	b        *memBook
-	seg      string
-	readOnly bool
-}
-
-func (r bookRef) path(user string) string { return abHome(user) + r.seg + "/" }
-
-func (st *davStore) visibleBooksLocked(user string) []bookRef {
-	var out []bookRef
-	for _, b := range st.books {
-		if seg, ro, ok := seenAs(user, b.owner, b.id, b.shares); ok {
-			out = append(out, bookRef{b: b, seg: seg, readOnly: ro})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seg < out[j].seg })
-	return out
-}
+type bookRef = collRef[*memBook]
 
 func (st *davStore) bookLocked(user, p string) (bookRef, string, error) {
-	return collectionLocked(user, p, abHomePrefix, st.visibleBooksLocked(user), func(r bookRef) string { return r.seg })
+	return findLocked(user, p, st.books)
 }
 
 type cardBackend struct{ st *davStore }
@@ -68,8 +48,8 @@ func (b *cardBackend) AddressBookHomeSetPath(ctx context.Context) (string, error
 	return abHome(userFromCtx(ctx)), nil
 }
 
-func (r bookRef) toBook(user string) carddav.AddressBook {
-	return carddav.AddressBook{Path: r.path(user), Name: r.b.name, Description: r.b.desc, SupportedAddressData: bookData}
+func toBook(r bookRef, user string) carddav.AddressBook {
+	return carddav.AddressBook{Path: r.path(user), Name: r.c.name, Description: r.c.desc, SupportedAddressData: bookData}
 }
 
 func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBook, error) {
@@ -77,8 +57,8 @@ func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBo
 	b.st.mu.Lock()
 	defer b.st.mu.Unlock()
 	var out []carddav.AddressBook
-	for _, r := range b.st.visibleBooksLocked(user) {
-		out = append(out, r.toBook(user))
+	for _, r := range visibleLocked(user, b.st.books) {
+		out = append(out, toBook(r, user))
 	}
 	return out, nil
 }
@@ -94,7 +74,7 @@ func (b *cardBackend) GetAddressBook(ctx context.Context, p string) (*carddav.Ad
 	if name != "" {
 		return nil, httpErr(http.StatusNotFound, "not an address book")
 	}
-	ab := r.toBook(user)
+	ab := toBook(r, user)
 	return &ab, nil
 }
 
@@ -109,7 +89,7 @@ func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.Address
 	if _, ok := b.st.books[user+"/"+seg]; ok {
 		return httpErr(http.StatusMethodNotAllowed, "The resource you tried to create already exists")
 	}
-	b.st.books[user+"/"+seg] = &memBook{owner: user, id: seg, name: firstNonEmptyStr(ab.Name, seg), desc: ab.Description, objs: map[string]*memCard{}, shares: map[string]bool{}}
+	b.st.books[user+"/"+seg] = newBook(user, seg, firstNonEmptyStr(ab.Name, seg), ab.Description)
 	return nil
 }
 
@@ -121,11 +101,11 @@ func (b *cardBackend) DeleteAddressBook(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	if r.b.owner != user {
-		delete(r.b.shares, user)
+	if r.c.owner != user {
+		delete(r.c.shares, user)
 		return nil
 	}
-	delete(b.st.books, user+"/"+r.b.id)
+	delete(b.st.books, user+"/"+r.c.id)
 	return nil
 }
 
@@ -134,34 +114,11 @@ func (o *memCard) toObject(p string) carddav.AddressObject {
 }
 
 func (b *cardBackend) GetAddressObject(ctx context.Context, p string, _ *carddav.AddressDataRequest) (*carddav.AddressObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.bookLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := r.b.objs[name]
-	if name == "" || !ok {
-		return nil, httpErr(http.StatusNotFound, "Card not found")
-	}
-	ao := o.toObject(r.path(user) + name)
-	return &ao, nil
+	return getLocked(b.st, ctx, p, b.st.books, (*memCard).toObject, "Card not found")
 }
 
 func (b *cardBackend) ListAddressObjects(ctx context.Context, p string, _ *carddav.AddressDataRequest) ([]carddav.AddressObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, _, err := b.st.bookLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]carddav.AddressObject, 0, len(r.b.objs))
-	for _, n := range sortedKeys(r.b.objs) {
-		out = append(out, r.b.objs[n].toObject(r.path(user)+n))
-	}
-	return out, nil
+	return listLocked(b.st, ctx, p, b.st.books, (*memCard).toObject)
 }
 
 func (b *cardBackend) QueryAddressObjects(ctx context.Context, p string, q *carddav.AddressBookQuery) ([]carddav.AddressObject, error) {
@@ -203,33 +160,22 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 	if len(raw) == 0 {
 		return nil, httpErr(http.StatusBadRequest, "empty vCard")
 	}
-	cur, exists := r.b.objs[name]
 	if opts != nil {
-		if opts.IfNoneMatch.IsWildcard() && exists {
-			return nil, httpErr(http.StatusPreconditionFailed, "If-None-Match: * given but the card exists")
-		}
-		if opts.IfMatch.IsSet() {
-			if !exists {
-				return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified and the resource did not exist")
-			}
-			if !opts.IfMatch.IsWildcard() {
-				want, err := opts.IfMatch.ETag()
-				if err != nil || want != cur.etag {
-					return nil, httpErr(http.StatusPreconditionFailed, "An If-Match header was specified, but none of the specified ETags matched.")
-				}
-			}
+		cur, exists := existing(r.c.objs, name)
+		if err := checkPut(opts.IfNoneMatch, opts.IfMatch, exists, cur, "card"); err != nil {
+			return nil, err
 		}
 	}
 	if uid != "" {
-		for n, o := range r.b.objs {
+		for n, o := range r.c.objs {
 			if n != name && o.card.Value(vcard.FieldUID) == uid {
 				return nil, httpErr(http.StatusBadRequest, "Card with uid already exists in this address book.")
 			}
 		}
 	}
-	o := &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
-	r.b.objs[name] = o
-	r.b.log.record(name, false)
+	o := &memCard{davObject: newDAVObject(raw), raw: raw, card: card}
+	r.c.objs[name] = o
+	r.c.log.record(name, false)
 	ao := o.toObject(r.path(user) + name)
 	return &ao, nil
 }
@@ -242,111 +188,16 @@ func (b *cardBackend) DeleteAddressObject(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := r.b.objs[name]; !ok {
-		return httpErr(http.StatusNotFound, "Card not found")
-	}
-	if r.readOnly {
-		return httpErr(http.StatusForbidden, "Access denied: address book %s is shared read-only", r.seg)
-	}
-	delete(r.b.objs, name)
-	r.b.log.record(name, true)
-	return nil
+	return deleteObjectLocked(r, r.c.objs, &r.c.log, name, "address book", "Card not found")
 }
 
 func (st *davStore) bookInfos(user, p string, depth bool) ([]collectionInfo, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	info := func(r bookRef) collectionInfo {
-		return collectionInfo{href: r.path(user), owner: r.b.owner, readOnly: r.readOnly,
-			name: r.b.name, desc: r.b.desc, syncToken: st.syncTokenLocked(&r.b.log)}
-	}
-	if path.Clean(p) == path.Clean(abHome(user)) {
-		out := []collectionInfo{{href: abHome(user), isHome: true, owner: user}}
-		if depth {
-			for _, r := range st.visibleBooksLocked(user) {
-				out = append(out, info(r))
-			}
-		}
-		return out, nil
-	}
-	r, name, err := st.bookLocked(user, p)
-	if err != nil || name != "" {
-		return nil, fmt.Errorf("not an address book: %s", p)
-	}
-	return []collectionInfo{info(r)}, nil
-}
-
-func (st *davStore) storeCard(user, bookID, name string, card vcard.Card, raw []byte) (string, error) {
-	if raw == nil {
-		var buf bytes.Buffer
-		if err := vcard.NewEncoder(&buf).Encode(card); err != nil {
-			return "", err
-		}
-		raw = buf.Bytes()
-	}
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return "", fmt.Errorf("no address book %s/%s", user, bookID)
-	}
-	b.objs[name] = &memCard{raw: raw, card: card, etag: etagOf(raw), size: int64(len(raw)), mod: time.Now().UTC()}
-	b.log.record(name, false)
-	return abHome(user) + bookID + "/" + name, nil
-}
-
-// PutVCard stores vCard text (3.0 or 4.0) as object name of the user's
-// address book without validation and returns its href.
-func (s *Server) PutVCard(t testing.TB, user, bookID, name, vcf string) string {
-	t.Helper()
-	if !strings.Contains(vcf, "\r\n") {
-		vcf = strings.ReplaceAll(vcf, "\n", "\r\n")
-	}
-	card, err := vcard.NewDecoder(strings.NewReader(vcf)).Decode()
-	if err != nil {
-		t.Fatalf("nctest: vCard for %s does not parse: %v", name, err)
-	}
-	href, err := s.dav().storeCard(user, bookID, name, card, []byte(vcf))
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-// PutBrokenVCard stores a card no vCard parser can read back (its END
-// line is wrong) and returns its href.
-func (s *Server) PutBrokenVCard(t testing.TB, user, bookID, name string) string {
-	t.Helper()
-	card := vcard.Card{}
-	card.SetValue(vcard.FieldVersion, "3.0")
-	card.SetValue(vcard.FieldFormattedName, "Broken Card")
-	card.SetValue(vcard.FieldUID, "broken-"+name)
-	// Sorted before FN, this writes "END:X-CORRUPT" inside the card.
-	card.SetValue(brokenMarkerCard, "X-CORRUPT")
-	href, err := s.dav().storeCard(user, bookID, name, card, nil)
-	if err != nil {
-		t.Fatalf("nctest: store %s: %v", name, err)
-	}
-	return href
-}
-
-const brokenMarkerCard = "END"
-
-// VCardText returns the stored vCard text of a card.
-func (s *Server) VCardText(user, bookID, name string) (string, bool) {
-	st := s.dav()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return "", false
-	}
-	o, ok := b.objs[name]
-	if !ok {
-		return "", false
-	}
-	return string(o.raw), true
+	return infosLocked(user, p, st.books, depth, func(r bookRef) collectionInfo {
+		return collectionInfo{href: r.path(user), owner: r.c.owner, readOnly: r.readOnly,
+			name: r.c.name, desc: r.c.desc, syncToken: st.syncTokenLocked(&r.c.log)}
+	})
 }
 
 type rawCardKey struct{}
@@ -359,7 +210,7 @@ func (h *davExtra) serveRawCard(w http.ResponseWriter, r *http.Request, user str
 	ref, name, err := h.st.bookLocked(user, r.URL.Path)
 	var o *memCard
 	if err == nil && name != "" {
-		o = ref.b.objs[name]
+		o = ref.c.objs[name]
 	}
 	h.st.mu.Unlock()
 	if o == nil {
@@ -395,7 +246,7 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	if err != nil || name != "" {
 		return false
 	}
-	names := sortedKeys(ref.b.objs)
+	names := sortedKeys(ref.c.objs)
 	if multi {
 		names = nil
 		for _, href := range q.Hrefs {
@@ -410,7 +261,7 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	b.WriteString(xml.Header + `<d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">`)
 	for _, n := range names {
 		href := (&url.URL{Path: ref.path(user) + n}).EscapedPath()
-		o, ok := ref.b.objs[n]
+		o, ok := ref.c.objs[n]
 		if !ok {
 			b.WriteString("<d:response><d:href>" + href + "</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>")
 			continue
@@ -424,44 +275,4 @@ func (h *davExtra) serveRawCardReport(w http.ResponseWriter, r *http.Request, us
 	w.WriteHeader(http.StatusMultiStatus)
 	_, _ = w.Write(b.Bytes())
 	return true
-}
-
-// VCardNames lists the object names of an address book.
-func (s *Server) VCardNames(user, bookID string) []string {
-	st := s.dav()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[user+"/"+bookID]
-	if !ok {
-		return nil
-	}
-	return sortedKeys(b.objs)
-}
-
-// AddAddressBook creates an address book for user.
-func (s *Server) AddAddressBook(t testing.TB, user, bookID, name string) {
-	t.Helper()
-	st := s.dav()
-	st.ensureUser(user)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := st.books[user+"/"+bookID]; ok {
-		t.Fatalf("nctest: address book %s/%s exists", user, bookID)
-	}
-	st.books[user+"/"+bookID] = &memBook{owner: user, id: bookID, name: name, objs: map[string]*memCard{}, shares: map[string]bool{}}
-}
-
-// ShareAddressBook shares owner's address book with sharee.
-func (s *Server) ShareAddressBook(t testing.TB, owner, bookID, sharee string, readOnly bool) {
-	t.Helper()
-	st := s.dav()
-	st.ensureUser(owner)
-	st.ensureUser(sharee)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.books[owner+"/"+bookID]
-	if !ok {
-		t.Fatalf("nctest: no address book %s/%s", owner, bookID)
-	}
-	b.shares[sharee] = readOnly
 }

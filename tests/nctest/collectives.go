@@ -69,38 +69,33 @@ type colTag struct {
 	name, color  string
 }
 
-func (s *Server) collectives() *collectivesStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: collectivesPrefix}})
-	c, _ := h.(*collectivesStandIn)
-	return c
-}
-
 func (s *Server) registerCollectives() {
 	c := &collectivesStandIn{s: s, mux: http.NewServeMux(), collectives: map[int64]*colCollective{}, pages: map[int64]*colPage{}, tags: map[int64]*colTag{}}
+	s.apps.collectives = c
 	b := "/ocs/v2.php/apps/collectives/api/v1.0/collectives"
 	c.mux.HandleFunc("GET "+b, c.listCollectives)
 	c.mux.HandleFunc("POST "+b, c.createCollective)
-	c.mux.HandleFunc("PUT "+b+"/{id}", c.updateCollective)
-	c.mux.HandleFunc("DELETE "+b+"/{id}", c.trashCollective)
+	c.mux.HandleFunc("PUT "+b+"/{id}", c.onOwnCollective(false, "Collective", c.updateCollective))
+	c.mux.HandleFunc("DELETE "+b+"/{id}", c.onOwnCollective(false, "Collective", c.trashCollective))
 	c.mux.HandleFunc("GET "+b+"/trash", c.listTrashedCollectives)
-	c.mux.HandleFunc("PATCH "+b+"/trash/{id}", c.restoreCollective)
-	c.mux.HandleFunc("DELETE "+b+"/trash/{id}", c.deleteCollective)
-	c.mux.HandleFunc("GET "+b+"/{cid}/pages", c.listPages)
-	c.mux.HandleFunc("GET "+b+"/{cid}/pages/{id}", c.getPage)
-	c.mux.HandleFunc("POST "+b+"/{cid}/pages/{id}", c.createPage)
-	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}", c.movePage)
-	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}", c.trashPage)
-	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/emoji", c.pageEmoji)
-	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/tags/{tag}", c.pageTag)
-	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}/tags/{tag}", c.pageTag)
-	c.mux.HandleFunc("GET "+b+"/{cid}/pages/trash", c.listTrashedPages)
-	c.mux.HandleFunc("PATCH "+b+"/{cid}/pages/trash/{id}", c.restorePage)
-	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/trash/{id}", c.deletePage)
-	c.mux.HandleFunc("GET "+b+"/{cid}/search", c.search)
-	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.listTags)
-	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.createTag)
+	c.mux.HandleFunc("PATCH "+b+"/trash/{id}", c.onOwnCollective(true, "Collective in trash", c.restoreCollective))
+	c.mux.HandleFunc("DELETE "+b+"/trash/{id}", c.onOwnCollective(true, "Collective in trash", c.deleteCollective))
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages", c.onCollective(c.listPages))
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Page", c.getPage))
+	c.mux.HandleFunc("POST "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Parent page", c.createPage))
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Page", c.movePage))
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}", c.onPage(c.livePage, "Page", c.trashPage))
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/emoji", c.onPage(c.livePage, "Page", c.pageEmoji))
+	c.mux.HandleFunc("PUT "+b+"/{cid}/pages/{id}/tags/{tag}", c.onPage(c.livePage, "Page", c.pageTag))
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/{id}/tags/{tag}", c.onPage(c.livePage, "Page", c.pageTag))
+	c.mux.HandleFunc("GET "+b+"/{cid}/pages/trash", c.onCollective(c.listTrashedPages))
+	c.mux.HandleFunc("PATCH "+b+"/{cid}/pages/trash/{id}", c.onPage(c.trashedPage, "Page in trash", c.restorePage))
+	c.mux.HandleFunc("DELETE "+b+"/{cid}/pages/trash/{id}", c.onPage(c.trashedPage, "Page in trash", c.deletePage))
+	c.mux.HandleFunc("GET "+b+"/{cid}/search", c.onCollective(c.search))
+	c.mux.HandleFunc("GET "+b+"/{cid}/tags", c.onCollective(c.listTags))
+	c.mux.HandleFunc("POST "+b+"/{cid}/tags", c.onCollective(c.createTag))
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeOCS(w, r, http.StatusNotFound, 998, "Invalid query, please check the syntax. API specifications are here: http://www.freedesktop.org/wiki/Specifications/open-collaboration-services.", nil)
+		writeOCSInvalid(w, r)
 	})
 	s.mux.Handle(collectivesPrefix, c)
 	s.AddSearchProvider(SearchProvider{ID: "collectives-pages", AppID: "collectives", Name: "Collectives - Pages", Order: 41, Search: c.searchProvider})
@@ -313,6 +308,33 @@ func (c *collectivesStandIn) ownCollective(r *http.Request, key string) (*colCol
 	return col, true
 }
 
+// onCollective serves a route on collective {cid} of the user, with the
+// store locked.
+func (c *collectivesStandIn) onCollective(fn func(w http.ResponseWriter, r *http.Request, col *colCollective)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if col, ok := c.activeCollective(w, r); ok {
+			fn(w, r, col)
+		}
+	}
+}
+
+// onOwnCollective serves a route on collective {id} of the user, live or
+// in the trash, with the store locked; what names it in the 404 answer.
+func (c *collectivesStandIn) onOwnCollective(trashed bool, what string, fn func(w http.ResponseWriter, r *http.Request, col *colCollective)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		col, ok := c.ownCollective(r, "id")
+		if !ok || (col.trashed > 0) != trashed {
+			colNotFound(w, r, what)
+			return
+		}
+		fn(w, r, col)
+	}
+}
+
 func colNotFound(w http.ResponseWriter, r *http.Request, what string) {
 	writeOCS(w, r, http.StatusNotFound, 404, what+" not found", map[string]any{"message": what + " not found"})
 }
@@ -377,15 +399,8 @@ func (c *collectivesStandIn) newCollective(uid, name, emoji string) (*colCollect
 	return col, ""
 }
 
-func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Request) {
+func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	p := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed > 0 {
-		colNotFound(w, r, "Collective")
-		return
-	}
 	if p.has("emoji") {
 		col.emoji = p.str("emoji")
 	} else {
@@ -394,38 +409,17 @@ func (c *collectivesStandIn) updateCollective(w http.ResponseWriter, r *http.Req
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) trashCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed > 0 {
-		colNotFound(w, r, "Collective")
-		return
-	}
+func (c *collectivesStandIn) trashCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	col.trashed = time.Now().Unix()
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) restoreCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed == 0 {
-		colNotFound(w, r, "Collective in trash")
-		return
-	}
+func (c *collectivesStandIn) restoreCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	col.trashed = 0
 	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"collective": c.collectiveJSON(col)})
 }
 
-func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.ownCollective(r, "id")
-	if !ok || col.trashed == 0 {
-		colNotFound(w, r, "Collective in trash")
-		return
-	}
+func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Request, col *colCollective) {
 	data := c.collectiveJSON(col)
 	c.remove(col.owner, c.root(col))
 	for id, p := range c.pages {
@@ -444,440 +438,6 @@ func (c *collectivesStandIn) deleteCollective(w http.ResponseWriter, r *http.Req
 
 // ---- pages ----
 
-// activeCollective resolves {cid} for page routes; it has answered when
-// ok is false.
-func (c *collectivesStandIn) activeCollective(w http.ResponseWriter, r *http.Request) (*colCollective, bool) {
-	col, ok := c.ownCollective(r, "cid")
-	if !ok || col.trashed > 0 {
-		colNotFound(w, r, "Collective")
-		return nil, false
-	}
-	return col, true
-}
-
-// pageRoute resolves {cid} and the page {id} that find accepts (live or
-// trashed); it has answered when ok is false.
-func (c *collectivesStandIn) pageRoute(w http.ResponseWriter, r *http.Request, find func(*colCollective, string) *colPage, what string) (*colCollective, *colPage, bool) {
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	p := find(col, r.PathValue("id"))
-	if p == nil {
-		colNotFound(w, r, what)
-		return nil, nil, false
-	}
-	return col, p, true
-}
-
-func (c *collectivesStandIn) livePage(col *colCollective, raw string) *colPage {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return nil
-	}
-	p := c.pages[id]
-	if p == nil || p.collectiveID != col.id || p.trashed > 0 || p.trashedWith > 0 {
-		return nil
-	}
-	return p
-}
-
-func (c *collectivesStandIn) livePages(col *colCollective) []*colPage {
-	return recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed == 0 && p.trashedWith == 0 })
-}
-
-func (c *collectivesStandIn) listPages(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
-	out := []any{}
-	for _, p := range c.livePages(col) {
-		out = append(out, c.pageJSON(p))
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
-}
-
-func (c *collectivesStandIn) getPage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func validPageTitle(t string) bool {
-	return strings.TrimSpace(t) != "" && !strings.ContainsAny(t, "/\\") && t != "." && t != ".." && !strings.EqualFold(t, "Readme")
-}
-
-func (c *collectivesStandIn) createPage(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	title := strings.TrimSpace(paramsOf(r).str("title"))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, parent, ok := c.pageRoute(w, r, c.livePage, "Parent page")
-	if !ok {
-		return
-	}
-	if !validPageTitle(title) {
-		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid page title", nil)
-		return
-	}
-	c.makeFolder(uid, parent)
-	c.nextID++
-	p := &colPage{id: c.nextID, collectiveID: col.id, parentID: parent.id, title: c.uniqueTitle(parent, title, 0), lastUser: uid, modified: time.Now().Unix()}
-	c.pages[p.id] = p
-	if !c.write(uid, c.file(p), "") {
-		delete(c.pages, p.id)
-		writeOCS(w, r, http.StatusInternalServerError, 500, "could not write the page file", nil)
-		return
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) movePage(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	prm := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
-	if prm.bool("copy") {
-		writeOCS(w, r, http.StatusBadRequest, 400, "copying is not supported by the test server", nil)
-		return
-	}
-	parent := c.pages[p.parentID]
-	if prm.has("parentId") {
-		parent = c.livePage(col, prm.str("parentId"))
-		if parent == nil {
-			colNotFound(w, r, "Parent page")
-			return
-		}
-	}
-	title := p.title
-	if prm.has("title") {
-		title = strings.TrimSpace(prm.str("title"))
-		if !validPageTitle(title) {
-			writeOCS(w, r, http.StatusBadRequest, 400, "Invalid page title", nil)
-			return
-		}
-	}
-	if p.parentID == 0 {
-		writeOCS(w, r, http.StatusForbidden, 403, "The landing page cannot be moved or renamed", nil)
-		return
-	}
-	for a := parent; a != nil; a = c.pages[a.parentID] {
-		if a.id == p.id {
-			writeOCS(w, r, http.StatusForbidden, 403, "A page cannot be moved below itself", nil)
-			return
-		}
-		if a.parentID == 0 {
-			break
-		}
-	}
-	oldPath := c.file(p)
-	if p.folder {
-		oldPath = c.dir(p)
-	}
-	c.makeFolder(uid, parent)
-	p.parentID = parent.id
-	p.title = c.uniqueTitle(parent, title, p.id)
-	newPath := c.file(p)
-	if p.folder {
-		newPath = c.dir(p)
-	}
-	if !c.move(uid, oldPath, newPath) {
-		writeOCS(w, r, http.StatusInternalServerError, 500, "could not move the page file", nil)
-		return
-	}
-	p.lastUser, p.modified = uid, time.Now().Unix()
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) pageEmoji(w http.ResponseWriter, r *http.Request) {
-	prm := paramsOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
-	p.emoji = prm.str("emoji")
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) pageTag(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
-	tid, _ := strconv.ParseInt(r.PathValue("tag"), 10, 64)
-	if t := c.tags[tid]; t == nil || t.collectiveID != col.id {
-		colNotFound(w, r, "Tag")
-		return
-	}
-	i := -1
-	for k, id := range p.tags {
-		if id == tid {
-			i = k
-		}
-	}
-	if r.Method == http.MethodDelete {
-		if i >= 0 {
-			p.tags = append(p.tags[:i], p.tags[i+1:]...)
-		}
-	} else if i < 0 {
-		p.tags = append(p.tags, tid)
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) trashPage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.livePage, "Page")
-	if !ok {
-		return
-	}
-	if p.parentID == 0 {
-		writeOCS(w, r, http.StatusForbidden, 403, "The landing page cannot be trashed", nil)
-		return
-	}
-	sub := c.subtree(p)
-	for _, q := range sub {
-		q.saved, _ = c.read(col.owner, c.file(q))
-	}
-	if p.folder {
-		c.remove(col.owner, c.dir(p))
-	} else {
-		c.remove(col.owner, c.file(p))
-	}
-	p.trashed = time.Now().Unix()
-	for _, q := range sub[1:] {
-		q.trashedWith = p.id
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) trashedPage(col *colCollective, raw string) *colPage {
-	id, _ := strconv.ParseInt(raw, 10, 64)
-	p := c.pages[id]
-	if p == nil || p.collectiveID != col.id || p.trashed == 0 {
-		return nil
-	}
-	return p
-}
-
-func (c *collectivesStandIn) listTrashedPages(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
-	ps := recordsByID(c.pages, func(p *colPage) bool { return p.collectiveID == col.id && p.trashed > 0 })
-	out := []any{}
-	for _, p := range ps {
-		out = append(out, c.pageJSON(p))
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
-}
-
-func (c *collectivesStandIn) restorePage(w http.ResponseWriter, r *http.Request) {
-	uid := UserOf(r)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
-	if !ok {
-		return
-	}
-	// A page whose parent is gone comes back below the landing page.
-	if parent := c.pages[p.parentID]; parent == nil || parent.trashed > 0 || parent.trashedWith > 0 {
-		p.parentID = col.landing
-	}
-	parent := c.pages[p.parentID]
-	c.makeFolder(uid, parent)
-	p.title = c.uniqueTitle(parent, p.title, p.id)
-	p.trashed = 0
-	var sub []*colPage
-	for _, q := range c.pages {
-		if q.trashedWith == p.id {
-			q.trashedWith = 0
-			sub = append(sub, q)
-		}
-	}
-	for _, q := range append([]*colPage{p}, sub...) {
-		c.write(uid, c.file(q), q.saved)
-		q.saved = ""
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"page": c.pageJSON(p)})
-}
-
-func (c *collectivesStandIn) deletePage(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, p, ok := c.pageRoute(w, r, c.trashedPage, "Page in trash")
-	if !ok {
-		return
-	}
-	for id, q := range c.pages {
-		if q.trashedWith == p.id {
-			delete(c.pages, id)
-		}
-	}
-	delete(c.pages, p.id)
-	writeOCS(w, r, http.StatusOK, 200, "OK", []any{})
-}
-
-func (c *collectivesStandIn) search(w http.ResponseWriter, r *http.Request) {
-	term := strings.ToLower(strings.TrimSpace(paramsOf(r).str("searchString")))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
-	out := []any{}
-	for _, p := range c.matching(col, term) {
-		out = append(out, c.pageJSON(p))
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"pages": out})
-}
-
-// matching finds live pages whose title or markdown contains term.
-func (c *collectivesStandIn) matching(col *colCollective, term string) []*colPage {
-	if term == "" {
-		return nil
-	}
-	var out []*colPage
-	for _, p := range c.livePages(col) {
-		title := p.title
-		if p.parentID == 0 {
-			title = col.name
-		}
-		body, _ := c.read(col.owner, c.file(p))
-		if matchFold(term, title, body) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func (c *collectivesStandIn) searchProvider(uid, term string) []SearchHit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ids := sortedIDs(c.collectives, func(_ int64, col *colCollective) bool { return col.owner == uid && col.trashed == 0 })
-	var hits []SearchHit
-	for _, id := range ids {
-		col := c.collectives[id]
-		for _, p := range c.matching(col, term) {
-			title := p.title
-			if p.parentID == 0 {
-				title = col.name
-			}
-			hits = append(hits, SearchHit{Title: title, Subline: "in " + col.name,
-				ResourceURL: "/apps/collectives/" + url.PathEscape(slugOf(col.name)) + "-" + strconv.FormatInt(col.id, 10) + "/" + url.PathEscape(slugOf(title)) + "-" + strconv.FormatInt(p.id, 10),
-				Icon:        "icon-collectives-page"})
-		}
-	}
-	return hits
-}
-
 // ---- tags ----
 
-func (c *collectivesStandIn) listTags(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
-	ts := recordsByID(c.tags, func(t *colTag) bool { return t.collectiveID == col.id })
-	out := []any{}
-	for _, t := range ts {
-		out = append(out, map[string]any{"id": t.id, "collectiveId": t.collectiveID, "name": t.name, "color": t.color})
-	}
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"tags": out})
-}
-
-var tagColorRe = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
-
-func (c *collectivesStandIn) createTag(w http.ResponseWriter, r *http.Request) {
-	prm := paramsOf(r)
-	name, color := strings.TrimSpace(prm.str("name")), strings.TrimPrefix(prm.str("color"), "#")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, ok := c.activeCollective(w, r)
-	if !ok {
-		return
-	}
-	if name == "" || !tagColorRe.MatchString(color) {
-		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid tag name or color", nil)
-		return
-	}
-	for _, t := range c.tags {
-		if t.collectiveID == col.id && strings.EqualFold(t.name, name) {
-			writeOCS(w, r, http.StatusBadRequest, 400, "A tag with this name exists already", nil)
-			return
-		}
-	}
-	c.nextID++
-	t := &colTag{id: c.nextID, collectiveID: col.id, name: name, color: color}
-	c.tags[t.id] = t
-	writeOCS(w, r, http.StatusOK, 200, "OK", map[string]any{"tag": map[string]any{"id": t.id, "collectiveId": t.collectiveID, "name": t.name, "color": t.color}})
-}
-
 // ---- seeding for tests ----
-
-// Collective creates a collective owned by user and returns its id and
-// the id of its landing page.
-func (s *Server) Collective(user, name string) (id, landing int64) {
-	c := s.collectives()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col, err := c.newCollective(user, name, "")
-	if err != "" {
-		panic("nctest: " + err)
-	}
-	return col.id, col.landing
-}
-
-// CollectivePage adds a page with markdown below parent and returns its id.
-func (s *Server) CollectivePage(collectiveID, parent int64, title, markdown string) int64 {
-	c := s.collectives()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	col := c.collectives[collectiveID]
-	par := c.pages[parent]
-	c.makeFolder(col.owner, par)
-	c.nextID++
-	p := &colPage{id: c.nextID, collectiveID: col.id, parentID: par.id, title: c.uniqueTitle(par, title, 0), lastUser: col.owner, modified: time.Now().Unix()}
-	c.pages[p.id] = p
-	if !c.write(col.owner, c.file(p), markdown) {
-		panic("nctest: could not write collective page")
-	}
-	return p.id
-}
-
-// CollectivePagePath returns the page's markdown file below the owner's
-// files (e.g. "Collectives/Wiki/Guide/Readme.md").
-func (s *Server) CollectivePagePath(pageID int64) string {
-	c := s.collectives()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.file(c.pages[pageID])
-}
-
-// CollectiveFile reads a file of user's over WebDAV ("" and false if it
-// does not exist).
-func (s *Server) CollectiveFile(user, rel string) (string, bool) {
-	return s.collectives().read(user, rel)
-}

@@ -34,6 +34,7 @@ type cookbookStandIn struct {
 
 func (s *Server) registerCookbook() {
 	cb := &cookbookStandIn{s: s, nextID: 3100, users: map[string]*cookbookStore{}}
+	s.apps.cookbook = cb
 	const p = "/index.php/apps/cookbook/api"
 	s.mux.HandleFunc("GET "+p+"/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"cookbook_version": []int{0, 11, 2}, "api_version": map[string]int{"epoch": 0, "major": 1, "minor": 2}})

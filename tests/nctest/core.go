@@ -17,10 +17,26 @@ func UserOf(r *http.Request) string {
 	return u
 }
 
-// appState holds each app's in-memory data; app files add fields.
+// appState holds each app's stand-in, set when the app's routes are
+// registered; seed methods reach an app's store through it.
 type appState struct {
 	appPasswords map[string][]string
 	loginFlows   map[string]*loginFlow
+
+	notes       *notesState
+	files       *fdavServer
+	extras      *extrasStandIn
+	sharing     *sharingStandIn
+	search      *searchStandIn
+	users       *usersStandIn
+	dav         *davStore
+	deck        *deckHandlers
+	tables      *tablesHandlers
+	talk        *talkStandIn
+	mail        *mailStandIn
+	news        *newsStandIn
+	collectives *collectivesStandIn
+	cookbook    *cookbookStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {

@@ -67,16 +67,8 @@ type davExtra struct {
 
 func (s *Server) registerDAV() {
 	st := &davStore{cals: map[string]*memCalendar{}, books: map[string]*memBook{}, seeded: map[string]bool{}, freeBusy: true}
-	st.displayOf = func(user string) string {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, acc := range s.users {
-			if acc.userID == user {
-				return acc.display
-			}
-		}
-		return user
-	}
+	s.apps.dav = st
+	st.displayOf = s.displayNameOr
 	h := &davExtra{
 		st:   st,
 		cal:  &caldav.Handler{Backend: &calBackend{st: st}, Prefix: davPrefix},
@@ -101,26 +93,6 @@ func (s *Server) registerDAV() {
 	s.mux.HandleFunc("PROPFIND "+principalPrefix+"{user}/{$}", principal)
 	s.mux.Handle(calHomePrefix, h)
 	s.mux.Handle(davPrefix+"/addressbooks/", h)
-}
-
-// dav returns the DAV store, found through the mux so the Server needs no
-// field for it.
-func (s *Server) dav() *davStore {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: calHomePrefix}})
-	d, ok := h.(*davExtra)
-	if !ok {
-		panic("nctest: DAV handlers are not registered")
-	}
-	return d.st
-}
-
-// SetCalDAVFreeBusy turns the free-busy-query REPORT on (the default, as
-// in Nextcloud) or off (like servers without it).
-func (s *Server) SetCalDAVFreeBusy(on bool) {
-	st := s.dav()
-	st.mu.Lock()
-	st.freeBusy = on
-	st.mu.Unlock()
 }
 
 func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {

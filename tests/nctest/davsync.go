@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -68,50 +67,6 @@ func (l *changeLog) since(token int) ([]davChange, bool) {
 		}
 	}
 	return out, true
-}
-
-// SetDAVSync turns collection synchronisation on (the default, as in
-// Nextcloud) or off: off, calendars and address books publish no
-// DAV:sync-token and the sync-collection REPORT is refused like by
-// servers without RFC 6578 (go-webdav answers 400).
-func (s *Server) SetDAVSync(on bool) {
-	st := s.dav()
-	st.mu.Lock()
-	st.syncOff = !on
-	st.mu.Unlock()
-}
-
-// SetDAVSyncReport turns only the sync-collection REPORT on or off; the
-// collections keep publishing their tokens.
-func (s *Server) SetDAVSyncReport(on bool) {
-	st := s.dav()
-	st.mu.Lock()
-	st.syncReportOff = !on
-	st.mu.Unlock()
-}
-
-// SetDAVSyncPageSize makes incremental sync answers list at most n
-// members, truncated as RFC 6578 3.6 describes (a 507 response for the
-// collection, and the token of the part sent); 0 means no limit.
-func (s *Server) SetDAVSyncPageSize(n int) {
-	st := s.dav()
-	st.mu.Lock()
-	st.syncPage = n
-	st.mu.Unlock()
-}
-
-// ExpireDAVSyncTokens prunes the change log of every calendar and address
-// book, so only current tokens stay valid.
-func (s *Server) ExpireDAVSyncTokens() {
-	st := s.dav()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, c := range st.cals {
-		c.log.prune()
-	}
-	for _, b := range st.books {
-		b.log.prune()
-	}
 }
 
 // isSyncCollection reports whether a REPORT body is a sync-collection.
@@ -228,43 +183,16 @@ func (h *davExtra) serveSyncCollection(w http.ResponseWriter, r *http.Request, b
 	}
 	user := UserOf(r)
 	var (
-		log     *changeLog
-		coll    string
-		members func(name string) (syncMember, bool)
-		names   func() []string
+		src syncSource
+		ok  bool
 	)
 	if isCal {
-		ref, name, err := st.calendarLocked(user, r.URL.Path)
-		if err == nil && name == "" {
-			log, coll = &ref.c.log, ref.path(user)
-			members = func(n string) (syncMember, bool) {
-				o, ok := ref.c.objs[n]
-				if !ok {
-					return syncMember{}, false
-				}
-				var buf bytes.Buffer
-				_ = ical.NewEncoder(&buf).Encode(o.cal)
-				return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}, true
-			}
-			names = func() []string { return sortedKeys(ref.c.objs) }
-		}
+		src, ok = syncSourceLocked(user, r.URL.Path, st.cals, (*memObj).syncMember)
 	} else {
-		ref, name, err := st.bookLocked(user, r.URL.Path)
-		if err == nil && name == "" {
-			log, coll = &ref.b.log, ref.path(user)
-			members = func(n string) (syncMember, bool) {
-				o, ok := ref.b.objs[n]
-				if !ok {
-					return syncMember{}, false
-				}
-				var buf bytes.Buffer
-				_ = vcard.NewEncoder(&buf).Encode(o.card)
-				return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}, true
-			}
-			names = func() []string { return sortedKeys(ref.b.objs) }
-		}
+		src, ok = syncSourceLocked(user, r.URL.Path, st.books, (*memCard).syncMember)
 	}
-	if log == nil {
+	log, coll, members, names := src.log, src.coll, src.members, src.names
+	if !ok {
 		writeSabreError(w, http.StatusForbidden, sabreError{Exception: `Sabre\DAV\Exception\ReportNotSupported`,
 			Message: "The {DAV:}sync-collection REPORT is not supported on this url.", Supported: &struct{}{}})
 		return true
@@ -352,15 +280,6 @@ func (h *davExtra) serveSyncCollection(w http.ResponseWriter, r *http.Request, b
 	return true
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // syncTokenLocked is the DAV:sync-token a collection publishes, empty
 // when synchronisation is off.
 func (st *davStore) syncTokenLocked(l *changeLog) string {
@@ -368,4 +287,44 @@ func (st *davStore) syncTokenLocked(l *changeLog) string {
 		return ""
 	}
 	return l.tokenURL()
+}
+
+// syncSource is what sync-collection needs of a calendar or address book.
+type syncSource struct {
+	log     *changeLog
+	coll    string
+	members func(name string) (syncMember, bool)
+	names   func() []string
+}
+
+func syncSourceLocked[O any, C collOf[O]](user, p string, all map[string]C, member func(*O) syncMember) (syncSource, bool) {
+	ref, name, err := findLocked(user, p, all)
+	if err != nil || name != "" {
+		return syncSource{}, false
+	}
+	objs := ref.c.coll().objs
+	return syncSource{
+		log:  &ref.c.coll().log,
+		coll: ref.path(user),
+		members: func(n string) (syncMember, bool) {
+			o, ok := objs[n]
+			if !ok {
+				return syncMember{}, false
+			}
+			return member(o), true
+		},
+		names: func() []string { return sortedKeys(objs) },
+	}, true
+}
+
+func (o *memObj) syncMember() syncMember {
+	var buf bytes.Buffer
+	_ = ical.NewEncoder(&buf).Encode(o.cal)
+	return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}
+}
+
+func (o *memCard) syncMember() syncMember {
+	var buf bytes.Buffer
+	_ = vcard.NewEncoder(&buf).Encode(o.card)
+	return syncMember{etag: o.etag, mod: o.mod.Format(http.TimeFormat), data: buf.String()}
 }

@@ -1,8 +1,6 @@
 package nctest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 )
@@ -16,23 +14,6 @@ type loginFlow struct {
 	token    string // poll token
 	login    string // set when approved
 	password string
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// randomString gives n random characters from alphabet (talk room and
-// share tokens).
-func randomString(alphabet string, n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }
 
 func (s *Server) registerLoginFlow() {

@@ -1,15 +1,29 @@
 // Package nctest runs a test Nextcloud in process: real WebDAV, CalDAV and
 // CardDAV protocol implementations, and stand-ins for the apps' REST APIs
 // that follow Nextcloud's published API (paths, status codes, ETags, OCS
-// envelopes). Each app's handlers live in a file of their own.
+// envelopes).
+//
+// Every app has the same shape: a store type with its own lock (deckStore,
+// talkStandIn …) kept in Server.apps, a register<App> method that mounts
+// its routes (listed in apps.go), handlers in <app>.go or <app>_*.go, and
+// exported seed methods in <app>_seed.go (or at the end of <app>.go).
+// What handlers share is the kit in kit.go: request params (query, JSON
+// and form merged as Nextcloud merges them), refusals (apiErr), handlers
+// run under the store's lock (runLocked), OCS and JSON answers, ETags and
+// user lookups. Calendars and address books share davcoll.go.
+//
+// Exported methods on Server follow one naming rule: Add<Thing> puts data
+// in (and returns its id or href), Set<Thing> switches behaviour, a noun
+// (CalendarICS, MailState, Requests …) reads data back, and a verb does an
+// action (ApproveLoginFlow, ExpireDAVSyncTokens). SetFault is for faults
+// only; a test that checks what a client sent uses RecordRequests and
+// Requests.
 package nctest
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"strconv"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +48,9 @@ type Server struct {
 	Fault func(w http.ResponseWriter, r *http.Request) bool
 	// requests counts requests by "METHOD path" (RequestCount).
 	requests map[string]int
+	// log keeps every request once RecordRequests was called (Requests).
+	log       []Request
+	recording bool
 	// disabled apps answer like Nextcloud does for an app that is off: an
 	// HTML 404 page, and no capabilities entry (SetDisabled).
 	disabled map[string]bool
@@ -121,6 +138,9 @@ func (s *Server) Client(t testing.TB, login string) *nextcloud.Client {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
+	if s.recording {
+		s.log = append(s.log, recordOf(r))
+	}
 	fault := s.Fault
 	s.mu.Unlock()
 	if fault != nil && fault(w, r) {
@@ -174,6 +194,42 @@ func (s *Server) RequestCount(key string) int {
 	return s.requests[key]
 }
 
+// Request is what the server keeps of a request it received (Requests).
+type Request struct {
+	Method, Path string
+	Query        url.Values
+	// Header holds the request's headers without Authorization.
+	Header http.Header
+}
+
+func recordOf(r *http.Request) Request {
+	h := r.Header.Clone()
+	h.Del("Authorization")
+	return Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: h}
+}
+
+// RecordRequests makes the server keep every request from now on, for
+// tests that check what a client sent (Requests).
+func (s *Server) RecordRequests() {
+	s.mu.Lock()
+	s.recording = true
+	s.mu.Unlock()
+}
+
+// Requests gives the requests received since RecordRequests that keep
+// accepts (all with a nil keep), oldest first.
+func (s *Server) Requests(keep func(Request) bool) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.log {
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func appOfPath(p string) string {
 	for _, prefix := range []string{"/index.php/apps/", "/apps/", "/ocs/v2.php/apps/", "/ocs/v1.php/apps/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok {
@@ -217,85 +273,4 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		return bearer(tok)
 	}
 	return "", false
-}
-
-func isOCS(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
-}
-
-// writeOCS answers with an OCS v2 envelope (JSON).
-func writeOCS(w http.ResponseWriter, r *http.Request, httpStatus, ocsStatus int, message string, data any) {
-	status := "ok"
-	if httpStatus >= 300 {
-		status = "failure"
-	}
-	if strings.HasPrefix(r.URL.Path, "/ocs/v1.php") {
-		// OCS v1 answers HTTP 200 and puts the status in meta only.
-		if ocsStatus == 200 {
-			ocsStatus = 100
-		}
-		httpStatus = http.StatusOK
-	}
-	if data == nil {
-		data = []any{}
-	}
-	writeJSON(w, httpStatus, map[string]any{"ocs": map[string]any{
-		"meta": map[string]any{"status": status, "statuscode": ocsStatus, "message": message, "totalitems": "", "itemsperpage": ""},
-		"data": data,
-	}})
-}
-
-// writeNotFoundPage answers like Nextcloud for a route no app serves: an
-// HTML 404 page.
-func writeNotFoundPage(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte("<!DOCTYPE html><html><body>Page not found</body></html>"))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// paramString gives a decoded JSON request value as the string PHP would
-// see: numbers and booleans spelled out, nil empty, anything else as JSON.
-func paramString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	case nil:
-		return ""
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
-
-// sortedIDs gives the ids of the records keep accepts in ascending order,
-// the order the stand-ins list records in.
-func sortedIDs[V any](m map[int64]V, keep func(int64, V) bool) []int64 {
-	var ids []int64
-	for id, v := range m {
-		if keep(id, v) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-// recordsByID gives the records keep accepts in id order; the stand-ins
-// key their records by id.
-func recordsByID[V any](m map[int64]V, keep func(V) bool) []V {
-	var out []V
-	for _, id := range sortedIDs(m, func(_ int64, v V) bool { return keep(v) }) {
-		out = append(out, m[id])
-	}
-	return out
 }

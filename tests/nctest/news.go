@@ -57,14 +57,9 @@ type newsItem struct {
 	enclosure, encloMime string
 }
 
-func (s *Server) news() *newsStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: newsPrefix}})
-	n, _ := h.(*newsStandIn)
-	return n
-}
-
 func (s *Server) registerNews() {
 	n := &newsStandIn{s: s, mux: http.NewServeMux(), folders: map[int64]*newsFolder{}, feeds: map[int64]*newsFeed{}, items: map[int64]*newsItem{}}
+	s.apps.news = n
 	b := "/index.php/apps/news/api/v1-3/"
 	n.mux.HandleFunc("GET "+b+"version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"version": appVersions["news"]})
@@ -391,17 +386,17 @@ func (n *newsStandIn) search(uid, term string) []SearchHit {
 	return hits
 }
 
-// NewsFolder adds a News folder for user and returns its id.
-func (s *Server) NewsFolder(user, name string) int64 {
-	n := s.news()
+// AddNewsFolder adds a News folder for user and returns its id.
+func (s *Server) AddNewsFolder(user, name string) int64 {
+	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.addFolder(user, name).id
 }
 
-// NewsFeed subscribes user to a feed (folderID 0: root) and returns its id.
-func (s *Server) NewsFeed(user string, folderID int64, title, feedURL string) int64 {
-	n := s.news()
+// AddNewsFeed subscribes user to a feed (folderID 0: root) and returns its id.
+func (s *Server) AddNewsFeed(user string, folderID int64, title, feedURL string) int64 {
+	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.nextID++
@@ -412,18 +407,18 @@ func (s *Server) NewsFeed(user string, folderID int64, title, feedURL string) in
 	return f.id
 }
 
-// NewsFeedFailing records failed updates of a feed.
-func (s *Server) NewsFeedFailing(feedID int64, count int, lastError string) {
-	n := s.news()
+// SetNewsFeedFailing records failed updates of a feed.
+func (s *Server) SetNewsFeedFailing(feedID int64, count int, lastError string) {
+	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.feeds[feedID].errCount = count
 	n.feeds[feedID].lastError = lastError
 }
 
-// NewsArticle adds an unread item to a feed and returns its id.
-func (s *Server) NewsArticle(feedID int64, title, body, link, author string) int64 {
-	n := s.news()
+// AddNewsArticle adds an unread item to a feed and returns its id.
+func (s *Server) AddNewsArticle(feedID int64, title, body, link, author string) int64 {
+	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.nextID++
@@ -436,7 +431,7 @@ func (s *Server) NewsArticle(feedID int64, title, body, link, author string) int
 
 // NewsItemState reports an item's unread and starred flags.
 func (s *Server) NewsItemState(id int64) (unread, starred bool) {
-	n := s.news()
+	n := s.apps.news
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	it := n.items[id]

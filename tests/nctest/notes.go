@@ -1,8 +1,6 @@
 package nctest
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -36,8 +34,7 @@ type noteRec struct {
 
 func (n *noteRec) etag() string {
 	b, _ := json.Marshal([]any{n.id, n.title, n.category, n.content, n.favorite, n.modified, n.rev})
-	sum := md5.Sum(b)
-	return hex.EncodeToString(sum[:])
+	return md5Hex(b)
 }
 
 func (n *noteRec) data(exclude map[string]bool) map[string]any {
@@ -152,239 +149,247 @@ func (u *notesUser) uniqueTitle(title, category string, self int64) string {
 
 func (s *Server) registerNotes() {
 	st := &notesState{nextID: 1000, users: map[string]*notesUser{}, now: time.Now}
+	s.apps.notes = st
+	s.mux.HandleFunc("GET "+notesBase+"/notes", st.list)
+	s.mux.HandleFunc("POST "+notesBase+"/notes", st.create)
+	s.mux.HandleFunc("GET "+notesBase+"/notes/{id}", st.withNote(st.get))
+	s.mux.HandleFunc("PUT "+notesBase+"/notes/{id}", st.withNote(st.update))
+	s.mux.HandleFunc("DELETE "+notesBase+"/notes/{id}", st.withNote(st.remove))
+	s.mux.HandleFunc("GET "+notesBase+"/settings", st.getSettings)
+	s.mux.HandleFunc("PUT "+notesBase+"/settings", st.putSettings)
+}
 
-	s.mux.HandleFunc("GET "+notesBase+"/notes", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		exclude := map[string]bool{}
-		for _, f := range strings.Split(q.Get("exclude"), ",") {
-			exclude[strings.TrimSpace(f)] = true
-		}
-		pruneBefore, _ := strconv.ParseInt(q.Get("pruneBefore"), 10, 64)
-		chunkSize, _ := strconv.Atoi(q.Get("chunkSize"))
-		var cursor *[3]int64
-		if cs := q.Get("chunkCursor"); cs != "" {
-			parts := strings.Split(cs, "-")
-			if len(parts) == 3 {
-				var c [3]int64
-				ok := true
-				for i, p := range parts {
-					v, err := strconv.ParseInt(p, 10, 64)
-					if err != nil {
-						ok = false
-					}
-					c[i] = v
-				}
-				if ok {
-					cursor = &c
-				}
-			}
-		}
-
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		u := st.user(UserOf(r))
-		timeStart := st.now().Unix()
-		if cursor != nil {
-			timeStart = cursor[0]
-		}
-		var all []*noteRec
-		for _, n := range u.notes {
-			if _, ok := q["category"]; ok && n.category != q.Get("category") {
-				continue
-			}
-			all = append(all, n)
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].id < all[j].id })
-		var full []*noteRec
-		for _, n := range all {
-			pruned := pruneBefore > 0 && n.lastUpdate < pruneBefore
-			before := cursor != nil && (n.lastUpdate < cursor[1] || (n.lastUpdate == cursor[1] && n.id <= cursor[2]))
-			if !pruned && !before {
-				full = append(full, n)
-			}
-		}
-		sort.SliceStable(full, func(i, j int) bool {
-			if full[i].lastUpdate != full[j].lastUpdate {
-				return full[i].lastUpdate < full[j].lastUpdate
-			}
-			return full[i].id < full[j].id
-		})
-		chunk := full
-		if chunkSize > 0 && len(full) > chunkSize {
-			chunk = full[:chunkSize]
-		}
-		pending := len(full) - len(chunk)
-		out := make([]map[string]any, 0, len(all))
-		inChunk := map[int64]bool{}
-		for _, n := range chunk {
-			out = append(out, n.data(exclude))
-			inChunk[n.id] = true
-		}
-		if pending > 0 {
-			last := chunk[len(chunk)-1]
-			w.Header().Set("X-Notes-Chunk-Cursor", fmt.Sprintf("%d-%d-%d", timeStart, last.lastUpdate, last.id))
-			w.Header().Set("X-Notes-Chunk-Pending", strconv.Itoa(pending))
-		} else {
-			// The last chunk lists every other note by id (deletion detection).
-			for _, n := range all {
-				if !inChunk[n.id] {
-					out = append(out, map[string]any{"id": n.id})
-				}
-			}
-		}
-		b, _ := json.Marshal(out)
-		sum := md5.Sum(b)
-		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
-		w.Header().Set("Last-Modified", time.Unix(timeStart, 0).UTC().Format(http.TimeFormat))
-		notesJSON(w, http.StatusOK, out)
-	})
-
-	s.mux.HandleFunc("POST "+notesBase+"/notes", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Title    string `json:"title"`
-			Content  string `json:"content"`
-			Category string `json:"category"`
-			Favorite bool   `json:"favorite"`
-			Modified int64  `json:"modified"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+// withNote serves a route on note {id} of the user, with the store locked.
+func (st *notesState) withNote(h func(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			notesError(w, http.StatusBadRequest, `Controller\InvalidId`)
 			return
 		}
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		u := st.user(UserOf(r))
-		st.nextID++
-		now := st.now().Unix()
-		n := &noteRec{id: st.nextID, category: notesSafeCategory(in.Category), content: in.Content, favorite: in.Favorite, modified: now, lastUpdate: now}
-		if in.Modified != 0 {
-			n.modified = in.Modified
+		n := u.notes[id]
+		if n == nil {
+			notesError(w, http.StatusNotFound, `Service\NoteDoesNotExistException`)
+			return
 		}
-		n.title = u.uniqueTitle(notesSafeTitle(in.Title), n.category, n.id)
-		u.notes[n.id] = n
-		notesJSON(w, http.StatusOK, n.data(nil))
-	})
+		h(w, r, u, n)
+	}
+}
 
-	withNote := func(h func(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-			if err != nil {
-				notesError(w, http.StatusBadRequest, `Controller\InvalidId`)
-				return
+func (st *notesState) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	exclude := map[string]bool{}
+	for _, f := range strings.Split(q.Get("exclude"), ",") {
+		exclude[strings.TrimSpace(f)] = true
+	}
+	pruneBefore, _ := strconv.ParseInt(q.Get("pruneBefore"), 10, 64)
+	chunkSize, _ := strconv.Atoi(q.Get("chunkSize"))
+	var cursor *[3]int64
+	if cs := q.Get("chunkCursor"); cs != "" {
+		parts := strings.Split(cs, "-")
+		if len(parts) == 3 {
+			var c [3]int64
+			ok := true
+			for i, p := range parts {
+				v, err := strconv.ParseInt(p, 10, 64)
+				if err != nil {
+					ok = false
+				}
+				c[i] = v
 			}
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			u := st.user(UserOf(r))
-			n := u.notes[id]
-			if n == nil {
-				notesError(w, http.StatusNotFound, `Service\NoteDoesNotExistException`)
-				return
+			if ok {
+				cursor = &c
 			}
-			h(w, r, u, n)
 		}
 	}
 
-	s.mux.HandleFunc("GET "+notesBase+"/notes/{id}", withNote(func(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
-		exclude := map[string]bool{}
-		for _, f := range strings.Split(r.URL.Query().Get("exclude"), ",") {
-			exclude[strings.TrimSpace(f)] = true
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u := st.user(UserOf(r))
+	timeStart := st.now().Unix()
+	if cursor != nil {
+		timeStart = cursor[0]
+	}
+	var all []*noteRec
+	for _, n := range u.notes {
+		if _, ok := q["category"]; ok && n.category != q.Get("category") {
+			continue
 		}
-		w.Header().Set("ETag", `"`+n.etag()+`"`)
-		notesJSON(w, http.StatusOK, n.data(exclude))
-	}))
+		all = append(all, n)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].id < all[j].id })
+	var full []*noteRec
+	for _, n := range all {
+		pruned := pruneBefore > 0 && n.lastUpdate < pruneBefore
+		before := cursor != nil && (n.lastUpdate < cursor[1] || (n.lastUpdate == cursor[1] && n.id <= cursor[2]))
+		if !pruned && !before {
+			full = append(full, n)
+		}
+	}
+	sort.SliceStable(full, func(i, j int) bool {
+		if full[i].lastUpdate != full[j].lastUpdate {
+			return full[i].lastUpdate < full[j].lastUpdate
+		}
+		return full[i].id < full[j].id
+	})
+	chunk := full
+	if chunkSize > 0 && len(full) > chunkSize {
+		chunk = full[:chunkSize]
+	}
+	pending := len(full) - len(chunk)
+	out := make([]map[string]any, 0, len(all))
+	inChunk := map[int64]bool{}
+	for _, n := range chunk {
+		out = append(out, n.data(exclude))
+		inChunk[n.id] = true
+	}
+	if pending > 0 {
+		last := chunk[len(chunk)-1]
+		w.Header().Set("X-Notes-Chunk-Cursor", fmt.Sprintf("%d-%d-%d", timeStart, last.lastUpdate, last.id))
+		w.Header().Set("X-Notes-Chunk-Pending", strconv.Itoa(pending))
+	} else {
+		// The last chunk lists every other note by id (deletion detection).
+		for _, n := range all {
+			if !inChunk[n.id] {
+				out = append(out, map[string]any{"id": n.id})
+			}
+		}
+	}
+	b, _ := json.Marshal(out)
+	w.Header().Set("ETag", `"`+md5Hex(b)+`"`)
+	w.Header().Set("Last-Modified", time.Unix(timeStart, 0).UTC().Format(http.TimeFormat))
+	notesJSON(w, http.StatusOK, out)
+}
 
-	s.mux.HandleFunc("PUT "+notesBase+"/notes/{id}", withNote(func(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
-		if im := r.Header.Get("If-Match"); im != "" {
-			match := false
-			for _, e := range notesETagList.Split(im, -1) {
-				if e == `"`+n.etag()+`"` {
-					match = true
-				}
-			}
-			if !match {
-				notesJSON(w, http.StatusPreconditionFailed, n.data(nil))
-				return
+func (st *notesState) create(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Title    string `json:"title"`
+		Content  string `json:"content"`
+		Category string `json:"category"`
+		Favorite bool   `json:"favorite"`
+		Modified int64  `json:"modified"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u := st.user(UserOf(r))
+	st.nextID++
+	now := st.now().Unix()
+	n := &noteRec{id: st.nextID, category: notesSafeCategory(in.Category), content: in.Content, favorite: in.Favorite, modified: now, lastUpdate: now}
+	if in.Modified != 0 {
+		n.modified = in.Modified
+	}
+	n.title = u.uniqueTitle(notesSafeTitle(in.Title), n.category, n.id)
+	u.notes[n.id] = n
+	notesJSON(w, http.StatusOK, n.data(nil))
+}
+
+func (st *notesState) get(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
+	exclude := map[string]bool{}
+	for _, f := range strings.Split(r.URL.Query().Get("exclude"), ",") {
+		exclude[strings.TrimSpace(f)] = true
+	}
+	w.Header().Set("ETag", `"`+n.etag()+`"`)
+	notesJSON(w, http.StatusOK, n.data(exclude))
+}
+
+func (st *notesState) update(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
+	if im := r.Header.Get("If-Match"); im != "" {
+		match := false
+		for _, e := range notesETagList.Split(im, -1) {
+			if e == `"`+n.etag()+`"` {
+				match = true
 			}
 		}
-		var in struct {
-			Title    *string `json:"title"`
-			Content  *string `json:"content"`
-			Category *string `json:"category"`
-			Favorite *bool   `json:"favorite"`
-			Modified *int64  `json:"modified"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+		if !match {
+			notesJSON(w, http.StatusPreconditionFailed, n.data(nil))
 			return
 		}
-		now := st.now().Unix()
-		changed := false
-		if in.Content != nil && *in.Content != n.content {
-			n.content, n.modified, changed = *in.Content, now, true
-		}
-		if in.Modified != nil && *in.Modified != n.modified {
-			n.modified, changed = *in.Modified, true
-		}
-		category := n.category
-		if in.Category != nil {
-			category = notesSafeCategory(*in.Category)
-		}
-		if in.Title != nil && *in.Title != n.title {
-			n.title, n.category, changed = u.uniqueTitle(notesSafeTitle(*in.Title), category, n.id), category, true
-		} else if category != n.category {
-			n.title, n.category, changed = u.uniqueTitle(n.title, category, n.id), category, true
-		}
-		if in.Favorite != nil && *in.Favorite != n.favorite {
-			n.favorite, changed = *in.Favorite, true
-		}
-		if changed {
-			n.rev++
-			n.lastUpdate = now
-		}
-		notesJSON(w, http.StatusOK, n.data(nil))
-	}))
+	}
+	var in struct {
+		Title    *string `json:"title"`
+		Content  *string `json:"content"`
+		Category *string `json:"category"`
+		Favorite *bool   `json:"favorite"`
+		Modified *int64  `json:"modified"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+		return
+	}
+	now := st.now().Unix()
+	changed := false
+	if in.Content != nil && *in.Content != n.content {
+		n.content, n.modified, changed = *in.Content, now, true
+	}
+	if in.Modified != nil && *in.Modified != n.modified {
+		n.modified, changed = *in.Modified, true
+	}
+	category := n.category
+	if in.Category != nil {
+		category = notesSafeCategory(*in.Category)
+	}
+	if in.Title != nil && *in.Title != n.title {
+		n.title, n.category, changed = u.uniqueTitle(notesSafeTitle(*in.Title), category, n.id), category, true
+	} else if category != n.category {
+		n.title, n.category, changed = u.uniqueTitle(n.title, category, n.id), category, true
+	}
+	if in.Favorite != nil && *in.Favorite != n.favorite {
+		n.favorite, changed = *in.Favorite, true
+	}
+	if changed {
+		n.rev++
+		n.lastUpdate = now
+	}
+	notesJSON(w, http.StatusOK, n.data(nil))
+}
 
-	s.mux.HandleFunc("DELETE "+notesBase+"/notes/{id}", withNote(func(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
-		delete(u.notes, n.id)
-		notesJSON(w, http.StatusOK, []any{})
-	}))
+func (st *notesState) remove(w http.ResponseWriter, r *http.Request, u *notesUser, n *noteRec) {
+	delete(u.notes, n.id)
+	notesJSON(w, http.StatusOK, []any{})
+}
 
-	s.mux.HandleFunc("GET "+notesBase+"/settings", func(w http.ResponseWriter, r *http.Request) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		u := st.user(UserOf(r))
-		notesJSON(w, http.StatusOK, map[string]string{"notesPath": u.notesPath, "fileSuffix": u.fileSuffix})
-	})
+func (st *notesState) getSettings(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u := st.user(UserOf(r))
+	notesJSON(w, http.StatusOK, map[string]string{"notesPath": u.notesPath, "fileSuffix": u.fileSuffix})
+}
 
-	s.mux.HandleFunc("PUT "+notesBase+"/settings", func(w http.ResponseWriter, r *http.Request) {
-		var in map[string]string
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
-			return
-		}
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		u := st.user(UserOf(r))
-		if p, ok := in["notesPath"]; ok {
-			// Omitted settings stay; empty ones fall back to the default.
-			var parts []string
-			for _, seg := range strings.Split(p, "/") {
-				if seg = notesSanitise(seg); seg != "" && seg != ".." {
-					parts = append(parts, seg)
-				}
-			}
-			u.notesPath = strings.Join(parts, "/")
-			if u.notesPath == "" {
-				u.notesPath = "Notes"
+func (st *notesState) putSettings(w http.ResponseWriter, r *http.Request) {
+	var in map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	u := st.user(UserOf(r))
+	if p, ok := in["notesPath"]; ok {
+		// Omitted settings stay; empty ones fall back to the default.
+		var parts []string
+		for _, seg := range strings.Split(p, "/") {
+			if seg = notesSanitise(seg); seg != "" && seg != ".." {
+				parts = append(parts, seg)
 			}
 		}
-		if sfx, ok := in["fileSuffix"]; ok {
-			if sfx == ".txt" || sfx == ".md" {
-				u.fileSuffix = sfx
-			} else {
-				u.fileSuffix = ".txt"
-			}
+		u.notesPath = strings.Join(parts, "/")
+		if u.notesPath == "" {
+			u.notesPath = "Notes"
 		}
-		notesJSON(w, http.StatusOK, map[string]string{"notesPath": u.notesPath, "fileSuffix": u.fileSuffix})
-	})
+	}
+	if sfx, ok := in["fileSuffix"]; ok {
+		if sfx == ".txt" || sfx == ".md" {
+			u.fileSuffix = sfx
+		} else {
+			u.fileSuffix = ".txt"
+		}
+	}
+	notesJSON(w, http.StatusOK, map[string]string{"notesPath": u.notesPath, "fileSuffix": u.fileSuffix})
 }

@@ -2,7 +2,6 @@ package nctest
 
 import (
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,11 +49,11 @@ type searchStandIn struct {
 // searchStandIn returns the search stand-in, mounting it on first use so
 // that app stand-ins can add providers in any registration order.
 func (s *Server) searchStandIn() *searchStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: searchPrefix}})
-	if st, ok := h.(*searchStandIn); ok {
-		return st
+	if s.apps.search != nil {
+		return s.apps.search
 	}
 	st := &searchStandIn{s: s, mux: http.NewServeMux()}
+	s.apps.search = st
 	st.mux.HandleFunc("GET /ocs/v2.php/search/providers", st.list)
 	st.mux.HandleFunc("GET /ocs/v2.php/search/providers/{id}/search", st.search)
 	s.mux.Handle(searchPrefix, st)

@@ -3,9 +3,7 @@ package nctest
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"path"
@@ -29,6 +27,7 @@ const (
 	shareFederated = 6
 	shareCircle    = 7
 	shareTalk      = 10
+	shareDeck      = 12
 
 	sharePermRead   = 1
 	sharePermUpdate = 2
@@ -68,6 +67,7 @@ type sharingStandIn struct {
 
 func (s *Server) registerSharing() {
 	sh := &sharingStandIn{s: s, nextID: 20, shares: map[int]*shareRec{}}
+	s.apps.sharing = sh
 	for _, v := range []string{"v1", "v2"} {
 		p := "/ocs/" + v + ".php/apps/files_sharing/api/v1/shares"
 		s.mux.HandleFunc("GET "+p, sh.list)
@@ -76,42 +76,6 @@ func (s *Server) registerSharing() {
 		s.mux.HandleFunc("PUT "+p+"/{id}", sh.update)
 		s.mux.HandleFunc("DELETE "+p+"/{id}", sh.delete)
 	}
-}
-
-// shareParams reads request parameters from the query, a form or a JSON
-// body, as Nextcloud's IRequest merges them.
-func shareParams(r *http.Request) (map[string]string, error) {
-	out := map[string]string{}
-	for k, vs := range r.URL.Query() {
-		out[k] = vs[0]
-	}
-	if r.Body == nil || r.Method == http.MethodGet {
-		return out, nil
-	}
-	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/json") {
-		var m map[string]any
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if len(strings.TrimSpace(string(b))) == 0 {
-			return out, nil
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, err
-		}
-		for k, v := range m {
-			if v != nil {
-				out[k] = paramString(v)
-			}
-		}
-		return out, nil
-	}
-	if err := r.ParseForm(); err != nil {
-		return nil, err
-	}
-	for k, vs := range r.PostForm {
-		out[k] = vs[0]
-	}
-	return out, nil
 }
 
 func shareTruthy(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
@@ -150,15 +114,15 @@ func (sh *sharingStandIn) recipient(rec *shareRec, user string) bool {
 	case shareUser:
 		return rec.shareWith == user
 	case shareGroup:
-		u := sh.s.usersState()
+		u := sh.s.apps.users
 		return u != nil && u.inGroup(user, rec.shareWith) && !rec.left[user] && rec.initiator != user && rec.fileOwner != user
 	}
 	return false
 }
 
 func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
-	ownerName, _ := sh.s.usersDisplayName(rec.initiator)
-	fileOwnerName, _ := sh.s.usersDisplayName(rec.fileOwner)
+	ownerName := sh.s.displayNameOr(rec.initiator)
+	fileOwnerName := sh.s.displayNameOr(rec.fileOwner)
 	target := "/" + path.Base(rec.path)
 	p := "/" + rec.path
 	if me != rec.fileOwner && me != rec.initiator {
@@ -189,12 +153,12 @@ func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
 	}
 	switch rec.typ {
 	case shareUser:
-		name, _ := sh.s.usersDisplayName(rec.shareWith)
+		name := sh.s.displayNameOr(rec.shareWith)
 		m["share_with_displayname"] = name
 		m["share_with_displayname_unique"] = rec.shareWith + "@example.com"
 		m["mail_send"] = 1
 	case shareGroup:
-		if u := sh.s.usersState(); u != nil {
+		if u := sh.s.apps.users; u != nil {
 			m["share_with_displayname"] = u.groupDisplay(rec.shareWith)
 		}
 	case shareLink, shareEmail:
@@ -217,7 +181,7 @@ func (sh *sharingStandIn) format(rec *shareRec, me string) map[string]any {
 
 func (sh *sharingStandIn) list(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, _ := shareParams(r)
+	q := paramsOf(r).strings()
 	sharedWithMe, reshares, subfiles := shareTruthy(q["shared_with_me"]), shareTruthy(q["reshares"]), shareTruthy(q["subfiles"])
 	rel := strings.Trim(q["path"], "/")
 	var node extrasNode
@@ -312,9 +276,15 @@ func checkSharePermissions(perms, typ int, isDir bool) (int, string) {
 
 func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, err := shareParams(r)
+	p, err := readParams(r)
+	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+		return
+	}
+	if q["shareType"] == strconv.Itoa(shareDeck) && sh.s.apps.deck != nil && !sh.s.isDisabled("deck") {
+		// Nextcloud's share manager hands these to Deck's share provider.
+		sh.s.apps.deck.shareWithCard(w, r)
 		return
 	}
 	if q["path"] == "" {
@@ -365,7 +335,7 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 	switch typ {
 	case shareUser:
-		if _, exists := sh.s.usersDisplayName(rec.shareWith); rec.shareWith == "" || !exists {
+		if _, exists := sh.s.userDisplay(rec.shareWith); rec.shareWith == "" || !exists {
 			writeOCS(w, r, http.StatusNotFound, 404, "Please specify a valid account to share with", nil)
 			return
 		}
@@ -374,7 +344,7 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case shareGroup:
-		if u := sh.s.usersState(); rec.shareWith == "" || u == nil || !u.groupExists(rec.shareWith) {
+		if u := sh.s.apps.users; rec.shareWith == "" || u == nil || !u.groupExists(rec.shareWith) {
 			writeOCS(w, r, http.StatusNotFound, 404, "Please specify a valid group", nil)
 			return
 		}
@@ -444,7 +414,8 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 func (sh *sharingStandIn) update(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	q, err := shareParams(r)
+	p, err := readParams(r)
+	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
 		return

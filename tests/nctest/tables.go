@@ -1,12 +1,8 @@
 package nctest
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -76,6 +72,7 @@ func (s *Server) registerTables() {
 		tables: map[int64]*tablesTableRec{}, views: map[int64]*tablesViewRec{}, columns: map[int64]*tablesColumnRec{},
 		rows: map[int64]*tablesRowRec{}, shares: map[int64]*tablesShareRec{},
 	}}
+	s.apps.tables = h
 	o := "/ocs/v2.php/apps/tables/api/2"
 	s.mux.HandleFunc("GET "+o+"/init", h.ocs(h.index))
 	s.mux.HandleFunc("GET "+o+"/tables", h.ocs(h.listTables))
@@ -100,53 +97,35 @@ func (s *Server) registerTables() {
 	s.mux.HandleFunc("POST "+v+"/shares", h.v1(h.createShare))
 }
 
-type tablesErr struct {
-	status int
-	msg    string
+func tablesNotFound(what string) *apiErr {
+	return &apiErr{http.StatusNotFound, what + " not found."}
 }
 
-func tablesNotFound(what string) *tablesErr {
-	return &tablesErr{http.StatusNotFound, what + " not found."}
+func tablesDenied() *apiErr {
+	return &apiErr{http.StatusForbidden, "A permission error occurred. More details can be found in the logs. Please reach out to your administration."}
 }
 
-func tablesDenied() *tablesErr {
-	return &tablesErr{http.StatusForbidden, "A permission error occurred. More details can be found in the logs. Please reach out to your administration."}
-}
-
-type tablesFn func(r *http.Request, user string, params map[string]any) (any, *tablesErr)
+type tablesFn = apiFn
 
 // ocs answers in an OCS envelope; errors carry {"message"} as data, with an
 // empty meta message, as Tables' DataResponse errors do.
 func (h *tablesHandlers) ocs(fn tablesFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		params, err := deckParams(r)
+		v, err := runLocked(&h.st.mu, r, fn)
 		if err != nil {
-			writeOCS(w, r, http.StatusBadRequest, 400, "", map[string]any{"message": err.Error()})
-			return
-		}
-		h.st.mu.Lock()
-		v, terr := fn(r, UserOf(r), params)
-		h.st.mu.Unlock()
-		if terr != nil {
-			writeOCS(w, r, terr.status, terr.status, "", map[string]any{"message": terr.msg})
+			writeOCS(w, r, err.status, err.status, "", map[string]any{"message": err.msg})
 			return
 		}
 		writeOCS(w, r, http.StatusOK, 200, "OK", v)
 	}
 }
 
+// v1 answers plain JSON; errors are {"message"}.
 func (h *tablesHandlers) v1(fn tablesFn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		params, err := deckParams(r)
+		v, err := runLocked(&h.st.mu, r, fn)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error()})
-			return
-		}
-		h.st.mu.Lock()
-		v, terr := fn(r, UserOf(r), params)
-		h.st.mu.Unlock()
-		if terr != nil {
-			writeJSON(w, terr.status, map[string]any{"message": terr.msg})
+			writeJSON(w, err.status, map[string]any{"message": err.msg})
 			return
 		}
 		writeJSON(w, http.StatusOK, v)
@@ -205,7 +184,7 @@ func (st *tablesStore) canView(user string, v *tablesViewRec, perm int) bool {
 	return sh != nil && sh.allows(perm)
 }
 
-func (st *tablesStore) table(user string, id int64, perm int) (*tablesTableRec, *tablesErr) {
+func (st *tablesStore) table(user string, id int64, perm int) (*tablesTableRec, *apiErr) {
 	t := st.tables[id]
 	if t == nil {
 		return nil, tablesNotFound("Table")
@@ -228,7 +207,7 @@ func (st *tablesStore) viewOfTableShared(user string, tableID int64) bool {
 	return false
 }
 
-func (st *tablesStore) view(user string, id int64, perm int) (*tablesViewRec, *tablesErr) {
+func (st *tablesStore) view(user string, id int64, perm int) (*tablesViewRec, *apiErr) {
 	v := st.views[id]
 	if v == nil || !st.canView(user, v, tablesRead) {
 		return nil, tablesNotFound("View")
@@ -339,462 +318,4 @@ func (h *tablesHandlers) columnJSON(c *tablesColumnRec, v *tablesViewRec) map[st
 		}
 	}
 	return out
-}
-
-func (h *tablesHandlers) index(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	v, _ := h.listTables(r, user, nil)
-	views := []any{}
-	// Views shared on their own, without their table.
-	ids := sortedIDs(h.st.views, func(id int64, vw *tablesViewRec) bool {
-		t := h.st.tables[vw.tableID]
-		return t != nil && !h.st.canTable(user, t, tablesRead) && h.st.share(user, "view", id) != nil
-	})
-	for _, id := range ids {
-		views = append(views, h.viewJSON(user, h.st.views[id]))
-	}
-	return map[string]any{"tables": v, "views": views}, nil
-}
-
-func (h *tablesHandlers) listTables(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	ids := sortedIDs(h.st.tables, func(_ int64, t *tablesTableRec) bool { return h.st.canTable(user, t, tablesRead) })
-	out := []any{}
-	for _, id := range ids {
-		out = append(out, h.tableJSON(user, h.st.tables[id]))
-	}
-	return out, nil
-}
-
-func (h *tablesHandlers) getTable(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "id"), tablesRead)
-	if err != nil {
-		return nil, err
-	}
-	return h.tableJSON(user, t), nil
-}
-
-func (h *tablesHandlers) createTable(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	title, _ := deckString(params["title"])
-	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusBadRequest, "The title must not be empty."}
-	}
-	emoji, _ := deckString(params["emoji"])
-	desc, _ := deckString(params["description"])
-	t := &tablesTableRec{id: h.st.id(), title: title, emoji: emoji, owner: user, description: desc, created: tablesNow()}
-	h.st.tables[t.id] = t
-	return h.tableJSON(user, t), nil
-}
-
-func (h *tablesHandlers) listColumns(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	id := deckPathID(r, "nodeId")
-	out := []any{}
-	switch r.PathValue("nodeType") {
-	case "table":
-		t, err := h.st.table(user, id, tablesRead)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range h.st.tableColumns(t.id) {
-			out = append(out, h.columnJSON(c, nil))
-		}
-	case "view":
-		v, err := h.st.view(user, id, tablesRead)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range h.st.viewColumns(v) {
-			out = append(out, h.columnJSON(c, v))
-		}
-	default:
-		return nil, &tablesErr{http.StatusBadRequest, "nodeType must be table or view"}
-	}
-	return out, nil
-}
-
-// createColumn follows ApiColumnsController::create*Column; defaults as
-// the Column entity serializes them.
-func (h *tablesHandlers) createColumn(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	kind := r.PathValue("kind")
-	switch kind {
-	case "number", "text", "selection", "datetime", "usergroup":
-	default:
-		return nil, &tablesErr{http.StatusNotFound, "No such column type."}
-	}
-	baseType, _ := deckString(params["baseNodeType"])
-	if baseType == "" {
-		baseType = "table"
-	}
-	baseID, _ := deckInt(params["baseNodeId"])
-	var t *tablesTableRec
-	var v *tablesViewRec
-	var terr *tablesErr
-	if baseType == "view" {
-		if v, terr = h.st.view(user, baseID, tablesManage); terr == nil {
-			t = h.st.tables[v.tableID]
-		}
-	} else {
-		t, terr = h.st.table(user, baseID, tablesManage)
-	}
-	if terr != nil {
-		return nil, terr
-	}
-	title, _ := deckString(params["title"])
-	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusBadRequest, "The title must not be empty."}
-	}
-	sub, _ := deckString(params["subtype"])
-	if kind == "text" && sub == "" {
-		sub = "line"
-	}
-	mandatory, _ := deckBool(params["mandatory"])
-	desc, _ := deckString(params["description"])
-	num := func(k string) any {
-		if f, ok := params[k].(float64); ok {
-			return f
-		}
-		if s, ok := params[k].(string); ok && s != "" {
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				return f
-			}
-		}
-		return nil
-	}
-	str := func(k string) string { s, _ := deckString(params[k]); return s }
-	boolean := func(k string) bool { b, _ := deckBool(params[k]); return b }
-	fields := map[string]any{
-		"title": title, "createdBy": user, "createdByDisplayName": user, "createdAt": tablesNow(),
-		"lastEditBy": user, "lastEditByDisplayName": user, "lastEditAt": tablesNow(),
-		"type": kind, "subtype": sub, "mandatory": mandatory, "description": desc,
-		"numberDefault": nil, "numberMin": nil, "numberMax": nil, "numberDecimals": nil, "numberPrefix": "", "numberSuffix": "",
-		"textDefault": "", "textAllowedPattern": "", "textMaxLength": nil, "textUnique": false,
-		"selectionOptions": []any{}, "selectionDefault": "", "datetimeDefault": "",
-		"usergroupDefault": []any{}, "usergroupMultipleItems": false, "usergroupSelectUsers": false,
-		"usergroupSelectGroups": false, "usergroupSelectTeams": false, "showUserStatus": false, "customSettings": map[string]any{},
-	}
-	switch kind {
-	case "number":
-		fields["numberDefault"], fields["numberMin"], fields["numberMax"] = num("numberDefault"), num("numberMin"), num("numberMax")
-		if d := num("numberDecimals"); d != nil {
-			fields["numberDecimals"] = int(d.(float64))
-		}
-		fields["numberPrefix"], fields["numberSuffix"] = str("numberPrefix"), str("numberSuffix")
-	case "text":
-		fields["textDefault"], fields["textAllowedPattern"] = str("textDefault"), str("textAllowedPattern")
-		if m := num("textMaxLength"); m != nil {
-			fields["textMaxLength"] = int(m.(float64))
-		}
-		fields["textUnique"] = boolean("textUnique")
-	case "selection":
-		opts := []any{}
-		if s := str("selectionOptions"); s != "" {
-			if err := json.Unmarshal([]byte(s), &opts); err != nil {
-				return nil, &tablesErr{http.StatusBadRequest, "selectionOptions must be a JSON list of {id, label}"}
-			}
-		}
-		fields["selectionOptions"], fields["selectionDefault"] = opts, str("selectionDefault")
-	case "datetime":
-		fields["datetimeDefault"] = str("datetimeDefault")
-	case "usergroup":
-		fields["usergroupMultipleItems"] = boolean("usergroupMultipleItems")
-		fields["usergroupSelectUsers"] = boolean("usergroupSelectUsers")
-		fields["usergroupSelectGroups"] = boolean("usergroupSelectGroups")
-		fields["usergroupSelectTeams"] = boolean("usergroupSelectTeams")
-	}
-	c := &tablesColumnRec{id: h.st.id(), tableID: t.id, order: len(h.st.tableColumns(t.id)), fields: fields}
-	h.st.columns[c.id] = c
-	if v != nil {
-		v.columns = append(v.columns, c.id)
-	}
-	return h.columnJSON(c, v), nil
-}
-
-func (h *tablesHandlers) listViews(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "tableId"), tablesRead)
-	if err != nil {
-		return nil, err
-	}
-	return h.tableJSON(user, t)["views"], nil
-}
-
-func (h *tablesHandlers) createView(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	t, err := h.st.table(user, deckPathID(r, "tableId"), tablesManage)
-	if err != nil {
-		return nil, err
-	}
-	title, _ := deckString(params["title"])
-	if strings.TrimSpace(title) == "" {
-		return nil, &tablesErr{http.StatusInternalServerError, "The title must not be empty."}
-	}
-	emoji, _ := deckString(params["emoji"])
-	v := &tablesViewRec{id: h.st.id(), tableID: t.id, title: title, emoji: emoji, owner: user, created: tablesNow()}
-	h.st.views[v.id] = v
-	return h.viewJSON(user, v), nil
-}
-
-func (h *tablesHandlers) getView(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	v, err := h.st.view(user, deckPathID(r, "viewId"), tablesRead)
-	if err != nil {
-		return nil, err
-	}
-	return h.viewJSON(user, v), nil
-}
-
-// updateView takes data as key-value pairs; only title and columns here.
-func (h *tablesHandlers) updateView(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	v, err := h.st.view(user, deckPathID(r, "viewId"), tablesManage)
-	if err != nil {
-		return nil, err
-	}
-	data, _ := params["data"].(map[string]any)
-	if t, ok := data["title"].(string); ok {
-		v.title = t
-	}
-	if cols, ok := data["columns"]; ok {
-		var list []any
-		switch x := cols.(type) {
-		case []any:
-			list = x
-		case string:
-			if json.Unmarshal([]byte(x), &list) != nil {
-				return nil, &tablesErr{http.StatusBadRequest, "columns must be a list of column ids"}
-			}
-		}
-		v.columns = nil
-		for _, c := range list {
-			id, ok := deckInt(c)
-			if col := h.st.columns[id]; !ok || col == nil || col.tableID != v.tableID {
-				return nil, &tablesErr{http.StatusBadRequest, fmt.Sprintf("Column %v is not part of the table", c)}
-			}
-			v.columns = append(v.columns, id)
-		}
-	}
-	return h.viewJSON(user, v), nil
-}
-
-func (h *tablesHandlers) rowJSON(rw *tablesRowRec, only []*tablesColumnRec) map[string]any {
-	var ids []int64
-	if only != nil {
-		for _, c := range only {
-			ids = append(ids, c.id)
-		}
-	} else {
-		for id := range rw.data {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	}
-	data := []any{}
-	for _, id := range ids {
-		if v, ok := rw.data[id]; ok && h.st.columns[id] != nil {
-			data = append(data, map[string]any{"columnId": id, "value": v})
-		}
-	}
-	return map[string]any{
-		"id": rw.id, "tableId": rw.tableID, "createdBy": rw.createdBy, "createdAt": rw.created,
-		"lastEditBy": rw.lastEditBy, "lastEditAt": rw.lastEdit, "data": data,
-	}
-}
-
-// node resolves the table or view of a rows route.
-func (h *tablesHandlers) node(r *http.Request, user string, view bool, perm int) (int64, []*tablesColumnRec, *tablesViewRec, *tablesErr) {
-	if view {
-		v, err := h.st.view(user, deckPathID(r, "viewId"), perm)
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		return v.tableID, h.st.viewColumns(v), v, nil
-	}
-	t, err := h.st.table(user, deckPathID(r, "tableId"), perm)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	return t.id, h.st.tableColumns(t.id), nil, nil
-}
-
-func (h *tablesHandlers) listRows(view bool) tablesFn {
-	return func(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-		tableID, cols, _, err := h.node(r, user, view, tablesRead)
-		if err != nil {
-			return nil, err
-		}
-		rows := recordsByID(h.st.rows, func(rw *tablesRowRec) bool { return rw.tableID == tableID })
-		offset, _ := deckInt(params["offset"])
-		if offset > 0 {
-			if int(offset) >= len(rows) {
-				rows = nil
-			} else {
-				rows = rows[offset:]
-			}
-		}
-		if limit, ok := deckInt(params["limit"]); ok && limit > 0 && int(limit) < len(rows) {
-			rows = rows[:limit]
-		}
-		var only []*tablesColumnRec
-		if view {
-			only = cols
-		}
-		out := []any{}
-		for _, rw := range rows {
-			out = append(out, h.rowJSON(rw, only))
-		}
-		return out, nil
-	}
-}
-
-// tablesRowData reads the "data" parameter: an object keyed by column id, or a
-// JSON string of one, as Api1Controller accepts.
-func tablesRowData(params map[string]any) (map[string]any, *tablesErr) {
-	switch d := params["data"].(type) {
-	case map[string]any:
-		return d, nil
-	case string:
-		var m map[string]any
-		if json.Unmarshal([]byte(d), &m) == nil {
-			return m, nil
-		}
-	}
-	return nil, &tablesErr{http.StatusInternalServerError, "Could not create row."}
-}
-
-func (h *tablesHandlers) applyData(rw *tablesRowRec, data map[string]any, cols []*tablesColumnRec, node string, nodeID int64) *tablesErr {
-	allowed := map[int64]bool{}
-	for _, c := range cols {
-		allowed[c.id] = true
-	}
-	for k := range data {
-		id, _ := strconv.ParseInt(k, 10, 64)
-		if !allowed[id] {
-			return &tablesErr{http.StatusInternalServerError, fmt.Sprintf("Column with id %s is not part of %s with id %d", k, node, nodeID)}
-		}
-	}
-	for k, v := range data {
-		id, _ := strconv.ParseInt(k, 10, 64)
-		if v == nil {
-			delete(rw.data, id)
-			continue
-		}
-		rw.data[id] = v
-	}
-	return nil
-}
-
-func (h *tablesHandlers) createRow(view bool) tablesFn {
-	return func(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-		tableID, cols, v, err := h.node(r, user, view, tablesCreate)
-		if err != nil {
-			return nil, err
-		}
-		data, err := tablesRowData(params)
-		if err != nil {
-			return nil, err
-		}
-		rw := &tablesRowRec{id: h.st.id(), tableID: tableID, createdBy: user, lastEditBy: user, created: tablesNow(), lastEdit: tablesNow(), data: map[int64]any{}}
-		node, nodeID := "table", tableID
-		if v != nil {
-			node, nodeID = "view", v.id
-		}
-		if err := h.applyData(rw, data, cols, node, nodeID); err != nil {
-			return nil, err
-		}
-		h.st.rows[rw.id] = rw
-		return h.rowJSON(rw, nil), nil
-	}
-}
-
-// rowAccess finds a row and checks perm through its table or a view.
-func (h *tablesHandlers) rowAccess(user string, rowID, viewID int64, perm int) (*tablesRowRec, []*tablesColumnRec, *tablesViewRec, *tablesErr) {
-	rw := h.st.rows[rowID]
-	if rw == nil {
-		return nil, nil, nil, tablesNotFound("Row")
-	}
-	if viewID > 0 {
-		v, err := h.st.view(user, viewID, perm)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if v.tableID != rw.tableID {
-			return nil, nil, nil, tablesNotFound("Row")
-		}
-		return rw, h.st.viewColumns(v), v, nil
-	}
-	t := h.st.tables[rw.tableID]
-	if t == nil || !h.st.canTable(user, t, tablesRead) {
-		return nil, nil, nil, tablesNotFound("Row")
-	}
-	if !h.st.canTable(user, t, perm) {
-		return nil, nil, nil, tablesDenied()
-	}
-	return rw, h.st.tableColumns(t.id), nil, nil
-}
-
-func (h *tablesHandlers) getRow(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-	rw, _, _, err := h.rowAccess(user, deckPathID(r, "rowId"), 0, tablesRead)
-	if err != nil {
-		return nil, err
-	}
-	return h.rowJSON(rw, nil), nil
-}
-
-func (h *tablesHandlers) updateRow(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	viewID, _ := deckInt(params["viewId"])
-	rw, cols, v, err := h.rowAccess(user, deckPathID(r, "rowId"), viewID, tablesUpdate)
-	if err != nil {
-		return nil, err
-	}
-	data, err := tablesRowData(params)
-	if err != nil {
-		err.msg = "Could not update row."
-		return nil, err
-	}
-	node, nodeID := "table", rw.tableID
-	if v != nil {
-		node, nodeID = "view", v.id
-	}
-	if err := h.applyData(rw, data, cols, node, nodeID); err != nil {
-		return nil, err
-	}
-	rw.lastEditBy, rw.lastEdit = user, tablesNow()
-	return h.rowJSON(rw, nil), nil
-}
-
-func (h *tablesHandlers) deleteRow(view bool) tablesFn {
-	return func(r *http.Request, user string, _ map[string]any) (any, *tablesErr) {
-		viewID := int64(0)
-		if view {
-			viewID = deckPathID(r, "viewId")
-		}
-		rw, _, _, err := h.rowAccess(user, deckPathID(r, "rowId"), viewID, tablesDelete)
-		if err != nil {
-			return nil, err
-		}
-		delete(h.st.rows, rw.id)
-		return h.rowJSON(rw, nil), nil
-	}
-}
-
-func (h *tablesHandlers) createShare(r *http.Request, user string, params map[string]any) (any, *tablesErr) {
-	nodeType, _ := deckString(params["nodeType"])
-	nodeID, _ := deckInt(params["nodeId"])
-	receiver, _ := deckString(params["receiver"])
-	switch nodeType {
-	case "table":
-		if _, err := h.st.table(user, nodeID, tablesManage); err != nil {
-			return nil, err
-		}
-	case "view":
-		if _, err := h.st.view(user, nodeID, tablesManage); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, &tablesErr{http.StatusInternalServerError, "nodeType must be table or view"}
-	}
-	b := func(k string) bool { v, _ := deckBool(params[k]); return v }
-	sh := &tablesShareRec{id: h.st.id(), nodeType: nodeType, nodeID: nodeID, receiver: receiver,
-		read: b("permissionRead"), create: b("permissionCreate"), update: b("permissionUpdate"), delete: b("permissionDelete"), mang: b("permissionManage")}
-	h.st.shares[sh.id] = sh
-	return map[string]any{
-		"id": sh.id, "sender": user, "receiver": receiver, "receiverDisplayName": receiver, "receiverType": "user",
-		"nodeId": nodeID, "nodeType": nodeType, "permissionRead": sh.read, "permissionCreate": sh.create,
-		"permissionUpdate": sh.update, "permissionDelete": sh.delete, "permissionManage": sh.mang,
-		"createdAt": tablesNow(), "createdBy": user,
-	}, nil
 }

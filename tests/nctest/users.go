@@ -2,7 +2,6 @@ package nctest
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,6 +29,7 @@ const usersGroupsPath = "/ocs/v2.php/cloud/groups"
 
 func (s *Server) registerUsers() {
 	u := &usersStandIn{s: s, groups: map[string]*ncGroup{"admin": {display: "admin", members: map[string]bool{}}}}
+	s.apps.users = u
 	s.mu.Lock()
 	for _, acc := range s.users {
 		if acc.userID == "admin" {
@@ -46,16 +46,9 @@ func (s *Server) registerUsers() {
 	s.mux.Handle("GET /ocs/v1.php/core/autocomplete/get", u)
 }
 
-// usersState returns the users stand-in of s.
-func (s *Server) usersState() *usersStandIn {
-	h, _ := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: usersGroupsPath}, Host: "localhost"})
-	u, _ := h.(*usersStandIn)
-	return u
-}
-
 // AddGroup creates a group (or adds members to it). Members are user ids.
 func (s *Server) AddGroup(gid, displayName string, members ...string) {
-	u := s.usersState()
+	u := s.apps.users
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	g := u.groups[gid]
@@ -104,18 +97,6 @@ func (u *usersStandIn) inGroup(user, gid string) bool {
 	defer u.mu.Unlock()
 	g := u.groups[gid]
 	return g != nil && g.members[user]
-}
-
-// usersDisplayName returns the display name of a user id and whether it exists.
-func (s *Server) usersDisplayName(uid string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, acc := range s.users {
-		if acc.userID == uid {
-			return acc.display, true
-		}
-	}
-	return uid, false
 }
 
 func (u *usersStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -44,11 +44,11 @@ func main() {
 				os.Exit(1)
 			}
 			defer stop()
-			cfg.URL, cfg.Sample = url, load.MetricsSampler(url)
+			cfg.URL, cfg.Sample, cfg.CPU = url, load.MetricsSampler(url), load.MetricsCPU(url)
 		}
 	} else {
 		cfg.Calls = []load.Call{{Tool: "nc_capabilities", Args: map[string]any{}}}
-		cfg.Sample = load.MetricsSampler(*target)
+		cfg.Sample, cfg.CPU = load.MetricsSampler(*target), load.MetricsCPU(*target)
 	}
 	before := runtime.NumGoroutine()
 	rep, err := load.Run(ctx, cfg)
@@ -62,7 +62,8 @@ func main() {
 	}
 	time.Sleep(500 * time.Millisecond)
 	fmt.Printf("goroutines before=%d after=%d\n", before, runtime.NumGoroutine())
-	if rep.Errors > 0 {
+	if rep.Failed() {
+		fmt.Fprintf(os.Stderr, "mcpload: %d calls failed and %d returned tool errors\n", rep.Errors, rep.ToolErrors)
 		os.Exit(1)
 	}
 }

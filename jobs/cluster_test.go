@@ -62,7 +62,7 @@ func TestJobsRunOnceAcrossReplicas(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				r, err := New(Options{Client: clientFor(t, "http://127.0.0.1:1"), Users: func(context.Context) ([]string, error) { return users, nil },
+				r, err := New(Options{Accounts: testAccounts{client: clientFor(t, "http://127.0.0.1:1"), users: func(context.Context) ([]string, error) { return users, nil }},
 					Now: clk.Now, Cluster: db, Holder: holder, LeaseTTL: 30 * time.Second})
 				if err != nil {
 					t.Fatal(err)

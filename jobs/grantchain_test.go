@@ -64,10 +64,12 @@ func TestJobsThroughGrantChain(t *testing.T) {
 
 	cache := NewNotesCache()
 	r, _ := New(Options{
-		Client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
-			return chain.Client(ctx, base, user)
+		Accounts: testAccounts{
+			client: func(ctx context.Context, user string) (*nextcloud.Client, error) {
+				return chain.Client(ctx, base, user)
+			},
+			users: func(context.Context) ([]string, error) { return []string{"alice", "bob", "carol"}, nil },
 		},
-		Users: func(context.Context) ([]string, error) { return []string{"alice", "bob", "carol"}, nil },
 	})
 	_ = r.Register(cache.Job(notesTestInterval))
 	r.RunDue(ctx)

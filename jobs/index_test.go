@@ -38,9 +38,8 @@ func newTestIndex(t testing.TB) *storage.Index {
 func indexRunner(t *testing.T, nc *nctest.Server, x *Indexer, clk *clock, users ...string) *Runner {
 	t.Helper()
 	r, err := New(Options{
-		Now:    clk.Now,
-		Client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil },
-		Users:  func(context.Context) ([]string, error) { return users, nil },
+		Now:      clk.Now,
+		Accounts: testAccounts{client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil }, users: func(context.Context) ([]string, error) { return users, nil }},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -50,7 +50,18 @@ func (s *prunedNotesServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-func clientFor(t *testing.T, url string) ClientFunc {
+// testAccounts are Accounts made of a user list and a client function.
+type testAccounts struct {
+	users  func(ctx context.Context) ([]string, error)
+	client func(ctx context.Context, user string) (*nextcloud.Client, error)
+}
+
+func (a testAccounts) Users(ctx context.Context) ([]string, error) { return a.users(ctx) }
+func (a testAccounts) Client(ctx context.Context, user string) (*nextcloud.Client, error) {
+	return a.client(ctx, user)
+}
+
+func clientFor(t *testing.T, url string) func(ctx context.Context, user string) (*nextcloud.Client, error) {
 	base, err := nextcloud.New(nextcloud.Options{BaseURL: url, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +106,8 @@ func TestNotesIndexJob(t *testing.T) {
 	cache.now = clk.Now
 	users := []string{"alice", "bob"}
 	r, err := New(Options{
-		Client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil },
-		Users:  func(context.Context) ([]string, error) { return users, nil },
-		Now:    clk.Now,
+		Accounts: testAccounts{client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil }, users: func(context.Context) ([]string, error) { return users, nil }},
+		Now:      clk.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -220,8 +230,7 @@ func TestBackoffAndRecovery(t *testing.T) {
 	failing := true
 	users := []string{"alice", "nogrant-bob"}
 	r, _ := New(Options{
-		Client:     clientFor(t, "http://nextcloud.invalid"),
-		Users:      func(context.Context) ([]string, error) { return users, nil },
+		Accounts:   testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) { return users, nil }},
 		Now:        clk.Now,
 		MaxBackoff: 30 * time.Minute,
 	})
@@ -284,7 +293,7 @@ func TestPerUserConcurrencyOfOne(t *testing.T) {
 			return nil
 		}}
 	}
-	r, _ := New(Options{Client: clientFor(t, "http://nextcloud.invalid"), Users: func(context.Context) ([]string, error) { return []string{"alice", "bob"}, nil }, Now: clk.Now})
+	r, _ := New(Options{Accounts: testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) { return []string{"alice", "bob"}, nil }}, Now: clk.Now})
 	_ = r.Register(job("a"))
 	_ = r.Register(job("b"))
 	r.dispatch(ctx, true)
@@ -319,7 +328,7 @@ func TestPerUserConcurrencyOfOne(t *testing.T) {
 
 func TestPanicAndStatusOfUnknownUser(t *testing.T) {
 	ctx := context.Background()
-	r, _ := New(Options{Client: clientFor(t, "http://nextcloud.invalid"), Users: func(context.Context) ([]string, error) { return []string{"alice"}, nil }})
+	r, _ := New(Options{Accounts: testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) { return []string{"alice"}, nil }}})
 	_ = r.Register(Job{Name: "boom", Interval: time.Hour, Run: func(context.Context, *nextcloud.Client) error { panic("bad") }})
 	r.RunDue(ctx)
 	st := r.Status("alice")
@@ -337,7 +346,7 @@ func TestPanicAndStatusOfUnknownUser(t *testing.T) {
 func TestRunStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{}, 1)
-	r, _ := New(Options{Client: clientFor(t, "http://nextcloud.invalid"), Users: func(context.Context) ([]string, error) { return []string{"alice"}, nil }, Tick: time.Hour})
+	r, _ := New(Options{Accounts: testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) { return []string{"alice"}, nil }}, Tick: time.Hour})
 	_ = r.Register(Job{Name: "once", Interval: time.Hour, Run: func(context.Context, *nextcloud.Client) error {
 		ran <- struct{}{}
 		return nil

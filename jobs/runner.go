@@ -19,12 +19,14 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// ClientFunc returns a Nextcloud client acting as user (from the grant
-// chain: stored offline grant, then token exchange).
-type ClientFunc func(ctx context.Context, user string) (*nextcloud.Client, error)
-
-// UsersFunc lists the users background jobs run for.
-type UsersFunc func(ctx context.Context) ([]string, error)
+// Accounts are whom background jobs run for and how they act as them.
+type Accounts interface {
+	// Users lists the users background jobs run for.
+	Users(ctx context.Context) ([]string, error)
+	// Client returns a Nextcloud client acting as user (from the grant
+	// chain: stored offline grant, then token exchange).
+	Client(ctx context.Context, user string) (*nextcloud.Client, error)
+}
 
 // Job is background work run per user.
 type Job struct {
@@ -38,8 +40,7 @@ type Job struct {
 
 // Options configure a Runner.
 type Options struct {
-	Client ClientFunc
-	Users  UsersFunc
+	Accounts Accounts
 	// MaxBackoff caps the delay after repeated failures (default 6h, at
 	// least the job's interval).
 	MaxBackoff time.Duration
@@ -113,8 +114,8 @@ type Runner struct {
 
 // New builds a Runner; register jobs, then call Run.
 func New(opts Options) (*Runner, error) {
-	if opts.Client == nil || opts.Users == nil {
-		return nil, errors.New("job runner needs a client function and a user list")
+	if opts.Accounts == nil {
+		return nil, errors.New("job runner needs the accounts to run for (a user list and clients)")
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 6 * time.Hour
@@ -191,7 +192,7 @@ func (r *Runner) refreshUsers(ctx context.Context, force bool) {
 	if !stale {
 		return
 	}
-	users, err := r.opts.Users(ctx)
+	users, err := r.opts.Accounts.Users(ctx)
 	if err != nil {
 		r.log.Warn("cannot list users for background jobs", "err", err)
 		return
@@ -384,7 +385,7 @@ func (r *Runner) runOne(ctx context.Context, user string, j Job) bool {
 
 	outcome, err := OutcomeOK, error(nil)
 	rctx, cancel := context.WithTimeout(ctx, j.Timeout)
-	nc, cerr := r.opts.Client(rctx, user)
+	nc, cerr := r.opts.Accounts.Client(rctx, user)
 	if cerr != nil {
 		outcome, err = OutcomeNoGrant, cerr
 	} else {

@@ -14,7 +14,7 @@ type pingOut struct {
 }
 
 func deckLikeToolset() Toolset {
-	return Toolset{Name: "probe", Capability: "deck", Tools: []Tool{
+	return Toolset{Name: "probe", Capability: "deck", AppName: "Deck", Tools: []Tool{
 		NewTool(Spec{Name: "nc_probe_ping", Scope: "probe:read", Kind: Read},
 			func(context.Context, *nextcloud.Client, pingIn) (pingOut, error) { return pingOut{OK: true}, nil }),
 	}}
@@ -63,7 +63,7 @@ func TestAppDetectionHidesMissingApps(t *testing.T) {
 				var out pingOut
 				decodeStructured(t, res, &out)
 			} else {
-				wantError(t, res, `app "deck" is not installed`)
+				wantError(t, res, `nc_probe_ping cannot work`, `app "deck" (Deck) is not installed or not enabled`, "ask an administrator")
 			}
 		})
 	}
@@ -85,23 +85,9 @@ func TestScopesFilterListAndCalls(t *testing.T) {
 	wantError(t, res, "insufficient_scope", `"core:read"`)
 }
 
+// TestHasScope: mcp.HasScope is the one rule (scope_test.go has the table).
 func TestHasScope(t *testing.T) {
-	tests := []struct {
-		have []string
-		want string
-		ok   bool
-	}{
-		{[]string{"notes:read"}, "notes:read", true},
-		{[]string{"notes.read"}, "notes:read", true},
-		{[]string{"notes:write"}, "notes:read", true},
-		{[]string{"notes:read"}, "notes:write", false},
-		{[]string{"files:read"}, "notes:read", false},
-		{nil, "", true},
-		{nil, "notes:read", false},
-	}
-	for _, tc := range tests {
-		if got := HasScope(tc.have, tc.want); got != tc.ok {
-			t.Errorf("HasScope(%v, %q) = %v", tc.have, tc.want, got)
-		}
+	if !HasScope([]string{"notes.write"}, "notes:read") || HasScope([]string{"notes:read"}, "notes:write") {
+		t.Error("HasScope is not scope.Has")
 	}
 }

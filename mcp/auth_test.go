@@ -117,8 +117,19 @@ func TestAuthProvisionUsesURLElicitation(t *testing.T) {
 	}
 }
 
+// The optional backends' tools appear only with their backend.
 func TestAuthToolsetAbsentWithoutBackend(t *testing.T) {
-	if ts := AuthToolset(&Env{}); len(ts.Tools) != 0 {
-		t.Fatalf("auth tools without a backend: %d", len(ts.Tools))
+	for _, env := range []*Env{nil, {}} {
+		for _, ts := range []Toolset{AuthToolset(env), IndexToolset(env), JobsToolset(env)} {
+			if len(ts.Tools) != 0 {
+				t.Errorf("%s tools without a backend: %d", ts.Name, len(ts.Tools))
+			}
+		}
+	}
+	with := &Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)}
+	for _, ts := range []Toolset{AuthToolset(with), IndexToolset(with), JobsToolset(with)} {
+		if len(ts.Tools) == 0 {
+			t.Errorf("%s toolset empty with its backend", ts.Name)
+		}
 	}
 }

@@ -124,9 +124,10 @@ type indexPauseOut struct {
 func (o indexPauseOut) Summary() string { return o.Message }
 
 // IndexToolset offers nc_index_status, nc_index_pause, nc_index_resume
-// and nc_index_wipe over idx.
-func IndexToolset(idx IndexBackend) Toolset {
+// and nc_index_wipe over env.Index; it is empty without one.
+func IndexToolset(env *Env) Toolset {
 	ts := Toolset{Name: "index", Description: "Your local search index, kept fresh by background jobs"}
+	idx := env.index()
 	if idx == nil {
 		return ts
 	}
@@ -168,20 +169,6 @@ func IndexToolset(idx IndexBackend) Toolset {
 			}),
 	}
 	return ts
-}
-
-// WithIndex returns sets with nc_search able to answer from idx (its mode
-// argument) and the index tools added. The command calls it when the
-// index runs.
-func WithIndex(sets []Toolset, env *Env, idx IndexBackend) []Toolset {
-	out := make([]Toolset, 0, len(sets)+1)
-	for _, s := range sets {
-		if s.Name == "search" {
-			s = searchToolset(env, idx)
-		}
-		out = append(out, s)
-	}
-	return append(out, IndexToolset(idx))
 }
 
 // Search modes of nc_search.

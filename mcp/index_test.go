@@ -71,7 +71,7 @@ func TestIndexToolsAndSearchMode(t *testing.T) {
 		return []nctest.SearchHit{{Title: "live " + term}}
 	}})
 	idx := &fakeIndex{synced: time.Now().Add(-time.Minute), items: []IndexHit{{App: "notes", ID: "7", Title: "Budget 2026", Snippet: "the **budget**", URL: "http://nc/apps/notes/note/7"}}}
-	srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = WithIndex(DefaultToolsets(&Env{}), &Env{}, idx) })
+	srv := newTestServer(t, nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{Index: idx}) })
 	c := connect(t, srv, "inprocess")
 
 	var st IndexStatus

@@ -25,7 +25,7 @@ func scopedIndexServer(t *testing.T, scopes ...string) (*fakeIndex, *Server) {
 		{App: "files", ID: "9", Title: "Budget file", Snippet: "FILE TEXT bank details"},
 	}}
 	srv := newTestServer(t, nc, func(o *Options) {
-		o.Toolsets = WithIndex(DefaultToolsets(&Env{}), &Env{}, idx)
+		o.Toolsets = DefaultToolsets(&Env{Index: idx})
 		o.Scopes = func(context.Context) ([]string, bool) { return scopes, true }
 	})
 	return idx, srv

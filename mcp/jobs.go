@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -21,10 +20,21 @@ type JobStatus struct {
 	Running     bool   `json:"running" jsonschema:"whether it is running now"`
 }
 
-// JobsStatusFunc returns the caller of ctx and the state of their
-// background jobs. enrolled is false when the server has no way to act
-// for the caller in the background (no offline grant, no impersonation).
+// JobsBackend reports the background jobs of the caller of ctx.
+type JobsBackend interface {
+	// JobsStatus returns the caller and the state of their jobs. enrolled
+	// is false when the server has no way to act for the caller in the
+	// background (no offline grant, no impersonation).
+	JobsStatus(ctx context.Context) (user string, enrolled bool, jobs []JobStatus, err error)
+}
+
+// JobsStatusFunc is a JobsBackend made of a function.
 type JobsStatusFunc func(ctx context.Context) (user string, enrolled bool, jobs []JobStatus, err error)
+
+// JobsStatus calls f.
+func (f JobsStatusFunc) JobsStatus(ctx context.Context) (string, bool, []JobStatus, error) {
+	return f(ctx)
+}
 
 type jobsStatusIn struct{}
 
@@ -63,35 +73,34 @@ func (o jobsStatusOut) Summary() string {
 	return b.String()
 }
 
-// JobsToolset offers nc_jobs_status. It needs no Nextcloud client: status
-// comes from the job runner through status, which the server wires in
-// when background jobs are enabled.
-func JobsToolset(status JobsStatusFunc) Toolset {
-	return Toolset{
-		Name:        "jobs",
-		Description: "Background jobs the server runs for the user",
-		Tools: []Tool{
-			NewTool(Spec{
-				Name: "nc_jobs_status", Title: "Background job status",
-				Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
-				Kind:        Read, NoClient: true,
-			}, func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
-				if status == nil {
-					return jobsStatusOut{}, errors.New("background jobs are not enabled on this server (ENABLE_OFFLINE_ACCESS)")
-				}
-				user, enrolled, jobs, err := status(ctx)
-				if err != nil {
-					return jobsStatusOut{}, fmt.Errorf("read background job status: %w", err)
-				}
-				out := jobsStatusOut{User: user, Enrolled: enrolled, Jobs: jobs}
-				if out.Jobs == nil {
-					out.Jobs = []JobStatus{}
-				}
-				if !enrolled {
-					out.Hint = "the server cannot act for you while you are away: open /oauth/login on this server in a browser and grant offline access"
-				}
-				return out, nil
-			}),
-		},
+// JobsToolset offers nc_jobs_status over env.Jobs (empty without one:
+// background jobs run only with ENABLE_OFFLINE_ACCESS). It needs no
+// Nextcloud client.
+func JobsToolset(env *Env) Toolset {
+	ts := Toolset{Name: "jobs", Description: "Background jobs the server runs for the user"}
+	if env == nil || env.Jobs == nil {
+		return ts
 	}
+	status := env.Jobs
+	ts.Tools = []Tool{
+		NewTool(Spec{
+			Name: "nc_jobs_status", Title: "Background job status",
+			Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
+			Kind:        Read, NoClient: true,
+		}, func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
+			user, enrolled, jobs, err := status.JobsStatus(ctx)
+			if err != nil {
+				return jobsStatusOut{}, fmt.Errorf("read background job status: %w", err)
+			}
+			out := jobsStatusOut{User: user, Enrolled: enrolled, Jobs: jobs}
+			if out.Jobs == nil {
+				out.Jobs = []JobStatus{}
+			}
+			if !enrolled {
+				out.Hint = "the server cannot act for you while you are away: open /oauth/login on this server in a browser and grant offline access"
+			}
+			return out, nil
+		}),
+	}
+	return ts
 }

@@ -60,13 +60,12 @@ func TestJobsStatus(t *testing.T) {
 			},
 			wantError: []string{"background job status", "no caller identity"},
 		},
-		{name: "disabled", wantError: []string{"not enabled", "ENABLE_OFFLINE_ACCESS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clientCalls := 0
 			srv := newTestServer(t, nc, func(o *Options) {
-				o.Toolsets = append(o.Toolsets, JobsToolset(tt.status))
+				o.Toolsets = DefaultToolsets(&Env{Jobs: tt.status})
 				o.Client = func(context.Context) (*nextcloud.Client, error) {
 					clientCalls++
 					return nil, errors.New("no client")

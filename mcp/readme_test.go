@@ -14,8 +14,7 @@ func TestREADMEListsEveryTool(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	sets := DefaultToolsets(&Env{Auth: &fakeAuth{}})
-	sets = append(sets, JobsToolset(nil), IndexToolset(nil))
+	sets := DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
 	for _, ts := range sets {
 		for _, tl := range ts.Tools {
 			if !strings.Contains(readme, "`"+tl.Def.Name+"`") {

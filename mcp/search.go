@@ -279,7 +279,7 @@ func searchLinkURL(base *url.URL, link string) string {
 }
 
 // SearchToolset offers Nextcloud's unified search across apps.
-func SearchToolset(env *Env) Toolset { return searchToolset(env, nil) }
+func SearchToolset(env *Env) Toolset { return searchToolset(env, env.index()) }
 
 // providerScopeApp is the app whose <app>:read scope a unified search
 // provider's results need ("" for providers of no such app, e.g.

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/scope"
 )
 
 // ClientFunc returns the Nextcloud client acting as the caller of ctx.
@@ -64,7 +66,7 @@ type Server struct {
 	caps  *capsCache
 }
 
-type appRef struct{ toolset, capability string }
+type appRef struct{ toolset, capability, appName string }
 
 // New registers the enabled toolsets on a new MCP server.
 func New(opts Options) (*Server, error) {
@@ -115,7 +117,7 @@ func New(opts Options) (*Server, error) {
 		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) {
 			continue
 		}
-		enabled := Toolset{Name: ts.Name, Description: ts.Description, Capability: ts.Capability}
+		enabled := Toolset{Name: ts.Name, Description: ts.Description, Capability: ts.Capability, AppName: ts.AppName}
 		for _, t := range ts.Tools {
 			if opts.ReadOnly && !t.ReadOnly() {
 				continue
@@ -131,7 +133,7 @@ func New(opts Options) (*Server, error) {
 				return nil, err
 			}
 			s.tools[t.Def.Name] = t
-			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts)}
+			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts), cmp.Or(ts.AppName, capabilityKey(ts))}
 			enabled.Tools = append(enabled.Tools, t)
 			s.mcp.AddTool(t.Def, s.wrap(t, schema))
 		}
@@ -190,25 +192,8 @@ func (s *Server) ScopesSupported() []string {
 	return out
 }
 
-// HasScope reports whether scopes grant want; "notes:read" and
-// "notes.read" are the same scope, and a write scope implies read.
-func HasScope(scopes []string, want string) bool {
-	if want == "" {
-		return true
-	}
-	norm := func(s string) string { return strings.Replace(s, ".", ":", 1) }
-	want = norm(want)
-	for _, s := range scopes {
-		s = norm(s)
-		if s == want {
-			return true
-		}
-		if app, ok := strings.CutSuffix(want, ":read"); ok && s == app+":write" {
-			return true
-		}
-	}
-	return false
-}
+// HasScope reports whether scopes grant want (the one rule: scope.Has).
+func HasScope(scopes []string, want string) bool { return scope.Has(scopes, want) }
 
 type scopeCheckKey struct{}
 
@@ -274,7 +259,7 @@ func (s *Server) appMissing(ctx context.Context, nc *nextcloud.Client, tool stri
 	if err != nil || caps.HasApp(ref.capability) {
 		return nil
 	}
-	return fmt.Errorf("the Nextcloud app %q is not installed or not enabled on this Nextcloud, so %s cannot work; ask an administrator to enable it: %w", ref.capability, tool, nextcloud.ErrAppNotEnabled)
+	return fmt.Errorf("%s cannot work: %w", tool, nextcloud.AppNotEnabled(ref.capability, ref.appName))
 }
 
 func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {

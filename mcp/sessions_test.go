@@ -22,7 +22,7 @@ import (
 func sessionServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := newTestServer(t, nctest.New(t))
-	tr := srv.HTTPHandler(HTTPOptions{Identity: func(r *http.Request) string { return r.Header.Get("X-User") }})
+	tr := srv.HTTPHandler(HTTPOptions{Auth: headerAuth{}})
 	ts := httptest.NewServer(tr)
 	t.Cleanup(func() { _ = tr.Shutdown(context.Background()); ts.Close() })
 	return ts
@@ -182,6 +182,13 @@ func TestSSESessionsBoundToUser(t *testing.T) {
 	}
 }
 
+// headerAuth lets every request in as the user its X-User header names.
+type headerAuth struct{}
+
+func (headerAuth) Middleware(next http.Handler) http.Handler                    { return next }
+func (headerAuth) Identity(r *http.Request) string                              { return r.Header.Get("X-User") }
+func (headerAuth) Context(ctx context.Context, _ *http.Request) context.Context { return ctx }
+
 // TestStreamableSessionsOnAnyReplica: replicas given the same session
 // secret serve each other's sessions (a load balancer without affinity),
 // still bound to their owner; a replica with another secret does not
@@ -190,7 +197,7 @@ func TestStreamableSessionsOnAnyReplica(t *testing.T) {
 	nc := nctest.New(t)
 	replica := func(secret string) string {
 		srv := newTestServer(t, nc)
-		tr := srv.HTTPHandler(HTTPOptions{Identity: func(r *http.Request) string { return r.Header.Get("X-User") }, SessionSecret: []byte(secret)})
+		tr := srv.HTTPHandler(HTTPOptions{Auth: headerAuth{}, SessionSecret: []byte(secret)})
 		ts := httptest.NewServer(tr)
 		t.Cleanup(func() { _ = tr.Shutdown(context.Background()); ts.Close() })
 		return ts.URL + "/mcp"

@@ -59,9 +59,12 @@ type Toolset struct {
 	// Capability is the key under capabilities that shows the app is
 	// installed; empty for core features.
 	Capability string
-	Tools      []Tool
-	Resources  []Resource
-	Templates  []ResourceTemplate
+	// AppName is the app's name as users see it ("Deck"), for the "app
+	// not enabled" error (nextcloud.AppNotEnabled); default Capability.
+	AppName   string
+	Tools     []Tool
+	Resources []Resource
+	Templates []ResourceTemplate
 }
 
 // Kind says how a tool affects Nextcloud, which sets its annotations.
@@ -336,13 +339,19 @@ func ErrorText(err error) string {
 	return err.Error()
 }
 
-// Env carries what some toolsets need beyond a Nextcloud client.
+// Env carries what some toolsets need beyond a Nextcloud client. The
+// optional backends are interfaces; nil leaves their tools out.
 type Env struct {
 	Logger *slog.Logger
 	// MaxReadBytes bounds file content returned inline (default 1 MiB).
 	MaxReadBytes int64
-	// Auth answers the nc_auth_* tools; nil leaves them out.
+	// Auth answers the nc_auth_* tools.
 	Auth AuthBackend
+	// Index is the caller's local search index: the nc_index_* tools, and
+	// nc_search answering from it.
+	Index IndexBackend
+	// Jobs reports the caller's background jobs (nc_jobs_status).
+	Jobs JobsBackend
 }
 
 func (e *Env) maxRead() int64 {
@@ -350,4 +359,12 @@ func (e *Env) maxRead() int64 {
 		return 1 << 20
 	}
 	return e.MaxReadBytes
+}
+
+// index is e.Index, nil for a nil Env.
+func (e *Env) index() IndexBackend {
+	if e == nil {
+		return nil
+	}
+	return e.Index
 }

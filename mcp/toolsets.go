@@ -1,7 +1,8 @@
 package mcp
 
 // DefaultToolsets lists every toolset the server offers; --apps and
-// --read-only choose among them. One line per app file.
+// --read-only choose among them. One line per app file. The toolsets of
+// optional backends (auth, index, jobs) are empty while env lacks them.
 func DefaultToolsets(env *Env) []Toolset {
 	return []Toolset{
 		CoreToolset(env),
@@ -22,5 +23,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		TasksToolset(env),
 		ContactsToolset(env),
 		TablesToolset(env),
+		IndexToolset(env),
+		JobsToolset(env),
 	}
 }

@@ -21,9 +21,7 @@ const toolsnapsDir = "__toolsnaps__"
 // allToolsets is every toolset with every tool turned on: auth, jobs and
 // index tools need a backend to appear.
 func allToolsets() []Toolset {
-	env := &Env{Auth: &fakeAuth{}}
-	sets := WithIndex(DefaultToolsets(env), env, &fakeIndex{})
-	return append(sets, JobsToolset(nil))
+	return DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
 }
 
 // toolSnap renders a tool the way clients receive it, as indented JSON

@@ -36,21 +36,29 @@ type HTTPOptions struct {
 	// AllowedOrigins are browser Origins accepted besides loopback ones
 	// ("https://app.example.com"; "*" allows any).
 	AllowedOrigins []string
-	// ContextFunc adds request data (the caller's identity) to the MCP
-	// request context.
-	ContextFunc func(ctx context.Context, r *http.Request) context.Context
-	// Auth wraps the MCP endpoints (bearer or basic authentication).
-	Auth func(http.Handler) http.Handler
+	// Auth authenticates the MCP endpoints (bearer or basic); nil lets
+	// every request in and binds every session to one anonymous identity
+	// (single-user basic mode).
+	Auth Authenticator
 	// SessionIdleTTL ends idle streamable HTTP sessions (default 30m).
 	SessionIdleTTL time.Duration
-	// Identity names the authenticated caller of r (Auth has run); a
-	// session only serves the identity that opened it. Nil binds every
-	// session to one anonymous identity (single-user basic mode).
-	Identity func(r *http.Request) string
 	// SessionSecret signs streamable-HTTP session ids; replicas given the
 	// same secret accept each other's sessions. Empty: a random key, so
 	// only this process accepts them.
 	SessionSecret []byte
+}
+
+// Authenticator authenticates requests to the MCP endpoints.
+type Authenticator interface {
+	// Middleware refuses requests without valid credentials and records
+	// the caller on the request's context.
+	Middleware(next http.Handler) http.Handler
+	// Identity names the authenticated caller of r (Middleware has run);
+	// a session only serves the identity that opened it.
+	Identity(r *http.Request) string
+	// Context carries what tool calls need of the caller of r into ctx,
+	// the MCP request's context.
+	Context(ctx context.Context, r *http.Request) context.Context
 }
 
 // HTTPTransport serves streamable HTTP at /mcp and SSE at /sse + /message.
@@ -72,15 +80,19 @@ func (h *HTTPTransport) Shutdown(ctx context.Context) error {
 // HTTPHandler returns the HTTP transports for this server.
 func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	ctxFunc := func(ctx context.Context, r *http.Request) context.Context {
-		if o.ContextFunc != nil {
-			return o.ContextFunc(ctx, r)
+		if o.Auth != nil {
+			return o.Auth.Context(ctx, r)
 		}
 		return ctx
 	}
 	if o.SessionIdleTTL <= 0 {
 		o.SessionIdleTTL = 30 * time.Minute
 	}
-	sessions := newSessionTracker(o.Identity, o.SessionSecret)
+	var identity func(*http.Request) string
+	if o.Auth != nil {
+		identity = o.Auth.Identity
+	}
+	sessions := newSessionTracker(identity, o.SessionSecret)
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithSessionIdManagerResolver(sessions),
@@ -103,7 +115,7 @@ func (s *Server) HTTPHandler(o HTTPOptions) *HTTPTransport {
 	mux.Handle("/message", sessions.sseSessions(sse))
 	var h http.Handler = mux
 	if o.Auth != nil {
-		h = o.Auth(h)
+		h = o.Auth.Middleware(h)
 	}
 	return &HTTPTransport{
 		handler:    OriginGuard(o.AllowedHosts, o.AllowedOrigins, s.log, h),

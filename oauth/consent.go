@@ -24,9 +24,9 @@ import (
 // ConsentConfig configures the offline-access consent flow.
 type ConsentConfig struct {
 	Issuer string
-	// Provider, when set, supplies the discovered IdP (ResourceServer.Provider)
-	// instead of a discovery of Issuer of the consent flow's own.
-	Provider     func(context.Context) (*oidc.Provider, error)
+	// IdP, when set, is the shared discovered IdP; nil: the consent flow
+	// discovers Issuer at first use (LazyIdP).
+	IdP          Discovery
 	ClientID     string
 	ClientSecret string
 	// RedirectURL is the public URL of /oauth/callback, registered at the IdP.
@@ -89,6 +89,9 @@ func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 	if c.HTTPClient == nil {
 		c.HTTPClient = defaultHTTPClient()
 	}
+	if c.IdP == nil {
+		c.IdP = LazyIdP(c.Issuer, c.HTTPClient)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -114,13 +117,7 @@ func (c *Consent) idP(ctx context.Context) (*consentIdP, error) {
 	if idp != nil {
 		return idp, nil
 	}
-	var p *oidc.Provider
-	var err error
-	if c.cfg.Provider != nil {
-		p, err = c.cfg.Provider(ctx)
-	} else {
-		p, err = oidc.NewProvider(oidc.ClientContext(ctx, c.cfg.HTTPClient), c.cfg.Issuer)
-	}
+	p, err := c.cfg.IdP.Provider(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("discover identity provider %s for the consent flow: %w", c.cfg.Issuer, err)
 	}

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
-
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
@@ -75,9 +73,9 @@ func sealState(t *testing.T, db *storage.DB, p pendingConsent) string {
 func TestConsentCallbackRefusals(t *testing.T) {
 	db := consentStore(t)
 	ctx := context.Background()
-	asked := 0
+	down := &stubIdP{err: errors.New("IdP down")}
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c", RedirectURL: "https://mcp/oauth/callback",
-		Provider: func(context.Context) (*oidc.Provider, error) { asked++; return nil, errors.New("IdP down") }})
+		IdP: down})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +127,7 @@ func TestConsentCallbackRefusals(t *testing.T) {
 			}
 		})
 	}
-	if asked != 1 {
+	if asked := down.asked.Load(); asked != 1 {
 		t.Fatalf("the IdP was asked %d times, want once (only for the good state)", asked)
 	}
 	// ServeLogin with the IdP down: 503, nothing stored, no cookie.

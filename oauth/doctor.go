@@ -19,7 +19,9 @@ import (
 
 // DoctorConfig is what RunDoctor checks.
 type DoctorConfig struct {
-	Issuer       string
+	Issuer string
+	// IdP is the identity provider to check; nil: a LazyIdP of Issuer.
+	IdP          *IdP
 	ClientID     string
 	ClientSecret string
 	HTTPClient   *http.Client
@@ -72,7 +74,10 @@ func RunDoctor(ctx context.Context, c DoctorConfig) []Check {
 		add("identity provider", "fail", "OIDC_ISSUER is not set, so there is nothing to check")
 		return out
 	}
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, c.HTTPClient), c.Issuer)
+	if c.IdP == nil {
+		c.IdP = LazyIdP(c.Issuer, c.HTTPClient)
+	}
+	p, err := c.IdP.Provider(ctx)
 	if err != nil {
 		add("discovery", "fail", "cannot read %s/.well-known/openid-configuration: %v", c.Issuer, err)
 		return out

@@ -85,7 +85,7 @@ func newMCPEnv(t *testing.T) *mcpEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	transportHandler := srv.HTTPHandler(mcp.HTTPOptions{Auth: rs.Middleware, ContextFunc: oauth.ContextFunc})
+	transportHandler := srv.HTTPHandler(mcp.HTTPOptions{Auth: rs})
 	t.Cleanup(func() { _ = transportHandler.Shutdown(context.Background()) })
 	mux := http.NewServeMux()
 	rs.RegisterMetadata(mux)

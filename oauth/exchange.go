@@ -44,7 +44,7 @@ type ExchangeRequest struct {
 // authenticating as a confidential client with HTTP basic auth. It is safe
 // for concurrent use.
 type Exchanger struct {
-	endpoint     func(context.Context) (string, error)
+	endpoint     TokenEndpointer
 	clientID     string
 	clientSecret string
 	hc           *http.Client
@@ -57,7 +57,7 @@ func NewExchanger(tokenURL, clientID, clientSecret string, hc *http.Client) *Exc
 		hc = defaultHTTPClient()
 	}
 	return &Exchanger{
-		endpoint:     func(context.Context) (string, error) { return tokenURL, nil },
+		endpoint:     fixedEndpoint(tokenURL),
 		clientID:     clientID,
 		clientSecret: clientSecret,
 		hc:           hc,
@@ -144,7 +144,7 @@ func (e *Exchanger) Exchange(ctx context.Context, r ExchangeRequest) (*oauth2.To
 	if r.SubjectToken == "" {
 		return nil, errors.New("token exchange needs a subject token")
 	}
-	endpoint, err := e.endpoint(ctx)
+	endpoint, err := e.endpoint.TokenEndpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("token exchange: %w", err)
 	}

@@ -9,8 +9,9 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/scope"
 )
 
 // Identity is the caller a validated bearer token names.
@@ -57,34 +58,14 @@ func (i *Identity) LogValue() slog.Value {
 	)
 }
 
-// HasScope reports whether the identity holds scope; "notes.read" and
-// "notes:read" are the same, and <app>:write implies <app>:read.
-func (i *Identity) HasScope(scope string) bool {
-	if i == nil {
-		return false
-	}
-	want := NormalizeScope(scope)
-	for _, s := range i.Scopes {
-		if s == want {
-			return true
-		}
-		if app, ok := strings.CutSuffix(want, ":read"); ok && s == app+":write" {
-			return true
-		}
-	}
-	return false
+// HasScope reports whether the identity holds scope (the one rule:
+// scope.Has).
+func (i *Identity) HasScope(want string) bool {
+	return i != nil && scope.Has(i.Scopes, want)
 }
 
-// NormalizeScope writes "<app>.read"/"<app>.write" as "<app>:read"/"<app>:write"
-// (some IdPs do not allow a colon in scope names); other scopes are kept.
-func NormalizeScope(s string) string {
-	for _, verb := range []string{".read", ".write"} {
-		if app, ok := strings.CutSuffix(s, verb); ok && app != "" && !strings.ContainsAny(app, ".:/") {
-			return app + ":" + verb[1:]
-		}
-	}
-	return s
-}
+// NormalizeScope is scope.Normalize.
+func NormalizeScope(s string) string { return scope.Normalize(s) }
 
 func normalizeScopes(in []string) []string {
 	out := make([]string, 0, len(in))

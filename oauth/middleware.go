@@ -139,12 +139,22 @@ func writeJSONError(w http.ResponseWriter, status int, code, desc string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
 }
 
-// ContextFunc copies the identity Middleware stored in r's context into ctx;
-// it suits mcp.HTTPOptions.ContextFunc, so tool handlers see the caller of
-// the HTTP request that carried the call (also over SSE, whose sessions
-// outlive single requests).
-func ContextFunc(ctx context.Context, r *http.Request) context.Context {
+// Context copies the identity Middleware stored in r's context into ctx,
+// the MCP request's context (mcp.Authenticator), so tool handlers see the
+// caller of the HTTP request that carried the call (also over SSE, whose
+// sessions outlive single requests).
+func (*ResourceServer) Context(ctx context.Context, r *http.Request) context.Context {
 	id, _ := IdentityFrom(r.Context())
 	// Without one, clear any identity ctx inherited from a session.
 	return WithIdentity(ctx, id)
+}
+
+// Identity names the caller Middleware authenticated, to which MCP
+// sessions are bound (mcp.Authenticator): issuer, subject and user.
+func (*ResourceServer) Identity(r *http.Request) string {
+	id, ok := IdentityFrom(r.Context())
+	if !ok {
+		return ""
+	}
+	return id.Issuer + "\n" + id.Subject + "\n" + id.UserID
 }

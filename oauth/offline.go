@@ -19,15 +19,15 @@ import (
 type OfflineConfig struct {
 	Store    *storage.DB
 	TokenURL string
-	// TokenEndpoint, when set, is asked for the token endpoint at each
-	// refresh instead of TokenURL (ResourceServer.TokenEndpoint: no
-	// discovery of its own, and an IdP down at start is no failure).
-	TokenEndpoint func(context.Context) (string, error)
-	ClientID      string
-	ClientSecret  string
-	HTTPClient    *http.Client
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// IdP, when set, is asked for the token endpoint at each refresh
+	// instead of TokenURL (the shared *IdP: no discovery of its own, and
+	// an IdP down at start is no failure).
+	IdP          TokenEndpointer
+	ClientID     string
+	ClientSecret string
+	HTTPClient   *http.Client
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // OfflineGrants turns stored offline refresh tokens into access tokens.
@@ -36,7 +36,7 @@ type OfflineConfig struct {
 type OfflineGrants struct {
 	store    *storage.DB
 	cfg      oauth2.Config
-	endpoint func(context.Context) (string, error)
+	endpoint TokenEndpointer
 	hc       *http.Client
 	log      *slog.Logger
 	now      func() time.Time
@@ -51,12 +51,11 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 	if c.Store == nil {
 		return nil, errors.New("offline access needs the token store (TOKEN_STORAGE_DB and TOKEN_ENCRYPTION_KEY)")
 	}
-	if (c.TokenURL == "" && c.TokenEndpoint == nil) || c.ClientID == "" {
+	if (c.TokenURL == "" && c.IdP == nil) || c.ClientID == "" {
 		return nil, errors.New("offline access needs the token endpoint and OIDC_CLIENT_ID")
 	}
-	if c.TokenEndpoint == nil {
-		u := c.TokenURL
-		c.TokenEndpoint = func(context.Context) (string, error) { return u, nil }
+	if c.IdP == nil {
+		c.IdP = fixedEndpoint(c.TokenURL)
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = defaultHTTPClient()
@@ -71,7 +70,7 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 		store: c.Store,
 		cfg: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Endpoint: oauth2.Endpoint{AuthStyle: oauth2.AuthStyleInHeader}},
-		endpoint: c.TokenEndpoint,
+		endpoint: c.IdP,
 		hc:       c.HTTPClient, log: c.Logger, now: c.Now,
 		locks: map[string]*sync.Mutex{}, cache: map[string]*oauth2.Token{},
 	}, nil
@@ -117,7 +116,7 @@ func (o *OfflineGrants) AccessToken(ctx context.Context, user string) (*oauth2.T
 	}
 	var fresh *oauth2.Token
 	err := o.store.Refresh(ctx, user, func(ctx context.Context, t storage.Token) (storage.Rotation, error) {
-		tokenURL, err := o.endpoint(ctx)
+		tokenURL, err := o.endpoint.TokenEndpoint(ctx)
 		if err != nil {
 			return storage.Rotation{}, fmt.Errorf("refresh the offline grant of user %s: %w", user, err)
 		}

@@ -68,11 +68,11 @@ func TestOfflineRefreshFailureKeepsGrant(t *testing.T) {
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-alice"}); err != nil {
 		t.Fatal(err)
 	}
-	o.endpoint = func(context.Context) (string, error) { return "", errors.New("IdP not discovered") }
+	o.endpoint = &stubIdP{err: errors.New("IdP not discovered")}
 	if _, err := o.AccessToken(ctx, "alice"); err == nil || errors.Is(err, storage.ErrRevoked) || !strings.Contains(err.Error(), "IdP not discovered") {
 		t.Fatalf("endpoint failure: %v", err)
 	}
-	o.endpoint = func(context.Context) (string, error) { return "http://127.0.0.1:1/token", nil }
+	o.endpoint = fixedEndpoint("http://127.0.0.1:1/token")
 	if _, err := o.AccessToken(ctx, "alice"); err == nil || errors.Is(err, storage.ErrRevoked) || !strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("unreachable IdP: %v", err)
 	}

@@ -9,10 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
@@ -97,21 +94,29 @@ type Config struct {
 	// CacheObserver, when set, is told of every token cache lookup
 	// (cache "exchange" or "introspection", result "hit" or "miss").
 	CacheObserver func(cache, result string)
+	// IdP is the shared identity provider; nil: New discovers Issuer
+	// itself (and Close stops that IdP's retries).
+	IdP *IdP
 	// DiscoveryRetry is the first delay between discovery attempts while
-	// the IdP is down (default 2s, doubling up to a minute).
+	// the IdP is down (default 2s, doubling up to a minute), when New
+	// discovers the IdP itself.
 	DiscoveryRetry time.Duration
 	HTTPClient     *http.Client
 	Logger         *slog.Logger
 }
 
+// Check reports configuration errors New would return, without
+// discovering anything (so that a bad setting fails before the IdP is
+// asked).
+func (c Config) Check() error { return c.defaults() }
+
 func (c *Config) defaults() error {
-	if c.Issuer == "" {
-		return errors.New("OIDC_ISSUER is not set: the OAuth mode needs the identity provider's issuer URL (e.g. https://keycloak.example.com/realms/nextcloud)")
+	if c.Issuer == "" && c.IdP != nil {
+		c.Issuer = c.IdP.Issuer()
 	}
-	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("OIDC_ISSUER %q is not an http(s) URL", c.Issuer)
+	if err := checkIssuer(&c.Issuer); err != nil {
+		return err
 	}
-	c.Issuer = strings.TrimRight(c.Issuer, "/")
 	if c.ServerURL == "" {
 		return errors.New("NEXTCLOUD_MCP_SERVER_URL is not set: the OAuth mode needs this server's public URL for its protected-resource metadata")
 	}
@@ -179,12 +184,6 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// endpoints are what discovery found.
-type endpoints struct {
-	token, introspection, userinfo, jwks string
-	provider                             *oidc.Provider
-}
-
 // ResourceServer validates bearer tokens and acts as their users in Nextcloud.
 type ResourceServer struct {
 	cfg Config
@@ -192,13 +191,9 @@ type ResourceServer struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu        sync.RWMutex
-	ep        *endpoints
-	keys      *keySet
-	lastErr   error
-	readyCh   chan struct{}
-	cancel    context.CancelFunc
-	closeOnce sync.Once
+	idp *IdP
+	// ownIdP is set when New discovered the IdP itself (Close closes it).
+	ownIdP bool
 
 	opaque    *opaqueCache
 	misses    *ratelimit.PerClient
@@ -207,180 +202,58 @@ type ResourceServer struct {
 	exchanges *ExchangeCache
 }
 
-// New validates cfg and discovers the IdP. When discovery fails New still
-// returns the server: it logs the error (naming the URL), answers bearer
-// requests with 503 and retries in the background until the IdP is up or
-// Close is called. Configuration errors are returned. nc is the Nextcloud
-// client ClientFor derives per-user clients from (nil if unused).
+// New validates cfg and, without cfg.IdP, discovers the IdP (see NewIdP:
+// an IdP down at start is retried in the background, and bearer requests
+// get 503 meanwhile). Configuration errors are returned. nc is the
+// Nextcloud client ClientFor derives per-user clients from (nil if unused).
 func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	rs := &ResourceServer{
 		cfg:      cfg,
 		nc:       nc,
 		log:      cfg.Logger,
 		now:      time.Now,
-		readyCh:  make(chan struct{}),
-		cancel:   cancel,
 		opaque:   newOpaqueCache(),
 		misses:   ratelimit.New(cfg.IntrospectionMissesPerMinute, time.Minute),
 		verified: newJWTCache(),
+		idp:      cfg.IdP,
 	}
-	rs.exchanger = &Exchanger{endpoint: rs.TokenEndpoint, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
+	if rs.idp == nil {
+		idp, err := NewIdP(ctx, IdPConfig{Issuer: cfg.Issuer, DiscoveryRetry: cfg.DiscoveryRetry, HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		rs.idp, rs.ownIdP = idp, true
+	}
+	rs.exchanger = &Exchanger{endpoint: rs.idp, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, hc: cfg.HTTPClient}
 	rs.exchanges = NewExchangeCache(rs.exchanger, 0)
 	rs.exchanges.Observe = cfg.CacheObserver
-	if err := rs.discover(ctx); err != nil {
-		rs.log.Error("OIDC discovery failed; OAuth requests get 503 until the identity provider answers; retrying in the background", "err", err)
-		go rs.retryDiscovery(bg)
-	} else {
-		cancel()
-	}
 	return rs, nil
 }
 
-// Close stops the background discovery retry.
-func (rs *ResourceServer) Close() { rs.closeOnce.Do(rs.cancel) }
-
-// DiscoveryURL is the IdP's OpenID configuration URL.
-func (rs *ResourceServer) DiscoveryURL() string {
-	return rs.cfg.Issuer + "/.well-known/openid-configuration"
-}
-
-func (rs *ResourceServer) discover(ctx context.Context) error {
-	ep, err := rs.fetchDiscovery(ctx)
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	if err != nil {
-		rs.lastErr = err
-		return err
-	}
-	if rs.ep == nil {
-		rs.ep = ep
-		rs.keys = newKeySet(ep.jwks, rs.cfg.HTTPClient)
-		close(rs.readyCh)
-	}
-	rs.lastErr = nil
-	return nil
-}
-
-func (rs *ResourceServer) fetchDiscovery(ctx context.Context) (*endpoints, error) {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, rs.cfg.HTTPClient), rs.cfg.Issuer)
-	if err != nil {
-		return nil, fmt.Errorf("OIDC discovery at %s failed: %w; check OIDC_ISSUER and that the identity provider is reachable from this server", rs.DiscoveryURL(), err)
-	}
-	var doc struct {
-		Token         string `json:"token_endpoint"`
-		Introspection string `json:"introspection_endpoint"`
-		Userinfo      string `json:"userinfo_endpoint"`
-		JWKS          string `json:"jwks_uri"`
-	}
-	if err := p.Claims(&doc); err != nil {
-		return nil, fmt.Errorf("read OIDC discovery document from %s: %w", rs.DiscoveryURL(), err)
-	}
-	if doc.JWKS == "" {
-		return nil, fmt.Errorf("OIDC discovery document at %s names no jwks_uri", rs.DiscoveryURL())
-	}
-	return &endpoints{token: doc.Token, introspection: doc.Introspection, userinfo: doc.Userinfo, jwks: doc.JWKS, provider: p}, nil
-}
-
-func (rs *ResourceServer) retryDiscovery(ctx context.Context) {
-	delay := rs.cfg.DiscoveryRetry
-	for {
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if err := rs.discover(ctx); err == nil {
-			rs.log.Info("OIDC discovery succeeded; OAuth mode ready", "issuer", rs.cfg.Issuer)
-			return
-		} else if ctx.Err() == nil {
-			rs.log.Warn("OIDC discovery still failing", "err", err, "next_try_in", delay)
-		}
-		delay = min(delay*2, time.Minute)
+// Close stops the background discovery retry of an IdP New discovered.
+func (rs *ResourceServer) Close() {
+	if rs.ownIdP {
+		rs.idp.Close()
 	}
 }
 
-// Ready reports whether discovery has succeeded.
-func (rs *ResourceServer) Ready() bool {
-	select {
-	case <-rs.readyCh:
-		return true
-	default:
-		return false
-	}
-}
+// IdP is the identity provider the server trusts.
+func (rs *ResourceServer) IdP() *IdP { return rs.idp }
 
-// WaitReady blocks until discovery succeeded or ctx ends.
-func (rs *ResourceServer) WaitReady(ctx context.Context) error {
-	select {
-	case <-rs.readyCh:
-		return nil
-	case <-ctx.Done():
-		if err := rs.DiscoveryError(); err != nil {
-			return err
-		}
-		return ctx.Err()
-	}
-}
+// Ready reports whether the IdP has been discovered.
+func (rs *ResourceServer) Ready() bool { return rs.idp != nil && rs.idp.Ready() }
+
+// WaitReady blocks until the IdP has been discovered or ctx ends.
+func (rs *ResourceServer) WaitReady(ctx context.Context) error { return rs.idp.WaitReady(ctx) }
 
 // DiscoveryError is the last discovery failure, nil once discovery worked.
-func (rs *ResourceServer) DiscoveryError() error {
-	rs.mu.RLock()
-	defer rs.mu.RUnlock()
-	return rs.lastErr
-}
-
-// Check suits a readiness probe: nil once the IdP has been discovered.
-func (rs *ResourceServer) Check(context.Context) error {
-	if rs.Ready() {
-		return nil
-	}
-	if err := rs.DiscoveryError(); err != nil {
-		return err
-	}
-	return errors.New("OIDC discovery has not completed")
-}
-
-var errNotReady = errors.New("the identity provider has not been reached yet (OIDC discovery pending)")
+func (rs *ResourceServer) DiscoveryError() error { return rs.idp.DiscoveryError() }
 
 func (rs *ResourceServer) endpoints() (*endpoints, *keySet, error) {
-	rs.mu.RLock()
-	defer rs.mu.RUnlock()
-	if rs.ep == nil {
-		return nil, nil, errNotReady
-	}
-	return rs.ep, rs.keys, nil
-}
-
-// TokenEndpoint is the discovered token endpoint, or errNotReady while
-// discovery is pending; it suits OfflineConfig and ServiceAccountConfig so
-// that they share this server's discovery.
-func (rs *ResourceServer) TokenEndpoint(context.Context) (string, error) {
-	ep, _, err := rs.endpoints()
-	if err != nil {
-		return "", err
-	}
-	if ep.token == "" {
-		return "", fmt.Errorf("the discovery document at %s names no token_endpoint", rs.DiscoveryURL())
-	}
-	return ep.token, nil
-}
-
-// Provider is the discovered identity provider, or errNotReady while
-// discovery is pending; it suits ConsentConfig.Provider.
-func (rs *ResourceServer) Provider(context.Context) (*oidc.Provider, error) {
-	ep, _, err := rs.endpoints()
-	if err != nil {
-		return nil, err
-	}
-	return ep.provider, nil
+	return rs.idp.endpoints(context.Background())
 }
 
 // Exchanger is the RFC 8693 client of this server's confidential client.

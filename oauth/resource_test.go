@@ -486,7 +486,7 @@ func TestIdPDownAtStartThenUp(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), p.DiscoveryURL()) {
 		t.Errorf("discovery error %v does not name %s", err, p.DiscoveryURL())
 	}
-	if e.rs.Check(context.Background()) == nil {
+	if e.rs.IdP().Check(context.Background()) == nil {
 		t.Errorf("readiness check passes while the IdP is down")
 	}
 	// A token cannot be checked: 503, not 401.
@@ -507,7 +507,7 @@ func TestIdPDownAtStartThenUp(t *testing.T) {
 	if a := e.call(t, "/mcp", "Bearer "+p.UserToken(t, "alice", mcpClient)); a.status != 200 {
 		t.Errorf("after recovery: %d %v", a.status, a.body)
 	}
-	if e.rs.Check(context.Background()) != nil {
+	if e.rs.IdP().Check(context.Background()) != nil {
 		t.Errorf("readiness check fails after recovery")
 	}
 }

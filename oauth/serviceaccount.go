@@ -18,12 +18,12 @@ import (
 // server's own client (Keycloak: "Service accounts roles" enabled).
 type ServiceAccountConfig struct {
 	TokenURL string
-	// TokenEndpoint, when set, is asked for the token endpoint at each
-	// login instead of TokenURL (see OfflineConfig.TokenEndpoint).
-	TokenEndpoint func(context.Context) (string, error)
-	ClientID      string
-	ClientSecret  string
-	Scopes        []string
+	// IdP, when set, is asked for the token endpoint at each login
+	// instead of TokenURL (see OfflineConfig.IdP).
+	IdP          TokenEndpointer
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
 	// EndpointParams are extra form values (e.g. audience).
 	EndpointParams map[string][]string
 	// RenewBefore renews the cached token this long before it expires
@@ -38,7 +38,7 @@ type ServiceAccountConfig struct {
 // renewed shortly before it expires.
 type ServiceAccount struct {
 	cfg      clientcredentials.Config
-	endpoint func(context.Context) (string, error)
+	endpoint TokenEndpointer
 	renew    time.Duration
 	hc       *http.Client
 	log      *slog.Logger
@@ -50,12 +50,11 @@ type ServiceAccount struct {
 
 // NewServiceAccount builds a ServiceAccount; no request is made yet.
 func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
-	if (c.TokenURL == "" && c.TokenEndpoint == nil) || c.ClientID == "" {
+	if (c.TokenURL == "" && c.IdP == nil) || c.ClientID == "" {
 		return nil, errors.New("service account needs the token endpoint and OIDC_CLIENT_ID")
 	}
-	if c.TokenEndpoint == nil {
-		u := c.TokenURL
-		c.TokenEndpoint = func(context.Context) (string, error) { return u, nil }
+	if c.IdP == nil {
+		c.IdP = fixedEndpoint(c.TokenURL)
 	}
 	if c.ClientSecret == "" {
 		return nil, errors.New("service account needs OIDC_CLIENT_SECRET (a confidential client)")
@@ -77,7 +76,7 @@ func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
 			ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Scopes: c.Scopes, EndpointParams: c.EndpointParams, AuthStyle: oauth2.AuthStyleInHeader,
 		},
-		endpoint: c.TokenEndpoint,
+		endpoint: c.IdP,
 		renew:    c.RenewBefore, hc: c.HTTPClient, log: c.Logger, now: c.Now,
 	}, nil
 }
@@ -122,7 +121,7 @@ func (s *ServiceAccount) Token(ctx context.Context) (*oauth2.Token, error) {
 
 // login asks the token endpoint for a new token (client_credentials).
 func (s *ServiceAccount) login(ctx context.Context) (*oauth2.Token, error) {
-	tokenURL, err := s.endpoint(ctx)
+	tokenURL, err := s.endpoint.TokenEndpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("service-account login (client_credentials as %s): %w", s.cfg.ClientID, err)
 	}

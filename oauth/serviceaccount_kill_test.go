@@ -23,7 +23,7 @@ func TestServiceAccountConfigRefusals(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenEndpoint: func(context.Context) (string, error) { return "", errors.New("not discovered") },
+	sa, err := NewServiceAccount(ServiceAccountConfig{IdP: &stubIdP{err: errors.New("not discovered")},
 		ClientID: "c", ClientSecret: "s"})
 	if err != nil {
 		t.Fatal(err)

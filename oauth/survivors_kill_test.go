@@ -125,14 +125,14 @@ func TestOfflineRevocationIsLogged(t *testing.T) {
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-x"}); err != nil {
 		t.Fatal(err)
 	}
-	o.endpoint = func(context.Context) (string, error) { return "http://127.0.0.1:1/token", nil }
+	o.endpoint = fixedEndpoint("http://127.0.0.1:1/token")
 	_, _ = o.AccessToken(ctx, "alice")
 	if strings.Contains(logs.String(), "revoked") {
 		t.Fatalf("an unreachable IdP logged as a revocation:\n%s", logs.String())
 	}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	o.endpoint = func(context.Context) (string, error) { return srv.URL, nil }
+	o.endpoint = fixedEndpoint(srv.URL)
 	_, _ = o.AccessToken(ctx, "alice")
 	if !strings.Contains(logs.String(), "offline grant revoked at the identity provider; deleted it") || strings.Contains(logs.String(), "rt-x") {
 		t.Fatalf("revocation log:\n%s", logs.String())

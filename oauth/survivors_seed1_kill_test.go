@@ -102,8 +102,8 @@ func TestDiscoveryWithoutJWKS(t *testing.T) {
 		_, _ = w.Write([]byte(`{"issuer":"` + srv.URL + `","authorization_endpoint":"` + srv.URL + `/auth","token_endpoint":"` + srv.URL + `/token"}`))
 	}))
 	t.Cleanup(srv.Close)
-	rs := &ResourceServer{cfg: Config{Issuer: srv.URL, HTTPClient: srv.Client()}}
-	ep, err := rs.fetchDiscovery(context.Background())
+	idp := LazyIdP(srv.URL, srv.Client())
+	ep, err := idp.fetchDiscovery(context.Background())
 	if ep != nil {
 		t.Fatalf("endpoints %+v from a document without jwks_uri", ep)
 	}

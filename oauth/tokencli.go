@@ -8,12 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
@@ -191,39 +188,7 @@ func writeTokenTable(w io.Writer, infos []storage.TokenInfo) {
 
 // revokeAtIdP revokes a refresh token by RFC 7009.
 func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
-	hc := c.httpClient()
-	p, err := oidc.NewProvider(oidc.ClientContext(ctx, hc), c.Issuer)
-	if err != nil {
-		return fmt.Errorf("discover %s: %w", c.Issuer, err)
-	}
-	var meta struct {
-		Revocation string `json:"revocation_endpoint"`
-	}
-	if err := p.Claims(&meta); err != nil || meta.Revocation == "" {
-		return errors.New("the identity provider publishes no revocation_endpoint")
-	}
-	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
-	if c.ClientSecret == "" {
-		form.Set("client_id", c.ClientID)
-	}
-	req, err := formRequest(ctx, meta.Revocation, form, c.ClientID, c.ClientSecret)
-	if err != nil {
-		return fmt.Errorf("build revocation request: %w", err)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("revocation request: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var oe struct {
-			Error string `json:"error"`
-			Desc  string `json:"error_description"`
-		}
-		_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&oe)
-		return fmt.Errorf("revocation endpoint answered %d %s %s", resp.StatusCode, oe.Error, oe.Desc)
-	}
-	return nil
+	return LazyIdP(c.Issuer, c.httpClient()).RevokeRefreshToken(ctx, c.ClientID, c.ClientSecret, refreshToken)
 }
 
 // DoctorCommand runs the doctor checks and prints them; exit 1 if any
@@ -231,33 +196,28 @@ func revokeAtIdP(ctx context.Context, c TokensCLI, refreshToken string) error {
 func DoctorCommand(ctx context.Context, c TokensCLI, impersonateUser string, stdout, stderr io.Writer) int {
 	dc := DoctorConfig{Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret, HTTPClient: c.httpClient(), ImpersonateUser: impersonateUser,
 		NextcloudAudience: c.NextcloudAudience, OfflineAccess: c.OfflineAccess, Impersonation: c.Impersonation}
+	storeOK := true
 	if c.DBPath != "" {
 		db, err := c.open(ctx)
 		if err != nil {
+			// Printed like a failed check, and failing like one.
 			fmt.Fprintln(stdout, "FAIL token storage:", err)
+			storeOK = false
 		} else {
 			defer db.Close()
 			dc.Store = db
 		}
 	}
-	if impersonateUser != "" && c.ClientSecret != "" && c.Issuer != "" {
-		p, err := oidc.NewProvider(oidc.ClientContext(ctx, dc.HTTPClient), c.Issuer)
-		if err == nil {
-			var aud []string
-			if c.NextcloudAudience != "" {
-				aud = []string{c.NextcloudAudience}
-			}
-			dc.Impersonate = NewExchanger(p.Endpoint().TokenURL, c.ClientID, c.ClientSecret, dc.HTTPClient).Impersonate(aud)
+	if c.Issuer != "" {
+		dc.IdP = LazyIdP(c.Issuer, dc.HTTPClient)
+	}
+	if impersonateUser != "" && c.ClientSecret != "" && dc.IdP != nil {
+		if tokenURL, err := dc.IdP.TokenEndpoint(ctx); err == nil {
+			dc.Impersonate = NewExchanger(tokenURL, c.ClientID, c.ClientSecret, dc.HTTPClient).Impersonate(dc.audience())
 		}
 	}
-	if !WriteDoctor(stdout, RunDoctor(ctx, dc)) {
+	if ok := WriteDoctor(stdout, RunDoctor(ctx, dc)); !ok || !storeOK {
 		return 1
 	}
 	return 0
-}
-
-// RevokeRefreshToken revokes a stored refresh token at the IdP (RFC 7009),
-// for a user who withdraws offline access from a running server.
-func RevokeRefreshToken(ctx context.Context, c TokensCLI, refreshToken string) error {
-	return revokeAtIdP(ctx, c, refreshToken)
 }

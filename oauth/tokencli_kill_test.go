@@ -193,10 +193,8 @@ func TestDoctorCommandReportsAnUnusableStore(t *testing.T) {
 	var out, errs bytes.Buffer
 	code := DoctorCommand(context.Background(), TokensCLI{DBPath: filepath.Join(t.TempDir(), "t.db"), Keys: "bad", Issuer: idp.srv.URL,
 		HTTPClient: idp.srv.Client()}, "", &out, &errs)
-	// The exit code is 0 here although a FAIL line is printed (left as it
-	// is; reported to the lead), so only the output is checked.
-	_ = code
-	if !strings.Contains(out.String(), "FAIL token storage") || !strings.Contains(out.String(), "OK   discovery") {
+	// A FAIL line means a failing exit code, here as for every check.
+	if code != 1 || !strings.Contains(out.String(), "FAIL token storage") || !strings.Contains(out.String(), "OK   discovery") {
 		t.Fatalf("doctor: %d\n%s", code, out.String())
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/accounts"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/basicauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
@@ -29,29 +31,22 @@ type app struct {
 	// ready checks run for /health/ready; OAuth mode adds the IdP.
 	ready   []readyCheck
 	closers []func()
-	// auth wraps the MCP endpoints; nil in basic mode.
-	auth func(http.Handler) http.Handler
-	// ctxFunc adds the caller's identity to MCP request contexts.
-	ctxFunc func(ctx context.Context, r *http.Request) context.Context
-	// identity names the authenticated caller of an HTTP request, to
-	// which MCP sessions are bound; nil in basic mode (one user).
-	identity func(r *http.Request) string
+	// auth authenticates the MCP endpoints and names the caller MCP
+	// sessions are bound to; nil in basic mode (one user).
+	auth mcp.Authenticator
 	// routes adds mode-specific HTTP routes (OAuth metadata, consent).
 	routes []func(mux *http.ServeMux)
-	// extraToolsets are added by modes (nc_jobs_status with offline access).
-	extraToolsets []mcp.Toolset
 	// offline is set when ENABLE_OFFLINE_ACCESS runs background jobs.
-	offline *offlineState
+	offline *accounts.Offline
 	// store is the token database, opened once (see openStore).
 	store *storage.DB
-	// rs is the OAuth resource server (OAuth mode); offline access reuses
-	// its discovery.
+	// idp is the identity provider (OAuth mode), discovered once and
+	// shared by the resource server, offline access and consent.
+	idp *oauth.IdP
+	// rs is the OAuth resource server (OAuth mode).
 	rs *oauth.ResourceServer
 	// loginFlow provisions per-user app passwords (upstream login-flow).
 	loginFlow *oauth.LoginFlowManager
-	// indexState and wipeIndex connect the auth tools to the search index.
-	indexState func(ctx context.Context, user string) string
-	wipeIndex  func(ctx context.Context, user string) error
 }
 
 type readyCheck struct {
@@ -94,10 +89,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		}
 		clientFor = func(context.Context) (*nextcloud.Client, error) { return user, nil }
 	case "basic-passthrough":
-		pt := newBasicPassthrough(base, logger)
-		a.auth = pt.middleware
-		a.identity = pt.identity
-		clientFor = pt.clientFor
+		pt := basicauth.New(base, logger)
+		a.auth = pt
+		clientFor = pt.ClientFor
 		if !cfg.SkipStartupCheck {
 			if _, err := base.Capabilities(ctx); err != nil {
 				return nil, capabilitiesFailed(cfg.NextcloudHost, err)
@@ -113,7 +107,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 			if err := a.setupOffline(ctx); err != nil {
 				return nil, err
 			}
-			clientFor = a.offline.markSeen(clientFor)
+			clientFor = a.offline.MarkSeen(clientFor)
 		}
 	default:
 		return nil, fmt.Errorf("unsupported auth mode %q", cfg.Auth)
@@ -121,12 +115,12 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 
 	env := &mcp.Env{Logger: logger, MaxReadBytes: cfg.MaxReadBytes}
 	if cfg.Auth == "oauth" {
-		env.Auth = authBackend{a}
+		env.Auth = &accounts.Accounts{Mode: cfg.Auth, Upstream: cfg.Upstream, ServerURL: cfg.ServerURL, LoginFlow: a.loginFlow, Offline: a.offline}
 	}
-	toolsets := append(mcp.DefaultToolsets(env), a.extraToolsets...)
-	if a.offline != nil && a.offline.index != nil {
-		toolsets = mcp.WithIndex(toolsets, env, a.offline.indexBackend())
+	if a.offline != nil {
+		env.Jobs, env.Index = a.offline, a.offline.IndexBackend()
 	}
+	toolsets := mcp.DefaultToolsets(env)
 	srv, err := mcp.New(mcp.Options{
 		Name:          "nextcloud-mcp-server",
 		Version:       version,
@@ -221,8 +215,6 @@ func (a *app) handler() (http.Handler, *mcp.HTTPTransport) {
 		AllowedHosts:   a.cfg.AllowedHosts,
 		AllowedOrigins: a.cfg.AllowedOrigins,
 		Auth:           a.auth,
-		ContextFunc:    a.ctxFunc,
-		Identity:       a.identity,
 		SessionIdleTTL: a.cfg.SessionIdleTTL,
 		// Replicas share TOKEN_ENCRYPTION_KEY: each accepts the others' sessions.
 		SessionSecret: []byte(a.cfg.TokenEncryptionKey),

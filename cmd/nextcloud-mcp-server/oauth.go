@@ -20,7 +20,8 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 		// the user's app password, so no exchange happens.
 		upstream = oauth.UpstreamExchange
 	}
-	rs, err := oauth.New(ctx, oauth.Config{
+	hc := &http.Client{Timeout: 30 * time.Second}
+	rsCfg := oauth.Config{
 		Issuer:            cfg.OIDCIssuer,
 		ClientID:          cfg.OIDCClientID,
 		ClientSecret:      cfg.OIDCClientSecret,
@@ -40,25 +41,28 @@ func (a *app) setupOAuth(ctx context.Context) (mcp.ClientFunc, mcp.ScopeFunc, er
 			return a.mcp.ScopesSupported()
 		},
 		CacheObserver: func(cache, result string) { a.metrics.TokenCache.WithLabelValues(cache, result).Inc() },
-		HTTPClient:    &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:    hc,
 		Logger:        a.log,
-	}, a.base)
+	}
+	if err := rsCfg.Check(); err != nil {
+		return nil, nil, err
+	}
+	idp, err := oauth.NewIdP(ctx, oauth.IdPConfig{Issuer: cfg.OIDCIssuer, HTTPClient: hc, Logger: a.log})
 	if err != nil {
 		return nil, nil, err
 	}
-	a.closers = append(a.closers, rs.Close)
-	a.ready = append(a.ready, readyCheck{"identity_provider", rs.Check})
-	a.auth = rs.Middleware
-	a.ctxFunc = oauth.ContextFunc
-	a.identity = func(r *http.Request) string {
-		id, ok := oauth.IdentityFrom(r.Context())
-		if !ok || id == nil {
-			return ""
-		}
-		return id.Issuer + "\n" + id.Subject + "\n" + id.UserID
+	rsCfg.IdP = idp
+	rs, err := oauth.New(ctx, rsCfg, a.base)
+	if err != nil {
+		idp.Close()
+		return nil, nil, err
 	}
+	a.closers = append(a.closers, idp.Close)
+	a.idp = idp
+	a.ready = append(a.ready, readyCheck{"identity_provider", idp.Check})
+	a.auth = rs
 	a.routes = append(a.routes, rs.RegisterMetadata)
-	a.rs = rs // offline access shares its discovery
+	a.rs = rs
 	a.log.Info("OAuth mode", "issuer", cfg.OIDCIssuer, "audience", rs.Config().Audience, "upstream", rs.Config().Upstream,
 		"resource", rs.Resource(), "metadata", rs.ResourceMetadataURL("/mcp"), "idp_reachable", rs.Ready())
 	if cfg.Upstream == "login-flow" {

@@ -1,4 +1,4 @@
-package main
+package accounts
 
 import (
 	"context"
@@ -22,8 +22,8 @@ func TestIndexBackendPerCaller(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := &offlineState{store: db, index: idx}
-	b := o.indexBackend()
+	o := &Offline{Store: db, Index: idx}
+	b := o.IndexBackend()
 	as := func(u string) context.Context { return oauth.WithIdentity(ctx, &oauth.Identity{UserID: u}) }
 
 	if _, err := b.Search(ctx, mcp.IndexQuery{Text: "kiwi"}); err == nil {
@@ -46,7 +46,7 @@ func TestIndexBackendPerCaller(t *testing.T) {
 	if s := o.IndexState(ctx, "alice"); s == "" || s == "empty" {
 		t.Fatalf("IndexState = %q", s)
 	}
-	if err := o.WipeIndex(ctx, "alice"); err != nil {
+	if _, err := o.Index.Wipe(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if s := o.IndexState(ctx, "alice"); s != "empty" {

@@ -1,4 +1,6 @@
-package main
+// Package basicauth is the basic-passthrough auth mode: each HTTP request
+// carries the caller's own Nextcloud login and app password.
+package basicauth
 
 import (
 	"context"
@@ -16,7 +18,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/ratelimit"
 )
 
-// basicPassthrough serves many users over HTTP: each request carries
+// Passthrough serves many users over HTTP: each request carries
 // "Authorization: Basic user:app-password", used for that request only
 // and never stored. The credentials are checked against Nextcloud once
 // and the success remembered briefly (by a keyed hash, not the password),
@@ -24,7 +26,7 @@ import (
 // client address with too many failures is refused without asking
 // Nextcloud, whose own brute-force throttle would otherwise slow down
 // every user of this server's address.
-type basicPassthrough struct {
+type Passthrough struct {
 	base *nextcloud.Client
 	log  *slog.Logger
 	now  func() time.Time
@@ -54,13 +56,18 @@ type basicCredsKey struct{}
 
 type basicCreds struct{ user, pass string }
 
-func newBasicPassthrough(base *nextcloud.Client, logger *slog.Logger) *basicPassthrough {
-	p := &basicPassthrough{base: base, log: logger, now: time.Now, good: map[[32]byte]time.Time{}, fails: ratelimit.New(passthroughMaxFails, passthroughFailWindow)}
+// New returns the passthrough over base, the Nextcloud client without
+// credentials; logger may be nil.
+func New(base *nextcloud.Client, logger *slog.Logger) *Passthrough {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Passthrough{base: base, log: logger, now: time.Now, good: map[[32]byte]time.Time{}, fails: ratelimit.New(passthroughMaxFails, passthroughFailWindow)}
 	_, _ = rand.Read(p.key[:])
 	return p
 }
 
-func (p *basicPassthrough) credHash(user, pass string) [32]byte {
+func (p *Passthrough) credHash(user, pass string) [32]byte {
 	m := hmac.New(sha256.New, p.key[:])
 	m.Write([]byte(user))
 	m.Write([]byte{0})
@@ -75,14 +82,14 @@ func challenge(w http.ResponseWriter, msg string) {
 	http.Error(w, msg, http.StatusUnauthorized)
 }
 
-func (p *basicPassthrough) cached(h [32]byte, now time.Time) bool {
+func (p *Passthrough) cached(h [32]byte, now time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	until, ok := p.good[h]
 	return ok && now.Before(until)
 }
 
-func (p *basicPassthrough) remember(h [32]byte, now time.Time) {
+func (p *Passthrough) remember(h [32]byte, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.good) >= passthroughMaxEntries {
@@ -98,7 +105,9 @@ func (p *basicPassthrough) remember(h [32]byte, now time.Time) {
 	p.good[h] = now.Add(passthroughCacheTTL)
 }
 
-func (p *basicPassthrough) middleware(next http.Handler) http.Handler {
+// Middleware checks each request's Basic credentials with Nextcloud
+// (remembered briefly) and puts them on the request's context.
+func (p *Passthrough) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
 		if !ok || user == "" || pass == "" {
@@ -134,14 +143,20 @@ func (p *basicPassthrough) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// identity is the login of the request's credentials (checked by the
+// Identity is the login of the request's credentials (checked by the
 // middleware), to which MCP sessions are bound.
-func (p *basicPassthrough) identity(r *http.Request) string {
+func (p *Passthrough) Identity(r *http.Request) string {
 	c, _ := r.Context().Value(basicCredsKey{}).(basicCreds)
 	return c.user
 }
 
-func (p *basicPassthrough) clientFor(ctx context.Context) (*nextcloud.Client, error) {
+// Context keeps ctx: the credentials are on it already, as the MCP
+// request's context derives from the request's (mcp.Authenticator).
+func (p *Passthrough) Context(ctx context.Context, _ *http.Request) context.Context { return ctx }
+
+// ClientFor is the Nextcloud client acting with the credentials of ctx's
+// request.
+func (p *Passthrough) ClientFor(ctx context.Context) (*nextcloud.Client, error) {
 	c, ok := ctx.Value(basicCredsKey{}).(basicCreds)
 	if !ok {
 		return nil, errors.New("this request carries no Nextcloud credentials; send HTTP Basic authentication with your login and app password")

@@ -139,7 +139,7 @@ func (x *Indexer) syncNotes(ctx context.Context, nc *nextcloud.Client, known map
 	seen := map[string]bool{}
 	var lastModified time.Time
 	for range 100000 / notesBatch {
-		page, err := nc.ListNotes(ctx, opts)
+		page, err := nc.Notes().List(ctx, opts)
 		if err != nil {
 			return err
 		}

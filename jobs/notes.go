@@ -169,7 +169,7 @@ func fetchNotes(ctx context.Context, nc *nextcloud.Client, since time.Time, prev
 	var pruned []int64
 	notes = []NoteMeta{}
 	for range 100000 / notesChunk {
-		page, err := nc.ListNotes(ctx, opts)
+		page, err := nc.Notes().List(ctx, opts)
 		if err != nil {
 			return nil, time.Time{}, false, err
 		}

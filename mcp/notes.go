@@ -277,7 +277,7 @@ func NotesToolset(env *Env) Toolset {
 				Description: "Get one note with its Markdown content and etag.",
 				Scope:       "notes:read", Kind: Read},
 				func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteOut, error) {
-					n, err := nc.GetNote(ctx, in.ID)
+					n, err := nc.Notes().Get(ctx, in.ID)
 					if err != nil {
 						return noteOut{}, err
 					}
@@ -297,7 +297,7 @@ func NotesToolset(env *Env) Toolset {
 					if in.Favorite {
 						ni.Favorite = &in.Favorite
 					}
-					n, err := nc.CreateNote(ctx, ni)
+					n, err := nc.Notes().Create(ctx, ni)
 					if err != nil {
 						return noteOut{}, err
 					}
@@ -313,7 +313,7 @@ func NotesToolset(env *Env) Toolset {
 				Description: "Delete a note (its file goes to the Nextcloud trash bin).",
 				Scope:       "notes:write", Kind: Destroy},
 				func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteDeletedOut, error) {
-					if err := nc.DeleteNote(ctx, in.ID); err != nil {
+					if err := nc.Notes().Delete(ctx, in.ID); err != nil {
 						return noteDeletedOut{}, err
 					}
 					return noteDeletedOut{ID: in.ID, Deleted: true}, nil
@@ -333,7 +333,7 @@ func NotesToolset(env *Env) Toolset {
 				if err != nil || id <= 0 {
 					return nil, Argf("%q is not a note URI like nextcloud://notes/42", req.Params.URI)
 				}
-				n, err := nc.GetNote(ctx, id)
+				n, err := nc.Notes().Get(ctx, id)
 				if err != nil {
 					return nil, err
 				}
@@ -352,7 +352,7 @@ func notesList(ctx context.Context, nc *nextcloud.Client, in notesListIn) (notes
 	if !in.IncludeContent {
 		opts.Exclude = []string{"content"}
 	}
-	page, err := nc.ListNotes(ctx, opts)
+	page, err := nc.Notes().List(ctx, opts)
 	if err != nil {
 		return notesListOut{}, err
 	}
@@ -366,13 +366,13 @@ func notesList(ctx context.Context, nc *nextcloud.Client, in notesListIn) (notes
 func notesUpdate(ctx context.Context, nc *nextcloud.Client, in notesUpdateIn) (noteOut, error) {
 	etag := in.ETag
 	if etag == "" {
-		cur, err := nc.GetNote(ctx, in.ID)
+		cur, err := nc.Notes().Get(ctx, in.ID)
 		if err != nil {
 			return noteOut{}, err
 		}
 		etag = cur.ETag
 	}
-	n, err := nc.UpdateNote(ctx, in.ID, nextcloud.NoteInput{Title: in.Title, Content: in.Content, Category: in.Category, Favorite: in.Favorite}, etag)
+	n, err := nc.Notes().Update(ctx, in.ID, nextcloud.NoteInput{Title: in.Title, Content: in.Content, Category: in.Category, Favorite: in.Favorite}, etag)
 	if err != nil {
 		return noteOut{}, noteConflictAdvice(err)
 	}
@@ -399,7 +399,7 @@ func noteAppendText(content, text string) string {
 func notesAppend(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (noteOut, error) {
 	const attempts = 4
 	for range attempts {
-		cur, err := nc.GetNote(ctx, in.ID)
+		cur, err := nc.Notes().Get(ctx, in.ID)
 		if err != nil {
 			return noteOut{}, err
 		}
@@ -407,7 +407,7 @@ func notesAppend(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (n
 			return noteOut{}, noteConflictAdvice(&nextcloud.NoteConflictError{ID: in.ID, IfMatch: nextcloud.QuoteETag(in.ETag), Current: cur})
 		}
 		want := noteAppendText(cur.Content, in.Text)
-		n, err := nc.UpdateNote(ctx, in.ID, nextcloud.NoteInput{Content: &want}, cur.ETag)
+		n, err := nc.Notes().Update(ctx, in.ID, nextcloud.NoteInput{Content: &want}, cur.ETag)
 		if err == nil {
 			return noteOutOf(n, "appended"), nil
 		}
@@ -427,7 +427,7 @@ func notesAppend(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (n
 }
 
 func notesCategories(ctx context.Context, nc *nextcloud.Client, _ notesCategoriesIn) (notesCategoriesOut, error) {
-	notes, err := nc.AllNotes(ctx, nextcloud.NotesListOptions{Exclude: []string{"content", "title", "favorite", "modified", "readonly"}})
+	notes, err := nc.Notes().All(ctx, nextcloud.NotesListOptions{Exclude: []string{"content", "title", "favorite", "modified", "readonly"}})
 	if err != nil {
 		return notesCategoriesOut{}, err
 	}
@@ -562,7 +562,7 @@ func notesSearch(ctx context.Context, nc *nextcloud.Client, in notesSearchIn) (n
 	if limit == 0 {
 		limit = 20
 	}
-	notes, err := nc.AllNotes(ctx, nextcloud.NotesListOptions{Category: in.Category})
+	notes, err := nc.Notes().All(ctx, nextcloud.NotesListOptions{Category: in.Category})
 	if err != nil {
 		return notesSearchOut{}, err
 	}

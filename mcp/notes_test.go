@@ -203,7 +203,7 @@ func TestNotesListPagesWithCursor(t *testing.T) {
 
 func nfNote(t testing.TB, c *nextcloud.Client, title, category, content string) *nextcloud.Note {
 	t.Helper()
-	n, err := c.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
 	if err != nil {
 		t.Fatalf("create note: %v", err)
 	}
@@ -220,12 +220,12 @@ func TestNotesUpdateConflictIsReported(t *testing.T) {
 	var read noteOut
 	nfCall(t, c, "nc_notes_get", map[string]any{"id": n.ID}, &read)
 	// Someone else edits the note after the model read it.
-	if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rent 1100")}, ""); err != nil {
+	if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rent 1100")}, ""); err != nil {
 		t.Fatal(err)
 	}
 	res := callTool(t, c, "nc_notes_update", map[string]any{"id": n.ID, "content": "rent 1000\nfood 300", "etag": read.ETag})
 	wantError(t, res, "changed since it was read", "nothing was overwritten", "nc_notes_get")
-	cur, err := direct.GetNote(ctx, n.ID)
+	cur, err := direct.Notes().Get(ctx, n.ID)
 	if err != nil || cur.Content != "rent 1100" {
 		t.Fatalf("conflicting update overwrote the note: %q, %v", cur.Content, err)
 	}
@@ -266,7 +266,7 @@ func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
 		}
 		mu.Unlock()
 		if first {
-			if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("line 1\nother client")}, ""); err != nil {
+			if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("line 1\nother client")}, ""); err != nil {
 				t.Errorf("interposed edit: %v", err)
 			}
 		}
@@ -309,7 +309,7 @@ func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
 	})
 	var out noteOut
 	nfCall(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2"}, &out)
-	cur, err := direct.GetNote(ctx, n.ID)
+	cur, err := direct.Notes().Get(ctx, n.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,11 +324,11 @@ func TestNotesAppendWithStaleETagIsRefused(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	direct := nc.Client(t, "admin")
 	n := nfNote(t, direct, "Log", "", "line 1")
-	if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rewritten")}, ""); err != nil {
+	if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rewritten")}, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantError(t, callTool(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2", "etag": n.ETag}), "changed since it was read")
-	if cur, _ := direct.GetNote(ctx, n.ID); cur.Content != "rewritten" {
+	if cur, _ := direct.Notes().Get(ctx, n.ID); cur.Content != "rewritten" {
 		t.Fatalf("append with a stale etag changed the note: %q", cur.Content)
 	}
 }

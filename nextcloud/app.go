@@ -40,6 +40,11 @@ func (c *Client) App(id, name string, rules AppRules) App {
 	return App{c: c, ID: id, Name: name, rules: rules}
 }
 
+// core is the mechanism for Nextcloud's own APIs (capabilities, users,
+// unified search, login flow): they are always there, so a 404 is a
+// missing item, never an app that is off.
+func (c *Client) core() App { return App{c: c, Name: "Nextcloud"} }
+
 // Client is the Nextcloud client the app calls through.
 func (a App) Client() *Client { return a.c }
 
@@ -75,7 +80,7 @@ const maxAnswer = 64 << 20
 
 // Call sends r and decodes the answer into out (nil: discard). A 304 leaves
 // out untouched. A 404 that comes from Nextcloud's router instead of the
-// app becomes an error wrapping ErrAppNotEnabled; any other failure an
+// app (for an app, not for core) becomes an error wrapping ErrAppNotEnabled; any other failure an
 // *Error carrying the app's message and a hint.
 func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 	path := withQuery(r.Path, r.Query)
@@ -117,7 +122,7 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 	ct := resp.Header.Get("Content-Type")
 	failed := resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified && !slices.Contains(r.Pass, resp.StatusCode)
 	if failed {
-		if resp.StatusCode == http.StatusNotFound && routerNotFound(ct, data) {
+		if resp.StatusCode == http.StatusNotFound && a.ID != "" && routerNotFound(ct, data) {
 			return rep, a.NotEnabled(r.Method, req.URL.Path)
 		}
 		e := &Error{Method: r.Method, Path: req.URL.Path, Status: resp.StatusCode, Hint: hintFor(resp.StatusCode), App: a.ID}
@@ -133,9 +138,11 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 		*r.Raw = data
 		return rep, nil
 	}
-	if resp.StatusCode == http.StatusNotModified || out == nil || len(bytes.TrimSpace(data)) == 0 {
+	if resp.StatusCode == http.StatusNotModified || len(bytes.TrimSpace(data)) == 0 {
 		return rep, nil
 	}
+	// An OCS envelope is read even when the data is not wanted: its meta
+	// may report a failure inside an HTTP 200.
 	if r.OCS {
 		if err := decodeOCS(r.Method, req.URL.Path, data, out, true); err != nil {
 			if e, ok := err.(*Error); ok {
@@ -143,6 +150,9 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 			}
 			return rep, err
 		}
+		return rep, nil
+	}
+	if out == nil {
 		return rep, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {

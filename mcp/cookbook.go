@@ -384,17 +384,17 @@ func cookbookList(ctx context.Context, nc *nextcloud.Client, in cookbookListIn) 
 	filter := ""
 	switch {
 	case in.Category != "":
-		stubs, err = nc.RecipesInCategory(ctx, in.Category)
+		stubs, err = nc.Cookbook().InCategory(ctx, in.Category)
 		filter = fmt.Sprintf("in category %q", in.Category)
 	case in.Uncategorized:
-		stubs, err = nc.RecipesInCategory(ctx, "")
+		stubs, err = nc.Cookbook().InCategory(ctx, "")
 		filter = "without a category"
 	case len(in.Keywords) > 0:
 		kw := cookbookCleanKeywords(in.Keywords)
-		stubs, err = nc.RecipesWithKeywords(ctx, kw)
+		stubs, err = nc.Cookbook().WithKeywords(ctx, kw)
 		filter = "with keywords " + strings.Join(kw, ", ")
 	default:
-		stubs, err = nc.ListRecipes(ctx)
+		stubs, err = nc.Cookbook().List(ctx)
 	}
 	if err != nil {
 		return recipeListOut{}, err
@@ -416,7 +416,7 @@ func (in *cookbookSearchIn) Validate() error {
 
 func cookbookSearch(ctx context.Context, nc *nextcloud.Client, in cookbookSearchIn) (recipeListOut, error) {
 	q := strings.TrimSpace(in.Query)
-	stubs, err := nc.SearchRecipes(ctx, q)
+	stubs, err := nc.Cookbook().Search(ctx, q)
 	if err != nil {
 		return recipeListOut{}, err
 	}
@@ -435,7 +435,7 @@ func (in *recipeIDIn) Validate() error {
 }
 
 func cookbookGet(ctx context.Context, nc *nextcloud.Client, in recipeIDIn) (recipeOut, error) {
-	r, err := nc.GetRecipe(ctx, in.ID)
+	r, err := nc.Cookbook().Get(ctx, in.ID)
 	if err != nil {
 		return recipeOut{}, err
 	}
@@ -457,11 +457,11 @@ func (in *createRecipeIn) Validate() error {
 func cookbookCreate(ctx context.Context, nc *nextcloud.Client, in createRecipeIn) (recipeOut, error) {
 	r := nextcloud.Recipe{Name: strings.TrimSpace(in.Name), RecipeYield: 1}
 	in.apply(&r)
-	id, err := nc.CreateRecipe(ctx, r)
+	id, err := nc.Cookbook().Create(ctx, r)
 	if err != nil {
 		return recipeOut{}, err
 	}
-	got, err := nc.GetRecipe(ctx, id)
+	got, err := nc.Cookbook().Get(ctx, id)
 	if err != nil {
 		return recipeOut{}, fmt.Errorf("recipe %d was created but reading it back failed: %w", id, err)
 	}
@@ -488,7 +488,7 @@ func (in *updateRecipeIn) Validate() error {
 }
 
 func cookbookUpdate(ctx context.Context, nc *nextcloud.Client, in updateRecipeIn) (recipeOut, error) {
-	r, err := nc.GetRecipe(ctx, in.ID)
+	r, err := nc.Cookbook().Get(ctx, in.ID)
 	if err != nil {
 		return recipeOut{}, err
 	}
@@ -496,10 +496,10 @@ func cookbookUpdate(ctx context.Context, nc *nextcloud.Client, in updateRecipeIn
 		r.Name = strings.TrimSpace(*in.Name)
 	}
 	in.apply(r)
-	if err := nc.UpdateRecipe(ctx, in.ID, *r); err != nil {
+	if err := nc.Cookbook().Update(ctx, in.ID, *r); err != nil {
 		return recipeOut{}, err
 	}
-	got, err := nc.GetRecipe(ctx, in.ID)
+	got, err := nc.Cookbook().Get(ctx, in.ID)
 	if err != nil {
 		return recipeOut{}, fmt.Errorf("recipe %d was updated but reading it back failed: %w", in.ID, err)
 	}
@@ -517,11 +517,11 @@ func (o recipeDeletedOut) Summary() string {
 }
 
 func cookbookDelete(ctx context.Context, nc *nextcloud.Client, in recipeIDIn) (recipeDeletedOut, error) {
-	r, err := nc.GetRecipe(ctx, in.ID)
+	r, err := nc.Cookbook().Get(ctx, in.ID)
 	if err != nil {
 		return recipeDeletedOut{}, err
 	}
-	if err := nc.DeleteRecipe(ctx, in.ID); err != nil {
+	if err := nc.Cookbook().Delete(ctx, in.ID); err != nil {
 		return recipeDeletedOut{}, err
 	}
 	return recipeDeletedOut{ID: in.ID, Name: r.Name, Deleted: true}, nil
@@ -539,7 +539,7 @@ func (in *importRecipeIn) Validate() error {
 }
 
 func cookbookImport(ctx context.Context, nc *nextcloud.Client, in importRecipeIn) (recipeOut, error) {
-	r, err := nc.ImportRecipe(ctx, strings.TrimSpace(in.URL))
+	r, err := nc.Cookbook().Import(ctx, strings.TrimSpace(in.URL))
 	if err != nil {
 		return recipeOut{}, err
 	}
@@ -580,7 +580,7 @@ func (o recipeCountsOut) Summary() string {
 }
 
 func cookbookCategories(ctx context.Context, nc *nextcloud.Client, _ cookbookNoIn) (recipeCountsOut, error) {
-	cats, err := nc.RecipeCategories(ctx)
+	cats, err := nc.Cookbook().Categories(ctx)
 	if err != nil {
 		return recipeCountsOut{}, err
 	}
@@ -596,7 +596,7 @@ func cookbookCategories(ctx context.Context, nc *nextcloud.Client, _ cookbookNoI
 }
 
 func cookbookKeywords(ctx context.Context, nc *nextcloud.Client, _ cookbookNoIn) (recipeCountsOut, error) {
-	kws, err := nc.RecipeKeywords(ctx)
+	kws, err := nc.Cookbook().Keywords(ctx)
 	if err != nil {
 		return recipeCountsOut{}, err
 	}
@@ -619,7 +619,7 @@ func (o cookbookSettingsOut) Summary() string {
 }
 
 func cookbookGetSettings(ctx context.Context, nc *nextcloud.Client, _ cookbookNoIn) (cookbookSettingsOut, error) {
-	cfg, err := nc.CookbookConfig(ctx)
+	cfg, err := nc.Cookbook().Config(ctx)
 	if err != nil {
 		return cookbookSettingsOut{}, err
 	}
@@ -657,7 +657,7 @@ func cookbookSetSettings(ctx context.Context, nc *nextcloud.Client, in cookbookS
 		f := strings.TrimSpace(*in.Folder)
 		u.Folder = &f
 	}
-	if err := nc.SetCookbookConfig(ctx, u); err != nil {
+	if err := nc.Cookbook().SetConfig(ctx, u); err != nil {
 		return cookbookSettingsOut{}, err
 	}
 	return cookbookGetSettings(ctx, nc, cookbookNoIn{})

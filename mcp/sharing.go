@@ -167,7 +167,7 @@ func (in *sharingListIn) Validate() error {
 
 func sharingList(ctx context.Context, nc *nextcloud.Client, in sharingListIn) (sharesOut, error) {
 	p, _ := nextcloud.CleanPath(in.Path)
-	shares, err := nc.ListShares(ctx, nextcloud.ShareListOptions{Path: p, SharedWithMe: in.SharedWithMe, Reshares: in.Reshares, Subfiles: in.Subfiles})
+	shares, err := nc.Sharing().List(ctx, nextcloud.ShareListOptions{Path: p, SharedWithMe: in.SharedWithMe, Reshares: in.Reshares, Subfiles: in.Subfiles})
 	if err != nil {
 		return sharesOut{}, err
 	}
@@ -205,7 +205,7 @@ func sharingCheckID(id string) error {
 }
 
 func sharingGet(ctx context.Context, nc *nextcloud.Client, in shareIDIn) (shareResultOut, error) {
-	s, err := nc.GetShare(ctx, strings.TrimSpace(in.ID))
+	s, err := nc.Sharing().Get(ctx, strings.TrimSpace(in.ID))
 	if err != nil {
 		return shareResultOut{}, err
 	}
@@ -294,7 +294,7 @@ func sharingCreate(ctx context.Context, nc *nextcloud.Client, in sharingCreateIn
 	t, _ := nextcloud.ParseShareType(in.ShareType)
 	p, _ := nextcloud.CleanFilePath(in.Path)
 	mask, _ := nextcloud.ParsePermissions(in.Permissions)
-	s, err := nc.CreateShare(ctx, nextcloud.ShareCreate{Path: p, ShareType: t, ShareWith: strings.TrimSpace(in.ShareWith), Permissions: mask,
+	s, err := nc.Sharing().Create(ctx, nextcloud.ShareCreate{Path: p, ShareType: t, ShareWith: strings.TrimSpace(in.ShareWith), Permissions: mask,
 		Password: in.Password, ExpireDate: in.ExpireDate, Note: in.Note, Label: in.Label, HideDownload: in.HideDownload})
 	if err != nil {
 		if s != nil {
@@ -340,7 +340,7 @@ func (in *sharingUpdateIn) Validate() error {
 
 func sharingUpdate(ctx context.Context, nc *nextcloud.Client, in sharingUpdateIn) (shareResultOut, error) {
 	id := strings.TrimSpace(in.ID)
-	cur, err := nc.GetShare(ctx, id)
+	cur, err := nc.Sharing().Get(ctx, id)
 	if err != nil {
 		return shareResultOut{}, err
 	}
@@ -356,7 +356,7 @@ func sharingUpdate(ctx context.Context, nc *nextcloud.Client, in sharingUpdateIn
 		mask, _ := nextcloud.ParsePermissions(in.Permissions)
 		u.Permissions = &mask
 	}
-	s, err := nc.UpdateShare(ctx, id, u)
+	s, err := nc.Sharing().Update(ctx, id, u)
 	if err != nil {
 		return shareResultOut{}, err
 	}
@@ -373,11 +373,11 @@ func (o shareDeletedOut) Summary() string { return "Deleted share " + o.Share.li
 
 func sharingDelete(ctx context.Context, nc *nextcloud.Client, in shareIDIn) (shareDeletedOut, error) {
 	id := strings.TrimSpace(in.ID)
-	cur, err := nc.GetShare(ctx, id)
+	cur, err := nc.Sharing().Get(ctx, id)
 	if err != nil {
 		return shareDeletedOut{}, err
 	}
-	if err := nc.DeleteShare(ctx, id); err != nil {
+	if err := nc.Sharing().Delete(ctx, id); err != nil {
 		return shareDeletedOut{}, err
 	}
 	return shareDeletedOut{ID: id, Deleted: true, Share: toShareOut(cur)}, nil

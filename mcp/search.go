@@ -162,7 +162,7 @@ func (o searchOut) Summary() string {
 // concurrently; a provider that fails or times out is reported, not fatal.
 func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {
 	out := searchOut{Query: in.Query, Results: []searchHit{}, Providers: []searchProviderStatus{}}
-	all, err := nc.SearchProviders(ctx)
+	all, err := nc.Search().Providers(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -229,7 +229,7 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 		timeout = time.Duration(in.TimeoutSeconds) * time.Second
 	}
 	base := nc.BaseURL()
-	for _, o := range nc.SearchMany(ctx, queries, timeout, searchParallel) {
+	for _, o := range nc.Search().Many(ctx, queries, timeout, searchParallel) {
 		st := searchProviderStatus{ID: o.ProviderID, Name: known[o.ProviderID].Name, Status: "ok", ElapsedMS: o.Elapsed.Milliseconds()}
 		switch {
 		case o.TimedOut:
@@ -317,7 +317,7 @@ func searchToolset(env *Env, idx IndexBackend) Toolset {
 				Description: "List the unified search providers this Nextcloud offers (files, talk-message, mail, ...), with the ids nc_search accepts.",
 				Scope:       "search:read", Kind: Read,
 			}, func(ctx context.Context, nc *nextcloud.Client, _ searchProvidersIn) (searchProvidersOut, error) {
-				ps, err := nc.SearchProviders(ctx)
+				ps, err := nc.Search().Providers(ctx)
 				if err != nil {
 					return searchProvidersOut{}, err
 				}

@@ -185,7 +185,7 @@ func usersSearch(ctx context.Context, nc *nextcloud.Client, in usersSearchIn) (u
 		st, _ := nextcloud.ParseShareType(t)
 		opts.ShareTypes = append(opts.ShareTypes, st)
 	}
-	found, err := nc.Autocomplete(ctx, query, opts)
+	found, err := nc.Users().Autocomplete(ctx, query, opts)
 	if err != nil {
 		return usersSearchOut{}, err
 	}
@@ -253,7 +253,7 @@ func usersSearchGroups(ctx context.Context, nc *nextcloud.Client, in usersGroups
 	if limit == 0 {
 		limit = 50
 	}
-	groups, err := nc.SearchGroups(ctx, strings.TrimSpace(in.Query), limit, in.Offset)
+	groups, err := nc.Users().SearchGroups(ctx, strings.TrimSpace(in.Query), limit, in.Offset)
 	if err != nil {
 		var e *nextcloud.Error
 		if errors.As(err, &e) && errors.Is(err, nextcloud.ErrForbidden) {

@@ -100,7 +100,9 @@ func TestCookbookClient(t *testing.T) {
 		"all":      func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().List(ctx) },
 		"search":   func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().Search(ctx, "sou") },
 		"category": func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().InCategory(ctx, "Dinner") },
-		"keywords": func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().WithKeywords(ctx, []string{"hot", "quick"}) },
+		"keywords": func() ([]nextcloud.RecipeStub, error) {
+			return c.Cookbook().WithKeywords(ctx, []string{"hot", "quick"})
+		},
 	} {
 		stubs, err := fn()
 		if err != nil || len(stubs) != 1 || stubs[0].Name != "Soup" || stubs[0].ID == "" {

@@ -173,7 +173,7 @@ func FuzzIDsStayInside(f *testing.F) {
 		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.MailAttachment(ctx, 1, id, 10) }},
 		{cookbookAPI + "/search/", func(id string) { _, _ = c.Cookbook().Search(ctx, id) }},
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
-		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search(ctx, id, SearchQuery{Term: "x"}) }},
+		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {

@@ -444,7 +444,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)
-	wantError(t, callTool(t, c, "nc_notes_list", map[string]any{}), "Notes app", "not installed or not enabled")
+	wantError(t, callTool(t, c, "nc_notes_list", map[string]any{}), `app "notes" (Notes)`, "not installed or not enabled")
 	nc.SetDisabled("notes", false)
 
 	nc.SetFault(nfHang)

@@ -26,6 +26,19 @@ type JobStatus struct {
 // for the caller in the background (no offline grant, no impersonation).
 type JobsStatusFunc func(ctx context.Context) (user string, enrolled bool, jobs []JobStatus, err error)
 
+// JobsToolset offers nc_jobs_status. It needs no Nextcloud client: status
+// comes from the job runner through status, which the server wires in
+// when background jobs are enabled.
+func JobsToolset(status JobsStatusFunc) Toolset {
+	return Toolset{
+		Name:        "jobs",
+		Description: "Background jobs the server runs for the user",
+		Tools: []Tool{
+			jobsStatus(status),
+		},
+	}
+}
+
 type jobsStatusIn struct{}
 
 type jobsStatusOut struct {
@@ -63,35 +76,28 @@ func (o jobsStatusOut) Summary() string {
 	return b.String()
 }
 
-// JobsToolset offers nc_jobs_status. It needs no Nextcloud client: status
-// comes from the job runner through status, which the server wires in
-// when background jobs are enabled.
-func JobsToolset(status JobsStatusFunc) Toolset {
-	return Toolset{
-		Name:        "jobs",
-		Description: "Background jobs the server runs for the user",
-		Tools: []Tool{
-			NewTool(Spec{
-				Name: "nc_jobs_status", Title: "Background job status",
-				Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
-				Kind:        Read, NoClient: true,
-			}, func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
-				if status == nil {
-					return jobsStatusOut{}, errors.New("background jobs are not enabled on this server (ENABLE_OFFLINE_ACCESS)")
-				}
-				user, enrolled, jobs, err := status(ctx)
-				if err != nil {
-					return jobsStatusOut{}, fmt.Errorf("read background job status: %w", err)
-				}
-				out := jobsStatusOut{User: user, Enrolled: enrolled, Jobs: jobs}
-				if out.Jobs == nil {
-					out.Jobs = []JobStatus{}
-				}
-				if !enrolled {
-					out.Hint = "the server cannot act for you while you are away: open /oauth/login on this server in a browser and grant offline access"
-				}
-				return out, nil
-			}),
-		},
-	}
+// jobsStatus is nc_jobs_status (background job status).
+func jobsStatus(status JobsStatusFunc) Tool {
+	return NewTool(Spec{
+		Name: "nc_jobs_status", Title: "Background job status",
+		Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
+		Kind:        Read, NoClient: true,
+	},
+		func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
+			if status == nil {
+				return jobsStatusOut{}, errors.New("background jobs are not enabled on this server (ENABLE_OFFLINE_ACCESS)")
+			}
+			user, enrolled, jobs, err := status(ctx)
+			if err != nil {
+				return jobsStatusOut{}, fmt.Errorf("read background job status: %w", err)
+			}
+			out := jobsStatusOut{User: user, Enrolled: enrolled, Jobs: jobs}
+			if out.Jobs == nil {
+				out.Jobs = []JobStatus{}
+			}
+			if !enrolled {
+				out.Hint = "the server cannot act for you while you are away: open /oauth/login on this server in a browser and grant offline access"
+			}
+			return out, nil
+		})
 }

@@ -207,19 +207,18 @@ const (
 	searchModeLive  = "live"
 )
 
-// parseSearchDate reads YYYY-MM-DD or RFC 3339.
+// parseSearchDate reads a from/to date through nextcloud.ParseTimeInput
+// (YYYY-MM-DD, RFC 3339, or a UTC date-time); a date-only end means the
+// end of that day.
 func parseSearchDate(s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, dateOnly, err := nextcloud.ParseTimeInput(s, time.UTC)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("date %q is neither YYYY-MM-DD nor RFC 3339", s)
 	}
-	if end {
+	if end && dateOnly {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, nil

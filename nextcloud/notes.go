@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -209,16 +210,44 @@ func (c *NotesClient) List(ctx context.Context, opts NotesListOptions) (*NotesPa
 	return page, nil
 }
 
+// maxNoteChunks bounds a paged listing, so that a Notes app that never
+// ends its chunks cannot keep a caller looping.
+const maxNoteChunks = 10000
+
+// Pages lists the notes chunk by chunk (100 a chunk unless ChunkSize is
+// set), following the chunk cursor from the first chunk on. It ends after
+// the last chunk or with the first error; a cursor sent twice is an error,
+// so that a caller never takes a partial listing for the whole.
+func (c *NotesClient) Pages(ctx context.Context, opts NotesListOptions) iter.Seq2[*NotesPage, error] {
+	return func(yield func(*NotesPage, error) bool) {
+		if opts.ChunkSize <= 0 {
+			opts.ChunkSize = 100
+		}
+		opts.ChunkCursor = ""
+		for range maxNoteChunks {
+			page, err := c.List(ctx, opts)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || page.Cursor == "" {
+				return
+			}
+			if page.Cursor == opts.ChunkCursor {
+				yield(nil, errors.New("list notes: the Notes app sent the same chunk cursor twice"))
+				return
+			}
+			opts.ChunkCursor = page.Cursor
+		}
+		yield(nil, errors.New("list notes: too many chunks"))
+	}
+}
+
 // All fetches every note (of a category, when set) chunk by chunk.
 func (c *NotesClient) All(ctx context.Context, opts NotesListOptions) ([]Note, error) {
-	if opts.ChunkSize <= 0 {
-		opts.ChunkSize = 100
-	}
-	opts.ChunkCursor = ""
 	var all []Note
 	seen := map[int64]bool{}
-	for range 10000 {
-		page, err := c.List(ctx, opts)
+	for page, err := range c.Pages(ctx, opts) {
 		if err != nil {
 			return nil, err
 		}
@@ -228,15 +257,8 @@ func (c *NotesClient) All(ctx context.Context, opts NotesListOptions) ([]Note, e
 				all = append(all, n)
 			}
 		}
-		if page.Cursor == "" {
-			return all, nil
-		}
-		if page.Cursor == opts.ChunkCursor {
-			return nil, fmt.Errorf("list notes: the Notes app sent the same chunk cursor twice")
-		}
-		opts.ChunkCursor = page.Cursor
 	}
-	return nil, errors.New("list notes: too many chunks")
+	return all, nil
 }
 
 func notePath(id int64) string { return notesAPI + "/notes/" + strconv.FormatInt(id, 10) }

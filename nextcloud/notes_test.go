@@ -3,6 +3,7 @@ package nextcloud_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -162,6 +163,26 @@ func TestNotesChunkedListing(t *testing.T) {
 	// The last chunk names the earlier notes by id only (deletion detection).
 	if len(pages[2].PrunedIDs) != 4 {
 		t.Fatalf("last chunk pruned ids %v, want the 4 notes of earlier chunks", pages[2].PrunedIDs)
+	}
+
+	// Pages follows the cursor the same way, and stops when told to.
+	var sizes []int
+	for p, err := range c.Notes().Pages(ctx, nextcloud.NotesListOptions{ChunkSize: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(p.Notes))
+	}
+	if fmt.Sprint(sizes) != "[2 2 1]" {
+		t.Fatalf("Pages chunk sizes %v, want [2 2 1]", sizes)
+	}
+	n := 0
+	for range c.Notes().Pages(ctx, nextcloud.NotesListOptions{ChunkSize: 2}) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Fatalf("Pages went on after break: %d", n)
 	}
 
 	all, err := c.Notes().All(ctx, nextcloud.NotesListOptions{ChunkSize: 2})

@@ -279,21 +279,13 @@ func tablesSchema(env *Env) Tool {
 			tc := nc.Tables()
 			n := in.node()
 			out := tablesSchemaOut{Columns: []tablesColumnOut{}}
-			if n.View {
-				v, err := tc.View(ctx, n.ID)
-				if err != nil {
-					return out, tablesExplain(err, n)
-				}
-				out.TableID, out.ViewID, out.Title, out.RowsCount = v.TableID, v.ID, v.Title, v.RowsCount
-			} else {
-				t, err := tc.Table(ctx, n.ID)
-				if err != nil {
-					return out, tablesExplain(err, n)
-				}
-				out.TableID, out.Title, out.RowsCount = t.ID, t.Title, t.RowsCount
-				for _, v := range t.Views {
-					out.Views = append(out.Views, tablesViewFrom(v))
-				}
+			info, err := tc.Node(ctx, n)
+			if err != nil {
+				return out, tablesExplain(err, n)
+			}
+			out.TableID, out.ViewID, out.Title, out.RowsCount = info.TableID, info.ViewID, info.Title, info.RowsCount
+			for _, v := range info.Views {
+				out.Views = append(out.Views, tablesViewFrom(v))
 			}
 			idx, err := tablesColumns(ctx, tc, n)
 			if err != nil {

@@ -121,19 +121,11 @@ func tablesReadRows(env *Env) Tool {
 			tc := nc.Tables()
 			n := tablesNodeIn{TableID: in.TableID, ViewID: in.ViewID}.node()
 			out := tablesRowsOut{Rows: []tablesRowOut{}, Offset: in.Offset}
-			if n.View {
-				v, err := tc.View(ctx, n.ID)
-				if err != nil {
-					return out, tablesExplain(err, n)
-				}
-				out.TableID, out.ViewID, out.Total = v.TableID, v.ID, v.RowsCount
-			} else {
-				t, err := tc.Table(ctx, n.ID)
-				if err != nil {
-					return out, tablesExplain(err, n)
-				}
-				out.TableID, out.Total = t.ID, t.RowsCount
+			info, err := tc.Node(ctx, n)
+			if err != nil {
+				return out, tablesExplain(err, n)
 			}
+			out.TableID, out.ViewID, out.Total = info.TableID, info.ViewID, info.RowsCount
 			idx, err := tablesColumns(ctx, tc, n)
 			if err != nil {
 				return out, err
@@ -217,21 +209,11 @@ func tablesInsert(env *Env) Tool {
 		func(ctx context.Context, nc *nextcloud.Client, in tablesInsertIn) (tablesRowOneOut, error) {
 			tc := nc.Tables()
 			n := tablesNodeIn{TableID: in.TableID, ViewID: in.ViewID}.node()
-			var perms *nextcloud.TablesPermissions
-			if n.View {
-				v, err := tc.View(ctx, n.ID)
-				if err != nil {
-					return tablesRowOneOut{}, tablesExplain(err, n)
-				}
-				perms = v.OnSharePermissions
-			} else {
-				t, err := tc.Table(ctx, n.ID)
-				if err != nil {
-					return tablesRowOneOut{}, tablesExplain(err, n)
-				}
-				perms = t.OnSharePermissions
+			info, err := tc.Node(ctx, n)
+			if err != nil {
+				return tablesRowOneOut{}, tablesExplain(err, n)
 			}
-			if err := tablesCheckPermission(perms, n, "create", func(p *nextcloud.TablesPermissions) bool { return p.Create }); err != nil {
+			if err := tablesCheckPermission(info.Permissions, n, "create", func(p *nextcloud.TablesPermissions) bool { return p.Create }); err != nil {
 				return tablesRowOneOut{}, err
 			}
 			idx, err := tablesColumns(ctx, tc, n)
@@ -281,19 +263,19 @@ func tablesUpdate(env *Env) Tool {
 				return tablesRowOneOut{}, tablesRowExplain(err, in.RowID)
 			}
 			n := nextcloud.TablesNode{ID: r.TableID}
-			var perms *nextcloud.TablesPermissions
 			if in.ViewID > 0 {
 				n = nextcloud.TablesNode{View: true, ID: in.ViewID}
-				v, err := tc.View(ctx, in.ViewID)
-				if err != nil {
-					return tablesRowOneOut{}, tablesExplain(err, n)
-				}
-				if v.TableID != r.TableID {
-					return tablesRowOneOut{}, Argf("row %d belongs to table %d, not to view %d's table %d", in.RowID, r.TableID, v.ID, v.TableID)
-				}
-				perms = v.OnSharePermissions
-			} else if t, err := tc.Table(ctx, r.TableID); err == nil {
-				perms = t.OnSharePermissions
+			}
+			var perms *nextcloud.TablesPermissions
+			info, err := tc.Node(ctx, n)
+			switch {
+			case err != nil && n.View:
+				return tablesRowOneOut{}, tablesExplain(err, n)
+			case err != nil: // Tables itself checks the table's rights on the update
+			case n.View && info.TableID != r.TableID:
+				return tablesRowOneOut{}, Argf("row %d belongs to table %d, not to view %d's table %d", in.RowID, r.TableID, in.ViewID, info.TableID)
+			default:
+				perms = info.Permissions
 			}
 			if err := tablesCheckPermission(perms, n, "update", func(p *nextcloud.TablesPermissions) bool { return p.Update }); err != nil {
 				return tablesRowOneOut{}, err

@@ -169,6 +169,36 @@ func (t *TablesClient) View(ctx context.Context, id int64) (*TablesView, error) 
 	return &v, nil
 }
 
+// TablesNodeInfo is what a table and a view have in common.
+type TablesNodeInfo struct {
+	TableID int64
+	// ViewID is 0 for a table.
+	ViewID    int64
+	Title     string
+	RowsCount int64
+	// Permissions are what its share lets the user do; nil when the user
+	// owns it.
+	Permissions *TablesPermissions
+	// Views are a table's views (none for a view).
+	Views []TablesView
+}
+
+// Node reads a table or a view.
+func (t *TablesClient) Node(ctx context.Context, n TablesNode) (*TablesNodeInfo, error) {
+	if n.View {
+		v, err := t.View(ctx, n.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &TablesNodeInfo{TableID: v.TableID, ViewID: v.ID, Title: v.Title, RowsCount: v.RowsCount, Permissions: v.OnSharePermissions}, nil
+	}
+	tb, err := t.Table(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &TablesNodeInfo{TableID: tb.ID, Title: tb.Title, RowsCount: tb.RowsCount, Permissions: tb.OnSharePermissions, Views: tb.Views}, nil
+}
+
 // Columns lists the columns of a table or view, in display order.
 func (t *TablesClient) Columns(ctx context.Context, n TablesNode) ([]TablesColumn, error) {
 	typ := "table"

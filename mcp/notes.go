@@ -312,33 +312,11 @@ func notesAppend(env *Env) Tool {
 		Description: "Add text at the end of a note (on a new line) without rewriting it. Safe against concurrent edits: the append is conditional on the note's etag and retried on a fresh copy, so the text lands exactly once.",
 		Scope:       "notes:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (noteOut, error) {
-			const attempts = 4
-			for range attempts {
-				cur, err := nc.Notes().Get(ctx, in.ID)
-				if err != nil {
-					return noteOut{}, err
-				}
-				if in.ETag != "" && nextcloud.UnquoteETag(in.ETag) != cur.ETag {
-					return noteOut{}, noteConflictAdvice(&nextcloud.NoteConflictError{ID: in.ID, IfMatch: nextcloud.QuoteETag(in.ETag), Current: cur})
-				}
-				want := noteAppendText(cur.Content, in.Text)
-				n, err := nc.Notes().Update(ctx, in.ID, nextcloud.NoteInput{Content: &want}, cur.ETag)
-				if err == nil {
-					return noteOutOf(n, "appended"), nil
-				}
-				var ce *nextcloud.NoteConflictError
-				if !errors.As(err, &ce) {
-					return noteOut{}, err
-				}
-				// A retried PUT whose first try landed sees its own change: done.
-				if ce.Current != nil && ce.Current.Content == want {
-					return noteOutOf(ce.Current, "appended"), nil
-				}
-				if in.ETag != "" {
-					return noteOut{}, noteConflictAdvice(err)
-				}
+			n, err := nc.Notes().Append(ctx, in.ID, in.Text, in.ETag)
+			if err != nil {
+				return noteOut{}, noteConflictAdvice(err)
 			}
-			return noteOut{}, fmt.Errorf("note %d kept changing while appending (%d attempts); nothing was appended, try again later: %w", in.ID, attempts, nextcloud.ErrConflict)
+			return noteOutOf(n, "appended"), nil
 		})
 }
 
@@ -412,12 +390,4 @@ func noteConflictAdvice(err error) error {
 		return fmt.Errorf("%w. Read it with nc_notes_get, merge your change into the current content and update with its new etag", err)
 	}
 	return err
-}
-
-// noteAppendText puts text on a new line after content.
-func noteAppendText(content, text string) string {
-	if content == "" || strings.HasSuffix(content, "\n") {
-		return content + text
-	}
-	return content + "\n" + text
 }

@@ -353,17 +353,23 @@ func (c *CookbookClient) List(ctx context.Context) ([]RecipeStub, error) {
 	return out, nil
 }
 
-// Search finds recipes whose name, keywords or category match any
-// of the words of query.
-func (c *CookbookClient) Search(ctx context.Context, query string) ([]RecipeStub, error) {
-	if _, err := Segment("query", query); err != nil {
+// stubsBy lists the recipes below route/<seg>; what names the listing in
+// errors and seg is checked as one path segment (named param).
+func (c *CookbookClient) stubsBy(ctx context.Context, route, param, seg, what string) ([]RecipeStub, error) {
+	if _, err := Segment(param, seg); err != nil {
 		return nil, err
 	}
 	var out []RecipeStub
-	if err := c.call(ctx, http.MethodGet, "/search/"+url.PathEscape(query), nil, &out); err != nil {
-		return nil, fmt.Errorf("search recipes for %q: %w", query, err)
+	if err := c.call(ctx, http.MethodGet, route+url.PathEscape(seg), nil, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
+}
+
+// Search finds recipes whose name, keywords or category match any
+// of the words of query.
+func (c *CookbookClient) Search(ctx context.Context, query string) ([]RecipeStub, error) {
+	return c.stubsBy(ctx, "/search/", "query", query, fmt.Sprintf("search recipes for %q", query))
 }
 
 // InCategory lists the recipes of a category; "" lists those
@@ -373,26 +379,12 @@ func (c *CookbookClient) InCategory(ctx context.Context, category string) ([]Rec
 	if seg == "" {
 		seg = "_"
 	}
-	if _, err := Segment("category", seg); err != nil {
-		return nil, err
-	}
-	var out []RecipeStub
-	if err := c.call(ctx, http.MethodGet, "/category/"+url.PathEscape(seg), nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipes in category %q: %w", category, err)
-	}
-	return out, nil
+	return c.stubsBy(ctx, "/category/", "category", seg, fmt.Sprintf("list recipes in category %q", category))
 }
 
 // WithKeywords lists the recipes that carry all the keywords.
 func (c *CookbookClient) WithKeywords(ctx context.Context, keywords []string) ([]RecipeStub, error) {
-	if _, err := Segment("keywords", strings.Join(keywords, ",")); err != nil {
-		return nil, err
-	}
-	var out []RecipeStub
-	if err := c.call(ctx, http.MethodGet, "/tags/"+url.PathEscape(strings.Join(keywords, ",")), nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipes with keywords %s: %w", strings.Join(keywords, ", "), err)
-	}
-	return out, nil
+	return c.stubsBy(ctx, "/tags/", "keywords", strings.Join(keywords, ","), "list recipes with keywords "+strings.Join(keywords, ", "))
 }
 
 // Get returns one recipe.
@@ -451,19 +443,19 @@ func (c *CookbookClient) Import(ctx context.Context, pageURL string) (*Recipe, e
 // Categories lists the categories with their recipe counts; the
 // name "*" counts the recipes without a category.
 func (c *CookbookClient) Categories(ctx context.Context) ([]RecipeCount, error) {
-	var out []RecipeCount
-	if err := c.call(ctx, http.MethodGet, "/categories", nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipe categories: %w", err)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return c.counts(ctx, "/categories", "list recipe categories")
 }
 
 // Keywords lists the keywords with their recipe counts.
 func (c *CookbookClient) Keywords(ctx context.Context) ([]RecipeCount, error) {
+	return c.counts(ctx, "/keywords", "list recipe keywords")
+}
+
+// counts reads a list of names with recipe counts, sorted by name.
+func (c *CookbookClient) counts(ctx context.Context, route, what string) ([]RecipeCount, error) {
 	var out []RecipeCount
-	if err := c.call(ctx, http.MethodGet, "/keywords", nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipe keywords: %w", err)
+	if err := c.call(ctx, http.MethodGet, route, nil, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -316,6 +316,49 @@ func (c *NotesClient) Update(ctx context.Context, id int64, in NoteInput, ifMatc
 	return &n, nil
 }
 
+// Append adds text on a new line at the end of a note without rewriting
+// what others changed meanwhile: the update is conditional on the etag
+// and retried on a fresh copy, so the text lands exactly once. With
+// ifMatch the note must still be at that etag, or a *NoteConflictError
+// says it changed.
+func (c *NotesClient) Append(ctx context.Context, id int64, text, ifMatch string) (*Note, error) {
+	const attempts = 4
+	for range attempts {
+		cur, err := c.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ifMatch != "" && UnquoteETag(ifMatch) != cur.ETag {
+			return nil, &NoteConflictError{ID: id, IfMatch: QuoteETag(ifMatch), Current: cur}
+		}
+		want := appendLine(cur.Content, text)
+		n, err := c.Update(ctx, id, NoteInput{Content: &want}, cur.ETag)
+		if err == nil {
+			return n, nil
+		}
+		var ce *NoteConflictError
+		if !errors.As(err, &ce) {
+			return nil, err
+		}
+		// A retried PUT whose first try landed sees its own change: done.
+		if ce.Current != nil && ce.Current.Content == want {
+			return ce.Current, nil
+		}
+		if ifMatch != "" {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("note %d kept changing while appending (%d attempts); nothing was appended, try again later: %w", id, attempts, ErrConflict)
+}
+
+// appendLine puts text on a new line after content.
+func appendLine(content, text string) string {
+	if content == "" || strings.HasSuffix(content, "\n") {
+		return content + text
+	}
+	return content + "\n" + text
+}
+
 // Delete deletes a note.
 func (c *NotesClient) Delete(ctx context.Context, id int64) error {
 	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: notePath(id)}, nil); err != nil {

@@ -106,12 +106,9 @@ func authProvisionAccess(b AuthBackend) Tool {
 
 // authRevokeAccess is nc_auth_revoke_access (revoke Nextcloud access).
 func authRevokeAccess(b AuthBackend) Tool {
-	return NewTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
+	return revokeTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
 		Description: "Delete the app password this server holds for you, both here and at Nextcloud."},
-		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
-			msg, err := b.RevokeAccess(ctx)
-			return revokeOut{Message: msg}, err
-		})
+		b.RevokeAccess)
 }
 
 // authGrantOfflineAccess is nc_auth_grant_offline_access (grant offline access).
@@ -123,12 +120,17 @@ func authGrantOfflineAccess(b AuthBackend) Tool {
 
 // authRevoke is nc_auth_revoke (revoke offline access).
 func authRevoke(b AuthBackend) Tool {
-	return NewTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
+	return revokeTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
 		Description: "Remove the stored offline grant (refresh token) and wipe your local search index."},
-		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
-			msg, err := b.RevokeOfflineAccess(ctx)
-			return revokeOut{Message: msg}, err
-		})
+		b.RevokeOfflineAccess)
+}
+
+// revokeTool is a tool that withdraws something and says what it did.
+func revokeTool(spec Spec, revoke func(context.Context) (string, error)) Tool {
+	return NewTool(spec, func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
+		msg, err := revoke(ctx)
+		return revokeOut{Message: msg}, err
+	})
 }
 
 // linkElicitation keys the URL elicitation in a multi round-trip result.

@@ -218,3 +218,18 @@ func TestAppCallOCSFailureWithoutOut(t *testing.T) {
 		t.Fatalf("OCS failure in a 200 without out: %v", err)
 	}
 }
+
+// Notes' errorType texts are its AppRules: they reach the error through
+// the shared mechanism.
+func TestNotesRulesReadErrorType(t *testing.T) {
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"errorType":"OCA\\Notes\\Service\\NoteNotWritableException"}`)
+	}))
+	_, err := c.Notes().Get(context.Background(), 5)
+	var e *Error
+	if !errors.As(err, &e) || e.Message != "the note is read-only (shared without edit permission)" || e.App != "notes" || !errors.Is(err, ErrForbidden) {
+		t.Fatalf("err = %v", err)
+	}
+}

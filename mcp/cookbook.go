@@ -69,7 +69,7 @@ func cookbookList(env *Env) Tool {
 				stubs, err = nc.Cookbook().InCategory(ctx, "")
 				filter = "without a category"
 			case len(in.Keywords) > 0:
-				kw := cookbookCleanKeywords(in.Keywords)
+				kw := cookbookNonNil(nextcloud.SplitKeywords(in.Keywords))
 				stubs, err = nc.Cookbook().WithKeywords(ctx, kw)
 				filter = "with keywords " + strings.Join(kw, ", ")
 			default:

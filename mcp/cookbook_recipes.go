@@ -221,7 +221,7 @@ func (f *recipeFields) apply(r *nextcloud.Recipe) {
 	set(&r.URL, f.URL)
 	set(&r.Image, f.Image)
 	if f.Keywords != nil {
-		r.Keywords = cookbookCleanKeywords(f.Keywords)
+		r.Keywords = cookbookNonNil(nextcloud.SplitKeywords(f.Keywords))
 	}
 	if f.Ingredients != nil {
 		r.RecipeIngredient = cookbookCleanList(f.Ingredients)
@@ -250,23 +250,6 @@ func cookbookCleanList(in []string) []string {
 	for _, s := range in {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// cookbookCleanKeywords splits keywords given as "a, b" since the app stores them
-// comma-separated.
-func cookbookCleanKeywords(in []string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, s := range in {
-		for _, k := range strings.Split(s, ",") {
-			k = strings.TrimSpace(k)
-			if k != "" && !seen[strings.ToLower(k)] {
-				seen[strings.ToLower(k)] = true
-				out = append(out, k)
-			}
 		}
 	}
 	return out

@@ -75,7 +75,7 @@ func (r *Recipe) UnmarshalJSON(b []byte) error {
 	r.TotalTime = jsonText(take("totalTime"))
 	r.RecipeYield = jsonLeadingInt(take("recipeYield"))
 	r.RecipeCategory = jsonText(take("recipeCategory"))
-	r.Keywords = splitKeywords(jsonTextList(take("keywords")))
+	r.Keywords = SplitKeywords(jsonTextList(take("keywords")))
 	r.Tool = jsonTextList(take("tool"))
 	r.RecipeIngredient = jsonTextList(take("recipeIngredient"))
 	r.RecipeInstructions = jsonTextList(take("recipeInstructions"))
@@ -242,8 +242,9 @@ func jsonNutrition(raw json.RawMessage) map[string]string {
 	return out
 }
 
-// splitKeywords turns "a, b,c" (or a list of such) into trimmed keywords.
-func splitKeywords(parts []string) []string {
+// SplitKeywords turns "a, b,c" (or a list of such) into trimmed keywords,
+// each once regardless of case (the app stores them comma-separated).
+func SplitKeywords(parts []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, p := range parts {
@@ -280,7 +281,7 @@ func (s *RecipeStub) UnmarshalJSON(b []byte) error {
 		s.ID = jsonText(m["recipe_id"])
 	}
 	s.Name = jsonText(m["name"])
-	s.Keywords = splitKeywords(jsonTextList(m["keywords"]))
+	s.Keywords = SplitKeywords(jsonTextList(m["keywords"]))
 	s.Category = jsonText(m["category"])
 	if s.Category == "" {
 		s.Category = jsonText(m["recipeCategory"])

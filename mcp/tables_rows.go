@@ -159,9 +159,15 @@ type tablesRowIn struct {
 	RowID int64 `json:"row_id" jsonschema:"row id, from nc_tables_read_rows"`
 }
 
-func (in tablesRowIn) Validate() error {
-	if in.RowID <= 0 {
+func (in tablesRowIn) Validate() error { return tablesCheckRow(in.RowID, 0) }
+
+// tablesCheckRow checks a row id and an optional view id.
+func tablesCheckRow(rowID, viewID int64) error {
+	if rowID <= 0 {
 		return Argf("row_id must be a positive id")
+	}
+	if viewID < 0 {
+		return Argf("view_id must be a positive id")
 	}
 	return nil
 }
@@ -173,9 +179,9 @@ func tablesGetRow(env *Env) Tool {
 		Scope:       tablesRead, Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in tablesRowIn) (tablesRowOneOut, error) {
 			tc := nc.Tables()
-			r, err := tc.Row(ctx, in.RowID)
+			r, err := tablesRow(ctx, tc, in.RowID)
 			if err != nil {
-				return tablesRowOneOut{}, tablesRowExplain(err, in.RowID)
+				return tablesRowOneOut{}, err
 			}
 			idx, err := tablesColumns(ctx, tc, nextcloud.TablesNode{ID: r.TableID})
 			if err != nil {
@@ -239,11 +245,8 @@ type tablesUpdateIn struct {
 }
 
 func (in tablesUpdateIn) Validate() error {
-	if in.RowID <= 0 {
-		return Argf("row_id must be a positive id")
-	}
-	if in.ViewID < 0 {
-		return Argf("view_id must be a positive id")
+	if err := tablesCheckRow(in.RowID, in.ViewID); err != nil {
+		return err
 	}
 	if len(in.Values) == 0 {
 		return Argf("values must give at least one column value")
@@ -258,9 +261,9 @@ func tablesUpdate(env *Env) Tool {
 		Scope:       tablesWrite, Kind: Write},
 		func(ctx context.Context, nc *nextcloud.Client, in tablesUpdateIn) (tablesRowOneOut, error) {
 			tc := nc.Tables()
-			r, err := tc.Row(ctx, in.RowID)
+			r, err := tablesRow(ctx, tc, in.RowID)
 			if err != nil {
-				return tablesRowOneOut{}, tablesRowExplain(err, in.RowID)
+				return tablesRowOneOut{}, err
 			}
 			n := nextcloud.TablesNode{ID: r.TableID}
 			if in.ViewID > 0 {
@@ -307,15 +310,7 @@ type tablesDeleteIn struct {
 	ViewID int64 `json:"view_id,omitempty" jsonschema:"view to delete through, when you have access only via a view"`
 }
 
-func (in tablesDeleteIn) Validate() error {
-	if in.RowID <= 0 {
-		return Argf("row_id must be a positive id")
-	}
-	if in.ViewID < 0 {
-		return Argf("view_id must be a positive id")
-	}
-	return nil
-}
+func (in tablesDeleteIn) Validate() error { return tablesCheckRow(in.RowID, in.ViewID) }
 
 type tablesDeletedOut struct {
 	RowID   int64  `json:"row_id" jsonschema:"id of the deleted row"`
@@ -331,9 +326,9 @@ func tablesDelete(env *Env) Tool {
 		Scope:       tablesWrite, Kind: Destroy},
 		func(ctx context.Context, nc *nextcloud.Client, in tablesDeleteIn) (tablesDeletedOut, error) {
 			tc := nc.Tables()
-			r, err := tc.Row(ctx, in.RowID)
+			r, err := tablesRow(ctx, tc, in.RowID)
 			if err != nil {
-				return tablesDeletedOut{}, tablesRowExplain(err, in.RowID)
+				return tablesDeletedOut{}, err
 			}
 			n := nextcloud.TablesNode{ID: r.TableID}
 			if in.ViewID > 0 {
@@ -346,12 +341,14 @@ func tablesDelete(env *Env) Tool {
 		})
 }
 
-func tablesRowExplain(err error, rowID int64) error {
+// tablesRow reads a row, saying what a 404 means.
+func tablesRow(ctx context.Context, tc *nextcloud.TablesClient, rowID int64) (*nextcloud.TablesRow, error) {
+	r, err := tc.Row(ctx, rowID)
 	var e *nextcloud.Error
 	if errors.As(err, &e) && e.Status == 404 {
-		return fmt.Errorf("row %d does not exist or is not shared with you (find rows with nc_tables_read_rows): %w", rowID, err)
+		return nil, fmt.Errorf("row %d does not exist or is not shared with you (find rows with nc_tables_read_rows): %w", rowID, err)
 	}
-	return err
+	return r, err
 }
 
 // tablesCheckPermission refuses early when a share forbids the change.

@@ -37,7 +37,7 @@ func TestJobsThroughGrantChain(t *testing.T) {
 	})
 	str := func(s string) *string { return &s }
 	for _, u := range []string{"alice", "bob"} {
-		if _, err := ncs.Client(t, u).CreateNote(ctx, nextcloud.NoteInput{Title: str(u + "'s note"), Content: str("x")}); err != nil {
+		if _, err := ncs.Client(t, u).Notes().Create(ctx, nextcloud.NoteInput{Title: str(u + "'s note"), Content: str("x")}); err != nil {
 			t.Fatal(err)
 		}
 	}

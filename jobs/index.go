@@ -143,8 +143,7 @@ func (x *Indexer) syncNotes(ctx context.Context, nc *nextcloud.Client, known map
 	opts := nextcloud.NotesListOptions{ChunkSize: notesBatch, PruneBefore: since}
 	seen := map[string]bool{}
 	var lastModified time.Time
-	for range 100000 / notesBatch {
-		page, err := nc.ListNotes(ctx, opts)
+	for page, err := range nc.Notes().Pages(ctx, opts) {
 		if err != nil {
 			return err
 		}
@@ -174,10 +173,6 @@ func (x *Indexer) syncNotes(ctx context.Context, nc *nextcloud.Client, known map
 				return err
 			}
 		}
-		if page.Cursor == "" || page.Cursor == opts.ChunkCursor {
-			break
-		}
-		opts.ChunkCursor = page.Cursor
 	}
 	ch := storage.IndexChange{App: storage.AppNotes, State: map[string]string{}}
 	for id := range known {

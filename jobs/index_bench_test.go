@@ -27,7 +27,7 @@ func BenchmarkIndexSyncUnchanged(b *testing.B) {
 	c := nc.Client(b, "alice")
 	str := func(s string) *string { return &s }
 	for i := range 500 {
-		if _, err := c.CreateNote(ctx, nextcloud.NoteInput{Title: str(fmt.Sprintf("n%d", i)), Content: str("text")}); err != nil {
+		if _, err := c.Notes().Create(ctx, nextcloud.NoteInput{Title: str(fmt.Sprintf("n%d", i)), Content: str("text")}); err != nil {
 			b.Fatal(err)
 		}
 	}

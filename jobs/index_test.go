@@ -82,13 +82,13 @@ func TestIndexNotesSync(t *testing.T) {
 	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
 	var aliceIDs []int64
 	for i := range 250 { // more than one chunk
-		n, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str(fmt.Sprintf("Note %d", i)), Category: str("Work"), Content: str(fmt.Sprintf("body zebra%d", i))})
+		n, err := alice.Notes().Create(ctx, nextcloud.NoteInput{Title: str(fmt.Sprintf("Note %d", i)), Category: str("Work"), Content: str(fmt.Sprintf("body zebra%d", i))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		aliceIDs = append(aliceIDs, n.ID)
 	}
-	if _, err := bob.CreateNote(ctx, nextcloud.NoteInput{Title: str("Bob plans"), Content: str("zebra0 secret")}); err != nil {
+	if _, err := bob.Notes().Create(ctx, nextcloud.NoteInput{Title: str("Bob plans"), Content: str("zebra0 secret")}); err != nil {
 		t.Fatal(err)
 	}
 	// Notes changed in the second of a listing are listed again (pruning
@@ -122,13 +122,13 @@ func TestIndexNotesSync(t *testing.T) {
 	}
 
 	// An edit, a new note, a deletion.
-	if _, err := alice.UpdateNote(ctx, aliceIDs[1], nextcloud.NoteInput{Content: str("now about giraffes")}, ""); err != nil {
+	if _, err := alice.Notes().Update(ctx, aliceIDs[1], nextcloud.NoteInput{Content: str("now about giraffes")}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := alice.DeleteNote(ctx, aliceIDs[2]); err != nil {
+	if err := alice.Notes().Delete(ctx, aliceIDs[2]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Fresh"), Content: str("giraffes too")}); err != nil {
+	if _, err := alice.Notes().Create(ctx, nextcloud.NoteInput{Title: str("Fresh"), Content: str("giraffes too")}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(2 * time.Minute)
@@ -147,7 +147,7 @@ func TestIndexNotesSync(t *testing.T) {
 	if err := idx.SetPaused(ctx, "alice", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("While paused"), Content: str("okapi")}); err != nil {
+	if _, err := alice.Notes().Create(ctx, nextcloud.NoteInput{Title: str("While paused"), Content: str("okapi")}); err != nil {
 		t.Fatal(err)
 	}
 	before = nc.RequestCount(key)

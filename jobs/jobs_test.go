@@ -89,7 +89,7 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	str := func(s string) *string { return &s }
 	alice, bob := nc.Client(t, "alice"), nc.Client(t, "bob")
-	groceries, err := alice.CreateNote(ctx, nextcloud.NoteInput{Title: str("Groceries"), Category: str("Home"), Content: str("milk")})
+	groceries, err := alice.Notes().Create(ctx, nextcloud.NoteInput{Title: str("Groceries"), Category: str("Home"), Content: str("milk")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestNotesIndexJob(t *testing.T) {
 		c               *nextcloud.Client
 		title, category string
 	}{{alice, "Meeting notes", "Work/2026"}, {bob, "Ideas", ""}} {
-		if _, err := in.c.CreateNote(ctx, nextcloud.NoteInput{Title: str(in.title), Category: str(in.category), Content: str("x")}); err != nil {
+		if _, err := in.c.Notes().Create(ctx, nextcloud.NoteInput{Title: str(in.title), Category: str(in.category), Content: str("x")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,10 +145,10 @@ func TestNotesIndexJob(t *testing.T) {
 		t.Fatalf("list requests (pruneBefore) = %q, want two full lists", pruneQueries)
 	}
 	// Changes show up at the next run, which asks only for changes.
-	if err := alice.DeleteNote(ctx, groceries.ID); err != nil {
+	if err := alice.Notes().Delete(ctx, groceries.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.CreateNote(ctx, nextcloud.NoteInput{Title: str("New plan"), Content: str("y")}); err != nil {
+	if _, err := bob.Notes().Create(ctx, nextcloud.NoteInput{Title: str("New plan"), Content: str("y")}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(10 * time.Minute)

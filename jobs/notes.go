@@ -168,8 +168,7 @@ func fetchNotes(ctx context.Context, nc *nextcloud.Client, since time.Time, prev
 	full := map[int64]bool{}
 	var pruned []int64
 	notes = []NoteMeta{}
-	for range 100000 / notesChunk {
-		page, err := nc.ListNotes(ctx, opts)
+	for page, err := range nc.Notes().Pages(ctx, opts) {
 		if err != nil {
 			return nil, time.Time{}, false, err
 		}
@@ -183,10 +182,6 @@ func fetchNotes(ctx context.Context, nc *nextcloud.Client, since time.Time, prev
 			}
 		}
 		pruned = append(pruned, page.PrunedIDs...)
-		if page.Cursor == "" || page.Cursor == opts.ChunkCursor {
-			break
-		}
-		opts.ChunkCursor = page.Cursor
 	}
 	for _, id := range pruned {
 		if full[id] {

@@ -86,31 +86,51 @@ func AuthToolset(env *Env) Toolset {
 	if env == nil || env.Auth == nil {
 		return ts
 	}
-	b := env.Auth
-	ts.Tools = []Tool{
-		NewTool(Spec{Name: "nc_auth_status", Title: "Access status", NoClient: true, Kind: Read,
-			Description: "Show what you have granted this server: your user id, OAuth scopes, whether it can reach Nextcloud for you, offline access for background jobs, and your search index state."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AuthStatus, error) { return b.Status(ctx) }),
-		linkTool(Spec{Name: "nc_auth_provision_access", Title: "Grant Nextcloud access", NoClient: true, Kind: Write,
-			Description: "Start Nextcloud's login flow so this server gets an app password to act for you in Nextcloud. Returns a link to open (or shows it through the client). Call nc_auth_status afterwards to check it worked."},
-			b.ProvisionAccess, "Log in to Nextcloud to let this server act for you"),
-		NewTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
-			Description: "Delete the app password this server holds for you, both here and at Nextcloud."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
-				msg, err := b.RevokeAccess(ctx)
-				return revokeOut{Message: msg}, err
-			}),
-		linkTool(Spec{Name: "nc_auth_grant_offline_access", Title: "Grant offline access", NoClient: true, Kind: Write,
-			Description: "Let this server keep your search index fresh while you are away: returns the consent link (or shows it through the client) that stores a refresh token for background jobs."},
-			b.GrantOfflineAccess, "Grant offline access so background jobs can keep your data fresh"),
-		NewTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
-			Description: "Remove the stored offline grant (refresh token) and wipe your local search index."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
-				msg, err := b.RevokeOfflineAccess(ctx)
-				return revokeOut{Message: msg}, err
-			}),
-	}
+	ts.Tools = []Tool{authStatus(env.Auth), authProvisionAccess(env.Auth), authRevokeAccess(env.Auth), authGrantOfflineAccess(env.Auth), authRevoke(env.Auth)}
 	return ts
+}
+
+// authStatus is nc_auth_status (access status).
+func authStatus(b AuthBackend) Tool {
+	return NewTool(Spec{Name: "nc_auth_status", Title: "Access status", NoClient: true, Kind: Read,
+		Description: "Show what you have granted this server: your user id, OAuth scopes, whether it can reach Nextcloud for you, offline access for background jobs, and your search index state."},
+		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (AuthStatus, error) { return b.Status(ctx) })
+}
+
+// authProvisionAccess is nc_auth_provision_access (grant Nextcloud access).
+func authProvisionAccess(b AuthBackend) Tool {
+	return linkTool(Spec{Name: "nc_auth_provision_access", Title: "Grant Nextcloud access", NoClient: true, Kind: Write,
+		Description: "Start Nextcloud's login flow so this server gets an app password to act for you in Nextcloud. Returns a link to open (or shows it through the client). Call nc_auth_status afterwards to check it worked."},
+		b.ProvisionAccess, "Log in to Nextcloud to let this server act for you")
+}
+
+// authRevokeAccess is nc_auth_revoke_access (revoke Nextcloud access).
+func authRevokeAccess(b AuthBackend) Tool {
+	return revokeTool(Spec{Name: "nc_auth_revoke_access", Title: "Revoke Nextcloud access", NoClient: true, Kind: Destroy,
+		Description: "Delete the app password this server holds for you, both here and at Nextcloud."},
+		b.RevokeAccess)
+}
+
+// authGrantOfflineAccess is nc_auth_grant_offline_access (grant offline access).
+func authGrantOfflineAccess(b AuthBackend) Tool {
+	return linkTool(Spec{Name: "nc_auth_grant_offline_access", Title: "Grant offline access", NoClient: true, Kind: Write,
+		Description: "Let this server keep your search index fresh while you are away: returns the consent link (or shows it through the client) that stores a refresh token for background jobs."},
+		b.GrantOfflineAccess, "Grant offline access so background jobs can keep your data fresh")
+}
+
+// authRevoke is nc_auth_revoke (revoke offline access).
+func authRevoke(b AuthBackend) Tool {
+	return revokeTool(Spec{Name: "nc_auth_revoke", Title: "Revoke offline access", NoClient: true, Kind: Destroy,
+		Description: "Remove the stored offline grant (refresh token) and wipe your local search index."},
+		b.RevokeOfflineAccess)
+}
+
+// revokeTool is a tool that withdraws something and says what it did.
+func revokeTool(spec Spec, revoke func(context.Context) (string, error)) Tool {
+	return NewTool(spec, func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (revokeOut, error) {
+		msg, err := revoke(ctx)
+		return revokeOut{Message: msg}, err
+	})
 }
 
 // linkElicitation keys the URL elicitation in a multi round-trip result.

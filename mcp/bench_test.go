@@ -15,7 +15,7 @@ import (
 func seedNote(b *testing.B, nc *nctest.Server) (*nextcloud.Client, int64) {
 	c := nc.Client(b, "admin")
 	title, content := "Bench", "# Bench\n\nA small note read in the overhead benchmark."
-	n, err := c.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func BenchmarkNoteReadOverhead(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
-				if _, err := direct.GetNote(ctx, id); err != nil {
+				if _, err := direct.Notes().Get(ctx, id); err != nil {
 					b.Fatal(err)
 				}
 				t1 := time.Now()

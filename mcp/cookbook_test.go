@@ -293,7 +293,7 @@ func TestCookbookNextcloudFailures(t *testing.T) {
 	t.Run("app disabled", func(t *testing.T) {
 		nc := nctest.New(t, nctest.WithDisabledApp("cookbook"))
 		c := connect(t, newTestServer(t, nc), "inprocess")
-		wantError(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), `"cookbook" app is not installed or not enabled`)
-		wantError(t, callTool(t, c, "nc_cookbook_get_recipe", map[string]any{"id": 1}), `"cookbook" app is not installed`)
+		wantError(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), `app "cookbook" (Cookbook) is not installed or not enabled`)
+		wantError(t, callTool(t, c, "nc_cookbook_get_recipe", map[string]any{"id": 1}), `app "cookbook" (Cookbook) is not installed`)
 	})
 }

@@ -9,35 +9,13 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-type capabilitiesIn struct{}
-
-type capabilitiesOut struct {
-	Version      string                     `json:"version" jsonschema:"Nextcloud version"`
-	User         string                     `json:"user" jsonschema:"the Nextcloud user id the server acts as"`
-	Capabilities map[string]json.RawMessage `json:"capabilities" jsonschema:"capabilities by app"`
-}
-
-func (o capabilitiesOut) Summary() string {
-	return "Nextcloud " + o.Version + ", acting as " + o.User
-}
-
 // CoreToolset offers server-wide information: capabilities and whoami.
 func CoreToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "core",
 		Description: "Nextcloud server information",
 		Tools: []Tool{
-			NewTool(Spec{
-				Name: "nc_capabilities", Title: "Nextcloud capabilities",
-				Description: "Show the Nextcloud version, the signed-in user id and the capabilities of installed apps.",
-				Scope:       "", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, _ capabilitiesIn) (capabilitiesOut, error) {
-				caps, err := nc.Capabilities(ctx)
-				if err != nil {
-					return capabilitiesOut{}, err
-				}
-				return capabilitiesOut{Version: caps.Version.String, User: nc.User(), Capabilities: caps.Capabilities}, nil
-			}),
+			capabilities(env),
 		},
 		Resources: []Resource{{
 			Resource: mcpgo.NewResource("nextcloud://capabilities", "Nextcloud capabilities",
@@ -56,4 +34,32 @@ func CoreToolset(env *Env) Toolset {
 			},
 		}},
 	}
+}
+
+type capabilitiesIn struct{}
+
+type capabilitiesOut struct {
+	Version      string                     `json:"version" jsonschema:"Nextcloud version"`
+	User         string                     `json:"user" jsonschema:"the Nextcloud user id the server acts as"`
+	Capabilities map[string]json.RawMessage `json:"capabilities" jsonschema:"capabilities by app"`
+}
+
+func (o capabilitiesOut) Summary() string {
+	return "Nextcloud " + o.Version + ", acting as " + o.User
+}
+
+// capabilities is nc_capabilities (nextcloud capabilities).
+func capabilities(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_capabilities", Title: "Nextcloud capabilities",
+		Description: "Show the Nextcloud version, the signed-in user id and the capabilities of installed apps.",
+		Scope:       "", Kind: Read,
+	},
+		func(ctx context.Context, nc *nextcloud.Client, _ capabilitiesIn) (capabilitiesOut, error) {
+			caps, err := nc.Capabilities(ctx)
+			if err != nil {
+				return capabilitiesOut{}, err
+			}
+			return capabilitiesOut{Version: caps.Version.String, User: nc.User(), Capabilities: caps.Capabilities}, nil
+		})
 }

@@ -53,7 +53,7 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
 	title, content := "Fault", "kept through every fault"
-	note, err := seed.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 
 	// The create that met a reset made nothing (the request never reached
 	// the app) and nothing stored was lost.
-	all, err := seed.AllNotes(context.Background(), nextcloud.NotesListOptions{})
+	all, err := seed.Notes().All(context.Background(), nextcloud.NotesListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestHangingCallDoesNotBlockOthers(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
 	title := "Held"
-	note, err := seed.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title})
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title})
 	if err != nil {
 		t.Fatal(err)
 	}

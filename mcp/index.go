@@ -11,10 +11,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// The local search index: nc_index_* tools and the index side of
-// nc_search. The index lives in storage and is filled by background jobs;
-// mcp reaches it only through IndexBackend, which the command wires.
-
 // IndexApps are the apps the local index covers.
 var IndexApps = []string{"notes", "files", "calendar", "tasks", "contacts", "deck"}
 
@@ -31,50 +27,6 @@ type IndexAppStatus struct {
 	LastError   string    `json:"last_error,omitempty" jsonschema:"why the last sync failed"`
 	Fresh       bool      `json:"fresh" jsonschema:"whether the last success is recent enough to answer searches"`
 	Running     bool      `json:"running" jsonschema:"whether a sync of this app is running now"`
-}
-
-// IndexStatus is the caller's index state.
-type IndexStatus struct {
-	User   string           `json:"user"`
-	Paused bool             `json:"paused" jsonschema:"whether syncing is paused"`
-	Items  int              `json:"items" jsonschema:"indexed items in all apps"`
-	Apps   []IndexAppStatus `json:"apps"`
-	// Syncing is false when no background jobs run for the caller.
-	Syncing bool   `json:"syncing" jsonschema:"whether background jobs keep the index fresh for this user"`
-	Hint    string `json:"hint,omitempty"`
-}
-
-// Summary implements Summarizer.
-func (s IndexStatus) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Search index of %s: %d items", s.User, s.Items)
-	if s.Paused {
-		b.WriteString(", syncing paused")
-	}
-	for _, a := range s.Apps {
-		fmt.Fprintf(&b, "\n- %s: %d items, ", a.App, a.Items)
-		switch {
-		case a.LastSuccess.IsZero() && a.LastError == "":
-			b.WriteString("not synced yet")
-		case a.LastSuccess.IsZero():
-			b.WriteString("never synced")
-		default:
-			fmt.Fprintf(&b, "synced %s ago", age(a.LastSuccess))
-			if !a.Fresh {
-				b.WriteString(" (stale)")
-			}
-		}
-		if a.Running {
-			b.WriteString("; syncing now")
-		}
-		if a.LastError != "" {
-			fmt.Fprintf(&b, "; last error: %s", a.LastError)
-		}
-	}
-	if s.Hint != "" {
-		b.WriteString("\n" + s.Hint)
-	}
-	return b.String()
 }
 
 func age(t time.Time) string {
@@ -132,43 +84,107 @@ func IndexToolset(env *Env) Toolset {
 		return ts
 	}
 	ts.Tools = []Tool{
-		NewTool(Spec{Name: "nc_index_status", Title: "Search index status", NoClient: true, Kind: Read, Scope: "search:read",
-			Description: "Show your local search index: items per app, when each app was last synced (how fresh nc_search answers from it are), the last sync error, and whether syncing is paused."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (IndexStatus, error) {
-				s, err := idx.Status(ctx)
-				if err != nil {
-					return s, fmt.Errorf("read the search index status: %w", err)
-				}
-				markFresh(&s, time.Now())
-				return s, nil
-			}),
-		NewTool(Spec{Name: "nc_index_pause", Title: "Pause search index", NoClient: true, Kind: Write, Scope: "search:write",
-			Description: "Stop background syncing of your search index. What is indexed stays searchable but grows stale; nc_search then answers live. Undo with nc_index_resume."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
-				if err := idx.SetPaused(ctx, true); err != nil {
-					return indexPauseOut{}, fmt.Errorf("pause the search index: %w", err)
-				}
-				return indexPauseOut{Message: "Index syncing paused; resume it with nc_index_resume."}, nil
-			}),
-		NewTool(Spec{Name: "nc_index_resume", Title: "Resume search index", NoClient: true, Kind: Write, Scope: "search:write",
-			Description: "Resume background syncing of your search index; the next sync catches up with changes made meanwhile."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
-				if err := idx.SetPaused(ctx, false); err != nil {
-					return indexPauseOut{}, fmt.Errorf("resume the search index: %w", err)
-				}
-				return indexPauseOut{Message: "Index syncing resumed; it catches up at the next background run."}, nil
-			}),
-		NewTool(Spec{Name: "nc_index_wipe", Title: "Wipe search index", NoClient: true, Kind: Destroy, Scope: "search:write",
-			Description: "Delete everything in your local search index (nothing in Nextcloud is touched). Unless syncing is paused, the index is rebuilt from scratch at the next background run."},
-			func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
-				n, err := idx.Wipe(ctx)
-				if err != nil {
-					return indexPauseOut{}, fmt.Errorf("wipe the search index: %w", err)
-				}
-				return indexPauseOut{Message: fmt.Sprintf("Removed %d items from your search index.", n)}, nil
-			}),
+		indexStatus(idx),
+		indexPause(idx),
+		indexResume(idx),
+		indexWipe(idx),
 	}
 	return ts
+}
+
+// IndexStatus is the caller's index state.
+type IndexStatus struct {
+	User   string           `json:"user"`
+	Paused bool             `json:"paused" jsonschema:"whether syncing is paused"`
+	Items  int              `json:"items" jsonschema:"indexed items in all apps"`
+	Apps   []IndexAppStatus `json:"apps"`
+	// Syncing is false when no background jobs run for the caller.
+	Syncing bool   `json:"syncing" jsonschema:"whether background jobs keep the index fresh for this user"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// Summary implements Summarizer.
+func (s IndexStatus) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Search index of %s: %d items", s.User, s.Items)
+	if s.Paused {
+		b.WriteString(", syncing paused")
+	}
+	for _, a := range s.Apps {
+		fmt.Fprintf(&b, "\n- %s: %d items, ", a.App, a.Items)
+		switch {
+		case a.LastSuccess.IsZero() && a.LastError == "":
+			b.WriteString("not synced yet")
+		case a.LastSuccess.IsZero():
+			b.WriteString("never synced")
+		default:
+			fmt.Fprintf(&b, "synced %s ago", age(a.LastSuccess))
+			if !a.Fresh {
+				b.WriteString(" (stale)")
+			}
+		}
+		if a.Running {
+			b.WriteString("; syncing now")
+		}
+		if a.LastError != "" {
+			fmt.Fprintf(&b, "; last error: %s", a.LastError)
+		}
+	}
+	if s.Hint != "" {
+		b.WriteString("\n" + s.Hint)
+	}
+	return b.String()
+}
+
+// indexStatus is nc_index_status (search index status).
+func indexStatus(idx IndexBackend) Tool {
+	return NewTool(Spec{Name: "nc_index_status", Title: "Search index status", NoClient: true, Kind: Read, Scope: "search:read",
+		Description: "Show your local search index: items per app, when each app was last synced (how fresh nc_search answers from it are), the last sync error, and whether syncing is paused."},
+		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (IndexStatus, error) {
+			s, err := idx.Status(ctx)
+			if err != nil {
+				return s, fmt.Errorf("read the search index status: %w", err)
+			}
+			markFresh(&s, time.Now())
+			return s, nil
+		})
+}
+
+// indexPause is nc_index_pause (pause search index).
+func indexPause(idx IndexBackend) Tool {
+	return NewTool(Spec{Name: "nc_index_pause", Title: "Pause search index", NoClient: true, Kind: Write, Scope: "search:write",
+		Description: "Stop background syncing of your search index. What is indexed stays searchable but grows stale; nc_search then answers live. Undo with nc_index_resume."},
+		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
+			if err := idx.SetPaused(ctx, true); err != nil {
+				return indexPauseOut{}, fmt.Errorf("pause the search index: %w", err)
+			}
+			return indexPauseOut{Message: "Index syncing paused; resume it with nc_index_resume."}, nil
+		})
+}
+
+// indexResume is nc_index_resume (resume search index).
+func indexResume(idx IndexBackend) Tool {
+	return NewTool(Spec{Name: "nc_index_resume", Title: "Resume search index", NoClient: true, Kind: Write, Scope: "search:write",
+		Description: "Resume background syncing of your search index; the next sync catches up with changes made meanwhile."},
+		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
+			if err := idx.SetPaused(ctx, false); err != nil {
+				return indexPauseOut{}, fmt.Errorf("resume the search index: %w", err)
+			}
+			return indexPauseOut{Message: "Index syncing resumed; it catches up at the next background run."}, nil
+		})
+}
+
+// indexWipe is nc_index_wipe (wipe search index).
+func indexWipe(idx IndexBackend) Tool {
+	return NewTool(Spec{Name: "nc_index_wipe", Title: "Wipe search index", NoClient: true, Kind: Destroy, Scope: "search:write",
+		Description: "Delete everything in your local search index (nothing in Nextcloud is touched). Unless syncing is paused, the index is rebuilt from scratch at the next background run."},
+		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
+			n, err := idx.Wipe(ctx)
+			if err != nil {
+				return indexPauseOut{}, fmt.Errorf("wipe the search index: %w", err)
+			}
+			return indexPauseOut{Message: fmt.Sprintf("Removed %d items from your search index.", n)}, nil
+		})
 }
 
 // Search modes of nc_search.
@@ -178,19 +194,18 @@ const (
 	searchModeLive  = "live"
 )
 
-// parseSearchDate reads YYYY-MM-DD or RFC 3339.
+// parseSearchDate reads a from/to date through nextcloud.ParseTimeInput
+// (YYYY-MM-DD, RFC 3339, or a UTC date-time); a date-only end means the
+// end of that day.
 func parseSearchDate(s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
+	t, dateOnly, err := nextcloud.ParseTimeInput(s, time.UTC)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("date %q is neither YYYY-MM-DD nor RFC 3339", s)
 	}
-	if end {
+	if end && dateOnly {
 		t = t.Add(24*time.Hour - time.Second)
 	}
 	return t, nil

@@ -158,3 +158,26 @@ func srvToolNames(t *testing.T, c *client.Client) string {
 	}
 	return strings.Join(names, ",")
 }
+
+func TestParseSearchDate(t *testing.T) {
+	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		end  bool
+		want time.Time
+	}{
+		{"", false, time.Time{}},
+		{"2026-03-05", false, day},
+		{"2026-03-05", true, day.Add(24*time.Hour - time.Second)},
+		{"2026-03-05T10:00:00+01:00", true, time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)},
+		{"2026-03-05 10:30", true, time.Date(2026, 3, 5, 10, 30, 0, 0, time.UTC)},
+	} {
+		got, err := parseSearchDate(tc.in, tc.end)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("parseSearchDate(%q, %v) = %v, %v; want %v", tc.in, tc.end, got, err, tc.want)
+		}
+	}
+	if _, err := parseSearchDate("5.3.2026", false); err == nil || !strings.Contains(err.Error(), "neither YYYY-MM-DD nor RFC 3339") {
+		t.Fatalf("bad date: %v", err)
+	}
+}

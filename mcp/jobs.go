@@ -36,6 +36,18 @@ func (f JobsStatusFunc) JobsStatus(ctx context.Context) (string, bool, []JobStat
 	return f(ctx)
 }
 
+// JobsToolset offers nc_jobs_status over env.Jobs (empty without one:
+// background jobs run only with ENABLE_OFFLINE_ACCESS). It needs no
+// Nextcloud client.
+func JobsToolset(env *Env) Toolset {
+	ts := Toolset{Name: "jobs", Description: "Background jobs the server runs for the user"}
+	if env == nil || env.Jobs == nil {
+		return ts
+	}
+	ts.Tools = []Tool{jobsStatus(env.Jobs)}
+	return ts
+}
+
 type jobsStatusIn struct{}
 
 type jobsStatusOut struct {
@@ -73,21 +85,14 @@ func (o jobsStatusOut) Summary() string {
 	return b.String()
 }
 
-// JobsToolset offers nc_jobs_status over env.Jobs (empty without one:
-// background jobs run only with ENABLE_OFFLINE_ACCESS). It needs no
-// Nextcloud client.
-func JobsToolset(env *Env) Toolset {
-	ts := Toolset{Name: "jobs", Description: "Background jobs the server runs for the user"}
-	if env == nil || env.Jobs == nil {
-		return ts
-	}
-	status := env.Jobs
-	ts.Tools = []Tool{
-		NewTool(Spec{
-			Name: "nc_jobs_status", Title: "Background job status",
-			Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
-			Kind:        Read, NoClient: true,
-		}, func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
+// jobsStatus is nc_jobs_status (background job status).
+func jobsStatus(status JobsBackend) Tool {
+	return NewTool(Spec{
+		Name: "nc_jobs_status", Title: "Background job status",
+		Description: "Show the background jobs the server runs for you (such as keeping the notes index fresh): when each last ran, whether it worked, and when it runs next. If jobs do not run, the hint says how to grant background access.",
+		Kind:        Read, NoClient: true,
+	},
+		func(ctx context.Context, _ *nextcloud.Client, _ jobsStatusIn) (jobsStatusOut, error) {
 			user, enrolled, jobs, err := status.JobsStatus(ctx)
 			if err != nil {
 				return jobsStatusOut{}, fmt.Errorf("read background job status: %w", err)
@@ -100,7 +105,5 @@ func JobsToolset(env *Env) Toolset {
 				out.Hint = "the server cannot act for you while you are away: open /oauth/login on this server in a browser and grant offline access"
 			}
 			return out, nil
-		}),
-	}
-	return ts
+		})
 }

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -77,6 +76,61 @@ func (o noteOut) Summary() string {
 
 var noteCursorRE = regexp.MustCompile(`^\d+-\d+-\d+$`)
 
+type noteIDIn struct {
+	ID int64 `json:"id" jsonschema:"the note id, from nc_notes_list or nc_notes_search"`
+}
+
+func (in *noteIDIn) Validate() error { return validNoteID(in.ID) }
+
+func validNoteID(id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("id must be a positive note id from nc_notes_list, not %d", id)
+	}
+	return nil
+}
+
+type noteCategory struct {
+	Name  string `json:"name" jsonschema:"the category; empty for uncategorized notes"`
+	Count int    `json:"count" jsonschema:"number of notes in it"`
+}
+
+// NotesToolset offers the Notes app (REST API v1).
+func NotesToolset(env *Env) Toolset {
+	return Toolset{
+		Name:        "notes",
+		Description: "Nextcloud Notes: Markdown notes in categories",
+		Capability:  "notes",
+		Tools: []Tool{
+			notesList(env),
+			notesGet(env),
+			notesSearch(env),
+			notesCreate(env),
+			notesUpdate(env),
+			notesAppend(env),
+			notesDelete(env),
+			notesCategories(env),
+		},
+		Templates: []ResourceTemplate{{
+			Template: mcpgo.NewResourceTemplate("nextcloud://notes/{id}", "Nextcloud note",
+				mcpgo.WithTemplateDescription("A note's Markdown content by note id"),
+				mcpgo.WithTemplateMIMEType("text/markdown")),
+			Scope: "notes:read",
+			Handler: func(ctx context.Context, nc *nextcloud.Client, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
+				raw, _ := strings.CutPrefix(req.Params.URI, "nextcloud://notes/")
+				id, err := strconv.ParseInt(raw, 10, 64)
+				if err != nil || id <= 0 {
+					return nil, Argf("%q is not a note URI like nextcloud://notes/42", req.Params.URI)
+				}
+				n, err := nc.Notes().Get(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: n.Content}}, nil
+			},
+		}},
+	}
+}
+
 type notesListIn struct {
 	Category       *string `json:"category,omitempty" jsonschema:"only notes of this exact category; an empty string lists uncategorized notes"`
 	Limit          int     `json:"limit,omitempty" jsonschema:"notes per page, 1 to 500 (default 50)"`
@@ -117,66 +171,44 @@ func (o notesListOut) Summary() string {
 	return b.String()
 }
 
-type noteIDIn struct {
-	ID int64 `json:"id" jsonschema:"the note id, from nc_notes_list or nc_notes_search"`
+// notesList is nc_notes_list (list notes).
+func notesList(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_list", Title: "List notes",
+		Description: "List the user's notes (id, title, category, modified, etag), optionally of one category. Pages with a cursor: pass next_cursor back to get the next page. Use nc_notes_get for a note's content.",
+		Scope:       "notes:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in notesListIn) (notesListOut, error) {
+			limit := in.Limit
+			if limit == 0 {
+				limit = 50
+			}
+			opts := nextcloud.NotesListOptions{Category: in.Category, ChunkSize: limit, ChunkCursor: in.Cursor}
+			if !in.IncludeContent {
+				opts.Exclude = []string{"content"}
+			}
+			page, err := nc.Notes().List(ctx, opts)
+			if err != nil {
+				return notesListOut{}, err
+			}
+			out := notesListOut{Notes: make([]noteBrief, 0, len(page.Notes)), NextCursor: page.Cursor, Pending: page.Pending}
+			for _, n := range page.Notes {
+				out.Notes = append(out.Notes, noteBriefOf(n, in.IncludeContent))
+			}
+			return out, nil
+		})
 }
 
-func (in *noteIDIn) Validate() error { return validNoteID(in.ID) }
-
-func validNoteID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("id must be a positive note id from nc_notes_list, not %d", id)
-	}
-	return nil
-}
-
-type notesSearchIn struct {
-	Query    string  `json:"query" jsonschema:"words to look for in note titles and content; title matches rank first"`
-	Category *string `json:"category,omitempty" jsonschema:"only search notes of this exact category; an empty string searches uncategorized notes"`
-	Limit    int     `json:"limit,omitempty" jsonschema:"most results to return, 1 to 100 (default 20)"`
-}
-
-func (in *notesSearchIn) Validate() error {
-	if len(noteTerms(in.Query)) == 0 {
-		return fmt.Errorf("query must contain at least one word (letters or digits)")
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	return nil
-}
-
-type noteHit struct {
-	ID        int64    `json:"id" jsonschema:"the note id"`
-	Title     string   `json:"title" jsonschema:"the note title"`
-	Category  string   `json:"category" jsonschema:"the note's category"`
-	Modified  string   `json:"modified" jsonschema:"last change, RFC 3339"`
-	ETag      string   `json:"etag" jsonschema:"the note's etag"`
-	Score     float64  `json:"score" jsonschema:"relevance; higher is better"`
-	MatchedIn []string `json:"matched_in" jsonschema:"where the query matched: title, content"`
-	Snippets  []string `json:"snippets" jsonschema:"passages of the content around the matches"`
-}
-
-type notesSearchOut struct {
-	Query        string    `json:"query" jsonschema:"the query searched for"`
-	Results      []noteHit `json:"results" jsonschema:"matching notes, best first"`
-	TotalMatches int       `json:"total_matches" jsonschema:"how many notes matched before the limit"`
-}
-
-func (o notesSearchOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d notes match %q", o.TotalMatches, o.Query)
-	if len(o.Results) < o.TotalMatches {
-		fmt.Fprintf(&b, " (showing %d)", len(o.Results))
-	}
-	b.WriteString(":\n")
-	for _, h := range o.Results {
-		fmt.Fprintf(&b, "- [%d] %s (matched in %s)\n", h.ID, h.Title, strings.Join(h.MatchedIn, ", "))
-		for _, s := range h.Snippets {
-			fmt.Fprintf(&b, "    %s\n", s)
-		}
-	}
-	return b.String()
+// notesGet is nc_notes_get (get note).
+func notesGet(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_get", Title: "Get note",
+		Description: "Get one note with its Markdown content and etag.",
+		Scope:       "notes:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteOut, error) {
+			n, err := nc.Notes().Get(ctx, in.ID)
+			if err != nil {
+				return noteOut{}, err
+			}
+			return noteOutOf(n, ""), nil
+		})
 }
 
 type notesCreateIn struct {
@@ -191,6 +223,27 @@ func (in *notesCreateIn) Validate() error {
 		return fmt.Errorf("title must not be empty")
 	}
 	return nil
+}
+
+// notesCreate is nc_notes_create (create note).
+func notesCreate(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_create", Title: "Create note",
+		Description: "Create a note with a title, Markdown content and optional category. Returns the note with the title Nextcloud chose and its id and etag.",
+		Scope:       "notes:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in notesCreateIn) (noteOut, error) {
+			ni := nextcloud.NoteInput{Title: &in.Title, Content: &in.Content}
+			if in.Category != "" {
+				ni.Category = &in.Category
+			}
+			if in.Favorite {
+				ni.Favorite = &in.Favorite
+			}
+			n, err := nc.Notes().Create(ctx, ni)
+			if err != nil {
+				return noteOut{}, err
+			}
+			return noteOutOf(n, "created"), nil
+		})
 }
 
 type notesUpdateIn struct {
@@ -215,6 +268,28 @@ func (in *notesUpdateIn) Validate() error {
 	return nil
 }
 
+// notesUpdate is nc_notes_update (update note).
+func notesUpdate(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_update", Title: "Update note",
+		Description: "Change a note's title, content (replaced entirely), category or favorite flag. The change is sent with the note's etag: if someone edited the note meanwhile it is refused and reported, never overwritten. Pass the etag you read to be sure your edit is based on what you saw. To add text at the end use nc_notes_append.",
+		Scope:       "notes:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, in notesUpdateIn) (noteOut, error) {
+			etag := in.ETag
+			if etag == "" {
+				cur, err := nc.Notes().Get(ctx, in.ID)
+				if err != nil {
+					return noteOut{}, err
+				}
+				etag = cur.ETag
+			}
+			n, err := nc.Notes().Update(ctx, in.ID, nextcloud.NoteInput{Title: in.Title, Content: in.Content, Category: in.Category, Favorite: in.Favorite}, etag)
+			if err != nil {
+				return noteOut{}, noteConflictAdvice(err)
+			}
+			return noteOutOf(n, "updated"), nil
+		})
+}
+
 type notesAppendIn struct {
 	ID   int64  `json:"id" jsonschema:"the note id"`
 	Text string `json:"text" jsonschema:"text to add at the end of the note; it starts on a new line"`
@@ -231,6 +306,20 @@ func (in *notesAppendIn) Validate() error {
 	return nil
 }
 
+// notesAppend is nc_notes_append (append to note).
+func notesAppend(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_append", Title: "Append to note",
+		Description: "Add text at the end of a note (on a new line) without rewriting it. Safe against concurrent edits: the append is conditional on the note's etag and retried on a fresh copy, so the text lands exactly once.",
+		Scope:       "notes:write", Kind: Create},
+		func(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (noteOut, error) {
+			n, err := nc.Notes().Append(ctx, in.ID, in.Text, in.ETag)
+			if err != nil {
+				return noteOut{}, noteConflictAdvice(err)
+			}
+			return noteOutOf(n, "appended"), nil
+		})
+}
+
 type noteDeletedOut struct {
 	ID      int64 `json:"id" jsonschema:"the deleted note's id"`
 	Deleted bool  `json:"deleted" jsonschema:"true when the note was deleted"`
@@ -238,12 +327,20 @@ type noteDeletedOut struct {
 
 func (o noteDeletedOut) Summary() string { return fmt.Sprintf("Deleted note %d.", o.ID) }
 
-type notesCategoriesIn struct{}
-
-type noteCategory struct {
-	Name  string `json:"name" jsonschema:"the category; empty for uncategorized notes"`
-	Count int    `json:"count" jsonschema:"number of notes in it"`
+// notesDelete is nc_notes_delete (delete note).
+func notesDelete(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_delete", Title: "Delete note",
+		Description: "Delete a note (its file goes to the Nextcloud trash bin).",
+		Scope:       "notes:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteDeletedOut, error) {
+			if err := nc.Notes().Delete(ctx, in.ID); err != nil {
+				return noteDeletedOut{}, err
+			}
+			return noteDeletedOut{ID: in.ID, Deleted: true}, nil
+		})
 }
+
+type notesCategoriesIn struct{}
 
 type notesCategoriesOut struct {
 	Categories []noteCategory `json:"categories" jsonschema:"categories in use, by name"`
@@ -263,120 +360,27 @@ func (o notesCategoriesOut) Summary() string {
 	return b.String()
 }
 
-// NotesToolset offers the Notes app (REST API v1).
-func NotesToolset(env *Env) Toolset {
-	return Toolset{
-		Name:        "notes",
-		Description: "Nextcloud Notes: Markdown notes in categories",
-		Capability:  "notes",
-		Tools: []Tool{
-			NewTool(Spec{Name: "nc_notes_list", Title: "List notes",
-				Description: "List the user's notes (id, title, category, modified, etag), optionally of one category. Pages with a cursor: pass next_cursor back to get the next page. Use nc_notes_get for a note's content.",
-				Scope:       "notes:read", Kind: Read}, notesList),
-			NewTool(Spec{Name: "nc_notes_get", Title: "Get note",
-				Description: "Get one note with its Markdown content and etag.",
-				Scope:       "notes:read", Kind: Read},
-				func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteOut, error) {
-					n, err := nc.GetNote(ctx, in.ID)
-					if err != nil {
-						return noteOut{}, err
-					}
-					return noteOutOf(n, ""), nil
-				}),
-			NewTool(Spec{Name: "nc_notes_search", Title: "Search notes",
-				Description: "Search note titles and content for words. Results are ranked: notes whose title matches come first, then by how often and how exactly the words occur; each result has snippets around the matches.",
-				Scope:       "notes:read", Kind: Read}, notesSearch),
-			NewTool(Spec{Name: "nc_notes_create", Title: "Create note",
-				Description: "Create a note with a title, Markdown content and optional category. Returns the note with the title Nextcloud chose and its id and etag.",
-				Scope:       "notes:write", Kind: Create},
-				func(ctx context.Context, nc *nextcloud.Client, in notesCreateIn) (noteOut, error) {
-					ni := nextcloud.NoteInput{Title: &in.Title, Content: &in.Content}
-					if in.Category != "" {
-						ni.Category = &in.Category
-					}
-					if in.Favorite {
-						ni.Favorite = &in.Favorite
-					}
-					n, err := nc.CreateNote(ctx, ni)
-					if err != nil {
-						return noteOut{}, err
-					}
-					return noteOutOf(n, "created"), nil
-				}),
-			NewTool(Spec{Name: "nc_notes_update", Title: "Update note",
-				Description: "Change a note's title, content (replaced entirely), category or favorite flag. The change is sent with the note's etag: if someone edited the note meanwhile it is refused and reported, never overwritten. Pass the etag you read to be sure your edit is based on what you saw. To add text at the end use nc_notes_append.",
-				Scope:       "notes:write", Kind: Write}, notesUpdate),
-			NewTool(Spec{Name: "nc_notes_append", Title: "Append to note",
-				Description: "Add text at the end of a note (on a new line) without rewriting it. Safe against concurrent edits: the append is conditional on the note's etag and retried on a fresh copy, so the text lands exactly once.",
-				Scope:       "notes:write", Kind: Create}, notesAppend),
-			NewTool(Spec{Name: "nc_notes_delete", Title: "Delete note",
-				Description: "Delete a note (its file goes to the Nextcloud trash bin).",
-				Scope:       "notes:write", Kind: Destroy},
-				func(ctx context.Context, nc *nextcloud.Client, in noteIDIn) (noteDeletedOut, error) {
-					if err := nc.DeleteNote(ctx, in.ID); err != nil {
-						return noteDeletedOut{}, err
-					}
-					return noteDeletedOut{ID: in.ID, Deleted: true}, nil
-				}),
-			NewTool(Spec{Name: "nc_notes_categories", Title: "List note categories",
-				Description: "List the categories in use with the number of notes in each.",
-				Scope:       "notes:read", Kind: Read}, notesCategories),
-		},
-		Templates: []ResourceTemplate{{
-			Template: mcpgo.NewResourceTemplate("nextcloud://notes/{id}", "Nextcloud note",
-				mcpgo.WithTemplateDescription("A note's Markdown content by note id"),
-				mcpgo.WithTemplateMIMEType("text/markdown")),
-			Scope: "notes:read",
-			Handler: func(ctx context.Context, nc *nextcloud.Client, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
-				raw, _ := strings.CutPrefix(req.Params.URI, "nextcloud://notes/")
-				id, err := strconv.ParseInt(raw, 10, 64)
-				if err != nil || id <= 0 {
-					return nil, Argf("%q is not a note URI like nextcloud://notes/42", req.Params.URI)
-				}
-				n, err := nc.GetNote(ctx, id)
-				if err != nil {
-					return nil, err
-				}
-				return []mcpgo.ResourceContents{mcpgo.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: n.Content}}, nil
-			},
-		}},
-	}
-}
-
-func notesList(ctx context.Context, nc *nextcloud.Client, in notesListIn) (notesListOut, error) {
-	limit := in.Limit
-	if limit == 0 {
-		limit = 50
-	}
-	opts := nextcloud.NotesListOptions{Category: in.Category, ChunkSize: limit, ChunkCursor: in.Cursor}
-	if !in.IncludeContent {
-		opts.Exclude = []string{"content"}
-	}
-	page, err := nc.ListNotes(ctx, opts)
-	if err != nil {
-		return notesListOut{}, err
-	}
-	out := notesListOut{Notes: make([]noteBrief, 0, len(page.Notes)), NextCursor: page.Cursor, Pending: page.Pending}
-	for _, n := range page.Notes {
-		out.Notes = append(out.Notes, noteBriefOf(n, in.IncludeContent))
-	}
-	return out, nil
-}
-
-func notesUpdate(ctx context.Context, nc *nextcloud.Client, in notesUpdateIn) (noteOut, error) {
-	etag := in.ETag
-	if etag == "" {
-		cur, err := nc.GetNote(ctx, in.ID)
-		if err != nil {
-			return noteOut{}, err
-		}
-		etag = cur.ETag
-	}
-	n, err := nc.UpdateNote(ctx, in.ID, nextcloud.NoteInput{Title: in.Title, Content: in.Content, Category: in.Category, Favorite: in.Favorite}, etag)
-	if err != nil {
-		return noteOut{}, noteConflictAdvice(err)
-	}
-	return noteOutOf(n, "updated"), nil
+// notesCategories is nc_notes_categories (list note categories).
+func notesCategories(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_notes_categories", Title: "List note categories",
+		Description: "List the categories in use with the number of notes in each.",
+		Scope:       "notes:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, _ notesCategoriesIn) (notesCategoriesOut, error) {
+			notes, err := nc.Notes().All(ctx, nextcloud.NotesListOptions{Exclude: []string{"content", "title", "favorite", "modified", "readonly"}})
+			if err != nil {
+				return notesCategoriesOut{}, err
+			}
+			counts := map[string]int{}
+			for _, n := range notes {
+				counts[n.Category]++
+			}
+			out := notesCategoriesOut{Categories: make([]noteCategory, 0, len(counts)), TotalNotes: len(notes)}
+			for name, c := range counts {
+				out.Categories = append(out.Categories, noteCategory{Name: name, Count: c})
+			}
+			sort.Slice(out.Categories, func(i, j int) bool { return out.Categories[i].Name < out.Categories[j].Name })
+			return out, nil
+		})
 }
 
 // noteConflictAdvice adds what the model should do after a refused edit.
@@ -386,227 +390,4 @@ func noteConflictAdvice(err error) error {
 		return fmt.Errorf("%w. Read it with nc_notes_get, merge your change into the current content and update with its new etag", err)
 	}
 	return err
-}
-
-// noteAppendText puts text on a new line after content.
-func noteAppendText(content, text string) string {
-	if content == "" || strings.HasSuffix(content, "\n") {
-		return content + text
-	}
-	return content + "\n" + text
-}
-
-func notesAppend(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (noteOut, error) {
-	const attempts = 4
-	for range attempts {
-		cur, err := nc.GetNote(ctx, in.ID)
-		if err != nil {
-			return noteOut{}, err
-		}
-		if in.ETag != "" && nextcloud.UnquoteETag(in.ETag) != cur.ETag {
-			return noteOut{}, noteConflictAdvice(&nextcloud.NoteConflictError{ID: in.ID, IfMatch: nextcloud.QuoteETag(in.ETag), Current: cur})
-		}
-		want := noteAppendText(cur.Content, in.Text)
-		n, err := nc.UpdateNote(ctx, in.ID, nextcloud.NoteInput{Content: &want}, cur.ETag)
-		if err == nil {
-			return noteOutOf(n, "appended"), nil
-		}
-		var ce *nextcloud.NoteConflictError
-		if !errors.As(err, &ce) {
-			return noteOut{}, err
-		}
-		// A retried PUT whose first try landed sees its own change: done.
-		if ce.Current != nil && ce.Current.Content == want {
-			return noteOutOf(ce.Current, "appended"), nil
-		}
-		if in.ETag != "" {
-			return noteOut{}, noteConflictAdvice(err)
-		}
-	}
-	return noteOut{}, fmt.Errorf("note %d kept changing while appending (%d attempts); nothing was appended, try again later: %w", in.ID, attempts, nextcloud.ErrConflict)
-}
-
-func notesCategories(ctx context.Context, nc *nextcloud.Client, _ notesCategoriesIn) (notesCategoriesOut, error) {
-	notes, err := nc.AllNotes(ctx, nextcloud.NotesListOptions{Exclude: []string{"content", "title", "favorite", "modified", "readonly"}})
-	if err != nil {
-		return notesCategoriesOut{}, err
-	}
-	counts := map[string]int{}
-	for _, n := range notes {
-		counts[n.Category]++
-	}
-	out := notesCategoriesOut{Categories: make([]noteCategory, 0, len(counts)), TotalNotes: len(notes)}
-	for name, c := range counts {
-		out.Categories = append(out.Categories, noteCategory{Name: name, Count: c})
-	}
-	sort.Slice(out.Categories, func(i, j int) bool { return out.Categories[i].Name < out.Categories[j].Name })
-	return out, nil
-}
-
-// noteTerms splits a query into lower-case words.
-func noteTerms(q string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// noteLower lower-cases rune by rune so positions match the original.
-func noteLower(s string) []rune {
-	rs := []rune(s)
-	for i, r := range rs {
-		rs[i] = unicode.ToLower(r)
-	}
-	return rs
-}
-
-func noteWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// noteFindAll returns the start of each occurrence of needle in hay, and
-// whether it is a whole word there.
-func noteFindAll(hay, needle []rune) (starts []int, whole []bool) {
-	if len(needle) == 0 {
-		return nil, nil
-	}
-	for i := 0; i+len(needle) <= len(hay); i++ {
-		match := true
-		for j := range needle {
-			if hay[i+j] != needle[j] {
-				match = false
-				break
-			}
-		}
-		if !match {
-			continue
-		}
-		w := (i == 0 || !noteWordRune(hay[i-1])) && (i+len(needle) == len(hay) || !noteWordRune(hay[i+len(needle)]))
-		starts = append(starts, i)
-		whole = append(whole, w)
-	}
-	return starts, whole
-}
-
-// noteScore rates how well terms match text: a whole-word match counts
-// more than a match inside a word, repeats add a little, and the whole
-// query as a phrase adds a bonus.
-func noteScore(text []rune, terms []string, phrase string) (score float64, hits []int) {
-	matchedTerms := 0
-	for _, t := range terms {
-		starts, whole := noteFindAll(text, []rune(t))
-		if len(starts) == 0 {
-			continue
-		}
-		matchedTerms++
-		best := 0.4
-		for _, w := range whole {
-			if w {
-				best = 1
-				break
-			}
-		}
-		extra := float64(len(starts)-1) * 0.1
-		if extra > 0.5 {
-			extra = 0.5
-		}
-		score += best + extra
-		hits = append(hits, starts...)
-	}
-	if matchedTerms > 1 && len(terms) > 1 {
-		if starts, _ := noteFindAll(text, []rune(phrase)); len(starts) > 0 {
-			score += 1
-		}
-	}
-	// Matching every term beats matching one term often.
-	score *= float64(matchedTerms) / float64(len(terms))
-	return score, hits
-}
-
-// noteSnippets cuts up to three passages of text around the hits.
-func noteSnippets(text []rune, hits []int, radius int) []string {
-	sort.Ints(hits)
-	var out []string
-	end := -1
-	for _, h := range hits {
-		if h < end || len(out) == 3 {
-			continue
-		}
-		from, to := h-radius, h+radius
-		if from < 0 {
-			from = 0
-		}
-		if to > len(text) {
-			to = len(text)
-		}
-		s := strings.Join(strings.Fields(string(text[from:to])), " ")
-		if from > 0 {
-			s = "…" + s
-		}
-		if to < len(text) {
-			s += "…"
-		}
-		out = append(out, s)
-		end = to
-	}
-	return out
-}
-
-func notesSearch(ctx context.Context, nc *nextcloud.Client, in notesSearchIn) (notesSearchOut, error) {
-	terms := noteTerms(in.Query)
-	phrase := strings.Join(terms, " ")
-	limit := in.Limit
-	if limit == 0 {
-		limit = 20
-	}
-	notes, err := nc.AllNotes(ctx, nextcloud.NotesListOptions{Category: in.Category})
-	if err != nil {
-		return notesSearchOut{}, err
-	}
-	type ranked struct {
-		hit      noteHit
-		modified int64
-	}
-	var found []ranked
-	for _, n := range notes {
-		titleScore, _ := noteScore(noteLower(n.Title), terms, phrase)
-		content := []rune(n.Content)
-		contentScore, hits := noteScore(noteLower(n.Content), terms, phrase)
-		if titleScore == 0 && contentScore == 0 {
-			continue
-		}
-		h := noteHit{ID: n.ID, Title: n.Title, Category: n.Category, Modified: n.ModifiedTime().Format(time.RFC3339), ETag: n.ETag,
-			MatchedIn: []string{}, Snippets: []string{}}
-		if titleScore > 0 {
-			h.MatchedIn = append(h.MatchedIn, "title")
-		}
-		if contentScore > 0 {
-			h.MatchedIn = append(h.MatchedIn, "content")
-			h.Snippets = noteSnippets(content, hits, 60)
-		}
-		// Title hits outrank content-only hits whatever the content score.
-		h.Score = titleScore*10 + contentScore
-		if titleScore > 0 {
-			h.Score += 100
-		}
-		h.Score = float64(int(h.Score*100+0.5)) / 100
-		found = append(found, ranked{hit: h, modified: n.Modified})
-	}
-	sort.SliceStable(found, func(i, j int) bool {
-		if found[i].hit.Score != found[j].hit.Score {
-			return found[i].hit.Score > found[j].hit.Score
-		}
-		return found[i].modified > found[j].modified
-	})
-	out := notesSearchOut{Query: in.Query, Results: []noteHit{}, TotalMatches: len(found)}
-	for i, f := range found {
-		if i == limit {
-			break
-		}
-		out.Results = append(out.Results, f.hit)
-	}
-	return out, nil
 }

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -203,135 +201,16 @@ func TestNotesListPagesWithCursor(t *testing.T) {
 
 func nfNote(t testing.TB, c *nextcloud.Client, title, category, content string) *nextcloud.Note {
 	t.Helper()
-	n, err := c.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
 	if err != nil {
 		t.Fatalf("create note: %v", err)
 	}
 	return n
 }
 
-func TestNotesUpdateConflictIsReported(t *testing.T) {
-	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
-	n := nfNote(t, direct, "Budget", "", "rent 1000")
-
-	var read noteOut
-	nfCall(t, c, "nc_notes_get", map[string]any{"id": n.ID}, &read)
-	// Someone else edits the note after the model read it.
-	if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rent 1100")}, ""); err != nil {
-		t.Fatal(err)
-	}
-	res := callTool(t, c, "nc_notes_update", map[string]any{"id": n.ID, "content": "rent 1000\nfood 300", "etag": read.ETag})
-	wantError(t, res, "changed since it was read", "nothing was overwritten", "nc_notes_get")
-	cur, err := direct.GetNote(ctx, n.ID)
-	if err != nil || cur.Content != "rent 1100" {
-		t.Fatalf("conflicting update overwrote the note: %q, %v", cur.Content, err)
-	}
-
-	// A stale etag given in quotes is refused the same way.
-	wantError(t, callTool(t, c, "nc_notes_update", map[string]any{"id": n.ID, "title": "x", "etag": `"` + read.ETag + `"`}), "changed since it was read")
-
-	// Without an etag the tool reads the current one and sends it.
-	var upd noteOut
-	nfCall(t, c, "nc_notes_update", map[string]any{"id": n.ID, "title": "Budget 2025"}, &upd)
-	if upd.Title != "Budget 2025" || upd.Content != "rent 1100" {
-		t.Fatalf("update without etag = %+v", upd)
-	}
-	if nc.RequestCount("GET /index.php/apps/notes/api/v1/notes/"+nfItoa(n.ID)) < 2 {
-		t.Fatal("update without etag did not read the note first")
-	}
-}
-
 func nfStr(s string) *string { return &s }
 
 func nfItoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
-
-func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
-	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
-	n := nfNote(t, direct, "Log", "", "line 1")
-
-	// Just before the tool's first PUT lands, another client appends too.
-	var mu sync.Mutex
-	interposed := false
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		first := r.Method == http.MethodPut && !interposed
-		if first {
-			interposed = true
-		}
-		mu.Unlock()
-		if first {
-			if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("line 1\nother client")}, ""); err != nil {
-				t.Errorf("interposed edit: %v", err)
-			}
-		}
-		return false
-	})
-	var out noteOut
-	nfCall(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2"}, &out)
-	if out.Content != "line 1\nother client\nline 2" {
-		t.Fatalf("append over a concurrent edit = %q, want both edits", out.Content)
-	}
-	if got := nc.RequestCount("PUT /index.php/apps/notes/api/v1/notes/" + nfItoa(n.ID)); got != 3 {
-		t.Fatalf("%d PUTs, want the interposed one, the refused one and the retry", got)
-	}
-}
-
-func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
-	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
-	n := nfNote(t, direct, "Log", "", "line 1")
-
-	// The first PUT is applied but its answer is lost (502), so the client
-	// sends it again; the retry meets its own change (412).
-	var mu sync.Mutex
-	dropped := false
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		drop := r.Method == http.MethodPut && !dropped
-		if drop {
-			dropped = true
-		}
-		mu.Unlock()
-		if !drop {
-			return false
-		}
-		nc.ServeHTTP(httptest.NewRecorder(), r)
-		http.Error(w, "Bad Gateway", http.StatusBadGateway)
-		return true
-	})
-	var out noteOut
-	nfCall(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2"}, &out)
-	cur, err := direct.GetNote(ctx, n.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cur.Content != "line 1\nline 2" || out.Content != cur.Content {
-		t.Fatalf("content = %q (tool said %q), want the text appended exactly once", cur.Content, out.Content)
-	}
-}
-
-func TestNotesAppendWithStaleETagIsRefused(t *testing.T) {
-	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
-	n := nfNote(t, direct, "Log", "", "line 1")
-	if _, err := direct.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rewritten")}, ""); err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, callTool(t, c, "nc_notes_append", map[string]any{"id": n.ID, "text": "line 2", "etag": n.ETag}), "changed since it was read")
-	if cur, _ := direct.GetNote(ctx, n.ID); cur.Content != "rewritten" {
-		t.Fatalf("append with a stale etag changed the note: %q", cur.Content)
-	}
-}
 
 func TestNotesSearchRanking(t *testing.T) {
 	nc := nctest.New(t)
@@ -444,7 +323,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)
-	wantError(t, callTool(t, c, "nc_notes_list", map[string]any{}), "Notes app", "not installed or not enabled")
+	wantError(t, callTool(t, c, "nc_notes_list", map[string]any{}), `app "notes" (Notes)`, "not installed or not enabled")
 	nc.SetDisabled("notes", false)
 
 	nc.SetFault(nfHang)

@@ -12,9 +12,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// Unified search: nc_search_providers and nc_search, which fans out to the
-// chosen providers concurrently with a per-provider timeout.
-
 const (
 	searchDefaultTimeout = 10 * time.Second
 	searchMaxTimeout     = 60
@@ -22,69 +19,11 @@ const (
 	searchParallel       = 6
 )
 
-type searchProvidersIn struct{}
-
 type searchProviderInfo struct {
 	ID      string   `json:"id" jsonschema:"provider id to pass to nc_search"`
 	Name    string   `json:"name" jsonschema:"display name"`
 	App     string   `json:"app" jsonschema:"the Nextcloud app offering it"`
 	Filters []string `json:"filters,omitempty" jsonschema:"filters the provider supports"`
-}
-
-type searchProvidersOut struct {
-	Providers []searchProviderInfo `json:"providers"`
-}
-
-func (o searchProvidersOut) Summary() string {
-	if len(o.Providers) == 0 {
-		return "This Nextcloud offers no unified search providers."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d search providers:\n", len(o.Providers))
-	for _, p := range o.Providers {
-		fmt.Fprintf(&b, "- %s: %s (app %s)\n", p.ID, p.Name, p.App)
-	}
-	return b.String()
-}
-
-// searchIn is nc_search's input; new search modes add fields here.
-type searchIn struct {
-	Query          string            `json:"query" jsonschema:"what to search for"`
-	Providers      []string          `json:"providers,omitempty" jsonschema:"provider ids from nc_search_providers (e.g. files, talk-message, mail); empty searches every provider"`
-	Limit          int               `json:"limit,omitempty" jsonschema:"results per provider, 1-25 (default 5)"`
-	Cursors        map[string]string `json:"cursors,omitempty" jsonschema:"next page: provider id to the next_cursor a previous nc_search returned for it; providers defaults to these ids"`
-	TimeoutSeconds int               `json:"timeout_seconds,omitempty" jsonschema:"how long to wait for each provider, 1-60 seconds (default 10); slower providers are reported as timed out"`
-	Mode           string            `json:"mode,omitempty" jsonschema:"auto (default: the local index when it is fresh for you, else live), index (always the local index) or live (always Nextcloud)"`
-	From           string            `json:"from,omitempty" jsonschema:"local index only: items dated on or after this day (YYYY-MM-DD or RFC 3339)"`
-	To             string            `json:"to,omitempty" jsonschema:"local index only: items dated on or before this day (YYYY-MM-DD or RFC 3339)"`
-}
-
-func (in *searchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give the words to search for")
-	}
-	if in.Limit < 0 || in.Limit > searchMaxLimit {
-		return fmt.Errorf("limit must be between 1 and %d, not %d", searchMaxLimit, in.Limit)
-	}
-	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > searchMaxTimeout {
-		return fmt.Errorf("timeout_seconds must be between 1 and %d, not %d", searchMaxTimeout, in.TimeoutSeconds)
-	}
-	for i, p := range in.Providers {
-		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("providers[%d] is empty", i)
-		}
-	}
-	for p, c := range in.Cursors {
-		if p == "" || c == "" {
-			return fmt.Errorf("cursors needs a provider id and a non-empty cursor for each entry")
-		}
-	}
-	switch in.Mode {
-	case "", searchModeAuto, searchModeIndex, searchModeLive:
-	default:
-		return fmt.Errorf("mode must be auto, index or live, not %q", in.Mode)
-	}
-	return nil
 }
 
 type searchHit struct {
@@ -106,63 +45,11 @@ type searchProviderStatus struct {
 	ElapsedMS  int64  `json:"elapsed_ms"`
 }
 
-type searchOut struct {
-	Query     string                 `json:"query"`
-	Results   []searchHit            `json:"results"`
-	Providers []searchProviderStatus `json:"providers"`
-	TimedOut  []string               `json:"timed_out,omitempty" jsonschema:"providers that did not answer in time"`
-	Failed    []string               `json:"failed,omitempty" jsonschema:"providers that failed or are unknown"`
-	// Source and IndexFreshness say whether the local index answered.
-	Source         string `json:"source,omitempty" jsonschema:"index (the local search index answered) or live (Nextcloud's unified search)"`
-	IndexFreshness string `json:"index_freshness,omitempty" jsonschema:"how fresh the local index is for you"`
-}
-
-func (o searchOut) Summary() string {
-	var b strings.Builder
-	switch o.Source {
-	case searchModeIndex:
-		fmt.Fprintf(&b, "From the local index (%s): ", o.IndexFreshness)
-	case searchModeLive:
-		if o.IndexFreshness != "" {
-			fmt.Fprintf(&b, "Live from Nextcloud (local index not used: %s): ", o.IndexFreshness)
-		} else {
-			b.WriteString("Live from Nextcloud: ")
-		}
-	}
-	fmt.Fprintf(&b, "%d results for %q", len(o.Results), o.Query)
-	if len(o.Results) > 0 {
-		b.WriteString(":\n")
-	} else {
-		b.WriteString(".\n")
-	}
-	for _, h := range o.Results {
-		fmt.Fprintf(&b, "- [%s] %s", h.Provider, h.Title)
-		if h.Subline != "" {
-			fmt.Fprintf(&b, " — %s", h.Subline)
-		}
-		if h.URL != "" {
-			fmt.Fprintf(&b, " <%s>", h.URL)
-		}
-		b.WriteByte('\n')
-	}
-	for _, p := range o.Providers {
-		switch {
-		case p.Status == "timeout":
-			fmt.Fprintf(&b, "Provider %s timed out: %s\n", p.ID, p.Error)
-		case p.Status != "ok":
-			fmt.Fprintf(&b, "Provider %s failed: %s\n", p.ID, p.Error)
-		case p.NextCursor != "":
-			fmt.Fprintf(&b, "More from %s: pass cursors {%q: %q}\n", p.ID, p.ID, p.NextCursor)
-		}
-	}
-	return b.String()
-}
-
 // liveSearch runs a unified search over the providers in, asking them
 // concurrently; a provider that fails or times out is reported, not fatal.
 func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {
 	out := searchOut{Query: in.Query, Results: []searchHit{}, Providers: []searchProviderStatus{}}
-	all, err := nc.SearchProviders(ctx)
+	all, err := nc.Search().Providers(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -229,7 +116,7 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 		timeout = time.Duration(in.TimeoutSeconds) * time.Second
 	}
 	base := nc.BaseURL()
-	for _, o := range nc.SearchMany(ctx, queries, timeout, searchParallel) {
+	for _, o := range nc.Search().Many(ctx, queries, timeout, searchParallel) {
 		st := searchProviderStatus{ID: o.ProviderID, Name: known[o.ProviderID].Name, Status: "ok", ElapsedMS: o.Elapsed.Milliseconds()}
 		switch {
 		case o.TimedOut:
@@ -312,31 +199,153 @@ func searchToolset(env *Env, idx IndexBackend) Toolset {
 		Name:        "search",
 		Description: "Nextcloud unified search across files, Talk, mail, news, collectives and other apps",
 		Tools: []Tool{
-			NewTool(Spec{
-				Name: "nc_search_providers", Title: "List search providers",
-				Description: "List the unified search providers this Nextcloud offers (files, talk-message, mail, ...), with the ids nc_search accepts.",
-				Scope:       "search:read", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, _ searchProvidersIn) (searchProvidersOut, error) {
-				ps, err := nc.SearchProviders(ctx)
-				if err != nil {
-					return searchProvidersOut{}, err
-				}
-				out := searchProvidersOut{Providers: make([]searchProviderInfo, 0, len(ps))}
-				for _, p := range ps {
-					out.Providers = append(out.Providers, searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()})
-				}
-				return out, nil
-			}),
-			NewTool(Spec{
-				Name: "nc_search", Title: "Search Nextcloud",
-				Description: "Search Nextcloud with its unified search: asks the chosen providers (all by default) at the same time and returns each hit's title, subline, link and provider. " +
-					"Providers that are slow or fail are listed under timed_out/failed while the others' results still come back. " +
-					"For more results of a provider pass its next_cursor in cursors. " +
-					"mode auto (default) answers from your local search index (notes, files, calendar, tasks, contacts, deck) when it is fresh, with from/to date filters; the result's source says which answered and how fresh the index is.",
-				Scope: "search:read", Kind: Read,
-			}, func(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {
-				return searchWithMode(ctx, nc, idx, in)
-			}),
+			searchProviders(env, idx),
+			search(env, idx),
 		},
 	}
+}
+
+type searchProvidersIn struct{}
+
+type searchProvidersOut struct {
+	Providers []searchProviderInfo `json:"providers"`
+}
+
+func (o searchProvidersOut) Summary() string {
+	if len(o.Providers) == 0 {
+		return "This Nextcloud offers no unified search providers."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d search providers:\n", len(o.Providers))
+	for _, p := range o.Providers {
+		fmt.Fprintf(&b, "- %s: %s (app %s)\n", p.ID, p.Name, p.App)
+	}
+	return b.String()
+}
+
+// searchProviders is nc_search_providers (list search providers).
+func searchProviders(env *Env, idx IndexBackend) Tool {
+	return NewTool(Spec{
+		Name: "nc_search_providers", Title: "List search providers",
+		Description: "List the unified search providers this Nextcloud offers (files, talk-message, mail, ...), with the ids nc_search accepts.",
+		Scope:       "search:read", Kind: Read,
+	},
+		func(ctx context.Context, nc *nextcloud.Client, _ searchProvidersIn) (searchProvidersOut, error) {
+			ps, err := nc.Search().Providers(ctx)
+			if err != nil {
+				return searchProvidersOut{}, err
+			}
+			out := searchProvidersOut{Providers: make([]searchProviderInfo, 0, len(ps))}
+			for _, p := range ps {
+				out.Providers = append(out.Providers, searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()})
+			}
+			return out, nil
+		})
+}
+
+// searchIn is nc_search's input; new search modes add fields here.
+type searchIn struct {
+	Query          string            `json:"query" jsonschema:"what to search for"`
+	Providers      []string          `json:"providers,omitempty" jsonschema:"provider ids from nc_search_providers (e.g. files, talk-message, mail); empty searches every provider"`
+	Limit          int               `json:"limit,omitempty" jsonschema:"results per provider, 1-25 (default 5)"`
+	Cursors        map[string]string `json:"cursors,omitempty" jsonschema:"next page: provider id to the next_cursor a previous nc_search returned for it; providers defaults to these ids"`
+	TimeoutSeconds int               `json:"timeout_seconds,omitempty" jsonschema:"how long to wait for each provider, 1-60 seconds (default 10); slower providers are reported as timed out"`
+	Mode           string            `json:"mode,omitempty" jsonschema:"auto (default: the local index when it is fresh for you, else live), index (always the local index) or live (always Nextcloud)"`
+	From           string            `json:"from,omitempty" jsonschema:"local index only: items dated on or after this day (YYYY-MM-DD or RFC 3339)"`
+	To             string            `json:"to,omitempty" jsonschema:"local index only: items dated on or before this day (YYYY-MM-DD or RFC 3339)"`
+}
+
+func (in *searchIn) Validate() error {
+	if strings.TrimSpace(in.Query) == "" {
+		return fmt.Errorf("query is empty; give the words to search for")
+	}
+	if in.Limit < 0 || in.Limit > searchMaxLimit {
+		return fmt.Errorf("limit must be between 1 and %d, not %d", searchMaxLimit, in.Limit)
+	}
+	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > searchMaxTimeout {
+		return fmt.Errorf("timeout_seconds must be between 1 and %d, not %d", searchMaxTimeout, in.TimeoutSeconds)
+	}
+	for i, p := range in.Providers {
+		if strings.TrimSpace(p) == "" {
+			return fmt.Errorf("providers[%d] is empty", i)
+		}
+	}
+	for p, c := range in.Cursors {
+		if p == "" || c == "" {
+			return fmt.Errorf("cursors needs a provider id and a non-empty cursor for each entry")
+		}
+	}
+	switch in.Mode {
+	case "", searchModeAuto, searchModeIndex, searchModeLive:
+	default:
+		return fmt.Errorf("mode must be auto, index or live, not %q", in.Mode)
+	}
+	return nil
+}
+
+type searchOut struct {
+	Query     string                 `json:"query"`
+	Results   []searchHit            `json:"results"`
+	Providers []searchProviderStatus `json:"providers"`
+	TimedOut  []string               `json:"timed_out,omitempty" jsonschema:"providers that did not answer in time"`
+	Failed    []string               `json:"failed,omitempty" jsonschema:"providers that failed or are unknown"`
+	// Source and IndexFreshness say whether the local index answered.
+	Source         string `json:"source,omitempty" jsonschema:"index (the local search index answered) or live (Nextcloud's unified search)"`
+	IndexFreshness string `json:"index_freshness,omitempty" jsonschema:"how fresh the local index is for you"`
+}
+
+func (o searchOut) Summary() string {
+	var b strings.Builder
+	switch o.Source {
+	case searchModeIndex:
+		fmt.Fprintf(&b, "From the local index (%s): ", o.IndexFreshness)
+	case searchModeLive:
+		if o.IndexFreshness != "" {
+			fmt.Fprintf(&b, "Live from Nextcloud (local index not used: %s): ", o.IndexFreshness)
+		} else {
+			b.WriteString("Live from Nextcloud: ")
+		}
+	}
+	fmt.Fprintf(&b, "%d results for %q", len(o.Results), o.Query)
+	if len(o.Results) > 0 {
+		b.WriteString(":\n")
+	} else {
+		b.WriteString(".\n")
+	}
+	for _, h := range o.Results {
+		fmt.Fprintf(&b, "- [%s] %s", h.Provider, h.Title)
+		if h.Subline != "" {
+			fmt.Fprintf(&b, " — %s", h.Subline)
+		}
+		if h.URL != "" {
+			fmt.Fprintf(&b, " <%s>", h.URL)
+		}
+		b.WriteByte('\n')
+	}
+	for _, p := range o.Providers {
+		switch {
+		case p.Status == "timeout":
+			fmt.Fprintf(&b, "Provider %s timed out: %s\n", p.ID, p.Error)
+		case p.Status != "ok":
+			fmt.Fprintf(&b, "Provider %s failed: %s\n", p.ID, p.Error)
+		case p.NextCursor != "":
+			fmt.Fprintf(&b, "More from %s: pass cursors {%q: %q}\n", p.ID, p.ID, p.NextCursor)
+		}
+	}
+	return b.String()
+}
+
+// search is nc_search (search nextcloud).
+func search(env *Env, idx IndexBackend) Tool {
+	return NewTool(Spec{
+		Name: "nc_search", Title: "Search Nextcloud",
+		Description: "Search Nextcloud with its unified search: asks the chosen providers (all by default) at the same time and returns each hit's title, subline, link and provider. " +
+			"Providers that are slow or fail are listed under timed_out/failed while the others' results still come back. " +
+			"For more results of a provider pass its next_cursor in cursors. " +
+			"mode auto (default) answers from your local search index (notes, files, calendar, tasks, contacts, deck) when it is fresh, with from/to date filters; the result's source says which answered and how fresh the index is.",
+		Scope: "search:read", Kind: Read,
+	},
+		func(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {
+			return searchWithMode(ctx, nc, idx, in)
+		})
 }

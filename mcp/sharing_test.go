@@ -246,6 +246,6 @@ func TestSharingNextcloudFailures(t *testing.T) {
 	t.Run("app disabled", func(t *testing.T) {
 		nc := nctest.New(t, nctest.WithDisabledApp("files_sharing"))
 		c := connect(t, newTestServer(t, nc), "inprocess")
-		wantError(t, callTool(t, c, "nc_sharing_list_shares", map[string]any{}), `"files_sharing" app is not installed or not enabled`)
+		wantError(t, callTool(t, c, "nc_sharing_list_shares", map[string]any{}), `app "files_sharing" (Sharing) is not installed or not enabled`)
 	})
 }

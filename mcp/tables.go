@@ -11,8 +11,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// ---- outputs ----
-
 type tablesViewOut struct {
 	ID        int64  `json:"id" jsonschema:"view id"`
 	Title     string `json:"title" jsonschema:"view title"`
@@ -35,36 +33,6 @@ type tablesTableOut struct {
 	Views        []tablesViewOut `json:"views" jsonschema:"views of the table"`
 }
 
-type tablesListOut struct {
-	Tables      []tablesTableOut `json:"tables" jsonschema:"tables you own or that are shared with you"`
-	SharedViews []tablesViewOut  `json:"shared_views" jsonschema:"views shared with you whose table is not"`
-}
-
-func (o tablesListOut) Summary() string {
-	if len(o.Tables) == 0 && len(o.SharedViews) == 0 {
-		return "No tables."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d table(s):", len(o.Tables))
-	for _, t := range o.Tables {
-		title := t.Title
-		if t.Emoji != "" {
-			title = t.Emoji + " " + title
-		}
-		fmt.Fprintf(&b, "\n- #%d %s (%d rows, %d columns)", t.ID, title, t.RowsCount, t.ColumnsCount)
-		if t.SharedWithMe {
-			fmt.Fprintf(&b, " shared by %s", t.Owner)
-		}
-		for _, v := range t.Views {
-			fmt.Fprintf(&b, "\n  - view #%d %s (%d rows)", v.ID, v.Title, v.RowsCount)
-		}
-	}
-	for _, v := range o.SharedViews {
-		fmt.Fprintf(&b, "\n- shared view #%d %s of table #%d (%d rows)", v.ID, v.Title, v.TableID, v.RowsCount)
-	}
-	return b.String()
-}
-
 type tablesColumnOut struct {
 	ID          int64       `json:"id" jsonschema:"column id"`
 	Title       string      `json:"title" jsonschema:"column title; use it as the key in values"`
@@ -82,115 +50,6 @@ type tablesColumnOut struct {
 	Pattern     string      `json:"pattern,omitempty" jsonschema:"regular expression text must match"`
 	Default     tablesValue `json:"default,omitempty" jsonschema:"value new rows get when none is given"`
 }
-
-// tablesValue is a cell value: text, number, boolean, or a list of
-// selection labels or users and groups (its schema is in typeSchemas).
-type tablesValue any
-
-type tablesSchemaOut struct {
-	TableID   int64             `json:"table_id" jsonschema:"table id"`
-	ViewID    int64             `json:"view_id,omitempty" jsonschema:"view id, when the schema is a view's"`
-	Title     string            `json:"title" jsonschema:"table or view title"`
-	RowsCount int64             `json:"rows_count" jsonschema:"number of rows"`
-	Columns   []tablesColumnOut `json:"columns" jsonschema:"columns in display order"`
-	Views     []tablesViewOut   `json:"views,omitempty" jsonschema:"views of the table"`
-}
-
-func (o tablesSchemaOut) Summary() string {
-	var b strings.Builder
-	what := fmt.Sprintf("table #%d", o.TableID)
-	if o.ViewID > 0 {
-		what = fmt.Sprintf("view #%d of table #%d", o.ViewID, o.TableID)
-	}
-	fmt.Fprintf(&b, "%s %s: %d row(s), %d column(s):", what, o.Title, o.RowsCount, len(o.Columns))
-	for _, c := range o.Columns {
-		fmt.Fprintf(&b, "\n- %s (#%d, %s): %s", c.Title, c.ID, c.Type, c.Format)
-		if c.Mandatory {
-			b.WriteString(", mandatory")
-		}
-	}
-	return b.String()
-}
-
-type tablesRowOut struct {
-	ID         int64          `json:"id" jsonschema:"row id"`
-	TableID    int64          `json:"table_id" jsonschema:"table id"`
-	Values     map[string]any `json:"values" jsonschema:"values by column title; selections as labels"`
-	CreatedBy  string         `json:"created_by" jsonschema:"user who created the row"`
-	CreatedAt  string         `json:"created_at" jsonschema:"creation time"`
-	LastEditBy string         `json:"last_edit_by" jsonschema:"user who changed it last"`
-	LastEditAt string         `json:"last_edit_at" jsonschema:"time of the last change"`
-}
-
-type tablesRowsOut struct {
-	TableID    int64          `json:"table_id" jsonschema:"table id"`
-	ViewID     int64          `json:"view_id,omitempty" jsonschema:"view id, when read through a view"`
-	Columns    []string       `json:"columns" jsonschema:"column titles in display order"`
-	Rows       []tablesRowOut `json:"rows" jsonschema:"the rows of this page"`
-	Offset     int            `json:"offset" jsonschema:"rows skipped"`
-	Total      int64          `json:"total" jsonschema:"rows in the table or view"`
-	HasMore    bool           `json:"has_more" jsonschema:"more rows follow; read on with next_offset"`
-	NextOffset int            `json:"next_offset,omitempty" jsonschema:"offset of the next page"`
-}
-
-func tablesFormatValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func tablesRowLine(columns []string, r tablesRowOut) string {
-	parts := make([]string, 0, len(columns))
-	for _, c := range columns {
-		if v, ok := r.Values[c]; ok && v != nil {
-			parts = append(parts, c+": "+tablesFormatValue(v))
-		}
-	}
-	return fmt.Sprintf("#%d %s", r.ID, strings.Join(parts, "; "))
-}
-
-func (o tablesRowsOut) Summary() string {
-	if len(o.Rows) == 0 {
-		return fmt.Sprintf("No rows at offset %d (%d in total).", o.Offset, o.Total)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Rows %d-%d of %d:", o.Offset+1, o.Offset+len(o.Rows), o.Total)
-	for _, r := range o.Rows {
-		b.WriteString("\n- " + tablesRowLine(o.Columns, r))
-	}
-	if o.HasMore {
-		fmt.Fprintf(&b, "\nMore rows follow: read on with offset %d.", o.NextOffset)
-	}
-	return b.String()
-}
-
-type tablesRowOneOut struct {
-	Row     tablesRowOut `json:"row" jsonschema:"the row"`
-	Columns []string     `json:"columns" jsonschema:"column titles in display order"`
-	Action  string       `json:"action,omitempty" jsonschema:"what was done"`
-}
-
-func (o tablesRowOneOut) Summary() string {
-	s := tablesRowLine(o.Columns, o.Row)
-	if o.Action != "" {
-		return o.Action + ": " + s
-	}
-	return s
-}
-
-type tablesDeletedOut struct {
-	RowID   int64  `json:"row_id" jsonschema:"id of the deleted row"`
-	Message string `json:"message" jsonschema:"what was done"`
-}
-
-func (o tablesDeletedOut) Summary() string { return o.Message }
-
-// ---- conversions ----
 
 func tablesPermNames(p *nextcloud.TablesPermissions) []string {
 	if p == nil {
@@ -278,14 +137,99 @@ func tablesTitles(cols []nextcloud.TablesColumn) []string {
 	return out
 }
 
-func tablesRowFrom(r nextcloud.TablesRow, idx nextcloud.TablesColumnIndex) tablesRowOut {
-	return tablesRowOut{
-		ID: r.ID, TableID: r.TableID, Values: idx.Decode(r.Data), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
-		LastEditBy: r.LastEditBy, LastEditAt: r.LastEditAt,
+func tablesCheckNode(tableID, viewID int64) error {
+	switch {
+	case tableID < 0 || viewID < 0:
+		return Argf("table_id and view_id must be positive ids")
+	case tableID > 0 && viewID > 0:
+		return Argf("give table_id or view_id, not both")
+	case tableID == 0 && viewID == 0:
+		return Argf("give table_id or view_id; find them with nc_tables_list")
+	}
+	return nil
+}
+
+// The scopes of the Tables tools.
+const tablesRead, tablesWrite = "tables:read", "tables:write"
+
+// TablesToolset offers the Tables app: tables, views, schemas and rows.
+func TablesToolset(env *Env) Toolset {
+	return Toolset{
+		Name:        "tables",
+		Description: "Tables: structured tables and views, their columns and rows",
+		Capability:  "tables",
+		Tools: []Tool{
+			tablesList(env),
+			tablesSchema(env),
+			tablesReadRows(env),
+			tablesGetRow(env),
+			tablesInsert(env),
+			tablesUpdate(env),
+			tablesDelete(env),
+		},
 	}
 }
 
-// ---- inputs ----
+type tablesListIn struct {
+	IncludeArchived bool `json:"include_archived,omitempty" jsonschema:"also list archived tables"`
+}
+
+type tablesListOut struct {
+	Tables      []tablesTableOut `json:"tables" jsonschema:"tables you own or that are shared with you"`
+	SharedViews []tablesViewOut  `json:"shared_views" jsonschema:"views shared with you whose table is not"`
+}
+
+func (o tablesListOut) Summary() string {
+	if len(o.Tables) == 0 && len(o.SharedViews) == 0 {
+		return "No tables."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d table(s):", len(o.Tables))
+	for _, t := range o.Tables {
+		title := t.Title
+		if t.Emoji != "" {
+			title = t.Emoji + " " + title
+		}
+		fmt.Fprintf(&b, "\n- #%d %s (%d rows, %d columns)", t.ID, title, t.RowsCount, t.ColumnsCount)
+		if t.SharedWithMe {
+			fmt.Fprintf(&b, " shared by %s", t.Owner)
+		}
+		for _, v := range t.Views {
+			fmt.Fprintf(&b, "\n  - view #%d %s (%d rows)", v.ID, v.Title, v.RowsCount)
+		}
+	}
+	for _, v := range o.SharedViews {
+		fmt.Fprintf(&b, "\n- shared view #%d %s of table #%d (%d rows)", v.ID, v.Title, v.TableID, v.RowsCount)
+	}
+	return b.String()
+}
+
+// tablesList is nc_tables_list (list tables).
+func tablesList(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_tables_list", Title: "List tables",
+		Description: "List your Nextcloud Tables with their views, row and column counts, and the views shared with you on their own.",
+		Scope:       tablesRead, Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in tablesListIn) (tablesListOut, error) {
+			tables, views, err := nc.Tables().Index(ctx)
+			if err != nil {
+				return tablesListOut{}, err
+			}
+			out := tablesListOut{Tables: []tablesTableOut{}, SharedViews: []tablesViewOut{}}
+			for _, t := range tables {
+				if t.Archived && !in.IncludeArchived {
+					continue
+				}
+				out.Tables = append(out.Tables, tablesTableFrom(t, nc.User()))
+			}
+			sort.SliceStable(out.Tables, func(i, j int) bool {
+				return strings.ToLower(out.Tables[i].Title) < strings.ToLower(out.Tables[j].Title)
+			})
+			for _, v := range views {
+				out.SharedViews = append(out.SharedViews, tablesViewFrom(v))
+			}
+			return out, nil
+		})
+}
 
 type tablesNodeIn struct {
 	TableID int64 `json:"table_id,omitempty" jsonschema:"table id, from nc_tables_list (give table_id or view_id)"`
@@ -301,159 +245,57 @@ func (in tablesNodeIn) node() nextcloud.TablesNode {
 
 func (in tablesNodeIn) Validate() error { return tablesCheckNode(in.TableID, in.ViewID) }
 
-func tablesCheckNode(tableID, viewID int64) error {
-	switch {
-	case tableID < 0 || viewID < 0:
-		return Argf("table_id and view_id must be positive ids")
-	case tableID > 0 && viewID > 0:
-		return Argf("give table_id or view_id, not both")
-	case tableID == 0 && viewID == 0:
-		return Argf("give table_id or view_id; find them with nc_tables_list")
-	}
-	return nil
+type tablesSchemaOut struct {
+	TableID   int64             `json:"table_id" jsonschema:"table id"`
+	ViewID    int64             `json:"view_id,omitempty" jsonschema:"view id, when the schema is a view's"`
+	Title     string            `json:"title" jsonschema:"table or view title"`
+	RowsCount int64             `json:"rows_count" jsonschema:"number of rows"`
+	Columns   []tablesColumnOut `json:"columns" jsonschema:"columns in display order"`
+	Views     []tablesViewOut   `json:"views,omitempty" jsonschema:"views of the table"`
 }
 
-type tablesListIn struct {
-	IncludeArchived bool `json:"include_archived,omitempty" jsonschema:"also list archived tables"`
-}
-
-type tablesReadRowsIn struct {
-	TableID int64 `json:"table_id,omitempty" jsonschema:"table id (give table_id or view_id)"`
-	ViewID  int64 `json:"view_id,omitempty" jsonschema:"view id (give table_id or view_id)"`
-	Limit   int   `json:"limit,omitempty" jsonschema:"rows per page (default 50, max 500)"`
-	Offset  int   `json:"offset,omitempty" jsonschema:"rows to skip, for the next page"`
-}
-
-func (in tablesReadRowsIn) Validate() error {
-	if err := tablesCheckNode(in.TableID, in.ViewID); err != nil {
-		return err
+func (o tablesSchemaOut) Summary() string {
+	var b strings.Builder
+	what := fmt.Sprintf("table #%d", o.TableID)
+	if o.ViewID > 0 {
+		what = fmt.Sprintf("view #%d of table #%d", o.ViewID, o.TableID)
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return Argf("limit must be between 1 and 500")
-	}
-	if in.Offset < 0 {
-		return Argf("offset must not be negative")
-	}
-	return nil
-}
-
-type tablesRowIn struct {
-	RowID int64 `json:"row_id" jsonschema:"row id, from nc_tables_read_rows"`
-}
-
-func (in tablesRowIn) Validate() error {
-	if in.RowID <= 0 {
-		return Argf("row_id must be a positive id")
-	}
-	return nil
-}
-
-type tablesInsertIn struct {
-	TableID int64          `json:"table_id,omitempty" jsonschema:"table id (give table_id or view_id)"`
-	ViewID  int64          `json:"view_id,omitempty" jsonschema:"view id to insert through (give table_id or view_id)"`
-	Values  map[string]any `json:"values" jsonschema:"values by column title (or column id), e.g. {\"Name\": \"Ada\", \"Status\": \"Done\", \"Due\": \"2025-03-31\"}; see nc_tables_get_schema for each column's format"`
-}
-
-func (in tablesInsertIn) Validate() error {
-	if err := tablesCheckNode(in.TableID, in.ViewID); err != nil {
-		return err
-	}
-	if len(in.Values) == 0 {
-		return Argf("values must give at least one column value")
-	}
-	return nil
-}
-
-type tablesUpdateIn struct {
-	RowID  int64          `json:"row_id" jsonschema:"row id, from nc_tables_read_rows"`
-	ViewID int64          `json:"view_id,omitempty" jsonschema:"view to update through, when you have access only via a view"`
-	Values map[string]any `json:"values" jsonschema:"new values by column title (or column id); other columns stay as they are; null empties a column"`
-}
-
-func (in tablesUpdateIn) Validate() error {
-	if in.RowID <= 0 {
-		return Argf("row_id must be a positive id")
-	}
-	if in.ViewID < 0 {
-		return Argf("view_id must be a positive id")
-	}
-	if len(in.Values) == 0 {
-		return Argf("values must give at least one column value")
-	}
-	return nil
-}
-
-type tablesDeleteIn struct {
-	RowID  int64 `json:"row_id" jsonschema:"row id"`
-	ViewID int64 `json:"view_id,omitempty" jsonschema:"view to delete through, when you have access only via a view"`
-}
-
-func (in tablesDeleteIn) Validate() error {
-	if in.RowID <= 0 {
-		return Argf("row_id must be a positive id")
-	}
-	if in.ViewID < 0 {
-		return Argf("view_id must be a positive id")
-	}
-	return nil
-}
-
-// ---- the toolset ----
-
-// TablesToolset offers the Tables app: tables, views, schemas and rows.
-func TablesToolset(env *Env) Toolset {
-	const read, write = "tables:read", "tables:write"
-	return Toolset{
-		Name:        "tables",
-		Description: "Tables: structured tables and views, their columns and rows",
-		Capability:  "tables",
-		Tools: []Tool{
-			NewTool(Spec{Name: "nc_tables_list", Title: "List tables",
-				Description: "List your Nextcloud Tables with their views, row and column counts, and the views shared with you on their own.",
-				Scope:       read, Kind: Read}, tablesList),
-			NewTool(Spec{Name: "nc_tables_get_schema", Title: "Get table schema",
-				Description: "Show the columns of a table or view: title, type, the values each takes (selection options, number ranges, date formats), mandatory flags and defaults. Read this before inserting or updating rows.",
-				Scope:       read, Kind: Read}, tablesSchema),
-			NewTool(Spec{Name: "nc_tables_read_rows", Title: "Read table rows",
-				Description: "Read rows of a table or view a page at a time, with values keyed by column title (selection values as labels).",
-				Scope:       read, Kind: Read}, tablesReadRows),
-			NewTool(Spec{Name: "nc_tables_get_row", Title: "Get table row",
-				Description: "Read one row by id, with values keyed by column title.",
-				Scope:       read, Kind: Read}, tablesGetRow),
-			NewTool(Spec{Name: "nc_tables_insert_row", Title: "Insert table row",
-				Description: "Add a row to a table or view. Give values by column title; each is checked against the column's type (numbers and their range, selection options by label, dates YYYY-MM-DD, times HH:MM, date-times YYYY-MM-DD HH:MM, URLs, users) and mandatory columns must be present.",
-				Scope:       write, Kind: Create}, tablesInsert),
-			NewTool(Spec{Name: "nc_tables_update_row", Title: "Update table row",
-				Description: "Change some values of a row, given by column title and checked against the column types; other columns stay as they are.",
-				Scope:       write, Kind: Write}, tablesUpdate),
-			NewTool(Spec{Name: "nc_tables_delete_row", Title: "Delete table row",
-				Description: "Delete a row.",
-				Scope:       write, Kind: Destroy}, tablesDelete),
-		},
-	}
-}
-
-// ---- handlers ----
-
-func tablesList(ctx context.Context, nc *nextcloud.Client, in tablesListIn) (tablesListOut, error) {
-	tables, views, err := nc.Tables().Index(ctx)
-	if err != nil {
-		return tablesListOut{}, err
-	}
-	out := tablesListOut{Tables: []tablesTableOut{}, SharedViews: []tablesViewOut{}}
-	for _, t := range tables {
-		if t.Archived && !in.IncludeArchived {
-			continue
+	fmt.Fprintf(&b, "%s %s: %d row(s), %d column(s):", what, o.Title, o.RowsCount, len(o.Columns))
+	for _, c := range o.Columns {
+		fmt.Fprintf(&b, "\n- %s (#%d, %s): %s", c.Title, c.ID, c.Type, c.Format)
+		if c.Mandatory {
+			b.WriteString(", mandatory")
 		}
-		out.Tables = append(out.Tables, tablesTableFrom(t, nc.User()))
 	}
-	sort.SliceStable(out.Tables, func(i, j int) bool {
-		return strings.ToLower(out.Tables[i].Title) < strings.ToLower(out.Tables[j].Title)
-	})
-	for _, v := range views {
-		out.SharedViews = append(out.SharedViews, tablesViewFrom(v))
-	}
-	return out, nil
+	return b.String()
+}
+
+// tablesSchema is nc_tables_get_schema (get table schema).
+func tablesSchema(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_tables_get_schema", Title: "Get table schema",
+		Description: "Show the columns of a table or view: title, type, the values each takes (selection options, number ranges, date formats), mandatory flags and defaults. Read this before inserting or updating rows.",
+		Scope:       tablesRead, Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in tablesNodeIn) (tablesSchemaOut, error) {
+			tc := nc.Tables()
+			n := in.node()
+			out := tablesSchemaOut{Columns: []tablesColumnOut{}}
+			info, err := tc.Node(ctx, n)
+			if err != nil {
+				return out, tablesExplain(err, n)
+			}
+			out.TableID, out.ViewID, out.Title, out.RowsCount = info.TableID, info.ViewID, info.Title, info.RowsCount
+			for _, v := range info.Views {
+				out.Views = append(out.Views, tablesViewFrom(v))
+			}
+			idx, err := tablesColumns(ctx, tc, n)
+			if err != nil {
+				return out, err
+			}
+			for _, c := range idx.Columns {
+				out.Columns = append(out.Columns, tablesColumnFrom(c))
+			}
+			return out, nil
+		})
 }
 
 // tablesColumns loads the columns of a table or view.
@@ -477,208 +319,4 @@ func tablesExplain(err error, n nextcloud.TablesNode) error {
 		}
 	}
 	return err
-}
-
-func tablesSchema(ctx context.Context, nc *nextcloud.Client, in tablesNodeIn) (tablesSchemaOut, error) {
-	tc := nc.Tables()
-	n := in.node()
-	out := tablesSchemaOut{Columns: []tablesColumnOut{}}
-	if n.View {
-		v, err := tc.View(ctx, n.ID)
-		if err != nil {
-			return out, tablesExplain(err, n)
-		}
-		out.TableID, out.ViewID, out.Title, out.RowsCount = v.TableID, v.ID, v.Title, v.RowsCount
-	} else {
-		t, err := tc.Table(ctx, n.ID)
-		if err != nil {
-			return out, tablesExplain(err, n)
-		}
-		out.TableID, out.Title, out.RowsCount = t.ID, t.Title, t.RowsCount
-		for _, v := range t.Views {
-			out.Views = append(out.Views, tablesViewFrom(v))
-		}
-	}
-	idx, err := tablesColumns(ctx, tc, n)
-	if err != nil {
-		return out, err
-	}
-	for _, c := range idx.Columns {
-		out.Columns = append(out.Columns, tablesColumnFrom(c))
-	}
-	return out, nil
-}
-
-func tablesReadRows(ctx context.Context, nc *nextcloud.Client, in tablesReadRowsIn) (tablesRowsOut, error) {
-	tc := nc.Tables()
-	n := tablesNodeIn{TableID: in.TableID, ViewID: in.ViewID}.node()
-	out := tablesRowsOut{Rows: []tablesRowOut{}, Offset: in.Offset}
-	if n.View {
-		v, err := tc.View(ctx, n.ID)
-		if err != nil {
-			return out, tablesExplain(err, n)
-		}
-		out.TableID, out.ViewID, out.Total = v.TableID, v.ID, v.RowsCount
-	} else {
-		t, err := tc.Table(ctx, n.ID)
-		if err != nil {
-			return out, tablesExplain(err, n)
-		}
-		out.TableID, out.Total = t.ID, t.RowsCount
-	}
-	idx, err := tablesColumns(ctx, tc, n)
-	if err != nil {
-		return out, err
-	}
-	out.Columns = tablesTitles(idx.Columns)
-	limit := in.Limit
-	if limit == 0 {
-		limit = 50
-	}
-	// One row more than asked tells whether another page follows.
-	rows, err := tc.Rows(ctx, n, limit+1, in.Offset)
-	if err != nil {
-		return out, tablesExplain(err, n)
-	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		out.HasMore = true
-		out.NextOffset = in.Offset + limit
-	}
-	for _, r := range rows {
-		out.Rows = append(out.Rows, tablesRowFrom(r, idx))
-	}
-	if int64(in.Offset+len(out.Rows)) > out.Total {
-		out.Total = int64(in.Offset + len(out.Rows))
-	}
-	return out, nil
-}
-
-func tablesGetRow(ctx context.Context, nc *nextcloud.Client, in tablesRowIn) (tablesRowOneOut, error) {
-	tc := nc.Tables()
-	r, err := tc.Row(ctx, in.RowID)
-	if err != nil {
-		return tablesRowOneOut{}, tablesRowExplain(err, in.RowID)
-	}
-	idx, err := tablesColumns(ctx, tc, nextcloud.TablesNode{ID: r.TableID})
-	if err != nil {
-		return tablesRowOneOut{}, err
-	}
-	return tablesRowOneOut{Row: tablesRowFrom(*r, idx), Columns: tablesTitles(idx.Columns)}, nil
-}
-
-func tablesRowExplain(err error, rowID int64) error {
-	var e *nextcloud.Error
-	if errors.As(err, &e) && e.Status == 404 {
-		return fmt.Errorf("row %d does not exist or is not shared with you (find rows with nc_tables_read_rows): %w", rowID, err)
-	}
-	return err
-}
-
-// tablesCheckPermission refuses early when a share forbids the change.
-func tablesCheckPermission(p *nextcloud.TablesPermissions, n nextcloud.TablesNode, verb string, allowed func(*nextcloud.TablesPermissions) bool) error {
-	if p != nil && !allowed(p) {
-		return Argf("%s is shared with you without the right to %s rows (you may: %s)", n, verb, strings.Join(tablesPermNames(p), ", "))
-	}
-	return nil
-}
-
-func tablesInsert(ctx context.Context, nc *nextcloud.Client, in tablesInsertIn) (tablesRowOneOut, error) {
-	tc := nc.Tables()
-	n := tablesNodeIn{TableID: in.TableID, ViewID: in.ViewID}.node()
-	var perms *nextcloud.TablesPermissions
-	if n.View {
-		v, err := tc.View(ctx, n.ID)
-		if err != nil {
-			return tablesRowOneOut{}, tablesExplain(err, n)
-		}
-		perms = v.OnSharePermissions
-	} else {
-		t, err := tc.Table(ctx, n.ID)
-		if err != nil {
-			return tablesRowOneOut{}, tablesExplain(err, n)
-		}
-		perms = t.OnSharePermissions
-	}
-	if err := tablesCheckPermission(perms, n, "create", func(p *nextcloud.TablesPermissions) bool { return p.Create }); err != nil {
-		return tablesRowOneOut{}, err
-	}
-	idx, err := tablesColumns(ctx, tc, n)
-	if err != nil {
-		return tablesRowOneOut{}, err
-	}
-	data, err := idx.Encode(in.Values, true)
-	if err != nil {
-		return tablesRowOneOut{}, Argf("%s", tablesJoinErrors(err))
-	}
-	r, err := tc.CreateRow(ctx, n, data)
-	if err != nil {
-		return tablesRowOneOut{}, tablesExplain(err, n)
-	}
-	return tablesRowOneOut{Row: tablesRowFrom(*r, idx), Columns: tablesTitles(idx.Columns), Action: fmt.Sprintf("Inserted row %d into %s", r.ID, n)}, nil
-}
-
-func tablesJoinErrors(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-func tablesUpdate(ctx context.Context, nc *nextcloud.Client, in tablesUpdateIn) (tablesRowOneOut, error) {
-	tc := nc.Tables()
-	r, err := tc.Row(ctx, in.RowID)
-	if err != nil {
-		return tablesRowOneOut{}, tablesRowExplain(err, in.RowID)
-	}
-	n := nextcloud.TablesNode{ID: r.TableID}
-	var perms *nextcloud.TablesPermissions
-	if in.ViewID > 0 {
-		n = nextcloud.TablesNode{View: true, ID: in.ViewID}
-		v, err := tc.View(ctx, in.ViewID)
-		if err != nil {
-			return tablesRowOneOut{}, tablesExplain(err, n)
-		}
-		if v.TableID != r.TableID {
-			return tablesRowOneOut{}, Argf("row %d belongs to table %d, not to view %d's table %d", in.RowID, r.TableID, v.ID, v.TableID)
-		}
-		perms = v.OnSharePermissions
-	} else if t, err := tc.Table(ctx, r.TableID); err == nil {
-		perms = t.OnSharePermissions
-	}
-	if err := tablesCheckPermission(perms, n, "update", func(p *nextcloud.TablesPermissions) bool { return p.Update }); err != nil {
-		return tablesRowOneOut{}, err
-	}
-	idx, err := tablesColumns(ctx, tc, n)
-	if err != nil {
-		return tablesRowOneOut{}, err
-	}
-	data, err := idx.Encode(in.Values, false)
-	if err != nil {
-		return tablesRowOneOut{}, Argf("%s", tablesJoinErrors(err))
-	}
-	nr, err := tc.UpdateRow(ctx, in.RowID, in.ViewID, data)
-	if err != nil {
-		return tablesRowOneOut{}, tablesExplain(err, n)
-	}
-	full := idx
-	if n.View { // show the whole row, not only the view's columns
-		if all, err := tablesColumns(ctx, tc, nextcloud.TablesNode{ID: r.TableID}); err == nil {
-			full = all
-		}
-	}
-	return tablesRowOneOut{Row: tablesRowFrom(*nr, full), Columns: tablesTitles(full.Columns), Action: fmt.Sprintf("Updated row %d", nr.ID)}, nil
-}
-
-func tablesDelete(ctx context.Context, nc *nextcloud.Client, in tablesDeleteIn) (tablesDeletedOut, error) {
-	tc := nc.Tables()
-	r, err := tc.Row(ctx, in.RowID)
-	if err != nil {
-		return tablesDeletedOut{}, tablesRowExplain(err, in.RowID)
-	}
-	n := nextcloud.TablesNode{ID: r.TableID}
-	if in.ViewID > 0 {
-		n = nextcloud.TablesNode{View: true, ID: in.ViewID}
-	}
-	if err := tc.DeleteRow(ctx, in.RowID, in.ViewID); err != nil {
-		return tablesDeletedOut{}, tablesExplain(err, n)
-	}
-	return tablesDeletedOut{RowID: in.RowID, Message: fmt.Sprintf("Deleted row %d of table %d.", in.RowID, r.TableID)}, nil
 }

@@ -16,29 +16,14 @@ func UsersToolset(env *Env) Toolset {
 		Name:        "users",
 		Description: "The signed-in user's profile and quota; search users and groups",
 		Tools: []Tool{
-			NewTool(Spec{Name: "nc_users_get_current", Title: "Current user and quota",
-				Description: "Show the signed-in Nextcloud user: id, display name, email, groups, language and storage quota (used, free, total).",
-				Scope:       "users:read", Kind: Read}, usersCurrent),
-			NewTool(Spec{Name: "nc_users_search", Title: "Find users and groups",
-				Description: "Find users, groups and other recipients by name, id or email, as the sharing dialog does, " +
-					"to turn \"share with Alice\" or \"assign to the marketing team\" into the id that nc_sharing_create_share, Deck and other tools take. " +
-					"Each match says its type and share_type; exact matches come first.",
-				Scope: "users:read", Kind: Read}, usersSearch),
-			NewTool(Spec{Name: "nc_users_search_groups", Title: "List groups (admins)",
-				Description: "List the Nextcloud groups whose id or name contains the query, with member counts. " +
-					"Only administrators and group administrators may list groups; other users find groups with nc_users_search and types [\"group\"].",
-				Scope: "users:read", Kind: Read}, usersSearchGroups),
+			usersCurrent(env),
+			usersSearch(env),
+			usersSearchGroups(env),
 		},
 	}
 }
 
-type quotaOut struct {
-	UsedBytes  int64   `json:"used_bytes"`
-	FreeBytes  int64   `json:"free_bytes,omitempty"`
-	TotalBytes int64   `json:"total_bytes,omitempty"`
-	Unlimited  bool    `json:"unlimited" jsonschema:"true if no quota limits the user"`
-	UsedPct    float64 `json:"used_percent" jsonschema:"share of the quota used, in percent"`
-}
+type usersNoIn struct{}
 
 type currentUserOut struct {
 	ID          string   `json:"id" jsonschema:"the user id other tools take"`
@@ -66,47 +51,35 @@ func (o currentUserOut) Summary() string {
 	return b.String()
 }
 
-func usersBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+// usersCurrent is nc_users_get_current (current user and quota).
+func usersCurrent(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_users_get_current", Title: "Current user and quota",
+		Description: "Show the signed-in Nextcloud user: id, display name, email, groups, language and storage quota (used, free, total).",
+		Scope:       "users:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, _ usersNoIn) (currentUserOut, error) {
+			u, err := nc.CurrentUser(ctx)
+			if err != nil {
+				return currentUserOut{}, fmt.Errorf("get the signed-in user: %w", err)
+			}
+			name := u.DisplayName
+			if name == "" {
+				name = u.ID
+			}
+			q := u.Quota
+			out := currentUserOut{ID: u.ID, DisplayName: name, Email: u.Email, Groups: u.Groups, Language: u.Language,
+				Quota: quotaOut{UsedBytes: int64(q.Used), UsedPct: q.Relative}}
+			if out.Groups == nil {
+				out.Groups = []string{}
+			}
+			// Nextcloud reports a negative quota (-3) when none is set.
+			if q.Quota < 0 {
+				out.Quota.Unlimited = true
+			} else {
+				out.Quota.FreeBytes, out.Quota.TotalBytes = int64(q.Free), int64(q.Total)
+			}
+			return out, nil
+		})
 }
-
-type usersNoIn struct{}
-
-func usersCurrent(ctx context.Context, nc *nextcloud.Client, _ usersNoIn) (currentUserOut, error) {
-	u, err := nc.CurrentUser(ctx)
-	if err != nil {
-		return currentUserOut{}, fmt.Errorf("get the signed-in user: %w", err)
-	}
-	name := u.DisplayName
-	if name == "" {
-		name = u.ID
-	}
-	q := u.Quota
-	out := currentUserOut{ID: u.ID, DisplayName: name, Email: u.Email, Groups: u.Groups, Language: u.Language,
-		Quota: quotaOut{UsedBytes: int64(q.Used), UsedPct: q.Relative}}
-	if out.Groups == nil {
-		out.Groups = []string{}
-	}
-	// Nextcloud reports a negative quota (-3) when none is set.
-	if q.Quota < 0 {
-		out.Quota.Unlimited = true
-	} else {
-		out.Quota.FreeBytes, out.Quota.TotalBytes = int64(q.Free), int64(q.Total)
-	}
-	return out, nil
-}
-
-var usersSearchTypes = []nextcloud.ShareType{nextcloud.ShareTypeUser, nextcloud.ShareTypeGroup, nextcloud.ShareTypeEmail,
-	nextcloud.ShareTypeFederated, nextcloud.ShareTypeCircle, nextcloud.ShareTypeTalk}
 
 type usersSearchIn struct {
 	Query string   `json:"query" jsonschema:"part of a name, user id or email address, e.g. Alice"`
@@ -128,25 +101,6 @@ func (in *usersSearchIn) Validate() error {
 		}
 	}
 	return nil
-}
-
-func usersSearchable(t nextcloud.ShareType) bool {
-	for _, s := range usersSearchTypes {
-		if s == t {
-			return true
-		}
-	}
-	return false
-}
-
-type shareeOut struct {
-	ID        string `json:"id" jsonschema:"the id to pass as share_with (or as user/group id to other tools)"`
-	Label     string `json:"label" jsonschema:"the display name"`
-	Type      string `json:"type" jsonschema:"user, group, email, federated, circle or talk"`
-	ShareType int    `json:"share_type" jsonschema:"the numeric OCS share type"`
-	Detail    string `json:"detail,omitempty" jsonschema:"extra text telling same-named matches apart (email, server)"`
-	Exact     bool   `json:"exact" jsonschema:"the query equals the id, name or email"`
-	Status    string `json:"status,omitempty" jsonschema:"the user's status, e.g. online or away"`
 }
 
 type usersSearchOut struct {
@@ -172,37 +126,45 @@ func (o usersSearchOut) Summary() string {
 	return b.String()
 }
 
-func usersSearch(ctx context.Context, nc *nextcloud.Client, in usersSearchIn) (usersSearchOut, error) {
-	query := strings.TrimSpace(in.Query)
-	opts := nextcloud.AutocompleteOptions{Limit: in.Limit}
-	if opts.Limit == 0 {
-		opts.Limit = 10
-	}
-	if len(in.Types) == 0 {
-		opts.ShareTypes = []nextcloud.ShareType{nextcloud.ShareTypeUser, nextcloud.ShareTypeGroup}
-	}
-	for _, t := range in.Types {
-		st, _ := nextcloud.ParseShareType(t)
-		opts.ShareTypes = append(opts.ShareTypes, st)
-	}
-	found, err := nc.Autocomplete(ctx, query, opts)
-	if err != nil {
-		return usersSearchOut{}, err
-	}
-	out := usersSearchOut{Query: query, Matches: []shareeOut{}}
-	for _, s := range found {
-		m := shareeOut{ID: s.ID, Label: s.Label, Type: s.Source, ShareType: -1, Status: s.Status}
-		if st, ok := nextcloud.ShareTypeOfSource(s.Source); ok {
-			m.Type, m.ShareType = st.String(), int(st)
-		}
-		m.Detail = s.UniqueName
-		if m.Detail == "" {
-			m.Detail = s.Subline
-		}
-		m.Exact = strings.EqualFold(s.ID, query) || strings.EqualFold(s.Label, query) || strings.EqualFold(s.UniqueName, query)
-		out.Matches = append(out.Matches, m)
-	}
-	return out, nil
+// usersSearch is nc_users_search (find users and groups).
+func usersSearch(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_users_search", Title: "Find users and groups",
+		Description: "Find users, groups and other recipients by name, id or email, as the sharing dialog does, " +
+			"to turn \"share with Alice\" or \"assign to the marketing team\" into the id that nc_sharing_create_share, Deck and other tools take. " +
+			"Each match says its type and share_type; exact matches come first.",
+		Scope: "users:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in usersSearchIn) (usersSearchOut, error) {
+			query := strings.TrimSpace(in.Query)
+			opts := nextcloud.AutocompleteOptions{Limit: in.Limit}
+			if opts.Limit == 0 {
+				opts.Limit = 10
+			}
+			if len(in.Types) == 0 {
+				opts.ShareTypes = []nextcloud.ShareType{nextcloud.ShareTypeUser, nextcloud.ShareTypeGroup}
+			}
+			for _, t := range in.Types {
+				st, _ := nextcloud.ParseShareType(t)
+				opts.ShareTypes = append(opts.ShareTypes, st)
+			}
+			found, err := nc.Users().Autocomplete(ctx, query, opts)
+			if err != nil {
+				return usersSearchOut{}, err
+			}
+			out := usersSearchOut{Query: query, Matches: []shareeOut{}}
+			for _, s := range found {
+				m := shareeOut{ID: s.ID, Label: s.Label, Type: s.Source, ShareType: -1, Status: s.Status}
+				if st, ok := nextcloud.ShareTypeOfSource(s.Source); ok {
+					m.Type, m.ShareType = st.String(), int(st)
+				}
+				m.Detail = s.UniqueName
+				if m.Detail == "" {
+					m.Detail = s.Subline
+				}
+				m.Exact = strings.EqualFold(s.ID, query) || strings.EqualFold(s.Label, query) || strings.EqualFold(s.UniqueName, query)
+				out.Matches = append(out.Matches, m)
+			}
+			return out, nil
+		})
 }
 
 type usersGroupsIn struct {
@@ -219,12 +181,6 @@ func (in *usersGroupsIn) Validate() error {
 		return fmt.Errorf("offset must not be negative")
 	}
 	return nil
-}
-
-type groupOut struct {
-	ID          string `json:"id" jsonschema:"the group id to pass as share_with"`
-	DisplayName string `json:"display_name"`
-	Members     int    `json:"members"`
 }
 
 type usersGroupsOut struct {
@@ -248,26 +204,82 @@ func (o usersGroupsOut) Summary() string {
 	return b.String()
 }
 
-func usersSearchGroups(ctx context.Context, nc *nextcloud.Client, in usersGroupsIn) (usersGroupsOut, error) {
-	limit := in.Limit
-	if limit == 0 {
-		limit = 50
+// usersSearchGroups is nc_users_search_groups (list groups (admins)).
+func usersSearchGroups(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_users_search_groups", Title: "List groups (admins)",
+		Description: "List the Nextcloud groups whose id or name contains the query, with member counts. " +
+			"Only administrators and group administrators may list groups; other users find groups with nc_users_search and types [\"group\"].",
+		Scope: "users:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, in usersGroupsIn) (usersGroupsOut, error) {
+			limit := in.Limit
+			if limit == 0 {
+				limit = 50
+			}
+			groups, err := nc.Users().SearchGroups(ctx, strings.TrimSpace(in.Query), limit, in.Offset)
+			if err != nil {
+				var e *nextcloud.Error
+				if errors.As(err, &e) && errors.Is(err, nextcloud.ErrForbidden) {
+					return usersGroupsOut{}, fmt.Errorf("only Nextcloud administrators and group administrators may list groups, and %s is neither (Nextcloud said: %s); use nc_users_search with types [\"group\"] to find groups you can share with", nc.User(), e.Message)
+				}
+				return usersGroupsOut{}, err
+			}
+			out := usersGroupsOut{Groups: []groupOut{}, Offset: in.Offset, HasMore: len(groups) == limit}
+			for _, g := range groups {
+				name := g.DisplayName
+				if name == "" {
+					name = g.ID
+				}
+				out.Groups = append(out.Groups, groupOut{ID: g.ID, DisplayName: name, Members: g.UserCount})
+			}
+			return out, nil
+		})
+}
+
+type quotaOut struct {
+	UsedBytes  int64   `json:"used_bytes"`
+	FreeBytes  int64   `json:"free_bytes,omitempty"`
+	TotalBytes int64   `json:"total_bytes,omitempty"`
+	Unlimited  bool    `json:"unlimited" jsonschema:"true if no quota limits the user"`
+	UsedPct    float64 `json:"used_percent" jsonschema:"share of the quota used, in percent"`
+}
+
+func usersBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
 	}
-	groups, err := nc.SearchGroups(ctx, strings.TrimSpace(in.Query), limit, in.Offset)
-	if err != nil {
-		var e *nextcloud.Error
-		if errors.As(err, &e) && errors.Is(err, nextcloud.ErrForbidden) {
-			return usersGroupsOut{}, fmt.Errorf("only Nextcloud administrators and group administrators may list groups, and %s is neither (Nextcloud said: %s); use nc_users_search with types [\"group\"] to find groups you can share with", nc.User(), e.Message)
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+var usersSearchTypes = []nextcloud.ShareType{nextcloud.ShareTypeUser, nextcloud.ShareTypeGroup, nextcloud.ShareTypeEmail,
+	nextcloud.ShareTypeFederated, nextcloud.ShareTypeCircle, nextcloud.ShareTypeTalk}
+
+func usersSearchable(t nextcloud.ShareType) bool {
+	for _, s := range usersSearchTypes {
+		if s == t {
+			return true
 		}
-		return usersGroupsOut{}, err
 	}
-	out := usersGroupsOut{Groups: []groupOut{}, Offset: in.Offset, HasMore: len(groups) == limit}
-	for _, g := range groups {
-		name := g.DisplayName
-		if name == "" {
-			name = g.ID
-		}
-		out.Groups = append(out.Groups, groupOut{ID: g.ID, DisplayName: name, Members: g.UserCount})
-	}
-	return out, nil
+	return false
+}
+
+type shareeOut struct {
+	ID        string `json:"id" jsonschema:"the id to pass as share_with (or as user/group id to other tools)"`
+	Label     string `json:"label" jsonschema:"the display name"`
+	Type      string `json:"type" jsonschema:"user, group, email, federated, circle or talk"`
+	ShareType int    `json:"share_type" jsonschema:"the numeric OCS share type"`
+	Detail    string `json:"detail,omitempty" jsonschema:"extra text telling same-named matches apart (email, server)"`
+	Exact     bool   `json:"exact" jsonschema:"the query equals the id, name or email"`
+	Status    string `json:"status,omitempty" jsonschema:"the user's status, e.g. online or away"`
+}
+
+type groupOut struct {
+	ID          string `json:"id" jsonschema:"the group id to pass as share_with"`
+	DisplayName string `json:"display_name"`
+	Members     int    `json:"members"`
 }

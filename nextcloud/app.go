@@ -40,6 +40,11 @@ func (c *Client) App(id, name string, rules AppRules) App {
 	return App{c: c, ID: id, Name: name, rules: rules}
 }
 
+// core is the mechanism for Nextcloud's own APIs (capabilities, users,
+// unified search, login flow): they are always there, so a 404 is a
+// missing item, never an app that is off.
+func (c *Client) core() App { return App{c: c, Name: "Nextcloud"} }
+
 // Client is the Nextcloud client the app calls through.
 func (a App) Client() *Client { return a.c }
 
@@ -79,7 +84,7 @@ const maxAnswer = 64 << 20
 
 // Call sends r and decodes the answer into out (nil: discard). A 304 leaves
 // out untouched. A 404 that comes from Nextcloud's router instead of the
-// app becomes an error wrapping ErrAppNotEnabled; any other failure an
+// app (for an app, not for core) becomes an error wrapping ErrAppNotEnabled; any other failure an
 // *Error carrying the app's message and a hint.
 func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 	path := withQuery(r.Path, r.Query)
@@ -125,7 +130,7 @@ func (a App) Call(ctx context.Context, r Request, out any) (Reply, error) {
 	ct := resp.Header.Get("Content-Type")
 	failed := resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified && !slices.Contains(r.Pass, resp.StatusCode)
 	if failed {
-		if resp.StatusCode == http.StatusNotFound && routerNotFound(ct, data) {
+		if resp.StatusCode == http.StatusNotFound && a.ID != "" && routerNotFound(ct, data) {
 			return rep, a.NotEnabled(r.Method, req.URL.Path)
 		}
 		e := &Error{Method: r.Method, Path: req.URL.Path, Status: resp.StatusCode, Hint: hintFor(resp.StatusCode), App: a.ID}

@@ -159,9 +159,9 @@ func TestAppCallTellsAppMissingFromItemMissing(t *testing.T) {
 	}
 }
 
-type notesRules struct{}
+type errorTypeRules struct{}
 
-func (notesRules) Message(status int, body []byte) string {
+func (errorTypeRules) Message(status int, body []byte) string {
 	if strings.Contains(string(body), "NoteDoesNotExist") {
 		return "the note does not exist"
 	}
@@ -181,8 +181,8 @@ func TestAppCallErrorMessages(t *testing.T) {
 		{answer{400, "application/json", `{"msg":"msg field"}`}, nil, "msg field"},
 		{answer{400, "application/json", `{"status":"fail","data":{"message":"jsend"}}`}, nil, "jsend"},
 		{answer{400, "application/json", `{"status":"error","data":"jsend text"}`}, nil, "jsend text"},
-		{answer{404, "application/json", `{"errorType":"OCA\\Notes\\NoteDoesNotExist"}`}, notesRules{}, "the note does not exist"},
-		{answer{409, "application/json", `{"message":"fallback"}`}, notesRules{}, "fallback"},
+		{answer{404, "application/json", `{"errorType":"OCA\\Notes\\NoteDoesNotExist"}`}, errorTypeRules{}, "the note does not exist"},
+		{answer{409, "application/json", `{"message":"fallback"}`}, errorTypeRules{}, "fallback"},
 	}
 	for _, tc := range cases {
 		_, err := appWith(t, tc.a, tc.rules, nil).Call(context.Background(), Request{Method: "GET", Path: "/x"}, nil)
@@ -197,5 +197,48 @@ func TestAppNotEnabledWording(t *testing.T) {
 	err := AppNotEnabled("spreed", "Talk")
 	if !errors.Is(err, ErrAppNotEnabled) || err.Error() != `the Nextcloud app "spreed" (Talk) is not installed or not enabled for this user; ask an administrator to enable it: nextcloud app is not installed or not enabled` {
 		t.Fatal(err)
+	}
+}
+
+// Nextcloud's own APIs are always there: a router 404 on them is a missing
+// item, not an app that is off.
+func TestCoreCallNotFoundIsNotAppMissing(t *testing.T) {
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "<html>not found</html>")
+	}))
+	err := c.OCS(context.Background(), http.MethodGet, "/ocs/v2.php/core/whatever", nil, nil, nil)
+	var e *Error
+	if errors.Is(err, ErrAppNotEnabled) || !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.App != "" {
+		t.Fatalf("core 404: %v", err)
+	}
+	_, err = c.App("notes", "Notes", nil).Call(context.Background(), Request{Method: http.MethodGet, Path: "/x"}, nil)
+	if !errors.Is(err, ErrAppNotEnabled) {
+		t.Fatalf("app 404: %v", err)
+	}
+}
+
+func TestAppCallOCSFailureWithoutOut(t *testing.T) {
+	a := appWith(t, answer{200, "application/json", `{"ocs":{"meta":{"status":"failure","statuscode":403,"message":"not yours"},"data":[]}}`}, nil, nil)
+	_, err := a.Call(context.Background(), Request{Method: "DELETE", Path: "/ocs/v2.php/x", OCS: true}, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusForbidden || e.Message != "not yours" || e.App != "deck" {
+		t.Fatalf("OCS failure in a 200 without out: %v", err)
+	}
+}
+
+// Notes' errorType texts are its AppRules: they reach the error through
+// the shared mechanism.
+func TestNotesRulesReadErrorType(t *testing.T) {
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"errorType":"OCA\\Notes\\Service\\NoteNotWritableException"}`)
+	}))
+	_, err := c.Notes().Get(context.Background(), 5)
+	var e *Error
+	if !errors.As(err, &e) || e.Message != "the note is read-only (shared without edit permission)" || e.App != "notes" || !errors.Is(err, ErrForbidden) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func (r *Recipe) UnmarshalJSON(b []byte) error {
 	r.TotalTime = jsonText(take("totalTime"))
 	r.RecipeYield = jsonLeadingInt(take("recipeYield"))
 	r.RecipeCategory = jsonText(take("recipeCategory"))
-	r.Keywords = splitKeywords(jsonTextList(take("keywords")))
+	r.Keywords = SplitKeywords(jsonTextList(take("keywords")))
 	r.Tool = jsonTextList(take("tool"))
 	r.RecipeIngredient = jsonTextList(take("recipeIngredient"))
 	r.RecipeInstructions = jsonTextList(take("recipeInstructions"))
@@ -242,8 +242,9 @@ func jsonNutrition(raw json.RawMessage) map[string]string {
 	return out
 }
 
-// splitKeywords turns "a, b,c" (or a list of such) into trimmed keywords.
-func splitKeywords(parts []string) []string {
+// SplitKeywords turns "a, b,c" (or a list of such) into trimmed keywords,
+// each once regardless of case (the app stores them comma-separated).
+func SplitKeywords(parts []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, p := range parts {
@@ -280,7 +281,7 @@ func (s *RecipeStub) UnmarshalJSON(b []byte) error {
 		s.ID = jsonText(m["recipe_id"])
 	}
 	s.Name = jsonText(m["name"])
-	s.Keywords = splitKeywords(jsonTextList(m["keywords"]))
+	s.Keywords = SplitKeywords(jsonTextList(m["keywords"]))
 	s.Category = jsonText(m["category"])
 	if s.Category == "" {
 		s.Category = jsonText(m["recipeCategory"])
@@ -297,7 +298,7 @@ type RecipeCount struct {
 	RecipeCount int    `json:"recipe_count"`
 }
 
-// CookbookConfig is the Cookbook app's per-user configuration.
+// Config is the Cookbook app's per-user configuration.
 type CookbookConfig struct {
 	Folder            string          `json:"folder"`
 	UpdateInterval    int             `json:"update_interval"`
@@ -313,9 +314,16 @@ type CookbookConfigUpdate struct {
 	VisibleInfoBlocks map[string]bool `json:"visibleInfoBlocks,omitempty"`
 }
 
-func (c *Client) cookbook(ctx context.Context, method, path string, body, out any) error {
-	err := c.appCall(ctx, "cookbook", method, cookbookAPI+path, appCallOpts{body: body}, out)
-	if err != nil {
+// CookbookClient is the Cookbook app's API.
+type CookbookClient struct{ app App }
+
+// Cookbook returns the Cookbook API client.
+func (c *Client) Cookbook() *CookbookClient {
+	return &CookbookClient{app: c.App("cookbook", "Cookbook", nil)}
+}
+
+func (c *CookbookClient) call(ctx context.Context, method, path string, body, out any) error {
+	if _, err := c.app.Call(ctx, Request{Method: method, Path: cookbookAPI + path, Body: body}, out); err != nil {
 		return fmt.Errorf("cookbook: %w", err)
 	}
 	return nil
@@ -337,61 +345,53 @@ func cookbookNotFound(err error, id int64) error {
 	return err
 }
 
-// ListRecipes returns every recipe of the user.
-func (c *Client) ListRecipes(ctx context.Context) ([]RecipeStub, error) {
+// List returns every recipe of the user.
+func (c *CookbookClient) List(ctx context.Context) ([]RecipeStub, error) {
 	var out []RecipeStub
-	if err := c.cookbook(ctx, http.MethodGet, "/recipes", nil, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/recipes", nil, &out); err != nil {
 		return nil, fmt.Errorf("list recipes: %w", err)
 	}
 	return out, nil
 }
 
-// SearchRecipes finds recipes whose name, keywords or category match any
-// of the words of query.
-func (c *Client) SearchRecipes(ctx context.Context, query string) ([]RecipeStub, error) {
-	if _, err := Segment("query", query); err != nil {
+// stubsBy lists the recipes below route/<seg>; what names the listing in
+// errors and seg is checked as one path segment (named param).
+func (c *CookbookClient) stubsBy(ctx context.Context, route, param, seg, what string) ([]RecipeStub, error) {
+	if _, err := Segment(param, seg); err != nil {
 		return nil, err
 	}
 	var out []RecipeStub
-	if err := c.cookbook(ctx, http.MethodGet, "/search/"+url.PathEscape(query), nil, &out); err != nil {
-		return nil, fmt.Errorf("search recipes for %q: %w", query, err)
+	if err := c.call(ctx, http.MethodGet, route+url.PathEscape(seg), nil, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
 
-// RecipesInCategory lists the recipes of a category; "" lists those
+// Search finds recipes whose name, keywords or category match any
+// of the words of query.
+func (c *CookbookClient) Search(ctx context.Context, query string) ([]RecipeStub, error) {
+	return c.stubsBy(ctx, "/search/", "query", query, fmt.Sprintf("search recipes for %q", query))
+}
+
+// InCategory lists the recipes of a category; "" lists those
 // without a category.
-func (c *Client) RecipesInCategory(ctx context.Context, category string) ([]RecipeStub, error) {
+func (c *CookbookClient) InCategory(ctx context.Context, category string) ([]RecipeStub, error) {
 	seg := category
 	if seg == "" {
 		seg = "_"
 	}
-	if _, err := Segment("category", seg); err != nil {
-		return nil, err
-	}
-	var out []RecipeStub
-	if err := c.cookbook(ctx, http.MethodGet, "/category/"+url.PathEscape(seg), nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipes in category %q: %w", category, err)
-	}
-	return out, nil
+	return c.stubsBy(ctx, "/category/", "category", seg, fmt.Sprintf("list recipes in category %q", category))
 }
 
-// RecipesWithKeywords lists the recipes that carry all the keywords.
-func (c *Client) RecipesWithKeywords(ctx context.Context, keywords []string) ([]RecipeStub, error) {
-	if _, err := Segment("keywords", strings.Join(keywords, ",")); err != nil {
-		return nil, err
-	}
-	var out []RecipeStub
-	if err := c.cookbook(ctx, http.MethodGet, "/tags/"+url.PathEscape(strings.Join(keywords, ",")), nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipes with keywords %s: %w", strings.Join(keywords, ", "), err)
-	}
-	return out, nil
+// WithKeywords lists the recipes that carry all the keywords.
+func (c *CookbookClient) WithKeywords(ctx context.Context, keywords []string) ([]RecipeStub, error) {
+	return c.stubsBy(ctx, "/tags/", "keywords", strings.Join(keywords, ","), "list recipes with keywords "+strings.Join(keywords, ", "))
 }
 
-// GetRecipe returns one recipe.
-func (c *Client) GetRecipe(ctx context.Context, id int64) (*Recipe, error) {
+// Get returns one recipe.
+func (c *CookbookClient) Get(ctx context.Context, id int64) (*Recipe, error) {
 	var r Recipe
-	if err := c.cookbook(ctx, http.MethodGet, fmt.Sprintf("/recipes/%d", id), nil, &r); err != nil {
+	if err := c.call(ctx, http.MethodGet, fmt.Sprintf("/recipes/%d", id), nil, &r); err != nil {
 		return nil, fmt.Errorf("get recipe %d: %w", id, cookbookNotFound(err, id))
 	}
 	if r.ID == "" {
@@ -400,11 +400,11 @@ func (c *Client) GetRecipe(ctx context.Context, id int64) (*Recipe, error) {
 	return &r, nil
 }
 
-// CreateRecipe stores a new recipe and returns its id.
-func (c *Client) CreateRecipe(ctx context.Context, r Recipe) (int64, error) {
+// Create stores a new recipe and returns its id.
+func (c *CookbookClient) Create(ctx context.Context, r Recipe) (int64, error) {
 	r.ID = ""
 	var id json.Number
-	if err := c.cookbook(ctx, http.MethodPost, "/recipes", r, &id); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/recipes", r, &id); err != nil {
 		return 0, fmt.Errorf("create recipe %q: %w", r.Name, err)
 	}
 	n, err := strconv.ParseInt(id.String(), 10, 64)
@@ -414,66 +414,66 @@ func (c *Client) CreateRecipe(ctx context.Context, r Recipe) (int64, error) {
 	return n, nil
 }
 
-// UpdateRecipe replaces a recipe with r.
-func (c *Client) UpdateRecipe(ctx context.Context, id int64, r Recipe) error {
+// Update replaces a recipe with r.
+func (c *CookbookClient) Update(ctx context.Context, id int64, r Recipe) error {
 	r.ID = strconv.FormatInt(id, 10)
-	if err := c.cookbook(ctx, http.MethodPut, fmt.Sprintf("/recipes/%d", id), r, nil); err != nil {
+	if err := c.call(ctx, http.MethodPut, fmt.Sprintf("/recipes/%d", id), r, nil); err != nil {
 		return fmt.Errorf("update recipe %d: %w", id, cookbookNotFound(err, id))
 	}
 	return nil
 }
 
-// DeleteRecipe removes a recipe.
-func (c *Client) DeleteRecipe(ctx context.Context, id int64) error {
-	if err := c.cookbook(ctx, http.MethodDelete, fmt.Sprintf("/recipes/%d", id), nil, nil); err != nil {
+// Delete removes a recipe.
+func (c *CookbookClient) Delete(ctx context.Context, id int64) error {
+	if err := c.call(ctx, http.MethodDelete, fmt.Sprintf("/recipes/%d", id), nil, nil); err != nil {
 		return fmt.Errorf("delete recipe %d: %w", id, cookbookNotFound(err, id))
 	}
 	return nil
 }
 
-// ImportRecipe lets the Cookbook app fetch a web page and store the
+// Import lets the Cookbook app fetch a web page and store the
 // schema.org recipe it finds there.
-func (c *Client) ImportRecipe(ctx context.Context, pageURL string) (*Recipe, error) {
+func (c *CookbookClient) Import(ctx context.Context, pageURL string) (*Recipe, error) {
 	var r Recipe
-	if err := c.cookbook(ctx, http.MethodPost, "/import", map[string]string{"url": pageURL}, &r); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/import", map[string]string{"url": pageURL}, &r); err != nil {
 		return nil, fmt.Errorf("import recipe from %s: %w", pageURL, err)
 	}
 	return &r, nil
 }
 
-// RecipeCategories lists the categories with their recipe counts; the
+// Categories lists the categories with their recipe counts; the
 // name "*" counts the recipes without a category.
-func (c *Client) RecipeCategories(ctx context.Context) ([]RecipeCount, error) {
+func (c *CookbookClient) Categories(ctx context.Context) ([]RecipeCount, error) {
+	return c.counts(ctx, "/categories", "list recipe categories")
+}
+
+// Keywords lists the keywords with their recipe counts.
+func (c *CookbookClient) Keywords(ctx context.Context) ([]RecipeCount, error) {
+	return c.counts(ctx, "/keywords", "list recipe keywords")
+}
+
+// counts reads a list of names with recipe counts, sorted by name.
+func (c *CookbookClient) counts(ctx context.Context, route, what string) ([]RecipeCount, error) {
 	var out []RecipeCount
-	if err := c.cookbook(ctx, http.MethodGet, "/categories", nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipe categories: %w", err)
+	if err := c.call(ctx, http.MethodGet, route, nil, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
-// RecipeKeywords lists the keywords with their recipe counts.
-func (c *Client) RecipeKeywords(ctx context.Context) ([]RecipeCount, error) {
-	var out []RecipeCount
-	if err := c.cookbook(ctx, http.MethodGet, "/keywords", nil, &out); err != nil {
-		return nil, fmt.Errorf("list recipe keywords: %w", err)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
-}
-
-// CookbookConfig returns the user's Cookbook settings.
-func (c *Client) CookbookConfig(ctx context.Context) (*CookbookConfig, error) {
+// Config returns the user's Cookbook settings.
+func (c *CookbookClient) Config(ctx context.Context) (*CookbookConfig, error) {
 	var cfg CookbookConfig
-	if err := c.cookbook(ctx, http.MethodGet, "/config", nil, &cfg); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/config", nil, &cfg); err != nil {
 		return nil, fmt.Errorf("get cookbook settings: %w", err)
 	}
 	return &cfg, nil
 }
 
-// SetCookbookConfig changes the given settings.
-func (c *Client) SetCookbookConfig(ctx context.Context, u CookbookConfigUpdate) error {
-	if err := c.cookbook(ctx, http.MethodPost, "/config", u, nil); err != nil {
+// SetConfig changes the given settings.
+func (c *CookbookClient) SetConfig(ctx context.Context, u CookbookConfigUpdate) error {
+	if err := c.call(ctx, http.MethodPost, "/config", u, nil); err != nil {
 		return fmt.Errorf("change cookbook settings: %w", err)
 	}
 	return nil

@@ -74,74 +74,76 @@ func TestCookbookClient(t *testing.T) {
 	srv := nctest.New(t)
 	c := srv.Client(t, "admin")
 
-	id, err := c.CreateRecipe(ctx, nextcloud.Recipe{Name: "Soup", RecipeCategory: "Dinner", Keywords: []string{"hot", "quick"}})
+	id, err := c.Cookbook().Create(ctx, nextcloud.Recipe{Name: "Soup", RecipeCategory: "Dinner", Keywords: []string{"hot", "quick"}})
 	if err != nil || id == 0 {
 		t.Fatalf("create: %d %v", id, err)
 	}
-	r, err := c.GetRecipe(ctx, id)
+	r, err := c.Cookbook().Get(ctx, id)
 	if err != nil || r.Name != "Soup" || r.RecipeCategory != "Dinner" || len(r.Keywords) != 2 {
 		t.Fatalf("get: %+v %v", r, err)
 	}
-	if _, err := c.CreateRecipe(ctx, nextcloud.Recipe{Name: "Soup"}); !errors.Is(err, nextcloud.ErrConflict) {
+	if _, err := c.Cookbook().Create(ctx, nextcloud.Recipe{Name: "Soup"}); !errors.Is(err, nextcloud.ErrConflict) {
 		t.Fatalf("duplicate name: %v", err)
 	}
 	var apiErr *nextcloud.Error
-	if _, err := c.CreateRecipe(ctx, nextcloud.Recipe{}); !errors.As(err, &apiErr) || apiErr.Status != 422 || apiErr.App != "cookbook" || apiErr.Message == "" {
+	if _, err := c.Cookbook().Create(ctx, nextcloud.Recipe{}); !errors.As(err, &apiErr) || apiErr.Status != 422 || apiErr.App != "cookbook" || apiErr.Message == "" {
 		t.Fatalf("nameless recipe: %v", err)
 	}
 	r.Description = "warming"
-	if err := c.UpdateRecipe(ctx, id, *r); err != nil {
+	if err := c.Cookbook().Update(ctx, id, *r); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := c.GetRecipe(ctx, id); r.Description != "warming" {
+	if r, _ := c.Cookbook().Get(ctx, id); r.Description != "warming" {
 		t.Fatalf("after update: %+v", r)
 	}
 	for name, fn := range map[string]func() ([]nextcloud.RecipeStub, error){
-		"all":      func() ([]nextcloud.RecipeStub, error) { return c.ListRecipes(ctx) },
-		"search":   func() ([]nextcloud.RecipeStub, error) { return c.SearchRecipes(ctx, "sou") },
-		"category": func() ([]nextcloud.RecipeStub, error) { return c.RecipesInCategory(ctx, "Dinner") },
-		"keywords": func() ([]nextcloud.RecipeStub, error) { return c.RecipesWithKeywords(ctx, []string{"hot", "quick"}) },
+		"all":      func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().List(ctx) },
+		"search":   func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().Search(ctx, "sou") },
+		"category": func() ([]nextcloud.RecipeStub, error) { return c.Cookbook().InCategory(ctx, "Dinner") },
+		"keywords": func() ([]nextcloud.RecipeStub, error) {
+			return c.Cookbook().WithKeywords(ctx, []string{"hot", "quick"})
+		},
 	} {
 		stubs, err := fn()
 		if err != nil || len(stubs) != 1 || stubs[0].Name != "Soup" || stubs[0].ID == "" {
 			t.Fatalf("%s: %+v %v", name, stubs, err)
 		}
 	}
-	if stubs, err := c.RecipesInCategory(ctx, ""); err != nil || len(stubs) != 0 {
+	if stubs, err := c.Cookbook().InCategory(ctx, ""); err != nil || len(stubs) != 0 {
 		t.Fatalf("uncategorized: %+v %v", stubs, err)
 	}
-	cats, err := c.RecipeCategories(ctx)
+	cats, err := c.Cookbook().Categories(ctx)
 	if err != nil || len(cats) != 1 || cats[0] != (nextcloud.RecipeCount{Name: "Dinner", RecipeCount: 1}) {
 		t.Fatalf("categories: %+v %v", cats, err)
 	}
 	folder := "/Food"
-	if err := c.SetCookbookConfig(ctx, nextcloud.CookbookConfigUpdate{Folder: &folder}); err != nil {
+	if err := c.Cookbook().SetConfig(ctx, nextcloud.CookbookConfigUpdate{Folder: &folder}); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err := c.CookbookConfig(ctx); err != nil || cfg.Folder != "/Food" || cfg.UpdateInterval != 5 {
+	if cfg, err := c.Cookbook().Config(ctx); err != nil || cfg.Folder != "/Food" || cfg.UpdateInterval != 5 {
 		t.Fatalf("config: %+v %v", cfg, err)
 	}
 
-	if err := c.DeleteRecipe(ctx, id); err != nil {
+	if err := c.Cookbook().Delete(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	// The app answers 404 to a missing recipe on GET and 502 on DELETE;
 	// both must read as "not found".
-	if _, err := c.GetRecipe(ctx, id); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := c.Cookbook().Get(ctx, id); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("get deleted: %v", err)
 	}
-	if err := c.DeleteRecipe(ctx, id); !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrUnavailable) {
+	if err := c.Cookbook().Delete(ctx, id); !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrUnavailable) {
 		t.Fatalf("delete deleted: %v", err)
 	}
 }
 
 func TestCookbookAppDisabled(t *testing.T) {
 	c := nctest.New(t, nctest.WithDisabledApp("cookbook")).Client(t, "admin")
-	_, err := c.ListRecipes(context.Background())
+	_, err := c.Cookbook().List(context.Background())
 	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("want ErrAppNotEnabled, got %v", err)
 	}
-	if _, err := c.GetRecipe(context.Background(), 3); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if _, err := c.Cookbook().Get(context.Background(), 3); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("get with app off: %v", err)
 	}
 }

@@ -84,7 +84,7 @@ func FuzzNotesJSON(f *testing.F) {
 		ctx := context.Background()
 		failing := s.code >= 300
 
-		n, err := c.GetNote(ctx, 7)
+		n, err := c.Notes().Get(ctx, 7)
 		switch {
 		case err == nil && failing:
 			t.Fatalf("GetNote succeeded on HTTP %d", s.code)
@@ -99,7 +99,7 @@ func FuzzNotesJSON(f *testing.F) {
 			}
 		}
 
-		page, err := c.ListNotes(ctx, NotesListOptions{})
+		page, err := c.Notes().List(ctx, NotesListOptions{})
 		if err == nil {
 			if failing {
 				t.Fatalf("ListNotes succeeded on HTTP %d", s.code)
@@ -118,11 +118,11 @@ func FuzzNotesJSON(f *testing.F) {
 
 		// AllNotes follows cursors: with the same answer each time it
 		// must stop (same cursor twice), never loop.
-		if all, err := c.AllNotes(ctx, NotesListOptions{}); err == nil && cursor != "" {
+		if all, err := c.Notes().All(ctx, NotesListOptions{}); err == nil && cursor != "" {
 			t.Fatalf("AllNotes accepted a repeated chunk cursor (%d notes)", len(all))
 		}
 
-		if set, err := c.GetNotesSettings(ctx); err == nil && (set == nil || failing || !json.Valid(bytes.TrimSpace(body))) {
+		if set, err := c.Notes().Settings(ctx); err == nil && (set == nil || failing || !json.Valid(bytes.TrimSpace(body))) {
 			t.Fatalf("GetNotesSettings succeeded on HTTP %d with %q", s.code, body)
 		}
 	})

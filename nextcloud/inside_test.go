@@ -166,11 +166,11 @@ func FuzzIDsStayInside(f *testing.F) {
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.Files().Move(ctx, "a", id, false) }},
 		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.Files().RestoreFromTrash(ctx, id) }},
 		{"/remote.php/dav/versions/alice/versions/1/", func(id string) { _ = c.Files().RestoreVersion(ctx, 1, id) }},
-		{sharesAPI + "/", func(id string) { _, _ = c.GetShare(ctx, id) }},
-		{sharesAPI + "/", func(id string) { _ = c.DeleteShare(ctx, id) }},
+		{sharesAPI + "/", func(id string) { _, _ = c.Sharing().Get(ctx, id) }},
+		{sharesAPI + "/", func(id string) { _ = c.Sharing().Delete(ctx, id) }},
 		{talkRoomBase + "/", func(id string) { _, _ = c.Talk().Conversation(ctx, id) }},
 		{talkChatBase, func(id string) { _, _ = c.Talk().SendMessage(ctx, id, TalkNewMessage{Message: "x"}) }},
-		{sharesAPI + "/", func(id string) { _, _ = c.UpdateShare(ctx, id, ShareUpdate{}) }},
+		{sharesAPI + "/", func(id string) { _, _ = c.Sharing().Update(ctx, id, ShareUpdate{}) }},
 		{"/remote.php/dav/files/alice/Collectives/Wiki/", func(id string) {
 			_, _, _ = c.Collectives().PageMarkdown(ctx, &CollectivePage{CollectivePath: "Collectives/Wiki", FilePath: id, FileName: "Readme.md"}, "Wiki", 10)
 		}},
@@ -181,9 +181,9 @@ func FuzzIDsStayInside(f *testing.F) {
 			_, _, _ = c.Collectives().PageMarkdown(ctx, &CollectivePage{FileName: "Readme.md"}, id, 10)
 		}},
 		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.Mail().Attachment(ctx, 1, id, 10) }},
-		{cookbookAPI + "/search/", func(id string) { _, _ = c.SearchRecipes(ctx, id) }},
-		{cookbookAPI + "/category/", func(id string) { _, _ = c.RecipesInCategory(ctx, id) }},
-		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search(ctx, id, SearchQuery{Term: "x"}) }},
+		{cookbookAPI + "/search/", func(id string) { _, _ = c.Cookbook().Search(ctx, id) }},
+		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
+		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {

@@ -2,10 +2,8 @@ package nextcloud
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,15 +32,6 @@ type AppPassword struct {
 // StartLoginFlow begins Login Flow v2 (POST /index.php/login/v2). It needs
 // no credentials; name is shown to the user as the client's name.
 func (c *Client) StartLoginFlow(ctx context.Context) (*LoginFlow, error) {
-	req, err := c.NewRequest(ctx, http.MethodPost, "/index.php/login/v2", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.unauthenticated().Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("start Nextcloud login flow: %w", err)
-	}
-	defer resp.Body.Close()
 	var body struct {
 		Poll struct {
 			Token    string `json:"token"`
@@ -50,8 +39,8 @@ func (c *Client) StartLoginFlow(ctx context.Context) (*LoginFlow, error) {
 		} `json:"poll"`
 		Login string `json:"login"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-		return nil, fmt.Errorf("start Nextcloud login flow: unexpected answer: %w", err)
+	if _, err := c.unauthenticated().core().Call(ctx, Request{Method: http.MethodPost, Path: "/index.php/login/v2"}, &body); err != nil {
+		return nil, fmt.Errorf("start Nextcloud login flow: %w", err)
 	}
 	if body.Poll.Token == "" || body.Poll.Endpoint == "" || body.Login == "" {
 		return nil, errors.New("start Nextcloud login flow: the answer lacks poll token, endpoint or login URL")
@@ -70,23 +59,13 @@ func (c *Client) PollLoginFlow(ctx context.Context, endpoint, token string) (*Ap
 	if !c.sameOrigin(endpoint) {
 		return nil, fmt.Errorf("poll endpoint %q is not on %s", endpoint, c.base.Host)
 	}
-	form := url.Values{"token": {token}}.Encode()
-	req, err := c.NewRequest(ctx, http.MethodPost, endpoint, form)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := c.unauthenticated().Do(req)
+	var ap AppPassword
+	_, err := c.unauthenticated().core().Call(ctx, Request{Method: http.MethodPost, Path: endpoint, Body: url.Values{"token": {token}}}, &ap)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrLoginPending
 	}
 	if err != nil {
 		return nil, fmt.Errorf("poll Nextcloud login flow: %w", err)
-	}
-	defer resp.Body.Close()
-	var ap AppPassword
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ap); err != nil {
-		return nil, fmt.Errorf("poll Nextcloud login flow: unexpected answer: %w", err)
 	}
 	if ap.LoginName == "" || ap.AppPassword == "" {
 		return nil, errors.New("poll Nextcloud login flow: the answer lacks login name or app password")
@@ -97,7 +76,7 @@ func (c *Client) PollLoginFlow(ctx context.Context, endpoint, token string) (*Ap
 // DeleteAppPassword revokes the app password this client authenticates
 // with (DELETE /ocs/v2.php/core/apppassword).
 func (c *Client) DeleteAppPassword(ctx context.Context) error {
-	if err := c.OCS(ctx, http.MethodDelete, "/ocs/v2.php/core/apppassword", nil, nil, nil); err != nil {
+	if _, err := c.core().Call(ctx, Request{Method: http.MethodDelete, Path: "/ocs/v2.php/core/apppassword", OCS: true}, nil); err != nil {
 		return fmt.Errorf("revoke app password at Nextcloud: %w", err)
 	}
 	return nil

@@ -1,13 +1,11 @@
 package nextcloud
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -117,47 +115,18 @@ func UnquoteETag(etag string) string {
 	return strings.Trim(etag, `"`)
 }
 
-// notesAnswer is a Notes API answer read in full.
-type notesAnswer struct {
-	status int
-	header http.Header
-	body   []byte
+// NotesClient is the Notes app's REST API v1.
+type NotesClient struct{ app App }
+
+// Notes returns the Notes API client.
+func (c *Client) Notes() *NotesClient {
+	return &NotesClient{app: c.App("notes", "Notes", notesRules{})}
 }
 
-// notesCall sends one request to the Notes API. It tells an app that is
-// off (an HTML 404 page) from a missing note (a JSON 404) and reads the
-// errorType the app puts in its error bodies. A 412 is returned as is so
-// that the caller can read the current note from the body.
-func (c *Client) notesCall(ctx context.Context, method, path string, query url.Values, header http.Header, body any) (*notesAnswer, error) {
-	req, err := c.newJSONRequest(ctx, method, withQuery(notesAPI+path, query), header, body, "notes request body")
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.send(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read answer of notes %s %s: %w", method, req.URL.Path, err)
-	}
-	ans := &notesAnswer{status: resp.StatusCode, header: resp.Header, body: data}
-	if resp.StatusCode < 300 || resp.StatusCode == http.StatusPreconditionFailed {
-		return ans, nil
-	}
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if resp.StatusCode == http.StatusNotFound && ct != "application/json" {
-		return nil, fmt.Errorf("nextcloud %s %s: the Notes app (\"notes\") is not installed or not enabled on this Nextcloud; ask an administrator to enable it: %w",
-			method, req.URL.Path, ErrAppNotEnabled)
-	}
-	e := &Error{Method: method, Path: req.URL.Path, Status: resp.StatusCode, Hint: hintFor(resp.StatusCode), App: "notes"}
-	e.Message = notesMessage(resp.StatusCode, data)
-	if e.Message == "" {
-		e.Message = messageFrom(resp.Header.Get("Content-Type"), data)
-	}
-	return nil, e
-}
+// notesRules reads the errorType the Notes app puts in its error bodies.
+type notesRules struct{}
+
+func (notesRules) Message(status int, body []byte) string { return notesMessage(status, body) }
 
 // notesMessage turns the app's {"errorType": "OCA\\Notes\\..."} into words.
 func notesMessage(status int, body []byte) string {
@@ -193,16 +162,8 @@ func notesMessage(status int, body []byte) string {
 	return t
 }
 
-func decodeNote(method, path string, body []byte) (*Note, error) {
-	var n Note
-	if err := json.Unmarshal(body, &n); err != nil {
-		return nil, fmt.Errorf("nextcloud %s %s%s: unexpected answer from the Notes app: %w", method, notesAPI, path, err)
-	}
-	return &n, nil
-}
-
-// ListNotes fetches one chunk (or, without ChunkSize, all) of the notes.
-func (c *Client) ListNotes(ctx context.Context, opts NotesListOptions) (*NotesPage, error) {
+// List fetches one chunk (or, without ChunkSize, all) of the notes.
+func (c *NotesClient) List(ctx context.Context, opts NotesListOptions) (*NotesPage, error) {
 	q := url.Values{}
 	if opts.Category != nil {
 		q.Set("category", *opts.Category)
@@ -219,19 +180,16 @@ func (c *Client) ListNotes(ctx context.Context, opts NotesListOptions) (*NotesPa
 	if opts.ChunkCursor != "" {
 		q.Set("chunkCursor", opts.ChunkCursor)
 	}
-	ans, err := c.notesCall(ctx, http.MethodGet, "/notes", q, nil, nil)
+	var raw []json.RawMessage
+	rep, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: notesAPI + "/notes", Query: q}, &raw)
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)
 	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(ans.body, &raw); err != nil {
-		return nil, fmt.Errorf("list notes: unexpected answer from the Notes app: %w", err)
-	}
-	page := &NotesPage{Notes: []Note{}, Cursor: ans.header.Get("X-Notes-Chunk-Cursor"), ETag: ans.header.Get("ETag")}
-	if p := ans.header.Get("X-Notes-Chunk-Pending"); p != "" {
+	page := &NotesPage{Notes: []Note{}, Cursor: rep.Header.Get("X-Notes-Chunk-Cursor"), ETag: rep.Header.Get("ETag")}
+	if p := rep.Header.Get("X-Notes-Chunk-Pending"); p != "" {
 		page.Pending, _ = strconv.Atoi(p)
 	}
-	if lm := ans.header.Get("Last-Modified"); lm != "" {
+	if lm := rep.Header.Get("Last-Modified"); lm != "" {
 		page.LastModified, _ = http.ParseTime(lm)
 	}
 	for _, r := range raw {
@@ -252,16 +210,44 @@ func (c *Client) ListNotes(ctx context.Context, opts NotesListOptions) (*NotesPa
 	return page, nil
 }
 
-// AllNotes fetches every note (of a category, when set) chunk by chunk.
-func (c *Client) AllNotes(ctx context.Context, opts NotesListOptions) ([]Note, error) {
-	if opts.ChunkSize <= 0 {
-		opts.ChunkSize = 100
+// maxNoteChunks bounds a paged listing, so that a Notes app that never
+// ends its chunks cannot keep a caller looping.
+const maxNoteChunks = 10000
+
+// Pages lists the notes chunk by chunk (100 a chunk unless ChunkSize is
+// set), following the chunk cursor from the first chunk on. It ends after
+// the last chunk or with the first error; a cursor sent twice is an error,
+// so that a caller never takes a partial listing for the whole.
+func (c *NotesClient) Pages(ctx context.Context, opts NotesListOptions) iter.Seq2[*NotesPage, error] {
+	return func(yield func(*NotesPage, error) bool) {
+		if opts.ChunkSize <= 0 {
+			opts.ChunkSize = 100
+		}
+		opts.ChunkCursor = ""
+		for range maxNoteChunks {
+			page, err := c.List(ctx, opts)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || page.Cursor == "" {
+				return
+			}
+			if page.Cursor == opts.ChunkCursor {
+				yield(nil, errors.New("list notes: the Notes app sent the same chunk cursor twice"))
+				return
+			}
+			opts.ChunkCursor = page.Cursor
+		}
+		yield(nil, errors.New("list notes: too many chunks"))
 	}
-	opts.ChunkCursor = ""
+}
+
+// All fetches every note (of a category, when set) chunk by chunk.
+func (c *NotesClient) All(ctx context.Context, opts NotesListOptions) ([]Note, error) {
 	var all []Note
 	seen := map[int64]bool{}
-	for range 10000 {
-		page, err := c.ListNotes(ctx, opts)
+	for page, err := range c.Pages(ctx, opts) {
 		if err != nil {
 			return nil, err
 		}
@@ -271,92 +257,128 @@ func (c *Client) AllNotes(ctx context.Context, opts NotesListOptions) ([]Note, e
 				all = append(all, n)
 			}
 		}
-		if page.Cursor == "" {
-			return all, nil
-		}
-		if page.Cursor == opts.ChunkCursor {
-			return nil, fmt.Errorf("list notes: the Notes app sent the same chunk cursor twice")
-		}
-		opts.ChunkCursor = page.Cursor
 	}
-	return nil, errors.New("list notes: too many chunks")
+	return all, nil
 }
 
-// GetNote fetches one note with its content and ETag.
-func (c *Client) GetNote(ctx context.Context, id int64) (*Note, error) {
-	path := "/notes/" + strconv.FormatInt(id, 10)
-	ans, err := c.notesCall(ctx, http.MethodGet, path, nil, nil, nil)
+func notePath(id int64) string { return notesAPI + "/notes/" + strconv.FormatInt(id, 10) }
+
+// Get fetches one note with its content and ETag.
+func (c *NotesClient) Get(ctx context.Context, id int64) (*Note, error) {
+	var n Note
+	rep, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: notePath(id)}, &n)
 	if err != nil {
 		return nil, fmt.Errorf("get note %d: %w", id, err)
 	}
-	n, err := decodeNote(http.MethodGet, path, ans.body)
-	if err != nil {
-		return nil, err
-	}
 	if n.ETag == "" {
-		n.ETag = UnquoteETag(ans.header.Get("ETag"))
+		n.ETag = UnquoteETag(rep.Header.Get("ETag"))
 	}
-	return n, nil
+	return &n, nil
 }
 
-// CreateNote creates a note. Nextcloud sanitises the title and makes it
+// Create creates a note. Nextcloud sanitises the title and makes it
 // unique in its category; the returned note has the title it chose.
-func (c *Client) CreateNote(ctx context.Context, in NoteInput) (*Note, error) {
-	ans, err := c.notesCall(ctx, http.MethodPost, "/notes", nil, nil, in)
-	if err != nil {
+func (c *NotesClient) Create(ctx context.Context, in NoteInput) (*Note, error) {
+	var n Note
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPost, Path: notesAPI + "/notes", Body: in}, &n); err != nil {
 		return nil, fmt.Errorf("create note: %w", err)
 	}
-	return decodeNote(http.MethodPost, "/notes", ans.body)
+	return &n, nil
 }
 
-// UpdateNote changes the given attributes of a note. With ifMatch (the
-// note's etag, quoted or not) Nextcloud refuses the change if the note
-// changed meanwhile; that yields a *NoteConflictError carrying the current
-// note. Without ifMatch the change is unconditional.
-func (c *Client) UpdateNote(ctx context.Context, id int64, in NoteInput, ifMatch string) (*Note, error) {
-	path := "/notes/" + strconv.FormatInt(id, 10)
+// Update changes the given attributes of a note. With ifMatch (the note's
+// etag, quoted or not) Nextcloud refuses the change if the note changed
+// meanwhile; that yields a *NoteConflictError carrying the current note.
+// Without ifMatch the change is unconditional.
+func (c *NotesClient) Update(ctx context.Context, id int64, in NoteInput, ifMatch string) (*Note, error) {
 	h := http.Header{}
 	if ifMatch != "" {
 		h.Set("If-Match", QuoteETag(ifMatch))
 	}
-	ans, err := c.notesCall(ctx, http.MethodPut, path, nil, h, in)
+	// A 412 carries the current note; it is read even when it is not one.
+	var raw []byte
+	rep, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: notePath(id), Header: h, Body: in, Raw: &raw, Pass: []int{http.StatusPreconditionFailed}}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update note %d: %w", id, err)
 	}
-	if ans.status == http.StatusPreconditionFailed {
+	var n Note
+	decodeErr := json.Unmarshal(raw, &n)
+	if rep.Status == http.StatusPreconditionFailed {
 		ce := &NoteConflictError{ID: id, IfMatch: QuoteETag(ifMatch)}
-		if cur, err := decodeNote(http.MethodPut, path, ans.body); err == nil && cur.ID != 0 {
-			ce.Current = cur
+		if decodeErr == nil && n.ID != 0 {
+			ce.Current = &n
 		}
 		return nil, fmt.Errorf("update note %d: %w", id, ce)
 	}
-	return decodeNote(http.MethodPut, path, ans.body)
+	if decodeErr != nil {
+		return nil, fmt.Errorf("nextcloud PUT %s: unexpected answer from the Notes app: %w", notePath(id), decodeErr)
+	}
+	return &n, nil
 }
 
-// DeleteNote deletes a note.
-func (c *Client) DeleteNote(ctx context.Context, id int64) error {
-	if _, err := c.notesCall(ctx, http.MethodDelete, "/notes/"+strconv.FormatInt(id, 10), nil, nil, nil); err != nil {
+// Append adds text on a new line at the end of a note without rewriting
+// what others changed meanwhile: the update is conditional on the etag
+// and retried on a fresh copy, so the text lands exactly once. With
+// ifMatch the note must still be at that etag, or a *NoteConflictError
+// says it changed.
+func (c *NotesClient) Append(ctx context.Context, id int64, text, ifMatch string) (*Note, error) {
+	const attempts = 4
+	for range attempts {
+		cur, err := c.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ifMatch != "" && UnquoteETag(ifMatch) != cur.ETag {
+			return nil, &NoteConflictError{ID: id, IfMatch: QuoteETag(ifMatch), Current: cur}
+		}
+		want := appendLine(cur.Content, text)
+		n, err := c.Update(ctx, id, NoteInput{Content: &want}, cur.ETag)
+		if err == nil {
+			return n, nil
+		}
+		var ce *NoteConflictError
+		if !errors.As(err, &ce) {
+			return nil, err
+		}
+		// A retried PUT whose first try landed sees its own change: done.
+		if ce.Current != nil && ce.Current.Content == want {
+			return ce.Current, nil
+		}
+		if ifMatch != "" {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("note %d kept changing while appending (%d attempts); nothing was appended, try again later: %w", id, attempts, ErrConflict)
+}
+
+// appendLine puts text on a new line after content.
+func appendLine(content, text string) string {
+	if content == "" || strings.HasSuffix(content, "\n") {
+		return content + text
+	}
+	return content + "\n" + text
+}
+
+// Delete deletes a note.
+func (c *NotesClient) Delete(ctx context.Context, id int64) error {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: notePath(id)}, nil); err != nil {
 		return fmt.Errorf("delete note %d: %w", id, err)
 	}
 	return nil
 }
 
-// GetNotesSettings reads the user's Notes settings.
-func (c *Client) GetNotesSettings(ctx context.Context) (*NotesSettings, error) {
-	ans, err := c.notesCall(ctx, http.MethodGet, "/settings", nil, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("get notes settings: %w", err)
-	}
+// Settings reads the user's Notes settings.
+func (c *NotesClient) Settings(ctx context.Context) (*NotesSettings, error) {
 	var s NotesSettings
-	if err := json.Unmarshal(bytes.TrimSpace(ans.body), &s); err != nil {
-		return nil, fmt.Errorf("get notes settings: unexpected answer: %w", err)
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: notesAPI + "/settings"}, &s); err != nil {
+		return nil, fmt.Errorf("get notes settings: %w", err)
 	}
 	return &s, nil
 }
 
-// SetNotesSettings changes the non-empty settings; Nextcloud sanitises the
+// SetSettings changes the non-empty settings; Nextcloud sanitises the
 // values, so the returned settings may differ from the request.
-func (c *Client) SetNotesSettings(ctx context.Context, s NotesSettings) (*NotesSettings, error) {
+func (c *NotesClient) SetSettings(ctx context.Context, s NotesSettings) (*NotesSettings, error) {
 	body := map[string]string{}
 	if s.NotesPath != "" {
 		body["notesPath"] = s.NotesPath
@@ -364,13 +386,9 @@ func (c *Client) SetNotesSettings(ctx context.Context, s NotesSettings) (*NotesS
 	if s.FileSuffix != "" {
 		body["fileSuffix"] = s.FileSuffix
 	}
-	ans, err := c.notesCall(ctx, http.MethodPut, "/settings", nil, nil, body)
-	if err != nil {
-		return nil, fmt.Errorf("set notes settings: %w", err)
-	}
 	var out NotesSettings
-	if err := json.Unmarshal(ans.body, &out); err != nil {
-		return nil, fmt.Errorf("set notes settings: unexpected answer: %w", err)
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: notesAPI + "/settings", Body: body}, &out); err != nil {
+		return nil, fmt.Errorf("set notes settings: %w", err)
 	}
 	return &out, nil
 }

@@ -3,6 +3,7 @@ package nextcloud_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func strp(s string) *string { return &s }
 
 func mustCreateNote(t *testing.T, c *nextcloud.Client, title, category, content string) *nextcloud.Note {
 	t.Helper()
-	n, err := c.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Category: &category, Content: &content})
 	if err != nil {
 		t.Fatalf("create note %q: %v", title, err)
 	}
@@ -39,7 +40,7 @@ func TestNotesCreateGetAndETag(t *testing.T) {
 	if dup.Title != "Shopping list (2)" {
 		t.Fatalf("duplicate title = %q, want numbered", dup.Title)
 	}
-	got, err := c.GetNote(ctx, n.ID)
+	got, err := c.Notes().Get(ctx, n.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 	}
 
 	// Unquoted etag (as the attribute comes) is sent quoted.
-	u1, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: strp("v2")}, n.ETag)
+	u1, err := c.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: strp("v2")}, n.ETag)
 	if err != nil {
 		t.Fatalf("update with current etag: %v", err)
 	}
@@ -79,7 +80,7 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 	}
 
 	// The stale etag is refused with the current note; nothing changes.
-	_, err = c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Content: strp("lost update")}, n.ETag)
+	_, err = c.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: strp("lost update")}, n.ETag)
 	var ce *nextcloud.NoteConflictError
 	if !errors.As(err, &ce) || !errors.Is(err, nextcloud.ErrConflict) {
 		t.Fatalf("stale update: got %v, want a NoteConflictError", err)
@@ -90,18 +91,18 @@ func TestNotesUpdateIfMatch(t *testing.T) {
 	if !strings.Contains(err.Error(), "changed since it was read") {
 		t.Fatalf("conflict message %q does not say the note changed", err)
 	}
-	got, _ := c.GetNote(ctx, n.ID)
+	got, _ := c.Notes().Get(ctx, n.ID)
 	if got.Content != "v2" {
 		t.Fatalf("stale update overwrote the note: %q", got.Content)
 	}
 
 	// Already quoted etags are sent as they are; favorite alone changes the etag.
-	u2, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Favorite: new(bool)}, `"`+u1.ETag+`"`)
+	u2, err := c.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Favorite: new(bool)}, `"`+u1.ETag+`"`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr := true
-	u3, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Favorite: &tr}, u2.ETag)
+	u3, err := c.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Favorite: &tr}, u2.ETag)
 	if err != nil || !u3.Favorite || u3.ETag == u2.ETag {
 		t.Fatalf("favorite update = %+v, %v; want favorite and a new etag", u3, err)
 	}
@@ -123,7 +124,7 @@ func TestNotesChunkedListing(t *testing.T) {
 	opts := nextcloud.NotesListOptions{ChunkSize: 2, Exclude: []string{"content"}}
 	var pages []*nextcloud.NotesPage
 	for {
-		p, err := c.ListNotes(ctx, opts)
+		p, err := c.Notes().List(ctx, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,19 +162,39 @@ func TestNotesChunkedListing(t *testing.T) {
 		t.Fatalf("last chunk pruned ids %v, want the 4 notes of earlier chunks", pages[2].PrunedIDs)
 	}
 
-	all, err := c.AllNotes(ctx, nextcloud.NotesListOptions{ChunkSize: 2})
+	// Pages follows the cursor the same way, and stops when told to.
+	var sizes []int
+	for p, err := range c.Notes().Pages(ctx, nextcloud.NotesListOptions{ChunkSize: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(p.Notes))
+	}
+	if fmt.Sprint(sizes) != "[2 2 1]" {
+		t.Fatalf("Pages chunk sizes %v, want [2 2 1]", sizes)
+	}
+	n := 0
+	for range c.Notes().Pages(ctx, nextcloud.NotesListOptions{ChunkSize: 2}) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Fatalf("Pages went on after break: %d", n)
+	}
+
+	all, err := c.Notes().All(ctx, nextcloud.NotesListOptions{ChunkSize: 2})
 	if err != nil || len(all) != 5 {
 		t.Fatalf("AllNotes = %d notes, %v", len(all), err)
 	}
-	work, err := c.AllNotes(ctx, nextcloud.NotesListOptions{Category: strp("Work")})
+	work, err := c.Notes().All(ctx, nextcloud.NotesListOptions{Category: strp("Work")})
 	if err != nil || len(work) != 2 {
 		t.Fatalf("category Work = %d notes, %v; want 2", len(work), err)
 	}
-	uncategorized, err := c.AllNotes(ctx, nextcloud.NotesListOptions{Category: strp("")})
+	uncategorized, err := c.Notes().All(ctx, nextcloud.NotesListOptions{Category: strp("")})
 	if err != nil || len(uncategorized) != 3 {
 		t.Fatalf("uncategorized = %d notes, %v; want 3", len(uncategorized), err)
 	}
-	pruned, err := c.ListNotes(ctx, nextcloud.NotesListOptions{PruneBefore: time.Now().Add(time.Hour).Unix()})
+	pruned, err := c.Notes().List(ctx, nextcloud.NotesListOptions{PruneBefore: time.Now().Add(time.Hour).Unix()})
 	if err != nil || len(pruned.Notes) != 0 || len(pruned.PrunedIDs) != 5 {
 		t.Fatalf("pruneBefore in the future: %d full, %d pruned, %v; want 0 and 5", len(pruned.Notes), len(pruned.PrunedIDs), err)
 	}
@@ -186,14 +207,14 @@ func TestNotesErrors(t *testing.T) {
 	bob := nc.Client(t, "bob")
 	n := mustCreateNote(t, admin, "private", "", "secret")
 
-	_, err := bob.GetNote(ctx, n.ID)
+	_, err := bob.Notes().Get(ctx, n.ID)
 	if !errors.Is(err, nextcloud.ErrNotFound) || errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("another user's note: got %v, want not found", err)
 	}
 	if !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("404 message %q does not say the note does not exist", err)
 	}
-	if err := admin.DeleteNote(ctx, 999999); !errors.Is(err, nextcloud.ErrNotFound) {
+	if err := admin.Notes().Delete(ctx, 999999); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("delete unknown note: %v", err)
 	}
 
@@ -201,17 +222,17 @@ func TestNotesErrors(t *testing.T) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return true
 	})
-	if _, err := admin.GetNote(ctx, n.ID); err == nil || !strings.Contains(err.Error(), "500") {
+	if _, err := admin.Notes().Get(ctx, n.ID); err == nil || !strings.Contains(err.Error(), "500") {
 		t.Fatalf("500: got %v", err)
 	}
 	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)
-	_, err = admin.ListNotes(ctx, nextcloud.NotesListOptions{})
-	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), "Notes app") {
+	_, err = admin.Notes().List(ctx, nextcloud.NotesListOptions{})
+	if !errors.Is(err, nextcloud.ErrAppNotEnabled) || !strings.Contains(err.Error(), `app "notes" (Notes)`) {
 		t.Fatalf("disabled app: got %v, want ErrAppNotEnabled naming the Notes app", err)
 	}
-	if _, err := admin.GetNote(ctx, n.ID); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if _, err := admin.Notes().Get(ctx, n.ID); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("disabled app on get: %v", err)
 	}
 }
@@ -220,15 +241,15 @@ func TestNotesSettings(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t)
 	c := nc.Client(t, "admin")
-	s, err := c.GetNotesSettings(ctx)
+	s, err := c.Notes().Settings(ctx)
 	if err != nil || s.NotesPath != "Notes" || s.FileSuffix != ".txt" {
 		t.Fatalf("default settings %+v, %v", s, err)
 	}
-	s, err = c.SetNotesSettings(ctx, nextcloud.NotesSettings{FileSuffix: ".md", NotesPath: "../Docs/Notes"})
+	s, err = c.Notes().SetSettings(ctx, nextcloud.NotesSettings{FileSuffix: ".md", NotesPath: "../Docs/Notes"})
 	if err != nil || s.FileSuffix != ".md" || s.NotesPath != "Docs/Notes" {
 		t.Fatalf("set settings = %+v, %v; want .md and a sanitised path", s, err)
 	}
-	s, err = c.SetNotesSettings(ctx, nextcloud.NotesSettings{FileSuffix: ".exe"})
+	s, err = c.Notes().SetSettings(ctx, nextcloud.NotesSettings{FileSuffix: ".exe"})
 	if err != nil || s.FileSuffix != ".txt" || s.NotesPath != "Docs/Notes" {
 		t.Fatalf("invalid suffix = %+v, %v; want the default suffix and the path kept", s, err)
 	}

@@ -156,17 +156,23 @@ type SearchQuery struct {
 	Filters url.Values
 }
 
-// SearchProviders lists the unified search providers available to the user.
-func (c *Client) SearchProviders(ctx context.Context) ([]SearchProvider, error) {
+// SearchClient is Nextcloud's unified search API.
+type SearchClient struct{ app App }
+
+// Search returns the unified search client.
+func (c *Client) Search() *SearchClient { return &SearchClient{app: c.core()} }
+
+// Providers lists the unified search providers available to the user.
+func (c *SearchClient) Providers(ctx context.Context) ([]SearchProvider, error) {
 	var out []SearchProvider
-	if err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/search/providers", nil, nil, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: "/ocs/v2.php/search/providers", OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("list unified search providers: %w", err)
 	}
 	return out, nil
 }
 
-// Search asks one unified search provider.
-func (c *Client) Search(ctx context.Context, providerID string, q SearchQuery) (*SearchResult, error) {
+// Query asks one unified search provider.
+func (c *SearchClient) Query(ctx context.Context, providerID string, q SearchQuery) (*SearchResult, error) {
 	if providerID == "" {
 		return nil, fmt.Errorf("search provider id is empty")
 	}
@@ -188,8 +194,8 @@ func (c *Client) Search(ctx context.Context, providerID string, q SearchQuery) (
 		return nil, err
 	}
 	var out SearchResult
-	err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/search/providers/"+url.PathEscape(providerID)+"/search", v, nil, &out)
-	if err != nil {
+	p := "/ocs/v2.php/search/providers/" + url.PathEscape(providerID) + "/search"
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: p, Query: v, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("search provider %q: %w", providerID, err)
 	}
 	return &out, nil
@@ -215,10 +221,10 @@ type ProviderOutcome struct {
 // ErrProviderTimeout is the error of a provider that answered too slowly.
 var ErrProviderTimeout = errors.New("search provider did not answer in time")
 
-// SearchMany asks several providers concurrently (at most parallel at once,
+// Many asks several providers concurrently (at most parallel at once,
 // 6 if zero), each bounded by timeout so that one slow app does not hold
 // back the others. Outcomes come back in the order of queries.
-func (c *Client) SearchMany(ctx context.Context, queries []ProviderQuery, timeout time.Duration, parallel int) []ProviderOutcome {
+func (c *SearchClient) Many(ctx context.Context, queries []ProviderQuery, timeout time.Duration, parallel int) []ProviderOutcome {
 	if parallel <= 0 {
 		parallel = 6
 	}
@@ -244,7 +250,7 @@ func (c *Client) SearchMany(ctx context.Context, queries []ProviderQuery, timeou
 			pctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			start := time.Now()
-			res, err := c.Search(pctx, q.ProviderID, q.SearchQuery)
+			res, err := c.Query(pctx, q.ProviderID, q.SearchQuery)
 			out[i].Elapsed = time.Since(start)
 			if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
 				out[i].TimedOut = true

@@ -63,7 +63,7 @@ func TestSearchAgainstStandIn(t *testing.T) {
 	c := nc.Client(t, "admin")
 	ctx := context.Background()
 
-	ps, err := c.SearchProviders(ctx)
+	ps, err := c.Search().Providers(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,19 +75,19 @@ func TestSearchAgainstStandIn(t *testing.T) {
 		t.Fatalf("providers %+v", ps)
 	}
 
-	r, err := c.Search(ctx, "many", nextcloud.SearchQuery{Term: "x"})
+	r, err := c.Search().Query(ctx, "many", nextcloud.SearchQuery{Term: "x"})
 	if err != nil || len(r.Entries) != 5 || !r.IsPaginated || r.Cursor != "5" {
 		t.Fatalf("default page: %+v %v", r, err)
 	}
-	r, err = c.Search(ctx, "many", nextcloud.SearchQuery{Term: "x", Limit: 5, Cursor: string(r.Cursor)})
+	r, err = c.Search().Query(ctx, "many", nextcloud.SearchQuery{Term: "x", Limit: 5, Cursor: string(r.Cursor)})
 	if err != nil || len(r.Entries) != 2 || r.Entries[0].Title != "hit5" {
 		t.Fatalf("second page: %+v %v", r, err)
 	}
-	if _, err := c.Search(ctx, "many", nextcloud.SearchQuery{}); err == nil {
+	if _, err := c.Search().Query(ctx, "many", nextcloud.SearchQuery{}); err == nil {
 		t.Fatal("empty term accepted")
 	}
 
-	out := c.SearchMany(ctx, []nextcloud.ProviderQuery{
+	out := c.Search().Many(ctx, []nextcloud.ProviderQuery{
 		{ProviderID: "slow", SearchQuery: nextcloud.SearchQuery{Term: "x"}},
 		{ProviderID: "many", SearchQuery: nextcloud.SearchQuery{Term: "x", Limit: 3}},
 		{ProviderID: "gone", SearchQuery: nextcloud.SearchQuery{Term: "x"}},

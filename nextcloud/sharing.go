@@ -229,8 +229,16 @@ func (u ShareUpdate) empty() bool {
 	return u.Permissions == nil && u.Password == nil && u.ExpireDate == nil && u.Note == nil && u.Label == nil && u.HideDownload == nil
 }
 
-func (c *Client) sharing(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	err := c.appCall(ctx, "files_sharing", method, sharesAPI+path, appCallOpts{query: query, body: body, ocs: true}, out)
+// SharingClient is the OCS Share API (the files_sharing app).
+type SharingClient struct{ app App }
+
+// Sharing returns the Share API client.
+func (c *Client) Sharing() *SharingClient {
+	return &SharingClient{app: c.App("files_sharing", "Sharing", nil)}
+}
+
+func (c *SharingClient) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	_, err := c.app.Call(ctx, Request{Method: method, Path: sharesAPI + path, Query: query, Body: body, OCS: true}, out)
 	var e *Error
 	if errors.As(err, &e) && e.Status == http.StatusNotFound {
 		// The Share API answers 404 for bad dates and missing recipients
@@ -250,8 +258,8 @@ func boolParam(b bool) string {
 	return "false"
 }
 
-// ListShares lists shares as the OCS Share API's GET /shares does.
-func (c *Client) ListShares(ctx context.Context, o ShareListOptions) ([]Share, error) {
+// List lists shares as the OCS Share API's GET /shares does.
+func (c *SharingClient) List(ctx context.Context, o ShareListOptions) ([]Share, error) {
 	q := url.Values{}
 	if o.Path != "" {
 		sp, err := sharePath(o.Path)
@@ -270,20 +278,20 @@ func (c *Client) ListShares(ctx context.Context, o ShareListOptions) ([]Share, e
 		q.Set("subfiles", "true")
 	}
 	var out []Share
-	if err := c.sharing(ctx, http.MethodGet, "", q, nil, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "", q, nil, &out); err != nil {
 		return nil, fmt.Errorf("list shares: %w", err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].STime < out[j].STime })
 	return out, nil
 }
 
-// GetShare returns one share.
-func (c *Client) GetShare(ctx context.Context, id string) (*Share, error) {
+// Get returns one share.
+func (c *SharingClient) Get(ctx context.Context, id string) (*Share, error) {
 	var out []Share
 	if _, err := Segment("id", id); err != nil {
 		return nil, err
 	}
-	if err := c.sharing(ctx, http.MethodGet, "/"+url.PathEscape(id), nil, nil, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(id), nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("get share %s: %w", id, err)
 	}
 	if len(out) == 0 {
@@ -302,9 +310,9 @@ func sharePath(p string) (string, error) {
 	return "/" + rel, nil
 }
 
-// CreateShare shares a file or folder. Hiding the download is a separate
+// Create shares a file or folder. Hiding the download is a separate
 // update, as the API only accepts it there.
-func (c *Client) CreateShare(ctx context.Context, s ShareCreate) (*Share, error) {
+func (c *SharingClient) Create(ctx context.Context, s ShareCreate) (*Share, error) {
 	sp, err := sharePath(s.Path)
 	if err != nil {
 		return nil, err
@@ -332,12 +340,12 @@ func (c *Client) CreateShare(ctx context.Context, s ShareCreate) (*Share, error)
 		body["sendMail"] = boolParam(*s.SendMail)
 	}
 	var out Share
-	if err := c.sharing(ctx, http.MethodPost, "", nil, body, &out); err != nil {
+	if err := c.call(ctx, http.MethodPost, "", nil, body, &out); err != nil {
 		return nil, fmt.Errorf("share %s with %s %s: %w", sp, s.ShareType, s.ShareWith, err)
 	}
 	if s.HideDownload {
 		t := true
-		upd, err := c.UpdateShare(ctx, out.ID, ShareUpdate{HideDownload: &t})
+		upd, err := c.Update(ctx, out.ID, ShareUpdate{HideDownload: &t})
 		if err != nil {
 			return &out, fmt.Errorf("share %s was created, but hiding its download failed: %w", out.ID, err)
 		}
@@ -346,8 +354,8 @@ func (c *Client) CreateShare(ctx context.Context, s ShareCreate) (*Share, error)
 	return &out, nil
 }
 
-// UpdateShare changes a share and returns it as it is now.
-func (c *Client) UpdateShare(ctx context.Context, id string, u ShareUpdate) (*Share, error) {
+// Update changes a share and returns it as it is now.
+func (c *SharingClient) Update(ctx context.Context, id string, u ShareUpdate) (*Share, error) {
 	if u.empty() {
 		return nil, fmt.Errorf("update share %s: nothing to change", id)
 	}
@@ -374,18 +382,18 @@ func (c *Client) UpdateShare(ctx context.Context, id string, u ShareUpdate) (*Sh
 	if _, err := Segment("id", id); err != nil {
 		return nil, err
 	}
-	if err := c.sharing(ctx, http.MethodPut, "/"+url.PathEscape(id), nil, body, &out); err != nil {
+	if err := c.call(ctx, http.MethodPut, "/"+url.PathEscape(id), nil, body, &out); err != nil {
 		return nil, fmt.Errorf("update share %s: %w", id, err)
 	}
 	return &out, nil
 }
 
-// DeleteShare removes a share (or, for a share with the user, leaves it).
-func (c *Client) DeleteShare(ctx context.Context, id string) error {
+// Delete removes a share (or, for a share with the user, leaves it).
+func (c *SharingClient) Delete(ctx context.Context, id string) error {
 	if _, err := Segment("id", id); err != nil {
 		return err
 	}
-	if err := c.sharing(ctx, http.MethodDelete, "/"+url.PathEscape(id), nil, nil, nil); err != nil {
+	if err := c.call(ctx, http.MethodDelete, "/"+url.PathEscape(id), nil, nil, nil); err != nil {
 		return fmt.Errorf("delete share %s: %w", id, err)
 	}
 	return nil

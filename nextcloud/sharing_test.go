@@ -85,44 +85,44 @@ func TestSharingClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hiding the download takes a second request the client makes itself.
-	link, err := c.CreateShare(ctx, nextcloud.ShareCreate{Path: "Docs", ShareType: nextcloud.ShareTypePublicLink, Password: "a long passphrase", HideDownload: true, Label: "L"})
+	link, err := c.Sharing().Create(ctx, nextcloud.ShareCreate{Path: "Docs", ShareType: nextcloud.ShareTypePublicLink, Password: "a long passphrase", HideDownload: true, Label: "L"})
 	if err != nil || !bool(link.HideDownload) || !link.HasPassword() || link.URL == "" || link.Label != "L" {
 		t.Fatalf("link: %+v %v", link, err)
 	}
 	if n := srv.RequestCount("PUT /ocs/v2.php/apps/files_sharing/api/v1/shares/" + link.ID); n != 1 {
 		t.Fatalf("hide download took %d PUTs", n)
 	}
-	user, err := c.CreateShare(ctx, nextcloud.ShareCreate{Path: "/Docs/", ShareType: nextcloud.ShareTypeUser, ShareWith: "alice", Permissions: nextcloud.PermRead | nextcloud.PermShare})
+	user, err := c.Sharing().Create(ctx, nextcloud.ShareCreate{Path: "/Docs/", ShareType: nextcloud.ShareTypeUser, ShareWith: "alice", Permissions: nextcloud.PermRead | nextcloud.PermShare})
 	if err != nil || user.Permissions != 17 || user.ShareWith != "alice" {
 		t.Fatalf("user share: %+v %v", user, err)
 	}
-	got, err := c.GetShare(ctx, user.ID)
+	got, err := c.Sharing().Get(ctx, user.ID)
 	if err != nil || got.ID != user.ID {
 		t.Fatalf("get: %+v %v", got, err)
 	}
-	incoming, err := srv.Client(t, "alice").ListShares(ctx, nextcloud.ShareListOptions{SharedWithMe: true})
+	incoming, err := srv.Client(t, "alice").Sharing().List(ctx, nextcloud.ShareListOptions{SharedWithMe: true})
 	if err != nil || len(incoming) != 1 || incoming[0].ID != user.ID {
 		t.Fatalf("alice's shares: %+v %v", incoming, err)
 	}
 	note := "hi"
-	if upd, err := c.UpdateShare(ctx, user.ID, nextcloud.ShareUpdate{Note: &note}); err != nil || upd.Note != "hi" {
+	if upd, err := c.Sharing().Update(ctx, user.ID, nextcloud.ShareUpdate{Note: &note}); err != nil || upd.Note != "hi" {
 		t.Fatalf("update: %+v %v", upd, err)
 	}
-	if _, err := c.UpdateShare(ctx, user.ID, nextcloud.ShareUpdate{}); err == nil {
+	if _, err := c.Sharing().Update(ctx, user.ID, nextcloud.ShareUpdate{}); err == nil {
 		t.Fatal("an empty update must fail before asking Nextcloud")
 	}
-	if err := c.DeleteShare(ctx, user.ID); err != nil {
+	if err := c.Sharing().Delete(ctx, user.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetShare(ctx, user.ID); !errors.Is(err, nextcloud.ErrNotFound) {
+	if _, err := c.Sharing().Get(ctx, user.ID); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("get deleted: %v", err)
 	}
 	var apiErr *nextcloud.Error
-	_, err = c.CreateShare(ctx, nextcloud.ShareCreate{Path: "Docs", ShareType: nextcloud.ShareTypeUser, ShareWith: "nobody"})
+	_, err = c.Sharing().Create(ctx, nextcloud.ShareCreate{Path: "Docs", ShareType: nextcloud.ShareTypeUser, ShareWith: "nobody"})
 	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.App != "files_sharing" || apiErr.Hint != "" {
 		t.Fatalf("unknown recipient: %#v", err)
 	}
-	_, err = c.ListShares(ctx, nextcloud.ShareListOptions{Path: "nothing-here"})
+	_, err = c.Sharing().List(ctx, nextcloud.ShareListOptions{Path: "nothing-here"})
 	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Hint == "" {
 		t.Fatalf("unknown path keeps the not-found hint: %v", err)
 	}
@@ -130,7 +130,7 @@ func TestSharingClient(t *testing.T) {
 
 func TestSharingAppDisabled(t *testing.T) {
 	c := nctest.New(t, nctest.WithDisabledApp("files_sharing")).Client(t, "admin")
-	if _, err := c.ListShares(context.Background(), nextcloud.ShareListOptions{}); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if _, err := c.Sharing().List(context.Background(), nextcloud.ShareListOptions{}); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("want ErrAppNotEnabled, got %v", err)
 	}
 }

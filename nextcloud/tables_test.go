@@ -83,6 +83,8 @@ func TestTablesEncodeValue(t *testing.T) {
 		{"dt", "2025-03-31 14:00", `"2025-03-31 14:00"`},
 		{"dt", "2025-03-31T14:00:00+02:00", `"2025-03-31 14:00"`},
 		{"dt", "2025-03-31", `"2025-03-31 00:00"`},
+		{"dt", "2025-03-31T23:30:00-05:00", `"2025-03-31 23:30"`}, // the wall clock of the offset, not UTC
+		{"date", " 2024-02-29 ", `"2024-02-29"`},
 		{"users", "bob", `[{"id":"bob","type":0}]`},
 		{"users", []any{"bob", map[string]any{"id": "ada", "type": "user"}}, `[{"id":"bob","type":0},{"id":"ada","type":0}]`},
 		{"groups", map[string]any{"id": "staff", "type": "group"}, `[{"id":"staff","type":1}]`},
@@ -123,6 +125,7 @@ func TestTablesEncodeValue(t *testing.T) {
 		{"check", "perhaps", "true or false"},
 		{"date", "2023-02-29", "YYYY-MM-DD"},
 		{"date", "03/31/2025", "YYYY-MM-DD"},
+		{"date", "2024-02-29T10:00", "YYYY-MM-DD"},
 		{"time", "25:00", "HH:MM"},
 		{"dt", "31.03.2025 14:00", "YYYY-MM-DD HH:MM"},
 		{"users", map[string]any{"id": "staff", "type": "group"}, "does not take groups"},

@@ -30,7 +30,7 @@ func TestAppTextRoundTripProperty(t *testing.T) {
 	for i := range propertyRounds {
 		content := randomText(r)
 		title := randomNonEmpty(r, oneLine)
-		n, err := c.CreateNote(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
+		n, err := c.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
 		if err != nil {
 			t.Fatalf("round %d: create note: %v", i, err)
 		}
@@ -38,11 +38,11 @@ func TestAppTextRoundTripProperty(t *testing.T) {
 			t.Fatalf("round %d: note content %q read as %q", i, content, n.Content)
 		}
 		fav := true
-		up, err := c.UpdateNote(ctx, n.ID, nextcloud.NoteInput{Favorite: &fav}, "")
+		up, err := c.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Favorite: &fav}, "")
 		if err != nil {
 			t.Fatalf("round %d: update note: %v", i, err)
 		}
-		if got, err := c.GetNote(ctx, n.ID); err != nil || got.Content != n.Content || got.Title != n.Title || up.Title != n.Title {
+		if got, err := c.Notes().Get(ctx, n.ID); err != nil || got.Content != n.Content || got.Title != n.Title || up.Title != n.Title {
 			t.Fatalf("round %d: favouring the note changed it: %+v -> %+v (%v)", i, n, got, err)
 		}
 

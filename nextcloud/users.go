@@ -84,9 +84,15 @@ type AutocompleteOptions struct {
 	Limit    int
 }
 
+// UsersClient finds users and groups (core and provisioning APIs).
+type UsersClient struct{ app App }
+
+// Users returns the users and groups client.
+func (c *Client) Users() *UsersClient { return &UsersClient{app: c.core()} }
+
 // Autocomplete searches users, groups and other sharees the way the
 // sharing dialog does (/ocs/v2.php/core/autocomplete/get).
-func (c *Client) Autocomplete(ctx context.Context, search string, o AutocompleteOptions) ([]Sharee, error) {
+func (c *UsersClient) Autocomplete(ctx context.Context, search string, o AutocompleteOptions) ([]Sharee, error) {
 	q := url.Values{"search": {search}}
 	if o.ItemType != "" {
 		q.Set("itemType", o.ItemType)
@@ -101,7 +107,7 @@ func (c *Client) Autocomplete(ctx context.Context, search string, o Autocomplete
 		q.Set("limit", strconv.Itoa(o.Limit))
 	}
 	var out []Sharee
-	if err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/core/autocomplete/get", q, nil, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: "/ocs/v2.php/core/autocomplete/get", Query: q, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("search users and groups for %q: %w", search, err)
 	}
 	return out, nil
@@ -118,7 +124,7 @@ type Group struct {
 // SearchGroups lists the groups whose id or name contains search
 // (/ocs/v2.php/cloud/groups/details). Nextcloud allows it to
 // administrators and group administrators only.
-func (c *Client) SearchGroups(ctx context.Context, search string, limit, offset int) ([]Group, error) {
+func (c *UsersClient) SearchGroups(ctx context.Context, search string, limit, offset int) ([]Group, error) {
 	q := url.Values{"search": {search}}
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
@@ -129,7 +135,7 @@ func (c *Client) SearchGroups(ctx context.Context, search string, limit, offset 
 	var out struct {
 		Groups []Group `json:"groups"`
 	}
-	if err := c.OCS(ctx, http.MethodGet, "/ocs/v2.php/cloud/groups/details", q, nil, &out); err != nil {
+	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: "/ocs/v2.php/cloud/groups/details", Query: q, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("search groups for %q: %w", search, err)
 	}
 	return out.Groups, nil

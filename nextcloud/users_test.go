@@ -25,7 +25,7 @@ func TestAutocompleteReadsStatusAndQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Autocomplete(context.Background(), "al ice", nextcloud.AutocompleteOptions{
+	got, err := c.Users().Autocomplete(context.Background(), "al ice", nextcloud.AutocompleteOptions{
 		ShareTypes: []nextcloud.ShareType{nextcloud.ShareTypeUser, nextcloud.ShareTypeGroup}, Limit: 5, ItemType: "files", ItemID: "12"})
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +45,11 @@ func TestSearchGroupsNeedsAdmin(t *testing.T) {
 	srv := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("alice", "alice-pass"))
 	srv.AddGroup("staff", "Staff", "alice")
 	ctx := context.Background()
-	groups, err := srv.Client(t, "admin").SearchGroups(ctx, "sta", 0, 0)
+	groups, err := srv.Client(t, "admin").Users().SearchGroups(ctx, "sta", 0, 0)
 	if err != nil || len(groups) != 1 || groups[0] != (nextcloud.Group{ID: "staff", DisplayName: "Staff", UserCount: 1}) {
 		t.Fatalf("admin: %+v %v", groups, err)
 	}
-	if _, err := srv.Client(t, "alice").SearchGroups(ctx, "", 0, 0); !errors.Is(err, nextcloud.ErrForbidden) {
+	if _, err := srv.Client(t, "alice").Users().SearchGroups(ctx, "", 0, 0); !errors.Is(err, nextcloud.ErrForbidden) {
 		t.Fatalf("alice: %v", err)
 	}
 }

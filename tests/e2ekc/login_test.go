@@ -31,7 +31,7 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 			defer cancel()
 			nc, bc := newNextcloud(t, kc, mode.v)
 			for _, u := range []string{"alice", "bob"} {
-				if _, err := nc.Client(t, u).CreateNote(ctx, nextcloud.NoteInput{Title: new("note of " + u), Content: new("x")}); err != nil {
+				if _, err := nc.Client(t, u).Notes().Create(ctx, nextcloud.NoteInput{Title: new("note of " + u), Content: new("x")}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -99,7 +99,7 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 			if err == nil && !res.IsError {
 				t.Fatal("nc_notes_create succeeded with notes:read only")
 			}
-			if notes, err := nc.Client(t, "alice").AllNotes(ctx, nextcloud.NotesListOptions{}); err != nil || len(notes) != 1 {
+			if notes, err := nc.Client(t, "alice").Notes().All(ctx, nextcloud.NotesListOptions{}); err != nil || len(notes) != 1 {
 				t.Fatalf("alice's notes after the refused create: %d %v", len(notes), err)
 			}
 		})

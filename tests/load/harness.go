@@ -40,7 +40,7 @@ func StartTarget(ctx context.Context, notes int) (*Target, error) {
 	for i := range notes {
 		title := fmt.Sprintf("Load note %d", i)
 		content := fmt.Sprintf("# Load note %d\n\nSome text for the load test, item %d.", i, i)
-		n, err := user.CreateNote(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
+		n, err := user.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
 		if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("seed notes: %w", err)

@@ -85,7 +85,7 @@ func (f *fixture) seed(ctx context.Context) error {
 		title := fmt.Sprintf("Bench note %d", i)
 		content := fmt.Sprintf("# Bench note %d\n\nShopping list for the benchmark, item %d: apples, pears.", i, i)
 		cat := "Bench"
-		n, err := c.CreateNote(ctx, nextcloud.NoteInput{Title: &title, Content: &content, Category: &cat})
+		n, err := c.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content, Category: &cat})
 		if err != nil {
 			return fmt.Errorf("seed note: %w", err)
 		}

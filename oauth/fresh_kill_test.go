@@ -1,0 +1,147 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+)
+
+// Tests for mutants that survived fresh samples of `make mutate`
+// (seeds 5 and later), one planted bug each.
+
+// rotatingIdP answers refresh_token grants with next(old) as the refresh
+// token ("" leaves it out) and records the refresh tokens it was sent.
+type rotatingIdP struct {
+	mu   sync.Mutex
+	next func(old string) string
+	sent []string
+}
+
+func (f *rotatingIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := r.FormValue("refresh_token")
+	f.sent = append(f.sent, old)
+	resp := map[string]any{"access_token": "at-" + old, "token_type": "Bearer", "expires_in": 300}
+	if n := f.next(old); n != "" {
+		resp["refresh_token"] = n
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, db
+}
+
+// A rotated refresh token that merely starts with the old one is still a
+// new token: it must be stored, and the next refresh must send it.
+func TestOfflineRotationToLongerToken(t *testing.T) {
+	ctx := context.Background()
+	f := &rotatingIdP{next: func(old string) string { return old + "-2" }}
+	o, db := offlineWith(t, f)
+	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.AccessToken(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Token(ctx, "alice")
+	if err != nil || stored.RefreshToken != "rt-2" {
+		t.Fatalf("stored refresh token %q (%v), want the rotated rt-2", stored.RefreshToken, err)
+	}
+	o.Forget("alice")
+	if _, err := o.AccessToken(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(f.sent, " ") != "rt rt-2" {
+		t.Fatalf("refresh tokens sent: %v", f.sent)
+	}
+}
+
+// An IdP that hands back the same refresh token (or none) did not rotate:
+// the stored grant keeps its token and its expiry.
+func TestOfflineSameRefreshTokenKeepsExpiry(t *testing.T) {
+	ctx := context.Background()
+	for name, next := range map[string]func(string) string{
+		"same": func(old string) string { return old },
+		"none": func(string) string { return "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			o, db := offlineWith(t, &rotatingIdP{next: next})
+			exp := time.Now().Add(48 * time.Hour).Truncate(time.Second)
+			if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt", ExpiresAt: exp}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := o.AccessToken(ctx, "alice"); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := db.Token(ctx, "alice")
+			if err != nil || stored.RefreshToken != "rt" || !stored.ExpiresAt.Equal(exp) {
+				t.Fatalf("stored %q expiring %v (%v), want rt expiring %v", stored.RefreshToken, stored.ExpiresAt, err, exp)
+			}
+		})
+	}
+}
+
+// The page after consent calls the grant offline only when the IdP
+// granted offline_access itself, not a scope that merely starts with it.
+func TestConsentPageNamesOfflineOnlyForOfflineAccess(t *testing.T) {
+	const offlineWords = "<em>offline</em> grant"
+	for granted, offline := range map[string]bool{
+		"openid offline_access":         true,
+		"openid offline_access_limited": false,
+		"openid":                        false,
+	} {
+		e := newOfflineEnv(t, nil)
+		rewriteTokenAnswer(e, func(body map[string]any) { body["scope"] = granted })
+		status, page := e.browse(t, "alice")
+		if status != http.StatusOK {
+			t.Fatalf("%q: consent %d\n%s", granted, status, page)
+		}
+		if strings.Contains(page, offlineWords) != offline {
+			t.Errorf("granted %q: page says offline grant = %v, want %v\n%s", granted, !offline, offline, page)
+		}
+	}
+}
+
+// A service-account login that fails before any HTTP answer (the token
+// endpoint unknown, the IdP unreachable) is no verdict on impersonation.
+func TestProbeWithoutAnswerIsUnknown(t *testing.T) {
+	ctx := context.Background()
+	for name, ep := range map[string]func(context.Context) (string, error){
+		"not discovered": func(context.Context) (string, error) { return "", errors.New("discovery failed") },
+		"unreachable":    func(context.Context) (string, error) { return "http://127.0.0.1:1/token", nil },
+	} {
+		sa, err := NewServiceAccount(ServiceAccountConfig{TokenEndpoint: ep, ClientID: "mcp", ClientSecret: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ProbeImpersonation(ctx, sa, NewExchanger("http://127.0.0.1:1/token", "mcp", "s", nil), []string{"nextcloud"})
+		if got.State != ProbeUnknown || !strings.Contains(got.Detail, "could not ask the identity provider") {
+			t.Errorf("%s: %v (%s)", name, got.State, got.Detail)
+		}
+	}
+}

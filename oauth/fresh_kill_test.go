@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 // Tests for mutants that survived fresh samples of `make mutate`
@@ -143,5 +145,41 @@ func TestProbeWithoutAnswerIsUnknown(t *testing.T) {
 		if got.State != ProbeUnknown || !strings.Contains(got.Detail, "could not ask the identity provider") {
 			t.Errorf("%s: %v (%s)", name, got.State, got.Detail)
 		}
+	}
+}
+
+// A login flow approved by an account whose id merely starts with the
+// user's (alice-evil for alice) is someone else's login: refused, nothing
+// kept here or at Nextcloud.
+func TestLoginFlowRefusesNearMissAccount(t *testing.T) {
+	ctx := context.Background()
+	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("alice-evil", "evil-pass"))
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 10 * time.Millisecond, FlowTTL: 5 * time.Second})
+	t.Cleanup(m.Close)
+	st, err := m.Provision(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.ApproveLoginFlow(st.LoginURL, "alice-evil")
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := m.Wait(wctx, "alice"); err == nil || !strings.Contains(err.Error(), `completed as "alice-evil"`) {
+		t.Fatalf("want the mismatch refused, got %v", err)
+	}
+	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("alice got alice-evil's access: %v", err)
+	}
+	if nc.AppPasswordCount("alice-evil") != 0 {
+		t.Fatal("the stray app password was not revoked at Nextcloud")
 	}
 }

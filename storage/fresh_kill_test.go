@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests for mutants that survived fresh samples of `make mutate`
@@ -164,4 +165,89 @@ func TestOpenUpToDateWritesNoVersion(t *testing.T) {
 		t.Fatalf("open of an up-to-date database: %v", err)
 	}
 	d.Close()
+}
+
+// brokenRows replaces table by a view of its rows that fails to compute
+// (malformed JSON) at the rows matching cond. SQLite then fails while the
+// rows are walked, after the first ones came back, and only rows.Err()
+// tells. The view keeps the columns plain, so queries still walk the
+// table's indexes in their order (sorted by user_id: alice, then bob).
+func brokenRows(table, cond string) string {
+	return `ALTER TABLE ` + table + ` RENAME TO ` + table + `_real; CREATE VIEW ` + table +
+		` AS SELECT rowid AS rowid, * FROM ` + table + `_real WHERE CASE WHEN ` + cond + ` THEN json('not json') ELSE 1 END;`
+}
+
+// A failure half-way through reading rows is an error naming what was
+// read, never a short list reported as complete: a short user list would
+// skip users' jobs, a short re-encryption would leave rows under a key the
+// operator then removes.
+func TestIterationFailuresAreReported(t *testing.T) {
+	const bob = "user_id = 'bob'"
+	// alice's rows of one app come in the order of their index: a, ab,
+	// a/b (parent, then insertion); sync keys sorted; notes after files;
+	// "zebra" ranks x2 (three times in a short title) before x1.
+	ctx := context.Background()
+	tests := []struct {
+		name, sql, errHas string
+		op                func(d *DB, x *Index) error
+	}{
+		{"ListTokens", brokenRows("refresh_tokens", bob), "list tokens",
+			func(d *DB, _ *Index) error { _, err := d.ListTokens(ctx); return err }},
+		{"SecretOwners", brokenRows("secrets", bob), "list app_password secrets",
+			func(d *DB, _ *Index) error { _, err := d.SecretOwners(ctx, "app_password"); return err }},
+		{"KnownUsers", brokenRows("known_users", bob), "list known users",
+			func(d *DB, _ *Index) error { _, err := d.KnownUsers(ctx, time.Time{}); return err }},
+		// With another key alice's rows do not open, so CheckKey reads on
+		// to bob's.
+		{"CheckKey", brokenRows("refresh_tokens", bob), "check TOKEN_ENCRYPTION_KEY",
+			func(d *DB, _ *Index) error {
+				c, err := NewCipher(newKey(t))
+				if err != nil {
+					return err
+				}
+				other := *d
+				other.cipher = c
+				return other.CheckKey(ctx)
+			}},
+		{"ReencryptAll tokens", brokenRows("refresh_tokens", bob), "re-encrypt tokens",
+			func(d *DB, _ *Index) error { _, err := d.ReencryptAll(ctx); return err }},
+		{"ReencryptAll secrets", brokenRows("secrets", bob), "re-encrypt secrets",
+			func(d *DB, _ *Index) error { _, err := d.ReencryptAll(ctx); return err }},
+		{"ETags", brokenRows("index_items", "item_id = 'a/b'"), "read index etags",
+			func(_ *DB, x *Index) error { _, err := x.ETags(ctx, "alice", AppFiles, ""); return err }},
+		{"SyncState", brokenRows("index_sync", "key = 'token'"), "read index sync state",
+			func(_ *DB, x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},
+		{"Search", brokenRows("index_items", "item_id = 'x1'"), "search the index",
+			func(_ *DB, x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "zebra"}); return err }},
+		{"Status items", brokenRows("index_items", "item_id = 'x1'"), "count index items",
+			func(_ *DB, x *Index) error { _, err := x.Status(ctx, "alice"); return err }},
+		{"Status runs", brokenRows("index_apps", "app = 'notes'"), "read index runs",
+			func(_ *DB, x *Index) error { _, err := x.Status(ctx, "alice"); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := openDB(t, dbPath(t), newKey(t))
+			twoUsers(t, d)
+			x, err := d.OpenIndex(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			indexTwoUsers(t, x)
+			if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{
+				{ID: "x1", Title: "zebra"}, {ID: "x2", Title: "zebra zebra zebra"},
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := x.RecordSync(ctx, "alice", AppNotes, time.Now(), nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.db.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			err = tc.op(d, x)
+			if err == nil || !strings.Contains(err.Error(), tc.errHas) || !strings.Contains(err.Error(), d.Path()) {
+				t.Fatalf("err = %v, want an error naming %q and the database", err, tc.errHas)
+			}
+		})
+	}
 }

@@ -1,9 +1,11 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -181,5 +183,93 @@ func TestLoginFlowRefusesNearMissAccount(t *testing.T) {
 	}
 	if nc.AppPasswordCount("alice-evil") != 0 {
 		t.Fatal("the stray app password was not revoked at Nextcloud")
+	}
+}
+
+// A token whose expiry plus leeway falls after the cache's own limit is
+// cached only until that limit, not until its expiry.
+func TestJWTCacheLimitWhenExpiryIsJustBeyond(t *testing.T) {
+	now := time.Now()
+	c := newJWTCache()
+	// Expiry one second before the limit, leeway two: expiry+leeway is
+	// one second after it.
+	c.put("tok", &Identity{UserID: "alice", Expiry: now.Add(jwtCacheTTL - time.Second)}, 2*time.Second, now, now)
+	if _, ok := c.get("tok", now.Add(jwtCacheTTL-time.Millisecond), now); !ok {
+		t.Fatal("not cached within the limit")
+	}
+	if _, ok := c.get("tok", now.Add(jwtCacheTTL), now); ok {
+		t.Fatal("cached past jwtCacheTTL")
+	}
+}
+
+// RequireScope used without Middleware in front refuses every request as
+// unauthenticated instead of serving it.
+func TestRequireScopeWithoutIdentity(t *testing.T) {
+	rs := &ResourceServer{cfg: Config{Issuer: "https://idp.example", Audience: "mcp"}, log: slog.New(slog.DiscardHandler), now: time.Now}
+	served := false
+	h := rs.RequireScope("notes:read", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served = true }))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/mcp", nil))
+	if served || w.Code != http.StatusUnauthorized || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer ") {
+		t.Fatalf("served %v, status %d, challenge %q", served, w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+	// With an identity that has the scope it is served.
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/mcp", nil).WithContext(
+		WithIdentity(context.Background(), &Identity{UserID: "alice", Scopes: []string{"notes:read"}})))
+	if !served {
+		t.Fatal("a caller with the scope was refused")
+	}
+}
+
+// A flow lifetime of 0 (unset) gets the 20-minute default, not an
+// already-expired flow.
+func TestLoginFlowDefaultLifetime(t *testing.T) {
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		m := NewLoginFlowManager(nil, nil, LoginFlowOptions{FlowTTL: ttl, PollEvery: -1})
+		m.Close()
+		if m.flowTTL != 20*time.Minute || m.pollEvery != 2*time.Second {
+			t.Errorf("FlowTTL %v: flow lifetime %v, poll every %v; want 20m and 2s", ttl, m.flowTTL, m.pollEvery)
+		}
+	}
+	m := NewLoginFlowManager(nil, nil, LoginFlowOptions{FlowTTL: time.Minute, PollEvery: time.Second})
+	m.Close()
+	if m.flowTTL != time.Minute || m.pollEvery != time.Second {
+		t.Errorf("set values not kept: %v %v", m.flowTTL, m.pollEvery)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// `tokens list --json` that cannot write its output fails, so a script
+// does not take an empty output for "no grants".
+func TestTokensListJSONWriteFailure(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	key, _ := storage.GenerateKey()
+	db, err := storage.Open(context.Background(), path, storage.Options{Keys: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveToken(context.Background(), storage.Token{UserID: "alice", RefreshToken: "rt"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var errb bytes.Buffer
+	code := TokensCommand(context.Background(), []string{"list", "--json"}, TokensCLI{DBPath: path, Keys: key}, failingWriter{}, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "disk full") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// Times a grant never had (never used, never refreshed, no expiry) show as
+// "-", not as year 1.
+func TestTokenTableUnsetTimes(t *testing.T) {
+	var b bytes.Buffer
+	created := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	writeTokenTable(&b, []storage.TokenInfo{{UserID: "alice", Subject: "s", CreatedAt: created, Readable: true}})
+	out := b.String()
+	if strings.Contains(out, "0001-01-01") || !strings.Contains(out, "2026-03-01 12:30") || strings.Count(out, " - ") < 2 {
+		t.Fatalf("table:\n%s", out)
 	}
 }

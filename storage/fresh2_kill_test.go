@@ -110,3 +110,39 @@ func TestIndexStateOnlyChangeMakesNoTable(t *testing.T) {
 		t.Fatalf("sync state %v, %v", s, err)
 	}
 }
+
+// Times never set read back as the zero time, not as 1970: an item
+// without a date, an app whose only sync failed.
+func TestUnsetTimesReadAsZero(t *testing.T) {
+	ctx := context.Background()
+	d := openDB(t, dbPath(t), newKey(t))
+	x, err := d.OpenIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "zebra"}, {ID: "2", Title: "zebra crossing", Date: at}}}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := x.Search(ctx, "alice", IndexQuery{Text: "zebra"})
+	if err != nil || len(hits) != 2 {
+		t.Fatalf("search: %+v, %v", hits, err)
+	}
+	for _, h := range hits {
+		if want := map[string]time.Time{"1": {}, "2": at}[h.ID]; !h.Date.Equal(want) {
+			t.Errorf("item %s dated %v, want %v", h.ID, h.Date, want)
+		}
+	}
+	if err := x.RecordSync(ctx, "alice", AppNotes, at, errors.New("Nextcloud unreachable")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := x.Status(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range st.Apps {
+		if a.App == AppNotes && (!a.LastRun.Equal(at) || !a.LastSuccess.IsZero() || a.LastError != "Nextcloud unreachable") {
+			t.Fatalf("notes status %+v", a)
+		}
+	}
+}

@@ -422,7 +422,11 @@ func (x *Index) Status(ctx context.Context, user string) (IndexStatus, error) {
 		counts[app] = n
 		st.Items += n
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return st, x.d.wrap("count index items", err)
+	}
 	runs := map[string]AppStatus{}
 	rows, err = x.d.db.QueryContext(ctx, `SELECT app, last_run, last_success, last_error FROM index_apps WHERE user_id = ?`, user)
 	if err != nil {
@@ -438,7 +442,11 @@ func (x *Index) Status(ctx context.Context, user string) (IndexStatus, error) {
 		a.LastRun, a.LastSuccess = fromUnix(run), fromUnix(ok)
 		runs[a.App] = a
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return st, x.d.wrap("read index runs", err)
+	}
 	for _, app := range IndexApps {
 		a := runs[app]
 		a.App, a.Items = app, counts[app]

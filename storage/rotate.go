@@ -52,7 +52,13 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 		r.user = user.String
 		toks = append(toks, r)
 	}
+	// A read that fails half-way must not leave rows under the old key
+	// while the report says all were re-encrypted.
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return rep, d.wrap("re-encrypt tokens", err)
+	}
 	rows, err = tx.QueryContext(ctx, `SELECT user_id, kind, value_enc FROM secrets`+d.forUpdate())
 	if err != nil {
 		return rep, d.wrap("re-encrypt secrets", err)
@@ -65,7 +71,11 @@ func (d *DB) ReencryptAll(ctx context.Context) (ReencryptReport, error) {
 		}
 		secs = append(secs, r)
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return rep, d.wrap("re-encrypt secrets", err)
+	}
 
 	for _, r := range toks {
 		pt, _, err := d.cipher.Decrypt(tokenBind(r.user), r.enc)

@@ -130,7 +130,7 @@ func (d *DB) SecretOwners(ctx context.Context, kind string) ([]string, error) {
 		}
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	return out, d.wrapNil("list "+kind+" secrets", rows.Err())
 }
 
 // PurgeExpired deletes expired secrets and refresh tokens known to have

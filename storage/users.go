@@ -37,7 +37,7 @@ func (d *DB) KnownUsers(ctx context.Context, since time.Time) ([]string, error) 
 		}
 		out = append(out, u.String)
 	}
-	return out, rows.Err()
+	return out, d.wrapNil("list known users", rows.Err())
 }
 
 // ForgetUser removes user from the known users (revocation).

@@ -45,6 +45,7 @@ type options struct {
 	list       bool
 	at         string
 	show       bool
+	run        string
 	root       string
 }
 
@@ -62,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.list, "list", false, "only list the mutants, run nothing")
 	flag.StringVar(&o.at, "at", "", "only the mutants at file:line (as -list names them)")
 	flag.BoolVar(&o.show, "show", false, "print each mutant as a diff, run nothing")
+	flag.StringVar(&o.run, "run", "", "only the tests matching this -run pattern (to check a new test against -at's mutants; not for scores)")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
@@ -173,7 +175,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	// must pass, or every mutant would look killed.
 	cover := map[string]*coverage{}
 	for dir, p := range pkgs {
-		c, err := coverRun(ctx, root, p, o.tags)
+		c, err := coverRun(ctx, root, p, o.tags, o.run)
 		if err != nil {
 			return err
 		}
@@ -425,14 +427,18 @@ func (c *coverage) reached(file string, line, col int) bool {
 	return !in
 }
 
-func coverRun(ctx context.Context, root string, p *pkgInfo, tags string) (*coverage, error) {
+func coverRun(ctx context.Context, root string, p *pkgInfo, tags, run string) (*coverage, error) {
 	prof, err := os.CreateTemp("", "mutate-cover")
 	if err != nil {
 		return nil, err
 	}
 	prof.Close()
 	defer os.Remove(prof.Name())
-	cmd := exec.CommandContext(ctx, "go", "test", "-tags", tags, "-count=1", "-covermode=set", "-coverprofile="+prof.Name(), "./"+p.dir)
+	args := []string{"test", "-tags", tags, "-count=1", "-covermode=set", "-coverprofile=" + prof.Name()}
+	if run != "" {
+		args = append(args, "-run", run)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./"+p.dir)...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("the tests of ./%s fail without any mutant; fix them first:\n%s", p.dir, out)
@@ -488,8 +494,12 @@ func testMutant(ctx context.Context, o options, p *pkgInfo, m *mut, dir string) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	cmd := exec.Command("go", "test", "-tags", o.tags, "-count=1", "-failfast", "-overlay", ov,
-		"-timeout", (o.timeout - 10*time.Second).String(), "./"+p.dir)
+	args := []string{"test", "-tags", o.tags, "-count=1", "-failfast", "-overlay", ov,
+		"-timeout", (o.timeout - 10*time.Second).String()}
+	if o.run != "" {
+		args = append(args, "-run", o.run)
+	}
+	cmd := exec.Command("go", append(args, "./"+p.dir)...)
 	cmd.Dir = o.root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out strings.Builder

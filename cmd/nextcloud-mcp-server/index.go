@@ -11,8 +11,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
-// indexInterval is how often each app of each user's search index syncs.
-const indexInterval = 10 * time.Minute
 
 // indexBackend is mcp.IndexBackend over the token database's index, for
 // the signed-in caller only.
@@ -114,7 +112,7 @@ func (a *app) setupIndex(ctx context.Context, db *storage.DB, runner *jobs.Runne
 	}
 	x := jobs.NewIndexer(idx)
 	x.FetchConcurrency = a.cfg.IndexFetchConcurrency
-	for _, j := range x.Jobs(indexInterval) {
+	for _, j := range x.Jobs(a.cfg.JobInterval) {
 		if err := runner.Register(j); err != nil {
 			return nil, err
 		}

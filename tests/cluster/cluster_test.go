@@ -83,6 +83,24 @@ func (r *replica) kill() {
 	<-done
 }
 
+// stop ends the process as an orchestrator does (SIGTERM), killing it if
+// it has not exited after 30s.
+func (r *replica) stop(t *testing.T) {
+	r.mu.Lock()
+	cmd, done := r.cmd, r.done
+	r.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Errorf("replica %s did not stop on SIGTERM", r.addr)
+		r.kill()
+	}
+}
+
 // roundRobin sends each request to the next replica; a replica that
 // refuses the connection (dead) is skipped, as a load balancer's health
 // checks would. Nothing else is retried.

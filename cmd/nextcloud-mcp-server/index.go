@@ -11,7 +11,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
 
-
 // indexBackend is mcp.IndexBackend over the token database's index, for
 // the signed-in caller only.
 type indexBackend struct {

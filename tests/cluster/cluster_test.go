@@ -2,6 +2,8 @@
 // drives them with the load tool over streamable HTTP, and kills one
 // replica mid-run: every session keeps working through the other
 // replicas, because each replica verifies the others' signed session ids.
+// The OAuth run (oauth_test.go) adds PostgreSQL, offline grants and
+// background jobs: no grant lost or forked, no job run twice.
 package cluster
 
 import (

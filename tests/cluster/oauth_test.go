@@ -277,7 +277,7 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 		}
 	}
 	t.Logf("OAuth, offline access, PostgreSQL, three replicas, one killed and restarted: %s; refused by the dead replica and sent on: %d; "+
-		"%d background job runs (%d jobs, %d users) in %s at a %s interval, none twice within it; %d grant refreshes, none lost",
+		"%d background job requests (%d kinds, %d users) in %s at a %s interval, none twice within it; %d grant refreshes, none lost",
 		rep, rr.skipped.Load(), total, jobs, len(users), elapsed.Round(time.Second), jobInterval, p.Count(oidctest.CountGrantRefresh))
 }
 

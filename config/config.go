@@ -28,6 +28,8 @@ type Config struct {
 	MaxUpstream int
 	// IndexFetchConcurrency bounds the file reads of one files index sync.
 	IndexFetchConcurrency int
+	// JobInterval is how often each background job runs per user.
+	JobInterval time.Duration
 
 	// MCP
 	Transport      string // stdio, sse, http
@@ -103,6 +105,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", "max-upstream-requests", "64", "128", "Nextcloud requests in flight per process; more wait up to the timeout, then fail with \"Nextcloud is busy\""},
 	{"NEXTCLOUD_MCP_SESSION_IDLE_TTL", "session-idle-ttl", "30m", "10m", "streamable HTTP sessions idle this long are ended"},
 	{"NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", "index-fetch-concurrency", "8", "4", "file reads in flight while the search index syncs a user's files"},
+	{"NEXTCLOUD_MCP_JOB_INTERVAL", "job-interval", "10m", "30m", "offline access: how often each background job (notes list, search index sync) runs per user"},
 	{"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK", "skip-startup-check", "false", "true", "do not check Nextcloud and the credentials at start"},
 	{"NEXTCLOUD_MCP_AUTH", "auth", "basic", "oauth", "basic, basic-passthrough or oauth"},
 	{"OIDC_ISSUER", "oidc-issuer", "", "https://keycloak.example.com/realms/nextcloud", "OAuth: issuer URL of the identity provider"},
@@ -361,6 +364,9 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.IndexFetchConcurrency, err = strconv.Atoi(v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]); err != nil || c.IndexFetchConcurrency <= 0 {
 		bad("NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", fmt.Sprintf("must be a positive number, not %q", v["NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY"]))
+	}
+	if c.JobInterval, err = time.ParseDuration(v["NEXTCLOUD_MCP_JOB_INTERVAL"]); err != nil || c.JobInterval < time.Second {
+		bad("NEXTCLOUD_MCP_JOB_INTERVAL", fmt.Sprintf("must be a duration of at least 1s like 10m, not %q", v["NEXTCLOUD_MCP_JOB_INTERVAL"]))
 	}
 	if c.SessionIdleTTL, err = time.ParseDuration(v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]); err != nil || c.SessionIdleTTL <= 0 {
 		bad("NEXTCLOUD_MCP_SESSION_IDLE_TTL", fmt.Sprintf("must be a positive duration like 30m, not %q", v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]))

@@ -13,14 +13,14 @@ func TestWorkBoundSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MaxUpstream != 64 || c.SessionIdleTTL != 30*time.Minute || c.IndexFetchConcurrency != 8 {
+	if c.MaxUpstream != 64 || c.SessionIdleTTL != 30*time.Minute || c.IndexFetchConcurrency != 8 || c.JobInterval != 10*time.Minute {
 		t.Fatalf("defaults: upstream %d, idle %s, index fetch %d", c.MaxUpstream, c.SessionIdleTTL, c.IndexFetchConcurrency)
 	}
-	c, err = Load([]string{"--max-upstream-requests", "5", "--session-idle-ttl", "90s", "--index-fetch-concurrency", "2"}, env(basicEnv()), io.Discard)
+	c, err = Load([]string{"--max-upstream-requests", "5", "--session-idle-ttl", "90s", "--index-fetch-concurrency", "2", "--job-interval", "2s"}, env(basicEnv()), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MaxUpstream != 5 || c.SessionIdleTTL != 90*time.Second || c.IndexFetchConcurrency != 2 {
+	if c.MaxUpstream != 5 || c.SessionIdleTTL != 90*time.Second || c.IndexFetchConcurrency != 2 || c.JobInterval != 2*time.Second {
 		t.Fatalf("flags: upstream %d, idle %s, index fetch %d", c.MaxUpstream, c.SessionIdleTTL, c.IndexFetchConcurrency)
 	}
 	for env_, bad := range map[string]string{
@@ -33,6 +33,15 @@ func TestWorkBoundSettings(t *testing.T) {
 		_, err := Load(nil, env(e), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), env_+" must be a positive") || !strings.Contains(err.Error(), bad) {
 			t.Errorf("%s=%s: %v", env_, bad, err)
+		}
+	}
+	// Job intervals under a second would hammer Nextcloud and the IdP.
+	for _, bad := range []string{"500ms", "0", "soon"} {
+		e := basicEnv()
+		e["NEXTCLOUD_MCP_JOB_INTERVAL"] = bad
+		_, err := Load(nil, env(e), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "NEXTCLOUD_MCP_JOB_INTERVAL must be a duration of at least 1s") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("NEXTCLOUD_MCP_JOB_INTERVAL=%s: %v", bad, err)
 		}
 	}
 }

@@ -95,6 +95,10 @@ func (o *OfflineGrants) Forget(user string) {
 	o.mu.Unlock()
 }
 
+// refreshTimeout bounds one refresh of an offline grant, IdP round trip
+// and store write together.
+const refreshTimeout = 30 * time.Second
+
 // usable reports whether tok is valid for at least 30 more seconds.
 func usable(tok *oauth2.Token, now time.Time) bool {
 	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || now.Add(30*time.Second).Before(tok.Expiry))
@@ -115,7 +119,12 @@ func (o *OfflineGrants) AccessToken(ctx context.Context, user string) (*oauth2.T
 		return tok, nil
 	}
 	var fresh *oauth2.Token
-	err := o.store.Refresh(ctx, user, func(ctx context.Context, t storage.Token) (storage.Rotation, error) {
+	// A refresh once started is finished and stored even if the caller
+	// gives up (shutdown, a job's lease or timeout): cut off after the IdP
+	// rotated the token, it would leave only the spent one stored.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	err := o.store.Refresh(rctx, user, func(ctx context.Context, t storage.Token) (storage.Rotation, error) {
 		tokenURL, err := o.endpoint.TokenEndpoint(ctx)
 		if err != nil {
 			return storage.Rotation{}, fmt.Errorf("refresh the offline grant of user %s: %w", user, err)

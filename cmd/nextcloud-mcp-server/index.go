@@ -3,14 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 )
-
-// indexInterval is how often each app of each user's search index syncs.
-const indexInterval = 10 * time.Minute
 
 // setupIndex opens the search index in db and registers its sync jobs;
 // without FTS5 in this build it logs why and leaves search live-only.
@@ -25,7 +21,7 @@ func (a *app) setupIndex(ctx context.Context, db *storage.DB, runner *jobs.Runne
 	}
 	x := jobs.NewIndexer(idx)
 	x.FetchConcurrency = a.cfg.IndexFetchConcurrency
-	for _, j := range x.Jobs(indexInterval) {
+	for _, j := range x.Jobs(a.cfg.JobInterval) {
 		if err := runner.Register(j); err != nil {
 			return nil, err
 		}

@@ -17,9 +17,6 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 )
 
-// notesIndexInterval is how often each user's notes index is refreshed.
-const notesIndexInterval = 10 * time.Minute
-
 // setupOffline opens the token store, builds the grant chain (stored
 // offline grant, then impersonation by token exchange when the client has
 // a secret), mounts /oauth/login and /oauth/callback, and starts the job
@@ -78,12 +75,16 @@ func (a *app) setupOffline(ctx context.Context) error {
 	runner, err := jobs.New(jobs.Options{Accounts: off, Logger: a.log,
 		// Replicas sharing the store run each user's jobs once between them.
 		Cluster: db,
+		// A short NEXTCLOUD_MCP_JOB_INTERVAL wants the scheduler to look
+		// often enough and a dead replica's users taken over soon.
+		Tick:     min(5*time.Second, cfg.JobInterval/4),
+		LeaseTTL: min(30*time.Second, max(3*cfg.JobInterval, 3*time.Second)),
 	})
 	if err != nil {
 		return err
 	}
 	off.Runner = runner
-	if err := runner.Register(notes.Job(notesIndexInterval)); err != nil {
+	if err := runner.Register(notes.Job(cfg.JobInterval)); err != nil {
 		return err
 	}
 	if off.Index, err = a.setupIndex(ctx, db, runner); err != nil {

@@ -2,6 +2,8 @@
 // drives them with the load tool over streamable HTTP, and kills one
 // replica mid-run: every session keeps working through the other
 // replicas, because each replica verifies the others' signed session ids.
+// The OAuth run (oauth_test.go) adds PostgreSQL, offline grants and
+// background jobs: no grant lost or forked, no job run twice.
 package cluster
 
 import (
@@ -81,6 +83,24 @@ func (r *replica) kill() {
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	<-done
+}
+
+// stop ends the process as an orchestrator does (SIGTERM), killing it if
+// it has not exited after 30s.
+func (r *replica) stop(t *testing.T) {
+	r.mu.Lock()
+	cmd, done := r.cmd, r.done
+	r.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Errorf("replica %s did not stop on SIGTERM", r.addr)
+		r.kill()
+	}
 }
 
 // roundRobin sends each request to the next replica; a replica that

@@ -34,6 +34,9 @@ type Config struct {
 	Duration  time.Duration
 	// Calls is the tool mix: each session cycles through it.
 	Calls []Call
+	// Bearer, when set, gives session i the access token it sends as
+	// "Authorization: Bearer" (servers in OAuth mode).
+	Bearer func(session int) string
 	// MaxCallsPerSession bounds the work even on a fast machine (0: none).
 	MaxCallsPerSession int
 	// Sample, when set, is called every 100ms to record resource use of
@@ -161,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			c, err := open(ctx, cfg, httpClient)
+			c, err := open(ctx, cfg, httpClient, i)
 			if err != nil {
 				openErrs <- err
 				return
@@ -251,17 +254,21 @@ func pct(sorted []time.Duration, p int) time.Duration {
 	return sorted[min(max(i-1, 0), len(sorted)-1)]
 }
 
-func open(ctx context.Context, cfg Config, hc *http.Client) (*client.Client, error) {
+func open(ctx context.Context, cfg Config, hc *http.Client, session int) (*client.Client, error) {
+	headers := map[string]string{}
+	if cfg.Bearer != nil {
+		headers["Authorization"] = "Bearer " + cfg.Bearer(session)
+	}
 	var c *client.Client
 	switch cfg.Transport {
 	case "", "http":
-		tr, err := transport.NewStreamableHTTP(cfg.URL+"/mcp", transport.WithHTTPBasicClient(hc))
+		tr, err := transport.NewStreamableHTTP(cfg.URL+"/mcp", transport.WithHTTPBasicClient(hc), transport.WithHTTPHeaders(headers))
 		if err != nil {
 			return nil, err
 		}
 		c = client.NewClient(tr)
 	case "sse":
-		tr, err := transport.NewSSE(cfg.URL+"/sse", transport.WithHTTPClient(hc))
+		tr, err := transport.NewSSE(cfg.URL+"/sse", transport.WithHTTPClient(hc), transport.WithHeaders(headers))
 		if err != nil {
 			return nil, err
 		}

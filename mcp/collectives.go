@@ -97,14 +97,7 @@ type collectivesListOut struct {
 }
 
 func (o collectivesListOut) Summary() string {
-	if len(o.Collectives) == 0 {
-		return "No collectives."
-	}
-	lines := []string{fmt.Sprintf("%d collectives:", len(o.Collectives))}
-	for _, c := range o.Collectives {
-		lines = append(lines, c.line())
-	}
-	return strings.Join(lines, "\n")
+	return listSummary(o.Collectives, "No collectives.", fmt.Sprintf("%d collectives:", len(o.Collectives)), collectiveOut.line)
 }
 
 func collectivesList(env *Env) Tool {

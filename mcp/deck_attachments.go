@@ -15,13 +15,13 @@ type deckAttachmentsOut struct {
 }
 
 func (o deckAttachmentsOut) Summary() string {
-	return deckListSummary(o.Attachments, fmt.Sprintf("Card #%d has no attachments.", o.CardID),
+	return listSummary(o.Attachments, fmt.Sprintf("Card #%d has no attachments.", o.CardID),
 		fmt.Sprintf("%d attachment(s) on card #%d:", len(o.Attachments), o.CardID),
 		func(a deckAttachmentOut) string {
 			if a.Path != "" {
-				return fmt.Sprintf("#%d %s (%s) %s", a.ID, a.Name, a.Type, a.Path)
+				return fmt.Sprintf("- #%d %s (%s) %s", a.ID, a.Name, a.Type, a.Path)
 			}
-			return fmt.Sprintf("#%d %s (%s)", a.ID, a.Name, a.Type)
+			return fmt.Sprintf("- #%d %s (%s)", a.ID, a.Name, a.Type)
 		})
 }
 

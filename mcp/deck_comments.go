@@ -33,10 +33,10 @@ type deckCommentsOut struct {
 }
 
 func (o deckCommentsOut) Summary() string {
-	return deckListSummary(o.Comments, fmt.Sprintf("Card #%d has no comments here.", o.CardID),
+	return listSummary(o.Comments, fmt.Sprintf("Card #%d has no comments here.", o.CardID),
 		fmt.Sprintf("%d comment(s) on card #%d:", len(o.Comments), o.CardID),
 		func(c deckCommentOut) string {
-			return fmt.Sprintf("#%d %s (%s): %s", c.ID, c.AuthorName, c.Created, c.Message)
+			return fmt.Sprintf("- #%d %s (%s): %s", c.ID, c.AuthorName, c.Created, c.Message)
 		})
 }
 

@@ -15,9 +15,9 @@ type deckLabelsOut struct {
 }
 
 func (o deckLabelsOut) Summary() string {
-	return deckListSummary(o.Labels, fmt.Sprintf("Board #%d has no labels.", o.BoardID),
+	return listSummary(o.Labels, fmt.Sprintf("Board #%d has no labels.", o.BoardID),
 		fmt.Sprintf("%d label(s) on board #%d:", len(o.Labels), o.BoardID),
-		func(l deckLabelOut) string { return fmt.Sprintf("#%d %s (#%s)", l.ID, l.Title, l.Color) })
+		func(l deckLabelOut) string { return fmt.Sprintf("- #%d %s (#%s)", l.ID, l.Title, l.Color) })
 }
 
 func deckListLabels(cache *nextcloud.DeckCache) Tool {

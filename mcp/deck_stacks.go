@@ -25,10 +25,10 @@ type deckStacksOut struct {
 }
 
 func (o deckStacksOut) Summary() string {
-	return deckListSummary(o.Stacks, fmt.Sprintf("Board #%d has no such stacks.", o.BoardID),
+	return listSummary(o.Stacks, fmt.Sprintf("Board #%d has no such stacks.", o.BoardID),
 		fmt.Sprintf("%d stack(s) on board #%d:", len(o.Stacks), o.BoardID),
 		func(s deckStackOut) string {
-			return fmt.Sprintf("#%d %s (%d card(s), %d archived)", s.ID, s.Title, s.CardCount, s.ArchivedCardCount)
+			return fmt.Sprintf("- #%d %s (%d card(s), %d archived)", s.ID, s.Title, s.CardCount, s.ArchivedCardCount)
 		})
 }
 

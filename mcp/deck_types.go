@@ -11,20 +11,6 @@ import (
 
 // Outputs and conversions that several Deck tools share.
 
-// deckListSummary is the summary of a list output: empty when there are no
-// items, else head and one "- " line per item.
-func deckListSummary[T any](items []T, empty, head string, line func(T) string) string {
-	if len(items) == 0 {
-		return empty
-	}
-	var b strings.Builder
-	b.WriteString(head)
-	for _, it := range items {
-		b.WriteString("\n- " + line(it))
-	}
-	return b.String()
-}
-
 type deckLabelOut struct {
 	ID    int64  `json:"id" jsonschema:"label id"`
 	Title string `json:"title" jsonschema:"label title"`

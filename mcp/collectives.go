@@ -41,10 +41,7 @@ func validCollectiveID(id int64) error {
 
 // collectivesNotFound explains a 404 from the Collectives API.
 func collectivesNotFound(err error, what string) error {
-	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
-		return fmt.Errorf("%s not found (list collectives with nc_collectives_list and pages with nc_collectives_list_pages): %w", what, err)
-	}
-	return err
+	return explainNotFound(err, what, "not found (list collectives with nc_collectives_list and pages with nc_collectives_list_pages)")
 }
 
 // findCollective looks a collective up among the active or trashed ones.
@@ -97,14 +94,7 @@ type collectivesListOut struct {
 }
 
 func (o collectivesListOut) Summary() string {
-	if len(o.Collectives) == 0 {
-		return "No collectives."
-	}
-	lines := []string{fmt.Sprintf("%d collectives:", len(o.Collectives))}
-	for _, c := range o.Collectives {
-		lines = append(lines, c.line())
-	}
-	return strings.Join(lines, "\n")
+	return listSummary(o.Collectives, "No collectives.", fmt.Sprintf("%d collectives:", len(o.Collectives)), collectiveOut.line)
 }
 
 func collectivesList(env *Env) Tool {

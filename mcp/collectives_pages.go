@@ -136,14 +136,9 @@ type collectivePagesOut struct {
 }
 
 func (o collectivePagesOut) Summary() string {
-	if len(o.Pages) == 0 {
-		return "No pages."
-	}
-	lines := []string{fmt.Sprintf("%d pages in %s:", len(o.Pages), o.Collective.Name)}
-	for _, p := range o.Pages {
-		lines = append(lines, fmt.Sprintf("%s- #%d %s", strings.Repeat("  ", p.Depth), p.ID, strings.TrimSpace(p.Emoji+" "+p.Title)))
-	}
-	return strings.Join(lines, "\n")
+	return listSummary(o.Pages, "No pages.", fmt.Sprintf("%d pages in %s:", len(o.Pages), o.Collective.Name), func(p collectivePageOut) string {
+		return fmt.Sprintf("%s- #%d %s", strings.Repeat("  ", p.Depth), p.ID, strings.TrimSpace(p.Emoji+" "+p.Title))
+	})
 }
 
 func collectivesListPages(env *Env) Tool {
@@ -259,14 +254,8 @@ type collectiveSearchOut struct {
 }
 
 func (o collectiveSearchOut) Summary() string {
-	if len(o.Hits) == 0 {
-		return fmt.Sprintf("No pages match %q.", o.Query)
-	}
-	lines := []string{fmt.Sprintf("%d pages match %q:", len(o.Hits), o.Query)}
-	for _, h := range o.Hits {
-		lines = append(lines, fmt.Sprintf("- %s: page #%d %s", h.Collective, h.PageID, h.Title))
-	}
-	return strings.Join(lines, "\n")
+	return listSummary(o.Hits, fmt.Sprintf("No pages match %q.", o.Query), fmt.Sprintf("%d pages match %q:", len(o.Hits), o.Query),
+		func(h collectiveHit) string { return fmt.Sprintf("- %s: page #%d %s", h.Collective, h.PageID, h.Title) })
 }
 
 func collectivesSearchPages(env *Env) Tool {

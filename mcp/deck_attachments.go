@@ -15,18 +15,14 @@ type deckAttachmentsOut struct {
 }
 
 func (o deckAttachmentsOut) Summary() string {
-	if len(o.Attachments) == 0 {
-		return fmt.Sprintf("Card #%d has no attachments.", o.CardID)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d attachment(s) on card #%d:", len(o.Attachments), o.CardID)
-	for _, a := range o.Attachments {
-		fmt.Fprintf(&b, "\n- #%d %s (%s)", a.ID, a.Name, a.Type)
-		if a.Path != "" {
-			fmt.Fprintf(&b, " %s", a.Path)
-		}
-	}
-	return b.String()
+	return listSummary(o.Attachments, fmt.Sprintf("Card #%d has no attachments.", o.CardID),
+		fmt.Sprintf("%d attachment(s) on card #%d:", len(o.Attachments), o.CardID),
+		func(a deckAttachmentOut) string {
+			if a.Path != "" {
+				return fmt.Sprintf("- #%d %s (%s) %s", a.ID, a.Name, a.Type, a.Path)
+			}
+			return fmt.Sprintf("- #%d %s (%s)", a.ID, a.Name, a.Type)
+		})
 }
 
 func deckListAttachments(cache *nextcloud.DeckCache) Tool {

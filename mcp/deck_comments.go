@@ -33,15 +33,11 @@ type deckCommentsOut struct {
 }
 
 func (o deckCommentsOut) Summary() string {
-	if len(o.Comments) == 0 {
-		return fmt.Sprintf("Card #%d has no comments here.", o.CardID)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d comment(s) on card #%d:", len(o.Comments), o.CardID)
-	for _, c := range o.Comments {
-		fmt.Fprintf(&b, "\n- #%d %s (%s): %s", c.ID, c.AuthorName, c.Created, c.Message)
-	}
-	return b.String()
+	return listSummary(o.Comments, fmt.Sprintf("Card #%d has no comments here.", o.CardID),
+		fmt.Sprintf("%d comment(s) on card #%d:", len(o.Comments), o.CardID),
+		func(c deckCommentOut) string {
+			return fmt.Sprintf("- #%d %s (%s): %s", c.ID, c.AuthorName, c.Created, c.Message)
+		})
 }
 
 type deckListCommentsIn struct {

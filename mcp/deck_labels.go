@@ -15,15 +15,9 @@ type deckLabelsOut struct {
 }
 
 func (o deckLabelsOut) Summary() string {
-	if len(o.Labels) == 0 {
-		return fmt.Sprintf("Board #%d has no labels.", o.BoardID)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d label(s) on board #%d:", len(o.Labels), o.BoardID)
-	for _, l := range o.Labels {
-		fmt.Fprintf(&b, "\n- #%d %s (#%s)", l.ID, l.Title, l.Color)
-	}
-	return b.String()
+	return listSummary(o.Labels, fmt.Sprintf("Board #%d has no labels.", o.BoardID),
+		fmt.Sprintf("%d label(s) on board #%d:", len(o.Labels), o.BoardID),
+		func(l deckLabelOut) string { return fmt.Sprintf("- #%d %s (#%s)", l.ID, l.Title, l.Color) })
 }
 
 func deckListLabels(cache *nextcloud.DeckCache) Tool {

@@ -25,15 +25,11 @@ type deckStacksOut struct {
 }
 
 func (o deckStacksOut) Summary() string {
-	if len(o.Stacks) == 0 {
-		return fmt.Sprintf("Board #%d has no such stacks.", o.BoardID)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d stack(s) on board #%d:", len(o.Stacks), o.BoardID)
-	for _, s := range o.Stacks {
-		fmt.Fprintf(&b, "\n- #%d %s (%d card(s), %d archived)", s.ID, s.Title, s.CardCount, s.ArchivedCardCount)
-	}
-	return b.String()
+	return listSummary(o.Stacks, fmt.Sprintf("Board #%d has no such stacks.", o.BoardID),
+		fmt.Sprintf("%d stack(s) on board #%d:", len(o.Stacks), o.BoardID),
+		func(s deckStackOut) string {
+			return fmt.Sprintf("- #%d %s (%d card(s), %d archived)", s.ID, s.Title, s.CardCount, s.ArchivedCardCount)
+		})
 }
 
 type deckListStacksIn struct {

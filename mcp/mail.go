@@ -121,14 +121,8 @@ type mailAccountsOut struct {
 }
 
 func (o mailAccountsOut) Summary() string {
-	if len(o.Accounts) == 0 {
-		return "No mail accounts are set up in the Mail app."
-	}
-	lines := []string{fmt.Sprintf("%d mail accounts:", len(o.Accounts))}
-	for _, a := range o.Accounts {
-		lines = append(lines, fmt.Sprintf("- #%d %s <%s>", a.ID, a.Name, a.Email))
-	}
-	return strings.Join(lines, "\n")
+	return listSummary(o.Accounts, "No mail accounts are set up in the Mail app.", fmt.Sprintf("%d mail accounts:", len(o.Accounts)),
+		func(a mailAccountOut) string { return fmt.Sprintf("- #%d %s <%s>", a.ID, a.Name, a.Email) })
 }
 
 func mailListAccounts(env *Env) Tool {
@@ -257,8 +251,7 @@ func (o mailListOut) Summary() string {
 	if len(o.Messages) == 0 {
 		return "No (more) messages."
 	}
-	lines := []string{fmt.Sprintf("%d messages, newest first:", len(o.Messages))}
-	for _, m := range o.Messages {
+	s := listSummary(o.Messages, "", fmt.Sprintf("%d messages, newest first:", len(o.Messages)), func(m mailMessageOut) string {
 		flags := ""
 		if !m.Seen {
 			flags += " [unread]"
@@ -266,12 +259,12 @@ func (o mailListOut) Summary() string {
 		if m.Flagged {
 			flags += " [flagged]"
 		}
-		lines = append(lines, fmt.Sprintf("- #%d %s — %s (%s)%s", m.ID, m.Subject, m.From, m.Date, flags))
-	}
+		return fmt.Sprintf("- #%d %s — %s (%s)%s", m.ID, m.Subject, m.From, m.Date, flags)
+	})
 	if o.NextBefore > 0 {
-		lines = append(lines, fmt.Sprintf("Older messages: before=%d", o.NextBefore))
+		s += fmt.Sprintf("\nOlder messages: before=%d", o.NextBefore)
 	}
-	return strings.Join(lines, "\n")
+	return s
 }
 
 func mailListMessages(env *Env) Tool {

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -67,10 +66,7 @@ func newsStr(p *string) string {
 
 // newsNotFound explains a 404 from News.
 func newsNotFound(err error, what string) error {
-	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
-		return fmt.Errorf("%s not found (list them with nc_news_list_feeds / nc_news_list_items): %w", what, err)
-	}
-	return err
+	return explainNotFound(err, what, "not found (list them with nc_news_list_feeds / nc_news_list_items)")
 }
 
 func newsFeedTitles(ctx context.Context, nc *nextcloud.Client) (map[int64]string, *nextcloud.NewsFeeds, error) {

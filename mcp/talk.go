@@ -38,10 +38,7 @@ func fmtEpoch(sec int64) string {
 
 // talkNotFound turns Talk's bare 404 into a message saying what to check.
 func talkNotFound(err error, what string) error {
-	if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
-		return fmt.Errorf("%s not found, or you do not take part in the conversation (list conversations with nc_talk_list_conversations): %w", what, err)
-	}
-	return err
+	return explainNotFound(err, what, "not found, or you do not take part in the conversation (list conversations with nc_talk_list_conversations)")
 }
 
 type talkConversationOut struct {
@@ -264,10 +261,7 @@ func talkCreateConversation(env *Env) Tool {
 		}
 		c, created, err := nc.Talk().CreateConversation(ctx, req)
 		if err != nil {
-			if errors.Is(err, nextcloud.ErrNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
-				return talkConversationResult{}, fmt.Errorf("no user or group %q to invite: %w", in.Invite, err)
-			}
-			return talkConversationResult{}, err
+			return talkConversationResult{}, explainNotFound(err, "no user or group", fmt.Sprintf("%q to invite", in.Invite))
 		}
 		return talkConversationResult{Conversation: toTalkConversation(c), Created: &created}, nil
 	})

@@ -195,10 +195,7 @@ func (t *talkStandIn) searchMessages(uid, term string) []SearchHit {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var hits []SearchHit
-	for _, room := range t.sortedRooms() {
-		if t.attendee(room, uid) == nil {
-			continue
-		}
+	for _, room := range t.roomsOf(uid) {
 		for i := len(room.messages) - 1; i >= 0; i-- {
 			m := room.messages[i]
 			if m.msgType != "comment" || !matchFold(term, m.message) {

@@ -138,10 +138,7 @@ func (t *talkStandIn) searchRooms(uid, term string) []SearchHit {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var hits []SearchHit
-	for _, room := range t.sortedRooms() {
-		if t.attendee(room, uid) == nil {
-			continue
-		}
+	for _, room := range t.roomsOf(uid) {
 		name := t.displayName(room, uid)
 		if matchFold(term, name, room.description) {
 			hits = append(hits, SearchHit{Title: name, Subline: room.description, ResourceURL: "/call/" + room.token,
@@ -151,10 +148,13 @@ func (t *talkStandIn) searchRooms(uid, term string) []SearchHit {
 	return hits
 }
 
-func (t *talkStandIn) sortedRooms() []*talkRoom {
+// roomsOf lists the rooms uid attends, oldest first.
+func (t *talkStandIn) roomsOf(uid string) []*talkRoom {
 	rooms := make([]*talkRoom, 0, len(t.rooms))
 	for _, r := range t.rooms {
-		rooms = append(rooms, r)
+		if t.attendee(r, uid) != nil {
+			rooms = append(rooms, r)
+		}
 	}
 	sort.Slice(rooms, func(i, j int) bool { return rooms[i].id < rooms[j].id })
 	return rooms

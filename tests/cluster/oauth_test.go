@@ -120,12 +120,16 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 	// on use (no client can prevent that; see the README).
 	var gateMu sync.Mutex
 	var gate chan struct{}
+	var lastPass time.Time // when the last refresh went through the open gate
 	p.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.PostForm.Get("grant_type") != "refresh_token" {
 			return false
 		}
 		gateMu.Lock()
 		g := gate
+		if g == nil {
+			lastPass = time.Now()
+		}
 		gateMu.Unlock()
 		if g == nil {
 			return false
@@ -143,7 +147,17 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 		gateMu.Lock()
 		gate = g
 		gateMu.Unlock()
-		time.Sleep(200 * time.Millisecond) // refreshes past the gate finish
+		// Refreshes past the gate get their answer and are stored before
+		// the kill: 2 s after the last one, even on a loaded machine.
+		for {
+			gateMu.Lock()
+			quiet := time.Since(lastPass)
+			gateMu.Unlock()
+			if quiet >= 2*time.Second {
+				break
+			}
+			time.Sleep(2*time.Second - quiet)
+		}
 		r.kill()
 		gateMu.Lock()
 		gate = nil

@@ -108,6 +108,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Instructions != "" {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
+	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 

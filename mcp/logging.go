@@ -25,6 +25,8 @@ const loggerName = "nextcloud-mcp-server"
 func (s *Server) mcpFeatureOptions() []server.ServerOption {
 	return []server.ServerOption{
 		server.WithLogging(),
+		server.WithPromptCapabilities(false),
+		server.WithPromptFilter(s.filterPrompts),
 		server.WithToolHandlerMiddleware(func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 			return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 				return next(withUpstreamNotices(ctx), req)

@@ -111,6 +111,7 @@ func New(opts Options) (*Server, error) {
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
+	s.addPrompts() // prompts.go
 
 	for _, ts := range opts.Toolsets {
 		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) {

@@ -27,6 +27,9 @@ func (s *Server) mcpFeatureOptions() []server.ServerOption {
 		server.WithLogging(),
 		server.WithPromptCapabilities(false),
 		server.WithPromptFilter(s.filterPrompts),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(promptCompleter{s}),
+		server.WithResourceCompletionProvider(resourceCompleter{s}),
 		server.WithToolHandlerMiddleware(func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 			return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 				return next(withUpstreamNotices(ctx), req)

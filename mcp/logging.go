@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -32,7 +33,13 @@ func (s *Server) mcpFeatureOptions() []server.ServerOption {
 		server.WithResourceCompletionProvider(resourceCompleter{s}),
 		server.WithToolHandlerMiddleware(func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 			return func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-				return next(withUpstreamNotices(ctx), req)
+				res, err := next(withUpstreamNotices(ctx), req)
+				if res != nil && !res.IsError {
+					if n := skippedIn(res.StructuredContent); n > 0 {
+						notifyUser(ctx, mcpgo.LoggingLevelWarning, fmt.Sprintf("%s: %d object(s) stored in Nextcloud could not be read and were left out of the result (listed under \"skipped\")", req.Params.Name, n))
+					}
+				}
+				return res, err
 			}
 		}),
 		server.WithResourceHandlerMiddleware(func(next server.ResourceHandlerFunc) server.ResourceHandlerFunc {
@@ -73,4 +80,22 @@ func notifyUser(ctx context.Context, level mcpgo.LoggingLevel, text string) {
 	// An error only means the session cannot take messages (none, or not
 	// initialized); the call itself goes on.
 	_ = srv.SendLogMessageToClient(ctx, mcpgo.NewLoggingMessageNotification(level, loggerName, text))
+}
+
+// skippedIn counts the objects a tool result left out as unreadable: the
+// Skipped field of listing outputs (a struct, or the map it was turned
+// into), so a partial answer is also said as a warning.
+func skippedIn(content any) int {
+	if m, ok := content.(map[string]any); ok {
+		l, _ := m["skipped"].([]any)
+		return len(l)
+	}
+	v := reflect.Indirect(reflect.ValueOf(content))
+	if v.Kind() != reflect.Struct {
+		return 0
+	}
+	if f := v.FieldByName("Skipped"); f.IsValid() && f.Kind() == reflect.Slice {
+		return f.Len()
+	}
+	return 0
 }

@@ -161,3 +161,29 @@ func TestLoggingThroughClient(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialResultWarns checks over stdio and streamable HTTP that a
+// listing which left out unreadable objects tells the calling session so
+// at warning level, and a complete listing says nothing.
+func TestPartialResultWarns(t *testing.T) {
+	nc := nctest.New(t)
+	nc.AddBrokenCalendarObject(t, "admin", "personal", "corrupt.ics")
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			c := connect(t, newTestServer(t, nc), kind)
+			var sink logSink
+			sink.attach(c)
+			setLevel(t, c, mcpgo.LoggingLevelWarning)
+			// Complete: no message (shown by the next one arriving alone).
+			callTool(t, c, "nc_calendar_list_calendars", map[string]any{})
+			res := callTool(t, c, "nc_calendar_list_events", map[string]any{"start": "2025-03-01", "end": "2025-03-31"})
+			if res.IsError {
+				t.Fatalf("list events: %s", resultText(res))
+			}
+			got := sink.wait(t, 1)
+			if len(got) != 1 || got[0] != `warning: nc_calendar_list_events: 1 object(s) stored in Nextcloud could not be read and were left out of the result (listed under "skipped")` {
+				t.Fatalf("notifications = %q, want one partial-result warning", got)
+			}
+		})
+	}
+}

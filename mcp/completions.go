@@ -64,9 +64,9 @@ func rank(typed string, cands []candidate) *mcpgo.Completion {
 // no completion when the tool that reads them is not usable by the caller
 // (scopes, enabled tools, installed apps): completion shows nothing the
 // caller could not list.
-func (s *Server) completeKind(ctx context.Context, kind, typed string) (*mcpgo.Completion, error) {
+func (s *Server) completeKind(ctx context.Context, kind, typed string, known map[string]string) (*mcpgo.Completion, error) {
 	empty := &mcpgo.Completion{Values: []string{}}
-	reader := map[string]string{"note": "nc_notes_list", "board": "nc_deck_list_boards", "path": "nc_files_list"}[kind]
+	reader := map[string]string{"note": "nc_notes_list", "board": "nc_deck_list_boards", "path": "nc_files_list", "card": "nc_deck_list_cards"}[kind]
 	if kind == "date" {
 		var cands []candidate
 		for d := range 14 {
@@ -104,6 +104,21 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string) (*mcpgo.C
 				cands = append(cands, candidate{strconv.FormatInt(b.ID, 10), b.Title})
 			}
 		}
+	case "card":
+		// Cards of the board already chosen (the boardId argument).
+		boardID, err := strconv.ParseInt(known["boardId"], 10, 64)
+		if err != nil || boardID <= 0 {
+			return empty, nil
+		}
+		stacks, err := nc.Deck(nil).Stacks(ctx, boardID)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range stacks {
+			for _, c := range st.Cards {
+				cands = append(cands, candidate{strconv.FormatInt(c.ID, 10), c.Title})
+			}
+		}
 	case "path":
 		// List the folder typed so far and match the last segment.
 		typed = strings.TrimPrefix(typed, "/")
@@ -135,20 +150,20 @@ var promptArgKind = map[string]string{"note": "note", "board": "board", "date": 
 
 type promptCompleter struct{ s *Server }
 
-func (p promptCompleter) CompletePromptArgument(ctx context.Context, prompt string, arg mcpgo.CompleteArgument, _ mcpgo.CompleteContext) (*mcpgo.Completion, error) {
-	return p.s.completeKind(ctx, promptArgKind[arg.Name], arg.Value)
+func (p promptCompleter) CompletePromptArgument(ctx context.Context, prompt string, arg mcpgo.CompleteArgument, cc mcpgo.CompleteContext) (*mcpgo.Completion, error) {
+	return p.s.completeKind(ctx, promptArgKind[arg.Name], arg.Value, cc.Arguments)
 }
 
 // templateArgKind maps resource-template arguments to kinds.
 var templateArgKind = map[string]map[string]string{
 	"nextcloud://notes/{id}":                           {"id": "note"},
 	"nextcloud://deck/boards/{id}":                     {"id": "board"},
-	"nextcloud://deck/boards/{boardId}/cards/{cardId}": {"boardId": "board"},
+	"nextcloud://deck/boards/{boardId}/cards/{cardId}": {"boardId": "board", "cardId": "card"},
 	"nextcloud://files/{path}":                         {"path": "path"},
 }
 
 type resourceCompleter struct{ s *Server }
 
-func (r resourceCompleter) CompleteResourceArgument(ctx context.Context, uri string, arg mcpgo.CompleteArgument, _ mcpgo.CompleteContext) (*mcpgo.Completion, error) {
-	return r.s.completeKind(ctx, templateArgKind[uri][arg.Name], arg.Value)
+func (r resourceCompleter) CompleteResourceArgument(ctx context.Context, uri string, arg mcpgo.CompleteArgument, cc mcpgo.CompleteContext) (*mcpgo.Completion, error) {
+	return r.s.completeKind(ctx, templateArgKind[uri][arg.Name], arg.Value, cc.Arguments)
 }

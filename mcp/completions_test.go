@@ -15,7 +15,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
-func complete(t *testing.T, c *client.Client, ref any, arg, value string) []string {
+func complete(t *testing.T, c *client.Client, ref any, arg, value string, known ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -23,6 +23,9 @@ func complete(t *testing.T, c *client.Client, ref any, arg, value string) []stri
 	req.Params.Ref = ref
 	req.Params.Argument.Name = arg
 	req.Params.Argument.Value = value
+	if len(known) == 2 {
+		req.Params.Context.Arguments = map[string]string{known[0]: known[1]}
+	}
 	res, err := c.Complete(ctx, req)
 	if err != nil {
 		t.Fatalf("completion/complete %s=%q: %v", arg, value, err)
@@ -52,6 +55,14 @@ func TestCompletionsThroughClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stack, err := seed.Deck(nil).CreateStack(ctx, board.ID, "To do", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := seed.Deck(nil).CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Ship release", Type: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := seed.MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +89,14 @@ func TestCompletionsThroughClient(t *testing.T) {
 			}
 			if got := complete(t, c, promptRef, "board", "road"); len(got) != 1 || got[0] != strconv.FormatInt(board.ID, 10) {
 				t.Fatalf("board completions = %v, want the Roadmap id %d", got, board.ID)
+			}
+			cardRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://deck/boards/{boardId}/cards/{cardId}"}
+			boardID := strconv.FormatInt(board.ID, 10)
+			if got := complete(t, c, cardRef, "cardId", "ship", "boardId", boardID); len(got) != 1 || got[0] != strconv.FormatInt(card.ID, 10) {
+				t.Fatalf("card completions = %v, want card %d", got, card.ID)
+			}
+			if got := complete(t, c, cardRef, "cardId", "ship"); len(got) != 0 {
+				t.Fatalf("cards complete without a board: %v", got)
 			}
 			if got := strings.Join(complete(t, c, filesRef, "path", "Docs/Re"), ","); got != "Docs/Readme.txt,Docs/Report.md" {
 				t.Fatalf("path completions = %s", got)

@@ -33,7 +33,7 @@ func complete(t *testing.T, c *client.Client, ref any, arg, value string, known 
 	return res.Completion.Values
 }
 
-// TestCompletionsThroughClient checks over stdio and streamable HTTP that
+// TestCompletionsThroughClient checks over stdio, streamable HTTP and SSE that
 // prompt and resource-template arguments complete to note ids by title,
 // Deck boards by title and file paths by listing the folder typed so far,
 // ranked prefix matches first, and that the caller's scopes decide what
@@ -74,7 +74,7 @@ func TestCompletionsThroughClient(t *testing.T) {
 	noteRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://notes/{id}"}
 	filesRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://files/{path}"}
 	promptRef := mcpgo.PromptReference{Type: "ref/prompt", Name: "meeting_notes_to_tasks"}
-	for _, kind := range []string{"stdio", "http"} {
+	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
 			if c.GetServerCapabilities().Completions == nil {

@@ -67,7 +67,7 @@ func setLevel(t *testing.T, c *client.Client, level mcpgo.LoggingLevel) {
 	}
 }
 
-// TestLoggingThroughClient checks, over stdio and streamable HTTP, that the
+// TestLoggingThroughClient checks, over stdio, streamable HTTP and SSE, that the
 // server declares logging, that a retried Nextcloud request and a slow
 // answer reach the calling session as notifications/message at their level
 // (warning, notice), that a session hears nothing below the level it set,
@@ -97,7 +97,7 @@ func TestLoggingThroughClient(t *testing.T) {
 			t.Fatalf("nc_notes_get: %s", resultText(res))
 		}
 	}
-	for _, kind := range []string{"stdio", "http"} {
+	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			srv := newTestServer(t, nc, func(o *Options) {
 				o.Client = func(context.Context) (*nextcloud.Client, error) { return fc, nil }
@@ -163,13 +163,13 @@ func TestLoggingThroughClient(t *testing.T) {
 	}
 }
 
-// TestPartialResultWarns checks over stdio and streamable HTTP that a
+// TestPartialResultWarns checks over stdio, streamable HTTP and SSE that a
 // listing which left out unreadable objects tells the calling session so
 // at warning level, and a complete listing says nothing.
 func TestPartialResultWarns(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddBrokenCalendarObject(t, "admin", "personal", "corrupt.ics")
-	for _, kind := range []string{"stdio", "http"} {
+	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
 			var sink logSink

@@ -40,7 +40,7 @@ func getPrompt(c *client.Client, name string, args map[string]string) (*mcpgo.Ge
 	return c.GetPrompt(ctx, req)
 }
 
-// TestPromptsThroughClient checks over stdio and streamable HTTP that the
+// TestPromptsThroughClient checks over stdio, streamable HTTP and SSE that the
 // workflow prompts are listed, embed the note and board they name (read
 // as the caller), refuse a bad id, and are neither listed nor given when a
 // tool they need is not allowed by the caller's scopes or its app is off.
@@ -53,7 +53,7 @@ func TestPromptsThroughClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := []string{"meeting_notes_to_tasks", "plan_my_day", "weekly_review"}
-	for _, kind := range []string{"stdio", "http"} {
+	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			srv := newTestServer(t, nc)
 			c := connect(t, srv, kind)

@@ -110,8 +110,10 @@ func New(opts Options) (*Server, error) {
 	if opts.Instructions != "" {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
+	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
+	s.addPrompts() // prompts.go
 
 	for _, ts := range opts.Toolsets {
 		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) {

@@ -280,7 +280,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 			}
 		}
 		if err == nil {
-			c.log.Debug("nextcloud request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode, "elapsed", time.Since(start))
+			elapsed := time.Since(start)
+			c.log.Debug("nextcloud request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode, "elapsed", elapsed)
+			emit(ctx, RequestEvent{Kind: EventAnswered, Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Attempt: attempt + 1, Elapsed: elapsed})
 		}
 		if attempt >= retries || ctx.Err() != nil {
 			if err != nil {
@@ -303,6 +305,11 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		c.log.Debug("retrying nextcloud request", "method", req.Method, "path", req.URL.Path, "attempt", attempt+1, "wait", wait)
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		emit(ctx, RequestEvent{Kind: EventRetry, Method: req.Method, Path: req.URL.Path, Status: status, Attempt: attempt + 1, Wait: wait})
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,169 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// maxCompletions is the most values one completion/complete answers (the
+// MCP limit); Total and HasMore say how many more matched.
+const maxCompletions = 100
+
+// candidate is a completion value and the text it is matched by (a
+// note's or board's title; a file's name).
+type candidate struct{ value, label string }
+
+// rank keeps the candidates whose label or value matches typed: label
+// prefix first, then value prefix, then label substring, each
+// alphabetical; case is ignored.
+func rank(typed string, cands []candidate) *mcpgo.Completion {
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	type scored struct {
+		candidate
+		score int
+	}
+	var hits []scored
+	for _, c := range cands {
+		label := strings.ToLower(c.label)
+		switch {
+		case strings.HasPrefix(label, typed):
+			hits = append(hits, scored{c, 0})
+		case strings.HasPrefix(strings.ToLower(c.value), typed):
+			hits = append(hits, scored{c, 1})
+		case strings.Contains(label, typed):
+			hits = append(hits, scored{c, 2})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score < hits[j].score
+		}
+		return strings.ToLower(hits[i].label) < strings.ToLower(hits[j].label)
+	})
+	out := &mcpgo.Completion{Values: []string{}, Total: len(hits)}
+	for i, h := range hits {
+		if i == maxCompletions {
+			out.HasMore = true
+			break
+		}
+		out.Values = append(out.Values, h.value)
+	}
+	return out
+}
+
+// completeKind lists the candidates of one kind of argument, or returns
+// no completion when the tool that reads them is not usable by the caller
+// (scopes, enabled tools, installed apps): completion shows nothing the
+// caller could not list.
+func (s *Server) completeKind(ctx context.Context, kind, typed string, known map[string]string) (*mcpgo.Completion, error) {
+	empty := &mcpgo.Completion{Values: []string{}}
+	reader := map[string]string{"note": "nc_notes_list", "board": "nc_deck_list_boards", "path": "nc_files_list", "card": "nc_deck_list_cards"}[kind]
+	if kind == "date" {
+		var cands []candidate
+		for d := range 14 {
+			day := time.Now().AddDate(0, 0, d).Format(time.DateOnly)
+			cands = append(cands, candidate{day, day})
+		}
+		res := rank(typed, cands)
+		sort.Strings(res.Values) // days in calendar order
+		return res, nil
+	}
+	if reader == "" || !s.toolUsable(ctx)(reader) {
+		return empty, nil
+	}
+	nc, err := s.opts.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cands []candidate
+	switch kind {
+	case "note":
+		page, err := nc.ListNotes(ctx, nextcloud.NotesListOptions{Exclude: []string{"content"}})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range page.Notes {
+			cands = append(cands, candidate{strconv.FormatInt(n.ID, 10), n.Title})
+		}
+	case "board":
+		boards, err := nc.Deck(nil).Boards(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range boards {
+			if !b.Archived {
+				cands = append(cands, candidate{strconv.FormatInt(b.ID, 10), b.Title})
+			}
+		}
+	case "card":
+		// Cards of the board already chosen (the boardId argument).
+		boardID, err := strconv.ParseInt(known["boardId"], 10, 64)
+		if err != nil || boardID <= 0 {
+			return empty, nil
+		}
+		stacks, err := nc.Deck(nil).Stacks(ctx, boardID)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range stacks {
+			for _, c := range st.Cards {
+				cands = append(cands, candidate{strconv.FormatInt(c.ID, 10), c.Title})
+			}
+		}
+	case "path":
+		// List the folder typed so far and match the last segment.
+		typed = strings.TrimPrefix(typed, "/")
+		dir, base := "", typed
+		if i := strings.LastIndex(typed, "/"); i >= 0 {
+			dir, base = typed[:i], typed[i+1:]
+		}
+		_, children, err := nc.ListFolder(ctx, dir)
+		if errors.Is(err, nextcloud.ErrNotFound) {
+			return empty, nil // a folder that does not exist has nothing to offer
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range children {
+			v := path.Join(dir, f.Name)
+			if f.IsDir {
+				v += "/"
+			}
+			cands = append(cands, candidate{v, f.Name})
+		}
+		typed = base
+	}
+	return rank(typed, cands), nil
+}
+
+// promptArgKind maps prompt arguments to the kind of value they take.
+var promptArgKind = map[string]string{"note": "note", "board": "board", "date": "date"}
+
+type promptCompleter struct{ s *Server }
+
+func (p promptCompleter) CompletePromptArgument(ctx context.Context, prompt string, arg mcpgo.CompleteArgument, cc mcpgo.CompleteContext) (*mcpgo.Completion, error) {
+	return p.s.completeKind(ctx, promptArgKind[arg.Name], arg.Value, cc.Arguments)
+}
+
+// templateArgKind maps resource-template arguments to kinds.
+var templateArgKind = map[string]map[string]string{
+	"nextcloud://notes/{id}":                           {"id": "note"},
+	"nextcloud://deck/boards/{id}":                     {"id": "board"},
+	"nextcloud://deck/boards/{boardId}/cards/{cardId}": {"boardId": "board", "cardId": "card"},
+	"nextcloud://files/{path}":                         {"path": "path"},
+}
+
+type resourceCompleter struct{ s *Server }
+
+func (r resourceCompleter) CompleteResourceArgument(ctx context.Context, uri string, arg mcpgo.CompleteArgument, cc mcpgo.CompleteContext) (*mcpgo.Completion, error) {
+	return r.s.completeKind(ctx, templateArgKind[uri][arg.Name], arg.Value, cc.Arguments)
+}

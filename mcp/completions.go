@@ -87,7 +87,7 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 	var cands []candidate
 	switch kind {
 	case "note":
-		page, err := nc.ListNotes(ctx, nextcloud.NotesListOptions{Exclude: []string{"content"}})
+		page, err := nc.Notes().List(ctx, nextcloud.NotesListOptions{Exclude: []string{"content"}})
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +126,7 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 		if i := strings.LastIndex(typed, "/"); i >= 0 {
 			dir, base = typed[:i], typed[i+1:]
 		}
-		_, children, err := nc.ListFolder(ctx, dir)
+		_, children, err := nc.Files().List(ctx, dir)
 		if errors.Is(err, nextcloud.ErrNotFound) {
 			return empty, nil // a folder that does not exist has nothing to offer
 		}

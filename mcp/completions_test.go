@@ -45,7 +45,7 @@ func TestCompletionsThroughClient(t *testing.T) {
 	ids := map[string]string{}
 	for _, title := range []string{"Standup notes", "Retro", "Budget standup"} {
 		content := "x"
-		n, err := seed.CreateNote(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
+		n, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,11 +63,11 @@ func TestCompletionsThroughClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.MakeFolder(ctx, "Docs"); err != nil {
+	if err := seed.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"Docs/Report.md", "Docs/Readme.txt", "Docs/other.txt"} {
-		if _, err := seed.WriteFile(ctx, f, []byte("x"), nextcloud.WriteOptions{}); err != nil {
+		if _, err := seed.Files().Write(ctx, f, []byte("x"), nextcloud.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

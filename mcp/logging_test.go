@@ -77,7 +77,7 @@ func TestLoggingThroughClient(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
 	title, content := "Logged", "body"
-	note, err := seed.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestPromptsThroughClient(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
 	title, content := "Standup", "- Alice: ship the release by Friday"
-	note, err := seed.CreateNote(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,32 +96,6 @@ func withQuery(path string, query url.Values) string {
 	return path + sep + query.Encode()
 }
 
-// newJSONRequest (left for appAPI in talk.go until it moves onto App.Call;
-// delete it then) builds a request to a Nextcloud JSON API: body (when not
-// nil) encoded as JSON, header added, and the OCS-APIRequest marker that
-// lets it pass Nextcloud's CSRF check. what names the body in errors.
-func (c *Client) newJSONRequest(ctx context.Context, method, path string, header http.Header, body any, what string) (*http.Request, error) {
-	var payload any
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", what, err)
-		}
-		payload = b
-	}
-	req, err := c.NewRequest(ctx, method, path, payload)
-	if err != nil {
-		return nil, err
-	}
-	addHeader(req, header)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("OCS-APIRequest", "true")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req, nil
-}
-
 // Capabilities is the part of /ocs/v2.php/cloud/capabilities the server uses.
 type Capabilities struct {
 	Version struct {

@@ -11,9 +11,10 @@ import (
 )
 
 // toolsetApps maps each toolset to the Nextcloud app it needs ("" for
-// Nextcloud's own features: files, sharing, users, unified search).
+// Nextcloud's own features and the server's own: files, sharing, users, unified
+// search, the local index, background jobs).
 var toolsetApps = map[string]string{
-	"core": "", "search": "", "files": "", "sharing": "", "users": "", "auth": "",
+	"core": "", "search": "", "files": "", "sharing": "", "users": "", "auth": "", "index": "", "jobs": "",
 	"notes": "notes", "calendar": "calendar", "tasks": "tasks", "contacts": "contacts",
 	"deck": "deck", "tables": "tables", "cookbook": "cookbook", "news": "news",
 	"mail": "mail", "collectives": "collectives", "talk": "spreed",

@@ -136,11 +136,15 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 		}
 		select {
 		case <-g:
-			return false
 		case <-r.Context().Done():
+		}
+		// Both cases may be ready when the gate opens: a held refresh of
+		// the killed replica must never go on to spend the grant.
+		if r.Context().Err() != nil {
 			http.Error(w, "client gone", http.StatusServiceUnavailable)
 			return true
 		}
+		return false
 	})
 	killBehindGate := func(r *replica) {
 		g := make(chan struct{})
@@ -159,6 +163,9 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 			time.Sleep(2*time.Second - quiet)
 		}
 		r.kill()
+		// The IdP's server notices the dead replica's connections
+		// (cancelling their requests) before the held refreshes go on.
+		time.Sleep(time.Second)
 		gateMu.Lock()
 		gate = nil
 		gateMu.Unlock()
@@ -219,8 +226,10 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 	go func() {
 		time.Sleep(duration / 3)
 		killBehindGate(reps[1])
+		t.Logf("replica 1 killed at %s", time.Now().Format("15:04:05.000"))
 		time.Sleep(duration / 3)
 		reps[1].start(t)
+		t.Logf("replica 1 restarted at %s", time.Now().Format("15:04:05.000"))
 		close(killed)
 	}()
 	runStart := time.Now()

@@ -193,13 +193,11 @@ func decodeIn[In any](req mcpgo.CallToolRequest) (In, error) {
 // bindArgs decodes the arguments strictly so that misspelled or mistyped
 // arguments are reported, not ignored.
 func bindArgs(req mcpgo.CallToolRequest, target any) error {
-	raw := req.GetRawArguments()
-	if raw == nil {
-		raw = map[string]any{}
-	}
-	b, err := json.Marshal(raw)
+	// The server's wrapper leaves the bytes it validated in RawArguments,
+	// so this decodes them without encoding the arguments again.
+	b, err := argJSON(req.GetRawArguments())
 	if err != nil {
-		return &ArgError{Msg: "arguments are not JSON"}
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -1,7 +1,10 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -105,4 +108,63 @@ func BenchmarkToolCallAllocs(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkNoteReadLayers splits a note read by layer, in one run, so the
+// allocations this server adds show apart from the Nextcloud request
+// (direct) and from mcp-go's client: the tool handler as the server wraps
+// it, with in-process arguments (a map) and with arguments as they come
+// from the wire (raw JSON); and the whole server side of one JSON-RPC
+// message, including encoding the answer as the transports do.
+func BenchmarkNoteReadLayers(b *testing.B) {
+	nc := nctest.New(b)
+	direct, id := seedNote(b, nc)
+	srv := newTestServer(b, nc)
+	ctx := context.Background()
+	tool := srv.MCP().GetTool("nc_notes_get")
+	if tool == nil {
+		b.Fatal("nc_notes_get not registered")
+	}
+	raw := json.RawMessage(fmt.Sprintf(`{"id":%d}`, id))
+	msg := json.RawMessage(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nc_notes_get","arguments":%s}}`, raw))
+	handler := func(b *testing.B, req mcpgo.CallToolRequest) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			res, err := tool.Handler(ctx, req)
+			if err != nil || res.IsError {
+				b.Fatalf("%v %v", err, res)
+			}
+		}
+	}
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := direct.Notes().Get(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("handler-map-args", func(b *testing.B) {
+		req := mcpgo.CallToolRequest{}
+		req.Params.Name = "nc_notes_get"
+		req.Params.Arguments = map[string]any{"id": id}
+		handler(b, req)
+	})
+	b.Run("handler-wire-args", func(b *testing.B) {
+		var req mcpgo.CallToolRequest
+		if err := json.Unmarshal(msg, &req); err != nil {
+			b.Fatal(err)
+		}
+		handler(b, req)
+	})
+	b.Run("server-message", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			resp := srv.MCP().HandleMessage(ctx, msg)
+			out, err := json.Marshal(resp)
+			if err != nil || !bytes.Contains(out, []byte(`"structuredContent"`)) || bytes.Contains(out, []byte(`"isError":true`)) {
+				b.Fatalf("%v %s", err, out)
+			}
+		}
+	})
 }

@@ -168,3 +168,39 @@ func BenchmarkNoteReadLayers(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStructuredResult encodes tool outputs as StructuredResult does:
+// a list of 100 items whose nil lists must come out as [] (the case that
+// used to be marshalled, decoded and marshalled again), and a 100 KB text
+// read; each followed by the encoding mcp-go does for the wire.
+func BenchmarkStructuredResult(b *testing.B) {
+	type item struct {
+		Name   string            `json:"name"`
+		ID     int64             `json:"id"`
+		Tags   []string          `json:"tags"`
+		Labels map[string]string `json:"labels"`
+	}
+	type list struct {
+		Items []item `json:"items"`
+		More  bool   `json:"more"`
+	}
+	l := list{Items: make([]item, 100)}
+	for i := range l.Items {
+		l.Items[i] = item{Name: fmt.Sprintf("item %d", i), ID: int64(i)}
+	}
+	text := filesReadOut{Path: "big.txt", MimeType: "text/plain", Size: 100 << 10, ETag: "e", Encoding: "text", Text: string(bytes.Repeat([]byte("a line of text\n"), 100<<10/15))}
+	for _, tc := range []struct {
+		name string
+		out  any
+	}{{"list-with-nil-lists", l}, {"text-100KB", text}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				res := StructuredResult(tc.out)
+				if _, err := json.Marshal(res); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

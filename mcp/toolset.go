@@ -290,7 +290,7 @@ func emptyForNil(v reflect.Value) (reflect.Value, bool) {
 		p.Elem().Set(e)
 		return p, true
 	case reflect.Struct:
-		if !v.CanAddr() {
+		if !v.CanAddr() && hasHiddenEmbed(t) {
 			// Fields of unexported embedded structs (pageOut) are reached
 			// through their address; see settable.
 			a := reflect.New(t).Elem()
@@ -377,11 +377,21 @@ func emptyForNil(v reflect.Value) (reflect.Value, bool) {
 	return v, false
 }
 
+// hasHiddenEmbed reports whether struct type t embeds an unexported type.
+func hasHiddenEmbed(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Anonymous && !f.IsExported() {
+			return true
+		}
+	}
+	return false
+}
+
 // settable returns f, a field of an addressable struct, such that it can
 // be read and set even when it is an unexported embedded struct, whose
 // exported fields encoding/json promotes.
 func settable(f reflect.Value) reflect.Value {
-	if f.CanSet() {
+	if f.CanSet() || !f.CanAddr() && f.CanInterface() {
 		return f
 	}
 	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()

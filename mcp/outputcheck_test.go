@@ -204,12 +204,33 @@ func TestStructuredResultHasNoNullLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(res.StructuredContent)
-	want := `{"by_name":{"a":{"labels":{},"tags":[]}},"caps":{"x":null},"first":{"labels":{},"tags":[]},"items":[{"labels":{},"tags":[]}],"name":"null","raw":null}`
+	want := `{"items":[{"tags":[],"labels":{}}],"first":{"tags":[],"labels":{}},"by_name":{"a":{"tags":[],"labels":{}}},"raw":null,"caps":{"x":null},"name":"null"}`
 	if string(b) != want {
 		t.Fatalf("structured content %s\nwant %s", b, want)
 	}
 	if text := resultText(res); text != want {
 		t.Fatalf("text %s\nwant %s", text, want)
+	}
+	// Encoded once: mcp-go sends these bytes as they are.
+	if string(res.RawStructuredContent) != want {
+		t.Fatalf("raw structured content %s\nwant %s", res.RawStructuredContent, want)
+	}
+	if o.Items[0].Tags != nil || o.First.Labels != nil || o.ByName["a"].Tags != nil {
+		t.Fatalf("the caller's value was changed: %+v", o)
+	}
+	// Promoted fields of an unexported embedded struct (as pageOut) are
+	// filled too; interface fields and omitempty fields are left alone.
+	type page struct {
+		Next []string `json:"next"`
+	}
+	type withPage struct {
+		page
+		Any  any      `json:"any"`
+		Omit []string `json:"omit,omitempty"`
+		Zero []string `json:"zero,omitzero"`
+	}
+	if b, _ := json.Marshal(StructuredResult(withPage{}).StructuredContent); string(b) != `{"next":[],"any":null}` {
+		t.Fatalf("embedded: %s", b)
 	}
 	// Ids above 2^53 keep every digit through the null rewrite.
 	type big struct {

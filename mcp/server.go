@@ -282,10 +282,17 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 			outcome = "forbidden"
 			return mcpgo.NewToolResultError(fmt.Sprintf("insufficient_scope: tool %s needs the OAuth scope %q, which your token does not carry; sign in again granting %s", name, t.Scope, t.Scope)), nil
 		}
-		if err := schema.check(req.GetRawArguments()); err != nil {
+		// Encode the arguments once: the schema check and the handler's
+		// bindArgs (through RawArguments) share the bytes.
+		args, err := argJSON(req.GetRawArguments())
+		if err == nil {
+			err = schema.checkJSON(args)
+		}
+		if err != nil {
 			outcome = "bad_input"
 			return ErrorResult(err), nil
 		}
+		req.Params.RawArguments = args
 		ctx = context.WithValue(ctx, scopeCheckKey{}, func(scope string) bool { ok, _ := s.allowed(ctx, scope); return ok })
 		var nc *nextcloud.Client
 		if !t.NoClient {

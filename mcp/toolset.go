@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
@@ -193,13 +194,11 @@ func decodeIn[In any](req mcpgo.CallToolRequest) (In, error) {
 // bindArgs decodes the arguments strictly so that misspelled or mistyped
 // arguments are reported, not ignored.
 func bindArgs(req mcpgo.CallToolRequest, target any) error {
-	raw := req.GetRawArguments()
-	if raw == nil {
-		raw = map[string]any{}
-	}
-	b, err := json.Marshal(raw)
+	// The server's wrapper leaves the bytes it validated in RawArguments,
+	// so this decodes them without encoding the arguments again.
+	b, err := argJSON(req.GetRawArguments())
 	if err != nil {
-		return &ArgError{Msg: "arguments are not JSON"}
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -238,85 +237,175 @@ func jsonKind(goKind string) string {
 }
 
 // StructuredResult returns out as structured content with a text summary.
+// out is encoded once: the bytes go to mcp-go as RawStructuredContent,
+// which it embeds as they are.
 func StructuredResult(out any) *mcpgo.CallToolResult {
-	var content any = out
-	b, err := json.Marshal(out)
-	if err == nil && bytes.Contains(b, []byte("null")) {
-		var v any
-		// UseNumber: float64 would round ids and sizes above 2^53.
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		if dec.Decode(&v) == nil {
-			emptyForNull(reflect.TypeOf(out), v)
-			if nb, err := json.Marshal(v); err == nil {
-				content, b = v, nb
-			}
-		}
+	if v, ok := emptyForNil(reflect.ValueOf(out)); ok {
+		out = v.Interface()
 	}
+	b, err := json.Marshal(out)
 	text := ""
 	if s, ok := out.(Summarizer); ok {
 		text = s.Summary()
 	} else if err == nil {
 		text = string(b)
 	}
-	return mcpgo.NewToolResultStructured(content, text)
+	res := mcpgo.NewToolResultStructured(out, text)
+	if err == nil {
+		res.RawStructuredContent = b
+	}
+	return res
 }
 
-var rawJSONType = reflect.TypeFor[json.RawMessage]()
+var (
+	rawJSONType   = reflect.TypeFor[json.RawMessage]()
+	marshalerType = reflect.TypeFor[json.Marshaler]()
+)
 
-// emptyForNull replaces, in v (out decoded as JSON), the null that a nil
-// slice or map of a field without omitempty marshals to by [] or {}: the
-// output schemas have no nullable types and list such fields as required
-// (see schemaFor), and clients reject results that do not match.
-func emptyForNull(t reflect.Type, v any) {
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
+// emptyForNil returns a copy of v in which every nil slice or map of a
+// field without omitempty/omitzero is empty, so that it marshals to [] or
+// {} instead of null: the output schemas have no nullable types and list
+// such fields as required (see schemaFor), and clients reject results
+// that do not match. Only what changes is copied; ok is false when
+// nothing needs to (v is then returned as is). Values that marshal
+// themselves, raw JSON and []byte (a base64 string) are left alone.
+func emptyForNil(v reflect.Value) (reflect.Value, bool) {
+	if !v.IsValid() {
+		return v, false
 	}
-	if t == nil {
-		return
+	t := v.Type()
+	if t != rawJSONType && t.Implements(marshalerType) {
+		return v, false
 	}
 	switch t.Kind() {
-	case reflect.Struct:
-		obj, ok := v.(map[string]any)
+	case reflect.Pointer:
+		if v.IsNil() || t.Elem().Implements(marshalerType) {
+			return v, false
+		}
+		e, ok := emptyForNil(v.Elem())
 		if !ok {
-			return
+			return v, false
 		}
-		for _, f := range reflect.VisibleFields(t) {
-			if f.Anonymous || !f.IsExported() {
+		p := reflect.New(t.Elem())
+		p.Elem().Set(e)
+		return p, true
+	case reflect.Struct:
+		if !v.CanAddr() && hasHiddenEmbed(t) {
+			// Fields of unexported embedded structs (pageOut) are reached
+			// through their address; see settable.
+			a := reflect.New(t).Elem()
+			a.Set(v)
+			v = a
+		}
+		var cp reflect.Value
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() && !f.Anonymous {
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
+			tag := f.Tag.Get("json")
+			if tag == "-" {
 				continue
 			}
-			if name == "" {
-				name = f.Name
-			}
-			x, present := obj[name]
+			fv := settable(v.Field(i))
+			var nv reflect.Value
 			switch {
-			case !present, f.Type == rawJSONType, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8:
-				// raw JSON may well be null; []byte is a base64 string
-			case x == nil && f.Type.Kind() == reflect.Slice:
-				obj[name] = []any{}
-			case x == nil && f.Type.Kind() == reflect.Map:
-				obj[name] = map[string]any{}
+			case f.Type == rawJSONType, f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8:
+				continue
+			case (f.Type.Kind() == reflect.Slice || f.Type.Kind() == reflect.Map) && fv.IsNil():
+				if _, opts, _ := strings.Cut(tag, ","); f.Anonymous || hasOpt(opts, "omitempty") || hasOpt(opts, "omitzero") {
+					continue // left out of the JSON, not null
+				}
+				if f.Type.Kind() == reflect.Slice {
+					nv = reflect.MakeSlice(f.Type, 0, 0)
+				} else {
+					nv = reflect.MakeMap(f.Type)
+				}
 			default:
-				emptyForNull(f.Type, x)
+				e, ok := emptyForNil(fv)
+				if !ok {
+					continue
+				}
+				nv = e
 			}
+			if !cp.IsValid() {
+				cp = reflect.New(t).Elem()
+				cp.Set(v)
+			}
+			settable(cp.Field(i)).Set(nv)
 		}
+		return cp, cp.IsValid()
 	case reflect.Slice, reflect.Array:
-		if list, ok := v.([]any); ok {
-			for _, x := range list {
-				emptyForNull(t.Elem(), x)
-			}
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return v, false
 		}
-	case reflect.Map:
-		if obj, ok := v.(map[string]any); ok {
-			for _, x := range obj {
-				emptyForNull(t.Elem(), x)
+		var cp reflect.Value
+		for i := 0; i < v.Len(); i++ {
+			e, ok := emptyForNil(v.Index(i))
+			if !ok {
+				continue
 			}
+			if !cp.IsValid() {
+				if t.Kind() == reflect.Slice {
+					cp = reflect.MakeSlice(t, v.Len(), v.Len())
+				} else {
+					cp = reflect.New(t).Elem()
+				}
+				reflect.Copy(cp, v)
+			}
+			cp.Index(i).Set(e)
+		}
+		return cp, cp.IsValid()
+	case reflect.Map:
+		var cp reflect.Value
+		it := v.MapRange()
+		for it.Next() {
+			e, ok := emptyForNil(it.Value())
+			if !ok {
+				continue
+			}
+			if !cp.IsValid() {
+				cp = reflect.MakeMapWithSize(t, v.Len())
+				for _, k := range v.MapKeys() {
+					cp.SetMapIndex(k, v.MapIndex(k))
+				}
+			}
+			cp.SetMapIndex(it.Key(), e)
+		}
+		return cp, cp.IsValid()
+	}
+	return v, false
+}
+
+// hasHiddenEmbed reports whether struct type t embeds an unexported type.
+func hasHiddenEmbed(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Anonymous && !f.IsExported() {
+			return true
 		}
 	}
+	return false
+}
+
+// settable returns f, a field of an addressable struct, such that it can
+// be read and set even when it is an unexported embedded struct, whose
+// exported fields encoding/json promotes.
+func settable(f reflect.Value) reflect.Value {
+	if f.CanSet() || !f.CanAddr() && f.CanInterface() {
+		return f
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+}
+
+func hasOpt(opts, name string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrorResult turns an error into an error result a model can act on.

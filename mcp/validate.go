@@ -46,19 +46,44 @@ func compileArgSchema(t mcpgo.Tool) (*argSchema, error) {
 	return &argSchema{schema: s, printer: message.NewPrinter(language.English)}, nil
 }
 
+// argJSON returns the arguments as JSON: the bytes from the wire when
+// mcp-go kept them (no re-encoding), else args marshalled once. The
+// schema check and bindArgs share these bytes.
+func argJSON(args any) ([]byte, error) {
+	switch a := args.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case json.RawMessage:
+		if len(bytes.TrimSpace(a)) == 0 {
+			return []byte("{}"), nil
+		}
+		return a, nil
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, &ArgError{Msg: "arguments are not JSON"}
+	}
+	return b, nil
+}
+
 // check returns an *ArgError listing every violation, or nil.
 func (a *argSchema) check(args any) error {
 	if a == nil {
 		return nil
 	}
-	if args == nil {
-		args = map[string]any{}
-	}
-	b, err := json.Marshal(args)
+	b, err := argJSON(args)
 	if err != nil {
-		return &ArgError{Msg: "arguments are not JSON"}
+		return err
 	}
-	if string(b) == "null" {
+	return a.checkJSON(b)
+}
+
+// checkJSON is check for arguments already encoded by argJSON.
+func (a *argSchema) checkJSON(b []byte) error {
+	if a == nil {
+		return nil
+	}
+	if string(bytes.TrimSpace(b)) == "null" {
 		b = []byte("{}") // no arguments at all
 	}
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))

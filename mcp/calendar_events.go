@@ -310,7 +310,7 @@ func calendarCreateEvent(dav calDAV) Tool {
 			}
 			ev, err := d.CreateEvent(ctx, c, in.fields().input())
 			if err != nil {
-				return eventOut{}, davArgErr(err)
+				return eventOut{}, err
 			}
 			return eventOut{EventDetail: ev, Action: "created in calendar " + c.ID}, nil
 		})
@@ -345,7 +345,7 @@ func calendarUpdateEvent(dav calDAV) Tool {
 			}
 			ev, err := d.UpdateEvent(ctx, c, in.EventID, in.eventFields.input(), in.Occurrence, in.ETag)
 			if err != nil {
-				return eventOut{}, davArgErr(err)
+				return eventOut{}, err
 			}
 			action := "updated"
 			if in.Occurrence != "" {
@@ -376,7 +376,7 @@ func calendarDeleteEvent(dav calDAV) Tool {
 				return deletedOut{}, err
 			}
 			if err := d.DeleteEvent(ctx, c, in.EventID, in.Occurrence, in.ETag); err != nil {
-				return deletedOut{}, davArgErr(err)
+				return deletedOut{}, err
 			}
 			msg := fmt.Sprintf("Event %s deleted from calendar %s.", in.EventID, c.ID)
 			if in.Occurrence != "" {

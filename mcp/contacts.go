@@ -300,7 +300,7 @@ func contactsCreate(dav cardDAV) Tool {
 			}
 			c, err := d.CreateContact(ctx, ab, in.contactFields.input())
 			if err != nil {
-				return contactOut{}, davArgErr(err)
+				return contactOut{}, err
 			}
 			return contactOut{Contact: c, Action: "created in address book " + ab.ID}, nil
 		})
@@ -334,7 +334,7 @@ func contactsUpdate(dav cardDAV) Tool {
 			}
 			c, err := d.UpdateContact(ctx, ab, in.ContactID, in.contactFields.input(), in.ETag)
 			if err != nil {
-				return contactOut{}, davArgErr(err)
+				return contactOut{}, err
 			}
 			return contactOut{Contact: c, Action: "updated"}, nil
 		})

@@ -2,23 +2,12 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
-
-// davArgErr turns a caller mistake found by the DAV client (bad date,
-// unknown zone, end before start) into an argument error.
-func davArgErr(err error) error {
-	var ie *nextcloud.InputError
-	if errors.As(err, &ie) {
-		return &ArgError{Msg: ie.Error()}
-	}
-	return err
-}
 
 // paging shared by the calendar, task and contact listings.
 type pageOut struct {

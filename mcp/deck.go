@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -29,7 +28,7 @@ func DeckToolset(env *Env) Toolset {
 		Name:        "deck",
 		Description: "Deck: kanban boards, stacks, cards, labels, comments and attachments",
 		Capability:  "deck",
-		Tools: inputErrorsAsArgs(
+		Tools: []Tool{
 			deckListBoards(cache), deckGetBoard(cache), deckCreateBoard(cache), deckUpdateBoard(cache), deckDeleteBoard(cache),
 			deckListStacks(cache), deckGetStack(cache), deckCreateStack(cache), deckUpdateStack(cache), deckDeleteStack(cache), deckReorderStacks(cache),
 			deckListCards(cache), deckGetCard(cache), deckCreateCard(cache), deckUpdateCard(cache), deckMoveCard(cache),
@@ -38,23 +37,9 @@ func DeckToolset(env *Env) Toolset {
 			deckListComments(), deckAddComment(), deckUpdateComment(), deckDeleteComment(),
 			deckListAttachments(cache), deckAttachFile(cache), deckDeleteAttachment(cache),
 			deckListLabels(cache), deckCreateLabel(cache), deckUpdateLabel(cache), deckDeleteLabel(cache),
-		),
+		},
 		Templates: []ResourceTemplate{deckBoardResource(cache), deckCardResource(cache)},
 	}
-}
-
-// inputErrorsAsArgs reports the caller's mistakes that the Deck client
-// finds (a card not on the board, an unknown stack or label) as argument
-// errors, like those Validate finds.
-func inputErrorsAsArgs(tools ...Tool) []Tool {
-	for i := range tools {
-		h := tools[i].Handler
-		tools[i].Handler = func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-			res, err := h(ctx, nc, req)
-			return res, davArgErr(err)
-		}
-	}
-	return tools
 }
 
 // deckID checks an id argument; cmp.Or over several names the first bad one.

@@ -121,7 +121,7 @@ func deckBoardResource(cache *nextcloud.DeckCache) ResourceTemplate {
 			}
 			out, err := deckBoardDetail(ctx, nc, nc.Deck(cache), id)
 			if err != nil {
-				return nil, davArgErr(err)
+				return nil, argErrorOf(err)
 			}
 			return deckResourceJSON(req.Params.URI, out)
 		},

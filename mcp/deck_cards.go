@@ -194,7 +194,7 @@ func deckCardResource(cache *nextcloud.DeckCache) ResourceTemplate {
 			}
 			out, err := get(ctx, nc, deckCardIn{BoardID: boardID, CardID: cardID})
 			if err != nil {
-				return nil, davArgErr(err)
+				return nil, argErrorOf(err)
 			}
 			return deckResourceJSON(req.Params.URI, out)
 		},

@@ -308,6 +308,7 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 		}
 		res, err = t.Handler(ctx, nc, req)
 		if err != nil {
+			err = argErrorOf(err)
 			outcome = "error"
 			if ae := (*ArgError)(nil); errors.As(err, &ae) {
 				outcome = "bad_input"

@@ -257,7 +257,7 @@ func tasksCreate(dav calDAV) Tool {
 			}
 			t, err := d.CreateTask(ctx, c, in.taskFields.input(&in.Summary))
 			if err != nil {
-				return taskOut{}, davArgErr(err)
+				return taskOut{}, err
 			}
 			return taskOut{Task: t, Action: "created in list " + c.ID}, nil
 		})
@@ -294,7 +294,7 @@ func tasksUpdate(dav calDAV) Tool {
 			}
 			t, err := d.UpdateTask(ctx, c, in.TaskID, in.taskFields.input(in.Summary), in.ETag)
 			if err != nil {
-				return taskOut{}, davArgErr(err)
+				return taskOut{}, err
 			}
 			return taskOut{Task: t, Action: "updated"}, nil
 		})
@@ -329,7 +329,7 @@ func tasksComplete(dav calDAV) Tool {
 			}
 			t, err := d.UpdateTask(ctx, c, in.TaskID, ti, "")
 			if err != nil {
-				return taskOut{}, davArgErr(err)
+				return taskOut{}, err
 			}
 			return taskOut{Task: t, Action: action}, nil
 		})

@@ -170,6 +170,17 @@ type ArgError struct{ Msg string }
 
 func (e *ArgError) Error() string { return "invalid arguments: " + e.Msg }
 
+// argErrorOf turns a caller mistake that a Nextcloud client found (a bad
+// date, an unknown zone, a card not on the board: *nextcloud.InputError)
+// into an argument error, like those Validate finds; other errors pass.
+func argErrorOf(err error) error {
+	var ie *nextcloud.InputError
+	if errors.As(err, &ie) {
+		return &ArgError{Msg: ie.Error()}
+	}
+	return err
+}
+
 // Argf returns an *ArgError.
 func Argf(format string, a ...any) error { return &ArgError{Msg: fmt.Sprintf(format, a...)} }
 

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // Either sign alone means the exchange is not enabled for the client:
@@ -52,5 +55,46 @@ func TestExchangeRefusesABrokenAnswer(t *testing.T) {
 	tok, err := ex.Exchange(context.Background(), ExchangeRequest{SubjectToken: "subj", Audience: []string{"nextcloud"}})
 	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "read token exchange answer") {
 		t.Fatalf("Exchange over a broken answer = %v, %v; want the read error", tok, err)
+	}
+}
+
+// onceIdP discovers once; later discoveries fail (the IdP went down).
+type onceIdP struct {
+	asked int
+}
+
+func (o *onceIdP) TokenEndpoint(context.Context) (string, error) {
+	return "https://idp.invalid/token", nil
+}
+
+func (o *onceIdP) Provider(ctx context.Context) (*oidc.Provider, error) {
+	o.asked++
+	if o.asked > 1 {
+		return nil, errors.New("IdP down")
+	}
+	pc := &oidc.ProviderConfig{IssuerURL: "https://idp.invalid", AuthURL: "https://idp.invalid/auth", TokenURL: "https://idp.invalid/token",
+		JWKSURL: "https://idp.invalid/certs", Algorithms: []string{"RS256"}}
+	return pc.NewProvider(ctx), nil
+}
+
+// The consent flow discovers the IdP once and keeps it: later sign-ins
+// neither ask again nor fail when discovery would fail now.
+func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
+	db := consentStore(t)
+	idp := &onceIdP{}
+	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c",
+		RedirectURL: "https://mcp/oauth/callback", IdP: idp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		w := httptest.NewRecorder()
+		c.ServeLogin(w, httptest.NewRequest(http.MethodGet, "/oauth/login", nil))
+		if loc := w.Header().Get("Location"); w.Code/100 != 3 || !strings.HasPrefix(loc, "https://idp.invalid/auth?") {
+			t.Fatalf("sign-in %d: HTTP %d to %q; want a redirect to the IdP", i+1, w.Code, loc)
+		}
+	}
+	if idp.asked != 1 {
+		t.Errorf("discovery asked %d times; want once", idp.asked)
 	}
 }

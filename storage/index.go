@@ -550,8 +550,15 @@ func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexH
 		}
 		return nil, x.d.wrap("search the index", err)
 	}
+	return x.readHits(rows, q.Text)
+}
+
+// readHits reads search rows (app, id, title, body, extra, date, url,
+// score) into hits, both stores alike. Snippets are cut here: neither
+// table keeps text for the database to cut them.
+func (x *Index) readHits(rows *sql.Rows, text string) ([]IndexHit, error) {
 	defer rows.Close()
-	words := queryWords(q.Text)
+	words := queryWords(text)
 	var out []IndexHit
 	for rows.Next() {
 		var h IndexHit
@@ -561,7 +568,6 @@ func (x *Index) Search(ctx context.Context, user string, q IndexQuery) ([]IndexH
 			return nil, x.d.wrap("search the index", err)
 		}
 		h.Date = fromUnix(date)
-		// Snippets are cut here: the table keeps no text for snippet().
 		h.Snippet = snippet(body, words, 16)
 		if h.Snippet == "" {
 			h.Snippet = snippet(h.Extra, words, 16)

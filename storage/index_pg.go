@@ -11,7 +11,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"unicode"
 
@@ -101,22 +100,5 @@ func (x *Index) searchPG(ctx context.Context, user string, q IndexQuery, limit i
 	if err != nil {
 		return nil, x.d.wrap("search the index", err)
 	}
-	defer rows.Close()
-	words := queryWords(q.Text)
-	var out []IndexHit
-	for rows.Next() {
-		var h IndexHit
-		var body string
-		var date sql.NullInt64
-		if err := rows.Scan(&h.App, &h.ID, &h.Title, &body, &h.Extra, &date, &h.URL, &h.Score); err != nil {
-			return nil, x.d.wrap("search the index", err)
-		}
-		h.Date = fromUnix(date)
-		h.Snippet = snippet(body, words, 16)
-		if h.Snippet == "" {
-			h.Snippet = snippet(h.Extra, words, 16)
-		}
-		out = append(out, h)
-	}
-	return out, x.d.wrapNil("search the index", rows.Err())
+	return x.readHits(rows, q.Text)
 }

@@ -40,6 +40,9 @@ type Config struct {
 	DetectApps     bool
 	AllowedHosts   []string
 	AllowedOrigins []string
+
+	// DynamicToolsets starts each session with the discovery tools only.
+	DynamicToolsets bool
 	// MaxRequestBytes caps every HTTP request body (413 beyond it).
 	MaxRequestBytes int64
 	// SessionIdleTTL ends streamable HTTP sessions idle that long.
@@ -95,6 +98,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_READ_ONLY", "read-only", "false", "true", "expose only tools that change nothing"},
 	{"NEXTCLOUD_MCP_DISABLED_TOOLS", "disabled-tools", "", "nc_files_delete,nc_notes_delete", "comma-separated tool names to hide"},
 	{"NEXTCLOUD_MCP_DETECT_APPS", "detect-apps", "true", "false", "hide tools of Nextcloud apps that are not installed (false lists them all)"},
+	{"NEXTCLOUD_MCP_DYNAMIC_TOOLSETS", "dynamic-toolsets", "false", "true", "toolsets on demand: a session first sees only nc_toolsets_list, nc_toolsets_list_tools and nc_toolsets_enable"},
 	{"NEXTCLOUD_MCP_ALLOWED_HOSTS", "allowed-hosts", "", "mcp.example.com", "Host headers accepted besides loopback (behind a reverse proxy)"},
 	{"NEXTCLOUD_MCP_ALLOWED_ORIGINS", "allowed-origins", "", "https://app.example.com", "browser Origins accepted besides loopback"},
 	{"NEXTCLOUD_MCP_MAX_REQUEST_BYTES", "max-request-bytes", "16777216", "33554432", "largest HTTP request body accepted on any route (larger ones get 413)"},
@@ -228,6 +232,8 @@ var boolSettings = map[string]bool{
 	"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK": true,
 	"ENABLE_OFFLINE_ACCESS":            true,
 	"NEXTCLOUD_MCP_DETECT_APPS":        true,
+
+	"NEXTCLOUD_MCP_DYNAMIC_TOOLSETS": true,
 }
 
 // boolFlag is a flag.Value that the flag package treats as boolean; it
@@ -323,6 +329,7 @@ func fromValues(v map[string]string) (*Config, error) {
 	c.SkipStartupCheck = boolOf("NEXTCLOUD_MCP_SKIP_STARTUP_CHECK")
 	c.EnableOfflineAccess = boolOf("ENABLE_OFFLINE_ACCESS")
 	c.DetectApps = boolOf("NEXTCLOUD_MCP_DETECT_APPS")
+	c.DynamicToolsets = boolOf("NEXTCLOUD_MCP_DYNAMIC_TOOLSETS")
 	c.AcceptAZPAudience = boolOf("OIDC_ACCEPT_AZP_AUDIENCE")
 
 	if c.NextcloudHost == "" {

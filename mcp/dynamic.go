@@ -76,7 +76,7 @@ func (s *Server) notEnabledHere(ctx context.Context, tool string) error {
 // toolsets may share a name: files and file extras).
 type toolsetView struct {
 	name, description, capability, appName string
-	tools                                   []Tool
+	tools                                  []Tool
 }
 
 func (s *Server) toolsetViews() []toolsetView {

@@ -20,8 +20,8 @@ import (
 // listWatch remembers, per session, a digest of the tools and prompts it
 // was last listed, and sends notifications/tools/list_changed or
 // prompts/list_changed to that session alone when they would now differ:
-// checked on each of its requests (a token carrying more scopes after a
-// consent or step-up), after a call found an app disabled, and by a
+// checked on a request whose token has other scopes than the session's
+// last one (consent or step-up), after a call found an app disabled, and by a
 // poll every CapsTTL that re-reads capabilities (an app turned on or off
 // while the session is idle). The resource list depends on neither, so
 // resources/list_changed is never needed.
@@ -43,6 +43,7 @@ type sessionLists struct {
 	// cancellation: what the poll acts as.
 	ctx            context.Context
 	tools, prompts string // digests of what was listed; "" before listing
+	scopes         string // the caller's scopes at the last request
 	seen           time.Time
 }
 
@@ -83,14 +84,28 @@ func (w *listWatch) enable(sid, toolset string) bool {
 	return true
 }
 
-// touch records ctx as the session's latest caller; it returns whether
-// the session has listed tools or prompts (only then can a list change).
-func (w *listWatch) touch(ctx context.Context, sid string) bool {
+// touch records ctx as the session's latest caller and scopes as its
+// scopes; it returns whether the session listed tools or prompts and its
+// scopes changed since its last request (then its lists may differ).
+func (w *listWatch) touch(ctx context.Context, sid, scopes string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := w.session(sid)
-	st.ctx, st.seen = context.WithoutCancel(ctx), time.Now()
-	return st.tools != "" || st.prompts != ""
+	changed := st.ctx != nil && st.scopes != scopes
+	st.ctx, st.seen, st.scopes = context.WithoutCancel(ctx), time.Now(), scopes
+	return changed && (st.tools != "" || st.prompts != "")
+}
+
+// scopeKey names the caller's scopes, to notice a token with other scopes.
+func (s *Server) scopeKey(ctx context.Context) string {
+	if s.opts.Scopes == nil {
+		return ""
+	}
+	scopes, enforce := s.opts.Scopes(ctx)
+	if !enforce {
+		return "*"
+	}
+	return digest(scopes)
 }
 
 func (w *listWatch) drop(sid string) {
@@ -128,7 +143,7 @@ func (s *Server) watchLists(hooks *server.Hooks) {
 		if sid == "" || method == mcpgo.MethodInitialize {
 			return
 		}
-		if s.lists.touch(ctx, sid) && method != mcpgo.MethodToolsList && method != mcpgo.MethodPromptsList {
+		if s.lists.touch(ctx, sid, s.scopeKey(ctx)) && method != mcpgo.MethodToolsList && method != mcpgo.MethodPromptsList {
 			s.recheck(ctx, sid, true)
 		}
 	})
@@ -165,9 +180,10 @@ func (s *Server) shown(ctx context.Context, tools, prompts []string) {
 	if sid == "" {
 		return
 	}
+	scopes := s.scopeKey(ctx)
 	s.lists.mu.Lock()
 	st := s.lists.session(sid)
-	st.ctx, st.seen = context.WithoutCancel(ctx), time.Now()
+	st.ctx, st.seen, st.scopes = context.WithoutCancel(ctx), time.Now(), scopes
 	if tools != nil {
 		st.tools = digest(tools)
 	}

@@ -70,6 +70,7 @@ type Server struct {
 	caps  *capsCache
 
 	lists *listWatch // per-session lists, list_changed (listchanged.go)
+	comps compCache  // completion candidates (completions_apps.go)
 }
 
 type appRef struct{ toolset, capability, appName string }

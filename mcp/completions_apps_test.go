@@ -10,7 +10,9 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/radicaletest"
 )
 
 // TestAppCompletionsThroughClient checks over stdio, streamable HTTP and
@@ -165,5 +167,41 @@ func TestAppPromptsArguments(t *testing.T) {
 		if !strings.Contains(text.Text, tc.want) {
 			t.Fatalf("%s %v: text %q lacks %q", tc.name, tc.args, text.Text, tc.want)
 		}
+	}
+}
+
+// Calendars and address books also complete against Radicale, a DAV
+// server nobody here wrote.
+func TestDAVCompletionsAgainstRadicale(t *testing.T) {
+	rs := radicaletest.Start(t)
+	rs.AddAddressBook(t, "alice", "friends", "Friends")
+	rs.AddAddressBook(t, "alice", "clients", "Clients")
+	alice := rs.Client(t, "alice")
+	dav, err := alice.CalDAV(context.Background(), nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := dav.CreateCalendar(context.Background(), nextcloud.CalendarOptions{Name: "Team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dav.CreateCalendar(context.Background(), nextcloud.CalendarOptions{Name: "Private"}); err != nil {
+		t.Fatal(err)
+	}
+	meeting := mcpgo.PromptReference{Type: "ref/prompt", Name: "schedule_meeting"}
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv, err := New(Options{Toolsets: DefaultToolsets(&Env{}), Client: func(context.Context) (*nextcloud.Client, error) { return alice, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := connect(t, srv, kind)
+			if got := complete(t, c, meeting, "calendar", "tea"); !slices.Equal(got, []string{team.ID}) {
+				t.Fatalf("calendar tea: %v, want [%s]", got, team.ID)
+			}
+			if got := complete(t, c, meeting, "addressbook", "fr"); !slices.Equal(got, []string{"friends"}) {
+				t.Fatalf("addressbook fr: %v", got)
+			}
+		})
 	}
 }

@@ -45,6 +45,10 @@ type sessionLists struct {
 	tools, prompts string // digests of what was listed; "" before listing
 	scopes         string // the caller's scopes at the last request
 	seen           time.Time
+	// registered: mcp-go holds the session here, so the poll can reach
+	// it (a signed streamable-HTTP id served by a replica that did not
+	// open it is not).
+	registered bool
 }
 
 func (w *listWatch) session(sid string) *sessionLists {
@@ -146,6 +150,11 @@ func (s *Server) watchLists(hooks *server.Hooks) {
 		if s.lists.touch(ctx, sid, s.scopeKey(ctx)) && method != mcpgo.MethodToolsList && method != mcpgo.MethodPromptsList {
 			s.recheck(ctx, sid, true)
 		}
+	})
+	hooks.AddOnRegisterSession(func(_ context.Context, cs server.ClientSession) {
+		s.lists.mu.Lock()
+		s.lists.session(cs.SessionID()).registered = true
+		s.lists.mu.Unlock()
 	})
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs server.ClientSession) { s.lists.drop(cs.SessionID()) })
 }
@@ -288,7 +297,7 @@ func (s *Server) poll() {
 		var targets []target
 		s.lists.mu.Lock()
 		for sid, st := range s.lists.sessions {
-			if st.ctx != nil && (st.tools != "" || st.prompts != "") {
+			if st.registered && st.ctx != nil && (st.tools != "" || st.prompts != "") {
 				targets = append(targets, target{sid, st.ctx})
 			}
 		}

@@ -18,12 +18,13 @@ const (
 	promptsChanged = string(mcpgo.MethodNotificationPromptsListChanged)
 )
 
+// ping sends a request that is not a list of tools or prompts.
 func ping(t testing.TB, c *client.Client) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.Ping(ctx); err != nil {
-		t.Fatalf("ping: %v", err)
+	if _, err := c.ListResources(ctx, mcpgo.ListResourcesRequest{}); err != nil {
+		t.Fatalf("resources/list: %v", err)
 	}
 }
 

@@ -52,6 +52,11 @@ type Options struct {
 	// missing. CapsTTL is how long capabilities are cached per user.
 	DetectApps bool
 	CapsTTL    time.Duration
+	// Resource subscriptions (subscriptions.go): poll interval and caps;
+	// zero takes the defaults (1m, 100 per session, 10000 per process).
+	SubscriptionPoll        time.Duration
+	SubscriptionsPerSession int
+	SubscriptionsPerServer  int
 }
 
 // Server is the configured MCP server.
@@ -64,6 +69,7 @@ type Server struct {
 	// appOf maps a tool name to its toolset's capability key.
 	appOf map[string]appRef
 	caps  *capsCache
+	subs  *subscriptions // resources/subscribe (subscriptions.go)
 }
 
 type appRef struct{ toolset, capability, appName string }
@@ -111,6 +117,8 @@ func New(opts Options) (*Server, error) {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
+	// resources/subscribe (subscriptions.go)
+	sopts = append(sopts, s.subscriptionOptions(hooks)...)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 	s.addPrompts() // prompts.go

@@ -117,8 +117,9 @@ func New(opts Options) (*Server, error) {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
-	// resources/subscribe (subscriptions.go)
+	// resources/subscribe (subscriptions.go), notifications/progress (progress.go)
 	sopts = append(sopts, s.subscriptionOptions(hooks)...)
+	sopts = append(sopts, s.progressOptions()...)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 	s.addPrompts() // prompts.go

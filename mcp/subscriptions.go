@@ -37,8 +37,9 @@ const (
 
 // subscription is one session's subscription to one URI.
 type subscription struct {
-	session, uri string
+	session, uri string // session: the session id, or a listen stream's name
 	scope        string
+	notify       func(uri string) error
 	version      func(context.Context, *nextcloud.Client) (string, error)
 	last         string // version at the last poll; "" once the resource is gone
 }
@@ -55,6 +56,7 @@ type subscriptions struct {
 	bySess  map[string]map[string]*subscription // session → uri → subscription
 	ctxOf   map[string]context.Context          // session → latest request context, detached
 	running bool                                // the poller goroutine is running
+	streams int                                 // subscriptions/listen streams seen
 	total   int
 }
 
@@ -106,20 +108,25 @@ func sessionIDOf(ctx context.Context) string {
 
 // onRequest keeps the latest request context of a session with
 // subscriptions (a fresh bearer token for the polls) and serves
-// resources/subscribe, which a hook must answer to be able to refuse.
+// resources/subscribe and the resource part of subscriptions/listen,
+// which a hook must answer to be able to refuse.
 func (p *subscriptions) onRequest(ctx context.Context, _ any, message any) error {
-	id := sessionIDOf(ctx)
-	if id == "" {
-		return nil
-	}
 	raw, _ := message.(json.RawMessage)
 	var m struct {
 		Method string `json:"method"`
 		Params struct {
-			URI string `json:"uri"`
+			URI           string                   `json:"uri"`
+			Notifications mcpgo.SubscriptionFilter `json:"notifications"`
 		} `json:"params"`
 	}
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	if m.Method == string(mcpgo.MethodSubscriptionsListen) {
+		return p.listen(ctx, m.Params.Notifications.ResourceSubscriptions)
+	}
+	id := sessionIDOf(ctx)
+	if id == "" {
 		return nil
 	}
 	detached := context.WithoutCancel(ctx)
@@ -131,12 +138,53 @@ func (p *subscriptions) onRequest(ctx context.Context, _ any, message any) error
 	if m.Method != string(mcpgo.MethodResourcesSubscribe) || m.Params.URI == "" {
 		return nil
 	}
-	return p.subscribe(detached, id, m.Params.URI)
+	return p.subscribe(detached, id, m.Params.URI, p.toSession(id))
+}
+
+// toSession sends notifications/resources/updated to a registered session.
+func (p *subscriptions) toSession(id string) func(uri string) error {
+	return func(uri string) error {
+		err := p.s.mcp.SendNotificationToSpecificClient(id, mcpgo.MethodNotificationResourceUpdated, map[string]any{"uri": uri})
+		if errors.Is(err, server.ErrSessionNotFound) {
+			p.endSession(id)
+		}
+		return err
+	}
+}
+
+// listen subscribes a subscriptions/listen stream (protocol 2026-07-28)
+// to uris: the stream is the subscriber, its request context the
+// identity; everything goes when the stream ends. One refused URI
+// refuses the whole request.
+func (p *subscriptions) listen(ctx context.Context, uris []string) error {
+	if len(uris) == 0 || server.ClientSessionFromContext(ctx) == nil {
+		return nil
+	}
+	p.mu.Lock()
+	p.streams++
+	owner := fmt.Sprintf("listen-%d", p.streams)
+	p.live[owner] = true
+	p.mu.Unlock()
+	send := func(uri string) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return p.s.mcp.SendNotificationToClient(ctx, mcpgo.MethodNotificationResourceUpdated, map[string]any{"uri": uri})
+	}
+	detached := context.WithoutCancel(ctx)
+	for _, uri := range uris {
+		if err := p.subscribe(detached, owner, uri, send); err != nil {
+			p.endSession(owner)
+			return err
+		}
+	}
+	context.AfterFunc(ctx, func() { p.endSession(owner) })
+	return nil
 }
 
 // subscribe checks that the caller may read uri, reads its version and
 // records the subscription.
-func (p *subscriptions) subscribe(ctx context.Context, session, uri string) error {
+func (p *subscriptions) subscribe(ctx context.Context, session, uri string, notify func(uri string) error) error {
 	p.mu.Lock()
 	live := p.live[session]
 	_, dup := p.bySess[session][uri]
@@ -158,7 +206,7 @@ func (p *subscriptions) subscribe(ctx context.Context, session, uri string) erro
 	if err != nil {
 		return err
 	}
-	sub.session = session
+	sub.session, sub.notify = session, notify
 	if ok, _ := p.s.allowed(ctx, sub.scope); !ok {
 		return fmt.Errorf("insufficient_scope: subscribing to %s needs the OAuth scope %q, which your token does not carry", uri, sub.scope)
 	}
@@ -298,9 +346,8 @@ func (p *subscriptions) poll(ctx context.Context, sub *subscription) {
 	if !changed {
 		return
 	}
-	err = p.s.mcp.SendNotificationToSpecificClient(sub.session, mcpgo.MethodNotificationResourceUpdated, map[string]any{"uri": sub.uri})
-	if errors.Is(err, server.ErrSessionNotFound) {
-		p.endSession(sub.session)
+	if err := sub.notify(sub.uri); err != nil {
+		log.Debug("notifications/resources/updated not sent", "err", err)
 	}
 }
 

@@ -450,3 +450,57 @@ func TestSubscriptionPoller(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestListenResourceSubscriptions: on protocol 2026-07-28 (stdio and
+// streamable HTTP) the resource URIs of subscriptions/listen are polled
+// like resources/subscribe and their updates arrive on the stream; a
+// refused URI fails the request; closing the stream drops them.
+func TestListenResourceSubscriptions(t *testing.T) {
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			nc := nctest.New(t)
+			seed := nc.Client(t, "admin")
+			ctx := context.Background()
+			title, body := "Listened", "v1"
+			note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = time.Hour })
+			c := connect(t, srv, kind)
+			var got updateSink
+			got.attach(c)
+			uri := "nextcloud://notes/" + strconv.FormatInt(note.ID, 10)
+
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err = c.Listen(lctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri, "nextcloud://notes/999999"}})
+			cancel()
+			if err == nil || !strings.Contains(err.Error(), "cannot subscribe to nextcloud://notes/999999") {
+				t.Fatalf("listen with a missing note: %v", err)
+			}
+			if n := srv.subs.count(""); n != 0 {
+				t.Fatalf("a refused listen left %d subscriptions", n)
+			}
+
+			errs := make(chan error, 1)
+			stop, err := c.ListenAsync(ctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri}}, func(err error) { errs <- err })
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitCount(t, srv, 1)
+			body = "v2"
+			if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
+				t.Fatal(err)
+			}
+			srv.subs.pollOnce()
+			got.waitFor(t, uri)
+			stop()
+			waitCount(t, srv, 0)
+			select {
+			case err := <-errs:
+				t.Fatalf("listen stream failed: %v", err)
+			default:
+			}
+		})
+	}
+}

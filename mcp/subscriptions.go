@@ -372,7 +372,7 @@ func (s *Server) subscribable(uri string) (*subscription, error) {
 		}
 	}
 	bad := func(what string) error {
-		return fmt.Errorf("cannot subscribe to %q: %s; subscribable are nextcloud://notes/{id}, nextcloud://files/{path} (files and folders), nextcloud://deck/boards/{id} and nextcloud://deck/boards/{boardId}/cards/{cardId}", uri, what)
+		return fmt.Errorf("cannot subscribe to %q: %s; subscribable are nextcloud://notes/{id}, nextcloud://files/{path} (files and folders), nextcloud://deck/boards/{id}, nextcloud://deck/boards/{boardId}/cards/{cardId} and nextcloud://calendars/{id}", uri, what)
 	}
 	if !found {
 		return nil, bad("no enabled resource has this URI")
@@ -445,6 +445,12 @@ func (s *Server) subscribable(uri string) (*subscription, error) {
 			}
 			return c.ETag + "/" + strconv.FormatInt(c.LastModified, 10) + "/" + digest(c), nil
 		}
+	case parts[0] == "calendars" && len(parts) == 2:
+		id, err := calendarURIID(uri)
+		if err != nil {
+			return nil, bad("the calendar id is not URI-encoded")
+		}
+		sub.version = calendarVersion(id)
 	default:
 		return nil, bad("this resource cannot be subscribed to")
 	}

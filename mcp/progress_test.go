@@ -125,6 +125,17 @@ func TestProgressThroughClient(t *testing.T) {
 			}
 			checkProgress(t, down, "down", size)
 
+			rctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if _, err := c.ReadResource(rctx, mcpgo.ReadResourceRequest{Params: mcpgo.ReadResourceParams{URI: "nextcloud://files/big2.txt", Meta: &mcpgo.Meta{ProgressToken: "res"}}}); err != nil {
+				t.Fatal(err)
+			}
+			res := got.until(t, size)
+			if len(res) < 3 {
+				t.Fatalf("a %d-byte resource read gave %d progress notes: %v", size, len(res), res)
+			}
+			checkProgress(t, res, "res", size)
+
 			callWithToken(t, c, "nc_mail_set_flags", map[string]any{"message_ids": []int64{f.html, f.news}, "flagged": true}, "bulk")
 			bulk := got.until(t, 2)
 			checkProgress(t, bulk, "bulk", 2)

@@ -504,3 +504,56 @@ func TestListenResourceSubscriptions(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscribeOnOtherReplica: a replica that serves a streamable HTTP
+// session it did not open (same session secret, no sticky sessions)
+// refuses a subscription, saying why, instead of accepting one it could
+// never deliver.
+func TestSubscribeOnOtherReplica(t *testing.T) {
+	nc := nctest.New(t)
+	seed := nc.Client(t, "admin")
+	title, body := "n", "x"
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := HTTPOptions{SessionSecret: []byte("shared secret")}
+	a := newTestServer(t, nc).HTTPHandler(opts)
+	b := newTestServer(t, nc)
+	hb := b.HTTPHandler(opts)
+	var calls sync.Mutex
+	n := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Lock()
+		n++
+		first := n == 1
+		calls.Unlock()
+		if first {
+			a.ServeHTTP(w, r) // initialize
+			return
+		}
+		hb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	c, err := client.NewStreamableHttpClient(ts.URL + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	if _, err := c.Initialize(context.Background(), init); err != nil {
+		t.Fatal(err)
+	}
+	err = subscribe(c, "nextcloud://notes/"+strconv.FormatInt(note.ID, 10))
+	if err == nil || !strings.Contains(err.Error(), "does not hold your MCP session") || !strings.Contains(err.Error(), "sticky sessions") {
+		t.Fatalf("subscribe on a replica without the session: %v", err)
+	}
+	if k := b.subs.count(""); k != 0 {
+		t.Fatalf("the replica holds %d subscriptions", k)
+	}
+}

@@ -103,6 +103,7 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 	case "http":
 		ts := httptest.NewServer(srv.HTTPHandler(o))
 		t.Cleanup(ts.Close)
+		//lint:ignore SA1019 the GET stream is how clients before protocol 2026-07-28 hear resources/updated
 		c, err = client.NewStreamableHttpClient(ts.URL+"/mcp", transport.WithContinuousListening(), transport.WithHTTPHeaders(headers))
 	default:
 		t.Fatalf("unknown transport %q", kind)

@@ -558,3 +558,41 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 		t.Fatalf("the replica holds %d subscriptions", k)
 	}
 }
+
+// TestSubscriptionDroppedWhenScopeLost: a poll checks the scope again
+// with the session's latest request; a token that lost it ends the
+// subscription without reading.
+func TestSubscriptionDroppedWhenScopeLost(t *testing.T) {
+	nc := nctest.New(t)
+	seed := nc.Client(t, "admin")
+	title, body := "n", "x"
+	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	scopes := []string{"notes:read"}
+	srv := newTestServer(t, nc, func(o *Options) {
+		o.SubscriptionPoll = time.Hour
+		o.Scopes = func(context.Context) ([]string, bool) { mu.Lock(); defer mu.Unlock(); return scopes, true }
+	})
+	c := connectLegacy(t, srv, "stdio", nil, HTTPOptions{})
+	if err := subscribe(c, "nextcloud://notes/"+strconv.FormatInt(note.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	srv.subs.pollOnce()
+	if n := srv.subs.count(""); n != 1 {
+		t.Fatalf("with the scope: %d subscriptions, want 1", n)
+	}
+	mu.Lock()
+	scopes = []string{"files:read"}
+	mu.Unlock()
+	nc.RecordRequests()
+	srv.subs.pollOnce()
+	if n := srv.subs.count(""); n != 0 {
+		t.Fatalf("without the scope: %d subscriptions, want 0", n)
+	}
+	if r := nc.Requests(nil); len(r) != 0 {
+		t.Fatalf("a poll without the scope read Nextcloud: %v", r)
+	}
+}

@@ -109,7 +109,7 @@ func (s *Server) scopeKey(ctx context.Context) string {
 	if !enforce {
 		return "*"
 	}
-	return digest(scopes)
+	return namesDigest(scopes)
 }
 
 func (w *listWatch) drop(sid string) {
@@ -118,8 +118,8 @@ func (w *listWatch) drop(sid string) {
 	w.mu.Unlock()
 }
 
-// digest names a list of names independent of their order; never "".
-func digest(names []string) string {
+// namesDigest names a list of names independent of their order; never "".
+func namesDigest(names []string) string {
 	names = slices.Clone(names)
 	slices.Sort(names)
 	h := sha256.Sum256([]byte(strings.Join(names, "\x00")))
@@ -194,10 +194,10 @@ func (s *Server) shown(ctx context.Context, tools, prompts []string) {
 	st := s.lists.session(sid)
 	st.ctx, st.seen, st.scopes = context.WithoutCancel(ctx), time.Now(), scopes
 	if tools != nil {
-		st.tools = digest(tools)
+		st.tools = namesDigest(tools)
 	}
 	if prompts != nil {
-		st.prompts = digest(prompts)
+		st.prompts = namesDigest(prompts)
 	}
 	start := s.opts.DetectApps && !s.lists.polling
 	s.lists.polling = s.lists.polling || start
@@ -220,7 +220,7 @@ func (s *Server) currentLists(ctx context.Context) (tools, prompts string) {
 	for _, p := range s.promptDefs() {
 		all = append(all, p.Prompt)
 	}
-	return digest(toolNames(res.Tools)), digest(promptNames(s.filterPrompts(ctx, all)))
+	return namesDigest(toolNames(res.Tools)), namesDigest(promptNames(s.filterPrompts(ctx, all)))
 }
 
 // recheck notifies session sid when a list it was shown has changed;

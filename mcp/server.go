@@ -56,6 +56,11 @@ type Options struct {
 	// DynamicToolsets starts every session with the discovery tools only;
 	// nc_toolsets_enable adds a toolset's tools to that session (dynamic.go).
 	DynamicToolsets bool
+	// Resource subscriptions (subscriptions.go): poll interval and caps;
+	// zero takes the defaults (1m, 100 per session, 10000 per process).
+	SubscriptionPoll        time.Duration
+	SubscriptionsPerSession int
+	SubscriptionsPerServer  int
 }
 
 // Server is the configured MCP server.
@@ -69,8 +74,9 @@ type Server struct {
 	appOf map[string]appRef
 	caps  *capsCache
 
-	lists *listWatch // per-session lists, list_changed (listchanged.go)
-	comps compCache  // completion candidates (completions_apps.go)
+	lists *listWatch     // per-session lists, list_changed (listchanged.go)
+	comps compCache      // completion candidates (completions_apps.go)
+	subs  *subscriptions // resources/subscribe (subscriptions.go)
 }
 
 type appRef struct{ toolset, capability, appName string }
@@ -119,6 +125,9 @@ func New(opts Options) (*Server, error) {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
+	// resources/subscribe (subscriptions.go), notifications/progress (progress.go)
+	sopts = append(sopts, s.subscriptionOptions(hooks)...)
+	sopts = append(sopts, s.progressOptions()...)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 	s.addPrompts() // prompts.go

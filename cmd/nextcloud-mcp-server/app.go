@@ -136,6 +136,8 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		Logger:        logger,
 
 		DynamicToolsets: cfg.DynamicToolsets,
+		// resources/subscribe (mcp/subscriptions.go)
+		SubscriptionPoll: cfg.SubscriptionPoll,
 	})
 	if err != nil {
 		return nil, err

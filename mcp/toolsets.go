@@ -19,6 +19,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		FileExtrasToolset(env),
 		SharingToolset(env),
 		DeckToolset(env),
+		BookmarksToolset(env),
 		CalendarToolset(env),
 		TasksToolset(env),
 		ContactsToolset(env),

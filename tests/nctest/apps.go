@@ -17,4 +17,5 @@ func (s *Server) registerApps() {
 	s.registerDeck()
 	s.registerDAV()
 	s.registerTables()
+	s.registerBookmarks()
 }

@@ -37,6 +37,7 @@ type appState struct {
 	news        *newsStandIn
 	collectives *collectivesStandIn
 	cookbook    *cookbookStandIn
+	bookmarks   *bookmarksStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {
@@ -88,6 +89,7 @@ func (s *Server) registerCore() {
 
 // appCapabilities maps an app id to the key it adds under capabilities.
 var appCapabilities = map[string]string{
+	"bookmarks":   "bookmarks",
 	"notes":       "notes",
 	"deck":        "deck",
 	"tables":      "tables",
@@ -101,6 +103,7 @@ var appCapabilities = map[string]string{
 var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
+	"bookmarks": "15.1.0",
 }
 
 // SetFault installs (or with nil removes) the fault hook while requests

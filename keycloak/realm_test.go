@@ -23,6 +23,7 @@ const (
 var toolScopes = []string{
 	"notes:read", "notes:write", "files:read", "files:write",
 	"bookmarks:read", "bookmarks:write",
+	"polls:read", "polls:write",
 	"calendar:read", "calendar:write", "tasks:read", "tasks:write",
 	"contacts:read", "contacts:write", "deck:read", "deck:write",
 	"tables:read", "tables:write", "sharing:read", "sharing:write",

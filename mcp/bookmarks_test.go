@@ -4,7 +4,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -122,25 +121,6 @@ func TestBookmarksListAndSearch(t *testing.T) {
 	}
 }
 
-// othersUnchanged checks that only the ids in changed differ between the
-// stores before and after.
-func othersUnchanged[V any](t *testing.T, before, after map[int64]V, changed ...int64) {
-	t.Helper()
-	for id, b := range before {
-		if slices.Contains(changed, id) {
-			continue
-		}
-		if a, ok := after[id]; !ok || !reflect.DeepEqual(a, b) {
-			t.Errorf("record %d changed: %+v -> %+v", id, b, a)
-		}
-	}
-	for id := range after {
-		if _, ok := before[id]; !ok && !slices.Contains(changed, id) {
-			t.Errorf("record %d appeared", id)
-		}
-	}
-}
-
 func TestBookmarksWrites(t *testing.T) {
 	f := bookmarksSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
@@ -251,13 +231,13 @@ func TestBookmarksBadInput(t *testing.T) {
 		{"nc_bookmarks_update", map[string]any{"bookmark_id": 0, "title": "x"}, []string{"bookmark_id"}},
 		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "folder_ids": []int64{}}, []string{"folder_ids may not be empty"}},
 		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "url": "nope"}, []string{"url must be an absolute URL"}},
-		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.bobMark, "title": "mine"}, []string{"bookmark " + strconv.FormatInt(f.bobMark, 10) + " not found", "nc_bookmarks_list"}},
+		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.bobMark, "title": "mine"}, []string{"bookmark " + itoa64(f.bobMark) + " not found", "nc_bookmarks_list"}},
 		{"nc_bookmarks_delete", map[string]any{"bookmark_id": 99999}, []string{"bookmark 99999 not found"}},
 		{"nc_bookmarks_delete", map[string]any{"bookmark_id": "one"}, []string{"bookmark_id"}},
 		{"nc_bookmarks_create_folder", map[string]any{"title": " "}, []string{"title is empty"}},
 		{"nc_bookmarks_create_folder", map[string]any{"title": "x", "parent_id": f.bobFolder}, []string{"parent_id", "no bookmark folder"}},
 		{"nc_bookmarks_delete_folder", map[string]any{"folder_id": -1}, []string{"folder_id", "root"}},
-		{"nc_bookmarks_delete_folder", map[string]any{"folder_id": f.bobFolder}, []string{"no bookmark folder " + strconv.FormatInt(f.bobFolder, 10)}},
+		{"nc_bookmarks_delete_folder", map[string]any{"folder_id": f.bobFolder}, []string{"no bookmark folder " + itoa64(f.bobFolder)}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "nope", "new_name": "x"}, []string{`no bookmark carries the tag "nope"`}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go", "new_name": "go"}, []string{"same"}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go"}, []string{"new_name"}},
@@ -273,10 +253,7 @@ func TestBookmarksBadInput(t *testing.T) {
 
 func TestBookmarksAppMissing(t *testing.T) {
 	f := bookmarksSeed(t)
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
+	calls := []toolCall{
 		{"nc_bookmarks_list", map[string]any{}},
 		{"nc_bookmarks_create", map[string]any{"url": "https://a.example/"}},
 		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "title": "x"}},
@@ -288,29 +265,6 @@ func TestBookmarksAppMissing(t *testing.T) {
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go", "new_name": "x"}},
 		{"nc_bookmarks_delete_tag", map[string]any{"tag": "go"}},
 	}
-	if _, ok := listedTools(t, connect(t, newTestServer(t, f.nc, func(o *Options) { o.DetectApps = true }), "inprocess"))["nc_bookmarks_list"]; !ok {
-		t.Fatal("nc_bookmarks_list hidden although Bookmarks is on")
-	}
-	on := commsFault(f.nc, "/index.php/apps/bookmarks/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	on.Store(true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
-	on.Store(false)
-	before := f.nc.Bookmarks()
-	f.nc.SetDisabled("bookmarks", true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"bookmarks"`, "Bookmarks", "not installed or not enabled")
-	}
-	// With app detection the tools are hidden and say the same.
-	dc := connect(t, newTestServer(t, f.nc, func(o *Options) { o.DetectApps = true }), "inprocess")
-	listed := listedTools(t, dc)
-	for _, call := range calls {
-		if _, ok := listed[call.tool]; ok {
-			t.Errorf("%s listed although Bookmarks is off", call.tool)
-		}
-		wantError(t, callTool(t, dc, call.tool, call.args), `app "bookmarks" (Bookmarks) is not installed or not enabled`)
-	}
-	othersUnchanged(t, before, f.nc.Bookmarks())
+	appMissingChecks(t, f.nc, "bookmarks", "Bookmarks", "/index.php/apps/bookmarks/", calls,
+		func() any { return []any{f.nc.Bookmarks(), f.nc.BookmarkFolders()} })
 }

@@ -20,6 +20,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		SharingToolset(env),
 		DeckToolset(env),
 		BookmarksToolset(env),
+		PollsToolset(env),
 		CalendarToolset(env),
 		TasksToolset(env),
 		ContactsToolset(env),

@@ -17,8 +17,8 @@ var toolsetApps = map[string]string{
 	"core": "", "search": "", "files": "", "sharing": "", "users": "", "auth": "", "index": "", "jobs": "",
 	"notes": "notes", "calendar": "calendar", "tasks": "tasks", "contacts": "contacts",
 	"deck": "deck", "tables": "tables", "cookbook": "cookbook", "news": "news",
-	"bookmarks": "bookmarks",
-	"mail":      "mail", "collectives": "collectives", "talk": "spreed",
+	"mail": "mail", "collectives": "collectives", "talk": "spreed",
+	"bookmarks": "bookmarks", "polls": "polls",
 }
 
 // The compose Nextcloud's setup hook installs the app of every toolset, so

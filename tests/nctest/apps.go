@@ -18,4 +18,5 @@ func (s *Server) registerApps() {
 	s.registerDAV()
 	s.registerTables()
 	s.registerBookmarks()
+	s.registerPolls()
 }

@@ -24,6 +24,7 @@ var toolScopes = []string{
 	"notes:read", "notes:write", "files:read", "files:write",
 	"bookmarks:read", "bookmarks:write",
 	"polls:read", "polls:write",
+	"forms:read", "forms:write",
 	"calendar:read", "calendar:write", "tasks:read", "tasks:write",
 	"contacts:read", "contacts:write", "deck:read", "deck:write",
 	"tables:read", "tables:write", "sharing:read", "sharing:write",

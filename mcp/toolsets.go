@@ -21,6 +21,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		DeckToolset(env),
 		BookmarksToolset(env),
 		PollsToolset(env),
+		FormsToolset(env),
 		CalendarToolset(env),
 		TasksToolset(env),
 		ContactsToolset(env),

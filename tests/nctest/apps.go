@@ -19,4 +19,5 @@ func (s *Server) registerApps() {
 	s.registerTables()
 	s.registerBookmarks()
 	s.registerPolls()
+	s.registerForms()
 }

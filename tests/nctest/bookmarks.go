@@ -48,14 +48,10 @@ func (s *Server) registerBookmarks() {
 	s.apps.bookmarks = b
 	p := bookmarksPrefix + "public/rest/v2/"
 	h := func(fn apiFn) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			data, e := runLocked(&b.mu, r, fn)
-			if e != nil {
+		return lockedHandler(&b.mu, fn, func(w http.ResponseWriter, _ *http.Request, data any) { writeJSON(w, http.StatusOK, data) },
+			func(w http.ResponseWriter, _ *http.Request, e *apiErr) {
 				writeJSON(w, e.status, map[string]any{"status": "error", "data": e.msg})
-				return
-			}
-			writeJSON(w, http.StatusOK, data)
-		}
+			})
 	}
 	s.mux.HandleFunc("GET "+p+"bookmark", h(b.list))
 	s.mux.HandleFunc("POST "+p+"bookmark", h(b.create))

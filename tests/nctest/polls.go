@@ -55,14 +55,10 @@ func (s *Server) registerPolls() {
 	s.apps.polls = p
 	b := pollsPrefix + "api/v1.0/"
 	h := func(status int, fn apiFn) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			data, e := runLocked(&p.mu, r, fn)
-			if e != nil {
+		return lockedHandler(&p.mu, fn, func(w http.ResponseWriter, _ *http.Request, data any) { writeJSON(w, status, data) },
+			func(w http.ResponseWriter, _ *http.Request, e *apiErr) {
 				writeJSON(w, e.status, map[string]any{"message": e.msg})
-				return
-			}
-			writeJSON(w, status, data)
-		}
+			})
 	}
 	s.mux.HandleFunc("GET "+b+"polls", h(http.StatusOK, p.list))
 	s.mux.HandleFunc("POST "+b+"poll", h(http.StatusCreated, p.create))

@@ -25,6 +25,7 @@ var toolScopes = []string{
 	"bookmarks:read", "bookmarks:write",
 	"polls:read", "polls:write",
 	"forms:read", "forms:write",
+	"teams:read", "teams:write",
 	"calendar:read", "calendar:write", "tasks:read", "tasks:write",
 	"contacts:read", "contacts:write", "deck:read", "deck:write",
 	"tables:read", "tables:write", "sharing:read", "sharing:write",

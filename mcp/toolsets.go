@@ -22,6 +22,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		BookmarksToolset(env),
 		PollsToolset(env),
 		FormsToolset(env),
+		TeamsToolset(env),
 		CalendarToolset(env),
 		TasksToolset(env),
 		ContactsToolset(env),

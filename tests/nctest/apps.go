@@ -20,4 +20,5 @@ func (s *Server) registerApps() {
 	s.registerBookmarks()
 	s.registerPolls()
 	s.registerForms()
+	s.registerTeams()
 }

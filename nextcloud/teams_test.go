@@ -42,7 +42,9 @@ func TestTeamsClientAgainstStandIn(t *testing.T) {
 	if !errors.As(err, &ne) || ne.Status != http.StatusNotFound || ne.Message != "Circle not found" || errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("odd id: %v", err)
 	}
-	if reqs := nc.Requests(func(r nctest.Request) bool { return r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/circles/a?b#c") }); len(reqs) != 1 {
+	if reqs := nc.Requests(func(r nctest.Request) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/circles/a?b#c")
+	}); len(reqs) != 1 {
 		t.Fatalf("odd id not sent as one segment: %+v", nc.Requests(nil))
 	}
 	nc.SetDisabled("circles", true)

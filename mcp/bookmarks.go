@@ -285,10 +285,7 @@ func bookmarksDelete(env *Env) Tool {
 		Description: "Delete a bookmark (from every folder it is in).",
 		Scope:       "bookmarks:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in bookmarkIDIn) (bookmarkDeletedOut, error) {
-		b, err := nc.Bookmarks().Get(ctx, in.ID)
-		if err == nil {
-			err = nc.Bookmarks().Delete(ctx, in.ID)
-		}
+		b, err := nc.Bookmarks().Delete(ctx, in.ID)
 		if err != nil {
 			return bookmarkDeletedOut{}, bookmarksNotFound(err, fmt.Sprintf("bookmark %d", in.ID))
 		}

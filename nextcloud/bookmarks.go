@@ -228,13 +228,17 @@ func (b *BookmarksClient) Update(ctx context.Context, id int64, c BookmarkChange
 	return b.item(out, what)
 }
 
-// Delete removes a bookmark, after checking that it exists (as Update).
-func (b *BookmarksClient) Delete(ctx context.Context, id int64) error {
-	if _, err := b.Get(ctx, id); err != nil {
-		return err
+// Delete removes a bookmark and returns it as it was; it reads it first
+// (as Update does).
+func (b *BookmarksClient) Delete(ctx context.Context, id int64) (*Bookmark, error) {
+	bm, err := b.Get(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	_, err := b.do(ctx, http.MethodDelete, "bookmark/"+strconv.FormatInt(id, 10), nil, nil, fmt.Sprintf("delete bookmark %d", id))
-	return err
+	if _, err := b.do(ctx, http.MethodDelete, "bookmark/"+strconv.FormatInt(id, 10), nil, nil, fmt.Sprintf("delete bookmark %d", id)); err != nil {
+		return nil, err
+	}
+	return bm, nil
 }
 
 // Folders returns the user's folder tree below the root.

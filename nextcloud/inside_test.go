@@ -106,7 +106,7 @@ func TestStaysUnder(t *testing.T) {
 // that builds a URL from a caller's string (tool arguments: event, task
 // and contact ids, file and trash paths, share ids, Talk tokens, version
 // and attachment ids, Cookbook search words and categories, search
-// providers, Deck attachment types, the parts of a Collectives page path)
+// providers, Deck attachment types, the parts of a Collectives page path, Bookmarks tags, team and member ids)
 // and checks that every request sent
 // stays inside the collection the call is about.
 func FuzzIDsStayInside(f *testing.F) {
@@ -185,6 +185,10 @@ func FuzzIDsStayInside(f *testing.F) {
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
+		{bookmarksBase + "tag/", func(id string) { _ = c.Bookmarks().RenameTag(ctx, id, "x") }},
+		{bookmarksBase + "tag/", func(id string) { _ = c.Bookmarks().DeleteTag(ctx, id) }},
+		{teamsBase + "/", func(id string) { _, _ = c.Teams().Members(ctx, id) }},
+		{teamsBase + "/x/members/", func(id string) { _ = c.Teams().RemoveMember(ctx, "x", id) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {
 		for i, cl := range calls {

@@ -21,10 +21,12 @@ func main() {
 	target := flag.String("url", "", "server base URL on loopback (default: start one in process)")
 	notes := flag.Int("notes", 50, "notes to seed in the in-process test Nextcloud")
 	memLimit := flag.String("server-memlimit", "", "GOMEMLIMIT for the -server-bin process only (e.g. 170MiB)")
+	idle := flag.Bool("idle", false, "open the sessions and hold them for -duration without calls")
+	afterClose := flag.Duration("after-close", 0, "sample the server's memory this long after every session closed (e.g. 10s)")
 	bin := flag.String("server-bin", "", "run this server binary (make build) in its own process against the in-process test Nextcloud, and sample its memory from /metrics")
 	flag.Parse()
 	ctx := context.Background()
-	cfg := load.Config{URL: *target, Transport: *transport, Sessions: *sessions, Duration: *duration}
+	cfg := load.Config{URL: *target, Transport: *transport, Sessions: *sessions, Duration: *duration, Idle: *idle, AfterClose: *afterClose}
 	if *target == "" {
 		t, err := load.StartTarget(ctx, *notes)
 		if err != nil {

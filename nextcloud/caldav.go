@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -19,9 +20,10 @@ import (
 )
 
 // CalDAV works with the calendars of one user: events (VEVENT) and tasks
-// (VTODO). It is built on go-webdav's caldav client; only what that client
-// lacks (conditional PUT, MKCALENDAR, Nextcloud's extra properties) is
-// sent by hand.
+// (VTODO). It is built on go-webdav's caldav client; what that client
+// lacks (conditional PUT, MKCALENDAR, Nextcloud's extra properties) and
+// the object REPORTs (calendar-query, calendar-multiget: go-webdav decodes
+// their answers twice, see Query) are sent by hand.
 type CalDAV struct {
 	c         *Client
 	cl        *caldav.Client
@@ -335,7 +337,6 @@ type BrokenObject struct {
 	Error string `json:"error" jsonschema:"what is wrong with it"`
 }
 
-var fullCalendarData = caldav.CalendarCompRequest{Name: ical.CompCalendar, AllProps: true, AllComps: true}
 
 // Query returns the objects of a calendar holding components of type comp
 // (VEVENT, VTODO; every object when comp is empty), limited to a time
@@ -421,14 +422,6 @@ func decodeCalObjects(objs []rawObject) ([]CalObject, []BrokenObject) {
 	return out, broken
 }
 
-func convertCalObjects(objs []caldav.CalendarObject) []CalObject {
-	out := make([]CalObject, 0, len(objs))
-	for _, o := range objs {
-		out = append(out, CalObject{Href: o.Path, ETag: o.ETag, Data: o.Data})
-	}
-	return out
-}
-
 // objectHrefs lists the member hrefs of a collection (PROPFIND Depth 1).
 func (d *CalDAV) objectHrefs(ctx context.Context, coll string) ([]string, error) {
 	return listMembers(ctx, d.cl.ReadDir, coll)
@@ -456,17 +449,23 @@ func listMembers(ctx context.Context, readDir func(context.Context, string, bool
 
 const multiGetBatch = 100
 
-// multiGet fetches objects by href in batches.
+// multiGet fetches objects by href in batches (calendar-multiget, sent
+// and decoded by reportObjects, as Query).
 func (d *CalDAV) multiGet(ctx context.Context, coll string, hrefs []string) ([]CalObject, []BrokenObject, error) {
-	return multiGetBatched(hrefs, "calendar objects of "+coll, "iCalendar", func(hrefs []string) ([]CalObject, error) {
-		var objs []caldav.CalendarObject
-		err := safely(func() error {
-			var err error
-			objs, err = d.cl.MultiGetCalendar(ctx, coll, &caldav.CalendarMultiGet{Paths: hrefs, CompRequest: fullCalendarData})
-			return err
-		})
-		return convertCalObjects(objs), err
+	raw, broken, err := multiGetBatched(hrefs, "calendar objects of "+coll, "iCalendar", func(hrefs []string) ([]rawObject, error) {
+		var b strings.Builder
+		b.WriteString(`<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop>`)
+		for _, h := range hrefs {
+			b.WriteString("<D:href>" + xmlText((&url.URL{Path: h}).EscapedPath()) + "</D:href>")
+		}
+		b.WriteString(`</C:calendar-multiget>`)
+		return d.c.reportObjects(ctx, coll, b.String())
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, bad := decodeCalObjects(raw)
+	return objs, append(broken, bad...), nil
 }
 
 // multiGetBatched fetches hrefs in batches with fetch, splitting a batch

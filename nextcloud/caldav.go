@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"bufio"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -406,11 +407,16 @@ func hasComponent(cal *ical.Calendar, name string) bool {
 func decodeCalObjects(objs []rawObject) ([]CalObject, []BrokenObject) {
 	out := make([]CalObject, 0, len(objs))
 	var broken []BrokenObject
+	// One buffer for every object: go-ical's NewDecoder takes a
+	// *bufio.Reader as it is, and a new one per object was a third of the
+	// allocations of a listing.
+	br := bufio.NewReader(nil)
 	for _, o := range objs {
+		br.Reset(strings.NewReader(o.Data))
 		var cal *ical.Calendar
 		err := safely(func() error {
 			var err error
-			cal, err = ical.NewDecoder(strings.NewReader(o.Data)).Decode()
+			cal, err = ical.NewDecoder(br).Decode()
 			return err
 		})
 		if err != nil {

@@ -48,6 +48,9 @@ type Config struct {
 	// Idle opens the sessions and holds them for Duration without calls:
 	// what sessions cost on their own.
 	Idle bool
+	// BeforeClose, when set, runs after the calls, before the sessions
+	// close (a heap profile at the peak).
+	BeforeClose func()
 	// AfterClose, when set with Sample, samples memory that long after
 	// every session was closed (does the server give it back?).
 	AfterClose time.Duration
@@ -255,6 +258,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if cpu1, err := cfg.CPU(); err == nil && calls.Load() > 0 {
 			rep.ServerCPUPerCall = (cpu1 - cpu0) / time.Duration(calls.Load())
 		}
+	}
+	if cfg.BeforeClose != nil {
+		cfg.BeforeClose()
 	}
 	for _, c := range clients {
 		if c != nil {

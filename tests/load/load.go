@@ -48,9 +48,9 @@ type Config struct {
 	// Idle opens the sessions and holds them for Duration without calls:
 	// what sessions cost on their own.
 	Idle bool
-	// BeforeClose, when set, runs after the calls, before the sessions
-	// close (a heap profile at the peak).
-	BeforeClose func()
+	// Midway, when set, runs halfway through Duration, while the calls
+	// are in flight (a heap profile at the peak).
+	Midway func()
 	// AfterClose, when set with Sample, samples memory that long after
 	// every session was closed (does the server give it back?).
 	AfterClose time.Duration
@@ -215,6 +215,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	if cfg.Midway != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(cfg.Duration / 2):
+				cfg.Midway()
+			case <-runCtx.Done():
+			}
+		}()
+	}
 	for i, c := range clients {
 		if c == nil || cfg.Idle {
 			continue
@@ -258,9 +269,6 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if cpu1, err := cfg.CPU(); err == nil && calls.Load() > 0 {
 			rep.ServerCPUPerCall = (cpu1 - cpu0) / time.Duration(calls.Load())
 		}
-	}
-	if cfg.BeforeClose != nil {
-		cfg.BeforeClose()
 	}
 	for _, c := range clients {
 		if c != nil {

@@ -24,7 +24,7 @@ func main() {
 	memLimit := flag.String("server-memlimit", "", "GOMEMLIMIT for the -server-bin process only (e.g. 170MiB)")
 	idle := flag.Bool("idle", false, "open the sessions and hold them for -duration without calls")
 	afterClose := flag.Duration("after-close", 0, "sample the server's memory this long after every session closed (e.g. 10s)")
-	heapProfile := flag.String("heapprofile", "", "with the server in process (no -server-bin): write a heap profile (pprof) here before the sessions close")
+	heapProfile := flag.String("heapprofile", "", "with the server in process (no -server-bin): write a heap profile (pprof) here halfway through the calls")
 	bin := flag.String("server-bin", "", "run this server binary (make build) in its own process against the in-process test Nextcloud, and sample its memory from /metrics")
 	flag.Parse()
 	ctx := context.Background()
@@ -55,7 +55,7 @@ func main() {
 		cfg.Sample, cfg.CPU = load.MetricsSampler(*target), load.MetricsCPU(*target)
 	}
 	if *heapProfile != "" && *bin == "" && *target == "" {
-		cfg.BeforeClose = func() {
+		cfg.Midway = func() {
 			f, err := os.Create(*heapProfile)
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "mcpload: heap profile:", err)

@@ -338,7 +338,6 @@ type BrokenObject struct {
 	Error string `json:"error" jsonschema:"what is wrong with it"`
 }
 
-
 // Query returns the objects of a calendar holding components of type comp
 // (VEVENT, VTODO; every object when comp is empty), limited to a time
 // range when start and end are set.

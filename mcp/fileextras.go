@@ -33,8 +33,8 @@ func FileExtrasToolset(env *Env) Toolset {
 
 // extrasFileRef names a file by path or id.
 type extrasFileRef struct {
-	Path   string `json:"path,omitempty" jsonschema:"the file or folder path in the user's files, e.g. Documents/report.pdf (or give file_id)"`
-	FileID int64  `json:"file_id,omitempty" jsonschema:"the file id (as nc_files_stat shows it), instead of path"`
+	Path   string `json:"path,omitempty" jsonschema:"file or folder path, e.g. Documents/report.pdf (or file_id)"`
+	FileID int64  `json:"file_id,omitempty" jsonschema:"file id (from nc_files_stat), instead of path"`
 }
 
 func (f *extrasFileRef) check() error {

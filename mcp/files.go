@@ -125,7 +125,7 @@ type filesPathIn struct {
 func (in *filesPathIn) Validate() error { _, err := filesCleanArg("path", in.Path, true); return err }
 
 type filesItemIn struct {
-	Path string `json:"path" jsonschema:"path of a file or folder relative to the files root, e.g. Documents/report.pdf"`
+	Path string `json:"path" jsonschema:"path, e.g. Documents/report.pdf"`
 }
 
 func (in *filesItemIn) Validate() error { _, err := filesCleanArg("path", in.Path, false); return err }

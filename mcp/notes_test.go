@@ -35,14 +35,10 @@ func nfCall(t testing.TB, c *client.Client, name string, args map[string]any, ou
 
 func nfCheckOutputSchema(t testing.TB, c *client.Client, name string, res *mcpgo.CallToolResult) {
 	t.Helper()
-	td, ok := listedTools(t, c)[name]
-	if !ok {
+	if _, ok := listedTools(t, c)[name]; !ok {
 		t.Fatalf("tool %s is not listed", name)
 	}
-	raw, err := json.Marshal(td.OutputSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := toolNamed(t, name).OutputSchema()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("%s output schema: %v", name, err)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -147,10 +148,11 @@ func New(opts Options) (*Server, error) {
 			if _, dup := s.tools[t.Def.Name]; dup {
 				return nil, fmt.Errorf("tool %q registered twice", t.Def.Name)
 			}
-			schema, err := compileArgSchema(t.Def)
-			if err != nil {
-				return nil, err
-			}
+			// Compiled at the tool's first call, not here: compiling all
+			// of them was a third of the start-up before the first
+			// tools/list (TestEveryInputSchemaCompiles checks them all).
+			def := t.Def
+			schema := sync.OnceValues(func() (*argSchema, error) { return compileArgSchema(def) })
 			s.tools[t.Def.Name] = t
 			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts), cmp.Or(ts.AppName, capabilityKey(ts))}
 			enabled.Tools = append(enabled.Tools, t)
@@ -284,7 +286,7 @@ func (s *Server) appMissing(ctx context.Context, nc *nextcloud.Client, tool stri
 	return fmt.Errorf("%s cannot work: %w", tool, nextcloud.AppNotEnabled(ref.capability, ref.appName))
 }
 
-func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
+func (s *Server) wrap(t Tool, argSchema func() (*argSchema, error)) server.ToolHandlerFunc {
 	name := t.Def.Name
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
 		start := time.Now()
@@ -308,6 +310,12 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 		}
 		// Encode the arguments once: the schema check and the handler's
 		// bindArgs (through RawArguments) share the bytes.
+		schema, err := argSchema()
+		if err != nil {
+			s.log.Error("tool input schema does not compile", "tool", name, "err", err)
+			outcome = "error"
+			return mcpgo.NewToolResultError(fmt.Sprintf("internal error in tool %s: its input schema is broken; please report this", name)), nil
+		}
 		args, err := argJSON(req.GetRawArguments())
 		if err == nil {
 			err = schema.checkJSON(args)

@@ -58,14 +58,7 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 		if tl.Annotations.Title == "" || tl.Description == "" {
 			t.Errorf("%s lacks title or description", name)
 		}
-		ro, destr, idem := tl.Annotations.ReadOnlyHint, tl.Annotations.DestructiveHint, tl.Annotations.IdempotentHint
-		if ro == nil || destr == nil || idem == nil {
-			t.Fatalf("%s lacks annotations", name)
-		}
-		want := map[Kind][3]bool{Read: {true, false, true}, Write: {false, false, true}, Create: {false, false, false}, Destroy: {false, true, true}}[kind]
-		if got := [3]bool{*ro, *destr, *idem}; got != want {
-			t.Errorf("%s annotations readOnly/destructive/idempotent = %v, want %v", name, got, want)
-		}
+		checkHints(t, name, tl.Annotations, kind)
 		st, _ := srv.Tool(name)
 		if st.Scope != scopes[name] {
 			t.Errorf("%s scope %q, want %q", name, st.Scope, scopes[name])

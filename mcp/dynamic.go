@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -32,10 +33,8 @@ func (s *Server) addDiscoveryTools() error {
 		if (s.opts.ReadOnly && !t.ReadOnly()) || slices.Contains(s.opts.DisabledTools, t.Def.Name) {
 			continue
 		}
-		schema, err := compileArgSchema(t.Def)
-		if err != nil {
-			return err
-		}
+		def := t.Def
+		schema := sync.OnceValues(func() (*argSchema, error) { return compileArgSchema(def) })
 		s.tools[t.Def.Name] = t
 		s.mcp.AddTool(t.Def, s.wrap(t, schema))
 	}

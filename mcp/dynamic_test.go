@@ -72,7 +72,7 @@ func checkedCall(t testing.TB, srv *Server, c *client.Client, name string, args 
 		t.Fatalf("server has no tool %s", name)
 	}
 	if !res.IsError && res.StructuredContent != nil {
-		if err := validateOutput(tl.Def, res); err != nil {
+		if err := validateOutput(tl, res); err != nil {
 			t.Fatal(err)
 		}
 		outputChecked.Store(name, true)

@@ -57,17 +57,8 @@ func (f *FilesClient) SetFavorite(ctx context.Context, p string, favorite bool) 
 	if favorite {
 		v = "1"
 	}
-	body := `<?xml version="1.0"?><d:propertyupdate ` + davNamespaces + `><d:set><d:prop><oc:favorite>` + v + `</oc:favorite></d:prop></d:set></d:propertyupdate>`
-	rs, err := f.c.davMultistatusCall(ctx, "PROPPATCH", path, "", body)
-	if err != nil {
+	if err := f.c.davPropPatch(ctx, path, `<oc:favorite>`+v+`</oc:favorite>`); err != nil {
 		return fmt.Errorf("set favorite on %q: %w", rel, err)
-	}
-	for _, r := range rs {
-		for _, ps := range r.Propstats {
-			if !davStatusOK(ps.Status) {
-				return fmt.Errorf("set favorite on %q: Nextcloud refused (%s)", rel, ps.Status)
-			}
-		}
 	}
 	return nil
 }

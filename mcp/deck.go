@@ -36,7 +36,7 @@ func DeckToolset(env *Env) Toolset {
 			deckAssignUser(cache), deckUnassignUser(cache), deckAddLabel(cache), deckRemoveLabel(cache),
 			deckListComments(), deckAddComment(), deckUpdateComment(), deckDeleteComment(),
 			deckListAttachments(cache), deckAttachFile(cache), deckDeleteAttachment(cache),
-			deckListLabels(cache), deckCreateLabel(cache), deckUpdateLabel(cache), deckDeleteLabel(cache),
+			deckListLabels(cache), deckGetLabel(cache), deckCreateLabel(cache), deckUpdateLabel(cache), deckDeleteLabel(cache),
 		},
 		Templates: []ResourceTemplate{deckBoardResource(cache), deckCardResource(cache)},
 	}

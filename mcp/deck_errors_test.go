@@ -70,6 +70,7 @@ func TestDeckBadInput(t *testing.T) {
 		{"nc_deck_attach_file", map[string]any{"board_id": b, "card_id": card, "path": "/"}, []string{"path must name a file"}},
 		{"nc_deck_delete_attachment", map[string]any{"board_id": b, "card_id": card, "attachment_id": 1, "type": "link"}, []string{"file or deck_file"}},
 		{"nc_deck_list_labels", map[string]any{"board_id": 999999}, []string{"does not exist"}},
+		{"nc_deck_get_label", map[string]any{"board_id": b, "label_id": 0}, []string{"label_id"}},
 		{"nc_deck_create_label", map[string]any{"board_id": b, "title": "x"}, []string{"color"}},
 		{"nc_deck_update_label", map[string]any{"board_id": b, "label_id": 1}, []string{"nothing to change"}},
 		{"nc_deck_delete_label", map[string]any{"board_id": b, "label_id": 999999}, []string{"no label"}},
@@ -140,6 +141,7 @@ func TestDeckNextcloudFailures(t *testing.T) {
 		"nc_deck_attach_file":       {"board_id": b, "card_id": card, "stack_id": s, "path": "/a.txt"},
 		"nc_deck_delete_attachment": {"board_id": b, "card_id": card, "stack_id": s, "attachment_id": 1},
 		"nc_deck_list_labels":       {"board_id": b},
+		"nc_deck_get_label":         {"board_id": b, "label_id": lbl},
 		"nc_deck_create_label":      {"board_id": b, "title": "x", "color": "000000"},
 		"nc_deck_update_label":      {"board_id": b, "label_id": lbl, "title": "x"},
 		"nc_deck_delete_label":      {"board_id": b, "label_id": lbl},
@@ -165,6 +167,7 @@ func TestDeckAppDisabled(t *testing.T) {
 		{"nc_deck_list_boards", map[string]any{}},
 		{"nc_deck_create_board", map[string]any{"title": "x"}},
 		{"nc_deck_list_comments", map[string]any{"card_id": 1}},
+		{"nc_deck_get_label", map[string]any{"board_id": 1, "label_id": 1}},
 	} {
 		wantError(t, callTool(t, c, tc.tool, tc.args), `"deck"`, "not installed or not enabled")
 	}

@@ -176,6 +176,54 @@ func mailGetAttachment(env *Env) Tool {
 	})
 }
 
+type mailSourceIn struct {
+	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
+}
+
+func (in *mailSourceIn) Validate() error {
+	if in.MessageID <= 0 {
+		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
+	}
+	return nil
+}
+
+type mailSourceOut struct {
+	MessageID int64  `json:"message_id"`
+	Size      int    `json:"size" jsonschema:"size of the whole source in bytes"`
+	Source    string `json:"source" jsonschema:"the raw message as stored on the mail server (RFC 5322): all headers, MIME parts and encoded attachments"`
+	Truncated bool   `json:"truncated,omitempty" jsonschema:"true when the source was cut at the server's read limit"`
+}
+
+func (o mailSourceOut) Summary() string {
+	s := fmt.Sprintf("Source of message %d (%d bytes):\n\n%s", o.MessageID, o.Size, o.Source)
+	if o.Truncated {
+		s += "\n[truncated]"
+	}
+	return s
+}
+
+func mailGetMessageSource(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_mail_get_message_source", Title: "Get mail message source",
+		Description: "Show the raw source of a mail message: every header (Received, Authentication-Results, DKIM ...) and the MIME structure, as the mail server stores it. Use nc_mail_get_message to read it.",
+		Scope:       "mail:read", Kind: Read,
+	}, func(ctx context.Context, nc *nextcloud.Client, in mailSourceIn) (mailSourceOut, error) {
+		src, err := nc.Mail().Source(ctx, in.MessageID)
+		if err != nil {
+			return mailSourceOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
+		}
+		out := mailSourceOut{MessageID: in.MessageID, Size: len(src), Source: src}
+		if limit := env.maxRead(); int64(len(src)) > limit {
+			cut := int(limit)
+			for cut > 0 && !utf8.RuneStart(src[cut]) {
+				cut--
+			}
+			out.Source, out.Truncated = src[:cut], true
+		}
+		return out, nil
+	})
+}
+
 type mailMoveIn struct {
 	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
 	MailboxID int64 `json:"mailbox_id" jsonschema:"target mailbox id, from nc_mail_list_mailboxes"`

@@ -271,6 +271,18 @@ func (m *MailClient) Body(ctx context.Context, id int64) (*MailBody, error) {
 	return &out, nil
 }
 
+// Source fetches a message's raw RFC 5322 source (GET
+// messages/{id}/source, {"source": "..."}).
+func (m *MailClient) Source(ctx context.Context, id int64) (string, error) {
+	var out struct {
+		Source string `json:"source"`
+	}
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(id, "source")}, &out); err != nil {
+		return "", fmt.Errorf("get source of mail message %d: %w", id, err)
+	}
+	return out.Source, nil
+}
+
 // MailAttachmentData is a downloaded attachment.
 type MailAttachmentData struct {
 	Name      string

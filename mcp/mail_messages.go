@@ -152,6 +152,17 @@ func (o mailAttachmentDataOut) Summary() string {
 	return s
 }
 
+// downloadOut shows a downloaded file: text as text, the rest base64.
+func downloadOut(d *nextcloud.Download) mailAttachmentDataOut {
+	out := mailAttachmentDataOut{Name: d.Name, Mime: d.Mime, Size: d.Size, Truncated: d.Truncated}
+	if mailIsText(d.Mime) && utf8.Valid(d.Content) {
+		out.Text = string(d.Content)
+	} else {
+		out.Base64 = base64.StdEncoding.EncodeToString(d.Content)
+	}
+	return out
+}
+
 func mailGetAttachment(env *Env) Tool {
 	return NewTool(Spec{
 		Name: "nc_mail_get_attachment", Title: "Get mail attachment",
@@ -166,13 +177,7 @@ func mailGetAttachment(env *Env) Tool {
 			}
 			return mailAttachmentDataOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
 		}
-		out := mailAttachmentDataOut{Name: a.Name, Mime: a.Mime, Size: a.Size, Truncated: a.Truncated}
-		if mailIsText(a.Mime) && utf8.Valid(a.Content) {
-			out.Text = string(a.Content)
-		} else {
-			out.Base64 = base64.StdEncoding.EncodeToString(a.Content)
-		}
-		return out, nil
+		return downloadOut(a), nil
 	})
 }
 

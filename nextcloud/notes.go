@@ -410,3 +410,23 @@ func (c *NotesClient) Attachment(ctx context.Context, noteID int64, path string,
 	}
 	return d, nil
 }
+
+// FilePath is where a note's file lives in the user's files: the notes
+// folder, the category as subfolders, the title and the file suffix, as
+// the Notes app names it (the note id is that file's id).
+func (c *NotesClient) FilePath(ctx context.Context, n *Note) (string, error) {
+	s, err := c.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	suffix := s.FileSuffix
+	if suffix == "" {
+		suffix = ".md"
+	}
+	parts := []string{strings.Trim(s.NotesPath, "/")}
+	if n.Category != "" {
+		parts = append(parts, strings.Trim(n.Category, "/"))
+	}
+	parts = append(parts, n.Title+suffix)
+	return CleanFilePath(strings.Join(parts, "/"))
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -62,8 +61,8 @@ func (f *FilesClient) DeleteSystemTag(ctx context.Context, tagID int64) error {
 
 // DeleteFromTrash deletes one item of the trash bin for good.
 func (f *FilesClient) DeleteFromTrash(ctx context.Context, trashName string) error {
-	if trashName == "" || strings.Contains(trashName, "/") || trashName == "." || trashName == ".." {
-		return &PathError{Path: trashName, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
+	if err := checkTrashName(trashName); err != nil {
+		return err
 	}
 	user, err := f.c.davUser()
 	if err != nil {

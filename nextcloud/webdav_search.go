@@ -214,13 +214,19 @@ func (f *FilesClient) Trash(ctx context.Context) ([]TrashItem, error) {
 	return items, nil
 }
 
+// checkTrashName refuses what is not one item name of the trash bin.
+func checkTrashName(name string) error {
+	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
+		return &PathError{Path: name, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
+	}
+	_, err := CleanFilePath(name)
+	return err
+}
+
 // RestoreFromTrash restores an item of the trash bin to where it was deleted
 // from, by moving it to the trash bin's restore folder.
 func (f *FilesClient) RestoreFromTrash(ctx context.Context, trashName string) error {
-	if trashName == "" || strings.Contains(trashName, "/") || trashName == "." || trashName == ".." {
-		return &PathError{Path: trashName, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
-	}
-	if _, err := CleanFilePath(trashName); err != nil {
+	if err := checkTrashName(trashName); err != nil {
 		return err
 	}
 	user, err := f.c.davUser()

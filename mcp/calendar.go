@@ -19,6 +19,7 @@ func CalendarToolset(env *Env) Toolset {
 		Tools: []Tool{
 			calendarListCalendars(dav),
 			calendarCreateCalendar(dav),
+			calendarUpdateCalendar(dav),
 			calendarDeleteCalendar(dav),
 			calendarListEvents(dav),
 			calendarSearchEvents(dav),

@@ -18,6 +18,8 @@ func ContactsToolset(env *Env) Toolset {
 		Description: "Nextcloud Contacts (CardDAV): address books and contacts",
 		Tools: []Tool{
 			contactsListAddressBooks(dav),
+			contactsCreateAddressBook(dav),
+			contactsDeleteAddressBook(dav),
 			contactsList(dav),
 			contactsSearch(dav),
 			contactsGet(dav),

@@ -32,6 +32,8 @@ func FilesToolset(env *Env) Toolset {
 			filesFavorites(),
 			filesTrashList(),
 			filesTrashRestore(),
+			filesTrashDelete(),
+			filesTrashEmpty(),
 		},
 		Templates: []ResourceTemplate{filesResource(limit)},
 	}

@@ -109,8 +109,9 @@ func NotesToolset(env *Env) Toolset {
 			notesAppend(env),
 			notesDelete(env),
 			notesCategories(env),
+			notesGetAttachment(env),
 		},
-		Templates: []ResourceTemplate{{
+		Templates: []ResourceTemplate{notesAttachmentResource(env), {
 			Template: mcpgo.NewResourceTemplate("nextcloud://notes/{id}", "Nextcloud note",
 				mcpgo.WithTemplateDescription("A note's Markdown content by note id"),
 				mcpgo.WithTemplateMIMEType("text/markdown")),

@@ -337,7 +337,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 
 func TestNotesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
-	checkReadOnlyListing(t, nc, []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories"},
+	checkReadOnlyListing(t, nc, []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories", "nc_notes_get_attachment"},
 		[]string{"nc_notes_create", "nc_notes_update", "nc_notes_append", "nc_notes_delete"})
 
 	all := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))

@@ -99,6 +99,8 @@ func TestTalkToolsetListing(t *testing.T) {
 		"nc_talk_read_messages": Read, "nc_talk_list_reactions": Read,
 		"nc_talk_create_conversation": Create, "nc_talk_send_message": Create,
 		"nc_talk_add_participant": Write, "nc_talk_mark_read": Write, "nc_talk_add_reaction": Write, "nc_talk_remove_reaction": Write,
+		"nc_talk_get_poll": Read, "nc_talk_create_poll": Create, "nc_talk_vote_poll": Write, "nc_talk_close_poll": Write,
+		"nc_talk_delete_message": Destroy, "nc_talk_leave_conversation": Destroy,
 	}
 	scopes := map[string]string{}
 	for n, k := range kinds {

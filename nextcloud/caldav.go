@@ -245,14 +245,11 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	if err != nil {
 		return Calendar{}, err
 	}
-	id := slugify(name)
-	taken := map[string]bool{}
+	ids := make([]string, 0, len(existing))
 	for _, c := range existing {
-		taken[c.ID] = true
+		ids = append(ids, c.ID)
 	}
-	for i := 2; taken[id]; i++ {
-		id = fmt.Sprintf("%s-%d", slugify(name), i)
-	}
+	id := uniqueID(name, ids)
 	var m xmlMkcalendar
 	m.Set.Prop.DisplayName = name
 	m.Set.Prop.Description = opts.Description

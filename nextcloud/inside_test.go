@@ -104,7 +104,8 @@ func TestStaysUnder(t *testing.T) {
 
 // FuzzIDsStayInside gives arbitrary ids and paths to every client call
 // that builds a URL from a caller's string (tool arguments: event, task
-// and contact ids, file and trash paths, share ids, Talk tokens, version
+// and contact ids, file and trash paths, share ids, Talk tokens, note
+// attachment paths, address book names, version
 // and attachment ids, Cookbook search words and categories, search
 // providers, Deck attachment types, the parts of a Collectives page path, Bookmarks tags, team and member ids)
 // and checks that every request sent
@@ -165,6 +166,15 @@ func FuzzIDsStayInside(f *testing.F) {
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.Files().ID(ctx, id) }},
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.Files().Move(ctx, "a", id, false) }},
 		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.Files().RestoreFromTrash(ctx, id) }},
+		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.Files().DeleteFromTrash(ctx, id) }},
+		{talkPollBase, func(id string) {
+			_, _ = c.Talk().CreatePoll(ctx, id, TalkNewPoll{Question: "q", Options: []string{"a", "b"}})
+		}},
+		{talkPollBase, func(id string) { _, _ = c.Talk().VotePoll(ctx, id, 1, []int{0}) }},
+		{talkChatBase, func(id string) { _, _ = c.Talk().DeleteMessage(ctx, id, 1) }},
+		{talkRoomBase + "/", func(id string) { _ = c.Talk().Leave(ctx, id) }},
+		{"/index.php/apps/notes/api/v1.4/attachment/1", func(id string) { _, _ = c.Notes().Attachment(ctx, 1, id, 10) }},
+		{kd.home, func(id string) { _, _ = kd.CreateAddressBook(ctx, id, "") }},
 		{"/remote.php/dav/versions/alice/versions/1/", func(id string) { _ = c.Files().RestoreVersion(ctx, 1, id) }},
 		{sharesAPI + "/", func(id string) { _, _ = c.Sharing().Get(ctx, id) }},
 		{sharesAPI + "/", func(id string) { _ = c.Sharing().Delete(ctx, id) }},

@@ -100,8 +100,9 @@ func TestDynamicToolsetsOnDemand(t *testing.T) {
 			for _, ts := range list.Toolsets {
 				byName[ts.Name] = ts
 			}
-			if n := byName["notes"]; !n.Available || n.Enabled || n.Tools != 8 || n.Description == "" {
-				t.Fatalf("notes toolset: %+v, want available, not enabled, 8 tools, a description", n)
+			wantNotes := len(NotesToolset(&Env{}).Tools)
+			if n := byName["notes"]; !n.Available || n.Enabled || n.Tools != wantNotes || n.Description == "" {
+				t.Fatalf("notes toolset: %+v, want available, not enabled, %d tools, a description", n, wantNotes)
 			}
 			if d := byName["deck"]; d.Available || d.Enabled || !strings.Contains(d.Reason, "not installed or not enabled") {
 				t.Fatalf("deck toolset (app off): %+v, want unavailable with the reason", d)
@@ -119,7 +120,7 @@ func TestDynamicToolsetsOnDemand(t *testing.T) {
 
 			var tools toolsetsToolsOut
 			decodeStructured(t, checkedCall(t, srv, c, "nc_toolsets_list_tools", map[string]any{"toolset": "notes"}), &tools)
-			if tools.Enabled || len(tools.Tools) != 8 || tools.Tools[0].Name != "nc_notes_list" || tools.Tools[0].Description == "" || !tools.Tools[0].ReadOnly {
+			if tools.Enabled || len(tools.Tools) != wantNotes || tools.Tools[0].Name != "nc_notes_list" || tools.Tools[0].Description == "" || !tools.Tools[0].ReadOnly {
 				t.Fatalf("notes tools before enabling: %+v", tools)
 			}
 
@@ -131,8 +132,8 @@ func TestDynamicToolsetsOnDemand(t *testing.T) {
 			notes.waitFor(t, string(mcpgo.MethodNotificationToolsListChanged), 1)
 
 			listed := listedTools(t, c)
-			if len(listed) != 3+8 {
-				t.Fatalf("after enabling notes the session lists %d tools, want 11: %v", len(listed), slices.Sorted(maps.Keys(listed)))
+			if len(listed) != 3+wantNotes {
+				t.Fatalf("after enabling notes the session lists %d tools, want %d: %v", len(listed), 3+wantNotes, slices.Sorted(maps.Keys(listed)))
 			}
 			for _, n := range []string{"nc_notes_list", "nc_notes_delete", "nc_toolsets_enable"} {
 				if _, ok := listed[n]; !ok {

@@ -9,6 +9,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		SearchToolset(env),
 		TalkToolset(env),
 		NewsToolset(env),
+		NotificationsToolset(env),
 		CollectivesToolset(env),
 		MailToolset(env),
 		NotesToolset(env),

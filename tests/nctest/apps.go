@@ -7,6 +7,7 @@ func (s *Server) registerApps() {
 	s.registerSearch()
 	s.registerTalk()
 	s.registerNews()
+	s.registerNotifications()
 	s.registerCollectives()
 	s.registerMail()
 	s.registerLoginFlow()

@@ -37,6 +37,9 @@ type appState struct {
 	news        *newsStandIn
 	collectives *collectivesStandIn
 	cookbook    *cookbookStandIn
+
+	// Everyday apps (issue 20).
+	notifications *notificationsStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {
@@ -96,11 +99,15 @@ var appCapabilities = map[string]string{
 	"news":        "news",
 	"collectives": "collectives",
 	"cookbook":    "cookbook",
+
+	// Everyday apps (issue 20).
+	"notifications": "notifications",
 }
 
 var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
+	"notifications": "31.0.0",
 }
 
 // SetFault installs (or with nil removes) the fault hook while requests

@@ -17,6 +17,7 @@ func DefaultToolsets(env *Env) []Toolset {
 		AuthToolset(env),
 		CookbookToolset(env),
 		UsersToolset(env),
+		UserStatusToolset(env),
 		FileExtrasToolset(env),
 		SharingToolset(env),
 		DeckToolset(env),

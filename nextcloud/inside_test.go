@@ -185,6 +185,7 @@ func FuzzIDsStayInside(f *testing.F) {
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
+		{userStatusBase + "statuses/", func(id string) { _, _ = c.UserStatus().Of(ctx, id) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {
 		for i, cl := range calls {

@@ -8,6 +8,7 @@ func (s *Server) registerApps() {
 	s.registerTalk()
 	s.registerNews()
 	s.registerNotifications()
+	s.registerUserStatus()
 	s.registerCollectives()
 	s.registerMail()
 	s.registerLoginFlow()

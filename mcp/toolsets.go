@@ -6,6 +6,7 @@ package mcp
 func DefaultToolsets(env *Env) []Toolset {
 	return []Toolset{
 		CoreToolset(env),
+		ActivityToolset(env),
 		SearchToolset(env),
 		TalkToolset(env),
 		NewsToolset(env),

@@ -186,6 +186,7 @@ func FuzzIDsStayInside(f *testing.F) {
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
 		{userStatusBase + "statuses/", func(id string) { _, _ = c.UserStatus().Of(ctx, id) }},
+		{activityBase + "/", func(id string) { _, _ = c.Activity().Page(ctx, ActivityQuery{Filter: id}) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {
 		for i, cl := range calls {

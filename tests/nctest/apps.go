@@ -9,6 +9,7 @@ func (s *Server) registerApps() {
 	s.registerNews()
 	s.registerNotifications()
 	s.registerUserStatus()
+	s.registerActivity()
 	s.registerCollectives()
 	s.registerMail()
 	s.registerLoginFlow()

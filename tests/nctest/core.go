@@ -41,6 +41,7 @@ type appState struct {
 	// Everyday apps (issue 20).
 	notifications *notificationsStandIn
 	userStatus    *userStatusStandIn
+	activity      *activityStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {
@@ -104,12 +105,13 @@ var appCapabilities = map[string]string{
 	// Everyday apps (issue 20).
 	"notifications": "notifications",
 	"user_status":   "user_status",
+	"activity":      "activity",
 }
 
 var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
-	"notifications": "31.0.0", "user_status": "1.11.0",
+	"notifications": "31.0.0", "user_status": "1.11.0", "activity": "4.0.0",
 }
 
 // SetFault installs (or with nil removes) the fault hook while requests

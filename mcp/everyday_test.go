@@ -1,8 +1,12 @@
 package mcp
 
 import (
+	"context"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -51,4 +55,13 @@ func toolScopes(app string, kinds map[string]Kind) map[string]string {
 		}
 	}
 	return scopes
+}
+
+// connectAs connects an MCP client to a server acting as login.
+func connectAs(t *testing.T, nc *nctest.Server, login string) *client.Client {
+	t.Helper()
+	nco := nc.Client(t, login)
+	return connect(t, newTestServer(t, nc, func(o *Options) {
+		o.Client = func(context.Context) (*nextcloud.Client, error) { return nco, nil }
+	}), "inprocess")
 }

@@ -7,6 +7,7 @@ func DefaultToolsets(env *Env) []Toolset {
 	return []Toolset{
 		CoreToolset(env),
 		ActivityToolset(env),
+		AnnouncementsToolset(env),
 		SearchToolset(env),
 		TalkToolset(env),
 		NewsToolset(env),

@@ -10,6 +10,7 @@ func (s *Server) registerApps() {
 	s.registerNotifications()
 	s.registerUserStatus()
 	s.registerActivity()
+	s.registerAnnouncements()
 	s.registerCollectives()
 	s.registerMail()
 	s.registerLoginFlow()

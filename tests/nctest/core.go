@@ -42,6 +42,7 @@ type appState struct {
 	notifications *notificationsStandIn
 	userStatus    *userStatusStandIn
 	activity      *activityStandIn
+	announcements *announcementsStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {

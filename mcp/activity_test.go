@@ -14,11 +14,7 @@ func TestActivityToolsetListing(t *testing.T) {
 }
 
 func activityIDs(out activityListOut) []int64 {
-	var ids []int64
-	for _, a := range out.Activities {
-		ids = append(ids, a.ID)
-	}
-	return ids
+	return idsOf(out.Activities, func(a activityOut) int64 { return a.ID })
 }
 
 func activitySeed(nc *nctest.Server) (ids []int64) {

@@ -12,11 +12,7 @@ func TestAnnouncementsToolsetListing(t *testing.T) {
 }
 
 func announcementIDs(out announcementsListOut) []int64 {
-	var ids []int64
-	for _, a := range out.Announcements {
-		ids = append(ids, a.ID)
-	}
-	return ids
+	return idsOf(out.Announcements, func(a announcementOut) int64 { return a.ID })
 }
 
 func TestAnnouncementsListPostDelete(t *testing.T) {

@@ -65,3 +65,12 @@ func connectAs(t *testing.T, nc *nctest.Server, login string) *client.Client {
 		o.Client = func(context.Context) (*nextcloud.Client, error) { return nco, nil }
 	}), "inprocess")
 }
+
+// idsOf gives the ids of listed items, in order.
+func idsOf[T any](items []T, id func(T) int64) []int64 {
+	var out []int64
+	for _, it := range items {
+		out = append(out, id(it))
+	}
+	return out
+}

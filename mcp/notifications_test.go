@@ -34,10 +34,7 @@ func TestNotificationsListAndFilter(t *testing.T) {
 	var out notificationsListOut
 	res := callTool(t, c, "nc_notifications_list", map[string]any{})
 	decodeStructured(t, res, &out)
-	var ids []int64
-	for _, n := range out.Notifications {
-		ids = append(ids, n.ID)
-	}
+	ids := idsOf(out.Notifications, func(n notificationOut) int64 { return n.ID })
 	if !slices.Equal(ids, []int64{f.talk2, f.share, f.talk1}) || out.Total != 3 {
 		t.Fatalf("ids %v total %d, want newest first without bob's", ids, out.Total)
 	}

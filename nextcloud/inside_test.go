@@ -187,6 +187,11 @@ func FuzzIDsStayInside(f *testing.F) {
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
 		{userStatusBase + "statuses/", func(id string) { _, _ = c.UserStatus().Of(ctx, id) }},
 		{activityBase + "/", func(id string) { _, _ = c.Activity().Page(ctx, ActivityQuery{Filter: id}) }},
+		{provisioningBase + "users/", func(id string) { _, _ = c.Admin().User(ctx, id) }},
+		{provisioningBase + "users/", func(id string) { _ = c.Admin().SetUserEnabled(ctx, id, false) }},
+		{provisioningBase + "users/", func(id string) { _ = c.Admin().SetGroupMember(ctx, id, "g", false) }},
+		{provisioningBase + "groups/", func(id string) { _, _ = c.Admin().GroupMembers(ctx, id) }},
+		{provisioningBase + "apps/", func(id string) { _ = c.Admin().SetAppEnabled(ctx, id, false) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {
 		for i, cl := range calls {

@@ -18,6 +18,8 @@ var toolsetApps = map[string]string{
 	"notes": "notes", "calendar": "calendar", "tasks": "tasks", "contacts": "contacts",
 	"deck": "deck", "tables": "tables", "cookbook": "cookbook", "news": "news",
 	"mail": "mail", "collectives": "collectives", "talk": "spreed",
+	"notifications": "notifications", "user_status": "user_status", "activity": "activity",
+	"announcements": "announcementcenter", "admin": "",
 }
 
 // The compose Nextcloud's setup hook installs the app of every toolset, so

@@ -11,6 +11,7 @@ func (s *Server) registerApps() {
 	s.registerUserStatus()
 	s.registerActivity()
 	s.registerAnnouncements()
+	s.registerAdmin()
 	s.registerCollectives()
 	s.registerMail()
 	s.registerLoginFlow()

@@ -43,6 +43,7 @@ type appState struct {
 	userStatus    *userStatusStandIn
 	activity      *activityStandIn
 	announcements *announcementsStandIn
+	admin         *adminStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {

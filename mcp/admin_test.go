@@ -225,7 +225,7 @@ func TestAdminRefusesNonAdmins(t *testing.T) {
 	if !slices.Equal(users.Users, []string{"bob"}) {
 		t.Fatalf("group admin sees %v, want only the staff members", users.Users)
 	}
-	wantError(t, callTool(t, bob, "nc_admin_list_apps", map[string]any{}), "only Nextcloud administrators may list apps")
+	wantError(t, callTool(t, bob, "nc_admin_list_apps", map[string]any{}), "only Nextcloud administrators may list apps, and bob is neither")
 	wantError(t, callTool(t, bob, "nc_admin_list_group_members", map[string]any{"group_id": "admin"}), "only Nextcloud administrators may list group members", "403")
 	wantError(t, callTool(t, bob, "nc_admin_disable_user", map[string]any{"user_id": "admin"}), "only Nextcloud administrators may", "403")
 	unchanged()

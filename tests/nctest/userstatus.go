@@ -20,12 +20,11 @@ import (
 const userStatusBase = "/ocs/v2.php/apps/user_status/api/v1/"
 
 type userStatusRec struct {
-	status          string
-	userDefined     bool
-	message, icon   string
-	messageID       string
-	clearAt         int64
-	predefinedValid bool
+	status        string
+	userDefined   bool
+	message, icon string
+	messageID     string
+	clearAt       int64
 }
 
 type userStatusStandIn struct {

@@ -22,6 +22,10 @@ const (
 // <app>:write); each must be an optional client scope of mcp-server.
 var toolScopes = []string{
 	"notes:read", "notes:write", "files:read", "files:write",
+	"bookmarks:read", "bookmarks:write",
+	"polls:read", "polls:write",
+	"forms:read", "forms:write",
+	"teams:read", "teams:write",
 	"calendar:read", "calendar:write", "tasks:read", "tasks:write",
 	"contacts:read", "contacts:write", "deck:read", "deck:write",
 	"tables:read", "tables:write", "sharing:read", "sharing:write",

@@ -53,9 +53,7 @@ func TestAdminToolsetOffByDefault(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s not listed with --apps admin", name)
 		}
-		if tl.Annotations.ReadOnlyHint == nil || *tl.Annotations.ReadOnlyHint != (kind == Read) || *tl.Annotations.DestructiveHint != (kind == Destroy) {
-			t.Errorf("%s annotations %+v for kind %v", name, tl.Annotations, kind)
-		}
+		checkHints(t, name, tl.Annotations, kind)
 		st, _ := srv.Tool(name)
 		if want := map[bool]string{true: "admin:read", false: "admin:write"}[kind == Read]; st.Scope != want {
 			t.Errorf("%s scope %q, want %q", name, st.Scope, want)

@@ -19,6 +19,7 @@ func CalendarToolset(env *Env) Toolset {
 		Tools: []Tool{
 			calendarListCalendars(dav),
 			calendarCreateCalendar(dav),
+			calendarUpdateCalendar(dav),
 			calendarDeleteCalendar(dav),
 			calendarListEvents(dav),
 			calendarSearchEvents(dav),
@@ -28,6 +29,7 @@ func CalendarToolset(env *Env) Toolset {
 			calendarDeleteEvent(dav),
 			calendarFindFreeSlots(dav),
 		},
+		Templates: []ResourceTemplate{calendarResource(dav)}, // calendar_resource.go
 	}
 }
 

@@ -20,7 +20,7 @@ type reminderIn struct {
 type attendeeIn struct {
 	Email  string `json:"email" jsonschema:"e-mail address"`
 	Name   string `json:"name,omitempty" jsonschema:"display name"`
-	Status string `json:"status,omitempty" jsonschema:"participation status: NEEDS-ACTION (default), ACCEPTED, DECLINED, TENTATIVE or DELEGATED"`
+	Status string `json:"status,omitempty" jsonschema:"NEEDS-ACTION (default), ACCEPTED, DECLINED, TENTATIVE or DELEGATED"`
 	Role   string `json:"role,omitempty" jsonschema:"REQ-PARTICIPANT (default), OPT-PARTICIPANT, CHAIR or NON-PARTICIPANT"`
 	RSVP   bool   `json:"rsvp,omitempty" jsonschema:"ask the attendee to reply"`
 }
@@ -34,17 +34,17 @@ type organizerIn struct {
 // it is on update, an empty string or list clears it.
 type eventFields struct {
 	Summary     *string       `json:"summary,omitempty" jsonschema:"title"`
-	Start       *string       `json:"start,omitempty" jsonschema:"start: 2025-03-10 for an all-day event, 2025-03-10T09:00:00 (in timezone) or RFC 3339 2025-03-10T09:00:00+01:00"`
-	End         *string       `json:"end,omitempty" jsonschema:"end (exclusive), in the form of start; for all-day events the day after the last day (or the same day for a one-day event); default: one hour, or one day when all-day"`
+	Start       *string       `json:"start,omitempty" jsonschema:"2025-03-10 (all-day), 2025-03-10T09:00:00 (in timezone) or RFC 3339"`
+	End         *string       `json:"end,omitempty" jsonschema:"end (exclusive), in the form of start (all-day: the day after the last day); default: one hour, or one day when all-day"`
 	Duration    *string       `json:"duration,omitempty" jsonschema:"instead of end: ISO 8601 like PT30M, PT1H30M, P2D, or 90m"`
 	AllDay      *bool         `json:"all_day,omitempty" jsonschema:"make the event all-day (true) or timed (false); implied by a date-only start"`
-	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA time zone of the event, e.g. Europe/Berlin; times without offset are read in it (default: the event's zone, else UTC); set it for recurring events so they follow daylight saving time"`
+	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA zone, e.g. Europe/Berlin, for times without offset (default: the event's zone, else UTC); set it for recurring events"`
 	Location    *string       `json:"location,omitempty" jsonschema:"where it takes place; empty clears it"`
 	Description *string       `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Categories  *[]string     `json:"categories,omitempty" jsonschema:"tags; replaces the list"`
 	Status      *string       `json:"status,omitempty" jsonschema:"TENTATIVE, CONFIRMED or CANCELLED"`
 	URL         *string       `json:"url,omitempty" jsonschema:"a link, e.g. to the video call"`
-	Organizer   *organizerIn  `json:"organizer,omitempty" jsonschema:"the organizer; Nextcloud e-mails invitations to attendees when the organizer is the user"`
+	Organizer   *organizerIn  `json:"organizer,omitempty" jsonschema:"the organizer; Nextcloud e-mails attendees when it is the user"`
 	Attendees   *[]attendeeIn `json:"attendees,omitempty" jsonschema:"replaces the attendee list (include existing attendees to keep them); Nextcloud may e-mail them invitations"`
 	RRule       *string       `json:"rrule,omitempty" jsonschema:"recurrence rule (RFC 5545), e.g. FREQ=WEEKLY;BYDAY=MO,WE or FREQ=MONTHLY;COUNT=6; empty string stops the recurrence"`
 	Reminders   *[]reminderIn `json:"reminders,omitempty" jsonschema:"replaces the reminders (VALARM); [] removes them"`
@@ -178,7 +178,7 @@ func (in *listEventsIn) Validate() error { return checkPage(in.Limit, in.Offset,
 
 func calendarListEvents(dav calDAV) Tool {
 	return NewTool(Spec{Name: "nc_calendar_list_events", Title: "List events",
-		Description: "List events in a time range across one or all calendars, sorted by start. Recurring events are expanded into their occurrences in the range (with exceptions and moved occurrences applied); all-day events have dates, others RFC 3339 times. Paged with limit/offset.",
+		Description: "List events in a time range across one or all calendars, sorted by start. Recurring events are expanded into their occurrences in the range (with exceptions and moved occurrences applied); all-day events have dates, others RFC 3339 times.",
 		Scope:       "calendar:read", Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in listEventsIn) (eventsOut, error) {
 			return listEvents(ctx, nc, dav, in.Calendar, in.Start, in.End, in.TimeZone, "", orDefault(in.Limit, 100), in.Offset, 0, 7, 366)
@@ -245,23 +245,23 @@ func calendarGetEvent(dav calDAV) Tool {
 type createEventIn struct {
 	Calendar string `json:"calendar,omitempty" jsonschema:"calendar id; default: the personal calendar"`
 	Summary  string `json:"summary" jsonschema:"title"`
-	Start    string `json:"start" jsonschema:"start: 2025-03-10 for an all-day event, 2025-03-10T09:00:00 (in timezone) or RFC 3339 2025-03-10T09:00:00+01:00"`
+	Start    string `json:"start" jsonschema:"2025-03-10 (all-day), 2025-03-10T09:00:00 (in timezone) or RFC 3339"`
 	eventFieldsNoSummaryStart
 }
 
 // eventFieldsNoSummaryStart is eventFields without the two fields create
 // requires.
 type eventFieldsNoSummaryStart struct {
-	End         *string       `json:"end,omitempty" jsonschema:"end (exclusive), in the form of start; for all-day events the day after the last day (or the same day for one day); default: one hour, or one day when all-day"`
+	End         *string       `json:"end,omitempty" jsonschema:"end (exclusive), in the form of start (all-day: the day after the last day); default: one hour, or one day when all-day"`
 	Duration    *string       `json:"duration,omitempty" jsonschema:"instead of end: ISO 8601 like PT30M, PT1H30M, P2D, or 90m"`
 	AllDay      *bool         `json:"all_day,omitempty" jsonschema:"all-day event; implied by a date-only start"`
-	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA time zone, e.g. Europe/Berlin; times without offset are read in it (default UTC); set it for recurring events so they follow daylight saving time"`
+	TimeZone    *string       `json:"timezone,omitempty" jsonschema:"IANA zone, e.g. Europe/Berlin, for times without offset (default UTC); set it for recurring events"`
 	Location    *string       `json:"location,omitempty" jsonschema:"where it takes place; empty clears it"`
 	Description *string       `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
 	Categories  *[]string     `json:"categories,omitempty" jsonschema:"tags"`
 	Status      *string       `json:"status,omitempty" jsonschema:"TENTATIVE, CONFIRMED or CANCELLED"`
 	URL         *string       `json:"url,omitempty" jsonschema:"a link, e.g. to the video call"`
-	Organizer   *organizerIn  `json:"organizer,omitempty" jsonschema:"the organizer; Nextcloud e-mails invitations to attendees when the organizer is the user"`
+	Organizer   *organizerIn  `json:"organizer,omitempty" jsonschema:"the organizer; Nextcloud e-mails attendees when it is the user"`
 	Attendees   *[]attendeeIn `json:"attendees,omitempty" jsonschema:"people invited; Nextcloud may e-mail them invitations"`
 	RRule       *string       `json:"rrule,omitempty" jsonschema:"recurrence rule (RFC 5545), e.g. FREQ=WEEKLY;BYDAY=MO,WE or FREQ=DAILY;COUNT=5"`
 	Reminders   *[]reminderIn `json:"reminders,omitempty" jsonschema:"reminders (VALARM), e.g. [{minutes_before: 15}]"`
@@ -320,7 +320,7 @@ type updateEventIn struct {
 	Calendar   string `json:"calendar" jsonschema:"calendar id"`
 	EventID    string `json:"event_id" jsonschema:"the event's id (or UID)"`
 	Occurrence string `json:"occurrence,omitempty" jsonschema:"to change only one occurrence of a recurring event: its recurrence_id from nc_calendar_list_events"`
-	ETag       string `json:"etag,omitempty" jsonschema:"the etag read before; if the event changed since, nothing is written and a conflict is reported"`
+	ETag       string `json:"etag,omitempty" jsonschema:"the etag read before; refused if the event changed since"`
 	eventFields
 }
 

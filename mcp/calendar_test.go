@@ -17,7 +17,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
-var calendarWriteTools = []string{"nc_calendar_create_calendar", "nc_calendar_delete_calendar", "nc_calendar_create_event", "nc_calendar_update_event", "nc_calendar_delete_event"}
+var calendarWriteTools = []string{"nc_calendar_create_calendar", "nc_calendar_update_calendar", "nc_calendar_delete_calendar", "nc_calendar_create_event", "nc_calendar_update_event", "nc_calendar_delete_event"}
 var calendarReadTools = []string{"nc_calendar_list_calendars", "nc_calendar_list_events", "nc_calendar_search_events", "nc_calendar_get_event", "nc_calendar_find_free_slots"}
 
 func TestCalendarToolsAnnotatedAndHiddenWhenReadOnly(t *testing.T) {

@@ -47,12 +47,7 @@ func collabCheckTools(t *testing.T, listed map[string]mcpgo.Tool, kinds map[stri
 		if len(tl.RawInputSchema) == 0 && tl.InputSchema.Type == "" {
 			t.Errorf("tool %s has no input schema", name)
 		}
-		if a.ReadOnlyHint == nil || *a.ReadOnlyHint != (kind == Read) {
-			t.Errorf("tool %s readOnlyHint = %v, want %v", name, a.ReadOnlyHint, kind == Read)
-		}
-		if a.DestructiveHint == nil || *a.DestructiveHint != (kind == Destroy) {
-			t.Errorf("tool %s destructiveHint = %v, want %v", name, a.DestructiveHint, kind == Destroy)
-		}
+		checkHints(t, name, a, kind)
 	}
 }
 

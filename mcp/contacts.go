@@ -18,6 +18,8 @@ func ContactsToolset(env *Env) Toolset {
 		Description: "Nextcloud Contacts (CardDAV): address books and contacts",
 		Tools: []Tool{
 			contactsListAddressBooks(dav),
+			contactsCreateAddressBook(dav),
+			contactsDeleteAddressBook(dav),
 			contactsList(dav),
 			contactsSearch(dav),
 			contactsGet(dav),
@@ -189,7 +191,7 @@ func (in *listContactsIn) Validate() error { return checkPage(in.Limit, in.Offse
 
 func contactsList(dav cardDAV) Tool {
 	return NewTool(Spec{Name: "nc_contacts_list", Title: "List contacts",
-		Description: "List the contacts of one or all address books, sorted by name, with e-mail addresses, phone numbers, addresses, organization, birthday, notes and groups. Paged with limit/offset.",
+		Description: "List the contacts of one or all address books, sorted by name, with e-mail addresses, phone numbers, addresses, organization, birthday, notes and groups.",
 		Scope:       "contacts:read", Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in listContactsIn) (contactsOut, error) {
 			return dav.list(ctx, nc, in.AddressBook, "", "", orDefault(in.Limit, 50), in.Offset)
@@ -309,7 +311,7 @@ func contactsCreate(dav cardDAV) Tool {
 type updateContactIn struct {
 	AddressBook string `json:"addressbook" jsonschema:"address book id"`
 	ContactID   string `json:"contact_id" jsonschema:"the contact's id (or UID)"`
-	ETag        string `json:"etag,omitempty" jsonschema:"the etag read before; if the contact changed since, nothing is written and a conflict is reported"`
+	ETag        string `json:"etag,omitempty" jsonschema:"the etag read before; refused if the contact changed since"`
 	contactFields
 }
 

@@ -38,7 +38,7 @@ END:VCARD
 
 func TestContactsToolsReadOnly(t *testing.T) {
 	nc := nctest.New(t)
-	write := []string{"nc_contacts_create", "nc_contacts_update", "nc_contacts_delete"}
+	write := []string{"nc_contacts_create", "nc_contacts_update", "nc_contacts_delete", "nc_contacts_create_addressbook", "nc_contacts_delete_addressbook"}
 	checkReadOnlyListing(t, nc, []string{"nc_contacts_list_addressbooks", "nc_contacts_list", "nc_contacts_search", "nc_contacts_get"}, write)
 	for _, n := range write {
 		if tool, ok := newTestServer(t, nc).Tool(n); !ok || tool.Scope != "contacts:write" {

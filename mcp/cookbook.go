@@ -28,6 +28,7 @@ func CookbookToolset(env *Env) Toolset {
 			cookbookKeywords(env),
 			cookbookGetSettingsTool(env),
 			cookbookSetSettings(env),
+			cookbookReindex(env),
 		},
 	}
 }
@@ -361,4 +362,30 @@ func cookbookGetSettings(ctx context.Context, nc *nextcloud.Client, _ cookbookNo
 		return cookbookSettingsOut{}, err
 	}
 	return cookbookSettingsOut{Folder: cfg.Folder, UpdateInterval: cfg.UpdateInterval, PrintImage: cfg.PrintImage, VisibleInfoBlocks: cfg.VisibleInfoBlocks}, nil
+}
+
+type cookbookReindexOut struct {
+	Message string `json:"message" jsonschema:"what the Cookbook app answered"`
+	Recipes int    `json:"recipes" jsonschema:"recipes known after the rescan"`
+}
+
+func (o cookbookReindexOut) Summary() string {
+	return fmt.Sprintf("%s; %d recipes now.", strings.TrimSuffix(o.Message, "."), o.Recipes)
+}
+
+func cookbookReindex(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_cookbook_reindex", Title: "Rescan recipes",
+		Description: "Have the Cookbook app rescan your recipe folder and rebuild its search index, so that recipes added or changed as files show up.",
+		Scope:       "cookbook:write", Kind: Write},
+		func(ctx context.Context, nc *nextcloud.Client, _ noIn) (cookbookReindexOut, error) {
+			msg, err := nc.Cookbook().Reindex(ctx)
+			if err != nil {
+				return cookbookReindexOut{}, err
+			}
+			rs, err := nc.Cookbook().List(ctx)
+			if err != nil {
+				return cookbookReindexOut{}, fmt.Errorf("the index was rebuilt, but listing the recipes failed: %w", err)
+			}
+			return cookbookReindexOut{Message: msg, Recipes: len(rs)}, nil
+		})
 }

@@ -22,6 +22,7 @@ var cookbookKinds = map[string]Kind{
 	"nc_cookbook_list_keywords":   Read,
 	"nc_cookbook_get_settings":    Read,
 	"nc_cookbook_update_settings": Write,
+	"nc_cookbook_reindex":         Write,
 }
 
 func TestCookbookToolsListed(t *testing.T) {
@@ -286,6 +287,7 @@ func TestCookbookNextcloudFailures(t *testing.T) {
 			"nc_cookbook_list_keywords":   {},
 			"nc_cookbook_get_settings":    {},
 			"nc_cookbook_update_settings": {"print_image": true},
+			"nc_cookbook_reindex":         {},
 		} {
 			wantError(t, callTool(t, c, tool, args), "500", "Nextcloud failed internally")
 		}
@@ -295,5 +297,35 @@ func TestCookbookNextcloudFailures(t *testing.T) {
 		c := connect(t, newTestServer(t, nc), "inprocess")
 		wantError(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), `app "cookbook" (Cookbook) is not installed or not enabled`)
 		wantError(t, callTool(t, c, "nc_cookbook_get_recipe", map[string]any{"id": 1}), `app "cookbook" (Cookbook) is not installed`)
+		wantError(t, callTool(t, c, "nc_cookbook_reindex", map[string]any{}), `app "cookbook" (Cookbook) is not installed`)
 	})
+}
+
+func TestCookbookReindex(t *testing.T) {
+	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("bob", "bob-pass"))
+	c := connect(t, newTestServer(t, nc), "inprocess")
+	var r recipeOut
+	decodeStructured(t, callTool(t, c, "nc_cookbook_create_recipe", map[string]any{"name": "Soup"}), &r)
+	nc.AddCookbookRecipeFile("admin", "Copied Pie")
+	nc.AddCookbookRecipeFile("bob", "Bob's Stew")
+	var list recipeListOut
+	decodeStructured(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), &list)
+	if len(list.Recipes) != 1 {
+		t.Fatalf("before reindex %+v", list.Recipes)
+	}
+	var out cookbookReindexOut
+	decodeStructured(t, callTool(t, c, "nc_cookbook_reindex", map[string]any{}), &out)
+	if out.Recipes != 2 || out.Message == "" {
+		t.Fatalf("reindex %+v", out)
+	}
+	decodeStructured(t, callTool(t, c, "nc_cookbook_search", map[string]any{"query": "pie"}), &list)
+	if len(list.Recipes) != 1 || list.Recipes[0].Name != "Copied Pie" {
+		t.Fatalf("search after reindex %+v", list.Recipes)
+	}
+	// Bob's folder is his own: rescanning admin's leaves it alone.
+	rs, err := nc.Client(t, "bob").Cookbook().List(t.Context())
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("bob's recipes %+v, %v", rs, err)
+	}
+	wantError(t, callTool(t, c, "nc_cookbook_reindex", map[string]any{"force": true}), "force")
 }

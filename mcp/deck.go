@@ -35,8 +35,8 @@ func DeckToolset(env *Env) Toolset {
 			deckArchiveCard(cache), deckUnarchiveCard(cache), deckDeleteCard(cache),
 			deckAssignUser(cache), deckUnassignUser(cache), deckAddLabel(cache), deckRemoveLabel(cache),
 			deckListComments(), deckAddComment(), deckUpdateComment(), deckDeleteComment(),
-			deckListAttachments(cache), deckAttachFile(cache), deckDeleteAttachment(cache),
-			deckListLabels(cache), deckCreateLabel(cache), deckUpdateLabel(cache), deckDeleteLabel(cache),
+			deckListAttachments(cache), deckAttachFile(cache), deckAttachNote(cache), deckDeleteAttachment(cache),
+			deckListLabels(cache), deckGetLabel(cache), deckCreateLabel(cache), deckUpdateLabel(cache), deckDeleteLabel(cache),
 		},
 		Templates: []ResourceTemplate{deckBoardResource(cache), deckCardResource(cache)},
 	}

@@ -84,26 +84,61 @@ func deckAttachFile(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_attach_file", Title: "Attach file to Deck card", Scope: deckWrite, Kind: Create,
 		Description: "Attach a file from your Nextcloud files to a card (Deck shares the file with the card; the file stays where it is)."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckAttachFileIn) (deckAttachmentOneOut, error) {
-			d := nc.Deck(cache)
-			c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
+			return deckAttachPath(ctx, nc.Deck(cache), in)
+		})
+}
+
+// deckAttachPath shares a file of the user with a card and returns the
+// attachment as the card lists it.
+func deckAttachPath(ctx context.Context, d *nextcloud.DeckClient, in deckAttachFileIn) (deckAttachmentOneOut, error) {
+	c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
+	if err != nil {
+		return deckAttachmentOneOut{}, err
+	}
+	p := "/" + strings.Trim(strings.TrimSpace(in.Path), "/")
+	id, err := d.AttachFile(ctx, c.ID, p)
+	if err != nil {
+		return deckAttachmentOneOut{}, err
+	}
+	as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
+	if err != nil {
+		return deckAttachmentOneOut{}, err
+	}
+	for _, a := range as {
+		if a.ID == id && a.Type == "file" {
+			return deckAttachmentOneOut{CardID: c.ID, Attachment: deckAttachmentFrom(a)}, nil
+		}
+	}
+	return deckAttachmentOneOut{CardID: c.ID, Attachment: deckAttachmentOut{ID: id, Type: "file", Name: p[strings.LastIndex(p, "/")+1:], Path: p}}, nil
+}
+
+type deckAttachNoteIn struct {
+	BoardID int64 `json:"board_id" jsonschema:"board id"`
+	CardID  int64 `json:"card_id" jsonschema:"card id"`
+	StackID int64 `json:"stack_id,omitempty" jsonschema:"the card's stack id if known"`
+	NoteID  int64 `json:"note_id" jsonschema:"the note id, from nc_notes_list"`
+}
+
+func (in deckAttachNoteIn) Validate() error {
+	return cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("note_id", in.NoteID))
+}
+
+func deckAttachNote(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_attach_note", Title: "Attach note to Deck card", Scope: deckWrite, Kind: Create,
+		Description: "Attach a note from the Notes app to a card: Deck shares the note's file with the card, so everyone on the board can open it; the note stays where it is."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckAttachNoteIn) (deckAttachmentOneOut, error) {
+			n, err := nc.Notes().Get(ctx, in.NoteID)
+			if err != nil {
+				return deckAttachmentOneOut{}, explainNotFound(err, fmt.Sprintf("note %d", in.NoteID), "not found; nc_notes_list lists your notes")
+			}
+			p, err := nc.Notes().FilePath(ctx, n)
 			if err != nil {
 				return deckAttachmentOneOut{}, err
 			}
-			p := "/" + strings.Trim(strings.TrimSpace(in.Path), "/")
-			id, err := d.AttachFile(ctx, c.ID, p)
-			if err != nil {
-				return deckAttachmentOneOut{}, err
+			if _, err := nc.Files().Stat(ctx, p); err != nil {
+				return deckAttachmentOneOut{}, explainNotFound(err, fmt.Sprintf("note %d's file /%s", in.NoteID, p), "was not found in your files")
 			}
-			as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
-			if err != nil {
-				return deckAttachmentOneOut{}, err
-			}
-			for _, a := range as {
-				if a.ID == id && a.Type == "file" {
-					return deckAttachmentOneOut{CardID: c.ID, Attachment: deckAttachmentFrom(a)}, nil
-				}
-			}
-			return deckAttachmentOneOut{CardID: c.ID, Attachment: deckAttachmentOut{ID: id, Type: "file", Name: p[strings.LastIndex(p, "/")+1:], Path: p}}, nil
+			return deckAttachPath(ctx, nc.Deck(cache), deckAttachFileIn{BoardID: in.BoardID, CardID: in.CardID, StackID: in.StackID, Path: "/" + p})
 		})
 }
 

@@ -135,6 +135,13 @@ func TestDeckLabels(t *testing.T) {
 	}
 	wantError(t, callTool(t, c, "nc_deck_create_label", map[string]any{"board_id": b, "title": "bug", "color": "000000"}), "already has a label")
 	wantError(t, callTool(t, c, "nc_deck_create_label", map[string]any{"board_id": b, "title": "X", "color": "red"}), "hex color")
+	got := call[deckLabelOneOut](t, c, "nc_deck_get_label", map[string]any{"board_id": b, "label_id": nl.Label.ID})
+	if got.Label.ID != nl.Label.ID || got.Label.Title != "Bug" || got.Label.Color != "ee0000" || got.BoardID != b {
+		t.Fatalf("get label %+v", got)
+	}
+	wantError(t, callTool(t, c, "nc_deck_get_label", map[string]any{"board_id": b, "label_id": 555555}), `no label "#555555"`, `"Bug"`)
+	wantError(t, callTool(t, c, "nc_deck_get_label", map[string]any{"board_id": b}), "label_id")
+	wantError(t, callTool(t, c, "nc_deck_get_label", map[string]any{"board_id": b, "label_id": -1}), "label_id")
 	up := call[deckLabelOneOut](t, c, "nc_deck_update_label", map[string]any{"board_id": b, "label_id": nl.Label.ID, "title": "Defect"})
 	if up.Label.Title != "Defect" || up.Label.Color != "ee0000" {
 		t.Fatalf("updated %+v", up)

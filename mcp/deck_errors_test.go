@@ -1,11 +1,13 @@
 package mcp
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -68,8 +70,10 @@ func TestDeckBadInput(t *testing.T) {
 		{"nc_deck_delete_comment", map[string]any{"card_id": card, "comment_id": 999999}, []string{"No comment found"}},
 		{"nc_deck_list_attachments", map[string]any{"board_id": b, "card_id": 999999}, []string{"not on board"}},
 		{"nc_deck_attach_file", map[string]any{"board_id": b, "card_id": card, "path": "/"}, []string{"path must name a file"}},
+		{"nc_deck_attach_note", map[string]any{"board_id": b, "card_id": card, "note_id": 0}, []string{"note_id"}},
 		{"nc_deck_delete_attachment", map[string]any{"board_id": b, "card_id": card, "attachment_id": 1, "type": "link"}, []string{"file or deck_file"}},
 		{"nc_deck_list_labels", map[string]any{"board_id": 999999}, []string{"does not exist"}},
+		{"nc_deck_get_label", map[string]any{"board_id": b, "label_id": 0}, []string{"label_id"}},
 		{"nc_deck_create_label", map[string]any{"board_id": b, "title": "x"}, []string{"color"}},
 		{"nc_deck_update_label", map[string]any{"board_id": b, "label_id": 1}, []string{"nothing to change"}},
 		{"nc_deck_delete_label", map[string]any{"board_id": b, "label_id": 999999}, []string{"no label"}},
@@ -94,6 +98,15 @@ func TestDeckNextcloudFailures(t *testing.T) {
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "C", nil).ID
 	lbl := call[deckLabelsOut](t, c, "nc_deck_list_labels", map[string]any{"board_id": b}).Labels[0].ID
+	// A note with its file, so that nc_deck_attach_note reaches Deck.
+	ac := nc.Client(t, "admin")
+	note := nfNote(t, ac, "N", "", "n")
+	if err := ac.Files().MakeFolder(context.Background(), "Notes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Files().Write(context.Background(), "Notes/N.txt", []byte("n"), nextcloud.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
 	failing := false
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
@@ -138,8 +151,10 @@ func TestDeckNextcloudFailures(t *testing.T) {
 		"nc_deck_delete_comment":    {"card_id": card, "comment_id": 1},
 		"nc_deck_list_attachments":  {"board_id": b, "card_id": card, "stack_id": s},
 		"nc_deck_attach_file":       {"board_id": b, "card_id": card, "stack_id": s, "path": "/a.txt"},
+		"nc_deck_attach_note":       {"board_id": b, "card_id": card, "stack_id": s, "note_id": note.ID},
 		"nc_deck_delete_attachment": {"board_id": b, "card_id": card, "stack_id": s, "attachment_id": 1},
 		"nc_deck_list_labels":       {"board_id": b},
+		"nc_deck_get_label":         {"board_id": b, "label_id": lbl},
 		"nc_deck_create_label":      {"board_id": b, "title": "x", "color": "000000"},
 		"nc_deck_update_label":      {"board_id": b, "label_id": lbl, "title": "x"},
 		"nc_deck_delete_label":      {"board_id": b, "label_id": lbl},
@@ -165,6 +180,7 @@ func TestDeckAppDisabled(t *testing.T) {
 		{"nc_deck_list_boards", map[string]any{}},
 		{"nc_deck_create_board", map[string]any{"title": "x"}},
 		{"nc_deck_list_comments", map[string]any{"card_id": 1}},
+		{"nc_deck_get_label", map[string]any{"board_id": 1, "label_id": 1}},
 	} {
 		wantError(t, callTool(t, c, tc.tool, tc.args), `"deck"`, "not installed or not enabled")
 	}

@@ -129,6 +129,24 @@ func (in deckLabelIn) Validate() error {
 	return cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID))
 }
 
+func deckGetLabel(cache *nextcloud.DeckCache) Tool {
+	return NewTool(Spec{Name: "nc_deck_get_label", Title: "Get Deck label", Scope: deckRead, Kind: Read,
+		Description: "Show one label of a board: its title and color."},
+		func(ctx context.Context, nc *nextcloud.Client, in deckLabelIn) (deckLabelOneOut, error) {
+			d := nc.Deck(cache)
+			l, err := d.Label(ctx, in.BoardID, in.LabelID)
+			if err != nil {
+				// Deck answers 403 for a label of another board; the board
+				// says which labels it has.
+				if _, ferr := d.FindLabel(ctx, in.BoardID, in.LabelID); ferr != nil {
+					return deckLabelOneOut{}, ferr
+				}
+				return deckLabelOneOut{}, err
+			}
+			return deckLabelOneOut{BoardID: in.BoardID, Label: deckLabelFrom(l)}, nil
+		})
+}
+
 func deckDeleteLabel(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_delete_label", Title: "Delete Deck label", Scope: deckWrite, Kind: Destroy,
 		Description: "Delete a label from a board; it disappears from all cards."},

@@ -67,8 +67,8 @@ var deckToolNames = []string{
 	"nc_deck_archive_card", "nc_deck_unarchive_card", "nc_deck_delete_card", "nc_deck_assign_user", "nc_deck_unassign_user",
 	"nc_deck_add_label", "nc_deck_remove_label",
 	"nc_deck_list_comments", "nc_deck_add_comment", "nc_deck_update_comment", "nc_deck_delete_comment",
-	"nc_deck_list_attachments", "nc_deck_attach_file", "nc_deck_delete_attachment",
-	"nc_deck_list_labels", "nc_deck_create_label", "nc_deck_update_label", "nc_deck_delete_label",
+	"nc_deck_list_attachments", "nc_deck_attach_file", "nc_deck_attach_note", "nc_deck_delete_attachment",
+	"nc_deck_list_labels", "nc_deck_get_label", "nc_deck_create_label", "nc_deck_update_label", "nc_deck_delete_label",
 }
 
 func TestDeckToolsListedWithAnnotationsAndScopes(t *testing.T) {
@@ -83,7 +83,7 @@ func TestDeckToolsListedWithAnnotationsAndScopes(t *testing.T) {
 		if tool.Annotations.Title == "" || tool.Annotations.ReadOnlyHint == nil || tool.Description == "" {
 			t.Errorf("%s lacks title, description or annotations", name)
 		}
-		if tool.InputSchema.Type != "object" || tool.OutputSchema.Type != "object" || len(tool.OutputSchema.Properties) == 0 {
+		if tool.InputSchema.Type != "object" || len(toolNamed(t, name).OutputSchema()) == 0 {
 			t.Errorf("%s lacks an input or output schema", name)
 		}
 		st, _ := srv.Tool(name)

@@ -13,11 +13,6 @@ import (
 // Helpers shared by the tests of the everyday apps (notifications, user
 // status, activity, announcements, admin).
 
-type toolCall struct {
-	tool string
-	args map[string]any
-}
-
 // checkAppAbsent turns app off in nc and asserts that every call says the
 // one "app not enabled" wording: from the app's 404 page without
 // detection, and before any request with --detect-apps, which also hides

@@ -17,24 +17,30 @@ import (
 func FileExtrasToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "files",
-		Description: "Comments, collaborative tags and versions of files",
+		Description: "Comments, collaborative tags, versions and reminders of files",
 		Tools: []Tool{
 			extrasListComments(),
 			extrasAddComment(),
+			extrasEditComment(),
+			extrasDeleteComment(),
 			extrasListTags(),
 			extrasCreateTag(),
 			extrasAssignTag(),
 			extrasRemoveTag(),
+			extrasDeleteTag(),
 			extrasListVersions(),
 			extrasRestoreVersion(),
+			extrasGetReminder(),
+			extrasSetReminder(),
+			extrasRemoveReminder(),
 		},
 	}
 }
 
 // extrasFileRef names a file by path or id.
 type extrasFileRef struct {
-	Path   string `json:"path,omitempty" jsonschema:"the file or folder path in the user's files, e.g. Documents/report.pdf (or give file_id)"`
-	FileID int64  `json:"file_id,omitempty" jsonschema:"the file id (as nc_files_stat shows it), instead of path"`
+	Path   string `json:"path,omitempty" jsonschema:"file or folder path, e.g. Documents/report.pdf (or file_id)"`
+	FileID int64  `json:"file_id,omitempty" jsonschema:"file id (from nc_files_stat), instead of path"`
 }
 
 func (f *extrasFileRef) check() error {
@@ -174,13 +180,21 @@ type extrasAddCommentIn struct {
 }
 
 func (in *extrasAddCommentIn) Validate() error {
-	if strings.TrimSpace(in.Message) == "" {
-		return errors.New("message is empty; give the comment text")
-	}
-	if n := utf8.RuneCountInString(in.Message); n > nextcloud.MaxCommentLength {
-		return fmt.Errorf("message is %d characters long; Nextcloud takes at most %d, so shorten it or split it into several comments", n, nextcloud.MaxCommentLength)
+	if err := checkCommentMessage(in.Message); err != nil {
+		return err
 	}
 	return in.check()
+}
+
+// checkCommentMessage checks a comment text against Nextcloud's limits.
+func checkCommentMessage(m string) error {
+	if strings.TrimSpace(m) == "" {
+		return errors.New("message is empty; give the comment text")
+	}
+	if n := utf8.RuneCountInString(m); n > nextcloud.MaxCommentLength {
+		return fmt.Errorf("message is %d characters long; Nextcloud takes at most %d, so shorten it or split it into several comments", n, nextcloud.MaxCommentLength)
+	}
+	return nil
 }
 
 type extrasCommentAddedOut struct {
@@ -334,15 +348,23 @@ type extrasTagRefIn struct {
 }
 
 func (in *extrasTagRefIn) checkTag() error {
-	switch {
-	case strings.TrimSpace(in.Tag) != "" && in.TagID != 0:
-		return errors.New("give either tag or tag_id, not both")
-	case strings.TrimSpace(in.Tag) == "" && in.TagID == 0:
-		return errors.New("give the tag's name as tag, or its tag_id")
-	case in.TagID < 0:
-		return fmt.Errorf("tag_id must be a positive id, not %d", in.TagID)
+	if err := checkTagRef(in.Tag, in.TagID); err != nil {
+		return err
 	}
 	return in.check()
+}
+
+// checkTagRef checks that a tag is named by exactly one of name and id.
+func checkTagRef(name string, id int64) error {
+	switch {
+	case strings.TrimSpace(name) != "" && id != 0:
+		return errors.New("give either tag or tag_id, not both")
+	case strings.TrimSpace(name) == "" && id == 0:
+		return errors.New("give the tag's name as tag, or its tag_id")
+	case id < 0:
+		return fmt.Errorf("tag_id must be a positive id, not %d", id)
+	}
+	return nil
 }
 
 // findTag resolves a tag name among the visible tags.

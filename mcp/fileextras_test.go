@@ -19,6 +19,12 @@ var extrasKinds = map[string]Kind{
 	"nc_files_remove_tag":      Destroy,
 	"nc_files_list_versions":   Read,
 	"nc_files_restore_version": Destroy,
+	"nc_files_edit_comment":    Write,
+	"nc_files_delete_comment":  Destroy,
+	"nc_files_delete_tag":      Destroy,
+	"nc_files_get_reminder":    Read,
+	"nc_files_set_reminder":    Write,
+	"nc_files_remove_reminder": Destroy,
 }
 
 // extrasNextcloud has admin and alice, and admin's Docs/plan.txt; it

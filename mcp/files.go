@@ -32,6 +32,8 @@ func FilesToolset(env *Env) Toolset {
 			filesFavorites(),
 			filesTrashList(),
 			filesTrashRestore(),
+			filesTrashDelete(),
+			filesTrashEmpty(),
 		},
 		Templates: []ResourceTemplate{filesResource(limit)},
 	}
@@ -125,7 +127,7 @@ type filesPathIn struct {
 func (in *filesPathIn) Validate() error { _, err := filesCleanArg("path", in.Path, true); return err }
 
 type filesItemIn struct {
-	Path string `json:"path" jsonschema:"path of a file or folder relative to the files root, e.g. Documents/report.pdf"`
+	Path string `json:"path" jsonschema:"path, e.g. Documents/report.pdf"`
 }
 
 func (in *filesItemIn) Validate() error { _, err := filesCleanArg("path", in.Path, false); return err }

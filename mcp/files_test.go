@@ -393,6 +393,7 @@ var nfFilesTools = map[string]bool{ // name → read-only
 	"nc_files_list": true, "nc_files_stat": true, "nc_files_read": true, "nc_files_search": true,
 	"nc_files_favorites": true, "nc_files_trash_list": true, "nc_files_write": false, "nc_files_mkdir": false,
 	"nc_files_move": false, "nc_files_copy": false, "nc_files_delete": false, "nc_files_trash_restore": false,
+	"nc_files_trash_delete": false, "nc_files_trash_empty": false,
 }
 
 func TestFilesReadOnlyAndApps(t *testing.T) {
@@ -426,7 +427,7 @@ func TestFilesReadOnlyAndApps(t *testing.T) {
 			t.Fatalf("--apps files offers %s", name)
 		}
 	}
-	for _, name := range []string{"nc_files_delete", "nc_files_move", "nc_files_write"} {
+	for _, name := range []string{"nc_files_delete", "nc_files_move", "nc_files_write", "nc_files_trash_delete", "nc_files_trash_empty"} {
 		if d := all[name].Annotations.DestructiveHint; d == nil || !*d {
 			t.Fatalf("%s is not marked destructive", name)
 		}

@@ -65,6 +65,20 @@ func filesTrashList() Tool {
 		})
 }
 
+// filesTrashItem finds an item of the trash bin by its trash name.
+func filesTrashItem(ctx context.Context, nc *nextcloud.Client, name string) (*nextcloud.TrashItem, error) {
+	items, err := nc.Files().Trash(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		if items[i].TrashName == name {
+			return &items[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no item %q in the trash bin; nc_files_trash_list shows the trash_name of each item: %w", name, nextcloud.ErrNotFound)
+}
+
 type filesTrashRestoreIn struct {
 	TrashName string `json:"trash_name" jsonschema:"the trash_name from nc_files_trash_list"`
 }
@@ -98,18 +112,9 @@ func filesTrashRestore() Tool {
 		Description: "Restore a deleted file or folder from the trash bin to where it was deleted from. Use the trash_name from nc_files_trash_list.",
 		Scope:       "files:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in filesTrashRestoreIn) (filesTrashRestoreOut, error) {
-			items, err := nc.Files().Trash(ctx)
+			item, err := filesTrashItem(ctx, nc, in.TrashName)
 			if err != nil {
 				return filesTrashRestoreOut{}, err
-			}
-			var item *nextcloud.TrashItem
-			for i := range items {
-				if items[i].TrashName == in.TrashName {
-					item = &items[i]
-				}
-			}
-			if item == nil {
-				return filesTrashRestoreOut{}, fmt.Errorf("no item %q in the trash bin; nc_files_trash_list shows the trash_name of each item: %w", in.TrashName, nextcloud.ErrNotFound)
 			}
 			if err := nc.Files().RestoreFromTrash(ctx, in.TrashName); err != nil {
 				return filesTrashRestoreOut{}, err
@@ -117,6 +122,56 @@ func filesTrashRestore() Tool {
 			out := filesTrashRestoreOut{TrashName: in.TrashName, OriginalLocation: item.OriginalLocation}
 			if fi, err := nc.Files().Stat(ctx, item.OriginalLocation); err == nil && (item.FileID == 0 || fi.FileID == item.FileID) {
 				out.RestoredTo = fi.Path
+			}
+			return out, nil
+		})
+}
+
+type filesTrashDeletedOut struct {
+	Deleted []string `json:"deleted" jsonschema:"trash names of the items deleted for good"`
+	Count   int      `json:"count"`
+}
+
+func (o filesTrashDeletedOut) Summary() string {
+	if o.Count == 0 {
+		return "The trash bin was empty already."
+	}
+	return fmt.Sprintf("Deleted %d items from the trash bin for good: %s", o.Count, strings.Join(o.Deleted, ", "))
+}
+
+func filesTrashDelete() Tool {
+	return NewTool(Spec{Name: "nc_files_trash_delete", Title: "Delete from trash bin",
+		Description: "Delete one item of the trash bin for good; it cannot be restored afterwards. Use the trash_name from nc_files_trash_list.",
+		Scope:       "files:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, in filesTrashRestoreIn) (filesTrashDeletedOut, error) {
+			// Listing first tells a missing item from a missing trash bin app.
+			if _, err := filesTrashItem(ctx, nc, in.TrashName); err != nil {
+				return filesTrashDeletedOut{}, err
+			}
+			if err := nc.Files().DeleteFromTrash(ctx, in.TrashName); err != nil {
+				return filesTrashDeletedOut{}, explainNotFound(err, "trash bin item "+in.TrashName, "not found; nc_files_trash_list shows the trash_name of each item")
+			}
+			return filesTrashDeletedOut{Deleted: []string{in.TrashName}, Count: 1}, nil
+		})
+}
+
+type filesTrashEmptyIn struct{}
+
+func filesTrashEmpty() Tool {
+	return NewTool(Spec{Name: "nc_files_trash_empty", Title: "Empty trash bin",
+		Description: "Delete everything in the trash bin for good; nothing in it can be restored afterwards. nc_files_trash_list shows what would go.",
+		Scope:       "files:write", Kind: Destroy},
+		func(ctx context.Context, nc *nextcloud.Client, _ filesTrashEmptyIn) (filesTrashDeletedOut, error) {
+			items, err := nc.Files().Trash(ctx)
+			if err != nil {
+				return filesTrashDeletedOut{}, err
+			}
+			if err := nc.Files().EmptyTrash(ctx); err != nil {
+				return filesTrashDeletedOut{}, err
+			}
+			out := filesTrashDeletedOut{Deleted: make([]string, 0, len(items)), Count: len(items)}
+			for _, it := range items {
+				out.Deleted = append(out.Deleted, it.TrashName)
 			}
 			return out, nil
 		})

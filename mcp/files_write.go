@@ -138,7 +138,7 @@ func filesMkdir() Tool {
 
 type filesMoveIn struct {
 	Source      string `json:"source" jsonschema:"file or folder to move or copy, relative to the files root"`
-	Destination string `json:"destination" jsonschema:"new path; end it with / to put the item into that folder under its current name. Missing folders are created"`
+	Destination string `json:"destination" jsonschema:"new path; end it with / to keep the name in that folder. Missing folders are created"`
 	Overwrite   bool   `json:"overwrite,omitempty" jsonschema:"replace an existing item at the destination (default false)"`
 }
 

@@ -104,6 +104,7 @@ func MailToolset(env *Env) Toolset {
 			mailListMessages(env),
 			mailGetMessage(env),
 			mailGetAttachment(env),
+			mailGetMessageSource(env),
 			mailSend(env),
 			mailMoveMessage(env),
 			mailDeleteMessage(env),

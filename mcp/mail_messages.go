@@ -152,6 +152,17 @@ func (o mailAttachmentDataOut) Summary() string {
 	return s
 }
 
+// downloadOut shows a downloaded file: text as text, the rest base64.
+func downloadOut(d *nextcloud.Download) mailAttachmentDataOut {
+	out := mailAttachmentDataOut{Name: d.Name, Mime: d.Mime, Size: d.Size, Truncated: d.Truncated}
+	if mailIsText(d.Mime) && utf8.Valid(d.Content) {
+		out.Text = string(d.Content)
+	} else {
+		out.Base64 = base64.StdEncoding.EncodeToString(d.Content)
+	}
+	return out
+}
+
 func mailGetAttachment(env *Env) Tool {
 	return NewTool(Spec{
 		Name: "nc_mail_get_attachment", Title: "Get mail attachment",
@@ -166,11 +177,53 @@ func mailGetAttachment(env *Env) Tool {
 			}
 			return mailAttachmentDataOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
 		}
-		out := mailAttachmentDataOut{Name: a.Name, Mime: a.Mime, Size: a.Size, Truncated: a.Truncated}
-		if mailIsText(a.Mime) && utf8.Valid(a.Content) {
-			out.Text = string(a.Content)
-		} else {
-			out.Base64 = base64.StdEncoding.EncodeToString(a.Content)
+		return downloadOut(a), nil
+	})
+}
+
+type mailSourceIn struct {
+	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
+}
+
+func (in *mailSourceIn) Validate() error {
+	if in.MessageID <= 0 {
+		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
+	}
+	return nil
+}
+
+type mailSourceOut struct {
+	MessageID int64  `json:"message_id"`
+	Size      int    `json:"size" jsonschema:"size of the whole source in bytes"`
+	Source    string `json:"source" jsonschema:"the raw message as stored on the mail server (RFC 5322): all headers, MIME parts and encoded attachments"`
+	Truncated bool   `json:"truncated,omitempty" jsonschema:"true when the source was cut at the server's read limit"`
+}
+
+func (o mailSourceOut) Summary() string {
+	s := fmt.Sprintf("Source of message %d (%d bytes):\n\n%s", o.MessageID, o.Size, o.Source)
+	if o.Truncated {
+		s += "\n[truncated]"
+	}
+	return s
+}
+
+func mailGetMessageSource(env *Env) Tool {
+	return NewTool(Spec{
+		Name: "nc_mail_get_message_source", Title: "Get mail message source",
+		Description: "Show the raw source of a mail message: every header (Received, Authentication-Results, DKIM ...) and the MIME structure, as the mail server stores it. Use nc_mail_get_message to read it.",
+		Scope:       "mail:read", Kind: Read,
+	}, func(ctx context.Context, nc *nextcloud.Client, in mailSourceIn) (mailSourceOut, error) {
+		src, err := nc.Mail().Source(ctx, in.MessageID)
+		if err != nil {
+			return mailSourceOut{}, mailNotFound(err, fmt.Sprintf("message %d", in.MessageID), "see nc_mail_list_messages")
+		}
+		out := mailSourceOut{MessageID: in.MessageID, Size: len(src), Source: src}
+		if limit := env.maxRead(); int64(len(src)) > limit {
+			cut := int(limit)
+			for cut > 0 && !utf8.RuneStart(src[cut]) {
+				cut--
+			}
+			out.Source, out.Truncated = src[:cut], true
 		}
 		return out, nil
 	})
@@ -282,6 +335,7 @@ func mailSetFlags(env *Env) Tool {
 				return mailDoneOut{}, err
 			}
 			done = append(done, id)
+			reportProgress(ctx, len(done), len(in.MessageIDs), fmt.Sprintf("marked %d of %d messages", len(done), len(in.MessageIDs)))
 		}
 		return mailDoneOut{MessageIDs: done, Done: fmt.Sprintf("Marked %d messages %s.", len(done), strings.Join(what, " and "))}, nil
 	})

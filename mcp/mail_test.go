@@ -3,6 +3,10 @@ package mcp
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -53,7 +57,7 @@ func TestMailToolsetListing(t *testing.T) {
 	nc := commsNC(t)
 	kinds := map[string]Kind{
 		"nc_mail_list_accounts": Read, "nc_mail_list_mailboxes": Read, "nc_mail_list_messages": Read,
-		"nc_mail_get_message": Read, "nc_mail_get_attachment": Read,
+		"nc_mail_get_message": Read, "nc_mail_get_attachment": Read, "nc_mail_get_message_source": Read,
 		"nc_mail_send": Destroy, "nc_mail_delete_message": Destroy,
 		"nc_mail_move_message": Write, "nc_mail_set_flags": Write, "nc_mail_tag_message": Write,
 		"nc_mail_create_tag": Create,
@@ -364,6 +368,7 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_mail_list_messages", map[string]any{"mailbox_id": f.inbox}},
 		{"nc_mail_get_message", map[string]any{"message_id": f.plain}},
 		{"nc_mail_get_attachment", map[string]any{"message_id": f.pdf, "attachment_id": "2"}},
+		{"nc_mail_get_message_source", map[string]any{"message_id": f.plain}},
 		{"nc_mail_send", map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y"}},
 		{"nc_mail_move_message", map[string]any{"message_id": f.plain, "mailbox_id": f.archive}},
 		{"nc_mail_delete_message", map[string]any{"message_id": f.plain}},
@@ -382,5 +387,58 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	f.nc.SetDisabled("mail", true)
 	for _, call := range calls {
 		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or not enabled")
+	}
+}
+
+func TestMailMessageSource(t *testing.T) {
+	f := mailSeed(t)
+	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	var out mailSourceOut
+	decodeStructured(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf}), &out)
+	if out.MessageID != f.pdf || out.Size != len(out.Source) || out.Truncated {
+		t.Fatalf("source %+v", out)
+	}
+	m, err := netmail.ReadMessage(strings.NewReader(out.Source))
+	if err != nil {
+		t.Fatalf("source is not RFC 5322: %v\n%s", err, out.Source)
+	}
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("content type %q: %v", m.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	var names []string
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if fn := p.FileName(); fn != "" {
+			names = append(names, fn)
+		}
+	}
+	if strings.Join(names, ",") != "notes.txt,report.pdf" {
+		t.Fatalf("attachments in the source: %v", names)
+	}
+	var plain mailSourceOut
+	decodeStructured(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.plain}), &plain)
+	pm, err := netmail.ReadMessage(strings.NewReader(plain.Source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(pm.Body)
+	if !strings.Contains(string(body), "Shall we meet at noon?") {
+		t.Fatalf("plain source body %q", body)
+	}
+	wantError(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": 99999}), "does not exist or is not yours")
+	wantError(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": 0}), "message_id")
+	wantError(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{}), "message_id")
+
+	// A source over the read limit is cut, and says so.
+	small := connect(t, newTestServer(t, f.nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{MaxReadBytes: 64}) }), "inprocess")
+	var cut mailSourceOut
+	decodeStructured(t, callTool(t, small, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf}), &cut)
+	if !cut.Truncated || len(cut.Source) > 64 || cut.Size != out.Size {
+		t.Fatalf("cut source %+v", cut)
 	}
 }

@@ -93,6 +93,7 @@ func NewsToolset(env *Env) Toolset {
 			newsGetItem(env),
 			newsMarkItems(env),
 			newsMarkAllRead(env),
+			newsStatus(env),
 		},
 	}
 }
@@ -460,4 +461,50 @@ func newsMarkAllRead(env *Env) Tool {
 		}
 		return out, nil
 	})
+}
+
+type newsStatusOut struct {
+	Version        string `json:"version" jsonschema:"the News app's version"`
+	CronOK         bool   `json:"cron_ok" jsonschema:"false when Nextcloud's background jobs do not run, so feeds are not updated"`
+	DBCharsetOK    bool   `json:"db_charset_ok" jsonschema:"false when the database charset cannot store all article text"`
+	Feeds          int    `json:"feeds"`
+	FailingFeeds   int    `json:"failing_feeds" jsonschema:"feeds whose last update failed"`
+	UnreadArticles int    `json:"unread_articles"`
+	Starred        int    `json:"starred_articles"`
+}
+
+func (o newsStatusOut) Summary() string {
+	s := fmt.Sprintf("News %s: %d feeds (%d failing), %d unread, %d starred articles.", o.Version, o.Feeds, o.FailingFeeds, o.UnreadArticles, o.Starred)
+	if !o.CronOK {
+		s += " Warning: background jobs are not set up right, so feeds are not updated; an administrator must fix cron."
+	}
+	if !o.DBCharsetOK {
+		s += " Warning: the database charset cannot store all article text."
+	}
+	return s
+}
+
+func newsStatus(env *Env) Tool {
+	return NewTool(Spec{Name: "nc_news_status", Title: "News status",
+		Description: "Show the state of the News app: its version, whether feeds are being updated (cron) and the database is set up right, and how many feeds, failing feeds, unread and starred articles you have.",
+		Scope:       "news:read", Kind: Read},
+		func(ctx context.Context, nc *nextcloud.Client, _ noIn) (newsStatusOut, error) {
+			st, err := nc.News().Status(ctx)
+			if err != nil {
+				return newsStatusOut{}, err
+			}
+			feeds, err := nc.News().Feeds(ctx)
+			if err != nil {
+				return newsStatusOut{}, err
+			}
+			out := newsStatusOut{Version: st.Version, CronOK: !st.Warnings.ImproperlyConfiguredCron, DBCharsetOK: !st.Warnings.IncorrectDBCharset,
+				Feeds: len(feeds.Feeds), Starred: feeds.StarredCount}
+			for _, f := range feeds.Feeds {
+				out.UnreadArticles += f.UnreadCount
+				if f.UpdateErrorCount > 0 {
+					out.FailingFeeds++
+				}
+			}
+			return out, nil
+		})
 }

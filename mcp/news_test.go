@@ -38,7 +38,7 @@ func newsSeed(t *testing.T, opts ...nctest.Option) newsFixture {
 func TestNewsToolsetListing(t *testing.T) {
 	nc := commsNC(t)
 	kinds := map[string]Kind{"nc_news_list_feeds": Read, "nc_news_list_items": Read, "nc_news_get_item": Read,
-		"nc_news_mark_items": Write, "nc_news_mark_all_read": Write}
+		"nc_news_mark_items": Write, "nc_news_mark_all_read": Write, "nc_news_status": Read}
 	scopes := map[string]string{}
 	for n, k := range kinds {
 		scopes[n] = map[bool]string{true: "news:read", false: "news:write"}[k == Read]
@@ -232,6 +232,7 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_news_get_item", map[string]any{"item_id": f.a1}},
 		{"nc_news_mark_items", map[string]any{"item_ids": []int64{f.a1}, "read": true}},
 		{"nc_news_mark_all_read", map[string]any{"all": true}},
+		{"nc_news_status", map[string]any{}},
 	}
 	on.Store(true)
 	for _, call := range calls {
@@ -243,4 +244,26 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 		res := callTool(t, c, call.tool, call.args)
 		wantError(t, res, `"news"`, "News", "not installed or not enabled")
 	}
+}
+
+func TestNewsStatus(t *testing.T) {
+	f := newsSeed(t)
+	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	var out newsStatusOut
+	res := callTool(t, c, "nc_news_status", map[string]any{})
+	decodeStructured(t, res, &out)
+	if out.Version == "" || !out.CronOK || !out.DBCharsetOK || out.Feeds != 3 || out.FailingFeeds != 1 || out.UnreadArticles != 5 {
+		t.Fatalf("status %+v", out)
+	}
+	if strings.Contains(resultText(res), "Warning") {
+		t.Fatalf("summary warns without cause: %s", resultText(res))
+	}
+	f.nc.SetNewsCronBroken(true)
+	out = newsStatusOut{}
+	res = callTool(t, c, "nc_news_status", map[string]any{})
+	decodeStructured(t, res, &out)
+	if out.CronOK || !strings.Contains(resultText(res), "cron") {
+		t.Fatalf("broken cron not reported: %+v %s", out, resultText(res))
+	}
+	wantError(t, callTool(t, c, "nc_news_status", map[string]any{"verbose": true}), "verbose")
 }

@@ -109,8 +109,9 @@ func NotesToolset(env *Env) Toolset {
 			notesAppend(env),
 			notesDelete(env),
 			notesCategories(env),
+			notesGetAttachment(env),
 		},
-		Templates: []ResourceTemplate{{
+		Templates: []ResourceTemplate{notesAttachmentResource(env), {
 			Template: mcpgo.NewResourceTemplate("nextcloud://notes/{id}", "Nextcloud note",
 				mcpgo.WithTemplateDescription("A note's Markdown content by note id"),
 				mcpgo.WithTemplateMIMEType("text/markdown")),
@@ -252,7 +253,7 @@ type notesUpdateIn struct {
 	Content  *string `json:"content,omitempty" jsonschema:"new Markdown content, replacing the old content entirely"`
 	Category *string `json:"category,omitempty" jsonschema:"new category; an empty string makes the note uncategorized"`
 	Favorite *bool   `json:"favorite,omitempty" jsonschema:"mark or unmark as favorite"`
-	ETag     string  `json:"etag,omitempty" jsonschema:"the etag you read the note with (nc_notes_get); the update is refused if the note changed since. Without it the note's current etag is used"`
+	ETag     string  `json:"etag,omitempty" jsonschema:"the etag you read (nc_notes_get); refused if the note changed since (default: the current etag)"`
 }
 
 func (in *notesUpdateIn) Validate() error {
@@ -271,7 +272,7 @@ func (in *notesUpdateIn) Validate() error {
 // notesUpdate is nc_notes_update (update note).
 func notesUpdate(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_notes_update", Title: "Update note",
-		Description: "Change a note's title, content (replaced entirely), category or favorite flag. The change is sent with the note's etag: if someone edited the note meanwhile it is refused and reported, never overwritten. Pass the etag you read to be sure your edit is based on what you saw. To add text at the end use nc_notes_append.",
+		Description: "Change a note's title, content (replaced entirely), category or favorite flag. Refused, never overwritten, if the note changed meanwhile (etag). To add text at the end use nc_notes_append.",
 		Scope:       "notes:write", Kind: Write},
 		func(ctx context.Context, nc *nextcloud.Client, in notesUpdateIn) (noteOut, error) {
 			etag := in.ETag
@@ -293,7 +294,7 @@ func notesUpdate(env *Env) Tool {
 type notesAppendIn struct {
 	ID   int64  `json:"id" jsonschema:"the note id"`
 	Text string `json:"text" jsonschema:"text to add at the end of the note; it starts on a new line"`
-	ETag string `json:"etag,omitempty" jsonschema:"only append if the note still has this etag; without it the append is retried on concurrent edits until it lands exactly once"`
+	ETag string `json:"etag,omitempty" jsonschema:"only append if the note still has this etag"`
 }
 
 func (in *notesAppendIn) Validate() error {
@@ -309,7 +310,7 @@ func (in *notesAppendIn) Validate() error {
 // notesAppend is nc_notes_append (append to note).
 func notesAppend(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_notes_append", Title: "Append to note",
-		Description: "Add text at the end of a note (on a new line) without rewriting it. Safe against concurrent edits: the append is conditional on the note's etag and retried on a fresh copy, so the text lands exactly once.",
+		Description: "Add text at the end of a note (on a new line) without rewriting it. Safe against concurrent edits: the text lands exactly once.",
 		Scope:       "notes:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in notesAppendIn) (noteOut, error) {
 			n, err := nc.Notes().Append(ctx, in.ID, in.Text, in.ETag)

@@ -35,14 +35,10 @@ func nfCall(t testing.TB, c *client.Client, name string, args map[string]any, ou
 
 func nfCheckOutputSchema(t testing.TB, c *client.Client, name string, res *mcpgo.CallToolResult) {
 	t.Helper()
-	td, ok := listedTools(t, c)[name]
-	if !ok {
+	if _, ok := listedTools(t, c)[name]; !ok {
 		t.Fatalf("tool %s is not listed", name)
 	}
-	raw, err := json.Marshal(td.OutputSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := toolNamed(t, name).OutputSchema()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("%s output schema: %v", name, err)
@@ -341,7 +337,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 
 func TestNotesReadOnlyAndApps(t *testing.T) {
 	nc := nctest.New(t)
-	checkReadOnlyListing(t, nc, []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories"},
+	checkReadOnlyListing(t, nc, []string{"nc_notes_list", "nc_notes_get", "nc_notes_search", "nc_notes_categories", "nc_notes_get_attachment"},
 		[]string{"nc_notes_create", "nc_notes_update", "nc_notes_append", "nc_notes_delete"})
 
 	all := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.Apps = []string{"notes"} }), "inprocess"))

@@ -19,7 +19,7 @@ import (
 )
 
 // Every successful tool result in these tests is checked against the
-// tool's declared output schema with a standard JSON Schema validator
+// tool's output schema (Tool.OutputSchema, published or not) with a standard JSON Schema validator
 // (clients such as the TypeScript SDK reject results that do not match).
 // newTestServer wraps every handler with checkOutput; TestMain then fails
 // a full run of the package if some tool never produced a checked result.
@@ -66,15 +66,32 @@ func uncheckedTools() []string {
 	return missing
 }
 
-// compiledOutputSchema compiles a tool's output schema as clients see it.
-func compiledOutputSchema(def mcpgo.Tool) (*jsonschema.Schema, error) {
-	raw := def.RawOutputSchema
-	if len(raw) == 0 {
-		b, err := json.Marshal(def.OutputSchema)
-		if err != nil {
-			return nil, err
+// toolsByName is every tool of allToolsets by name.
+var toolsByName = sync.OnceValue(func() map[string]Tool {
+	m := map[string]Tool{}
+	for _, ts := range allToolsets() {
+		for _, tl := range ts.Tools {
+			m[tl.Def.Name] = tl
 		}
-		raw = b
+	}
+	return m
+})
+
+// toolNamed is the tool called name, as NewTool built it.
+func toolNamed(t testing.TB, name string) Tool {
+	t.Helper()
+	tl, ok := toolsByName()[name]
+	if !ok {
+		t.Fatalf("no tool %s", name)
+	}
+	return tl
+}
+
+// compiledOutputSchema compiles a tool's output schema.
+func compiledOutputSchema(tl Tool) (*jsonschema.Schema, error) {
+	raw := tl.OutputSchema()
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("no output schema")
 	}
 	if s, ok := outputSchemas.Load(string(raw)); ok {
 		return s.(*jsonschema.Schema), nil
@@ -95,13 +112,14 @@ func compiledOutputSchema(def mcpgo.Tool) (*jsonschema.Schema, error) {
 	return s, nil
 }
 
-// validateOutput checks res's structured content against def's output
+// validateOutput checks res's structured content against tl's output
 // schema; nil for error results and results without structured content.
-func validateOutput(def mcpgo.Tool, res *mcpgo.CallToolResult) error {
+func validateOutput(tl Tool, res *mcpgo.CallToolResult) error {
+	def := tl.Def
 	if res == nil || res.IsError || res.StructuredContent == nil {
 		return nil
 	}
-	s, err := compiledOutputSchema(def)
+	s, err := compiledOutputSchema(tl)
 	if err != nil {
 		return fmt.Errorf("output schema of %s does not compile: %w", def.Name, err)
 	}
@@ -136,11 +154,11 @@ func checkOutputs(t testing.TB, sets []Toolset) []Toolset {
 	for i, ts := range sets {
 		tools := make([]Tool, len(ts.Tools))
 		for j, tl := range ts.Tools {
-			h, def := tl.Handler, tl.Def
+			h, orig, def := tl.Handler, tl, tl.Def
 			tl.Handler = func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 				res, err := h(ctx, nc, req)
 				if err == nil && res != nil && !res.IsError && res.StructuredContent != nil {
-					if verr := validateOutput(def, res); verr != nil {
+					if verr := validateOutput(orig, res); verr != nil {
 						report(verr)
 					} else {
 						outputChecked.Store(def.Name, true)
@@ -162,13 +180,13 @@ func TestValidateOutputCatchesMismatch(t *testing.T) {
 		N int `json:"n"`
 	}
 	tl := NewTool(Spec{Name: "t_out", Kind: Read}, func(context.Context, *nextcloud.Client, noArgs) (out, error) { return out{N: 1}, nil })
-	if err := validateOutput(tl.Def, mcpgo.NewToolResultStructured(out{N: 3}, "")); err != nil {
+	if err := validateOutput(tl, mcpgo.NewToolResultStructured(out{N: 3}, "")); err != nil {
 		t.Fatalf("matching output rejected: %v", err)
 	}
-	if err := validateOutput(tl.Def, mcpgo.NewToolResultStructured(map[string]any{"n": "three"}, "")); err == nil {
+	if err := validateOutput(tl, mcpgo.NewToolResultStructured(map[string]any{"n": "three"}, "")); err == nil {
 		t.Fatal("output with a string for an integer passed")
 	}
-	if err := validateOutput(tl.Def, mcpgo.NewToolResultStructured(map[string]any{}, "")); err == nil {
+	if err := validateOutput(tl, mcpgo.NewToolResultStructured(map[string]any{}, "")); err == nil {
 		t.Fatal("output without a required property passed")
 	}
 }
@@ -200,7 +218,7 @@ func TestStructuredResultHasNoNullLists(t *testing.T) {
 		Name:   "null",
 	}
 	res := StructuredResult(o)
-	if err := validateOutput(tl.Def, res); err != nil {
+	if err := validateOutput(tl, res); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(res.StructuredContent)
@@ -245,7 +263,7 @@ func TestStructuredResultHasNoNullLists(t *testing.T) {
 		t.Fatalf("content %#v, want the struct", res.StructuredContent)
 	}
 	// A nil top-level list, as every empty list used to come out.
-	if err := validateOutput(tl.Def, StructuredResult(out{})); err != nil {
+	if err := validateOutput(tl, StructuredResult(out{})); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -123,7 +123,7 @@ func TestOutputSchemaSweep(t *testing.T) {
 		if res.IsError {
 			t.Fatalf("%s failed: %s", name, resultText(res))
 		}
-		if err := validateOutput(srv.tools[name].Def, res); err != nil {
+		if err := validateOutput(srv.tools[name], res); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := outputChecked.Load(name); !ok {
@@ -189,16 +189,19 @@ func TestTablesColumnDefaultsMatchSchema(t *testing.T) {
 			t.Fatalf("create column %v: %v", spec.args["title"], err)
 		}
 	}
-	td := listedTools(t, c)["nc_tables_get_schema"]
-	b, _ := json.Marshal(td.OutputSchema.Properties["columns"])
-	var cols struct {
-		Items struct {
-			Properties map[string]json.RawMessage `json:"properties"`
-		} `json:"items"`
+	var sch struct {
+		Properties struct {
+			Columns struct {
+				Items struct {
+					Properties map[string]json.RawMessage `json:"properties"`
+				} `json:"items"`
+			} `json:"columns"`
+		} `json:"properties"`
 	}
-	if err := json.Unmarshal(b, &cols); err != nil {
+	if err := json.Unmarshal(toolNamed(t, "nc_tables_get_schema").OutputSchema(), &sch); err != nil {
 		t.Fatal(err)
 	}
+	cols := sch.Properties.Columns
 	var def struct {
 		AnyOf []map[string]any `json:"anyOf"`
 	}

@@ -339,10 +339,9 @@ func (o searchOut) Summary() string {
 func search(env *Env, idx IndexBackend) Tool {
 	return NewTool(Spec{
 		Name: "nc_search", Title: "Search Nextcloud",
-		Description: "Search Nextcloud with its unified search: asks the chosen providers (all by default) at the same time and returns each hit's title, subline, link and provider. " +
-			"Providers that are slow or fail are listed under timed_out/failed while the others' results still come back. " +
-			"For more results of a provider pass its next_cursor in cursors. " +
-			"mode auto (default) answers from your local search index (notes, files, calendar, tasks, contacts, deck) when it is fresh, with from/to date filters; the result's source says which answered and how fresh the index is.",
+		Description: "Search Nextcloud's unified search: asks the chosen providers (default all) at once and returns each hit's title, subline, link and provider; " +
+			"slow or failing providers are listed under timed_out/failed. More of a provider: pass its next_cursor in cursors. " +
+			"mode auto (default) answers from your local search index when it is fresh (with from/to date filters); source says which answered.",
 		Scope: "search:read", Kind: Read,
 	},
 		func(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchOut, error) {

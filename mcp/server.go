@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -53,6 +54,15 @@ type Options struct {
 	// missing. CapsTTL is how long capabilities are cached per user.
 	DetectApps bool
 	CapsTTL    time.Duration
+
+	// DynamicToolsets starts every session with the discovery tools only;
+	// nc_toolsets_enable adds a toolset's tools to that session (dynamic.go).
+	DynamicToolsets bool
+	// Resource subscriptions (subscriptions.go): poll interval and caps;
+	// zero takes the defaults (1m, 100 per session, 10000 per process).
+	SubscriptionPoll        time.Duration
+	SubscriptionsPerSession int
+	SubscriptionsPerServer  int
 }
 
 // Server is the configured MCP server.
@@ -65,6 +75,10 @@ type Server struct {
 	// appOf maps a tool name to its toolset's capability key.
 	appOf map[string]appRef
 	caps  *capsCache
+
+	lists *listWatch     // per-session lists, list_changed (listchanged.go)
+	comps compCache      // completion candidates (completions_apps.go)
+	subs  *subscriptions // resources/subscribe (subscriptions.go)
 }
 
 type appRef struct{ toolset, capability, appName string }
@@ -100,6 +114,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, tools: map[string]Tool{}, log: opts.Logger, appOf: map[string]appRef{}, caps: newCapsCache(opts.CapsTTL)}
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterListed)
+	s.watchLists(hooks) // after filterListed: records what each session was shown
 	sopts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithResourceCapabilities(false, true),
@@ -112,6 +127,9 @@ func New(opts Options) (*Server, error) {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
+	// resources/subscribe (subscriptions.go), notifications/progress (progress.go)
+	sopts = append(sopts, s.subscriptionOptions(hooks)...)
+	sopts = append(sopts, s.progressOptions()...)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 	s.addPrompts() // prompts.go
@@ -131,10 +149,11 @@ func New(opts Options) (*Server, error) {
 			if _, dup := s.tools[t.Def.Name]; dup {
 				return nil, fmt.Errorf("tool %q registered twice", t.Def.Name)
 			}
-			schema, err := compileArgSchema(t.Def)
-			if err != nil {
-				return nil, err
-			}
+			// Compiled at the tool's first call, not here: compiling all
+			// of them was a third of the start-up before the first
+			// tools/list (TestEveryInputSchemaCompiles checks them all).
+			def := t.Def
+			schema := sync.OnceValues(func() (*argSchema, error) { return compileArgSchema(def) })
 			s.tools[t.Def.Name] = t
 			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts), cmp.Or(ts.AppName, capabilityKey(ts))}
 			enabled.Tools = append(enabled.Tools, t)
@@ -149,6 +168,9 @@ func New(opts Options) (*Server, error) {
 			s.mcp.AddResourceTemplate(rt.Template, server.ResourceTemplateHandlerFunc(s.wrapResource(rt.Scope, rt.Handler)))
 		}
 		s.toolsets = append(s.toolsets, enabled)
+	}
+	if err := s.addDiscoveryTools(); err != nil { // dynamic.go
+		return nil, err
 	}
 	return s, nil
 }
@@ -265,7 +287,7 @@ func (s *Server) appMissing(ctx context.Context, nc *nextcloud.Client, tool stri
 	return fmt.Errorf("%s cannot work: %w", tool, nextcloud.AppNotEnabled(ref.capability, ref.appName))
 }
 
-func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
+func (s *Server) wrap(t Tool, argSchema func() (*argSchema, error)) server.ToolHandlerFunc {
 	name := t.Def.Name
 	return func(ctx context.Context, req mcpgo.CallToolRequest) (res *mcpgo.CallToolResult, err error) {
 		start := time.Now()
@@ -279,12 +301,22 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 				s.opts.Observe(name, outcome, time.Since(start))
 			}
 		}()
+		if err := s.notEnabledHere(ctx, name); err != nil {
+			outcome = "not_enabled"
+			return ErrorResult(err), nil
+		}
 		if ok, _ := s.allowed(ctx, t.Scope); !ok {
 			outcome = "forbidden"
 			return mcpgo.NewToolResultError(fmt.Sprintf("insufficient_scope: tool %s needs the OAuth scope %q, which your token does not carry; sign in again granting %s", name, t.Scope, t.Scope)), nil
 		}
 		// Encode the arguments once: the schema check and the handler's
 		// bindArgs (through RawArguments) share the bytes.
+		schema, err := argSchema()
+		if err != nil {
+			s.log.Error("tool input schema does not compile", "tool", name, "err", err)
+			outcome = "error"
+			return mcpgo.NewToolResultError(fmt.Sprintf("internal error in tool %s: its input schema is broken; please report this", name)), nil
+		}
 		args, err := argJSON(req.GetRawArguments())
 		if err == nil {
 			err = schema.checkJSON(args)
@@ -308,6 +340,9 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 			return ErrorResult(err), nil
 		}
 		res, err = t.Handler(ctx, nc, req)
+		if errors.Is(err, nextcloud.ErrAppNotEnabled) {
+			s.appGone(ctx, nc) // re-read capabilities; list_changed if lists change
+		}
 		if err != nil {
 			err = argErrorOf(err)
 			outcome = "error"

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -42,7 +43,25 @@ type sessionTracker struct {
 	ended    map[string]time.Time
 	key      []byte
 	identity func(*http.Request) string
+	// Memory given back after sessions end (see returnMemory).
+	endedSince int
+	freeTimer  *time.Timer
+	lastFree   time.Time
+	free       func()
+	freeDelay  time.Duration
 }
+
+// After sessions end, the memory they held is given back to the
+// operating system: an idle server runs no garbage collection until the
+// runtime's periodic one (2 minutes), and the pages freed are returned
+// only after that. In the load test 10,000 closed sessions left 240 MiB
+// resident. freeMinEnded sessions must have ended; frees are at least
+// freeSpacing apart, so a steady churn of sessions costs one forced
+// collection per freeSpacing.
+const (
+	freeMinEnded = 100
+	freeSpacing  = 30 * time.Second
+)
 
 // signedPrefix starts every signed streamable-HTTP session id.
 const signedPrefix = "mcp-session-"
@@ -58,7 +77,31 @@ func newSessionTracker(identity func(*http.Request) string, secret []byte) *sess
 	} else {
 		_, _ = rand.Read(key) // never fails (crypto/rand since Go 1.24)
 	}
-	return &sessionTracker{owners: map[string]string{}, ended: map[string]time.Time{}, key: key, identity: identity}
+	return &sessionTracker{owners: map[string]string{}, ended: map[string]time.Time{}, key: key, identity: identity,
+		free: debug.FreeOSMemory, freeDelay: 5 * time.Second}
+}
+
+// sessionEnded counts an ended session and arms returnMemory; t.mu held.
+func (t *sessionTracker) sessionEnded() {
+	t.endedSince++
+	if t.freeTimer != nil {
+		return
+	}
+	delay := max(t.freeDelay, time.Until(t.lastFree.Add(freeSpacing)))
+	t.freeTimer = time.AfterFunc(delay, t.returnMemory)
+}
+
+func (t *sessionTracker) returnMemory() {
+	t.mu.Lock()
+	t.freeTimer = nil
+	due := t.endedSince >= freeMinEnded
+	if due {
+		t.endedSince, t.lastFree = 0, time.Now()
+	}
+	t.mu.Unlock()
+	if due {
+		t.free()
+	}
 }
 
 func (t *sessionTracker) mac(parts ...string) string {
@@ -114,6 +157,7 @@ const endedKeep = 24 * time.Hour
 func (t *sessionTracker) remove(id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.sessionEnded()
 	if _, ok := t.owners[id]; ok {
 		delete(t.owners, id)
 		return

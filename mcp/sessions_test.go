@@ -236,3 +236,42 @@ func TestStreamableSessionsOnAnyReplica(t *testing.T) {
 		}
 	}
 }
+
+// Memory goes back to the OS once enough sessions have ended, in one
+// free for a burst of ends, and not for a few.
+func TestSessionEndsReturnMemory(t *testing.T) {
+	tr := newSessionTracker(nil, nil)
+	frees := make(chan struct{}, 10)
+	tr.mu.Lock()
+	tr.free, tr.freeDelay = func() { frees <- struct{}{} }, time.Millisecond
+	tr.mu.Unlock()
+	for range freeMinEnded - 1 {
+		tr.remove(tr.sign(""))
+	}
+	select {
+	case <-frees:
+		t.Fatalf("memory freed after %d ended sessions", freeMinEnded-1)
+	case <-time.After(100 * time.Millisecond):
+	}
+	tr.remove(tr.sign(""))
+	select {
+	case <-frees:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("memory not freed after %d ended sessions", freeMinEnded)
+	}
+	// The next burst waits for freeSpacing after the last free.
+	for range freeMinEnded {
+		tr.remove(tr.sign(""))
+	}
+	tr.mu.Lock()
+	armed, last := tr.freeTimer != nil, tr.lastFree
+	tr.mu.Unlock()
+	if !armed || time.Since(last) > time.Second {
+		t.Fatalf("second burst: timer armed %v, last free %s ago", armed, time.Since(last))
+	}
+	select {
+	case <-frees:
+		t.Fatal("freed again within freeSpacing")
+	case <-time.After(100 * time.Millisecond):
+	}
+}

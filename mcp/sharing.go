@@ -182,8 +182,7 @@ func (in *sharingCreateIn) Validate() error {
 func sharingCreate(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_sharing_create_share", Title: "Share a file or folder",
 		Description: "Share a file or folder with a user, group, email address, federated cloud id, team (circle) or Talk conversation, or create a public link. " +
-			"Find user and group ids with nc_users_search. Permissions are names: read, update, create, delete, share (or all); " +
-			"files take only read, update and share. Public links and email shares can have a password, label and hidden download.",
+			"Find ids with nc_users_search. Links and email shares can have a password, label and hidden download.",
 		Scope: "sharing:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in sharingCreateIn) (shareResultOut, error) {
 			t, _ := nextcloud.ParseShareType(in.ShareType)

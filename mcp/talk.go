@@ -117,7 +117,7 @@ var talkRoles = map[int]string{1: "owner", 2: "moderator", 3: "user", 4: "guest"
 func TalkToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "talk",
-		Description: "Nextcloud Talk: conversations, participants, chat messages and reactions",
+		Description: "Nextcloud Talk: conversations, participants, chat messages, reactions and polls",
 		Capability:  "spreed",
 		Tools: []Tool{
 			talkListConversations(env),
@@ -131,6 +131,12 @@ func TalkToolset(env *Env) Toolset {
 			talkListReactions(env),
 			talkAddReaction(env),
 			talkRemoveReaction(env),
+			talkCreatePoll(env),
+			talkGetPoll(env),
+			talkVotePoll(env),
+			talkClosePoll(env),
+			talkDeleteMessage(env),
+			talkLeaveConversation(env),
 		},
 	}
 }

@@ -58,14 +58,7 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 		if tl.Annotations.Title == "" || tl.Description == "" {
 			t.Errorf("%s lacks title or description", name)
 		}
-		ro, destr, idem := tl.Annotations.ReadOnlyHint, tl.Annotations.DestructiveHint, tl.Annotations.IdempotentHint
-		if ro == nil || destr == nil || idem == nil {
-			t.Fatalf("%s lacks annotations", name)
-		}
-		want := map[Kind][3]bool{Read: {true, false, true}, Write: {false, false, true}, Create: {false, false, false}, Destroy: {false, true, true}}[kind]
-		if got := [3]bool{*ro, *destr, *idem}; got != want {
-			t.Errorf("%s annotations readOnly/destructive/idempotent = %v, want %v", name, got, want)
-		}
+		checkHints(t, name, tl.Annotations, kind)
 		st, _ := srv.Tool(name)
 		if st.Scope != scopes[name] {
 			t.Errorf("%s scope %q, want %q", name, st.Scope, scopes[name])
@@ -106,6 +99,8 @@ func TestTalkToolsetListing(t *testing.T) {
 		"nc_talk_read_messages": Read, "nc_talk_list_reactions": Read,
 		"nc_talk_create_conversation": Create, "nc_talk_send_message": Create,
 		"nc_talk_add_participant": Write, "nc_talk_mark_read": Write, "nc_talk_add_reaction": Write, "nc_talk_remove_reaction": Write,
+		"nc_talk_get_poll": Read, "nc_talk_create_poll": Create, "nc_talk_vote_poll": Write, "nc_talk_close_poll": Write,
+		"nc_talk_delete_message": Destroy, "nc_talk_leave_conversation": Destroy,
 	}
 	scopes := map[string]string{}
 	for n, k := range kinds {

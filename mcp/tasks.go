@@ -32,14 +32,14 @@ func TasksToolset(env *Env) Toolset {
 // update, an empty string clears it.
 type taskFields struct {
 	Description     *string   `json:"description,omitempty" jsonschema:"notes, may span lines; empty clears it"`
-	Due             *string   `json:"due,omitempty" jsonschema:"due date 2025-03-10, or time 2025-03-10T17:00:00 (in timezone) / RFC 3339; empty clears it"`
+	Due             *string   `json:"due,omitempty" jsonschema:"due 2025-03-10, 2025-03-10T17:00:00 (in timezone) or RFC 3339; empty clears it"`
 	Start           *string   `json:"start,omitempty" jsonschema:"start date or time, like due"`
 	TimeZone        *string   `json:"timezone,omitempty" jsonschema:"IANA zone for due/start times without offset (default UTC)"`
 	Priority        *int      `json:"priority,omitempty" jsonschema:"0 none, 1 highest to 9 lowest (1-4 high, 5 medium, 6-9 low)"`
 	PercentComplete *int      `json:"percent_complete,omitempty" jsonschema:"0 to 100; 100 completes the task"`
 	Status          *string   `json:"status,omitempty" jsonschema:"NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED"`
 	Categories      *[]string `json:"categories,omitempty" jsonschema:"tags; replaces the list"`
-	Parent          *string   `json:"parent,omitempty" jsonschema:"id or UID of the parent task in the same list, making this a subtask; empty removes the parent"`
+	Parent          *string   `json:"parent,omitempty" jsonschema:"id or UID of the parent task (same list); empty removes it"`
 }
 
 func (f taskFields) input(summary *string) nextcloud.TaskInput {
@@ -171,7 +171,7 @@ func (in *listTasksIn) Validate() error {
 
 func tasksList(dav calDAV) Tool {
 	return NewTool(Spec{Name: "nc_tasks_list", Title: "List tasks",
-		Description: "List tasks of one or all task lists, open ones by default, filtered by status, due date, priority and text; open first, then by due date and priority. Paged with limit/offset.",
+		Description: "List tasks of one or all task lists, open ones by default, filtered by status, due date, priority and text; open first, then by due date and priority.",
 		Scope:       "tasks:read", Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in listTasksIn) (tasksOut, error) {
 			out, _ := zoneArg(in.TimeZone)
@@ -266,7 +266,7 @@ func tasksCreate(dav calDAV) Tool {
 type updateTaskIn struct {
 	List    string  `json:"list" jsonschema:"task list (calendar) id"`
 	TaskID  string  `json:"task_id" jsonschema:"the task's id (or UID)"`
-	ETag    string  `json:"etag,omitempty" jsonschema:"the etag read before; if the task changed since, nothing is written and a conflict is reported"`
+	ETag    string  `json:"etag,omitempty" jsonschema:"the etag read before; refused if the task changed since"`
 	Summary *string `json:"summary,omitempty" jsonschema:"title"`
 	taskFields
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"unsafe"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -31,6 +32,18 @@ type Tool struct {
 	// NoClient marks tools that work without a Nextcloud client (auth
 	// status, job status): the server does not resolve one for them.
 	NoClient bool
+	// outSchema is the JSON schema of the tool's structured output, built
+	// on first use; published in Def only with Spec.OutputSchema.
+	outSchema func() json.RawMessage
+}
+
+// OutputSchema is the JSON schema of the tool's structured result, whether
+// or not tools/list publishes it; nil for tools made without NewTool.
+func (t Tool) OutputSchema() json.RawMessage {
+	if t.outSchema == nil {
+		return nil
+	}
+	return t.outSchema()
 }
 
 // ReadOnly reports whether the tool changes nothing.
@@ -96,6 +109,12 @@ type Spec struct {
 	// OpenWorld marks tools that reach outside Nextcloud (URL import).
 	OpenWorld bool
 	NoClient  bool
+	// OutputSchema publishes the output type's JSON schema in tools/list.
+	// Off by default: output schemas were two thirds of the tool list, and
+	// the model reads the text summary (MCP allows structuredContent
+	// without a schema). Turn it on only for a tool whose structured
+	// result hosts or scripts program against (see HACKING.md).
+	OutputSchema bool
 }
 
 // Summarizer lets an output type give a short text next to its JSON.
@@ -105,13 +124,16 @@ type Summarizer interface{ Summary() string }
 // In's json and jsonschema tags) and a typed structured output Out, which
 // must be a struct. fn's error becomes an error result.
 func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error)) Tool {
-	opts := []mcpgo.ToolOption{
-		mcpgo.WithDescription(spec.Description),
-		withInputSchema[In](),
-		withOutputSchema[Out](),
+	out := sync.OnceValue(mustSchema[Out])
+	def := mcpgo.Tool{
+		Name:           spec.Name,
+		Description:    spec.Description,
+		RawInputSchema: mustSchema[In](),
+		Annotations:    annotations(spec),
 	}
-	opts = append(opts, annotations(spec)...)
-	def := mcpgo.NewTool(spec.Name, opts...)
+	if spec.OutputSchema {
+		def.RawOutputSchema = out()
+	}
 	h := func(ctx context.Context, nc *nextcloud.Client, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		in, err := decodeIn[In](req)
 		if err != nil {
@@ -123,50 +145,22 @@ func NewTool[In any, Out any](spec Spec, fn func(ctx context.Context, nc *nextcl
 		}
 		return StructuredResult(out), nil
 	}
-	return Tool{Def: def, Handler: h, Scope: spec.Scope, NoClient: spec.NoClient}
+	return Tool{Def: def, Handler: h, Scope: spec.Scope, NoClient: spec.NoClient, outSchema: out}
 }
 
-// withInputSchema sets the input schema from schemaFor.
-func withInputSchema[In any]() mcpgo.ToolOption {
-	raw := mustSchema[In]()
-	return func(t *mcpgo.Tool) {
-		t.InputSchema.Type = "" // the raw schema replaces the default one
-		t.RawInputSchema = raw
-	}
-}
-
-// withOutputSchema sets the output schema as mcp-go's WithOutputSchema
-// does, from schemaFor.
-func withOutputSchema[Out any]() mcpgo.ToolOption {
-	raw := mustSchema[Out]()
-	return func(t *mcpgo.Tool) {
-		if err := json.Unmarshal(raw, &t.OutputSchema); err != nil {
-			panic(fmt.Sprintf("output schema of %s: %v", t.Name, err))
-		}
-		// Structured content is always an object (MCP 2025-06-18); sorted
-		// properties keep listings stable.
-		t.OutputSchema.Type = "object"
-		t.OutputSchema.PropertyOrder = nil
-	}
-}
-
-func annotations(spec Spec) []mcpgo.ToolOption {
+func annotations(spec Spec) mcpgo.ToolAnnotation {
 	title := spec.Title
 	if title == "" {
 		title = spec.Name
 	}
-	opts := []mcpgo.ToolOption{mcpgo.WithTitleAnnotation(title), mcpgo.WithOpenWorldHintAnnotation(spec.OpenWorld)}
-	switch spec.Kind {
-	case Read:
-		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(true), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(true))
-	case Write:
-		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(true))
-	case Create:
-		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(false), mcpgo.WithIdempotentHintAnnotation(false))
-	case Destroy:
-		opts = append(opts, mcpgo.WithReadOnlyHintAnnotation(false), mcpgo.WithDestructiveHintAnnotation(true), mcpgo.WithIdempotentHintAnnotation(true))
+	readOnly, destructive, idempotent, openWorld := spec.Kind == Read, spec.Kind == Destroy, spec.Kind != Create, spec.OpenWorld
+	a := mcpgo.ToolAnnotation{Title: title, ReadOnlyHint: &readOnly, OpenWorldHint: &openWorld}
+	if !readOnly {
+		// MCP: the destructive and idempotent hints mean something only
+		// when readOnlyHint is false; left out of read-only tools.
+		a.DestructiveHint, a.IdempotentHint = &destructive, &idempotent
 	}
-	return opts
+	return a
 }
 
 // ArgError is a bad tool argument; its text goes to the model as is.

@@ -130,7 +130,7 @@ func (o usersSearchOut) Summary() string {
 func usersSearch(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_users_search", Title: "Find users and groups",
 		Description: "Find users, groups and other recipients by name, id or email, as the sharing dialog does, " +
-			"to turn \"share with Alice\" or \"assign to the marketing team\" into the id that nc_sharing_create_share, Deck and other tools take. " +
+			"for the ids that sharing, Deck and other tools take. " +
 			"Each match says its type and share_type; exact matches come first.",
 		Scope: "users:read", Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in usersSearchIn) (usersSearchOut, error) {

@@ -214,15 +214,12 @@ func (c *Client) reportObjects(ctx context.Context, coll, body string) ([]rawObj
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read REPORT answer of %s: %w", coll, err)
-	}
 	if resp.StatusCode != http.StatusMultiStatus {
 		return nil, &Error{Method: "REPORT", Path: coll, Status: resp.StatusCode, Message: "expected a 207 Multi-Status answer"}
 	}
+	// Decoded as it arrives, not read into a buffer first.
 	var ms xmlDataMultistatus
-	if err := xml.Unmarshal(data, &ms); err != nil {
+	if err := xml.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&ms); err != nil {
 		return nil, fmt.Errorf("REPORT answer of %s is not a multistatus: %w", coll, err)
 	}
 	var out []rawObject

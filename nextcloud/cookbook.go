@@ -423,6 +423,16 @@ func (c *CookbookClient) Update(ctx context.Context, id int64, r Recipe) error {
 	return nil
 }
 
+// Reindex has the app rescan the recipe folder and rebuild its search
+// index; it answers with a message.
+func (c *CookbookClient) Reindex(ctx context.Context) (string, error) {
+	var msg string
+	if err := c.call(ctx, http.MethodPost, "/reindex", nil, &msg); err != nil {
+		return "", fmt.Errorf("rebuild the recipe index: %w", err)
+	}
+	return msg, nil
+}
+
 // Delete removes a recipe.
 func (c *CookbookClient) Delete(ctx context.Context, id int64) error {
 	if err := c.call(ctx, http.MethodDelete, fmt.Sprintf("/recipes/%d", id), nil, nil); err != nil {

@@ -47,6 +47,7 @@ func TestDAVScenarios(t *testing.T) {
 			t.Run("foreign card", func(t *testing.T) { foreignCardScenario(t, tg) })
 			t.Run("foreign event", func(t *testing.T) { foreignEventScenario(t, tg) })
 			t.Run("sync", func(t *testing.T) { syncScenario(t, tg) })
+			t.Run("collections", func(t *testing.T) { collectionScenario(t, tg) })
 		})
 	}
 }

@@ -115,6 +115,15 @@ func (d *DeckClient) CreateLabel(ctx context.Context, boardID int64, title, colo
 	return &l, nil
 }
 
+// Label fetches one label of a board (GET boards/{id}/labels/{id}).
+func (d *DeckClient) Label(ctx context.Context, boardID, labelID int64) (*DeckLabel, error) {
+	var l DeckLabel
+	if err := d.get(ctx, fmt.Sprintf("%s/labels/%d", boardPath(boardID), labelID), &l); err != nil {
+		return nil, deckFail(err, "get label %d of deck board %d", labelID, boardID)
+	}
+	return &l, nil
+}
+
 // UpdateLabel writes a label's title and color (Deck needs both).
 func (d *DeckClient) UpdateLabel(ctx context.Context, boardID, labelID int64, title, color string) (*DeckLabel, error) {
 	var l DeckLabel

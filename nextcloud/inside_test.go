@@ -104,9 +104,10 @@ func TestStaysUnder(t *testing.T) {
 
 // FuzzIDsStayInside gives arbitrary ids and paths to every client call
 // that builds a URL from a caller's string (tool arguments: event, task
-// and contact ids, file and trash paths, share ids, Talk tokens, version
+// and contact ids, file and trash paths, share ids, Talk tokens, note
+// attachment paths, address book names, version
 // and attachment ids, Cookbook search words and categories, search
-// providers, Deck attachment types, the parts of a Collectives page path)
+// providers, Deck attachment types, the parts of a Collectives page path, Bookmarks tags, team and member ids)
 // and checks that every request sent
 // stays inside the collection the call is about.
 func FuzzIDsStayInside(f *testing.F) {
@@ -165,6 +166,15 @@ func FuzzIDsStayInside(f *testing.F) {
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.Files().ID(ctx, id) }},
 		{"/remote.php/dav/files/alice/", func(id string) { _, _ = c.Files().Move(ctx, "a", id, false) }},
 		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.Files().RestoreFromTrash(ctx, id) }},
+		{"/remote.php/dav/trashbin/alice/trash/", func(id string) { _ = c.Files().DeleteFromTrash(ctx, id) }},
+		{talkPollBase, func(id string) {
+			_, _ = c.Talk().CreatePoll(ctx, id, TalkNewPoll{Question: "q", Options: []string{"a", "b"}})
+		}},
+		{talkPollBase, func(id string) { _, _ = c.Talk().VotePoll(ctx, id, 1, []int{0}) }},
+		{talkChatBase, func(id string) { _, _ = c.Talk().DeleteMessage(ctx, id, 1) }},
+		{talkRoomBase + "/", func(id string) { _ = c.Talk().Leave(ctx, id) }},
+		{"/index.php/apps/notes/api/v1.4/attachment/1", func(id string) { _, _ = c.Notes().Attachment(ctx, 1, id, 10) }},
+		{kd.home, func(id string) { _, _ = kd.CreateAddressBook(ctx, id, "") }},
 		{"/remote.php/dav/versions/alice/versions/1/", func(id string) { _ = c.Files().RestoreVersion(ctx, 1, id) }},
 		{sharesAPI + "/", func(id string) { _, _ = c.Sharing().Get(ctx, id) }},
 		{sharesAPI + "/", func(id string) { _ = c.Sharing().Delete(ctx, id) }},
@@ -185,6 +195,10 @@ func FuzzIDsStayInside(f *testing.F) {
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},
 		{cardPath11(1, 2, 3) + "/attachments/", func(id string) { _ = deck.DeleteAttachment(ctx, 1, 2, 3, id, 4) }},
+		{bookmarksBase + "tag/", func(id string) { _ = c.Bookmarks().RenameTag(ctx, id, "x") }},
+		{bookmarksBase + "tag/", func(id string) { _ = c.Bookmarks().DeleteTag(ctx, id) }},
+		{teamsBase + "/", func(id string) { _, _ = c.Teams().Members(ctx, id) }},
+		{teamsBase + "/x/members/", func(id string) { _ = c.Teams().RemoveMember(ctx, "x", id) }},
 		{userStatusBase + "statuses/", func(id string) { _, _ = c.UserStatus().Of(ctx, id) }},
 		{activityBase + "/", func(id string) { _, _ = c.Activity().Page(ctx, ActivityQuery{Filter: id}) }},
 		{provisioningBase + "users/", func(id string) { _, _ = c.Admin().User(ctx, id) }},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -271,40 +270,31 @@ func (m *MailClient) Body(ctx context.Context, id int64) (*MailBody, error) {
 	return &out, nil
 }
 
-// MailAttachmentData is a downloaded attachment.
-type MailAttachmentData struct {
-	Name      string
-	Mime      string
-	Size      int64
-	Content   []byte
-	Truncated bool
+// Source fetches a message's raw RFC 5322 source (GET
+// messages/{id}/source, {"source": "..."}).
+func (m *MailClient) Source(ctx context.Context, id int64) (string, error) {
+	var out struct {
+		Source string `json:"source"`
+	}
+	if _, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(id, "source")}, &out); err != nil {
+		return "", fmt.Errorf("get source of mail message %d: %w", id, err)
+	}
+	return out.Source, nil
 }
+
+// MailAttachmentData is a downloaded attachment.
+type MailAttachmentData = Download
 
 // MailAttachment downloads an attachment, at most limit bytes.
 func (m *MailClient) Attachment(ctx context.Context, messageID int64, attachmentID string, limit int64) (*MailAttachmentData, error) {
 	if _, err := Segment("attachment_id", attachmentID); err != nil {
 		return nil, err
 	}
-	var b []byte
-	rep, err := m.app.Call(ctx, Request{Method: http.MethodGet, Path: mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), Raw: &b, Limit: limit + 1}, nil)
+	d, err := m.app.download(ctx, mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), nil, limit)
 	if err != nil {
 		return nil, fmt.Errorf("download attachment %s of mail message %d: %w", attachmentID, messageID, err)
 	}
-	out := &MailAttachmentData{Mime: rep.Header.Get("Content-Type"), Size: -1}
-	if n, err := strconv.ParseInt(rep.Header.Get("Content-Length"), 10, 64); err == nil {
-		out.Size = n
-	}
-	if _, params, err := mime.ParseMediaType(rep.Header.Get("Content-Disposition")); err == nil {
-		out.Name = params["filename"]
-	}
-	if int64(len(b)) > limit {
-		b, out.Truncated = b[:limit], true
-	}
-	out.Content = b
-	if out.Size < 0 {
-		out.Size = int64(len(b))
-	}
-	return out, nil
+	return d, nil
 }
 
 // MoveMailMessage moves a message to another mailbox.

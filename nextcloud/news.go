@@ -111,6 +111,24 @@ func (n *NewsClient) Feeds(ctx context.Context) (*NewsFeeds, error) {
 	return &out, nil
 }
 
+// NewsStatus is the answer of GET /status.
+type NewsStatus struct {
+	Version  string `json:"version"`
+	Warnings struct {
+		ImproperlyConfiguredCron bool `json:"improperlyConfiguredCron"`
+		IncorrectDBCharset       bool `json:"incorrectDbCharset"`
+	} `json:"warnings"`
+}
+
+// Status reports the News app's version and its setup warnings.
+func (n *NewsClient) Status(ctx context.Context) (*NewsStatus, error) {
+	var out NewsStatus
+	if _, err := n.app.Call(ctx, Request{Method: http.MethodGet, Path: newsBase + "status"}, &out); err != nil {
+		return nil, fmt.Errorf("get News status: %w", err)
+	}
+	return &out, nil
+}
+
 // News item query types.
 const (
 	NewsTypeFeed    = 0

@@ -392,3 +392,41 @@ func (c *NotesClient) SetSettings(ctx context.Context, s NotesSettings) (*NotesS
 	}
 	return &out, nil
 }
+
+// Attachment downloads a file a note embeds (Notes API 1.4, GET
+// attachment/{noteid}?path=): path is relative to the note's folder, as
+// the note's Markdown references it (".attachments.42/photo.png"). At most
+// limit bytes are read.
+func (c *NotesClient) Attachment(ctx context.Context, noteID int64, path string, limit int64) (*Download, error) {
+	if path == "" || strings.HasPrefix(path, "/") || strings.Contains("/"+path+"/", "/../") {
+		return nil, &InputError{Err: fmt.Errorf("attachment path %q must be relative to the note's folder, without \"..\", like .attachments.%d/photo.png", path, noteID)}
+	}
+	d, err := c.app.download(ctx, "/index.php/apps/notes/api/v1.4/attachment/"+strconv.FormatInt(noteID, 10), url.Values{"path": {path}}, limit)
+	if err != nil {
+		return nil, fmt.Errorf("get attachment %q of note %d: %w", path, noteID, err)
+	}
+	if d.Name == "" {
+		d.Name = path[strings.LastIndex(path, "/")+1:]
+	}
+	return d, nil
+}
+
+// FilePath is where a note's file lives in the user's files: the notes
+// folder, the category as subfolders, the title and the file suffix, as
+// the Notes app names it (the note id is that file's id).
+func (c *NotesClient) FilePath(ctx context.Context, n *Note) (string, error) {
+	s, err := c.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	suffix := s.FileSuffix
+	if suffix == "" {
+		suffix = ".md"
+	}
+	parts := []string{strings.Trim(s.NotesPath, "/")}
+	if n.Category != "" {
+		parts = append(parts, strings.Trim(n.Category, "/"))
+	}
+	parts = append(parts, n.Title+suffix)
+	return CleanFilePath(strings.Join(parts, "/"))
+}

@@ -57,17 +57,8 @@ func (f *FilesClient) SetFavorite(ctx context.Context, p string, favorite bool) 
 	if favorite {
 		v = "1"
 	}
-	body := `<?xml version="1.0"?><d:propertyupdate ` + davNamespaces + `><d:set><d:prop><oc:favorite>` + v + `</oc:favorite></d:prop></d:set></d:propertyupdate>`
-	rs, err := f.c.davMultistatusCall(ctx, "PROPPATCH", path, "", body)
-	if err != nil {
+	if err := f.c.davPropPatch(ctx, path, `<oc:favorite>`+v+`</oc:favorite>`); err != nil {
 		return fmt.Errorf("set favorite on %q: %w", rel, err)
-	}
-	for _, r := range rs {
-		for _, ps := range r.Propstats {
-			if !davStatusOK(ps.Status) {
-				return fmt.Errorf("set favorite on %q: Nextcloud refused (%s)", rel, ps.Status)
-			}
-		}
 	}
 	return nil
 }
@@ -223,13 +214,19 @@ func (f *FilesClient) Trash(ctx context.Context) ([]TrashItem, error) {
 	return items, nil
 }
 
+// checkTrashName refuses what is not one item name of the trash bin.
+func checkTrashName(name string) error {
+	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
+		return &PathError{Path: name, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
+	}
+	_, err := CleanFilePath(name)
+	return err
+}
+
 // RestoreFromTrash restores an item of the trash bin to where it was deleted
 // from, by moving it to the trash bin's restore folder.
 func (f *FilesClient) RestoreFromTrash(ctx context.Context, trashName string) error {
-	if trashName == "" || strings.Contains(trashName, "/") || trashName == "." || trashName == ".." {
-		return &PathError{Path: trashName, Reason: "is not a trash bin item name (use the trash_name from the trash list)"}
-	}
-	if _, err := CleanFilePath(trashName); err != nil {
+	if err := checkTrashName(trashName); err != nil {
 		return err
 	}
 	user, err := f.c.davUser()

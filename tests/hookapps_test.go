@@ -18,6 +18,7 @@ var toolsetApps = map[string]string{
 	"notes": "notes", "calendar": "calendar", "tasks": "tasks", "contacts": "contacts",
 	"deck": "deck", "tables": "tables", "cookbook": "cookbook", "news": "news",
 	"mail": "mail", "collectives": "collectives", "talk": "spreed",
+	"bookmarks": "bookmarks", "polls": "polls", "teams": "circles", "forms": "forms",
 	"notifications": "notifications", "user_status": "user_status", "activity": "activity",
 	"announcements": "announcementcenter", "admin": "",
 }

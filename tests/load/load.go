@@ -45,6 +45,15 @@ type Config struct {
 	// CPU, when set, is the server process's CPU time so far; the report
 	// divides what the call phase used by the calls made.
 	CPU func() (time.Duration, error)
+	// Idle opens the sessions and holds them for Duration without calls:
+	// what sessions cost on their own.
+	Idle bool
+	// Midway, when set, runs halfway through Duration, while the calls
+	// are in flight (a heap profile at the peak).
+	Midway func()
+	// AfterClose, when set with Sample, samples memory that long after
+	// every session was closed (does the server give it back?).
+	AfterClose time.Duration
 }
 
 // Call is one tool call of the mix.
@@ -65,6 +74,12 @@ type Report struct {
 	P50, P95, P99  time.Duration
 	PeakHeapBytes  uint64
 	PeakGoroutines int
+	// BeforeBytes is the memory sampled before the sessions were opened,
+	// AfterCloseBytes and AfterCloseGoroutines Config.AfterClose after
+	// they were closed (0: not sampled).
+	BeforeBytes          uint64
+	AfterCloseBytes      uint64
+	AfterCloseGoroutines int
 	// ServerCPUPerCall is the server's CPU time per call (0: not measured).
 	ServerCPUPerCall time.Duration
 }
@@ -81,7 +96,17 @@ func (r Report) String() string {
 	return fmt.Sprintf("sessions=%d calls=%d errors=%d tool_errors=%d elapsed=%s calls/s=%.0f p50=%s p95=%s p99=%s peak_heap=%.1fMiB peak_goroutines=%d server_cpu/call=%s",
 		r.Sessions, r.Calls, r.Errors, r.ToolErrors, r.Elapsed.Round(time.Millisecond), r.CallsPerSecond,
 		r.P50.Round(10*time.Microsecond), r.P95.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond),
-		float64(r.PeakHeapBytes)/(1<<20), r.PeakGoroutines, cpu)
+		float64(r.PeakHeapBytes)/(1<<20), r.PeakGoroutines, cpu) + r.memoryAround()
+}
+
+// memoryAround is the memory before the sessions and after they closed,
+// when sampled.
+func (r Report) memoryAround() string {
+	if r.BeforeBytes == 0 && r.AfterCloseBytes == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" before=%.1fMiB after_close=%.1fMiB after_close_goroutines=%d",
+		float64(r.BeforeBytes)/(1<<20), float64(r.AfterCloseBytes)/(1<<20), r.AfterCloseGoroutines)
 }
 
 // CheckLoopback refuses any target that is not on this machine.
@@ -107,7 +132,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := CheckLoopback(cfg.URL); err != nil {
 		return Report{}, err
 	}
-	if cfg.Sessions <= 0 || cfg.Duration <= 0 || len(cfg.Calls) == 0 {
+	if cfg.Sessions <= 0 || cfg.Duration <= 0 || (len(cfg.Calls) == 0 && !cfg.Idle) {
 		return Report{}, errors.New("load: sessions, duration and calls must be set")
 	}
 	if cfg.Duration > 10*time.Minute {
@@ -130,6 +155,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		mu.Unlock()
 	}
 
+	if cfg.Sample != nil {
+		rep.BeforeBytes, _ = cfg.Sample()
+	}
 	stopSample := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -187,8 +215,19 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	if cfg.Midway != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(cfg.Duration / 2):
+				cfg.Midway()
+			case <-runCtx.Done():
+			}
+		}()
+	}
 	for i, c := range clients {
-		if c == nil {
+		if c == nil || cfg.Idle {
 			continue
 		}
 		wg.Add(1)
@@ -221,6 +260,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			mu.Unlock()
 		}()
 	}
+	if cfg.Idle {
+		<-runCtx.Done()
+	}
 	wg.Wait()
 	rep.Elapsed = time.Since(start)
 	if cpuErr == nil {
@@ -235,6 +277,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	close(stopSample)
 	<-sampled
+	if cfg.AfterClose > 0 && cfg.Sample != nil {
+		time.Sleep(cfg.AfterClose)
+		rep.AfterCloseBytes, rep.AfterCloseGoroutines = cfg.Sample()
+	}
 
 	rep.Calls, rep.Errors, rep.ToolErrors = calls.Load(), errs.Load(), toolErrs.Load()
 	rep.FirstErrors = firstErrs

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,30 @@ func TestSmallRunHasNoErrorsAndNoLeaks(t *testing.T) {
 				t.Fatalf("implausible report: %s", rep)
 			}
 		})
+	}
+}
+
+// An idle run holds the sessions open for the whole duration without a
+// call, and samples memory before and after them.
+func TestIdleRunHoldsSessionsWithoutCalls(t *testing.T) {
+	ctx := context.Background()
+	target, err := StartTarget(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	rep, err := Run(ctx, Config{URL: target.URL, Transport: "http", Sessions: 10, Duration: 300 * time.Millisecond,
+		Idle: true, Sample: SampleSelf, AfterClose: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Calls != 0 || rep.Errors != 0 || rep.Elapsed < 300*time.Millisecond {
+		t.Fatalf("idle run: %s %v", rep, rep.FirstErrors)
+	}
+	if rep.BeforeBytes == 0 || rep.AfterCloseBytes == 0 || rep.AfterCloseGoroutines == 0 || !strings.Contains(rep.String(), "after_close=") {
+		t.Fatalf("memory around the run not sampled: %s", rep)
+	}
+	if _, err := Run(ctx, Config{URL: target.URL, Sessions: 1, Duration: time.Second}); err == nil {
+		t.Fatal("a busy run without calls was accepted")
 	}
 }

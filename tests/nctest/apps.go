@@ -22,4 +22,8 @@ func (s *Server) registerApps() {
 	s.registerDeck()
 	s.registerDAV()
 	s.registerTables()
+	s.registerBookmarks()
+	s.registerPolls()
+	s.registerForms()
+	s.registerTeams()
 }

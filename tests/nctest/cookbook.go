@@ -23,6 +23,9 @@ import (
 type cookbookStore struct {
 	recipes map[int]map[string]any
 	config  map[string]any
+	// unindexed are recipe folders written to the files directly; the
+	// app's database learns of them at the next reindex (or cron scan).
+	unindexed []map[string]any
 }
 
 type cookbookStandIn struct {
@@ -53,6 +56,14 @@ func (s *Server) registerCookbook() {
 	s.mux.HandleFunc("GET "+p+"/v1/config", cb.getConfig)
 	s.mux.HandleFunc("POST "+p+"/v1/config", cb.setConfig)
 	s.mux.HandleFunc("POST "+p+"/v1/reindex", func(w http.ResponseWriter, r *http.Request) {
+		cb.mu.Lock()
+		st := cb.store(UserOf(r))
+		pending := st.unindexed
+		st.unindexed = nil
+		cb.mu.Unlock()
+		for _, rec := range pending {
+			cb.add(UserOf(r), rec)
+		}
 		writeJSON(w, http.StatusOK, "Search index rebuilt successfully")
 	})
 }
@@ -534,4 +545,14 @@ func (cb *cookbookStandIn) setConfig(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, "OK")
+}
+
+// AddCookbookRecipeFile puts a recipe into user's recipe folder behind the
+// app's back: it is listed only after a reindex.
+func (s *Server) AddCookbookRecipeFile(user, name string) {
+	cb := s.apps.cookbook
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	st := cb.store(user)
+	st.unindexed = append(st.unindexed, map[string]any{"@context": "http://schema.org", "@type": "Recipe", "name": name})
 }

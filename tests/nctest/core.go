@@ -37,6 +37,10 @@ type appState struct {
 	news        *newsStandIn
 	collectives *collectivesStandIn
 	cookbook    *cookbookStandIn
+	bookmarks   *bookmarksStandIn
+	polls       *pollsStandIn
+	forms       *formsStandIn
+	teams       *teamsStandIn
 
 	// Everyday apps (issue 20).
 	notifications *notificationsStandIn
@@ -95,6 +99,10 @@ func (s *Server) registerCore() {
 
 // appCapabilities maps an app id to the key it adds under capabilities.
 var appCapabilities = map[string]string{
+	"bookmarks":   "bookmarks",
+	"polls":       "polls",
+	"forms":       "forms",
+	"circles":     "circles",
 	"notes":       "notes",
 	"deck":        "deck",
 	"tables":      "tables",
@@ -113,6 +121,7 @@ var appCapabilities = map[string]string{
 var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
+	"bookmarks": "15.1.0", "polls": "8.1.0", "forms": "5.1.0", "circles": "31.0.0",
 	"notifications": "31.0.0", "user_status": "1.11.0", "activity": "4.0.0",
 }
 

@@ -114,7 +114,7 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body []byte
-	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL" || r.Method == "MKCALENDAR" || (!isCal && r.Method == http.MethodPut)) {
+	if r.Body != nil && (r.Method == "PROPFIND" || r.Method == "REPORT" || r.Method == "MKCOL" || r.Method == "MKCALENDAR" || r.Method == "PROPPATCH" || (!isCal && r.Method == http.MethodPut)) {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -152,6 +152,11 @@ func (h *davExtra) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "MKCOL":
 		if isCal {
 			r = r.WithContext(context.WithValue(r.Context(), mkcolExtraKey{}, decodeMkcolExtra(body)))
+		}
+	case "PROPPATCH":
+		if isCal {
+			h.patchCalendar(w, r, user, body)
+			return
 		}
 	case "MKCALENDAR":
 		// RFC 4791 5.3.1; go-webdav's handler knows only MKCOL.

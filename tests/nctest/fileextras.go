@@ -73,6 +73,7 @@ type extrasStandIn struct {
 	tags        map[int]*extrasTag
 	relations   map[int64]map[int]bool
 	versions    map[int64][]*extrasVersion
+	reminders   map[string]map[int64]time.Time // user => file id => due
 }
 
 // extrasHandler binds a handler method to the state; being a named type it
@@ -88,7 +89,8 @@ const extrasTagsRoot = "/remote.php/dav/systemtags"
 
 func (s *Server) registerFileExtras() {
 	st := &extrasStandIn{s: s, nextComment: 100, comments: map[int64][]*extrasComment{}, nextTag: 0,
-		tags: map[int]*extrasTag{}, relations: map[int64]map[int]bool{}, versions: map[int64][]*extrasVersion{}}
+		tags: map[int]*extrasTag{}, relations: map[int64]map[int]bool{}, versions: map[int64][]*extrasVersion{},
+		reminders: map[string]map[int64]time.Time{}}
 	s.apps.extras = st
 	h := func(pattern string, fn func(st *extrasStandIn, w http.ResponseWriter, r *http.Request)) {
 		s.mux.Handle(pattern, extrasHandler{st, fn})
@@ -116,6 +118,8 @@ func (s *Server) registerFileExtras() {
 	h("PROPFIND "+versions, (*extrasStandIn).listVersions)
 	h("PROPFIND "+versions+"/{$}", (*extrasStandIn).listVersions)
 	h("GET "+versions+"/{version}", (*extrasStandIn).getVersion)
+	st.registerEdits(h)
+	st.registerReminders()
 	h("MOVE "+versions+"/{version}", (*extrasStandIn).restoreVersion)
 }
 

@@ -228,6 +228,19 @@ func runLocked(mu *sync.Mutex, r *http.Request, fn apiFn) (any, *apiErr) {
 	return fn(r, UserOf(r), p)
 }
 
+// lockedHandler serves fn under mu (runLocked): its answer through ok,
+// its refusal through refuse, each in the app's own envelope.
+func lockedHandler(mu *sync.Mutex, fn apiFn, ok func(w http.ResponseWriter, r *http.Request, data any), refuse func(w http.ResponseWriter, r *http.Request, e *apiErr)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		data, e := runLocked(mu, r, fn)
+		if e != nil {
+			refuse(w, r, e)
+			return
+		}
+		ok(w, r, data)
+	}
+}
+
 func isOCS(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
 }

@@ -117,6 +117,7 @@ func (s *Server) registerMail() {
 	m.mux.HandleFunc("DELETE "+b+"messages/{id}", m.onMessage(m.deleteMessage))
 	m.mux.HandleFunc("GET "+b+"messages/{id}/body", m.onMessage(m.body))
 	m.mux.HandleFunc("GET "+b+"messages/{id}/html", m.htmlBody)
+	m.mux.HandleFunc("GET "+b+"messages/{id}/source", m.onMessage(m.source))
 	m.mux.HandleFunc("GET "+b+"messages/{id}/attachment/{att}", m.onMessage(m.attachment))
 	m.mux.HandleFunc("POST "+b+"messages/{id}/move", m.onMessage(m.move))
 	m.mux.HandleFunc("PUT "+b+"messages/{id}/flags", m.onMessage(m.flags))

@@ -26,6 +26,16 @@ type newsStandIn struct {
 	folders map[int64]*newsFolder
 	feeds   map[int64]*newsFeed
 	items   map[int64]*newsItem
+	// cronBroken is News' improperlyConfiguredCron warning.
+	cronBroken bool
+}
+
+// SetNewsCronBroken sets the improperlyConfiguredCron warning of /status.
+func (s *Server) SetNewsCronBroken(on bool) {
+	n := s.apps.news
+	n.mu.Lock()
+	n.cronBroken = on
+	n.mu.Unlock()
 }
 
 type newsFolder struct {
@@ -63,6 +73,14 @@ func (s *Server) registerNews() {
 	b := "/index.php/apps/news/api/v1-3/"
 	n.mux.HandleFunc("GET "+b+"version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"version": appVersions["news"]})
+	})
+	// status as News' ApiController/StatusService answers it (docs/api/api-v1-3.md).
+	n.mux.HandleFunc("GET "+b+"status", func(w http.ResponseWriter, r *http.Request) {
+		n.mu.Lock()
+		cron := n.cronBroken
+		n.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"version": appVersions["news"],
+			"warnings": map[string]any{"improperlyConfiguredCron": cron, "incorrectDbCharset": false}})
 	})
 	n.mux.HandleFunc("GET "+b+"folders", n.listFolders)
 	n.mux.HandleFunc("POST "+b+"folders", n.createFolder)

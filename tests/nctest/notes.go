@@ -56,9 +56,10 @@ func (n *noteRec) data(exclude map[string]bool) map[string]any {
 }
 
 type notesUser struct {
-	notes      map[int64]*noteRec
-	notesPath  string
-	fileSuffix string
+	notes       map[int64]*noteRec
+	notesPath   string
+	fileSuffix  string
+	attachments map[int64]map[string]noteAttachment // note id => path => file
 }
 
 type notesState struct {
@@ -157,6 +158,7 @@ func (s *Server) registerNotes() {
 	s.mux.HandleFunc("DELETE "+notesBase+"/notes/{id}", st.withNote(st.remove))
 	s.mux.HandleFunc("GET "+notesBase+"/settings", st.getSettings)
 	s.mux.HandleFunc("PUT "+notesBase+"/settings", st.putSettings)
+	st.registerAttachments(s)
 }
 
 // withNote serves a route on note {id} of the user, with the store locked.

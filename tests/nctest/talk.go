@@ -25,6 +25,7 @@ type talkStandIn struct {
 	nextRoom   int64
 	nextMsg    int64
 	nextAttend int64
+	nextPoll   int64
 	rooms      map[string]*talkRoom
 }
 
@@ -36,6 +37,7 @@ type talkRoom struct {
 	description  string
 	attendees    []*talkAttendee
 	messages     []*talkMsg // ascending ids
+	polls        []*talkPoll
 	lastActivity int64
 }
 
@@ -84,6 +86,7 @@ func (s *Server) registerTalk() {
 	t.mux.HandleFunc("GET "+v1+"reaction/{token}/{messageId}", t.onReaction(t.reactions))
 	t.mux.HandleFunc("POST "+v1+"reaction/{token}/{messageId}", t.onReaction(t.react))
 	t.mux.HandleFunc("DELETE "+v1+"reaction/{token}/{messageId}", t.onReaction(t.unreact))
+	t.pollRoutes(v1)
 	t.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOCSInvalid(w, r)
 	})

@@ -25,11 +25,16 @@ func (s *Server) AddTalkMessage(token, user, message string) int64 {
 	t := s.apps.talk
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.post(t.mustRoom(token), user, message, "comment", "", 0).id
+}
+
+// mustRoom is the seeded room token; callers hold t.mu.
+func (t *talkStandIn) mustRoom(token string) *talkRoom {
 	room := t.rooms[token]
 	if room == nil {
 		panic("nctest: no Talk room " + token)
 	}
-	return t.post(room, user, message, "comment", "", 0).id
+	return room
 }
 
 // AddTalkSystemMessage posts a system message (e.g. "conversation_created").

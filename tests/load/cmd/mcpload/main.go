@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/load"
@@ -21,10 +22,13 @@ func main() {
 	target := flag.String("url", "", "server base URL on loopback (default: start one in process)")
 	notes := flag.Int("notes", 50, "notes to seed in the in-process test Nextcloud")
 	memLimit := flag.String("server-memlimit", "", "GOMEMLIMIT for the -server-bin process only (e.g. 170MiB)")
+	idle := flag.Bool("idle", false, "open the sessions and hold them for -duration without calls")
+	afterClose := flag.Duration("after-close", 0, "sample the server's memory this long after every session closed (e.g. 10s)")
+	heapProfile := flag.String("heapprofile", "", "with the server in process (no -server-bin): write a heap profile (pprof) here halfway through the calls")
 	bin := flag.String("server-bin", "", "run this server binary (make build) in its own process against the in-process test Nextcloud, and sample its memory from /metrics")
 	flag.Parse()
 	ctx := context.Background()
-	cfg := load.Config{URL: *target, Transport: *transport, Sessions: *sessions, Duration: *duration}
+	cfg := load.Config{URL: *target, Transport: *transport, Sessions: *sessions, Duration: *duration, Idle: *idle, AfterClose: *afterClose}
 	if *target == "" {
 		t, err := load.StartTarget(ctx, *notes)
 		if err != nil {
@@ -49,6 +53,20 @@ func main() {
 	} else {
 		cfg.Calls = []load.Call{{Tool: "nc_capabilities", Args: map[string]any{}}}
 		cfg.Sample, cfg.CPU = load.MetricsSampler(*target), load.MetricsCPU(*target)
+	}
+	if *heapProfile != "" && *bin == "" && *target == "" {
+		cfg.Midway = func() {
+			f, err := os.Create(*heapProfile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "mcpload: heap profile:", err)
+				return
+			}
+			defer f.Close()
+			runtime.GC()
+			if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+				fmt.Fprintln(os.Stderr, "mcpload: heap profile:", err)
+			}
+		}
 	}
 	before := runtime.NumGoroutine()
 	rep, err := load.Run(ctx, cfg)

@@ -1,0 +1,144 @@
+package nextcloud
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// Teams (the Circles app), OCS API of its LocalController
+// (appinfo/routes.php of nextcloud/circles): /ocs/v2.php/apps/circles/
+// circles[/{circleId}[/members[/{memberId}]]]. Team and member ids are
+// strings.
+
+// TeamsClient is the Circles (Teams) API.
+type TeamsClient struct{ app App }
+
+// Teams returns the Teams API of the user.
+func (c *Client) Teams() *TeamsClient { return &TeamsClient{app: c.App("circles", "Teams", nil)} }
+
+const teamsBase = "/ocs/v2.php/apps/circles/circles"
+
+// Member types (Member::TYPE_* of Circles).
+const (
+	TeamMemberUser  = 1
+	TeamMemberGroup = 2
+	TeamMemberMail  = 4
+	TeamMemberTeam  = 16
+)
+
+// Member levels (Member::LEVEL_*).
+const (
+	TeamLevelMember    = 1
+	TeamLevelModerator = 4
+	TeamLevelAdmin     = 8
+	TeamLevelOwner     = 9
+)
+
+// TeamMember is a member of a team (also the caller's own membership,
+// Team.Initiator, and the owner).
+type TeamMember struct {
+	ID          string `json:"id"`
+	CircleID    string `json:"circleId"`
+	SingleID    string `json:"singleId"`
+	UserID      string `json:"userId"`
+	UserType    int    `json:"userType"`
+	DisplayName string `json:"displayName"`
+	Level       int    `json:"level"`
+	Status      string `json:"status"`
+}
+
+// Team is a team (circle).
+type Team struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	DisplayName string      `json:"displayName"`
+	Description string      `json:"description"`
+	Population  int         `json:"population"`
+	Config      int         `json:"config"`
+	Creation    int64       `json:"creation"`
+	Owner       *TeamMember `json:"owner"`
+	Initiator   *TeamMember `json:"initiator"`
+}
+
+func teamPath(id string) (string, error) {
+	if _, err := Segment("team_id", id); err != nil {
+		return "", err
+	}
+	return teamsBase + "/" + url.PathEscape(id), nil
+}
+
+func (t *TeamsClient) call(ctx context.Context, method, path string, body, out any, what string) error {
+	if _, err := t.app.Call(ctx, Request{Method: method, Path: path, Body: body, OCS: true}, out); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// List returns the teams the user is a member of.
+func (t *TeamsClient) List(ctx context.Context) ([]Team, error) {
+	var out []Team
+	err := t.call(ctx, http.MethodGet, teamsBase, nil, &out, "list teams")
+	return out, err
+}
+
+// Get returns one team.
+func (t *TeamsClient) Get(ctx context.Context, id string) (*Team, error) {
+	p, err := teamPath(id)
+	if err != nil {
+		return nil, err
+	}
+	var out Team
+	if err := t.call(ctx, http.MethodGet, p, nil, &out, fmt.Sprintf("get team %s", id)); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Create adds a team owned by the user; a personal team is visible to its
+// owner only.
+func (t *TeamsClient) Create(ctx context.Context, name string, personal bool) (*Team, error) {
+	var out Team
+	if err := t.call(ctx, http.MethodPost, teamsBase, map[string]any{"name": name, "personal": personal}, &out, "create team"); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Members lists a team's members.
+func (t *TeamsClient) Members(ctx context.Context, teamID string) ([]TeamMember, error) {
+	p, err := teamPath(teamID)
+	if err != nil {
+		return nil, err
+	}
+	var out []TeamMember
+	err = t.call(ctx, http.MethodGet, p+"/members", nil, &out, fmt.Sprintf("list members of team %s", teamID))
+	return out, err
+}
+
+// AddMember adds a user, group, mail address or team (typ TeamMember*).
+func (t *TeamsClient) AddMember(ctx context.Context, teamID, userID string, typ int) (*TeamMember, error) {
+	p, err := teamPath(teamID)
+	if err != nil {
+		return nil, err
+	}
+	var out TeamMember
+	if err := t.call(ctx, http.MethodPost, p+"/members", map[string]any{"userId": userID, "type": typ}, &out,
+		fmt.Sprintf("add %s to team %s", userID, teamID)); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoveMember removes a member by its member id.
+func (t *TeamsClient) RemoveMember(ctx context.Context, teamID, memberID string) error {
+	p, err := teamPath(teamID)
+	if err != nil {
+		return err
+	}
+	if _, err := Segment("member_id", memberID); err != nil {
+		return err
+	}
+	return t.call(ctx, http.MethodDelete, p+"/members/"+url.PathEscape(memberID), nil, nil, fmt.Sprintf("remove member %s from team %s", memberID, teamID))
+}

@@ -31,6 +31,8 @@ var toolScopes = []string{
 	"tables:read", "tables:write", "sharing:read", "sharing:write",
 	"cookbook:read", "cookbook:write", "talk:read", "talk:write",
 	"mail:read", "mail:write", "news:read", "news:write",
+	"notifications:read", "notifications:write", "user_status:read", "user_status:write", "activity:read",
+	"announcements:read", "announcements:write", "admin:read", "admin:write",
 	"collectives:read", "collectives:write", "search:read", "search:write", "users:read",
 }
 

@@ -67,7 +67,12 @@ func TestEveryToolsetIsRegisteredDocumentedAndScoped(t *testing.T) {
 	}
 
 	sets := DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
-	srv, err := New(Options{Name: "t", Version: "0", Toolsets: sets, Client: func(context.Context) (*nextcloud.Client, error) { return nil, nil }})
+	// Naming every toolset registers the OffByDefault ones (admin) too.
+	var all []string
+	for _, ts := range sets {
+		all = append(all, ts.Name)
+	}
+	srv, err := New(Options{Name: "t", Version: "0", Toolsets: sets, Apps: all, Client: func(context.Context) (*nextcloud.Client, error) { return nil, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

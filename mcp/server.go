@@ -36,7 +36,8 @@ type Options struct {
 	Version      string
 	Instructions string
 	Toolsets     []Toolset
-	// Apps limits the toolsets (by name); empty enables all.
+	// Apps limits the toolsets (by name); empty enables all but those
+	// OffByDefault.
 	Apps []string
 	// ReadOnly keeps only tools that change nothing.
 	ReadOnly bool
@@ -134,7 +135,7 @@ func New(opts Options) (*Server, error) {
 	s.addPrompts() // prompts.go
 
 	for _, ts := range opts.Toolsets {
-		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) {
+		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) || len(opts.Apps) == 0 && ts.OffByDefault {
 			continue
 		}
 		enabled := Toolset{Name: ts.Name, Description: ts.Description, Capability: ts.Capability, AppName: ts.AppName}

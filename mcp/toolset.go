@@ -79,6 +79,10 @@ type Toolset struct {
 	Tools     []Tool
 	Resources []Resource
 	Templates []ResourceTemplate
+
+	// OffByDefault leaves the toolset out unless Options.Apps names it
+	// (the admin tools: nobody gets them by accident).
+	OffByDefault bool
 }
 
 // Kind says how a tool affects Nextcloud, which sets its annotations.

@@ -22,6 +22,9 @@ const toolsnapsDir = "__toolsnaps__"
 // index tools need a backend to appear.
 func allToolsets() []Toolset {
 	sets := DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
+	for i := range sets {
+		sets[i].OffByDefault = false // admin too
+	}
 	return append(sets, Toolset{Name: "toolsets (dynamic mode)", Tools: discoveryTools(nil)})
 }
 

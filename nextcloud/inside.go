@@ -98,3 +98,12 @@ func JoinInside(arg, coll, id string) (string, error) {
 	}
 	return coll + rel, nil
 }
+
+// EscapedSegment is Segment for ids that may hold any character (user,
+// group and app ids): the checked id is percent-encoded for the path.
+func EscapedSegment(arg, id string) (string, error) {
+	if _, err := Segment(arg, id); err != nil {
+		return "", err
+	}
+	return url.PathEscape(id), nil
+}

@@ -199,6 +199,13 @@ func FuzzIDsStayInside(f *testing.F) {
 		{bookmarksBase + "tag/", func(id string) { _ = c.Bookmarks().DeleteTag(ctx, id) }},
 		{teamsBase + "/", func(id string) { _, _ = c.Teams().Members(ctx, id) }},
 		{teamsBase + "/x/members/", func(id string) { _ = c.Teams().RemoveMember(ctx, "x", id) }},
+		{userStatusBase + "statuses/", func(id string) { _, _ = c.UserStatus().Of(ctx, id) }},
+		{activityBase + "/", func(id string) { _, _ = c.Activity().Page(ctx, ActivityQuery{Filter: id}) }},
+		{provisioningBase + "users/", func(id string) { _, _ = c.Admin().User(ctx, id) }},
+		{provisioningBase + "users/", func(id string) { _ = c.Admin().SetUserEnabled(ctx, id, false) }},
+		{provisioningBase + "users/", func(id string) { _ = c.Admin().SetGroupMember(ctx, id, "g", false) }},
+		{provisioningBase + "groups/", func(id string) { _, _ = c.Admin().GroupMembers(ctx, id) }},
+		{provisioningBase + "apps/", func(id string) { _ = c.Admin().SetAppEnabled(ctx, id, false) }},
 	}
 	f.Fuzz(func(t *testing.T, id string) {
 		for i, cl := range calls {

@@ -19,6 +19,8 @@ var toolsetApps = map[string]string{
 	"deck": "deck", "tables": "tables", "cookbook": "cookbook", "news": "news",
 	"mail": "mail", "collectives": "collectives", "talk": "spreed",
 	"bookmarks": "bookmarks", "polls": "polls", "teams": "circles", "forms": "forms",
+	"notifications": "notifications", "user_status": "user_status", "activity": "activity",
+	"announcements": "announcementcenter", "admin": "",
 }
 
 // The compose Nextcloud's setup hook installs the app of every toolset, so

@@ -41,6 +41,13 @@ type appState struct {
 	polls       *pollsStandIn
 	forms       *formsStandIn
 	teams       *teamsStandIn
+
+	// Everyday apps (issue 20).
+	notifications *notificationsStandIn
+	userStatus    *userStatusStandIn
+	activity      *activityStandIn
+	announcements *announcementsStandIn
+	admin         *adminStandIn
 }
 
 func (s *Server) appPasswordsLocked(login string) []string {
@@ -104,12 +111,18 @@ var appCapabilities = map[string]string{
 	"news":        "news",
 	"collectives": "collectives",
 	"cookbook":    "cookbook",
+
+	// Everyday apps (issue 20).
+	"notifications": "notifications",
+	"user_status":   "user_status",
+	"activity":      "activity",
 }
 
 var appVersions = map[string]string{
 	"notes": "4.11.0", "deck": "1.15.0", "tables": "0.9.1", "spreed": "21.0.0",
 	"mail": "5.0.0", "news": "25.0.0", "collectives": "2.16.0", "cookbook": "0.11.2",
 	"bookmarks": "15.1.0", "polls": "8.1.0", "forms": "5.1.0", "circles": "31.0.0",
+	"notifications": "31.0.0", "user_status": "1.11.0", "activity": "4.0.0",
 }
 
 // SetFault installs (or with nil removes) the fault hook while requests

@@ -21,7 +21,7 @@ occ config:system:set allow_local_remote_servers --value=true --type=boolean
 
 # app:install fails on an app that is already installed (bundled or from an
 # earlier run), so install only what is missing, then enable everything.
-for app in notes calendar tasks contacts deck tables cookbook news mail collectives spreed bookmarks polls forms circles user_oidc; do
+for app in notes calendar tasks contacts deck tables cookbook news mail collectives spreed bookmarks polls forms circles notifications user_status activity announcementcenter user_oidc; do
     if occ app:getpath "$app" >/dev/null 2>&1; then
         echo "app $app already present"
     else

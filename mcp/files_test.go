@@ -168,9 +168,7 @@ func nfFilesFlow(t *testing.T, c *client.Client, direct *nextcloud.Client) {
 
 func TestFilesWriteConditions(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	nfWrite(t, direct, "todo.txt", []byte("v1"))
 
 	var st filesEntry
@@ -256,9 +254,7 @@ func TestFilesReadLimitAndBinary(t *testing.T) {
 }
 
 func TestFilesBadInputs(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	nc, c, direct := nfServer(t)
 	nfWrite(t, direct, "Docs/a.txt", []byte("a"))
 
 	// Bad paths are refused before any request reaches Nextcloud.
@@ -438,9 +434,7 @@ func TestFilesReadOnlyAndApps(t *testing.T) {
 }
 
 func TestFilesResourceTemplate(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	nfWrite(t, direct, "Documents/read me.md", []byte("# Hello"))
 	nfWrite(t, direct, "dot.png", nfPNG)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

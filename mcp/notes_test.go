@@ -169,9 +169,7 @@ func TestNotesToolsOverTransports(t *testing.T) {
 }
 
 func TestNotesListPagesWithCursor(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	for _, title := range []string{"one", "two", "three", "four", "five"} {
 		nfNote(t, direct, title, "", "x")
 	}
@@ -213,9 +211,7 @@ func nfStr(s string) *string { return &s }
 func nfItoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
 
 func TestNotesSearchRanking(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	content := nfNote(t, direct, "Weekly meeting", "Work", "Agenda: budget review.\n\nWe talked about the budget of the grocery store and the grocery delivery.")
 	title := nfNote(t, direct, "Grocery list", "", "milk, eggs")
 	partial := nfNote(t, direct, "Misc", "", "groceryman visited")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -125,16 +125,6 @@ func (w *closeOnAnswer) String() string {
 	return w.buf.String()
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // httpServer is the binary's run() serving HTTP on a free local port.
 type httpServer struct {
 	t      *testing.T
@@ -148,7 +138,7 @@ type httpServer struct {
 // in the environment env(base URL), and waits until /health/live answers.
 func startHTTP(t *testing.T, args []string, env func(base string) map[string]string) *httpServer {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &httpServer{t: t, base: "http://" + addr, cancel: cancel, done: make(chan int, 1)}
 	args = append([]string{"--transport", "http", "--listen", addr}, args...)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
@@ -54,6 +55,30 @@ func collabCheckTools(t *testing.T, listed map[string]mcpgo.Tool, kinds map[stri
 			t.Errorf("tool %s destructiveHint = %v, want %v", name, a.DestructiveHint, kind == Destroy)
 		}
 	}
+}
+
+// listedClient is a connected client with the tools it lists.
+type listedClient struct {
+	c      *client.Client
+	listed map[string]mcpgo.Tool
+}
+
+// collabToolsListed checks an app's toolset over every transport (the
+// tools are listed with the annotations of their kinds, then call makes
+// one call showing the toolset works over it), that --read-only keeps its
+// Read tools only, and that Options.Apps turns it on and off.
+func collabToolsListed(t *testing.T, app string, kinds map[string]Kind, call func(t *testing.T, s listedClient)) {
+	nc := nctest.New(t)
+	for _, kind := range transports {
+		t.Run(kind, func(t *testing.T) {
+			c := connect(t, newTestServer(t, nc), kind)
+			listed := listedTools(t, c)
+			collabCheckTools(t, listed, kinds)
+			call(t, listedClient{c: c, listed: listed})
+		})
+	}
+	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, kinds) })
+	t.Run("apps", func(t *testing.T) { collabApps(t, app, kinds) })
 }
 
 // collabReadOnly asserts that --read-only keeps exactly the Read tools.

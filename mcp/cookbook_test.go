@@ -25,25 +25,17 @@ var cookbookKinds = map[string]Kind{
 }
 
 func TestCookbookToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			listed := listedTools(t, c)
-			collabCheckTools(t, listed, cookbookKinds)
-			if ow := listed["nc_cookbook_import_recipe"].Annotations.OpenWorldHint; ow == nil || !*ow {
-				t.Errorf("import must be marked open-world")
-			}
-			if ow := listed["nc_cookbook_get_recipe"].Annotations.OpenWorldHint; ow == nil || *ow {
-				t.Errorf("get must not be marked open-world")
-			}
-			// One call per transport shows the toolset works over each.
-			var out recipeListOut
-			decodeStructured(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, cookbookKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "cookbook", cookbookKinds) })
+	collabToolsListed(t, "cookbook", cookbookKinds, func(t *testing.T, s listedClient) {
+		if ow := s.listed["nc_cookbook_import_recipe"].Annotations.OpenWorldHint; ow == nil || !*ow {
+			t.Errorf("import must be marked open-world")
+		}
+		if ow := s.listed["nc_cookbook_get_recipe"].Annotations.OpenWorldHint; ow == nil || *ow {
+			t.Errorf("get must not be marked open-world")
+		}
+		// One call per transport shows the toolset works over each.
+		var out recipeListOut
+		decodeStructured(t, callTool(t, s.c, "nc_cookbook_list_recipes", map[string]any{}), &out)
+	})
 }
 
 func TestCookbookRecipeLifecycle(t *testing.T) {

@@ -42,17 +42,10 @@ func extrasNextcloud(t *testing.T) (*nctest.Server, int64) {
 }
 
 func TestFileExtrasToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, listedTools(t, c), extrasKinds)
-			var out extrasTagsListOut
-			decodeStructured(t, callTool(t, c, "nc_files_list_tags", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, extrasKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "files", extrasKinds) })
+	collabToolsListed(t, "files", extrasKinds, func(t *testing.T, s listedClient) {
+		var out extrasTagsListOut
+		decodeStructured(t, callTool(t, s.c, "nc_files_list_tags", map[string]any{}), &out)
+	})
 }
 
 func TestFileComments(t *testing.T) {

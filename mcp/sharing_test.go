@@ -40,17 +40,10 @@ func sharingNextcloud(t *testing.T) *nctest.Server {
 }
 
 func TestSharingToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, listedTools(t, c), sharingKinds)
-			var out sharesOut
-			decodeStructured(t, callTool(t, c, "nc_sharing_list_shares", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, sharingKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "sharing", sharingKinds) })
+	collabToolsListed(t, "sharing", sharingKinds, func(t *testing.T, s listedClient) {
+		var out sharesOut
+		decodeStructured(t, callTool(t, s.c, "nc_sharing_list_shares", map[string]any{}), &out)
+	})
 }
 
 func TestSharingLifecycle(t *testing.T) {

@@ -4,9 +4,6 @@ package mcp
 // users toolsets.
 
 import (
-	"net/http"
-	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -14,21 +11,6 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
-
-// collabFail500 makes the test Nextcloud answer 500 to requests whose path
-// starts with prefix while the returned switch is on. Call it before the
-// first request so that installing the hook races with nothing.
-func collabFail500(nc *nctest.Server, prefix string) *atomic.Bool {
-	var on atomic.Bool
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
-			return false
-		}
-		commsFail500(w, r)
-		return true
-	})
-	return &on
-}
 
 // collabCheckTools asserts that the client lists exactly the write/read
 // split expected: every tool in names is listed with a title, an input

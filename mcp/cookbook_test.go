@@ -228,11 +228,7 @@ func TestCookbookImport(t *testing.T) {
 func TestCookbookBadInput(t *testing.T) {
 	nc := nctest.New(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_cookbook_get_recipe", map[string]any{}, []string{"id"}},
 		{"nc_cookbook_get_recipe", map[string]any{"id": "soup"}, []string{"id"}},
 		{"nc_cookbook_get_recipe", map[string]any{"id": 999999}, []string{"no recipe with id 999999", "404"}},
@@ -251,17 +247,13 @@ func TestCookbookBadInput(t *testing.T) {
 		{"nc_cookbook_search", map[string]any{"query": " "}, []string{"query is empty"}},
 		{"nc_cookbook_search", map[string]any{}, []string{"query"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestCookbookNextcloudFailures(t *testing.T) {
 	t.Run("500", func(t *testing.T) {
 		nc := nctest.New(t)
-		fail := collabFail500(nc, "/index.php/apps/cookbook/")
+		fail := commsFault(nc, "/index.php/apps/cookbook/", commsFail500)
 		c := connect(t, newTestServer(t, nc), "inprocess")
 		var r recipeOut
 		decodeStructured(t, callTool(t, c, "nc_cookbook_create_recipe", map[string]any{"name": "Soup"}), &r)

@@ -14,11 +14,7 @@ func TestDeckBadInput(t *testing.T) {
 	b := deckBoard(t, c, "B")
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "C", nil).ID
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_deck_get_board", map[string]any{}, []string{"board_id"}},
 		{"nc_deck_get_board", map[string]any{"board_id": "seven"}, []string{"board_id"}},
 		{"nc_deck_get_board", map[string]any{"board_id": 999999}, []string{"board 999999", "does not exist or you have no access"}},
@@ -74,12 +70,10 @@ func TestDeckBadInput(t *testing.T) {
 		{"nc_deck_update_label", map[string]any{"board_id": b, "label_id": 1}, []string{"nothing to change"}},
 		{"nc_deck_delete_label", map[string]any{"board_id": b, "label_id": 999999}, []string{"no label"}},
 	}
+	wantBadCalls(t, c, cases)
 	covered := map[string]bool{}
 	for _, tc := range cases {
 		covered[tc.tool] = true
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
 	}
 	for _, name := range deckToolNames {
 		if !covered[name] {
@@ -158,16 +152,11 @@ func TestDeckNextcloudFailures(t *testing.T) {
 
 func TestDeckAppDisabled(t *testing.T) {
 	_, c := newDeckTest(t, nctest.WithDisabledApp("deck"))
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-	}{
+	wantAllFail(t, c, []toolCall{
 		{"nc_deck_list_boards", map[string]any{}},
 		{"nc_deck_create_board", map[string]any{"title": "x"}},
 		{"nc_deck_list_comments", map[string]any{"card_id": 1}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), `"deck"`, "not installed or not enabled")
-	}
+	}, `"deck"`, "not installed or not enabled")
 }
 
 func TestDeckETagRevalidation(t *testing.T) {

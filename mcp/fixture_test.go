@@ -35,3 +35,35 @@ func nfOnFirst(nc *nctest.Server, method string, fn func(w http.ResponseWriter, 
 		return first && fn(w, r)
 	})
 }
+
+// toolCall is one call of a tool, for tests that make many.
+type toolCall struct {
+	tool string
+	args map[string]any
+}
+
+// wantAllFail makes every call and checks that each is an error result
+// containing all of want.
+func wantAllFail(t *testing.T, c *client.Client, calls []toolCall, want ...string) {
+	t.Helper()
+	for _, call := range calls {
+		wantError(t, callTool(t, c, call.tool, call.args), want...)
+	}
+}
+
+// badCall is a tool call that must fail with an error result naming all
+// of want.
+type badCall struct {
+	tool string
+	args map[string]any
+	want []string
+}
+
+// wantBadCalls makes every call in a subtest of its own and checks its
+// error result.
+func wantBadCalls(t *testing.T, c *client.Client, cases []badCall) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...) })
+	}
+}

@@ -153,7 +153,7 @@ func TestUsersSearchGroups(t *testing.T) {
 
 func TestUsersNextcloudFailures(t *testing.T) {
 	nc := usersTestNextcloud(t)
-	fail := collabFail500(nc, "/ocs/")
+	fail := commsFault(nc, "/ocs/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	fail.Store(true)
 	for tool, args := range map[string]map[string]any{

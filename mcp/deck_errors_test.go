@@ -71,15 +71,7 @@ func TestDeckBadInput(t *testing.T) {
 		{"nc_deck_delete_label", map[string]any{"board_id": b, "label_id": 999999}, []string{"no label"}},
 	}
 	wantBadCalls(t, c, cases)
-	covered := map[string]bool{}
-	for _, tc := range cases {
-		covered[tc.tool] = true
-	}
-	for _, name := range deckToolNames {
-		if !covered[name] {
-			t.Errorf("no bad-input case for %s", name)
-		}
-	}
+	wantEveryToolCovered(t, cases, deckToolNames)
 }
 
 func TestDeckNextcloudFailures(t *testing.T) {

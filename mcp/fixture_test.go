@@ -67,3 +67,17 @@ func wantBadCalls(t *testing.T, c *client.Client, cases []badCall) {
 		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...) })
 	}
 }
+
+// wantEveryToolCovered fails for each tool of names that has no case.
+func wantEveryToolCovered(t *testing.T, cases []badCall, names []string) {
+	t.Helper()
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[tc.tool] = true
+	}
+	for _, name := range names {
+		if !covered[name] {
+			t.Errorf("no bad-input case for %s", name)
+		}
+	}
+}

@@ -387,15 +387,7 @@ func TestTablesBadInput(t *testing.T) {
 		{"nc_tables_delete_row", map[string]any{"row_id": -1}, []string{"row_id"}},
 	}
 	wantBadCalls(t, c, cases)
-	covered := map[string]bool{}
-	for _, tc := range cases {
-		covered[tc.tool] = true
-	}
-	for _, name := range tablesToolNames {
-		if !covered[name] {
-			t.Errorf("no bad-input case for %s", name)
-		}
-	}
+	wantEveryToolCovered(t, cases, tablesToolNames)
 }
 
 func TestTablesNextcloudFailures(t *testing.T) {

@@ -136,6 +136,18 @@ type httpServer struct {
 
 // startHTTP runs the binary with --transport http on a free port plus args,
 // in the environment env(base URL), and waits until /health/live answers.
+// get fetches path from the server and returns the status and body.
+func (s *httpServer) get(path string) (int, string) {
+	s.t.Helper()
+	r, err := http.Get(s.base + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
 func startHTTP(t *testing.T, args []string, env func(base string) map[string]string) *httpServer {
 	t.Helper()
 	addr := testutil.FreeAddr(t)
@@ -206,35 +218,25 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 			t.Errorf("exit %d: %s", code, s.stderr.String())
 		}
 	}()
-	base := s.base
-	get := func(path string) (int, string) {
-		r, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		return r.StatusCode, string(b)
-	}
-	if code, _ := get("/health/live"); code != 200 {
+	if code, _ := s.get("/health/live"); code != 200 {
 		t.Fatalf("live: %d", code)
 	}
-	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"status":"ready"`) || !strings.Contains(body, `"nextcloud":"ok"`) {
+	if code, body := s.get("/health/ready"); code != 200 || !strings.Contains(body, `"status":"ready"`) || !strings.Contains(body, `"nextcloud":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
 	}
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 		return true
 	})
-	if code, body := get("/health/ready"); code != 503 || !strings.Contains(body, `"status":"unavailable"`) || !strings.Contains(body, `"nextcloud":"unavailable"`) {
+	if code, body := s.get("/health/ready"); code != 503 || !strings.Contains(body, `"status":"unavailable"`) || !strings.Contains(body, `"nextcloud":"unavailable"`) {
 		t.Fatalf("ready with Nextcloud down: %d %s", code, body)
 	}
 	nc.SetFault(nil)
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "nextcloud_mcp_upstream_requests_total") {
+	if code, body := s.get("/metrics"); code != 200 || !strings.Contains(body, "nextcloud_mcp_upstream_requests_total") {
 		t.Fatalf("metrics: %d %.200s", code, body)
 	}
 	// DNS-rebinding guard: a foreign Host header is refused.
-	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(`{}`))
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp", strings.NewReader(`{}`))
 	req.Host = "evil.example.com"
 	r, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -114,11 +114,7 @@ func Main(m *testing.M) { os.Exit(Run(m)) }
 
 // Run is Main for a TestMain with its own clean-up: it returns the exit
 // code instead of exiting.
-func Run(m *testing.M) int {
-	code := m.Run()
-	Shutdown()
-	return code
-}
+func Run(m *testing.M) int { return testutil.RunThen(m, Shutdown) }
 
 // Shutdown stops the Keycloak this process started and removes its data
 // (an instance reused through KCTEST_STATE_DIR is left running).

@@ -274,12 +274,21 @@ func checkSharePermissions(perms, typ int, isDir bool) (int, string) {
 	return 0, ""
 }
 
-func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
-	me := UserOf(r)
+// sharingParams reads a request's parameters as strings; a body that
+// cannot be read gets OCS's 400.
+func sharingParams(w http.ResponseWriter, r *http.Request) (map[string]string, bool) {
 	p, err := readParams(r)
-	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+		return nil, false
+	}
+	return p.strings(), true
+}
+
+func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
+	me := UserOf(r)
+	q, ok := sharingParams(w, r)
+	if !ok {
 		return
 	}
 	if q["shareType"] == strconv.Itoa(shareDeck) && sh.s.apps.deck != nil && !sh.s.isDisabled("deck") {
@@ -414,10 +423,8 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 func (sh *sharingStandIn) update(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	p, err := readParams(r)
-	q := p.strings()
-	if err != nil {
-		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+	q, ok := sharingParams(w, r)
+	if !ok {
 		return
 	}
 	sh.mu.Lock()

@@ -136,11 +136,7 @@ func Database(tb testing.TB) string {
 func Main(m *testing.M) { os.Exit(Run(m)) }
 
 // Run is Main for a TestMain with its own clean-up.
-func Run(m *testing.M) int {
-	code := m.Run()
-	Shutdown()
-	return code
-}
+func Run(m *testing.M) int { return testutil.RunThen(m, Shutdown) }
 
 // Shutdown stops the cluster if this process started it.
 func Shutdown() {

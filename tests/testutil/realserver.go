@@ -95,3 +95,11 @@ func StartProcess(tb testing.TB, what string, cmd *exec.Cmd, addr string, log *S
 		}
 	}
 }
+
+// RunThen runs a package's tests, then stop (the harness's shut-down of
+// the servers they started), and returns the exit code.
+func RunThen(m *testing.M, stop func()) int {
+	code := m.Run()
+	stop()
+	return code
+}

@@ -237,6 +237,19 @@ func (sh *sharingStandIn) visible(r *http.Request, me string) *shareRec {
 	return rec
 }
 
+// visibleOr404 is visible, answering OCS's 404 when the share is not.
+func (sh *sharingStandIn) visibleOr404(w http.ResponseWriter, r *http.Request, me string) *shareRec {
+	rec := sh.visible(r, me)
+	if rec == nil {
+		writeShareNotFound(w, r)
+	}
+	return rec
+}
+
+func writeShareNotFound(w http.ResponseWriter, r *http.Request) {
+	writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
+}
+
 func (sh *sharingStandIn) get(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
 	sh.mu.Lock()
@@ -247,7 +260,7 @@ func (sh *sharingStandIn) get(w http.ResponseWriter, r *http.Request) {
 	}
 	sh.mu.Unlock()
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
+		writeShareNotFound(w, r)
 		return
 	}
 	writeOCS(w, r, http.StatusOK, 200, "OK", []any{out})
@@ -429,9 +442,8 @@ func (sh *sharingStandIn) update(w http.ResponseWriter, r *http.Request) {
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec := sh.visible(r, me)
+	rec := sh.visibleOr404(w, r, me)
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
 		return
 	}
 	if rec.initiator != me && rec.fileOwner != me {
@@ -510,9 +522,8 @@ func (sh *sharingStandIn) delete(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec := sh.visible(r, me)
+	rec := sh.visibleOr404(w, r, me)
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
 		return
 	}
 	if rec.initiator != me && rec.fileOwner != me && rec.typ == shareGroup {

@@ -125,13 +125,7 @@ type Group struct {
 // (/ocs/v2.php/cloud/groups/details). Nextcloud allows it to
 // administrators and group administrators only.
 func (c *UsersClient) SearchGroups(ctx context.Context, search string, limit, offset int) ([]Group, error) {
-	q := url.Values{"search": {search}}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
+	q := pageQuery(url.Values{"search": {search}}, limit, offset)
 	var out struct {
 		Groups []Group `json:"groups"`
 	}

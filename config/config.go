@@ -40,10 +40,15 @@ type Config struct {
 	DetectApps     bool
 	AllowedHosts   []string
 	AllowedOrigins []string
+
+	// DynamicToolsets starts each session with the discovery tools only.
+	DynamicToolsets bool
 	// MaxRequestBytes caps every HTTP request body (413 beyond it).
 	MaxRequestBytes int64
 	// SessionIdleTTL ends streamable HTTP sessions idle that long.
 	SessionIdleTTL time.Duration
+	// SubscriptionPoll is how often subscribed resources are polled.
+	SubscriptionPoll time.Duration
 
 	// Logging
 	LogLevel  slog.Level
@@ -95,6 +100,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_READ_ONLY", "read-only", "false", "true", "expose only tools that change nothing"},
 	{"NEXTCLOUD_MCP_DISABLED_TOOLS", "disabled-tools", "", "nc_files_delete,nc_notes_delete", "comma-separated tool names to hide"},
 	{"NEXTCLOUD_MCP_DETECT_APPS", "detect-apps", "true", "false", "hide tools of Nextcloud apps that are not installed (false lists them all)"},
+	{"NEXTCLOUD_MCP_DYNAMIC_TOOLSETS", "dynamic-toolsets", "false", "true", "toolsets on demand: a session first sees only nc_toolsets_list, nc_toolsets_list_tools and nc_toolsets_enable"},
 	{"NEXTCLOUD_MCP_ALLOWED_HOSTS", "allowed-hosts", "", "mcp.example.com", "Host headers accepted besides loopback (behind a reverse proxy)"},
 	{"NEXTCLOUD_MCP_ALLOWED_ORIGINS", "allowed-origins", "", "https://app.example.com", "browser Origins accepted besides loopback"},
 	{"NEXTCLOUD_MCP_MAX_REQUEST_BYTES", "max-request-bytes", "16777216", "33554432", "largest HTTP request body accepted on any route (larger ones get 413)"},
@@ -104,6 +110,7 @@ var settings = []setting{
 	{"NEXTCLOUD_MCP_MAX_READ_BYTES", "max-read-bytes", "1048576", "5242880", "largest file content returned inline"},
 	{"NEXTCLOUD_MCP_MAX_UPSTREAM_REQUESTS", "max-upstream-requests", "64", "128", "Nextcloud requests in flight per process; more wait up to the timeout, then fail with \"Nextcloud is busy\""},
 	{"NEXTCLOUD_MCP_SESSION_IDLE_TTL", "session-idle-ttl", "30m", "10m", "streamable HTTP sessions idle this long are ended"},
+	{"NEXTCLOUD_MCP_SUBSCRIPTION_POLL_INTERVAL", "subscription-poll-interval", "1m", "5m", "how often resources a client subscribed to are checked for changes"},
 	{"NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY", "index-fetch-concurrency", "8", "4", "file reads in flight while the search index syncs a user's files"},
 	{"NEXTCLOUD_MCP_JOB_INTERVAL", "job-interval", "10m", "30m", "offline access: how often each background job (notes list, search index sync) runs per user"},
 	{"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK", "skip-startup-check", "false", "true", "do not check Nextcloud and the credentials at start"},
@@ -228,6 +235,8 @@ var boolSettings = map[string]bool{
 	"NEXTCLOUD_MCP_SKIP_STARTUP_CHECK": true,
 	"ENABLE_OFFLINE_ACCESS":            true,
 	"NEXTCLOUD_MCP_DETECT_APPS":        true,
+
+	"NEXTCLOUD_MCP_DYNAMIC_TOOLSETS": true,
 }
 
 // boolFlag is a flag.Value that the flag package treats as boolean; it
@@ -323,6 +332,7 @@ func fromValues(v map[string]string) (*Config, error) {
 	c.SkipStartupCheck = boolOf("NEXTCLOUD_MCP_SKIP_STARTUP_CHECK")
 	c.EnableOfflineAccess = boolOf("ENABLE_OFFLINE_ACCESS")
 	c.DetectApps = boolOf("NEXTCLOUD_MCP_DETECT_APPS")
+	c.DynamicToolsets = boolOf("NEXTCLOUD_MCP_DYNAMIC_TOOLSETS")
 	c.AcceptAZPAudience = boolOf("OIDC_ACCEPT_AZP_AUDIENCE")
 
 	if c.NextcloudHost == "" {
@@ -370,6 +380,9 @@ func fromValues(v map[string]string) (*Config, error) {
 	}
 	if c.SessionIdleTTL, err = time.ParseDuration(v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]); err != nil || c.SessionIdleTTL <= 0 {
 		bad("NEXTCLOUD_MCP_SESSION_IDLE_TTL", fmt.Sprintf("must be a positive duration like 30m, not %q", v["NEXTCLOUD_MCP_SESSION_IDLE_TTL"]))
+	}
+	if c.SubscriptionPoll, err = time.ParseDuration(v["NEXTCLOUD_MCP_SUBSCRIPTION_POLL_INTERVAL"]); err != nil || c.SubscriptionPoll < time.Second {
+		bad("NEXTCLOUD_MCP_SUBSCRIPTION_POLL_INTERVAL", fmt.Sprintf("must be a duration of at least 1s like 1m, not %q", v["NEXTCLOUD_MCP_SUBSCRIPTION_POLL_INTERVAL"]))
 	}
 	if c.TokenStorageURL != "" && !strings.HasPrefix(c.TokenStorageURL, "postgres://") && !strings.HasPrefix(c.TokenStorageURL, "postgresql://") {
 		errs = append(errs, errors.New("TOKEN_STORAGE_URL must be a postgres:// URL (example: TOKEN_STORAGE_URL=postgres://mcp:pw@db:5432/mcp); leave it unset to use the SQLite file TOKEN_STORAGE_DB"))

@@ -28,6 +28,7 @@ func CalendarToolset(env *Env) Toolset {
 			calendarDeleteEvent(dav),
 			calendarFindFreeSlots(dav),
 		},
+		Templates: []ResourceTemplate{calendarResource(dav)}, // calendar_resource.go
 	}
 }
 

@@ -67,6 +67,9 @@ func rank(typed string, cands []candidate) *mcpgo.Completion {
 func (s *Server) completeKind(ctx context.Context, kind, typed string, known map[string]string) (*mcpgo.Completion, error) {
 	empty := &mcpgo.Completion{Values: []string{}}
 	reader := map[string]string{"note": "nc_notes_list", "board": "nc_deck_list_boards", "path": "nc_files_list", "card": "nc_deck_list_cards"}[kind]
+	if r, ok := appCompletionReaders[kind]; ok {
+		reader = r // completions_apps.go
+	}
 	if kind == "date" {
 		var cands []candidate
 		for d := range 14 {
@@ -87,38 +90,47 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 	var cands []candidate
 	switch kind {
 	case "note":
-		page, err := nc.Notes().List(ctx, nextcloud.NotesListOptions{Exclude: []string{"content"}})
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range page.Notes {
-			cands = append(cands, candidate{strconv.FormatInt(n.ID, 10), n.Title})
-		}
-	case "board":
-		boards, err := nc.Deck(nil).Boards(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range boards {
-			if !b.Archived {
-				cands = append(cands, candidate{strconv.FormatInt(b.ID, 10), b.Title})
+		cands, err = s.comps.cached(nc, kind, "", func() (out []candidate, err error) {
+			page, err := nc.Notes().List(ctx, nextcloud.NotesListOptions{Exclude: []string{"content"}})
+			if err != nil {
+				return nil, err
 			}
-		}
+			for _, n := range page.Notes {
+				out = append(out, candidate{strconv.FormatInt(n.ID, 10), n.Title})
+			}
+			return out, nil
+		})
+	case "board":
+		cands, err = s.comps.cached(nc, kind, "", func() (out []candidate, err error) {
+			boards, err := nc.Deck(nil).Boards(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, b := range boards {
+				if !b.Archived {
+					out = append(out, candidate{strconv.FormatInt(b.ID, 10), b.Title})
+				}
+			}
+			return out, nil
+		})
 	case "card":
 		// Cards of the board already chosen (the boardId argument).
-		boardID, err := strconv.ParseInt(known["boardId"], 10, 64)
-		if err != nil || boardID <= 0 {
+		boardID, perr := strconv.ParseInt(known["boardId"], 10, 64)
+		if perr != nil || boardID <= 0 {
 			return empty, nil
 		}
-		stacks, err := nc.Deck(nil).Stacks(ctx, boardID)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range stacks {
-			for _, c := range st.Cards {
-				cands = append(cands, candidate{strconv.FormatInt(c.ID, 10), c.Title})
+		cands, err = s.comps.cached(nc, kind, known["boardId"], func() (out []candidate, err error) {
+			stacks, err := nc.Deck(nil).Stacks(ctx, boardID)
+			if err != nil {
+				return nil, err
 			}
-		}
+			for _, st := range stacks {
+				for _, c := range st.Cards {
+					out = append(out, candidate{strconv.FormatInt(c.ID, 10), c.Title})
+				}
+			}
+			return out, nil
+		})
 	case "path":
 		// List the folder typed so far and match the last segment.
 		typed = strings.TrimPrefix(typed, "/")
@@ -126,27 +138,36 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 		if i := strings.LastIndex(typed, "/"); i >= 0 {
 			dir, base = typed[:i], typed[i+1:]
 		}
-		_, children, err := nc.Files().List(ctx, dir)
+		cands, err = s.comps.cached(nc, kind, dir, func() (out []candidate, err error) {
+			_, children, err := nc.Files().List(ctx, dir)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range children {
+				v := path.Join(dir, f.Name)
+				if f.IsDir {
+					v += "/"
+				}
+				out = append(out, candidate{v, f.Name})
+			}
+			return out, nil
+		})
 		if errors.Is(err, nextcloud.ErrNotFound) {
 			return empty, nil // a folder that does not exist has nothing to offer
 		}
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range children {
-			v := path.Join(dir, f.Name)
-			if f.IsDir {
-				v += "/"
-			}
-			cands = append(cands, candidate{v, f.Name})
-		}
 		typed = base
+	default:
+		cands, err = s.appCandidates(ctx, nc, kind, known) // completions_apps.go
+	}
+	if err != nil {
+		return nil, err
 	}
 	return rank(typed, cands), nil
 }
 
 // promptArgKind maps prompt arguments to the kind of value they take.
-var promptArgKind = map[string]string{"note": "note", "board": "board", "date": "date"}
+var promptArgKind = map[string]string{"note": "note", "board": "board", "date": "date",
+	"calendar": "calendar", "addressbook": "addressbook", "conversation": "conversation", "table": "table", "column": "column"}
 
 type promptCompleter struct{ s *Server }
 

@@ -26,7 +26,7 @@ const loggerName = "nextcloud-mcp-server"
 func (s *Server) mcpFeatureOptions() []server.ServerOption {
 	return []server.ServerOption{
 		server.WithLogging(),
-		server.WithPromptCapabilities(false),
+		server.WithPromptCapabilities(true), // listChanged: listchanged.go
 		server.WithPromptFilter(s.filterPrompts),
 		server.WithCompletions(),
 		server.WithPromptCompletionProvider(promptCompleter{s}),

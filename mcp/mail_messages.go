@@ -282,6 +282,7 @@ func mailSetFlags(env *Env) Tool {
 				return mailDoneOut{}, err
 			}
 			done = append(done, id)
+			reportProgress(ctx, len(done), len(in.MessageIDs), fmt.Sprintf("marked %d of %d messages", len(done), len(in.MessageIDs)))
 		}
 		return mailDoneOut{MessageIDs: done, Done: fmt.Sprintf("Marked %d messages %s.", len(done), strings.Join(what, " and "))}, nil
 	})

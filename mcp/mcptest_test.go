@@ -48,6 +48,14 @@ var transports = []string{"inprocess", "stdio", "sse", "http"}
 // connect returns an initialized MCP client over the given transport.
 func connect(t testing.TB, srv *Server, kind string) *client.Client {
 	t.Helper()
+	return connectAt(t, srv, kind, mcpgo.LATEST_PROTOCOL_VERSION)
+}
+
+// connectAt is connect asking for protocol version; a version before
+// 2026-07-28 gets a session, and its streamable HTTP client also listens
+// for notifications between requests.
+func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var c *client.Client
@@ -74,7 +82,12 @@ func connect(t testing.TB, srv *Server, kind string) *client.Client {
 	case "http":
 		ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
 		t.Cleanup(ts.Close)
-		c, err = client.NewStreamableHttpClient(ts.URL + "/mcp")
+		var o []transport.StreamableHTTPCOption
+		if !mcpgo.IsModernProtocol(version) {
+			//lint:ignore SA1019 sessions before protocol 2026-07-28 get server notifications on the GET stream
+			o = append(o, transport.WithContinuousListening())
+		}
+		c, err = client.NewStreamableHttpClient(ts.URL+"/mcp", o...)
 	default:
 		t.Fatalf("unknown transport %q", kind)
 	}
@@ -87,7 +100,7 @@ func connect(t testing.TB, srv *Server, kind string) *client.Client {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatalf("%s initialize: %v", kind, err)

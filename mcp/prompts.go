@@ -22,7 +22,7 @@ type promptDef struct {
 
 func (s *Server) promptDefs() []promptDef {
 	boardArg := mcpgo.WithArgument("board", mcpgo.ArgumentDescription("Deck board id to focus on (optional); its content is embedded"))
-	return []promptDef{
+	return append([]promptDef{
 		{
 			Prompt: mcpgo.NewPrompt("plan_my_day",
 				mcpgo.WithPromptDescription("Plan a day from its calendar events, open tasks and Deck cards due"),
@@ -72,7 +72,7 @@ func (s *Server) promptDefs() []promptDef {
 				return s.promptResult(ctx, "Weekly review", text, args, "board")
 			},
 		},
-	}
+	}, s.appPromptDefs()...) // completions_apps.go
 }
 
 // addPrompts registers the workflow prompts; filterPrompts decides per

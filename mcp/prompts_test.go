@@ -52,7 +52,7 @@ func TestPromptsThroughClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := []string{"meeting_notes_to_tasks", "plan_my_day", "weekly_review"}
+	all := []string{"meeting_notes_to_tasks", "plan_my_day", "schedule_meeting", "summarize_talk", "table_report", "weekly_review"}
 	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			srv := newTestServer(t, nc)

@@ -52,6 +52,15 @@ type Options struct {
 	// missing. CapsTTL is how long capabilities are cached per user.
 	DetectApps bool
 	CapsTTL    time.Duration
+
+	// DynamicToolsets starts every session with the discovery tools only;
+	// nc_toolsets_enable adds a toolset's tools to that session (dynamic.go).
+	DynamicToolsets bool
+	// Resource subscriptions (subscriptions.go): poll interval and caps;
+	// zero takes the defaults (1m, 100 per session, 10000 per process).
+	SubscriptionPoll        time.Duration
+	SubscriptionsPerSession int
+	SubscriptionsPerServer  int
 }
 
 // Server is the configured MCP server.
@@ -64,6 +73,10 @@ type Server struct {
 	// appOf maps a tool name to its toolset's capability key.
 	appOf map[string]appRef
 	caps  *capsCache
+
+	lists *listWatch     // per-session lists, list_changed (listchanged.go)
+	comps compCache      // completion candidates (completions_apps.go)
+	subs  *subscriptions // resources/subscribe (subscriptions.go)
 }
 
 type appRef struct{ toolset, capability, appName string }
@@ -99,6 +112,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, tools: map[string]Tool{}, log: opts.Logger, appOf: map[string]appRef{}, caps: newCapsCache(opts.CapsTTL)}
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterListed)
+	s.watchLists(hooks) // after filterListed: records what each session was shown
 	sopts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithResourceCapabilities(false, true),
@@ -111,6 +125,9 @@ func New(opts Options) (*Server, error) {
 		sopts = append(sopts, server.WithInstructions(opts.Instructions))
 	}
 	sopts = append(sopts, s.mcpFeatureOptions()...) // logging, prompts, completions (logging.go)
+	// resources/subscribe (subscriptions.go), notifications/progress (progress.go)
+	sopts = append(sopts, s.subscriptionOptions(hooks)...)
+	sopts = append(sopts, s.progressOptions()...)
 	sopts = append(sopts, opts.ExtraOptions...)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, sopts...)
 	s.addPrompts() // prompts.go
@@ -148,6 +165,9 @@ func New(opts Options) (*Server, error) {
 			s.mcp.AddResourceTemplate(rt.Template, server.ResourceTemplateHandlerFunc(s.wrapResource(rt.Scope, rt.Handler)))
 		}
 		s.toolsets = append(s.toolsets, enabled)
+	}
+	if err := s.addDiscoveryTools(); err != nil { // dynamic.go
+		return nil, err
 	}
 	return s, nil
 }
@@ -278,6 +298,10 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 				s.opts.Observe(name, outcome, time.Since(start))
 			}
 		}()
+		if err := s.notEnabledHere(ctx, name); err != nil {
+			outcome = "not_enabled"
+			return ErrorResult(err), nil
+		}
 		if ok, _ := s.allowed(ctx, t.Scope); !ok {
 			outcome = "forbidden"
 			return mcpgo.NewToolResultError(fmt.Sprintf("insufficient_scope: tool %s needs the OAuth scope %q, which your token does not carry; sign in again granting %s", name, t.Scope, t.Scope)), nil
@@ -307,6 +331,9 @@ func (s *Server) wrap(t Tool, schema *argSchema) server.ToolHandlerFunc {
 			return ErrorResult(err), nil
 		}
 		res, err = t.Handler(ctx, nc, req)
+		if errors.Is(err, nextcloud.ErrAppNotEnabled) {
+			s.appGone(ctx, nc) // re-read capabilities; list_changed if lists change
+		}
 		if err != nil {
 			err = argErrorOf(err)
 			outcome = "error"

@@ -21,7 +21,8 @@ const toolsnapsDir = "__toolsnaps__"
 // allToolsets is every toolset with every tool turned on: auth, jobs and
 // index tools need a backend to appear.
 func allToolsets() []Toolset {
-	return DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
+	sets := DefaultToolsets(&Env{Auth: &fakeAuth{}, Index: &fakeIndex{}, Jobs: JobsStatusFunc(nil)})
+	return append(sets, Toolset{Name: "toolsets (dynamic mode)", Tools: discoveryTools(nil)})
 }
 
 // toolSnap renders a tool the way clients receive it, as indented JSON

@@ -458,6 +458,7 @@ func (f *FilesClient) Read(ctx context.Context, p string, limit int64) (*FileCon
 	if limit > 0 && resp.ContentLength > limit {
 		return nil, &TooLargeError{Path: rel, Size: resp.ContentLength, Limit: limit}
 	}
+	downloadProgress(ctx, resp)
 	rd := io.Reader(resp.Body)
 	if limit > 0 {
 		rd = io.LimitReader(resp.Body, limit+1)
@@ -483,6 +484,7 @@ func (f *FilesClient) Write(ctx context.Context, p string, data []byte, o WriteO
 	if err != nil {
 		return nil, err
 	}
+	uploadProgress(req, int64(len(data)))
 	if o.IfMatch != "" {
 		req.Header.Set("If-Match", QuoteETag(o.IfMatch))
 	}

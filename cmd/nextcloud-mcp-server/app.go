@@ -134,6 +134,10 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		Observe:       a.metrics.observeTool,
 		DetectApps:    cfg.DetectApps,
 		Logger:        logger,
+
+		DynamicToolsets: cfg.DynamicToolsets,
+		// resources/subscribe (mcp/subscriptions.go)
+		SubscriptionPoll: cfg.SubscriptionPoll,
 	})
 	if err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 package nctest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -216,6 +218,15 @@ func (d *fdavServer) serveFiles(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sw.existed = err == nil
+		// Nextcloud writes an upload to a .part file and moves it into
+		// place only once complete: an aborted upload leaves the file as
+		// it was. MemFS writes in place, so the body is read first.
+		body, rerr := io.ReadAll(r.Body)
+		if rerr != nil {
+			fdavSabreError(w, http.StatusBadRequest, fmt.Sprintf("Expected filesize of %d bytes but read (from Nextcloud client) and wrote (to Nextcloud storage) %d bytes. Could either be a network problem on the sending side or a problem writing to the storage on the server side.", r.ContentLength, len(body)))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if mt := r.Header.Get("X-OC-MTime"); mt != "" {
 			if sec, perr := strconv.ParseInt(mt, 10, 64); perr == nil {
 				ctx = context.WithValue(ctx, fdavMTime, time.Unix(sec, 0))

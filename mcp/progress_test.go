@@ -1,0 +1,147 @@
+package mcp
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+)
+
+// progressSink collects the notifications/progress a client gets.
+type progressSink struct {
+	mu    sync.Mutex
+	notes []map[string]any
+}
+
+func (p *progressSink) attach(c *client.Client) {
+	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		if n.Method != string(mcpgo.MethodNotificationProgress) {
+			return
+		}
+		p.mu.Lock()
+		p.notes = append(p.notes, n.Params.AdditionalFields)
+		p.mu.Unlock()
+	})
+}
+
+// until returns (and forgets) what arrived once one note has progress final.
+func (p *progressSink) until(t *testing.T, final float64) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.mu.Lock()
+		for _, n := range p.notes {
+			if v, _ := n["progress"].(float64); v == final {
+				out := p.notes
+				p.notes = nil
+				p.mu.Unlock()
+				return out
+			}
+		}
+		p.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for notifications/progress reaching %v", final)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func callWithToken(t *testing.T, c *client.Client, name string, args any, token any) *mcpgo.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	if token != nil {
+		req.Params.Meta = &mcpgo.Meta{ProgressToken: token}
+	}
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("call %s: %v", name, err)
+	}
+	if res.IsError {
+		t.Fatalf("call %s: %s", name, resultText(res))
+	}
+	return res
+}
+
+// checkProgress: every note carries token, progress grows, and the total
+// (when want > 0) is want.
+func checkProgress(t *testing.T, notes []map[string]any, token string, want float64) {
+	t.Helper()
+	last := 0.0
+	for _, n := range notes {
+		if n["progressToken"] != token {
+			t.Fatalf("progress %v does not carry the token %q", n, token)
+		}
+		v, _ := n["progress"].(float64)
+		if v <= last {
+			t.Fatalf("progress did not grow: %v after %v (%v)", v, last, notes)
+		}
+		last = v
+		if total, _ := n["total"].(float64); want > 0 && total != want {
+			t.Fatalf("total %v, want %v (%v)", total, want, n)
+		}
+	}
+}
+
+// TestProgressThroughClient: over stdio, streamable HTTP and SSE, a call
+// with _meta.progressToken gets notifications/progress with that token —
+// bytes of an upload and a download (total known), messages of a bulk
+// mail change — and the same calls without a token get none.
+func TestProgressThroughClient(t *testing.T) {
+	for _, kind := range []string{"stdio", "http", "sse"} {
+		t.Run(kind, func(t *testing.T) {
+			f := mailSeed(t)
+			srv := newTestServer(t, f.nc)
+			c := connect(t, srv, kind)
+			var got progressSink
+			got.attach(c)
+			const size = 900 << 10
+			content := strings.Repeat("0123456789abcdef", size/16)
+
+			// Without a token first: anything it sent would arrive before
+			// the notes of the calls with a token, and be caught there.
+			callWithToken(t, c, "nc_files_write", map[string]any{"path": "big.txt", "content": content}, nil)
+			callWithToken(t, c, "nc_files_read", map[string]any{"path": "big.txt"}, nil)
+			callWithToken(t, c, "nc_mail_set_flags", map[string]any{"message_ids": []int64{f.html, f.news}, "seen": true}, nil)
+
+			callWithToken(t, c, "nc_files_write", map[string]any{"path": "big2.txt", "content": content}, "up")
+			up := got.until(t, size)
+			if len(up) < 3 {
+				t.Fatalf("a %d-byte upload gave %d progress notes, want several: %v", size, len(up), up)
+			}
+			checkProgress(t, up, "up", size)
+
+			callWithToken(t, c, "nc_files_read", map[string]any{"path": "big2.txt"}, "down")
+			down := got.until(t, size)
+			if len(down) < 3 {
+				t.Fatalf("a %d-byte download gave %d progress notes: %v", size, len(down), down)
+			}
+			checkProgress(t, down, "down", size)
+
+			rctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if _, err := c.ReadResource(rctx, mcpgo.ReadResourceRequest{Params: mcpgo.ReadResourceParams{URI: "nextcloud://files/big2.txt", Meta: &mcpgo.Meta{ProgressToken: "res"}}}); err != nil {
+				t.Fatal(err)
+			}
+			res := got.until(t, size)
+			if len(res) < 3 {
+				t.Fatalf("a %d-byte resource read gave %d progress notes: %v", size, len(res), res)
+			}
+			checkProgress(t, res, "res", size)
+
+			callWithToken(t, c, "nc_mail_set_flags", map[string]any{"message_ids": []int64{f.html, f.news}, "flagged": true}, "bulk")
+			bulk := got.until(t, 2)
+			checkProgress(t, bulk, "bulk", 2)
+			if len(bulk) != 2 || bulk[1]["message"] != "marked 2 of 2 messages" {
+				t.Fatalf("bulk progress %v", bulk)
+			}
+		})
+	}
+}

@@ -226,9 +226,7 @@ func TestIndexDAVSync(t *testing.T) {
 				// The fallbacks store a fresh token: unchanged again costs
 				// what an unchanged sync costs.
 				run("unchanged sync after the change", mode.unchanged)
-				if got := search(t, idx, "bob", "giraffe"); len(got) != 0 {
-					t.Fatalf("bob sees alice's items: %v", got)
-				}
+				wantNoHits(t, idx, "bob", "giraffe", "bob sees alice's items")
 			})
 		}
 	}
@@ -261,9 +259,7 @@ func TestIndexDAVSpoiledMemberDropped(t *testing.T) {
 			if got := reqs.take(); got["sync-collection"] != 1 || got[k.query] != 0 {
 				t.Fatalf("the second sync made requests %v, want one sync-collection and no full read", got)
 			}
-			if got := search(t, idx, "alice", "walrus"); len(got) != 0 {
-				t.Fatalf("the unreadable member is still indexed: %v", got)
-			}
+			wantNoHits(t, idx, "alice", "walrus", "the unreadable member is still indexed")
 			if got := search(t, idx, "alice", "pelican"); len(got) != 1 {
 				t.Fatalf("the readable member left the index: %v", got)
 			}
@@ -331,9 +327,7 @@ func TestIndexDAVCollectionsComeAndGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	syncAll()
-	if got := search(t, idx, "alice", "tundra"); len(got) != 0 {
-		t.Fatalf("items of deleted collections still found: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "tundra", "items of deleted collections still found")
 	for _, k := range tokens() {
 		if strings.Contains(k, "/chores/") || strings.Contains(k, "/work/") {
 			t.Fatalf("sync state of a deleted collection kept: %s", k)

@@ -52,6 +52,14 @@ func indexRunner(t *testing.T, nc *nctest.Server, x *Indexer, clk *clock, users 
 	return r
 }
 
+// wantNoHits fails with what when user's index finds anything for q.
+func wantNoHits(t *testing.T, idx *storage.Index, user, q, what string) {
+	t.Helper()
+	if got := search(t, idx, user, q); len(got) != 0 {
+		t.Fatalf("%s: %v", what, got)
+	}
+}
+
 func search(t *testing.T, idx *storage.Index, user, q string, apps ...string) []string {
 	t.Helper()
 	hits, err := idx.Search(context.Background(), user, storage.IndexQuery{Text: q, Apps: apps, Limit: 100})
@@ -156,9 +164,7 @@ func TestIndexNotesSync(t *testing.T) {
 	if d := nc.RequestCount(key) - before; d != 0 {
 		t.Fatalf("paused sync made %d requests", d)
 	}
-	if got := search(t, idx, "alice", "okapi"); len(got) != 0 {
-		t.Fatalf("paused index changed: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "okapi", "paused index changed")
 	if err := idx.SetPaused(ctx, "alice", false); err != nil {
 		t.Fatal(err)
 	}
@@ -260,12 +266,8 @@ func TestIndexFilesSync(t *testing.T) {
 	if got := search(t, idx, "alice", "otters"); !slices.Equal(got, []string{"files:readme.txt"}) {
 		t.Fatalf("changed file: %v", got)
 	}
-	if got := search(t, idx, "alice", "pelicans"); len(got) != 0 {
-		t.Fatalf("old content still found: %v", got)
-	}
-	if got := search(t, idx, "alice", "walrus plan"); len(got) != 0 {
-		t.Fatalf("deleted folder's files still found: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "pelicans", "old content still found")
+	wantNoHits(t, idx, "alice", "walrus plan", "deleted folder's files still found")
 }
 
 func TestIndexCalendarAndContactsSync(t *testing.T) {
@@ -319,12 +321,8 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 	if got := search(t, idx, "alice", "dinner"); len(got) != 1 {
 		t.Fatalf("edited event: %v", got)
 	}
-	if got := search(t, idx, "alice", "lunch"); len(got) != 0 {
-		t.Fatalf("old summary still found: %v", got)
-	}
-	if got := search(t, idx, "alice", "dentist"); len(got) != 0 {
-		t.Fatalf("deleted event still found: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "lunch", "old summary still found")
+	wantNoHits(t, idx, "alice", "dentist", "deleted event still found")
 }
 
 func TestIndexDeckSync(t *testing.T) {
@@ -359,23 +357,17 @@ func TestIndexDeckSync(t *testing.T) {
 	if got := search(t, idx, "alice", "renovation tap"); !slices.Equal(got, []string{"deck:Fix the tap"}) {
 		t.Fatalf("board title as extra field = %v", got)
 	}
-	if got := search(t, idx, "bob", "turquoise"); len(got) != 0 {
-		t.Fatalf("bob sees alice's card: %v", got)
-	}
+	wantNoHits(t, idx, "bob", "turquoise", "bob sees alice's card")
 	if err := dk.DeleteCard(ctx, board.ID, stack.ID, paint.ID); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(2 * time.Minute)
 	r.RunDue(ctx)
-	if got := search(t, idx, "alice", "turquoise"); len(got) != 0 {
-		t.Fatalf("deleted card still found: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "turquoise", "deleted card still found")
 	if err := dk.DeleteBoard(ctx, board.ID); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(2 * time.Minute)
 	r.RunDue(ctx)
-	if got := search(t, idx, "alice", "tap"); len(got) != 0 {
-		t.Fatalf("card of a deleted board still found: %v", got)
-	}
+	wantNoHits(t, idx, "alice", "tap", "card of a deleted board still found")
 }

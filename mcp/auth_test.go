@@ -86,18 +86,9 @@ func TestAuthProvisionUsesURLElicitation(t *testing.T) {
 			}
 			c := client.NewClient(tr, client.WithElicitationHandler(el))
 			defer c.Close()
+			initialize(t, c, version, mcpgo.ClientCapabilities{Elicitation: &mcpgo.ElicitationCapability{URL: &struct{}{}}})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := c.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			init := mcpgo.InitializeRequest{}
-			init.Params.ProtocolVersion = version
-			init.Params.ClientInfo = mcpgo.Implementation{Name: "t", Version: "1"}
-			init.Params.Capabilities.Elicitation = &mcpgo.ElicitationCapability{URL: &struct{}{}}
-			if _, err := c.Initialize(ctx, init); err != nil {
-				t.Fatal(err)
-			}
 			req := mcpgo.CallToolRequest{}
 			req.Params.Name = "nc_auth_provision_access"
 			req.Params.Arguments = map[string]any{}

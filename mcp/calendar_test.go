@@ -202,11 +202,7 @@ END:VCALENDAR
 func TestCalendarBadInput(t *testing.T) {
 	nc := nctest.New(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_calendar_create_event", map[string]any{"start": "2025-03-10"}, []string{"summary"}},
 		{"nc_calendar_create_event", map[string]any{"summary": "x"}, []string{"start"}},
 		{"nc_calendar_create_event", map[string]any{"summary": "x", "start": "10.03.2025"}, []string{"invalid arguments", "not a date"}},
@@ -232,11 +228,7 @@ func TestCalendarBadInput(t *testing.T) {
 		{"nc_calendar_find_free_slots", map[string]any{"start": "2025-03-10", "end": "2025-03-11", "duration_minutes": 30, "work_days": []string{"someday"}}, []string{"work_days"}},
 		{"nc_calendar_find_free_slots", map[string]any{"start": "2025-03-10", "end": "2025-03-11", "duration_minutes": "thirty"}, []string{"duration_minutes"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestCalendarBrokenObjectsAndServerErrors(t *testing.T) {

@@ -4,30 +4,13 @@ package mcp
 // users toolsets.
 
 import (
-	"net/http"
-	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
-
-// collabFail500 makes the test Nextcloud answer 500 to requests whose path
-// starts with prefix while the returned switch is on. Call it before the
-// first request so that installing the hook races with nothing.
-func collabFail500(nc *nctest.Server, prefix string) *atomic.Bool {
-	var on atomic.Bool
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if !on.Load() || !strings.HasPrefix(r.URL.Path, prefix) {
-			return false
-		}
-		commsFail500(w, r)
-		return true
-	})
-	return &on
-}
 
 // collabCheckTools asserts that the client lists exactly the write/read
 // split expected: every tool in names is listed with a title, an input
@@ -49,6 +32,30 @@ func collabCheckTools(t *testing.T, listed map[string]mcpgo.Tool, kinds map[stri
 		}
 		checkHints(t, name, a, kind)
 	}
+}
+
+// listedClient is a connected client with the tools it lists.
+type listedClient struct {
+	c      *client.Client
+	listed map[string]mcpgo.Tool
+}
+
+// collabToolsListed checks an app's toolset over every transport (the
+// tools are listed with the annotations of their kinds, then call makes
+// one call showing the toolset works over it), that --read-only keeps its
+// Read tools only, and that Options.Apps turns it on and off.
+func collabToolsListed(t *testing.T, app string, kinds map[string]Kind, call func(t *testing.T, s listedClient)) {
+	nc := nctest.New(t)
+	for _, kind := range transports {
+		t.Run(kind, func(t *testing.T) {
+			c := connect(t, newTestServer(t, nc), kind)
+			listed := listedTools(t, c)
+			collabCheckTools(t, listed, kinds)
+			call(t, listedClient{c: c, listed: listed})
+		})
+	}
+	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, kinds) })
+	t.Run("apps", func(t *testing.T) { collabApps(t, app, kinds) })
 }
 
 // collabReadOnly asserts that --read-only keeps exactly the Read tools.

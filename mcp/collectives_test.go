@@ -268,11 +268,7 @@ func TestCollectivesTagsAndEmoji(t *testing.T) {
 func TestCollectivesBadInput(t *testing.T) {
 	f := collectivesSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_collectives_list_pages", map[string]any{}, []string{"collective_id"}},
 		{"nc_collectives_list_pages", map[string]any{"collective_id": "wiki"}, []string{"collective_id"}},
 		{"nc_collectives_list_pages", map[string]any{"collective_id": 0}, []string{"collective_id"}},
@@ -298,19 +294,14 @@ func TestCollectivesBadInput(t *testing.T) {
 		{"nc_collectives_trash", map[string]any{"collective_id": 9999}, []string{"collective 9999 not found"}},
 		{"nc_collectives_list_tags", map[string]any{"collective_id": 9999}, []string{"not found"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 	f := collectivesSeed(t)
 	on := commsFault(f.nc, "/ocs/v2.php/apps/collectives/", commsFail500)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
+	calls := []toolCall{
 		{"nc_collectives_list", map[string]any{}},
 		{"nc_collectives_create", map[string]any{"name": "X"}},
 		{"nc_collectives_trash", map[string]any{"collective_id": f.wiki}},
@@ -330,12 +321,8 @@ func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "t"}},
 	}
 	on.Store(true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
 	on.Store(false)
 	f.nc.SetDisabled("collectives", true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"collectives"`, "Collectives", "not installed or not enabled")
-	}
+	wantAllFail(t, c, calls, `"collectives"`, "Collectives", "not installed or not enabled")
 }

@@ -192,12 +192,9 @@ func (s *Server) appPromptDefs() []promptDef {
 				mcpgo.WithArgument("date", mcpgo.ArgumentDescription("The day, YYYY-MM-DD (default today)"))),
 			Needs: []string{"nc_calendar_find_free_slots", "nc_calendar_create_event", "nc_contacts_search"},
 			Build: func(ctx context.Context, s *Server, args map[string]string) (*mcpgo.GetPromptResult, error) {
-				day := time.Now().Format(time.DateOnly)
-				if d := args["date"]; d != "" {
-					if _, err := time.Parse(time.DateOnly, d); err != nil {
-						return nil, Argf("date %q is not a day like 2026-03-14", d)
-					}
-					day = d
+				day, err := promptDay(args)
+				if err != nil {
+					return nil, err
 				}
 				for _, name := range []string{"calendar", "addressbook"} {
 					if v := args[name]; v != "" && !davID.MatchString(v) {

@@ -137,11 +137,7 @@ func TestContactsBadInput(t *testing.T) {
 	nc.ShareAddressBook(t, "bob", "clients", "admin", true)
 	nc.AddBrokenVCard(t, "admin", "contacts", "corrupt.vcf")
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_contacts_create", map[string]any{}, []string{"needs a name"}},
 		{"nc_contacts_create", map[string]any{"full_name": "X", "emails": []map[string]any{{"value": "not-mail"}}}, []string{"e-mail"}},
 		{"nc_contacts_create", map[string]any{"full_name": "X", "emails": []string{"a@b.c"}}, []string{"emails"}},
@@ -160,11 +156,7 @@ func TestContactsBadInput(t *testing.T) {
 		{"nc_contacts_update", map[string]any{"addressbook": "clients_shared_by_bob", "contact_id": "lena-3", "title": "x"}, []string{"403", "permission"}},
 		{"nc_contacts_delete", map[string]any{"addressbook": "contacts", "contact_id": "ghost"}, []string{"404"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 	books := fresh(t, callTool(t, c, "nc_contacts_list_addressbooks", map[string]any{}), addressBooksOut{})
 	if len(books.AddressBooks) != 2 || !books.AddressBooks[0].ReadOnly || books.AddressBooks[0].Owner != "bob" {
 		t.Fatalf("books %+v", books.AddressBooks)

@@ -26,25 +26,17 @@ var cookbookKinds = map[string]Kind{
 }
 
 func TestCookbookToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			listed := listedTools(t, c)
-			collabCheckTools(t, listed, cookbookKinds)
-			if ow := listed["nc_cookbook_import_recipe"].Annotations.OpenWorldHint; ow == nil || !*ow {
-				t.Errorf("import must be marked open-world")
-			}
-			if ow := listed["nc_cookbook_get_recipe"].Annotations.OpenWorldHint; ow == nil || *ow {
-				t.Errorf("get must not be marked open-world")
-			}
-			// One call per transport shows the toolset works over each.
-			var out recipeListOut
-			decodeStructured(t, callTool(t, c, "nc_cookbook_list_recipes", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, cookbookKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "cookbook", cookbookKinds) })
+	collabToolsListed(t, "cookbook", cookbookKinds, func(t *testing.T, s listedClient) {
+		if ow := s.listed["nc_cookbook_import_recipe"].Annotations.OpenWorldHint; ow == nil || !*ow {
+			t.Errorf("import must be marked open-world")
+		}
+		if ow := s.listed["nc_cookbook_get_recipe"].Annotations.OpenWorldHint; ow == nil || *ow {
+			t.Errorf("get must not be marked open-world")
+		}
+		// One call per transport shows the toolset works over each.
+		var out recipeListOut
+		decodeStructured(t, callTool(t, s.c, "nc_cookbook_list_recipes", map[string]any{}), &out)
+	})
 }
 
 func TestCookbookRecipeLifecycle(t *testing.T) {
@@ -237,11 +229,7 @@ func TestCookbookImport(t *testing.T) {
 func TestCookbookBadInput(t *testing.T) {
 	nc := nctest.New(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_cookbook_get_recipe", map[string]any{}, []string{"id"}},
 		{"nc_cookbook_get_recipe", map[string]any{"id": "soup"}, []string{"id"}},
 		{"nc_cookbook_get_recipe", map[string]any{"id": 999999}, []string{"no recipe with id 999999", "404"}},
@@ -260,17 +248,13 @@ func TestCookbookBadInput(t *testing.T) {
 		{"nc_cookbook_search", map[string]any{"query": " "}, []string{"query is empty"}},
 		{"nc_cookbook_search", map[string]any{}, []string{"query"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestCookbookNextcloudFailures(t *testing.T) {
 	t.Run("500", func(t *testing.T) {
 		nc := nctest.New(t)
-		fail := collabFail500(nc, "/index.php/apps/cookbook/")
+		fail := commsFault(nc, "/index.php/apps/cookbook/", commsFail500)
 		c := connect(t, newTestServer(t, nc), "inprocess")
 		var r recipeOut
 		decodeStructured(t, callTool(t, c, "nc_cookbook_create_recipe", map[string]any{"name": "Soup"}), &r)

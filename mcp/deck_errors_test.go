@@ -16,11 +16,7 @@ func TestDeckBadInput(t *testing.T) {
 	b := deckBoard(t, c, "B")
 	s := deckStack(t, c, b, "S")
 	card := deckCard(t, c, b, s, "C", nil).ID
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_deck_get_board", map[string]any{}, []string{"board_id"}},
 		{"nc_deck_get_board", map[string]any{"board_id": "seven"}, []string{"board_id"}},
 		{"nc_deck_get_board", map[string]any{"board_id": 999999}, []string{"board 999999", "does not exist or you have no access"}},
@@ -78,18 +74,8 @@ func TestDeckBadInput(t *testing.T) {
 		{"nc_deck_update_label", map[string]any{"board_id": b, "label_id": 1}, []string{"nothing to change"}},
 		{"nc_deck_delete_label", map[string]any{"board_id": b, "label_id": 999999}, []string{"no label"}},
 	}
-	covered := map[string]bool{}
-	for _, tc := range cases {
-		covered[tc.tool] = true
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
-	for _, name := range deckToolNames {
-		if !covered[name] {
-			t.Errorf("no bad-input case for %s", name)
-		}
-	}
+	wantBadCalls(t, c, cases)
+	wantEveryToolCovered(t, cases, deckToolNames)
 }
 
 func TestDeckNextcloudFailures(t *testing.T) {
@@ -173,17 +159,12 @@ func TestDeckNextcloudFailures(t *testing.T) {
 
 func TestDeckAppDisabled(t *testing.T) {
 	_, c := newDeckTest(t, nctest.WithDisabledApp("deck"))
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-	}{
+	wantAllFail(t, c, []toolCall{
 		{"nc_deck_list_boards", map[string]any{}},
 		{"nc_deck_create_board", map[string]any{"title": "x"}},
 		{"nc_deck_list_comments", map[string]any{"card_id": 1}},
 		{"nc_deck_get_label", map[string]any{"board_id": 1, "label_id": 1}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), `"deck"`, "not installed or not enabled")
-	}
+	}, `"deck"`, "not installed or not enabled")
 }
 
 func TestDeckETagRevalidation(t *testing.T) {

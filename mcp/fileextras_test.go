@@ -48,17 +48,10 @@ func extrasNextcloud(t *testing.T) (*nctest.Server, int64) {
 }
 
 func TestFileExtrasToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, listedTools(t, c), extrasKinds)
-			var out extrasTagsListOut
-			decodeStructured(t, callTool(t, c, "nc_files_list_tags", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, extrasKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "files", extrasKinds) })
+	collabToolsListed(t, "files", extrasKinds, func(t *testing.T, s listedClient) {
+		var out extrasTagsListOut
+		decodeStructured(t, callTool(t, s.c, "nc_files_list_tags", map[string]any{}), &out)
+	})
 }
 
 func TestFileComments(t *testing.T) {
@@ -91,11 +84,7 @@ func TestFileComments(t *testing.T) {
 		t.Fatalf("second page: %+v", list)
 	}
 
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	wantBadCalls(t, c, []badCall{
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "message": strings.Repeat("é", 1001)}, []string{"1001 characters", "at most 1000"}},
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "message": " "}, []string{"message is empty"}},
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt"}, []string{"message"}},
@@ -107,9 +96,7 @@ func TestFileComments(t *testing.T) {
 		{"nc_files_list_comments", map[string]any{"file_id": "abc"}, []string{"file_id"}},
 		{"nc_files_list_comments", map[string]any{"path": "/"}, []string{"root folder"}},
 		{"nc_files_list_comments", map[string]any{"file_id": id, "limit": 500}, []string{"limit"}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-	}
+	})
 }
 
 func TestFileTags(t *testing.T) {
@@ -163,11 +150,7 @@ func TestFileTags(t *testing.T) {
 		t.Fatalf("removing from a file keeps the tag: %+v", all)
 	}
 
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	wantBadCalls(t, c, []badCall{
 		{"nc_files_remove_tag", map[string]any{"file_id": id, "tag": "Urgent"}, []string{`has no tag "Urgent"`}},
 		{"nc_files_remove_tag", map[string]any{"file_id": id, "tag_id": 999}, []string{"has no tag with id 999"}},
 		{"nc_files_assign_tag", map[string]any{"file_id": id, "tag_id": 999}, []string{"no tag has id 999", "412"}},
@@ -178,9 +161,7 @@ func TestFileTags(t *testing.T) {
 		{"nc_files_create_tag", map[string]any{"name": ""}, []string{"name is empty"}},
 		{"nc_files_create_tag", map[string]any{"name": "x", "user_visible": "no"}, []string{"user_visible"}},
 		{"nc_files_list_tags", map[string]any{"path": "Docs/none.txt"}, []string{"404"}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-	}
+	})
 
 	// Only administrators create invisible tags.
 	alice := connect(t, newTestServer(t, nc, usersActingAs(t, nc, "alice")), "inprocess")
@@ -238,25 +219,19 @@ func TestFileVersions(t *testing.T) {
 		t.Fatalf("versions after restore: %+v", restored.Versions)
 	}
 
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	wantBadCalls(t, c, []badCall{
 		{"nc_files_restore_version", map[string]any{"file_id": id, "version_id": v1}, []string{"has no version", "nc_files_list_versions"}},
 		{"nc_files_restore_version", map[string]any{"file_id": id, "version_id": "../x"}, []string{"not a version id"}},
 		{"nc_files_restore_version", map[string]any{"file_id": id}, []string{"version_id"}},
 		{"nc_files_restore_version", map[string]any{"file_id": id, "version_id": 5}, []string{"version_id"}},
 		{"nc_files_list_versions", map[string]any{"file_id": 424242}, []string{"404"}},
 		{"nc_files_list_versions", map[string]any{"path": "Docs"}, []string{"404", "only kept for files"}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-	}
+	})
 }
 
 func TestFileExtrasNextcloudFailures(t *testing.T) {
 	nc, id := extrasNextcloud(t)
-	fail := collabFail500(nc, "/remote.php/dav/")
+	fail := commsFault(nc, "/remote.php/dav/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	fail.Store(true)
 	for tool, args := range map[string]map[string]any{

@@ -168,9 +168,7 @@ func nfFilesFlow(t *testing.T, c *client.Client, direct *nextcloud.Client) {
 
 func TestFilesWriteConditions(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	nfWrite(t, direct, "todo.txt", []byte("v1"))
 
 	var st filesEntry
@@ -256,9 +254,7 @@ func TestFilesReadLimitAndBinary(t *testing.T) {
 }
 
 func TestFilesBadInputs(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	nc, c, direct := nfServer(t)
 	nfWrite(t, direct, "Docs/a.txt", []byte("a"))
 
 	// Bad paths are refused before any request reaches Nextcloud.
@@ -275,10 +271,7 @@ func TestFilesBadInputs(t *testing.T) {
 		{`Docs\a.txt`, "backslash"},
 	}
 	for _, e := range escapes {
-		for _, call := range []struct {
-			tool string
-			args map[string]any
-		}{
+		wantAllFail(t, c, []toolCall{
 			{"nc_files_list", map[string]any{"path": e.path}},
 			{"nc_files_stat", map[string]any{"path": e.path}},
 			{"nc_files_read", map[string]any{"path": e.path}},
@@ -289,19 +282,13 @@ func TestFilesBadInputs(t *testing.T) {
 			{"nc_files_delete", map[string]any{"path": e.path}},
 			{"nc_files_search", map[string]any{"path": e.path, "name": "a"}},
 			{"nc_files_favorites", map[string]any{"path": e.path}},
-		} {
-			wantError(t, callTool(t, c, call.tool, call.args), "invalid arguments", e.wants)
-		}
+		}, "invalid arguments", e.wants)
 	}
 	if davRequests := len(nc.Requests(func(r nctest.Request) bool { return strings.HasPrefix(r.Path, "/remote.php/dav") })); davRequests != 0 {
 		t.Fatalf("%d WebDAV requests were sent for bad paths", davRequests)
 	}
 
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_files_stat", map[string]any{}, []string{"path"}},
 		{"nc_files_stat", map[string]any{"path": 42}, []string{"path"}},
 		{"nc_files_stat", map[string]any{"path": "Docs/none.txt"}, []string{"404", "could not be located"}},
@@ -334,9 +321,7 @@ func TestFilesBadInputs(t *testing.T) {
 		{"nc_files_trash_restore", map[string]any{"trash_name": "a/b"}, []string{"trash_name"}},
 		{"nc_files_trash_list", map[string]any{"all": true}, []string{"all"}},
 	}
-	for _, tc := range cases {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...)
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestFilesNextcloudFailures(t *testing.T) {
@@ -345,10 +330,7 @@ func TestFilesNextcloudFailures(t *testing.T) {
 	nfWrite(t, nc.Client(t, "admin"), "a.txt", []byte("a"))
 
 	nc.SetFault(nf500)
-	for _, call := range []struct {
-		tool string
-		args map[string]any
-	}{
+	wantAllFail(t, c, []toolCall{
 		{"nc_files_list", map[string]any{}},
 		{"nc_files_stat", map[string]any{"path": "a.txt"}},
 		{"nc_files_read", map[string]any{"path": "a.txt"}},
@@ -361,9 +343,7 @@ func TestFilesNextcloudFailures(t *testing.T) {
 		{"nc_files_favorites", map[string]any{}},
 		{"nc_files_trash_list", map[string]any{}},
 		{"nc_files_trash_restore", map[string]any{"trash_name": "a.txt.d1"}},
-	} {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	}, "500", "Nextcloud failed internally")
 	nc.SetFault(nil)
 
 	nc.SetDisabled("files_trashbin", true)
@@ -372,10 +352,7 @@ func TestFilesNextcloudFailures(t *testing.T) {
 
 	nc.SetFault(nfHang)
 	slow := connect(t, newTestServer(t, nc, nfShortTimeoutClient(t, nc)), "inprocess")
-	for _, call := range []struct {
-		tool string
-		args map[string]any
-	}{
+	for _, call := range []toolCall{
 		{"nc_files_read", map[string]any{"path": "a.txt"}},
 		{"nc_files_search", map[string]any{"name": "a"}},
 	} {
@@ -439,9 +416,7 @@ func TestFilesReadOnlyAndApps(t *testing.T) {
 }
 
 func TestFilesResourceTemplate(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	nfWrite(t, direct, "Documents/read me.md", []byte("# Hello"))
 	nfWrite(t, direct, "dot.png", nfPNG)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

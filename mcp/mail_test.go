@@ -325,11 +325,7 @@ func mailConnectAs(t *testing.T, nc *nctest.Server, user string) *client.Client 
 func TestMailBadInput(t *testing.T) {
 	f := mailSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_mail_list_mailboxes", map[string]any{}, []string{"account_id"}},
 		{"nc_mail_list_mailboxes", map[string]any{"account_id": f.bobAcct}, []string{"does not exist or is not yours"}},
 		{"nc_mail_list_messages", map[string]any{"mailbox_id": f.bobInbox}, []string{"mailbox", "does not exist or is not yours"}},
@@ -350,19 +346,14 @@ func TestMailBadInput(t *testing.T) {
 		{"nc_mail_create_tag", map[string]any{"name": "x", "color": "#0123456789"}, []string{"color"}},
 		{"nc_mail_tag_message", map[string]any{"message_id": f.plain}, []string{"tag"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	f := mailSeed(t)
 	on := commsFault(f.nc, "/index.php/apps/mail/", commsFail500)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
+	calls := []toolCall{
 		{"nc_mail_list_accounts", map[string]any{}},
 		{"nc_mail_list_mailboxes", map[string]any{"account_id": f.acct}},
 		{"nc_mail_list_messages", map[string]any{"mailbox_id": f.inbox}},
@@ -377,17 +368,13 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_mail_tag_message", map[string]any{"message_id": f.plain, "tag": "Work"}},
 	}
 	on.Store(true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
 	on.Store(false)
 	if n := len(f.nc.MailSent()); n != 0 {
 		t.Fatalf("%d messages sent during the outage", n)
 	}
 	f.nc.SetDisabled("mail", true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"mail"`, "Mail", "not installed or not enabled")
-	}
+	wantAllFail(t, c, calls, `"mail"`, "Mail", "not installed or not enabled")
 }
 
 func TestMailMessageSource(t *testing.T) {

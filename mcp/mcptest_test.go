@@ -64,17 +64,7 @@ func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 	case "inprocess":
 		c, err = client.NewInProcessClient(srv.MCP())
 	case "stdio":
-		inR, inW := io.Pipe()
-		outR, outW := io.Pipe()
-		sctx, scancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = srv.ServeStdio(sctx, inR, outW, nil)
-			outW.Close()
-		}()
-		t.Cleanup(func() { scancel(); inW.Close(); <-done })
-		c = client.NewClient(transport.NewIO(outR, inW, io.NopCloser(&emptyReader{})))
+		c = stdioClient(t, srv)
 	case "sse":
 		ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
 		t.Cleanup(ts.Close)
@@ -108,6 +98,22 @@ func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 	return c
 }
 
+// stdioClient is a client of srv served over stdio through pipes, the
+// server stopped when the test ends.
+func stdioClient(t testing.TB, srv *Server) *client.Client {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	sctx, scancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.ServeStdio(sctx, inR, outW, nil)
+		outW.Close()
+	}()
+	t.Cleanup(func() { scancel(); inW.Close(); <-done })
+	return client.NewClient(transport.NewIO(outR, inW, io.NopCloser(&emptyReader{})))
+}
+
 type emptyReader struct{}
 
 func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
@@ -115,11 +121,18 @@ func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
 // callTool calls a tool and fails the test on a protocol error.
 func callTool(t testing.TB, c *client.Client, name string, args any) *mcpgo.CallToolResult {
 	t.Helper()
+	return callToolMeta(t, c, name, args, nil)
+}
+
+// callToolMeta is callTool with the request's _meta (a progress token).
+func callToolMeta(t testing.TB, c *client.Client, name string, args any, meta *mcpgo.Meta) *mcpgo.CallToolResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	req := mcpgo.CallToolRequest{}
 	req.Params.Name = name
 	req.Params.Arguments = args
+	req.Params.Meta = meta
 	res, err := c.CallTool(ctx, req)
 	if err != nil {
 		t.Fatalf("call %s: %v", name, err)

@@ -40,11 +40,6 @@ func othersUnchanged[K comparable, V any](t *testing.T, before, after map[K]V, c
 	}
 }
 
-type toolCall struct {
-	tool string
-	args map[string]any
-}
-
 // appMissingChecks runs every call while the app's API fails (500), then
 // with the app off: each call says the one "app not enabled" wording, and
 // with app detection the tools are hidden (and listed while the app is

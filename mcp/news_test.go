@@ -191,11 +191,7 @@ func TestNewsGetItem(t *testing.T) {
 func TestNewsBadInput(t *testing.T) {
 	f := newsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_news_get_item", map[string]any{}, []string{"item_id"}},
 		{"nc_news_get_item", map[string]any{"item_id": "one"}, []string{"item_id"}},
 		{"nc_news_get_item", map[string]any{"item_id": 0}, []string{"item_id"}},
@@ -214,19 +210,14 @@ func TestNewsBadInput(t *testing.T) {
 		{"nc_news_mark_all_read", map[string]any{"feed_id": 4242}, []string{"feed 4242 not found"}},
 		{"nc_news_mark_all_read", map[string]any{"feed_id": f.goFeed, "all": true}, []string{"exactly one"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 	f := newsSeed(t)
 	on := commsFault(f.nc, "/index.php/apps/news/", commsFail500)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
+	calls := []toolCall{
 		{"nc_news_list_feeds", map[string]any{}},
 		{"nc_news_list_items", map[string]any{}},
 		{"nc_news_get_item", map[string]any{"item_id": f.a1}},
@@ -235,15 +226,10 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_news_status", map[string]any{}},
 	}
 	on.Store(true)
-	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
 	on.Store(false)
 	f.nc.SetDisabled("news", true)
-	for _, call := range calls {
-		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"news"`, "News", "not installed or not enabled")
-	}
+	wantAllFail(t, c, calls, `"news"`, "News", "not installed or not enabled")
 }
 
 func TestNewsStatus(t *testing.T) {

@@ -4,18 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 func TestNotesUpdateConflictIsReported(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	nc, c, direct := nfServer(t)
 	n := nfNote(t, direct, "Budget", "", "rent 1000")
 
 	var read noteOut
@@ -47,25 +43,13 @@ func TestNotesUpdateConflictIsReported(t *testing.T) {
 
 func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	nc, c, direct := nfServer(t)
 	n := nfNote(t, direct, "Log", "", "line 1")
 
 	// Just before the tool's first PUT lands, another client appends too.
-	var mu sync.Mutex
-	interposed := false
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		first := r.Method == http.MethodPut && !interposed
-		if first {
-			interposed = true
-		}
-		mu.Unlock()
-		if first {
-			if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("line 1\nother client")}, ""); err != nil {
-				t.Errorf("interposed edit: %v", err)
-			}
+	nfOnFirst(nc, http.MethodPut, func(w http.ResponseWriter, r *http.Request) bool {
+		if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("line 1\nother client")}, ""); err != nil {
+			t.Errorf("interposed edit: %v", err)
 		}
 		return false
 	})
@@ -81,25 +65,12 @@ func TestNotesAppendRetriesOnConcurrentEdit(t *testing.T) {
 
 func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	nc, c, direct := nfServer(t)
 	n := nfNote(t, direct, "Log", "", "line 1")
 
 	// The first PUT is applied but its answer is lost (502), so the client
 	// sends it again; the retry meets its own change (412).
-	var mu sync.Mutex
-	dropped := false
-	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		drop := r.Method == http.MethodPut && !dropped
-		if drop {
-			dropped = true
-		}
-		mu.Unlock()
-		if !drop {
-			return false
-		}
+	nfOnFirst(nc, http.MethodPut, func(w http.ResponseWriter, r *http.Request) bool {
 		nc.ServeHTTP(httptest.NewRecorder(), r)
 		http.Error(w, "Bad Gateway", http.StatusBadGateway)
 		return true
@@ -117,9 +88,7 @@ func TestNotesAppendLandsOnceWhenAnswerIsLost(t *testing.T) {
 
 func TestNotesAppendWithStaleETagIsRefused(t *testing.T) {
 	ctx := context.Background()
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	n := nfNote(t, direct, "Log", "", "line 1")
 	if _, err := direct.Notes().Update(ctx, n.ID, nextcloud.NoteInput{Content: nfStr("rewritten")}, ""); err != nil {
 		t.Fatal(err)

@@ -165,9 +165,7 @@ func TestNotesToolsOverTransports(t *testing.T) {
 }
 
 func TestNotesListPagesWithCursor(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	for _, title := range []string{"one", "two", "three", "four", "five"} {
 		nfNote(t, direct, title, "", "x")
 	}
@@ -209,9 +207,7 @@ func nfStr(s string) *string { return &s }
 func nfItoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
 
 func TestNotesSearchRanking(t *testing.T) {
-	nc := nctest.New(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	direct := nc.Client(t, "admin")
+	_, c, direct := nfServer(t)
 	content := nfNote(t, direct, "Weekly meeting", "Work", "Agenda: budget review.\n\nWe talked about the budget of the grocery store and the grocery delivery.")
 	title := nfNote(t, direct, "Grocery list", "", "milk, eggs")
 	partial := nfNote(t, direct, "Misc", "", "groceryman visited")
@@ -265,11 +261,7 @@ func TestNotesBadInputs(t *testing.T) {
 	nc := nctest.New(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	n := nfNote(t, nc.Client(t, "admin"), "n", "", "")
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_notes_get", map[string]any{}, []string{"id"}},
 		{"nc_notes_get", map[string]any{"id": "seven"}, []string{"id"}},
 		{"nc_notes_get", map[string]any{"id": 0}, []string{"positive note id"}},
@@ -290,9 +282,7 @@ func TestNotesBadInputs(t *testing.T) {
 		{"nc_notes_delete", map[string]any{"id": 424242}, []string{"404", "does not exist"}},
 		{"nc_notes_delete", map[string]any{"id": -3}, []string{"positive note id"}},
 	}
-	for _, tc := range cases {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...)
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestNotesNextcloudFailures(t *testing.T) {
@@ -301,10 +291,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 	n := nfNote(t, nc.Client(t, "admin"), "n", "", "")
 
 	nc.SetFault(nf500)
-	for _, call := range []struct {
-		tool string
-		args map[string]any
-	}{
+	wantAllFail(t, c, []toolCall{
 		{"nc_notes_list", map[string]any{}},
 		{"nc_notes_get", map[string]any{"id": n.ID}},
 		{"nc_notes_search", map[string]any{"query": "x"}},
@@ -313,9 +300,7 @@ func TestNotesNextcloudFailures(t *testing.T) {
 		{"nc_notes_append", map[string]any{"id": n.ID, "text": "x"}},
 		{"nc_notes_delete", map[string]any{"id": n.ID}},
 		{"nc_notes_categories", map[string]any{}},
-	} {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	}, "500", "Nextcloud failed internally")
 	nc.SetFault(nil)
 
 	nc.SetDisabled("notes", true)

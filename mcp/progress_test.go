@@ -52,18 +52,11 @@ func (p *progressSink) until(t *testing.T, final float64) []map[string]any {
 
 func callWithToken(t *testing.T, c *client.Client, name string, args any, token any) *mcpgo.CallToolResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req := mcpgo.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
+	var meta *mcpgo.Meta
 	if token != nil {
-		req.Params.Meta = &mcpgo.Meta{ProgressToken: token}
+		meta = &mcpgo.Meta{ProgressToken: token}
 	}
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
+	res := callToolMeta(t, c, name, args, meta)
 	if res.IsError {
 		t.Fatalf("call %s: %s", name, resultText(res))
 	}

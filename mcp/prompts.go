@@ -30,12 +30,9 @@ func (s *Server) promptDefs() []promptDef {
 				boardArg),
 			Needs: []string{"nc_calendar_list_events", "nc_tasks_list", "nc_deck_list_cards"},
 			Build: func(ctx context.Context, s *Server, args map[string]string) (*mcpgo.GetPromptResult, error) {
-				day := time.Now().Format(time.DateOnly)
-				if d := args["date"]; d != "" {
-					if _, err := time.Parse(time.DateOnly, d); err != nil {
-						return nil, Argf("date %q is not a day like 2026-03-14", d)
-					}
-					day = d
+				day, err := promptDay(args)
+				if err != nil {
+					return nil, err
 				}
 				text := fmt.Sprintf("Plan my day for %s. Use nc_calendar_list_events for that day's events, nc_tasks_list for open tasks due by then, "+
 					"and nc_deck_list_cards for Deck cards due by then. Then propose a schedule in time order that fits the tasks and cards "+
@@ -179,4 +176,16 @@ func (s *Server) readResource(ctx context.Context, uri string) ([]mcpgo.Resource
 	default:
 		return nil, fmt.Errorf("reading %s gave an unexpected %T", uri, m)
 	}
+}
+
+// promptDay is a prompt's date argument (YYYY-MM-DD), today when empty.
+func promptDay(args map[string]string) (string, error) {
+	d := args["date"]
+	if d == "" {
+		return time.Now().Format(time.DateOnly), nil
+	}
+	if _, err := time.Parse(time.DateOnly, d); err != nil {
+		return "", Argf("date %q is not a day like 2026-03-14", d)
+	}
+	return d, nil
 }

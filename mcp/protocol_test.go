@@ -239,6 +239,14 @@ func connectVersion(t *testing.T, srv *Server, version string) *client.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	initialize(t, c, version, mcpgo.ClientCapabilities{})
+	return c
+}
+
+// initialize starts c and initializes it with the protocol version and
+// the client capabilities given.
+func initialize(t *testing.T, c *client.Client, version string, caps mcpgo.ClientCapabilities) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.Start(context.Background()); err != nil {
@@ -247,10 +255,10 @@ func connectVersion(t *testing.T, srv *Server, version string) *client.Client {
 	init := mcpgo.InitializeRequest{}
 	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	init.Params.Capabilities = caps
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	return c
 }
 
 // A resource whose item does not exist answers "resource not found"

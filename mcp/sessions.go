@@ -236,6 +236,17 @@ func peekBody(r *http.Request) ([]byte, error) {
 	return b, err
 }
 
+// readMessage peeks at a POST's JSON-RPC message; a body that cannot be
+// read or holds a batch is answered here (false).
+func readMessage(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := peekBody(r)
+	if err != nil {
+		http.Error(w, "Bad Request: could not read the request body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, !refuseBatch(w, body)
+}
+
 // refuseBatch answers a JSON-RPC batch with a clear error; MCP dropped
 // batching in protocol 2025-06-18 and mcp-go would call it "not valid json".
 func refuseBatch(w http.ResponseWriter, body []byte) bool {
@@ -261,12 +272,8 @@ func (t *sessionTracker) streamableSessions(next http.Handler) http.Handler {
 		id := r.Header.Get(server.HeaderKeySessionID)
 		switch r.Method {
 		case http.MethodPost:
-			body, err := peekBody(r)
-			if err != nil {
-				http.Error(w, "Bad Request: could not read the request body", http.StatusBadRequest)
-				return
-			}
-			if refuseBatch(w, body) {
+			body, ok := readMessage(w, r)
+			if !ok {
 				return
 			}
 			var msg struct {
@@ -315,12 +322,7 @@ func (t *sessionTracker) sseSessions(next http.Handler) http.Handler {
 			if !t.checkSession(w, r, r.URL.Query().Get("sessionId"), "the sessionId query parameter") {
 				return
 			}
-			body, err := peekBody(r)
-			if err != nil {
-				http.Error(w, "Bad Request: could not read the request body", http.StatusBadRequest)
-				return
-			}
-			if refuseBatch(w, body) {
+			if _, ok := readMessage(w, r); !ok {
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -40,17 +40,10 @@ func sharingNextcloud(t *testing.T) *nctest.Server {
 }
 
 func TestSharingToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, listedTools(t, c), sharingKinds)
-			var out sharesOut
-			decodeStructured(t, callTool(t, c, "nc_sharing_list_shares", map[string]any{}), &out)
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, sharingKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "sharing", sharingKinds) })
+	collabToolsListed(t, "sharing", sharingKinds, func(t *testing.T, s listedClient) {
+		var out sharesOut
+		decodeStructured(t, callTool(t, s.c, "nc_sharing_list_shares", map[string]any{}), &out)
+	})
 }
 
 func TestSharingLifecycle(t *testing.T) {
@@ -179,11 +172,7 @@ func TestSharingBadInput(t *testing.T) {
 	var user shareResultOut
 	decodeStructured(t, callTool(t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"}), &user)
 	past := time.Now().AddDate(0, 0, -3).Format("2006-01-02")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_sharing_create_share", map[string]any{"share_type": "user", "share_with": "alice"}, []string{"path"}},
 		{"nc_sharing_create_share", map[string]any{"path": "/", "share_type": "public_link"}, []string{"root folder"}},
 		{"nc_sharing_create_share", map[string]any{"path": "Docs", "share_type": "robot"}, []string{`unknown share type "robot"`, "public_link"}},
@@ -218,17 +207,13 @@ func TestSharingBadInput(t *testing.T) {
 		{"nc_sharing_list_shares", map[string]any{"path": "Docs/plan.txt", "subfiles": true}, []string{"400", "Not a directory"}},
 		{"nc_sharing_list_shares", map[string]any{"path": "Nope"}, []string{"404", "Wrong path"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 }
 
 func TestSharingNextcloudFailures(t *testing.T) {
 	t.Run("500", func(t *testing.T) {
 		nc := sharingNextcloud(t)
-		fail := collabFail500(nc, "/ocs/v2.php/apps/files_sharing/")
+		fail := commsFault(nc, "/ocs/v2.php/apps/files_sharing/", commsFail500)
 		c := connect(t, newTestServer(t, nc), "inprocess")
 		var user shareResultOut
 		decodeStructured(t, callTool(t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"}), &user)

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -85,17 +84,7 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 	var err error
 	switch kind {
 	case "stdio":
-		inR, inW := io.Pipe()
-		outR, outW := io.Pipe()
-		sctx, scancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			_ = srv.ServeStdio(sctx, inR, outW, nil)
-			outW.Close()
-		}()
-		t.Cleanup(func() { scancel(); inW.Close(); <-done })
-		c = client.NewClient(transport.NewIO(outR, inW, io.NopCloser(&emptyReader{})))
+		c = stdioClient(t, srv)
 	case "sse":
 		ts := httptest.NewServer(srv.HTTPHandler(o))
 		t.Cleanup(ts.Close)

@@ -364,11 +364,7 @@ func TestTablesViewsAndSharing(t *testing.T) {
 func TestTablesBadInput(t *testing.T) {
 	nc, c := newTablesTest(t)
 	tid, _ := seedTable(t, nc, "admin", "Tasks")
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_tables_list", map[string]any{"include_archived": "yes"}, []string{"include_archived"}},
 		{"nc_tables_list", map[string]any{"bogus": true}, []string{"bogus"}},
 		{"nc_tables_get_schema", map[string]any{}, []string{"give table_id or view_id"}},
@@ -390,16 +386,8 @@ func TestTablesBadInput(t *testing.T) {
 		{"nc_tables_delete_row", map[string]any{"row_id": 99999}, []string{"row 99999 does not exist"}},
 		{"nc_tables_delete_row", map[string]any{"row_id": -1}, []string{"row_id"}},
 	}
-	covered := map[string]bool{}
-	for _, tc := range cases {
-		covered[tc.tool] = true
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...) })
-	}
-	for _, name := range tablesToolNames {
-		if !covered[name] {
-			t.Errorf("no bad-input case for %s", name)
-		}
-	}
+	wantBadCalls(t, c, cases)
+	wantEveryToolCovered(t, cases, tablesToolNames)
 }
 
 func TestTablesNextcloudFailures(t *testing.T) {

@@ -285,11 +285,7 @@ func TestTalkBadInput(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	cases := []struct {
-		tool  string
-		args  map[string]any
-		wants []string
-	}{
+	cases := []badCall{
 		{"nc_talk_get_conversation", map[string]any{}, []string{"token"}},
 		{"nc_talk_get_conversation", map[string]any{"token": 12}, []string{"token"}},
 		{"nc_talk_get_conversation", map[string]any{"token": "nosuchroom"}, []string{"nosuchroom", "not found", "nc_talk_list_conversations"}},
@@ -312,11 +308,7 @@ func TestTalkBadInput(t *testing.T) {
 		{"nc_talk_mark_read", map[string]any{"token": "nosuchroom"}, []string{"not found"}},
 		{"nc_talk_list_participants", map[string]any{"token": "nosuchroom"}, []string{"not found"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 	// A system message cannot take reactions.
 	sys := nc.AddTalkSystemMessage(team, "admin", "conversation_created", "{actor} created the conversation")
 	wantError(t, callTool(t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": sys, "reaction": "👍"}), "cannot take reactions")
@@ -328,10 +320,7 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	on := commsFault(nc, "/ocs/v2.php/apps/spreed/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	on.Store(true)
-	for _, call := range []struct {
-		tool string
-		args map[string]any
-	}{
+	wantAllFail(t, c, []toolCall{
 		{"nc_talk_list_conversations", map[string]any{}},
 		{"nc_talk_get_conversation", map[string]any{"token": team}},
 		{"nc_talk_read_messages", map[string]any{"token": team}},
@@ -343,16 +332,11 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_talk_list_reactions", map[string]any{"token": team, "message_id": 1}},
 		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
 		{"nc_talk_remove_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
-	} {
-		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
-	}
+	}, "500", "Nextcloud failed internally")
 	on.Store(false)
 
 	nc.SetDisabled("spreed", true)
-	for _, call := range []struct {
-		tool string
-		args map[string]any
-	}{
+	for _, call := range []toolCall{
 		{"nc_talk_list_conversations", map[string]any{}},
 		{"nc_talk_get_conversation", map[string]any{"token": team}},
 		{"nc_talk_send_message", map[string]any{"token": team, "message": "hi"}},

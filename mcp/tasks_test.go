@@ -117,11 +117,7 @@ func TestTasksBadInput(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var parent taskOut
 	decodeStructured(t, callTool(t, c, "nc_tasks_create", map[string]any{"summary": "p"}), &parent)
-	cases := []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
+	cases := []badCall{
 		{"nc_tasks_create", map[string]any{}, []string{"summary"}},
 		{"nc_tasks_create", map[string]any{"summary": "x", "due": "next week"}, []string{"due"}},
 		{"nc_tasks_create", map[string]any{"summary": "x", "priority": 12}, []string{"priority"}},
@@ -144,11 +140,7 @@ func TestTasksBadInput(t *testing.T) {
 		{"nc_tasks_delete", map[string]any{"list": "personal", "task_id": "ghost"}, []string{"404"}},
 		{"nc_tasks_delete", map[string]any{"list": "personal", "task_id": parent.ID, "etag": "stale"}, []string{"changed"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) {
-			wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-		})
-	}
+	wantBadCalls(t, c, cases)
 	var list tasksOut
 	res := callTool(t, c, "nc_tasks_list", map[string]any{})
 	list = fresh(t, res, list)

@@ -34,20 +34,13 @@ func usersActingAs(t *testing.T, nc *nctest.Server, login string) func(*Options)
 }
 
 func TestUsersToolsListed(t *testing.T) {
-	nc := nctest.New(t)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			collabCheckTools(t, listedTools(t, c), usersKinds)
-			var me currentUserOut
-			decodeStructured(t, callTool(t, c, "nc_users_get_current", map[string]any{}), &me)
-			if me.ID != "admin" {
-				t.Fatalf("current user: %+v", me)
-			}
-		})
-	}
-	t.Run("read-only", func(t *testing.T) { collabReadOnly(t, usersKinds) })
-	t.Run("apps", func(t *testing.T) { collabApps(t, "users", usersKinds) })
+	collabToolsListed(t, "users", usersKinds, func(t *testing.T, s listedClient) {
+		var me currentUserOut
+		decodeStructured(t, callTool(t, s.c, "nc_users_get_current", map[string]any{}), &me)
+		if me.ID != "admin" {
+			t.Fatalf("current user: %+v", me)
+		}
+	})
 }
 
 func TestUsersCurrent(t *testing.T) {
@@ -160,7 +153,7 @@ func TestUsersSearchGroups(t *testing.T) {
 
 func TestUsersNextcloudFailures(t *testing.T) {
 	nc := usersTestNextcloud(t)
-	fail := collabFail500(nc, "/ocs/")
+	fail := commsFault(nc, "/ocs/", commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	fail.Store(true)
 	for tool, args := range map[string]map[string]any{

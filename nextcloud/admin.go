@@ -84,7 +84,7 @@ func (a *AdminClient) Role(ctx context.Context) (admin bool, subadminOf []string
 
 // Users lists user ids matching search (all when empty).
 func (a *AdminClient) Users(ctx context.Context, search string, limit, offset int) ([]string, error) {
-	q := searchPage(search, limit, offset)
+	q := pageQuery(url.Values{"search": {search}}, limit, offset)
 	var out struct {
 		Users []string `json:"users"`
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -246,4 +247,16 @@ func answerMessage(contentType string, body []byte) string {
 	}
 	_ = json.Unmarshal(data, &d)
 	return d.Message
+}
+
+// pageQuery adds the limit and offset of a page to q; zero leaves the
+// app's default.
+func pageQuery(q url.Values, limit, offset int) url.Values {
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	return q
 }

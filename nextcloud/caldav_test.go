@@ -33,6 +33,13 @@ func findCal(t *testing.T, d *nextcloud.CalDAV, ref string) nextcloud.Calendar {
 	return c
 }
 
+// personalCalendar opens CalDAV as admin and finds the personal calendar.
+func personalCalendar(t *testing.T, nc *nctest.Server) (*nextcloud.CalDAV, nextcloud.Calendar) {
+	t.Helper()
+	d := calDAV(t, nc, "admin")
+	return d, findCal(t, d, "personal")
+}
+
 func TestDAVPrincipalDiscoveryUsesServerPrincipal(t *testing.T) {
 	// The login name differs from the user id, as with LDAP.
 	nc := nctest.New(t, nctest.WithLDAPUser("jane.doe", "pw", "5f2a-uid"))
@@ -183,9 +190,8 @@ func TestCalendarsListCreateDelete(t *testing.T) {
 
 func TestEventCRUDWithETags(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	in := nextcloud.EventInput{
 		Summary: dstr("Planning"), Start: dstr("2025-03-10T09:00:00"), End: dstr("2025-03-10T10:30:00"),
 		TimeZone: dstr("Europe/Berlin"), Location: dstr("Room 1"), Description: dstr("line one\nline two"),
@@ -330,9 +336,8 @@ END:VEVENT
 END:VCALENDAR
 `)
 	nc.AddBrokenCalendarObject(t, "admin", "personal", "broken.ics")
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	from := time.Date(2025, 3, 24, 0, 0, 0, 0, berlin)
 	to := time.Date(2025, 4, 1, 0, 0, 0, 0, berlin)
@@ -377,9 +382,8 @@ END:VCALENDAR
 
 func TestOccurrenceEditAndDelete(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	ev, err := d.CreateEvent(ctx, cal, nextcloud.EventInput{Summary: dstr("Gym"), Start: dstr("2025-06-02T18:00:00"), Duration: dstr("PT1H"),
 		TimeZone: dstr("America/New_York"), RRule: dstr("FREQ=WEEKLY;BYDAY=MO;COUNT=4")})
 	if err != nil {
@@ -418,9 +422,8 @@ func TestOccurrenceEditAndDelete(t *testing.T) {
 
 func TestAllDayEventInput(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	ev, err := d.CreateEvent(ctx, cal, nextcloud.EventInput{Summary: dstr("Trip"), Start: dstr("2025-07-01"), End: dstr("2025-07-04")})
 	if err != nil {
 		t.Fatal(err)
@@ -445,9 +448,8 @@ func TestAllDayEventInput(t *testing.T) {
 
 func TestFreeBusyReportAndFallback(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	if _, err := d.CreateEvent(ctx, cal, nextcloud.EventInput{Summary: dstr("Busy"), Start: dstr("2025-05-05T10:00:00Z"), End: dstr("2025-05-05T11:00:00Z")}); err != nil {
 		t.Fatal(err)
 	}
@@ -469,9 +471,8 @@ func TestFreeBusyReportAndFallback(t *testing.T) {
 
 func TestTasks(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	parent, err := d.CreateTask(ctx, cal, nextcloud.TaskInput{Summary: dstr("Move house"), Due: dstr("2025-09-30"), Priority: ptrInt(1), Categories: &[]string{"Home"}})
 	if err != nil {
 		t.Fatal(err)
@@ -527,9 +528,8 @@ func ptrInt(n int) *int { return &n }
 // file is named after that UID.
 func TestFindByUIDKeepsToItsComponent(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	task, err := d.CreateTask(ctx, cal, nextcloud.TaskInput{Summary: dstr("Call the plumber")})
 	if err != nil {
 		t.Fatal(err)

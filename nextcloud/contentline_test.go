@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 func TestFoldLineAt75OctetsKeepsUTF8(t *testing.T) {
@@ -77,10 +78,10 @@ func TestVTimezoneHasYearlyRules(t *testing.T) {
 	}
 }
 
-func TestTZIDWithEscapedCommasMatchesVTimezone(t *testing.T) {
-	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:(UTC+05:30) Chennai\\, Kolkata\\, Mumbai\r\n" +
-		"BEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
-		"BEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=\"(UTC+05:30) Chennai, Kolkata, Mumbai\":20250310T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+// secondChildEvent decodes an iCalendar object whose second child (after
+// its VTIMEZONE) is an event, and reads the event in UTC.
+func secondChildEvent(t *testing.T, data string) Event {
+	t.Helper()
 	cal, _, err := decodeCal([]byte(data))
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +90,14 @@ func TestTZIDWithEscapedCommasMatchesVTimezone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ev
+}
+
+func TestTZIDWithEscapedCommasMatchesVTimezone(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:(UTC+05:30) Chennai\\, Kolkata\\, Mumbai\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0530\r\nTZOFFSETTO:+0530\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=\"(UTC+05:30) Chennai, Kolkata, Mumbai\":20250310T100000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	ev := secondChildEvent(t, data)
 	if ev.Start != "2025-03-10T04:30:00Z" {
 		t.Fatalf("start %s", ev.Start)
 	}
@@ -167,14 +176,7 @@ func TestCustomZoneWithDaylightRules(t *testing.T) {
 	} {
 		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:" + tc.tzid + "\r\nBEGIN:STANDARD\r\n" + tc.std + "\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n" + tc.dst +
 			"\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=" + tc.tzid + ":" + tc.start + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-		cal, _, err := decodeCal([]byte(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev, err := eventFromComponent(cal.Children[1], newTZResolver(cal), time.UTC, time.UTC)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ev := secondChildEvent(t, data)
 		if ev.Start != tc.want {
 			t.Errorf("%s %s: start %s, want %s", tc.tzid, tc.start, ev.Start, tc.want)
 		}
@@ -232,10 +234,7 @@ func TestVTimezoneFollowedByReadersOfItsRules(t *testing.T) {
 		py = "python3"
 	}
 	if exec.Command(py, "-c", "import dateutil.tz").Run() != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("python3-dateutil missing (it comes with radicale): apt-get install radicale")
-		}
-		t.Skip("python3-dateutil missing: apt-get install radicale")
+		testutil.Unavailable(t, "python3-dateutil missing (it comes with radicale): apt-get install radicale")
 	}
 	wrap := ical.NewCalendar()
 	wrap.Props.SetText(ical.PropVersion, "2.0")

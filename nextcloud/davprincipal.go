@@ -294,30 +294,34 @@ type xmlEmpty struct {
 	XMLName xml.Name
 }
 
-type xmlMultistatus struct {
+// xmlPropResponses is a multistatus answer (RFC 4918 13) whose
+// propstats hold the properties P.
+type xmlPropResponses[P any] struct {
 	XMLName   xml.Name `xml:"DAV: multistatus"`
 	Responses []struct {
 		Href     string `xml:"DAV: href"`
 		Propstat []struct {
 			Status string `xml:"DAV: status"`
-			Prop   struct {
-				Color string `xml:"http://apple.com/ns/ical/ calendar-color"`
-				Order string `xml:"http://apple.com/ns/ical/ calendar-order"`
-				Owner *struct {
-					Href string `xml:"DAV: href"`
-					Text string `xml:",chardata"`
-				} `xml:"http://owncloud.org/ns owner-principal"`
-				OwnerDN  string `xml:"http://nextcloud.com/ns owner-displayname"`
-				ReadOnly string `xml:"http://owncloud.org/ns read-only"`
-				Privs    *struct {
-					Privilege []struct {
-						Any []xmlEmpty `xml:",any"`
-					} `xml:"DAV: privilege"`
-				} `xml:"DAV: current-user-privilege-set"`
-			} `xml:"DAV: prop"`
+			Prop   P      `xml:"DAV: prop"`
 		} `xml:"DAV: propstat"`
 	} `xml:"DAV: response"`
 }
+
+type xmlMultistatus = xmlPropResponses[struct {
+	Color string `xml:"http://apple.com/ns/ical/ calendar-color"`
+	Order string `xml:"http://apple.com/ns/ical/ calendar-order"`
+	Owner *struct {
+		Href string `xml:"DAV: href"`
+		Text string `xml:",chardata"`
+	} `xml:"http://owncloud.org/ns owner-principal"`
+	OwnerDN  string `xml:"http://nextcloud.com/ns owner-displayname"`
+	ReadOnly string `xml:"http://owncloud.org/ns read-only"`
+	Privs    *struct {
+		Privilege []struct {
+			Any []xmlEmpty `xml:",any"`
+		} `xml:"DAV: privilege"`
+	} `xml:"DAV: current-user-privilege-set"`
+}]
 
 // propfindHome asks a home collection (Depth 1) for the properties names
 // and decodes the multistatus answer into ms.

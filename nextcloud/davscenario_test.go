@@ -23,6 +23,36 @@ type davTarget struct {
 	book   string // an existing address book id
 }
 
+// addressBook opens CardDAV on the target and finds its address book.
+func (tg davTarget) addressBook(t *testing.T) (*nextcloud.CardDAV, nextcloud.AddressBook) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, err := d.FindAddressBook(ctx, tg.book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, ab
+}
+
+// newCalendar opens CalDAV on the target and creates a calendar there.
+func (tg davTarget) newCalendar(t *testing.T, opts nextcloud.CalendarOptions) (*nextcloud.CalDAV, nextcloud.Calendar) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := d.CreateCalendar(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, cal
+}
+
 func davTargets(t *testing.T) map[string]func(t *testing.T) davTarget {
 	return map[string]func(t *testing.T) davTarget{
 		"nctest": func(t *testing.T) davTarget {
@@ -120,14 +150,7 @@ func linesExcept(s string, names ...string) []string {
 
 func eventScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Scenario events", Color: "#336699", Description: "Desc; with, specials"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, cal := tg.newCalendar(t, nextcloud.CalendarOptions{Name: "Scenario events", Color: "#336699", Description: "Desc; with, specials"})
 	if cal.Color != "#336699" || cal.Description != "Desc; with, specials" || cal.Name != "Scenario events" {
 		t.Fatalf("created calendar %+v", cal)
 	}
@@ -207,14 +230,7 @@ func eventScenario(t *testing.T, tg davTarget) {
 
 func taskScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Scenario tasks", Components: []string{"VTODO"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, list := tg.newCalendar(t, nextcloud.CalendarOptions{Name: "Scenario tasks", Components: []string{"VTODO"}})
 	parent, err := d.CreateTask(ctx, list, nextcloud.TaskInput{Summary: dstr("Parent")})
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +281,7 @@ func taskScenario(t *testing.T, tg davTarget) {
 
 func contactScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ab, err := d.FindAddressBook(ctx, tg.book)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, ab := tg.addressBook(t)
 	in := nextcloud.ContactInput{
 		FullName: dstr(`Tee; Kuchen, "Bäcker" \ 😀`), Nickname: dstr(`Nick, "N"; x`), Title: dstr("CEO; R&D"), Note: dstr(nastyText),
 		Organization: dstr("ACME; Inc, Ltd"),
@@ -324,14 +333,7 @@ const foreignCard = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:foreign-1\r\nFN:Tee\\; Ku
 
 func foreignCardScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ab, err := d.FindAddressBook(ctx, tg.book)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, ab := tg.addressBook(t)
 	href := ab.Href + "foreign-1.vcf"
 	rawPut(t, tg.client, href, "text/vcard", foreignCard)
 	before := rawGet(t, tg.client, href)
@@ -368,14 +370,7 @@ const foreignEvent = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//Client/
 
 func foreignEventScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := d.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Scenario foreign"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, cal := tg.newCalendar(t, nextcloud.CalendarOptions{Name: "Scenario foreign"})
 	href := cal.Href + "foreign-ev-1.ics"
 	rawPut(t, tg.client, href, "text/calendar", foreignEvent)
 	before := rawGet(t, tg.client, href)
@@ -446,14 +441,7 @@ func TestEmailReminderAttendeeFromCalendarUserAddress(t *testing.T) {
 // changed card and a deleted one show up after the token.
 func syncScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ab, err := d.FindAddressBook(ctx, tg.book)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, ab := tg.addressBook(t)
 	a, err := d.CreateContact(ctx, ab, nextcloud.ContactInput{FullName: dstr("Sync A")})
 	if err != nil {
 		t.Fatal(err)

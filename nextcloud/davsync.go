@@ -51,29 +51,20 @@ type SyncChanges struct {
 
 // xmlCollectionListing is a Depth 1 PROPFIND answer on a calendar or
 // address book home.
-type xmlCollectionListing struct {
-	XMLName   xml.Name `xml:"DAV: multistatus"`
-	Responses []struct {
-		Href     string `xml:"DAV: href"`
-		Propstat []struct {
-			Status string `xml:"DAV: status"`
-			Prop   struct {
-				ResourceType struct {
-					Any []xmlEmpty `xml:",any"`
-				} `xml:"DAV: resourcetype"`
-				DisplayName string `xml:"DAV: displayname"`
-				CalDesc     string `xml:"urn:ietf:params:xml:ns:caldav calendar-description"`
-				CardDesc    string `xml:"urn:ietf:params:xml:ns:carddav addressbook-description"`
-				Comps       struct {
-					Comp []struct {
-						Name string `xml:"name,attr"`
-					} `xml:"urn:ietf:params:xml:ns:caldav comp"`
-				} `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
-				SyncToken string `xml:"DAV: sync-token"`
-			} `xml:"DAV: prop"`
-		} `xml:"DAV: propstat"`
-	} `xml:"DAV: response"`
-}
+type xmlCollectionListing = xmlPropResponses[struct {
+	ResourceType struct {
+		Any []xmlEmpty `xml:",any"`
+	} `xml:"DAV: resourcetype"`
+	DisplayName string `xml:"DAV: displayname"`
+	CalDesc     string `xml:"urn:ietf:params:xml:ns:caldav calendar-description"`
+	CardDesc    string `xml:"urn:ietf:params:xml:ns:carddav addressbook-description"`
+	Comps       struct {
+		Comp []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"urn:ietf:params:xml:ns:caldav comp"`
+	} `xml:"urn:ietf:params:xml:ns:caldav supported-calendar-component-set"`
+	SyncToken string `xml:"DAV: sync-token"`
+}]
 
 // listedCollection is one collection of a home listing.
 type listedCollection struct {

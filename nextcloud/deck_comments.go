@@ -52,13 +52,7 @@ func (d *DeckClient) DeleteAttachment(ctx context.Context, boardID, stackID, car
 
 // Comments lists a card's comments, newest first.
 func (d *DeckClient) Comments(ctx context.Context, cardID int64, limit, offset int) ([]DeckComment, error) {
-	q := url.Values{}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
+	q := pageQuery(url.Values{}, limit, offset)
 	var cs []DeckComment
 	if err := d.ocs(ctx, http.MethodGet, fmt.Sprintf("%s/cards/%d/comments", deckOCSAPI, cardID), q, nil, &cs); err != nil {
 		return nil, deckFail(err, "list comments of deck card %d", cardID)

@@ -43,9 +43,8 @@ func TestCalendarObjectIDStaysInItsCalendar(t *testing.T) {
 	nc.AddCalendarObject(t, "admin", "personal", "renamed.ics", icsEvent("uid-renamed", "Renamed"))
 	otherHref := nc.AddCalendarObject(t, "admin", "work", "secret.ics", icsEvent("uid-secret", "Secret"))
 	near := nc.AddCalendarObject(t, "admin", "personal2", "near.ics", icsEvent("uid-near", "Near"))
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 
 	found := map[string]string{
 		"mine.ics":            "Mine",
@@ -103,9 +102,8 @@ func TestCalendarObjectIDStaysInItsCalendar(t *testing.T) {
 func TestCalendarObjectServerErrorIsReported(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, ".ics") {
 			http.Error(w, "storage is gone", http.StatusForbidden)
@@ -189,9 +187,8 @@ func TestFindByUIDChecksTheNamedObject(t *testing.T) {
 	nc.AddCalendarObject(t, "admin", "personal", "x.ics", icsEvent("y", "Wrong"))
 	nc.AddCalendarObject(t, "admin", "personal", "z.ics", icsEvent("x", "Right"))
 	nc.AddCalendarObject(t, "admin", "personal", "direct.ics", icsEvent("direct", "Direct"))
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	report := "REPORT " + cal.Href
 	before := nc.RequestCount(report)
 	o, err := d.FindByUID(ctx, cal, ical.CompEvent, "x")
@@ -217,9 +214,8 @@ func TestFindByUIDIsExact(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddCalendarObject(t, "admin", "personal", "meet.ics", icsEvent("meet-2", "Named like the UID asked for"))
 	nc.AddCalendarObject(t, "admin", "personal", "other.ics", icsEvent("meeting", "Longer UID"))
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	for _, uid := range []string{"meet", "meet-", "mee"} {
 		o, err := d.FindByUID(ctx, cal, ical.CompEvent, uid)
 		if !errors.Is(err, nextcloud.ErrNotFound) {
@@ -235,9 +231,8 @@ func TestFindByUIDIsExact(t *testing.T) {
 // A failing calendar search is reported, not taken for "no such UID".
 func TestFindByUIDSearchFailure(t *testing.T) {
 	nc := nctest.New(t)
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {
 			http.Error(w, "broken", http.StatusForbidden)
@@ -259,9 +254,8 @@ func TestFindByUIDSearchFailure(t *testing.T) {
 func TestCalendarObjectReadFailureIsReported(t *testing.T) {
 	nc := nctest.New(t)
 	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
-	d := calDAV(t, nc, "admin")
 	ctx := context.Background()
-	cal := findCal(t, d, "personal")
+	d, cal := personalCalendar(t, nc)
 	reports := 0
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {

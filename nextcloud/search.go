@@ -37,30 +37,43 @@ type SearchFilters map[string]string
 
 // UnmarshalJSON accepts every shape the servers use.
 func (f *SearchFilters) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		*f = nil
-		return nil
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	out := make(SearchFilters, len(raw))
-	for k, v := range raw {
+	m, err := phpStringMap(b, func(v json.RawMessage) (string, bool) {
 		var s string
 		if json.Unmarshal(v, &s) == nil {
-			out[k] = s
-			continue
+			return s, true
 		}
 		var o struct {
 			Type string `json:"type"`
 		}
 		_ = json.Unmarshal(v, &o)
-		out[k] = o.Type
+		return o.Type, true
+	})
+	if err != nil {
+		return err
 	}
-	*f = out
+	*f = m
 	return nil
+}
+
+// phpStringMap decodes a JSON object into strings, each value through str
+// (false leaves the key out). Anything but an object, such as the [] PHP
+// sends for an empty one, is no map.
+func phpStringMap[V any](b []byte, str func(V) (string, bool)) (map[string]string, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, nil
+	}
+	var raw map[string]V
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := str(v); ok {
+			out[k] = s
+		}
+	}
+	return out, nil
 }
 
 // Names lists the filter names, sorted.
@@ -89,29 +102,23 @@ type SearchAttributes map[string]string
 
 // UnmarshalJSON accepts [] for none and non-string values.
 func (a *SearchAttributes) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		*a = nil
-		return nil
-	}
-	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	out := make(SearchAttributes, len(raw))
-	for k, v := range raw {
+	m, err := phpStringMap(b, func(v any) (string, bool) {
 		switch t := v.(type) {
 		case string:
-			out[k] = t
+			return t, true
 		case nil:
+			return "", false
 		case float64:
-			out[k] = strconv.FormatFloat(t, 'f', -1, 64)
+			return strconv.FormatFloat(t, 'f', -1, 64), true
 		default:
 			bs, _ := json.Marshal(t)
-			out[k] = string(bs)
+			return string(bs), true
 		}
+	})
+	if err != nil {
+		return err
 	}
-	*a = out
+	*a = m
 	return nil
 }
 

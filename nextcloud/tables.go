@@ -214,13 +214,7 @@ func (t *TablesClient) Columns(ctx context.Context, n TablesNode) ([]TablesColum
 
 // Rows reads a page of rows of a table or view.
 func (t *TablesClient) Rows(ctx context.Context, n TablesNode, limit, offset int) ([]TablesRow, error) {
-	q := url.Values{}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
+	q := pageQuery(url.Values{}, limit, offset)
 	var rows []TablesRow
 	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: fmt.Sprintf("%s/%s/%d/rows", tablesAPI1, n.collection(), n.ID), Query: q}, &rows); err != nil {
 		return nil, fmt.Errorf("read rows of %s: %w", n, err)

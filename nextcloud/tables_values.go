@@ -110,16 +110,9 @@ func (c *TablesColumn) EncodeValue(v any) (any, error) {
 		}
 		return id, nil
 	case "selection-multi":
-		var items []any
-		switch x := v.(type) {
-		case []any:
-			items = x
-		default:
-			items = []any{x}
-		}
 		ids := []int64{}
 		seen := map[int64]bool{}
-		for _, it := range items {
+		for _, it := range asList(v) {
 			id, err := c.option(it)
 			if err != nil {
 				return nil, err
@@ -297,13 +290,7 @@ func (c *TablesColumn) option(v any) (int64, error) {
 var tablesUsergroupTypes = map[string]int{"user": 0, "group": 1, "team": 2, "circle": 2}
 
 func (c *TablesColumn) usergroup(v any) (any, error) {
-	var items []any
-	switch x := v.(type) {
-	case []any:
-		items = x
-	default:
-		items = []any{x}
-	}
+	items := asList(v)
 	type entry struct {
 		ID   string `json:"id"`
 		Type int    `json:"type"`
@@ -431,4 +418,13 @@ func (c *TablesColumn) DecodeValue(raw json.RawMessage) any {
 		return out
 	}
 	return v
+}
+
+// asList is v when it is a list, else the list of v alone: where a cell
+// takes several values, one value is a list of one.
+func asList(v any) []any {
+	if x, ok := v.([]any); ok {
+		return x
+	}
+	return []any{v}
 }

@@ -125,7 +125,7 @@ type Group struct {
 // (/ocs/v2.php/cloud/groups/details). Nextcloud allows it to
 // administrators and group administrators only.
 func (c *UsersClient) SearchGroups(ctx context.Context, search string, limit, offset int) ([]Group, error) {
-	q := searchPage(search, limit, offset)
+	q := pageQuery(url.Values{"search": {search}}, limit, offset)
 	var out struct {
 		Groups []Group `json:"groups"`
 	}
@@ -133,16 +133,4 @@ func (c *UsersClient) SearchGroups(ctx context.Context, search string, limit, of
 		return nil, fmt.Errorf("search groups for %q: %w", search, err)
 	}
 	return out.Groups, nil
-}
-
-// searchPage is the query of the provisioning API's searchable lists.
-func searchPage(search string, limit, offset int) url.Values {
-	q := url.Values{"search": {search}}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
-	return q
 }

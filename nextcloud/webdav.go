@@ -432,14 +432,21 @@ func (f *FilesClient) List(ctx context.Context, p string) (*FileInfo, []FileInfo
 	return self, children, nil
 }
 
+// fileRequest builds a request on the file p (cleaned, inside the user's
+// files) and returns p as cleaned for messages.
+func (f *FilesClient) fileRequest(ctx context.Context, method, p string, body any) (string, *http.Request, error) {
+	rel, path, err := f.c.davTarget(CleanFilePath, p)
+	if err != nil {
+		return "", nil, err
+	}
+	req, err := f.c.NewRequest(ctx, method, path, body)
+	return rel, req, err
+}
+
 // Read downloads a file of at most limit bytes; a bigger one gives a
 // *TooLargeError without reading it.
 func (f *FilesClient) Read(ctx context.Context, p string, limit int64) (*FileContent, error) {
-	rel, path, err := f.c.davTarget(CleanFilePath, p)
-	if err != nil {
-		return nil, err
-	}
-	req, err := f.c.NewRequest(ctx, http.MethodGet, path, nil)
+	rel, req, err := f.fileRequest(ctx, http.MethodGet, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -473,11 +480,7 @@ func (f *FilesClient) Read(ctx context.Context, p string, limit int64) (*FileCon
 // Write uploads data to p, creating or overwriting the file. The
 // parent folder must exist.
 func (f *FilesClient) Write(ctx context.Context, p string, data []byte, o WriteOptions) (*WriteResult, error) {
-	rel, path, err := f.c.davTarget(CleanFilePath, p)
-	if err != nil {
-		return nil, err
-	}
-	req, err := f.c.NewRequest(ctx, http.MethodPut, path, data)
+	rel, req, err := f.fileRequest(ctx, http.MethodPut, p, data)
 	if err != nil {
 		return nil, err
 	}

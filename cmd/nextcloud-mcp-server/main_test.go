@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -125,16 +125,6 @@ func (w *closeOnAnswer) String() string {
 	return w.buf.String()
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // httpServer is the binary's run() serving HTTP on a free local port.
 type httpServer struct {
 	t      *testing.T
@@ -146,9 +136,21 @@ type httpServer struct {
 
 // startHTTP runs the binary with --transport http on a free port plus args,
 // in the environment env(base URL), and waits until /health/live answers.
+// get fetches path from the server and returns the status and body.
+func (s *httpServer) get(path string) (int, string) {
+	s.t.Helper()
+	r, err := http.Get(s.base + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
 func startHTTP(t *testing.T, args []string, env func(base string) map[string]string) *httpServer {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &httpServer{t: t, base: "http://" + addr, cancel: cancel, done: make(chan int, 1)}
 	args = append([]string{"--transport", "http", "--listen", addr}, args...)
@@ -216,35 +218,25 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 			t.Errorf("exit %d: %s", code, s.stderr.String())
 		}
 	}()
-	base := s.base
-	get := func(path string) (int, string) {
-		r, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		return r.StatusCode, string(b)
-	}
-	if code, _ := get("/health/live"); code != 200 {
+	if code, _ := s.get("/health/live"); code != 200 {
 		t.Fatalf("live: %d", code)
 	}
-	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"status":"ready"`) || !strings.Contains(body, `"nextcloud":"ok"`) {
+	if code, body := s.get("/health/ready"); code != 200 || !strings.Contains(body, `"status":"ready"`) || !strings.Contains(body, `"nextcloud":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
 	}
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 		return true
 	})
-	if code, body := get("/health/ready"); code != 503 || !strings.Contains(body, `"status":"unavailable"`) || !strings.Contains(body, `"nextcloud":"unavailable"`) {
+	if code, body := s.get("/health/ready"); code != 503 || !strings.Contains(body, `"status":"unavailable"`) || !strings.Contains(body, `"nextcloud":"unavailable"`) {
 		t.Fatalf("ready with Nextcloud down: %d %s", code, body)
 	}
 	nc.SetFault(nil)
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "nextcloud_mcp_upstream_requests_total") {
+	if code, body := s.get("/metrics"); code != 200 || !strings.Contains(body, "nextcloud_mcp_upstream_requests_total") {
 		t.Fatalf("metrics: %d %.200s", code, body)
 	}
 	// DNS-rebinding guard: a foreign Host header is refused.
-	req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(`{}`))
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp", strings.NewReader(`{}`))
 	req.Host = "evil.example.com"
 	r, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -53,20 +51,10 @@ func TestOAuthModeServes(t *testing.T) {
 			t.Error("the client secret appears in the log")
 		}
 	}()
-	base := s.base
-	get := func(path string) (int, string) {
-		r, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		return r.StatusCode, string(b)
-	}
-	if code, body := get("/health/ready"); code != 200 || !strings.Contains(body, `"identity_provider":"ok"`) {
+	if code, body := s.get("/health/ready"); code != 200 || !strings.Contains(body, `"identity_provider":"ok"`) {
 		t.Fatalf("ready: %d %s", code, body)
 	}
-	code, body := get("/.well-known/oauth-protected-resource/mcp")
+	code, body := s.get("/.well-known/oauth-protected-resource/mcp")
 	var doc struct {
 		Resource             string   `json:"resource"`
 		AuthorizationServers []string `json:"authorization_servers"`
@@ -75,13 +63,13 @@ func TestOAuthModeServes(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != 200 {
 		t.Fatalf("metadata: %d %s", code, body)
 	}
-	if doc.Resource != base+"/mcp" || !slices.Equal(doc.AuthorizationServers, []string{p.Issuer()}) ||
+	if doc.Resource != s.base+"/mcp" || !slices.Equal(doc.AuthorizationServers, []string{p.Issuer()}) ||
 		!slices.Contains(doc.ScopesSupported, "notes:read") || !slices.Contains(doc.ScopesSupported, "notes:write") {
 		t.Errorf("metadata %+v", doc)
 	}
 
 	// Without a token: the challenge.
-	c, err := client.NewStreamableHttpClient(base + "/mcp")
+	c, err := client.NewStreamableHttpClient(s.base + "/mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +80,7 @@ func TestOAuthModeServes(t *testing.T) {
 	_ = c.Start(ictx)
 	_, err = c.Initialize(ictx, init)
 	var are *transport.AuthorizationRequiredError
-	if !errors.As(err, &are) || are.ResourceMetadataURL != base+"/.well-known/oauth-protected-resource/mcp" {
+	if !errors.As(err, &are) || are.ResourceMetadataURL != s.base+"/.well-known/oauth-protected-resource/mcp" {
 		t.Fatalf("no-token initialize: %v", err)
 	}
 
@@ -116,7 +104,7 @@ func TestOAuthModeServes(t *testing.T) {
 	if res, err := ac.CallTool(ictx, req); err != nil || res.IsError {
 		t.Fatalf("nc_notes_list: %v %+v", err, res)
 	}
-	_, metricsBody := get("/metrics")
+	_, metricsBody := s.get("/metrics")
 	for _, want := range []string{
 		`nextcloud_mcp_token_cache_total{cache="exchange",result="miss"} 1`,
 		`nextcloud_mcp_token_cache_total{cache="exchange",result="hit"}`,

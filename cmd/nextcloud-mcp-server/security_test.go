@@ -215,7 +215,7 @@ func TestBasicModeWarnsOffLoopback(t *testing.T) {
 		host string
 		warn bool
 	}{{"127.0.0.1", false}, {"0.0.0.0", true}} {
-		_, port, _ := net.SplitHostPort(freeAddr(t))
+		_, port, _ := net.SplitHostPort(testutil.FreeAddr(t))
 		ctx, cancel := context.WithCancel(context.Background())
 		var stderr testutil.SyncBuffer
 		done := make(chan int, 1)

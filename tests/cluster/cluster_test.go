@@ -147,16 +147,6 @@ func (p *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, lastErr
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "nextcloud-mcp-server")
@@ -193,7 +183,7 @@ func TestThreeReplicasSurviveAKill(t *testing.T) {
 	var reps []*replica
 	var backends []*url.URL
 	for range 3 {
-		r := &replica{bin: bin, addr: freeAddr(t), env: env}
+		r := &replica{bin: bin, addr: testutil.FreeAddr(t), env: env}
 		r.start(t)
 		t.Cleanup(r.kill)
 		reps = append(reps, r)

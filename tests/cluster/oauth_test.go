@@ -20,6 +20,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/pgtest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // jobLog records, at the test Nextcloud, the requests made with tokens
@@ -197,7 +198,7 @@ func TestThreeReplicasOAuthOfflineSurviveAKill(t *testing.T) {
 	var reps []*replica
 	var backends []*url.URL
 	for range 3 {
-		addr := freeAddr(t)
+		addr := testutil.FreeAddr(t)
 		reps = append(reps, &replica{bin: "", addr: addr})
 		backends = append(backends, &url.URL{Scheme: "http", Host: addr})
 	}

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -202,16 +201,6 @@ type mcpServer struct {
 	done chan struct{}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // oauthEnv is the server's environment for OAuth mode against kc (the
 // settings an operator would use; README "Keycloak set-up").
 func oauthEnv(kc *kctest.Keycloak, nc *nctest.Server) map[string]string {
@@ -239,7 +228,7 @@ func withOffline(t *testing.T, env map[string]string) (map[string]string, string
 // address) and waits until it is live; it stops when the test ends.
 func startServer(t *testing.T, env map[string]string) *mcpServer {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	s := &mcpServer{t: t, Base: "http://" + addr, log: &testutil.SyncBuffer{}}
 	s.env = append(os.Environ(), "NEXTCLOUD_MCP_TRANSPORT=http", "NEXTCLOUD_MCP_LISTEN="+addr, "NEXTCLOUD_MCP_SERVER_URL="+s.Base)
 	for k, v := range env {

@@ -39,7 +39,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -52,6 +51,7 @@ import (
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Keycloak is a running Keycloak with the project's realm.
@@ -101,10 +101,7 @@ func Start(tb testing.TB) *Keycloak {
 		shared.kc, shared.skip, shared.err = start(tb)
 	}
 	if shared.skip != "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("kctest: CI=true and Keycloak cannot start: %s", shared.skip)
-		}
-		tb.Skip("kctest: " + shared.skip)
+		testutil.Unavailable(tb, "kctest: %s", shared.skip)
 	}
 	if shared.err != nil {
 		tb.Fatalf("kctest: %v", shared.err)
@@ -117,11 +114,7 @@ func Main(m *testing.M) { os.Exit(Run(m)) }
 
 // Run is Main for a TestMain with its own clean-up: it returns the exit
 // code instead of exiting.
-func Run(m *testing.M) int {
-	code := m.Run()
-	Shutdown()
-	return code
-}
+func Run(m *testing.M) int { return testutil.RunThen(m, Shutdown) }
 
 // Shutdown stops the Keycloak this process started and removes its data
 // (an instance reused through KCTEST_STATE_DIR is left running).
@@ -136,22 +129,7 @@ func Shutdown() {
 	}
 }
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "scripts", "keycloak.sh")); err == nil {
-			return dir, nil
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "", errors.New("scripts/keycloak.sh not found above the working directory")
-		}
-		dir = up
-	}
-}
+func repoRoot() (string, error) { return testutil.RepoRoot(filepath.Join("scripts", "keycloak.sh")) }
 
 // missingTools names what is needed and not installed ("" when nothing).
 func missingTools(root string) string {
@@ -188,15 +166,6 @@ func anyJDK() bool {
 	return len(m) > 0
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // StartWithFeatures starts a second Keycloak of its own with the given
 // --features value ("" for Keycloak's defaults: Standard Token Exchange V2
 // only, no legacy V1); it is stopped and removed when the test ends. Its
@@ -206,10 +175,7 @@ func StartWithFeatures(tb testing.TB, features string) *Keycloak {
 	tb.Helper()
 	k, skip, err := startInstance(tb, &features, false)
 	if skip != "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("kctest: CI=true and Keycloak cannot start: %s", skip)
-		}
-		tb.Skip("kctest: " + skip)
+		testutil.Unavailable(tb, "kctest: %s", skip)
 	}
 	if err != nil {
 		tb.Fatalf("kctest: %v", err)
@@ -304,8 +270,8 @@ func (k *Keycloak) run(cmd string) (map[string]string, error) {
 		if _, err := os.Stat(filepath.Join(k.stateDir, "state.env")); err != nil {
 			// A fresh instance: ports chosen here, so parallel test
 			// binaries do not race for the script's first free port.
-			p1, err1 := freePort()
-			p2, err2 := freePort()
+			p1, err1 := testutil.FreePort()
+			p2, err2 := testutil.FreePort()
 			if err := errors.Join(err1, err2); err != nil {
 				return nil, err
 			}

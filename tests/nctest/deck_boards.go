@@ -64,19 +64,37 @@ func (h *deckHandlers) createBoard(r *http.Request, user string, in params) (any
 	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) getBoard(r *http.Request, user string, _ params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckRead)
-	if err != nil {
-		return nil, err
+// boardFn handles a request on one board.
+type boardFn func(b *deckBoardRec, user string, in params) (any, *apiErr)
+
+// onBoard runs fn on the path's board, which the caller must be allowed
+// to use with perm (Deck's 403 otherwise).
+func (h *deckHandlers) onBoard(perm int, fn boardFn) deckFn {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
+		b, err := h.st.board(user, pathID(r, "boardId"), perm)
+		if err != nil {
+			return nil, err
+		}
+		return fn(b, user, in)
 	}
+}
+
+// onStack runs fn on the path's stack and its board, like onBoard.
+func (h *deckHandlers) onStack(perm int, fn func(s *deckStackRec, b *deckBoardRec, in params) (any, *apiErr)) deckFn {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
+		s, b, err := h.st.stack(user, pathID(r, "stackId"), perm)
+		if err != nil {
+			return nil, err
+		}
+		return fn(s, b, in)
+	}
+}
+
+func (h *deckHandlers) getBoard(b *deckBoardRec, user string, _ params) (any, *apiErr) {
 	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) updateBoard(r *http.Request, user string, in params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) updateBoard(b *deckBoardRec, user string, in params) (any, *apiErr) {
 	title, color, err := deckTitleColor(in)
 	if err != nil {
 		return nil, err
@@ -89,29 +107,17 @@ func (h *deckHandlers) updateBoard(r *http.Request, user string, in params) (any
 	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) deleteBoard(r *http.Request, user string, _ params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) deleteBoard(b *deckBoardRec, user string, _ params) (any, *apiErr) {
 	b.deletedAt, b.modified = deckNow(), deckNow()
 	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) undoDeleteBoard(r *http.Request, user string, _ params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) undoDeleteBoard(b *deckBoardRec, user string, _ params) (any, *apiErr) {
 	b.deletedAt, b.modified = 0, deckNow()
 	return h.boardJSON(user, b), nil
 }
 
-func (h *deckHandlers) addACL(r *http.Request, user string, in params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckShare)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) addACL(b *deckBoardRec, user string, in params) (any, *apiErr) {
 	typ, _ := in.num("type")
 	participant, _ := in.text("participant")
 	if typ != 0 {
@@ -143,12 +149,8 @@ func (h *deckHandlers) boardStacks(boardID int64) []*deckStackRec {
 	return out
 }
 
-func (h *deckHandlers) listStacks(archived bool) func(r *http.Request, user string, _ params) (any, *apiErr) {
-	return func(r *http.Request, user string, _ params) (any, *apiErr) {
-		b, err := h.st.board(user, pathID(r, "boardId"), deckRead)
-		if err != nil {
-			return nil, err
-		}
+func (h *deckHandlers) listStacks(archived bool) boardFn {
+	return func(b *deckBoardRec, _ string, _ params) (any, *apiErr) {
 		out := []any{}
 		for _, s := range h.boardStacks(b.id) {
 			sj := h.stackJSON(s, archived)
@@ -161,19 +163,11 @@ func (h *deckHandlers) listStacks(archived bool) func(r *http.Request, user stri
 	}
 }
 
-func (h *deckHandlers) getStack(r *http.Request, user string, _ params) (any, *apiErr) {
-	s, _, err := h.st.stack(user, pathID(r, "stackId"), deckRead)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) getStack(s *deckStackRec, _ *deckBoardRec, _ params) (any, *apiErr) {
 	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) createStack(r *http.Request, user string, in params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) createStack(b *deckBoardRec, user string, in params) (any, *apiErr) {
 	title, order, err := deckTitleOrder(in)
 	if err != nil {
 		return nil, err
@@ -184,11 +178,7 @@ func (h *deckHandlers) createStack(r *http.Request, user string, in params) (any
 	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) updateStack(r *http.Request, user string, in params) (any, *apiErr) {
-	s, b, err := h.st.stack(user, pathID(r, "stackId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) updateStack(s *deckStackRec, b *deckBoardRec, in params) (any, *apiErr) {
 	title, order, err := deckTitleOrder(in)
 	if err != nil {
 		return nil, err
@@ -198,11 +188,7 @@ func (h *deckHandlers) updateStack(r *http.Request, user string, in params) (any
 	return h.stackJSON(s, false), nil
 }
 
-func (h *deckHandlers) deleteStack(r *http.Request, user string, _ params) (any, *apiErr) {
-	s, b, err := h.st.stack(user, pathID(r, "stackId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) deleteStack(s *deckStackRec, b *deckBoardRec, _ params) (any, *apiErr) {
 	s.deletedAt, s.modified = deckNow(), deckNow()
 	for _, c := range h.st.cards {
 		if c.stackID == s.id {
@@ -226,31 +212,24 @@ func deckTitleOrder(in params) (string, int64, *apiErr) {
 	return t, order, nil
 }
 
-func (h *deckHandlers) boardLabel(r *http.Request, user string, perm int) (*deckLabelRec, *deckBoardRec, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), perm)
-	if err != nil {
-		return nil, nil, err
+// onLabel runs fn on the path's label of the path's board.
+func (h *deckHandlers) onLabel(perm int, fn func(l *deckLabelRec, b *deckBoardRec, in params) (any, *apiErr)) deckFn {
+	return func(r *http.Request, user string, in params) (any, *apiErr) {
+		return h.onBoard(perm, func(b *deckBoardRec, _ string, in params) (any, *apiErr) {
+			l := h.st.labels[pathID(r, "labelId")]
+			if l == nil || l.boardID != b.id {
+				return nil, deckDenied()
+			}
+			return fn(l, b, in)
+		})(r, user, in)
 	}
-	l := h.st.labels[pathID(r, "labelId")]
-	if l == nil || l.boardID != b.id {
-		return nil, nil, deckDenied()
-	}
-	return l, b, nil
 }
 
-func (h *deckHandlers) getLabel(r *http.Request, user string, _ params) (any, *apiErr) {
-	l, _, err := h.boardLabel(r, user, deckRead)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) getLabel(l *deckLabelRec, _ *deckBoardRec, _ params) (any, *apiErr) {
 	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) createLabel(r *http.Request, user string, in params) (any, *apiErr) {
-	b, err := h.st.board(user, pathID(r, "boardId"), deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) createLabel(b *deckBoardRec, user string, in params) (any, *apiErr) {
 	title, color, err := deckTitleColor(in)
 	if err != nil {
 		return nil, err
@@ -266,11 +245,7 @@ func (h *deckHandlers) createLabel(r *http.Request, user string, in params) (any
 	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) updateLabel(r *http.Request, user string, in params) (any, *apiErr) {
-	l, b, err := h.boardLabel(r, user, deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) updateLabel(l *deckLabelRec, b *deckBoardRec, in params) (any, *apiErr) {
 	title, color, err := deckTitleColor(in)
 	if err != nil {
 		return nil, err
@@ -280,11 +255,7 @@ func (h *deckHandlers) updateLabel(r *http.Request, user string, in params) (any
 	return deckLabelJSON(l, nil), nil
 }
 
-func (h *deckHandlers) deleteLabel(r *http.Request, user string, _ params) (any, *apiErr) {
-	l, b, err := h.boardLabel(r, user, deckManage)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) deleteLabel(l *deckLabelRec, b *deckBoardRec, _ params) (any, *apiErr) {
 	delete(h.st.labels, l.id)
 	for _, c := range h.st.cards {
 		c.labelIDs = slices.DeleteFunc(slices.Clone(c.labelIDs), func(id int64) bool { return id == l.id })

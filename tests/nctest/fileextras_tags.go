@@ -128,6 +128,17 @@ func (st *extrasStandIn) fileTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (st *extrasStandIn) assignTag(w http.ResponseWriter, r *http.Request) {
+	st.relateTag(w, r, true)
+}
+
+func (st *extrasStandIn) unassignTag(w http.ResponseWriter, r *http.Request) {
+	st.relateTag(w, r, false)
+}
+
+// relateTag assigns the tag to the file (PUT) or removes it (DELETE),
+// with Sabre's answers for a missing tag or relation and for a tag only
+// administrators may assign.
+func (st *extrasStandIn) relateTag(w http.ResponseWriter, r *http.Request, assign bool) {
 	n, ok := st.fileOf(w, r)
 	if !ok {
 		return
@@ -137,12 +148,24 @@ func (st *extrasStandIn) assignTag(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	t := st.visibleTag(user, id)
-	if t == nil {
+	verb := "unassign"
+	switch {
+	case assign && t == nil:
 		extrasSabreError(w, http.StatusPreconditionFailed, "PreconditionFailed", "Tag with id "+r.PathValue("tagid")+" does not exist, cannot assign")
 		return
+	case !assign && (t == nil || !st.relations[n.ID][id]):
+		extrasSabreError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Tag with id %s not present for object %d", r.PathValue("tagid"), n.ID))
+		return
+	case assign:
+		verb = "assign"
 	}
 	if !t.assignable && !st.isAdmin(user) {
-		extrasSabreError(w, http.StatusForbidden, "Forbidden", fmt.Sprintf("No permission to assign tag %d", id))
+		extrasSabreError(w, http.StatusForbidden, "Forbidden", fmt.Sprintf("No permission to %s tag %d", verb, id))
+		return
+	}
+	if !assign {
+		delete(st.relations[n.ID], id)
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if st.relations[n.ID] == nil {
@@ -150,26 +173,4 @@ func (st *extrasStandIn) assignTag(w http.ResponseWriter, r *http.Request) {
 	}
 	st.relations[n.ID][id] = true
 	w.WriteHeader(http.StatusCreated)
-}
-
-func (st *extrasStandIn) unassignTag(w http.ResponseWriter, r *http.Request) {
-	n, ok := st.fileOf(w, r)
-	if !ok {
-		return
-	}
-	id, _ := strconv.Atoi(r.PathValue("tagid"))
-	user := UserOf(r)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	t := st.visibleTag(user, id)
-	if t == nil || !st.relations[n.ID][id] {
-		extrasSabreError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("Tag with id %s not present for object %d", r.PathValue("tagid"), n.ID))
-		return
-	}
-	if !t.assignable && !st.isAdmin(user) {
-		extrasSabreError(w, http.StatusForbidden, "Forbidden", fmt.Sprintf("No permission to unassign tag %d", id))
-		return
-	}
-	delete(st.relations[n.ID], id)
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -274,8 +274,7 @@ func (st *notesState) create(w http.ResponseWriter, r *http.Request) {
 		Favorite bool   `json:"favorite"`
 		Modified int64  `json:"modified"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+	if !notesDecode(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
@@ -321,8 +320,7 @@ func (st *notesState) update(w http.ResponseWriter, r *http.Request, u *notesUse
 		Favorite *bool   `json:"favorite"`
 		Modified *int64  `json:"modified"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+	if !notesDecode(w, r, &in) {
 		return
 	}
 	now := st.now().Unix()
@@ -366,8 +364,7 @@ func (st *notesState) getSettings(w http.ResponseWriter, r *http.Request) {
 
 func (st *notesState) putSettings(w http.ResponseWriter, r *http.Request) {
 	var in map[string]string
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+	if !notesDecode(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
@@ -394,4 +391,14 @@ func (st *notesState) putSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	notesJSON(w, http.StatusOK, map[string]string{"notesPath": u.notesPath, "fileSuffix": u.fileSuffix})
+}
+
+// notesDecode reads the JSON body into in; a body that is not JSON gets
+// the Notes app's 400.
+func notesDecode(w http.ResponseWriter, r *http.Request, in any) bool {
+	if err := json.NewDecoder(r.Body).Decode(in); err != nil {
+		notesError(w, http.StatusBadRequest, `Controller\BadRequest`)
+		return false
+	}
+	return true
 }

@@ -237,6 +237,19 @@ func (sh *sharingStandIn) visible(r *http.Request, me string) *shareRec {
 	return rec
 }
 
+// visibleOr404 is visible, answering OCS's 404 when the share is not.
+func (sh *sharingStandIn) visibleOr404(w http.ResponseWriter, r *http.Request, me string) *shareRec {
+	rec := sh.visible(r, me)
+	if rec == nil {
+		writeShareNotFound(w, r)
+	}
+	return rec
+}
+
+func writeShareNotFound(w http.ResponseWriter, r *http.Request) {
+	writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
+}
+
 func (sh *sharingStandIn) get(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
 	sh.mu.Lock()
@@ -247,7 +260,7 @@ func (sh *sharingStandIn) get(w http.ResponseWriter, r *http.Request) {
 	}
 	sh.mu.Unlock()
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
+		writeShareNotFound(w, r)
 		return
 	}
 	writeOCS(w, r, http.StatusOK, 200, "OK", []any{out})
@@ -274,12 +287,21 @@ func checkSharePermissions(perms, typ int, isDir bool) (int, string) {
 	return 0, ""
 }
 
-func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
-	me := UserOf(r)
+// sharingParams reads a request's parameters as strings; a body that
+// cannot be read gets OCS's 400.
+func sharingParams(w http.ResponseWriter, r *http.Request) (map[string]string, bool) {
 	p, err := readParams(r)
-	q := p.strings()
 	if err != nil {
 		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+		return nil, false
+	}
+	return p.strings(), true
+}
+
+func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
+	me := UserOf(r)
+	q, ok := sharingParams(w, r)
+	if !ok {
 		return
 	}
 	if q["shareType"] == strconv.Itoa(shareDeck) && sh.s.apps.deck != nil && !sh.s.isDisabled("deck") {
@@ -414,17 +436,14 @@ func (sh *sharingStandIn) create(w http.ResponseWriter, r *http.Request) {
 
 func (sh *sharingStandIn) update(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
-	p, err := readParams(r)
-	q := p.strings()
-	if err != nil {
-		writeOCS(w, r, http.StatusBadRequest, 400, "Invalid request body", nil)
+	q, ok := sharingParams(w, r)
+	if !ok {
 		return
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec := sh.visible(r, me)
+	rec := sh.visibleOr404(w, r, me)
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
 		return
 	}
 	if rec.initiator != me && rec.fileOwner != me {
@@ -503,9 +522,8 @@ func (sh *sharingStandIn) delete(w http.ResponseWriter, r *http.Request) {
 	me := UserOf(r)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	rec := sh.visible(r, me)
+	rec := sh.visibleOr404(w, r, me)
 	if rec == nil {
-		writeOCS(w, r, http.StatusNotFound, 404, "Wrong share ID, share does not exist", nil)
 		return
 	}
 	if rec.initiator != me && rec.fileOwner != me && rec.typ == shareGroup {

@@ -24,6 +24,8 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Cluster is a running PostgreSQL.
@@ -40,22 +42,7 @@ var (
 	dbSeq   atomic.Int64
 )
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "scripts", "postgres.sh")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("scripts/postgres.sh not found above the test's directory")
-		}
-		dir = parent
-	}
-}
+func repoRoot() (string, error) { return testutil.RepoRoot(filepath.Join("scripts", "postgres.sh")) }
 
 // installed reports whether Debian's PostgreSQL server binaries are there.
 func installed() bool {
@@ -70,10 +57,7 @@ func installed() bool {
 func Start(tb testing.TB) *Cluster {
 	tb.Helper()
 	if !installed() {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("PostgreSQL is not installed but CI=true requires it: apt-get install postgresql")
-		}
-		tb.Skip("PostgreSQL not installed: apt-get install postgresql")
+		testutil.Unavailable(tb, "PostgreSQL not installed: apt-get install postgresql")
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -81,10 +65,7 @@ func Start(tb testing.TB) *Cluster {
 		shared, failure = start()
 	}
 	if failure != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("PostgreSQL did not start: %v", failure)
-		}
-		tb.Skipf("PostgreSQL unusable here: %v", failure)
+		testutil.Unavailable(tb, "PostgreSQL did not start: %v", failure)
 	}
 	return shared
 }
@@ -155,11 +136,7 @@ func Database(tb testing.TB) string {
 func Main(m *testing.M) { os.Exit(Run(m)) }
 
 // Run is Main for a TestMain with its own clean-up.
-func Run(m *testing.M) int {
-	code := m.Run()
-	Shutdown()
-	return code
-}
+func Run(m *testing.M) int { return testutil.RunThen(m, Shutdown) }
 
 // Shutdown stops the cluster if this process started it.
 func Shutdown() {

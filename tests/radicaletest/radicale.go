@@ -12,9 +12,7 @@
 package radicaletest
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -46,13 +44,10 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("radicale")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("radicale is not installed but CI=true requires it: apt-get install radicale")
-		}
-		t.Skip("radicale not installed: apt-get install radicale")
+		testutil.Unavailable(t, "radicale not installed: apt-get install radicale")
 	}
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testutil.FreeAddr(t)
 	cfg := filepath.Join(dir, "config")
 	conf := fmt.Sprintf(`[server]
 hosts = %s
@@ -72,33 +67,8 @@ level = warning
 	}
 	var logBuf testutil.SyncBuffer
 	cmd := exec.Command(bin, "--config", cfg)
-	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	cmd.Env = append(os.Environ(), "HOME="+dir)
-	if err := cmd.Start(); err != nil {
-		failOrSkip(t, "start radicale: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			failOrSkip(t, "radicale exited before answering (%v): %s", err, logBuf.String())
-		case <-ctx.Done():
-			failOrSkip(t, "radicale did not listen on %s: %s", addr, logBuf.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	testutil.StartProcess(t, "radicale", cmd, addr, &logBuf, 30*time.Second)
 	backend := &url.URL{Scheme: "http", Host: addr}
 	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(backend)
@@ -118,24 +88,6 @@ level = warning
 	}))
 	t.Cleanup(front.Close)
 	return &Server{URL: front.URL, backend: backend.String()}
-}
-
-func failOrSkip(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf("radicale unusable here: "+format, args...)
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // Client returns a client for user (Radicale here accepts any password).

@@ -356,6 +356,7 @@ func TestIndexFailuresAreReported(t *testing.T) {
 		op     func(x *Index) error
 	}{
 		{"upsert item", fixed(failOn("INSERT", "index_items")), "index item", upsert},
+		{"upsert without item table", fixed(gone("index_items")), "prepare index update", upsert},
 		{"upsert without word table", dropFTS, "prepare index update", upsert},
 		{"upsert with a broken word table", func(x *Index) string {
 			tbl := dropFTS(x)[len("DROP TABLE "):]
@@ -401,6 +402,9 @@ func TestIndexFailuresAreReported(t *testing.T) {
 			"read index sync state", func(x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},
 		{"search lookup", fixed(gone("index_tables")), "find the user's full-text table",
 			func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
+		{"search row scan", fixed(`ALTER TABLE index_items RENAME TO index_items_real;
+			CREATE VIEW index_items AS SELECT id, user_id, app, item_id, NULL AS title, body, extra, item_date, url FROM index_items_real;`),
+			"search the index", func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
 		{"search words", dropFTS, "search the index",
 			func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
 	}

@@ -1,0 +1,105 @@
+package oauth_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+)
+
+// The small accessors other packages build on (tools read the caller from
+// the context, sessions are bound to Identity, the consent flow asks
+// Identify), checked here where they are defined.
+
+func TestIdentityFromContext(t *testing.T) {
+	ctx := context.Background()
+	if oauth.UserIDFrom(ctx) != "" || oauth.TokenFrom(ctx) != "" || oauth.ScopesFrom(ctx) != nil {
+		t.Fatal("a context without identity has a caller")
+	}
+	if _, ok := oauth.IdentityFrom(oauth.WithIdentity(ctx, nil)); ok {
+		t.Fatal("a nil identity counts as a caller")
+	}
+	id := &oauth.Identity{UserID: "alice", Token: "tok-alice", Scopes: []string{"notes:read"}}
+	ctx = oauth.WithIdentity(ctx, id)
+	if oauth.UserIDFrom(ctx) != "alice" || oauth.TokenFrom(ctx) != "tok-alice" || !slices.Equal(oauth.ScopesFrom(ctx), []string{"notes:read"}) {
+		t.Fatalf("caller %q %q %v", oauth.UserIDFrom(ctx), oauth.TokenFrom(ctx), oauth.ScopesFrom(ctx))
+	}
+	oauth.ScopesFrom(ctx)[0] = "files:write"
+	if id.Scopes[0] != "notes:read" {
+		t.Fatal("ScopesFrom handed out the identity's own slice")
+	}
+}
+
+func TestErrorAndStateTexts(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&oauth.AuthError{Code: "invalid_token"}, "invalid_token"},
+		{&oauth.AuthError{Code: "invalid_token", Description: "expired"}, "invalid_token: expired"},
+		{&oauth.RateLimitError{RetryAfter: time.Second}, "too many unknown tokens from this address; try again later"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+	for s, want := range map[oauth.ProbeState]string{oauth.ProbeAvailable: "available", oauth.ProbeUnavailable: "unavailable", oauth.ProbeState(99): "unknown"} {
+		if s.String() != want {
+			t.Errorf("ProbeState(%d) = %q, want %q", int(s), s.String(), want)
+		}
+	}
+}
+
+// Identity and Identify name the caller of a request with a valid token,
+// and nobody for a request without one or with a refused one.
+func TestIdentityAndIdentify(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	tok := e.p.UserToken(t, "alice", mcpClient, "notes:read")
+	req := func(auth string) *http.Request {
+		r, _ := http.NewRequest(http.MethodGet, e.url+"/mcp", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		return r
+	}
+	if u, ok := e.rs.Identify(req("Bearer " + tok)); !ok || u != "alice" {
+		t.Fatalf("Identify = %q, %v; want alice", u, ok)
+	}
+	for name, auth := range map[string]string{"no token": "", "bad token": "Bearer " + tok[:len(tok)-4] + "AAAA"} {
+		if u, ok := e.rs.Identify(req(auth)); ok || u != "" {
+			t.Errorf("%s: Identify = %q, %v; want nobody", name, u, ok)
+		}
+	}
+	if got := e.rs.Identity(req("")); got != "" {
+		t.Errorf("Identity without a caller = %q", got)
+	}
+	r := req("").WithContext(oauth.WithIdentity(context.Background(), &oauth.Identity{Issuer: "https://idp", Subject: "sub-1", UserID: "alice"}))
+	if got := e.rs.Identity(r); got != "https://idp\nsub-1\nalice" {
+		t.Errorf("Identity = %q", got)
+	}
+	if e.rs.Exchanger() == nil || e.rs.Config().Issuer != e.p.Issuer() || e.rs.Config().ClientID != serverClient {
+		t.Errorf("Exchanger %v, Config %+v", e.rs.Exchanger(), e.rs.Config())
+	}
+}
+
+// Config.Check takes the issuer from a shared IdP when none is set, and
+// reports a bad configuration without asking anyone.
+func TestConfigCheck(t *testing.T) {
+	p := newProvider(t)
+	idp, err := oauth.NewIdP(context.Background(), oauth.IdPConfig{Issuer: p.Issuer()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(idp.Close)
+	good := oauth.Config{IdP: idp, ClientID: serverClient, ClientSecret: serverSecret, ServerURL: "https://mcp.example"}
+	if err := good.Check(); err != nil {
+		t.Fatalf("Check with the issuer from the IdP: %v", err)
+	}
+	if err := (oauth.Config{ClientID: serverClient, ClientSecret: serverSecret, ServerURL: "https://mcp.example"}).Check(); err == nil || !strings.Contains(strings.ToLower(err.Error()), "issuer") {
+		t.Fatalf("Check without an issuer = %v, want an error naming it", err)
+	}
+}

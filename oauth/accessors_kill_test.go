@@ -103,3 +103,29 @@ func TestConfigCheck(t *testing.T) {
 		t.Fatalf("Check without an issuer = %v, want an error naming it", err)
 	}
 }
+
+// The metadata document answers CORS preflights and refuses other methods
+// than GET and HEAD, naming the allowed ones.
+func TestMetadataMethods(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	for method, want := range map[string]struct {
+		status int
+		header string
+		value  string
+	}{
+		http.MethodOptions: {http.StatusNoContent, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+		http.MethodPost:    {http.StatusMethodNotAllowed, "Allow", "GET, HEAD, OPTIONS"},
+		http.MethodDelete:  {http.StatusMethodNotAllowed, "Allow", "GET, HEAD, OPTIONS"},
+		http.MethodHead:    {http.StatusOK, "Access-Control-Allow-Origin", "*"},
+	} {
+		req, _ := http.NewRequest(method, e.url+oauth.WellKnownPath+"/mcp", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want.status || resp.Header.Get(want.header) != want.value || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s: %d, %s: %q; want %d and %q", method, resp.StatusCode, want.header, resp.Header.Get(want.header), want.status, want.value)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -42,7 +41,7 @@ func TestExchangedTokenIsVerified(t *testing.T) {
 	if err != nil {
 		t.Fatalf("genuine exchange: %v", err)
 	}
-	if aud := audOf(t, tok); !strings.Contains(aud, "nextcloud") {
+	if aud := tokenAudiences(t, tok); !strings.Contains(aud, "nextcloud") {
 		t.Fatalf("exchanged token audience %s", aud)
 	}
 
@@ -146,26 +145,6 @@ func TestExchangedOpaqueTokenPassesThrough(t *testing.T) {
 	if got, err := rs.nextcloudToken(ctx, id); err != nil || got != "opaque-nc-token" {
 		t.Fatalf("opaque exchanged token: %q, %v", got, err)
 	}
-}
-
-func audOf(t *testing.T, raw string) string {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		Aud any `json:"aud"`
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.Marshal(c.Aud)
-	return string(out)
 }
 
 // Before discovery the exchanged token cannot be checked, so it is refused.

@@ -8,27 +8,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
-func consentStore(t *testing.T) *storage.DB {
-	t.Helper()
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestNewConsentRefusalsAndDefaults(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	for name, c := range map[string]ConsentConfig{
 		"no store":    {Issuer: "i", ClientID: "c", RedirectURL: "r"},
 		"no issuer":   {Store: db, ClientID: "c", RedirectURL: "r"},
@@ -71,7 +60,7 @@ func sealState(t *testing.T, db *storage.DB, p pendingConsent) string {
 // The callback refuses what does not belong to a sign-in this browser
 // started, before asking the IdP anything.
 func TestConsentCallbackRefusals(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	ctx := context.Background()
 	down := &stubIdP{err: errors.New("IdP down")}
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c", RedirectURL: "https://mcp/oauth/callback",
@@ -143,7 +132,7 @@ func TestConsentCallbackRefusals(t *testing.T) {
 
 // Abandoned sign-in states are purged at most once per state lifetime.
 func TestConsentPurgeIsRateLimited(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	ctx := context.Background()
 	now := time.Now()
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "r", StateTTL: time.Minute,

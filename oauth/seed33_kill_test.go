@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Either sign alone means the exchange is not enabled for the client:
@@ -80,7 +81,7 @@ func (o *onceIdP) Provider(ctx context.Context) (*oidc.Provider, error) {
 // The consent flow discovers the IdP once and keeps it: later sign-ins
 // neither ask again nor fail when discovery would fail now.
 func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	idp := &onceIdP{}
 	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c",
 		RedirectURL: "https://mcp/oauth/callback", IdP: idp})

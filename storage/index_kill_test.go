@@ -16,32 +16,12 @@ import (
 // pause flag, table registration, and what a search of its words finds.
 func indexRowsOf(t *testing.T, x *Index, user string) []string {
 	t.Helper()
-	var out []string
-	for _, q := range []string{
+	out := dumpRows(t, x.d, user,
 		`SELECT app, item_id, title, body, extra, item_date, etag, url, parent FROM index_items WHERE user_id = ? ORDER BY app, item_id`,
 		`SELECT app, key, value FROM index_sync WHERE user_id = ? ORDER BY app, key`,
 		`SELECT app, last_run, last_success, last_error FROM index_apps WHERE user_id = ? ORDER BY app`,
 		`SELECT paused FROM index_users WHERE user_id = ?`,
-		`SELECT name FROM index_tables WHERE user_id = ?`,
-	} {
-		rows, err := x.d.db.Query(q, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprintf("%v", vals))
-		}
-		rows.Close()
-	}
+		`SELECT name FROM index_tables WHERE user_id = ?`)
 	hits, err := x.Search(context.Background(), user, IndexQuery{Text: "shared", Limit: 100})
 	if err != nil {
 		t.Fatal(err)

@@ -129,3 +129,22 @@ func TestMetadataMethods(t *testing.T) {
 		}
 	}
 }
+
+// ClientFor refuses a caller it cannot act for: a server without a
+// Nextcloud client, or a token naming no Nextcloud user.
+func TestClientForRefusals(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	noNC, err := oauth.New(context.Background(), e.rs.Config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(noNC.Close)
+	ctx := oauth.WithIdentity(context.Background(), &oauth.Identity{UserID: "alice", Subject: "a", Token: "tok"})
+	if c, err := noNC.ClientFor(ctx); c != nil || err == nil || !strings.Contains(err.Error(), "no Nextcloud client configured") {
+		t.Fatalf("ClientFor without a Nextcloud client = %v, %v", c, err)
+	}
+	ctx = oauth.WithIdentity(context.Background(), &oauth.Identity{Subject: "a", Token: "tok"})
+	if c, err := e.rs.ClientFor(ctx); c != nil || err == nil || !strings.Contains(err.Error(), "names no Nextcloud user") {
+		t.Fatalf("ClientFor without a user id = %v, %v", c, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // An endpoint URL that cannot make a request (a control character, say
@@ -48,6 +49,45 @@ func TestOpaqueCacheObserver(t *testing.T) {
 		}
 	}
 	if got := strings.Join(seen, " "); got != "introspection:miss introspection:hit" {
+		t.Fatalf("observed %q", got)
+	}
+}
+
+// A token exchanged without expires_in is reused for untimedTTL (then
+// exchanged again), and the observer hears each lookup's hit or miss.
+func TestExchangeCacheUntimedToken(t *testing.T) {
+	e := newTokenEndpoint(t)
+	e.body = `{"access_token":"nc-token","token_type":"Bearer"}`
+	c := NewExchangeCache(NewExchanger(e.srv.URL, "srv", "s", e.srv.Client()), 10*time.Second)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	var seen []string
+	c.Observe = func(cache, result string) { seen = append(seen, cache+":"+result) }
+	var exchanges int
+	get := func() {
+		t.Helper()
+		e.mu.Lock()
+		e.form = nil
+		e.mu.Unlock()
+		tok, err := c.Token(context.Background(), "alice", ExchangeRequest{SubjectToken: "subj", Audience: []string{"nextcloud"}})
+		if err != nil || tok.AccessToken != "nc-token" {
+			t.Fatalf("Token = %v, %v", tok, err)
+		}
+		e.mu.Lock()
+		if e.form != nil {
+			exchanges++
+		}
+		e.mu.Unlock()
+	}
+	get()
+	now = now.Add(untimedTTL - time.Second) // still within the minute, early margin included
+	get()
+	now = now.Add(2 * time.Second) // past the minute
+	get()
+	if exchanges != 2 {
+		t.Fatalf("%d exchanges, want 2 (the second lookup reuses the first token)", exchanges)
+	}
+	if got := strings.Join(seen, " "); got != "exchange:miss exchange:hit exchange:miss" {
 		t.Fatalf("observed %q", got)
 	}
 }

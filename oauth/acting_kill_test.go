@@ -24,12 +24,7 @@ func TestExchangedTokenIsVerified(t *testing.T) {
 	alice := p.AddUser(oidctest.User{Username: "alice"})
 	bob := p.AddUser(oidctest.User{Username: "bob"})
 	ctx := context.Background()
-	rs, err := New(ctx, Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
-		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rs.Close)
+	rs := exchangeRS(t, p)
 	if err := rs.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -127,12 +122,7 @@ func TestExchangedOpaqueTokenPassesThrough(t *testing.T) {
 	p.AddClient(oidctest.Client{ID: "mcp-client", Audience: []string{"nextcloud-mcp"}})
 	alice := p.AddUser(oidctest.User{Username: "alice"})
 	ctx := context.Background()
-	rs, err := New(ctx, Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
-		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rs.Close)
+	rs := exchangeRS(t, p)
 	id := &Identity{Subject: alice.Subject, UserID: "alice", Issuer: p.Issuer(), Token: p.UserToken(t, "alice", "mcp-client")}
 	p.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasSuffix(r.URL.Path, "/oauth/token") || !strings.Contains(r.FormValue("grant_type"), "token-exchange") {
@@ -165,4 +155,17 @@ func TestIdentityLogging(t *testing.T) {
 	if s := id.String() + id.LogValue().String(); strings.Contains(s, "secret-token") || !strings.Contains(s, "alice") {
 		t.Fatalf("identity text %q", s)
 	}
+}
+
+// exchangeRS is a resource server of p as the token-exchange client
+// nextcloud-mcp (secret "s"), closed when the test ends.
+func exchangeRS(t *testing.T, p *oidctest.Provider) *ResourceServer {
+	t.Helper()
+	rs, err := New(context.Background(), Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
+		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.Close)
+	return rs
 }

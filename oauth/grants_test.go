@@ -244,14 +244,7 @@ func TestGrantChain(t *testing.T) {
 			allow = tt.allow
 			tok, grant, err := tt.chain.Token(ctx, tt.user)
 			if tt.wantErr != nil {
-				if !errors.Is(err, ErrNoGrant) {
-					t.Fatalf("err = %v, want ErrNoGrant", err)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
-					}
-				}
+				wantNoGrant(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil || grant != tt.wantGrant || tok.AccessToken == "" {
@@ -267,5 +260,18 @@ func TestGrantChain(t *testing.T) {
 	_, _, _ = c.Token(ctx, "dave")
 	if len(impersonated) != n+1 {
 		t.Fatalf("impersonated %d times, want once", len(impersonated)-n)
+	}
+}
+
+// wantNoGrant checks that err is ErrNoGrant and names every reason in wants.
+func wantNoGrant(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	if !errors.Is(err, ErrNoGrant) {
+		t.Fatalf("err = %v, want ErrNoGrant", err)
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
 	}
 }

@@ -145,8 +145,7 @@ func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
 	key := newMKKey(t, "k1")
 	s := newJWKSServer(t, key.public("sig", "RS256"))
 	clock := mkNow
-	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
-		now: func() time.Time { return clock }, verified: newJWTCache()}
+	rs := jwtRS(&clock)
 	ks := s.keySet(&clock)
 	tok := key.sign(t, "k1", mkClaims())
 	// The first validation fetches the keys: a new generation, so its

@@ -35,7 +35,7 @@ func TestIdPDocumentGaps(t *testing.T) {
 		t.Errorf("revocation without endpoint: %v", err)
 	}
 	for rev, want := range map[string]string{
-		"https://idp.example/\x7f": "build revocation request",
+		"https://idp.example/\x7f":  "build revocation request",
 		"http://127.0.0.1:1/revoke": "revocation request",
 	} {
 		extra.Store(`,"revocation_endpoint":"` + strings.ReplaceAll(rev, "\x7f", `\u007f`) + `"`)

@@ -3,13 +3,18 @@ package oauth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Forget on the chain also drops the offline grant's cached access token,
@@ -62,5 +67,41 @@ func TestGrantChainUnusableAppPasswordIsLogged(t *testing.T) {
 	}
 	if logs.Len() != 0 {
 		t.Fatalf("a user without app password was logged:\n%s", logs.String())
+	}
+}
+
+// refresh_expires_in of a refresh answer becomes the stored grant's new
+// expiry; 0 (Keycloak's offline tokens) leaves it unset.
+func TestOfflineRefreshStoresGrantExpiry(t *testing.T) {
+	ctx := context.Background()
+	for _, secs := range []int{3600, 0} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "refresh_expires_in": secs})
+		}))
+		t.Cleanup(srv.Close)
+		db := testutil.TokenStore(t)
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret", Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.AccessToken(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := db.Token(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.Time{}
+		if secs > 0 {
+			want = now.Add(time.Duration(secs) * time.Second)
+		}
+		if !tok.ExpiresAt.Equal(want) {
+			t.Fatalf("refresh_expires_in %d: stored expiry %v, want %v", secs, tok.ExpiresAt, want)
+		}
 	}
 }

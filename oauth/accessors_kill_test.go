@@ -148,3 +148,30 @@ func TestClientForRefusals(t *testing.T) {
 		t.Fatalf("ClientFor without a user id = %v, %v", c, err)
 	}
 }
+
+// Issuer and server URL must be http(s) URLs with a host; a scheme that
+// merely starts with http is not one.
+func TestConfigURLSchemes(t *testing.T) {
+	base := oauth.Config{Issuer: "https://idp.example", ClientID: serverClient, ClientSecret: serverSecret, ServerURL: "https://mcp.example"}
+	for name, tc := range map[string]struct {
+		edit func(c *oauth.Config)
+		want string
+	}{
+		"http issuer":         {func(c *oauth.Config) { c.Issuer = "http://idp.example" }, ""},
+		"httpx issuer":        {func(c *oauth.Config) { c.Issuer = "httpx://idp.example" }, "OIDC_ISSUER"},
+		"httpsx issuer":       {func(c *oauth.Config) { c.Issuer = "httpsx://idp.example" }, "OIDC_ISSUER"},
+		"issuer without host": {func(c *oauth.Config) { c.Issuer = "https:///realms/x" }, "OIDC_ISSUER"},
+		"http server":         {func(c *oauth.Config) { c.ServerURL = "http://mcp.example" }, ""},
+		"httpx server":        {func(c *oauth.Config) { c.ServerURL = "httpx://mcp.example" }, "NEXTCLOUD_MCP_SERVER_URL"},
+		"httpsx server":       {func(c *oauth.Config) { c.ServerURL = "httpsx://mcp.example" }, "NEXTCLOUD_MCP_SERVER_URL"},
+		"server without host": {func(c *oauth.Config) { c.ServerURL = "https://" }, "NEXTCLOUD_MCP_SERVER_URL"},
+		"server with query":   {func(c *oauth.Config) { c.ServerURL = "https://mcp.example/?x=1" }, "NEXTCLOUD_MCP_SERVER_URL"},
+	} {
+		c := base
+		tc.edit(&c)
+		err := c.Check()
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}

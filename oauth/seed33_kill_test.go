@@ -99,3 +99,14 @@ func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
 		t.Errorf("discovery asked %d times; want once", idp.asked)
 	}
 }
+
+// Error codes are matched exactly: a code that merely starts with a known
+// one (invalid_client_metadata is RFC 7591's) is an unexplained refusal.
+func TestClassifyProbeNearMissCodes(t *testing.T) {
+	for _, code := range []string{"invalid_client_metadata", "unauthorized_client_x", "unsupported_grant_type_x", "access_denied_x"} {
+		got := classifyProbe(&ExchangeError{Status: 400, Code: code, Description: "refused", Impersonation: true}, "mcp-server")
+		if got.State != ProbeUnavailable || !strings.Contains(got.Detail, "the identity provider refused impersonation") {
+			t.Errorf("%s: %v (%s); want unavailable, an unexplained refusal", code, got.State, got.Detail)
+		}
+	}
+}

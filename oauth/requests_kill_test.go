@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,35 @@ func TestExchangeCacheUntimedToken(t *testing.T) {
 	}
 	if got := strings.Join(seen, " "); got != "exchange:miss exchange:hit exchange:miss" {
 		t.Fatalf("observed %q", got)
+	}
+}
+
+// A refusal without status is a 401; a 403 that names no scope names the
+// scopes this server supports, so the client knows what to ask for.
+func TestRefuseFillsStatusAndScope(t *testing.T) {
+	cfg := Config{Issuer: "https://idp.example", ServerURL: "https://mcp.example", ClientID: "mcp", ClientSecret: "s",
+		ScopesSupported: func() []string { return []string{"notes:read", "files:read"} }}
+	if err := cfg.defaults(); err != nil {
+		t.Fatal(err)
+	}
+	rs := &ResourceServer{cfg: cfg, log: cfg.Logger}
+	r := httptest.NewRequest(http.MethodGet, "https://mcp.example/mcp", nil)
+
+	w := httptest.NewRecorder()
+	rs.refuse(w, r, &AuthError{Code: "invalid_token", Description: "expired"})
+	if w.Code != http.StatusUnauthorized || !strings.Contains(w.Header().Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Fatalf("no status: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+
+	w = httptest.NewRecorder()
+	rs.refuse(w, r, &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope"})
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Header().Get("WWW-Authenticate"), `scope="notes:read files:read"`) {
+		t.Fatalf("403 without scope: %d %q", w.Code, w.Header().Get("WWW-Authenticate"))
+	}
+
+	w = httptest.NewRecorder()
+	rs.refuse(w, r, &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope", Scope: "files:write"})
+	if h := w.Header().Get("WWW-Authenticate"); !strings.Contains(h, `scope="files:write"`) || strings.Contains(h, "notes:read") {
+		t.Fatalf("403 with scope: %q", h)
 	}
 }

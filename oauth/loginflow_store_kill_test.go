@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,32 @@ func TestLoginFlowPurgeExpired(t *testing.T) {
 	}
 	if _, err := db.GetSecret(ctx, "alice", SecretLoginFlow); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("alice's expired flow: %v", err)
+	}
+}
+
+// A Nextcloud that cannot start a login flow makes Provision fail; nothing
+// is remembered, and a later Provision starts a flow once it can.
+func TestLoginFlowStartFails(t *testing.T) {
+	ctx := context.Background()
+	nc, m, db := newLoginFlowFixture(t)
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/index.php/login/v2" {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	})
+	if st, err := m.Provision(ctx, "alice"); err == nil || st.State != "" {
+		t.Fatalf("Provision with Nextcloud down = %+v, %v; want an error", st, err)
+	}
+	if _, err := db.GetSecret(ctx, "alice", SecretLoginFlow); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a flow was remembered: %v", err)
+	}
+	if s, err := m.Status(ctx, "alice"); err != nil || s.State != "none" {
+		t.Fatalf("Status = %+v, %v; want none", s, err)
+	}
+	nc.SetFault(nil)
+	if st, err := m.Provision(ctx, "alice"); err != nil || st.State != "pending" {
+		t.Fatalf("Provision after Nextcloud is back = %+v, %v", st, err)
 	}
 }

@@ -1,7 +1,11 @@
 package oauth
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,5 +45,40 @@ func TestJWTClaim(t *testing.T) {
 		if got := jwtClaim(tok, "aud"); got != want {
 			t.Errorf("jwtClaim(%q) = %q, want %q", tok, got, want)
 		}
+	}
+}
+
+// The doctor's trial exchange asks for the configured Nextcloud audience
+// (none when unset), and tells a refusal from an IdP that did not answer.
+func TestDoctorTrialExchange(t *testing.T) {
+	ctx := context.Background()
+	e := newTokenEndpoint(t)
+	ex := NewExchanger(e.srv.URL, "srv", "s", e.srv.Client())
+	var got []string
+	add := func(name, status, format string, a ...any) { got = append(got, status+": "+fmt.Sprintf(format, a...)) }
+
+	e.body = `{"access_token":"nc","token_type":"Bearer","expires_in":300}`
+	for aud, want := range map[string][]string{"nextcloud": {"nextcloud"}, "": nil} {
+		got = nil
+		if v := (DoctorConfig{NextcloudAudience: aud}).checkStandardExchange(ctx, ex, "sa-token", add); v != "yes" || len(got) != 1 || !strings.HasPrefix(got[0], "ok: ") {
+			t.Fatalf("audience %q: %q, %v", aud, v, got)
+		}
+		e.mu.Lock()
+		sent := e.form["audience"]
+		e.mu.Unlock()
+		if !slices.Equal(sent, want) {
+			t.Fatalf("audience %q: the exchange sent audience %v, want %v", aud, sent, want)
+		}
+	}
+
+	e.status, e.body = http.StatusBadRequest, `{"error":"invalid_request","error_description":"audience not allowed"}`
+	got = nil
+	if v := (DoctorConfig{NextcloudAudience: "nextcloud"}).checkStandardExchange(ctx, ex, "sa-token", add); v != "no (audience not allowed)" || !strings.HasPrefix(got[0], "warn: ") {
+		t.Fatalf("refused: %q, %v", v, got)
+	}
+	down := NewExchanger("http://127.0.0.1:1/token", "srv", "s", nil)
+	got = nil
+	if v := (DoctorConfig{}).checkStandardExchange(ctx, down, "sa-token", add); !strings.HasPrefix(v, "unknown") || !strings.HasPrefix(got[0], "fail: could not try a token exchange") {
+		t.Fatalf("unreachable: %q, %v", v, got)
 	}
 }

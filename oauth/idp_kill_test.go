@@ -86,3 +86,21 @@ func TestIdPBackgroundRetry(t *testing.T) {
 		t.Fatalf("retries not logged:\n%s", logs.String())
 	}
 }
+
+// Zero settings get their defaults: a discovery retry of 0 would ask a
+// down IdP in a busy loop.
+func TestIdPConfigDefaults(t *testing.T) {
+	for _, retry := range []time.Duration{0, -time.Second} {
+		c := IdPConfig{Issuer: "https://idp.example/", DiscoveryRetry: retry}
+		if err := c.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		if c.DiscoveryRetry != 2*time.Second || c.HTTPClient == nil || c.Logger == nil || c.Issuer != "https://idp.example" {
+			t.Errorf("retry %v: defaults %+v", retry, c)
+		}
+	}
+	c := IdPConfig{Issuer: "https://idp.example", DiscoveryRetry: time.Millisecond}
+	if err := c.defaults(); err != nil || c.DiscoveryRetry != time.Millisecond {
+		t.Errorf("a set retry was changed: %v, %v", c.DiscoveryRetry, err)
+	}
+}

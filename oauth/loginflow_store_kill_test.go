@@ -116,3 +116,20 @@ func TestLoginFlowStartFails(t *testing.T) {
 		t.Fatalf("Provision after Nextcloud is back = %+v, %v", st, err)
 	}
 }
+
+// Zero or negative options get the defaults (a zero poll interval would
+// make the poller's ticker panic).
+func TestLoginFlowOptionDefaults(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second} {
+		m := NewLoginFlowManager(nil, nil, LoginFlowOptions{PollEvery: d, FlowTTL: d})
+		if m.pollEvery != 2*time.Second || m.flowTTL != 20*time.Minute || m.log == nil {
+			t.Errorf("options %v: poll every %v, flow TTL %v", d, m.pollEvery, m.flowTTL)
+		}
+		m.Close()
+	}
+	m := NewLoginFlowManager(nil, nil, LoginFlowOptions{PollEvery: time.Millisecond, FlowTTL: time.Minute})
+	defer m.Close()
+	if m.pollEvery != time.Millisecond || m.flowTTL != time.Minute {
+		t.Errorf("set options changed: %v, %v", m.pollEvery, m.flowTTL)
+	}
+}

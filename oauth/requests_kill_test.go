@@ -2,11 +2,14 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // An endpoint URL that cannot make a request (a control character, say
@@ -120,5 +123,18 @@ func TestRefuseFillsStatusAndScope(t *testing.T) {
 	rs.refuse(w, r, &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope", Scope: "files:write"})
 	if h := w.Header().Get("WWW-Authenticate"); !strings.Contains(h, `scope="files:write"`) || strings.Contains(h, "notes:read") {
 		t.Fatalf("403 with scope: %q", h)
+	}
+}
+
+// Only the exact invalid_grant code means the grant is gone (and is
+// deleted); a code that merely starts with it does not.
+func TestIsInvalidGrantIsExact(t *testing.T) {
+	for code, want := range map[string]bool{"invalid_grant": true, "invalid_grant_type": false, "invalid_grants": false, "invalid_request": false, "": false} {
+		if got := isInvalidGrant(&oauth2.RetrieveError{ErrorCode: code}); got != want {
+			t.Errorf("isInvalidGrant(%q) = %v, want %v", code, got, want)
+		}
+	}
+	if isInvalidGrant(errors.New("invalid_grant")) {
+		t.Error("a plain error counts as invalid_grant")
 	}
 }

@@ -104,3 +104,14 @@ func TestIdPConfigDefaults(t *testing.T) {
 		t.Errorf("a set retry was changed: %v, %v", c.DiscoveryRetry, err)
 	}
 }
+
+// WaitReady on an IdP that has not tried discovery yet (lazy) returns the
+// context's error when the caller gives up.
+func TestIdPWaitReadyGivesUp(t *testing.T) {
+	lazy := LazyIdP("https://idp.example", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := lazy.WaitReady(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitReady = %v, want context.Canceled", err)
+	}
+}

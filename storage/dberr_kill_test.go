@@ -340,3 +340,18 @@ func TestTokenWithoutIssuerOrSubject(t *testing.T) {
 		})
 	}
 }
+
+// A stored row CheckKey cannot read (a secret without user id, here a
+// view) is an error, not a passed check.
+func TestCheckKeyReportsUnreadableRows(t *testing.T) {
+	d, _ := clockDB(t, newKey(t))
+	if err := d.PutSecret(context.Background(), "alice", "app_password", []byte("pw"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.db.Exec(nullUsers("secrets", `kind, value_enc, created_at, updated_at, expires_at`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CheckKey(context.Background()); err == nil || !strings.Contains(err.Error(), "check TOKEN_ENCRYPTION_KEY against stored rows") {
+		t.Fatalf("CheckKey = %v, want an error naming the check", err)
+	}
+}

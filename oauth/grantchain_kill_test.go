@@ -105,3 +105,32 @@ func TestOfflineRefreshStoresGrantExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A refresh answer's scope replaces the stored scopes; an empty scope
+// keeps them (it says nothing about what was granted).
+func TestOfflineRefreshScopeAnswer(t *testing.T) {
+	ctx := context.Background()
+	for answer, want := range map[string]string{"": "openid offline_access notes:read", "openid notes:read": "openid notes:read"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "scope": answer})
+		}))
+		t.Cleanup(srv.Close)
+		db := testutil.TokenStore(t)
+		o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt",
+			Scopes: []string{"openid", "offline_access", "notes:read"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.AccessToken(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := db.Token(ctx, "alice")
+		if err != nil || strings.Join(tok.Scopes, " ") != want {
+			t.Fatalf("scope answer %q: stored scopes %v (%v), want %q", answer, tok.Scopes, err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -131,5 +132,24 @@ func TestLoginFlowOptionDefaults(t *testing.T) {
 	defer m.Close()
 	if m.pollEvery != time.Millisecond || m.flowTTL != time.Minute {
 		t.Errorf("set options changed: %v, %v", m.pollEvery, m.flowTTL)
+	}
+}
+
+// A stored flow whose own expiry has passed is not resumed, even while
+// its row is kept: Provision starts a new one.
+func TestLoginFlowExpiredStoredFlowNotResumed(t *testing.T) {
+	ctx := context.Background()
+	nc, m, db := newLoginFlowFixture(t)
+	old := storedFlow{LoginURL: "https://nc.example/old-login", PollToken: "pt", PollEndpoint: nc.URL + "/poll", Expires: time.Now().Add(-time.Minute)}
+	raw, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSecret(ctx, "alice", SecretLoginFlow, raw, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Provision(ctx, "alice")
+	if err != nil || st.State != "pending" || st.LoginURL == old.LoginURL || len(nc.PendingLoginFlows()) != 1 {
+		t.Fatalf("Provision = %+v, %v (%d flows at Nextcloud); want a new flow", st, err, len(nc.PendingLoginFlows()))
 	}
 }

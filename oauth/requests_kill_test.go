@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,5 +137,27 @@ func TestIsInvalidGrantIsExact(t *testing.T) {
 	}
 	if isInvalidGrant(errors.New("invalid_grant")) {
 		t.Error("a plain error counts as invalid_grant")
+	}
+}
+
+// The exchange cache prunes lapsed tokens once it holds 4096: the entry
+// that makes it 4096 triggers the prune.
+func TestExchangeCachePrunesAtItsBound(t *testing.T) {
+	e := newTokenEndpoint(t)
+	e.body = `{"access_token":"nc-token","token_type":"Bearer","expires_in":300}`
+	c := NewExchangeCache(NewExchanger(e.srv.URL, "srv", "s", e.srv.Client()), time.Second)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	for i := range 4095 {
+		c.entries[fmt.Sprintf("old-%d", i)] = &oauth2.Token{AccessToken: "old", Expiry: now.Add(-time.Minute)}
+	}
+	if _, err := c.Token(context.Background(), "alice", ExchangeRequest{SubjectToken: "subj"}); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	n := len(c.entries)
+	c.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d entries after the 4096th, want the lapsed ones pruned (1 left)", n)
 	}
 }

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -10,23 +9,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
-
-// openTestDB opens a new encrypted token database, closed when the test ends.
-func openTestDB(t *testing.T) *storage.DB {
-	t.Helper()
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func TestBackgroundUsersByGrant(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t)
+	db := testutil.TokenStore(t)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "https://idp", Subject: "a", RefreshToken: "rt"}); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +62,7 @@ func TestBackgroundUsersByGrant(t *testing.T) {
 // impersonation know them; calls without a caller record nothing.
 func TestMarkSeen(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t)
+	db := testutil.TokenStore(t)
 	o := &Offline{Store: db}
 	calls := 0
 	next := o.MarkSeen(func(context.Context) (*nextcloud.Client, error) { calls++; return nil, nil })

@@ -7,12 +7,13 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // The index backend answers only for the signed-in caller.
 func TestIndexBackendPerCaller(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t)
+	db := testutil.TokenStore(t)
 	idx, err := db.OpenIndex(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -25,12 +24,7 @@ func TestExchangedTokenIsVerified(t *testing.T) {
 	alice := p.AddUser(oidctest.User{Username: "alice"})
 	bob := p.AddUser(oidctest.User{Username: "bob"})
 	ctx := context.Background()
-	rs, err := New(ctx, Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
-		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rs.Close)
+	rs := exchangeRS(t, p)
 	if err := rs.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +36,7 @@ func TestExchangedTokenIsVerified(t *testing.T) {
 	if err != nil {
 		t.Fatalf("genuine exchange: %v", err)
 	}
-	if aud := audOf(t, tok); !strings.Contains(aud, "nextcloud") {
+	if aud := tokenAudiences(t, tok); !strings.Contains(aud, "nextcloud") {
 		t.Fatalf("exchanged token audience %s", aud)
 	}
 
@@ -128,12 +122,7 @@ func TestExchangedOpaqueTokenPassesThrough(t *testing.T) {
 	p.AddClient(oidctest.Client{ID: "mcp-client", Audience: []string{"nextcloud-mcp"}})
 	alice := p.AddUser(oidctest.User{Username: "alice"})
 	ctx := context.Background()
-	rs, err := New(ctx, Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
-		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rs.Close)
+	rs := exchangeRS(t, p)
 	id := &Identity{Subject: alice.Subject, UserID: "alice", Issuer: p.Issuer(), Token: p.UserToken(t, "alice", "mcp-client")}
 	p.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasSuffix(r.URL.Path, "/oauth/token") || !strings.Contains(r.FormValue("grant_type"), "token-exchange") {
@@ -146,26 +135,6 @@ func TestExchangedOpaqueTokenPassesThrough(t *testing.T) {
 	if got, err := rs.nextcloudToken(ctx, id); err != nil || got != "opaque-nc-token" {
 		t.Fatalf("opaque exchanged token: %q, %v", got, err)
 	}
-}
-
-func audOf(t *testing.T, raw string) string {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		Aud any `json:"aud"`
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.Marshal(c.Aud)
-	return string(out)
 }
 
 // Before discovery the exchanged token cannot be checked, so it is refused.
@@ -186,4 +155,17 @@ func TestIdentityLogging(t *testing.T) {
 	if s := id.String() + id.LogValue().String(); strings.Contains(s, "secret-token") || !strings.Contains(s, "alice") {
 		t.Fatalf("identity text %q", s)
 	}
+}
+
+// exchangeRS is a resource server of p as the token-exchange client
+// nextcloud-mcp (secret "s"), closed when the test ends.
+func exchangeRS(t *testing.T, p *oidctest.Provider) *ResourceServer {
+	t.Helper()
+	rs, err := New(context.Background(), Config{Issuer: p.Issuer(), ClientID: "nextcloud-mcp", ClientSecret: "s",
+		ServerURL: "http://127.0.0.1:1", HTTPClient: p.HTTPClient()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.Close)
+	return rs
 }

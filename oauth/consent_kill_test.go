@@ -6,29 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
-func consentStore(t *testing.T) *storage.DB {
-	t.Helper()
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestNewConsentRefusalsAndDefaults(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	for name, c := range map[string]ConsentConfig{
 		"no store":    {Issuer: "i", ClientID: "c", RedirectURL: "r"},
 		"no issuer":   {Store: db, ClientID: "c", RedirectURL: "r"},
@@ -71,7 +61,7 @@ func sealState(t *testing.T, db *storage.DB, p pendingConsent) string {
 // The callback refuses what does not belong to a sign-in this browser
 // started, before asking the IdP anything.
 func TestConsentCallbackRefusals(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	ctx := context.Background()
 	down := &stubIdP{err: errors.New("IdP down")}
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c", RedirectURL: "https://mcp/oauth/callback",
@@ -143,7 +133,7 @@ func TestConsentCallbackRefusals(t *testing.T) {
 
 // Abandoned sign-in states are purged at most once per state lifetime.
 func TestConsentPurgeIsRateLimited(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	ctx := context.Background()
 	now := time.Now()
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "r", StateTTL: time.Minute,
@@ -229,10 +219,17 @@ func TestConsentStoresGrantExpiry(t *testing.T) {
 // rewriteTokenAnswer lets edit change the IdP's token-endpoint answers as
 // the consent flow's HTTP client receives them.
 func rewriteTokenAnswer(e *offlineEnv, edit func(body map[string]any)) {
-	inner := e.p.HTTPClient().Transport
+	rewriteAnswers(e, "/oauth/token", func(_ *http.Response, body map[string]any) { edit(body) })
+}
+
+// rewriteAnswers lets edit change the status and JSON body of the IdP's
+// answers to paths ending in suffix, as the consent flow's HTTP client
+// receives them.
+func rewriteAnswers(e *offlineEnv, suffix string, edit func(resp *http.Response, body map[string]any)) {
+	inner := e.consent.cfg.HTTPClient.Transport
 	e.consent.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		resp, err := inner.RoundTrip(r)
-		if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/oauth/token") {
+		if err != nil || !strings.HasSuffix(r.URL.Path, suffix) {
 			return resp, err
 		}
 		var body map[string]any
@@ -240,11 +237,79 @@ func rewriteTokenAnswer(e *offlineEnv, edit func(body map[string]any)) {
 			return nil, err
 		}
 		resp.Body.Close()
-		edit(body)
+		edit(resp, body)
 		b, _ := json.Marshal(body)
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		resp.ContentLength = int64(len(b))
 		resp.Header.Del("Content-Length")
 		return resp, nil
 	})}
+}
+
+// When the ID token names no Nextcloud user, userinfo may; but only when
+// it answers for the same subject (OIDC Core 5.3.2), and a failed request
+// is logged and stores nothing.
+func TestConsentUserFromUserinfo(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit     func(resp *http.Response, body map[string]any)
+		status   int
+		stored   bool
+		logWants string
+	}{
+		"same subject": {func(_ *http.Response, body map[string]any) { body["nextcloud_uid"] = "alice" }, http.StatusOK, true, ""},
+		"other subject": {func(_ *http.Response, body map[string]any) {
+			body["nextcloud_uid"] = "alice"
+			body["sub"] = "someone-else"
+		}, http.StatusBadGateway, false, ""},
+		"failed request": {func(resp *http.Response, body map[string]any) {
+			body["nextcloud_uid"] = "alice"
+			resp.StatusCode, resp.Status = http.StatusInternalServerError, "500 Internal Server Error"
+		}, http.StatusBadGateway, false, "userinfo request failed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newOfflineEnv(t, nil)
+			var logs bytes.Buffer
+			e.consent.cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			e.consent.cfg.UserIDClaim = "nextcloud_uid"
+			rewriteAnswers(e, "/userinfo", tc.edit)
+			status, page := e.browse(t, "alice")
+			if status != tc.status {
+				t.Fatalf("status %d, want %d; page:\n%s", status, tc.status, page)
+			}
+			_, err := e.db.Token(context.Background(), "alice")
+			if stored := err == nil; stored != tc.stored || len(e.granted) != map[bool]int{true: 1, false: 0}[tc.stored] {
+				t.Fatalf("grant stored: %v (%v), granted %v; want %v", stored, err, e.granted, tc.stored)
+			}
+			if tc.logWants != "" && !strings.Contains(logs.String(), tc.logWants) {
+				t.Fatalf("log lacks %q:\n%s", tc.logWants, logs.String())
+			}
+		})
+	}
+}
+
+// A code exchange whose ID token does not verify, or that brings no
+// refresh token, stores nothing and says why.
+func TestConsentRefusesBadTokenAnswers(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(body map[string]any)
+		page string
+	}{
+		"tampered ID token": {func(body map[string]any) {
+			id, _ := body["id_token"].(string)
+			body["id_token"] = id[:len(id)-4] + "AAAA"
+		}, "could not be verified"},
+		"no refresh token": {func(body map[string]any) { delete(body, "refresh_token") }, "returned no refresh token"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newOfflineEnv(t, nil)
+			rewriteTokenAnswer(e, tc.edit)
+			status, page := e.browse(t, "alice")
+			if status != http.StatusBadGateway || !strings.Contains(page, tc.page) {
+				t.Fatalf("status %d, want 502 with %q; page:\n%s", status, tc.page, page)
+			}
+			if list, err := e.db.ListTokens(context.Background()); err != nil || len(list) != 0 || len(e.granted) != 0 {
+				t.Fatalf("stored %v (%v), granted %v", list, err, e.granted)
+			}
+		})
+	}
 }

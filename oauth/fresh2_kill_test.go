@@ -7,15 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -25,31 +22,11 @@ import (
 // A login flow that ends without access is logged as a warning; one that
 // succeeds is not.
 func TestLoginFlowFailureIsLogged(t *testing.T) {
-	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs bytes.Buffer
-	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 10 * time.Millisecond, FlowTTL: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	m, _ := loginFlowWith(t, nc, LoginFlowOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for user, approver := range map[string]string{"alice": "alice", "bob": "alice"} {
-		st, err := m.Provision(ctx, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc.ApproveLoginFlow(st.LoginURL, approver)
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = m.Wait(wctx, user)
-		cancel()
-		if (err == nil) != (user == approver) {
+		if err := approveAndWait(t, nc, m, user, approver); (err == nil) != (user == approver) {
 			t.Fatalf("%s approved by %s: %v", user, approver, err)
 		}
 	}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Tests for mutants that survived fresh samples of `make mutate`
@@ -43,16 +43,12 @@ func (f *rotatingIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+// offlineWith is OfflineGrants against the token endpoint h, with a new store.
 func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testutil.TokenStore(t)
 	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
 	if err != nil {
 		t.Fatal(err)
@@ -154,36 +150,9 @@ func TestProbeWithoutAnswerIsUnknown(t *testing.T) {
 // user's (alice-evil for alice) is someone else's login: refused, nothing
 // kept here or at Nextcloud.
 func TestLoginFlowRefusesNearMissAccount(t *testing.T) {
-	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("alice-evil", "evil-pass"))
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 10 * time.Millisecond, FlowTTL: 5 * time.Second})
-	t.Cleanup(m.Close)
-	st, err := m.Provision(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "alice-evil")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err == nil || !strings.Contains(err.Error(), `completed as "alice-evil"`) {
-		t.Fatalf("want the mismatch refused, got %v", err)
-	}
-	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
-		t.Fatalf("alice got alice-evil's access: %v", err)
-	}
-	if nc.AppPasswordCount("alice-evil") != 0 {
-		t.Fatal("the stray app password was not revoked at Nextcloud")
-	}
+	m, _ := loginFlowWith(t, nc, LoginFlowOptions{})
+	wantApprovalByOtherRefused(t, nc, m, "alice", "alice-evil")
 }
 
 // A token whose expiry plus leeway falls after the cache's own limit is

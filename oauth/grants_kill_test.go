@@ -79,7 +79,7 @@ func TestGrantChainImpersonationPerUser(t *testing.T) {
 func TestGrantChainOfflineFailures(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +111,7 @@ func TestGrantChainClient(t *testing.T) {
 	if _, err := g.Client(ctx, base, "alice"); !errors.Is(err, ErrNoGrant) {
 		t.Fatalf("no grant: %v", err)
 	}
-	st, err := m.Provision(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "alice")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err != nil {
+	if err := approveAndWait(t, nc, m, "alice", "alice"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := g.Client(ctx, base, "alice")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -125,27 +124,10 @@ func TestServiceAccountCachesAndRenews(t *testing.T) {
 	}
 }
 
-func newOffline(t *testing.T, f *fakeTokenEndpoint) (*OfflineGrants, *storage.DB) {
-	t.Helper()
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o, db
-}
-
 func TestOfflineRefreshRotation(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, rotate: true, valid: map[string]string{"rt-alice-0": "alice"}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice-0"}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +159,7 @@ func TestOfflineRefreshRotation(t *testing.T) {
 func TestOfflineConcurrentRefreshUsesTokenOnce(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, rotate: true, valid: map[string]string{"rt-bob-0": "bob"}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "bob", Issuer: "i", Subject: "s", RefreshToken: "rt-bob-0"}); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +187,7 @@ func TestOfflineConcurrentRefreshUsesTokenOnce(t *testing.T) {
 func TestOfflineRevokedGrantDeleted(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "carol", Issuer: "i", Subject: "s", RefreshToken: "rt-gone"}); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +206,7 @@ func TestOfflineRevokedGrantDeleted(t *testing.T) {
 func TestGrantChain(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"}); err != nil {
 		t.Fatal(err)
 	}
@@ -262,14 +244,7 @@ func TestGrantChain(t *testing.T) {
 			allow = tt.allow
 			tok, grant, err := tt.chain.Token(ctx, tt.user)
 			if tt.wantErr != nil {
-				if !errors.Is(err, ErrNoGrant) {
-					t.Fatalf("err = %v, want ErrNoGrant", err)
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
-					}
-				}
+				wantNoGrant(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil || grant != tt.wantGrant || tok.AccessToken == "" {
@@ -285,5 +260,18 @@ func TestGrantChain(t *testing.T) {
 	_, _, _ = c.Token(ctx, "dave")
 	if len(impersonated) != n+1 {
 		t.Fatalf("impersonated %d times, want once", len(impersonated)-n)
+	}
+}
+
+// wantNoGrant checks that err is ErrNoGrant and names every reason in wants.
+func wantNoGrant(t *testing.T, err error, wants ...string) {
+	t.Helper()
+	if !errors.Is(err, ErrNoGrant) {
+		t.Fatalf("err = %v, want ErrNoGrant", err)
+	}
+	for _, w := range wants {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
 	}
 }

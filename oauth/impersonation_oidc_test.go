@@ -54,14 +54,7 @@ func TestGrantChainImpersonation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tok, grant, err := tt.chain.Token(ctx, tt.user)
 			if tt.wantErrs != nil {
-				if !errors.Is(err, ErrNoGrant) {
-					t.Fatalf("err = %v, want ErrNoGrant", err)
-				}
-				for _, w := range tt.wantErrs {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error lacks %q: %v", w, err)
-					}
-				}
+				wantNoGrant(t, err, tt.wantErrs...)
 				return
 			}
 			if err != nil {

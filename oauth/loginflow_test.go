@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,27 +11,67 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
+// newLoginFlowFixture is a test Nextcloud with alice and bob and a
+// login-flow manager against it.
 func newLoginFlowFixture(t *testing.T) (*nctest.Server, *LoginFlowManager, *storage.DB) {
 	t.Helper()
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
-	key, err := storage.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	m, db := loginFlowWith(t, nc, LoginFlowOptions{})
+	return nc, m, db
+}
+
+// loginFlowWith is a login-flow manager against nc with a new store,
+// closed when the test ends; PollEvery and FlowTTL default to 10ms and 5s.
+func loginFlowWith(t *testing.T, nc *nctest.Server, opts LoginFlowOptions) (*LoginFlowManager, *storage.DB) {
+	t.Helper()
+	db := testutil.TokenStore(t)
 	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 10 * time.Millisecond, FlowTTL: 5 * time.Second})
+	if opts.PollEvery == 0 {
+		opts.PollEvery = 10 * time.Millisecond
+	}
+	if opts.FlowTTL == 0 {
+		opts.FlowTTL = 5 * time.Second
+	}
+	m := NewLoginFlowManager(base, db, opts)
 	t.Cleanup(m.Close)
-	return nc, m, db
+	return m, db
+}
+
+// approveAndWait starts user's login flow, has approver approve it at
+// Nextcloud and returns what Wait then says (waiting at most 5s).
+func approveAndWait(t *testing.T, nc *nctest.Server, m *LoginFlowManager, user, approver string) error {
+	t.Helper()
+	ctx := context.Background()
+	st, err := m.Provision(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.ApproveLoginFlow(st.LoginURL, approver)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return m.Wait(wctx, user)
+}
+
+// wantApprovalByOtherRefused has approver approve user's login flow: the
+// flow fails naming approver, user gets no access, and the app password
+// Nextcloud made for approver is revoked there.
+func wantApprovalByOtherRefused(t *testing.T, nc *nctest.Server, m *LoginFlowManager, user, approver string) {
+	t.Helper()
+	if err := approveAndWait(t, nc, m, user, approver); err == nil || !strings.Contains(err.Error(), `completed as "`+approver+`"`) {
+		t.Fatalf("want the login as %s refused, got %v", approver, err)
+	}
+	if _, err := m.ClientFor(context.Background(), user); !errors.Is(err, ErrNeedsProvisioning) {
+		t.Fatalf("%s got %s's access: %v", user, approver, err)
+	}
+	if nc.AppPasswordCount(approver) != 0 {
+		t.Fatal("the stray app password was not revoked at Nextcloud")
+	}
 }
 
 func TestLoginFlowProvisionEndToEnd(t *testing.T) {
@@ -116,37 +155,12 @@ func TestLoginFlowProvisionEndToEnd(t *testing.T) {
 
 func TestLoginFlowRejectsLoginAsSomeoneElse(t *testing.T) {
 	nc, m, _ := newLoginFlowFixture(t)
-	ctx := context.Background()
-	st, err := m.Provision(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "bob") // bob approves alice's link
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	err = m.Wait(wctx, "alice")
-	if err == nil || !strings.Contains(err.Error(), `completed as "bob"`) {
-		t.Fatalf("want mismatch error, got %v", err)
-	}
-	if _, err := m.ClientFor(ctx, "alice"); !errors.Is(err, ErrNeedsProvisioning) {
-		t.Fatalf("alice got bob's access: %v", err)
-	}
-	if nc.AppPasswordCount("bob") != 0 {
-		t.Fatal("the stray app password was not revoked at Nextcloud")
-	}
+	wantApprovalByOtherRefused(t, nc, m, "alice", "bob") // bob approves alice's link
 }
 
 func TestLoginFlowExpires(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"))
-	key, _ := storage.GenerateKey()
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	base, _ := nextcloud.New(nextcloud.Options{BaseURL: nc.URL})
-	m := NewLoginFlowManager(base, db, LoginFlowOptions{PollEvery: 5 * time.Millisecond, FlowTTL: 100 * time.Millisecond})
-	defer m.Close()
+	m, db := loginFlowWith(t, nc, LoginFlowOptions{PollEvery: 5 * time.Millisecond, FlowTTL: 100 * time.Millisecond})
 	ctx := context.Background()
 	if _, err := m.Provision(ctx, "alice"); err != nil {
 		t.Fatal(err)
@@ -168,14 +182,7 @@ func TestLoginFlowExpires(t *testing.T) {
 func TestGrantChainUsesStoredAppPassword(t *testing.T) {
 	nc, m, _ := newLoginFlowFixture(t)
 	ctx := context.Background()
-	st, err := m.Provision(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "alice")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err != nil {
+	if err := approveAndWait(t, nc, m, "alice", "alice"); err != nil {
 		t.Fatal(err)
 	}
 	base, _ := nextcloud.New(nextcloud.Options{BaseURL: nc.URL})

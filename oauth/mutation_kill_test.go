@@ -303,6 +303,13 @@ func (s *jwksServer) set(t *testing.T, status int, keys ...any) {
 	s.mu.Unlock()
 }
 
+// jwtRS is a resource server for mkIssuer and mkAud with a verified-token
+// cache whose clock is *clock.
+func jwtRS(clock *time.Time) *ResourceServer {
+	return &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
+		now: func() time.Time { return *clock }, verified: newJWTCache()}
+}
+
 func (s *jwksServer) keySet(clock *time.Time) *keySet {
 	inner := s.srv.Client().Transport
 	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -547,8 +554,7 @@ func TestValidateJWTAZPOnlyWithAcceptAZPAudience(t *testing.T) {
 	key := newMKKey(t, "k1")
 	s := newJWKSServer(t, key.public("sig", "RS256"))
 	clock := mkNow
-	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
-		now: func() time.Time { return clock }, verified: newJWTCache()}
+	rs := jwtRS(&clock)
 	ks := s.keySet(&clock)
 	c := mkClaims()
 	c["aud"], c["azp"] = "other", mkAud

@@ -17,7 +17,7 @@ import (
 func TestOfflineGrantsPerUser(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice", "rt-bob": "bob"}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	for _, u := range []string{"alice", "bob"} {
 		if err := db.SaveToken(ctx, storage.Token{UserID: u, Issuer: "i", Subject: "s-" + u, RefreshToken: "rt-" + u}); err != nil {
 			t.Fatal(err)
@@ -64,7 +64,7 @@ func TestOfflineGrantsPerUser(t *testing.T) {
 func TestOfflineRefreshFailureKeepsGrant(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-alice"}); err != nil {
 		t.Fatal(err)
 	}

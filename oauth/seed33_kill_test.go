@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Either sign alone means the exchange is not enabled for the client:
@@ -80,7 +81,7 @@ func (o *onceIdP) Provider(ctx context.Context) (*oidc.Provider, error) {
 // The consent flow discovers the IdP once and keeps it: later sign-ins
 // neither ask again nor fail when discovery would fail now.
 func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	idp := &onceIdP{}
 	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c",
 		RedirectURL: "https://mcp/oauth/callback", IdP: idp})
@@ -96,5 +97,16 @@ func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
 	}
 	if idp.asked != 1 {
 		t.Errorf("discovery asked %d times; want once", idp.asked)
+	}
+}
+
+// Error codes are matched exactly: a code that merely starts with a known
+// one (invalid_client_metadata is RFC 7591's) is an unexplained refusal.
+func TestClassifyProbeNearMissCodes(t *testing.T) {
+	for _, code := range []string{"invalid_client_metadata", "unauthorized_client_x", "unsupported_grant_type_x", "access_denied_x"} {
+		got := classifyProbe(&ExchangeError{Status: 400, Code: code, Description: "refused", Impersonation: true}, "mcp-server")
+		if got.State != ProbeUnavailable || !strings.Contains(got.Detail, "the identity provider refused impersonation") {
+			t.Errorf("%s: %v (%s); want unavailable, an unexplained refusal", code, got.State, got.Detail)
+		}
 	}
 }

@@ -18,13 +18,14 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // The consent flow asks for openid, profile, offline_access and the
 // configured scopes, each once, and starts with a locked-down cookie.
 func TestConsentLoginRequest(t *testing.T) {
 	srv := discoveryServer(t, []string{"authorization_code"}, nil, "")
-	db := consentStore(t)
+	db := testutil.TokenStore(t)
 	now := time.Now().Truncate(time.Second)
 	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: srv.URL, ClientID: "mcp", Now: func() time.Time { return now },
 		RedirectURL: "https://mcp.example/oauth/callback", Scopes: []string{"openid", "notes:read", "offline_access"}, HTTPClient: srv.Client()})
@@ -119,7 +120,7 @@ func TestExchangeCachePrune(t *testing.T) {
 func TestOfflineRevocationIsLogged(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := newOffline(t, f)
+	o, db := offlineWith(t, f)
 	var logs bytes.Buffer
 	o.log = slog.New(slog.NewTextHandler(&logs, nil))
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-x"}); err != nil {
@@ -144,8 +145,7 @@ func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
 	key := newMKKey(t, "k1")
 	s := newJWKSServer(t, key.public("sig", "RS256"))
 	clock := mkNow
-	rs := &ResourceServer{cfg: Config{Issuer: mkIssuer, Audience: mkAud, UserClaim: "preferred_username", Leeway: 30 * time.Second},
-		now: func() time.Time { return clock }, verified: newJWTCache()}
+	rs := jwtRS(&clock)
 	ks := s.keySet(&clock)
 	tok := key.sign(t, "k1", mkClaims())
 	// The first validation fetches the keys: a new generation, so its
@@ -165,7 +165,7 @@ func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
 func TestConsentCodeRefused(t *testing.T) {
 	for token, page := range map[string]string{"": "did not accept the sign-in", "at-without-id-token": "returned no ID token"} {
 		srv := discoveryServer(t, []string{"authorization_code"}, nil, token) // "" answers 401
-		db := consentStore(t)
+		db := testutil.TokenStore(t)
 		ctx := context.Background()
 		c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: srv.URL, ClientID: "mcp", ClientSecret: "s",
 			RedirectURL: "https://mcp.example/oauth/callback", HTTPClient: srv.Client()})

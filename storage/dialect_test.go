@@ -22,6 +22,10 @@ func TestRedactURL(t *testing.T) {
 		"postgresql://db/mcp?user=mcp&password=s3cr3t&x=1":  "postgresql://db/mcp?user=mcp&password=xxxxx&x=1",
 		"postgres://m%40c:p@ss@db/mcp":                      "postgres://m%40c:xxxxx@db/mcp",
 		"/var/lib/nextcloud-mcp/tokens.db":                  "/var/lib/nextcloud-mcp/tokens.db",
+		"postgres://:s3cr3t@db/mcp":                         "postgres://:xxxxx@db/mcp",
+		"://mcp:s3cr3t@db/mcp":                              "://mcp:xxxxx@db/mcp",
+		"postgres://db/mcp?PassWord=s3cr3t":                 "postgres://db/mcp?password=xxxxx",
+		"postgres://db/a@b?password=s3cr3t":                 "postgres://db/a@b?password=xxxxx",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)

@@ -33,6 +33,20 @@ func readState(t *testing.T, d *DB, user string) storedState {
 	return storedState{token: tok, secret: string(sec)}
 }
 
+// storeAlice stores a grant and an app password of alice and returns
+// them as read back.
+func storeAlice(t *testing.T, d *DB) storedState {
+	t.Helper()
+	ctx := context.Background()
+	if err := d.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PutSecret(ctx, "alice", "app_password", []byte("stored-pass"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return readState(t, d, "alice")
+}
+
 func sameState(a, b storedState) bool {
 	return a.token.RefreshToken == b.token.RefreshToken && a.token.Subject == b.token.Subject &&
 		strings.Join(a.token.Scopes, " ") == strings.Join(b.token.Scopes, " ") && a.token.LastUsedAt.Equal(b.token.LastUsedAt) &&
@@ -70,13 +84,7 @@ func TestLockedDatabaseKeepsReadsAndData(t *testing.T) {
 	key := newKey(t)
 	d := openDB(t, path, key, func(o *Options) { o.BusyTimeout = 20 * time.Millisecond })
 	d.writeRetry = 100 * time.Millisecond
-	if err := d.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("stored-pass"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	before := readState(t, d, "alice")
+	before := storeAlice(t, d)
 
 	other := openDB(t, path, key)
 	conn, err := other.db.Conn(ctx)
@@ -161,13 +169,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 	path := dbPath(t)
 	key := newKey(t)
 	rw := openDB(t, path, key)
-	if err := rw.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
-		t.Fatal(err)
-	}
-	if err := rw.PutSecret(ctx, "alice", "app_password", []byte("stored-pass"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	before := readState(t, rw, "alice")
+	before := storeAlice(t, rw)
 	ro := openReadOnly(t, path, key)
 	if got := readState(t, ro, "alice"); !sameState(got, before) {
 		t.Fatalf("read-only handle reads %+v, want %+v", got, before)

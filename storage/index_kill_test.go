@@ -16,32 +16,12 @@ import (
 // pause flag, table registration, and what a search of its words finds.
 func indexRowsOf(t *testing.T, x *Index, user string) []string {
 	t.Helper()
-	var out []string
-	for _, q := range []string{
+	out := dumpRows(t, x.d, user,
 		`SELECT app, item_id, title, body, extra, item_date, etag, url, parent FROM index_items WHERE user_id = ? ORDER BY app, item_id`,
 		`SELECT app, key, value FROM index_sync WHERE user_id = ? ORDER BY app, key`,
 		`SELECT app, last_run, last_success, last_error FROM index_apps WHERE user_id = ? ORDER BY app`,
 		`SELECT paused FROM index_users WHERE user_id = ?`,
-		`SELECT name FROM index_tables WHERE user_id = ?`,
-	} {
-		rows, err := x.d.db.Query(q, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprintf("%v", vals))
-		}
-		rows.Close()
-	}
+		`SELECT name FROM index_tables WHERE user_id = ?`)
 	hits, err := x.Search(context.Background(), user, IndexQuery{Text: "shared", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -356,6 +336,7 @@ func TestIndexFailuresAreReported(t *testing.T) {
 		op     func(x *Index) error
 	}{
 		{"upsert item", fixed(failOn("INSERT", "index_items")), "index item", upsert},
+		{"upsert without item table", fixed(gone("index_items")), "prepare index update", upsert},
 		{"upsert without word table", dropFTS, "prepare index update", upsert},
 		{"upsert with a broken word table", func(x *Index) string {
 			tbl := dropFTS(x)[len("DROP TABLE "):]
@@ -401,6 +382,9 @@ func TestIndexFailuresAreReported(t *testing.T) {
 			"read index sync state", func(x *Index) error { _, err := x.SyncState(ctx, "alice", AppFiles); return err }},
 		{"search lookup", fixed(gone("index_tables")), "find the user's full-text table",
 			func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
+		{"search row scan", fixed(`ALTER TABLE index_items RENAME TO index_items_real;
+			CREATE VIEW index_items AS SELECT id, user_id, app, item_id, NULL AS title, body, extra, item_date, url FROM index_items_real;`),
+			"search the index", func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
 		{"search words", dropFTS, "search the index",
 			func(x *Index) error { _, err := x.Search(ctx, "alice", IndexQuery{Text: "shared"}); return err }},
 	}

@@ -28,22 +28,16 @@ func testIndexSearch(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 12, 0, 0, 0, time.UTC) }
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{
 		{ID: "1", Title: "Budget planning", Body: "numbers for the year", Extra: "Work", Date: day(1), ETag: "a"},
 		{ID: "2", Title: "Groceries", Body: "milk, eggs and the budget for food", Extra: "Home", Date: day(10), ETag: "b"},
 		{ID: "3", Title: "Holiday", Body: "Café in Zürich", Date: day(20), ETag: "c"},
 	}}))
-	must(x.Apply(ctx, "alice", IndexChange{App: AppFiles, Upsert: []IndexItem{
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, Upsert: []IndexItem{
 		{ID: "Documents/budget.md", Title: "budget.md", Body: "spreadsheet", Parent: "Documents", Date: day(5), ETag: "f1"},
 		{ID: "Documents/sub/x.txt", Title: "x.txt", Body: "budget in a subfolder", Parent: "Documents/sub", Date: day(5), ETag: "f2"},
 	}}))
-	must(x.Apply(ctx, "bob", IndexChange{App: AppNotes, Upsert: []IndexItem{
+	must(t, x.Apply(ctx, "bob", IndexChange{App: AppNotes, Upsert: []IndexItem{
 		{ID: "1", Title: "Bob's secret budget", Body: "budget budget budget", Date: day(1), ETag: "z"},
 	}}))
 
@@ -87,21 +81,21 @@ func testIndexSearch(t *testing.T) {
 		})
 	}
 	hits, err := x.Search(ctx, "alice", IndexQuery{Text: "eggs"})
-	must(err)
+	must(t, err)
 	if len(hits) != 1 || !strings.Contains(hits[0].Snippet, "**eggs**") {
 		t.Fatalf("snippet = %+v, want the hit highlighted", hits)
 	}
 
 	// Deletions: a folder subtree, an item; then a wipe of alice only.
-	must(x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteUnder: []string{"Documents/sub"}}))
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Delete: []string{"2"}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteUnder: []string{"Documents/sub"}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Delete: []string{"2"}}))
 	hits, err = x.Search(ctx, "alice", IndexQuery{Text: "budget"})
-	must(err)
+	must(t, err)
 	if got := ids(hits); len(got) != 2 || slices.Contains(got, "notes:2") || slices.Contains(got, "files:Documents/sub/x.txt") {
 		t.Fatalf("after deletes hits = %v", got)
 	}
 	n, err := x.Wipe(ctx, "alice")
-	must(err)
+	must(t, err)
 	if n != 3 {
 		t.Fatalf("wiped %d items, want 3", n)
 	}
@@ -168,26 +162,20 @@ func TestIndexUpdatesAndFilters(t *testing.T) { backends(t, testIndexUpdatesAndF
 func testIndexUpdatesAndFilters(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 12, 0, 0, 0, time.UTC) }
 	var notes []IndexItem
 	for i := range 30 {
 		notes = append(notes, IndexItem{ID: fmt.Sprint(i), Title: "Budget " + fmt.Sprint(i), Body: "numbers", Date: day(1)})
 	}
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: notes}))
-	must(x.Apply(ctx, "alice", IndexChange{App: AppCalendar, Upsert: []IndexItem{
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: notes}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppCalendar, Upsert: []IndexItem{
 		{ID: "cal/a/1.ics", Title: "Review", Body: "the budget review", Parent: "cal/a", Date: day(20)},
 		{ID: "cal/b/2.ics", Title: "Lunch", Body: "budget lunch", Parent: "cal/b", Date: day(21)},
 	}}))
 	search := func(q IndexQuery) []string {
 		t.Helper()
 		hits, err := x.Search(ctx, "alice", q)
-		must(err)
+		must(t, err)
 		got := ids(hits)
 		sort.Strings(got)
 		return got
@@ -210,7 +198,7 @@ func testIndexUpdatesAndFilters(t *testing.T) {
 	}
 	// Field weights: one title hit outranks four body hits, one hit in
 	// extra outranks two in the body.
-	must(x.Apply(ctx, "weights", IndexChange{App: AppNotes, Upsert: []IndexItem{
+	must(t, x.Apply(ctx, "weights", IndexChange{App: AppNotes, Upsert: []IndexItem{
 		{ID: "body", Title: "x", Body: "kiwi kiwi kiwi kiwi and some other words"},
 		{ID: "title", Title: "kiwi", Body: "some other words and more words"},
 		{ID: "body2", Title: "y", Body: "melon melon and some other words"},
@@ -218,14 +206,14 @@ func testIndexUpdatesAndFilters(t *testing.T) {
 	}}))
 	for q, want := range map[string][]string{"kiwi": {"notes:title", "notes:body"}, "melon": {"notes:extra", "notes:body2"}} {
 		hits, err := x.Search(ctx, "weights", IndexQuery{Text: q})
-		must(err)
+		must(t, err)
 		if got := ids(hits); !slices.Equal(got, want) {
 			t.Errorf("%s ranked %v, want %v", q, got, want)
 		}
 	}
 
 	// Changing a note replaces its words.
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "3", Title: "Garden", Body: "tomatoes"}}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "3", Title: "Garden", Body: "tomatoes"}}}))
 	if got := search(IndexQuery{Text: "tomatoes"}); !slices.Equal(got, []string{"notes:3"}) {
 		t.Errorf("new words: hits = %v", got)
 	}
@@ -233,7 +221,7 @@ func testIndexUpdatesAndFilters(t *testing.T) {
 		t.Errorf("old words still match: %v", got)
 	}
 	// Removing a calendar removes its events' words.
-	must(x.Apply(ctx, "alice", IndexChange{App: AppCalendar, DeleteParents: []string{"cal/a"}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppCalendar, DeleteParents: []string{"cal/a"}}))
 	if got := search(IndexQuery{Text: "review"}); len(got) != 0 {
 		t.Errorf("deleted calendar still found: %v", got)
 	}
@@ -241,9 +229,9 @@ func testIndexUpdatesAndFilters(t *testing.T) {
 	// them in the item's row, gone with it).
 	if !onPostgres(t) {
 		tbl, err := x.userTable(ctx, x.d.db, "alice", false)
-		must(err)
+		must(t, err)
 		var left int
-		must(x.d.db.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl+` WHERE `+tbl+` MATCH 'review'`).Scan(&left))
+		must(t, x.d.db.QueryRowContext(ctx, `SELECT count(*) FROM `+tbl+` WHERE `+tbl+` MATCH 'review'`).Scan(&left))
 		if left != 0 {
 			t.Errorf("the full-text table keeps %d deleted events", left)
 		}
@@ -262,23 +250,17 @@ func TestIndexUsersApart(t *testing.T) { backends(t, testIndexUsersApart) }
 func testIndexUsersApart(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	alice := []IndexItem{{ID: "1", Title: "Budget", Body: "plan"}, {ID: "2", Title: "Other", Body: "text"}}
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
 	before, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"})
-	must(err)
+	must(t, err)
 	var bobs []IndexItem
 	for i := range 50 {
 		bobs = append(bobs, IndexItem{ID: fmt.Sprint(i), Title: "budget budget", Body: "zeppelin"})
 	}
-	must(x.Apply(ctx, "bob", IndexChange{App: AppNotes, Upsert: bobs}))
+	must(t, x.Apply(ctx, "bob", IndexChange{App: AppNotes, Upsert: bobs}))
 	after, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"})
-	must(err)
+	must(t, err)
 	if len(before) != 1 || len(after) != 1 || before[0].Score != after[0].Score {
 		t.Fatalf("alice's hits changed with bob's items: %+v, then %+v", before, after)
 	}
@@ -288,12 +270,12 @@ func testIndexUsersApart(t *testing.T) {
 	tables := func() map[string]string {
 		t.Helper()
 		rows, err := x.d.db.QueryContext(ctx, `SELECT t.user_id, t.name FROM index_tables t JOIN sqlite_master m ON m.name = t.name`)
-		must(err)
+		must(t, err)
 		defer rows.Close()
 		out := map[string]string{}
 		for rows.Next() {
 			var u, n string
-			must(rows.Scan(&u, &n))
+			must(t, rows.Scan(&u, &n))
 			out[u] = n
 		}
 		return out
@@ -315,7 +297,7 @@ func testIndexUsersApart(t *testing.T) {
 	if hits, err := x.Search(ctx, "bob", IndexQuery{Text: "zeppelin", Limit: 100}); err != nil || len(hits) != 50 {
 		t.Fatalf("bob after alice's wipe: %d hits, %v", len(hits), err)
 	}
-	must(x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: alice}))
 	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "plan"}); err != nil || len(hits) != 1 {
 		t.Fatalf("alice after re-sync: %v %v", ids(hits), err)
 	}
@@ -490,5 +472,13 @@ func BenchmarkIndexSearch100k(b *testing.B) {
 	slices.Sort(lat)
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	}
+}
+
+// must stops the test on err.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

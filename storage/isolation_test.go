@@ -18,13 +18,21 @@ import (
 // rowsOf dumps every stored row (all columns) of user.
 func rowsOf(t *testing.T, d *DB, user string) []string {
 	t.Helper()
+	return dumpRows(t, d, user,
+		`SELECT * FROM refresh_tokens WHERE user_id = ?`,
+		`SELECT * FROM secrets WHERE user_id = ? ORDER BY kind`,
+		`SELECT * FROM known_users WHERE user_id = ?`)
+}
+
+// dumpRows prints every row the queries return for user, all columns.
+func dumpRows(t *testing.T, d *DB, user string, queries ...string) []string {
+	t.Helper()
 	var out []string
-	q := func(query string) {
+	for _, query := range queries {
 		rows, err := d.db.Query(query, user)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
 		cols, _ := rows.Columns()
 		for rows.Next() {
 			vals := make([]any, len(cols))
@@ -33,17 +41,17 @@ func rowsOf(t *testing.T, d *DB, user string) []string {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
 				t.Fatal(err)
 			}
 			out = append(out, fmt.Sprintf("%v", vals))
 		}
-		if err := rows.Err(); err != nil {
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	q(`SELECT * FROM refresh_tokens WHERE user_id = ?`)
-	q(`SELECT * FROM secrets WHERE user_id = ? ORDER BY kind`)
-	q(`SELECT * FROM known_users WHERE user_id = ?`)
 	return out
 }
 

@@ -93,10 +93,24 @@ type mut struct {
 	col    int
 	result string // killed, survived, not covered, not compiled
 	note   string
+	// occ numbers mutants of a file whose id would be the same (the same
+	// change in the same function, say two "if err != nil" guards), 1, 2,
+	// ... in source order; 0 when the id is unique.
+	occ int
 }
 
-func (m *mut) id() string {
+func (m *mut) baseID() string {
 	return strings.Join([]string{m.t.file, m.s.Func, m.s.Kind, m.s.Desc}, " | ")
+}
+
+// id names the mutant in -list, the report and equivalent.txt; " @n" tells
+// apart mutants that would otherwise share it, so an equivalent entry
+// excludes exactly one mutant.
+func (m *mut) id() string {
+	if m.occ > 0 {
+		return fmt.Sprintf("%s @%d", m.baseID(), m.occ)
+	}
+	return m.baseID()
 }
 
 func run(ctx context.Context, o options, w io.Writer) error {
@@ -128,12 +142,27 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		if err != nil {
 			return err
 		}
+		var ms []*mut
+		count := map[string]int{}
 		for i, s := range sites {
 			if len(t.funcs) > 0 && !slices.Contains(t.funcs, s.Func) {
 				continue
 			}
 			pos := fset.Position(s.Pos)
 			m := &mut{t: t, idx: i, s: s, line: pos.Line, col: pos.Column}
+			count[m.baseID()]++
+			ms = append(ms, m)
+		}
+		seen := map[string]int{}
+		for _, m := range ms {
+			if count[m.baseID()] > 1 {
+				seen[m.baseID()]++
+				m.occ = seen[m.baseID()]
+				if _, ok := equiv[m.baseID()]; ok {
+					return fmt.Errorf("%s: %q names %d mutants; add \" @n\" to the change (as -list prints it) for the one that is equivalent",
+						o.equivalent, m.baseID(), count[m.baseID()])
+				}
+			}
 			if o.at != "" && o.at != fmt.Sprintf("%s:%d", m.t.file, m.line) {
 				continue
 			}

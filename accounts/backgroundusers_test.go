@@ -9,12 +9,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 func TestBackgroundUsersByGrant(t *testing.T) {
 	ctx := context.Background()
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "https://idp", Subject: "a", RefreshToken: "rt"}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestBackgroundUsersByGrant(t *testing.T) {
 // impersonation know them; calls without a caller record nothing.
 func TestMarkSeen(t *testing.T) {
 	ctx := context.Background()
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	o := &Offline{Store: db}
 	calls := 0
 	next := o.MarkSeen(func(context.Context) (*nextcloud.Client, error) { calls++; return nil, nil })

@@ -7,13 +7,13 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // The index backend answers only for the signed-in caller.
 func TestIndexBackendPerCaller(t *testing.T) {
 	ctx := context.Background()
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	idx, err := db.OpenIndex(ctx)
 	if err != nil {
 		t.Fatal(err)

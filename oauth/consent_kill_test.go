@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 func TestNewConsentRefusalsAndDefaults(t *testing.T) {
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	for name, c := range map[string]ConsentConfig{
 		"no store":    {Issuer: "i", ClientID: "c", RedirectURL: "r"},
 		"no issuer":   {Store: db, ClientID: "c", RedirectURL: "r"},
@@ -61,7 +61,7 @@ func sealState(t *testing.T, db *storage.DB, p pendingConsent) string {
 // The callback refuses what does not belong to a sign-in this browser
 // started, before asking the IdP anything.
 func TestConsentCallbackRefusals(t *testing.T) {
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	ctx := context.Background()
 	down := &stubIdP{err: errors.New("IdP down")}
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c", RedirectURL: "https://mcp/oauth/callback",
@@ -133,7 +133,7 @@ func TestConsentCallbackRefusals(t *testing.T) {
 
 // Abandoned sign-in states are purged at most once per state lifetime.
 func TestConsentPurgeIsRateLimited(t *testing.T) {
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	ctx := context.Background()
 	now := time.Now()
 	c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: "i", ClientID: "c", RedirectURL: "r", StateTTL: time.Minute,

@@ -16,7 +16,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // Tests for mutants that survived fresh samples of `make mutate`
@@ -48,7 +48,7 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
 	if err != nil {
 		t.Fatal(err)

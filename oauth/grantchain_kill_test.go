@@ -14,7 +14,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // Forget on the chain also drops the offline grant's cached access token,
@@ -80,7 +80,7 @@ func TestOfflineRefreshStoresGrantExpiry(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "refresh_expires_in": secs})
 		}))
 		t.Cleanup(srv.Close)
-		db := testutil.TokenStore(t)
+		db := storetest.TokenStore(t)
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret", Now: func() time.Time { return now }})
 		if err != nil {
@@ -116,7 +116,7 @@ func TestOfflineRefreshScopeAnswer(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "scope": answer})
 		}))
 		t.Cleanup(srv.Close)
-		db := testutil.TokenStore(t)
+		db := storetest.TokenStore(t)
 		o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
 		if err != nil {
 			t.Fatal(err)

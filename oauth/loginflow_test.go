@@ -11,7 +11,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // newLoginFlowFixture is a test Nextcloud with alice and bob and a
@@ -27,7 +27,7 @@ func newLoginFlowFixture(t *testing.T) (*nctest.Server, *LoginFlowManager, *stor
 // closed when the test ends; PollEvery and FlowTTL default to 10ms and 5s.
 func loginFlowWith(t *testing.T, nc *nctest.Server, opts LoginFlowOptions) (*LoginFlowManager, *storage.DB) {
 	t.Helper()
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	base, err := nextcloud.New(nextcloud.Options{BaseURL: nc.URL, RetryBase: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // Either sign alone means the exchange is not enabled for the client:
@@ -81,7 +81,7 @@ func (o *onceIdP) Provider(ctx context.Context) (*oidc.Provider, error) {
 // The consent flow discovers the IdP once and keeps it: later sign-ins
 // neither ask again nor fail when discovery would fail now.
 func TestConsentKeepsTheDiscoveredIdP(t *testing.T) {
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	idp := &onceIdP{}
 	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: "https://idp.invalid", ClientID: "c",
 		RedirectURL: "https://mcp/oauth/callback", IdP: idp})

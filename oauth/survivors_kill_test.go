@@ -18,14 +18,14 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // The consent flow asks for openid, profile, offline_access and the
 // configured scopes, each once, and starts with a locked-down cookie.
 func TestConsentLoginRequest(t *testing.T) {
 	srv := discoveryServer(t, []string{"authorization_code"}, nil, "")
-	db := testutil.TokenStore(t)
+	db := storetest.TokenStore(t)
 	now := time.Now().Truncate(time.Second)
 	c, err := NewConsent(context.Background(), ConsentConfig{Store: db, Issuer: srv.URL, ClientID: "mcp", Now: func() time.Time { return now },
 		RedirectURL: "https://mcp.example/oauth/callback", Scopes: []string{"openid", "notes:read", "offline_access"}, HTTPClient: srv.Client()})
@@ -165,7 +165,7 @@ func TestValidateJWTCachesVerifiedTokens(t *testing.T) {
 func TestConsentCodeRefused(t *testing.T) {
 	for token, page := range map[string]string{"": "did not accept the sign-in", "at-without-id-token": "returned no ID token"} {
 		srv := discoveryServer(t, []string{"authorization_code"}, nil, token) // "" answers 401
-		db := testutil.TokenStore(t)
+		db := storetest.TokenStore(t)
 		ctx := context.Background()
 		c, err := NewConsent(ctx, ConsentConfig{Store: db, Issuer: srv.URL, ClientID: "mcp", ClientSecret: "s",
 			RedirectURL: "https://mcp.example/oauth/callback", HTTPClient: srv.Client()})

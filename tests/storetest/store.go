@@ -1,4 +1,6 @@
-package testutil
+// Package storetest opens token stores for tests of the packages above
+// storage (testutil cannot: storage's own tests import it through pgtest).
+package storetest
 
 import (
 	"context"

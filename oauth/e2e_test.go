@@ -206,8 +206,8 @@ func TestMCPOverOAuthEndToEnd(t *testing.T) {
 	})
 
 	t.Run("tools/list follows the token's scopes", func(t *testing.T) {
-		read := []string{"nc_notes_categories", "nc_notes_get", "nc_notes_list", "nc_notes_search"}
-		all := []string{"nc_notes_append", "nc_notes_categories", "nc_notes_create", "nc_notes_delete", "nc_notes_get", "nc_notes_list", "nc_notes_search", "nc_notes_update", "nc_test_whoami"}
+		read := []string{"nc_notes_categories", "nc_notes_get", "nc_notes_get_attachment", "nc_notes_list", "nc_notes_search"}
+		all := []string{"nc_notes_append", "nc_notes_categories", "nc_notes_create", "nc_notes_delete", "nc_notes_get", "nc_notes_get_attachment", "nc_notes_list", "nc_notes_search", "nc_notes_update", "nc_test_whoami"}
 		tests := []struct {
 			name   string
 			scopes []string

@@ -359,3 +359,54 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOnDoneReports: every finished run is reported once, with its user,
+// outcome, reason and what it counted; a run without a grant is a
+// no_credentials report.
+func TestOnDoneReports(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	got := map[string]Report{}
+	r, _ := New(Options{
+		Accounts: testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) {
+			return []string{"alice", "carol", "nogrant-bob"}, nil
+		}},
+		Now: clk.Now,
+		OnDone: func(rep Report) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := got[rep.User]; dup {
+				t.Errorf("%s reported twice", rep.User)
+			}
+			got[rep.User] = rep
+		},
+	})
+	_ = r.Register(Job{Name: "sync", Interval: 5 * time.Minute, Run: func(ctx context.Context, nc *nextcloud.Client) error {
+		if nc.User() == "carol" {
+			Count(ctx, "indexed", 2)
+			return errors.New("nextcloud unavailable")
+		}
+		Count(ctx, "indexed", 2)
+		Count(ctx, "removed", 0)
+		Count(ctx, "indexed", 1)
+		return nil
+	}})
+	r.RunDue(ctx)
+	if len(got) != 3 {
+		t.Fatalf("reports: %+v", got)
+	}
+	a := got["alice"]
+	if a.Job != "sync" || a.Outcome != OutcomeOK || a.Err != nil || len(a.Counts) != 1 || a.Counts[0] != (Tally{"indexed", 3}) ||
+		!a.NextRun.Equal(clk.Now().Add(5*time.Minute)) {
+		t.Errorf("alice: %+v", a)
+	}
+	if c := got["carol"]; c.Outcome != OutcomeError || c.Err == nil || !strings.Contains(c.Err.Error(), "unavailable") {
+		t.Errorf("carol: %+v", c)
+	}
+	if b := got["nogrant-bob"]; b.Outcome != OutcomeNoGrant || b.Err == nil || len(b.Counts) != 0 {
+		t.Errorf("nogrant-bob: %+v", b)
+	}
+	// Counting outside a run does nothing (and does not panic).
+	Count(ctx, "indexed", 1)
+}

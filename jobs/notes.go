@@ -155,6 +155,7 @@ func (c *NotesCache) Refresh(ctx context.Context, nc *nextcloud.Client) error {
 	c.mu.Lock()
 	c.byUser[user] = &notesEntry{notes: notes, lastModified: lm, updated: c.now()}
 	c.mu.Unlock()
+	Count(ctx, "notes", len(notes))
 	return nil
 }
 

@@ -188,3 +188,66 @@ func TestPartialResultWarns(t *testing.T) {
 		})
 	}
 }
+
+// TestJobResultsLogged checks, over stdio and streamable HTTP, that a
+// background job's result reaches the sessions of its user at info (done,
+// with counts) or warning (failed, short reason), only at or above each
+// session's level, and never another user's session.
+func TestJobResultsLogged(t *testing.T) {
+	nc := nctest.New(t)
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newTestServer(t, nc, func(o *Options) {
+				o.User = func(ctx context.Context) string { u, _ := ctx.Value(userKey{}).(string); return u }
+			})
+			auth := HTTPOptions{Auth: userAuth{}}
+			alice := connectLegacy(t, srv, kind, map[string]string{"X-User": "alice"}, auth)
+			aliceWarn := connectLegacy(t, srv, "http", map[string]string{"X-User": "alice"}, auth)
+			bob := connectLegacy(t, srv, "http", map[string]string{"X-User": "bob"}, auth)
+			var a, aw, b logSink
+			a.attach(alice)
+			aw.attach(aliceWarn)
+			b.attach(bob)
+			setLevel(t, alice, mcpgo.LoggingLevelInfo)
+			setLevel(t, aliceWarn, mcpgo.LoggingLevelWarning)
+			setLevel(t, bob, mcpgo.LoggingLevelDebug)
+
+			next := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+			srv.JobFinished("alice", JobResult{Job: "index_notes", Counts: []JobCount{{"indexed", 3}, {"removed", 1}}, NextRun: next})
+			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_notes finished: 3 indexed, 1 removed; next run 2026-12-08T01:00:00Z" {
+				t.Fatalf("alice got %q", got)
+			}
+			long := "index notes of alice: Nextcloud answered 503 " + strings.Repeat("x", 400)
+			srv.JobFinished("alice", JobResult{Job: "index_notes", Failed: true, Reason: long})
+			if got := a.wait(t, 1); len(got) != 1 || !strings.HasPrefix(got[0], "warning: Background job index_notes failed: index notes of alice: Nextcloud answered 503") ||
+				len(got[0]) > 300 {
+				t.Fatalf("alice got %q", got)
+			}
+			// The warning-level session got the failure and not the
+			// success before it (its first message).
+			if got := aw.wait(t, 1); len(got) != 1 || !strings.HasPrefix(got[0], "warning: Background job index_notes failed") {
+				t.Fatalf("alice's warning-level session got %q", got)
+			}
+			// bob's first message is his own job's: none of alice's
+			// reached him.
+			srv.JobFinished("bob", JobResult{Job: "notes_index", NoGrant: true})
+			if got := b.wait(t, 1); len(got) != 1 || !strings.Contains(got[0], "warning: Background job notes_index did not run") || !strings.Contains(got[0], "/oauth/login") {
+				t.Fatalf("bob got %q", got)
+			}
+			srv.JobFinished("alice", JobResult{Job: "index_deck"})
+			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_deck finished: nothing changed" {
+				t.Fatalf("alice got %q, want only her own job after bob's", got)
+			}
+			srv.JobFinished("carol", JobResult{Job: "index_deck", Failed: true, Reason: "x"})
+			srv.JobFinished("alice", JobResult{Job: "index_files", Failed: true, Reason: "y"})
+			if got := aw.wait(t, 1); len(got) != 1 || got[0] != "warning: Background job index_files failed: y" {
+				t.Fatalf("alice's warning-level session got %q", got)
+			}
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if len(b.msgs) != 0 {
+				t.Fatalf("bob heard %q", b.msgs)
+			}
+		})
+	}
+}

@@ -89,9 +89,14 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 		outR, outW := io.Pipe()
 		sctx, scancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
+		// X-User names the stdio caller as userAuth does over HTTP.
+		var ctxFunc func(context.Context) context.Context
+		if u := headers["X-User"]; u != "" {
+			ctxFunc = func(ctx context.Context) context.Context { return context.WithValue(ctx, userKey{}, u) }
+		}
 		go func() {
 			defer close(done)
-			_ = srv.ServeStdio(sctx, inR, outW, nil)
+			_ = srv.ServeStdio(sctx, inR, outW, ctxFunc)
 			outW.Close()
 		}()
 		t.Cleanup(func() { scancel(); inW.Close(); <-done })

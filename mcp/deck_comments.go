@@ -123,6 +123,7 @@ func deckAddComment() Tool {
 				c, err := d.CreateComment(ctx, in.CardID, p, in.ReplyTo)
 				if err != nil {
 					if i > 0 {
+						warnPartial(ctx, "nc_deck_add_comment", fmt.Sprintf("%d of %d comment parts were posted to card #%d", i, len(parts), in.CardID))
 						return deckAddCommentOut{}, fmt.Errorf("posted %d of %d comment parts, then: %w", i, len(parts), err)
 					}
 					return deckAddCommentOut{}, err

@@ -171,3 +171,10 @@ func (s *Server) JobFinished(user string, r JobResult) {
 		_ = s.mcp.SendLogMessageToSpecificClient(sid, n)
 	}
 }
+
+// warnPartial tells the calling session (at warning) that tool did only
+// part of its work; text says what was done. The tool's result or error
+// says the rest.
+func warnPartial(ctx context.Context, tool, text string) {
+	notifyUser(ctx, mcpgo.LoggingLevelWarning, tool+": partly done: "+text)
+}

@@ -251,3 +251,71 @@ func TestJobResultsLogged(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialFailuresLogged checks, over stdio and streamable HTTP, that a
+// tool that did only part of its work (a poll created with some of its
+// options, a search some providers failed) tells the calling session at
+// warning, and says nothing to a session at the default level (error).
+func TestPartialFailuresLogged(t *testing.T) {
+	nc, _ := searchNC(t)
+	var optionPosts atomic.Int32
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/option"):
+			// Every second option of a poll is refused.
+			if optionPosts.Add(1)%2 == 0 {
+				http.Error(w, `{"message":"refused"}`, http.StatusBadRequest)
+				return true
+			}
+		case strings.HasSuffix(r.URL.Path, "/files/search"):
+			commsFail500(w, r)
+			return true
+		}
+		return false
+	})
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newTestServer(t, nc, func(o *Options) {
+				o.Client = func(context.Context) (*nextcloud.Client, error) { return faultClient(t, nc, 5*time.Second), nil }
+			})
+			c := connect(t, srv, kind)
+			var sink logSink
+			sink.attach(c)
+			createPoll := func(options ...string) {
+				t.Helper()
+				optionPosts.Store(0)
+				var opts []map[string]any
+				for _, o := range options {
+					opts = append(opts, map[string]any{"text": o})
+				}
+				res := callTool(t, c, "nc_polls_create", map[string]any{"title": "Lunch", "type": "text", "options": opts})
+				if !res.IsError || !strings.Contains(resultText(res), "of") {
+					t.Fatalf("poll with a refused option: %s", resultText(res))
+				}
+			}
+			// Default level (error): unheard.
+			createPoll("a", "b", "c")
+			setLevel(t, c, mcpgo.LoggingLevelWarning)
+			createPoll("a", "b")
+			got := sink.wait(t, 1)
+			if len(got) != 1 || !strings.HasPrefix(got[0], "warning: nc_polls_create: partly done: poll #") || !strings.HasSuffix(got[0], "was created with 1 of 2 options") {
+				t.Fatalf("got %q", got)
+			}
+			res := callTool(t, c, "nc_search", map[string]any{"query": "budget", "providers": []string{"files", "talk-message"}})
+			if res.IsError {
+				t.Fatalf("nc_search: %s", resultText(res))
+			}
+			got = sink.wait(t, 1)
+			if len(got) != 1 || got[0] != "warning: nc_search: partly done: 1 of 2 search providers answered; failed or unknown: files; timed out: none" {
+				t.Fatalf("got %q", got)
+			}
+			// All providers fine: nothing said, so the next message is
+			// the next poll's.
+			callTool(t, c, "nc_search", map[string]any{"query": "budget", "providers": []string{"talk-message"}})
+			createPoll("x", "y")
+			if got := sink.wait(t, 1); len(got) != 1 || !strings.Contains(got[0], "nc_polls_create") {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+}

@@ -129,6 +129,9 @@ func deckAddComment() Tool {
 					return deckAddCommentOut{}, err
 				}
 				out.Comments = append(out.Comments, deckCommentFrom(*c))
+				if len(parts) > 1 {
+					reportProgress(ctx, i+1, len(parts), fmt.Sprintf("posted %d of %d comment parts", i+1, len(parts)))
+				}
 			}
 			out.Parts = len(out.Comments)
 			return out, nil

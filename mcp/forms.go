@@ -301,6 +301,7 @@ func formsCreate(env *Env) Tool {
 				return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, i, len(in.Questions), err)
 			}
 			out.Questions = append(out.Questions, added)
+			reportProgress(ctx, i+1, len(in.Questions), fmt.Sprintf("added %d of %d questions", i+1, len(in.Questions)))
 		}
 		return out, nil
 	})

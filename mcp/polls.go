@@ -306,6 +306,7 @@ func pollsCreate(env *Env) Tool {
 				return pollDetailOut{}, partial(err, i)
 			}
 			out.Options = append(out.Options, toPollOption(added))
+			reportProgress(ctx, i+1, len(in.Options), fmt.Sprintf("added %d of %d options", i+1, len(in.Options)))
 		}
 		return out, nil
 	})

@@ -186,6 +186,17 @@ func TestBulkProgressThroughClient(t *testing.T) {
 			if len(notes) != 3 {
 				t.Fatalf("comment progress %v, want one note per part", notes)
 			}
+
+			// Reversing three stacks writes two of them (the middle one
+			// keeps its place, whatever the orders Deck gave them).
+			s2 := call[deckStackOneOut](t, c, "nc_deck_create_stack", map[string]any{"board_id": board, "title": "S2"}).Stack.ID
+			s3 := call[deckStackOneOut](t, c, "nc_deck_create_stack", map[string]any{"board_id": board, "title": "S3"}).Stack.ID
+			callWithToken(t, c, "nc_deck_reorder_stacks", map[string]any{"board_id": board, "stack_ids": []int64{s3, s2, stack}}, "stacks")
+			notes = got.until(t, 2)
+			checkProgress(t, notes, "stacks", 2)
+			if len(notes) != 2 || notes[0]["message"] != "moved 1 of 2 stacks" {
+				t.Fatalf("reorder progress %v", notes)
+			}
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,9 +106,23 @@ func TestNotesIndexJob(t *testing.T) {
 	cache := NewNotesCache()
 	cache.now = clk.Now
 	users := []string{"alice", "bob"}
+	var repMu sync.Mutex
+	reports := map[string][]Tally{}
+	counted := func(user string) []Tally {
+		repMu.Lock()
+		defer repMu.Unlock()
+		c := reports[user]
+		delete(reports, user)
+		return c
+	}
 	r, err := New(Options{
 		Accounts: testAccounts{client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil }, users: func(context.Context) ([]string, error) { return users, nil }},
 		Now:      clk.Now,
+		OnDone: func(rep Report) {
+			repMu.Lock()
+			reports[rep.User] = rep.Counts
+			repMu.Unlock()
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +134,9 @@ func TestNotesIndexJob(t *testing.T) {
 		t.Fatal("duplicate job name accepted")
 	}
 	r.RunDue(ctx)
+	if a, b := counted("alice"), counted("bob"); !slices.Equal(a, []Tally{{"notes new or changed", 2}}) || !slices.Equal(b, []Tally{{"notes new or changed", 1}}) {
+		t.Fatalf("first run counted alice %v, bob %v", a, b)
+	}
 	notes, updated, ok := cache.Get("alice")
 	if !ok || len(notes) != 2 || !updated.Equal(clk.Now()) {
 		t.Fatalf("alice's cache = %+v %v %v", notes, updated, ok)
@@ -158,6 +176,9 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	if notes, _, _ := cache.Get("bob"); len(notes) != 2 {
 		t.Fatalf("bob's new note missing: %+v", notes)
+	}
+	if a, b := counted("alice"), counted("bob"); !slices.Equal(a, []Tally{{"notes gone", 1}}) || !slices.Equal(b, []Tally{{"notes new or changed", 1}}) {
+		t.Fatalf("refresh counted alice %v, bob %v", a, b)
 	}
 	if pruneQueries := prunes(); len(pruneQueries) != 4 || pruneQueries[2] == "" || pruneQueries[3] == "" {
 		t.Fatalf("refresh did not send pruneBefore: %q", pruneQueries)

@@ -124,7 +124,8 @@ const maxReason = 200
 
 // JobFinished tells every session this process holds for user, that set a
 // logging level that lets it through, how a background job ended: info
-// with its counts, warning with a short reason. Sessions of other users
+// with its counts (debug when it counted nothing), warning with a short
+// reason. Sessions of other users
 // hear nothing (Options.User names a session's user from its latest
 // request).
 func (s *Server) JobFinished(user string, r JobResult) {
@@ -147,7 +148,9 @@ func (s *Server) JobFinished(user string, r JobResult) {
 			parts = append(parts, fmt.Sprintf("%d %s", c.N, c.What))
 		}
 		if len(parts) == 0 {
-			parts = []string{"nothing changed"}
+			// Runs that change nothing come every interval: debug, so
+			// that a session at info hears only of work done.
+			level, parts = mcpgo.LoggingLevelDebug, []string{"nothing changed"}
 		}
 		text += strings.Join(parts, ", ")
 	}

@@ -234,9 +234,16 @@ func TestJobResultsLogged(t *testing.T) {
 			if got := b.wait(t, 1); len(got) != 1 || !strings.Contains(got[0], "warning: Background job notes_index did not run") || !strings.Contains(got[0], "/oauth/login") {
 				t.Fatalf("bob got %q", got)
 			}
+			// A run that changed nothing is debug: bob (debug) hears his,
+			// alice (info) does not hear hers.
 			srv.JobFinished("alice", JobResult{Job: "index_deck"})
-			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_deck finished: nothing changed" {
-				t.Fatalf("alice got %q, want only her own job after bob's", got)
+			srv.JobFinished("bob", JobResult{Job: "index_deck"})
+			if got := b.wait(t, 1); len(got) != 1 || got[0] != "debug: Background job index_deck finished: nothing changed" {
+				t.Fatalf("bob got %q, want only his own job", got)
+			}
+			srv.JobFinished("alice", JobResult{Job: "index_files", Counts: []JobCount{{"indexed", 1}}})
+			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_files finished: 1 indexed" {
+				t.Fatalf("alice got %q, want only her own job with work done", got)
 			}
 			srv.JobFinished("carol", JobResult{Job: "index_deck", Failed: true, Reason: "x"})
 			srv.JobFinished("alice", JobResult{Job: "index_files", Failed: true, Reason: "y"})

@@ -125,9 +125,9 @@ const maxReason = 200
 // JobFinished tells every session this process holds for user, that set a
 // logging level that lets it through, how a background job ended: info
 // with its counts (debug when it counted nothing), warning with a short
-// reason. Sessions of other users
-// hear nothing (Options.User names a session's user from its latest
-// request).
+// reason. Sessions of other users hear nothing (Options.User names a
+// session's user from its latest request). The reason is what
+// nc_jobs_status already shows the same user.
 func (s *Server) JobFinished(user string, r JobResult) {
 	if user == "" || s.opts.User == nil {
 		return

@@ -169,7 +169,7 @@ func (x *Indexer) syncNotes(ctx context.Context, nc *nextcloud.Client, known map
 			seen[id] = true
 		}
 		if len(ch.Upsert) > 0 {
-			if err := x.idx.Apply(ctx, user, ch); err != nil {
+			if err := x.apply(ctx, user, ch); err != nil {
 				return err
 			}
 		}
@@ -183,5 +183,15 @@ func (x *Indexer) syncNotes(ctx context.Context, nc *nextcloud.Client, known map
 	if !lastModified.IsZero() {
 		ch.State["last_modified"] = strconv.FormatInt(lastModified.Unix(), 10)
 	}
-	return x.idx.Apply(ctx, user, ch)
+	return x.apply(ctx, user, ch)
+}
+
+// apply writes ch to the index and counts it for the run's report.
+func (x *Indexer) apply(ctx context.Context, user string, ch storage.IndexChange) error {
+	if err := x.idx.Apply(ctx, user, ch); err != nil {
+		return err
+	}
+	Count(ctx, "indexed", len(ch.Upsert))
+	Count(ctx, "removed", len(ch.Delete))
+	return nil
 }

@@ -187,7 +187,7 @@ func (x *Indexer) applyCalendar(ctx context.Context, user string, cal nextcloud.
 	}
 	chs[storage.AppCalendar].State["sync:"+cal.Href] = token
 	for _, app := range []string{storage.AppTasks, storage.AppCalendar} {
-		if err := x.idx.Apply(ctx, user, *chs[app]); err != nil {
+		if err := x.apply(ctx, user, *chs[app]); err != nil {
 			return err
 		}
 	}
@@ -215,7 +215,7 @@ func (x *Indexer) dropGoneCollections(ctx context.Context, user, app string, pre
 	if len(ch.State) == 0 {
 		return nil
 	}
-	return x.idx.Apply(ctx, user, ch)
+	return x.apply(ctx, user, ch)
 }
 
 func propText(c *ical.Component, name string) string {
@@ -317,5 +317,5 @@ func (x *Indexer) syncBook(ctx context.Context, d *nextcloud.CardDAV, user strin
 		}
 	}
 	ch.State["sync:"+ab.Href] = token
-	return x.idx.Apply(ctx, user, ch)
+	return x.apply(ctx, user, ch)
 }

@@ -71,7 +71,7 @@ func (x *Indexer) SyncDeck(ctx context.Context, nc *nextcloud.Client) error {
 				ch.Delete = append(ch.Delete, id)
 			}
 		}
-		if err := x.idx.Apply(ctx, user, ch); err != nil {
+		if err := x.apply(ctx, user, ch); err != nil {
 			return err
 		}
 	}
@@ -89,5 +89,5 @@ func (x *Indexer) SyncDeck(ctx context.Context, nc *nextcloud.Client) error {
 	for p := range parents {
 		ch.State["coll:"+p] = "1"
 	}
-	return x.idx.Apply(ctx, user, ch)
+	return x.apply(ctx, user, ch)
 }

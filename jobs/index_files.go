@@ -96,7 +96,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 			ch.State["dir:"+id] = ""
 		}
 	}
-	if err := x.idx.Apply(ctx, user, ch); err != nil {
+	if err := x.apply(ctx, user, ch); err != nil {
 		return err
 	}
 	for _, d := range subdirs {
@@ -105,7 +105,7 @@ func (x *Indexer) walkFiles(ctx context.Context, nc *nextcloud.Client, state map
 		}
 	}
 	// Recorded last: an interrupted walk revisits this folder.
-	return x.idx.Apply(ctx, user, storage.IndexChange{App: storage.AppFiles, State: map[string]string{key: self.ETag}})
+	return x.apply(ctx, user, storage.IndexChange{App: storage.AppFiles, State: map[string]string{key: self.ETag}})
 }
 
 // fetchBodies reads the text of items[i] for each i in which, at most

@@ -180,6 +180,22 @@ func TestIndexNotesSync(t *testing.T) {
 	if st.Apps[0].App != storage.AppNotes || st.Apps[0].LastSuccess.IsZero() || st.Apps[0].Items != 251 {
 		t.Fatalf("status = %+v", st.Apps[0])
 	}
+
+	// A sync counts what it wrote for the run's report: an edit and a
+	// deletion, not the unchanged notes listed again.
+	if _, err := alice.Notes().Update(ctx, aliceIDs[3], nextcloud.NoteInput{Content: str("now about lemurs")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Notes().Delete(ctx, aliceIDs[4]); err != nil {
+		t.Fatal(err)
+	}
+	tl := &tallies{}
+	if err := x.SyncNotes(context.WithValue(ctx, talliesKey{}, tl), alice); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tl.list, []Tally{{"indexed", 1}, {"removed", 1}}) {
+		t.Fatalf("sync counted %v, want 1 indexed and 1 removed", tl.list)
+	}
 }
 
 func TestIndexNotesAppMissing(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,9 +106,23 @@ func TestNotesIndexJob(t *testing.T) {
 	cache := NewNotesCache()
 	cache.now = clk.Now
 	users := []string{"alice", "bob"}
+	var repMu sync.Mutex
+	reports := map[string][]Tally{}
+	counted := func(user string) []Tally {
+		repMu.Lock()
+		defer repMu.Unlock()
+		c := reports[user]
+		delete(reports, user)
+		return c
+	}
 	r, err := New(Options{
 		Accounts: testAccounts{client: func(_ context.Context, user string) (*nextcloud.Client, error) { return nc.Client(t, user), nil }, users: func(context.Context) ([]string, error) { return users, nil }},
 		Now:      clk.Now,
+		OnDone: func(rep Report) {
+			repMu.Lock()
+			reports[rep.User] = rep.Counts
+			repMu.Unlock()
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +134,9 @@ func TestNotesIndexJob(t *testing.T) {
 		t.Fatal("duplicate job name accepted")
 	}
 	r.RunDue(ctx)
+	if a, b := counted("alice"), counted("bob"); !slices.Equal(a, []Tally{{"notes new or changed", 2}}) || !slices.Equal(b, []Tally{{"notes new or changed", 1}}) {
+		t.Fatalf("first run counted alice %v, bob %v", a, b)
+	}
 	notes, updated, ok := cache.Get("alice")
 	if !ok || len(notes) != 2 || !updated.Equal(clk.Now()) {
 		t.Fatalf("alice's cache = %+v %v %v", notes, updated, ok)
@@ -158,6 +176,9 @@ func TestNotesIndexJob(t *testing.T) {
 	}
 	if notes, _, _ := cache.Get("bob"); len(notes) != 2 {
 		t.Fatalf("bob's new note missing: %+v", notes)
+	}
+	if a, b := counted("alice"), counted("bob"); !slices.Equal(a, []Tally{{"notes gone", 1}}) || !slices.Equal(b, []Tally{{"notes new or changed", 1}}) {
+		t.Fatalf("refresh counted alice %v, bob %v", a, b)
 	}
 	if pruneQueries := prunes(); len(pruneQueries) != 4 || pruneQueries[2] == "" || pruneQueries[3] == "" {
 		t.Fatalf("refresh did not send pruneBefore: %q", pruneQueries)
@@ -358,4 +379,55 @@ func TestRunStopsWithContext(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestOnDoneReports: every finished run is reported once, with its user,
+// outcome, reason and what it counted; a run without a grant is a
+// no_credentials report.
+func TestOnDoneReports(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	var mu sync.Mutex
+	got := map[string]Report{}
+	r, _ := New(Options{
+		Accounts: testAccounts{client: clientFor(t, "http://nextcloud.invalid"), users: func(context.Context) ([]string, error) {
+			return []string{"alice", "carol", "nogrant-bob"}, nil
+		}},
+		Now: clk.Now,
+		OnDone: func(rep Report) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := got[rep.User]; dup {
+				t.Errorf("%s reported twice", rep.User)
+			}
+			got[rep.User] = rep
+		},
+	})
+	_ = r.Register(Job{Name: "sync", Interval: 5 * time.Minute, Run: func(ctx context.Context, nc *nextcloud.Client) error {
+		if nc.User() == "carol" {
+			Count(ctx, "indexed", 2)
+			return errors.New("nextcloud unavailable")
+		}
+		Count(ctx, "indexed", 2)
+		Count(ctx, "removed", 0)
+		Count(ctx, "indexed", 1)
+		return nil
+	}})
+	r.RunDue(ctx)
+	if len(got) != 3 {
+		t.Fatalf("reports: %+v", got)
+	}
+	a := got["alice"]
+	if a.Job != "sync" || a.Outcome != OutcomeOK || a.Err != nil || len(a.Counts) != 1 || a.Counts[0] != (Tally{"indexed", 3}) ||
+		!a.NextRun.Equal(clk.Now().Add(5*time.Minute)) {
+		t.Errorf("alice: %+v", a)
+	}
+	if c := got["carol"]; c.Outcome != OutcomeError || c.Err == nil || !strings.Contains(c.Err.Error(), "unavailable") {
+		t.Errorf("carol: %+v", c)
+	}
+	if b := got["nogrant-bob"]; b.Outcome != OutcomeNoGrant || b.Err == nil || len(b.Counts) != 0 {
+		t.Errorf("nogrant-bob: %+v", b)
+	}
+	// Counting outside a run does nothing (and does not panic).
+	Count(ctx, "indexed", 1)
 }

@@ -155,6 +155,19 @@ func (c *NotesCache) Refresh(ctx context.Context, nc *nextcloud.Client) error {
 	c.mu.Lock()
 	c.byUser[user] = &notesEntry{notes: notes, lastModified: lm, updated: c.now()}
 	c.mu.Unlock()
+	// Counted for the run's report: notes new or changed, and gone.
+	changed, kept := 0, 0
+	for _, n := range notes {
+		if p, ok := prev[n.ID]; ok {
+			kept++
+			if p == n {
+				continue
+			}
+		}
+		changed++
+	}
+	Count(ctx, "notes new or changed", changed)
+	Count(ctx, "notes gone", len(prev)-kept)
 	return nil
 }
 

@@ -63,6 +63,53 @@ type Options struct {
 	// replica to take them over (default 30s); held leases are renewed
 	// every third of it.
 	LeaseTTL time.Duration
+	// OnDone, when set, is told of every finished run (not of runs cut
+	// short by shutdown), after the job's state is updated: the MCP
+	// server tells the user's sessions.
+	OnDone func(Report)
+}
+
+// Report is one finished run of a job for a user.
+type Report struct {
+	Job, User string
+	Outcome   string // OutcomeOK, OutcomeError or OutcomeNoGrant
+	Err       error  // nil when Outcome is OutcomeOK
+	// Counts are what the run counted (Count), in the order first counted.
+	Counts  []Tally
+	NextRun time.Time
+}
+
+// Tally is one count of a run, such as 3 "updated".
+type Tally struct {
+	What string
+	N    int
+}
+
+type talliesKey struct{}
+
+type tallies struct {
+	mu   sync.Mutex
+	list []Tally
+}
+
+// Count adds n to what the run of ctx counted under what (a no-op
+// outside a run, and for n == 0 of a name not yet counted).
+func Count(ctx context.Context, what string, n int) {
+	t, _ := ctx.Value(talliesKey{}).(*tallies)
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.list {
+		if t.list[i].What == what {
+			t.list[i].N += n
+			return
+		}
+	}
+	if n != 0 {
+		t.list = append(t.list, Tally{what, n})
+	}
 }
 
 // Cluster is the shared state replicas coordinate through.
@@ -384,7 +431,8 @@ func (r *Runner) runOne(ctx context.Context, user string, j Job) bool {
 	r.mu.Unlock()
 
 	outcome, err := OutcomeOK, error(nil)
-	rctx, cancel := context.WithTimeout(ctx, j.Timeout)
+	counted := &tallies{}
+	rctx, cancel := context.WithTimeout(context.WithValue(ctx, talliesKey{}, counted), j.Timeout)
 	nc, cerr := r.opts.Accounts.Client(rctx, user)
 	if cerr != nil {
 		outcome, err = OutcomeNoGrant, cerr
@@ -406,11 +454,25 @@ func (r *Runner) runOne(ctx context.Context, user string, j Job) bool {
 	}
 	end := r.opts.Now()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	st := r.state[k]
 	if st == nil {
+		r.mu.Unlock()
 		return err == nil
 	}
+	ok := r.recordLocked(st, j, user, start, end, outcome, err)
+	next := st.NextRun
+	r.mu.Unlock()
+	if r.opts.OnDone != nil {
+		counted.mu.Lock()
+		counts := slices.Clone(counted.list)
+		counted.mu.Unlock()
+		r.opts.OnDone(Report{Job: j.Name, User: user, Outcome: outcome, Err: err, Counts: counts, NextRun: next})
+	}
+	return ok
+}
+
+// recordLocked writes a finished run into st and reports its success.
+func (r *Runner) recordLocked(st *Status, j Job, user string, start, end time.Time, outcome string, err error) bool {
 	st.Running = false
 	st.LastRun, st.LastDuration, st.LastOutcome = start, end.Sub(start), outcome
 	if err == nil {

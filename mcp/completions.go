@@ -181,6 +181,7 @@ var templateArgKind = map[string]map[string]string{
 	"nextcloud://deck/boards/{id}":                     {"id": "board"},
 	"nextcloud://deck/boards/{boardId}/cards/{cardId}": {"boardId": "board", "cardId": "card"},
 	"nextcloud://files/{path}":                         {"path": "path"},
+	"nextcloud://calendars/{id}":                       {"id": "calendar"},
 }
 
 type resourceCompleter struct{ s *Server }

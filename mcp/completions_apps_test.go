@@ -34,6 +34,7 @@ func TestAppCompletionsThroughClient(t *testing.T) {
 	talk := mcpgo.PromptReference{Type: "ref/prompt", Name: "summarize_talk"}
 	meeting := mcpgo.PromptReference{Type: "ref/prompt", Name: "schedule_meeting"}
 	report := mcpgo.PromptReference{Type: "ref/prompt", Name: "table_report"}
+	calendarTemplate := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://calendars/{id}"}
 	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, newTestServer(t, nc), kind)
@@ -47,6 +48,8 @@ func TestAppCompletionsThroughClient(t *testing.T) {
 				{meeting, "calendar", "te", nil, []string{"team-cal", "holidays"}}, // prefix first, then substring
 				{meeting, "calendar", "team-", nil, []string{"team-cal"}},          // id prefix
 				{meeting, "addressbook", "fr", nil, []string{"friends"}},
+				{calendarTemplate, "id", "te", nil, []string{"team-cal", "holidays"}},
+				{calendarTemplate, "id", "hol", nil, []string{"holidays"}},
 				{report, "table", "inv", nil, []string{inv, invs}},
 				{report, "column", "st", []string{"table", inv}, []string{"Start", "Status"}},
 				{report, "column", "st", nil, []string{}}, // no table chosen yet
@@ -101,11 +104,18 @@ func TestAppCompletionsThroughClient(t *testing.T) {
 			{report, "table", true},
 			{meeting, "calendar", false},
 			{meeting, "addressbook", false},
+			{calendarTemplate, "id", false},
 		} {
 			got := complete(t, c, tc.ref, tc.arg, "")
 			if (len(got) == 0) != tc.wantEmpty {
 				t.Fatalf("%s with calendar and contacts scopes completes to %v", tc.arg, got)
 			}
+		}
+		noCal := connect(t, newTestServer(t, nc, func(o *Options) {
+			o.Scopes = func(context.Context) ([]string, bool) { return []string{"notes:read"}, true }
+		}), "inprocess")
+		if got := complete(t, noCal, calendarTemplate, "id", ""); len(got) != 0 {
+			t.Fatalf("without calendar:read the calendar template completes to %v", got)
 		}
 		off := nctest.New(t, nctest.WithDisabledApp("spreed"))
 		off.AddTalkRoom("admin", 2, "Hidden")
@@ -201,6 +211,10 @@ func TestDAVCompletionsAgainstRadicale(t *testing.T) {
 			}
 			if got := complete(t, c, meeting, "addressbook", "fr"); !slices.Equal(got, []string{"friends"}) {
 				t.Fatalf("addressbook fr: %v", got)
+			}
+			tmpl := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://calendars/{id}"}
+			if got := complete(t, c, tmpl, "id", "tea"); !slices.Equal(got, []string{team.ID}) {
+				t.Fatalf("nextcloud://calendars/{id} id tea: %v, want [%s]", got, team.ID)
 			}
 		})
 	}

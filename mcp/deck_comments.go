@@ -123,11 +123,15 @@ func deckAddComment() Tool {
 				c, err := d.CreateComment(ctx, in.CardID, p, in.ReplyTo)
 				if err != nil {
 					if i > 0 {
+						warnPartial(ctx, "nc_deck_add_comment", fmt.Sprintf("%d of %d comment parts were posted to card #%d", i, len(parts), in.CardID))
 						return deckAddCommentOut{}, fmt.Errorf("posted %d of %d comment parts, then: %w", i, len(parts), err)
 					}
 					return deckAddCommentOut{}, err
 				}
 				out.Comments = append(out.Comments, deckCommentFrom(*c))
+				if len(parts) > 1 {
+					reportProgress(ctx, i+1, len(parts), fmt.Sprintf("posted %d of %d comment parts", i+1, len(parts)))
+				}
 			}
 			out.Parts = len(out.Comments)
 			return out, nil

@@ -217,7 +217,9 @@ func deckReorderStacks(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_reorder_stacks", Title: "Reorder Deck stacks", Scope: deckWrite, Kind: Write,
 		Description: "Put a board's stacks in a new left-to-right order: list the stack ids in the wanted order (stacks not listed follow, keeping their order)."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckReorderStacksIn) (deckStacksOut, error) {
-			stacks, err := nc.Deck(cache).ReorderStacks(ctx, in.BoardID, in.StackIDs)
+			stacks, err := nc.Deck(cache).ReorderStacksProgress(ctx, in.BoardID, in.StackIDs, func(done, total int) {
+				reportProgress(ctx, done, total, fmt.Sprintf("moved %d of %d stacks", done, total))
+			})
 			if err != nil {
 				return deckStacksOut{}, err
 			}

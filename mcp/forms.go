@@ -289,6 +289,7 @@ func formsCreate(env *Env) Tool {
 			fields["description"] = in.Description
 		}
 		if err := nc.Forms().Update(ctx, f.ID, fields); err != nil {
+			warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created untitled, without its questions", f.ID))
 			return formOut{}, fmt.Errorf("form #%d was created (untitled), but: %w", f.ID, err)
 		}
 		out := toForm(f)
@@ -296,9 +297,11 @@ func formsCreate(env *Env) Tool {
 		for i, q := range in.Questions {
 			added, err := addFormQuestion(ctx, nc, f.ID, q)
 			if err != nil {
+				warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created with %d of %d questions", f.ID, i, len(in.Questions)))
 				return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, i, len(in.Questions), err)
 			}
 			out.Questions = append(out.Questions, added)
+			reportProgress(ctx, i+1, len(in.Questions), fmt.Sprintf("added %d of %d questions", i+1, len(in.Questions)))
 		}
 		return out, nil
 	})

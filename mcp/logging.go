@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -98,4 +99,85 @@ func skippedIn(content any) int {
 		return f.Len()
 	}
 	return 0
+}
+
+// JobResult is a finished background job run, as JobFinished tells it.
+type JobResult struct {
+	Job string
+	// Counts are what the run counted ("indexed", 3), in order.
+	Counts []JobCount
+	// Failed runs: NoGrant when the server could not act as the user,
+	// else Reason (kept short, never a secret).
+	Failed, NoGrant bool
+	Reason          string
+	NextRun         time.Time
+}
+
+// JobCount is one count of a run.
+type JobCount struct {
+	What string
+	N    int
+}
+
+// maxReason bounds the failure reason told to a session.
+const maxReason = 200
+
+// JobFinished tells every session this process holds for user, that set a
+// logging level that lets it through, how a background job ended: info
+// with its counts (debug when it counted nothing), warning with a short
+// reason. Sessions of other users hear nothing (Options.User names a
+// session's user from its latest request). The reason is what
+// nc_jobs_status already shows the same user.
+func (s *Server) JobFinished(user string, r JobResult) {
+	if user == "" || s.opts.User == nil {
+		return
+	}
+	level, text := mcpgo.LoggingLevelInfo, "Background job "+r.Job+" finished: "
+	switch {
+	case r.NoGrant:
+		level, text = mcpgo.LoggingLevelWarning, "Background job "+r.Job+" did not run: the server has no background access for you; open /oauth/login on this server to grant it"
+	case r.Failed:
+		reason := r.Reason
+		if len(reason) > maxReason {
+			reason = strings.ToValidUTF8(reason[:maxReason], "") + "…"
+		}
+		level, text = mcpgo.LoggingLevelWarning, "Background job "+r.Job+" failed: "+reason
+	default:
+		var parts []string
+		for _, c := range r.Counts {
+			parts = append(parts, fmt.Sprintf("%d %s", c.N, c.What))
+		}
+		if len(parts) == 0 {
+			// Runs that change nothing come every interval: debug, so
+			// that a session at info hears only of work done.
+			level, parts = mcpgo.LoggingLevelDebug, []string{"nothing changed"}
+		}
+		text += strings.Join(parts, ", ")
+	}
+	if !r.NextRun.IsZero() {
+		text += "; next run " + r.NextRun.UTC().Format(time.RFC3339)
+	}
+	var sids []string
+	s.lists.mu.Lock()
+	for sid, st := range s.lists.sessions {
+		if st.registered && st.ctx != nil {
+			if s.opts.User(st.ctx) == user {
+				sids = append(sids, sid)
+			}
+		}
+	}
+	s.lists.mu.Unlock()
+	n := mcpgo.NewLoggingMessageNotification(level, loggerName, text)
+	for _, sid := range sids {
+		// mcp-go drops it below the session's level; an error means the
+		// session just ended.
+		_ = s.mcp.SendLogMessageToSpecificClient(sid, n)
+	}
+}
+
+// warnPartial tells the calling session (at warning) that tool did only
+// part of its work; text says what was done. The tool's result or error
+// says the rest.
+func warnPartial(ctx context.Context, tool, text string) {
+	notifyUser(ctx, mcpgo.LoggingLevelWarning, tool+": partly done: "+text)
 }

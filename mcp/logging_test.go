@@ -188,3 +188,141 @@ func TestPartialResultWarns(t *testing.T) {
 		})
 	}
 }
+
+// TestJobResultsLogged checks, over stdio and streamable HTTP, that a
+// background job's result reaches the sessions of its user at info (done,
+// with counts) or warning (failed, short reason), only at or above each
+// session's level, and never another user's session.
+func TestJobResultsLogged(t *testing.T) {
+	nc := nctest.New(t)
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newTestServer(t, nc, func(o *Options) {
+				o.User = func(ctx context.Context) string { u, _ := ctx.Value(userKey{}).(string); return u }
+			})
+			auth := HTTPOptions{Auth: userAuth{}}
+			alice := connectLegacy(t, srv, kind, map[string]string{"X-User": "alice"}, auth)
+			aliceWarn := connectLegacy(t, srv, "http", map[string]string{"X-User": "alice"}, auth)
+			bob := connectLegacy(t, srv, "http", map[string]string{"X-User": "bob"}, auth)
+			var a, aw, b logSink
+			a.attach(alice)
+			aw.attach(aliceWarn)
+			b.attach(bob)
+			setLevel(t, alice, mcpgo.LoggingLevelInfo)
+			setLevel(t, aliceWarn, mcpgo.LoggingLevelWarning)
+			setLevel(t, bob, mcpgo.LoggingLevelDebug)
+
+			next := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+			srv.JobFinished("alice", JobResult{Job: "index_notes", Counts: []JobCount{{"indexed", 3}, {"removed", 1}}, NextRun: next})
+			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_notes finished: 3 indexed, 1 removed; next run 2026-12-08T01:00:00Z" {
+				t.Fatalf("alice got %q", got)
+			}
+			long := "index notes of alice: Nextcloud answered 503 " + strings.Repeat("x", 400)
+			srv.JobFinished("alice", JobResult{Job: "index_notes", Failed: true, Reason: long})
+			if got := a.wait(t, 1); len(got) != 1 || !strings.HasPrefix(got[0], "warning: Background job index_notes failed: index notes of alice: Nextcloud answered 503") ||
+				len(got[0]) > 300 {
+				t.Fatalf("alice got %q", got)
+			}
+			// The warning-level session got the failure and not the
+			// success before it (its first message).
+			if got := aw.wait(t, 1); len(got) != 1 || !strings.HasPrefix(got[0], "warning: Background job index_notes failed") {
+				t.Fatalf("alice's warning-level session got %q", got)
+			}
+			// bob's first message is his own job's: none of alice's
+			// reached him.
+			srv.JobFinished("bob", JobResult{Job: "notes_index", NoGrant: true})
+			if got := b.wait(t, 1); len(got) != 1 || !strings.Contains(got[0], "warning: Background job notes_index did not run") || !strings.Contains(got[0], "/oauth/login") {
+				t.Fatalf("bob got %q", got)
+			}
+			// A run that changed nothing is debug: bob (debug) hears his,
+			// alice (info) does not hear hers.
+			srv.JobFinished("alice", JobResult{Job: "index_deck"})
+			srv.JobFinished("bob", JobResult{Job: "index_deck"})
+			if got := b.wait(t, 1); len(got) != 1 || got[0] != "debug: Background job index_deck finished: nothing changed" {
+				t.Fatalf("bob got %q, want only his own job", got)
+			}
+			srv.JobFinished("alice", JobResult{Job: "index_files", Counts: []JobCount{{"indexed", 1}}})
+			if got := a.wait(t, 1); len(got) != 1 || got[0] != "info: Background job index_files finished: 1 indexed" {
+				t.Fatalf("alice got %q, want only her own job with work done", got)
+			}
+			srv.JobFinished("carol", JobResult{Job: "index_deck", Failed: true, Reason: "x"})
+			srv.JobFinished("alice", JobResult{Job: "index_files", Failed: true, Reason: "y"})
+			if got := aw.wait(t, 1); len(got) != 1 || got[0] != "warning: Background job index_files failed: y" {
+				t.Fatalf("alice's warning-level session got %q", got)
+			}
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if len(b.msgs) != 0 {
+				t.Fatalf("bob heard %q", b.msgs)
+			}
+		})
+	}
+}
+
+// TestPartialFailuresLogged checks, over stdio and streamable HTTP, that a
+// tool that did only part of its work (a poll created with some of its
+// options, a search some providers failed) tells the calling session at
+// warning, and says nothing to a session at the default level (error).
+func TestPartialFailuresLogged(t *testing.T) {
+	nc, _ := searchNC(t)
+	var optionPosts atomic.Int32
+	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/option"):
+			// Every second option of a poll is refused.
+			if optionPosts.Add(1)%2 == 0 {
+				http.Error(w, `{"message":"refused"}`, http.StatusBadRequest)
+				return true
+			}
+		case strings.HasSuffix(r.URL.Path, "/files/search"):
+			commsFail500(w, r)
+			return true
+		}
+		return false
+	})
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newTestServer(t, nc, func(o *Options) {
+				o.Client = func(context.Context) (*nextcloud.Client, error) { return faultClient(t, nc, 5*time.Second), nil }
+			})
+			c := connect(t, srv, kind)
+			var sink logSink
+			sink.attach(c)
+			createPoll := func(options ...string) {
+				t.Helper()
+				optionPosts.Store(0)
+				var opts []map[string]any
+				for _, o := range options {
+					opts = append(opts, map[string]any{"text": o})
+				}
+				res := callTool(t, c, "nc_polls_create", map[string]any{"title": "Lunch", "type": "text", "options": opts})
+				if !res.IsError || !strings.Contains(resultText(res), "of") {
+					t.Fatalf("poll with a refused option: %s", resultText(res))
+				}
+			}
+			// Default level (error): unheard.
+			createPoll("a", "b", "c")
+			setLevel(t, c, mcpgo.LoggingLevelWarning)
+			createPoll("a", "b")
+			got := sink.wait(t, 1)
+			if len(got) != 1 || !strings.HasPrefix(got[0], "warning: nc_polls_create: partly done: poll #") || !strings.HasSuffix(got[0], "was created with 1 of 2 options") {
+				t.Fatalf("got %q", got)
+			}
+			res := callTool(t, c, "nc_search", map[string]any{"query": "budget", "providers": []string{"files", "talk-message"}})
+			if res.IsError {
+				t.Fatalf("nc_search: %s", resultText(res))
+			}
+			got = sink.wait(t, 1)
+			if len(got) != 1 || got[0] != "warning: nc_search: partly done: 1 of 2 search providers answered; failed or unknown: files; timed out: none" {
+				t.Fatalf("got %q", got)
+			}
+			// All providers fine: nothing said, so the next message is
+			// the next poll's.
+			callTool(t, c, "nc_search", map[string]any{"query": "budget", "providers": []string{"talk-message"}})
+			createPoll("x", "y")
+			if got := sink.wait(t, 1); len(got) != 1 || !strings.Contains(got[0], "nc_polls_create") {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+}

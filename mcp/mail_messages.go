@@ -330,6 +330,7 @@ func mailSetFlags(env *Env) Tool {
 			if err := nc.Mail().SetFlags(ctx, id, flags); err != nil {
 				err = mailNotFound(err, fmt.Sprintf("message %d", id), "see nc_mail_list_messages")
 				if len(done) > 0 {
+					warnPartial(ctx, "nc_mail_set_flags", fmt.Sprintf("%d of %d messages were marked", len(done), len(in.MessageIDs)))
 					err = fmt.Errorf("%w (messages %v were marked already)", err, done)
 				}
 				return mailDoneOut{}, err

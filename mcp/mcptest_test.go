@@ -101,13 +101,19 @@ func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 // stdioClient is a client of srv served over stdio through pipes, the
 // server stopped when the test ends.
 func stdioClient(t testing.TB, srv *Server) *client.Client {
+	return stdioClientAs(t, srv, nil)
+}
+
+// stdioClientAs is stdioClient with a context function naming the caller
+// (ServeStdio's ctxFunc).
+func stdioClientAs(t testing.TB, srv *Server, ctxFunc func(context.Context) context.Context) *client.Client {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	sctx, scancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = srv.ServeStdio(sctx, inR, outW, nil)
+		_ = srv.ServeStdio(sctx, inR, outW, ctxFunc)
 		outW.Close()
 	}()
 	t.Cleanup(func() { scancel(); inW.Close(); <-done })

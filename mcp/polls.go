@@ -290,6 +290,7 @@ func pollsCreate(env *Env) Tool {
 			return pollDetailOut{}, err
 		}
 		partial := func(err error, added int) error {
+			warnPartial(ctx, "nc_polls_create", fmt.Sprintf("poll #%d was created with %d of %d options", p.ID, added, len(in.Options)))
 			return fmt.Errorf("poll #%d was created, with %d of %d options, but then: %w", p.ID, added, len(in.Options), err)
 		}
 		if in.Description != "" {
@@ -305,6 +306,7 @@ func pollsCreate(env *Env) Tool {
 				return pollDetailOut{}, partial(err, i)
 			}
 			out.Options = append(out.Options, toPollOption(added))
+			reportProgress(ctx, i+1, len(in.Options), fmt.Sprintf("added %d of %d options", i+1, len(in.Options)))
 		}
 		return out, nil
 	})

@@ -138,3 +138,58 @@ func TestProgressThroughClient(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkProgressThroughClient checks, over stdio and streamable HTTP,
+// that the tools doing one Nextcloud request per item report each item
+// done with the item count as total (poll options, form questions, parts
+// of a long Deck comment), and that a call without a token gets none.
+func TestBulkProgressThroughClient(t *testing.T) {
+	nc := commsNC(t)
+	for _, kind := range []string{"stdio", "http"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := newTestServer(t, nc)
+			c := connect(t, srv, kind)
+			var got progressSink
+			got.attach(c)
+			poll := map[string]any{"title": "Lunch", "type": "text", "options": []map[string]any{{"text": "a"}, {"text": "b"}, {"text": "c"}}}
+			// Without a token first: anything it sent would be caught below.
+			callWithToken(t, c, "nc_polls_create", poll, nil)
+			callWithToken(t, c, "nc_polls_create", poll, "poll")
+			notes := got.until(t, 3)
+			checkProgress(t, notes, "poll", 3)
+			if len(notes) != 3 || notes[0]["message"] != "added 1 of 3 options" {
+				t.Fatalf("poll progress %v, want one note per option", notes)
+			}
+
+			callWithToken(t, c, "nc_forms_create", map[string]any{"title": "Order", "questions": []map[string]any{
+				{"type": "short", "text": "Dish"}, {"type": "long", "text": "Notes"}}}, "form")
+			notes = got.until(t, 2)
+			checkProgress(t, notes, "form", 2)
+			if len(notes) != 2 || notes[1]["message"] != "added 2 of 2 questions" {
+				t.Fatalf("form progress %v", notes)
+			}
+
+			board := call[deckBoardOneOut](t, c, "nc_deck_create_board", map[string]any{"title": "B"}).Board.ID
+			stack := call[deckStackOneOut](t, c, "nc_deck_create_stack", map[string]any{"board_id": board, "title": "S"}).Stack.ID
+			card := call[deckCardOut](t, c, "nc_deck_create_card", map[string]any{"board_id": board, "stack_id": stack, "title": "C"}).ID
+			long := strings.TrimSpace(strings.Repeat("A sentence about the plan for the week. ", 60))
+			callWithToken(t, c, "nc_deck_add_comment", map[string]any{"card_id": card, "message": long}, "comment")
+			notes = got.until(t, 3)
+			checkProgress(t, notes, "comment", 3)
+			if len(notes) != 3 {
+				t.Fatalf("comment progress %v, want one note per part", notes)
+			}
+
+			// Reversing three stacks writes two of them (the middle one
+			// keeps its place, whatever the orders Deck gave them).
+			s2 := call[deckStackOneOut](t, c, "nc_deck_create_stack", map[string]any{"board_id": board, "title": "S2"}).Stack.ID
+			s3 := call[deckStackOneOut](t, c, "nc_deck_create_stack", map[string]any{"board_id": board, "title": "S3"}).Stack.ID
+			callWithToken(t, c, "nc_deck_reorder_stacks", map[string]any{"board_id": board, "stack_ids": []int64{s3, s2, stack}}, "stacks")
+			notes = got.until(t, 2)
+			checkProgress(t, notes, "stacks", 2)
+			if len(notes) != 2 || notes[0]["message"] != "moved 1 of 2 stacks" {
+				t.Fatalf("reorder progress %v", notes)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -143,6 +144,10 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 		out.Providers = append(out.Providers, searchProviderStatus{ID: id, Status: "unknown",
 			Error: "this Nextcloud has no such search provider; see nc_search_providers"})
 		out.Failed = append(out.Failed, id)
+	}
+	if bad := len(out.Failed) + len(out.TimedOut); bad > 0 && bad < len(out.Providers) {
+		warnPartial(ctx, "nc_search", fmt.Sprintf("%d of %d search providers answered; failed or unknown: %s; timed out: %s",
+			len(out.Providers)-bad, len(out.Providers), cmp.Or(strings.Join(out.Failed, ", "), "none"), cmp.Or(strings.Join(out.TimedOut, ", "), "none")))
 	}
 	return out, nil
 }

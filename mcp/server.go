@@ -63,6 +63,9 @@ type Options struct {
 	SubscriptionPoll        time.Duration
 	SubscriptionsPerSession int
 	SubscriptionsPerServer  int
+	// User names the Nextcloud user of a request's caller (OAuth: the
+	// token's user id): JobFinished tells that user's sessions alone.
+	User func(ctx context.Context) string
 }
 
 // Server is the configured MCP server.

@@ -84,7 +84,12 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 	var err error
 	switch kind {
 	case "stdio":
-		c = stdioClient(t, srv)
+		// X-User names the stdio caller as userAuth does over HTTP.
+		var ctxFunc func(context.Context) context.Context
+		if u := headers["X-User"]; u != "" {
+			ctxFunc = func(ctx context.Context) context.Context { return context.WithValue(ctx, userKey{}, u) }
+		}
+		c = stdioClientAs(t, srv, ctxFunc)
 	case "sse":
 		ts := httptest.NewServer(srv.HTTPHandler(o))
 		t.Cleanup(ts.Close)

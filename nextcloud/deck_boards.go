@@ -195,6 +195,13 @@ func (d *DeckClient) AddStack(ctx context.Context, boardID int64, title string, 
 // other stacks after them in their current order; it writes only the
 // stacks whose order value changes and returns all stacks in the new order.
 func (d *DeckClient) ReorderStacks(ctx context.Context, boardID int64, ids []int64) ([]DeckStack, error) {
+	return d.ReorderStacksProgress(ctx, boardID, ids, nil)
+}
+
+// ReorderStacksProgress is ReorderStacks calling moved (when not nil)
+// after each stack written, with the stacks written so far and the number
+// to write.
+func (d *DeckClient) ReorderStacksProgress(ctx context.Context, boardID int64, ids []int64, moved func(done, total int)) ([]DeckStack, error) {
 	stacks, err := d.Stacks(ctx, boardID)
 	if err != nil {
 		return nil, err
@@ -221,12 +228,22 @@ func (d *DeckClient) ReorderStacks(ctx context.Context, boardID int64, ids []int
 			order = append(order, s)
 		}
 	}
+	total := 0
+	for i := range order {
+		if order[i].Order != i {
+			total++
+		}
+	}
+	done := 0
 	for i := range order {
 		if order[i].Order != i {
 			if _, err := d.UpdateStack(ctx, boardID, order[i].ID, order[i].Title, i); err != nil {
 				return nil, err
 			}
 			order[i].Order = i
+			if done++; moved != nil {
+				moved(done, total)
+			}
 		}
 	}
 	return order, nil

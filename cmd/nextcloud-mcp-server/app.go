@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/accounts"
@@ -47,6 +48,8 @@ type app struct {
 	rs *oauth.ResourceServer
 	// loginFlow provisions per-user app passwords (upstream login-flow).
 	loginFlow *oauth.LoginFlowManager
+	// jobsMCP is mcp once built: background job results go to its sessions.
+	jobsMCP atomic.Pointer[mcp.Server]
 }
 
 type readyCheck struct {
@@ -131,6 +134,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		DisabledTools: cfg.DisabledTools,
 		Client:        clientFor,
 		Scopes:        scopes,
+		User:          oauth.UserIDFrom, // "" in basic mode, where no background jobs run
 		Observe:       a.metrics.observeTool,
 		DetectApps:    cfg.DetectApps,
 		Logger:        logger,
@@ -143,6 +147,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*app,
 		return nil, err
 	}
 	a.mcp = srv
+	a.jobsMCP.Store(srv)
 	logger.Info("MCP server ready", "tools", len(srv.ToolNames()), "auth", cfg.Auth, "transport", cfg.Transport, "read_only", cfg.ReadOnly)
 	return a, nil
 }

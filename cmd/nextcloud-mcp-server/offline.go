@@ -14,6 +14,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/accounts"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/config"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 )
 
@@ -79,6 +80,8 @@ func (a *app) setupOffline(ctx context.Context) error {
 		// often enough and a dead replica's users taken over soon.
 		Tick:     min(5*time.Second, cfg.JobInterval/4),
 		LeaseTTL: min(30*time.Second, max(3*cfg.JobInterval, 3*time.Second)),
+		// Each result goes to the user's MCP sessions as a log message.
+		OnDone: a.jobDone,
 	})
 	if err != nil {
 		return err
@@ -101,6 +104,23 @@ func (a *app) setupOffline(ctx context.Context) error {
 	a.offline = off
 	a.log.Info("offline access enabled", "token_db", db.Path(), "impersonation", impersonationWords(chain), "consent", cfg.ServerURL+"/oauth/login")
 	return nil
+}
+
+// jobDone tells the MCP sessions of the run's user how a background job
+// ended (the MCP server is built after the runner starts).
+func (a *app) jobDone(r jobs.Report) {
+	srv := a.jobsMCP.Load()
+	if srv == nil {
+		return
+	}
+	res := mcp.JobResult{Job: r.Job, NextRun: r.NextRun, Failed: r.Outcome == jobs.OutcomeError, NoGrant: r.Outcome == jobs.OutcomeNoGrant}
+	if r.Err != nil && res.Failed {
+		res.Reason = r.Err.Error()
+	}
+	for _, c := range r.Counts {
+		res.Counts = append(res.Counts, mcp.JobCount{What: c.What, N: c.N})
+	}
+	srv.JobFinished(r.User, res)
 }
 
 // probeTimeout bounds the start-up impersonation probe; an IdP that does

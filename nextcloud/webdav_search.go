@@ -1,9 +1,7 @@
 package nextcloud
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -79,12 +77,6 @@ func (f *FilesClient) Favorites(ctx context.Context, folder string) ([]FileInfo,
 	return f.c.davFileInfos(rs), nil
 }
 
-func davEscape(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
 // davLikePattern turns a user pattern into an SQL LIKE pattern: * and ? are
 // wildcards; without them the name only has to contain the text.
 func davLikePattern(name string) string {
@@ -110,7 +102,7 @@ func (f *FilesClient) Search(ctx context.Context, q FileSearch) ([]FileInfo, err
 	}
 	var conds []string
 	cmp := func(op, prop, literal string) {
-		conds = append(conds, fmt.Sprintf("<d:%s><d:prop>%s</d:prop><d:literal>%s</d:literal></d:%s>", op, prop, davEscape(literal), op))
+		conds = append(conds, fmt.Sprintf("<d:%s><d:prop>%s</d:prop><d:literal>%s</d:literal></d:%s>", op, prop, xmlText(literal), op))
 	}
 	if q.Name != "" {
 		cmp("like", "<d:displayname/>", davLikePattern(q.Name))
@@ -150,7 +142,7 @@ func (f *FilesClient) Search(ctx context.Context, q FileSearch) ([]FileInfo, err
 	}
 	body := `<?xml version="1.0" encoding="UTF-8"?><d:searchrequest ` + davNamespaces + `><d:basicsearch>` +
 		`<d:select>` + davFileProps + `</d:select>` +
-		`<d:from><d:scope><d:href>` + davEscape(scope) + `</d:href><d:depth>infinity</d:depth></d:scope></d:from>` +
+		`<d:from><d:scope><d:href>` + xmlText(scope) + `</d:href><d:depth>infinity</d:depth></d:scope></d:from>` +
 		`<d:where>` + where + `</d:where>` +
 		`<d:orderby><d:order><d:prop><d:getlastmodified/></d:prop><d:descending/></d:order></d:orderby>` +
 		`<d:limit><d:nresults>` + strconv.Itoa(limit) + `</d:nresults></d:limit>` +

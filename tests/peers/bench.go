@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,7 +23,18 @@ type sample struct {
 	ops       map[string][]time.Duration
 	opBytes   map[string]int // answer size of the last call
 	opErr     map[string]string
+	// inFlight: per round, calls/s and the p99 latency of inFlightCalls
+	// notes reads sent at once on one session.
+	inFlightRate []float64
+	inFlightP99  []time.Duration
+	inFlightErr  string
 }
+
+// inFlightCalls is how many calls the concurrency row keeps in flight at
+// once: over stdio every MCP session is a process (a hundred Python servers
+// would need ~18 GB), so concurrency is measured as calls in flight on one
+// session, which each server must answer as they come.
+const inFlightCalls = 100
 
 type results struct {
 	peers   []peer
@@ -82,6 +95,15 @@ func bench(ctx context.Context, f *fixture, peers []peer, rounds, calls int, std
 					smp.opBytes[op] = len(b)
 				}
 			}
+			if c, ok := p.ops["notes get"]; ok && smp.inFlightErr == "" {
+				rate, p99, err := inFlight(ctx, s, c, f, &seq)
+				if err != nil {
+					smp.inFlightErr = err.Error()
+				} else {
+					smp.inFlightRate = append(smp.inFlightRate, rate)
+					smp.inFlightP99 = append(smp.inFlightP99, p99)
+				}
+			}
 			if v, err := s.rss(); err == nil {
 				smp.rssEnd = append(smp.rssEnd, v)
 			}
@@ -89,6 +111,34 @@ func bench(ctx context.Context, f *fixture, peers []peer, rounds, calls int, std
 		}
 	}
 	return res, nil
+}
+
+// inFlight sends inFlightCalls notes reads at once on s and returns the
+// calls per second over the whole burst and the 99th-percentile latency.
+func inFlight(ctx context.Context, s *session, c call, f *fixture, seq *int) (float64, time.Duration, error) {
+	durs := make([]time.Duration, inFlightCalls)
+	errs := make([]error, inFlightCalls)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := range inFlightCalls {
+		*seq++
+		args := c.args(f, *seq)
+		wg.Go(func() {
+			d, out, err := s.callTool(ctx, c.tool, args)
+			if err == nil {
+				b, _ := json.Marshal(out)
+				err = wants["notes get"](string(b))
+			}
+			durs[i], errs[i] = d, err
+		})
+	}
+	wg.Wait()
+	total := time.Since(t0)
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	slices.Sort(durs)
+	return float64(inFlightCalls) / total.Seconds(), durs[(len(durs)*99+99)/100-1], nil
 }
 
 func minMedian(ds []time.Duration) (time.Duration, time.Duration) {
@@ -188,6 +238,32 @@ func (r *results) print(w io.Writer, now time.Time) {
 			return kb(o.opBytes[op]) + " / " + kb(p.opBytes[op])
 		})
 	}
+	r.inFlightRows(row)
+}
+
+// inFlightRows prints the concurrency rows: calls/s (median over rounds;
+// the ratio is ours/peer, so above 1 is faster here) and p99 latency.
+func (r *results) inFlightRows(row func(string, func(*sample) (string, float64, bool), func(o, p *sample) string)) {
+	none := func(o, p *sample) string { return "" }
+	name := fmt.Sprintf("%d notes gets in flight on one session", inFlightCalls)
+	row(name+": calls/s (median)", func(s *sample) (string, float64, bool) {
+		if s.inFlightErr != "" {
+			return "error: " + oneLine(s.inFlightErr), 0, false
+		}
+		if len(s.inFlightRate) == 0 {
+			return "n/a", 0, false
+		}
+		v := slices.Clone(s.inFlightRate)
+		slices.Sort(v)
+		return fmt.Sprintf("%.0f", v[len(v)/2]), v[len(v)/2], true
+	}, none)
+	row(name+": p99 (ms, min / median)", func(s *sample) (string, float64, bool) {
+		if s.inFlightErr != "" || len(s.inFlightP99) == 0 {
+			return "n/a", 0, false
+		}
+		lo, med := minMedian(s.inFlightP99)
+		return ms(lo) + " / " + ms(med), float64(med), true
+	}, none)
 }
 
 func oneLine(s string) string {

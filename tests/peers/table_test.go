@@ -23,11 +23,13 @@ func TestTable(t *testing.T) {
 	ours := &sample{startup: []time.Duration{100 * ms, 300 * ms, 200 * ms}, listBytes: 1000, tools: 2,
 		rssStart: []int64{30 << 20}, rssEnd: []int64{40 << 20},
 		ops:     map[string][]time.Duration{"notes get": {1 * ms, 2 * ms, 3 * ms}, "files list": {2 * ms}, "contacts search": {4 * ms}},
-		opBytes: map[string]int{"notes get": 500}, opErr: map[string]string{}}
+		opBytes: map[string]int{"notes get": 500}, opErr: map[string]string{},
+		inFlightRate: []float64{900, 1100, 1000}, inFlightP99: []time.Duration{50 * ms, 70 * ms, 60 * ms}}
 	py := &sample{startup: []time.Duration{1000 * ms, 2000 * ms, 4000 * ms}, listBytes: 4000, tools: 3,
 		rssStart: []int64{120 << 20}, rssEnd: []int64{160 << 20},
 		ops:     map[string][]time.Duration{"notes get": {4 * ms, 8 * ms, 9 * ms}},
-		opBytes: map[string]int{"notes get": 1000}, opErr: map[string]string{"contacts search": "tool error: no | pipe"}}
+		opBytes: map[string]int{"notes get": 1000}, opErr: map[string]string{"contacts search": "tool error: no | pipe"},
+		inFlightRate: []float64{200, 250, 300}, inFlightP99: []time.Duration{400 * ms, 500 * ms, 600 * ms}}
 	r := &results{peers: []peer{{name: "ours"}, {name: "python"}}, samples: map[string]*sample{"ours": ours, "python": py}, rounds: 3, calls: 1}
 	var b bytes.Buffer
 	r.print(&b, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
@@ -40,6 +42,8 @@ func TestTable(t *testing.T) {
 		"| notes get (ms) | 1.00 / 2.00 | 4.00 / 8.00 | 0.25x | 0.5 KB / 1.0 KB |",
 		"| files list (ms) | 2.00 / 2.00 | n/a | n/a |",
 		`| contacts search (ms) | 4.00 / 4.00 | error: tool error: no \| pipe | n/a |`,
+		"| 100 notes gets in flight on one session: calls/s (median) | 1000 | 250 | 4.00x |",
+		"| 100 notes gets in flight on one session: p99 (ms, min / median) | 50.0 / 60.0 | 400 / 500 | 0.12x |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

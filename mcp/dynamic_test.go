@@ -104,7 +104,7 @@ func TestDynamicToolsetsOnDemand(t *testing.T) {
 			if n := byName["notes"]; !n.Available || n.Enabled || n.Tools != wantNotes || n.Description == "" {
 				t.Fatalf("notes toolset: %+v, want available, not enabled, %d tools, a description", n, wantNotes)
 			}
-			if d := byName["deck"]; d.Available || d.Enabled || !strings.Contains(d.Reason, "not installed or not enabled") {
+			if d := byName["deck"]; d.Available || d.Enabled || !strings.Contains(d.Reason, `app "deck" (Deck) is not installed or not enabled`) {
 				t.Fatalf("deck toolset (app off): %+v, want unavailable with the reason", d)
 			}
 			if _, ok := byName["index"]; ok {

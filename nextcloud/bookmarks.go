@@ -283,10 +283,11 @@ func (b *BookmarksClient) Tags(ctx context.Context) ([]string, error) {
 }
 
 func tagPath(tag string) (string, error) {
-	if _, err := Segment("tag", tag); err != nil {
+	seg, err := EscapedSegment("tag", tag)
+	if err != nil {
 		return "", err
 	}
-	return "tag/" + url.PathEscape(tag), nil
+	return "tag/" + seg, nil
 }
 
 // RenameTag renames a tag on every bookmark (merging into to if it exists).

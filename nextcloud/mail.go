@@ -287,10 +287,11 @@ type MailAttachmentData = Download
 
 // MailAttachment downloads an attachment, at most limit bytes.
 func (m *MailClient) Attachment(ctx context.Context, messageID int64, attachmentID string, limit int64) (*MailAttachmentData, error) {
-	if _, err := Segment("attachment_id", attachmentID); err != nil {
+	seg, err := EscapedSegment("attachment_id", attachmentID)
+	if err != nil {
 		return nil, err
 	}
-	d, err := m.app.download(ctx, mailMessagePath(messageID, "attachment", url.PathEscape(attachmentID)), nil, limit)
+	d, err := m.app.download(ctx, mailMessagePath(messageID, "attachment", seg), nil, limit)
 	if err != nil {
 		return nil, fmt.Errorf("download attachment %s of mail message %d: %w", attachmentID, messageID, err)
 	}

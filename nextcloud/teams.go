@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 )
 
 // Teams (the Circles app), OCS API of its LocalController
@@ -63,10 +62,11 @@ type Team struct {
 }
 
 func teamPath(id string) (string, error) {
-	if _, err := Segment("team_id", id); err != nil {
+	seg, err := EscapedSegment("team_id", id)
+	if err != nil {
 		return "", err
 	}
-	return teamsBase + "/" + url.PathEscape(id), nil
+	return teamsBase + "/" + seg, nil
 }
 
 func (t *TeamsClient) call(ctx context.Context, method, path string, body, out any, what string) error {
@@ -137,8 +137,9 @@ func (t *TeamsClient) RemoveMember(ctx context.Context, teamID, memberID string)
 	if err != nil {
 		return err
 	}
-	if _, err := Segment("member_id", memberID); err != nil {
+	member, err := EscapedSegment("member_id", memberID)
+	if err != nil {
 		return err
 	}
-	return t.call(ctx, http.MethodDelete, p+"/members/"+url.PathEscape(memberID), nil, nil, fmt.Sprintf("remove member %s from team %s", memberID, teamID))
+	return t.call(ctx, http.MethodDelete, p+"/members/"+member, nil, nil, fmt.Sprintf("remove member %s from team %s", memberID, teamID))
 }

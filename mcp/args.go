@@ -1,0 +1,42 @@
+package mcp
+
+// The one wording of each common argument rule, so that every tool says
+// the same thing about the same mistake.
+
+// idArg checks an id argument: ids are positive. from names the tool whose
+// answer lists such ids ("" when none does).
+func idArg(name string, v int64, from string) error {
+	switch {
+	case v > 0:
+		return nil
+	case from == "":
+		return Argf("%s must be a positive id, not %d", name, v)
+	}
+	return Argf("%s must be a positive id, from %s, not %d", name, from, v)
+}
+
+// limitArg checks a page size: 0 means the tool's default, otherwise 1 to max.
+func limitArg(name string, v, max int) error {
+	if v < 0 || v > max {
+		return Argf("%s must be between 1 and %d, not %d", name, max, v)
+	}
+	return nil
+}
+
+// offsetArg checks a count of items to skip.
+func offsetArg(name string, v int) error {
+	if v < 0 {
+		return Argf("%s must not be negative, not %d", name, v)
+	}
+	return nil
+}
+
+// mapAll converts a client list into a tool's output list; the result is
+// never nil, so the JSON says [] for an empty list.
+func mapAll[T, O any](list []T, f func(*T) O) []O {
+	out := make([]O, 0, len(list))
+	for i := range list {
+		out = append(out, f(&list[i]))
+	}
+	return out
+}

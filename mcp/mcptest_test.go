@@ -56,8 +56,6 @@ func connect(t testing.TB, srv *Server, kind string) *client.Client {
 // for notifications between requests.
 func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	var c *client.Client
 	var err error
 	switch kind {
@@ -84,17 +82,7 @@ func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 	if err != nil {
 		t.Fatalf("%s client: %v", kind, err)
 	}
-	// Start's context lives as long as the SSE stream, so not ctx.
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatalf("%s start: %v", kind, err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = version
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("%s initialize: %v", kind, err)
-	}
+	startAt(t, c, kind, version)
 	return c
 }
 

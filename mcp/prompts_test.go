@@ -11,7 +11,6 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -46,12 +45,8 @@ func getPrompt(c *client.Client, name string, args map[string]string) (*mcpgo.Ge
 // tool they need is not allowed by the caller's scopes or its app is off.
 func TestPromptsThroughClient(t *testing.T) {
 	nc := nctest.New(t)
-	seed := nc.Client(t, "admin")
-	title, content := "Standup", "- Alice: ship the release by Friday"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
-	if err != nil {
-		t.Fatal(err)
-	}
+	content := "- Alice: ship the release by Friday"
+	note := createNote(t, nc.Client(t, "admin"), "Standup", content)
 	all := []string{"meeting_notes_to_tasks", "plan_my_day", "schedule_meeting", "summarize_talk", "table_report", "weekly_review"}
 	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {

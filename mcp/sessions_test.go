@@ -32,18 +32,7 @@ func sessionServer(t *testing.T) *httptest.Server {
 // sessions.
 func legacyInit(t *testing.T, c *client.Client) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
+	startAt(t, c, "legacy", mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
 }
 
 // sessionOf is the session id c's transport uses.
@@ -169,16 +158,13 @@ func TestSSESessionsBoundToUser(t *testing.T) {
 	}
 	// When the stream ends, its id is forgotten.
 	_ = alice.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		code, _ := rawRequest(t, http.MethodPost, ts.URL+"/message?sessionId="+sid, "alice", "", listTools)
-		if code == 404 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session still accepted after its stream closed: %d", code)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var code int
+	forgotten := eventually(func() bool {
+		code, _ = rawRequest(t, http.MethodPost, ts.URL+"/message?sessionId="+sid, "alice", "", listTools)
+		return code == 404
+	})
+	if !forgotten {
+		t.Fatalf("session still accepted after its stream closed: %d", code)
 	}
 }
 

@@ -20,41 +20,19 @@ import (
 )
 
 // updateSink collects the notifications/resources/updated a client gets.
-type updateSink struct {
-	mu   sync.Mutex
-	uris []string
-}
+type updateSink struct{ sink[string] }
 
 func (u *updateSink) attach(c *client.Client) {
-	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method != mcpgo.MethodNotificationResourceUpdated {
-			return
-		}
-		uri, _ := n.Params.AdditionalFields["uri"].(string)
-		u.mu.Lock()
-		u.uris = append(u.uris, uri)
-		u.mu.Unlock()
+	u.listen(c, mcpgo.MethodNotificationResourceUpdated, func(p map[string]any) string {
+		uri, _ := p["uri"].(string)
+		return uri
 	})
 }
 
 // waitFor returns (and forgets) what arrived once want is among it.
 func (u *updateSink) waitFor(t *testing.T, want string) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		u.mu.Lock()
-		if slices.Contains(u.uris, want) {
-			out := u.uris
-			u.uris = nil
-			u.mu.Unlock()
-			return out
-		}
-		u.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for notifications/resources/updated of %s", want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return u.await(t, "notifications/resources/updated of "+want, func(uris []string) bool { return slices.Contains(uris, want) })
 }
 
 func subscribe(c *client.Client, uri string) error {
@@ -105,19 +83,7 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 	if err != nil {
 		t.Fatalf("%s client: %v", kind, err)
 	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	res, err := c.Initialize(ctx, init)
-	if err != nil {
-		t.Fatalf("initialize: %v", err)
-	}
+	res := startAt(t, c, kind, mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
 	if res.Capabilities.Resources == nil || !res.Capabilities.Resources.Subscribe {
 		t.Fatalf("server does not declare resources.subscribe: %+v", res.Capabilities.Resources)
 	}
@@ -127,12 +93,8 @@ func connectLegacy(t *testing.T, srv *Server, kind string, headers map[string]st
 // waitCount waits until the server holds n subscriptions in all.
 func waitCount(t *testing.T, srv *Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for srv.subs.count("") != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("server holds %d subscriptions, want %d", srv.subs.count(""), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !eventually(func() bool { return srv.subs.count("") == n }) {
+		t.Fatalf("server holds %d subscriptions, want %d", srv.subs.count(""), n)
 	}
 }
 
@@ -148,11 +110,8 @@ func TestResourceSubscriptions(t *testing.T) {
 			nc := nctest.New(t)
 			seed := nc.Client(t, "admin")
 			ctx := context.Background()
-			title, body := "Watched", "v1"
-			note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-			if err != nil {
-				t.Fatal(err)
-			}
+			body := "v1"
+			note := createNote(t, seed, "Watched", body)
 			if err := seed.Files().MakeFolder(ctx, "Sub"); err != nil {
 				t.Fatal(err)
 			}
@@ -412,11 +371,7 @@ func TestSubscriptionPoller(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
 	ctx := context.Background()
-	title, body := "Polled", "v1"
-	note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	note := createNote(t, seed, "Polled", "v1")
 	srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = 10 * time.Millisecond })
 	c := connectLegacy(t, srv, "stdio", nil, HTTPOptions{})
 	var got updateSink
@@ -425,24 +380,19 @@ func TestSubscriptionPoller(t *testing.T) {
 	if err := subscribe(c, uri); err != nil {
 		t.Fatal(err)
 	}
-	body = "v2"
+	body := "v2"
 	if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
 		t.Fatal(err)
 	}
 	got.waitFor(t, uri)
 	unsubscribe(t, c, uri)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	stopped := eventually(func() bool {
 		srv.subs.mu.Lock()
-		running := srv.subs.running
-		srv.subs.mu.Unlock()
-		if !running {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the poller still runs with nothing subscribed")
-		}
-		time.Sleep(5 * time.Millisecond)
+		defer srv.subs.mu.Unlock()
+		return !srv.subs.running
+	})
+	if !stopped {
+		t.Fatal("the poller still runs with nothing subscribed")
 	}
 }
 
@@ -456,11 +406,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 			nc := nctest.New(t)
 			seed := nc.Client(t, "admin")
 			ctx := context.Background()
-			title, body := "Listened", "v1"
-			note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-			if err != nil {
-				t.Fatal(err)
-			}
+			note := createNote(t, seed, "Listened", "v1")
 			srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = time.Hour })
 			c := connect(t, srv, kind)
 			var got updateSink
@@ -468,7 +414,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 			uri := "nextcloud://notes/" + strconv.FormatInt(note.ID, 10)
 
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err = c.Listen(lctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri, "nextcloud://notes/999999"}})
+			err := c.Listen(lctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri, "nextcloud://notes/999999"}})
 			cancel()
 			if err == nil || !strings.Contains(err.Error(), "cannot subscribe to nextcloud://notes/999999") {
 				t.Fatalf("listen with a missing note: %v", err)
@@ -483,7 +429,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitCount(t, srv, 1)
-			body = "v2"
+			body := "v2"
 			if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
 				t.Fatal(err)
 			}
@@ -506,12 +452,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 // never deliver.
 func TestSubscribeOnOtherReplica(t *testing.T) {
 	nc := nctest.New(t)
-	seed := nc.Client(t, "admin")
-	title, body := "n", "x"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	note := createNote(t, nc.Client(t, "admin"), "n", "x")
 	opts := HTTPOptions{SessionSecret: []byte("shared secret")}
 	a := newTestServer(t, nc).HTTPHandler(opts)
 	b := newTestServer(t, nc)
@@ -534,16 +475,7 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(context.Background(), init); err != nil {
-		t.Fatal(err)
-	}
+	startAt(t, c, "http", mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
 	err = subscribe(c, "nextcloud://notes/"+strconv.FormatInt(note.ID, 10))
 	if err == nil || !strings.Contains(err.Error(), "does not hold your MCP session") || !strings.Contains(err.Error(), "sticky sessions") {
 		t.Fatalf("subscribe on a replica without the session: %v", err)
@@ -558,12 +490,7 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 // subscription without reading.
 func TestSubscriptionDroppedWhenScopeLost(t *testing.T) {
 	nc := nctest.New(t)
-	seed := nc.Client(t, "admin")
-	title, body := "n", "x"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	note := createNote(t, nc.Client(t, "admin"), "n", "x")
 	var mu sync.Mutex
 	scopes := []string{"notes:read"}
 	srv := newTestServer(t, nc, func(o *Options) {

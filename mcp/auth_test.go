@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -85,19 +84,9 @@ func TestAuthProvisionUsesURLElicitation(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := client.NewClient(tr, client.WithElicitationHandler(el))
-			defer c.Close()
-			initialize(t, c, version, mcpgo.ClientCapabilities{Elicitation: &mcpgo.ElicitationCapability{URL: &struct{}{}}})
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			req := mcpgo.CallToolRequest{}
-			req.Params.Name = "nc_auth_provision_access"
-			req.Params.Arguments = map[string]any{}
-			res, err := c.CallTool(ctx, req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			startAt(t, c, "http", version, mcpgo.ClientCapabilities{Elicitation: &mcpgo.ElicitationCapability{URL: &struct{}{}}})
 			var link AccessLink
-			decodeStructured(t, res, &link)
+			decodeStructured(t, callTool(t, c, "nc_auth_provision_access", map[string]any{}), &link)
 			if !link.Elicited {
 				t.Fatalf("link not elicited: %+v", link)
 			}

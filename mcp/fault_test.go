@@ -44,6 +44,22 @@ func resetConn(w http.ResponseWriter) {
 	conn.Close()
 }
 
+// jsonFault answers every attempt with status and a JSON body.
+func jsonFault(status int, body string) func(http.ResponseWriter, *http.Request, int32) bool {
+	return func(w http.ResponseWriter, _ *http.Request, _ int32) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+		return true
+	}
+}
+
+// resetFault resets the connection of every attempt.
+func resetFault(w http.ResponseWriter, _ *http.Request, _ int32) bool {
+	resetConn(w)
+	return true
+}
+
 // TestNextcloudFaultsThroughMCP injects faults into the test Nextcloud and
 // calls tools through the MCP server over streamable HTTP: each fault gives
 // a clear error result (or a transparent retry), idempotent requests are
@@ -87,23 +103,13 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 	}{
 		{
 			name: "500 is not retried and carries Nextcloud's message",
-			fault: func(w http.ResponseWriter, r *http.Request, _ int32) bool {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = io.WriteString(w, `{"message":"Internal error: disk I/O failed"}`)
-				return true
-			},
+			fault: jsonFault(http.StatusInternalServerError, `{"message":"Internal error: disk I/O failed"}`),
 			call: getNote, attempts: 1,
 			want: []string{"500", "disk I/O failed", "try again later or ask the administrator"},
 		},
 		{
 			name: "503 is retried, then a clear error",
-			fault: func(w http.ResponseWriter, r *http.Request, _ int32) bool {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = io.WriteString(w, `{"message":"Nextcloud is in maintenance mode"}`)
-				return true
-			},
+			fault: jsonFault(http.StatusServiceUnavailable, `{"message":"Nextcloud is in maintenance mode"}`),
 			call: getNote, attempts: 4,
 			want: []string{"503", "maintenance mode", "try again later"},
 		},
@@ -129,19 +135,13 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 		},
 		{
 			name: "reset connections on a read are retried, then a clear error",
-			fault: func(w http.ResponseWriter, r *http.Request, _ int32) bool {
-				resetConn(w)
-				return true
-			},
+			fault: resetFault,
 			call: getNote, attempts: 4, maxAttempts: 8,
 			want: []string{"cannot reach", "reset", "Nextcloud is up"},
 		},
 		{
 			name: "a reset connection on a create is not retried",
-			fault: func(w http.ResponseWriter, r *http.Request, _ int32) bool {
-				resetConn(w)
-				return true
-			},
+			fault: resetFault,
 			call: func(t *testing.T) *mcpgo.CallToolResult {
 				return callTool(t, c, "nc_notes_create", map[string]any{"title": "never twice", "content": "x"})
 			},

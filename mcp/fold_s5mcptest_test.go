@@ -80,8 +80,9 @@ func createNote(t testing.TB, c *nextcloud.Client, title, content string) *nextc
 }
 
 // startAt starts c, closed when the test ends, and initializes it asking
-// for protocol version; kind names the transport in failures.
-func startAt(t testing.TB, c *client.Client, kind, version string) *mcpgo.InitializeResult {
+// for protocol version, declaring caps when given; kind names the
+// transport in failures.
+func startAt(t testing.TB, c *client.Client, kind, version string, caps ...mcpgo.ClientCapabilities) *mcpgo.InitializeResult {
 	t.Helper()
 	// Start's context lives as long as the SSE stream, so not a bounded one.
 	if err := c.Start(context.Background()); err != nil {
@@ -93,6 +94,9 @@ func startAt(t testing.TB, c *client.Client, kind, version string) *mcpgo.Initia
 	init := mcpgo.InitializeRequest{}
 	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	for _, cp := range caps {
+		init.Params.Capabilities = cp
+	}
 	res, err := c.Initialize(ctx, init)
 	if err != nil {
 		t.Fatalf("%s initialize: %v", kind, err)

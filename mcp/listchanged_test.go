@@ -30,21 +30,11 @@ func ping(t testing.TB, c *client.Client) {
 
 func TestCapabilitiesDeclareListChanged(t *testing.T) {
 	srv := newTestServer(t, nctest.New(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	cl, err := client.NewInProcessClient(srv.MCP())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cl.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
-	res, err := cl.Initialize(ctx, init)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := startAt(t, cl, "inprocess", mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
 	if res.Capabilities.Tools == nil || !res.Capabilities.Tools.ListChanged || res.Capabilities.Prompts == nil || !res.Capabilities.Prompts.ListChanged {
 		t.Fatalf("capabilities %+v %+v: want listChanged for tools and prompts", res.Capabilities.Tools, res.Capabilities.Prompts)
 	}

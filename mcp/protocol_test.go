@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,20 +26,7 @@ func initResult(t *testing.T, srv *Server) *mcpgo.InitializeResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	res, err := c.Initialize(ctx, init)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return startAt(t, c, "inprocess", mcpgo.LATEST_PROTOCOL_VERSION)
 }
 
 // Elicitation is a client capability: a server that lists it among its
@@ -228,39 +214,6 @@ func TestTablesColumnDefaultsMatchSchema(t *testing.T) {
 	}
 }
 
-// connectVersion is connect over streamable HTTP with a chosen protocol
-// version.
-func connectVersion(t *testing.T, srv *Server, version string) *client.Client {
-	t.Helper()
-	ts := httptest.NewServer(srv.HTTPHandler(HTTPOptions{}))
-	t.Cleanup(ts.Close)
-	c, err := client.NewStreamableHttpClient(ts.URL + "/mcp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	initialize(t, c, version, mcpgo.ClientCapabilities{})
-	return c
-}
-
-// initialize starts c and initializes it with the protocol version and
-// the client capabilities given.
-func initialize(t *testing.T, c *client.Client, version string, caps mcpgo.ClientCapabilities) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = version
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	init.Params.Capabilities = caps
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A resource whose item does not exist answers "resource not found"
 // (-32002; invalid params from protocol 2026-07-28 on), not an internal
 // error; other failures stay internal errors.
@@ -275,7 +228,7 @@ func TestMissingResourceIsNotFound(t *testing.T) {
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			nc := nctest.New(t)
-			c := connectVersion(t, newTestServer(t, nc), tc.version)
+			c := connectAt(t, newTestServer(t, nc), "http", tc.version)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			for _, uri := range []string{"nextcloud://notes/999999", "nextcloud://files/no-such-file.txt"} {

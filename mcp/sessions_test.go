@@ -28,11 +28,24 @@ func sessionServer(t *testing.T) *httptest.Server {
 	return ts
 }
 
-// legacyInit initializes c with the last protocol revision that has
-// sessions.
-func legacyInit(t *testing.T, c *client.Client) {
+// aliceSession opens a session as alice at url, over SSE when kind is
+// "sse" and streamable HTTP otherwise, with the last protocol revision
+// that has sessions; it returns the client and the session id.
+func aliceSession(t *testing.T, kind, url string) (*client.Client, string) {
 	t.Helper()
-	startAt(t, c, "legacy", mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
+	header := map[string]string{"X-User": "alice"}
+	var c *client.Client
+	var err error
+	if kind == "sse" {
+		c, err = client.NewSSEMCPClient(url, client.WithHeaders(header))
+	} else {
+		c, err = client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(header))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	startAt(t, c, kind, mcpgo.LATEST_LEGACY_PROTOCOL_VERSION)
+	return c, sessionOf(t, c)
 }
 
 // sessionOf is the session id c's transport uses.
@@ -80,12 +93,7 @@ const listTools = `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`
 // and DELETE really ends it (issue 15, item 4).
 func TestStreamableSessionsBoundToUser(t *testing.T) {
 	ts := sessionServer(t)
-	alice, err := client.NewStreamableHttpClient(ts.URL+"/mcp", transport.WithHTTPHeaders(map[string]string{"X-User": "alice"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacyInit(t, alice)
-	sid := sessionOf(t, alice)
+	alice, sid := aliceSession(t, "http", ts.URL+"/mcp")
 	mcpURL := ts.URL + "/mcp"
 
 	for _, tc := range []struct {
@@ -129,12 +137,7 @@ func TestStreamableSessionsBoundToUser(t *testing.T) {
 // is refused, so its result cannot land on the victim's stream.
 func TestSSESessionsBoundToUser(t *testing.T) {
 	ts := sessionServer(t)
-	alice, err := client.NewSSEMCPClient(ts.URL+"/sse", client.WithHeaders(map[string]string{"X-User": "alice"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacyInit(t, alice)
-	sid := sessionOf(t, alice)
+	alice, sid := aliceSession(t, "sse", ts.URL+"/sse")
 	for _, tc := range []struct {
 		name, user, query, body string
 		want                    int
@@ -189,12 +192,7 @@ func TestStreamableSessionsOnAnyReplica(t *testing.T) {
 		return ts.URL + "/mcp"
 	}
 	a, b, other := replica("shared-key"), replica("shared-key"), replica("another-key")
-	alice, err := client.NewStreamableHttpClient(a, transport.WithHTTPHeaders(map[string]string{"X-User": "alice"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacyInit(t, alice)
-	sid := sessionOf(t, alice)
+	_, sid := aliceSession(t, "http", a)
 	for _, tc := range []struct {
 		name, url, method, user string
 		want                    int

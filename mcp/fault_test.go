@@ -102,15 +102,15 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 		want []string
 	}{
 		{
-			name: "500 is not retried and carries Nextcloud's message",
+			name:  "500 is not retried and carries Nextcloud's message",
 			fault: jsonFault(http.StatusInternalServerError, `{"message":"Internal error: disk I/O failed"}`),
-			call: getNote, attempts: 1,
+			call:  getNote, attempts: 1,
 			want: []string{"500", "disk I/O failed", "try again later or ask the administrator"},
 		},
 		{
-			name: "503 is retried, then a clear error",
+			name:  "503 is retried, then a clear error",
 			fault: jsonFault(http.StatusServiceUnavailable, `{"message":"Nextcloud is in maintenance mode"}`),
-			call: getNote, attempts: 4,
+			call:  getNote, attempts: 4,
 			want: []string{"503", "maintenance mode", "try again later"},
 		},
 		{
@@ -134,13 +134,13 @@ func TestNextcloudFaultsThroughMCP(t *testing.T) {
 			want: []string{"timeout", "try again"},
 		},
 		{
-			name: "reset connections on a read are retried, then a clear error",
+			name:  "reset connections on a read are retried, then a clear error",
 			fault: resetFault,
-			call: getNote, attempts: 4, maxAttempts: 8,
+			call:  getNote, attempts: 4, maxAttempts: 8,
 			want: []string{"cannot reach", "reset", "Nextcloud is up"},
 		},
 		{
-			name: "a reset connection on a create is not retried",
+			name:  "a reset connection on a create is not retried",
 			fault: resetFault,
 			call: func(t *testing.T) *mcpgo.CallToolResult {
 				return callTool(t, c, "nc_notes_create", map[string]any{"title": "never twice", "content": "x"})

@@ -69,6 +69,19 @@ func eventually(cond func() bool) bool {
 	return true
 }
 
+// ask sends one request with do, bounded by 20s, and fails the test on a
+// protocol error, saying what was asked.
+func ask[R any](t testing.TB, what string, do func(context.Context) (R, error)) R {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := do(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return res
+}
+
 // createNote creates a note through c for a test's set-up.
 func createNote(t testing.TB, c *nextcloud.Client, title, content string) *nextcloud.Note {
 	t.Helper()

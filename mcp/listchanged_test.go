@@ -21,11 +21,9 @@ const (
 // ping sends a request that is not a list of tools or prompts.
 func ping(t testing.TB, c *client.Client) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.ListResources(ctx, mcpgo.ListResourcesRequest{}); err != nil {
-		t.Fatalf("resources/list: %v", err)
-	}
+	ask(t, "resources/list", func(ctx context.Context) (*mcpgo.ListResourcesResult, error) {
+		return c.ListResources(ctx, mcpgo.ListResourcesRequest{})
+	})
 }
 
 func TestCapabilitiesDeclareListChanged(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -121,28 +120,21 @@ func callTool(t testing.TB, c *client.Client, name string, args any) *mcpgo.Call
 // callToolMeta is callTool with the request's _meta (a progress token).
 func callToolMeta(t testing.TB, c *client.Client, name string, args any, meta *mcpgo.Meta) *mcpgo.CallToolResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	req := mcpgo.CallToolRequest{}
 	req.Params.Name = name
 	req.Params.Arguments = args
 	req.Params.Meta = meta
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
-	return res
+	return ask(t, "call "+name, func(ctx context.Context) (*mcpgo.CallToolResult, error) {
+		return c.CallTool(ctx, req)
+	})
 }
 
 // listedTools returns the tools a client sees, by name.
 func listedTools(t testing.TB, c *client.Client) map[string]mcpgo.Tool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
-	if err != nil {
-		t.Fatalf("list tools: %v", err)
-	}
+	res := ask(t, "list tools", func(ctx context.Context) (*mcpgo.ListToolsResult, error) {
+		return c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	})
 	out := map[string]mcpgo.Tool{}
 	for _, tl := range res.Tools {
 		out[tl.Name] = tl

@@ -16,12 +16,9 @@ import (
 
 func listedPrompts(t *testing.T, c *client.Client) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	res, err := c.ListPrompts(ctx, mcpgo.ListPromptsRequest{})
-	if err != nil {
-		t.Fatalf("prompts/list: %v", err)
-	}
+	res := ask(t, "prompts/list", func(ctx context.Context) (*mcpgo.ListPromptsResult, error) {
+		return c.ListPrompts(ctx, mcpgo.ListPromptsRequest{})
+	})
 	var names []string
 	for _, p := range res.Prompts {
 		names = append(names, p.Name)

@@ -1,42 +1,23 @@
 package mcp
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 // Helpers shared by the tests of the everyday apps (notifications, user
 // status, activity, announcements, admin).
 
-// checkAppAbsent turns app off in nc and asserts that every call says the
-// one "app not enabled" wording: from the app's 404 page without
-// detection, and before any request with --detect-apps, which also hides
-// the tools when the app has a capabilities key (capKey).
+// checkAppAbsent is appMissingChecks for an everyday app: its OCS API
+// lies under /ocs/v2.php/apps/<app>/, and --detect-apps reads its
+// capabilities key capKey ("" when it has none, so the tools stay listed).
+// The callers compare the app's store themselves.
 func checkAppAbsent(t *testing.T, nc *nctest.Server, app, capKey, appName string, calls []toolCall) {
 	t.Helper()
-	nc.SetDisabled(app, true)
-	t.Cleanup(func() { nc.SetDisabled(app, false) })
-	plain := connect(t, newTestServer(t, nc), "inprocess")
-	for _, call := range calls {
-		wantError(t, callTool(t, plain, call.tool, call.args), `"`+app+`"`, appName, "not installed or not enabled")
-	}
-	if capKey == "" {
-		return
-	}
-	srv := newTestServer(t, nc, func(o *Options) { o.DetectApps = true })
-	c := connect(t, srv, "inprocess")
-	listed := listedTools(t, c)
-	for _, call := range calls {
-		if _, ok := listed[call.tool]; ok {
-			t.Errorf("--detect-apps lists %s although %s is off", call.tool, app)
-		}
-		wantError(t, callTool(t, c, call.tool, call.args), call.tool+" cannot work", `"`+capKey+`"`, appName, "not installed or not enabled")
-	}
+	appMissing{id: app, name: appName, capKey: capKey, prefix: "/ocs/v2.php/apps/" + app + "/"}.check(t, nc, calls)
 }
 
 // toolScopes gives each tool its scope: app:read for Read tools, app:write
@@ -55,10 +36,7 @@ func toolScopes(app string, kinds map[string]Kind) map[string]string {
 // connectAs connects an MCP client to a server acting as login.
 func connectAs(t *testing.T, nc *nctest.Server, login string) *client.Client {
 	t.Helper()
-	nco := nc.Client(t, login)
-	return connect(t, newTestServer(t, nc, func(o *Options) {
-		o.Client = func(context.Context) (*nextcloud.Client, error) { return nco, nil }
-	}), "inprocess")
+	return connect(t, newTestServer(t, nc, asUser(nc, t, login)), "inprocess")
 }
 
 // idsOf gives the ids of listed items, in order.

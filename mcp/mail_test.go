@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"context"
 	"encoding/base64"
 	"io"
 	"mime"
@@ -12,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -271,7 +267,7 @@ func TestMailSend(t *testing.T) {
 		t.Fatalf("sent mail %+v", m)
 	}
 	// Bob, on this server, received it; the original is marked answered.
-	bobC := mailConnectAs(t, f.nc, "bob")
+	bobC := connectAs(t, f.nc, "bob")
 	var bobInbox mailListOut
 	decodeStructured(t, callTool(t, bobC, "nc_mail_list_messages", map[string]any{"subject": "Lunch"}), &bobInbox)
 	if len(bobInbox.Messages) != 1 || bobInbox.Messages[0].From != "Admin <admin@example.com>" {
@@ -311,15 +307,6 @@ func TestMailSend(t *testing.T) {
 	// With two accounts the sender must be named.
 	f.nc.AddMailAccount("admin", "Work", "admin@work.example")
 	wantError(t, callTool(t, c, "nc_mail_send", map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y"}), "account_id")
-}
-
-// mailConnectAs connects an MCP client acting as another user.
-func mailConnectAs(t *testing.T, nc *nctest.Server, user string) *client.Client {
-	t.Helper()
-	uc := nc.Client(t, user)
-	return connect(t, newTestServer(t, nc, func(o *Options) {
-		o.Client = func(context.Context) (*nextcloud.Client, error) { return uc, nil }
-	}), "inprocess")
 }
 
 func TestMailBadInput(t *testing.T) {

@@ -46,6 +46,19 @@ func othersUnchanged[K comparable, V any](t *testing.T, before, after map[K]V, c
 // on). state reads the app's store, which none of it may change.
 func appMissingChecks(t *testing.T, nc *nctest.Server, appID, appName, prefix string, calls []toolCall, state func() any) {
 	t.Helper()
+	appMissing{id: appID, name: appName, capKey: appID, prefix: prefix, state: state}.check(t, nc, calls)
+}
+
+// appMissing is an app as the "app missing" checks see it.
+type appMissing struct {
+	id, name string
+	capKey   string     // the capabilities key --detect-apps reads; "" when the app has none
+	prefix   string     // the path prefix of the app's API
+	state    func() any // reads the app's store; nil when the caller checks it
+}
+
+func (a appMissing) check(t *testing.T, nc *nctest.Server, calls []toolCall) {
+	t.Helper()
 	detecting := func() map[string]bool {
 		names := map[string]bool{}
 		for n := range listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.DetectApps = true }), "inprocess")) {
@@ -53,34 +66,44 @@ func appMissingChecks(t *testing.T, nc *nctest.Server, appID, appName, prefix st
 		}
 		return names
 	}
-	on := detecting()
-	for _, call := range calls {
-		if !on[call.tool] {
-			t.Errorf("%s hidden although %s is on", call.tool, appName)
+	if a.capKey != "" {
+		on := detecting()
+		for _, call := range calls {
+			if !on[call.tool] {
+				t.Errorf("%s hidden although %s is on", call.tool, a.name)
+			}
 		}
 	}
-	before := state()
-	fail := commsFault(nc, prefix, commsFail500)
+	var before any
+	if a.state != nil {
+		before = a.state()
+	}
+	fail := commsFault(nc, a.prefix, commsFail500)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	fail.Store(true)
 	for _, call := range calls {
 		wantError(t, callTool(t, c, call.tool, call.args), "500", "Nextcloud failed internally")
 	}
 	fail.Store(false)
-	nc.SetDisabled(appID, true)
-	defer nc.SetDisabled(appID, false)
+	nc.SetDisabled(a.id, true)
+	defer nc.SetDisabled(a.id, false)
 	for _, call := range calls {
-		wantError(t, callTool(t, c, call.tool, call.args), `"`+appID+`"`, appName, "not installed or not enabled")
+		wantError(t, callTool(t, c, call.tool, call.args), `"`+a.id+`"`, a.name, "not installed or not enabled")
 	}
-	off := detecting()
-	dc := connect(t, newTestServer(t, nc, func(o *Options) { o.DetectApps = true }), "inprocess")
-	for _, call := range calls {
-		if off[call.tool] {
-			t.Errorf("%s listed although %s is off", call.tool, appName)
+	if a.capKey != "" {
+		off := detecting()
+		dc := connect(t, newTestServer(t, nc, func(o *Options) { o.DetectApps = true }), "inprocess")
+		for _, call := range calls {
+			if off[call.tool] {
+				t.Errorf("%s listed although %s is off", call.tool, a.name)
+			}
+			wantError(t, callTool(t, dc, call.tool, call.args), call.tool+" cannot work", `app "`+a.capKey+`" (`+a.name+`) is not installed or not enabled`)
 		}
-		wantError(t, callTool(t, dc, call.tool, call.args), `app "`+appID+`" (`+appName+`) is not installed or not enabled`)
 	}
-	if after := state(); !reflect.DeepEqual(before, after) {
-		t.Errorf("%s data changed while its API failed or was off:\n%+v\n%+v", appName, before, after)
+	if a.state == nil {
+		return
+	}
+	if after := a.state(); !reflect.DeepEqual(before, after) {
+		t.Errorf("%s data changed while its API failed or was off:\n%+v\n%+v", a.name, before, after)
 	}
 }

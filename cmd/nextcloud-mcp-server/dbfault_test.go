@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
 
 // TestTokenDatabaseLockedThroughMCP runs the server in OAuth mode with
@@ -26,25 +22,14 @@ import (
 // error result after the busy timeout, the server stays up, and once the
 // lock is released the write succeeds and nothing stored was lost.
 func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret"})
-	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
-	p.AddUser(oidctest.User{Username: "alice"})
-	p.AddUser(oidctest.User{Username: "bob"})
+	p := loginFlowIdP(t, "alice", "bob")
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-login-pass"), nctest.WithUser("bob", "bob-login-pass"))
-	key, err := storage.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbPath := filepath.Join(t.TempDir(), "tokens.db")
+	store := tokenStore(t)
+	key, dbPath := store["TOKEN_ENCRYPTION_KEY"], store["TOKEN_STORAGE_DB"]
 	s := startHTTP(t, []string{"--auth", "oauth", "--upstream", "login-flow"}, func(base string) map[string]string {
-		return map[string]string{
-			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-			"NEXTCLOUD_MCP_SERVER_URL": base, "TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": dbPath,
-		}
+		return oauthEnv(nc, p, base, store)
 	})
 	defer s.stop()
-	base := s.base
 	tctx, tcancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer tcancel()
 	session := func(user string) *client.Client {
@@ -53,45 +38,11 @@ func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
 	}
 	call := func(c *client.Client, name string, args map[string]any) (*mcpgo.CallToolResult, string) {
 		t.Helper()
-		req := mcpgo.CallToolRequest{}
-		req.Params.Name, req.Params.Arguments = name, args
-		res, err := c.CallTool(tctx, req)
-		if err != nil {
-			t.Fatalf("%s: protocol error %v", name, err)
-		}
-		var b strings.Builder
-		for _, ct := range res.Content {
-			if tc, ok := ct.(mcpgo.TextContent); ok {
-				b.WriteString(tc.Text)
-			}
-		}
-		return res, b.String()
-	}
-	provision := func(c *client.Client, user string) {
-		t.Helper()
-		res, text := call(c, "nc_auth_provision_access", map[string]any{})
-		if res.IsError {
-			t.Fatalf("provision %s: %s", user, text)
-		}
-		var link struct {
-			URL string `json:"url"`
-		}
-		b, _ := json.Marshal(res.StructuredContent)
-		_ = json.Unmarshal(b, &link)
-		if !nc.ApproveLoginFlow(link.URL, user) {
-			t.Fatalf("unknown login flow %q", link.URL)
-		}
-		for range 200 {
-			if _, text := call(c, "nc_auth_status", map[string]any{}); strings.Contains(text, "Nextcloud access ready") {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("access of %s never became ready", user)
+		return callText(tctx, t, c, name, args)
 	}
 
 	alice := session("alice")
-	provision(alice, "alice")
+	provision(tctx, t, alice, nc, "alice")
 	if res, text := call(alice, "nc_notes_create", map[string]any{"title": "before the lock"}); res.IsError {
 		t.Fatalf("create note: %s", text)
 	}
@@ -129,13 +80,8 @@ func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
 	if strings.Contains(text, key) || strings.Contains(text, "bob-login-pass") {
 		t.Fatalf("error text leaks a secret: %s", text)
 	}
-	resp, err := http.Get(base + "/health/live")
-	if err != nil {
-		t.Fatalf("server not live while the database is locked: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("server not live while the database is locked: %s", resp.Status)
+	if code, body := s.get("/health/live"); code != http.StatusOK {
+		t.Fatalf("server not live while the database is locked: %d %s", code, body)
 	}
 	if res, text := call(alice, "nc_notes_list", map[string]any{}); res.IsError {
 		t.Fatalf("alice after bob's failure: %s", text)
@@ -145,7 +91,7 @@ func TestTokenDatabaseLockedThroughMCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	locked = false
-	provision(bob, "bob")
+	provision(tctx, t, bob, nc, "bob")
 	if res, text := call(bob, "nc_notes_create", map[string]any{"title": "bob after the lock"}); res.IsError {
 		t.Fatalf("bob after the lock: %s", text)
 	}

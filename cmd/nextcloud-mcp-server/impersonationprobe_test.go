@@ -1,11 +1,9 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
@@ -38,17 +36,9 @@ func TestStartupImpersonationProbe(t *testing.T) {
 			c.ID, c.Secret, c.ServiceAccount = "mcp-server", "srv-secret", true
 			p.AddClient(c)
 			nc := nctest.New(t)
-			key, err := storage.GenerateKey()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
-				return map[string]string{
-					"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-					"NEXTCLOUD_MCP_SERVER_URL": base, "ENABLE_OFFLINE_ACCESS": "true", "OIDC_IMPERSONATION": tt.mode,
-					"TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": filepath.Join(t.TempDir(), "tokens.db"),
-				}
-			})
+			env := tokenStore(t)
+			env["ENABLE_OFFLINE_ACCESS"], env["OIDC_IMPERSONATION"] = "true", tt.mode
+			s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string { return oauthEnv(nc, p, base, env) })
 			// The probe ran before the server listened; no user is known, so
 			// no job has asked since.
 			exchanges := p.Count(oidctest.CountGrantExchange)

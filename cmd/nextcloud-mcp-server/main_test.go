@@ -139,13 +139,29 @@ type httpServer struct {
 // get fetches path from the server and returns the status and body.
 func (s *httpServer) get(path string) (int, string) {
 	s.t.Helper()
-	r, err := http.Get(s.base + path)
+	req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
+	code, _, body := send(s.t, req)
+	return code, body
+}
+
+// send sends req and returns the answer's status, header and body.
+func send(t *testing.T, req *http.Request) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return r.StatusCode, string(b)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// postJSON posts body to url as JSON and returns what send does.
+func postJSON(t *testing.T, url string, body io.Reader) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, body)
+	req.Header.Set("Content-Type", "application/json")
+	return send(t, req)
 }
 
 func startHTTP(t *testing.T, args []string, env func(base string) map[string]string) *httpServer {
@@ -238,13 +254,8 @@ func TestHTTPServesHealthMetricsAndGuardsHost(t *testing.T) {
 	// DNS-rebinding guard: a foreign Host header is refused.
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp", strings.NewReader(`{}`))
 	req.Host = "evil.example.com"
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if r.StatusCode != http.StatusForbidden {
-		t.Fatalf("foreign Host got %d, want 403", r.StatusCode)
+	if code, _, _ := send(t, req); code != http.StatusForbidden {
+		t.Fatalf("foreign Host got %d, want 403", code)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,19 +15,52 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
+
+// newIdP is a test IdP with the server's client mcp-server (allowed token
+// exchange), Nextcloud's client and Claude's (audience mcp-server), and
+// users.
+func newIdP(t *testing.T, users ...string) *oidctest.Provider {
+	p := oidctest.New(t)
+	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
+	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
+	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
+	for _, u := range users {
+		p.AddUser(oidctest.User{Username: u})
+	}
+	return p
+}
+
+// oauthEnv is the environment of --auth oauth with Nextcloud nc, the IdP
+// p's client mcp-server and the server at base, plus extra.
+func oauthEnv(nc *nctest.Server, p *oidctest.Provider, base string, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
+		"NEXTCLOUD_MCP_SERVER_URL": base,
+	}
+	maps.Copy(env, extra)
+	return env
+}
+
+// tokenStore is the environment of a fresh token database: a new
+// encryption key and a file in the test's directory.
+func tokenStore(t *testing.T) map[string]string {
+	t.Helper()
+	key, err := storage.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": filepath.Join(t.TempDir(), "tokens.db")}
+}
 
 // TestOAuthModeServes runs the binary with --auth oauth against an
 // in-process IdP and Nextcloud: challenge, metadata, readiness, and a tool
 // call acting as the token's user through token exchange.
 func TestOAuthModeServes(t *testing.T) {
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
-	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
-	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
-	p.AddUser(oidctest.User{Username: "alice"})
+	p := newIdP(t, "alice")
 	nc := nctest.New(t, nctest.WithUser("alice", "a"))
 	nc.SetBearerAuth(func(tok string) (string, bool) {
 		in, err := p.Introspect(context.Background(), "nextcloud", tok)
@@ -37,12 +72,7 @@ func TestOAuthModeServes(t *testing.T) {
 		return u, slices.Contains(aud, any("nextcloud")) && u != ""
 	})
 
-	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
-		return map[string]string{
-			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-			"NEXTCLOUD_MCP_SERVER_URL": base,
-		}
-	})
+	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string { return oauthEnv(nc, p, base, nil) })
 	defer func() {
 		if code := s.stop(); code > 0 {
 			t.Errorf("exit %d: %s", code, s.stderr.String())

@@ -2,12 +2,10 @@ package main
 
 import (
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
@@ -20,18 +18,10 @@ func TestOfflineModeStartsWhileIdPDown(t *testing.T) {
 	p := oidctest.New(t)
 	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
 	nc := nctest.New(t)
-	key, err := storage.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := tokenStore(t)
+	env["ENABLE_OFFLINE_ACCESS"] = "true"
 	p.Down(true)
-	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
-		return map[string]string{
-			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-			"NEXTCLOUD_MCP_SERVER_URL": base, "ENABLE_OFFLINE_ACCESS": "true",
-			"TOKEN_ENCRYPTION_KEY": key, "TOKEN_STORAGE_DB": filepath.Join(t.TempDir(), "tokens.db"),
-		}
-	})
+	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string { return oauthEnv(nc, p, base, env) })
 	defer s.stop()
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	login := func() *http.Response {

@@ -9,73 +9,56 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
+
+// startPassthrough serves in basic-passthrough mode against nc; when the
+// test ends it stops the server and fails if one of passwords reached the
+// log.
+func startPassthrough(t *testing.T, nc *nctest.Server, passwords ...string) *httpServer {
+	t.Helper()
+	s := startHTTP(t, []string{"--auth", "basic-passthrough"}, func(string) map[string]string {
+		return map[string]string{"NEXTCLOUD_HOST": nc.URL}
+	})
+	t.Cleanup(func() {
+		s.stop()
+		for _, pw := range passwords {
+			if strings.Contains(s.stderr.String(), pw) {
+				t.Error("a password reached the log")
+			}
+		}
+	})
+	return s
+}
 
 // TestBasicPassthrough: each request's own Basic credentials are used for
 // that request only, so two users on one server act as themselves.
 func TestBasicPassthrough(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
-	s := startHTTP(t, []string{"--auth", "basic-passthrough"}, func(string) map[string]string {
-		return map[string]string{"NEXTCLOUD_HOST": nc.URL}
-	})
-	defer func() {
-		s.stop()
-		if strings.Contains(s.stderr.String(), "alice-pass") || strings.Contains(s.stderr.String(), "bob-pass") {
-			t.Error("a password reached the log")
-		}
-	}()
+	s := startPassthrough(t, nc, "alice-pass", "bob-pass")
 	base := s.base
 	tctx, tcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer tcancel()
 
 	// No credentials: 401 with a Basic challenge.
-	resp, err := http.Post(base+"/mcp", "application/json", strings.NewReader(`{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
-		t.Fatalf("no credentials: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	if code, hdr, _ := postJSON(t, base+"/mcp", strings.NewReader(`{}`)); code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Basic") {
+		t.Fatalf("no credentials: %d %q", code, hdr.Get("WWW-Authenticate"))
 	}
 
-	session := func(user, pass string) *client.Client {
-		req, _ := http.NewRequest("GET", "/", nil)
-		req.SetBasicAuth(user, pass)
-		return s.session(tctx, user, req.Header.Get("Authorization"))
+	alice := s.session(tctx, "alice", basicAuth("alice", "alice-pass"))
+	bob := s.session(tctx, "bob", basicAuth("bob", "bob-pass"))
+	if res, text := callText(tctx, t, alice, "nc_notes_create", map[string]any{"title": "alice's secret"}); res.IsError {
+		t.Fatalf("alice create: %s", text)
 	}
-	call := func(c *client.Client, name string, args map[string]any) *mcpgo.CallToolResult {
-		req := mcpgo.CallToolRequest{}
-		req.Params.Name, req.Params.Arguments = name, args
-		res, err := c.CallTool(tctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
-	alice, bob := session("alice", "alice-pass"), session("bob", "bob-pass")
-	if res := call(alice, "nc_notes_create", map[string]any{"title": "alice's secret"}); res.IsError {
-		t.Fatalf("alice create: %+v", res.Content)
-	}
-	res := call(bob, "nc_notes_search", map[string]any{"query": "secret"})
+	res, text := callText(tctx, t, bob, "nc_notes_search", map[string]any{"query": "secret"})
 	if res.IsError {
-		t.Fatalf("bob search: %+v", res.Content)
+		t.Fatalf("bob search: %s", text)
 	}
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcpgo.TextContent); ok && strings.Contains(tc.Text, "alice's secret") {
-			t.Fatal("bob sees alice's note")
-		}
+	if strings.Contains(text, "alice's secret") {
+		t.Fatal("bob sees alice's note")
 	}
-	res = call(alice, "nc_notes_search", map[string]any{"query": "secret"})
-	var found bool
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcpgo.TextContent); ok && strings.Contains(tc.Text, "alice's secret") {
-			found = true
-		}
-	}
-	if !found {
+	if _, text := callText(tctx, t, alice, "nc_notes_search", map[string]any{"query": "secret"}); !strings.Contains(text, "alice's secret") {
 		t.Fatal("alice does not find her own note")
 	}
 	// Wrong password: refused at initialize (TestBasicPassthroughChecksCredentials

@@ -46,14 +46,9 @@ func TestBodyLimitBeforeCredentials(t *testing.T) {
 		// Under the limit the credentials decide as before.
 		{"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`), 401, "Unauthorized"},
 	} {
-		resp, err := http.Post(s.base+tc.path, "application/json", tc.body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.want || !strings.Contains(string(b), tc.wantMsg) {
-			t.Errorf("POST %s: %d %q; want %d with %q", tc.path, resp.StatusCode, b, tc.want, tc.wantMsg)
+		code, _, b := postJSON(t, s.base+tc.path, tc.body)
+		if code != tc.want || !strings.Contains(b, tc.wantMsg) {
+			t.Errorf("POST %s: %d %q; want %d with %q", tc.path, code, b, tc.want, tc.wantMsg)
 		}
 	}
 }
@@ -71,29 +66,19 @@ func TestHostGuardCoversEveryRoute(t *testing.T) {
 		for _, host := range []string{"evil.example.com", "127.0.0.1"} {
 			req, _ := http.NewRequest(http.MethodGet, s.base+p, nil)
 			req.Host = host
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			code, _, b := send(t, req)
 			foreign := host != "127.0.0.1"
-			if foreign != (resp.StatusCode == http.StatusForbidden) {
-				t.Errorf("GET %s with Host %s: %d %.200q", p, host, resp.StatusCode, b)
+			if foreign != (code == http.StatusForbidden) {
+				t.Errorf("GET %s with Host %s: %d %.200q", p, host, code, b)
 			}
-			if foreign && !strings.Contains(string(b), "NEXTCLOUD_MCP_ALLOWED_HOSTS") {
+			if foreign && !strings.Contains(b, "NEXTCLOUD_MCP_ALLOWED_HOSTS") {
 				t.Errorf("GET %s with Host %s: the refusal does not say what to set: %.200q", p, host, b)
 			}
 		}
 	}
 	// Health checks from loopback still pass.
-	resp, err := http.Get(s.base + "/health/live")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("loopback health check: %d", resp.StatusCode)
+	if code, _ := s.get("/health/live"); code != 200 {
+		t.Fatalf("loopback health check: %d", code)
 	}
 }
 
@@ -115,13 +100,7 @@ func mcpPost(t *testing.T, base, auth, session, body string) (int, http.Header, 
 	if session != "" {
 		req.Header.Set("Mcp-Session-Id", session)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
-	return resp.StatusCode, resp.Header, string(b)
+	return send(t, req)
 }
 
 const legacyInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
@@ -133,15 +112,7 @@ const legacyInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params"
 // is refused to bob (issue 15, items 11 and 4).
 func TestBasicPassthroughChecksCredentials(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("alice", "alice-pass"), nctest.WithUser("bob", "bob-pass"))
-	s := startHTTP(t, []string{"--auth", "basic-passthrough"}, func(string) map[string]string {
-		return map[string]string{"NEXTCLOUD_HOST": nc.URL}
-	})
-	defer func() {
-		s.stop()
-		if strings.Contains(s.stderr.String(), "alice-pass") || strings.Contains(s.stderr.String(), "wrong-pass") {
-			t.Error("a password reached the log")
-		}
-	}()
+	s := startPassthrough(t, nc, "alice-pass", "wrong-pass")
 	const check = "GET /ocs/v2.php/cloud/user"
 	wrong := basicAuth("alice", "wrong-pass")
 	code, hdr, body := mcpPost(t, s.base, wrong, "", legacyInitialize)
@@ -247,19 +218,9 @@ func TestBasicModeWarnsOffLoopback(t *testing.T) {
 // wiring), and a valid token in the query string or a refresh token as
 // the bearer is not accepted (the forgery table in README "Security").
 func TestOAuthSessionsAndTokenPlaces(t *testing.T) {
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "mcp-server", Secret: "srv-secret", TokenExchange: true})
-	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
-	p.AddClient(oidctest.Client{ID: "claude", Audience: []string{"mcp-server"}})
-	p.AddUser(oidctest.User{Username: "alice"})
-	p.AddUser(oidctest.User{Username: "bob"})
+	p := newIdP(t, "alice", "bob")
 	nc := nctest.New(t, nctest.WithUser("alice", "a"), nctest.WithUser("bob", "b"))
-	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string {
-		return map[string]string{
-			"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-			"NEXTCLOUD_MCP_SERVER_URL": base,
-		}
-	})
+	s := startHTTP(t, []string{"--auth", "oauth"}, func(base string) map[string]string { return oauthEnv(nc, p, base, nil) })
 	defer s.stop()
 	alice := "Bearer " + p.UserToken(t, "alice", "claude", "notes:read")
 	bob := "Bearer " + p.UserToken(t, "bob", "claude", "notes:read")
@@ -278,15 +239,8 @@ func TestOAuthSessionsAndTokenPlaces(t *testing.T) {
 	}
 
 	// A token in the query string is not a credential.
-	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp?access_token="+strings.TrimPrefix(alice, "Bearer "), strings.NewReader(legacyInitialize))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("token in the query string: %d, want 401", resp.StatusCode)
+	if code, _, _ := postJSON(t, s.base+"/mcp?access_token="+strings.TrimPrefix(alice, "Bearer "), strings.NewReader(legacyInitialize)); code != http.StatusUnauthorized {
+		t.Fatalf("token in the query string: %d, want 401", code)
 	}
 	// Nor is a refresh token.
 	tok, err := p.Login(context.Background(), oidctest.LoginRequest{ClientID: "claude", User: "alice", Scopes: []string{"openid", "offline_access", "notes:read"}})

@@ -34,11 +34,9 @@ func TestServerRefusesWrongEncryptionKey(t *testing.T) {
 		}
 	}
 	db.Close()
-	env := map[string]string{
-		"NEXTCLOUD_HOST": nc.URL, "OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "mcp-server", "OIDC_CLIENT_SECRET": "srv-secret",
-		"NEXTCLOUD_MCP_SERVER_URL": "http://127.0.0.1:1", "ENABLE_OFFLINE_ACCESS": "true",
-		"TOKEN_ENCRYPTION_KEY": wrong, "TOKEN_STORAGE_DB": path,
-	}
+	env := oauthEnv(nc, p, "http://127.0.0.1:1", map[string]string{
+		"ENABLE_OFFLINE_ACCESS": "true", "TOKEN_ENCRYPTION_KEY": wrong, "TOKEN_STORAGE_DB": path,
+	})
 	var stderr bytes.Buffer
 	// A server that starts anyway is stopped after a while (and the test
 	// fails) rather than hanging.

@@ -159,20 +159,17 @@ func TestDeckScopesEnforced(t *testing.T) {
 func TestDeckOverEveryTransport(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, srv, kind)
-			id := deckBoard(t, c, "Board over "+kind)
-			out := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
-			found := false
-			for _, b := range out.Boards {
-				found = found || b.ID == id
-			}
-			if !found {
-				t.Fatalf("board %d not listed: %+v", id, out)
-			}
-		})
-	}
+	overTransports(t, srv, func(t *testing.T, c *client.Client, kind string) {
+		id := deckBoard(t, c, "Board over "+kind)
+		out := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
+		found := false
+		for _, b := range out.Boards {
+			found = found || b.ID == id
+		}
+		if !found {
+			t.Fatalf("board %d not listed: %+v", id, out)
+		}
+	})
 }
 
 func TestDeckResources(t *testing.T) {

@@ -135,11 +135,7 @@ func TestDynamicToolsetsOnDemand(t *testing.T) {
 			if len(listed) != 3+wantNotes {
 				t.Fatalf("after enabling notes the session lists %d tools, want %d: %v", len(listed), 3+wantNotes, slices.Sorted(maps.Keys(listed)))
 			}
-			for _, n := range []string{"nc_notes_list", "nc_notes_delete", "nc_toolsets_enable"} {
-				if _, ok := listed[n]; !ok {
-					t.Fatalf("after enabling notes the session lacks %s", n)
-				}
-			}
+			wantTools(t, listed, "after enabling notes", []string{"nc_notes_list", "nc_notes_delete", "nc_toolsets_enable"}, nil)
 			if res := callTool(t, c, "nc_notes_list", map[string]any{}); res.IsError {
 				t.Fatalf("nc_notes_list after enabling: %s", resultText(res))
 			}
@@ -183,26 +179,14 @@ func TestDynamicToolsetsFollowScopes(t *testing.T) {
 	if slices.Contains(en.Tools, "nc_notes_create") || !slices.Contains(en.Tools, "nc_notes_get") {
 		t.Fatalf("with notes:read only, enabled tools %v should be the read tools", en.Tools)
 	}
-	listed := listedTools(t, c)
-	if _, ok := listed["nc_notes_create"]; ok {
-		t.Fatal("a write tool is listed without notes:write")
-	}
-	if _, ok := listed["nc_notes_get"]; !ok {
-		t.Fatal("nc_notes_get is not listed after enabling notes")
-	}
+	wantTools(t, listedTools(t, c), "enabled notes with notes:read only", []string{"nc_notes_get"}, []string{"nc_notes_create"})
 }
 
 // Without the setting nothing changes: every allowed tool, no discovery tools.
 func TestDynamicToolsetsOffByDefault(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
-	listed := listedTools(t, connect(t, srv, "inprocess"))
-	if _, ok := listed["nc_toolsets_list"]; ok {
-		t.Fatal("discovery tools listed without DynamicToolsets")
-	}
-	if _, ok := listed["nc_deck_list_boards"]; !ok {
-		t.Fatal("default mode lacks nc_deck_list_boards")
-	}
+	wantTools(t, listedTools(t, connect(t, srv, "inprocess")), "without DynamicToolsets", []string{"nc_deck_list_boards"}, []string{"nc_toolsets_list"})
 }
 
 // Protocol 2026-07-28 has no sessions to keep a choice in: such a caller
@@ -212,11 +196,7 @@ func TestDynamicToolsetsSessionless(t *testing.T) {
 	srv := newTestServer(t, nc, func(o *Options) { o.DynamicToolsets = true })
 	c := connect(t, srv, "http")
 	listed := listedTools(t, c)
-	for _, n := range []string{"nc_toolsets_enable", "nc_notes_list", "nc_deck_list_boards"} {
-		if _, ok := listed[n]; !ok {
-			t.Fatalf("a sessionless caller lacks %s", n)
-		}
-	}
+	wantTools(t, listed, "a sessionless caller", []string{"nc_toolsets_enable", "nc_notes_list", "nc_deck_list_boards"}, nil)
 	var en toolsetsEnableOut
 	decodeStructured(t, checkedCall(t, srv, c, "nc_toolsets_enable", map[string]any{"toolset": "deck"}), &en)
 	if !en.AlreadyEnabled {

@@ -85,6 +85,15 @@ func connectAt(t testing.TB, srv *Server, kind, version string) *client.Client {
 	return c
 }
 
+// overTransports runs check as one subtest per transport, with a client
+// of srv connected over it.
+func overTransports(t *testing.T, srv *Server, check func(t *testing.T, c *client.Client, kind string)) {
+	t.Helper()
+	for _, kind := range transports {
+		t.Run(kind, func(t *testing.T) { check(t, connect(t, srv, kind), kind) })
+	}
+}
+
 // stdioClient is a client of srv served over stdio through pipes, the
 // server stopped when the test ends.
 func stdioClient(t testing.TB, srv *Server) *client.Client {
@@ -142,21 +151,28 @@ func listedTools(t testing.TB, c *client.Client) map[string]mcpgo.Tool {
 	return out
 }
 
+// wantTools fails the test unless listed has every tool in shown and none
+// in hidden; when says in which situation.
+func wantTools(t testing.TB, listed map[string]mcpgo.Tool, when string, shown, hidden []string) {
+	t.Helper()
+	for _, n := range shown {
+		if _, ok := listed[n]; !ok {
+			t.Fatalf("%s: %s is not listed", when, n)
+		}
+	}
+	for _, n := range hidden {
+		if _, ok := listed[n]; ok {
+			t.Fatalf("%s: %s is listed", when, n)
+		}
+	}
+}
+
 // checkReadOnlyListing connects to a read-only server and checks that it
 // lists every read tool and none of the write tools.
 func checkReadOnlyListing(t testing.TB, nc *nctest.Server, read, write []string) map[string]mcpgo.Tool {
 	t.Helper()
 	listed := listedTools(t, connect(t, newTestServer(t, nc, func(o *Options) { o.ReadOnly = true }), "inprocess"))
-	for _, n := range read {
-		if _, ok := listed[n]; !ok {
-			t.Fatalf("read-only server lacks %s", n)
-		}
-	}
-	for _, n := range write {
-		if _, ok := listed[n]; ok {
-			t.Fatalf("read-only server lists %s", n)
-		}
-	}
+	wantTools(t, listed, "read-only server", read, write)
 	return listed
 }
 

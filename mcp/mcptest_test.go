@@ -14,6 +14,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // newTestServer builds the MCP server with every toolset, acting as the
@@ -103,22 +104,10 @@ func stdioClient(t testing.TB, srv *Server) *client.Client {
 // stdioClientAs is stdioClient with a context function naming the caller
 // (ServeStdio's ctxFunc).
 func stdioClientAs(t testing.TB, srv *Server, ctxFunc func(context.Context) context.Context) *client.Client {
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	sctx, scancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.ServeStdio(sctx, inR, outW, ctxFunc)
-		outW.Close()
-	}()
-	t.Cleanup(func() { scancel(); inW.Close(); <-done })
-	return client.NewClient(transport.NewIO(outR, inW, io.NopCloser(&emptyReader{})))
+	return testutil.StdioClient(t, func(ctx context.Context, in io.Reader, out io.Writer) {
+		_ = srv.ServeStdio(ctx, in, out, ctxFunc)
+	})
 }
-
-type emptyReader struct{}
-
-func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // callTool calls a tool and fails the test on a protocol error.
 func callTool(t testing.TB, c *client.Client, name string, args any) *mcpgo.CallToolResult {

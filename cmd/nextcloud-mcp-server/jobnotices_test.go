@@ -9,14 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/jobs"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // TestJobDoneReachesTheUsersSession: the runner's reports, as jobDone
@@ -35,19 +34,11 @@ func TestJobDoneReachesTheUsersSession(t *testing.T) {
 	a.jobDone(jobs.Report{Job: "index_notes", User: "alice", Outcome: jobs.OutcomeError, Err: errors.New("early")}) // no server yet: dropped
 	a.jobsMCP.Store(srv)
 
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	sctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.ServeStdio(sctx, inR, outW, func(ctx context.Context) context.Context {
+	c := testutil.StdioClient(t, func(ctx context.Context, in io.Reader, out io.Writer) {
+		_ = srv.ServeStdio(ctx, in, out, func(ctx context.Context) context.Context {
 			return oauth.WithIdentity(ctx, &oauth.Identity{UserID: "alice"})
 		})
-		outW.Close()
-	}()
-	t.Cleanup(func() { cancel(); inW.Close(); <-done })
-	c := client.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	})
 	ctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer ccancel()
 	if err := c.Start(ctx); err != nil {

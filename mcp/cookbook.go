@@ -163,8 +163,8 @@ type updateRecipeIn struct {
 }
 
 func (in *updateRecipeIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("id must be a positive recipe id, not %d", in.ID)
+	if err := idArg("id", in.ID, "nc_cookbook_list_recipes"); err != nil {
+		return err
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		return fmt.Errorf("name must not be empty; leave it out to keep the current name")

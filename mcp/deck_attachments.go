@@ -65,7 +65,7 @@ type deckAttachFileIn struct {
 }
 
 func (in deckAttachFileIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, "")); err != nil {
 		return err
 	}
 	p := strings.TrimSpace(in.Path)
@@ -120,7 +120,7 @@ type deckAttachNoteIn struct {
 }
 
 func (in deckAttachNoteIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("note_id", in.NoteID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), idArg("note_id", in.NoteID, ""))
 }
 
 func deckAttachNote(cache *nextcloud.DeckCache) Tool {
@@ -151,7 +151,7 @@ type deckDeleteAttachmentIn struct {
 }
 
 func (in deckDeleteAttachmentIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("attachment_id", in.AttachmentID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), idArg("attachment_id", in.AttachmentID, "")); err != nil {
 		return err
 	}
 	if in.Type != "" && in.Type != "file" && in.Type != "deck_file" {

@@ -97,7 +97,7 @@ type deckBoardIn struct {
 	BoardID int64 `json:"board_id" jsonschema:"board id, from nc_deck_list_boards"`
 }
 
-func (in deckBoardIn) Validate() error { return deckID("board_id", in.BoardID) }
+func (in deckBoardIn) Validate() error { return idArg("board_id", in.BoardID, "") }
 
 func deckGetBoard(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_get_board", Title: "Get Deck board", Scope: deckRead, Kind: Read,
@@ -231,7 +231,7 @@ type deckUpdateBoardIn struct {
 }
 
 func (in deckUpdateBoardIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Color == nil && in.Archived == nil {

@@ -47,16 +47,10 @@ type deckListCommentsIn struct {
 }
 
 func (in deckListCommentsIn) Validate() error {
-	if err := deckID("card_id", in.CardID); err != nil {
+	if err := idArg("card_id", in.CardID, ""); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return Argf("limit must be between 1 and 200")
-	}
-	if in.Offset < 0 {
-		return Argf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 200), offsetArg("offset", in.Offset))
 }
 
 func deckListComments() Tool {
@@ -100,7 +94,7 @@ type deckAddCommentIn struct {
 }
 
 func (in deckAddCommentIn) Validate() error {
-	if err := deckID("card_id", in.CardID); err != nil {
+	if err := idArg("card_id", in.CardID, ""); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Message) == "" {
@@ -154,7 +148,7 @@ type deckUpdateCommentIn struct {
 }
 
 func (in deckUpdateCommentIn) Validate() error {
-	if err := cmp.Or(deckID("card_id", in.CardID), deckID("comment_id", in.CommentID)); err != nil {
+	if err := cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, "")); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Message) == "" {
@@ -184,7 +178,7 @@ type deckCommentIn struct {
 }
 
 func (in deckCommentIn) Validate() error {
-	return cmp.Or(deckID("card_id", in.CardID), deckID("comment_id", in.CommentID))
+	return cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, ""))
 }
 
 func deckDeleteComment() Tool {

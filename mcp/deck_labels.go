@@ -48,7 +48,7 @@ type deckCreateLabelIn struct {
 }
 
 func (in deckCreateLabelIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Title) == "" {
@@ -79,7 +79,7 @@ type deckUpdateLabelIn struct {
 }
 
 func (in deckUpdateLabelIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("label_id", in.LabelID, "")); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Color == nil {
@@ -126,7 +126,7 @@ type deckLabelIn struct {
 }
 
 func (in deckLabelIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("label_id", in.LabelID, ""))
 }
 
 func deckGetLabel(cache *nextcloud.DeckCache) Tool {

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,13 +128,7 @@ type extrasListCommentsIn struct {
 }
 
 func (in *extrasListCommentsIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return errors.New("offset must not be negative")
-	}
-	return in.check()
+	return cmp.Or(limitArg("limit", in.Limit, 200), offsetArg("offset", in.Offset), in.check())
 }
 
 func extrasTime(t time.Time) string {

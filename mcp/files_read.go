@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -27,13 +28,7 @@ func (in *filesListIn) Validate() error {
 	if _, err := filesCleanArg("path", in.Path, true); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 1000 {
-		return fmt.Errorf("limit must be between 1 and 1000, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 1000), offsetArg("offset", in.Offset))
 }
 
 type filesListOut struct {
@@ -259,8 +254,8 @@ func (in *filesSearchIn) Validate() error {
 	if !after.IsZero() && !before.IsZero() && !after.Before(before) {
 		return fmt.Errorf("modified_after must be earlier than modified_before")
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 500); err != nil {
+		return err
 	}
 	return nil
 }

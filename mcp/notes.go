@@ -82,12 +82,7 @@ type noteIDIn struct {
 
 func (in *noteIDIn) Validate() error { return validNoteID(in.ID) }
 
-func validNoteID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("id must be a positive note id from nc_notes_list, not %d", id)
-	}
-	return nil
-}
+func validNoteID(id int64) error { return idArg("id", id, "nc_notes_list") }
 
 type noteCategory struct {
 	Name  string `json:"name" jsonschema:"the category; empty for uncategorized notes"`
@@ -140,8 +135,8 @@ type notesListIn struct {
 }
 
 func (in *notesListIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 500); err != nil {
+		return err
 	}
 	if in.Cursor != "" && !noteCursorRE.MatchString(in.Cursor) {
 		return fmt.Errorf("cursor %q is not a next_cursor from nc_notes_list; leave it out to start at the first page", in.Cursor)

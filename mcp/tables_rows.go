@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,13 +78,7 @@ func (in tablesReadRowsIn) Validate() error {
 	if err := tablesCheckNode(in.TableID, in.ViewID); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return Argf("limit must be between 1 and 500")
-	}
-	if in.Offset < 0 {
-		return Argf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 500), offsetArg("offset", in.Offset))
 }
 
 type tablesRowsOut struct {
@@ -163,8 +158,8 @@ func (in tablesRowIn) Validate() error { return tablesCheckRow(in.RowID, 0) }
 
 // tablesCheckRow checks a row id and an optional view id.
 func tablesCheckRow(rowID, viewID int64) error {
-	if rowID <= 0 {
-		return Argf("row_id must be a positive id")
+	if err := idArg("row_id", rowID, ""); err != nil {
+		return err
 	}
 	if viewID < 0 {
 		return Argf("view_id must be a positive id")

@@ -252,6 +252,10 @@ func cookbookImport(env *Env) Tool {
 		})
 }
 
+func recipeCountOf(c *nextcloud.RecipeCount) recipeCountOut {
+	return recipeCountOut{Name: c.Name, Recipes: c.RecipeCount}
+}
+
 // cookbookCategories is nc_cookbook_list_categories (list recipe categories).
 func cookbookCategories(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_cookbook_list_categories", Title: "List recipe categories",
@@ -268,7 +272,7 @@ func cookbookCategories(env *Env) Tool {
 					out.Uncategorized = c.RecipeCount
 					continue
 				}
-				out.Categories = append(out.Categories, recipeCountOut{Name: c.Name, Recipes: c.RecipeCount})
+				out.Categories = append(out.Categories, recipeCountOf(&c))
 			}
 			return out, nil
 		})
@@ -284,11 +288,7 @@ func cookbookKeywords(env *Env) Tool {
 			if err != nil {
 				return recipeCountsOut{}, err
 			}
-			out := recipeCountsOut{Kind: "keywords", Keywords: []recipeCountOut{}}
-			for _, k := range kws {
-				out.Keywords = append(out.Keywords, recipeCountOut{Name: k.Name, Recipes: k.RecipeCount})
-			}
-			return out, nil
+			return recipeCountsOut{Kind: "keywords", Keywords: mapAll(kws, recipeCountOf)}, nil
 		})
 }
 

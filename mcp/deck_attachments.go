@@ -38,13 +38,7 @@ func deckListAttachments(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckAttachmentsOut{}, err
 			}
-			out := deckAttachmentsOut{CardID: c.ID, Attachments: []deckAttachmentOut{}}
-			for _, a := range as {
-				if a.DeletedAt == 0 {
-					out.Attachments = append(out.Attachments, deckAttachmentFrom(a))
-				}
-			}
-			return out, nil
+			return deckAttachmentsOut{CardID: c.ID, Attachments: deckLiveAttachments(as)}, nil
 		})
 }
 

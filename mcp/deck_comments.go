@@ -19,7 +19,7 @@ type deckCommentOut struct {
 	ReplyTo    int64  `json:"reply_to,omitempty" jsonschema:"id of the comment this one answers"`
 }
 
-func deckCommentFrom(c nextcloud.DeckComment) deckCommentOut {
+func deckCommentFrom(c *nextcloud.DeckComment) deckCommentOut {
 	out := deckCommentOut{ID: int64(c.ID), Message: c.Message, Author: c.ActorID, AuthorName: c.ActorDisplayName, Created: c.CreationDateTime}
 	if c.ReplyTo != nil {
 		out.ReplyTo = int64(c.ReplyTo.ID)
@@ -61,11 +61,7 @@ func deckListComments() Tool {
 			if err != nil {
 				return deckCommentsOut{}, err
 			}
-			out := deckCommentsOut{CardID: in.CardID, Comments: []deckCommentOut{}}
-			for _, c := range cs {
-				out.Comments = append(out.Comments, deckCommentFrom(c))
-			}
-			return out, nil
+			return deckCommentsOut{CardID: in.CardID, Comments: mapAll(cs, deckCommentFrom)}, nil
 		})
 }
 
@@ -122,7 +118,7 @@ func deckAddComment() Tool {
 					}
 					return deckAddCommentOut{}, err
 				}
-				out.Comments = append(out.Comments, deckCommentFrom(*c))
+				out.Comments = append(out.Comments, deckCommentFrom(c))
 				if len(parts) > 1 {
 					reportProgress(ctx, i+1, len(parts), fmt.Sprintf("posted %d of %d comment parts", i+1, len(parts)))
 				}
@@ -168,7 +164,7 @@ func deckUpdateComment() Tool {
 			if err != nil {
 				return deckCommentOneOut{}, err
 			}
-			return deckCommentOneOut{CardID: in.CardID, Comment: deckCommentFrom(*c)}, nil
+			return deckCommentOneOut{CardID: in.CardID, Comment: deckCommentFrom(c)}, nil
 		})
 }
 

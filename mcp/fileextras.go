@@ -231,11 +231,9 @@ type extrasTagOut struct {
 }
 
 func extrasTagsOut(tags []nextcloud.SystemTag) []extrasTagOut {
-	out := []extrasTagOut{}
-	for _, t := range tags {
-		out = append(out, extrasTagOut{ID: t.ID, Name: t.Name, UserVisible: t.UserVisible, UserAssignable: t.UserAssignable, CanAssign: t.CanAssign})
-	}
-	return out
+	return mapAll(tags, func(t *nextcloud.SystemTag) extrasTagOut {
+		return extrasTagOut{ID: t.ID, Name: t.Name, UserVisible: t.UserVisible, UserAssignable: t.UserAssignable, CanAssign: t.CanAssign}
+	})
 }
 
 type extrasTagsListOut struct {
@@ -546,11 +544,9 @@ func extrasVersions(ctx context.Context, nc *nextcloud.Client, id int64, name st
 	if err != nil {
 		return extrasVersionsOut{}, err
 	}
-	out := extrasVersionsOut{FileID: id, File: name, Versions: []extrasVersionOut{}}
-	for _, v := range vs {
-		out.Versions = append(out.Versions, extrasVersionOut{ID: v.ID, Modified: extrasTime(v.Modified), Size: v.Size, Author: v.Author, Label: v.Label})
-	}
-	return out, nil
+	return extrasVersionsOut{FileID: id, File: name, Versions: mapAll(vs, func(v *nextcloud.FileVersion) extrasVersionOut {
+		return extrasVersionOut{ID: v.ID, Modified: extrasTime(v.Modified), Size: v.Size, Author: v.Author, Label: v.Label}
+	})}, nil
 }
 
 func extrasListVersions() Tool {

@@ -75,7 +75,7 @@ func filesList() Tool {
 			}
 			out := filesListOut{Path: self.Path, Items: []filesEntry{}, Total: len(children)}
 			for i := in.Offset; i < len(children) && len(out.Items) < limit; i++ {
-				out.Items = append(out.Items, filesEntryOf(children[i]))
+				out.Items = append(out.Items, filesEntryOf(&children[i]))
 			}
 			out.More = in.Offset+len(out.Items) < len(children)
 			return out, nil
@@ -91,7 +91,7 @@ func filesStat() Tool {
 			if err != nil {
 				return filesEntry{}, err
 			}
-			return filesEntryOf(*fi), nil
+			return filesEntryOf(fi), nil
 		})
 }
 
@@ -294,10 +294,7 @@ func filesSearch() Tool {
 			if err != nil {
 				return filesFoundOut{}, err
 			}
-			out := filesFoundOut{Items: make([]filesEntry, 0, len(fis))}
-			for _, fi := range fis {
-				out.Items = append(out.Items, filesEntryOf(fi))
-			}
+			out := filesFoundOut{Items: mapAll(fis, filesEntryOf)}
 			out.Count = len(out.Items)
 			out.More = out.Count >= limit
 			return out, nil
@@ -322,10 +319,7 @@ func filesFavorites() Tool {
 			if err != nil {
 				return filesFoundOut{}, err
 			}
-			out := filesFoundOut{Items: make([]filesEntry, 0, len(fis))}
-			for _, fi := range fis {
-				out.Items = append(out.Items, filesEntryOf(fi))
-			}
+			out := filesFoundOut{Items: mapAll(fis, filesEntryOf)}
 			sort.Slice(out.Items, func(i, j int) bool { return out.Items[i].Path < out.Items[j].Path })
 			out.Count = len(out.Items)
 			return out, nil

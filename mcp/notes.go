@@ -185,11 +185,8 @@ func notesList(env *Env) Tool {
 			if err != nil {
 				return notesListOut{}, err
 			}
-			out := notesListOut{Notes: make([]noteBrief, 0, len(page.Notes)), NextCursor: page.Cursor, Pending: page.Pending}
-			for _, n := range page.Notes {
-				out.Notes = append(out.Notes, noteBriefOf(n, in.IncludeContent))
-			}
-			return out, nil
+			brief := func(n *nextcloud.Note) noteBrief { return noteBriefOf(*n, in.IncludeContent) }
+			return notesListOut{Notes: mapAll(page.Notes, brief), NextCursor: page.Cursor, Pending: page.Pending}, nil
 		})
 }
 

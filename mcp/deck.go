@@ -46,8 +46,8 @@ func DeckToolset(env *Env) Toolset {
 // deckTitleArg checks a title against Deck's length limit (100 for boards
 // and stacks, 255 for cards).
 func deckTitleArg(t string, max int) error {
-	if strings.TrimSpace(t) == "" {
-		return Argf("title must not be empty")
+	if err := textArg("title", t); err != nil {
+		return err
 	}
 	if n := len([]rune(t)); n > max {
 		return Argf("title has %d characters; Deck allows at most %d", n, max)

@@ -389,13 +389,7 @@ type deckCardUserIn struct {
 func (in deckCardUserIn) board() int64 { return in.BoardID }
 
 func (in deckCardUserIn) Validate() error {
-	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, "")); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.UserID) == "" {
-		return Argf("user_id must not be empty")
-	}
-	return nil
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), textArg("user_id", in.UserID))
 }
 
 func deckAssignUser(cache *nextcloud.DeckCache) Tool {
@@ -424,13 +418,7 @@ type deckCardLabelIn struct {
 func (in deckCardLabelIn) board() int64 { return in.BoardID }
 
 func (in deckCardLabelIn) Validate() error {
-	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, "")); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.Label) == "" {
-		return Argf("label must not be empty")
-	}
-	return nil
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), textArg("label", in.Label))
 }
 
 func deckAddLabel(cache *nextcloud.DeckCache) Tool {

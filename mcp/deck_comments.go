@@ -90,11 +90,8 @@ type deckAddCommentIn struct {
 }
 
 func (in deckAddCommentIn) Validate() error {
-	if err := idArg("card_id", in.CardID, ""); err != nil {
+	if err := cmp.Or(idArg("card_id", in.CardID, ""), textArg("message", in.Message)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return Argf("message must not be empty")
 	}
 	if in.ReplyTo < 0 {
 		return Argf("reply_to must be a positive comment id")
@@ -144,11 +141,8 @@ type deckUpdateCommentIn struct {
 }
 
 func (in deckUpdateCommentIn) Validate() error {
-	if err := cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, "")); err != nil {
+	if err := cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, ""), textArg("message", in.Message)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return Argf("message must not be empty")
 	}
 	if n := len([]rune(in.Message)); n > nextcloud.DeckCommentMaxLength {
 		return Argf("message has %d characters; Deck allows at most %d per comment. Shorten it, or add the rest with nc_deck_add_comment (which splits long text)", n, nextcloud.DeckCommentMaxLength)

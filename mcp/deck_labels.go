@@ -48,11 +48,8 @@ type deckCreateLabelIn struct {
 }
 
 func (in deckCreateLabelIn) Validate() error {
-	if err := idArg("board_id", in.BoardID, ""); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), textArg("title", in.Title)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Title) == "" {
-		return Argf("title must not be empty")
 	}
 	_, err := deckColor("color", in.Color)
 	return err
@@ -85,8 +82,8 @@ func (in deckUpdateLabelIn) Validate() error {
 	if in.Title == nil && in.Color == nil {
 		return Argf("nothing to change: give title or color")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return Argf("title must not be empty")
+	if err := newTextArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.Color != nil {
 		if _, err := deckColor("color", *in.Color); err != nil {

@@ -145,10 +145,7 @@ func (in deckUpdateStackIn) Validate() error {
 	if in.Title == nil && in.Order == nil {
 		return Argf("nothing to change: give title or order")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	return nil
+	return newTextArg("title", in.Title)
 }
 
 func deckUpdateStack(cache *nextcloud.DeckCache) Tool {

@@ -212,10 +212,7 @@ type notesCreateIn struct {
 }
 
 func (in *notesCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title must not be empty")
-	}
-	return nil
+	return textArg("title", in.Title)
 }
 
 // notesCreate is nc_notes_create (create note).
@@ -255,10 +252,7 @@ func (in *notesUpdateIn) Validate() error {
 	if in.Title == nil && in.Content == nil && in.Category == nil && in.Favorite == nil {
 		return fmt.Errorf("nothing to change: give at least one of title, content, category, favorite")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return fmt.Errorf("title must not be empty")
-	}
-	return nil
+	return newTextArg("title", in.Title)
 }
 
 // notesUpdate is nc_notes_update (update note).

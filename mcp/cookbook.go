@@ -185,9 +185,7 @@ func cookbookUpdate(env *Env) Tool {
 			if err != nil {
 				return recipeOut{}, err
 			}
-			if in.Name != nil {
-				r.Name = strings.TrimSpace(*in.Name)
-			}
+			r.Name = newText(r.Name, in.Name)
 			in.apply(r)
 			if err := nc.Cookbook().Update(ctx, in.ID, *r); err != nil {
 				return recipeOut{}, err

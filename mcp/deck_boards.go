@@ -252,17 +252,11 @@ func deckUpdateBoard(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckBoardOneOut{}, err
 			}
-			title, color, archived := b.Title, b.Color, b.Archived
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
+			title, color, archived := newText(b.Title, in.Title), b.Color, newValue(b.Archived, in.Archived)
 			if in.Color != nil {
 				if color, err = deckColor("color", *in.Color); err != nil {
 					return deckBoardOneOut{}, err
 				}
-			}
-			if in.Archived != nil {
-				archived = *in.Archived
 			}
 			nb, err := d.UpdateBoard(ctx, in.BoardID, title, color, archived)
 			if err != nil {

@@ -281,12 +281,7 @@ func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 		Description: "Change a card's title, description, due date or order. Fields not given stay as they are. To move a card use nc_deck_move_card."},
 		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckUpdateCardIn) (*nextcloud.DeckCard, error) {
 			return d.EditCard(ctx, in.BoardID, in.CardID, in.StackID, func(u *nextcloud.DeckCardUpdate) {
-				if in.Title != nil {
-					u.Title = strings.TrimSpace(*in.Title)
-				}
-				if in.Description != nil {
-					u.Description = *in.Description
-				}
+				u.Title, u.Description = newText(u.Title, in.Title), newValue(u.Description, in.Description)
 				if in.DueDate != nil {
 					due, _ := deckDueDate("due_date", *in.DueDate) // checked in Validate
 					u.Duedate = &due
@@ -294,9 +289,7 @@ func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 				if in.ClearDueDate {
 					u.Duedate = nil
 				}
-				if in.Order != nil {
-					u.Order = *in.Order
-				}
+				u.Order = newValue(u.Order, in.Order)
 			})
 		}))
 }

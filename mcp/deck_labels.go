@@ -102,10 +102,7 @@ func deckUpdateLabel(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckLabelOneOut{}, err
 			}
-			title, color := l.Title, l.Color
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
+			title, color := newText(l.Title, in.Title), l.Color
 			if in.Color != nil {
 				color, _ = deckColor("color", *in.Color) // checked in Validate
 			}

@@ -157,14 +157,7 @@ func deckUpdateStack(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckStackOneOut{}, err
 			}
-			title, order := s.Title, s.Order
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
-			if in.Order != nil {
-				order = *in.Order
-			}
-			ns, err := d.UpdateStack(ctx, in.BoardID, in.StackID, title, order)
+			ns, err := d.UpdateStack(ctx, in.BoardID, in.StackID, newText(s.Title, in.Title), newValue(s.Order, in.Order))
 			if err != nil {
 				return deckStackOneOut{}, err
 			}

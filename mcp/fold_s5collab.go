@@ -21,3 +21,20 @@ func newTextArg(name string, v *string) error {
 	}
 	return textArg(name, *v)
 }
+
+// newText is the text an update leaves: the given one, trimmed, else the
+// old one.
+func newText(old string, v *string) string {
+	if v == nil {
+		return old
+	}
+	return strings.TrimSpace(*v)
+}
+
+// newValue is the value an update leaves: the given one, else the old one.
+func newValue[T any](old T, v *T) T {
+	if v == nil {
+		return old
+	}
+	return *v
+}

@@ -44,11 +44,7 @@ func TestCompletionsThroughClient(t *testing.T) {
 	ctx := context.Background()
 	ids := map[string]string{}
 	for _, title := range []string{"Standup notes", "Retro", "Budget standup"} {
-		content := "x"
-		n, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n, _ := addNote(t, seed, title, "x")
 		ids[title] = strconv.FormatInt(n.ID, 10)
 	}
 	board, err := seed.Deck(nil).CreateBoard(ctx, "Roadmap", "00ff00")

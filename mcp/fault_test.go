@@ -52,11 +52,8 @@ func resetConn(w http.ResponseWriter) {
 func TestNextcloudFaultsThroughMCP(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	title, content := "Fault", "kept through every fault"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
-	if err != nil {
-		t.Fatal(err)
-	}
+	content := "kept through every fault"
+	note, _ := addNote(t, seed, "Fault", content)
 	var current atomic.Pointer[nextcloud.Client]
 	current.Store(faultClient(t, nc, 300*time.Millisecond))
 	srv := newTestServer(t, nc, func(o *Options) {

@@ -76,11 +76,7 @@ func setLevel(t *testing.T, c *client.Client, level mcpgo.LoggingLevel) {
 func TestLoggingThroughClient(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	title, content := "Logged", "body"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
-	if err != nil {
-		t.Fatal(err)
-	}
+	note, _ := addNote(t, seed, "Logged", "body")
 	// The next notes request of the test answers 503 once, then works.
 	var failNext atomic.Bool
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {

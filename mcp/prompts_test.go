@@ -11,7 +11,6 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -47,11 +46,8 @@ func getPrompt(c *client.Client, name string, args map[string]string) (*mcpgo.Ge
 func TestPromptsThroughClient(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	title, content := "Standup", "- Alice: ship the release by Friday"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
-	if err != nil {
-		t.Fatal(err)
-	}
+	content := "- Alice: ship the release by Friday"
+	note, uri := addNote(t, seed, "Standup", content)
 	all := []string{"meeting_notes_to_tasks", "plan_my_day", "schedule_meeting", "summarize_talk", "table_report", "weekly_review"}
 	for _, kind := range []string{"stdio", "http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
@@ -75,7 +71,7 @@ func TestPromptsThroughClient(t *testing.T) {
 				t.Fatalf("second message is %T, want an embedded resource", res.Messages[1].Content)
 			}
 			txt, ok := emb.Resource.(mcpgo.TextResourceContents)
-			if !ok || !strings.Contains(txt.Text, content) || txt.URI != "nextcloud://notes/"+strconv.FormatInt(note.ID, 10) {
+			if !ok || !strings.Contains(txt.Text, content) || txt.URI != uri {
 				t.Fatalf("embedded resource = %+v, want the note", emb.Resource)
 			}
 			if _, err := getPrompt(c, "meeting_notes_to_tasks", map[string]string{"note": "abc"}); err == nil || !strings.Contains(err.Error(), `"abc" is not an id`) {

@@ -148,11 +148,7 @@ func TestResourceSubscriptions(t *testing.T) {
 			nc := nctest.New(t)
 			seed := nc.Client(t, "admin")
 			ctx := context.Background()
-			title, body := "Watched", "v1"
-			note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-			if err != nil {
-				t.Fatal(err)
-			}
+			note, noteURI := addNote(t, seed, "Watched", "v1")
 			if err := seed.Files().MakeFolder(ctx, "Sub"); err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +173,6 @@ func TestResourceSubscriptions(t *testing.T) {
 			c := connectLegacy(t, srv, kind, nil, HTTPOptions{})
 			var got updateSink
 			got.attach(c)
-			noteURI := "nextcloud://notes/" + strconv.FormatInt(note.ID, 10)
 			fileURI, folderURI := "nextcloud://files/Sub%2Fa.md", "nextcloud://files/Sub"
 			boardURI := "nextcloud://deck/boards/" + strconv.FormatInt(board.ID, 10)
 			cardURI := boardURI + "/cards/" + strconv.FormatInt(card.ID, 10)
@@ -192,10 +187,7 @@ func TestResourceSubscriptions(t *testing.T) {
 
 			// Nothing changed: a poll sends nothing (checked with the next wait).
 			srv.subs.pollOnce()
-			newBody := "v2"
-			if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &newBody}, ""); err != nil {
-				t.Fatal(err)
-			}
+			editNote(t, seed, note.ID, "v2")
 			srv.subs.pollOnce()
 			if g := got.waitFor(t, noteURI); !slices.Equal(g, []string{noteURI}) {
 				t.Fatalf("after a note change: updates %v, want only %s", g, noteURI)
@@ -226,9 +218,7 @@ func TestResourceSubscriptions(t *testing.T) {
 
 			// Unsubscribed from the note: its next change is not told.
 			unsubscribe(t, c, noteURI)
-			if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
-				t.Fatal(err)
-			}
+			editNote(t, seed, note.ID, "v1")
 			if _, err := seed.Files().Write(ctx, "Sub/a.md", []byte("a2"), nextcloud.WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
@@ -266,12 +256,8 @@ func TestSubscribeRefusals(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 3 {
-		title, body := "n"+strconv.Itoa(i), "x"
-		n, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, "nextcloud://notes/"+strconv.FormatInt(n.ID, 10))
+		_, uri := addNote(t, seed, "n"+strconv.Itoa(i), "x")
+		ids = append(ids, uri)
 	}
 	if _, err := seed.Files().Write(ctx, "f.txt", []byte("f"), nextcloud.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -338,16 +324,10 @@ func (userAuth) Context(ctx context.Context, r *http.Request) context.Context {
 // another user's note, and one user's change reaches only that user.
 func TestSubscriptionPollsAsSubscriber(t *testing.T) {
 	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("alice", "alice-pw"), nctest.WithUser("bob", "bob-pw"))
-	ctx := context.Background()
 	clients := map[string]*nextcloud.Client{"alice": nc.Client(t, "alice"), "bob": nc.Client(t, "bob")}
 	notes := map[string]string{}
 	for u, cl := range clients {
-		title, body := u+"'s note", "x"
-		n, err := cl.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		notes[u] = "nextcloud://notes/" + strconv.FormatInt(n.ID, 10)
+		_, notes[u] = addNote(t, cl, u+"'s note", "x")
 	}
 	var mu sync.Mutex
 	asked := map[string]int{}
@@ -381,11 +361,8 @@ func TestSubscriptionPollsAsSubscriber(t *testing.T) {
 	mu.Lock()
 	clear(asked)
 	mu.Unlock()
-	body := "changed"
 	id, _ := strconv.ParseInt(strings.TrimPrefix(notes["alice"], "nextcloud://notes/"), 10, 64)
-	if _, err := clients["alice"].Notes().Update(ctx, id, nextcloud.NoteInput{Content: &body}, ""); err != nil {
-		t.Fatal(err)
-	}
+	editNote(t, clients["alice"], id, "changed")
 	srv.subs.pollOnce()
 	mu.Lock()
 	if asked["alice"] != 1 || asked["bob"] != 1 || len(asked) != 2 {
@@ -397,9 +374,7 @@ func TestSubscriptionPollsAsSubscriber(t *testing.T) {
 	}
 	// bob's note is unchanged; a change to it now is bob's only update.
 	id, _ = strconv.ParseInt(strings.TrimPrefix(notes["bob"], "nextcloud://notes/"), 10, 64)
-	if _, err := clients["bob"].Notes().Update(ctx, id, nextcloud.NoteInput{Content: &body}, ""); err != nil {
-		t.Fatal(err)
-	}
+	editNote(t, clients["bob"], id, "changed")
 	srv.subs.pollOnce()
 	if g := sinks["bob"].waitFor(t, notes["bob"]); len(g) != 1 {
 		t.Fatalf("bob got %v, want only his note", g)
@@ -411,24 +386,15 @@ func TestSubscriptionPollsAsSubscriber(t *testing.T) {
 func TestSubscriptionPoller(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	ctx := context.Background()
-	title, body := "Polled", "v1"
-	note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	note, uri := addNote(t, seed, "Polled", "v1")
 	srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = 10 * time.Millisecond })
 	c := connectLegacy(t, srv, "stdio", nil, HTTPOptions{})
 	var got updateSink
 	got.attach(c)
-	uri := "nextcloud://notes/" + strconv.FormatInt(note.ID, 10)
 	if err := subscribe(c, uri); err != nil {
 		t.Fatal(err)
 	}
-	body = "v2"
-	if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
-		t.Fatal(err)
-	}
+	editNote(t, seed, note.ID, "v2")
 	got.waitFor(t, uri)
 	unsubscribe(t, c, uri)
 	deadline := time.Now().Add(10 * time.Second)
@@ -456,19 +422,14 @@ func TestListenResourceSubscriptions(t *testing.T) {
 			nc := nctest.New(t)
 			seed := nc.Client(t, "admin")
 			ctx := context.Background()
-			title, body := "Listened", "v1"
-			note, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &body})
-			if err != nil {
-				t.Fatal(err)
-			}
+			note, uri := addNote(t, seed, "Listened", "v1")
 			srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = time.Hour })
 			c := connect(t, srv, kind)
 			var got updateSink
 			got.attach(c)
-			uri := "nextcloud://notes/" + strconv.FormatInt(note.ID, 10)
 
 			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err = c.Listen(lctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri, "nextcloud://notes/999999"}})
+			err := c.Listen(lctx, mcpgo.SubscriptionFilter{ResourceSubscriptions: []string{uri, "nextcloud://notes/999999"}})
 			cancel()
 			if err == nil || !strings.Contains(err.Error(), "cannot subscribe to nextcloud://notes/999999") {
 				t.Fatalf("listen with a missing note: %v", err)
@@ -483,10 +444,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitCount(t, srv, 1)
-			body = "v2"
-			if _, err := seed.Notes().Update(ctx, note.ID, nextcloud.NoteInput{Content: &body}, ""); err != nil {
-				t.Fatal(err)
-			}
+			editNote(t, seed, note.ID, "v2")
 			srv.subs.pollOnce()
 			got.waitFor(t, uri)
 			stop()
@@ -507,11 +465,7 @@ func TestListenResourceSubscriptions(t *testing.T) {
 func TestSubscribeOnOtherReplica(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	title, body := "n", "x"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, uri := addNote(t, seed, "n", "x")
 	opts := HTTPOptions{SessionSecret: []byte("shared secret")}
 	a := newTestServer(t, nc).HTTPHandler(opts)
 	b := newTestServer(t, nc)
@@ -544,7 +498,7 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 	if _, err := c.Initialize(context.Background(), init); err != nil {
 		t.Fatal(err)
 	}
-	err = subscribe(c, "nextcloud://notes/"+strconv.FormatInt(note.ID, 10))
+	err = subscribe(c, uri)
 	if err == nil || !strings.Contains(err.Error(), "does not hold your MCP session") || !strings.Contains(err.Error(), "sticky sessions") {
 		t.Fatalf("subscribe on a replica without the session: %v", err)
 	}
@@ -559,11 +513,7 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 func TestSubscriptionDroppedWhenScopeLost(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	title, body := "n", "x"
-	note, err := seed.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &body})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, uri := addNote(t, seed, "n", "x")
 	var mu sync.Mutex
 	scopes := []string{"notes:read"}
 	srv := newTestServer(t, nc, func(o *Options) {
@@ -571,7 +521,7 @@ func TestSubscriptionDroppedWhenScopeLost(t *testing.T) {
 		o.Scopes = func(context.Context) ([]string, bool) { mu.Lock(); defer mu.Unlock(); return scopes, true }
 	})
 	c := connectLegacy(t, srv, "stdio", nil, HTTPOptions{})
-	if err := subscribe(c, "nextcloud://notes/"+strconv.FormatInt(note.ID, 10)); err != nil {
+	if err := subscribe(c, uri); err != nil {
 		t.Fatal(err)
 	}
 	srv.subs.pollOnce()

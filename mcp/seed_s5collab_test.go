@@ -1,0 +1,28 @@
+package mcp
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
+
+// addNote creates a note as c for a test and returns it with its resource
+// URI.
+func addNote(t testing.TB, c *nextcloud.Client, title, content string) (*nextcloud.Note, string) {
+	t.Helper()
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, "nextcloud://notes/" + strconv.FormatInt(n.ID, 10)
+}
+
+// editNote replaces a note's content as c, for a test.
+func editNote(t testing.TB, c *nextcloud.Client, id int64, content string) {
+	t.Helper()
+	if _, err := c.Notes().Update(context.Background(), id, nextcloud.NoteInput{Content: &content}, ""); err != nil {
+		t.Fatal(err)
+	}
+}

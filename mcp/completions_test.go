@@ -47,18 +47,7 @@ func TestCompletionsThroughClient(t *testing.T) {
 		n, _ := addNote(t, seed, title, "x")
 		ids[title] = strconv.FormatInt(n.ID, 10)
 	}
-	board, err := seed.Deck(nil).CreateBoard(ctx, "Roadmap", "00ff00")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack, err := seed.Deck(nil).CreateStack(ctx, board.ID, "To do", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := seed.Deck(nil).CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Ship release", Type: "plain"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	board, card := addBoardCard(t, seed, "Roadmap", "00ff00", "To do", "Ship release")
 	if err := seed.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}

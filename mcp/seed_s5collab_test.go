@@ -26,3 +26,23 @@ func editNote(t testing.TB, c *nextcloud.Client, id int64, content string) {
 		t.Fatal(err)
 	}
 }
+
+// addBoardCard creates, as c, a board with one stack holding one plain
+// card, and returns the board and the card.
+func addBoardCard(t testing.TB, c *nextcloud.Client, board, color, stack, card string) (*nextcloud.DeckBoard, *nextcloud.DeckCard) {
+	t.Helper()
+	ctx, d := context.Background(), c.Deck(nil)
+	b, err := d.CreateBoard(ctx, board, color)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.CreateStack(ctx, b.ID, stack, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := d.CreateCard(ctx, b.ID, s.ID, nextcloud.DeckCardCreate{Title: card, Type: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, k
+}

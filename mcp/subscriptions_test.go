@@ -155,19 +155,7 @@ func TestResourceSubscriptions(t *testing.T) {
 			if _, err := seed.Files().Write(ctx, "Sub/a.md", []byte("a1"), nextcloud.WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			deck := seed.Deck(nil)
-			board, err := deck.CreateBoard(ctx, "Watched board", "ff0000")
-			if err != nil {
-				t.Fatal(err)
-			}
-			stack, err := deck.CreateStack(ctx, board.ID, "Todo", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			card, err := deck.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "c1", Type: "plain"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			board, card := addBoardCard(t, seed, "Watched board", "ff0000", "Todo", "c1")
 
 			srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = time.Hour })
 			c := connectLegacy(t, srv, kind, nil, HTTPOptions{})
@@ -203,7 +191,7 @@ func TestResourceSubscriptions(t *testing.T) {
 			}
 
 			// A card change updates the card and its board.
-			if _, err := deck.UpdateCard(ctx, board.ID, stack.ID, card.ID, nextcloud.DeckCardUpdate{Title: "c1 renamed", Type: "plain", Owner: "admin"}); err != nil {
+			if _, err := seed.Deck(nil).UpdateCard(ctx, board.ID, card.StackID, card.ID, nextcloud.DeckCardUpdate{Title: "c1 renamed", Type: "plain", Owner: "admin"}); err != nil {
 				t.Fatal(err)
 			}
 			srv.subs.pollOnce()

@@ -2,9 +2,9 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,43 +16,22 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
-// logSink collects the notifications/message a client receives.
-type logSink struct {
-	mu   sync.Mutex
-	msgs []string // "level: text"
-}
+// logSink collects the notifications/message a client receives, each as
+// "level: text".
+type logSink struct{ notifySink[string] }
 
 func (l *logSink) attach(c *client.Client) {
-	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method != "notifications/message" {
-			return
-		}
+	l.listen(c, "notifications/message", func(n mcpgo.JSONRPCNotification) string {
 		level, _ := n.Params.AdditionalFields["level"].(string)
 		data, _ := n.Params.AdditionalFields["data"].(string)
-		l.mu.Lock()
-		l.msgs = append(l.msgs, level+": "+data)
-		l.mu.Unlock()
+		return level + ": " + data
 	})
 }
 
 // wait returns (and forgets) the messages so far once there are at least n.
 func (l *logSink) wait(t *testing.T, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		l.mu.Lock()
-		if len(l.msgs) >= n {
-			out := l.msgs
-			l.msgs = nil
-			l.mu.Unlock()
-			return out
-		}
-		l.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for %d notifications/message", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return l.waitUntil(t, fmt.Sprintf("%d notifications/message", n), func(got []string) bool { return len(got) >= n })
 }
 
 func setLevel(t *testing.T, c *client.Client, level mcpgo.LoggingLevel) {
@@ -248,8 +227,8 @@ func TestJobResultsLogged(t *testing.T) {
 			}
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			if len(b.msgs) != 0 {
-				t.Fatalf("bob heard %q", b.msgs)
+			if len(b.got) != 0 {
+				t.Fatalf("bob heard %q", b.got)
 			}
 		})
 	}

@@ -2,8 +2,9 @@ package mcp
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,42 +13,20 @@ import (
 )
 
 // progressSink collects the notifications/progress a client gets.
-type progressSink struct {
-	mu    sync.Mutex
-	notes []map[string]any
-}
+type progressSink struct{ notifySink[map[string]any] }
 
 func (p *progressSink) attach(c *client.Client) {
-	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method != string(mcpgo.MethodNotificationProgress) {
-			return
-		}
-		p.mu.Lock()
-		p.notes = append(p.notes, n.Params.AdditionalFields)
-		p.mu.Unlock()
+	p.listen(c, string(mcpgo.MethodNotificationProgress), func(n mcpgo.JSONRPCNotification) map[string]any {
+		return n.Params.AdditionalFields
 	})
 }
 
 // until returns (and forgets) what arrived once one note has progress final.
 func (p *progressSink) until(t *testing.T, final float64) []map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		p.mu.Lock()
-		for _, n := range p.notes {
-			if v, _ := n["progress"].(float64); v == final {
-				out := p.notes
-				p.notes = nil
-				p.mu.Unlock()
-				return out
-			}
-		}
-		p.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for notifications/progress reaching %v", final)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return p.waitUntil(t, fmt.Sprintf("notifications/progress reaching %v", final), func(got []map[string]any) bool {
+		return slices.ContainsFunc(got, func(n map[string]any) bool { v, _ := n["progress"].(float64); return v == final })
+	})
 }
 
 func callWithToken(t *testing.T, c *client.Client, name string, args any, token any) *mcpgo.CallToolResult {

@@ -20,41 +20,19 @@ import (
 )
 
 // updateSink collects the notifications/resources/updated a client gets.
-type updateSink struct {
-	mu   sync.Mutex
-	uris []string
-}
+type updateSink struct{ notifySink[string] }
 
 func (u *updateSink) attach(c *client.Client) {
-	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method != mcpgo.MethodNotificationResourceUpdated {
-			return
-		}
+	u.listen(c, mcpgo.MethodNotificationResourceUpdated, func(n mcpgo.JSONRPCNotification) string {
 		uri, _ := n.Params.AdditionalFields["uri"].(string)
-		u.mu.Lock()
-		u.uris = append(u.uris, uri)
-		u.mu.Unlock()
+		return uri
 	})
 }
 
 // waitFor returns (and forgets) what arrived once want is among it.
 func (u *updateSink) waitFor(t *testing.T, want string) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		u.mu.Lock()
-		if slices.Contains(u.uris, want) {
-			out := u.uris
-			u.uris = nil
-			u.mu.Unlock()
-			return out
-		}
-		u.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for notifications/resources/updated of %s", want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return u.waitUntil(t, "notifications/resources/updated of "+want, func(got []string) bool { return slices.Contains(got, want) })
 }
 
 func subscribe(c *client.Client, uri string) error {

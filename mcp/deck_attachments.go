@@ -29,12 +29,7 @@ func deckListAttachments(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_list_attachments", Title: "List Deck card attachments", Scope: deckRead, Kind: Read,
 		Description: "List the files attached to a card."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckCardIn) (deckAttachmentsOut, error) {
-			d := nc.Deck(cache)
-			c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
-			if err != nil {
-				return deckAttachmentsOut{}, err
-			}
-			as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
+			c, as, err := nc.Deck(cache).CardAttachments(ctx, in.BoardID, in.CardID, in.StackID)
 			if err != nil {
 				return deckAttachmentsOut{}, err
 			}
@@ -159,11 +154,7 @@ func deckDeleteAttachment(cache *nextcloud.DeckCache) Tool {
 		Description: "Remove an attachment from a card. A Nextcloud file attachment is only unshared from the card; the file itself stays in your files."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckDeleteAttachmentIn) (deckDoneOut, error) {
 			d := nc.Deck(cache)
-			c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
-			if err != nil {
-				return deckDoneOut{}, err
-			}
-			as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
+			c, as, err := d.CardAttachments(ctx, in.BoardID, in.CardID, in.StackID)
 			if err != nil {
 				return deckDoneOut{}, err
 			}

@@ -75,30 +75,9 @@ func TestDeckToolsListedWithAnnotationsAndScopes(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
 	tools := listedTools(t, connect(t, srv, "inprocess"))
-	for _, name := range deckToolNames {
-		tool, ok := tools[name]
-		if !ok {
-			t.Fatalf("%s not listed", name)
-		}
-		if tool.Annotations.Title == "" || tool.Annotations.ReadOnlyHint == nil || tool.Description == "" {
-			t.Errorf("%s lacks title, description or annotations", name)
-		}
-		if tool.InputSchema.Type != "object" || len(toolNamed(t, name).OutputSchema()) == 0 {
-			t.Errorf("%s lacks an input or output schema", name)
-		}
-		st, _ := srv.Tool(name)
-		read := strings.Contains(name, "_list_") || strings.Contains(name, "_get_")
-		if read != *tool.Annotations.ReadOnlyHint {
-			t.Errorf("%s: readOnlyHint %v", name, *tool.Annotations.ReadOnlyHint)
-		}
-		want := "deck:write"
-		if read {
-			want = "deck:read"
-		}
-		if st.Scope != want {
-			t.Errorf("%s: scope %q, want %q", name, st.Scope, want)
-		}
-	}
+	checkListedTools(t, srv, tools, deckToolNames, func(name string) bool {
+		return strings.Contains(name, "_list_") || strings.Contains(name, "_get_")
+	}, "deck:read", "deck:write")
 	var n int
 	for name := range tools {
 		if strings.HasPrefix(name, "nc_deck_") {

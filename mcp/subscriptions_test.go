@@ -454,16 +454,7 @@ func TestSubscribeOnOtherReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(context.Background(), init); err != nil {
-		t.Fatal(err)
-	}
+	legacyInit(t, c)
 	err = subscribe(c, uri)
 	if err == nil || !strings.Contains(err.Error(), "does not hold your MCP session") || !strings.Contains(err.Error(), "sticky sessions") {
 		t.Fatalf("subscribe on a replica without the session: %v", err)

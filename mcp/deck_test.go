@@ -138,20 +138,17 @@ func TestDeckScopesEnforced(t *testing.T) {
 func TestDeckOverEveryTransport(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, srv, kind)
-			id := deckBoard(t, c, "Board over "+kind)
-			out := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
-			found := false
-			for _, b := range out.Boards {
-				found = found || b.ID == id
-			}
-			if !found {
-				t.Fatalf("board %d not listed: %+v", id, out)
-			}
-		})
-	}
+	overTransports(t, transports, func(*testing.T) *Server { return srv }, func(t *testing.T, kind string, c *client.Client) {
+		id := deckBoard(t, c, "Board over "+kind)
+		out := call[deckBoardsOut](t, c, "nc_deck_list_boards", nil)
+		found := false
+		for _, b := range out.Boards {
+			found = found || b.ID == id
+		}
+		if !found {
+			t.Fatalf("board %d not listed: %+v", id, out)
+		}
+	})
 }
 
 func TestDeckResources(t *testing.T) {

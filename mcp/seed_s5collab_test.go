@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
@@ -67,5 +68,14 @@ func checkListedTools(t *testing.T, srv *Server, tools map[string]mcpgo.Tool, na
 		if st, _ := srv.Tool(name); st.Scope != want || *tool.Annotations.ReadOnlyHint != r {
 			t.Errorf("%s: scope %q readOnlyHint %v, want %q and %v", name, st.Scope, *tool.Annotations.ReadOnlyHint, want, r)
 		}
+	}
+}
+
+// overTransports runs f as a subtest per transport kind, with a client
+// connected over it to the server serve gives for that subtest.
+func overTransports(t *testing.T, kinds []string, serve func(t *testing.T) *Server, f func(t *testing.T, kind string, c *client.Client)) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { f(t, kind, connect(t, serve(t), kind)) })
 	}
 }

@@ -183,26 +183,14 @@ func TestDynamicToolsetsFollowScopes(t *testing.T) {
 	if slices.Contains(en.Tools, "nc_notes_create") || !slices.Contains(en.Tools, "nc_notes_get") {
 		t.Fatalf("with notes:read only, enabled tools %v should be the read tools", en.Tools)
 	}
-	listed := listedTools(t, c)
-	if _, ok := listed["nc_notes_create"]; ok {
-		t.Fatal("a write tool is listed without notes:write")
-	}
-	if _, ok := listed["nc_notes_get"]; !ok {
-		t.Fatal("nc_notes_get is not listed after enabling notes")
-	}
+	checkListing(t, listedTools(t, c), "nc_notes_get", "nc_notes_create", "with notes:read only and notes enabled")
 }
 
 // Without the setting nothing changes: every allowed tool, no discovery tools.
 func TestDynamicToolsetsOffByDefault(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
-	listed := listedTools(t, connect(t, srv, "inprocess"))
-	if _, ok := listed["nc_toolsets_list"]; ok {
-		t.Fatal("discovery tools listed without DynamicToolsets")
-	}
-	if _, ok := listed["nc_deck_list_boards"]; !ok {
-		t.Fatal("default mode lacks nc_deck_list_boards")
-	}
+	checkListing(t, listedTools(t, connect(t, srv, "inprocess")), "nc_deck_list_boards", "nc_toolsets_list", "without DynamicToolsets")
 }
 
 // Protocol 2026-07-28 has no sessions to keep a choice in: such a caller

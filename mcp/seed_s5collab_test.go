@@ -79,3 +79,15 @@ func overTransports(t *testing.T, kinds []string, serve func(t *testing.T) *Serv
 		t.Run(kind, func(t *testing.T) { f(t, kind, connect(t, serve(t), kind)) })
 	}
 }
+
+// checkListing fails the test unless the listing has the tool in and lacks
+// the tool out; when says in which case.
+func checkListing(t *testing.T, listed map[string]mcpgo.Tool, in, out, when string) {
+	t.Helper()
+	if _, ok := listed[out]; ok {
+		t.Fatalf("%s, %s is listed", when, out)
+	}
+	if _, ok := listed[in]; !ok {
+		t.Fatalf("%s, %s is not listed", when, in)
+	}
+}

@@ -18,21 +18,16 @@ type deckBoardsOut struct {
 }
 
 func (o deckBoardsOut) Summary() string {
-	if o.Count == 0 {
-		return "No Deck boards match."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d Deck board(s):", o.Count)
-	for _, x := range o.Boards {
-		fmt.Fprintf(&b, "\n- #%d %s", x.ID, x.Title)
+	return listSummary(o.Boards, "No Deck boards match.", fmt.Sprintf("%d Deck board(s):", o.Count), func(x deckBoardOut) string {
+		s := fmt.Sprintf("- #%d %s", x.ID, x.Title)
 		if x.Archived {
-			b.WriteString(" (archived)")
+			s += " (archived)"
 		}
 		if x.SharedWithMe {
-			fmt.Fprintf(&b, " (shared by %s)", x.Owner)
+			s += fmt.Sprintf(" (shared by %s)", x.Owner)
 		}
-	}
-	return b.String()
+		return s
+	})
 }
 
 type deckListBoardsIn struct {

@@ -516,21 +516,17 @@ type extrasVersionsOut struct {
 }
 
 func (o extrasVersionsOut) Summary() string {
-	if len(o.Versions) == 0 {
-		return fmt.Sprintf("%s has no older versions.", o.File)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d older versions of %s (newest first):", len(o.Versions), o.File)
-	for _, v := range o.Versions {
-		fmt.Fprintf(&b, "\n- %s: saved %s, %d bytes", v.ID, v.Modified, v.Size)
+	head := fmt.Sprintf("%d older versions of %s (newest first):", len(o.Versions), o.File)
+	return listSummary(o.Versions, fmt.Sprintf("%s has no older versions.", o.File), head, func(v extrasVersionOut) string {
+		s := fmt.Sprintf("- %s: saved %s, %d bytes", v.ID, v.Modified, v.Size)
 		if v.Author != "" {
-			fmt.Fprintf(&b, " by %s", v.Author)
+			s += fmt.Sprintf(" by %s", v.Author)
 		}
 		if v.Label != "" {
-			fmt.Fprintf(&b, " %q", v.Label)
+			s += fmt.Sprintf(" %q", v.Label)
 		}
-	}
-	return b.String()
+		return s
+	})
 }
 
 type extrasListVersionsIn struct {

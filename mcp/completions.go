@@ -95,10 +95,7 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 			if err != nil {
 				return nil, err
 			}
-			for _, n := range page.Notes {
-				out = append(out, candidate{strconv.FormatInt(n.ID, 10), n.Title})
-			}
-			return out, nil
+			return mapAll(page.Notes, func(n *nextcloud.Note) candidate { return candidate{strconv.FormatInt(n.ID, 10), n.Title} }), nil
 		})
 	case "board":
 		cands, err = s.comps.cached(nc, kind, "", func() (out []candidate, err error) {
@@ -163,6 +160,15 @@ func (s *Server) completeKind(ctx context.Context, kind, typed string, known map
 		return nil, err
 	}
 	return rank(typed, cands), nil
+}
+
+// candidatesOf turns a client list into completion candidates, or passes
+// on the error of reading it.
+func candidatesOf[T any](list []T, err error, f func(*T) candidate) ([]candidate, error) {
+	if err != nil {
+		return nil, err
+	}
+	return mapAll(list, f), nil
 }
 
 // promptArgKind maps prompt arguments to the kind of value they take.

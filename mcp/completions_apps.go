@@ -86,14 +86,7 @@ func (s *Server) appCandidates(ctx context.Context, nc *nextcloud.Client, kind s
 				return nil, err
 			}
 			cals, err := dav.Calendars(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []candidate
-			for _, c := range cals {
-				out = append(out, candidate{c.ID, c.Name})
-			}
-			return out, nil
+			return candidatesOf(cals, err, func(c *nextcloud.Calendar) candidate { return candidate{c.ID, c.Name} })
 		})
 	case "addressbook":
 		return s.comps.cached(nc, kind, "", func() ([]candidate, error) {
@@ -102,38 +95,17 @@ func (s *Server) appCandidates(ctx context.Context, nc *nextcloud.Client, kind s
 				return nil, err
 			}
 			books, err := dav.AddressBooks(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []candidate
-			for _, b := range books {
-				out = append(out, candidate{b.ID, b.Name})
-			}
-			return out, nil
+			return candidatesOf(books, err, func(b *nextcloud.AddressBook) candidate { return candidate{b.ID, b.Name} })
 		})
 	case "conversation":
 		return s.comps.cached(nc, kind, "", func() ([]candidate, error) {
 			convs, err := nc.Talk().Conversations(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []candidate
-			for _, c := range convs {
-				out = append(out, candidate{c.Token, c.DisplayName})
-			}
-			return out, nil
+			return candidatesOf(convs, err, func(c *nextcloud.TalkConversation) candidate { return candidate{c.Token, c.DisplayName} })
 		})
 	case "table":
 		return s.comps.cached(nc, kind, "", func() ([]candidate, error) {
 			tables, _, err := nc.Tables().Index(ctx)
-			if err != nil {
-				return nil, err
-			}
-			var out []candidate
-			for _, t := range tables {
-				out = append(out, candidate{strconv.FormatInt(t.ID, 10), t.Title})
-			}
-			return out, nil
+			return candidatesOf(tables, err, func(t *nextcloud.TablesTable) candidate { return candidate{strconv.FormatInt(t.ID, 10), t.Title} })
 		})
 	case "column":
 		// Columns of the table already chosen (the table argument), by title.
@@ -143,14 +115,7 @@ func (s *Server) appCandidates(ctx context.Context, nc *nextcloud.Client, kind s
 		}
 		return s.comps.cached(nc, kind, known["table"], func() ([]candidate, error) {
 			cols, err := nc.Tables().Columns(ctx, nextcloud.TablesNode{ID: tableID})
-			if err != nil {
-				return nil, err
-			}
-			var out []candidate
-			for _, c := range cols {
-				out = append(out, candidate{c.Title, c.Title})
-			}
-			return out, nil
+			return candidatesOf(cols, err, func(c *nextcloud.TablesColumn) candidate { return candidate{c.Title, c.Title} })
 		})
 	}
 	return nil, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
@@ -35,38 +36,35 @@ func TestAppCompletionsThroughClient(t *testing.T) {
 	meeting := mcpgo.PromptReference{Type: "ref/prompt", Name: "schedule_meeting"}
 	report := mcpgo.PromptReference{Type: "ref/prompt", Name: "table_report"}
 	calendarTemplate := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://calendars/{id}"}
-	for _, kind := range []string{"stdio", "http", "sse"} {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			for _, tc := range []struct {
-				ref         any
-				arg, typed  string
-				known, want []string
-			}{
-				{talk, "conversation", "rel", nil, []string{release}},
-				{talk, "conversation", "", nil, nil},                               // checked by count below
-				{meeting, "calendar", "te", nil, []string{"team-cal", "holidays"}}, // prefix first, then substring
-				{meeting, "calendar", "team-", nil, []string{"team-cal"}},          // id prefix
-				{meeting, "addressbook", "fr", nil, []string{"friends"}},
-				{calendarTemplate, "id", "te", nil, []string{"team-cal", "holidays"}},
-				{calendarTemplate, "id", "hol", nil, []string{"holidays"}},
-				{report, "table", "inv", nil, []string{inv, invs}},
-				{report, "column", "st", []string{"table", inv}, []string{"Start", "Status"}},
-				{report, "column", "st", nil, []string{}}, // no table chosen yet
-			} {
-				got := complete(t, c, tc.ref, tc.arg, tc.typed, tc.known...)
-				if tc.want == nil {
-					if len(got) < 2 {
-						t.Fatalf("%s=%q completes to %v, want every conversation", tc.arg, tc.typed, got)
-					}
-					continue
+	overFreshServers(t, []string{"stdio", "http", "sse"}, func(t *testing.T) *Server { return newTestServer(t, nc) }, func(t *testing.T, kind string, c *client.Client) {
+		for _, tc := range []struct {
+			ref         any
+			arg, typed  string
+			known, want []string
+		}{
+			{talk, "conversation", "rel", nil, []string{release}},
+			{talk, "conversation", "", nil, nil},                               // checked by count below
+			{meeting, "calendar", "te", nil, []string{"team-cal", "holidays"}}, // prefix first, then substring
+			{meeting, "calendar", "team-", nil, []string{"team-cal"}},          // id prefix
+			{meeting, "addressbook", "fr", nil, []string{"friends"}},
+			{calendarTemplate, "id", "te", nil, []string{"team-cal", "holidays"}},
+			{calendarTemplate, "id", "hol", nil, []string{"holidays"}},
+			{report, "table", "inv", nil, []string{inv, invs}},
+			{report, "column", "st", []string{"table", inv}, []string{"Start", "Status"}},
+			{report, "column", "st", nil, []string{}}, // no table chosen yet
+		} {
+			got := complete(t, c, tc.ref, tc.arg, tc.typed, tc.known...)
+			if tc.want == nil {
+				if len(got) < 2 {
+					t.Fatalf("%s=%q completes to %v, want every conversation", tc.arg, tc.typed, got)
 				}
-				if !slices.Equal(got, tc.want) {
-					t.Fatalf("%s=%q (context %v) completes to %v, want %v", tc.arg, tc.typed, tc.known, got, tc.want)
-				}
+				continue
 			}
-		})
-	}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("%s=%q (context %v) completes to %v, want %v", tc.arg, tc.typed, tc.known, got, tc.want)
+			}
+		}
+	})
 
 	t.Run("cached briefly", func(t *testing.T) {
 		c := connect(t, newTestServer(t, nc), "inprocess")

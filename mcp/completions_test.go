@@ -44,25 +44,10 @@ func TestCompletionsThroughClient(t *testing.T) {
 	ctx := context.Background()
 	ids := map[string]string{}
 	for _, title := range []string{"Standup notes", "Retro", "Budget standup"} {
-		content := "x"
-		n, err := seed.Notes().Create(ctx, nextcloud.NoteInput{Title: &title, Content: &content})
-		if err != nil {
-			t.Fatal(err)
-		}
+		n := createNote(t, seed, title, "x")
 		ids[title] = strconv.FormatInt(n.ID, 10)
 	}
-	board, err := seed.Deck(nil).CreateBoard(ctx, "Roadmap", "00ff00")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack, err := seed.Deck(nil).CreateStack(ctx, board.ID, "To do", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	card, err := seed.Deck(nil).CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Ship release", Type: "plain"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	board, card := addBoardCard(t, seed, "Roadmap", "00ff00", "To do", "Ship release")
 	if err := seed.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,41 +59,38 @@ func TestCompletionsThroughClient(t *testing.T) {
 	noteRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://notes/{id}"}
 	filesRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://files/{path}"}
 	promptRef := mcpgo.PromptReference{Type: "ref/prompt", Name: "meeting_notes_to_tasks"}
-	for _, kind := range []string{"stdio", "http", "sse"} {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, newTestServer(t, nc), kind)
-			if c.GetServerCapabilities().Completions == nil {
-				t.Fatal("server does not declare completions")
-			}
-			want := ids["Standup notes"] + "," + ids["Budget standup"] // title prefix before substring
-			if got := strings.Join(complete(t, c, promptRef, "note", "stand"), ","); got != want {
-				t.Fatalf("prompt note completions = %s, want %s", got, want)
-			}
-			if got := strings.Join(complete(t, c, noteRef, "id", "STAND"), ","); got != want {
-				t.Fatalf("note id completions = %s, want %s", got, want)
-			}
-			if got := complete(t, c, promptRef, "board", "road"); len(got) != 1 || got[0] != strconv.FormatInt(board.ID, 10) {
-				t.Fatalf("board completions = %v, want the Roadmap id %d", got, board.ID)
-			}
-			cardRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://deck/boards/{boardId}/cards/{cardId}"}
-			boardID := strconv.FormatInt(board.ID, 10)
-			if got := complete(t, c, cardRef, "cardId", "ship", "boardId", boardID); len(got) != 1 || got[0] != strconv.FormatInt(card.ID, 10) {
-				t.Fatalf("card completions = %v, want card %d", got, card.ID)
-			}
-			if got := complete(t, c, cardRef, "cardId", "ship"); len(got) != 0 {
-				t.Fatalf("cards complete without a board: %v", got)
-			}
-			if got := strings.Join(complete(t, c, filesRef, "path", "Docs/Re"), ","); got != "Docs/Readme.txt,Docs/Report.md" {
-				t.Fatalf("path completions = %s", got)
-			}
-			if got := complete(t, c, filesRef, "path", "Do"); len(got) != 1 || got[0] != "Docs/" {
-				t.Fatalf("root completions for Do = %v, want the folder Docs/", got)
-			}
-			if got := complete(t, c, filesRef, "path", "Nowhere/x"); len(got) != 0 {
-				t.Fatalf("a missing folder completes to %v", got)
-			}
-		})
-	}
+	overFreshServers(t, []string{"stdio", "http", "sse"}, func(t *testing.T) *Server { return newTestServer(t, nc) }, func(t *testing.T, kind string, c *client.Client) {
+		if c.GetServerCapabilities().Completions == nil {
+			t.Fatal("server does not declare completions")
+		}
+		want := ids["Standup notes"] + "," + ids["Budget standup"] // title prefix before substring
+		if got := strings.Join(complete(t, c, promptRef, "note", "stand"), ","); got != want {
+			t.Fatalf("prompt note completions = %s, want %s", got, want)
+		}
+		if got := strings.Join(complete(t, c, noteRef, "id", "STAND"), ","); got != want {
+			t.Fatalf("note id completions = %s, want %s", got, want)
+		}
+		if got := complete(t, c, promptRef, "board", "road"); len(got) != 1 || got[0] != strconv.FormatInt(board.ID, 10) {
+			t.Fatalf("board completions = %v, want the Roadmap id %d", got, board.ID)
+		}
+		cardRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://deck/boards/{boardId}/cards/{cardId}"}
+		boardID := strconv.FormatInt(board.ID, 10)
+		if got := complete(t, c, cardRef, "cardId", "ship", "boardId", boardID); len(got) != 1 || got[0] != strconv.FormatInt(card.ID, 10) {
+			t.Fatalf("card completions = %v, want card %d", got, card.ID)
+		}
+		if got := complete(t, c, cardRef, "cardId", "ship"); len(got) != 0 {
+			t.Fatalf("cards complete without a board: %v", got)
+		}
+		if got := strings.Join(complete(t, c, filesRef, "path", "Docs/Re"), ","); got != "Docs/Readme.txt,Docs/Report.md" {
+			t.Fatalf("path completions = %s", got)
+		}
+		if got := complete(t, c, filesRef, "path", "Do"); len(got) != 1 || got[0] != "Docs/" {
+			t.Fatalf("root completions for Do = %v, want the folder Docs/", got)
+		}
+		if got := complete(t, c, filesRef, "path", "Nowhere/x"); len(got) != 0 {
+			t.Fatalf("a missing folder completes to %v", got)
+		}
+	})
 	t.Run("scopes", func(t *testing.T) {
 		full := newTestServer(t, nc)
 		deck, _ := full.Tool("nc_deck_list_boards")

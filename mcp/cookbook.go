@@ -163,8 +163,8 @@ type updateRecipeIn struct {
 }
 
 func (in *updateRecipeIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("id must be a positive recipe id, not %d", in.ID)
+	if err := idArg("id", in.ID, "nc_cookbook_list_recipes"); err != nil {
+		return err
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
 		return fmt.Errorf("name must not be empty; leave it out to keep the current name")
@@ -185,9 +185,7 @@ func cookbookUpdate(env *Env) Tool {
 			if err != nil {
 				return recipeOut{}, err
 			}
-			if in.Name != nil {
-				r.Name = strings.TrimSpace(*in.Name)
-			}
+			r.Name = newText(r.Name, in.Name)
 			in.apply(r)
 			if err := nc.Cookbook().Update(ctx, in.ID, *r); err != nil {
 				return recipeOut{}, err
@@ -252,6 +250,10 @@ func cookbookImport(env *Env) Tool {
 		})
 }
 
+func recipeCountOf(c *nextcloud.RecipeCount) recipeCountOut {
+	return recipeCountOut{Name: c.Name, Recipes: c.RecipeCount}
+}
+
 // cookbookCategories is nc_cookbook_list_categories (list recipe categories).
 func cookbookCategories(env *Env) Tool {
 	return NewTool(Spec{Name: "nc_cookbook_list_categories", Title: "List recipe categories",
@@ -268,7 +270,7 @@ func cookbookCategories(env *Env) Tool {
 					out.Uncategorized = c.RecipeCount
 					continue
 				}
-				out.Categories = append(out.Categories, recipeCountOut{Name: c.Name, Recipes: c.RecipeCount})
+				out.Categories = append(out.Categories, recipeCountOf(&c))
 			}
 			return out, nil
 		})
@@ -284,11 +286,7 @@ func cookbookKeywords(env *Env) Tool {
 			if err != nil {
 				return recipeCountsOut{}, err
 			}
-			out := recipeCountsOut{Kind: "keywords", Keywords: []recipeCountOut{}}
-			for _, k := range kws {
-				out.Keywords = append(out.Keywords, recipeCountOut{Name: k.Name, Recipes: k.RecipeCount})
-			}
-			return out, nil
+			return recipeCountsOut{Kind: "keywords", Keywords: mapAll(kws, recipeCountOf)}, nil
 		})
 }
 

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -266,13 +267,7 @@ type recipePage struct {
 }
 
 func (p recipePage) validate() error {
-	if p.Limit < 0 || p.Limit > 1000 {
-		return fmt.Errorf("limit must be between 1 and 1000, not %d", p.Limit)
-	}
-	if p.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", p.Limit, 1000), offsetArg("offset", p.Offset))
 }
 
 func cookbookPage(stubs []nextcloud.RecipeStub, p recipePage, filter string) recipeListOut {
@@ -296,10 +291,7 @@ type recipeIDIn struct {
 }
 
 func (in *recipeIDIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("id must be a positive recipe id, not %d", in.ID)
-	}
-	return nil
+	return idArg("id", in.ID, "nc_cookbook_list_recipes")
 }
 
 type recipeCountOut struct {

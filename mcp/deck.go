@@ -43,19 +43,11 @@ func DeckToolset(env *Env) Toolset {
 	}
 }
 
-// deckID checks an id argument; cmp.Or over several names the first bad one.
-func deckID(name string, v int64) error {
-	if v <= 0 {
-		return Argf("%s must be a positive id (got %d)", name, v)
-	}
-	return nil
-}
-
 // deckTitleArg checks a title against Deck's length limit (100 for boards
 // and stacks, 255 for cards).
 func deckTitleArg(t string, max int) error {
-	if strings.TrimSpace(t) == "" {
-		return Argf("title must not be empty")
+	if err := textArg("title", t); err != nil {
+		return err
 	}
 	if n := len([]rune(t)); n > max {
 		return Argf("title has %d characters; Deck allows at most %d", n, max)

@@ -29,22 +29,11 @@ func deckListAttachments(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_list_attachments", Title: "List Deck card attachments", Scope: deckRead, Kind: Read,
 		Description: "List the files attached to a card."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckCardIn) (deckAttachmentsOut, error) {
-			d := nc.Deck(cache)
-			c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
+			c, as, err := nc.Deck(cache).CardAttachments(ctx, in.BoardID, in.CardID, in.StackID)
 			if err != nil {
 				return deckAttachmentsOut{}, err
 			}
-			as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
-			if err != nil {
-				return deckAttachmentsOut{}, err
-			}
-			out := deckAttachmentsOut{CardID: c.ID, Attachments: []deckAttachmentOut{}}
-			for _, a := range as {
-				if a.DeletedAt == 0 {
-					out.Attachments = append(out.Attachments, deckAttachmentFrom(a))
-				}
-			}
-			return out, nil
+			return deckAttachmentsOut{CardID: c.ID, Attachments: deckLiveAttachments(as)}, nil
 		})
 }
 
@@ -65,7 +54,7 @@ type deckAttachFileIn struct {
 }
 
 func (in deckAttachFileIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, "")); err != nil {
 		return err
 	}
 	p := strings.TrimSpace(in.Path)
@@ -120,7 +109,7 @@ type deckAttachNoteIn struct {
 }
 
 func (in deckAttachNoteIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("note_id", in.NoteID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), idArg("note_id", in.NoteID, ""))
 }
 
 func deckAttachNote(cache *nextcloud.DeckCache) Tool {
@@ -151,7 +140,7 @@ type deckDeleteAttachmentIn struct {
 }
 
 func (in deckDeleteAttachmentIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("attachment_id", in.AttachmentID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), idArg("attachment_id", in.AttachmentID, "")); err != nil {
 		return err
 	}
 	if in.Type != "" && in.Type != "file" && in.Type != "deck_file" {
@@ -165,11 +154,7 @@ func deckDeleteAttachment(cache *nextcloud.DeckCache) Tool {
 		Description: "Remove an attachment from a card. A Nextcloud file attachment is only unshared from the card; the file itself stays in your files."},
 		func(ctx context.Context, nc *nextcloud.Client, in deckDeleteAttachmentIn) (deckDoneOut, error) {
 			d := nc.Deck(cache)
-			c, err := d.FindCard(ctx, in.BoardID, in.CardID, in.StackID)
-			if err != nil {
-				return deckDoneOut{}, err
-			}
-			as, err := d.Attachments(ctx, in.BoardID, c.StackID, c.ID)
+			c, as, err := d.CardAttachments(ctx, in.BoardID, in.CardID, in.StackID)
 			if err != nil {
 				return deckDoneOut{}, err
 			}

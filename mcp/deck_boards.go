@@ -18,21 +18,16 @@ type deckBoardsOut struct {
 }
 
 func (o deckBoardsOut) Summary() string {
-	if o.Count == 0 {
-		return "No Deck boards match."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d Deck board(s):", o.Count)
-	for _, x := range o.Boards {
-		fmt.Fprintf(&b, "\n- #%d %s", x.ID, x.Title)
+	return listSummary(o.Boards, "No Deck boards match.", fmt.Sprintf("%d Deck board(s):", o.Count), func(x deckBoardOut) string {
+		s := fmt.Sprintf("- #%d %s", x.ID, x.Title)
 		if x.Archived {
-			b.WriteString(" (archived)")
+			s += " (archived)"
 		}
 		if x.SharedWithMe {
-			fmt.Fprintf(&b, " (shared by %s)", x.Owner)
+			s += fmt.Sprintf(" (shared by %s)", x.Owner)
 		}
-	}
-	return b.String()
+		return s
+	})
 }
 
 type deckListBoardsIn struct {
@@ -97,7 +92,7 @@ type deckBoardIn struct {
 	BoardID int64 `json:"board_id" jsonschema:"board id, from nc_deck_list_boards"`
 }
 
-func (in deckBoardIn) Validate() error { return deckID("board_id", in.BoardID) }
+func (in deckBoardIn) Validate() error { return idArg("board_id", in.BoardID, "") }
 
 func deckGetBoard(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_get_board", Title: "Get Deck board", Scope: deckRead, Kind: Read,
@@ -231,7 +226,7 @@ type deckUpdateBoardIn struct {
 }
 
 func (in deckUpdateBoardIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Color == nil && in.Archived == nil {
@@ -252,17 +247,11 @@ func deckUpdateBoard(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckBoardOneOut{}, err
 			}
-			title, color, archived := b.Title, b.Color, b.Archived
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
+			title, color, archived := newText(b.Title, in.Title), b.Color, newValue(b.Archived, in.Archived)
 			if in.Color != nil {
 				if color, err = deckColor("color", *in.Color); err != nil {
 					return deckBoardOneOut{}, err
 				}
-			}
-			if in.Archived != nil {
-				archived = *in.Archived
 			}
 			nb, err := d.UpdateBoard(ctx, in.BoardID, title, color, archived)
 			if err != nil {

@@ -56,14 +56,14 @@ type deckListCardsIn struct {
 }
 
 func (in deckListCardsIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	if in.StackID < 0 {
 		return Argf("stack_id must be a positive id")
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return Argf("limit must be between 1 and 500")
+	if err := limitArg("limit", in.Limit, 500); err != nil {
+		return err
 	}
 	if in.DueBefore != "" {
 		if _, err := deckDueDate("due_before", in.DueBefore); err != nil {
@@ -161,7 +161,7 @@ type deckCardIn struct {
 func (in deckCardIn) board() int64 { return in.BoardID }
 
 func (in deckCardIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""))
 }
 
 func deckGetCard(cache *nextcloud.DeckCache) Tool {
@@ -213,7 +213,7 @@ type deckCreateCardIn struct {
 func (in deckCreateCardIn) board() int64 { return in.BoardID }
 
 func (in deckCreateCardIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("stack_id", in.StackID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("stack_id", in.StackID, "")); err != nil {
 		return err
 	}
 	if err := deckTitleArg(in.Title, 255); err != nil {
@@ -254,7 +254,7 @@ type deckUpdateCardIn struct {
 func (in deckUpdateCardIn) board() int64 { return in.BoardID }
 
 func (in deckUpdateCardIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, "")); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Description == nil && in.DueDate == nil && !in.ClearDueDate && in.Order == nil {
@@ -281,12 +281,7 @@ func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 		Description: "Change a card's title, description, due date or order. Fields not given stay as they are. To move a card use nc_deck_move_card."},
 		deckCardAnswer(cache, func(ctx context.Context, d *nextcloud.DeckClient, in deckUpdateCardIn) (*nextcloud.DeckCard, error) {
 			return d.EditCard(ctx, in.BoardID, in.CardID, in.StackID, func(u *nextcloud.DeckCardUpdate) {
-				if in.Title != nil {
-					u.Title = strings.TrimSpace(*in.Title)
-				}
-				if in.Description != nil {
-					u.Description = *in.Description
-				}
+				u.Title, u.Description = newText(u.Title, in.Title), newValue(u.Description, in.Description)
 				if in.DueDate != nil {
 					due, _ := deckDueDate("due_date", *in.DueDate) // checked in Validate
 					u.Duedate = &due
@@ -294,9 +289,7 @@ func deckUpdateCard(cache *nextcloud.DeckCache) Tool {
 				if in.ClearDueDate {
 					u.Duedate = nil
 				}
-				if in.Order != nil {
-					u.Order = *in.Order
-				}
+				u.Order = newValue(u.Order, in.Order)
 			})
 		}))
 }
@@ -341,7 +334,7 @@ type deckMoveCardIn struct {
 }
 
 func (in deckMoveCardIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID), deckID("to_stack_id", in.ToStackID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), idArg("to_stack_id", in.ToStackID, "")); err != nil {
 		return err
 	}
 	if in.Order != nil && *in.Order < 0 {
@@ -389,13 +382,7 @@ type deckCardUserIn struct {
 func (in deckCardUserIn) board() int64 { return in.BoardID }
 
 func (in deckCardUserIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.UserID) == "" {
-		return Argf("user_id must not be empty")
-	}
-	return nil
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), textArg("user_id", in.UserID))
 }
 
 func deckAssignUser(cache *nextcloud.DeckCache) Tool {
@@ -424,13 +411,7 @@ type deckCardLabelIn struct {
 func (in deckCardLabelIn) board() int64 { return in.BoardID }
 
 func (in deckCardLabelIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("card_id", in.CardID)); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.Label) == "" {
-		return Argf("label must not be empty")
-	}
-	return nil
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("card_id", in.CardID, ""), textArg("label", in.Label))
 }
 
 func deckAddLabel(cache *nextcloud.DeckCache) Tool {

@@ -19,7 +19,7 @@ type deckCommentOut struct {
 	ReplyTo    int64  `json:"reply_to,omitempty" jsonschema:"id of the comment this one answers"`
 }
 
-func deckCommentFrom(c nextcloud.DeckComment) deckCommentOut {
+func deckCommentFrom(c *nextcloud.DeckComment) deckCommentOut {
 	out := deckCommentOut{ID: int64(c.ID), Message: c.Message, Author: c.ActorID, AuthorName: c.ActorDisplayName, Created: c.CreationDateTime}
 	if c.ReplyTo != nil {
 		out.ReplyTo = int64(c.ReplyTo.ID)
@@ -47,16 +47,10 @@ type deckListCommentsIn struct {
 }
 
 func (in deckListCommentsIn) Validate() error {
-	if err := deckID("card_id", in.CardID); err != nil {
+	if err := idArg("card_id", in.CardID, ""); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return Argf("limit must be between 1 and 200")
-	}
-	if in.Offset < 0 {
-		return Argf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 200), offsetArg("offset", in.Offset))
 }
 
 func deckListComments() Tool {
@@ -67,11 +61,7 @@ func deckListComments() Tool {
 			if err != nil {
 				return deckCommentsOut{}, err
 			}
-			out := deckCommentsOut{CardID: in.CardID, Comments: []deckCommentOut{}}
-			for _, c := range cs {
-				out.Comments = append(out.Comments, deckCommentFrom(c))
-			}
-			return out, nil
+			return deckCommentsOut{CardID: in.CardID, Comments: mapAll(cs, deckCommentFrom)}, nil
 		})
 }
 
@@ -100,11 +90,8 @@ type deckAddCommentIn struct {
 }
 
 func (in deckAddCommentIn) Validate() error {
-	if err := deckID("card_id", in.CardID); err != nil {
+	if err := cmp.Or(idArg("card_id", in.CardID, ""), textArg("message", in.Message)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return Argf("message must not be empty")
 	}
 	if in.ReplyTo < 0 {
 		return Argf("reply_to must be a positive comment id")
@@ -128,7 +115,7 @@ func deckAddComment() Tool {
 					}
 					return deckAddCommentOut{}, err
 				}
-				out.Comments = append(out.Comments, deckCommentFrom(*c))
+				out.Comments = append(out.Comments, deckCommentFrom(c))
 				if len(parts) > 1 {
 					reportProgress(ctx, i+1, len(parts), fmt.Sprintf("posted %d of %d comment parts", i+1, len(parts)))
 				}
@@ -154,11 +141,8 @@ type deckUpdateCommentIn struct {
 }
 
 func (in deckUpdateCommentIn) Validate() error {
-	if err := cmp.Or(deckID("card_id", in.CardID), deckID("comment_id", in.CommentID)); err != nil {
+	if err := cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, ""), textArg("message", in.Message)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return Argf("message must not be empty")
 	}
 	if n := len([]rune(in.Message)); n > nextcloud.DeckCommentMaxLength {
 		return Argf("message has %d characters; Deck allows at most %d per comment. Shorten it, or add the rest with nc_deck_add_comment (which splits long text)", n, nextcloud.DeckCommentMaxLength)
@@ -174,7 +158,7 @@ func deckUpdateComment() Tool {
 			if err != nil {
 				return deckCommentOneOut{}, err
 			}
-			return deckCommentOneOut{CardID: in.CardID, Comment: deckCommentFrom(*c)}, nil
+			return deckCommentOneOut{CardID: in.CardID, Comment: deckCommentFrom(c)}, nil
 		})
 }
 
@@ -184,7 +168,7 @@ type deckCommentIn struct {
 }
 
 func (in deckCommentIn) Validate() error {
-	return cmp.Or(deckID("card_id", in.CardID), deckID("comment_id", in.CommentID))
+	return cmp.Or(idArg("card_id", in.CardID, ""), idArg("comment_id", in.CommentID, ""))
 }
 
 func deckDeleteComment() Tool {

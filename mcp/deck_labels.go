@@ -48,11 +48,8 @@ type deckCreateLabelIn struct {
 }
 
 func (in deckCreateLabelIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), textArg("title", in.Title)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Title) == "" {
-		return Argf("title must not be empty")
 	}
 	_, err := deckColor("color", in.Color)
 	return err
@@ -79,14 +76,14 @@ type deckUpdateLabelIn struct {
 }
 
 func (in deckUpdateLabelIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("label_id", in.LabelID, "")); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Color == nil {
 		return Argf("nothing to change: give title or color")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return Argf("title must not be empty")
+	if err := newTextArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.Color != nil {
 		if _, err := deckColor("color", *in.Color); err != nil {
@@ -105,10 +102,7 @@ func deckUpdateLabel(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckLabelOneOut{}, err
 			}
-			title, color := l.Title, l.Color
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
+			title, color := newText(l.Title, in.Title), l.Color
 			if in.Color != nil {
 				color, _ = deckColor("color", *in.Color) // checked in Validate
 			}
@@ -126,7 +120,7 @@ type deckLabelIn struct {
 }
 
 func (in deckLabelIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("label_id", in.LabelID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("label_id", in.LabelID, ""))
 }
 
 func deckGetLabel(cache *nextcloud.DeckCache) Tool {

@@ -37,7 +37,7 @@ type deckListStacksIn struct {
 	Archived bool  `json:"archived,omitempty" jsonschema:"true lists the stacks that hold archived cards, counting those"`
 }
 
-func (in deckListStacksIn) Validate() error { return deckID("board_id", in.BoardID) }
+func (in deckListStacksIn) Validate() error { return idArg("board_id", in.BoardID, "") }
 
 func deckListStacks(cache *nextcloud.DeckCache) Tool {
 	return NewTool(Spec{Name: "nc_deck_list_stacks", Title: "List Deck stacks", Scope: deckRead, Kind: Read,
@@ -87,7 +87,7 @@ type deckStackIn struct {
 }
 
 func (in deckStackIn) Validate() error {
-	return cmp.Or(deckID("board_id", in.BoardID), deckID("stack_id", in.StackID))
+	return cmp.Or(idArg("board_id", in.BoardID, ""), idArg("stack_id", in.StackID, ""))
 }
 
 func deckGetStack(cache *nextcloud.DeckCache) Tool {
@@ -113,7 +113,7 @@ type deckCreateStackIn struct {
 }
 
 func (in deckCreateStackIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	return deckTitleArg(in.Title, 100)
@@ -139,16 +139,13 @@ type deckUpdateStackIn struct {
 }
 
 func (in deckUpdateStackIn) Validate() error {
-	if err := cmp.Or(deckID("board_id", in.BoardID), deckID("stack_id", in.StackID)); err != nil {
+	if err := cmp.Or(idArg("board_id", in.BoardID, ""), idArg("stack_id", in.StackID, "")); err != nil {
 		return err
 	}
 	if in.Title == nil && in.Order == nil {
 		return Argf("nothing to change: give title or order")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return Argf("title must not be empty")
-	}
-	return nil
+	return newTextArg("title", in.Title)
 }
 
 func deckUpdateStack(cache *nextcloud.DeckCache) Tool {
@@ -160,14 +157,7 @@ func deckUpdateStack(cache *nextcloud.DeckCache) Tool {
 			if err != nil {
 				return deckStackOneOut{}, err
 			}
-			title, order := s.Title, s.Order
-			if in.Title != nil {
-				title = strings.TrimSpace(*in.Title)
-			}
-			if in.Order != nil {
-				order = *in.Order
-			}
-			ns, err := d.UpdateStack(ctx, in.BoardID, in.StackID, title, order)
+			ns, err := d.UpdateStack(ctx, in.BoardID, in.StackID, newText(s.Title, in.Title), newValue(s.Order, in.Order))
 			if err != nil {
 				return deckStackOneOut{}, err
 			}
@@ -197,7 +187,7 @@ type deckReorderStacksIn struct {
 }
 
 func (in deckReorderStacksIn) Validate() error {
-	if err := deckID("board_id", in.BoardID); err != nil {
+	if err := idArg("board_id", in.BoardID, ""); err != nil {
 		return err
 	}
 	if len(in.StackIDs) == 0 {

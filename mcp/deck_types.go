@@ -154,6 +154,18 @@ func deckBriefFrom(c *nextcloud.DeckCard, boardID int64, stackTitle string) deck
 	return b
 }
 
+// deckLiveAttachments converts the attachments not deleted (Deck keeps
+// deleted ones for a while); never nil.
+func deckLiveAttachments(as []nextcloud.DeckAttachment) []deckAttachmentOut {
+	out := []deckAttachmentOut{}
+	for _, a := range as {
+		if a.DeletedAt == 0 {
+			out = append(out, deckAttachmentFrom(a))
+		}
+	}
+	return out
+}
+
 func deckAttachmentFrom(a nextcloud.DeckAttachment) deckAttachmentOut {
 	name := a.ExtendedData.Info.Basename
 	if name == "" {
@@ -180,16 +192,11 @@ func deckCardFrom(ctx context.Context, nc *nextcloud.Client, d *nextcloud.DeckCl
 		deckCardBrief: deckBriefFrom(c, boardID, stackTitle),
 		Description:   c.Description, Owner: c.Owner.UID,
 		CreatedAt: deckUnix(c.CreatedAt), Modified: deckUnix(c.LastModified),
-		LabelsFull: deckLabelsFrom(c.Labels), Assigned: []deckMemberOut{}, Attachments: []deckAttachmentOut{},
+		LabelsFull: deckLabelsFrom(c.Labels), Assigned: []deckMemberOut{}, Attachments: deckLiveAttachments(c.Attachments),
 		URL: deckURL(nc, boardID, c.ID),
 	}
 	for _, a := range c.AssignedUsers {
 		out.Assigned = append(out.Assigned, deckMemberOut{UserID: a.Participant.UID, DisplayName: a.Participant.DisplayName})
-	}
-	for _, a := range c.Attachments {
-		if a.DeletedAt == 0 {
-			out.Attachments = append(out.Attachments, deckAttachmentFrom(a))
-		}
 	}
 	out.AttachmentCount = len(out.Attachments)
 	return out

@@ -204,22 +204,34 @@ func toolsetsListTools(s *Server) Tool {
 		Description: "List the tools of one toolset that your token and this Nextcloud allow, with a one-line description each, before enabling it with nc_toolsets_enable.",
 		Kind:        Read},
 		func(ctx context.Context, nc *nextcloud.Client, in toolsetsToolsIn) (toolsetsToolsOut, error) {
-			v, err := s.toolsetView(in.Toolset)
+			v, tools, err := s.usableToolset(ctx, nc, in.Toolset, "is not available")
 			if err != nil {
 				return toolsetsToolsOut{}, err
 			}
-			if why := s.unavailable(ctx, nc, v); why != "" {
-				return toolsetsToolsOut{}, fmt.Errorf("toolset %q is not available: %s", v.name, why)
-			}
-			out := toolsetsToolsOut{Toolset: v.name, Enabled: s.shownHere(ctx, v.tools[0].Def.Name), Tools: []toolsetTool{}}
-			usable := s.toolUsable(ctx)
-			for _, t := range v.tools {
-				if usable(t.Def.Name) {
-					out.Tools = append(out.Tools, toolsetTool{Name: t.Def.Name, Title: t.Def.Annotations.Title, Description: firstSentence(t.Def.Description), ReadOnly: t.ReadOnly()})
-				}
-			}
-			return out, nil
+			return toolsetsToolsOut{Toolset: v.name, Enabled: s.shownHere(ctx, v.tools[0].Def.Name), Tools: mapAll(tools, func(t *Tool) toolsetTool {
+				return toolsetTool{Name: t.Def.Name, Title: t.Def.Annotations.Title, Description: firstSentence(t.Def.Description), ReadOnly: t.ReadOnly()}
+			})}, nil
 		})
+}
+
+// usableToolset finds a toolset the caller may use and its tools the
+// caller's token allows; refused says what an unavailable one cannot be.
+func (s *Server) usableToolset(ctx context.Context, nc *nextcloud.Client, name, refused string) (toolsetView, []Tool, error) {
+	v, err := s.toolsetView(name)
+	if err != nil {
+		return v, nil, err
+	}
+	if why := s.unavailable(ctx, nc, v); why != "" {
+		return v, nil, fmt.Errorf("toolset %q %s: %s", v.name, refused, why)
+	}
+	usable := s.toolUsable(ctx)
+	var tools []Tool
+	for _, t := range v.tools {
+		if usable(t.Def.Name) {
+			tools = append(tools, t)
+		}
+	}
+	return v, tools, nil
 }
 
 func firstSentence(s string) string {
@@ -251,20 +263,11 @@ func toolsetsEnable(s *Server) Tool {
 		Description: "Add one toolset's tools to this session's tool list (the client is sent notifications/tools/list_changed). Only toolsets your token's scopes and this Nextcloud's apps allow can be enabled; nc_toolsets_list says which.",
 		Kind:        Read},
 		func(ctx context.Context, nc *nextcloud.Client, in toolsetsEnableIn) (toolsetsEnableOut, error) {
-			v, err := s.toolsetView(in.Toolset)
+			v, tools, err := s.usableToolset(ctx, nc, in.Toolset, "cannot be enabled")
 			if err != nil {
 				return toolsetsEnableOut{}, err
 			}
-			if why := s.unavailable(ctx, nc, v); why != "" {
-				return toolsetsEnableOut{}, fmt.Errorf("toolset %q cannot be enabled: %s", v.name, why)
-			}
-			out := toolsetsEnableOut{Toolset: v.name, Tools: []string{}}
-			usable := s.toolUsable(ctx)
-			for _, t := range v.tools {
-				if usable(t.Def.Name) {
-					out.Tools = append(out.Tools, t.Def.Name)
-				}
-			}
+			out := toolsetsEnableOut{Toolset: v.name, Tools: mapAll(tools, func(t *Tool) string { return t.Def.Name })}
 			sid := callerSession(ctx)
 			if sid == "" {
 				out.AlreadyEnabled = true // a sessionless request already sees every toolset

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,13 +128,7 @@ type extrasListCommentsIn struct {
 }
 
 func (in *extrasListCommentsIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return errors.New("offset must not be negative")
-	}
-	return in.check()
+	return cmp.Or(limitArg("limit", in.Limit, 200), offsetArg("offset", in.Offset), in.check())
 }
 
 func extrasTime(t time.Time) string {
@@ -236,11 +231,9 @@ type extrasTagOut struct {
 }
 
 func extrasTagsOut(tags []nextcloud.SystemTag) []extrasTagOut {
-	out := []extrasTagOut{}
-	for _, t := range tags {
-		out = append(out, extrasTagOut{ID: t.ID, Name: t.Name, UserVisible: t.UserVisible, UserAssignable: t.UserAssignable, CanAssign: t.CanAssign})
-	}
-	return out
+	return mapAll(tags, func(t *nextcloud.SystemTag) extrasTagOut {
+		return extrasTagOut{ID: t.ID, Name: t.Name, UserVisible: t.UserVisible, UserAssignable: t.UserAssignable, CanAssign: t.CanAssign}
+	})
 }
 
 type extrasTagsListOut struct {
@@ -523,21 +516,17 @@ type extrasVersionsOut struct {
 }
 
 func (o extrasVersionsOut) Summary() string {
-	if len(o.Versions) == 0 {
-		return fmt.Sprintf("%s has no older versions.", o.File)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d older versions of %s (newest first):", len(o.Versions), o.File)
-	for _, v := range o.Versions {
-		fmt.Fprintf(&b, "\n- %s: saved %s, %d bytes", v.ID, v.Modified, v.Size)
+	head := fmt.Sprintf("%d older versions of %s (newest first):", len(o.Versions), o.File)
+	return listSummary(o.Versions, fmt.Sprintf("%s has no older versions.", o.File), head, func(v extrasVersionOut) string {
+		s := fmt.Sprintf("- %s: saved %s, %d bytes", v.ID, v.Modified, v.Size)
 		if v.Author != "" {
-			fmt.Fprintf(&b, " by %s", v.Author)
+			s += fmt.Sprintf(" by %s", v.Author)
 		}
 		if v.Label != "" {
-			fmt.Fprintf(&b, " %q", v.Label)
+			s += fmt.Sprintf(" %q", v.Label)
 		}
-	}
-	return b.String()
+		return s
+	})
 }
 
 type extrasListVersionsIn struct {
@@ -551,11 +540,9 @@ func extrasVersions(ctx context.Context, nc *nextcloud.Client, id int64, name st
 	if err != nil {
 		return extrasVersionsOut{}, err
 	}
-	out := extrasVersionsOut{FileID: id, File: name, Versions: []extrasVersionOut{}}
-	for _, v := range vs {
-		out.Versions = append(out.Versions, extrasVersionOut{ID: v.ID, Modified: extrasTime(v.Modified), Size: v.Size, Author: v.Author, Label: v.Label})
-	}
-	return out, nil
+	return extrasVersionsOut{FileID: id, File: name, Versions: mapAll(vs, func(v *nextcloud.FileVersion) extrasVersionOut {
+		return extrasVersionOut{ID: v.ID, Modified: extrasTime(v.Modified), Size: v.Size, Author: v.Author, Label: v.Label}
+	})}, nil
 }
 
 func extrasListVersions() Tool {

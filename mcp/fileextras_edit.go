@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,10 +19,7 @@ type extrasCommentRefIn struct {
 }
 
 func (in *extrasCommentRefIn) checkComment() error {
-	if in.CommentID <= 0 {
-		return fmt.Errorf("comment_id must be a positive comment id from nc_files_list_comments, not %d", in.CommentID)
-	}
-	return in.check()
+	return cmp.Or(idArg("comment_id", in.CommentID, "nc_files_list_comments"), in.check())
 }
 
 // commentError explains the answers a comment change can get.

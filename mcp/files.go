@@ -52,7 +52,7 @@ type filesEntry struct {
 	Favorite bool   `json:"favorite" jsonschema:"whether the user marked it as favorite"`
 }
 
-func filesEntryOf(fi nextcloud.FileInfo) filesEntry {
+func filesEntryOf(fi *nextcloud.FileInfo) filesEntry {
 	e := filesEntry{Path: fi.Path, Name: fi.Name, Type: "file", Size: fi.Size, ETag: fi.ETag, FileID: fi.FileID, MimeType: fi.ContentType, Favorite: fi.Favorite}
 	if fi.IsDir {
 		e.Type, e.MimeType = "folder", ""

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -27,13 +28,7 @@ func (in *filesListIn) Validate() error {
 	if _, err := filesCleanArg("path", in.Path, true); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 1000 {
-		return fmt.Errorf("limit must be between 1 and 1000, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 1000), offsetArg("offset", in.Offset))
 }
 
 type filesListOut struct {
@@ -80,7 +75,7 @@ func filesList() Tool {
 			}
 			out := filesListOut{Path: self.Path, Items: []filesEntry{}, Total: len(children)}
 			for i := in.Offset; i < len(children) && len(out.Items) < limit; i++ {
-				out.Items = append(out.Items, filesEntryOf(children[i]))
+				out.Items = append(out.Items, filesEntryOf(&children[i]))
 			}
 			out.More = in.Offset+len(out.Items) < len(children)
 			return out, nil
@@ -96,7 +91,7 @@ func filesStat() Tool {
 			if err != nil {
 				return filesEntry{}, err
 			}
-			return filesEntryOf(*fi), nil
+			return filesEntryOf(fi), nil
 		})
 }
 
@@ -259,8 +254,8 @@ func (in *filesSearchIn) Validate() error {
 	if !after.IsZero() && !before.IsZero() && !after.Before(before) {
 		return fmt.Errorf("modified_after must be earlier than modified_before")
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 500); err != nil {
+		return err
 	}
 	return nil
 }
@@ -299,10 +294,7 @@ func filesSearch() Tool {
 			if err != nil {
 				return filesFoundOut{}, err
 			}
-			out := filesFoundOut{Items: make([]filesEntry, 0, len(fis))}
-			for _, fi := range fis {
-				out.Items = append(out.Items, filesEntryOf(fi))
-			}
+			out := filesFoundOut{Items: mapAll(fis, filesEntryOf)}
 			out.Count = len(out.Items)
 			out.More = out.Count >= limit
 			return out, nil
@@ -327,10 +319,7 @@ func filesFavorites() Tool {
 			if err != nil {
 				return filesFoundOut{}, err
 			}
-			out := filesFoundOut{Items: make([]filesEntry, 0, len(fis))}
-			for _, fi := range fis {
-				out.Items = append(out.Items, filesEntryOf(fi))
-			}
+			out := filesFoundOut{Items: mapAll(fis, filesEntryOf)}
 			sort.Slice(out.Items, func(i, j int) bool { return out.Items[i].Path < out.Items[j].Path })
 			out.Count = len(out.Items)
 			return out, nil

@@ -22,7 +22,7 @@ type filesTrashEntry struct {
 	MimeType         string `json:"mime_type,omitempty" jsonschema:"MIME type of a file"`
 }
 
-func filesTrashEntryOf(it nextcloud.TrashItem) filesTrashEntry {
+func filesTrashEntryOf(it *nextcloud.TrashItem) filesTrashEntry {
 	e := filesTrashEntry{TrashName: it.TrashName, Name: it.Name, OriginalLocation: it.OriginalLocation, Type: "file", Size: it.Size, MimeType: it.ContentType}
 	if it.IsDir {
 		e.Type, e.MimeType = "folder", ""
@@ -57,11 +57,7 @@ func filesTrashList() Tool {
 				return filesTrashListOut{}, err
 			}
 			sort.SliceStable(items, func(i, j int) bool { return items[i].DeletedAt.After(items[j].DeletedAt) })
-			out := filesTrashListOut{Items: make([]filesTrashEntry, 0, len(items)), Count: len(items)}
-			for _, it := range items {
-				out.Items = append(out.Items, filesTrashEntryOf(it))
-			}
-			return out, nil
+			return filesTrashListOut{Items: mapAll(items, filesTrashEntryOf), Count: len(items)}, nil
 		})
 }
 

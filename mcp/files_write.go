@@ -96,7 +96,7 @@ func filesWrite() Tool {
 			if err != nil {
 				return filesWriteOut{}, fmt.Errorf("the file was written but reading its details failed: %w", err)
 			}
-			out.File, out.Created = filesEntryOf(*fi), res.Created
+			out.File, out.Created = filesEntryOf(fi), res.Created
 			return out, nil
 		})
 }
@@ -132,7 +132,7 @@ func filesMkdir() Tool {
 			if created == nil {
 				created = []string{}
 			}
-			return filesMkdirOut{Folder: filesEntryOf(*fi), Created: created}, nil
+			return filesMkdirOut{Folder: filesEntryOf(fi), Created: created}, nil
 		})
 }
 
@@ -229,7 +229,7 @@ func filesMoveCopy(ctx context.Context, nc *nextcloud.Client, in filesMoveIn, co
 	if err != nil {
 		return filesMoveOut{}, fmt.Errorf("the item was %s but reading its details failed: %w", action, err)
 	}
-	return filesMoveOut{Source: src, Destination: filesEntryOf(*fi), Overwrote: !created, Action: action}, nil
+	return filesMoveOut{Source: src, Destination: filesEntryOf(fi), Overwrote: !created, Action: action}, nil
 }
 
 type filesDeleteOut struct {
@@ -253,6 +253,6 @@ func filesDelete() Tool {
 			if err := nc.Files().Delete(ctx, fi.Path); err != nil {
 				return filesDeleteOut{}, err
 			}
-			return filesDeleteOut{Path: fi.Path, Type: filesEntryOf(*fi).Type}, nil
+			return filesDeleteOut{Path: fi.Path, Type: filesEntryOf(fi).Type}, nil
 		})
 }

@@ -154,24 +154,24 @@ func indexStatus(idx IndexBackend) Tool {
 func indexPause(idx IndexBackend) Tool {
 	return NewTool(Spec{Name: "nc_index_pause", Title: "Pause search index", NoClient: true, Kind: Write, Scope: "search:write",
 		Description: "Stop background syncing of your search index. What is indexed stays searchable but grows stale; nc_search then answers live. Undo with nc_index_resume."},
-		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
-			if err := idx.SetPaused(ctx, true); err != nil {
-				return indexPauseOut{}, fmt.Errorf("pause the search index: %w", err)
-			}
-			return indexPauseOut{Message: "Index syncing paused; resume it with nc_index_resume."}, nil
-		})
+		indexSetPaused(idx, true, "pause", "Index syncing paused; resume it with nc_index_resume."))
 }
 
 // indexResume is nc_index_resume (resume search index).
 func indexResume(idx IndexBackend) Tool {
 	return NewTool(Spec{Name: "nc_index_resume", Title: "Resume search index", NoClient: true, Kind: Write, Scope: "search:write",
 		Description: "Resume background syncing of your search index; the next sync catches up with changes made meanwhile."},
-		func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
-			if err := idx.SetPaused(ctx, false); err != nil {
-				return indexPauseOut{}, fmt.Errorf("resume the search index: %w", err)
-			}
-			return indexPauseOut{Message: "Index syncing resumed; it catches up at the next background run."}, nil
-		})
+		indexSetPaused(idx, false, "resume", "Index syncing resumed; it catches up at the next background run."))
+}
+
+// indexSetPaused is the handler of nc_index_pause and nc_index_resume.
+func indexSetPaused(idx IndexBackend, paused bool, verb, done string) func(context.Context, *nextcloud.Client, noArgs) (indexPauseOut, error) {
+	return func(ctx context.Context, _ *nextcloud.Client, _ noArgs) (indexPauseOut, error) {
+		if err := idx.SetPaused(ctx, paused); err != nil {
+			return indexPauseOut{}, fmt.Errorf("%s the search index: %w", verb, err)
+		}
+		return indexPauseOut{Message: done}, nil
+	}
 }
 
 // indexWipe is nc_index_wipe (wipe search index).

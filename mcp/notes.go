@@ -82,12 +82,7 @@ type noteIDIn struct {
 
 func (in *noteIDIn) Validate() error { return validNoteID(in.ID) }
 
-func validNoteID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("id must be a positive note id from nc_notes_list, not %d", id)
-	}
-	return nil
-}
+func validNoteID(id int64) error { return idArg("id", id, "nc_notes_list") }
 
 type noteCategory struct {
 	Name  string `json:"name" jsonschema:"the category; empty for uncategorized notes"`
@@ -140,8 +135,8 @@ type notesListIn struct {
 }
 
 func (in *notesListIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 500); err != nil {
+		return err
 	}
 	if in.Cursor != "" && !noteCursorRE.MatchString(in.Cursor) {
 		return fmt.Errorf("cursor %q is not a next_cursor from nc_notes_list; leave it out to start at the first page", in.Cursor)
@@ -190,11 +185,8 @@ func notesList(env *Env) Tool {
 			if err != nil {
 				return notesListOut{}, err
 			}
-			out := notesListOut{Notes: make([]noteBrief, 0, len(page.Notes)), NextCursor: page.Cursor, Pending: page.Pending}
-			for _, n := range page.Notes {
-				out.Notes = append(out.Notes, noteBriefOf(n, in.IncludeContent))
-			}
-			return out, nil
+			brief := func(n *nextcloud.Note) noteBrief { return noteBriefOf(*n, in.IncludeContent) }
+			return notesListOut{Notes: mapAll(page.Notes, brief), NextCursor: page.Cursor, Pending: page.Pending}, nil
 		})
 }
 
@@ -220,10 +212,7 @@ type notesCreateIn struct {
 }
 
 func (in *notesCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title must not be empty")
-	}
-	return nil
+	return textArg("title", in.Title)
 }
 
 // notesCreate is nc_notes_create (create note).
@@ -263,10 +252,7 @@ func (in *notesUpdateIn) Validate() error {
 	if in.Title == nil && in.Content == nil && in.Category == nil && in.Favorite == nil {
 		return fmt.Errorf("nothing to change: give at least one of title, content, category, favorite")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
-		return fmt.Errorf("title must not be empty")
-	}
-	return nil
+	return newTextArg("title", in.Title)
 }
 
 // notesUpdate is nc_notes_update (update note).

@@ -21,8 +21,8 @@ type notesAttachmentIn struct {
 }
 
 func (in *notesAttachmentIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("note_id must be a positive note id, from nc_notes_list")
+	if err := idArg("note_id", in.ID, "nc_notes_list"); err != nil {
+		return err
 	}
 	p := strings.TrimSpace(in.Path)
 	if p == "" {

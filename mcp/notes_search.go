@@ -32,8 +32,8 @@ func (in *notesSearchIn) Validate() error {
 	if len(noteTerms(in.Query)) == 0 {
 		return fmt.Errorf("query must contain at least one word (letters or digits)")
 	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 100); err != nil {
+		return err
 	}
 	return nil
 }

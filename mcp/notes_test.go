@@ -264,7 +264,7 @@ func TestNotesBadInputs(t *testing.T) {
 	cases := []badCall{
 		{"nc_notes_get", map[string]any{}, []string{"id"}},
 		{"nc_notes_get", map[string]any{"id": "seven"}, []string{"id"}},
-		{"nc_notes_get", map[string]any{"id": 0}, []string{"positive note id"}},
+		{"nc_notes_get", map[string]any{"id": 0}, []string{"id must be a positive id, from nc_notes_list"}},
 		{"nc_notes_get", map[string]any{"id": 424242}, []string{"404", "does not exist"}},
 		{"nc_notes_get", map[string]any{"id": n.ID, "bogus": true}, []string{"bogus"}},
 		{"nc_notes_list", map[string]any{"cursor": "abc"}, []string{"cursor"}},
@@ -280,7 +280,7 @@ func TestNotesBadInputs(t *testing.T) {
 		{"nc_notes_append", map[string]any{"id": n.ID}, []string{"text"}},
 		{"nc_notes_append", map[string]any{"id": 424242, "text": "x"}, []string{"404"}},
 		{"nc_notes_delete", map[string]any{"id": 424242}, []string{"404", "does not exist"}},
-		{"nc_notes_delete", map[string]any{"id": -3}, []string{"positive note id"}},
+		{"nc_notes_delete", map[string]any{"id": -3}, []string{"id must be a positive id, from nc_notes_list"}},
 	}
 	wantBadCalls(t, c, cases)
 }

@@ -70,7 +70,7 @@ func tablesPermNames(p *nextcloud.TablesPermissions) []string {
 	return out
 }
 
-func tablesViewFrom(v nextcloud.TablesView) tablesViewOut {
+func tablesViewFrom(v *nextcloud.TablesView) tablesViewOut {
 	return tablesViewOut{ID: v.ID, Title: v.Title, TableID: v.TableID, RowsCount: v.RowsCount, Columns: len(v.Columns)}
 }
 
@@ -78,16 +78,13 @@ func tablesTableFrom(t nextcloud.TablesTable, me string) tablesTableOut {
 	out := tablesTableOut{
 		ID: t.ID, Title: t.Title, Emoji: t.Emoji, Description: t.Description, Owner: t.Ownership,
 		SharedWithMe: t.Ownership != "" && t.Ownership != me, Archived: t.Archived,
-		RowsCount: t.RowsCount, ColumnsCount: t.ColumnsCount, Views: []tablesViewOut{},
+		RowsCount: t.RowsCount, ColumnsCount: t.ColumnsCount, Views: mapAll(t.Views, tablesViewFrom),
 		Permissions: tablesPermNames(t.OnSharePermissions),
-	}
-	for _, v := range t.Views {
-		out.Views = append(out.Views, tablesViewFrom(v))
 	}
 	return out
 }
 
-func tablesColumnFrom(c nextcloud.TablesColumn) tablesColumnOut {
+func tablesColumnFrom(c *nextcloud.TablesColumn) tablesColumnOut {
 	out := tablesColumnOut{
 		ID: c.ID, Title: c.Title, Type: c.Kind(), Format: c.Format(), Mandatory: c.Mandatory, Description: c.Description,
 	}
@@ -224,9 +221,7 @@ func tablesList(env *Env) Tool {
 			sort.SliceStable(out.Tables, func(i, j int) bool {
 				return strings.ToLower(out.Tables[i].Title) < strings.ToLower(out.Tables[j].Title)
 			})
-			for _, v := range views {
-				out.SharedViews = append(out.SharedViews, tablesViewFrom(v))
-			}
+			out.SharedViews = mapAll(views, tablesViewFrom)
 			return out, nil
 		})
 }
@@ -284,16 +279,12 @@ func tablesSchema(env *Env) Tool {
 				return out, tablesExplain(err, n)
 			}
 			out.TableID, out.ViewID, out.Title, out.RowsCount = info.TableID, info.ViewID, info.Title, info.RowsCount
-			for _, v := range info.Views {
-				out.Views = append(out.Views, tablesViewFrom(v))
-			}
+			out.Views = mapAll(info.Views, tablesViewFrom)
 			idx, err := tablesColumns(ctx, tc, n)
 			if err != nil {
 				return out, err
 			}
-			for _, c := range idx.Columns {
-				out.Columns = append(out.Columns, tablesColumnFrom(c))
-			}
+			out.Columns = mapAll(idx.Columns, tablesColumnFrom)
 			return out, nil
 		})
 }

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,13 +78,7 @@ func (in tablesReadRowsIn) Validate() error {
 	if err := tablesCheckNode(in.TableID, in.ViewID); err != nil {
 		return err
 	}
-	if in.Limit < 0 || in.Limit > 500 {
-		return Argf("limit must be between 1 and 500")
-	}
-	if in.Offset < 0 {
-		return Argf("offset must not be negative")
-	}
-	return nil
+	return cmp.Or(limitArg("limit", in.Limit, 500), offsetArg("offset", in.Offset))
 }
 
 type tablesRowsOut struct {
@@ -161,15 +156,51 @@ type tablesRowIn struct {
 
 func (in tablesRowIn) Validate() error { return tablesCheckRow(in.RowID, 0) }
 
+// tablesValuesArg checks the values of an insert or update.
+func tablesValuesArg(values map[string]any) error {
+	if len(values) == 0 {
+		return Argf("values must give at least one column value")
+	}
+	return nil
+}
+
 // tablesCheckRow checks a row id and an optional view id.
 func tablesCheckRow(rowID, viewID int64) error {
-	if rowID <= 0 {
-		return Argf("row_id must be a positive id")
+	if err := idArg("row_id", rowID, ""); err != nil {
+		return err
 	}
 	if viewID < 0 {
 		return Argf("view_id must be a positive id")
 	}
 	return nil
+}
+
+// tablesRowNode is where a row change goes: through the view the caller
+// named, else the row's table.
+func tablesRowNode(r *nextcloud.TablesRow, viewID int64) nextcloud.TablesNode {
+	if viewID > 0 {
+		return nextcloud.TablesNode{View: true, ID: viewID}
+	}
+	return nextcloud.TablesNode{ID: r.TableID}
+}
+
+// tablesRowAnswer is the answer about one row, with what was done.
+func tablesRowAnswer(r *nextcloud.TablesRow, idx nextcloud.TablesColumnIndex, action string) tablesRowOneOut {
+	return tablesRowOneOut{Row: tablesRowFrom(*r, idx), Columns: tablesTitles(idx.Columns), Action: action}
+}
+
+// tablesEncode checks values against the columns of n (a new row must
+// give every mandatory column) and encodes them for Tables.
+func tablesEncode(ctx context.Context, tc *nextcloud.TablesClient, n nextcloud.TablesNode, values map[string]any, newRow bool) (nextcloud.TablesColumnIndex, map[int64]any, error) {
+	idx, err := tablesColumns(ctx, tc, n)
+	if err != nil {
+		return idx, nil, err
+	}
+	data, err := idx.Encode(values, newRow)
+	if err != nil {
+		return idx, nil, Argf("%s", tablesJoinErrors(err))
+	}
+	return idx, data, nil
 }
 
 // tablesGetRow is nc_tables_get_row (get table row).
@@ -187,7 +218,7 @@ func tablesGetRow(env *Env) Tool {
 			if err != nil {
 				return tablesRowOneOut{}, err
 			}
-			return tablesRowOneOut{Row: tablesRowFrom(*r, idx), Columns: tablesTitles(idx.Columns)}, nil
+			return tablesRowAnswer(r, idx, ""), nil
 		})
 }
 
@@ -198,13 +229,7 @@ type tablesInsertIn struct {
 }
 
 func (in tablesInsertIn) Validate() error {
-	if err := tablesCheckNode(in.TableID, in.ViewID); err != nil {
-		return err
-	}
-	if len(in.Values) == 0 {
-		return Argf("values must give at least one column value")
-	}
-	return nil
+	return cmp.Or(tablesCheckNode(in.TableID, in.ViewID), tablesValuesArg(in.Values))
 }
 
 // tablesInsert is nc_tables_insert_row (insert table row).
@@ -222,19 +247,15 @@ func tablesInsert(env *Env) Tool {
 			if err := tablesCheckPermission(info.Permissions, n, "create", func(p *nextcloud.TablesPermissions) bool { return p.Create }); err != nil {
 				return tablesRowOneOut{}, err
 			}
-			idx, err := tablesColumns(ctx, tc, n)
+			idx, data, err := tablesEncode(ctx, tc, n, in.Values, true)
 			if err != nil {
 				return tablesRowOneOut{}, err
-			}
-			data, err := idx.Encode(in.Values, true)
-			if err != nil {
-				return tablesRowOneOut{}, Argf("%s", tablesJoinErrors(err))
 			}
 			r, err := tc.CreateRow(ctx, n, data)
 			if err != nil {
 				return tablesRowOneOut{}, tablesExplain(err, n)
 			}
-			return tablesRowOneOut{Row: tablesRowFrom(*r, idx), Columns: tablesTitles(idx.Columns), Action: fmt.Sprintf("Inserted row %d into %s", r.ID, n)}, nil
+			return tablesRowAnswer(r, idx, fmt.Sprintf("Inserted row %d into %s", r.ID, n)), nil
 		})
 }
 
@@ -245,13 +266,7 @@ type tablesUpdateIn struct {
 }
 
 func (in tablesUpdateIn) Validate() error {
-	if err := tablesCheckRow(in.RowID, in.ViewID); err != nil {
-		return err
-	}
-	if len(in.Values) == 0 {
-		return Argf("values must give at least one column value")
-	}
-	return nil
+	return cmp.Or(tablesCheckRow(in.RowID, in.ViewID), tablesValuesArg(in.Values))
 }
 
 // tablesUpdate is nc_tables_update_row (update table row).
@@ -265,10 +280,7 @@ func tablesUpdate(env *Env) Tool {
 			if err != nil {
 				return tablesRowOneOut{}, err
 			}
-			n := nextcloud.TablesNode{ID: r.TableID}
-			if in.ViewID > 0 {
-				n = nextcloud.TablesNode{View: true, ID: in.ViewID}
-			}
+			n := tablesRowNode(r, in.ViewID)
 			var perms *nextcloud.TablesPermissions
 			info, err := tc.Node(ctx, n)
 			switch {
@@ -283,13 +295,9 @@ func tablesUpdate(env *Env) Tool {
 			if err := tablesCheckPermission(perms, n, "update", func(p *nextcloud.TablesPermissions) bool { return p.Update }); err != nil {
 				return tablesRowOneOut{}, err
 			}
-			idx, err := tablesColumns(ctx, tc, n)
+			idx, data, err := tablesEncode(ctx, tc, n, in.Values, false)
 			if err != nil {
 				return tablesRowOneOut{}, err
-			}
-			data, err := idx.Encode(in.Values, false)
-			if err != nil {
-				return tablesRowOneOut{}, Argf("%s", tablesJoinErrors(err))
 			}
 			nr, err := tc.UpdateRow(ctx, in.RowID, in.ViewID, data)
 			if err != nil {
@@ -301,7 +309,7 @@ func tablesUpdate(env *Env) Tool {
 					full = all
 				}
 			}
-			return tablesRowOneOut{Row: tablesRowFrom(*nr, full), Columns: tablesTitles(full.Columns), Action: fmt.Sprintf("Updated row %d", nr.ID)}, nil
+			return tablesRowAnswer(nr, full, fmt.Sprintf("Updated row %d", nr.ID)), nil
 		})
 }
 
@@ -330,10 +338,7 @@ func tablesDelete(env *Env) Tool {
 			if err != nil {
 				return tablesDeletedOut{}, err
 			}
-			n := nextcloud.TablesNode{ID: r.TableID}
-			if in.ViewID > 0 {
-				n = nextcloud.TablesNode{View: true, ID: in.ViewID}
-			}
+			n := tablesRowNode(r, in.ViewID)
 			if err := tc.DeleteRow(ctx, in.RowID, in.ViewID); err != nil {
 				return tablesDeletedOut{}, tablesExplain(err, n)
 			}

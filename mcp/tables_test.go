@@ -100,21 +100,9 @@ func TestTablesToolsListed(t *testing.T) {
 	nc := nctest.New(t)
 	srv := newTestServer(t, nc)
 	tools := listedTools(t, connect(t, srv, "inprocess"))
-	for _, name := range tablesToolNames {
-		tool, ok := tools[name]
-		if !ok {
-			t.Fatalf("%s not listed", name)
-		}
-		if tool.Annotations.Title == "" || tool.Annotations.ReadOnlyHint == nil || tool.Description == "" || tool.InputSchema.Type != "object" || len(toolNamed(t, name).OutputSchema()) == 0 {
-			t.Errorf("%s lacks title, description, annotations or schemas", name)
-		}
-		read := strings.Contains(name, "_list") || strings.Contains(name, "_get_") || strings.Contains(name, "_read_")
-		st, _ := srv.Tool(name)
-		want := map[bool]string{true: "tables:read", false: "tables:write"}[read]
-		if st.Scope != want || *tool.Annotations.ReadOnlyHint != read {
-			t.Errorf("%s: scope %q readOnly %v", name, st.Scope, *tool.Annotations.ReadOnlyHint)
-		}
-	}
+	checkListedTools(t, srv, tools, tablesToolNames, func(name string) bool {
+		return strings.Contains(name, "_list") || strings.Contains(name, "_get_") || strings.Contains(name, "_read_")
+	}, "tables:read", "tables:write")
 	if h := tools["nc_tables_delete_row"].Annotations.DestructiveHint; h == nil || !*h {
 		t.Error("nc_tables_delete_row is not destructive")
 	}

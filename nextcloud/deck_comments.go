@@ -18,6 +18,16 @@ func (d *DeckClient) Attachments(ctx context.Context, boardID, stackID, cardID i
 	return a, nil
 }
 
+// CardAttachments finds a card (see FindCard) and lists its attachments.
+func (d *DeckClient) CardAttachments(ctx context.Context, boardID, cardID, stackID int64) (*DeckCard, []DeckAttachment, error) {
+	c, err := d.FindCard(ctx, boardID, cardID, stackID)
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := d.Attachments(ctx, boardID, c.StackID, c.ID)
+	return c, as, err
+}
+
 // AttachFile attaches a file from the user's Nextcloud files to a card, the
 // way Deck's "Share from Files" does: it shares the file with the card
 // (share type 12). It returns the share id, which is the attachment id.

@@ -192,16 +192,7 @@ func TestDeckClientErrors(t *testing.T) {
 	}
 
 	// Nextcloud answers OCS routes of an app that is off with 404 "Invalid query".
-	ocsOff := nctest.New(t)
-	ocsOff.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, "/ocs/v2.php/apps/deck/") {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"ocs":{"meta":{"status":"failure","statuscode":404,"message":"Invalid query, please check the syntax."},"data":[]}}`))
-			return true
-		}
-		return false
-	})
+	ocsOff := ocsAppOff(t, "deck")
 	if _, err := ocsOff.Client(t, "admin").Deck(nil).Comments(ctx, 1, 0, 0); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("OCS route missing: %v", err)
 	}

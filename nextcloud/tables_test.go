@@ -220,16 +220,7 @@ func TestTablesClientErrors(t *testing.T) {
 		t.Fatalf("disabled app (v1): %v", err)
 	}
 	// Nextcloud answers OCS routes of an app that is off with 404 "Invalid query".
-	ocsOff := nctest.New(t)
-	ocsOff.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, "/ocs/v2.php/apps/tables/") {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"ocs":{"meta":{"status":"failure","statuscode":404,"message":"Invalid query, please check the syntax. API specifications are here: http:\/\/www.freedesktop.org\/wiki\/Specifications\/open-collaboration-services."},"data":[]}}`))
-			return true
-		}
-		return false
-	})
+	ocsOff := ocsAppOff(t, "tables")
 	if _, _, err := ocsOff.Client(t, "admin").Tables().Index(ctx); !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		t.Fatalf("OCS route missing: %v", err)
 	}

@@ -261,6 +261,12 @@ func on[T any](find func(r *http.Request, uid string) (T, *apiErr), fn func(r *h
 	}
 }
 
+// byPath is on's finder for stores that look a record up by id for a
+// user holding perm: the id is the path value key.
+func byPath[T any](key string, perm int, find func(user string, id int64, perm int) (T, *apiErr)) func(*http.Request, string) (T, *apiErr) {
+	return func(r *http.Request, user string) (T, *apiErr) { return find(user, pathID(r, key), perm) }
+}
+
 func isOCS(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
 }

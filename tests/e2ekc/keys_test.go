@@ -2,29 +2,19 @@ package e2ekc
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // kidOf reads the kid of a JWT's header.
 func kidOf(t *testing.T, jwt string) string {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(jwt, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h struct {
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(b, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h.Kid
+	kid, _ := testutil.JWTHeader(t, jwt)["kid"].(string)
+	return kid
 }
 
 // postMCP sends one initialize request with token and returns the answer.

@@ -103,10 +103,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now().Add(-time.Second)
-	c, err := srv.session(ctx, tok.AccessToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := srv.mustSession(ctx, t, tok.AccessToken)
 	exchanges := func() []kcadmin.Event {
 		t.Helper()
 		ev, err := kc.UserEvents(ctx, "TOKEN_EXCHANGE", "dave", since)

@@ -293,6 +293,17 @@ func (s *mcpServer) Restart() {
 // Log is what the server wrote so far.
 func (s *mcpServer) Log() string { return s.log.String() }
 
+// mustSession opens a session with token; a refusal ends the test, with
+// the server's log.
+func (s *mcpServer) mustSession(ctx context.Context, t *testing.T, token string) *client.Client {
+	t.Helper()
+	c, err := s.session(ctx, token)
+	if err != nil {
+		t.Fatalf("MCP session: %v\n%s", err, s.Log())
+	}
+	return c
+}
+
 // session opens an MCP session over streamable HTTP with the bearer token.
 func (s *mcpServer) session(ctx context.Context, token string) (*client.Client, error) {
 	c, err := client.NewStreamableHttpClient(s.Base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))

@@ -43,13 +43,7 @@ func TestKeyRotation(t *testing.T) {
 	s := startServer(t, oauthEnv(kc, nc))
 
 	before := userToken(t, kc, "alice", "notes:read")
-	c, err := s.session(ctx, before)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
-		t.Fatalf("nc_notes_list before the rotation: %v %s", err, text)
-	}
+	mustListNotes(ctx, t, s.mustSession(ctx, t, before), "before the rotation")
 
 	if _, err := kc.Admin.RotateKey(ctx, kc.Realm); err != nil {
 		t.Fatal(err)
@@ -63,9 +57,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a token of the new key was refused: %v\n%s", err, s.Log())
 	}
-	if text, isErr, err := callText(ctx, c2, "nc_notes_list", map[string]any{}); err != nil || isErr {
-		t.Fatalf("nc_notes_list with a token of the new key: %v %s", err, text)
-	}
+	mustListNotes(ctx, t, c2, "with a token of the new key")
 	if acceptedCount(bc, "alice") <= n {
 		t.Fatal("the call with the new token did not reach Nextcloud as alice")
 	}

@@ -42,10 +42,7 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := srv.session(ctx, tok.AccessToken)
-			if err != nil {
-				t.Fatalf("MCP session: %v\n%s", err, srv.Log())
-			}
+			c := srv.mustSession(ctx, t, tok.AccessToken)
 			tools, err := c.ListTools(ctx, mcpListTools())
 			if err != nil {
 				t.Fatal(err)

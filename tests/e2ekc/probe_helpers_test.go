@@ -40,6 +40,15 @@ func callText(ctx context.Context, c *mcpgo.Client, name string, args map[string
 	return resultText(r), r.IsError, nil
 }
 
+// mustListNotes calls nc_notes_list, which must succeed (when says at
+// what point of the test).
+func mustListNotes(ctx context.Context, t *testing.T, c *mcpgo.Client, when string) {
+	t.Helper()
+	if text, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
+		t.Fatalf("nc_notes_list %s: %v %s", when, err, text)
+	}
+}
+
 // runBinary runs the server binary with args (doctor, tokens …) in env
 // (settings on top of this process's environment) and returns its combined
 // output and exit code.

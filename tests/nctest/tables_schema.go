@@ -29,6 +29,10 @@ func (h *tablesHandlers) listTables(r *http.Request, user string, _ params) (any
 	return jsonList(tables, func(t *tablesTableRec) any { return h.tableJSON(user, t) }), nil
 }
 
+func (h *tablesHandlers) getTable(_ *http.Request, user string, _ params, t *tablesTableRec) (any, *apiErr) {
+	return h.tableJSON(user, t), nil
+}
+
 // tablesTitle gives the request's title; Tables refuses a blank one with
 // status (a 500 for views, as the app does).
 func tablesTitle(in params, status int) (string, *apiErr) {
@@ -37,10 +41,6 @@ func tablesTitle(in params, status int) (string, *apiErr) {
 		return "", &apiErr{status, "The title must not be empty."}
 	}
 	return title, nil
-}
-
-func (h *tablesHandlers) getTable(_ *http.Request, user string, _ params, t *tablesTableRec) (any, *apiErr) {
-	return h.tableJSON(user, t), nil
 }
 
 func (h *tablesHandlers) createTable(r *http.Request, user string, in params) (any, *apiErr) {

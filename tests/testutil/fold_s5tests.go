@@ -3,9 +3,23 @@ package testutil
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
+
+// ReadJSON decodes the JSON file at path into v; a missing or malformed
+// file ends the test.
+func ReadJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
 
 // JWTClaims decodes a JWT's payload without verifying its signature: for
 // tests that check what an issuer put in a token it signed.

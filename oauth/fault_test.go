@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // localBearer lets the test Nextcloud check bearer tokens itself against
@@ -134,15 +135,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	claims := decodePart(t, strings.Split(aliceTok, ".")[1])
 	newKid := e.p.SignJWT(claims)
 	t.Run("unknown key while down is 503, not 401", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
-		req.Header.Set("Authorization", "Bearer "+newKid)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := testutil.PostMCP(t, e.url, newKid, `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("status %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}

@@ -3,7 +3,6 @@ package e2ekc
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
@@ -20,16 +19,7 @@ func kidOf(t *testing.T, jwt string) string {
 // postMCP sends one initialize request with token and returns the answer.
 func postMCP(t *testing.T, s *mcpServer, token string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.Base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2ekc","version":"1"}}}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
+	return testutil.PostMCP(t, s.Base, token, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2ekc","version":"1"}}}`)
 }
 
 // TestKeyRotation (e): Keycloak gets a new signing key (higher priority)

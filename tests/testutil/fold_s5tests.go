@@ -3,10 +3,31 @@ package testutil
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 )
+
+// PostMCP posts one JSON-RPC message to base's /mcp endpoint with a
+// bearer token, as a streamable-HTTP client sends it, and gives the answer
+// (its body closed).
+func PostMCP(t testing.TB, base, token, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
 
 // ReadJSON decodes the JSON file at path into v; a missing or malformed
 // file ends the test.

@@ -82,7 +82,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	}
 	var out whoamiOut
 	if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-		t.Fatalf("before the outage: %s", resultText(res))
+		t.Fatalf("before the outage: %s", testutil.ResultText(res))
 	}
 
 	e.p.Down(true)
@@ -91,7 +91,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	t.Run("known token, open session", func(t *testing.T) {
 		var out whoamiOut
 		if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("with the IdP down: %s", resultText(res))
+			t.Fatalf("with the IdP down: %s", testutil.ResultText(res))
 		}
 	})
 	t.Run("known token, new session", func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 		}
 		var out whoamiOut
 		if res := call(t, c, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("with the IdP down: %s", resultText(res))
+			t.Fatalf("with the IdP down: %s", testutil.ResultText(res))
 		}
 	})
 	if n := e.p.Count(oidctest.CountJWKS) + e.p.Count(oidctest.CountDiscovery) + e.p.Count(oidctest.CountToken); n != 0 {
@@ -114,7 +114,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	}
 	t.Run("new exchange needed", func(t *testing.T) {
 		res := call(t, bob, "nc_test_whoami", nil, nil)
-		text := resultText(res)
+		text := testutil.ResultText(res)
 		if !res.IsError || !strings.Contains(text, "token exchange") || !strings.Contains(text, "503") {
 			t.Fatalf("want an error result naming the failed token exchange, got %v: %s", res.IsError, text)
 		}
@@ -125,7 +125,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 		// The session survives the failure.
 		var out whoamiOut
 		if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("alice after bob's failure: %s", resultText(res))
+			t.Fatalf("alice after bob's failure: %s", testutil.ResultText(res))
 		}
 	})
 
@@ -148,14 +148,14 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	t.Run("IdP back", func(t *testing.T) {
 		var out whoamiOut
 		if res := call(t, bob, "nc_test_whoami", nil, &out); res.IsError || out.User != "bob" {
-			t.Fatalf("bob after recovery (no failure may be cached): %s", resultText(res))
+			t.Fatalf("bob after recovery (no failure may be cached): %s", testutil.ResultText(res))
 		}
 		c, err := e.session(t, newKid)
 		if err != nil {
 			t.Fatalf("token with the rotated key after recovery: %v", err)
 		}
 		if res := call(t, c, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("rotated-key token after recovery: %s", resultText(res))
+			t.Fatalf("rotated-key token after recovery: %s", testutil.ResultText(res))
 		}
 	})
 }

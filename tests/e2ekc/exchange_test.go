@@ -114,7 +114,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 	}
 	for i := range 3 {
 		if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
-			t.Fatalf("call %d: %v %s\n%s", i, err, resultText(res), srv.Log())
+			t.Fatalf("call %d: %v %s\n%s", i, err, testutil.ResultText(res), srv.Log())
 		}
 	}
 	ev := exchanges()
@@ -130,7 +130,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 	for len(ev) < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Second)
 		if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
-			t.Fatalf("call while waiting for renewal: %v %s", err, resultText(res))
+			t.Fatalf("call while waiting for renewal: %v %s", err, testutil.ResultText(res))
 		}
 		ev = exchanges()
 	}

@@ -311,13 +311,7 @@ func (s *mcpServer) session(ctx context.Context, token string) (*client.Client, 
 		return nil, err
 	}
 	s.t.Cleanup(func() { _ = c.Close() })
-	if err := c.Start(ctx); err != nil {
-		return nil, err
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "e2ekc", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := testutil.Initialize(ctx, c, "e2ekc"); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -328,16 +322,6 @@ func callTool(ctx context.Context, c *client.Client, name string, args map[strin
 	req.Params.Name = name
 	req.Params.Arguments = args
 	return c.CallTool(ctx, req)
-}
-
-func resultText(r *mcpgo.CallToolResult) string {
-	var b bytes.Buffer
-	for _, c := range r.Content {
-		if t, ok := c.(mcpgo.TextContent); ok {
-			b.WriteString(t.Text)
-		}
-	}
-	return b.String()
 }
 
 func mcpListTools() mcpgo.ListToolsRequest { return mcpgo.ListToolsRequest{} }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Helpers of the offline, key, outage and doctor tests (d–g).
@@ -37,7 +38,7 @@ func callText(ctx context.Context, c *mcpgo.Client, name string, args map[string
 	if err != nil {
 		return "", false, err
 	}
-	return resultText(r), r.IsError, nil
+	return testutil.ResultText(r), r.IsError, nil
 }
 
 // mustListNotes calls nc_notes_list, which must succeed (when says at

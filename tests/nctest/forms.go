@@ -250,12 +250,27 @@ func keyValuePairs(p params) (params, *apiErr) {
 	return params(kv), nil
 }
 
+// patch applies a PATCH's keyValuePairs through set, which reports whether
+// it knows a key: Forms refuses the fixed keys (403) and unknown ones (400)
+// of what it updates.
+func patch(kv params, what string, fixed []string, set func(k string) bool) *apiErr {
+	for k := range kv {
+		if slices.Contains(fixed, k) {
+			return errStatus(http.StatusForbidden, "Not allowed to update %s", k)
+		}
+		if !set(k) {
+			return errBad("unknown %s property %s", what, k)
+		}
+	}
+	return nil
+}
+
 func (f *formsStandIn) update(r *http.Request, uid string, p params) (any, *apiErr) {
 	fm, kv, e := f.editable(r, uid, p)
 	if e != nil {
 		return nil, e
 	}
-	for k := range kv {
+	e = patch(kv, "form", []string{"id", "hash", "created", "ownerId"}, func(k string) bool {
 		switch k {
 		case "title":
 			fm.title = kv.str(k)
@@ -265,11 +280,13 @@ func (f *formsStandIn) update(r *http.Request, uid string, p params) (any, *apiE
 			fm.submitMultiple = kv.bool(k)
 		case "expires":
 			fm.expires, _ = kv.int(k, 0)
-		case "id", "hash", "created", "ownerId":
-			return nil, errStatus(http.StatusForbidden, "Not allowed to update %s", k)
 		default:
-			return nil, errBad("unknown form property %s", k)
+			return false
 		}
+		return true
+	})
+	if e != nil {
+		return nil, e
 	}
 	return fm.id, nil
 }
@@ -313,7 +330,7 @@ func (f *formsStandIn) updateQuestion(r *http.Request, uid string, p params) (an
 	if e != nil {
 		return nil, e
 	}
-	for k := range kv {
+	e = patch(kv, "question", []string{"id", "formId", "order"}, func(k string) bool {
 		switch k {
 		case "text":
 			q.text = kv.str(k)
@@ -321,11 +338,13 @@ func (f *formsStandIn) updateQuestion(r *http.Request, uid string, p params) (an
 			q.description = kv.str(k)
 		case "isRequired":
 			q.required = kv.bool(k)
-		case "id", "formId", "order":
-			return nil, errStatus(http.StatusForbidden, "Not allowed to update %s", k)
 		default:
-			return nil, errBad("unknown question property %s", k)
+			return false
 		}
+		return true
+	})
+	if e != nil {
+		return nil, e
 	}
 	return q.id, nil
 }

@@ -14,10 +14,7 @@ import (
 func TestIndexBackendPerCaller(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.TokenStore(t)
-	idx, err := db.OpenIndex(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := storetest.Index(t, db)
 	for _, u := range []string{"alice", "bob"} {
 		if err := idx.Apply(ctx, u, storage.IndexChange{App: storage.AppNotes, Upsert: []storage.IndexItem{{ID: "1", Title: u + " shared word kiwi"}}}); err != nil {
 			t.Fatal(err)

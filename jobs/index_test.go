@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -14,24 +13,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 func newTestIndex(t testing.TB) *storage.Index {
 	t.Helper()
-	key, err := storage.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "idx.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	idx, err := db.OpenIndex(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return idx
+	return storetest.Index(t, storetest.TokenStore(t))
 }
 
 // indexRunner runs the index jobs for users against nc.

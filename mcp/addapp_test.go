@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // HACKING.md's "Add an app" steps, kept honest: every toolset constructor
@@ -87,13 +87,7 @@ func TestEveryToolsetIsRegisteredDocumentedAndScoped(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"clientScopes"`
 	}
-	b, err := os.ReadFile("../keycloak/realm-export.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &realm); err != nil {
-		t.Fatal(err)
-	}
+	testutil.ReadJSON(t, "../keycloak/realm-export.json", &realm)
 	realmScopes := map[string]bool{}
 	for _, s := range realm.ClientScopes {
 		realmScopes[s.Name] = true

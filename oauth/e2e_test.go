@@ -22,6 +22,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 type whoamiIn struct{}
@@ -108,13 +109,7 @@ func (e *mcpEnv) session(t *testing.T, token string) (*client.Client, error) {
 	t.Cleanup(func() { _ = c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := c.Start(ctx); err != nil {
-		return nil, err
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "oauth-e2e", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := testutil.Initialize(ctx, c, "oauth-e2e"); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -138,16 +133,6 @@ func call(t *testing.T, c *client.Client, name string, args map[string]any, out 
 		}
 	}
 	return res
-}
-
-func resultText(res *mcpgo.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(mcpgo.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
 }
 
 func toolNames(t *testing.T, c *client.Client) []string {
@@ -234,8 +219,8 @@ func TestMCPOverOAuthEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := call(t, c, "nc_notes_create", map[string]any{"title": "x"}, nil)
-		if !res.IsError || !strings.Contains(resultText(res), "notes:write") {
-			t.Errorf("create with a read-only token: %s", resultText(res))
+		if !res.IsError || !strings.Contains(testutil.ResultText(res), "notes:write") {
+			t.Errorf("create with a read-only token: %s", testutil.ResultText(res))
 		}
 	})
 
@@ -259,11 +244,11 @@ func TestMCPOverOAuthEndToEnd(t *testing.T) {
 				for i := range 5 {
 					var who whoamiOut
 					if res := call(t, c, "nc_test_whoami", map[string]any{}, &who); res.IsError || who.User != u {
-						errs <- fmt.Sprintf("%s's whoami: %q %s", u, who.User, resultText(res))
+						errs <- fmt.Sprintf("%s's whoami: %q %s", u, who.User, testutil.ResultText(res))
 					}
 					var n struct{ Title string }
 					if res := call(t, c, "nc_notes_create", map[string]any{"title": fmt.Sprintf("%s note %d", u, i), "content": "private to " + u}, &n); res.IsError {
-						errs <- fmt.Sprintf("%s create: %s", u, resultText(res))
+						errs <- fmt.Sprintf("%s create: %s", u, testutil.ResultText(res))
 					}
 				}
 			}()
@@ -278,7 +263,7 @@ func TestMCPOverOAuthEndToEnd(t *testing.T) {
 				Notes []struct{ Title string }
 			}
 			if res := call(t, clients[u], "nc_notes_list", map[string]any{}, &list); res.IsError {
-				t.Fatalf("%s list: %s", u, resultText(res))
+				t.Fatalf("%s list: %s", u, testutil.ResultText(res))
 			}
 			if len(list.Notes) != 5 {
 				t.Errorf("%s sees %d notes, want 5", u, len(list.Notes))

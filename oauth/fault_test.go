@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // localBearer lets the test Nextcloud check bearer tokens itself against
@@ -81,7 +82,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	}
 	var out whoamiOut
 	if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-		t.Fatalf("before the outage: %s", resultText(res))
+		t.Fatalf("before the outage: %s", testutil.ResultText(res))
 	}
 
 	e.p.Down(true)
@@ -90,7 +91,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	t.Run("known token, open session", func(t *testing.T) {
 		var out whoamiOut
 		if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("with the IdP down: %s", resultText(res))
+			t.Fatalf("with the IdP down: %s", testutil.ResultText(res))
 		}
 	})
 	t.Run("known token, new session", func(t *testing.T) {
@@ -100,7 +101,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 		}
 		var out whoamiOut
 		if res := call(t, c, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("with the IdP down: %s", resultText(res))
+			t.Fatalf("with the IdP down: %s", testutil.ResultText(res))
 		}
 	})
 	if n := e.p.Count(oidctest.CountJWKS) + e.p.Count(oidctest.CountDiscovery) + e.p.Count(oidctest.CountToken); n != 0 {
@@ -113,7 +114,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	}
 	t.Run("new exchange needed", func(t *testing.T) {
 		res := call(t, bob, "nc_test_whoami", nil, nil)
-		text := resultText(res)
+		text := testutil.ResultText(res)
 		if !res.IsError || !strings.Contains(text, "token exchange") || !strings.Contains(text, "503") {
 			t.Fatalf("want an error result naming the failed token exchange, got %v: %s", res.IsError, text)
 		}
@@ -124,7 +125,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 		// The session survives the failure.
 		var out whoamiOut
 		if res := call(t, alice, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("alice after bob's failure: %s", resultText(res))
+			t.Fatalf("alice after bob's failure: %s", testutil.ResultText(res))
 		}
 	})
 
@@ -134,15 +135,7 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	claims := decodePart(t, strings.Split(aliceTok, ".")[1])
 	newKid := e.p.SignJWT(claims)
 	t.Run("unknown key while down is 503, not 401", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
-		req.Header.Set("Authorization", "Bearer "+newKid)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := testutil.PostMCP(t, e.url, newKid, `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
 		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("status %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 		}
@@ -155,14 +148,14 @@ func TestIdPDownThroughMCP(t *testing.T) {
 	t.Run("IdP back", func(t *testing.T) {
 		var out whoamiOut
 		if res := call(t, bob, "nc_test_whoami", nil, &out); res.IsError || out.User != "bob" {
-			t.Fatalf("bob after recovery (no failure may be cached): %s", resultText(res))
+			t.Fatalf("bob after recovery (no failure may be cached): %s", testutil.ResultText(res))
 		}
 		c, err := e.session(t, newKid)
 		if err != nil {
 			t.Fatalf("token with the rotated key after recovery: %v", err)
 		}
 		if res := call(t, c, "nc_test_whoami", nil, &out); res.IsError || out.User != "alice" {
-			t.Fatalf("rotated-key token after recovery: %s", resultText(res))
+			t.Fatalf("rotated-key token after recovery: %s", testutil.ResultText(res))
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 const composeFile = "../docker-compose.yml"
@@ -85,13 +86,7 @@ func TestComposeMatchesRealm(t *testing.T) {
 			Secret   string `json:"secret"`
 		} `json:"clients"`
 	}
-	b, err := os.ReadFile("../keycloak/realm-export.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &realm); err != nil {
-		t.Fatal(err)
-	}
+	testutil.ReadJSON(t, "../keycloak/realm-export.json", &realm)
 	secret := map[string]string{}
 	for _, cl := range realm.Clients {
 		secret[cl.ClientID] = cl.Secret

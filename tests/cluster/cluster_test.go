@@ -73,28 +73,33 @@ func (r *replica) start(t *testing.T) {
 	t.Fatalf("replica %s did not answer: %s", r.addr, r.log.String())
 }
 
-// kill ends the process at once (SIGKILL: no clean shutdown).
-func (r *replica) kill() {
+// signal sends sig to the running process and gives the channel closed
+// when it exits; false when it was never started.
+func (r *replica) signal(sig syscall.Signal) (<-chan struct{}, bool) {
 	r.mu.Lock()
 	cmd, done := r.cmd, r.done
 	r.mu.Unlock()
 	if cmd == nil {
-		return
+		return nil, false
 	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-done
+	_ = cmd.Process.Signal(sig)
+	return done, true
+}
+
+// kill ends the process at once (SIGKILL: no clean shutdown).
+func (r *replica) kill() {
+	if done, ok := r.signal(syscall.SIGKILL); ok {
+		<-done
+	}
 }
 
 // stop ends the process as an orchestrator does (SIGTERM), killing it if
 // it has not exited after 30s.
 func (r *replica) stop(t *testing.T) {
-	r.mu.Lock()
-	cmd, done := r.cmd, r.done
-	r.mu.Unlock()
-	if cmd == nil {
+	done, ok := r.signal(syscall.SIGTERM)
+	if !ok {
 		return
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(30 * time.Second):

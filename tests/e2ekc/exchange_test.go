@@ -2,8 +2,6 @@ package e2ekc
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -12,42 +10,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
-// unverified decodes a JWT's claims; signatures are checked by the test
-// Nextcloud (bearerCheck), here only what Keycloak put in matters.
-func unverified(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// audOf reads aud, a string or a list.
-func audOf(c map[string]any) []string {
-	switch a := c["aud"].(type) {
-	case string:
-		return []string{a}
-	case []any:
-		var out []string
-		for _, x := range a {
-			s, _ := x.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
-}
+// Tokens are read with testutil.JWTClaims, unverified: signatures are
+// checked by the test Nextcloud (bearerCheck), here only what Keycloak put
+// in matters.
 
 func scopesOf(c map[string]any) []string {
 	s, _ := c["scope"].(string)
@@ -65,7 +33,7 @@ func TestStandardExchangeNarrowsScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := scopesOf(unverified(t, user.AccessToken)); !slices.Contains(got, "notes:write") || !slices.Contains(got, "files:read") {
+	if got := scopesOf(testutil.JWTClaims(t, user.AccessToken)); !slices.Contains(got, "notes:write") || !slices.Contains(got, "files:read") {
 		t.Fatalf("login granted %v", got)
 	}
 	ex := oauth.NewExchanger(kc.TokenURL(), kc.ServerClientID, kc.ServerClientSecret, nil)
@@ -74,8 +42,8 @@ func TestStandardExchangeNarrowsScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := unverified(t, tok.AccessToken)
-	if !slices.Contains(audOf(c), kc.NextcloudClientID) || c["azp"] != kc.ServerClientID || c["preferred_username"] != "bob" {
+	c := testutil.JWTClaims(t, tok.AccessToken)
+	if !slices.Contains(testutil.Audience(c), kc.NextcloudClientID) || c["azp"] != kc.ServerClientID || c["preferred_username"] != "bob" {
 		t.Fatalf("exchanged token: aud %v azp %v user %v", c["aud"], c["azp"], c["preferred_username"])
 	}
 	if got := scopesOf(c); !slices.Contains(got, "notes:read") || slices.Contains(got, "notes:write") || slices.Contains(got, "files:read") {
@@ -93,7 +61,7 @@ func TestStandardExchangeNarrowsScopes(t *testing.T) {
 	// checks a tool's scope on the caller's own token before it exchanges
 	// (see (a): nc_notes_create is refused with notes:read only).
 	if wide, err := ex.Exchange(ctx, oauth.ExchangeRequest{SubjectToken: user.AccessToken, Audience: []string{kc.NextcloudClientID}, Scopes: []string{"deck:write"}}); err == nil {
-		t.Logf("asking for deck:write, which the subject token lacks: granted %v", scopesOf(unverified(t, wide.AccessToken)))
+		t.Logf("asking for deck:write, which the subject token lacks: granted %v", scopesOf(testutil.JWTClaims(t, wide.AccessToken)))
 	} else {
 		t.Logf("asking for deck:write, which the subject token lacks: %v", err)
 	}
@@ -135,10 +103,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now().Add(-time.Second)
-	c, err := srv.session(ctx, tok.AccessToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := srv.mustSession(ctx, t, tok.AccessToken)
 	exchanges := func() []kcadmin.Event {
 		t.Helper()
 		ev, err := kc.UserEvents(ctx, "TOKEN_EXCHANGE", "dave", since)
@@ -149,7 +114,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 	}
 	for i := range 3 {
 		if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
-			t.Fatalf("call %d: %v %s\n%s", i, err, resultText(res), srv.Log())
+			t.Fatalf("call %d: %v %s\n%s", i, err, testutil.ResultText(res), srv.Log())
 		}
 	}
 	ev := exchanges()
@@ -165,7 +130,7 @@ func TestServerReusesExchangedTokenUntilExpiry(t *testing.T) {
 	for len(ev) < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Second)
 		if res, err := callTool(ctx, c, "nc_notes_list", map[string]any{}); err != nil || res.IsError {
-			t.Fatalf("call while waiting for renewal: %v %s", err, resultText(res))
+			t.Fatalf("call while waiting for renewal: %v %s", err, testutil.ResultText(res))
 		}
 		ev = exchanges()
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // The harness itself (tests/kctest) against the shared Keycloak: these run
@@ -21,7 +22,7 @@ func TestHarnessLoginThroughTheLoginForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := unverified(t, tok.AccessToken)
+	c := testutil.JWTClaims(t, tok.AccessToken)
 	if c["preferred_username"] != "alice" || c["iss"] != kc.Issuer || c["azp"] != kc.PublicClientID {
 		t.Fatalf("token claims: preferred_username %v, iss %v, azp %v", c["preferred_username"], c["iss"], c["azp"])
 	}
@@ -45,7 +46,7 @@ func TestHarnessServiceAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := unverified(t, tok.AccessToken)["preferred_username"]; got != "service-account-"+kc.ServerClientID {
+	if got := testutil.JWTClaims(t, tok.AccessToken)["preferred_username"]; got != "service-account-"+kc.ServerClientID {
 		t.Fatalf("service account token names %v", got)
 	}
 }

@@ -293,6 +293,17 @@ func (s *mcpServer) Restart() {
 // Log is what the server wrote so far.
 func (s *mcpServer) Log() string { return s.log.String() }
 
+// mustSession opens a session with token; a refusal ends the test, with
+// the server's log.
+func (s *mcpServer) mustSession(ctx context.Context, t *testing.T, token string) *client.Client {
+	t.Helper()
+	c, err := s.session(ctx, token)
+	if err != nil {
+		t.Fatalf("MCP session: %v\n%s", err, s.Log())
+	}
+	return c
+}
+
 // session opens an MCP session over streamable HTTP with the bearer token.
 func (s *mcpServer) session(ctx context.Context, token string) (*client.Client, error) {
 	c, err := client.NewStreamableHttpClient(s.Base+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
@@ -300,13 +311,7 @@ func (s *mcpServer) session(ctx context.Context, token string) (*client.Client, 
 		return nil, err
 	}
 	s.t.Cleanup(func() { _ = c.Close() })
-	if err := c.Start(ctx); err != nil {
-		return nil, err
-	}
-	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "e2ekc", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := testutil.Initialize(ctx, c, "e2ekc"); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -317,16 +322,6 @@ func callTool(ctx context.Context, c *client.Client, name string, args map[strin
 	req.Params.Name = name
 	req.Params.Arguments = args
 	return c.CallTool(ctx, req)
-}
-
-func resultText(r *mcpgo.CallToolResult) string {
-	var b bytes.Buffer
-	for _, c := range r.Content {
-		if t, ok := c.(mcpgo.TextContent); ok {
-			b.WriteString(t.Text)
-		}
-	}
-	return b.String()
 }
 
 func mcpListTools() mcpgo.ListToolsRequest { return mcpgo.ListToolsRequest{} }

@@ -9,6 +9,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // (c) The service account (client_credentials) impersonates, by legacy
@@ -24,7 +25,7 @@ func TestServiceAccountImpersonatesUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := unverified(t, svc.AccessToken)["preferred_username"]; u != "service-account-"+kc.ServerClientID {
+	if u := testutil.JWTClaims(t, svc.AccessToken)["preferred_username"]; u != "service-account-"+kc.ServerClientID {
 		t.Fatalf("client_credentials token names %v", u)
 	}
 	ex := oauth.NewExchanger(kc.TokenURL(), kc.ServerClientID, kc.ServerClientSecret, nil)
@@ -33,7 +34,7 @@ func TestServiceAccountImpersonatesUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := unverified(t, tok.AccessToken)
+	c := testutil.JWTClaims(t, tok.AccessToken)
 	if c["preferred_username"] != user || c["azp"] != kc.ServerClientID {
 		t.Fatalf("impersonated token: user %v azp %v", c["preferred_username"], c["azp"])
 	}
@@ -55,7 +56,7 @@ func TestServiceAccountImpersonatesUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, err := ex.Impersonate([]string{kc.NextcloudClientID})(ctx, alice.AccessToken, "bob"); err == nil {
-		if u := unverified(t, got.AccessToken)["preferred_username"]; u == "bob" {
+		if u := testutil.JWTClaims(t, got.AccessToken)["preferred_username"]; u == "bob" {
 			t.Fatal("alice's token was exchanged for a token of bob")
 		}
 	}

@@ -2,44 +2,24 @@ package e2ekc
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // kidOf reads the kid of a JWT's header.
 func kidOf(t *testing.T, jwt string) string {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(jwt, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h struct {
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(b, &h); err != nil {
-		t.Fatal(err)
-	}
-	return h.Kid
+	kid, _ := testutil.JWTHeader(t, jwt)["kid"].(string)
+	return kid
 }
 
 // postMCP sends one initialize request with token and returns the answer.
 func postMCP(t *testing.T, s *mcpServer, token string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.Base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2ekc","version":"1"}}}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
+	return testutil.PostMCP(t, s.Base, token, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2ekc","version":"1"}}}`)
 }
 
 // TestKeyRotation (e): Keycloak gets a new signing key (higher priority)
@@ -53,13 +33,7 @@ func TestKeyRotation(t *testing.T) {
 	s := startServer(t, oauthEnv(kc, nc))
 
 	before := userToken(t, kc, "alice", "notes:read")
-	c, err := s.session(ctx, before)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
-		t.Fatalf("nc_notes_list before the rotation: %v %s", err, text)
-	}
+	mustListNotes(ctx, t, s.mustSession(ctx, t, before), "before the rotation")
 
 	if _, err := kc.Admin.RotateKey(ctx, kc.Realm); err != nil {
 		t.Fatal(err)
@@ -73,9 +47,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a token of the new key was refused: %v\n%s", err, s.Log())
 	}
-	if text, isErr, err := callText(ctx, c2, "nc_notes_list", map[string]any{}); err != nil || isErr {
-		t.Fatalf("nc_notes_list with a token of the new key: %v %s", err, text)
-	}
+	mustListNotes(ctx, t, c2, "with a token of the new key")
 	if acceptedCount(bc, "alice") <= n {
 		t.Fatal("the call with the new token did not reach Nextcloud as alice")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // mcpClientRedirect is a redirect URI the realm allows for the public
@@ -42,10 +43,7 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := srv.session(ctx, tok.AccessToken)
-			if err != nil {
-				t.Fatalf("MCP session: %v\n%s", err, srv.Log())
-			}
+			c := srv.mustSession(ctx, t, tok.AccessToken)
 			tools, err := c.ListTools(ctx, mcpListTools())
 			if err != nil {
 				t.Fatal(err)
@@ -64,8 +62,8 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 				// does with them: Keycloak's exchanged token carries no
 				// openid scope, so userinfo refuses it and Nextcloud answers
 				// 401; the server passes that on as a tool error.
-				if err != nil || !res.IsError || !strings.Contains(resultText(res), "401") {
-					t.Fatalf("nc_notes_list with userinfo validation: %v %s", err, resultText(res))
+				if err != nil || !res.IsError || !strings.Contains(testutil.ResultText(res), "401") {
+					t.Fatalf("nc_notes_list with userinfo validation: %v %s", err, testutil.ResultText(res))
 				}
 				seen := bc.Seen()
 				if len(seen) == 0 || seen[0].OK || !strings.Contains(seen[0].Reason, "Missing openid scope") {
@@ -74,9 +72,9 @@ func TestLoginCodePKCEToolsReachNextcloudAsTheUser(t *testing.T) {
 				return
 			}
 			if err != nil || res.IsError {
-				t.Fatalf("nc_notes_list: %v %s\nNextcloud's checks: %+v\n%s", err, resultText(res), bc.Seen(), srv.Log())
+				t.Fatalf("nc_notes_list: %v %s\nNextcloud's checks: %+v\n%s", err, testutil.ResultText(res), bc.Seen(), srv.Log())
 			}
-			if txt := resultText(res); !strings.Contains(txt, "note of alice") || strings.Contains(txt, "note of bob") {
+			if txt := testutil.ResultText(res); !strings.Contains(txt, "note of alice") || strings.Contains(txt, "note of bob") {
 				t.Fatalf("alice's notes list: %s", txt)
 			}
 			// Nextcloud saw alice's token as issued by the exchange to

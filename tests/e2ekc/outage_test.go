@@ -55,17 +55,9 @@ func TestKeycloakOutage(t *testing.T) {
 
 	alice := userToken(t, kc, "alice", "notes:read")
 	bob := userToken(t, kc, "bob", "notes:read")
-	ca, err := s.session(ctx, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text, isErr, err := callText(ctx, ca, "nc_notes_list", map[string]any{}); err != nil || isErr {
-		t.Fatalf("before the outage: %v %s", err, text)
-	}
-	cb, err := s.session(ctx, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := s.mustSession(ctx, t, alice)
+	mustListNotes(ctx, t, ca, "before the outage")
+	cb := s.mustSession(ctx, t, bob)
 
 	if err := kc.Stop(); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // Helpers of the offline, key, outage and doctor tests (d–g).
@@ -37,7 +38,16 @@ func callText(ctx context.Context, c *mcpgo.Client, name string, args map[string
 	if err != nil {
 		return "", false, err
 	}
-	return resultText(r), r.IsError, nil
+	return testutil.ResultText(r), r.IsError, nil
+}
+
+// mustListNotes calls nc_notes_list, which must succeed (when says at
+// what point of the test).
+func mustListNotes(ctx context.Context, t *testing.T, c *mcpgo.Client, when string) {
+	t.Helper()
+	if text, isErr, err := callText(ctx, c, "nc_notes_list", map[string]any{}); err != nil || isErr {
+		t.Fatalf("nc_notes_list %s: %v %s", when, err, text)
+	}
 }
 
 // runBinary runs the server binary with args (doctor, tokens …) in env

@@ -12,6 +12,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/keycloak/kcadmin"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/kctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
 
 // The set-up, the exchange hints and the script name the same flags.
@@ -82,7 +83,7 @@ func TestSetupRepairsTheRealm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after the set-up: %v", err)
 	}
-	if u := unverified(t, tok.AccessToken)["preferred_username"]; u != kc.NeverLoggedIn {
+	if u := testutil.JWTClaims(t, tok.AccessToken)["preferred_username"]; u != kc.NeverLoggedIn {
 		t.Fatalf("impersonated token names %v", u)
 	}
 }
@@ -187,7 +188,7 @@ func TestWithoutV1TheErrorsNameTheFlags(t *testing.T) {
 	if err != nil {
 		t.Fatalf("standard exchange on the V2-only Keycloak: %v", err)
 	}
-	if c := unverified(t, tok.AccessToken); c["preferred_username"] != "alice" || !slices.Contains(audOf(c), kc.NextcloudClientID) {
+	if c := testutil.JWTClaims(t, tok.AccessToken); c["preferred_username"] != "alice" || !slices.Contains(testutil.Audience(c), kc.NextcloudClientID) {
 		t.Fatalf("standard exchange: user %v aud %v", c["preferred_username"], c["aud"])
 	}
 	t.Run("doctor and start-up probe", func(t *testing.T) { probeWithoutV1(t, kc) })

@@ -9,6 +9,18 @@ import (
 	"go.uber.org/goleak"
 )
 
+// startTarget starts a target with notes seeded, closed when the test
+// ends.
+func startTarget(t *testing.T, notes int) *Target {
+	t.Helper()
+	target, err := StartTarget(context.Background(), notes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(target.Close)
+	return target
+}
+
 func TestLoopbackOnly(t *testing.T) {
 	for _, u := range []string{"http://10.0.0.1:8000", "http://example.com", "http://192.168.1.2"} {
 		if err := CheckLoopback(u); err == nil {
@@ -31,11 +43,7 @@ func TestSmallRunHasNoErrorsAndNoLeaks(t *testing.T) {
 	for _, tr := range []string{"http", "sse"} {
 		t.Run(tr, func(t *testing.T) {
 			ctx := context.Background()
-			target, err := StartTarget(ctx, 5)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer target.Close()
+			target := startTarget(t, 5)
 			if len(target.Mix()) < 2 {
 				t.Fatalf("tool mix too small: %v", target.Tools)
 			}
@@ -57,11 +65,7 @@ func TestSmallRunHasNoErrorsAndNoLeaks(t *testing.T) {
 // call, and samples memory before and after them.
 func TestIdleRunHoldsSessionsWithoutCalls(t *testing.T) {
 	ctx := context.Background()
-	target, err := StartTarget(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
+	target := startTarget(t, 1)
 	rep, err := Run(ctx, Config{URL: target.URL, Transport: "http", Sessions: 10, Duration: 300 * time.Millisecond,
 		Idle: true, Sample: SampleSelf, AfterClose: 10 * time.Millisecond})
 	if err != nil {

@@ -16,11 +16,7 @@ import (
 // reports failure (mcpload exits non-zero on Failed).
 func TestReportCPUAndToolErrors(t *testing.T) {
 	ctx := context.Background()
-	target, err := StartTarget(ctx, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
+	target := startTarget(t, 3)
 	reads := 0
 	cpu := func() (time.Duration, error) {
 		reads++

@@ -55,43 +55,30 @@ func enumerate(fset *token.FileSet, f *ast.File, info *typeInfo) []site {
 		}
 		return s
 	}
-	isString := func(e ast.Expr) bool {
-		if info == nil {
-			return true
+	// typeIs asks whether e's type passes is; without type information
+	// every expression may.
+	typeIs := func(is func(types.Type) bool) func(ast.Expr) bool {
+		return func(e ast.Expr) bool {
+			if info == nil {
+				return true
+			}
+			tv, ok := info.Types[e]
+			return ok && is(tv.Type)
 		}
-		tv, ok := info.Types[e]
-		if !ok {
-			return false
-		}
-		b, ok := tv.Type.Underlying().(*types.Basic)
+	}
+	stringType := func(t types.Type) bool {
+		b, ok := t.Underlying().(*types.Basic)
 		return ok && b.Info()&types.IsString != 0
 	}
-	isStringSlice := func(e ast.Expr) bool {
-		if info == nil {
-			return true
-		}
-		tv, ok := info.Types[e]
-		if !ok {
-			return false
-		}
-		s, ok := tv.Type.Underlying().(*types.Slice)
-		if !ok {
-			return false
-		}
-		b, ok := s.Elem().Underlying().(*types.Basic)
-		return ok && b.Info()&types.IsString != 0
-	}
-	isTime := func(e ast.Expr) bool {
-		if info == nil {
-			return true
-		}
-		tv, ok := info.Types[e]
-		if !ok {
-			return false
-		}
-		n, ok := tv.Type.(*types.Named)
+	isString := typeIs(stringType)
+	isStringSlice := typeIs(func(t types.Type) bool {
+		s, ok := t.Underlying().(*types.Slice)
+		return ok && stringType(s.Elem())
+	})
+	isTime := typeIs(func(t types.Type) bool {
+		n, ok := t.(*types.Named)
 		return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "time" && n.Obj().Name() == "Time"
-	}
+	})
 
 	for _, decl := range f.Decls {
 		fn, _ := decl.(*ast.FuncDecl)

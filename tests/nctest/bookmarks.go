@@ -295,12 +295,8 @@ func (b *bookmarksStandIn) update(r *http.Request, user string, p params) (any, 
 		}
 		m.url = p.str("url")
 	}
-	if p.has("title") {
-		m.title = p.str("title")
-	}
-	if p.has("description") {
-		m.description = p.str("description")
-	}
+	given(p, "title", &m.title, params.str)
+	given(p, "description", &m.description, params.str)
 	if p.has("tags") {
 		m.tags = tagList(p)
 	}
@@ -455,24 +451,14 @@ type Bookmark struct {
 // Bookmarks gives every stored bookmark by id.
 func (s *Server) Bookmarks() map[int64]Bookmark {
 	b := s.apps.bookmarks
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[int64]Bookmark{}
-	for id, m := range b.marks {
-		out[id] = Bookmark{User: m.user, URL: m.url, Title: m.title, Description: m.description,
+	return lockedMap(&b.mu, b.marks, func(_ int64, m *bookmarkRec) Bookmark {
+		return Bookmark{User: m.user, URL: m.url, Title: m.title, Description: m.description,
 			Tags: slices.Clone(m.tags), Folders: slices.Clone(m.folders)}
-	}
-	return out
+	})
 }
 
 // BookmarkFolders gives every stored folder id with its title.
 func (s *Server) BookmarkFolders() map[int64]string {
 	b := s.apps.bookmarks
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[int64]string{}
-	for id, f := range b.folders {
-		out[id] = f.user + ":" + f.title
-	}
-	return out
+	return lockedMap(&b.mu, b.folders, func(_ int64, f *bmFolderRec) string { return f.user + ":" + f.title })
 }

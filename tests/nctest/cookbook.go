@@ -281,6 +281,8 @@ func cookbookCopy(rec map[string]any) map[string]any {
 	return out
 }
 
+// cookbookReadRecipe reads a recipe to save, cleaned (cookbookClean), or
+// answers why it cannot.
 func cookbookReadRecipe(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	var rec map[string]any
 	if err := json.NewDecoder(io.LimitReader(r.Body, 8<<20)).Decode(&rec); err != nil {
@@ -289,6 +291,10 @@ func cookbookReadRecipe(w http.ResponseWriter, r *http.Request) (map[string]any,
 	}
 	if cookbookText(rec["name"]) == "" {
 		cookbookError(w, http.StatusUnprocessableEntity, "No recipe name was given. A name is required to save a recipe.")
+		return nil, false
+	}
+	if msg := cookbookClean(rec); msg != "" {
+		cookbookError(w, http.StatusBadRequest, msg)
 		return nil, false
 	}
 	return rec, true
@@ -343,16 +349,18 @@ func (cb *cookbookStandIn) create(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if msg := cookbookClean(rec); msg != "" {
-		cookbookError(w, http.StatusBadRequest, msg)
-		return
+	if id, ok := cb.addNew(w, UserOf(r), rec); ok {
+		writeJSON(w, http.StatusOK, id)
 	}
-	id, ok := cb.add(UserOf(r), rec)
+}
+
+// addNew stores a new recipe, or answers that its name is taken.
+func (cb *cookbookStandIn) addNew(w http.ResponseWriter, user string, rec map[string]any) (int, bool) {
+	id, ok := cb.add(user, rec)
 	if !ok {
 		cookbookError(w, http.StatusConflict, cookbookNameTaken)
-		return
 	}
-	writeJSON(w, http.StatusOK, id)
+	return id, ok
 }
 
 const cookbookNameTaken = "Another recipe with that name already exists"
@@ -380,10 +388,6 @@ func (cb *cookbookStandIn) update(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, ok := cookbookReadRecipe(w, r)
 	if !ok {
-		return
-	}
-	if msg := cookbookClean(rec); msg != "" {
-		cookbookError(w, http.StatusBadRequest, msg)
 		return
 	}
 	cb.mu.Lock()
@@ -496,9 +500,8 @@ func (cb *cookbookStandIn) importURL(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, msg)
 		return
 	}
-	id, ok := cb.add(UserOf(r), rec)
+	id, ok := cb.addNew(w, UserOf(r), rec)
 	if !ok {
-		cookbookError(w, http.StatusConflict, cookbookNameTaken)
 		return
 	}
 	cb.mu.Lock()

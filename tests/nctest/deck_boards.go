@@ -10,12 +10,8 @@ import (
 // Deck boards, their sharing (ACL), stacks and labels.
 
 func (h *deckHandlers) listBoards(r *http.Request, user string, _ params) (any, *apiErr) {
-	ids := sortedIDs(h.st.boards, func(_ int64, b *deckBoardRec) bool { return h.st.can(user, b, deckRead) })
-	out := []any{}
-	for _, id := range ids {
-		out = append(out, h.boardJSON(user, h.st.boards[id]))
-	}
-	return out, nil
+	boards := recordsByID(h.st.boards, func(b *deckBoardRec) bool { return h.st.can(user, b, deckRead) })
+	return jsonList(boards, func(b *deckBoardRec) any { return h.boardJSON(user, b) }), nil
 }
 
 func deckTitle(in params, max int) (string, *apiErr) {
@@ -70,13 +66,9 @@ type boardFn func(b *deckBoardRec, user string, in params) (any, *apiErr)
 // onBoard runs fn on the path's board, which the caller must be allowed
 // to use with perm (Deck's 403 otherwise).
 func (h *deckHandlers) onBoard(perm int, fn boardFn) deckFn {
-	return func(r *http.Request, user string, in params) (any, *apiErr) {
-		b, err := h.st.board(user, pathID(r, "boardId"), perm)
-		if err != nil {
-			return nil, err
-		}
+	return on(byPath("boardId", perm, h.st.board), func(_ *http.Request, user string, in params, b *deckBoardRec) (any, *apiErr) {
 		return fn(b, user, in)
-	}
+	})
 }
 
 // onStack runs fn on the path's stack and its board, like onBoard.

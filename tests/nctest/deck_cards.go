@@ -69,11 +69,19 @@ func (h *deckHandlers) createCard(r *http.Request, user string, in params) (any,
 	return out, nil
 }
 
-func (h *deckHandlers) getCard(r *http.Request, user string, _ params) (any, *apiErr) {
-	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
-	if err != nil {
-		return nil, err
-	}
+// cardFn handles a request on one card.
+type cardFn func(r *http.Request, user string, in params, c *deckCardRec) (any, *apiErr)
+
+// onCard runs fn on the path's card, which the caller must be allowed to
+// use with perm (like onBoard).
+func (h *deckHandlers) onCard(perm int, fn cardFn) deckFn {
+	return on(func(r *http.Request, user string) (*deckCardRec, *apiErr) {
+		c, _, _, err := h.st.card(user, pathID(r, "cardId"), perm)
+		return c, err
+	}, fn)
+}
+
+func (h *deckHandlers) getCard(r *http.Request, user string, _ params, c *deckCardRec) (any, *apiErr) {
 	return h.cardJSON(c, true, r.PathValue("ver")), nil
 }
 
@@ -134,21 +142,13 @@ func (h *deckHandlers) updateCard(r *http.Request, user string, in params) (any,
 	return h.cardJSON(c, false, "v1.0"), nil
 }
 
-func (h *deckHandlers) deleteCard(r *http.Request, user string, _ params) (any, *apiErr) {
-	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) deleteCard(r *http.Request, user string, _ params, c *deckCardRec) (any, *apiErr) {
 	c.deletedAt = deckNow()
 	h.changed(c)
 	return h.cardJSON(c, false, "v1.0"), nil
 }
 
-func (h *deckHandlers) reorderCard(r *http.Request, user string, in params) (any, *apiErr) {
-	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) reorderCard(r *http.Request, user string, in params, c *deckCardRec) (any, *apiErr) {
 	stackID, ok := in.num("stackId")
 	if !ok {
 		return nil, errBad("stackId must be a number")
@@ -209,12 +209,8 @@ func (h *deckHandlers) archiveCard(archived bool) func(r *http.Request, user str
 	}
 }
 
-func (h *deckHandlers) cardLabel(add bool) func(r *http.Request, user string, in params) (any, *apiErr) {
-	return func(r *http.Request, user string, in params) (any, *apiErr) {
-		c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
-		if err != nil {
-			return nil, err
-		}
+func (h *deckHandlers) cardLabel(add bool) cardFn {
+	return func(_ *http.Request, _ string, in params, c *deckCardRec) (any, *apiErr) {
 		labelID, ok := in.num("labelId")
 		if !ok {
 			return nil, errBad("labelId must be a number")
@@ -257,11 +253,7 @@ func (h *deckHandlers) assignUser(r *http.Request, user string, in params) (any,
 	return h.assignmentJSON(a), nil
 }
 
-func (h *deckHandlers) unassignUser(r *http.Request, user string, in params) (any, *apiErr) {
-	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckEdit)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) unassignUser(r *http.Request, user string, in params, c *deckCardRec) (any, *apiErr) {
 	uid, _ := in.text("userId")
 	for id, a := range h.st.assignments {
 		if a.cardID == c.id && a.user == uid {
@@ -273,11 +265,7 @@ func (h *deckHandlers) unassignUser(r *http.Request, user string, in params) (an
 	return nil, &apiErr{http.StatusNotFound, fmt.Sprintf("No assignment for %s found.", uid)}
 }
 
-func (h *deckHandlers) listAttachments(r *http.Request, user string, _ params) (any, *apiErr) {
-	c, _, _, err := h.st.card(user, pathID(r, "cardId"), deckRead)
-	if err != nil {
-		return nil, err
-	}
+func (h *deckHandlers) listAttachments(r *http.Request, user string, _ params, c *deckCardRec) (any, *apiErr) {
 	return h.attachmentsJSON(c.id, r.PathValue("ver")), nil
 }
 

@@ -128,13 +128,7 @@ func (s *Server) FileComments(fileID int64) []string {
 // SystemTagNames lists the names of all system tags, by id.
 func (s *Server) SystemTagNames() map[int]string {
 	st := s.apps.extras
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := map[int]string{}
-	for id, t := range st.tags {
-		out[id] = t.name
-	}
-	return out
+	return lockedMap(&st.mu, st.tags, func(_ int, t *extrasTag) string { return t.name })
 }
 
 // AddFileComment stores a comment by user on a file and returns its id.

@@ -95,12 +95,12 @@ func (s *Server) registerForms() {
 	}
 	s.mux.HandleFunc("GET "+b, h(http.StatusOK, f.list))
 	s.mux.HandleFunc("POST "+b, h(http.StatusCreated, f.create))
-	s.mux.HandleFunc("GET "+b+"/{id}", h(http.StatusOK, f.get))
+	s.mux.HandleFunc("GET "+b+"/{id}", h(http.StatusOK, on(f.holding("submit"), f.get)))
 	s.mux.HandleFunc("PATCH "+b+"/{id}", h(http.StatusOK, f.update))
-	s.mux.HandleFunc("POST "+b+"/{id}/questions", h(http.StatusCreated, f.addQuestion))
+	s.mux.HandleFunc("POST "+b+"/{id}/questions", h(http.StatusCreated, on(f.holding("edit"), f.addQuestion)))
 	s.mux.HandleFunc("PATCH "+b+"/{id}/questions/{qid}", h(http.StatusOK, f.updateQuestion))
-	s.mux.HandleFunc("POST "+b+"/{id}/questions/{qid}/options", h(http.StatusCreated, f.addOptions))
-	s.mux.HandleFunc("GET "+b+"/{id}/submissions", h(http.StatusOK, f.listSubmissions))
+	s.mux.HandleFunc("POST "+b+"/{id}/questions/{qid}/options", h(http.StatusCreated, on(f.holding("edit"), f.addOptions)))
+	s.mux.HandleFunc("GET "+b+"/{id}/submissions", h(http.StatusOK, on(f.holding("results"), f.listSubmissions)))
 	s.mux.HandleFunc("POST "+b+"/{id}/submissions", h(http.StatusCreated, f.submit))
 	s.mux.HandleFunc(formsPrefix, func(w http.ResponseWriter, r *http.Request) { writeOCSInvalid(w, r) })
 }
@@ -136,6 +136,11 @@ func (f *formsStandIn) find(r *http.Request, uid, perm string) (*formRec, *apiEr
 	return fm, nil
 }
 
+// holding finds the path's form if the user holds perm on it.
+func (f *formsStandIn) holding(perm string) func(r *http.Request, uid string) (*formRec, *apiErr) {
+	return func(r *http.Request, uid string) (*formRec, *apiErr) { return f.find(r, uid, perm) }
+}
+
 func (f *formsStandIn) partial(fm *formRec, uid string) map[string]any {
 	return map[string]any{"id": fm.id, "hash": fm.hash, "title": fm.title, "expires": fm.expires,
 		"permissions": f.permissions(fm, uid), "partial": true, "state": 0, "lastUpdated": fm.created}
@@ -169,15 +174,15 @@ func (f *formsStandIn) canSubmit(fm *formRec, uid string) bool {
 	return true
 }
 
+func (f *formsStandIn) questionsJSON(fm *formRec) []any {
+	return jsonList(f.questionsOf(fm.id), func(q *formQuestionRec) any { return f.questionJSON(q) })
+}
+
 func (f *formsStandIn) full(fm *formRec, uid string) map[string]any {
-	qs := []any{}
-	for _, q := range f.questionsOf(fm.id) {
-		qs = append(qs, f.questionJSON(q))
-	}
 	m := map[string]any{"id": fm.id, "hash": fm.hash, "title": fm.title, "description": fm.description, "ownerId": fm.owner,
 		"created": fm.created, "access": map[string]any{"permitAllUsers": false, "showToAllUsers": false}, "expires": fm.expires,
 		"isAnonymous": false, "submitMultiple": fm.submitMultiple, "allowEditSubmissions": false, "showExpiration": false,
-		"canSubmit": f.canSubmit(fm, uid), "state": 0, "permissions": f.permissions(fm, uid), "questions": qs, "shares": []any{},
+		"canSubmit": f.canSubmit(fm, uid), "state": 0, "permissions": f.permissions(fm, uid), "questions": f.questionsJSON(fm), "shares": []any{},
 		"submissionMessage": ""}
 	if fm.owner == uid {
 		n := 0
@@ -207,11 +212,7 @@ func (f *formsStandIn) list(r *http.Request, uid string, p params) (any, *apiErr
 	}
 	// Newest first.
 	slices.SortFunc(picked, func(a, b *formRec) int { return int(b.id - a.id) })
-	out := []any{}
-	for _, fm := range picked {
-		out = append(out, f.partial(fm, uid))
-	}
-	return out, nil
+	return jsonList(picked, func(fm *formRec) any { return f.partial(fm, uid) }), nil
 }
 
 func (f *formsStandIn) create(r *http.Request, uid string, _ params) (any, *apiErr) {
@@ -226,11 +227,7 @@ func (f *formsStandIn) addForm(owner, title, description string) *formRec {
 	return fm
 }
 
-func (f *formsStandIn) get(r *http.Request, uid string, _ params) (any, *apiErr) {
-	fm, e := f.find(r, uid, "submit")
-	if e != nil {
-		return nil, e
-	}
+func (f *formsStandIn) get(_ *http.Request, uid string, _ params, fm *formRec) (any, *apiErr) {
 	return f.full(fm, uid), nil
 }
 
@@ -253,12 +250,27 @@ func keyValuePairs(p params) (params, *apiErr) {
 	return params(kv), nil
 }
 
+// patch applies a PATCH's keyValuePairs through set, which reports whether
+// it knows a key: Forms refuses the fixed keys (403) and unknown ones (400)
+// of what it updates.
+func patch(kv params, what string, fixed []string, set func(k string) bool) *apiErr {
+	for k := range kv {
+		if slices.Contains(fixed, k) {
+			return errStatus(http.StatusForbidden, "Not allowed to update %s", k)
+		}
+		if !set(k) {
+			return errBad("unknown %s property %s", what, k)
+		}
+	}
+	return nil
+}
+
 func (f *formsStandIn) update(r *http.Request, uid string, p params) (any, *apiErr) {
 	fm, kv, e := f.editable(r, uid, p)
 	if e != nil {
 		return nil, e
 	}
-	for k := range kv {
+	e = patch(kv, "form", []string{"id", "hash", "created", "ownerId"}, func(k string) bool {
 		switch k {
 		case "title":
 			fm.title = kv.str(k)
@@ -268,20 +280,18 @@ func (f *formsStandIn) update(r *http.Request, uid string, p params) (any, *apiE
 			fm.submitMultiple = kv.bool(k)
 		case "expires":
 			fm.expires, _ = kv.int(k, 0)
-		case "id", "hash", "created", "ownerId":
-			return nil, errStatus(http.StatusForbidden, "Not allowed to update %s", k)
 		default:
-			return nil, errBad("unknown form property %s", k)
+			return false
 		}
+		return true
+	})
+	if e != nil {
+		return nil, e
 	}
 	return fm.id, nil
 }
 
-func (f *formsStandIn) addQuestion(r *http.Request, uid string, p params) (any, *apiErr) {
-	fm, e := f.find(r, uid, "edit")
-	if e != nil {
-		return nil, e
-	}
+func (f *formsStandIn) addQuestion(_ *http.Request, _ string, p params, fm *formRec) (any, *apiErr) {
 	typ := p.str("type")
 	if !slices.Contains(formQuestionTypes, typ) {
 		return nil, errBad("Invalid type")
@@ -320,7 +330,7 @@ func (f *formsStandIn) updateQuestion(r *http.Request, uid string, p params) (an
 	if e != nil {
 		return nil, e
 	}
-	for k := range kv {
+	e = patch(kv, "question", []string{"id", "formId", "order"}, func(k string) bool {
 		switch k {
 		case "text":
 			q.text = kv.str(k)
@@ -328,20 +338,18 @@ func (f *formsStandIn) updateQuestion(r *http.Request, uid string, p params) (an
 			q.description = kv.str(k)
 		case "isRequired":
 			q.required = kv.bool(k)
-		case "id", "formId", "order":
-			return nil, errStatus(http.StatusForbidden, "Not allowed to update %s", k)
 		default:
-			return nil, errBad("unknown question property %s", k)
+			return false
 		}
+		return true
+	})
+	if e != nil {
+		return nil, e
 	}
 	return q.id, nil
 }
 
-func (f *formsStandIn) addOptions(r *http.Request, uid string, p params) (any, *apiErr) {
-	fm, e := f.find(r, uid, "edit")
-	if e != nil {
-		return nil, e
-	}
+func (f *formsStandIn) addOptions(r *http.Request, _ string, p params, fm *formRec) (any, *apiErr) {
 	q, e := f.question(r, fm)
 	if e != nil {
 		return nil, e
@@ -374,11 +382,7 @@ func (f *formsStandIn) submissionJSON(sub *formSubmissionRec) map[string]any {
 		"answers": ans, "userDisplayName": f.s.displayNameOr(sub.user)}
 }
 
-func (f *formsStandIn) listSubmissions(r *http.Request, uid string, p params) (any, *apiErr) {
-	fm, e := f.find(r, uid, "results")
-	if e != nil {
-		return nil, e
-	}
+func (f *formsStandIn) listSubmissions(_ *http.Request, _ string, p params, fm *formRec) (any, *apiErr) {
 	subs := recordsByID(f.submissions, func(s *formSubmissionRec) bool { return s.formID == fm.id })
 	slices.Reverse(subs) // newest first
 	if format := p.str("fileFormat"); format != "" {
@@ -400,15 +404,11 @@ func (f *formsStandIn) listSubmissions(r *http.Request, uid string, p params) (a
 	if limit > 0 {
 		subs = subs[:min(int(limit), len(subs))]
 	}
-	out := []any{}
-	for _, s := range subs {
-		out = append(out, f.submissionJSON(s))
-	}
-	qs := []any{}
-	for _, q := range f.questionsOf(fm.id) {
-		qs = append(qs, f.questionJSON(q))
-	}
-	return map[string]any{"submissions": out, "questions": qs, "filteredSubmissionsCount": total}, nil
+	return map[string]any{
+		"submissions":              jsonList(subs, func(s *formSubmissionRec) any { return f.submissionJSON(s) }),
+		"questions":                f.questionsJSON(fm),
+		"filteredSubmissionsCount": total,
+	}, nil
 }
 
 func (f *formsStandIn) csv(fm *formRec, subs []*formSubmissionRec) []byte {
@@ -572,10 +572,5 @@ func (s *Server) FormOptionID(questionID int64, text string) int64 {
 	f := s.apps.forms
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for id, o := range f.options {
-		if o.questionID == questionID && o.text == text {
-			return id
-		}
-	}
-	return 0
+	return firstID(f.options, func(o *formOptionRec) bool { return o.questionID == questionID && o.text == text })
 }

@@ -117,6 +117,14 @@ func (p params) int(k string, def int64) (int64, bool) {
 	return scalarInt(p[k])
 }
 
+// given sets *dst to get(p, k) when k was given with a value; updates
+// leave what was not given alone.
+func given[T any](p params, k string, dst *T, get func(params, string) T) {
+	if p.has(k) {
+		*dst = get(p, k)
+	}
+}
+
 // bool gives k as a boolean; anything not one is false.
 func (p params) bool(k string) bool { b, _ := scalarBool(p[k]); return b }
 
@@ -241,6 +249,24 @@ func lockedHandler(mu *sync.Mutex, fn apiFn, ok func(w http.ResponseWriter, r *h
 	}
 }
 
+// on runs fn on the record find gives for the request (every app's
+// onBoard): find's refusal is the answer.
+func on[T any](find func(r *http.Request, uid string) (T, *apiErr), fn func(r *http.Request, uid string, p params, rec T) (any, *apiErr)) apiFn {
+	return func(r *http.Request, uid string, p params) (any, *apiErr) {
+		rec, e := find(r, uid)
+		if e != nil {
+			return nil, e
+		}
+		return fn(r, uid, p, rec)
+	}
+}
+
+// byPath is on's finder for stores that look a record up by id for a
+// user holding perm: the id is the path value key.
+func byPath[T any](key string, perm int, find func(user string, id int64, perm int) (T, *apiErr)) func(*http.Request, string) (T, *apiErr) {
+	return func(r *http.Request, user string) (T, *apiErr) { return find(user, pathID(r, key), perm) }
+}
+
 func isOCS(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/ocs/") || r.Header.Get("OCS-APIRequest") == "true"
 }
@@ -345,6 +371,36 @@ func recordsByID[V any](m map[int64]V, keep func(V) bool) []V {
 		out = append(out, m[id])
 	}
 	return out
+}
+
+// jsonList gives f of each item for a JSON answer: never nil, so that
+// no items answer [].
+func jsonList[T any](list []T, f func(T) any) []any {
+	out := make([]any, 0, len(list))
+	for _, v := range list {
+		out = append(out, f(v))
+	}
+	return out
+}
+
+// lockedMap gives f of each record of m by key, read with mu held: what a
+// seed method shows tests of a store.
+func lockedMap[K comparable, V, W any](mu *sync.Mutex, m map[K]V, f func(K, V) W) map[K]W {
+	mu.Lock()
+	defer mu.Unlock()
+	out := make(map[K]W, len(m))
+	for k, v := range m {
+		out[k] = f(k, v)
+	}
+	return out
+}
+
+// firstID gives the lowest id of the records keep accepts, 0 if none.
+func firstID[V any](m map[int64]V, keep func(V) bool) int64 {
+	if ids := sortedIDs(m, func(_ int64, v V) bool { return keep(v) }); len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
 }
 
 // sortedKeys gives a map's keys in order.

@@ -236,11 +236,7 @@ func (m *mailStandIn) listAccounts(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	as := recordsByID(m.accounts, func(a *mailAccount) bool { return a.user == uid })
-	out := []any{}
-	for _, a := range as {
-		out = append(out, m.accountJSON(a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(as, func(a *mailAccount) any { return m.accountJSON(a) }))
 }
 
 func (m *mailStandIn) listMailboxes(w http.ResponseWriter, r *http.Request) {

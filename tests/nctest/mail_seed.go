@@ -29,12 +29,7 @@ func (s *Server) Mailbox(accountID int64, name string) int64 {
 	m := s.apps.mail
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, mb := range m.mailboxes {
-		if mb.accountID == accountID && mb.name == name {
-			return mb.id
-		}
-	}
-	return 0
+	return firstID(m.mailboxes, func(mb *mailBox) bool { return mb.accountID == accountID && mb.name == name })
 }
 
 // IncomingMail is a message to seed.

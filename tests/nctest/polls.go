@@ -62,12 +62,12 @@ func (s *Server) registerPolls() {
 	}
 	s.mux.HandleFunc("GET "+b+"polls", h(http.StatusOK, p.list))
 	s.mux.HandleFunc("POST "+b+"poll", h(http.StatusCreated, p.create))
-	s.mux.HandleFunc("GET "+b+"poll/{id}", h(http.StatusOK, p.get))
-	s.mux.HandleFunc("PUT "+b+"poll/{id}", h(http.StatusOK, p.update))
-	s.mux.HandleFunc("PUT "+b+"poll/{id}/close", h(http.StatusOK, p.close))
-	s.mux.HandleFunc("GET "+b+"poll/{id}/options", h(http.StatusOK, p.listOptions))
-	s.mux.HandleFunc("POST "+b+"poll/{id}/option", h(http.StatusCreated, p.addOption))
-	s.mux.HandleFunc("GET "+b+"poll/{id}/votes", h(http.StatusOK, p.listVotes))
+	s.mux.HandleFunc("GET "+b+"poll/{id}", h(http.StatusOK, on(p.find, p.get)))
+	s.mux.HandleFunc("PUT "+b+"poll/{id}", h(http.StatusOK, on(p.owned, p.update)))
+	s.mux.HandleFunc("PUT "+b+"poll/{id}/close", h(http.StatusOK, on(p.owned, p.close)))
+	s.mux.HandleFunc("GET "+b+"poll/{id}/options", h(http.StatusOK, on(p.find, p.listOptions)))
+	s.mux.HandleFunc("POST "+b+"poll/{id}/option", h(http.StatusCreated, on(p.owned, p.addOption)))
+	s.mux.HandleFunc("GET "+b+"poll/{id}/votes", h(http.StatusOK, on(p.find, p.listVotes)))
 	s.mux.HandleFunc("POST "+b+"vote", h(http.StatusOK, p.vote))
 }
 
@@ -115,18 +115,11 @@ func (p *pollsStandIn) find(r *http.Request, uid string) (*pollRec, *apiErr) {
 }
 
 func (p *pollsStandIn) list(r *http.Request, uid string, _ params) (any, *apiErr) {
-	out := []any{}
-	for _, pl := range recordsByID(p.polls, func(pl *pollRec) bool { return p.visible(pl, uid) }) {
-		out = append(out, p.json(pl, uid))
-	}
-	return map[string]any{"polls": out}, nil
+	polls := recordsByID(p.polls, func(pl *pollRec) bool { return p.visible(pl, uid) })
+	return map[string]any{"polls": jsonList(polls, func(pl *pollRec) any { return p.json(pl, uid) })}, nil
 }
 
-func (p *pollsStandIn) get(r *http.Request, uid string, _ params) (any, *apiErr) {
-	pl, e := p.find(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (p *pollsStandIn) get(_ *http.Request, uid string, _ params, pl *pollRec) (any, *apiErr) {
 	return map[string]any{"poll": p.json(pl, uid)}, nil
 }
 
@@ -160,36 +153,22 @@ func (p *pollsStandIn) owned(r *http.Request, uid string) (*pollRec, *apiErr) {
 	return pl, nil
 }
 
-func (p *pollsStandIn) update(r *http.Request, uid string, prm params) (any, *apiErr) {
-	pl, e := p.owned(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (p *pollsStandIn) update(_ *http.Request, uid string, prm params, pl *pollRec) (any, *apiErr) {
 	cfg, ok := prm["poll"].(map[string]any)
 	if !ok {
 		return nil, errBad("poll configuration missing")
 	}
 	c := params(cfg)
-	if c.has("title") {
-		pl.title = c.str("title")
-	}
-	if c.has("description") {
-		pl.description = c.str("description")
-	}
-	if c.has("allowMaybe") {
-		pl.allowMaybe = c.bool("allowMaybe")
-	}
+	given(c, "title", &pl.title, params.str)
+	given(c, "description", &pl.description, params.str)
+	given(c, "allowMaybe", &pl.allowMaybe, params.bool)
 	if c.has("expire") {
 		pl.expire, _ = c.int("expire", 0)
 	}
 	return map[string]any{"poll": p.json(pl, uid)}, nil
 }
 
-func (p *pollsStandIn) close(r *http.Request, uid string, _ params) (any, *apiErr) {
-	pl, e := p.owned(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (p *pollsStandIn) close(_ *http.Request, uid string, _ params, pl *pollRec) (any, *apiErr) {
 	pl.expire = time.Now().Unix() - 1
 	return map[string]any{"poll": p.json(pl, uid)}, nil
 }
@@ -216,23 +195,11 @@ func (p *pollsStandIn) optionsOf(pollID int64) []*pollOptionRec {
 	return recordsByID(p.options, func(o *pollOptionRec) bool { return o.pollID == pollID })
 }
 
-func (p *pollsStandIn) listOptions(r *http.Request, uid string, _ params) (any, *apiErr) {
-	pl, e := p.find(r, uid)
-	if e != nil {
-		return nil, e
-	}
-	out := []any{}
-	for _, o := range p.optionsOf(pl.id) {
-		out = append(out, p.optionJSON(o, uid))
-	}
-	return map[string]any{"options": out}, nil
+func (p *pollsStandIn) listOptions(_ *http.Request, uid string, _ params, pl *pollRec) (any, *apiErr) {
+	return map[string]any{"options": jsonList(p.optionsOf(pl.id), func(o *pollOptionRec) any { return p.optionJSON(o, uid) })}, nil
 }
 
-func (p *pollsStandIn) addOption(r *http.Request, uid string, prm params) (any, *apiErr) {
-	pl, e := p.owned(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (p *pollsStandIn) addOption(_ *http.Request, uid string, prm params, pl *pollRec) (any, *apiErr) {
 	if p.closed(pl) {
 		return nil, errStatus(http.StatusForbidden, "Poll is closed")
 	}
@@ -274,11 +241,7 @@ func (p *pollsStandIn) voteJSON(v *pollVoteRec) map[string]any {
 		"answer": v.answer, "deleted": 0, "user": p.user(v.user)}
 }
 
-func (p *pollsStandIn) listVotes(r *http.Request, uid string, _ params) (any, *apiErr) {
-	pl, e := p.find(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (p *pollsStandIn) listVotes(_ *http.Request, _ string, _ params, pl *pollRec) (any, *apiErr) {
 	out := []any{}
 	for _, v := range p.votes {
 		if v.pollID == pl.id {
@@ -382,10 +345,7 @@ type PollState struct {
 // Polls gives every poll's state by id.
 func (s *Server) Polls() map[int64]PollState {
 	p := s.apps.polls
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[int64]PollState{}
-	for id, pl := range p.polls {
+	return lockedMap(&p.mu, p.polls, func(id int64, pl *pollRec) PollState {
 		st := PollState{Title: pl.title, Description: pl.description, Closed: p.closed(pl), Options: map[string]map[string]string{}}
 		for _, o := range p.optionsOf(id) {
 			st.Options[o.text] = map[string]string{}
@@ -395,7 +355,6 @@ func (s *Server) Polls() map[int64]PollState {
 				st.Options[p.options[v.optionID].text][v.user] = v.answer
 			}
 		}
-		out[id] = st
-	}
-	return out
+		return st
+	})
 }

@@ -76,16 +76,16 @@ func (s *Server) registerTables() {
 	o := "/ocs/v2.php/apps/tables/api/2"
 	s.mux.HandleFunc("GET "+o+"/init", h.ocs(h.index))
 	s.mux.HandleFunc("GET "+o+"/tables", h.ocs(h.listTables))
-	s.mux.HandleFunc("GET "+o+"/tables/{id}", h.ocs(h.getTable))
+	s.mux.HandleFunc("GET "+o+"/tables/{id}", h.ocs(on(byPath("id", tablesRead, h.st.table), h.getTable)))
 	s.mux.HandleFunc("POST "+o+"/tables", h.ocs(h.createTable))
 	s.mux.HandleFunc("GET "+o+"/columns/{nodeType}/{nodeId}", h.ocs(h.listColumns))
 	s.mux.HandleFunc("POST "+o+"/columns/{kind}", h.ocs(h.createColumn))
 
 	v := "/index.php/apps/tables/api/1"
-	s.mux.HandleFunc("GET "+v+"/tables/{tableId}/views", h.v1(h.listViews))
-	s.mux.HandleFunc("POST "+v+"/tables/{tableId}/views", h.v1(h.createView))
-	s.mux.HandleFunc("GET "+v+"/views/{viewId}", h.v1(h.getView))
-	s.mux.HandleFunc("PUT "+v+"/views/{viewId}", h.v1(h.updateView))
+	s.mux.HandleFunc("GET "+v+"/tables/{tableId}/views", h.v1(on(byPath("tableId", tablesRead, h.st.table), h.listViews)))
+	s.mux.HandleFunc("POST "+v+"/tables/{tableId}/views", h.v1(on(byPath("tableId", tablesManage, h.st.table), h.createView)))
+	s.mux.HandleFunc("GET "+v+"/views/{viewId}", h.v1(on(byPath("viewId", tablesRead, h.st.view), h.getView)))
+	s.mux.HandleFunc("PUT "+v+"/views/{viewId}", h.v1(on(byPath("viewId", tablesManage, h.st.view), h.updateView)))
 	s.mux.HandleFunc("GET "+v+"/tables/{tableId}/rows", h.v1(h.listRows(false)))
 	s.mux.HandleFunc("GET "+v+"/views/{viewId}/rows", h.v1(h.listRows(true)))
 	s.mux.HandleFunc("POST "+v+"/tables/{tableId}/rows", h.v1(h.createRow(false)))

@@ -21,10 +21,7 @@ func (t *talkStandIn) listRooms(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(rooms, func(i, j int) bool { return rooms[i].id < rooms[j].id })
-	data := []any{}
-	for _, room := range rooms {
-		data = append(data, t.roomJSON(room, t.attendee(room, uid)))
-	}
+	data := jsonList(rooms, func(room *talkRoom) any { return t.roomJSON(room, t.attendee(room, uid)) })
 	w.Header().Set("X-Nextcloud-Talk-Modified-Before", strconv.FormatInt(time.Now().Unix(), 10))
 	writeOCS(w, r, http.StatusOK, 200, "OK", data)
 }

@@ -55,10 +55,10 @@ func (s *Server) registerTeams() {
 	}
 	s.mux.HandleFunc("GET "+b, h(t.list))
 	s.mux.HandleFunc("POST "+b, h(t.create))
-	s.mux.HandleFunc("GET "+b+"/{id}", h(t.get))
-	s.mux.HandleFunc("GET "+b+"/{id}/members", h(t.members))
-	s.mux.HandleFunc("POST "+b+"/{id}/members", h(t.addMember))
-	s.mux.HandleFunc("DELETE "+b+"/{id}/members/{mid}", h(t.removeMember))
+	s.mux.HandleFunc("GET "+b+"/{id}", h(on(t.find, t.get)))
+	s.mux.HandleFunc("GET "+b+"/{id}/members", h(on(t.find, t.members)))
+	s.mux.HandleFunc("POST "+b+"/{id}/members", h(on(t.moderated, t.addMember)))
+	s.mux.HandleFunc("DELETE "+b+"/{id}/members/{mid}", h(on(t.moderated, t.removeMember)))
 }
 
 func (t *teamsStandIn) memberOf(tm *teamRec, uid string) *teamMemberRec {
@@ -101,11 +101,7 @@ func (t *teamsStandIn) list(r *http.Request, uid string, _ params) (any, *apiErr
 		}
 	}
 	sort.Slice(picked, func(i, j int) bool { return picked[i].created < picked[j].created })
-	out := []any{}
-	for _, tm := range picked {
-		out = append(out, t.json(tm, uid))
-	}
-	return out, nil
+	return jsonList(picked, func(tm *teamRec) any { return t.json(tm, uid) }), nil
 }
 
 func (t *teamsStandIn) find(r *http.Request, uid string) (*teamRec, *apiErr) {
@@ -116,11 +112,7 @@ func (t *teamsStandIn) find(r *http.Request, uid string) (*teamRec, *apiErr) {
 	return tm, nil
 }
 
-func (t *teamsStandIn) get(r *http.Request, uid string, _ params) (any, *apiErr) {
-	tm, e := t.find(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (t *teamsStandIn) get(_ *http.Request, uid string, _ params, tm *teamRec) (any, *apiErr) {
 	return t.json(tm, uid), nil
 }
 
@@ -141,16 +133,8 @@ func (t *teamsStandIn) add(owner, name string, personal bool) *teamRec {
 	return tm
 }
 
-func (t *teamsStandIn) members(r *http.Request, uid string, _ params) (any, *apiErr) {
-	tm, e := t.find(r, uid)
-	if e != nil {
-		return nil, e
-	}
-	out := []any{}
-	for _, m := range tm.members {
-		out = append(out, t.memberJSON(tm, m))
-	}
-	return out, nil
+func (t *teamsStandIn) members(_ *http.Request, _ string, _ params, tm *teamRec) (any, *apiErr) {
+	return jsonList(tm.members, func(m *teamMemberRec) any { return t.memberJSON(tm, m) }), nil
 }
 
 func (t *teamsStandIn) moderated(r *http.Request, uid string) (*teamRec, *apiErr) {
@@ -164,11 +148,7 @@ func (t *teamsStandIn) moderated(r *http.Request, uid string) (*teamRec, *apiErr
 	return tm, nil
 }
 
-func (t *teamsStandIn) addMember(r *http.Request, uid string, p params) (any, *apiErr) {
-	tm, e := t.moderated(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (t *teamsStandIn) addMember(_ *http.Request, _ string, p params, tm *teamRec) (any, *apiErr) {
 	who := p.str("userId")
 	typ, ok := p.num("type")
 	if !ok {
@@ -210,11 +190,7 @@ func validMail(s string) bool {
 	return at > 0 && at < len(s)-1
 }
 
-func (t *teamsStandIn) removeMember(r *http.Request, uid string, _ params) (any, *apiErr) {
-	tm, e := t.moderated(r, uid)
-	if e != nil {
-		return nil, e
-	}
+func (t *teamsStandIn) removeMember(r *http.Request, uid string, _ params, tm *teamRec) (any, *apiErr) {
 	i := slices.IndexFunc(tm.members, func(m *teamMemberRec) bool { return m.id == r.PathValue("mid") })
 	if i < 0 {
 		return nil, errStatus(http.StatusNotFound, "Member not found")
@@ -252,15 +228,11 @@ func (s *Server) SetTeamLevel(teamID, user string, level int) {
 // tests that check what changed.
 func (s *Server) Teams() map[string]string {
 	t := s.apps.teams
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := map[string]string{}
-	for id, tm := range t.teams {
+	return lockedMap(&t.mu, t.teams, func(_ string, tm *teamRec) string {
 		var ms []string
 		for _, m := range tm.members {
 			ms = append(ms, fmt.Sprintf("%d:%s@%d", m.typ, m.userID, m.level))
 		}
-		out[id] = fmt.Sprintf("%s|personal=%v|%v", tm.name, tm.personal, ms)
-	}
-	return out
+		return fmt.Sprintf("%s|personal=%v|%v", tm.name, tm.personal, ms)
+	})
 }

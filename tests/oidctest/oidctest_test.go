@@ -2,7 +2,6 @@ package oidctest_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -14,41 +13,8 @@ import (
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/testutil"
 )
-
-// claims decodes a JWT's payload without verifying it (the provider's own
-// output, checked for shape).
-func claims(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %d parts", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("payload: %v", err)
-	}
-	out := map[string]any{}
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("payload json: %v", err)
-	}
-	return out
-}
-
-func audOf(c map[string]any) []string {
-	switch v := c["aud"].(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, a := range v {
-			s, _ := a.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
-}
 
 func setup(t *testing.T) *oidctest.Provider {
 	p := oidctest.New(t)
@@ -107,20 +73,9 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		t.Errorf("JWKS after rotation dropping old = %v, want [%s]", keys, kid3)
 	}
 	tok := p.UserToken(t, "alice", "mcp-client")
-	if h := header(t, tok); h["kid"] != kid3 || h["alg"] != "RS256" {
+	if h := testutil.JWTHeader(t, tok); h["kid"] != kid3 || h["alg"] != "RS256" {
 		t.Errorf("token header %v, want kid %s RS256", h, kid3)
 	}
-}
-
-func header(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(jwt, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
-	return out
 }
 
 func jwksKids(t *testing.T, p *oidctest.Provider) []string {
@@ -158,7 +113,7 @@ func TestAuthCodeFlowClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claims(t, tok.AccessToken)
+	c := testutil.JWTClaims(t, tok.AccessToken)
 	checks := map[string]any{
 		"iss": p.Issuer(), "sub": alice.Subject, "azp": "mapped", "client_id": "mapped",
 		"scope": "openid profile notes:read", "preferred_username": "alice", "typ": "Bearer",
@@ -168,7 +123,7 @@ func TestAuthCodeFlowClaims(t *testing.T) {
 			t.Errorf("claim %s = %v, want %v", k, c[k], v)
 		}
 	}
-	if aud := audOf(c); !slices.Equal(aud, []string{"nextcloud-mcp"}) {
+	if aud := testutil.Audience(c); !slices.Equal(aud, []string{"nextcloud-mcp"}) {
 		t.Errorf("aud = %v, want [nextcloud-mcp]", aud)
 	}
 	for _, k := range []string{"exp", "iat", "nbf", "jti"} {
@@ -225,7 +180,7 @@ func TestBrowserReachesApplicationCallback(t *testing.T) {
 	if tok.RefreshToken == "" {
 		t.Errorf("no refresh token with offline_access")
 	}
-	if claims(t, tok.AccessToken)["preferred_username"] != "bob" {
+	if testutil.JWTClaims(t, tok.AccessToken)["preferred_username"] != "bob" {
 		t.Errorf("token is not bob's")
 	}
 }
@@ -256,7 +211,7 @@ func TestRefreshRotationAndOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc := claims(t, narrow.AccessToken)["scope"]; sc != "openid" {
+	if sc := testutil.JWTClaims(t, narrow.AccessToken)["scope"]; sc != "openid" {
 		t.Errorf("narrowed scope = %v", sc)
 	}
 	if total, offline := p.RefreshTokens("alice"); total != 1 || offline != 1 {
@@ -280,7 +235,7 @@ func TestClientCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claims(t, tok.AccessToken)
+	c := testutil.JWTClaims(t, tok.AccessToken)
 	if c["preferred_username"] != "service-account-nextcloud-mcp" || c["azp"] != "nextcloud-mcp" || c["scope"] != "notes:read" {
 		t.Errorf("service account claims %v", c)
 	}
@@ -344,8 +299,8 @@ func TestTokenExchange(t *testing.T) {
 			if got.IssuedTokenType != "urn:ietf:params:oauth:token-type:access_token" {
 				t.Errorf("issued_token_type = %q", got.IssuedTokenType)
 			}
-			c := claims(t, got.AccessToken)
-			if aud := audOf(c); !slices.Equal(aud, tt.wantAud) {
+			c := testutil.JWTClaims(t, got.AccessToken)
+			if aud := testutil.Audience(c); !slices.Equal(aud, tt.wantAud) {
 				t.Errorf("aud = %v, want %v", aud, tt.wantAud)
 			}
 			if c["scope"] != tt.wantScope || c["preferred_username"] != tt.wantUser || c["azp"] != tt.client {
@@ -369,7 +324,7 @@ func TestImpersonationWithServiceAccountToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claims(t, got.AccessToken)
+	c := testutil.JWTClaims(t, got.AccessToken)
 	alice, _ := p.User("alice")
 	if c["sub"] != alice.Subject || c["preferred_username"] != "alice" || c["scope"] != "files:read" {
 		t.Errorf("impersonated claims %v", c)
@@ -398,7 +353,7 @@ func TestIntrospectionUserinfoRevocation(t *testing.T) {
 		if in["active"] != true || in["username"] != tc.user || in["scope"] != tc.scope || in["client_id"] != tc.azp || in["azp"] != tc.azp || in["iss"] != p.Issuer() {
 			t.Errorf("introspection of %s's token: %v", tc.user, in)
 		}
-		if aud := audOf(in); !slices.Equal(aud, []string{tc.aud}) {
+		if aud := testutil.Audience(in); !slices.Equal(aud, []string{tc.aud}) {
 			t.Errorf("introspected aud %v, want %s", aud, tc.aud)
 		}
 		req, _ := http.NewRequest(http.MethodGet, p.UserinfoURL(), nil)
@@ -433,9 +388,9 @@ func TestIntrospectionUserinfoRevocation(t *testing.T) {
 func TestClockShift(t *testing.T) {
 	p := setup(t)
 	p.SetClockShift(-2 * time.Hour)
-	old := claims(t, p.UserToken(t, "alice", "mcp-client"))
+	old := testutil.JWTClaims(t, p.UserToken(t, "alice", "mcp-client"))
 	p.SetClockShift(time.Hour)
-	future := claims(t, p.UserToken(t, "alice", "mcp-client"))
+	future := testutil.JWTClaims(t, p.UserToken(t, "alice", "mcp-client"))
 	p.SetClockShift(0)
 	now := float64(time.Now().Unix())
 	if exp := old["exp"].(float64); exp > now-3000 {

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -102,11 +103,8 @@ func (in *bookmarksListIn) Validate() error {
 	default:
 		return fmt.Errorf("sort_by must be modified, title or url, not %q", in.SortBy)
 	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	if in.Page < 0 {
-		return fmt.Errorf("page must be 0 or more, not %d", in.Page)
+	if err := errors.Join(limitArg("limit", in.Limit, 100), offsetArg("page", in.Page)); err != nil {
+		return err
 	}
 	if in.FolderID < -1 {
 		return fmt.Errorf("folder_id %d is no folder id; use -1 for the root or an id from nc_bookmarks_list_folders", in.FolderID)
@@ -124,11 +122,8 @@ type bookmarksListOut struct {
 }
 
 func (o bookmarksListOut) Summary() string {
-	s := listSummary(o.Bookmarks, "No (more) bookmarks.", fmt.Sprintf("%d bookmarks (page %d):", len(o.Bookmarks), o.Page), bookmarkLine)
-	if o.NextPage > 0 {
-		s += fmt.Sprintf("\nMore: page=%d", o.NextPage)
-	}
-	return s
+	return listSummary(o.Bookmarks, "No (more) bookmarks.", fmt.Sprintf("%d bookmarks (page %d):", len(o.Bookmarks), o.Page), bookmarkLine) +
+		moreHint(o.NextPage, "More: page=%d")
 }
 
 func bookmarksList(env *Env) Tool {
@@ -156,10 +151,7 @@ func bookmarksList(env *Env) Tool {
 			}
 			return bookmarksListOut{}, err
 		}
-		out := bookmarksListOut{Bookmarks: []bookmarkOut{}, Page: in.Page}
-		for i := range list {
-			out.Bookmarks = append(out.Bookmarks, toBookmark(&list[i]))
-		}
+		out := bookmarksListOut{Bookmarks: mapAll(list, toBookmark), Page: in.Page}
 		if len(list) == limit {
 			out.NextPage = in.Page + 1
 		}
@@ -227,8 +219,8 @@ type bookmarksUpdateIn struct {
 }
 
 func (in *bookmarksUpdateIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("bookmark_id must be a positive bookmark id, from nc_bookmarks_list")
+	if err := idArg("bookmark_id", in.ID, "nc_bookmarks_list"); err != nil {
+		return err
 	}
 	if in.URL == nil && in.Title == nil && in.Description == nil && in.Tags == nil && in.FolderIDs == nil {
 		return fmt.Errorf("say what to change: url, title, description, tags and/or folder_ids")
@@ -265,10 +257,7 @@ type bookmarkIDIn struct {
 }
 
 func (in *bookmarkIDIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("bookmark_id must be a positive bookmark id, from nc_bookmarks_list")
-	}
-	return nil
+	return idArg("bookmark_id", in.ID, "nc_bookmarks_list")
 }
 
 type bookmarkDeletedOut struct {

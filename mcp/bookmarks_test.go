@@ -41,11 +41,7 @@ func TestBookmarksToolsetListing(t *testing.T) {
 		"nc_bookmarks_create_folder": Create, "nc_bookmarks_delete_folder": Destroy,
 		"nc_bookmarks_rename_tag": Write, "nc_bookmarks_delete_tag": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "bookmarks:read", false: "bookmarks:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "bookmarks", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "bookmarks", kinds, toolScopes("bookmarks", kinds))
 }
 
 func bookmarkIDs(bs []bookmarkOut) []int64 {
@@ -61,8 +57,7 @@ func TestBookmarksListAndSearch(t *testing.T) {
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	list := func(args map[string]any) bookmarksListOut {
 		t.Helper()
-		var out bookmarksListOut
-		decodeStructured(t, callTool(t, c, "nc_bookmarks_list", args), &out)
+		out := call[bookmarksListOut](t, c, "nc_bookmarks_list", args)
 		return out
 	}
 	all := list(map[string]any{})
@@ -114,8 +109,7 @@ func TestBookmarksListAndSearch(t *testing.T) {
 	if !strings.Contains(resultText(res), "Work/Docs") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	var tags bookmarkTagsOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_list_tags", map[string]any{}), &tags)
+	tags := call[bookmarkTagsOut](t, c, "nc_bookmarks_list_tags", map[string]any{})
 	if !slices.Equal(tags.Tags, []string{"dev", "food", "go", "nextcloud"}) {
 		t.Fatalf("tags %v", tags.Tags)
 	}
@@ -126,9 +120,8 @@ func TestBookmarksWrites(t *testing.T) {
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Bookmarks()
-	var created bookmarkResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_create", map[string]any{"url": "https://pkg.go.dev/", "title": "Packages",
-		"description": "Go packages", "tags": []string{"go"}, "folder_ids": []int64{f.sub}}), &created)
+	created := call[bookmarkResult](t, c, "nc_bookmarks_create", map[string]any{"url": "https://pkg.go.dev/", "title": "Packages",
+		"description": "Go packages", "tags": []string{"go"}, "folder_ids": []int64{f.sub}})
 	b := created.Bookmark
 	if b.ID == 0 || b.URL != "https://pkg.go.dev/" || b.Title != "Packages" || !slices.Equal(b.FolderIDs, []int64{f.sub}) {
 		t.Fatalf("created %+v", b)
@@ -140,9 +133,8 @@ func TestBookmarksWrites(t *testing.T) {
 	}
 
 	before = after
-	var updated bookmarkResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "title": "Best cake",
-		"tags": []string{}, "folder_ids": []int64{f.home}}), &updated)
+	updated := call[bookmarkResult](t, c, "nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "title": "Best cake",
+		"tags": []string{}, "folder_ids": []int64{f.home}})
 	if u := updated.Bookmark; u.Title != "Best cake" || len(u.Tags) != 0 || !slices.Equal(u.FolderIDs, []int64{f.home}) || u.URL != "https://recipes.example/cake" {
 		t.Fatalf("updated %+v", u)
 	}
@@ -150,8 +142,7 @@ func TestBookmarksWrites(t *testing.T) {
 	othersUnchanged(t, before, after, f.cake)
 
 	before = after
-	var del bookmarkDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_delete", map[string]any{"bookmark_id": f.plain}), &del)
+	del := call[bookmarkDeletedOut](t, c, "nc_bookmarks_delete", map[string]any{"bookmark_id": f.plain})
 	if del.Deleted.ID != f.plain || del.Deleted.URL != "https://example.com/" {
 		t.Fatalf("deleted %+v", del)
 	}
@@ -182,8 +173,7 @@ func TestBookmarksWrites(t *testing.T) {
 
 	// Folders: create inside Work, then delete Work with what is only in it.
 	foldersBefore := f.nc.BookmarkFolders()
-	var nf bookmarkFolderResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_create_folder", map[string]any{"title": "Reading", "parent_id": f.work}), &nf)
+	nf := call[bookmarkFolderResult](t, c, "nc_bookmarks_create_folder", map[string]any{"title": "Reading", "parent_id": f.work})
 	if nf.Folder.ID == 0 || nf.Folder.ParentID != f.work || nf.Folder.Path != "Work/Reading" {
 		t.Fatalf("new folder %+v", nf)
 	}
@@ -191,8 +181,7 @@ func TestBookmarksWrites(t *testing.T) {
 	othersUnchanged(t, foldersBefore, foldersAfter, nf.Folder.ID)
 
 	before = f.nc.Bookmarks()
-	var df bookmarkFolderDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_delete_folder", map[string]any{"folder_id": f.work}), &df)
+	df := call[bookmarkFolderDeletedOut](t, c, "nc_bookmarks_delete_folder", map[string]any{"folder_id": f.work})
 	if df.Deleted.Path != "Work" {
 		t.Fatalf("deleted folder %+v", df)
 	}

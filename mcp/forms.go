@@ -3,6 +3,7 @@ package mcp
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -86,10 +87,7 @@ type formOut struct {
 func toForm(f *nextcloud.Form) formOut {
 	out := formOut{ID: f.ID, Title: cmp.Or(f.Title, "(untitled)"), Description: f.Description, Owner: f.OwnerID, Created: fmtEpoch(f.Created),
 		Expires: fmtEpoch(f.Expires), CanSubmit: f.CanSubmit, MayEdit: slices.Contains(f.Permissions, "edit"),
-		MaySeeResults: slices.Contains(f.Permissions, "results"), SubmissionCount: f.SubmissionCount, Questions: []formQuestionOut{}}
-	for i := range f.Questions {
-		out.Questions = append(out.Questions, toFormQuestion(&f.Questions[i]))
-	}
+		MaySeeResults: slices.Contains(f.Permissions, "results"), SubmissionCount: f.SubmissionCount, Questions: mapAll(f.Questions, toFormQuestion)}
 	return out
 }
 
@@ -175,10 +173,7 @@ type formIDIn struct {
 }
 
 func (in *formIDIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
-	}
-	return nil
+	return idArg("form_id", in.FormID, "nc_forms_list")
 }
 
 func formsGet(env *Env) Tool {
@@ -313,8 +308,8 @@ type formsAddQuestionIn struct {
 }
 
 func (in *formsAddQuestionIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	return in.check("")
 }
@@ -351,8 +346,8 @@ type formsUpdateQuestionIn struct {
 }
 
 func (in *formsUpdateQuestionIn) Validate() error {
-	if in.FormID <= 0 || in.QuestionID <= 0 {
-		return fmt.Errorf("form_id and question_id must be positive ids, from nc_forms_list and nc_forms_get")
+	if err := errors.Join(idArg("form_id", in.FormID, "nc_forms_list"), idArg("question_id", in.QuestionID, "nc_forms_get")); err != nil {
+		return err
 	}
 	if in.Text == nil && in.Description == nil && in.Required == nil {
 		return fmt.Errorf("say what to change: text, description and/or required")
@@ -402,16 +397,7 @@ type formsSubmissionsIn struct {
 }
 
 func (in *formsSubmissionsIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
-	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return errors.Join(idArg("form_id", in.FormID, "nc_forms_list"), checkPage(in.Limit, in.Offset, 200))
 }
 
 type formAnswerOut struct {
@@ -435,18 +421,14 @@ type formSubmissionsOut struct {
 }
 
 func (o formSubmissionsOut) Summary() string {
-	s := listSummary(o.Submissions, "No (more) submissions.", fmt.Sprintf("%d of %d submissions:", len(o.Submissions), o.Total),
+	return listSummary(o.Submissions, "No (more) submissions.", fmt.Sprintf("%d of %d submissions:", len(o.Submissions), o.Total),
 		func(sub formSubmissionOut) string {
 			var parts []string
 			for _, a := range sub.Answers {
 				parts = append(parts, a.Question+": "+strings.Join(a.Values, "; "))
 			}
 			return fmt.Sprintf("- #%d %s (%s): %s", sub.ID, sub.User, sub.Submitted, strings.Join(parts, " | "))
-		})
-	if o.NextOffset > 0 {
-		s += fmt.Sprintf("\nMore: offset=%d", o.NextOffset)
-	}
-	return s
+		}) + moreHint(o.NextOffset, "More: offset=%d")
 }
 
 func formsListSubmissions(env *Env) Tool {
@@ -489,8 +471,8 @@ type formsExportIn struct {
 }
 
 func (in *formsExportIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	if in.MaxBytes < 0 {
 		return fmt.Errorf("max_bytes must be positive")
@@ -536,8 +518,8 @@ type formsSubmitIn struct {
 }
 
 func (in *formsSubmitIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	if len(in.Answers) == 0 {
 		return fmt.Errorf("answers is empty")

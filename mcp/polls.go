@@ -3,6 +3,7 @@ package mcp
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,10 +118,7 @@ type pollIDIn struct {
 }
 
 func (in *pollIDIn) Validate() error {
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id, from nc_polls_list")
-	}
-	return nil
+	return idArg("poll_id", in.PollID, "nc_polls_list")
 }
 
 type pollOptionOut struct {
@@ -318,8 +316,8 @@ type pollsAddOptionIn struct {
 }
 
 func (in *pollsAddOptionIn) Validate() error {
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id, from nc_polls_list")
+	if err := idArg("poll_id", in.PollID, "nc_polls_list"); err != nil {
+		return err
 	}
 	if in.Text == "" && in.Start == "" {
 		return fmt.Errorf("give text (text polls) or start (date polls)")
@@ -365,8 +363,8 @@ type pollsVoteIn struct {
 }
 
 func (in *pollsVoteIn) Validate() error {
-	if in.PollID <= 0 || in.OptionID <= 0 {
-		return fmt.Errorf("poll_id and option_id must be positive ids, from nc_polls_list and nc_polls_get")
+	if err := errors.Join(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get")); err != nil {
+		return err
 	}
 	if !slices.Contains([]string{"yes", "no", "maybe"}, in.Answer) {
 		return fmt.Errorf("answer must be yes, no or maybe, not %q", in.Answer)

@@ -41,18 +41,13 @@ func pollsSeed(t *testing.T) pollsFixture {
 func TestPollsToolsetListing(t *testing.T) {
 	kinds := map[string]Kind{"nc_polls_list": Read, "nc_polls_get": Read, "nc_polls_create": Create,
 		"nc_polls_add_option": Create, "nc_polls_vote": Write, "nc_polls_close": Write}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "polls:read", false: "polls:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "polls", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "polls", kinds, toolScopes("polls", kinds))
 }
 
 func TestPollsListAndGet(t *testing.T) {
 	f := pollsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var list pollsListOut
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{}), &list)
+	list := call[pollsListOut](t, c, "nc_polls_list", map[string]any{})
 	if len(list.Polls) != 2 || list.Polls[0].ID != f.lunch || list.Polls[1].ID != f.dates {
 		t.Fatalf("polls %+v", list.Polls)
 	}
@@ -62,18 +57,18 @@ func TestPollsListAndGet(t *testing.T) {
 	if d := list.Polls[1]; d.Type != "date" || !d.Closed || d.MayVote || d.Expires == "" {
 		t.Fatalf("dates %+v", d)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{"status": "open"}), &list)
+	list = call[pollsListOut](t, c, "nc_polls_list", map[string]any{"status": "open"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.lunch {
 		t.Fatalf("open %+v", list.Polls)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{"status": "closed"}), &list)
+	list = call[pollsListOut](t, c, "nc_polls_list", map[string]any{"status": "closed"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.dates {
 		t.Fatalf("closed %+v", list.Polls)
 	}
 
 	// bob sees the lunch poll he was invited to, and his own.
 	bc := connect(t, newTestServer(t, f.nc, asUser(f.nc, t, "bob")), "inprocess")
-	decodeStructured(t, callTool(t, bc, "nc_polls_list", map[string]any{}), &list)
+	list = call[pollsListOut](t, bc, "nc_polls_list", map[string]any{})
 	if len(list.Polls) != 2 || list.Polls[0].ID != f.lunch || list.Polls[0].MayEdit || list.Polls[1].ID != f.bobs {
 		t.Fatalf("bob's polls %+v", list.Polls)
 	}
@@ -97,7 +92,7 @@ func TestPollsListAndGet(t *testing.T) {
 	if !strings.Contains(resultText(res), "#"+itoa64(f.pizza)+" Pizza: 1/0/0") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_get", map[string]any{"poll_id": f.dates}), &got)
+	got = call[pollDetailOut](t, c, "nc_polls_get", map[string]any{"poll_id": f.dates})
 	if o := got.Options[0]; o.Start != "2030-03-11T00:00:00Z" || o.End != "2030-03-12T00:00:00Z" {
 		t.Fatalf("monday %+v", o)
 	}
@@ -111,13 +106,12 @@ func TestPollsWrites(t *testing.T) {
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Polls()
-	var created pollDetailOut
-	decodeStructured(t, callTool(t, c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
+	created := call[pollDetailOut](t, c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
 		"description": "Where and when", "options": []map[string]any{
 			{"start": "2030-05-04"},
 			{"start": "2030-05-05T10:00:00Z", "end": "2030-05-05T12:30:00Z"},
 			{"start": "2030-05-06", "end": "2030-05-07"},
-		}}), &created)
+		}})
 	id := created.Poll.ID
 	if id == 0 || created.Poll.Type != "date" || created.Poll.Description != "Where and when" || len(created.Options) != 3 {
 		t.Fatalf("created %+v", created)
@@ -138,8 +132,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var added pollOptionResult
-	decodeStructured(t, callTool(t, c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"}), &added)
+	added := call[pollOptionResult](t, c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"})
 	if added.Option.Text != "Tacos" || added.Option.ID == 0 {
 		t.Fatalf("added %+v", added)
 	}
@@ -150,12 +143,11 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var voted pollVoteResult
-	decodeStructured(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"}), &voted)
+	voted := call[pollVoteResult](t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"})
 	if voted.Answer != "maybe" || voted.Option != "Sushi" {
 		t.Fatalf("vote %+v", voted)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"}), &voted)
+	voted = call[pollVoteResult](t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"})
 	after = f.nc.Polls()
 	othersUnchanged(t, before, after, f.lunch)
 	want := map[string]string{"bob": "no", "admin": "yes"}
@@ -167,8 +159,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var closed pollResult
-	decodeStructured(t, callTool(t, c, "nc_polls_close", map[string]any{"poll_id": f.lunch}), &closed)
+	closed := call[pollResult](t, c, "nc_polls_close", map[string]any{"poll_id": f.lunch})
 	if !closed.Poll.Closed {
 		t.Fatalf("closed %+v", closed)
 	}

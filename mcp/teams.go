@@ -99,11 +99,7 @@ func teamsList(env *Env) Tool {
 		if err != nil {
 			return teamsListOut{}, err
 		}
-		out := teamsListOut{Teams: []teamOut{}}
-		for i := range list {
-			out.Teams = append(out.Teams, toTeam(&list[i]))
-		}
-		return out, nil
+		return teamsListOut{Teams: mapAll(list, toTeam)}, nil
 	})
 }
 
@@ -155,11 +151,7 @@ func teamsListMembers(env *Env) Tool {
 		if err != nil {
 			return teamMembersOut{}, teamsNotFound(err, "team "+in.TeamID)
 		}
-		out := teamMembersOut{TeamID: in.TeamID, Members: []teamMemberOut{}}
-		for i := range list {
-			out.Members = append(out.Members, toTeamMember(&list[i]))
-		}
-		return out, nil
+		return teamMembersOut{TeamID: in.TeamID, Members: mapAll(list, toTeamMember)}, nil
 	})
 }
 

@@ -91,8 +91,8 @@ func (in *usersSearchIn) Validate() error {
 	if strings.TrimSpace(in.Query) == "" {
 		return fmt.Errorf("query is empty; give part of a name, user id or email address")
 	}
-	if in.Limit < 0 || in.Limit > 50 {
-		return fmt.Errorf("limit must be between 1 and 50, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 50); err != nil {
+		return err
 	}
 	for _, t := range in.Types {
 		st, err := nextcloud.ParseShareType(t)
@@ -174,13 +174,7 @@ type usersGroupsIn struct {
 }
 
 func (in *usersGroupsIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return checkPage(in.Limit, in.Offset, 500)
 }
 
 type usersGroupsOut struct {

@@ -98,12 +98,8 @@ type bookmarksListIn struct {
 }
 
 func (in *bookmarksListIn) Validate() error {
-	switch in.SortBy {
-	case "", "modified", "title", "url":
-	default:
-		return fmt.Errorf("sort_by must be modified, title or url, not %q", in.SortBy)
-	}
-	if err := errors.Join(limitArg("limit", in.Limit, 100), offsetArg("page", in.Page)); err != nil {
+	if err := errors.Join(choiceArg("sort_by", in.SortBy, "", "modified", "title", "url"),
+		limitArg("limit", in.Limit, 100), offsetArg("page", in.Page)); err != nil {
 		return err
 	}
 	if in.FolderID < -1 {

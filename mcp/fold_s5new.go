@@ -1,8 +1,23 @@
 package mcp
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
-// Summary pieces that several toolsets wrote again.
+// Argument rules and summary pieces that several toolsets wrote again.
+
+// choiceArg checks an argument that takes one of a few words; list ""
+// among the choices where leaving the argument out picks a default.
+func choiceArg(name, v string, choices ...string) error {
+	if slices.Contains(choices, v) {
+		return nil
+	}
+	words := slices.DeleteFunc(slices.Clone(choices), func(c string) bool { return c == "" })
+	last := len(words) - 1
+	return Argf("%s must be %s or %s, not %q", name, strings.Join(words[:last], ", "), words[last], v)
+}
 
 // moreHint is the line a paged list's summary ends with: format filled
 // with the next page's cursor, or nothing on the last page (next 0).

@@ -119,11 +119,7 @@ type formsListIn struct {
 }
 
 func (in *formsListIn) Validate() error {
-	switch in.Which {
-	case "", "owned", "shared", "all":
-		return nil
-	}
-	return fmt.Errorf("which must be owned, shared or all, not %q", in.Which)
+	return choiceArg("which", in.Which, "", "owned", "shared", "all")
 }
 
 type formListItem struct {
@@ -365,15 +361,9 @@ func formsUpdateQuestion(env *Env) Tool {
 		Scope:       "forms:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in formsUpdateQuestionIn) (formQuestionResult, error) {
 		fields := map[string]any{}
-		if in.Text != nil {
-			fields["text"] = *in.Text
-		}
-		if in.Description != nil {
-			fields["description"] = *in.Description
-		}
-		if in.Required != nil {
-			fields["isRequired"] = *in.Required
-		}
+		nextcloud.SetGiven(fields, "text", in.Text)
+		nextcloud.SetGiven(fields, "description", in.Description)
+		nextcloud.SetGiven(fields, "isRequired", in.Required)
 		if err := nc.Forms().UpdateQuestion(ctx, in.FormID, in.QuestionID, fields); err != nil {
 			return formQuestionResult{}, formsNotFound(err, fmt.Sprintf("form %d or its question %d", in.FormID, in.QuestionID))
 		}

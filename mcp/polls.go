@@ -76,11 +76,7 @@ type pollsListIn struct {
 }
 
 func (in *pollsListIn) Validate() error {
-	switch in.Status {
-	case "", "open", "closed", "all":
-		return nil
-	}
-	return fmt.Errorf("status must be open, closed or all, not %q", in.Status)
+	return choiceArg("status", in.Status, "", "open", "closed", "all")
 }
 
 type pollsListOut struct {
@@ -363,13 +359,8 @@ type pollsVoteIn struct {
 }
 
 func (in *pollsVoteIn) Validate() error {
-	if err := errors.Join(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get")); err != nil {
-		return err
-	}
-	if !slices.Contains([]string{"yes", "no", "maybe"}, in.Answer) {
-		return fmt.Errorf("answer must be yes, no or maybe, not %q", in.Answer)
-	}
-	return nil
+	return errors.Join(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get"),
+		choiceArg("answer", in.Answer, "yes", "no", "maybe"))
 }
 
 type pollVoteResult struct {

@@ -200,8 +200,8 @@ func (in *teamsAddMemberIn) Validate() error {
 	if strings.TrimSpace(in.UserID) == "" {
 		return fmt.Errorf("user_id is empty")
 	}
-	if _, ok := teamMemberTypes[cmp.Or(in.Type, "user")]; !ok {
-		return fmt.Errorf("type must be user, group, email or team, not %q", in.Type)
+	if err := choiceArg("type", in.Type, "", "user", "group", "email", "team"); err != nil {
+		return err
 	}
 	if in.Type == "email" && !strings.Contains(in.UserID, "@") {
 		return fmt.Errorf("user_id %q is no e-mail address", in.UserID)

@@ -129,9 +129,5 @@ func isNext(rel string) bool { return strings.EqualFold(rel, "next") }
 
 // Filters lists the stream's type filters.
 func (a *ActivityClient) Filters(ctx context.Context) ([]ActivityFilter, error) {
-	var out []ActivityFilter
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: activityBase + "/filters", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list activity filters: %w", err)
-	}
-	return out, nil
+	return fetch[[]ActivityFilter](ctx, a.app, Request{Method: http.MethodGet, Path: activityBase + "/filters", OCS: true}, "list activity filters")
 }

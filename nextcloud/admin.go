@@ -65,11 +65,7 @@ func (a *AdminClient) User(ctx context.Context, userID string) (*AdminUser, erro
 	if err != nil {
 		return nil, err
 	}
-	var out AdminUser
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: p, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get user %s: %w", userID, err)
-	}
-	return &out, nil
+	return fetchOne[AdminUser](ctx, a.app, Request{Method: http.MethodGet, Path: p, OCS: true}, fmt.Sprintf("get user %s", userID))
 }
 
 // Role tells whether the signed-in user is an administrator, and which
@@ -125,10 +121,7 @@ func (a *AdminClient) SetUserEnabled(ctx context.Context, userID string, enabled
 	if err != nil {
 		return err
 	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodPut, Path: p, OCS: true}, nil); err != nil {
-		return fmt.Errorf("%s user %s: %w", action[1:], userID, err)
-	}
-	return nil
+	return send(ctx, a.app, Request{Method: http.MethodPut, Path: p, OCS: true}, fmt.Sprintf("%s user %s", action[1:], userID))
 }
 
 // SetGroupMember adds the user to a group or removes it.
@@ -195,8 +188,5 @@ func (a *AdminClient) SetAppEnabled(ctx context.Context, appID string, enabled b
 	if !enabled {
 		method, verb = http.MethodDelete, "disable"
 	}
-	if _, err := a.app.Call(ctx, Request{Method: method, Path: provisioningBase + "apps/" + seg, OCS: true}, nil); err != nil {
-		return fmt.Errorf("%s app %s: %w", verb, appID, err)
-	}
-	return nil
+	return send(ctx, a.app, Request{Method: method, Path: provisioningBase + "apps/" + seg, OCS: true}, fmt.Sprintf("%s app %s", verb, appID))
 }

@@ -187,15 +187,9 @@ type BookmarkChange struct {
 
 func (c BookmarkChange) body() map[string]any {
 	m := map[string]any{}
-	if c.URL != nil {
-		m["url"] = *c.URL
-	}
-	if c.Title != nil {
-		m["title"] = *c.Title
-	}
-	if c.Description != nil {
-		m["description"] = *c.Description
-	}
+	SetGiven(m, "url", c.URL)
+	SetGiven(m, "title", c.Title)
+	SetGiven(m, "description", c.Description)
 	if c.Tags != nil || c.SetTags {
 		m["tags"] = append([]string{}, c.Tags...)
 	}
@@ -275,11 +269,7 @@ func (b *BookmarksClient) DeleteFolder(ctx context.Context, id int64) error {
 
 // Tags lists the user's tags.
 func (b *BookmarksClient) Tags(ctx context.Context) ([]string, error) {
-	var out []string
-	if _, err := b.app.Call(ctx, Request{Method: http.MethodGet, Path: bookmarksBase + "tag"}, &out); err != nil {
-		return nil, fmt.Errorf("list bookmark tags: %w", err)
-	}
-	return out, nil
+	return fetch[[]string](ctx, b.app, Request{Method: http.MethodGet, Path: bookmarksBase + "tag"}, "list bookmark tags")
 }
 
 func tagPath(tag string) (string, error) {

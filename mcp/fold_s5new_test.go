@@ -1,0 +1,40 @@
+package mcp
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestChoiceArg(t *testing.T) {
+	for _, tc := range []struct {
+		v       string
+		choices []string
+		want    string // "" for no error
+	}{
+		{"open", []string{"", "open", "closed", "all"}, ""},
+		{"", []string{"", "open", "closed", "all"}, ""},
+		{"", []string{"yes", "no", "maybe"}, `answer must be yes, no or maybe, not ""`},
+		{"Open", []string{"", "open", "closed", "all"}, `answer must be open, closed or all, not "Open"`},
+		{"x", []string{"text", "date"}, `answer must be text or date, not "x"`},
+	} {
+		err := choiceArg("answer", tc.v, tc.choices...)
+		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("choiceArg(%q, %q) = %v, want %q", tc.v, tc.choices, err, tc.want)
+		}
+	}
+}
+
+func TestMoreHintAndWithText(t *testing.T) {
+	if got := moreHint(0, "More: page=%d"); got != "" {
+		t.Errorf("last page: %q", got)
+	}
+	if got := moreHint(int64(7), "More: since=%d"); got != "\nMore: since=7" {
+		t.Errorf("next page: %q", got)
+	}
+	if got := withText("- [1] Hi", ""); got != "- [1] Hi" {
+		t.Errorf("no text: %q", got)
+	}
+	if got := withText("- [1] Hi", "line one\nline two"); !strings.HasPrefix(got, "- [1] Hi: line one") || strings.Contains(got, "\n") {
+		t.Errorf("text: %q", got)
+	}
+}

@@ -33,9 +33,8 @@ func TestActivityStreamPagingAndFilters(t *testing.T) {
 	nc := commsNC(t)
 	ids := activitySeed(nc)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	var all activityListOut
 	res := callTool(t, c, "nc_activity_list", map[string]any{})
-	decodeStructured(t, res, &all)
+	all := fresh(t, res, activityListOut{})
 	if got, want := activityIDs(all), []int64{ids[5], ids[4], ids[3], ids[1], ids[0]}; !slices.Equal(got, want) || all.NextSince != 0 {
 		t.Fatalf("all %v next %d, want %v and no next page (bob's own activity left out)", got, all.NextSince, want)
 	}

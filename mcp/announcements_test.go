@@ -24,9 +24,8 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	admin := connect(t, newTestServer(t, nc), "inprocess")
 	bob := connectAs(t, nc, "bob")
 
-	var out announcementsListOut
 	res := callTool(t, admin, "nc_announcements_list", map[string]any{})
-	decodeStructured(t, res, &out)
+	out := fresh(t, res, announcementsListOut{})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a3, a1}) || out.NextBefore != 0 {
 		t.Fatalf("admin sees %v next %d, want %v (not the staff-only one)", got, out.NextBefore, []int64{a3, a1})
 	}

@@ -329,8 +329,8 @@ type bookmarksCreateFolderIn struct {
 }
 
 func (in *bookmarksCreateFolderIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.ParentID < -1 {
 		return fmt.Errorf("parent_id %d is no folder id; use -1 for the root or an id from nc_bookmarks_list_folders", in.ParentID)
@@ -466,8 +466,8 @@ type bookmarksRenameTagIn struct {
 }
 
 func (in *bookmarksRenameTagIn) Validate() error {
-	if strings.TrimSpace(in.Tag) == "" || strings.TrimSpace(in.NewName) == "" {
-		return fmt.Errorf("tag and new_name must not be empty")
+	if err := errors.Join(requireArg("tag", in.Tag), requireArg("new_name", in.NewName)); err != nil {
+		return err
 	}
 	if in.Tag == in.NewName {
 		return fmt.Errorf("new_name is the same as tag")
@@ -509,10 +509,7 @@ type bookmarkTagIn struct {
 }
 
 func (in *bookmarkTagIn) Validate() error {
-	if strings.TrimSpace(in.Tag) == "" {
-		return fmt.Errorf("tag must not be empty")
-	}
-	return nil
+	return requireArg("tag", in.Tag)
 }
 
 func bookmarksDeleteTag(env *Env) Tool {

@@ -99,9 +99,8 @@ func TestBookmarksListAndSearch(t *testing.T) {
 		t.Fatalf("paging: %+v then %+v", p0, p1)
 	}
 
-	var folders bookmarkFoldersOut
 	res := callTool(t, c, "nc_bookmarks_list_folders", map[string]any{})
-	decodeStructured(t, res, &folders)
+	folders := fresh(t, res, bookmarkFoldersOut{})
 	want := []bookmarkFolderOut{{f.work, "Work", -1, "Work"}, {f.sub, "Docs", f.work, "Work/Docs"}, {f.home, "Home", -1, "Home"}}
 	if !reflect.DeepEqual(folders.Folders, want) {
 		t.Fatalf("folders %+v", folders.Folders)
@@ -231,7 +230,7 @@ func TestBookmarksBadInput(t *testing.T) {
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go", "new_name": "go"}, []string{"same"}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go"}, []string{"new_name"}},
 		{"nc_bookmarks_delete_tag", map[string]any{"tag": "../x"}, []string{"tag"}},
-		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag must not be empty"}},
+		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag is empty"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })

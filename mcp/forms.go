@@ -254,8 +254,8 @@ type formsCreateIn struct {
 }
 
 func (in *formsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	for i, q := range in.Questions {
 		if err := q.check(fmt.Sprintf("questions[%d].", i)); err != nil {

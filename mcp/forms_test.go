@@ -57,9 +57,8 @@ func TestFormsReading(t *testing.T) {
 		t.Fatalf("shared %+v", list.Forms)
 	}
 
-	var form formOut
 	res := callTool(t, c, "nc_forms_get", map[string]any{"form_id": f.survey})
-	decodeStructured(t, res, &form)
+	form := fresh(t, res, formOut{})
 	if form.Title != "Team survey" || form.Description != "Tell us" || !form.MayEdit || !form.MaySeeResults || form.SubmissionCount != 1 || len(form.Questions) != 3 {
 		t.Fatalf("form %+v", form)
 	}

@@ -31,9 +31,8 @@ func notificationsSeed(t *testing.T) notificationsFixture {
 func TestNotificationsListAndFilter(t *testing.T) {
 	f := notificationsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out notificationsListOut
 	res := callTool(t, c, "nc_notifications_list", map[string]any{})
-	decodeStructured(t, res, &out)
+	out := fresh(t, res, notificationsListOut{})
 	ids := idsOf(out.Notifications, func(n notificationOut) int64 { return n.ID })
 	if !slices.Equal(ids, []int64{f.talk2, f.share, f.talk1}) || out.Total != 3 {
 		t.Fatalf("ids %v total %d, want newest first without bob's", ids, out.Total)

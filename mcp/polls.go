@@ -259,8 +259,8 @@ func (in *pollsCreateIn) apiType() string {
 }
 
 func (in *pollsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.apiType() == "" {
 		return fmt.Errorf("type must be text or date, not %q", in.Type)

@@ -73,9 +73,8 @@ func TestPollsListAndGet(t *testing.T) {
 		t.Fatalf("bob's polls %+v", list.Polls)
 	}
 
-	var got pollDetailOut
 	res := callTool(t, c, "nc_polls_get", map[string]any{"poll_id": f.lunch})
-	decodeStructured(t, res, &got)
+	got := fresh(t, res, pollDetailOut{})
 	if got.Poll.Description != "Friday team lunch" || len(got.Options) != 3 {
 		t.Fatalf("lunch %+v", got)
 	}

@@ -112,9 +112,8 @@ func TestSharingLifecycle(t *testing.T) {
 
 	// Alice sees what was shared with her, directly and through her group.
 	alice := connect(t, newTestServer(t, nc, usersActingAs(t, nc, "alice")), "inprocess")
-	var mine sharesOut
 	res = callTool(t, alice, "nc_sharing_list_shares", map[string]any{"shared_with_me": true})
-	decodeStructured(t, res, &mine)
+	mine := fresh(t, res, sharesOut{})
 	if len(mine.Shares) != 2 || mine.Shares[0].ID != user.ID || mine.Shares[0].Path != "/plan.txt" || mine.Shares[1].ID != group.ID || mine.Shares[0].Owner != "admin" {
 		t.Fatalf("alice's incoming shares: %+v", mine)
 	}

@@ -116,6 +116,12 @@ func checkTeamID(id string) error {
 
 func (in *teamIDIn) Validate() error { return checkTeamID(in.TeamID) }
 
+// teamMembers lists a team's members, explaining a team that is not there.
+func teamMembers(ctx context.Context, nc *nextcloud.Client, teamID string) ([]nextcloud.TeamMember, error) {
+	list, err := nc.Teams().Members(ctx, teamID)
+	return list, teamsNotFound(err, "team "+teamID)
+}
+
 type teamMemberOut struct {
 	MemberID    string `json:"member_id" jsonschema:"for nc_teams_remove_member"`
 	Type        string `json:"type" jsonschema:"user, group, email or team"`
@@ -147,9 +153,9 @@ func teamsListMembers(env *Env) Tool {
 		Description: "List the members of a team you belong to: users, groups, e-mail addresses and teams, with their roles.",
 		Scope:       "teams:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in teamIDIn) (teamMembersOut, error) {
-		list, err := nc.Teams().Members(ctx, in.TeamID)
+		list, err := teamMembers(ctx, nc, in.TeamID)
 		if err != nil {
-			return teamMembersOut{}, teamsNotFound(err, "team "+in.TeamID)
+			return teamMembersOut{}, err
 		}
 		return teamMembersOut{TeamID: in.TeamID, Members: mapAll(list, toTeamMember)}, nil
 	})
@@ -197,8 +203,8 @@ func (in *teamsAddMemberIn) Validate() error {
 	if err := checkTeamID(in.TeamID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(in.UserID) == "" {
-		return fmt.Errorf("user_id is empty")
+	if err := requireArg("user_id", in.UserID); err != nil {
+		return err
 	}
 	if err := choiceArg("type", in.Type, "", "user", "group", "email", "team"); err != nil {
 		return err
@@ -263,9 +269,9 @@ func teamsRemoveMember(env *Env) Tool {
 		Description: "Remove a member from a team you moderate, by member id or by user id.",
 		Scope:       "teams:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in teamsRemoveMemberIn) (teamMemberRemovedOut, error) {
-		list, err := nc.Teams().Members(ctx, in.TeamID)
+		list, err := teamMembers(ctx, nc, in.TeamID)
 		if err != nil {
-			return teamMemberRemovedOut{}, teamsNotFound(err, "team "+in.TeamID)
+			return teamMemberRemovedOut{}, err
 		}
 		i := slices.IndexFunc(list, func(m nextcloud.TeamMember) bool {
 			return (in.MemberID != "" && m.ID == in.MemberID) || (in.UserID != "" && m.UserType == nextcloud.TeamMemberUser && m.UserID == in.UserID)

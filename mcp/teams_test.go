@@ -33,9 +33,8 @@ func TestTeamsToolsetListing(t *testing.T) {
 func TestTeamsReading(t *testing.T) {
 	f := teamsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var list teamsListOut
 	res := callTool(t, c, "nc_teams_list", map[string]any{})
-	decodeStructured(t, res, &list)
+	list := fresh(t, res, teamsListOut{})
 	if len(list.Teams) != 2 {
 		t.Fatalf("teams %+v", list.Teams)
 	}

@@ -3,26 +3,20 @@ package mcp
 import (
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 func TestCapabilitiesOverEveryTransport(t *testing.T) {
-	nc := nctest.New(t)
-	srv := newTestServer(t, nc)
-	for _, kind := range transports {
-		t.Run(kind, func(t *testing.T) {
-			c := connect(t, srv, kind)
-			res := callTool(t, c, "nc_capabilities", map[string]any{})
-			var out capabilitiesOut
-			decodeStructured(t, res, &out)
-			if out.Version != "31.0.5" || out.User != "admin" {
-				t.Fatalf("got version %q user %q", out.Version, out.User)
-			}
-			if _, ok := out.Capabilities["files"]; !ok {
-				t.Fatalf("capabilities lack files: %v", out.Capabilities)
-			}
-		})
-	}
+	eachTransport(t, nctest.New(t), func(t *testing.T, c *client.Client) {
+		out := call[capabilitiesOut](t, c, "nc_capabilities", map[string]any{})
+		if out.Version != "31.0.5" || out.User != "admin" {
+			t.Fatalf("got version %q user %q", out.Version, out.User)
+		}
+		if _, ok := out.Capabilities["files"]; !ok {
+			t.Fatalf("capabilities lack files: %v", out.Capabilities)
+		}
+	})
 }
 
 func TestUnknownArgumentIsAnErrorResult(t *testing.T) {

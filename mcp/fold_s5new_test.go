@@ -3,7 +3,21 @@ package mcp
 import (
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
+
+// eachTransport runs check once per transport, each time with a client
+// connected over it to one server on nc.
+func eachTransport(t *testing.T, nc *nctest.Server, check func(t *testing.T, c *client.Client)) {
+	t.Helper()
+	srv := newTestServer(t, nc)
+	for _, kind := range transports {
+		t.Run(kind, func(t *testing.T) { check(t, connect(t, srv, kind)) })
+	}
+}
 
 func TestChoiceArg(t *testing.T) {
 	for _, tc := range []struct {

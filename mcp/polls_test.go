@@ -6,11 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type pollsFixture struct {
 	nc                  *nctest.Server
+	c                   *client.Client // connected in-process as admin
 	lunch, dates, bobs  int64
 	pizza, sushi, salad int64
 	monday, tuesday     int64
@@ -20,7 +23,7 @@ type pollsFixture struct {
 func pollsSeed(t *testing.T) pollsFixture {
 	t.Helper()
 	nc := commsNC(t)
-	f := pollsFixture{nc: nc}
+	f := pollsFixture{nc: nc, c: connect(t, newTestServer(t, nc), "inprocess")}
 	f.lunch = nc.AddPoll("admin", "textPoll", "Lunch?", "private")
 	nc.SetPollConfig(f.lunch, "Friday team lunch", true, 0)
 	f.pizza = nc.AddPollOption(f.lunch, "Pizza", 0, 0)
@@ -46,8 +49,7 @@ func TestPollsToolsetListing(t *testing.T) {
 
 func TestPollsListAndGet(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	list := call[pollsListOut](t, c, "nc_polls_list", map[string]any{})
+	list := call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{})
 	if len(list.Polls) != 2 || list.Polls[0].ID != f.lunch || list.Polls[1].ID != f.dates {
 		t.Fatalf("polls %+v", list.Polls)
 	}
@@ -57,11 +59,11 @@ func TestPollsListAndGet(t *testing.T) {
 	if d := list.Polls[1]; d.Type != "date" || !d.Closed || d.MayVote || d.Expires == "" {
 		t.Fatalf("dates %+v", d)
 	}
-	list = call[pollsListOut](t, c, "nc_polls_list", map[string]any{"status": "open"})
+	list = call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{"status": "open"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.lunch {
 		t.Fatalf("open %+v", list.Polls)
 	}
-	list = call[pollsListOut](t, c, "nc_polls_list", map[string]any{"status": "closed"})
+	list = call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{"status": "closed"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.dates {
 		t.Fatalf("closed %+v", list.Polls)
 	}
@@ -73,7 +75,7 @@ func TestPollsListAndGet(t *testing.T) {
 		t.Fatalf("bob's polls %+v", list.Polls)
 	}
 
-	res := callTool(t, c, "nc_polls_get", map[string]any{"poll_id": f.lunch})
+	res := callTool(t, f.c, "nc_polls_get", map[string]any{"poll_id": f.lunch})
 	got := fresh(t, res, pollDetailOut{})
 	if got.Poll.Description != "Friday team lunch" || len(got.Options) != 3 {
 		t.Fatalf("lunch %+v", got)
@@ -91,7 +93,7 @@ func TestPollsListAndGet(t *testing.T) {
 	if !strings.Contains(resultText(res), "#"+itoa64(f.pizza)+" Pizza: 1/0/0") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	got = call[pollDetailOut](t, c, "nc_polls_get", map[string]any{"poll_id": f.dates})
+	got = call[pollDetailOut](t, f.c, "nc_polls_get", map[string]any{"poll_id": f.dates})
 	if o := got.Options[0]; o.Start != "2030-03-11T00:00:00Z" || o.End != "2030-03-12T00:00:00Z" {
 		t.Fatalf("monday %+v", o)
 	}
@@ -102,10 +104,9 @@ func TestPollsListAndGet(t *testing.T) {
 
 func TestPollsWrites(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Polls()
-	created := call[pollDetailOut](t, c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
+	created := call[pollDetailOut](t, f.c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
 		"description": "Where and when", "options": []map[string]any{
 			{"start": "2030-05-04"},
 			{"start": "2030-05-05T10:00:00Z", "end": "2030-05-05T12:30:00Z"},
@@ -131,7 +132,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	added := call[pollOptionResult](t, c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"})
+	added := call[pollOptionResult](t, f.c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"})
 	if added.Option.Text != "Tacos" || added.Option.ID == 0 {
 		t.Fatalf("added %+v", added)
 	}
@@ -142,11 +143,11 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	voted := call[pollVoteResult](t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"})
+	voted := call[pollVoteResult](t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"})
 	if voted.Answer != "maybe" || voted.Option != "Sushi" {
 		t.Fatalf("vote %+v", voted)
 	}
-	voted = call[pollVoteResult](t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"})
+	voted = call[pollVoteResult](t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"})
 	after = f.nc.Polls()
 	othersUnchanged(t, before, after, f.lunch)
 	want := map[string]string{"bob": "no", "admin": "yes"}
@@ -158,7 +159,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	closed := call[pollResult](t, c, "nc_polls_close", map[string]any{"poll_id": f.lunch})
+	closed := call[pollResult](t, f.c, "nc_polls_close", map[string]any{"poll_id": f.lunch})
 	if !closed.Poll.Closed {
 		t.Fatalf("closed %+v", closed)
 	}
@@ -167,12 +168,11 @@ func TestPollsWrites(t *testing.T) {
 	if !after[f.lunch].Closed || !reflect.DeepEqual(after[f.lunch].Options, before[f.lunch].Options) {
 		t.Fatalf("after close %+v", after[f.lunch])
 	}
-	wantError(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.pizza, "answer": "no"}), "is closed")
+	wantError(t, callTool(t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.pizza, "answer": "no"}), "is closed")
 }
 
 func TestPollsBadInput(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	f.nc.SetPollConfig(f.lunch, "Friday team lunch", false, 0) // no maybe
 	before := f.nc.Polls()
 	cases := []struct {
@@ -205,7 +205,7 @@ func TestPollsBadInput(t *testing.T) {
 		{"nc_polls_close", map[string]any{"poll_id": 4242}, []string{"poll 4242 not found"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
+		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, f.c, tc.tool, tc.args), tc.wants...) })
 	}
 	// Nothing was created or changed by the refused calls.
 	othersUnchanged(t, before, f.nc.Polls())

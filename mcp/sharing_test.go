@@ -51,8 +51,7 @@ func TestSharingLifecycle(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	create := func(args map[string]any) shareOut {
 		t.Helper()
-		out := call[shareResultOut](t, c, "nc_sharing_create_share", args)
-		return out.Share
+		return call[shareResultOut](t, c, "nc_sharing_create_share", args).Share
 	}
 	expiry := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
 

@@ -63,8 +63,7 @@ func TestUsersSearch(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	search := func(args map[string]any) usersSearchOut {
 		t.Helper()
-		out := call[usersSearchOut](t, c, "nc_users_search", args)
-		return out
+		return call[usersSearchOut](t, c, "nc_users_search", args)
 	}
 	// "Share with Alice": one user match, resolved to the id.
 	out := search(map[string]any{"query": "Alice"})

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,20 +151,15 @@ func usersSearch(env *Env) Tool {
 			if err != nil {
 				return usersSearchOut{}, err
 			}
-			out := usersSearchOut{Query: query, Matches: []shareeOut{}}
-			for _, s := range found {
+			return usersSearchOut{Query: query, Matches: mapAll(found, func(s *nextcloud.Sharee) shareeOut {
 				m := shareeOut{ID: s.ID, Label: s.Label, Type: s.Source, ShareType: -1, Status: s.Status}
 				if st, ok := nextcloud.ShareTypeOfSource(s.Source); ok {
 					m.Type, m.ShareType = st.String(), int(st)
 				}
-				m.Detail = s.UniqueName
-				if m.Detail == "" {
-					m.Detail = s.Subline
-				}
+				m.Detail = cmp.Or(s.UniqueName, s.Subline)
 				m.Exact = strings.EqualFold(s.ID, query) || strings.EqualFold(s.Label, query) || strings.EqualFold(s.UniqueName, query)
-				out.Matches = append(out.Matches, m)
-			}
-			return out, nil
+				return m
+			})}, nil
 		})
 }
 
@@ -184,18 +180,13 @@ type usersGroupsOut struct {
 }
 
 func (o usersGroupsOut) Summary() string {
-	if len(o.Groups) == 0 {
-		return "No groups match."
+	next := 0
+	if o.HasMore && len(o.Groups) > 0 {
+		next = o.Offset + len(o.Groups)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d groups:", len(o.Groups))
-	for _, g := range o.Groups {
-		fmt.Fprintf(&b, "\n- %s (id %q, %d members)", g.DisplayName, g.ID, g.Members)
-	}
-	if o.HasMore {
-		fmt.Fprintf(&b, "\nMore groups may follow: call again with offset %d.", o.Offset+len(o.Groups))
-	}
-	return b.String()
+	return listSummary(o.Groups, "No groups match.", fmt.Sprintf("%d groups:", len(o.Groups)), func(g groupOut) string {
+		return fmt.Sprintf("- %s (id %q, %d members)", g.DisplayName, g.ID, g.Members)
+	}) + moreHint(next, "More groups may follow: call again with offset %d.")
 }
 
 // usersSearchGroups is nc_users_search_groups (list groups (admins)).

@@ -128,10 +128,7 @@ func bookmarksList(env *Env) Tool {
 		Description: "List the user's bookmarks, newest first, or search them: by words in URL, title or description (query), by tags (any or all), by folder, or only untagged ones; a page at a time.",
 		Scope:       "bookmarks:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in bookmarksListIn) (bookmarksListOut, error) {
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := orDefault(in.Limit, 20)
 		q := nextcloud.BookmarkQuery{Tags: in.Tags, AllTags: in.AllTags, Search: strings.Fields(in.Query),
 			Untagged: in.Untagged, Page: in.Page, Limit: limit}
 		if in.SortBy != "" && in.SortBy != "modified" {
@@ -347,7 +344,11 @@ func (o bookmarkFolderResult) Summary() string {
 }
 
 // bookmarkFolderByID finds a folder of the user, or says where to look.
-func bookmarkFolderByID(folders []bookmarkFolderOut, id int64, arg string) (bookmarkFolderOut, error) {
+func bookmarkFolderByID(ctx context.Context, nc *nextcloud.Client, id int64, arg string) (bookmarkFolderOut, error) {
+	folders, err := bookmarkFolders(ctx, nc)
+	if err != nil {
+		return bookmarkFolderOut{}, err
+	}
 	i := slices.IndexFunc(folders, func(f bookmarkFolderOut) bool { return f.ID == id })
 	if i < 0 {
 		return bookmarkFolderOut{}, Argf("%s: you have no bookmark folder %d; list them with nc_bookmarks_list_folders", arg, id)
@@ -364,11 +365,7 @@ func bookmarksCreateFolder(env *Env) Tool {
 		parent := int64(nextcloud.BookmarksRoot)
 		prefix := ""
 		if in.ParentID > 0 {
-			folders, err := bookmarkFolders(ctx, nc)
-			if err != nil {
-				return bookmarkFolderResult{}, err
-			}
-			p, err := bookmarkFolderByID(folders, in.ParentID, "parent_id")
+			p, err := bookmarkFolderByID(ctx, nc, in.ParentID, "parent_id")
 			if err != nil {
 				return bookmarkFolderResult{}, err
 			}
@@ -407,11 +404,7 @@ func bookmarksDeleteFolder(env *Env) Tool {
 		Description: "Delete a bookmark folder with its subfolders; bookmarks that were in no other folder are deleted with it.",
 		Scope:       "bookmarks:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in bookmarkFolderIDIn) (bookmarkFolderDeletedOut, error) {
-		folders, err := bookmarkFolders(ctx, nc)
-		if err != nil {
-			return bookmarkFolderDeletedOut{}, err
-		}
-		f, err := bookmarkFolderByID(folders, in.ID, "folder_id")
+		f, err := bookmarkFolderByID(ctx, nc, in.ID, "folder_id")
 		if err != nil {
 			return bookmarkFolderDeletedOut{}, err
 		}

@@ -89,12 +89,8 @@ func (a *ActivityClient) Page(ctx context.Context, q ActivityQuery) (*ActivityPa
 		path += "/" + seg
 	}
 	v := url.Values{}
-	if q.Since > 0 {
-		v.Set("since", strconv.FormatInt(q.Since, 10))
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
+	setQuery(v, "since", q.Since)
+	setQuery(v, "limit", q.Limit)
 	if q.ObjectType != "" {
 		v.Set("object_type", q.ObjectType)
 		v.Set("object_id", q.ObjectID)

@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"context"
 	"fmt"
+	"net/url"
 )
 
 // One call of an app whose error names what was asked, written again in
@@ -49,5 +50,14 @@ func setNonZero[T comparable](body map[string]any, key string, v T) {
 	var zero T
 	if v != zero {
 		body[key] = v
+	}
+}
+
+// setQuery sets a query parameter that was given: a positive number or a
+// non-empty string (each compares greater than its zero value).
+func setQuery[T int | int64 | string](q url.Values, key string, v T) {
+	var zero T
+	if v > zero {
+		q.Set(key, fmt.Sprint(v))
 	}
 }

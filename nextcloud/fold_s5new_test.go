@@ -3,6 +3,7 @@ package nextcloud
 import (
 	"context"
 	"errors"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -45,5 +46,17 @@ func TestFetchAndSend(t *testing.T) {
 	}
 	if err := send(ctx, gone, Request{Method: "DELETE", Path: "/x"}, "delete item 7"); !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "delete item 7: ") {
 		t.Fatalf("send to a missing item: %v", err)
+	}
+}
+
+func TestSetQuery(t *testing.T) {
+	q := url.Values{}
+	setQuery(q, "limit", 0)
+	setQuery(q, "page", -1)
+	setQuery(q, "sortby", "")
+	setQuery(q, "since", int64(42))
+	setQuery(q, "filter", "files")
+	if want := "filter=files&since=42"; q.Encode() != want {
+		t.Fatalf("query %q, want %q", q.Encode(), want)
 	}
 }

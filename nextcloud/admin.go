@@ -78,16 +78,16 @@ func (a *AdminClient) Role(ctx context.Context) (admin bool, subadminOf []string
 	return slices.Contains(u.Groups, "admin"), u.Subadmin, nil
 }
 
+// userIDs is the provisioning API's answer that lists users.
+type userIDs struct {
+	Users []string `json:"users"`
+}
+
 // Users lists user ids matching search (all when empty).
 func (a *AdminClient) Users(ctx context.Context, search string, limit, offset int) ([]string, error) {
 	q := pageQuery(url.Values{"search": {search}}, limit, offset)
-	var out struct {
-		Users []string `json:"users"`
-	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: provisioningBase + "users", Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out.Users, nil
+	out, err := fetch[userIDs](ctx, a.app, Request{Method: http.MethodGet, Path: provisioningBase + "users", Query: q, OCS: true}, "list users")
+	return out.Users, err
 }
 
 // NewUser is a user to create. Without a password Nextcloud mails a link
@@ -142,10 +142,7 @@ func (a *AdminClient) SetGroupMember(ctx context.Context, userID, groupID string
 	} else {
 		r.Query = url.Values{"groupid": {groupID}}
 	}
-	if _, err := a.app.Call(ctx, r, nil); err != nil {
-		return fmt.Errorf(verb+": %w", userID, groupID, err)
-	}
-	return nil
+	return send(ctx, a.app, r, fmt.Sprintf(verb, userID, groupID))
 }
 
 // GroupMembers lists the user ids in a group.
@@ -154,13 +151,8 @@ func (a *AdminClient) GroupMembers(ctx context.Context, groupID string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Users []string `json:"users"`
-	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: provisioningBase + "groups/" + seg + "/users", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list the members of group %s: %w", groupID, err)
-	}
-	return out.Users, nil
+	out, err := fetch[userIDs](ctx, a.app, Request{Method: http.MethodGet, Path: provisioningBase + "groups/" + seg + "/users", OCS: true}, fmt.Sprintf("list the members of group %s", groupID))
+	return out.Users, err
 }
 
 // Apps lists app ids: filter "enabled", "disabled" or "" for all.

@@ -158,11 +158,11 @@ type NewPollOption struct {
 // AddOption adds an option to a poll.
 func (p *PollsClient) AddOption(ctx context.Context, pollID int64, o NewPollOption) (*PollOption, error) {
 	body := map[string]any{"pollOptionText": o.Text, "timestamp": o.Timestamp, "duration": o.Duration}
-	var out struct {
+	out, err := fetch[struct {
 		Option *PollOption `json:"option"`
-	}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodPost, Path: pollPath(pollID) + "/option", Body: body}, &out); err != nil {
-		return nil, fmt.Errorf("add option to poll %d: %w", pollID, err)
+	}](ctx, p.app, Request{Method: http.MethodPost, Path: pollPath(pollID) + "/option", Body: body}, fmt.Sprintf("add option to poll %d", pollID))
+	if err != nil {
+		return nil, err
 	}
 	if out.Option == nil {
 		return nil, fmt.Errorf("add option to poll %d: the Polls app answered without an option", pollID)
@@ -180,12 +180,12 @@ func (p *PollsClient) Votes(ctx context.Context, pollID int64) ([]PollVote, erro
 
 // Vote sets the user's answer (yes, no or maybe) to an option.
 func (p *PollsClient) Vote(ctx context.Context, optionID int64, answer string) (*PollVote, error) {
-	var out struct {
-		Vote *PollVote `json:"vote"`
-	}
 	body := map[string]any{"optionId": optionID, "setTo": answer}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodPost, Path: pollsBase + "vote", Body: body}, &out); err != nil {
-		return nil, fmt.Errorf("vote %s on option %d: %w", answer, optionID, err)
+	out, err := fetch[struct {
+		Vote *PollVote `json:"vote"`
+	}](ctx, p.app, Request{Method: http.MethodPost, Path: pollsBase + "vote", Body: body}, fmt.Sprintf("vote %s on option %d", answer, optionID))
+	if err != nil {
+		return nil, err
 	}
 	if out.Vote == nil {
 		return nil, fmt.Errorf("vote on option %d: the Polls app answered without a vote", optionID)

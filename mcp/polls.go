@@ -187,16 +187,10 @@ func pollsGet(env *Env) Tool {
 		if err != nil {
 			return pollDetailOut{}, err
 		}
-		out := pollDetailOut{Poll: toPoll(p), Options: []pollOptionOut{}, Votes: []pollVoteOut{}}
-		for i := range opts {
-			if opts[i].Deleted == 0 {
-				out.Options = append(out.Options, toPollOption(&opts[i]))
-			}
-		}
-		for _, v := range votes {
-			out.Votes = append(out.Votes, pollVoteOut{User: cmp.Or(v.User.DisplayName, v.User.UserID), OptionID: v.OptionID, Option: v.OptionText, Answer: v.Answer})
-		}
-		return out, nil
+		opts = slices.DeleteFunc(opts, func(o nextcloud.PollOption) bool { return o.Deleted != 0 })
+		return pollDetailOut{Poll: toPoll(p), Options: mapAll(opts, toPollOption), Votes: mapAll(votes, func(v *nextcloud.PollVote) pollVoteOut {
+			return pollVoteOut{User: cmp.Or(v.User.DisplayName, v.User.UserID), OptionID: v.OptionID, Option: v.OptionText, Answer: v.Answer}
+		})}, nil
 	})
 }
 

@@ -110,21 +110,17 @@ type usersSearchOut struct {
 }
 
 func (o usersSearchOut) Summary() string {
-	if len(o.Matches) == 0 {
-		return fmt.Sprintf("Nobody matches %q. Try a shorter part of the name, or the email address.", o.Query)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d matches for %q:", len(o.Matches), o.Query)
-	for _, m := range o.Matches {
-		fmt.Fprintf(&b, "\n- %s → %s id %q", m.Label, m.Type, m.ID)
-		if m.Detail != "" && m.Detail != m.ID {
-			fmt.Fprintf(&b, " (%s)", m.Detail)
-		}
-		if m.Exact {
-			b.WriteString(" [exact]")
-		}
-	}
-	return b.String()
+	return listSummary(o.Matches, fmt.Sprintf("Nobody matches %q. Try a shorter part of the name, or the email address.", o.Query),
+		fmt.Sprintf("%d matches for %q:", len(o.Matches), o.Query), func(m shareeOut) string {
+			s := fmt.Sprintf("- %s → %s id %q", m.Label, m.Type, m.ID)
+			if m.Detail != "" && m.Detail != m.ID {
+				s += fmt.Sprintf(" (%s)", m.Detail)
+			}
+			if m.Exact {
+				s += " [exact]"
+			}
+			return s
+		})
 }
 
 // usersSearch is nc_users_search (find users and groups).

@@ -1,6 +1,10 @@
 package mcp
 
 import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,5 +54,28 @@ func TestMoreHintAndWithText(t *testing.T) {
 	}
 	if got := withText("- [1] Hi", "line one\nline two"); !strings.HasPrefix(got, "- [1] Hi: line one") || strings.Contains(got, "\n") {
 		t.Errorf("text: %q", got)
+	}
+}
+
+func TestAddEachStopsAtTheFirstFailure(t *testing.T) {
+	boom := errors.New("boom")
+	var tried []int
+	add := func(n int) (string, error) {
+		tried = append(tried, n)
+		if n == 3 {
+			return "", boom
+		}
+		return strconv.Itoa(n * 10), nil
+	}
+	got, err := addEach(context.Background(), []int{1, 2, 3, 4}, "numbers", add)
+	if !errors.Is(err, boom) || !slices.Equal(got, []string{"10", "20"}) || !slices.Equal(tried, []int{1, 2, 3}) {
+		t.Fatalf("got %v, err %v, tried %v", got, err, tried)
+	}
+	got, err = addEach(context.Background(), []int{1, 2}, "numbers", add)
+	if err != nil || !slices.Equal(got, []string{"10", "20"}) {
+		t.Fatalf("got %v, err %v", got, err)
+	}
+	if got, err := addEach(context.Background(), nil, "numbers", add); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("no items: %#v, %v", got, err)
 	}
 }

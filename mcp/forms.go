@@ -285,15 +285,14 @@ func formsCreate(env *Env) Tool {
 		}
 		out := toForm(f)
 		out.Title, out.Description = in.Title, in.Description
-		for i, q := range in.Questions {
-			added, err := addFormQuestion(ctx, nc, f.ID, q)
-			if err != nil {
-				warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created with %d of %d questions", f.ID, i, len(in.Questions)))
-				return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, i, len(in.Questions), err)
-			}
-			out.Questions = append(out.Questions, added)
-			reportProgress(ctx, i+1, len(in.Questions), fmt.Sprintf("added %d of %d questions", i+1, len(in.Questions)))
+		added, err := addEach(ctx, in.Questions, "questions", func(q formQuestionIn) (formQuestionOut, error) {
+			return addFormQuestion(ctx, nc, f.ID, q)
+		})
+		if err != nil {
+			warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created with %d of %d questions", f.ID, len(added), len(in.Questions)))
+			return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, len(added), len(in.Questions), err)
 		}
+		out.Questions = append(out.Questions, added...)
 		return out, nil
 	})
 }

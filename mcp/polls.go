@@ -286,17 +286,18 @@ func pollsCreate(env *Env) Tool {
 				return pollDetailOut{}, partial(err, 0)
 			}
 		}
-		out := pollDetailOut{Poll: toPoll(p), Options: []pollOptionOut{}, Votes: []pollVoteOut{}}
-		for i, o := range in.Options {
+		added, err := addEach(ctx, in.Options, "options", func(o pollOptionIn) (pollOptionOut, error) {
 			n, _ := o.toNew(in.apiType(), "")
-			added, err := nc.Polls().AddOption(ctx, p.ID, n)
+			opt, err := nc.Polls().AddOption(ctx, p.ID, n)
 			if err != nil {
-				return pollDetailOut{}, partial(err, i)
+				return pollOptionOut{}, err
 			}
-			out.Options = append(out.Options, toPollOption(added))
-			reportProgress(ctx, i+1, len(in.Options), fmt.Sprintf("added %d of %d options", i+1, len(in.Options)))
+			return toPollOption(opt), nil
+		})
+		if err != nil {
+			return pollDetailOut{}, partial(err, len(added))
 		}
-		return out, nil
+		return pollDetailOut{Poll: toPoll(p), Options: added, Votes: []pollVoteOut{}}, nil
 	})
 }
 

@@ -85,12 +85,10 @@ func TestActivityStreamPagingAndFilters(t *testing.T) {
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[4], ids[0]}) {
 		t.Fatalf("self %v", got)
 	}
-	f = activityListOut{}
 	f = call[activityListOut](t, c, "nc_activity_list", map[string]any{"filter": "calendar"})
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[3]}) {
 		t.Fatalf("calendar %v", got)
 	}
-	f = activityListOut{}
 	f = call[activityListOut](t, c, "nc_activity_list", map[string]any{"object_type": "files", "object_id": "41"})
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[1], ids[0]}) {
 		t.Fatalf("object files/41 %v", got)

@@ -80,12 +80,10 @@ func TestAdminUsersAndGroups(t *testing.T) {
 	if !slices.Equal(users.Users, []string{"admin", "bob"}) || users.NextOffset != 0 {
 		t.Fatalf("users %+v", users)
 	}
-	users = adminListUsersOut{}
 	users = call[adminListUsersOut](t, c, "nc_admin_list_users", map[string]any{"limit": 1})
 	if !slices.Equal(users.Users, []string{"admin"}) || users.NextOffset != 1 {
 		t.Fatalf("page 1 %+v", users)
 	}
-	users = adminListUsersOut{}
 	users = call[adminListUsersOut](t, c, "nc_admin_list_users", map[string]any{"limit": 1, "offset": 1})
 	if !slices.Equal(users.Users, []string{"bob"}) || users.NextOffset != 0 {
 		t.Fatalf("page 2 %+v", users)
@@ -118,12 +116,10 @@ func TestAdminUsersAndGroups(t *testing.T) {
 	if !slices.Equal(members.Members, []string{"bob", "carol"}) {
 		t.Fatalf("staff %+v", members)
 	}
-	res = adminUserResult{}
 	res = call[adminUserResult](t, c, "nc_admin_add_user_to_group", map[string]any{"user_id": "admin", "group_id": "staff"})
 	if !slices.Equal(res.User.Groups, []string{"admin", "staff"}) {
 		t.Fatalf("admin's groups %v", res.User.Groups)
 	}
-	res = adminUserResult{}
 	res = call[adminUserResult](t, c, "nc_admin_remove_user_from_group", map[string]any{"user_id": "bob", "group_id": "staff"})
 	if len(res.User.Groups) != 0 {
 		t.Fatalf("bob's groups %v", res.User.Groups)
@@ -161,13 +157,11 @@ func TestAdminApps(t *testing.T) {
 	}
 	// The app is really off: its API now answers like a missing app.
 	wantError(t, callTool(t, connect(t, newTestServer(t, nc), "inprocess"), "nc_deck_list_boards", map[string]any{}), "not installed or not enabled")
-	apps = adminAppsOut{}
 	apps = call[adminAppsOut](t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"})
 	if len(apps.Apps) != 1 || apps.Apps[0].ID != "deck" || apps.Apps[0].Enabled {
 		t.Fatalf("disabled apps %+v", apps)
 	}
 	res = call[adminAppResult](t, c, "nc_admin_enable_app", map[string]any{"app_id": "deck"})
-	apps = adminAppsOut{}
 	apps = call[adminAppsOut](t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"})
 	if !res.App.Enabled || len(apps.Apps) != 0 {
 		t.Fatalf("after enable %+v, disabled %+v", res, apps)

@@ -35,7 +35,6 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	if !strings.Contains(resultText(res), "Maintenance") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	out = announcementsListOut{}
 	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 2})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a3, staffOnly}) || out.NextBefore != staffOnly {
 		t.Fatalf("bob's first page %v next %d", got, out.NextBefore)
@@ -43,7 +42,6 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	if len(out.Announcements[0].Groups) != 0 {
 		t.Fatalf("groups shown to a non-admin: %+v", out.Announcements[0])
 	}
-	out = announcementsListOut{}
 	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 2, "before_id": staffOnly})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a1}) || out.NextBefore != 0 {
 		t.Fatalf("bob's second page %v next %d", got, out.NextBefore)
@@ -54,7 +52,6 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	if p := posted.Announcement; p.Subject != "Welcome Bob" || p.Message != "Say hi" || !slices.Equal(p.Groups, []string{"staff"}) || p.ID <= a3 {
 		t.Fatalf("posted %+v", p)
 	}
-	out = announcementsListOut{}
 	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 1})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{posted.Announcement.ID}) {
 		t.Fatalf("bob does not see the staff announcement first: %v", got)

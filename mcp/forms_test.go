@@ -101,7 +101,6 @@ func TestFormsSubmissionPaging(t *testing.T) {
 	if page.Total != 4 || len(page.Submissions) != 3 || page.NextOffset != 3 || page.Submissions[0].Answers[0].Values[0] != "Dee" {
 		t.Fatalf("page 1 %+v", page)
 	}
-	page = formSubmissionsOut{}
 	page = call[formSubmissionsOut](t, f.c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "limit": 3, "offset": 3})
 	if len(page.Submissions) != 1 || page.NextOffset != 0 || page.Submissions[0].User != "bob" {
 		t.Fatalf("page 2 %+v", page)

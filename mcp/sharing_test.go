@@ -137,7 +137,6 @@ func TestSharingLifecycle(t *testing.T) {
 	if upd.Share.ExpireDate != "" {
 		t.Fatalf("expiry not removed: %+v", upd.Share)
 	}
-	upd = shareResultOut{}
 	upd = call[shareResultOut](t, c, "nc_sharing_update_share", map[string]any{"id": link.ID, "password": "", "hide_download": false, "label": "Public", "note": "hello"})
 	if upd.Share.HasPassword || upd.Share.HideDownload || upd.Share.Label != "Public" || upd.Share.Note != "hello" || upd.Share.ExpireDate != expiry {
 		t.Fatalf("updated link: %+v", upd.Share)

@@ -22,13 +22,11 @@ func TestUserStatusGetOwnAndOthers(t *testing.T) {
 		t.Fatalf("no status yet: %+v %s", out, resultText(res))
 	}
 	nc.SetUserStatus("bob", "dnd", "Deep work", "🎧")
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_get", map[string]any{"user_id": "bob"})
 	if !out.HasStatus || out.UserID != "bob" || out.Status != "dnd" || out.Message != "Deep work" || out.Emoji != "🎧" || out.ClearAt != "" {
 		t.Fatalf("bob %+v", out)
 	}
 	nc.SetUserStatus("bob", "invisible", "", "")
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_get", map[string]any{"user_id": "bob"})
 	if out.Status != "offline" || out.Message != "" {
 		t.Fatalf("invisible bob shows %+v", out)
@@ -63,7 +61,6 @@ func TestUserStatusSetAndClear(t *testing.T) {
 	}
 
 	// Only the status: the message stays.
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"status": "away"})
 	if out.Status != "away" || out.Message != "Focus time" {
 		t.Fatalf("status only %+v", out)
@@ -75,7 +72,6 @@ func TestUserStatusSetAndClear(t *testing.T) {
 		t.Fatalf("predefined %+v", pre.Statuses)
 	}
 	before = time.Now()
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"predefined_id": "meeting"})
 	if out.PredefinedID != "meeting" || out.Message != "In a meeting" || out.Emoji != "📅" || out.Status != "away" {
 		t.Fatalf("predefined %+v", out)
@@ -84,14 +80,12 @@ func TestUserStatusSetAndClear(t *testing.T) {
 		t.Fatalf("predefined clearAt %d", clearAt)
 	}
 	at := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"predefined_id": "vacationing", "clear_at": at.Format(time.RFC3339)})
 	if out.ClearAt != at.Format(time.RFC3339) || out.PredefinedID != "vacationing" {
 		t.Fatalf("vacation %+v, want clear at %s", out, at)
 	}
 
 	// Clearing removes message and emoji only.
-	out = userStatusOut{}
 	out = call[userStatusOut](t, c, "nc_user_status_clear", map[string]any{})
 	if out.Status != "away" || out.Message != "" || out.Emoji != "" || out.ClearAt != "" || out.PredefinedID != "" {
 		t.Fatalf("after clear %+v", out)

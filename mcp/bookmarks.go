@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -98,7 +97,7 @@ type bookmarksListIn struct {
 }
 
 func (in *bookmarksListIn) Validate() error {
-	if err := errors.Join(choiceArg("sort_by", in.SortBy, "", "modified", "title", "url"),
+	if err := firstErr(choiceArg("sort_by", in.SortBy, "", "modified", "title", "url"),
 		limitArg("limit", in.Limit, 100), offsetArg("page", in.Page)); err != nil {
 		return err
 	}
@@ -459,7 +458,7 @@ type bookmarksRenameTagIn struct {
 }
 
 func (in *bookmarksRenameTagIn) Validate() error {
-	if err := errors.Join(requireArg("tag", in.Tag), requireArg("new_name", in.NewName)); err != nil {
+	if err := firstErr(requireArg("tag", in.Tag), requireArg("new_name", in.NewName)); err != nil {
 		return err
 	}
 	if in.Tag == in.NewName {

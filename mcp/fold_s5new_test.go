@@ -79,3 +79,13 @@ func TestAddEachStopsAtTheFirstFailure(t *testing.T) {
 		t.Fatalf("no items: %#v, %v", got, err)
 	}
 }
+
+func TestFirstErr(t *testing.T) {
+	a, b := errors.New("a"), errors.New("b")
+	if err := firstErr(nil, a, b); err != a {
+		t.Fatalf("got %v, want a", err)
+	}
+	if err := firstErr(nil, nil); err != nil {
+		t.Fatalf("got %v, want nil", err)
+	}
+}

@@ -3,7 +3,6 @@ package mcp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -341,7 +340,7 @@ type formsUpdateQuestionIn struct {
 }
 
 func (in *formsUpdateQuestionIn) Validate() error {
-	if err := errors.Join(idArg("form_id", in.FormID, "nc_forms_list"), idArg("question_id", in.QuestionID, "nc_forms_get")); err != nil {
+	if err := firstErr(idArg("form_id", in.FormID, "nc_forms_list"), idArg("question_id", in.QuestionID, "nc_forms_get")); err != nil {
 		return err
 	}
 	if in.Text == nil && in.Description == nil && in.Required == nil {
@@ -386,7 +385,7 @@ type formsSubmissionsIn struct {
 }
 
 func (in *formsSubmissionsIn) Validate() error {
-	return errors.Join(idArg("form_id", in.FormID, "nc_forms_list"), checkPage(in.Limit, in.Offset, 200))
+	return firstErr(idArg("form_id", in.FormID, "nc_forms_list"), checkPage(in.Limit, in.Offset, 200))
 }
 
 type formAnswerOut struct {

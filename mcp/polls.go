@@ -3,7 +3,6 @@ package mcp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -354,7 +353,7 @@ type pollsVoteIn struct {
 }
 
 func (in *pollsVoteIn) Validate() error {
-	return errors.Join(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get"),
+	return firstErr(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get"),
 		choiceArg("answer", in.Answer, "yes", "no", "maybe"))
 }
 

@@ -115,8 +115,8 @@ type announcementsCreateIn struct {
 }
 
 func (in *announcementsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Subject) == "" {
-		return errors.New("subject is empty; give the announcement's headline")
+	if err := requireText("subject", in.Subject, "give the announcement's headline"); err != nil {
+		return err
 	}
 	if n := len([]rune(in.Subject)); n > 512 {
 		return fmt.Errorf("subject is %d characters long; at most 512 are allowed", n)

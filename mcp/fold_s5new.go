@@ -20,6 +20,14 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// requireText is requireArg with a hint of what to give.
+func requireText(arg, v, hint string) error {
+	if err := requireArg(arg, v); err != nil {
+		return fmt.Errorf("%w; %s", err, hint)
+	}
+	return nil
+}
+
 // choiceArg checks an argument that takes one of a few words; list ""
 // among the choices where leaving the argument out picks a default.
 func choiceArg(name, v string, choices ...string) error {

@@ -89,3 +89,12 @@ func TestFirstErr(t *testing.T) {
 		t.Fatalf("got %v, want nil", err)
 	}
 }
+
+func TestRequireText(t *testing.T) {
+	if err := requireText("subject", " \t", "give a headline"); err == nil || err.Error() != "subject is empty; give a headline" {
+		t.Fatalf("blank: %v", err)
+	}
+	if err := requireText("subject", "Hi", "give a headline"); err != nil {
+		t.Fatalf("given: %v", err)
+	}
+}

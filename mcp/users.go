@@ -89,8 +89,8 @@ type usersSearchIn struct {
 }
 
 func (in *usersSearchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give part of a name, user id or email address")
+	if err := requireText("query", in.Query, "give part of a name, user id or email address"); err != nil {
+		return err
 	}
 	if err := limitArg("limit", in.Limit, 50); err != nil {
 		return err

@@ -66,13 +66,9 @@ type activityListOut struct {
 }
 
 func (o activityListOut) Summary() string {
-	s := listSummary(o.Activities, "No activities.", fmt.Sprintf("%d activities, newest first:", len(o.Activities)), func(a activityOut) string {
+	return listSummary(o.Activities, "No activities.", fmt.Sprintf("%d activities, newest first:", len(o.Activities)), func(a activityOut) string {
 		return fmt.Sprintf("- [%d] %s: %s (%s)", a.ID, a.Time, a.Subject, a.App)
-	})
-	if o.NextSince > 0 {
-		s += fmt.Sprintf("\nMore: call again with since=%d.", o.NextSince)
-	}
-	return s
+	}) + moreHint(o.NextSince, "More: call again with since=%d.")
 }
 
 func activityList(env *Env) Tool {
@@ -92,12 +88,10 @@ func activityList(env *Env) Tool {
 			}
 			return activityListOut{}, explainNotFound(err, fmt.Sprintf("activity filter %q", in.Filter), "is unknown (see nc_activity_list_filters)")
 		}
-		out := activityListOut{Activities: []activityOut{}, NextSince: page.Next}
-		for _, a := range page.Activities {
-			out.Activities = append(out.Activities, activityOut{ID: a.ID, Time: a.Datetime, App: a.App, Type: a.Type, By: a.User,
-				Subject: a.Subject, Message: a.Message, Link: a.Link, ObjectType: a.ObjectType, ObjectID: a.ObjectID(), ObjectName: a.ObjectName})
-		}
-		return out, nil
+		return activityListOut{Activities: mapAll(page.Activities, func(a *nextcloud.ActivityEvent) activityOut {
+			return activityOut{ID: a.ID, Time: a.Datetime, App: a.App, Type: a.Type, By: a.User,
+				Subject: a.Subject, Message: a.Message, Link: a.Link, ObjectType: a.ObjectType, ObjectID: a.ObjectID(), ObjectName: a.ObjectName}
+		}), NextSince: page.Next}, nil
 	})
 }
 
@@ -126,10 +120,8 @@ func activityListFilters(env *Env) Tool {
 		if err != nil {
 			return activityFiltersOut{}, err
 		}
-		out := activityFiltersOut{Filters: []activityFilterOut{}}
-		for _, f := range all {
-			out.Filters = append(out.Filters, activityFilterOut{ID: f.ID, Name: f.Name})
-		}
-		return out, nil
+		return activityFiltersOut{Filters: mapAll(all, func(f *nextcloud.ActivityFilter) activityFilterOut {
+			return activityFilterOut{ID: f.ID, Name: f.Name}
+		})}, nil
 	})
 }

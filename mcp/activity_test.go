@@ -33,9 +33,8 @@ func TestActivityStreamPagingAndFilters(t *testing.T) {
 	nc := commsNC(t)
 	ids := activitySeed(nc)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	var all activityListOut
 	res := callTool(t, c, "nc_activity_list", map[string]any{})
-	decodeStructured(t, res, &all)
+	all := fresh(t, res, activityListOut{})
 	if got, want := activityIDs(all), []int64{ids[5], ids[4], ids[3], ids[1], ids[0]}; !slices.Equal(got, want) || all.NextSince != 0 {
 		t.Fatalf("all %v next %d, want %v and no next page (bob's own activity left out)", got, all.NextSince, want)
 	}
@@ -76,30 +75,25 @@ func TestActivityStreamPagingAndFilters(t *testing.T) {
 		}
 	}
 	// Past the last page: the API's 304, an empty page.
-	var end activityListOut
-	decodeStructured(t, callTool(t, c, "nc_activity_list", map[string]any{"since": ids[0]}), &end)
+	end := call[activityListOut](t, c, "nc_activity_list", map[string]any{"since": ids[0]})
 	if len(end.Activities) != 0 || end.NextSince != 0 {
 		t.Fatalf("after the end %+v", end)
 	}
 
 	// Type filters and one object.
-	var f activityListOut
-	decodeStructured(t, callTool(t, c, "nc_activity_list", map[string]any{"filter": "self"}), &f)
+	f := call[activityListOut](t, c, "nc_activity_list", map[string]any{"filter": "self"})
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[4], ids[0]}) {
 		t.Fatalf("self %v", got)
 	}
-	f = activityListOut{}
-	decodeStructured(t, callTool(t, c, "nc_activity_list", map[string]any{"filter": "calendar"}), &f)
+	f = call[activityListOut](t, c, "nc_activity_list", map[string]any{"filter": "calendar"})
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[3]}) {
 		t.Fatalf("calendar %v", got)
 	}
-	f = activityListOut{}
-	decodeStructured(t, callTool(t, c, "nc_activity_list", map[string]any{"object_type": "files", "object_id": "41"}), &f)
+	f = call[activityListOut](t, c, "nc_activity_list", map[string]any{"object_type": "files", "object_id": "41"})
 	if got := activityIDs(f); !slices.Equal(got, []int64{ids[1], ids[0]}) {
 		t.Fatalf("object files/41 %v", got)
 	}
-	var filters activityFiltersOut
-	decodeStructured(t, callTool(t, c, "nc_activity_list_filters", map[string]any{}), &filters)
+	filters := call[activityFiltersOut](t, c, "nc_activity_list_filters", map[string]any{})
 	if len(filters.Filters) < 4 || filters.Filters[0].ID != "all" || filters.Filters[1].Name != "By you" {
 		t.Fatalf("filters %+v", filters)
 	}

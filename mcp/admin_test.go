@@ -76,24 +76,20 @@ func TestAdminUsersAndGroups(t *testing.T) {
 	nc := adminNC(t)
 	_, c := adminClient(t, nc, "admin")
 
-	var users adminListUsersOut
-	decodeStructured(t, callTool(t, c, "nc_admin_list_users", map[string]any{}), &users)
+	users := call[adminListUsersOut](t, c, "nc_admin_list_users", map[string]any{})
 	if !slices.Equal(users.Users, []string{"admin", "bob"}) || users.NextOffset != 0 {
 		t.Fatalf("users %+v", users)
 	}
-	users = adminListUsersOut{}
-	decodeStructured(t, callTool(t, c, "nc_admin_list_users", map[string]any{"limit": 1}), &users)
+	users = call[adminListUsersOut](t, c, "nc_admin_list_users", map[string]any{"limit": 1})
 	if !slices.Equal(users.Users, []string{"admin"}) || users.NextOffset != 1 {
 		t.Fatalf("page 1 %+v", users)
 	}
-	users = adminListUsersOut{}
-	decodeStructured(t, callTool(t, c, "nc_admin_list_users", map[string]any{"limit": 1, "offset": 1}), &users)
+	users = call[adminListUsersOut](t, c, "nc_admin_list_users", map[string]any{"limit": 1, "offset": 1})
 	if !slices.Equal(users.Users, []string{"bob"}) || users.NextOffset != 0 {
 		t.Fatalf("page 2 %+v", users)
 	}
 
-	var created adminUserResult
-	decodeStructured(t, callTool(t, c, "nc_admin_create_user", map[string]any{"user_id": "carol", "email": "carol@example.org", "display_name": "Carol C", "groups": []string{"staff"}}), &created)
+	created := call[adminUserResult](t, c, "nc_admin_create_user", map[string]any{"user_id": "carol", "email": "carol@example.org", "display_name": "Carol C", "groups": []string{"staff"}})
 	if u := created.User; u.ID != "carol" || u.DisplayName != "Carol C" || u.Email != "carol@example.org" || !u.Enabled || !slices.Equal(u.Groups, []string{"staff"}) {
 		t.Fatalf("created %+v", u)
 	}
@@ -101,8 +97,7 @@ func TestAdminUsersAndGroups(t *testing.T) {
 		t.Fatalf("users after create %v", got)
 	}
 
-	var res adminUserResult
-	decodeStructured(t, callTool(t, c, "nc_admin_disable_user", map[string]any{"user_id": "bob"}), &res)
+	res := call[adminUserResult](t, c, "nc_admin_disable_user", map[string]any{"user_id": "bob"})
 	if res.User.Enabled {
 		t.Fatalf("bob still enabled: %+v", res.User)
 	}
@@ -112,23 +107,20 @@ func TestAdminUsersAndGroups(t *testing.T) {
 	if en, _ := nc.UserEnabled("carol"); !en {
 		t.Fatal("disabling bob disabled carol")
 	}
-	decodeStructured(t, callTool(t, c, "nc_admin_enable_user", map[string]any{"user_id": "bob"}), &res)
+	res = call[adminUserResult](t, c, "nc_admin_enable_user", map[string]any{"user_id": "bob"})
 	if en, _ := nc.UserEnabled("bob"); !en || !res.User.Enabled {
 		t.Fatal("bob not enabled again")
 	}
 
-	var members adminGroupMembersOut
-	decodeStructured(t, callTool(t, c, "nc_admin_list_group_members", map[string]any{"group_id": "staff"}), &members)
+	members := call[adminGroupMembersOut](t, c, "nc_admin_list_group_members", map[string]any{"group_id": "staff"})
 	if !slices.Equal(members.Members, []string{"bob", "carol"}) {
 		t.Fatalf("staff %+v", members)
 	}
-	res = adminUserResult{}
-	decodeStructured(t, callTool(t, c, "nc_admin_add_user_to_group", map[string]any{"user_id": "admin", "group_id": "staff"}), &res)
+	res = call[adminUserResult](t, c, "nc_admin_add_user_to_group", map[string]any{"user_id": "admin", "group_id": "staff"})
 	if !slices.Equal(res.User.Groups, []string{"admin", "staff"}) {
 		t.Fatalf("admin's groups %v", res.User.Groups)
 	}
-	res = adminUserResult{}
-	decodeStructured(t, callTool(t, c, "nc_admin_remove_user_from_group", map[string]any{"user_id": "bob", "group_id": "staff"}), &res)
+	res = call[adminUserResult](t, c, "nc_admin_remove_user_from_group", map[string]any{"user_id": "bob", "group_id": "staff"})
 	if len(res.User.Groups) != 0 {
 		t.Fatalf("bob's groups %v", res.User.Groups)
 	}
@@ -139,8 +131,7 @@ func TestAdminUsersAndGroups(t *testing.T) {
 		t.Fatalf("admin group changed: %v", got)
 	}
 
-	var got adminUserResult
-	decodeStructured(t, callTool(t, c, "nc_admin_get_user", map[string]any{"user_id": "carol"}), &got)
+	got := call[adminUserResult](t, c, "nc_admin_get_user", map[string]any{"user_id": "carol"})
 	if got.User.ID != "carol" || got.User.Backend != "Database" || got.User.Email != "carol@example.org" {
 		t.Fatalf("get %+v", got.User)
 	}
@@ -149,8 +140,7 @@ func TestAdminUsersAndGroups(t *testing.T) {
 func TestAdminApps(t *testing.T) {
 	nc := adminNC(t)
 	_, c := adminClient(t, nc, "admin")
-	var apps adminAppsOut
-	decodeStructured(t, callTool(t, c, "nc_admin_list_apps", map[string]any{}), &apps)
+	apps := call[adminAppsOut](t, c, "nc_admin_list_apps", map[string]any{})
 	find := func(id string) (adminAppOut, bool) {
 		i := slices.IndexFunc(apps.Apps, func(a adminAppOut) bool { return a.ID == id })
 		if i < 0 {
@@ -161,21 +151,18 @@ func TestAdminApps(t *testing.T) {
 	if d, ok := find("deck"); !ok || !d.Enabled {
 		t.Fatalf("deck %+v in %+v", d, apps)
 	}
-	var res adminAppResult
-	decodeStructured(t, callTool(t, c, "nc_admin_disable_app", map[string]any{"app_id": "deck"}), &res)
+	res := call[adminAppResult](t, c, "nc_admin_disable_app", map[string]any{"app_id": "deck"})
 	if res.App.Enabled || res.App.ID != "deck" {
 		t.Fatalf("disable %+v", res)
 	}
 	// The app is really off: its API now answers like a missing app.
 	wantError(t, callTool(t, connect(t, newTestServer(t, nc), "inprocess"), "nc_deck_list_boards", map[string]any{}), "not installed or not enabled")
-	apps = adminAppsOut{}
-	decodeStructured(t, callTool(t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"}), &apps)
+	apps = call[adminAppsOut](t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"})
 	if len(apps.Apps) != 1 || apps.Apps[0].ID != "deck" || apps.Apps[0].Enabled {
 		t.Fatalf("disabled apps %+v", apps)
 	}
-	decodeStructured(t, callTool(t, c, "nc_admin_enable_app", map[string]any{"app_id": "deck"}), &res)
-	apps = adminAppsOut{}
-	decodeStructured(t, callTool(t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"}), &apps)
+	res = call[adminAppResult](t, c, "nc_admin_enable_app", map[string]any{"app_id": "deck"})
+	apps = call[adminAppsOut](t, c, "nc_admin_list_apps", map[string]any{"filter": "disabled"})
 	if !res.App.Enabled || len(apps.Apps) != 0 {
 		t.Fatalf("after enable %+v, disabled %+v", res, apps)
 	}
@@ -218,8 +205,7 @@ func TestAdminRefusesNonAdmins(t *testing.T) {
 	// A group administrator passes the check for users, and Nextcloud's
 	// own 403 for what it may not do is said as plainly.
 	nc.SetSubadmin("bob", "staff")
-	var users adminListUsersOut
-	decodeStructured(t, callTool(t, bob, "nc_admin_list_users", map[string]any{}), &users)
+	users := call[adminListUsersOut](t, bob, "nc_admin_list_users", map[string]any{})
 	if !slices.Equal(users.Users, []string{"bob"}) {
 		t.Fatalf("group admin sees %v, want only the staff members", users.Users)
 	}

@@ -77,11 +77,7 @@ type announcementsListOut struct {
 func (o announcementsListOut) Summary() string {
 	return listSummary(o.Announcements, "No announcements.", fmt.Sprintf("%d announcements, newest first:", len(o.Announcements)),
 		func(a announcementOut) string {
-			s := fmt.Sprintf("- [%d] %s (%s, %s)", a.ID, a.Subject, a.Author, a.Time)
-			if a.Message != "" {
-				s += ": " + clipLine(a.Message, 120)
-			}
-			return s
+			return withText(fmt.Sprintf("- [%d] %s (%s, %s)", a.ID, a.Subject, a.Author, a.Time), a.Message)
 		})
 }
 
@@ -119,8 +115,8 @@ type announcementsCreateIn struct {
 }
 
 func (in *announcementsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Subject) == "" {
-		return errors.New("subject is empty; give the announcement's headline")
+	if err := requireText("subject", in.Subject, "give the announcement's headline"); err != nil {
+		return err
 	}
 	if n := len([]rune(in.Subject)); n > 512 {
 		return fmt.Errorf("subject is %d characters long; at most 512 are allowed", n)
@@ -165,10 +161,7 @@ type announcementIDIn struct {
 }
 
 func (in *announcementIDIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("announcement_id must be a positive id from nc_announcements_list, not %d", in.ID)
-	}
-	return nil
+	return idArg("announcement_id", in.ID, "nc_announcements_list")
 }
 
 func announcementsDelete(env *Env) Tool {

@@ -24,9 +24,8 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	admin := connect(t, newTestServer(t, nc), "inprocess")
 	bob := connectAs(t, nc, "bob")
 
-	var out announcementsListOut
 	res := callTool(t, admin, "nc_announcements_list", map[string]any{})
-	decodeStructured(t, res, &out)
+	out := fresh(t, res, announcementsListOut{})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a3, a1}) || out.NextBefore != 0 {
 		t.Fatalf("admin sees %v next %d, want %v (not the staff-only one)", got, out.NextBefore, []int64{a3, a1})
 	}
@@ -36,28 +35,24 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	if !strings.Contains(resultText(res), "Maintenance") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	out = announcementsListOut{}
-	decodeStructured(t, callTool(t, bob, "nc_announcements_list", map[string]any{"limit": 2}), &out)
+	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 2})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a3, staffOnly}) || out.NextBefore != staffOnly {
 		t.Fatalf("bob's first page %v next %d", got, out.NextBefore)
 	}
 	if len(out.Announcements[0].Groups) != 0 {
 		t.Fatalf("groups shown to a non-admin: %+v", out.Announcements[0])
 	}
-	out = announcementsListOut{}
-	decodeStructured(t, callTool(t, bob, "nc_announcements_list", map[string]any{"limit": 2, "before_id": staffOnly}), &out)
+	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 2, "before_id": staffOnly})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{a1}) || out.NextBefore != 0 {
 		t.Fatalf("bob's second page %v next %d", got, out.NextBefore)
 	}
 
 	// Posting: administrators only.
-	var posted announcementResult
-	decodeStructured(t, callTool(t, admin, "nc_announcements_create", map[string]any{"subject": "  Welcome Bob ", "message": "Say hi", "groups": []string{"staff"}, "allow_comments": true}), &posted)
+	posted := call[announcementResult](t, admin, "nc_announcements_create", map[string]any{"subject": "  Welcome Bob ", "message": "Say hi", "groups": []string{"staff"}, "allow_comments": true})
 	if p := posted.Announcement; p.Subject != "Welcome Bob" || p.Message != "Say hi" || !slices.Equal(p.Groups, []string{"staff"}) || p.ID <= a3 {
 		t.Fatalf("posted %+v", p)
 	}
-	out = announcementsListOut{}
-	decodeStructured(t, callTool(t, bob, "nc_announcements_list", map[string]any{"limit": 1}), &out)
+	out = call[announcementsListOut](t, bob, "nc_announcements_list", map[string]any{"limit": 1})
 	if got := announcementIDs(out); !slices.Equal(got, []int64{posted.Announcement.ID}) {
 		t.Fatalf("bob does not see the staff announcement first: %v", got)
 	}
@@ -69,8 +64,7 @@ func TestAnnouncementsListPostDelete(t *testing.T) {
 	}
 
 	// Deleting one leaves the others.
-	var del announcementResult
-	decodeStructured(t, callTool(t, admin, "nc_announcements_delete", map[string]any{"announcement_id": a1}), &del)
+	del := call[announcementResult](t, admin, "nc_announcements_delete", map[string]any{"announcement_id": a1})
 	if del.Announcement.ID != a1 || del.Announcement.Subject != "Maintenance" {
 		t.Fatalf("deleted %+v", del)
 	}

@@ -97,16 +97,9 @@ type bookmarksListIn struct {
 }
 
 func (in *bookmarksListIn) Validate() error {
-	switch in.SortBy {
-	case "", "modified", "title", "url":
-	default:
-		return fmt.Errorf("sort_by must be modified, title or url, not %q", in.SortBy)
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	if in.Page < 0 {
-		return fmt.Errorf("page must be 0 or more, not %d", in.Page)
+	if err := firstErr(choiceArg("sort_by", in.SortBy, "", "modified", "title", "url"),
+		limitArg("limit", in.Limit, 100), offsetArg("page", in.Page)); err != nil {
+		return err
 	}
 	if in.FolderID < -1 {
 		return fmt.Errorf("folder_id %d is no folder id; use -1 for the root or an id from nc_bookmarks_list_folders", in.FolderID)
@@ -124,11 +117,8 @@ type bookmarksListOut struct {
 }
 
 func (o bookmarksListOut) Summary() string {
-	s := listSummary(o.Bookmarks, "No (more) bookmarks.", fmt.Sprintf("%d bookmarks (page %d):", len(o.Bookmarks), o.Page), bookmarkLine)
-	if o.NextPage > 0 {
-		s += fmt.Sprintf("\nMore: page=%d", o.NextPage)
-	}
-	return s
+	return listSummary(o.Bookmarks, "No (more) bookmarks.", fmt.Sprintf("%d bookmarks (page %d):", len(o.Bookmarks), o.Page), bookmarkLine) +
+		moreHint(o.NextPage, "More: page=%d")
 }
 
 func bookmarksList(env *Env) Tool {
@@ -137,10 +127,7 @@ func bookmarksList(env *Env) Tool {
 		Description: "List the user's bookmarks, newest first, or search them: by words in URL, title or description (query), by tags (any or all), by folder, or only untagged ones; a page at a time.",
 		Scope:       "bookmarks:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in bookmarksListIn) (bookmarksListOut, error) {
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := orDefault(in.Limit, 20)
 		q := nextcloud.BookmarkQuery{Tags: in.Tags, AllTags: in.AllTags, Search: strings.Fields(in.Query),
 			Untagged: in.Untagged, Page: in.Page, Limit: limit}
 		if in.SortBy != "" && in.SortBy != "modified" {
@@ -156,10 +143,7 @@ func bookmarksList(env *Env) Tool {
 			}
 			return bookmarksListOut{}, err
 		}
-		out := bookmarksListOut{Bookmarks: []bookmarkOut{}, Page: in.Page}
-		for i := range list {
-			out.Bookmarks = append(out.Bookmarks, toBookmark(&list[i]))
-		}
+		out := bookmarksListOut{Bookmarks: mapAll(list, toBookmark), Page: in.Page}
 		if len(list) == limit {
 			out.NextPage = in.Page + 1
 		}
@@ -227,8 +211,8 @@ type bookmarksUpdateIn struct {
 }
 
 func (in *bookmarksUpdateIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("bookmark_id must be a positive bookmark id, from nc_bookmarks_list")
+	if err := idArg("bookmark_id", in.ID, "nc_bookmarks_list"); err != nil {
+		return err
 	}
 	if in.URL == nil && in.Title == nil && in.Description == nil && in.Tags == nil && in.FolderIDs == nil {
 		return fmt.Errorf("say what to change: url, title, description, tags and/or folder_ids")
@@ -265,10 +249,7 @@ type bookmarkIDIn struct {
 }
 
 func (in *bookmarkIDIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("bookmark_id must be a positive bookmark id, from nc_bookmarks_list")
-	}
-	return nil
+	return idArg("bookmark_id", in.ID, "nc_bookmarks_list")
 }
 
 type bookmarkDeletedOut struct {
@@ -344,8 +325,8 @@ type bookmarksCreateFolderIn struct {
 }
 
 func (in *bookmarksCreateFolderIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.ParentID < -1 {
 		return fmt.Errorf("parent_id %d is no folder id; use -1 for the root or an id from nc_bookmarks_list_folders", in.ParentID)
@@ -362,7 +343,11 @@ func (o bookmarkFolderResult) Summary() string {
 }
 
 // bookmarkFolderByID finds a folder of the user, or says where to look.
-func bookmarkFolderByID(folders []bookmarkFolderOut, id int64, arg string) (bookmarkFolderOut, error) {
+func bookmarkFolderByID(ctx context.Context, nc *nextcloud.Client, id int64, arg string) (bookmarkFolderOut, error) {
+	folders, err := bookmarkFolders(ctx, nc)
+	if err != nil {
+		return bookmarkFolderOut{}, err
+	}
 	i := slices.IndexFunc(folders, func(f bookmarkFolderOut) bool { return f.ID == id })
 	if i < 0 {
 		return bookmarkFolderOut{}, Argf("%s: you have no bookmark folder %d; list them with nc_bookmarks_list_folders", arg, id)
@@ -379,11 +364,7 @@ func bookmarksCreateFolder(env *Env) Tool {
 		parent := int64(nextcloud.BookmarksRoot)
 		prefix := ""
 		if in.ParentID > 0 {
-			folders, err := bookmarkFolders(ctx, nc)
-			if err != nil {
-				return bookmarkFolderResult{}, err
-			}
-			p, err := bookmarkFolderByID(folders, in.ParentID, "parent_id")
+			p, err := bookmarkFolderByID(ctx, nc, in.ParentID, "parent_id")
 			if err != nil {
 				return bookmarkFolderResult{}, err
 			}
@@ -422,11 +403,7 @@ func bookmarksDeleteFolder(env *Env) Tool {
 		Description: "Delete a bookmark folder with its subfolders; bookmarks that were in no other folder are deleted with it.",
 		Scope:       "bookmarks:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in bookmarkFolderIDIn) (bookmarkFolderDeletedOut, error) {
-		folders, err := bookmarkFolders(ctx, nc)
-		if err != nil {
-			return bookmarkFolderDeletedOut{}, err
-		}
-		f, err := bookmarkFolderByID(folders, in.ID, "folder_id")
+		f, err := bookmarkFolderByID(ctx, nc, in.ID, "folder_id")
 		if err != nil {
 			return bookmarkFolderDeletedOut{}, err
 		}
@@ -481,8 +458,8 @@ type bookmarksRenameTagIn struct {
 }
 
 func (in *bookmarksRenameTagIn) Validate() error {
-	if strings.TrimSpace(in.Tag) == "" || strings.TrimSpace(in.NewName) == "" {
-		return fmt.Errorf("tag and new_name must not be empty")
+	if err := firstErr(requireArg("tag", in.Tag), requireArg("new_name", in.NewName)); err != nil {
+		return err
 	}
 	if in.Tag == in.NewName {
 		return fmt.Errorf("new_name is the same as tag")
@@ -524,10 +501,7 @@ type bookmarkTagIn struct {
 }
 
 func (in *bookmarkTagIn) Validate() error {
-	if strings.TrimSpace(in.Tag) == "" {
-		return fmt.Errorf("tag must not be empty")
-	}
-	return nil
+	return requireArg("tag", in.Tag)
 }
 
 func bookmarksDeleteTag(env *Env) Tool {

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type bookmarksFixture struct {
 	nc                 *nctest.Server
+	c                  *client.Client // connected in-process as admin
 	work, sub, home    int64
 	goDoc, ncDoc, cake int64
 	plain, bobMark     int64
@@ -21,7 +24,7 @@ type bookmarksFixture struct {
 func bookmarksSeed(t *testing.T) bookmarksFixture {
 	t.Helper()
 	nc := commsNC(t)
-	f := bookmarksFixture{nc: nc}
+	f := bookmarksFixture{nc: nc, c: connect(t, newTestServer(t, nc), "inprocess")}
 	f.work = nc.AddBookmarkFolder("admin", "Work", -1)
 	f.sub = nc.AddBookmarkFolder("admin", "Docs", f.work)
 	f.home = nc.AddBookmarkFolder("admin", "Home", -1)
@@ -41,11 +44,7 @@ func TestBookmarksToolsetListing(t *testing.T) {
 		"nc_bookmarks_create_folder": Create, "nc_bookmarks_delete_folder": Destroy,
 		"nc_bookmarks_rename_tag": Write, "nc_bookmarks_delete_tag": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "bookmarks:read", false: "bookmarks:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "bookmarks", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "bookmarks", kinds, toolScopes("bookmarks", kinds))
 }
 
 func bookmarkIDs(bs []bookmarkOut) []int64 {
@@ -58,11 +57,9 @@ func bookmarkIDs(bs []bookmarkOut) []int64 {
 
 func TestBookmarksListAndSearch(t *testing.T) {
 	f := bookmarksSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	list := func(args map[string]any) bookmarksListOut {
 		t.Helper()
-		var out bookmarksListOut
-		decodeStructured(t, callTool(t, c, "nc_bookmarks_list", args), &out)
+		out := call[bookmarksListOut](t, f.c, "nc_bookmarks_list", args)
 		return out
 	}
 	all := list(map[string]any{})
@@ -104,9 +101,8 @@ func TestBookmarksListAndSearch(t *testing.T) {
 		t.Fatalf("paging: %+v then %+v", p0, p1)
 	}
 
-	var folders bookmarkFoldersOut
-	res := callTool(t, c, "nc_bookmarks_list_folders", map[string]any{})
-	decodeStructured(t, res, &folders)
+	res := callTool(t, f.c, "nc_bookmarks_list_folders", map[string]any{})
+	folders := fresh(t, res, bookmarkFoldersOut{})
 	want := []bookmarkFolderOut{{f.work, "Work", -1, "Work"}, {f.sub, "Docs", f.work, "Work/Docs"}, {f.home, "Home", -1, "Home"}}
 	if !reflect.DeepEqual(folders.Folders, want) {
 		t.Fatalf("folders %+v", folders.Folders)
@@ -114,8 +110,7 @@ func TestBookmarksListAndSearch(t *testing.T) {
 	if !strings.Contains(resultText(res), "Work/Docs") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	var tags bookmarkTagsOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_list_tags", map[string]any{}), &tags)
+	tags := call[bookmarkTagsOut](t, f.c, "nc_bookmarks_list_tags", map[string]any{})
 	if !slices.Equal(tags.Tags, []string{"dev", "food", "go", "nextcloud"}) {
 		t.Fatalf("tags %v", tags.Tags)
 	}
@@ -123,12 +118,10 @@ func TestBookmarksListAndSearch(t *testing.T) {
 
 func TestBookmarksWrites(t *testing.T) {
 	f := bookmarksSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Bookmarks()
-	var created bookmarkResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_create", map[string]any{"url": "https://pkg.go.dev/", "title": "Packages",
-		"description": "Go packages", "tags": []string{"go"}, "folder_ids": []int64{f.sub}}), &created)
+	created := call[bookmarkResult](t, f.c, "nc_bookmarks_create", map[string]any{"url": "https://pkg.go.dev/", "title": "Packages",
+		"description": "Go packages", "tags": []string{"go"}, "folder_ids": []int64{f.sub}})
 	b := created.Bookmark
 	if b.ID == 0 || b.URL != "https://pkg.go.dev/" || b.Title != "Packages" || !slices.Equal(b.FolderIDs, []int64{f.sub}) {
 		t.Fatalf("created %+v", b)
@@ -140,9 +133,8 @@ func TestBookmarksWrites(t *testing.T) {
 	}
 
 	before = after
-	var updated bookmarkResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "title": "Best cake",
-		"tags": []string{}, "folder_ids": []int64{f.home}}), &updated)
+	updated := call[bookmarkResult](t, f.c, "nc_bookmarks_update", map[string]any{"bookmark_id": f.cake, "title": "Best cake",
+		"tags": []string{}, "folder_ids": []int64{f.home}})
 	if u := updated.Bookmark; u.Title != "Best cake" || len(u.Tags) != 0 || !slices.Equal(u.FolderIDs, []int64{f.home}) || u.URL != "https://recipes.example/cake" {
 		t.Fatalf("updated %+v", u)
 	}
@@ -150,8 +142,7 @@ func TestBookmarksWrites(t *testing.T) {
 	othersUnchanged(t, before, after, f.cake)
 
 	before = after
-	var del bookmarkDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_delete", map[string]any{"bookmark_id": f.plain}), &del)
+	del := call[bookmarkDeletedOut](t, f.c, "nc_bookmarks_delete", map[string]any{"bookmark_id": f.plain})
 	if del.Deleted.ID != f.plain || del.Deleted.URL != "https://example.com/" {
 		t.Fatalf("deleted %+v", del)
 	}
@@ -163,14 +154,14 @@ func TestBookmarksWrites(t *testing.T) {
 
 	// Tags: rename merges, delete strips; bob's "dev" stays.
 	before = after
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_rename_tag", map[string]any{"tag": "dev", "new_name": "go"}), &bookmarkTagChangeOut{})
+	decodeStructured(t, callTool(t, f.c, "nc_bookmarks_rename_tag", map[string]any{"tag": "dev", "new_name": "go"}), &bookmarkTagChangeOut{})
 	after = f.nc.Bookmarks()
 	if !slices.Equal(after[f.goDoc].Tags, []string{"go"}) || !slices.Equal(after[f.ncDoc].Tags, []string{"nextcloud", "go"}) {
 		t.Fatalf("after rename %+v / %+v", after[f.goDoc], after[f.ncDoc])
 	}
 	othersUnchanged(t, before, after, f.goDoc, f.ncDoc)
 	before = after
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_delete_tag", map[string]any{"tag": "nextcloud"}), &bookmarkTagChangeOut{})
+	decodeStructured(t, callTool(t, f.c, "nc_bookmarks_delete_tag", map[string]any{"tag": "nextcloud"}), &bookmarkTagChangeOut{})
 	after = f.nc.Bookmarks()
 	if !slices.Equal(after[f.ncDoc].Tags, []string{"go"}) {
 		t.Fatalf("after delete tag %+v", after[f.ncDoc])
@@ -182,8 +173,7 @@ func TestBookmarksWrites(t *testing.T) {
 
 	// Folders: create inside Work, then delete Work with what is only in it.
 	foldersBefore := f.nc.BookmarkFolders()
-	var nf bookmarkFolderResult
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_create_folder", map[string]any{"title": "Reading", "parent_id": f.work}), &nf)
+	nf := call[bookmarkFolderResult](t, f.c, "nc_bookmarks_create_folder", map[string]any{"title": "Reading", "parent_id": f.work})
 	if nf.Folder.ID == 0 || nf.Folder.ParentID != f.work || nf.Folder.Path != "Work/Reading" {
 		t.Fatalf("new folder %+v", nf)
 	}
@@ -191,8 +181,7 @@ func TestBookmarksWrites(t *testing.T) {
 	othersUnchanged(t, foldersBefore, foldersAfter, nf.Folder.ID)
 
 	before = f.nc.Bookmarks()
-	var df bookmarkFolderDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_bookmarks_delete_folder", map[string]any{"folder_id": f.work}), &df)
+	df := call[bookmarkFolderDeletedOut](t, f.c, "nc_bookmarks_delete_folder", map[string]any{"folder_id": f.work})
 	if df.Deleted.Path != "Work" {
 		t.Fatalf("deleted folder %+v", df)
 	}
@@ -209,7 +198,6 @@ func TestBookmarksWrites(t *testing.T) {
 
 func TestBookmarksBadInput(t *testing.T) {
 	f := bookmarksSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	before, foldersBefore := f.nc.Bookmarks(), f.nc.BookmarkFolders()
 	cases := []struct {
 		tool  string
@@ -242,10 +230,10 @@ func TestBookmarksBadInput(t *testing.T) {
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go", "new_name": "go"}, []string{"same"}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go"}, []string{"new_name"}},
 		{"nc_bookmarks_delete_tag", map[string]any{"tag": "../x"}, []string{"tag"}},
-		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag must not be empty"}},
+		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag is empty"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
+		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, f.c, tc.tool, tc.args), tc.wants...) })
 	}
 	othersUnchanged(t, before, f.nc.Bookmarks())
 	othersUnchanged(t, foldersBefore, f.nc.BookmarkFolders())

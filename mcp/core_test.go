@@ -8,12 +8,8 @@ import (
 )
 
 func TestCapabilitiesOverEveryTransport(t *testing.T) {
-	nc := nctest.New(t)
-	srv := newTestServer(t, nc)
-	overTransports(t, srv, func(t *testing.T, c *client.Client, _ string) {
-		res := callTool(t, c, "nc_capabilities", map[string]any{})
-		var out capabilitiesOut
-		decodeStructured(t, res, &out)
+	overTransports(t, newTestServer(t, nctest.New(t)), func(t *testing.T, c *client.Client, _ string) {
+		out := call[capabilitiesOut](t, c, "nc_capabilities", map[string]any{})
 		if out.Version != "31.0.5" || out.User != "admin" {
 			t.Fatalf("got version %q user %q", out.Version, out.User)
 		}

@@ -86,10 +86,7 @@ type formOut struct {
 func toForm(f *nextcloud.Form) formOut {
 	out := formOut{ID: f.ID, Title: cmp.Or(f.Title, "(untitled)"), Description: f.Description, Owner: f.OwnerID, Created: fmtEpoch(f.Created),
 		Expires: fmtEpoch(f.Expires), CanSubmit: f.CanSubmit, MayEdit: slices.Contains(f.Permissions, "edit"),
-		MaySeeResults: slices.Contains(f.Permissions, "results"), SubmissionCount: f.SubmissionCount, Questions: []formQuestionOut{}}
-	for i := range f.Questions {
-		out.Questions = append(out.Questions, toFormQuestion(&f.Questions[i]))
-	}
+		MaySeeResults: slices.Contains(f.Permissions, "results"), SubmissionCount: f.SubmissionCount, Questions: mapAll(f.Questions, toFormQuestion)}
 	return out
 }
 
@@ -121,11 +118,7 @@ type formsListIn struct {
 }
 
 func (in *formsListIn) Validate() error {
-	switch in.Which {
-	case "", "owned", "shared", "all":
-		return nil
-	}
-	return fmt.Errorf("which must be owned, shared or all, not %q", in.Which)
+	return choiceArg("which", in.Which, "", "owned", "shared", "all")
 }
 
 type formListItem struct {
@@ -175,10 +168,7 @@ type formIDIn struct {
 }
 
 func (in *formIDIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
-	}
-	return nil
+	return idArg("form_id", in.FormID, "nc_forms_list")
 }
 
 func formsGet(env *Env) Tool {
@@ -263,8 +253,8 @@ type formsCreateIn struct {
 }
 
 func (in *formsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	for i, q := range in.Questions {
 		if err := q.check(fmt.Sprintf("questions[%d].", i)); err != nil {
@@ -294,15 +284,14 @@ func formsCreate(env *Env) Tool {
 		}
 		out := toForm(f)
 		out.Title, out.Description = in.Title, in.Description
-		for i, q := range in.Questions {
-			added, err := addFormQuestion(ctx, nc, f.ID, q)
-			if err != nil {
-				warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created with %d of %d questions", f.ID, i, len(in.Questions)))
-				return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, i, len(in.Questions), err)
-			}
-			out.Questions = append(out.Questions, added)
-			reportProgress(ctx, i+1, len(in.Questions), fmt.Sprintf("added %d of %d questions", i+1, len(in.Questions)))
+		added, err := addEach(ctx, in.Questions, "questions", func(q formQuestionIn) (formQuestionOut, error) {
+			return addFormQuestion(ctx, nc, f.ID, q)
+		})
+		if err != nil {
+			warnPartial(ctx, "nc_forms_create", fmt.Sprintf("form #%d was created with %d of %d questions", f.ID, len(added), len(in.Questions)))
+			return formOut{}, fmt.Errorf("form #%d was created with %d of %d questions, then: %w", f.ID, len(added), len(in.Questions), err)
 		}
+		out.Questions = append(out.Questions, added...)
 		return out, nil
 	})
 }
@@ -313,8 +302,8 @@ type formsAddQuestionIn struct {
 }
 
 func (in *formsAddQuestionIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	return in.check("")
 }
@@ -351,8 +340,8 @@ type formsUpdateQuestionIn struct {
 }
 
 func (in *formsUpdateQuestionIn) Validate() error {
-	if in.FormID <= 0 || in.QuestionID <= 0 {
-		return fmt.Errorf("form_id and question_id must be positive ids, from nc_forms_list and nc_forms_get")
+	if err := firstErr(idArg("form_id", in.FormID, "nc_forms_list"), idArg("question_id", in.QuestionID, "nc_forms_get")); err != nil {
+		return err
 	}
 	if in.Text == nil && in.Description == nil && in.Required == nil {
 		return fmt.Errorf("say what to change: text, description and/or required")
@@ -370,15 +359,9 @@ func formsUpdateQuestion(env *Env) Tool {
 		Scope:       "forms:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in formsUpdateQuestionIn) (formQuestionResult, error) {
 		fields := map[string]any{}
-		if in.Text != nil {
-			fields["text"] = *in.Text
-		}
-		if in.Description != nil {
-			fields["description"] = *in.Description
-		}
-		if in.Required != nil {
-			fields["isRequired"] = *in.Required
-		}
+		nextcloud.SetGiven(fields, "text", in.Text)
+		nextcloud.SetGiven(fields, "description", in.Description)
+		nextcloud.SetGiven(fields, "isRequired", in.Required)
 		if err := nc.Forms().UpdateQuestion(ctx, in.FormID, in.QuestionID, fields); err != nil {
 			return formQuestionResult{}, formsNotFound(err, fmt.Sprintf("form %d or its question %d", in.FormID, in.QuestionID))
 		}
@@ -402,16 +385,7 @@ type formsSubmissionsIn struct {
 }
 
 func (in *formsSubmissionsIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
-	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return firstErr(idArg("form_id", in.FormID, "nc_forms_list"), checkPage(in.Limit, in.Offset, 200))
 }
 
 type formAnswerOut struct {
@@ -435,18 +409,14 @@ type formSubmissionsOut struct {
 }
 
 func (o formSubmissionsOut) Summary() string {
-	s := listSummary(o.Submissions, "No (more) submissions.", fmt.Sprintf("%d of %d submissions:", len(o.Submissions), o.Total),
+	return listSummary(o.Submissions, "No (more) submissions.", fmt.Sprintf("%d of %d submissions:", len(o.Submissions), o.Total),
 		func(sub formSubmissionOut) string {
 			var parts []string
 			for _, a := range sub.Answers {
 				parts = append(parts, a.Question+": "+strings.Join(a.Values, "; "))
 			}
 			return fmt.Sprintf("- #%d %s (%s): %s", sub.ID, sub.User, sub.Submitted, strings.Join(parts, " | "))
-		})
-	if o.NextOffset > 0 {
-		s += fmt.Sprintf("\nMore: offset=%d", o.NextOffset)
-	}
-	return s
+		}) + moreHint(o.NextOffset, "More: offset=%d")
 }
 
 func formsListSubmissions(env *Env) Tool {
@@ -489,8 +459,8 @@ type formsExportIn struct {
 }
 
 func (in *formsExportIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	if in.MaxBytes < 0 {
 		return fmt.Errorf("max_bytes must be positive")
@@ -536,8 +506,8 @@ type formsSubmitIn struct {
 }
 
 func (in *formsSubmitIn) Validate() error {
-	if in.FormID <= 0 {
-		return fmt.Errorf("form_id must be a positive form id, from nc_forms_list")
+	if err := idArg("form_id", in.FormID, "nc_forms_list"); err != nil {
+		return err
 	}
 	if len(in.Answers) == 0 {
 		return fmt.Errorf("answers is empty")

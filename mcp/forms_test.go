@@ -6,11 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type formsFixture struct {
 	nc                     *nctest.Server
+	c                      *client.Client // connected in-process as admin
 	survey, bobForm, old   int64
 	qName, qColor, qExtras int64
 	red, blue              int64
@@ -20,7 +23,7 @@ type formsFixture struct {
 func formsSeed(t *testing.T) formsFixture {
 	t.Helper()
 	nc := commsNC(t)
-	f := formsFixture{nc: nc}
+	f := formsFixture{nc: nc, c: connect(t, newTestServer(t, nc), "inprocess")}
 	f.survey = nc.AddForm("admin", "Team survey", "Tell us")
 	f.qName, _ = nc.AddFormQuestion(f.survey, "short", "Your name", true)
 	var opts []int64
@@ -41,30 +44,23 @@ func TestFormsToolsetListing(t *testing.T) {
 	kinds := map[string]Kind{"nc_forms_list": Read, "nc_forms_get": Read, "nc_forms_list_submissions": Read,
 		"nc_forms_export_submissions": Read, "nc_forms_create": Create, "nc_forms_add_question": Create,
 		"nc_forms_update_question": Write, "nc_forms_submit": Create}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "forms:read", false: "forms:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "forms", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "forms", kinds, toolScopes("forms", kinds))
 }
 
 func TestFormsReading(t *testing.T) {
 	f := formsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var list formsListOut
-	decodeStructured(t, callTool(t, c, "nc_forms_list", map[string]any{}), &list)
+	list := call[formsListOut](t, f.c, "nc_forms_list", map[string]any{})
 	want := []formListItem{{f.survey, "Team survey", true, "", true}, {f.bobForm, "Bob's form", false, "", false}}
 	if !reflect.DeepEqual(list.Forms, want) {
 		t.Fatalf("forms %+v", list.Forms)
 	}
-	decodeStructured(t, callTool(t, c, "nc_forms_list", map[string]any{"which": "shared"}), &list)
+	list = call[formsListOut](t, f.c, "nc_forms_list", map[string]any{"which": "shared"})
 	if len(list.Forms) != 1 || list.Forms[0].ID != f.bobForm {
 		t.Fatalf("shared %+v", list.Forms)
 	}
 
-	var form formOut
-	res := callTool(t, c, "nc_forms_get", map[string]any{"form_id": f.survey})
-	decodeStructured(t, res, &form)
+	res := callTool(t, f.c, "nc_forms_get", map[string]any{"form_id": f.survey})
+	form := fresh(t, res, formOut{})
 	if form.Title != "Team survey" || form.Description != "Tell us" || !form.MayEdit || !form.MaySeeResults || form.SubmissionCount != 1 || len(form.Questions) != 3 {
 		t.Fatalf("form %+v", form)
 	}
@@ -75,8 +71,7 @@ func TestFormsReading(t *testing.T) {
 		t.Fatalf("summary %s", resultText(res))
 	}
 
-	var subs formSubmissionsOut
-	decodeStructured(t, callTool(t, c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey}), &subs)
+	subs := call[formSubmissionsOut](t, f.c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey})
 	if subs.Total != 1 || len(subs.Submissions) != 1 {
 		t.Fatalf("submissions %+v", subs)
 	}
@@ -85,14 +80,13 @@ func TestFormsReading(t *testing.T) {
 	if s := subs.Submissions[0]; s.User != "bob" || !reflect.DeepEqual(s.Answers, wantAnswers) {
 		t.Fatalf("submission %+v", s)
 	}
-	var exp formsExportOut
-	decodeStructured(t, callTool(t, c, "nc_forms_export_submissions", map[string]any{"form_id": f.survey}), &exp)
+	exp := call[formsExportOut](t, f.c, "nc_forms_export_submissions", map[string]any{"form_id": f.survey})
 	lines := strings.Split(strings.TrimSpace(exp.CSV), "\n")
 	if len(lines) != 2 || lines[0] != "User ID,User display name,Timestamp,Your name,Favourite colour,Extras" ||
 		!strings.HasPrefix(lines[1], "bob,bob,") || !strings.HasSuffix(lines[1], ",Bob,Blue,Cake; Coffee") || exp.Truncated {
 		t.Fatalf("csv %q", exp.CSV)
 	}
-	decodeStructured(t, callTool(t, c, "nc_forms_export_submissions", map[string]any{"form_id": f.survey, "max_bytes": 10}), &exp)
+	exp = call[formsExportOut](t, f.c, "nc_forms_export_submissions", map[string]any{"form_id": f.survey, "max_bytes": 10})
 	if exp.CSV != "User ID,Us" || !exp.Truncated {
 		t.Fatalf("cut csv %+v", exp)
 	}
@@ -103,18 +97,15 @@ func TestFormsSubmissionPaging(t *testing.T) {
 	for _, n := range []string{"Ann", "Cid", "Dee"} {
 		f.nc.AddFormSubmission(f.survey, "admin", map[int64][]string{f.qName: {n}})
 	}
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var page formSubmissionsOut
-	decodeStructured(t, callTool(t, c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "limit": 3}), &page)
+	page := call[formSubmissionsOut](t, f.c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "limit": 3})
 	if page.Total != 4 || len(page.Submissions) != 3 || page.NextOffset != 3 || page.Submissions[0].Answers[0].Values[0] != "Dee" {
 		t.Fatalf("page 1 %+v", page)
 	}
-	page = formSubmissionsOut{}
-	decodeStructured(t, callTool(t, c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "limit": 3, "offset": 3}), &page)
+	page = call[formSubmissionsOut](t, f.c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "limit": 3, "offset": 3})
 	if len(page.Submissions) != 1 || page.NextOffset != 0 || page.Submissions[0].User != "bob" {
 		t.Fatalf("page 2 %+v", page)
 	}
-	decodeStructured(t, callTool(t, c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "query": "cid"}), &page)
+	page = call[formSubmissionsOut](t, f.c, "nc_forms_list_submissions", map[string]any{"form_id": f.survey, "query": "cid"})
 	if page.Total != 1 || page.Submissions[0].Answers[0].Values[0] != "Cid" {
 		t.Fatalf("query %+v", page)
 	}
@@ -122,15 +113,13 @@ func TestFormsSubmissionPaging(t *testing.T) {
 
 func TestFormsWrites(t *testing.T) {
 	f := formsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.FormsState()
-	var created formOut
-	decodeStructured(t, callTool(t, c, "nc_forms_create", map[string]any{"title": "Lunch order", "description": "By noon",
+	created := call[formOut](t, f.c, "nc_forms_create", map[string]any{"title": "Lunch order", "description": "By noon",
 		"questions": []map[string]any{
 			{"type": "dropdown", "text": "Dish", "required": true, "options": []string{"Soup", "Salad"}},
 			{"type": "long", "text": "Notes", "description": "Allergies?"},
-		}}), &created)
+		}})
 	if created.ID == 0 || created.Title != "Lunch order" || len(created.Questions) != 2 || len(created.Questions[0].Options) != 2 {
 		t.Fatalf("created %+v", created)
 	}
@@ -148,8 +137,7 @@ func TestFormsWrites(t *testing.T) {
 	}
 
 	before = after
-	var added formQuestionResult
-	decodeStructured(t, callTool(t, c, "nc_forms_add_question", map[string]any{"form_id": f.survey, "type": "date", "text": "Birthday"}), &added)
+	added := call[formQuestionResult](t, f.c, "nc_forms_add_question", map[string]any{"form_id": f.survey, "type": "date", "text": "Birthday"})
 	after = f.nc.FormsState()
 	qKey := "question " + itoa64(added.Question.ID)
 	othersUnchanged(t, before, after, qKey)
@@ -158,9 +146,8 @@ func TestFormsWrites(t *testing.T) {
 	}
 
 	before = after
-	var upd formQuestionResult
-	decodeStructured(t, callTool(t, c, "nc_forms_update_question", map[string]any{"form_id": f.survey, "question_id": f.qColor,
-		"text": "Colour", "required": true}), &upd)
+	upd := call[formQuestionResult](t, f.c, "nc_forms_update_question", map[string]any{"form_id": f.survey, "question_id": f.qColor,
+		"text": "Colour", "required": true})
 	if upd.Question.Text != "Colour" || !upd.Question.Required || len(upd.Question.Options) != 2 {
 		t.Fatalf("updated %+v", upd)
 	}
@@ -169,9 +156,8 @@ func TestFormsWrites(t *testing.T) {
 
 	// Submit to bob's form (shared with admin, several submissions allowed).
 	before = after
-	var sub formsSubmitOut
-	decodeStructured(t, callTool(t, c, "nc_forms_submit", map[string]any{"form_id": f.bobForm,
-		"answers": []map[string]any{{"question_id": f.bobQ, "values": []string{"Great"}}}}), &sub)
+	sub := call[formsSubmitOut](t, f.c, "nc_forms_submit", map[string]any{"form_id": f.bobForm,
+		"answers": []map[string]any{{"question_id": f.bobQ, "values": []string{"Great"}}}})
 	after = f.nc.FormsState()
 	var newSub []string
 	for k := range after {
@@ -187,9 +173,9 @@ func TestFormsWrites(t *testing.T) {
 	// bob submits the survey's choice question by option text.
 	bc := connect(t, newTestServer(t, f.nc, asUser(f.nc, t, "bob")), "inprocess")
 	f.nc.SetFormSharing(f.survey, []string{"bob"}, true, 0)
-	decodeStructured(t, callTool(t, bc, "nc_forms_submit", map[string]any{"form_id": f.survey, "answers": []map[string]any{
+	sub = call[formsSubmitOut](t, bc, "nc_forms_submit", map[string]any{"form_id": f.survey, "answers": []map[string]any{
 		{"question_id": f.qName, "values": []string{"Bob"}}, {"question_id": f.qColor, "values": []string{"red"}},
-		{"question_id": f.qExtras, "values": []string{"Coffee", itoa64(f.nc.FormOptionID(f.qExtras, "Cake"))}}}}), &sub)
+		{"question_id": f.qExtras, "values": []string{"Coffee", itoa64(f.nc.FormOptionID(f.qExtras, "Cake"))}}}})
 	want := []formAnswerOut{{f.qName, "Your name", []string{"Bob"}}, {f.qColor, "Colour", []string{"Red"}}, {f.qExtras, "Extras", []string{"Coffee", "Cake"}}}
 	if !reflect.DeepEqual(sub.Answers, want) {
 		t.Fatalf("bob's answers %+v", sub.Answers)
@@ -198,7 +184,6 @@ func TestFormsWrites(t *testing.T) {
 
 func TestFormsBadInput(t *testing.T) {
 	f := formsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	bc := connect(t, newTestServer(t, f.nc, asUser(f.nc, t, "bob")), "inprocess")
 	before := f.nc.FormsState()
 	one := func(q int64, v ...string) []map[string]any { return []map[string]any{{"question_id": q, "values": v}} }
@@ -233,7 +218,7 @@ func TestFormsBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cl := c
+			cl := f.c
 			if tc.c {
 				cl = bc
 			}

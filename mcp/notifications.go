@@ -62,11 +62,7 @@ type notificationsListOut struct {
 func (o notificationsListOut) Summary() string {
 	return listSummary(o.Notifications, "No notifications.", fmt.Sprintf("%d of %d notifications:", len(o.Notifications), o.Total),
 		func(n notificationOut) string {
-			s := fmt.Sprintf("- [%d] %s (%s, %s)", n.ID, n.Subject, n.App, n.Time)
-			if n.Message != "" {
-				s += ": " + clipLine(n.Message, 120)
-			}
-			return s
+			return withText(fmt.Sprintf("- [%d] %s (%s, %s)", n.ID, n.Subject, n.App, n.Time), n.Message)
 		})
 }
 
@@ -100,10 +96,7 @@ type notificationIDIn struct {
 }
 
 func (in *notificationIDIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("notification_id must be a positive id from nc_notifications_list, not %d", in.ID)
-	}
-	return nil
+	return idArg("notification_id", in.ID, "nc_notifications_list")
 }
 
 type notificationsDismissOut struct {

@@ -31,9 +31,8 @@ func notificationsSeed(t *testing.T) notificationsFixture {
 func TestNotificationsListAndFilter(t *testing.T) {
 	f := notificationsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out notificationsListOut
 	res := callTool(t, c, "nc_notifications_list", map[string]any{})
-	decodeStructured(t, res, &out)
+	out := fresh(t, res, notificationsListOut{})
 	ids := idsOf(out.Notifications, func(n notificationOut) int64 { return n.ID })
 	if !slices.Equal(ids, []int64{f.talk2, f.share, f.talk1}) || out.Total != 3 {
 		t.Fatalf("ids %v total %d, want newest first without bob's", ids, out.Total)
@@ -44,11 +43,11 @@ func TestNotificationsListAndFilter(t *testing.T) {
 	if !strings.Contains(resultText(res), "bob shared report.pdf") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	decodeStructured(t, callTool(t, c, "nc_notifications_list", map[string]any{"app": "spreed", "limit": 1}), &out)
+	out = call[notificationsListOut](t, c, "nc_notifications_list", map[string]any{"app": "spreed", "limit": 1})
 	if out.Total != 2 || len(out.Notifications) != 1 || out.Notifications[0].ID != f.talk2 {
 		t.Fatalf("spreed, limit 1: %+v", out)
 	}
-	decodeStructured(t, callTool(t, c, "nc_notifications_list", map[string]any{"app": "deck"}), &out)
+	out = call[notificationsListOut](t, c, "nc_notifications_list", map[string]any{"app": "deck"})
 	if out.Total != 0 || len(out.Notifications) != 0 || !strings.Contains(resultText(callTool(t, c, "nc_notifications_list", map[string]any{"app": "deck"})), "No notifications") {
 		t.Fatalf("deck: %+v", out)
 	}
@@ -57,8 +56,7 @@ func TestNotificationsListAndFilter(t *testing.T) {
 func TestNotificationsDismiss(t *testing.T) {
 	f := notificationsSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out notificationsDismissOut
-	decodeStructured(t, callTool(t, c, "nc_notifications_dismiss", map[string]any{"notification_id": f.share}), &out)
+	out := call[notificationsDismissOut](t, c, "nc_notifications_dismiss", map[string]any{"notification_id": f.share})
 	if !slices.Equal(out.Dismissed, []int64{f.share}) {
 		t.Fatalf("dismissed %v", out.Dismissed)
 	}
@@ -73,14 +71,14 @@ func TestNotificationsDismiss(t *testing.T) {
 
 	// One app's, then the rest; bob's stay.
 	f.nc.AddNotification("admin", "deck", "card due", "", "card", "7")
-	decodeStructured(t, callTool(t, c, "nc_notifications_dismiss_all", map[string]any{"app": "spreed"}), &out)
+	out = call[notificationsDismissOut](t, c, "nc_notifications_dismiss_all", map[string]any{"app": "spreed"})
 	if !slices.Equal(out.Dismissed, []int64{f.talk2, f.talk1}) {
 		t.Fatalf("dismissed spreed %v", out.Dismissed)
 	}
 	if got := f.nc.NotificationIDs("admin"); len(got) != 1 {
 		t.Fatalf("left after spreed %v", got)
 	}
-	decodeStructured(t, callTool(t, c, "nc_notifications_dismiss_all", map[string]any{}), &out)
+	out = call[notificationsDismissOut](t, c, "nc_notifications_dismiss_all", map[string]any{})
 	if len(out.Dismissed) != 1 || len(f.nc.NotificationIDs("admin")) != 0 {
 		t.Fatalf("dismiss all %v, left %v", out.Dismissed, f.nc.NotificationIDs("admin"))
 	}

@@ -75,11 +75,7 @@ type pollsListIn struct {
 }
 
 func (in *pollsListIn) Validate() error {
-	switch in.Status {
-	case "", "open", "closed", "all":
-		return nil
-	}
-	return fmt.Errorf("status must be open, closed or all, not %q", in.Status)
+	return choiceArg("status", in.Status, "", "open", "closed", "all")
 }
 
 type pollsListOut struct {
@@ -117,10 +113,7 @@ type pollIDIn struct {
 }
 
 func (in *pollIDIn) Validate() error {
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id, from nc_polls_list")
-	}
-	return nil
+	return idArg("poll_id", in.PollID, "nc_polls_list")
 }
 
 type pollOptionOut struct {
@@ -193,16 +186,10 @@ func pollsGet(env *Env) Tool {
 		if err != nil {
 			return pollDetailOut{}, err
 		}
-		out := pollDetailOut{Poll: toPoll(p), Options: []pollOptionOut{}, Votes: []pollVoteOut{}}
-		for i := range opts {
-			if opts[i].Deleted == 0 {
-				out.Options = append(out.Options, toPollOption(&opts[i]))
-			}
-		}
-		for _, v := range votes {
-			out.Votes = append(out.Votes, pollVoteOut{User: cmp.Or(v.User.DisplayName, v.User.UserID), OptionID: v.OptionID, Option: v.OptionText, Answer: v.Answer})
-		}
-		return out, nil
+		opts = slices.DeleteFunc(opts, func(o nextcloud.PollOption) bool { return o.Deleted != 0 })
+		return pollDetailOut{Poll: toPoll(p), Options: mapAll(opts, toPollOption), Votes: mapAll(votes, func(v *nextcloud.PollVote) pollVoteOut {
+			return pollVoteOut{User: cmp.Or(v.User.DisplayName, v.User.UserID), OptionID: v.OptionID, Option: v.OptionText, Answer: v.Answer}
+		})}, nil
 	})
 }
 
@@ -265,8 +252,8 @@ func (in *pollsCreateIn) apiType() string {
 }
 
 func (in *pollsCreateIn) Validate() error {
-	if strings.TrimSpace(in.Title) == "" {
-		return fmt.Errorf("title is empty")
+	if err := requireArg("title", in.Title); err != nil {
+		return err
 	}
 	if in.apiType() == "" {
 		return fmt.Errorf("type must be text or date, not %q", in.Type)
@@ -298,17 +285,18 @@ func pollsCreate(env *Env) Tool {
 				return pollDetailOut{}, partial(err, 0)
 			}
 		}
-		out := pollDetailOut{Poll: toPoll(p), Options: []pollOptionOut{}, Votes: []pollVoteOut{}}
-		for i, o := range in.Options {
+		added, err := addEach(ctx, in.Options, "options", func(o pollOptionIn) (pollOptionOut, error) {
 			n, _ := o.toNew(in.apiType(), "")
-			added, err := nc.Polls().AddOption(ctx, p.ID, n)
+			opt, err := nc.Polls().AddOption(ctx, p.ID, n)
 			if err != nil {
-				return pollDetailOut{}, partial(err, i)
+				return pollOptionOut{}, err
 			}
-			out.Options = append(out.Options, toPollOption(added))
-			reportProgress(ctx, i+1, len(in.Options), fmt.Sprintf("added %d of %d options", i+1, len(in.Options)))
+			return toPollOption(opt), nil
+		})
+		if err != nil {
+			return pollDetailOut{}, partial(err, len(added))
 		}
-		return out, nil
+		return pollDetailOut{Poll: toPoll(p), Options: added, Votes: []pollVoteOut{}}, nil
 	})
 }
 
@@ -318,8 +306,8 @@ type pollsAddOptionIn struct {
 }
 
 func (in *pollsAddOptionIn) Validate() error {
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id, from nc_polls_list")
+	if err := idArg("poll_id", in.PollID, "nc_polls_list"); err != nil {
+		return err
 	}
 	if in.Text == "" && in.Start == "" {
 		return fmt.Errorf("give text (text polls) or start (date polls)")
@@ -365,13 +353,8 @@ type pollsVoteIn struct {
 }
 
 func (in *pollsVoteIn) Validate() error {
-	if in.PollID <= 0 || in.OptionID <= 0 {
-		return fmt.Errorf("poll_id and option_id must be positive ids, from nc_polls_list and nc_polls_get")
-	}
-	if !slices.Contains([]string{"yes", "no", "maybe"}, in.Answer) {
-		return fmt.Errorf("answer must be yes, no or maybe, not %q", in.Answer)
-	}
-	return nil
+	return firstErr(idArg("poll_id", in.PollID, "nc_polls_list"), idArg("option_id", in.OptionID, "nc_polls_get"),
+		choiceArg("answer", in.Answer, "yes", "no", "maybe"))
 }
 
 type pollVoteResult struct {

@@ -6,11 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type pollsFixture struct {
 	nc                  *nctest.Server
+	c                   *client.Client // connected in-process as admin
 	lunch, dates, bobs  int64
 	pizza, sushi, salad int64
 	monday, tuesday     int64
@@ -20,7 +23,7 @@ type pollsFixture struct {
 func pollsSeed(t *testing.T) pollsFixture {
 	t.Helper()
 	nc := commsNC(t)
-	f := pollsFixture{nc: nc}
+	f := pollsFixture{nc: nc, c: connect(t, newTestServer(t, nc), "inprocess")}
 	f.lunch = nc.AddPoll("admin", "textPoll", "Lunch?", "private")
 	nc.SetPollConfig(f.lunch, "Friday team lunch", true, 0)
 	f.pizza = nc.AddPollOption(f.lunch, "Pizza", 0, 0)
@@ -41,18 +44,12 @@ func pollsSeed(t *testing.T) pollsFixture {
 func TestPollsToolsetListing(t *testing.T) {
 	kinds := map[string]Kind{"nc_polls_list": Read, "nc_polls_get": Read, "nc_polls_create": Create,
 		"nc_polls_add_option": Create, "nc_polls_vote": Write, "nc_polls_close": Write}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "polls:read", false: "polls:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "polls", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "polls", kinds, toolScopes("polls", kinds))
 }
 
 func TestPollsListAndGet(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var list pollsListOut
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{}), &list)
+	list := call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{})
 	if len(list.Polls) != 2 || list.Polls[0].ID != f.lunch || list.Polls[1].ID != f.dates {
 		t.Fatalf("polls %+v", list.Polls)
 	}
@@ -62,25 +59,24 @@ func TestPollsListAndGet(t *testing.T) {
 	if d := list.Polls[1]; d.Type != "date" || !d.Closed || d.MayVote || d.Expires == "" {
 		t.Fatalf("dates %+v", d)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{"status": "open"}), &list)
+	list = call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{"status": "open"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.lunch {
 		t.Fatalf("open %+v", list.Polls)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_list", map[string]any{"status": "closed"}), &list)
+	list = call[pollsListOut](t, f.c, "nc_polls_list", map[string]any{"status": "closed"})
 	if len(list.Polls) != 1 || list.Polls[0].ID != f.dates {
 		t.Fatalf("closed %+v", list.Polls)
 	}
 
 	// bob sees the lunch poll he was invited to, and his own.
 	bc := connect(t, newTestServer(t, f.nc, asUser(f.nc, t, "bob")), "inprocess")
-	decodeStructured(t, callTool(t, bc, "nc_polls_list", map[string]any{}), &list)
+	list = call[pollsListOut](t, bc, "nc_polls_list", map[string]any{})
 	if len(list.Polls) != 2 || list.Polls[0].ID != f.lunch || list.Polls[0].MayEdit || list.Polls[1].ID != f.bobs {
 		t.Fatalf("bob's polls %+v", list.Polls)
 	}
 
-	var got pollDetailOut
-	res := callTool(t, c, "nc_polls_get", map[string]any{"poll_id": f.lunch})
-	decodeStructured(t, res, &got)
+	res := callTool(t, f.c, "nc_polls_get", map[string]any{"poll_id": f.lunch})
+	got := fresh(t, res, pollDetailOut{})
 	if got.Poll.Description != "Friday team lunch" || len(got.Options) != 3 {
 		t.Fatalf("lunch %+v", got)
 	}
@@ -97,7 +93,7 @@ func TestPollsListAndGet(t *testing.T) {
 	if !strings.Contains(resultText(res), "#"+itoa64(f.pizza)+" Pizza: 1/0/0") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_get", map[string]any{"poll_id": f.dates}), &got)
+	got = call[pollDetailOut](t, f.c, "nc_polls_get", map[string]any{"poll_id": f.dates})
 	if o := got.Options[0]; o.Start != "2030-03-11T00:00:00Z" || o.End != "2030-03-12T00:00:00Z" {
 		t.Fatalf("monday %+v", o)
 	}
@@ -108,16 +104,14 @@ func TestPollsListAndGet(t *testing.T) {
 
 func TestPollsWrites(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Polls()
-	var created pollDetailOut
-	decodeStructured(t, callTool(t, c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
+	created := call[pollDetailOut](t, f.c, "nc_polls_create", map[string]any{"title": "Offsite", "type": "date",
 		"description": "Where and when", "options": []map[string]any{
 			{"start": "2030-05-04"},
 			{"start": "2030-05-05T10:00:00Z", "end": "2030-05-05T12:30:00Z"},
 			{"start": "2030-05-06", "end": "2030-05-07"},
-		}}), &created)
+		}})
 	id := created.Poll.ID
 	if id == 0 || created.Poll.Type != "date" || created.Poll.Description != "Where and when" || len(created.Options) != 3 {
 		t.Fatalf("created %+v", created)
@@ -138,8 +132,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var added pollOptionResult
-	decodeStructured(t, callTool(t, c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"}), &added)
+	added := call[pollOptionResult](t, f.c, "nc_polls_add_option", map[string]any{"poll_id": f.lunch, "text": "Tacos"})
 	if added.Option.Text != "Tacos" || added.Option.ID == 0 {
 		t.Fatalf("added %+v", added)
 	}
@@ -150,12 +143,11 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var voted pollVoteResult
-	decodeStructured(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"}), &voted)
+	voted := call[pollVoteResult](t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "maybe"})
 	if voted.Answer != "maybe" || voted.Option != "Sushi" {
 		t.Fatalf("vote %+v", voted)
 	}
-	decodeStructured(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"}), &voted)
+	voted = call[pollVoteResult](t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.sushi, "answer": "yes"})
 	after = f.nc.Polls()
 	othersUnchanged(t, before, after, f.lunch)
 	want := map[string]string{"bob": "no", "admin": "yes"}
@@ -167,8 +159,7 @@ func TestPollsWrites(t *testing.T) {
 	}
 
 	before = after
-	var closed pollResult
-	decodeStructured(t, callTool(t, c, "nc_polls_close", map[string]any{"poll_id": f.lunch}), &closed)
+	closed := call[pollResult](t, f.c, "nc_polls_close", map[string]any{"poll_id": f.lunch})
 	if !closed.Poll.Closed {
 		t.Fatalf("closed %+v", closed)
 	}
@@ -177,12 +168,11 @@ func TestPollsWrites(t *testing.T) {
 	if !after[f.lunch].Closed || !reflect.DeepEqual(after[f.lunch].Options, before[f.lunch].Options) {
 		t.Fatalf("after close %+v", after[f.lunch])
 	}
-	wantError(t, callTool(t, c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.pizza, "answer": "no"}), "is closed")
+	wantError(t, callTool(t, f.c, "nc_polls_vote", map[string]any{"poll_id": f.lunch, "option_id": f.pizza, "answer": "no"}), "is closed")
 }
 
 func TestPollsBadInput(t *testing.T) {
 	f := pollsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	f.nc.SetPollConfig(f.lunch, "Friday team lunch", false, 0) // no maybe
 	before := f.nc.Polls()
 	cases := []struct {
@@ -215,7 +205,7 @@ func TestPollsBadInput(t *testing.T) {
 		{"nc_polls_close", map[string]any{"poll_id": 4242}, []string{"poll 4242 not found"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
+		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, f.c, tc.tool, tc.args), tc.wants...) })
 	}
 	// Nothing was created or changed by the refused calls.
 	othersUnchanged(t, before, f.nc.Polls())

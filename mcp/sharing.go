@@ -56,15 +56,7 @@ type sharesOut struct {
 }
 
 func (o sharesOut) Summary() string {
-	if len(o.Shares) == 0 {
-		return "No " + o.What + "."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s:", len(o.Shares), o.What)
-	for _, s := range o.Shares {
-		b.WriteString("\n- " + s.line())
-	}
-	return b.String()
+	return listSummary(o.Shares, "No "+o.What+".", fmt.Sprintf("%d %s:", len(o.Shares), o.What), func(s shareOut) string { return "- " + s.line() })
 }
 
 // sharingList is nc_sharing_list_shares (list shares).
@@ -91,11 +83,7 @@ func sharingList(env *Env) Tool {
 			if in.Reshares {
 				what += " (with reshares)"
 			}
-			out := sharesOut{Shares: []shareOut{}, What: what}
-			for i := range shares {
-				out.Shares = append(out.Shares, toShareOut(&shares[i]))
-			}
-			return out, nil
+			return sharesOut{Shares: mapAll(shares, toShareOut), What: what}, nil
 		})
 }
 
@@ -105,7 +93,7 @@ func sharingGet(env *Env) Tool {
 		Description: "Show one share: what is shared with whom, permissions, link, expiry date, label and note.",
 		Scope:       "sharing:read", Kind: Read},
 		func(ctx context.Context, nc *nextcloud.Client, in shareIDIn) (shareResultOut, error) {
-			s, err := nc.Sharing().Get(ctx, strings.TrimSpace(in.ID))
+			_, s, err := sharingCurrent(ctx, nc, in.ID)
 			if err != nil {
 				return shareResultOut{}, err
 			}
@@ -156,20 +144,12 @@ func (in *sharingCreateIn) Validate() error {
 	case t == nextcloud.ShareTypeFederated && !strings.Contains(with, "@"):
 		return fmt.Errorf("share_with %q is not a federated cloud id; write it like alice@cloud.example.com", with)
 	}
-	if !sharingLinkLike(t) {
-		for name, set := range map[string]bool{"password": in.Password != "", "label": in.Label != "", "hide_download": in.HideDownload} {
-			if set {
-				return fmt.Errorf("%s applies only to public_link and email shares, not to a %s share", name, t)
-			}
-		}
+	if name := sharingLinkOnly(t, in.Password != "", in.Label != "", in.HideDownload); name != "" {
+		return fmt.Errorf("%s applies only to public_link and email shares, not to a %s share", name, t)
 	}
 	if len(in.Permissions) > 0 {
-		mask, err := nextcloud.ParsePermissions(in.Permissions)
-		if err != nil {
+		if err := sharingCheckPermissions(in.Permissions, ""); err != nil {
 			return err
-		}
-		if mask == 0 {
-			return errors.New("permissions is empty; give at least read")
 		}
 	}
 	if in.ExpireDate != "" {
@@ -219,12 +199,8 @@ func (in *sharingUpdateIn) Validate() error {
 		return errors.New("nothing to change: give permissions, password, expire_date, label, note or hide_download")
 	}
 	if in.Permissions != nil {
-		mask, err := nextcloud.ParsePermissions(in.Permissions)
-		if err != nil {
+		if err := sharingCheckPermissions(in.Permissions, ", or delete the share"); err != nil {
 			return err
-		}
-		if mask == 0 {
-			return errors.New("permissions is empty; give at least read, or delete the share")
 		}
 	}
 	if in.ExpireDate != nil && *in.ExpireDate != "" {
@@ -240,17 +216,12 @@ func sharingUpdate(env *Env) Tool {
 			"An empty password or expire_date removes it.",
 		Scope: "sharing:write", Kind: Write},
 		func(ctx context.Context, nc *nextcloud.Client, in sharingUpdateIn) (shareResultOut, error) {
-			id := strings.TrimSpace(in.ID)
-			cur, err := nc.Sharing().Get(ctx, id)
+			id, cur, err := sharingCurrent(ctx, nc, in.ID)
 			if err != nil {
 				return shareResultOut{}, err
 			}
-			if !sharingLinkLike(cur.ShareType) {
-				for name, set := range map[string]bool{"password": in.Password != nil, "label": in.Label != nil, "hide_download": in.HideDownload != nil} {
-					if set {
-						return shareResultOut{}, fmt.Errorf("%s applies only to public_link and email shares; share %s is a %s share", name, id, cur.ShareType)
-					}
-				}
+			if name := sharingLinkOnly(cur.ShareType, in.Password != nil, in.Label != nil, in.HideDownload != nil); name != "" {
+				return shareResultOut{}, fmt.Errorf("%s applies only to public_link and email shares; share %s is a %s share", name, id, cur.ShareType)
 			}
 			u := nextcloud.ShareUpdate{Password: in.Password, ExpireDate: in.ExpireDate, Label: in.Label, Note: in.Note, HideDownload: in.HideDownload}
 			if in.Permissions != nil {
@@ -279,8 +250,7 @@ func sharingDelete(env *Env) Tool {
 		Description: "Stop sharing: delete a share the user made, or leave a share made with the user. Public links stop working at once.",
 		Scope:       "sharing:write", Kind: Destroy},
 		func(ctx context.Context, nc *nextcloud.Client, in shareIDIn) (shareDeletedOut, error) {
-			id := strings.TrimSpace(in.ID)
-			cur, err := nc.Sharing().Get(ctx, id)
+			id, cur, err := sharingCurrent(ctx, nc, in.ID)
 			if err != nil {
 				return shareDeletedOut{}, err
 			}
@@ -400,4 +370,40 @@ func sharingCheckDate(d string) error {
 // linkLike share types carry a password, label and hidden download.
 func sharingLinkLike(t nextcloud.ShareType) bool {
 	return t == nextcloud.ShareTypePublicLink || t == nextcloud.ShareTypeEmail
+}
+
+// sharingLinkOnly names the first of the link-only fields given for a share
+// type that is not link-like, or "" when there is none.
+func sharingLinkOnly(t nextcloud.ShareType, password, label, hideDownload bool) string {
+	switch {
+	case sharingLinkLike(t):
+		return ""
+	case password:
+		return "password"
+	case label:
+		return "label"
+	case hideDownload:
+		return "hide_download"
+	}
+	return ""
+}
+
+// sharingCheckPermissions checks permission names, of which at least one
+// must be left; orElse ends the error text of an empty list.
+func sharingCheckPermissions(names []string, orElse string) error {
+	mask, err := nextcloud.ParsePermissions(names)
+	if err != nil {
+		return err
+	}
+	if mask == 0 {
+		return fmt.Errorf("permissions is empty; give at least read%s", orElse)
+	}
+	return nil
+}
+
+// sharingCurrent reads the share an id argument names, as it is now.
+func sharingCurrent(ctx context.Context, nc *nextcloud.Client, rawID string) (string, *nextcloud.Share, error) {
+	id := strings.TrimSpace(rawID)
+	cur, err := nc.Sharing().Get(ctx, id)
+	return id, cur, err
 }

@@ -51,9 +51,7 @@ func TestSharingLifecycle(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	create := func(args map[string]any) shareOut {
 		t.Helper()
-		var out shareResultOut
-		decodeStructured(t, callTool(t, c, "nc_sharing_create_share", args), &out)
-		return out.Share
+		return call[shareResultOut](t, c, "nc_sharing_create_share", args).Share
 	}
 	expiry := time.Now().AddDate(0, 1, 0).Format("2006-01-02")
 
@@ -90,8 +88,7 @@ func TestSharingLifecycle(t *testing.T) {
 
 	ids := func(args map[string]any) string {
 		t.Helper()
-		var out sharesOut
-		decodeStructured(t, callTool(t, c, "nc_sharing_list_shares", args), &out)
+		out := call[sharesOut](t, c, "nc_sharing_list_shares", args)
 		var s []string
 		for _, sh := range out.Shares {
 			s = append(s, sh.ID)
@@ -114,9 +111,8 @@ func TestSharingLifecycle(t *testing.T) {
 
 	// Alice sees what was shared with her, directly and through her group.
 	alice := connect(t, newTestServer(t, nc, usersActingAs(t, nc, "alice")), "inprocess")
-	var mine sharesOut
 	res = callTool(t, alice, "nc_sharing_list_shares", map[string]any{"shared_with_me": true})
-	decodeStructured(t, res, &mine)
+	mine := fresh(t, res, sharesOut{})
 	if len(mine.Shares) != 2 || mine.Shares[0].ID != user.ID || mine.Shares[0].Path != "/plan.txt" || mine.Shares[1].ID != group.ID || mine.Shares[0].Owner != "admin" {
 		t.Fatalf("alice's incoming shares: %+v", mine)
 	}
@@ -126,40 +122,36 @@ func TestSharingLifecycle(t *testing.T) {
 	// She cannot change them.
 	wantError(t, callTool(t, alice, "nc_sharing_update_share", map[string]any{"id": user.ID, "permissions": []string{"all"}}), "403", "not allowed to edit incoming shares")
 
-	var got shareResultOut
-	decodeStructured(t, callTool(t, c, "nc_sharing_get_share", map[string]any{"id": link.ID}), &got)
+	got := call[shareResultOut](t, c, "nc_sharing_get_share", map[string]any{"id": link.ID})
 	if got.Share.URL != link.URL || !got.Share.HasPassword {
 		t.Fatalf("get link: %+v", got)
 	}
 
 	// Updates.
-	var upd shareResultOut
-	decodeStructured(t, callTool(t, c, "nc_sharing_update_share", map[string]any{"id": user.ID, "permissions": []string{"read"}, "expire_date": expiry}), &upd)
+	upd := call[shareResultOut](t, c, "nc_sharing_update_share", map[string]any{"id": user.ID, "permissions": []string{"read"}, "expire_date": expiry})
 	if fmt.Sprint(upd.Share.Permissions) != "[read]" || upd.Share.ExpireDate != expiry || upd.Share.Note != "for review" {
 		t.Fatalf("updated user share: %+v", upd.Share)
 	}
 	upd = shareResultOut{} // decoding leaves fields the answer omits
-	decodeStructured(t, callTool(t, c, "nc_sharing_update_share", map[string]any{"id": user.ID, "expire_date": ""}), &upd)
+	upd = call[shareResultOut](t, c, "nc_sharing_update_share", map[string]any{"id": user.ID, "expire_date": ""})
 	if upd.Share.ExpireDate != "" {
 		t.Fatalf("expiry not removed: %+v", upd.Share)
 	}
-	upd = shareResultOut{}
-	decodeStructured(t, callTool(t, c, "nc_sharing_update_share", map[string]any{"id": link.ID, "password": "", "hide_download": false, "label": "Public", "note": "hello"}), &upd)
+	upd = call[shareResultOut](t, c, "nc_sharing_update_share", map[string]any{"id": link.ID, "password": "", "hide_download": false, "label": "Public", "note": "hello"})
 	if upd.Share.HasPassword || upd.Share.HideDownload || upd.Share.Label != "Public" || upd.Share.Note != "hello" || upd.Share.ExpireDate != expiry {
 		t.Fatalf("updated link: %+v", upd.Share)
 	}
-	decodeStructured(t, callTool(t, c, "nc_sharing_update_share", map[string]any{"id": link.ID, "password": "another secret phrase"}), &upd)
+	upd = call[shareResultOut](t, c, "nc_sharing_update_share", map[string]any{"id": link.ID, "password": "another secret phrase"})
 	if !upd.Share.HasPassword {
 		t.Fatalf("password not set: %+v", upd.Share)
 	}
 
 	// Deleting: the owner deletes, a recipient leaves.
-	var del shareDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_sharing_delete_share", map[string]any{"id": group.ID}), &del)
+	del := call[shareDeletedOut](t, c, "nc_sharing_delete_share", map[string]any{"id": group.ID})
 	if !del.Deleted || del.Share.Type != "group" {
 		t.Fatalf("delete: %+v", del)
 	}
-	decodeStructured(t, callTool(t, alice, "nc_sharing_delete_share", map[string]any{"id": user.ID}), &del)
+	del = call[shareDeletedOut](t, alice, "nc_sharing_delete_share", map[string]any{"id": user.ID})
 	if got := ids(map[string]any{}); got != strings.Join([]string{link.ID, email.ID, fileAll.ID}, ",") {
 		t.Fatalf("after deletes: %s", got)
 	}
@@ -169,8 +161,7 @@ func TestSharingLifecycle(t *testing.T) {
 func TestSharingBadInput(t *testing.T) {
 	nc := sharingNextcloud(t)
 	c := connect(t, newTestServer(t, nc), "inprocess")
-	var user shareResultOut
-	decodeStructured(t, callTool(t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"}), &user)
+	user := call[shareResultOut](t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"})
 	past := time.Now().AddDate(0, 0, -3).Format("2006-01-02")
 	cases := []badCall{
 		{"nc_sharing_create_share", map[string]any{"share_type": "user", "share_with": "alice"}, []string{"path"}},
@@ -215,8 +206,7 @@ func TestSharingNextcloudFailures(t *testing.T) {
 		nc := sharingNextcloud(t)
 		fail := commsFault(nc, "/ocs/v2.php/apps/files_sharing/", commsFail500)
 		c := connect(t, newTestServer(t, nc), "inprocess")
-		var user shareResultOut
-		decodeStructured(t, callTool(t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"}), &user)
+		user := call[shareResultOut](t, c, "nc_sharing_create_share", map[string]any{"path": "Docs/plan.txt", "share_type": "user", "share_with": "alice"})
 		fail.Store(true)
 		for tool, args := range map[string]map[string]any{
 			"nc_sharing_list_shares":  {},

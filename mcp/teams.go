@@ -99,11 +99,7 @@ func teamsList(env *Env) Tool {
 		if err != nil {
 			return teamsListOut{}, err
 		}
-		out := teamsListOut{Teams: []teamOut{}}
-		for i := range list {
-			out.Teams = append(out.Teams, toTeam(&list[i]))
-		}
-		return out, nil
+		return teamsListOut{Teams: mapAll(list, toTeam)}, nil
 	})
 }
 
@@ -119,6 +115,12 @@ func checkTeamID(id string) error {
 }
 
 func (in *teamIDIn) Validate() error { return checkTeamID(in.TeamID) }
+
+// teamMembers lists a team's members, explaining a team that is not there.
+func teamMembers(ctx context.Context, nc *nextcloud.Client, teamID string) ([]nextcloud.TeamMember, error) {
+	list, err := nc.Teams().Members(ctx, teamID)
+	return list, teamsNotFound(err, "team "+teamID)
+}
 
 type teamMemberOut struct {
 	MemberID    string `json:"member_id" jsonschema:"for nc_teams_remove_member"`
@@ -151,15 +153,11 @@ func teamsListMembers(env *Env) Tool {
 		Description: "List the members of a team you belong to: users, groups, e-mail addresses and teams, with their roles.",
 		Scope:       "teams:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in teamIDIn) (teamMembersOut, error) {
-		list, err := nc.Teams().Members(ctx, in.TeamID)
+		list, err := teamMembers(ctx, nc, in.TeamID)
 		if err != nil {
-			return teamMembersOut{}, teamsNotFound(err, "team "+in.TeamID)
+			return teamMembersOut{}, err
 		}
-		out := teamMembersOut{TeamID: in.TeamID, Members: []teamMemberOut{}}
-		for i := range list {
-			out.Members = append(out.Members, toTeamMember(&list[i]))
-		}
-		return out, nil
+		return teamMembersOut{TeamID: in.TeamID, Members: mapAll(list, toTeamMember)}, nil
 	})
 }
 
@@ -205,11 +203,11 @@ func (in *teamsAddMemberIn) Validate() error {
 	if err := checkTeamID(in.TeamID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(in.UserID) == "" {
-		return fmt.Errorf("user_id is empty")
+	if err := requireArg("user_id", in.UserID); err != nil {
+		return err
 	}
-	if _, ok := teamMemberTypes[cmp.Or(in.Type, "user")]; !ok {
-		return fmt.Errorf("type must be user, group, email or team, not %q", in.Type)
+	if err := choiceArg("type", in.Type, "", "user", "group", "email", "team"); err != nil {
+		return err
 	}
 	if in.Type == "email" && !strings.Contains(in.UserID, "@") {
 		return fmt.Errorf("user_id %q is no e-mail address", in.UserID)
@@ -271,9 +269,9 @@ func teamsRemoveMember(env *Env) Tool {
 		Description: "Remove a member from a team you moderate, by member id or by user id.",
 		Scope:       "teams:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in teamsRemoveMemberIn) (teamMemberRemovedOut, error) {
-		list, err := nc.Teams().Members(ctx, in.TeamID)
+		list, err := teamMembers(ctx, nc, in.TeamID)
 		if err != nil {
-			return teamMemberRemovedOut{}, teamsNotFound(err, "team "+in.TeamID)
+			return teamMemberRemovedOut{}, err
 		}
 		i := slices.IndexFunc(list, func(m nextcloud.TeamMember) bool {
 			return (in.MemberID != "" && m.ID == in.MemberID) || (in.UserID != "" && m.UserType == nextcloud.TeamMemberUser && m.UserID == in.UserID)

@@ -5,11 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 type teamsFixture struct {
 	nc                  *nctest.Server
+	c                   *client.Client // connected in-process as admin
 	dev, bobs, readOnly string
 }
 
@@ -17,7 +20,7 @@ func teamsSeed(t *testing.T) teamsFixture {
 	t.Helper()
 	nc := commsNC(t, nctest.WithUser("carol", "carol-pass"))
 	nc.AddGroup("sales", "Sales", "carol")
-	f := teamsFixture{nc: nc}
+	f := teamsFixture{nc: nc, c: connect(t, newTestServer(t, nc), "inprocess")}
 	f.dev = nc.AddTeam("admin", "Developers", "bob")
 	f.bobs = nc.AddTeam("bob", "Bob's team", "carol")
 	f.readOnly = nc.AddTeam("carol", "Carol's club", "admin") // admin is a plain member
@@ -27,19 +30,13 @@ func teamsSeed(t *testing.T) teamsFixture {
 func TestTeamsToolsetListing(t *testing.T) {
 	kinds := map[string]Kind{"nc_teams_list": Read, "nc_teams_list_members": Read, "nc_teams_create": Create,
 		"nc_teams_add_member": Create, "nc_teams_remove_member": Destroy}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "teams:read", false: "teams:write"}[k == Read]
-	}
-	commsCheckToolset(t, commsNC(t), "teams", kinds, scopes)
+	commsCheckToolset(t, commsNC(t), "teams", kinds, toolScopes("teams", kinds))
 }
 
 func TestTeamsReading(t *testing.T) {
 	f := teamsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var list teamsListOut
-	res := callTool(t, c, "nc_teams_list", map[string]any{})
-	decodeStructured(t, res, &list)
+	res := callTool(t, f.c, "nc_teams_list", map[string]any{})
+	list := fresh(t, res, teamsListOut{})
 	if len(list.Teams) != 2 {
 		t.Fatalf("teams %+v", list.Teams)
 	}
@@ -52,8 +49,7 @@ func TestTeamsReading(t *testing.T) {
 	if !strings.Contains(resultText(res), "Developers (id "+f.dev+", 2 members, you: owner)") {
 		t.Fatalf("summary %s", resultText(res))
 	}
-	var members teamMembersOut
-	decodeStructured(t, callTool(t, c, "nc_teams_list_members", map[string]any{"team_id": f.dev}), &members)
+	members := call[teamMembersOut](t, f.c, "nc_teams_list_members", map[string]any{"team_id": f.dev})
 	if len(members.Members) != 2 {
 		t.Fatalf("members %+v", members)
 	}
@@ -67,11 +63,9 @@ func TestTeamsReading(t *testing.T) {
 
 func TestTeamsWrites(t *testing.T) {
 	f := teamsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 
 	before := f.nc.Teams()
-	var created teamResult
-	decodeStructured(t, callTool(t, c, "nc_teams_create", map[string]any{"name": " Design "}), &created)
+	created := call[teamResult](t, f.c, "nc_teams_create", map[string]any{"name": " Design "})
 	if created.Team.ID == "" || created.Team.Name != "Design" || created.Team.MyRole != "owner" || created.Team.Members != 1 {
 		t.Fatalf("created %+v", created)
 	}
@@ -82,16 +76,15 @@ func TestTeamsWrites(t *testing.T) {
 	}
 
 	before = after
-	var added teamMemberResult
-	decodeStructured(t, callTool(t, c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "carol"}), &added)
+	added := call[teamMemberResult](t, f.c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "carol"})
 	if added.Member.UserID != "carol" || added.Member.Type != "user" || added.Member.Role != "member" {
 		t.Fatalf("added %+v", added)
 	}
-	decodeStructured(t, callTool(t, c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "sales", "type": "group"}), &added)
+	added = call[teamMemberResult](t, f.c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "sales", "type": "group"})
 	if added.Member.DisplayName != "Sales" || added.Member.Type != "group" {
 		t.Fatalf("group %+v", added)
 	}
-	decodeStructured(t, callTool(t, c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "ext@example.com", "type": "email"}), &added)
+	added = call[teamMemberResult](t, f.c, "nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "ext@example.com", "type": "email"})
 	after = f.nc.Teams()
 	othersUnchanged(t, before, after, f.dev)
 	if want := "Developers|personal=false|[1:admin@9 1:bob@1 1:carol@1 2:sales@1 4:ext@example.com@1]"; after[f.dev] != want {
@@ -100,12 +93,11 @@ func TestTeamsWrites(t *testing.T) {
 
 	// Remove by user id, then by member id.
 	before = after
-	var removed teamMemberRemovedOut
-	decodeStructured(t, callTool(t, c, "nc_teams_remove_member", map[string]any{"team_id": f.dev, "user_id": "bob"}), &removed)
+	removed := call[teamMemberRemovedOut](t, f.c, "nc_teams_remove_member", map[string]any{"team_id": f.dev, "user_id": "bob"})
 	if removed.Removed.UserID != "bob" {
 		t.Fatalf("removed %+v", removed)
 	}
-	decodeStructured(t, callTool(t, c, "nc_teams_remove_member", map[string]any{"team_id": f.dev, "member_id": added.Member.MemberID}), &removed)
+	removed = call[teamMemberRemovedOut](t, f.c, "nc_teams_remove_member", map[string]any{"team_id": f.dev, "member_id": added.Member.MemberID})
 	if removed.Removed.UserID != "ext@example.com" || removed.Removed.Type != "email" {
 		t.Fatalf("removed %+v", removed)
 	}
@@ -117,7 +109,7 @@ func TestTeamsWrites(t *testing.T) {
 
 	// A moderator may manage members too.
 	f.nc.SetTeamLevel(f.readOnly, "admin", 4)
-	decodeStructured(t, callTool(t, c, "nc_teams_add_member", map[string]any{"team_id": f.readOnly, "user_id": "bob"}), &added)
+	added = call[teamMemberResult](t, f.c, "nc_teams_add_member", map[string]any{"team_id": f.readOnly, "user_id": "bob"})
 	if got := f.nc.Teams()[f.readOnly]; got != "Carol's club|personal=false|[1:carol@9 1:admin@4 1:bob@1]" {
 		t.Fatalf("club now %q", got)
 	}
@@ -125,7 +117,6 @@ func TestTeamsWrites(t *testing.T) {
 
 func TestTeamsBadInput(t *testing.T) {
 	f := teamsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	before := f.nc.Teams()
 	cases := []struct {
 		tool  string
@@ -150,7 +141,7 @@ func TestTeamsBadInput(t *testing.T) {
 		{"nc_teams_remove_member", map[string]any{"team_id": f.readOnly, "user_id": "admin"}, []string{"403", "Insufficient rights"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, c, tc.tool, tc.args), tc.wants...) })
+		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, f.c, tc.tool, tc.args), tc.wants...) })
 	}
 	if after := f.nc.Teams(); !reflect.DeepEqual(before, after) {
 		t.Fatalf("refused calls changed teams:\n%v\n%v", before, after)

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,11 +89,11 @@ type usersSearchIn struct {
 }
 
 func (in *usersSearchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give part of a name, user id or email address")
+	if err := requireText("query", in.Query, "give part of a name, user id or email address"); err != nil {
+		return err
 	}
-	if in.Limit < 0 || in.Limit > 50 {
-		return fmt.Errorf("limit must be between 1 and 50, not %d", in.Limit)
+	if err := limitArg("limit", in.Limit, 50); err != nil {
+		return err
 	}
 	for _, t := range in.Types {
 		st, err := nextcloud.ParseShareType(t)
@@ -109,21 +110,17 @@ type usersSearchOut struct {
 }
 
 func (o usersSearchOut) Summary() string {
-	if len(o.Matches) == 0 {
-		return fmt.Sprintf("Nobody matches %q. Try a shorter part of the name, or the email address.", o.Query)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d matches for %q:", len(o.Matches), o.Query)
-	for _, m := range o.Matches {
-		fmt.Fprintf(&b, "\n- %s → %s id %q", m.Label, m.Type, m.ID)
-		if m.Detail != "" && m.Detail != m.ID {
-			fmt.Fprintf(&b, " (%s)", m.Detail)
-		}
-		if m.Exact {
-			b.WriteString(" [exact]")
-		}
-	}
-	return b.String()
+	return listSummary(o.Matches, fmt.Sprintf("Nobody matches %q. Try a shorter part of the name, or the email address.", o.Query),
+		fmt.Sprintf("%d matches for %q:", len(o.Matches), o.Query), func(m shareeOut) string {
+			s := fmt.Sprintf("- %s → %s id %q", m.Label, m.Type, m.ID)
+			if m.Detail != "" && m.Detail != m.ID {
+				s += fmt.Sprintf(" (%s)", m.Detail)
+			}
+			if m.Exact {
+				s += " [exact]"
+			}
+			return s
+		})
 }
 
 // usersSearch is nc_users_search (find users and groups).
@@ -150,20 +147,15 @@ func usersSearch(env *Env) Tool {
 			if err != nil {
 				return usersSearchOut{}, err
 			}
-			out := usersSearchOut{Query: query, Matches: []shareeOut{}}
-			for _, s := range found {
+			return usersSearchOut{Query: query, Matches: mapAll(found, func(s *nextcloud.Sharee) shareeOut {
 				m := shareeOut{ID: s.ID, Label: s.Label, Type: s.Source, ShareType: -1, Status: s.Status}
 				if st, ok := nextcloud.ShareTypeOfSource(s.Source); ok {
 					m.Type, m.ShareType = st.String(), int(st)
 				}
-				m.Detail = s.UniqueName
-				if m.Detail == "" {
-					m.Detail = s.Subline
-				}
+				m.Detail = cmp.Or(s.UniqueName, s.Subline)
 				m.Exact = strings.EqualFold(s.ID, query) || strings.EqualFold(s.Label, query) || strings.EqualFold(s.UniqueName, query)
-				out.Matches = append(out.Matches, m)
-			}
-			return out, nil
+				return m
+			})}, nil
 		})
 }
 
@@ -174,13 +166,7 @@ type usersGroupsIn struct {
 }
 
 func (in *usersGroupsIn) Validate() error {
-	if in.Limit < 0 || in.Limit > 500 {
-		return fmt.Errorf("limit must be between 1 and 500, not %d", in.Limit)
-	}
-	if in.Offset < 0 {
-		return fmt.Errorf("offset must not be negative")
-	}
-	return nil
+	return checkPage(in.Limit, in.Offset, 500)
 }
 
 type usersGroupsOut struct {
@@ -190,18 +176,13 @@ type usersGroupsOut struct {
 }
 
 func (o usersGroupsOut) Summary() string {
-	if len(o.Groups) == 0 {
-		return "No groups match."
+	next := 0
+	if o.HasMore && len(o.Groups) > 0 {
+		next = o.Offset + len(o.Groups)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d groups:", len(o.Groups))
-	for _, g := range o.Groups {
-		fmt.Fprintf(&b, "\n- %s (id %q, %d members)", g.DisplayName, g.ID, g.Members)
-	}
-	if o.HasMore {
-		fmt.Fprintf(&b, "\nMore groups may follow: call again with offset %d.", o.Offset+len(o.Groups))
-	}
-	return b.String()
+	return listSummary(o.Groups, "No groups match.", fmt.Sprintf("%d groups:", len(o.Groups)), func(g groupOut) string {
+		return fmt.Sprintf("- %s (id %q, %d members)", g.DisplayName, g.ID, g.Members)
+	}) + moreHint(next, "More groups may follow: call again with offset %d.")
 }
 
 // usersSearchGroups is nc_users_search_groups (list groups (admins)).

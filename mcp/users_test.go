@@ -63,9 +63,7 @@ func TestUsersSearch(t *testing.T) {
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	search := func(args map[string]any) usersSearchOut {
 		t.Helper()
-		var out usersSearchOut
-		decodeStructured(t, callTool(t, c, "nc_users_search", args), &out)
-		return out
+		return call[usersSearchOut](t, c, "nc_users_search", args)
 	}
 	// "Share with Alice": one user match, resolved to the id.
 	out := search(map[string]any{"query": "Alice"})
@@ -120,20 +118,19 @@ func TestUsersSearch(t *testing.T) {
 func TestUsersSearchGroups(t *testing.T) {
 	nc := usersTestNextcloud(t)
 	admin := connect(t, newTestServer(t, nc), "inprocess")
-	var out usersGroupsOut
-	decodeStructured(t, callTool(t, admin, "nc_users_search_groups", map[string]any{}), &out)
+	out := call[usersGroupsOut](t, admin, "nc_users_search_groups", map[string]any{})
 	if len(out.Groups) != 2 || out.Groups[1] != (groupOut{ID: "marketing", DisplayName: "Marketing team", Members: 2}) || out.HasMore {
 		t.Fatalf("all groups: %+v", out)
 	}
-	decodeStructured(t, callTool(t, admin, "nc_users_search_groups", map[string]any{"query": "team"}), &out)
+	out = call[usersGroupsOut](t, admin, "nc_users_search_groups", map[string]any{"query": "team"})
 	if len(out.Groups) != 1 || out.Groups[0].ID != "marketing" {
 		t.Fatalf("team: %+v", out)
 	}
-	decodeStructured(t, callTool(t, admin, "nc_users_search_groups", map[string]any{"limit": 1}), &out)
+	out = call[usersGroupsOut](t, admin, "nc_users_search_groups", map[string]any{"limit": 1})
 	if len(out.Groups) != 1 || !out.HasMore || out.Groups[0].ID != "admin" {
 		t.Fatalf("first page: %+v", out)
 	}
-	decodeStructured(t, callTool(t, admin, "nc_users_search_groups", map[string]any{"limit": 1, "offset": 1}), &out)
+	out = call[usersGroupsOut](t, admin, "nc_users_search_groups", map[string]any{"limit": 1, "offset": 1})
 	if len(out.Groups) != 1 || out.Groups[0].ID != "marketing" {
 		t.Fatalf("second page: %+v", out)
 	}
@@ -144,8 +141,7 @@ func TestUsersSearchGroups(t *testing.T) {
 	wantError(t, callTool(t, alice, "nc_users_search_groups", map[string]any{"query": "market"}),
 		"only Nextcloud administrators and group administrators may list groups", "alice", "nc_users_search")
 	// The way the error points to works for her.
-	var found usersSearchOut
-	decodeStructured(t, callTool(t, alice, "nc_users_search", map[string]any{"query": "market", "types": []string{"group"}}), &found)
+	found := call[usersSearchOut](t, alice, "nc_users_search", map[string]any{"query": "market", "types": []string{"group"}})
 	if len(found.Matches) != 1 || found.Matches[0].ID != "marketing" {
 		t.Fatalf("alice's group search: %+v", found)
 	}

@@ -162,12 +162,10 @@ func userStatusListPredefined(env *Env) Tool {
 		if err != nil {
 			return predefinedStatusesOut{}, err
 		}
-		out := predefinedStatusesOut{Statuses: []predefinedStatusOut{}}
-		for _, p := range all {
+		return predefinedStatusesOut{Statuses: mapAll(all, func(p *nextcloud.PredefinedStatus) predefinedStatusOut {
 			clears, _ := predefinedClear(p.ClearAt, time.Now())
-			out.Statuses = append(out.Statuses, predefinedStatusOut{ID: p.ID, Emoji: p.Icon, Message: p.Message, Clears: clears})
-		}
-		return out, nil
+			return predefinedStatusOut{ID: p.ID, Emoji: p.Icon, Message: p.Message, Clears: clears}
+		})}, nil
 	})
 }
 

@@ -22,14 +22,12 @@ func TestUserStatusGetOwnAndOthers(t *testing.T) {
 		t.Fatalf("no status yet: %+v %s", out, resultText(res))
 	}
 	nc.SetUserStatus("bob", "dnd", "Deep work", "🎧")
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_get", map[string]any{"user_id": "bob"}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_get", map[string]any{"user_id": "bob"})
 	if !out.HasStatus || out.UserID != "bob" || out.Status != "dnd" || out.Message != "Deep work" || out.Emoji != "🎧" || out.ClearAt != "" {
 		t.Fatalf("bob %+v", out)
 	}
 	nc.SetUserStatus("bob", "invisible", "", "")
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_get", map[string]any{"user_id": "bob"}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_get", map[string]any{"user_id": "bob"})
 	if out.Status != "offline" || out.Message != "" {
 		t.Fatalf("invisible bob shows %+v", out)
 	}
@@ -63,21 +61,18 @@ func TestUserStatusSetAndClear(t *testing.T) {
 	}
 
 	// Only the status: the message stays.
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_set", map[string]any{"status": "away"}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"status": "away"})
 	if out.Status != "away" || out.Message != "Focus time" {
 		t.Fatalf("status only %+v", out)
 	}
 
 	// A predefined message gets its own clear time (one hour for meetings).
-	var pre predefinedStatusesOut
-	decodeStructured(t, callTool(t, c, "nc_user_status_list_predefined", map[string]any{}), &pre)
+	pre := call[predefinedStatusesOut](t, c, "nc_user_status_list_predefined", map[string]any{})
 	if len(pre.Statuses) < 5 || pre.Statuses[0].ID != "meeting" || pre.Statuses[0].Clears != "after 1h0m0s" || pre.Statuses[2].Clears != "at the end of the day (UTC)" || pre.Statuses[4].Clears != "never" {
 		t.Fatalf("predefined %+v", pre.Statuses)
 	}
 	before = time.Now()
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_set", map[string]any{"predefined_id": "meeting"}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"predefined_id": "meeting"})
 	if out.PredefinedID != "meeting" || out.Message != "In a meeting" || out.Emoji != "📅" || out.Status != "away" {
 		t.Fatalf("predefined %+v", out)
 	}
@@ -85,15 +80,13 @@ func TestUserStatusSetAndClear(t *testing.T) {
 		t.Fatalf("predefined clearAt %d", clearAt)
 	}
 	at := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_set", map[string]any{"predefined_id": "vacationing", "clear_at": at.Format(time.RFC3339)}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_set", map[string]any{"predefined_id": "vacationing", "clear_at": at.Format(time.RFC3339)})
 	if out.ClearAt != at.Format(time.RFC3339) || out.PredefinedID != "vacationing" {
 		t.Fatalf("vacation %+v, want clear at %s", out, at)
 	}
 
 	// Clearing removes message and emoji only.
-	out = userStatusOut{}
-	decodeStructured(t, callTool(t, c, "nc_user_status_clear", map[string]any{}), &out)
+	out = call[userStatusOut](t, c, "nc_user_status_clear", map[string]any{})
 	if out.Status != "away" || out.Message != "" || out.Emoji != "" || out.ClearAt != "" || out.PredefinedID != "" {
 		t.Fatalf("after clear %+v", out)
 	}

@@ -89,12 +89,8 @@ func (a *ActivityClient) Page(ctx context.Context, q ActivityQuery) (*ActivityPa
 		path += "/" + seg
 	}
 	v := url.Values{}
-	if q.Since > 0 {
-		v.Set("since", strconv.FormatInt(q.Since, 10))
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
+	setQuery(v, "since", q.Since)
+	setQuery(v, "limit", q.Limit)
 	if q.ObjectType != "" {
 		v.Set("object_type", q.ObjectType)
 		v.Set("object_id", q.ObjectID)
@@ -129,9 +125,5 @@ func isNext(rel string) bool { return strings.EqualFold(rel, "next") }
 
 // Filters lists the stream's type filters.
 func (a *ActivityClient) Filters(ctx context.Context) ([]ActivityFilter, error) {
-	var out []ActivityFilter
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: activityBase + "/filters", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list activity filters: %w", err)
-	}
-	return out, nil
+	return fetch[[]ActivityFilter](ctx, a.app, Request{Method: http.MethodGet, Path: activityBase + "/filters", OCS: true}, "list activity filters")
 }

@@ -65,11 +65,7 @@ func (a *AdminClient) User(ctx context.Context, userID string) (*AdminUser, erro
 	if err != nil {
 		return nil, err
 	}
-	var out AdminUser
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: p, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get user %s: %w", userID, err)
-	}
-	return &out, nil
+	return fetchOne[AdminUser](ctx, a.app, Request{Method: http.MethodGet, Path: p, OCS: true}, fmt.Sprintf("get user %s", userID))
 }
 
 // Role tells whether the signed-in user is an administrator, and which
@@ -82,16 +78,16 @@ func (a *AdminClient) Role(ctx context.Context) (admin bool, subadminOf []string
 	return slices.Contains(u.Groups, "admin"), u.Subadmin, nil
 }
 
+// userIDs is the provisioning API's answer that lists users.
+type userIDs struct {
+	Users []string `json:"users"`
+}
+
 // Users lists user ids matching search (all when empty).
 func (a *AdminClient) Users(ctx context.Context, search string, limit, offset int) ([]string, error) {
 	q := pageQuery(url.Values{"search": {search}}, limit, offset)
-	var out struct {
-		Users []string `json:"users"`
-	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: provisioningBase + "users", Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out.Users, nil
+	out, err := fetch[userIDs](ctx, a.app, Request{Method: http.MethodGet, Path: provisioningBase + "users", Query: q, OCS: true}, "list users")
+	return out.Users, err
 }
 
 // NewUser is a user to create. Without a password Nextcloud mails a link
@@ -125,10 +121,7 @@ func (a *AdminClient) SetUserEnabled(ctx context.Context, userID string, enabled
 	if err != nil {
 		return err
 	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodPut, Path: p, OCS: true}, nil); err != nil {
-		return fmt.Errorf("%s user %s: %w", action[1:], userID, err)
-	}
-	return nil
+	return send(ctx, a.app, Request{Method: http.MethodPut, Path: p, OCS: true}, fmt.Sprintf("%s user %s", action[1:], userID))
 }
 
 // SetGroupMember adds the user to a group or removes it.
@@ -149,10 +142,7 @@ func (a *AdminClient) SetGroupMember(ctx context.Context, userID, groupID string
 	} else {
 		r.Query = url.Values{"groupid": {groupID}}
 	}
-	if _, err := a.app.Call(ctx, r, nil); err != nil {
-		return fmt.Errorf(verb+": %w", userID, groupID, err)
-	}
-	return nil
+	return send(ctx, a.app, r, fmt.Sprintf(verb, userID, groupID))
 }
 
 // GroupMembers lists the user ids in a group.
@@ -161,13 +151,8 @@ func (a *AdminClient) GroupMembers(ctx context.Context, groupID string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Users []string `json:"users"`
-	}
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: provisioningBase + "groups/" + seg + "/users", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list the members of group %s: %w", groupID, err)
-	}
-	return out.Users, nil
+	out, err := fetch[userIDs](ctx, a.app, Request{Method: http.MethodGet, Path: provisioningBase + "groups/" + seg + "/users", OCS: true}, fmt.Sprintf("list the members of group %s", groupID))
+	return out.Users, err
 }
 
 // Apps lists app ids: filter "enabled", "disabled" or "" for all.
@@ -195,8 +180,5 @@ func (a *AdminClient) SetAppEnabled(ctx context.Context, appID string, enabled b
 	if !enabled {
 		method, verb = http.MethodDelete, "disable"
 	}
-	if _, err := a.app.Call(ctx, Request{Method: method, Path: provisioningBase + "apps/" + seg, OCS: true}, nil); err != nil {
-		return fmt.Errorf("%s app %s: %w", verb, appID, err)
-	}
-	return nil
+	return send(ctx, a.app, Request{Method: method, Path: provisioningBase + "apps/" + seg, OCS: true}, fmt.Sprintf("%s app %s", verb, appID))
 }

@@ -61,11 +61,7 @@ func (a *AnnouncementsClient) List(ctx context.Context, before int64, limit int)
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
-	var out []Announcement
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodGet, Path: announcementsBase, Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list announcements: %w", err)
-	}
-	return out, nil
+	return fetch[[]Announcement](ctx, a.app, Request{Method: http.MethodGet, Path: announcementsBase, Query: q, OCS: true}, "list announcements")
 }
 
 // NewAnnouncement is what Post sends.
@@ -85,21 +81,14 @@ type NewAnnouncement struct {
 
 // Post publishes an announcement (administrators only).
 func (a *AnnouncementsClient) Post(ctx context.Context, n NewAnnouncement) (*Announcement, error) {
-	var out Announcement
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodPost, Path: announcementsBase, Body: n, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("post the announcement %q: %w", n.Subject, err)
-	}
-	return &out, nil
+	return fetchOne[Announcement](ctx, a.app, Request{Method: http.MethodPost, Path: announcementsBase, Body: n, OCS: true}, fmt.Sprintf("post the announcement %q", n.Subject))
 }
 
 // Delete removes an announcement (administrators only); the API answers
 // success for ids that do not exist.
 func (a *AnnouncementsClient) Delete(ctx context.Context, id int64) error {
 	path := announcementsBase + "/" + strconv.FormatInt(id, 10)
-	if _, err := a.app.Call(ctx, Request{Method: http.MethodDelete, Path: path, OCS: true}, nil); err != nil {
-		return fmt.Errorf("delete announcement %d: %w", id, err)
-	}
-	return nil
+	return send(ctx, a.app, Request{Method: http.MethodDelete, Path: path, OCS: true}, fmt.Sprintf("delete announcement %d", id))
 }
 
 // Find looks id up among the announcements the user sees, a page at a

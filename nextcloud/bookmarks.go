@@ -118,9 +118,7 @@ func (b *BookmarksClient) do(ctx context.Context, method, path string, query url
 // List returns one page of bookmarks matching q.
 func (b *BookmarksClient) List(ctx context.Context, q BookmarkQuery) ([]Bookmark, error) {
 	v := url.Values{"page": {strconv.Itoa(q.Page)}}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
+	setQuery(v, "limit", q.Limit)
 	for _, t := range q.Tags {
 		v.Add("tags[]", t)
 	}
@@ -138,19 +136,22 @@ func (b *BookmarksClient) List(ctx context.Context, q BookmarkQuery) ([]Bookmark
 	if q.Untagged {
 		v.Set("untagged", "true")
 	}
-	if q.SortBy != "" {
-		v.Set("sortby", q.SortBy)
-	}
+	setQuery(v, "sortby", q.SortBy)
 	if q.URL != "" {
 		v = url.Values{"url": {q.URL}, "page": {"-1"}}
 	}
-	out, err := b.do(ctx, http.MethodGet, "bookmark", v, nil, "list bookmarks")
+	return bookmarksList[Bookmark](ctx, b, "bookmark", v, "list bookmarks")
+}
+
+// bookmarksList fetches a list the app answers in its data member.
+func bookmarksList[T any](ctx context.Context, b *BookmarksClient, path string, query url.Values, what string) ([]T, error) {
+	out, err := b.do(ctx, http.MethodGet, path, query, nil, what)
 	if err != nil {
 		return nil, err
 	}
-	var list []Bookmark
+	var list []T
 	if err := json.Unmarshal(out.Data, &list); err != nil {
-		return nil, fmt.Errorf("list bookmarks: unexpected answer: %w", err)
+		return nil, fmt.Errorf("%s: unexpected answer: %w", what, err)
 	}
 	return list, nil
 }
@@ -187,15 +188,9 @@ type BookmarkChange struct {
 
 func (c BookmarkChange) body() map[string]any {
 	m := map[string]any{}
-	if c.URL != nil {
-		m["url"] = *c.URL
-	}
-	if c.Title != nil {
-		m["title"] = *c.Title
-	}
-	if c.Description != nil {
-		m["description"] = *c.Description
-	}
+	SetGiven(m, "url", c.URL)
+	SetGiven(m, "title", c.Title)
+	SetGiven(m, "description", c.Description)
 	if c.Tags != nil || c.SetTags {
 		m["tags"] = append([]string{}, c.Tags...)
 	}
@@ -243,15 +238,7 @@ func (b *BookmarksClient) Delete(ctx context.Context, id int64) (*Bookmark, erro
 
 // Folders returns the user's folder tree below the root.
 func (b *BookmarksClient) Folders(ctx context.Context) ([]BookmarkFolder, error) {
-	out, err := b.do(ctx, http.MethodGet, "folder", url.Values{"root": {"-1"}}, nil, "list bookmark folders")
-	if err != nil {
-		return nil, err
-	}
-	var list []BookmarkFolder
-	if err := json.Unmarshal(out.Data, &list); err != nil {
-		return nil, fmt.Errorf("list bookmark folders: unexpected answer: %w", err)
-	}
-	return list, nil
+	return bookmarksList[BookmarkFolder](ctx, b, "folder", url.Values{"root": {"-1"}}, "list bookmark folders")
 }
 
 // CreateFolder adds a folder below parent (BookmarksRoot for the top).
@@ -275,11 +262,7 @@ func (b *BookmarksClient) DeleteFolder(ctx context.Context, id int64) error {
 
 // Tags lists the user's tags.
 func (b *BookmarksClient) Tags(ctx context.Context) ([]string, error) {
-	var out []string
-	if _, err := b.app.Call(ctx, Request{Method: http.MethodGet, Path: bookmarksBase + "tag"}, &out); err != nil {
-		return nil, fmt.Errorf("list bookmark tags: %w", err)
-	}
-	return out, nil
+	return fetch[[]string](ctx, b.app, Request{Method: http.MethodGet, Path: bookmarksBase + "tag"}, "list bookmark tags")
 }
 
 func tagPath(tag string) (string, error) {

@@ -91,85 +91,54 @@ func questionPath(formID, questionID int64) string {
 	return formPath(formID) + "/questions/" + strconv.FormatInt(questionID, 10)
 }
 
-func (f *FormsClient) call(ctx context.Context, method, path string, q url.Values, body, out any, what string) error {
-	if _, err := f.app.Call(ctx, Request{Method: method, Path: path, Query: q, Body: body, OCS: true}, out); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
 // List returns the forms the user owns (shared false) or that are shared
 // with the user (shared true).
 func (f *FormsClient) List(ctx context.Context, shared bool) ([]Form, error) {
 	typ := map[bool]string{false: "owned", true: "shared"}[shared]
-	var out []Form
-	err := f.call(ctx, http.MethodGet, formsBase, url.Values{"type": {typ}}, nil, &out, "list "+typ+" forms")
-	return out, err
+	return fetch[[]Form](ctx, f.app, Request{Method: http.MethodGet, Path: formsBase, Query: url.Values{"type": {typ}}, OCS: true}, "list "+typ+" forms")
 }
 
 // Get returns a form with its questions.
 func (f *FormsClient) Get(ctx context.Context, id int64) (*Form, error) {
-	var out Form
-	if err := f.call(ctx, http.MethodGet, formPath(id), nil, nil, &out, fmt.Sprintf("get form %d", id)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return fetchOne[Form](ctx, f.app, Request{Method: http.MethodGet, Path: formPath(id), OCS: true}, fmt.Sprintf("get form %d", id))
 }
 
 // Create adds an empty form.
 func (f *FormsClient) Create(ctx context.Context) (*Form, error) {
-	var out Form
-	if err := f.call(ctx, http.MethodPost, formsBase, nil, nil, &out, "create form"); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return fetchOne[Form](ctx, f.app, Request{Method: http.MethodPost, Path: formsBase, OCS: true}, "create form")
 }
 
 // Update sets fields of a form (title, description, expires ...).
 func (f *FormsClient) Update(ctx context.Context, id int64, fields map[string]any) error {
-	return f.call(ctx, http.MethodPatch, formPath(id), nil, map[string]any{"keyValuePairs": fields}, nil, fmt.Sprintf("update form %d", id))
+	return send(ctx, f.app, Request{Method: http.MethodPatch, Path: formPath(id), Body: map[string]any{"keyValuePairs": fields}, OCS: true}, fmt.Sprintf("update form %d", id))
 }
 
 // AddQuestion adds a question of a type (short, long, multiple,
 // multiple_unique, dropdown, date, time ...) at the end of a form.
 func (f *FormsClient) AddQuestion(ctx context.Context, formID int64, typ, text string) (*FormQuestion, error) {
-	var out FormQuestion
-	if err := f.call(ctx, http.MethodPost, formPath(formID)+"/questions", nil, map[string]string{"type": typ, "text": text}, &out,
-		fmt.Sprintf("add question to form %d", formID)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	body := map[string]string{"type": typ, "text": text}
+	return fetchOne[FormQuestion](ctx, f.app, Request{Method: http.MethodPost, Path: formPath(formID) + "/questions", Body: body, OCS: true}, fmt.Sprintf("add question to form %d", formID))
 }
 
 // UpdateQuestion sets fields of a question (text, description,
 // isRequired ...).
 func (f *FormsClient) UpdateQuestion(ctx context.Context, formID, questionID int64, fields map[string]any) error {
-	return f.call(ctx, http.MethodPatch, questionPath(formID, questionID), nil, map[string]any{"keyValuePairs": fields}, nil,
-		fmt.Sprintf("update question %d of form %d", questionID, formID))
+	body := map[string]any{"keyValuePairs": fields}
+	return send(ctx, f.app, Request{Method: http.MethodPatch, Path: questionPath(formID, questionID), Body: body, OCS: true}, fmt.Sprintf("update question %d of form %d", questionID, formID))
 }
 
 // AddOptions adds choices to a question.
 func (f *FormsClient) AddOptions(ctx context.Context, formID, questionID int64, texts []string) ([]FormOption, error) {
-	var out []FormOption
-	err := f.call(ctx, http.MethodPost, questionPath(formID, questionID)+"/options", nil, map[string]any{"optionTexts": texts}, &out,
-		fmt.Sprintf("add options to question %d of form %d", questionID, formID))
-	return out, err
+	body := map[string]any{"optionTexts": texts}
+	return fetch[[]FormOption](ctx, f.app, Request{Method: http.MethodPost, Path: questionPath(formID, questionID) + "/options", Body: body, OCS: true}, fmt.Sprintf("add options to question %d of form %d", questionID, formID))
 }
 
 // Submissions returns submissions, newest first; limit 0 means all.
 func (f *FormsClient) Submissions(ctx context.Context, formID int64, query string, limit, offset int) (*FormSubmissions, error) {
 	q := url.Values{"offset": {strconv.Itoa(offset)}}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if query != "" {
-		q.Set("query", query)
-	}
-	var out FormSubmissions
-	if err := f.call(ctx, http.MethodGet, formPath(formID)+"/submissions", q, nil, &out, fmt.Sprintf("list submissions of form %d", formID)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	setQuery(q, "limit", limit)
+	setQuery(q, "query", query)
+	return fetchOne[FormSubmissions](ctx, f.app, Request{Method: http.MethodGet, Path: formPath(formID) + "/submissions", Query: q, OCS: true}, fmt.Sprintf("list submissions of form %d", formID))
 }
 
 // ExportCSV returns all submissions as the app's CSV file, at most max
@@ -190,6 +159,6 @@ func (f *FormsClient) ExportCSV(ctx context.Context, formID int64, max int64) (c
 // Submit sends one submission: answers maps a question id to its values
 // (option ids, as numbers, for choice questions; the text otherwise).
 func (f *FormsClient) Submit(ctx context.Context, formID int64, answers map[string][]any) error {
-	return f.call(ctx, http.MethodPost, formPath(formID)+"/submissions", nil, map[string]any{"answers": answers}, nil,
-		fmt.Sprintf("submit form %d", formID))
+	body := map[string]any{"answers": answers}
+	return send(ctx, f.app, Request{Method: http.MethodPost, Path: formPath(formID) + "/submissions", Body: body, OCS: true}, fmt.Sprintf("submit form %d", formID))
 }

@@ -46,26 +46,16 @@ type NotificationAction struct {
 // List returns the user's notifications, newest first as the app sends
 // them (a 204 means no app can notify: an empty list).
 func (n *NotificationsClient) List(ctx context.Context) ([]Notification, error) {
-	var out []Notification
-	if _, err := n.app.Call(ctx, Request{Method: http.MethodGet, Path: notificationsBase, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	return out, nil
+	return fetch[[]Notification](ctx, n.app, Request{Method: http.MethodGet, Path: notificationsBase, OCS: true}, "list notifications")
 }
 
 // Dismiss deletes one notification.
 func (n *NotificationsClient) Dismiss(ctx context.Context, id int64) error {
 	path := notificationsBase + "/" + strconv.FormatInt(id, 10)
-	if _, err := n.app.Call(ctx, Request{Method: http.MethodDelete, Path: path, OCS: true}, nil); err != nil {
-		return fmt.Errorf("dismiss notification %d: %w", id, err)
-	}
-	return nil
+	return send(ctx, n.app, Request{Method: http.MethodDelete, Path: path, OCS: true}, fmt.Sprintf("dismiss notification %d", id))
 }
 
 // DismissAll deletes every notification of the user.
 func (n *NotificationsClient) DismissAll(ctx context.Context) error {
-	if _, err := n.app.Call(ctx, Request{Method: http.MethodDelete, Path: notificationsBase, OCS: true}, nil); err != nil {
-		return fmt.Errorf("dismiss all notifications: %w", err)
-	}
-	return nil
+	return send(ctx, n.app, Request{Method: http.MethodDelete, Path: notificationsBase, OCS: true}, "dismiss all notifications")
 }

@@ -97,13 +97,10 @@ func pollPath(id int64) string { return pollsBase + "poll/" + strconv.FormatInt(
 
 // List returns the polls the user may see.
 func (p *PollsClient) List(ctx context.Context) ([]Poll, error) {
-	var out struct {
+	out, err := fetch[struct {
 		Polls []Poll `json:"polls"`
-	}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodGet, Path: pollsBase + "polls"}, &out); err != nil {
-		return nil, fmt.Errorf("list polls: %w", err)
-	}
-	return out.Polls, nil
+	}](ctx, p.app, Request{Method: http.MethodGet, Path: pollsBase + "polls"}, "list polls")
+	return out.Polls, err
 }
 
 type pollAnswer struct {
@@ -111,9 +108,9 @@ type pollAnswer struct {
 }
 
 func (p *PollsClient) poll(ctx context.Context, r Request, what string) (*Poll, error) {
-	var out pollAnswer
-	if _, err := p.app.Call(ctx, r, &out); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+	out, err := fetch[pollAnswer](ctx, p.app, r, what)
+	if err != nil {
+		return nil, err
 	}
 	if out.Poll == nil {
 		return nil, fmt.Errorf("%s: the Polls app answered without a poll", what)
@@ -144,13 +141,10 @@ func (p *PollsClient) Close(ctx context.Context, id int64) (*Poll, error) {
 
 // Options lists a poll's options with their vote counts.
 func (p *PollsClient) Options(ctx context.Context, pollID int64) ([]PollOption, error) {
-	var out struct {
+	out, err := fetch[struct {
 		Options []PollOption `json:"options"`
-	}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodGet, Path: pollPath(pollID) + "/options"}, &out); err != nil {
-		return nil, fmt.Errorf("list options of poll %d: %w", pollID, err)
-	}
-	return out.Options, nil
+	}](ctx, p.app, Request{Method: http.MethodGet, Path: pollPath(pollID) + "/options"}, fmt.Sprintf("list options of poll %d", pollID))
+	return out.Options, err
 }
 
 // NewPollOption is a text option (Text) or a date option (Timestamp in
@@ -164,11 +158,11 @@ type NewPollOption struct {
 // AddOption adds an option to a poll.
 func (p *PollsClient) AddOption(ctx context.Context, pollID int64, o NewPollOption) (*PollOption, error) {
 	body := map[string]any{"pollOptionText": o.Text, "timestamp": o.Timestamp, "duration": o.Duration}
-	var out struct {
+	out, err := fetch[struct {
 		Option *PollOption `json:"option"`
-	}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodPost, Path: pollPath(pollID) + "/option", Body: body}, &out); err != nil {
-		return nil, fmt.Errorf("add option to poll %d: %w", pollID, err)
+	}](ctx, p.app, Request{Method: http.MethodPost, Path: pollPath(pollID) + "/option", Body: body}, fmt.Sprintf("add option to poll %d", pollID))
+	if err != nil {
+		return nil, err
 	}
 	if out.Option == nil {
 		return nil, fmt.Errorf("add option to poll %d: the Polls app answered without an option", pollID)
@@ -178,23 +172,20 @@ func (p *PollsClient) AddOption(ctx context.Context, pollID int64, o NewPollOpti
 
 // Votes lists a poll's votes (as far as the user may see them).
 func (p *PollsClient) Votes(ctx context.Context, pollID int64) ([]PollVote, error) {
-	var out struct {
+	out, err := fetch[struct {
 		Votes []PollVote `json:"votes"`
-	}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodGet, Path: pollPath(pollID) + "/votes"}, &out); err != nil {
-		return nil, fmt.Errorf("list votes of poll %d: %w", pollID, err)
-	}
-	return out.Votes, nil
+	}](ctx, p.app, Request{Method: http.MethodGet, Path: pollPath(pollID) + "/votes"}, fmt.Sprintf("list votes of poll %d", pollID))
+	return out.Votes, err
 }
 
 // Vote sets the user's answer (yes, no or maybe) to an option.
 func (p *PollsClient) Vote(ctx context.Context, optionID int64, answer string) (*PollVote, error) {
-	var out struct {
-		Vote *PollVote `json:"vote"`
-	}
 	body := map[string]any{"optionId": optionID, "setTo": answer}
-	if _, err := p.app.Call(ctx, Request{Method: http.MethodPost, Path: pollsBase + "vote", Body: body}, &out); err != nil {
-		return nil, fmt.Errorf("vote %s on option %d: %w", answer, optionID, err)
+	out, err := fetch[struct {
+		Vote *PollVote `json:"vote"`
+	}](ctx, p.app, Request{Method: http.MethodPost, Path: pollsBase + "vote", Body: body}, fmt.Sprintf("vote %s on option %d", answer, optionID))
+	if err != nil {
+		return nil, err
 	}
 	if out.Vote == nil {
 		return nil, fmt.Errorf("vote on option %d: the Polls app answered without a vote", optionID)

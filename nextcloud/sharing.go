@@ -318,24 +318,12 @@ func (c *SharingClient) Create(ctx context.Context, s ShareCreate) (*Share, erro
 		return nil, err
 	}
 	body := map[string]any{"path": sp, "shareType": int(s.ShareType)}
-	if s.ShareWith != "" {
-		body["shareWith"] = s.ShareWith
-	}
-	if s.Permissions != 0 {
-		body["permissions"] = s.Permissions
-	}
-	if s.Password != "" {
-		body["password"] = s.Password
-	}
-	if s.ExpireDate != "" {
-		body["expireDate"] = s.ExpireDate
-	}
-	if s.Note != "" {
-		body["note"] = s.Note
-	}
-	if s.Label != "" {
-		body["label"] = s.Label
-	}
+	setNonZero(body, "shareWith", s.ShareWith)
+	setNonZero(body, "permissions", s.Permissions)
+	setNonZero(body, "password", s.Password)
+	setNonZero(body, "expireDate", s.ExpireDate)
+	setNonZero(body, "note", s.Note)
+	setNonZero(body, "label", s.Label)
 	if s.SendMail != nil {
 		body["sendMail"] = boolParam(*s.SendMail)
 	}
@@ -360,21 +348,11 @@ func (c *SharingClient) Update(ctx context.Context, id string, u ShareUpdate) (*
 		return nil, fmt.Errorf("update share %s: nothing to change", id)
 	}
 	body := map[string]any{}
-	if u.Permissions != nil {
-		body["permissions"] = *u.Permissions
-	}
-	if u.Password != nil {
-		body["password"] = *u.Password
-	}
-	if u.ExpireDate != nil {
-		body["expireDate"] = *u.ExpireDate
-	}
-	if u.Note != nil {
-		body["note"] = *u.Note
-	}
-	if u.Label != nil {
-		body["label"] = *u.Label
-	}
+	SetGiven(body, "permissions", u.Permissions)
+	SetGiven(body, "password", u.Password)
+	SetGiven(body, "expireDate", u.ExpireDate)
+	SetGiven(body, "note", u.Note)
+	SetGiven(body, "label", u.Label)
 	if u.HideDownload != nil {
 		body["hideDownload"] = boolParam(*u.HideDownload)
 	}

@@ -69,18 +69,9 @@ func teamPath(id string) (string, error) {
 	return teamsBase + "/" + seg, nil
 }
 
-func (t *TeamsClient) call(ctx context.Context, method, path string, body, out any, what string) error {
-	if _, err := t.app.Call(ctx, Request{Method: method, Path: path, Body: body, OCS: true}, out); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
-}
-
 // List returns the teams the user is a member of.
 func (t *TeamsClient) List(ctx context.Context) ([]Team, error) {
-	var out []Team
-	err := t.call(ctx, http.MethodGet, teamsBase, nil, &out, "list teams")
-	return out, err
+	return fetch[[]Team](ctx, t.app, Request{Method: http.MethodGet, Path: teamsBase, OCS: true}, "list teams")
 }
 
 // Get returns one team.
@@ -89,21 +80,14 @@ func (t *TeamsClient) Get(ctx context.Context, id string) (*Team, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out Team
-	if err := t.call(ctx, http.MethodGet, p, nil, &out, fmt.Sprintf("get team %s", id)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return fetchOne[Team](ctx, t.app, Request{Method: http.MethodGet, Path: p, OCS: true}, fmt.Sprintf("get team %s", id))
 }
 
 // Create adds a team owned by the user; a personal team is visible to its
 // owner only.
 func (t *TeamsClient) Create(ctx context.Context, name string, personal bool) (*Team, error) {
-	var out Team
-	if err := t.call(ctx, http.MethodPost, teamsBase, map[string]any{"name": name, "personal": personal}, &out, "create team"); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	body := map[string]any{"name": name, "personal": personal}
+	return fetchOne[Team](ctx, t.app, Request{Method: http.MethodPost, Path: teamsBase, Body: body, OCS: true}, "create team")
 }
 
 // Members lists a team's members.
@@ -112,9 +96,7 @@ func (t *TeamsClient) Members(ctx context.Context, teamID string) ([]TeamMember,
 	if err != nil {
 		return nil, err
 	}
-	var out []TeamMember
-	err = t.call(ctx, http.MethodGet, p+"/members", nil, &out, fmt.Sprintf("list members of team %s", teamID))
-	return out, err
+	return fetch[[]TeamMember](ctx, t.app, Request{Method: http.MethodGet, Path: p + "/members", OCS: true}, fmt.Sprintf("list members of team %s", teamID))
 }
 
 // AddMember adds a user, group, mail address or team (typ TeamMember*).
@@ -123,12 +105,8 @@ func (t *TeamsClient) AddMember(ctx context.Context, teamID, userID string, typ 
 	if err != nil {
 		return nil, err
 	}
-	var out TeamMember
-	if err := t.call(ctx, http.MethodPost, p+"/members", map[string]any{"userId": userID, "type": typ}, &out,
-		fmt.Sprintf("add %s to team %s", userID, teamID)); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	body := map[string]any{"userId": userID, "type": typ}
+	return fetchOne[TeamMember](ctx, t.app, Request{Method: http.MethodPost, Path: p + "/members", Body: body, OCS: true}, fmt.Sprintf("add %s to team %s", userID, teamID))
 }
 
 // RemoveMember removes a member by its member id.
@@ -141,5 +119,5 @@ func (t *TeamsClient) RemoveMember(ctx context.Context, teamID, memberID string)
 	if err != nil {
 		return err
 	}
-	return t.call(ctx, http.MethodDelete, p+"/members/"+member, nil, nil, fmt.Sprintf("remove member %s from team %s", memberID, teamID))
+	return send(ctx, t.app, Request{Method: http.MethodDelete, Path: p + "/members/" + member, OCS: true}, fmt.Sprintf("remove member %s from team %s", memberID, teamID))
 }

@@ -106,11 +106,7 @@ func (c *UsersClient) Autocomplete(ctx context.Context, search string, o Autocom
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
 	}
-	var out []Sharee
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: "/ocs/v2.php/core/autocomplete/get", Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("search users and groups for %q: %w", search, err)
-	}
-	return out, nil
+	return fetch[[]Sharee](ctx, c.app, Request{Method: http.MethodGet, Path: "/ocs/v2.php/core/autocomplete/get", Query: q, OCS: true}, fmt.Sprintf("search users and groups for %q", search))
 }
 
 // Group is a group as the provisioning API details it.

@@ -55,11 +55,7 @@ type PredefinedClear struct {
 
 // Own returns the user's own status (a 404 when none was ever set).
 func (u *UserStatusClient) Own(ctx context.Context) (*UserStatus, error) {
-	var out UserStatus
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodGet, Path: userStatusBase + "user_status", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get your status: %w", err)
-	}
-	return &out, nil
+	return fetchOne[UserStatus](ctx, u.app, Request{Method: http.MethodGet, Path: userStatusBase + "user_status", OCS: true}, "get your status")
 }
 
 // Of returns another user's status.
@@ -68,29 +64,18 @@ func (u *UserStatusClient) Of(ctx context.Context, userID string) (*UserStatus, 
 	if err != nil {
 		return nil, err
 	}
-	var out UserStatus
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodGet, Path: userStatusBase + "statuses/" + seg, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get the status of %s: %w", userID, err)
-	}
-	return &out, nil
+	return fetchOne[UserStatus](ctx, u.app, Request{Method: http.MethodGet, Path: userStatusBase + "statuses/" + seg, OCS: true}, fmt.Sprintf("get the status of %s", userID))
 }
 
 // Predefined lists the predefined status messages.
 func (u *UserStatusClient) Predefined(ctx context.Context) ([]PredefinedStatus, error) {
-	var out []PredefinedStatus
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodGet, Path: userStatusBase + "predefined_statuses", OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list predefined statuses: %w", err)
-	}
-	return out, nil
+	return fetch[[]PredefinedStatus](ctx, u.app, Request{Method: http.MethodGet, Path: userStatusBase + "predefined_statuses", OCS: true}, "list predefined statuses")
 }
 
 // SetStatus sets the status type (online, away, dnd, invisible, offline).
 func (u *UserStatusClient) SetStatus(ctx context.Context, statusType string) error {
 	body := map[string]any{"statusType": statusType}
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/status", Body: body, OCS: true}, nil); err != nil {
-		return fmt.Errorf("set your status to %s: %w", statusType, err)
-	}
-	return nil
+	return send(ctx, u.app, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/status", Body: body, OCS: true}, fmt.Sprintf("set your status to %s", statusType))
 }
 
 // clearAtValue is the clearAt parameter: a Unix time, or null for never.
@@ -105,10 +90,7 @@ func clearAtValue(t time.Time) any {
 // until changed.
 func (u *UserStatusClient) SetPredefinedMessage(ctx context.Context, messageID string, clearAt time.Time) error {
 	body := map[string]any{"messageId": messageID, "clearAt": clearAtValue(clearAt)}
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/message/predefined", Body: body, OCS: true}, nil); err != nil {
-		return fmt.Errorf("set the predefined status message %q: %w", messageID, err)
-	}
-	return nil
+	return send(ctx, u.app, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/message/predefined", Body: body, OCS: true}, fmt.Sprintf("set the predefined status message %q", messageID))
 }
 
 // SetCustomMessage sets a message of the user's own with an optional
@@ -118,16 +100,10 @@ func (u *UserStatusClient) SetCustomMessage(ctx context.Context, message, icon s
 	if icon != "" {
 		body["statusIcon"] = icon
 	}
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/message/custom", Body: body, OCS: true}, nil); err != nil {
-		return fmt.Errorf("set your status message: %w", err)
-	}
-	return nil
+	return send(ctx, u.app, Request{Method: http.MethodPut, Path: userStatusBase + "user_status/message/custom", Body: body, OCS: true}, "set your status message")
 }
 
 // ClearMessage removes the status message (the status type stays).
 func (u *UserStatusClient) ClearMessage(ctx context.Context) error {
-	if _, err := u.app.Call(ctx, Request{Method: http.MethodDelete, Path: userStatusBase + "user_status/message", OCS: true}, nil); err != nil {
-		return fmt.Errorf("clear your status message: %w", err)
-	}
-	return nil
+	return send(ctx, u.app, Request{Method: http.MethodDelete, Path: userStatusBase + "user_status/message", OCS: true}, "clear your status message")
 }

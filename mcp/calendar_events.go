@@ -196,8 +196,8 @@ type searchEventsIn struct {
 }
 
 func (in *searchEventsIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return errors.New("query must not be empty")
+	if err := textArg("query", in.Query); err != nil {
+		return err
 	}
 	return checkPage(in.Limit, in.Offset, 500)
 }
@@ -274,11 +274,11 @@ func (in *createEventIn) fields() eventFields {
 }
 
 func (in *createEventIn) Validate() error {
-	if strings.TrimSpace(in.Summary) == "" {
-		return errors.New("summary must not be empty")
+	if err := textArg("summary", in.Summary); err != nil {
+		return err
 	}
-	if strings.TrimSpace(in.Start) == "" {
-		return errors.New("start must not be empty")
+	if err := textArg("start", in.Start); err != nil {
+		return err
 	}
 	return in.fields().check()
 }

@@ -207,8 +207,8 @@ type searchContactsIn struct {
 }
 
 func (in *searchContactsIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return errors.New("query must not be empty")
+	if err := textArg("query", in.Query); err != nil {
+		return err
 	}
 	switch strings.ToLower(in.Field) {
 	case "", "any", "name", "email", "phone", "organization":

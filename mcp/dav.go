@@ -26,14 +26,12 @@ func pageOf(total, offset, limit int) (lo, hi int, p pageOut) {
 	return lo, hi, p
 }
 
+// checkPage checks the limit and offset arguments of a listing.
 func checkPage(limit, offset, maxLimit int) error {
-	if limit < 0 || limit > maxLimit {
-		return fmt.Errorf("limit must be between 1 and %d, not %d", maxLimit, limit)
+	if err := limitArg("limit", limit, maxLimit); err != nil {
+		return err
 	}
-	if offset < 0 {
-		return fmt.Errorf("offset must not be negative, not %d", offset)
-	}
-	return nil
+	return offsetArg("offset", offset)
 }
 
 // requireBoth checks the two ids that name a DAV object (collection and item).

@@ -226,8 +226,8 @@ type createTaskIn struct {
 }
 
 func (in *createTaskIn) Validate() error {
-	if strings.TrimSpace(in.Summary) == "" {
-		return errors.New("summary must not be empty")
+	if err := textArg("summary", in.Summary); err != nil {
+		return err
 	}
 	return in.taskFields.check()
 }

@@ -379,23 +379,11 @@ func (d *CalDAV) Query(ctx context.Context, cal Calendar, comp string, start, en
 	}
 	kept := got[:0]
 	for _, o := range got {
-		if comp == "" || hasComponent(o.Data, comp) {
+		if comp == "" || holds(o.Data, comp) {
 			kept = append(kept, o)
 		}
 	}
 	return kept, broken, nil
-}
-
-func hasComponent(cal *ical.Calendar, name string) bool {
-	if cal == nil || cal.Component == nil {
-		return false
-	}
-	for _, c := range cal.Children {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeCalObjects parses the iCalendar data of a REPORT answer once per

@@ -575,28 +575,9 @@ func (d *CalDAV) Object(ctx context.Context, cal Calendar, comp, id string) (Cal
 	if id == "" {
 		return CalObject{}, errors.New("empty id")
 	}
-	if strings.HasPrefix(id, "/") {
-		// A full href: accept it only inside this calendar.
-		href, err := JoinInside("event or task id", cal.Href, id)
-		if err != nil {
-			return CalObject{}, err
-		}
-		return d.Get(ctx, href)
-	}
-	if !strings.Contains(id, "/") {
-		href, err := JoinInside("event or task id", cal.Href, id)
-		if err != nil {
-			return CalObject{}, err
-		}
-		o, err := d.Get(ctx, href)
-		if err == nil {
-			return o, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return CalObject{}, err
-		}
-	}
-	return d.findByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"), id)
+	return objectByID(ctx, d.Get, cal.Href, "event or task id", id, func() (CalObject, error) {
+		return d.findByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"), id)
+	})
 }
 
 func objectUID(cal *ical.Calendar) string {

@@ -228,27 +228,13 @@ func (d *CardDAV) Object(ctx context.Context, ab AddressBook, id string) (CardOb
 	if id == "" {
 		return CardObject{}, errors.New("empty contact id")
 	}
-	if strings.HasPrefix(id, "/") {
-		// A full href: accept it only inside this address book.
-		href, err := JoinInside("contact id", ab.Href, id)
-		if err != nil {
-			return CardObject{}, err
-		}
-		return d.Get(ctx, href)
-	}
-	if !strings.Contains(id, "/") {
-		href, err := JoinInside("contact id", ab.Href, id)
-		if err != nil {
-			return CardObject{}, err
-		}
-		o, err := d.Get(ctx, href)
-		if err == nil {
-			return o, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return CardObject{}, err
-		}
-	}
+	return objectByID(ctx, d.Get, ab.Href, "contact id", id, func() (CardObject, error) {
+		return d.byUID(ctx, ab, id)
+	})
+}
+
+// byUID finds a card by UID (or object name) among all cards of ab.
+func (d *CardDAV) byUID(ctx context.Context, ab AddressBook, id string) (CardObject, error) {
 	objs, _, err := d.All(ctx, ab)
 	if err != nil {
 		return CardObject{}, err
@@ -390,20 +376,9 @@ func (d *CardDAV) GetContact(ctx context.Context, ab AddressBook, id string) (Co
 
 // CreateContact stores a new contact and returns it as stored.
 func (d *CardDAV) CreateContact(ctx context.Context, ab AddressBook, in ContactInput) (Contact, error) {
-	uid := NewUID()
-	card, err := NewCard(uid, in, time.Now())
-	if err != nil {
-		return Contact{}, inputErr(err)
-	}
-	href := ab.Href + uid + ".vcf"
-	if _, err := d.Put(ctx, href, card, "", true); err != nil {
-		return Contact{}, fmt.Errorf("create contact in %s: %w", ab.ID, err)
-	}
-	o, err := d.Get(ctx, href)
-	if err != nil {
-		return Contact{}, err
-	}
-	return contactOf(ab, o)
+	return createObject(ctx, d, ab.Href, ab.ID, ".vcf", "contact",
+		func(uid string) (vcard.Card, error) { return NewCard(uid, in, time.Now()) },
+		func(o CardObject) (Contact, error) { return contactOf(ab, o) })
 }
 
 // UpdateContact changes the fields given, at the card's own href, with
@@ -413,23 +388,16 @@ func (d *CardDAV) UpdateContact(ctx context.Context, ab AddressBook, id string, 
 	if err != nil {
 		return Contact{}, err
 	}
-	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
+	if staleETag(etag, o.ETag) {
 		return Contact{}, conflictError(o.Href, "contact")
 	}
 	if err := ApplyContactInput(o.Card, in, time.Now()); err != nil {
 		return Contact{}, inputErr(err)
 	}
-	if _, err := d.put(ctx, o.Href, o.Card, o.orig, firstNonEmpty(etag, o.ETag), false); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return Contact{}, conflictError(o.Href, "contact")
-		}
-		return Contact{}, fmt.Errorf("update contact %s: %w", o.Href, err)
-	}
-	o2, err := d.Get(ctx, o.Href)
-	if err != nil {
-		return Contact{}, err
-	}
-	return contactOf(ab, o2)
+	return saveObject(ctx, d.Get, o.Href, "contact", func() error {
+		_, err := d.put(ctx, o.Href, o.Card, o.orig, firstNonEmpty(etag, o.ETag), false)
+		return err
+	}, func(o CardObject) (Contact, error) { return contactOf(ab, o) })
 }
 
 // DeleteContact deletes a contact at its href.
@@ -438,11 +406,5 @@ func (d *CardDAV) DeleteContact(ctx context.Context, ab AddressBook, id, etag st
 	if err != nil {
 		return err
 	}
-	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return conflictErrorOf(http.MethodDelete, o.Href, "contact")
-		}
-		return fmt.Errorf("delete contact %s: %w", o.Href, err)
-	}
-	return nil
+	return writeErr(d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)), http.MethodDelete, "delete", "contact", o.Href)
 }

@@ -11,10 +11,7 @@ import (
 // recolours a calendar, against the test Nextcloud and Radicale.
 func collectionScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	card, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
+	card := openDAV(t, tg.client.CardDAV)
 	ab, err := card.CreateAddressBook(ctx, "Team <&> Friends", "People; we \"know\"")
 	if err != nil {
 		t.Fatal(err)
@@ -44,10 +41,7 @@ func collectionScenario(t *testing.T, tg davTarget) {
 		t.Fatalf("address books after delete: %+v", abs)
 	}
 
-	cal, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal := openDAV(t, tg.client.CalDAV)
 	work, err := cal.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Work", Color: "#112233"})
 	if err != nil {
 		t.Fatal(err)

@@ -241,15 +241,10 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	if len(comps) == 0 {
 		comps = []string{ical.CompEvent, ical.CompToDo}
 	}
-	existing, err := d.Calendars(ctx)
+	href, err := newCollectionHref(ctx, d.Calendars, d.home, name)
 	if err != nil {
 		return Calendar{}, err
 	}
-	ids := make([]string, 0, len(existing))
-	for _, c := range existing {
-		ids = append(ids, c.ID)
-	}
-	id := uniqueID(name, ids)
 	var m xmlMkcalendar
 	m.Set.Prop.DisplayName = name
 	m.Set.Prop.Description = opts.Description
@@ -263,38 +258,14 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	if err != nil {
 		return Calendar{}, fmt.Errorf("encode MKCALENDAR: %w", err)
 	}
-	href := d.home + id + "/"
-	h := http.Header{}
-	h.Set("Content-Type", `application/xml; charset="utf-8"`)
-	resp, err := d.c.davSend(ctx, "MKCALENDAR", href, h, append([]byte(xml.Header), body...))
-	if err != nil {
-		return Calendar{}, fmt.Errorf("create calendar %q: %w", name, err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	// Report the calendar as the server keeps it: servers may accept
-	// MKCALENDAR and drop properties they do not store.
-	cals, err := d.CalendarsDetailed(ctx)
-	if err != nil {
-		return Calendar{}, err
-	}
-	for _, c := range cals {
-		if c.Href == href {
-			return c, nil
-		}
-	}
-	return Calendar{ID: id, Name: name, Components: comps, Href: href}, nil
+	return createCollection(ctx, d.c, d.CalendarsDetailed, "MKCALENDAR", href, "calendar", name, append([]byte(xml.Header), body...),
+		Calendar{ID: lastSegment(href), Name: name, Components: comps, Href: href})
 }
 
 // DeleteCalendar deletes a calendar with everything in it (Nextcloud keeps
 // it in its trash bin for a while).
 func (d *CalDAV) DeleteCalendar(ctx context.Context, cal Calendar) error {
-	resp, err := d.c.davSend(ctx, http.MethodDelete, cal.Href, nil, nil)
-	if err != nil {
-		return fmt.Errorf("delete calendar %s: %w", cal.ID, err)
-	}
-	resp.Body.Close()
-	return nil
+	return d.c.deleteCollection(ctx, cal.Href, "calendar", cal.ID)
 }
 
 func slugify(s string) string {

@@ -43,9 +43,9 @@ func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := caldav.NewClient(c, c.davEndpoint())
+	cl, err := davClient(c, caldav.NewClient, "caldav")
 	if err != nil {
-		return nil, fmt.Errorf("caldav client: %w", err)
+		return nil, err
 	}
 	return &CalDAV{c: c, cl: cl, home: home, principal: principal}, nil
 }

@@ -33,9 +33,9 @@ func (c *Client) CardDAV(ctx context.Context, cache *DAVCache) (*CardDAV, error)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := carddav.NewClient(c, c.davEndpoint())
+	cl, err := davClient(c, carddav.NewClient, "carddav")
 	if err != nil {
-		return nil, fmt.Errorf("carddav client: %w", err)
+		return nil, err
 	}
 	return &CardDAV{c: c, cl: cl, home: home, principal: principal}, nil
 }

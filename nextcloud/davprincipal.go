@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/emersion/go-webdav"
 	"github.com/emersion/go-webdav/caldav"
 	"github.com/emersion/go-webdav/carddav"
 )
@@ -147,26 +148,37 @@ func (c *Client) davPrincipal(ctx context.Context, cache *DAVCache) (string, err
 func (c *Client) calendarHome(ctx context.Context, cache *DAVCache) (string, error) {
 	return c.davHome(ctx, cache, "calendar home", "calendar (CalDAV)",
 		func(h *DAVHomes) *string { return &h.CalendarHome },
-		func(principal string) (string, error) {
-			cc, err := caldav.NewClient(c, c.davEndpoint())
-			if err != nil {
-				return "", fmt.Errorf("caldav client: %w", err)
-			}
-			return cc.FindCalendarHomeSet(ctx, principal)
-		})
+		homeSetWith(ctx, c, caldav.NewClient, "caldav", (*caldav.Client).FindCalendarHomeSet))
 }
 
 // addressBookHome returns the user's addressbook-home-set.
 func (c *Client) addressBookHome(ctx context.Context, cache *DAVCache) (string, error) {
 	return c.davHome(ctx, cache, "address book home", "contacts (CardDAV)",
 		func(h *DAVHomes) *string { return &h.AddressBookHome },
-		func(principal string) (string, error) {
-			cc, err := carddav.NewClient(c, c.davEndpoint())
-			if err != nil {
-				return "", fmt.Errorf("carddav client: %w", err)
-			}
-			return cc.FindAddressBookHomeSet(ctx, principal)
-		})
+		homeSetWith(ctx, c, carddav.NewClient, "carddav", (*carddav.Client).FindAddressBookHomeSet))
+}
+
+// davClient makes go-webdav's CalDAV or CardDAV client (newClient, named
+// name in errors) on the user's DAV endpoint.
+func davClient[CL any](c *Client, newClient func(webdav.HTTPClient, string) (*CL, error), name string) (*CL, error) {
+	cl, err := newClient(c, c.davEndpoint())
+	if err != nil {
+		return nil, fmt.Errorf("%s client: %w", name, err)
+	}
+	return cl, nil
+}
+
+// homeSetWith finds a home set of a principal with find, a method of the
+// client newClient makes (FindCalendarHomeSet, FindAddressBookHomeSet).
+func homeSetWith[CL any](ctx context.Context, c *Client, newClient func(webdav.HTTPClient, string) (*CL, error), name string,
+	find func(*CL, context.Context, string) (string, error)) func(principal string) (string, error) {
+	return func(principal string) (string, error) {
+		cl, err := davClient(c, newClient, name)
+		if err != nil {
+			return "", err
+		}
+		return find(cl, ctx, principal)
+	}
 }
 
 // davHome finds a home set of the user's principal with find, cached in

@@ -288,11 +288,7 @@ func calendarCreateEvent(dav calDAV) Tool {
 		Description: "Create an event: timed (start with a time) or all-day (start as a date), optionally recurring (rrule), with location, description, attendees, reminders and more. Times without an offset are read in timezone (default UTC).",
 		Scope:       "calendar:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in createEventIn) (eventOut, error) {
-			d, err := dav.open(ctx, nc)
-			if err != nil {
-				return eventOut{}, err
-			}
-			cals, err := d.Calendars(ctx)
+			d, cals, err := dav.all(ctx, nc)
 			if err != nil {
 				return eventOut{}, err
 			}

@@ -180,13 +180,19 @@ func (c calDAV) open(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalD
 	return nc.CalDAV(ctx, c.cache)
 }
 
-// calendar opens CalDAV and finds the calendar ref names.
-func (c calDAV) calendar(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+// all opens CalDAV and lists all the user's calendars.
+func (c calDAV) all(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalDAV, []nextcloud.Calendar, error) {
 	d, err := c.open(ctx, nc)
 	if err != nil {
-		return nil, nextcloud.Calendar{}, err
+		return nil, nil, err
 	}
 	cals, err := d.Calendars(ctx)
+	return d, cals, err
+}
+
+// calendar opens CalDAV and finds the calendar ref names.
+func (c calDAV) calendar(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+	d, cals, err := c.all(ctx, nc)
 	if err != nil {
 		return nil, nextcloud.Calendar{}, err
 	}

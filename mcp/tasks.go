@@ -241,11 +241,8 @@ func tasksCreate(dav calDAV) Tool {
 			var c nextcloud.Calendar
 			var err error
 			if strings.TrimSpace(in.List) == "" {
-				if d, err = dav.open(ctx, nc); err != nil {
-					return taskOut{}, err
-				}
-				cals, err := d.Calendars(ctx)
-				if err != nil {
+				var cals []nextcloud.Calendar
+				if d, cals, err = dav.all(ctx, nc); err != nil {
 					return taskOut{}, err
 				}
 				c, err = defaultCalendar(cals, "VTODO", "tasks", "personal")

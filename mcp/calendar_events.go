@@ -403,10 +403,6 @@ func listEvents(ctx context.Context, nc *nextcloud.Client, dav calDAV,
 	if err != nil {
 		return eventsOut{}, err
 	}
-	lo, hi, page := pageOf(len(res.Events), offset, limit)
-	o := eventsOut{Events: res.Events[lo:hi], pageOut: page, RangeStart: from.Format(time.RFC3339), RangeEnd: to.Format(time.RFC3339), Skipped: res.Broken}
-	if o.Events == nil {
-		o.Events = []nextcloud.Event{}
-	}
-	return o, nil
+	evs, page := pageOf(res.Events, offset, limit)
+	return eventsOut{Events: evs, pageOut: page, RangeStart: from.Format(time.RFC3339), RangeEnd: to.Format(time.RFC3339), Skipped: res.Broken}, nil
 }

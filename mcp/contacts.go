@@ -417,12 +417,8 @@ func (c cardDAV) list(ctx context.Context, nc *nextcloud.Client, ref, query, fie
 			}
 		}
 	}
-	lo, hi, page := pageOf(len(cs), offset, limit)
-	o := contactsOut{Contacts: cs[lo:hi], pageOut: page, Skipped: res.Broken}
-	if o.Contacts == nil {
-		o.Contacts = []nextcloud.Contact{}
-	}
-	return o, nil
+	cs, page := pageOf(cs, offset, limit)
+	return contactsOut{Contacts: cs, pageOut: page, Skipped: res.Broken}, nil
 }
 
 // defaultAddressBook picks where a new contact goes when no address book

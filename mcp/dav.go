@@ -16,14 +16,20 @@ type pageOut struct {
 	NextOffset int `json:"next_offset,omitempty" jsonschema:"pass as offset to get the next page; absent on the last page"`
 }
 
-func pageOf(total, offset, limit int) (lo, hi int, p pageOut) {
-	lo = min(offset, total)
-	hi = min(lo+limit, total)
-	p = pageOut{Total: total, Offset: lo}
+// pageOf cuts the page at offset (limit items at most) out of items; the
+// page is never nil, so the JSON says [] for an empty one.
+func pageOf[T any](items []T, offset, limit int) ([]T, pageOut) {
+	total := len(items)
+	lo := min(offset, total)
+	hi := min(lo+limit, total)
+	p := pageOut{Total: total, Offset: lo}
 	if hi < total {
 		p.NextOffset = hi
 	}
-	return lo, hi, p
+	if lo == hi {
+		return []T{}, p
+	}
+	return items[lo:hi], p
 }
 
 // checkPage checks the limit and offset arguments of a listing.
@@ -219,11 +225,8 @@ func (c calDAV) detailed(ctx context.Context, nc *nextcloud.Client, comp string)
 		return nil, err
 	}
 	cals, err := d.CalendarsDetailed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if comp == "" {
-		return cals, nil
+	if err != nil || comp == "" {
+		return cals, err
 	}
 	out := []nextcloud.Calendar{}
 	for _, cal := range cals {

@@ -184,12 +184,8 @@ func tasksList(dav calDAV) Tool {
 			if err != nil {
 				return tasksOut{}, err
 			}
-			lo, hi, page := pageOf(len(res.Tasks), in.Offset, orDefault(in.Limit, 100))
-			o := tasksOut{Tasks: res.Tasks[lo:hi], pageOut: page, Skipped: res.Broken}
-			if o.Tasks == nil {
-				o.Tasks = []nextcloud.Task{}
-			}
-			return o, nil
+			ts, page := pageOf(res.Tasks, in.Offset, orDefault(in.Limit, 100))
+			return tasksOut{Tasks: ts, pageOut: page, Skipped: res.Broken}, nil
 		})
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -26,35 +25,19 @@ import (
 // the object REPORTs (calendar-query, calendar-multiget: go-webdav decodes
 // their answers twice, see Query) are sent by hand.
 type CalDAV struct {
-	c         *Client
-	cl        *caldav.Client
-	home      string
-	principal string
+	davHandle
+	cl *caldav.Client
 }
 
 // CalDAV discovers the user's calendar home (cached in cache) and returns
 // a handle for calendar operations.
 func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
-	home, err := c.calendarHome(ctx, cache)
+	h, cl, err := openDAV(ctx, c, cache, c.calendarHome, caldav.NewClient, "caldav")
 	if err != nil {
 		return nil, err
 	}
-	principal, err := c.davPrincipal(ctx, cache)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := davClient(c, caldav.NewClient, "caldav")
-	if err != nil {
-		return nil, err
-	}
-	return &CalDAV{c: c, cl: cl, home: home, principal: principal}, nil
+	return &CalDAV{davHandle: h, cl: cl}, nil
 }
-
-// Home is the calendar home collection (an href path).
-func (d *CalDAV) Home() string { return d.home }
-
-// Principal is the user's DAV principal (an href path).
-func (d *CalDAV) Principal() string { return d.principal }
 
 // Calendar is one calendar collection.
 type Calendar struct {
@@ -81,25 +64,11 @@ func (cal Calendar) Supports(comp string) bool {
 // Calendars lists the user's calendars (own and shared), without the
 // extra properties; see CalendarsDetailed.
 func (d *CalDAV) Calendars(ctx context.Context) ([]Calendar, error) {
-	var cals []caldav.Calendar
-	err := safely(func() error {
-		var err error
-		cals, err = d.cl.FindCalendars(ctx, d.home)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list calendars in %s: %w", d.home, err)
-	}
-	out := make([]Calendar, 0, len(cals))
-	for _, c := range cals {
-		href := ensureSlash(c.Path)
-		if href == d.home {
-			continue
-		}
-		out = append(out, calendarOf(href, c.Name, c.Description, c.SupportedComponentSet))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return listCollections(d.davHandle, "calendars", func() ([]caldav.Calendar, error) { return d.cl.FindCalendars(ctx, d.home) },
+		func(c caldav.Calendar) string { return c.Path },
+		func(href string, c caldav.Calendar) Calendar {
+			return calendarOf(href, c.Name, c.Description, c.SupportedComponentSet)
+		})
 }
 
 // calendarOf describes a calendar collection from its listed properties.
@@ -126,24 +95,11 @@ func (d *CalDAV) CalendarsDetailed(ctx context.Context) ([]Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	extra, err := d.c.davExtraProps(ctx, d.home, propCalendarColor, propCalendarOrder, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		d.c.log.Debug("calendar extra properties unavailable", "err", err)
-		return cals, nil
-	}
-	for i := range cals {
-		x, ok := extra[cals[i].Href]
-		if !ok {
-			continue
-		}
-		cals[i].Color = normalizeColor(x.Color)
-		cals[i].ReadOnly = x.readOnly()
-		cals[i].Owner, cals[i].Shared = x.sharedBy(d.principal)
-	}
-	return cals, nil
+	return withExtras(ctx, d.davHandle, cals, "calendar", func(c *Calendar, x davPropsResponse) {
+		c.Color = normalizeColor(x.Color)
+		c.ReadOnly = x.readOnly()
+		c.Owner, c.Shared = x.sharedBy(d.principal)
+	}, propCalendarColor, propCalendarOrder, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
 }
 
 func normalizeColor(c string) string {
@@ -154,21 +110,6 @@ func normalizeColor(c string) string {
 	}
 	return c
 }
-
-// CalendarNotFoundError says which calendars exist.
-type CalendarNotFoundError struct {
-	Ref       string
-	Available []string
-}
-
-func (e *CalendarNotFoundError) Error() string {
-	if len(e.Available) == 0 {
-		return fmt.Sprintf("no calendar %q: the user has no calendars matching the request", e.Ref)
-	}
-	return fmt.Sprintf("no calendar %q; available calendars: %s (use an id from nc_calendar_list_calendars)", e.Ref, strings.Join(e.Available, ", "))
-}
-
-func (e *CalendarNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // FindCalendar finds a calendar by id or, failing that, by display name
 // (case-insensitive).
@@ -184,25 +125,9 @@ func (d *CalDAV) FindCalendar(ctx context.Context, ref string) (Calendar, error)
 // ignoring case when that is unambiguous.
 func PickCalendar(cals []Calendar, ref string) (Calendar, error) {
 	ref = strings.TrimSpace(ref)
-	for _, c := range cals {
-		if c.ID == ref {
-			return c, nil
-		}
-	}
-	var byName []Calendar
-	for _, c := range cals {
-		if strings.EqualFold(c.Name, ref) || strings.EqualFold(c.ID, ref) {
-			byName = append(byName, c)
-		}
-	}
-	if len(byName) == 1 {
-		return byName[0], nil
-	}
-	avail := make([]string, 0, len(cals))
-	for _, c := range cals {
-		avail = append(avail, fmt.Sprintf("%s (%q)", c.ID, c.Name))
-	}
-	return Calendar{}, &CalendarNotFoundError{Ref: ref, Available: avail}
+	return pickCollection(cals, ref, "calendar", "nc_calendar_list_calendars", func(id, name string) bool {
+		return strings.EqualFold(name, ref) || strings.EqualFold(id, ref)
+	})
 }
 
 // CalendarOptions describe a new calendar.
@@ -480,15 +405,10 @@ func multiGetSplit[T any](hrefs []string, what, format string, fetch func([]stri
 
 // Get fetches one calendar object by href.
 func (d *CalDAV) Get(ctx context.Context, href string) (CalObject, error) {
-	data, etag, err := d.c.getRaw(ctx, href)
-	if err != nil {
-		return CalObject{}, fmt.Errorf("get %s: %w", href, err)
-	}
-	cal, orig, err := decodeCal(data)
-	if err != nil {
-		return CalObject{}, fmt.Errorf("the calendar object %s on the server has unreadable iCalendar data (%v); fix or delete it in a calendar app: %w", href, err, errMalformed)
-	}
-	return CalObject{Href: href, ETag: etag, Data: cal, orig: orig}, nil
+	return getObject(ctx, d.c, href, "calendar object", "iCalendar", "a calendar app", func(data []byte, etag string) (CalObject, error) {
+		cal, orig, err := decodeCal(data)
+		return CalObject{Href: href, ETag: etag, Data: cal, orig: orig}, err
+	})
 }
 
 // All returns every object of type comp in the calendar (every object
@@ -590,11 +510,6 @@ func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag 
 		return "", fmt.Errorf("encode iCalendar: %w", err)
 	}
 	return d.c.davPutObject(ctx, href, "text/calendar; charset=utf-8", data, etag, create)
-}
-
-// Delete removes an object; with etag set only if it is unchanged.
-func (d *CalDAV) Delete(ctx context.Context, href, etag string) error {
-	return d.c.davDeleteObject(ctx, href, etag)
 }
 
 // davPutObject PUTs a DAV object conditionally (see CalDAV.Put) and

@@ -14,6 +14,52 @@ import (
 // DAV:displayname and Apple's calendar-color, as Nextcloud's and other
 // CalDAV clients send them).
 
+// CollectionNotFoundError says that no calendar or address book has the
+// id or name asked for, and which there are.
+type CollectionNotFoundError struct {
+	Kind      string // "calendar", "address book"
+	Ref       string
+	Available []string
+	listTool  string
+}
+
+// CalendarNotFoundError is the CollectionNotFoundError of PickCalendar.
+type CalendarNotFoundError = CollectionNotFoundError
+
+func (e *CollectionNotFoundError) Error() string {
+	if len(e.Available) == 0 {
+		return fmt.Sprintf("no %s %q: the user has no %ss matching the request", e.Kind, e.Ref, e.Kind)
+	}
+	return fmt.Sprintf("no %s %q; available %ss: %s (use an id from %s)", e.Kind, e.Ref, e.Kind, strings.Join(e.Available, ", "), e.listTool)
+}
+
+func (e *CollectionNotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// pickCollection finds the collection ref (trimmed) names in all: the one
+// whose id is ref, else the only one alike accepts (by display name).
+func pickCollection[T collection](all []T, ref, kind, listTool string, alike func(id, name string) bool) (T, error) {
+	var byName []T
+	for _, c := range all {
+		id, name, _ := c.collection()
+		if id == ref {
+			return c, nil
+		}
+		if alike(id, name) {
+			byName = append(byName, c)
+		}
+	}
+	if len(byName) == 1 {
+		return byName[0], nil
+	}
+	avail := make([]string, 0, len(all))
+	for _, c := range all {
+		id, name, _ := c.collection()
+		avail = append(avail, fmt.Sprintf("%s (%q)", id, name))
+	}
+	var zero T
+	return zero, &CollectionNotFoundError{Kind: kind, Ref: ref, Available: avail, listTool: listTool}
+}
+
 // collection is a calendar or an address book as the helpers below need
 // it: its id, display name and href.
 type collection interface {

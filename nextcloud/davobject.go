@@ -21,6 +21,22 @@ type objectStore[O, V any] interface {
 	Get(ctx context.Context, href string) (O, error)
 }
 
+// getObject fetches one object by href and decodes it. Data that does not
+// decode is errMalformed, saying what it is (what, in format) and where to
+// fix it (app).
+func getObject[O any](ctx context.Context, c *Client, href, what, format, app string, decode func(data []byte, etag string) (O, error)) (O, error) {
+	var zero O
+	data, etag, err := c.getRaw(ctx, href)
+	if err != nil {
+		return zero, fmt.Errorf("get %s: %w", href, err)
+	}
+	o, err := decode(data, etag)
+	if err != nil {
+		return zero, fmt.Errorf("the %s %s on the server has unreadable %s data (%v); fix or delete it in %s: %w", what, href, format, err, app, errMalformed)
+	}
+	return o, nil
+}
+
 // objectByID fetches the object a listing's id names: a full href (only
 // inside the collection at coll) or an object name in it. When no object
 // has that name, byUID looks further. what names the id in errors.

@@ -2,9 +2,11 @@ package nextcloud_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 // collectionScenario creates and deletes an address book and renames and
@@ -67,5 +69,22 @@ func collectionScenario(t *testing.T, tg davTarget) {
 		if c.ID == home.ID && (c.Name != "Home" || c.Color != "#445566") {
 			t.Fatalf("the other calendar changed: %+v", c)
 		}
+	}
+}
+
+// A calendar or address book that is not there: one wording, naming what
+// there is and where the ids come from.
+func TestCollectionNotFound(t *testing.T) {
+	_, err := nextcloud.PickCalendar(nil, "work")
+	var nf *nextcloud.CalendarNotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, nextcloud.ErrNotFound) ||
+		err.Error() != `no calendar "work": the user has no calendars matching the request` {
+		t.Fatalf("no calendars: %v", err)
+	}
+	nc := nctest.New(t)
+	_, err = openDAV(t, nc.Client(t, "admin").CardDAV).FindAddressBook(context.Background(), " Work ")
+	if !errors.Is(err, nextcloud.ErrNotFound) ||
+		err.Error() != `no address book "Work"; available address books: contacts ("Contacts") (use an id from nc_contacts_list_addressbooks)` {
+		t.Fatalf("unknown address book: %v", err)
 	}
 }

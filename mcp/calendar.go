@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -62,8 +61,8 @@ type createCalendarIn struct {
 }
 
 func (in *createCalendarIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return errors.New("name must not be empty")
+	if err := textArg("name", in.Name); err != nil {
+		return err
 	}
 	if in.Color != "" && !colorRE.MatchString(in.Color) {
 		return fmt.Errorf("color %q is not #RRGGBB", in.Color)
@@ -119,10 +118,7 @@ type calendarRefIn struct {
 }
 
 func (in *calendarRefIn) Validate() error {
-	if strings.TrimSpace(in.Calendar) == "" {
-		return errors.New("calendar must not be empty")
-	}
-	return nil
+	return textArg("calendar", in.Calendar)
 }
 
 func calendarDeleteCalendar(dav calDAV) Tool {

@@ -196,8 +196,8 @@ type searchEventsIn struct {
 }
 
 func (in *searchEventsIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return errors.New("query must not be empty")
+	if err := textArg("query", in.Query); err != nil {
+		return err
 	}
 	return checkPage(in.Limit, in.Offset, 500)
 }
@@ -274,11 +274,11 @@ func (in *createEventIn) fields() eventFields {
 }
 
 func (in *createEventIn) Validate() error {
-	if strings.TrimSpace(in.Summary) == "" {
-		return errors.New("summary must not be empty")
+	if err := textArg("summary", in.Summary); err != nil {
+		return err
 	}
-	if strings.TrimSpace(in.Start) == "" {
-		return errors.New("start must not be empty")
+	if err := textArg("start", in.Start); err != nil {
+		return err
 	}
 	return in.fields().check()
 }
@@ -288,11 +288,7 @@ func calendarCreateEvent(dav calDAV) Tool {
 		Description: "Create an event: timed (start with a time) or all-day (start as a date), optionally recurring (rrule), with location, description, attendees, reminders and more. Times without an offset are read in timezone (default UTC).",
 		Scope:       "calendar:write", Kind: Create},
 		func(ctx context.Context, nc *nextcloud.Client, in createEventIn) (eventOut, error) {
-			d, err := dav.open(ctx, nc)
-			if err != nil {
-				return eventOut{}, err
-			}
-			cals, err := d.Calendars(ctx)
+			d, cals, err := dav.all(ctx, nc)
 			if err != nil {
 				return eventOut{}, err
 			}
@@ -407,10 +403,6 @@ func listEvents(ctx context.Context, nc *nextcloud.Client, dav calDAV,
 	if err != nil {
 		return eventsOut{}, err
 	}
-	lo, hi, page := pageOf(len(res.Events), offset, limit)
-	o := eventsOut{Events: res.Events[lo:hi], pageOut: page, RangeStart: from.Format(time.RFC3339), RangeEnd: to.Format(time.RFC3339), Skipped: res.Broken}
-	if o.Events == nil {
-		o.Events = []nextcloud.Event{}
-	}
-	return o, nil
+	evs, page := pageOf(res.Events, offset, limit)
+	return eventsOut{Events: evs, pageOut: page, RangeStart: from.Format(time.RFC3339), RangeEnd: to.Format(time.RFC3339), Skipped: res.Broken}, nil
 }

@@ -136,11 +136,7 @@ func findFreeSlots(ctx context.Context, nc *nextcloud.Client, dav calDAV, in fre
 	for _, d := range days {
 		wh.Days[weekdays[dayKey(d)]] = true
 	}
-	d, err := dav.open(ctx, nc)
-	if err != nil {
-		return freeSlotsOut{}, err
-	}
-	all, err := d.Calendars(ctx)
+	d, all, err := dav.all(ctx, nc)
 	if err != nil {
 		return freeSlotsOut{}, err
 	}

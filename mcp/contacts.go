@@ -207,8 +207,8 @@ type searchContactsIn struct {
 }
 
 func (in *searchContactsIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return errors.New("query must not be empty")
+	if err := textArg("query", in.Query); err != nil {
+		return err
 	}
 	switch strings.ToLower(in.Field) {
 	case "", "any", "name", "email", "phone", "organization":
@@ -417,12 +417,8 @@ func (c cardDAV) list(ctx context.Context, nc *nextcloud.Client, ref, query, fie
 			}
 		}
 	}
-	lo, hi, page := pageOf(len(cs), offset, limit)
-	o := contactsOut{Contacts: cs[lo:hi], pageOut: page, Skipped: res.Broken}
-	if o.Contacts == nil {
-		o.Contacts = []nextcloud.Contact{}
-	}
-	return o, nil
+	cs, page := pageOf(cs, offset, limit)
+	return contactsOut{Contacts: cs, pageOut: page, Skipped: res.Broken}, nil
 }
 
 // defaultAddressBook picks where a new contact goes when no address book

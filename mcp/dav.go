@@ -16,24 +16,28 @@ type pageOut struct {
 	NextOffset int `json:"next_offset,omitempty" jsonschema:"pass as offset to get the next page; absent on the last page"`
 }
 
-func pageOf(total, offset, limit int) (lo, hi int, p pageOut) {
-	lo = min(offset, total)
-	hi = min(lo+limit, total)
-	p = pageOut{Total: total, Offset: lo}
+// pageOf cuts the page at offset (limit items at most) out of items; the
+// page is never nil, so the JSON says [] for an empty one.
+func pageOf[T any](items []T, offset, limit int) ([]T, pageOut) {
+	total := len(items)
+	lo := min(offset, total)
+	hi := min(lo+limit, total)
+	p := pageOut{Total: total, Offset: lo}
 	if hi < total {
 		p.NextOffset = hi
 	}
-	return lo, hi, p
+	if lo == hi {
+		return []T{}, p
+	}
+	return items[lo:hi], p
 }
 
+// checkPage checks the limit and offset arguments of a listing.
 func checkPage(limit, offset, maxLimit int) error {
-	if limit < 0 || limit > maxLimit {
-		return fmt.Errorf("limit must be between 1 and %d, not %d", maxLimit, limit)
+	if err := limitArg("limit", limit, maxLimit); err != nil {
+		return err
 	}
-	if offset < 0 {
-		return fmt.Errorf("offset must not be negative, not %d", offset)
-	}
-	return nil
+	return offsetArg("offset", offset)
 }
 
 // requireBoth checks the two ids that name a DAV object (collection and item).
@@ -182,13 +186,19 @@ func (c calDAV) open(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalD
 	return nc.CalDAV(ctx, c.cache)
 }
 
-// calendar opens CalDAV and finds the calendar ref names.
-func (c calDAV) calendar(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+// all opens CalDAV and lists all the user's calendars.
+func (c calDAV) all(ctx context.Context, nc *nextcloud.Client) (*nextcloud.CalDAV, []nextcloud.Calendar, error) {
 	d, err := c.open(ctx, nc)
 	if err != nil {
-		return nil, nextcloud.Calendar{}, err
+		return nil, nil, err
 	}
 	cals, err := d.Calendars(ctx)
+	return d, cals, err
+}
+
+// calendar opens CalDAV and finds the calendar ref names.
+func (c calDAV) calendar(ctx context.Context, nc *nextcloud.Client, ref string) (*nextcloud.CalDAV, nextcloud.Calendar, error) {
+	d, cals, err := c.all(ctx, nc)
 	if err != nil {
 		return nil, nextcloud.Calendar{}, err
 	}
@@ -215,11 +225,8 @@ func (c calDAV) detailed(ctx context.Context, nc *nextcloud.Client, comp string)
 		return nil, err
 	}
 	cals, err := d.CalendarsDetailed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if comp == "" {
-		return cals, nil
+	if err != nil || comp == "" {
+		return cals, err
 	}
 	out := []nextcloud.Calendar{}
 	for _, cal := range cals {

@@ -17,10 +17,7 @@ type createAddressBookIn struct {
 }
 
 func (in *createAddressBookIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return errors.New("name must not be empty")
-	}
-	return nil
+	return textArg("name", in.Name)
 }
 
 type addressBookOut struct {
@@ -54,10 +51,7 @@ type addressBookRefIn struct {
 }
 
 func (in *addressBookRefIn) Validate() error {
-	if strings.TrimSpace(in.AddressBook) == "" {
-		return errors.New("addressbook must not be empty")
-	}
-	return nil
+	return textArg("addressbook", in.AddressBook)
 }
 
 func contactsDeleteAddressBook(dav cardDAV) Tool {

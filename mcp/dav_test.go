@@ -60,3 +60,26 @@ func TestDAVCheckWhen(t *testing.T) {
 		}
 	}
 }
+
+// pageOf cuts one page and never answers nil (the JSON says [] then).
+func TestPageOf(t *testing.T) {
+	items := []string{"a", "b", "c", "d", "e"}
+	for _, c := range []struct {
+		offset, limit int
+		want          string
+		page          pageOut
+	}{
+		{0, 2, "a b", pageOut{Total: 5, Offset: 0, NextOffset: 2}},
+		{2, 2, "c d", pageOut{Total: 5, Offset: 2, NextOffset: 4}},
+		{4, 2, "e", pageOut{Total: 5, Offset: 4}},
+		{9, 2, "", pageOut{Total: 5, Offset: 5}},
+	} {
+		got, p := pageOf(items, c.offset, c.limit)
+		if strings.Join(got, " ") != c.want || p != c.page || got == nil {
+			t.Errorf("pageOf(offset %d, limit %d) = %q, %+v; want %q, %+v", c.offset, c.limit, got, p, c.want, c.page)
+		}
+	}
+	if got, p := pageOf([]nextcloud.Event(nil), 0, 10); got == nil || len(got) != 0 || p != (pageOut{}) {
+		t.Errorf("no events gave %#v, %+v", got, p)
+	}
+}

@@ -184,12 +184,8 @@ func tasksList(dav calDAV) Tool {
 			if err != nil {
 				return tasksOut{}, err
 			}
-			lo, hi, page := pageOf(len(res.Tasks), in.Offset, orDefault(in.Limit, 100))
-			o := tasksOut{Tasks: res.Tasks[lo:hi], pageOut: page, Skipped: res.Broken}
-			if o.Tasks == nil {
-				o.Tasks = []nextcloud.Task{}
-			}
-			return o, nil
+			ts, page := pageOf(res.Tasks, in.Offset, orDefault(in.Limit, 100))
+			return tasksOut{Tasks: ts, pageOut: page, Skipped: res.Broken}, nil
 		})
 }
 
@@ -226,8 +222,8 @@ type createTaskIn struct {
 }
 
 func (in *createTaskIn) Validate() error {
-	if strings.TrimSpace(in.Summary) == "" {
-		return errors.New("summary must not be empty")
+	if err := textArg("summary", in.Summary); err != nil {
+		return err
 	}
 	return in.taskFields.check()
 }
@@ -241,11 +237,8 @@ func tasksCreate(dav calDAV) Tool {
 			var c nextcloud.Calendar
 			var err error
 			if strings.TrimSpace(in.List) == "" {
-				if d, err = dav.open(ctx, nc); err != nil {
-					return taskOut{}, err
-				}
-				cals, err := d.Calendars(ctx)
-				if err != nil {
+				var cals []nextcloud.Calendar
+				if d, cals, err = dav.all(ctx, nc); err != nil {
 					return taskOut{}, err
 				}
 				c, err = defaultCalendar(cals, "VTODO", "tasks", "personal")

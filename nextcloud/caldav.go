@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -26,35 +25,19 @@ import (
 // the object REPORTs (calendar-query, calendar-multiget: go-webdav decodes
 // their answers twice, see Query) are sent by hand.
 type CalDAV struct {
-	c         *Client
-	cl        *caldav.Client
-	home      string
-	principal string
+	davHandle
+	cl *caldav.Client
 }
 
 // CalDAV discovers the user's calendar home (cached in cache) and returns
 // a handle for calendar operations.
 func (c *Client) CalDAV(ctx context.Context, cache *DAVCache) (*CalDAV, error) {
-	home, err := c.calendarHome(ctx, cache)
+	h, cl, err := openDAV(ctx, c, cache, c.calendarHome, caldav.NewClient, "caldav")
 	if err != nil {
 		return nil, err
 	}
-	principal, err := c.davPrincipal(ctx, cache)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := caldav.NewClient(c, c.davEndpoint())
-	if err != nil {
-		return nil, fmt.Errorf("caldav client: %w", err)
-	}
-	return &CalDAV{c: c, cl: cl, home: home, principal: principal}, nil
+	return &CalDAV{davHandle: h, cl: cl}, nil
 }
-
-// Home is the calendar home collection (an href path).
-func (d *CalDAV) Home() string { return d.home }
-
-// Principal is the user's DAV principal (an href path).
-func (d *CalDAV) Principal() string { return d.principal }
 
 // Calendar is one calendar collection.
 type Calendar struct {
@@ -81,25 +64,11 @@ func (cal Calendar) Supports(comp string) bool {
 // Calendars lists the user's calendars (own and shared), without the
 // extra properties; see CalendarsDetailed.
 func (d *CalDAV) Calendars(ctx context.Context) ([]Calendar, error) {
-	var cals []caldav.Calendar
-	err := safely(func() error {
-		var err error
-		cals, err = d.cl.FindCalendars(ctx, d.home)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list calendars in %s: %w", d.home, err)
-	}
-	out := make([]Calendar, 0, len(cals))
-	for _, c := range cals {
-		href := ensureSlash(c.Path)
-		if href == d.home {
-			continue
-		}
-		out = append(out, calendarOf(href, c.Name, c.Description, c.SupportedComponentSet))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return listCollections(d.davHandle, "calendars", func() ([]caldav.Calendar, error) { return d.cl.FindCalendars(ctx, d.home) },
+		func(c caldav.Calendar) string { return c.Path },
+		func(href string, c caldav.Calendar) Calendar {
+			return calendarOf(href, c.Name, c.Description, c.SupportedComponentSet)
+		})
 }
 
 // calendarOf describes a calendar collection from its listed properties.
@@ -126,24 +95,11 @@ func (d *CalDAV) CalendarsDetailed(ctx context.Context) ([]Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	extra, err := d.c.davExtraProps(ctx, d.home, propCalendarColor, propCalendarOrder, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		d.c.log.Debug("calendar extra properties unavailable", "err", err)
-		return cals, nil
-	}
-	for i := range cals {
-		x, ok := extra[cals[i].Href]
-		if !ok {
-			continue
-		}
-		cals[i].Color = normalizeColor(x.Color)
-		cals[i].ReadOnly = x.readOnly()
-		cals[i].Owner, cals[i].Shared = x.sharedBy(d.principal)
-	}
-	return cals, nil
+	return withExtras(ctx, d.davHandle, cals, "calendar", func(c *Calendar, x davPropsResponse) {
+		c.Color = normalizeColor(x.Color)
+		c.ReadOnly = x.readOnly()
+		c.Owner, c.Shared = x.sharedBy(d.principal)
+	}, propCalendarColor, propCalendarOrder, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
 }
 
 func normalizeColor(c string) string {
@@ -154,21 +110,6 @@ func normalizeColor(c string) string {
 	}
 	return c
 }
-
-// CalendarNotFoundError says which calendars exist.
-type CalendarNotFoundError struct {
-	Ref       string
-	Available []string
-}
-
-func (e *CalendarNotFoundError) Error() string {
-	if len(e.Available) == 0 {
-		return fmt.Sprintf("no calendar %q: the user has no calendars matching the request", e.Ref)
-	}
-	return fmt.Sprintf("no calendar %q; available calendars: %s (use an id from nc_calendar_list_calendars)", e.Ref, strings.Join(e.Available, ", "))
-}
-
-func (e *CalendarNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // FindCalendar finds a calendar by id or, failing that, by display name
 // (case-insensitive).
@@ -184,25 +125,9 @@ func (d *CalDAV) FindCalendar(ctx context.Context, ref string) (Calendar, error)
 // ignoring case when that is unambiguous.
 func PickCalendar(cals []Calendar, ref string) (Calendar, error) {
 	ref = strings.TrimSpace(ref)
-	for _, c := range cals {
-		if c.ID == ref {
-			return c, nil
-		}
-	}
-	var byName []Calendar
-	for _, c := range cals {
-		if strings.EqualFold(c.Name, ref) || strings.EqualFold(c.ID, ref) {
-			byName = append(byName, c)
-		}
-	}
-	if len(byName) == 1 {
-		return byName[0], nil
-	}
-	avail := make([]string, 0, len(cals))
-	for _, c := range cals {
-		avail = append(avail, fmt.Sprintf("%s (%q)", c.ID, c.Name))
-	}
-	return Calendar{}, &CalendarNotFoundError{Ref: ref, Available: avail}
+	return pickCollection(cals, ref, "calendar", "nc_calendar_list_calendars", func(id, name string) bool {
+		return strings.EqualFold(name, ref) || strings.EqualFold(id, ref)
+	})
 }
 
 // CalendarOptions describe a new calendar.
@@ -241,15 +166,10 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	if len(comps) == 0 {
 		comps = []string{ical.CompEvent, ical.CompToDo}
 	}
-	existing, err := d.Calendars(ctx)
+	href, err := newCollectionHref(ctx, d.Calendars, d.home, name)
 	if err != nil {
 		return Calendar{}, err
 	}
-	ids := make([]string, 0, len(existing))
-	for _, c := range existing {
-		ids = append(ids, c.ID)
-	}
-	id := uniqueID(name, ids)
 	var m xmlMkcalendar
 	m.Set.Prop.DisplayName = name
 	m.Set.Prop.Description = opts.Description
@@ -263,38 +183,14 @@ func (d *CalDAV) CreateCalendar(ctx context.Context, opts CalendarOptions) (Cale
 	if err != nil {
 		return Calendar{}, fmt.Errorf("encode MKCALENDAR: %w", err)
 	}
-	href := d.home + id + "/"
-	h := http.Header{}
-	h.Set("Content-Type", `application/xml; charset="utf-8"`)
-	resp, err := d.c.davSend(ctx, "MKCALENDAR", href, h, append([]byte(xml.Header), body...))
-	if err != nil {
-		return Calendar{}, fmt.Errorf("create calendar %q: %w", name, err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	// Report the calendar as the server keeps it: servers may accept
-	// MKCALENDAR and drop properties they do not store.
-	cals, err := d.CalendarsDetailed(ctx)
-	if err != nil {
-		return Calendar{}, err
-	}
-	for _, c := range cals {
-		if c.Href == href {
-			return c, nil
-		}
-	}
-	return Calendar{ID: id, Name: name, Components: comps, Href: href}, nil
+	return createCollection(ctx, d.c, d.CalendarsDetailed, "MKCALENDAR", href, "calendar", name, append([]byte(xml.Header), body...),
+		Calendar{ID: lastSegment(href), Name: name, Components: comps, Href: href})
 }
 
 // DeleteCalendar deletes a calendar with everything in it (Nextcloud keeps
 // it in its trash bin for a while).
 func (d *CalDAV) DeleteCalendar(ctx context.Context, cal Calendar) error {
-	resp, err := d.c.davSend(ctx, http.MethodDelete, cal.Href, nil, nil)
-	if err != nil {
-		return fmt.Errorf("delete calendar %s: %w", cal.ID, err)
-	}
-	resp.Body.Close()
-	return nil
+	return d.c.deleteCollection(ctx, cal.Href, "calendar", cal.ID)
 }
 
 func slugify(s string) string {
@@ -379,23 +275,11 @@ func (d *CalDAV) Query(ctx context.Context, cal Calendar, comp string, start, en
 	}
 	kept := got[:0]
 	for _, o := range got {
-		if comp == "" || hasComponent(o.Data, comp) {
+		if comp == "" || holds(o.Data, comp) {
 			kept = append(kept, o)
 		}
 	}
 	return kept, broken, nil
-}
-
-func hasComponent(cal *ical.Calendar, name string) bool {
-	if cal == nil || cal.Component == nil {
-		return false
-	}
-	for _, c := range cal.Children {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // decodeCalObjects parses the iCalendar data of a REPORT answer once per
@@ -521,15 +405,10 @@ func multiGetSplit[T any](hrefs []string, what, format string, fetch func([]stri
 
 // Get fetches one calendar object by href.
 func (d *CalDAV) Get(ctx context.Context, href string) (CalObject, error) {
-	data, etag, err := d.c.getRaw(ctx, href)
-	if err != nil {
-		return CalObject{}, fmt.Errorf("get %s: %w", href, err)
-	}
-	cal, orig, err := decodeCal(data)
-	if err != nil {
-		return CalObject{}, fmt.Errorf("the calendar object %s on the server has unreadable iCalendar data (%v); fix or delete it in a calendar app: %w", href, err, errMalformed)
-	}
-	return CalObject{Href: href, ETag: etag, Data: cal, orig: orig}, nil
+	return getObject(ctx, d.c, href, "calendar object", "iCalendar", "a calendar app", func(data []byte, etag string) (CalObject, error) {
+		cal, orig, err := decodeCal(data)
+		return CalObject{Href: href, ETag: etag, Data: cal, orig: orig}, err
+	})
 }
 
 // All returns every object of type comp in the calendar (every object
@@ -587,28 +466,9 @@ func (d *CalDAV) Object(ctx context.Context, cal Calendar, comp, id string) (Cal
 	if id == "" {
 		return CalObject{}, errors.New("empty id")
 	}
-	if strings.HasPrefix(id, "/") {
-		// A full href: accept it only inside this calendar.
-		href, err := JoinInside("event or task id", cal.Href, id)
-		if err != nil {
-			return CalObject{}, err
-		}
-		return d.Get(ctx, href)
-	}
-	if !strings.Contains(id, "/") {
-		href, err := JoinInside("event or task id", cal.Href, id)
-		if err != nil {
-			return CalObject{}, err
-		}
-		o, err := d.Get(ctx, href)
-		if err == nil {
-			return o, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return CalObject{}, err
-		}
-	}
-	return d.findByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"), id)
+	return objectByID(ctx, d.Get, cal.Href, "event or task id", id, func() (CalObject, error) {
+		return d.findByUID(ctx, cal, comp, strings.TrimSuffix(id, ".ics"), id)
+	})
 }
 
 func objectUID(cal *ical.Calendar) string {
@@ -650,11 +510,6 @@ func (d *CalDAV) Put(ctx context.Context, href string, cal *ical.Calendar, etag 
 		return "", fmt.Errorf("encode iCalendar: %w", err)
 	}
 	return d.c.davPutObject(ctx, href, "text/calendar; charset=utf-8", data, etag, create)
-}
-
-// Delete removes an object; with etag set only if it is unchanged.
-func (d *CalDAV) Delete(ctx context.Context, href, etag string) error {
-	return d.c.davDeleteObject(ctx, href, etag)
 }
 
 // davPutObject PUTs a DAV object conditionally (see CalDAV.Put) and

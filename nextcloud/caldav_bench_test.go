@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -28,10 +27,7 @@ func BenchmarkCalendarQuery(b *testing.B) {
 	}
 	c := nc.Client(b, "admin")
 	ctx := context.Background()
-	d, err := c.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := openDAV(b, c.CalDAV)
 	cal, err := d.FindCalendar(ctx, "bench")
 	if err != nil {
 		b.Fatal(err)

@@ -136,20 +136,9 @@ func (d *CalDAV) CreateEvent(ctx context.Context, cal Calendar, in EventInput) (
 		return EventDetail{}, fmt.Errorf("calendar %s holds only %s, not events; pick another calendar", cal.ID, strings.Join(cal.Components, ", "))
 	}
 	d.fillReminderAddress(ctx, &in)
-	uid := NewUID()
-	data, err := NewEventCalendar(uid, in, time.Now())
-	if err != nil {
-		return EventDetail{}, inputErr(err)
-	}
-	href := cal.Href + uid + ".ics"
-	if _, err := d.Put(ctx, href, data, "", true); err != nil {
-		return EventDetail{}, fmt.Errorf("create event in %s: %w", cal.ID, err)
-	}
-	o, err := d.Get(ctx, href)
-	if err != nil {
-		return EventDetail{}, err
-	}
-	return eventOf(cal, o, nil)
+	return createObject(ctx, d, cal.Href, cal.ID, ".ics", "event",
+		func(uid string) (*ical.Calendar, error) { return NewEventCalendar(uid, in, time.Now()) },
+		func(o CalObject) (EventDetail, error) { return eventOf(cal, o, nil) })
 }
 
 // UpdateEvent changes the fields given in in, of the series or (with
@@ -161,7 +150,7 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 	if err != nil {
 		return EventDetail{}, err
 	}
-	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
+	if staleETag(etag, o.ETag) {
 		return EventDetail{}, conflictError(o.Href, "event")
 	}
 	if o, err = d.editable(ctx, o); err != nil {
@@ -171,17 +160,8 @@ func (d *CalDAV) UpdateEvent(ctx context.Context, cal Calendar, id string, in Ev
 	if err := UpdateEventCalendar(o.Data, in, occurrence, time.Now()); err != nil {
 		return EventDetail{}, inputErr(err)
 	}
-	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return EventDetail{}, conflictError(o.Href, "event")
-		}
-		return EventDetail{}, fmt.Errorf("update event %s: %w", o.Href, err)
-	}
-	o2, err := d.Get(ctx, o.Href)
-	if err != nil {
-		return EventDetail{}, err
-	}
-	return eventOf(cal, o2, nil)
+	return saveObject(ctx, d.Get, o.Href, "event", func() error { return d.put(ctx, o, firstNonEmpty(etag, o.ETag)) },
+		func(o CalObject) (EventDetail, error) { return eventOf(cal, o, nil) })
 }
 
 // DeleteEvent deletes an event, or one occurrence of a series.
@@ -190,7 +170,7 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 	if err != nil {
 		return err
 	}
-	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
+	if staleETag(etag, o.ETag) {
 		method := http.MethodDelete
 		if occurrence != "" {
 			method = http.MethodPut
@@ -212,13 +192,7 @@ func (d *CalDAV) DeleteEvent(ctx context.Context, cal Calendar, id, occurrence, 
 		}
 		return nil
 	}
-	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return conflictErrorOf(http.MethodDelete, o.Href, "event")
-		}
-		return fmt.Errorf("delete event %s: %w", o.Href, err)
-	}
-	return nil
+	return writeErr(d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)), http.MethodDelete, "delete", "event", o.Href)
 }
 
 func conflictError(href, what string) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/emersion/go-ical"
@@ -111,7 +110,7 @@ func writeCalComponent(b *strings.Builder, c *ical.Component, orig *origCal) {
 	s, ok := orig.snaps[c]
 	if !ok {
 		b.WriteString(formatContentLine("", "BEGIN", nil, c.Name))
-		writeProps(b, c.Props, nil)
+		writeSorted(b, c.Props, nil, formatProp)
 		for _, ch := range c.Children {
 			writeCalComponent(b, ch, orig)
 		}
@@ -119,46 +118,17 @@ func writeCalComponent(b *strings.Builder, c *ical.Component, orig *origCal) {
 		return
 	}
 	b.WriteString(s.raw.begin)
-	done := map[string]bool{}
-	for _, it := range s.raw.items {
-		if it.line == nil {
-			continue
-		}
-		name := it.line.name
-		if name == "" {
-			b.WriteString(it.line.raw)
-			continue
-		}
-		switch {
-		case sameProps(s.props[name], c.Props[name]):
-			b.WriteString(it.line.raw)
-		case !done[name]:
-			for _, p := range c.Props[name] {
-				b.WriteString(formatContentLine("", p.Name, p.Params, p.Value))
-			}
-		}
-		done[name] = true
-	}
-	writeProps(b, c.Props, done)
+	// Nested components are written from c.Children below.
+	writeOver(b, s.raw.items, c.Props, func(name string) bool { return sameProps(s.props[name], c.Props[name]) },
+		formatProp, func(*rawComponent) {})
 	for _, ch := range c.Children {
 		writeCalComponent(b, ch, orig)
 	}
 	b.WriteString(s.raw.end)
 }
 
-func writeProps(b *strings.Builder, props ical.Props, skip map[string]bool) {
-	names := make([]string, 0, len(props))
-	for n := range props {
-		if !skip[n] {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		for _, p := range props[n] {
-			b.WriteString(formatContentLine("", n, p.Params, p.Value))
-		}
-	}
+func formatProp(name string, p ical.Prop) string {
+	return formatContentLine("", name, p.Params, p.Value)
 }
 
 // editable returns o with the lines it was stored with, fetching it again

@@ -45,22 +45,19 @@ func recurrenceSet(comp *ical.Component, start icalTime, tz *tzResolver, floatin
 		}
 		set.RRule(r)
 	}
-	for _, p := range comp.Props.Values(ical.PropRecurrenceDates) {
-		ts, err := parseICalTimes(p, tz, floating)
-		if err != nil {
-			return nil, fmt.Errorf("bad RDATE: %w", err)
-		}
-		for _, t := range ts {
-			set.RDate(alignDate(t, start))
-		}
-	}
-	for _, p := range comp.Props.Values(ical.PropExceptionDates) {
-		ts, err := parseICalTimes(p, tz, floating)
-		if err != nil {
-			return nil, fmt.Errorf("bad EXDATE: %w", err)
-		}
-		for _, t := range ts {
-			set.ExDate(alignDate(t, start))
+	// RDATE adds occurrences and EXDATE removes them; both read alike.
+	for _, dates := range []struct {
+		prop string
+		add  func(time.Time)
+	}{{ical.PropRecurrenceDates, set.RDate}, {ical.PropExceptionDates, set.ExDate}} {
+		for _, p := range comp.Props.Values(dates.prop) {
+			ts, err := parseICalTimes(p, tz, floating)
+			if err != nil {
+				return nil, fmt.Errorf("bad %s: %w", dates.prop, err)
+			}
+			for _, t := range ts {
+				dates.add(alignDate(t, start))
+			}
 		}
 	}
 	return set, nil

@@ -511,20 +511,9 @@ func (d *CalDAV) CreateTask(ctx context.Context, cal Calendar, in TaskInput) (Ta
 	if err := d.resolveParent(ctx, cal, &in); err != nil {
 		return Task{}, err
 	}
-	uid := NewUID()
-	data, err := NewTaskCalendar(uid, in, time.Now())
-	if err != nil {
-		return Task{}, inputErr(err)
-	}
-	href := cal.Href + uid + ".ics"
-	if _, err := d.Put(ctx, href, data, "", true); err != nil {
-		return Task{}, fmt.Errorf("create task in %s: %w", cal.ID, err)
-	}
-	o, err := d.Get(ctx, href)
-	if err != nil {
-		return Task{}, err
-	}
-	return taskOf(cal, o, nil)
+	return createObject(ctx, d, cal.Href, cal.ID, ".ics", "task",
+		func(uid string) (*ical.Calendar, error) { return NewTaskCalendar(uid, in, time.Now()) },
+		func(o CalObject) (Task, error) { return taskOf(cal, o, nil) })
 }
 
 // UpdateTask changes the fields given; etag, when set, must match.
@@ -533,7 +522,7 @@ func (d *CalDAV) UpdateTask(ctx context.Context, cal Calendar, id string, in Tas
 	if err != nil {
 		return Task{}, err
 	}
-	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
+	if staleETag(etag, o.ETag) {
 		return Task{}, conflictError(o.Href, "task")
 	}
 	if err := d.resolveParent(ctx, cal, &in); err != nil {
@@ -550,17 +539,8 @@ func (d *CalDAV) UpdateTask(ctx context.Context, cal Calendar, id string, in Tas
 	if err := UpdateTaskCalendar(o.Data, in, time.Now()); err != nil {
 		return Task{}, inputErr(err)
 	}
-	if err := d.put(ctx, o, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return Task{}, conflictError(o.Href, "task")
-		}
-		return Task{}, fmt.Errorf("update task %s: %w", o.Href, err)
-	}
-	o2, err := d.Get(ctx, o.Href)
-	if err != nil {
-		return Task{}, err
-	}
-	return taskOf(cal, o2, nil)
+	return saveObject(ctx, d.Get, o.Href, "task", func() error { return d.put(ctx, o, firstNonEmpty(etag, o.ETag)) },
+		func(o CalObject) (Task, error) { return taskOf(cal, o, nil) })
 }
 
 // DeleteTask deletes a task; etag, when set, must match.
@@ -572,11 +552,5 @@ func (d *CalDAV) DeleteTask(ctx context.Context, cal Calendar, id, etag string) 
 	if masterComponent(o.Data, ical.CompToDo) == nil {
 		return fmt.Errorf("%s is not a task", o.Href)
 	}
-	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return conflictErrorOf(http.MethodDelete, o.Href, "task")
-		}
-		return fmt.Errorf("delete task %s: %w", o.Href, err)
-	}
-	return nil
+	return writeErr(d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)), http.MethodDelete, "delete", "task", o.Href)
 }

@@ -17,11 +17,7 @@ func dstr(s string) *string { return &s }
 
 func calDAV(t *testing.T, nc *nctest.Server, login string) *nextcloud.CalDAV {
 	t.Helper()
-	d, err := nc.Client(t, login).CalDAV(context.Background(), nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatalf("caldav: %v", err)
-	}
-	return d
+	return openDAV(t, nc.Client(t, login).CalDAV)
 }
 
 func findCal(t *testing.T, d *nextcloud.CalDAV, ref string) nextcloud.Calendar {

@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,31 +18,18 @@ import (
 // CardDAV works with the address books of one user, on go-webdav's
 // carddav client and go-vcard.
 type CardDAV struct {
-	c         *Client
-	cl        *carddav.Client
-	home      string
-	principal string
+	davHandle
+	cl *carddav.Client
 }
 
 // CardDAV discovers the user's address book home (cached in cache).
 func (c *Client) CardDAV(ctx context.Context, cache *DAVCache) (*CardDAV, error) {
-	home, err := c.addressBookHome(ctx, cache)
+	h, cl, err := openDAV(ctx, c, cache, c.addressBookHome, carddav.NewClient, "carddav")
 	if err != nil {
 		return nil, err
 	}
-	principal, err := c.davPrincipal(ctx, cache)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := carddav.NewClient(c, c.davEndpoint())
-	if err != nil {
-		return nil, fmt.Errorf("carddav client: %w", err)
-	}
-	return &CardDAV{c: c, cl: cl, home: home, principal: principal}, nil
+	return &CardDAV{davHandle: h, cl: cl}, nil
 }
-
-// Home is the address book home collection (an href path).
-func (d *CardDAV) Home() string { return d.home }
 
 // AddressBook is one address book collection.
 type AddressBook struct {
@@ -56,29 +44,12 @@ type AddressBook struct {
 
 // AddressBooks lists the user's address books.
 func (d *CardDAV) AddressBooks(ctx context.Context) ([]AddressBook, error) {
-	var abs []carddav.AddressBook
-	err := safely(func() error {
-		var err error
-		abs, err = d.cl.FindAddressBooks(ctx, d.home)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list address books in %s: %w", d.home, err)
-	}
-	out := make([]AddressBook, 0, len(abs))
-	for _, ab := range abs {
-		href := ensureSlash(ab.Path)
-		if href == d.home {
-			continue
-		}
-		name := ab.Name
-		if name == "" {
-			name = lastSegment(href)
-		}
-		out = append(out, AddressBook{ID: lastSegment(href), Name: name, Description: ab.Description, Href: href})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return listCollections(d.davHandle, "address books", func() ([]carddav.AddressBook, error) { return d.cl.FindAddressBooks(ctx, d.home) },
+		func(ab carddav.AddressBook) string { return ab.Path },
+		func(href string, ab carddav.AddressBook) AddressBook {
+			name := cmp.Or(ab.Name, lastSegment(href))
+			return AddressBook{ID: lastSegment(href), Name: name, Description: ab.Description, Href: href}
+		})
 }
 
 // AddressBooksDetailed adds whether each book is writable and shared.
@@ -87,36 +58,11 @@ func (d *CardDAV) AddressBooksDetailed(ctx context.Context) ([]AddressBook, erro
 	if err != nil {
 		return nil, err
 	}
-	extra, err := d.c.davExtraProps(ctx, d.home, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		d.c.log.Debug("address book extra properties unavailable", "err", err)
-		return abs, nil
-	}
-	for i := range abs {
-		x, ok := extra[abs[i].Href]
-		if !ok {
-			continue
-		}
-		abs[i].ReadOnly = x.readOnly()
-		abs[i].Owner, abs[i].Shared = x.sharedBy(d.principal)
-	}
-	return abs, nil
+	return withExtras(ctx, d.davHandle, abs, "address book", func(ab *AddressBook, x davPropsResponse) {
+		ab.ReadOnly = x.readOnly()
+		ab.Owner, ab.Shared = x.sharedBy(d.principal)
+	}, propPrivilegeSet, propOwnerPrincipl, propOwnerDisplay, propOCReadOnly)
 }
-
-// AddressBookNotFoundError says which address books exist.
-type AddressBookNotFoundError struct {
-	Ref       string
-	Available []string
-}
-
-func (e *AddressBookNotFoundError) Error() string {
-	return fmt.Sprintf("no address book %q; available address books: %s (use an id from nc_contacts_list_addressbooks)", e.Ref, strings.Join(e.Available, ", "))
-}
-
-func (e *AddressBookNotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // FindAddressBook finds an address book by id or display name.
 func (d *CardDAV) FindAddressBook(ctx context.Context, ref string) (AddressBook, error) {
@@ -125,25 +71,9 @@ func (d *CardDAV) FindAddressBook(ctx context.Context, ref string) (AddressBook,
 		return AddressBook{}, err
 	}
 	ref = strings.TrimSpace(ref)
-	for _, ab := range abs {
-		if ab.ID == ref {
-			return ab, nil
-		}
-	}
-	var byName []AddressBook
-	for _, ab := range abs {
-		if strings.EqualFold(ab.Name, ref) {
-			byName = append(byName, ab)
-		}
-	}
-	if len(byName) == 1 {
-		return byName[0], nil
-	}
-	avail := make([]string, 0, len(abs))
-	for _, ab := range abs {
-		avail = append(avail, fmt.Sprintf("%s (%q)", ab.ID, ab.Name))
-	}
-	return AddressBook{}, &AddressBookNotFoundError{Ref: ref, Available: avail}
+	return pickCollection(abs, ref, "address book", "nc_contacts_list_addressbooks", func(_, name string) bool {
+		return strings.EqualFold(name, ref)
+	})
 }
 
 // CardObject is one stored vCard. Card holds values as on the wire (see
@@ -210,15 +140,10 @@ func convertCards(objs []rawObject) ([]CardObject, []BrokenObject) {
 
 // Get fetches one card by href.
 func (d *CardDAV) Get(ctx context.Context, href string) (CardObject, error) {
-	data, etag, err := d.c.getRaw(ctx, href)
-	if err != nil {
-		return CardObject{}, fmt.Errorf("get %s: %w", href, err)
-	}
-	card, orig, err := decodeCard(data)
-	if err != nil {
-		return CardObject{}, fmt.Errorf("the contact %s on the server has unreadable vCard data (%v); fix or delete it in the Contacts app: %w", href, err, errMalformed)
-	}
-	return CardObject{Href: href, ETag: etag, Card: card, orig: orig}, nil
+	return getObject(ctx, d.c, href, "contact", "vCard", "the Contacts app", func(data []byte, etag string) (CardObject, error) {
+		card, orig, err := decodeCard(data)
+		return CardObject{Href: href, ETag: etag, Card: card, orig: orig}, err
+	})
 }
 
 // Object finds a card by id (the object name from a listing) or UID. The
@@ -228,27 +153,13 @@ func (d *CardDAV) Object(ctx context.Context, ab AddressBook, id string) (CardOb
 	if id == "" {
 		return CardObject{}, errors.New("empty contact id")
 	}
-	if strings.HasPrefix(id, "/") {
-		// A full href: accept it only inside this address book.
-		href, err := JoinInside("contact id", ab.Href, id)
-		if err != nil {
-			return CardObject{}, err
-		}
-		return d.Get(ctx, href)
-	}
-	if !strings.Contains(id, "/") {
-		href, err := JoinInside("contact id", ab.Href, id)
-		if err != nil {
-			return CardObject{}, err
-		}
-		o, err := d.Get(ctx, href)
-		if err == nil {
-			return o, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return CardObject{}, err
-		}
-	}
+	return objectByID(ctx, d.Get, ab.Href, "contact id", id, func() (CardObject, error) {
+		return d.byUID(ctx, ab, id)
+	})
+}
+
+// byUID finds a card by UID (or object name) among all cards of ab.
+func (d *CardDAV) byUID(ctx context.Context, ab AddressBook, id string) (CardObject, error) {
 	objs, _, err := d.All(ctx, ab)
 	if err != nil {
 		return CardObject{}, err
@@ -281,11 +192,6 @@ func (d *CardDAV) put(ctx context.Context, href string, card vcard.Card, orig *o
 		return "", fmt.Errorf("encode vCard: %w", err)
 	}
 	return d.c.davPutObject(ctx, href, "text/vcard; charset=utf-8", data, etag, create)
-}
-
-// Delete removes a card; with etag only if unchanged.
-func (d *CardDAV) Delete(ctx context.Context, href, etag string) error {
-	return d.c.davDeleteObject(ctx, href, etag)
 }
 
 // ContactList is the result of Contacts.
@@ -390,20 +296,9 @@ func (d *CardDAV) GetContact(ctx context.Context, ab AddressBook, id string) (Co
 
 // CreateContact stores a new contact and returns it as stored.
 func (d *CardDAV) CreateContact(ctx context.Context, ab AddressBook, in ContactInput) (Contact, error) {
-	uid := NewUID()
-	card, err := NewCard(uid, in, time.Now())
-	if err != nil {
-		return Contact{}, inputErr(err)
-	}
-	href := ab.Href + uid + ".vcf"
-	if _, err := d.Put(ctx, href, card, "", true); err != nil {
-		return Contact{}, fmt.Errorf("create contact in %s: %w", ab.ID, err)
-	}
-	o, err := d.Get(ctx, href)
-	if err != nil {
-		return Contact{}, err
-	}
-	return contactOf(ab, o)
+	return createObject(ctx, d, ab.Href, ab.ID, ".vcf", "contact",
+		func(uid string) (vcard.Card, error) { return NewCard(uid, in, time.Now()) },
+		func(o CardObject) (Contact, error) { return contactOf(ab, o) })
 }
 
 // UpdateContact changes the fields given, at the card's own href, with
@@ -413,23 +308,16 @@ func (d *CardDAV) UpdateContact(ctx context.Context, ab AddressBook, id string, 
 	if err != nil {
 		return Contact{}, err
 	}
-	if etag != "" && unquoteETag(etag) != o.ETag && o.ETag != "" {
+	if staleETag(etag, o.ETag) {
 		return Contact{}, conflictError(o.Href, "contact")
 	}
 	if err := ApplyContactInput(o.Card, in, time.Now()); err != nil {
 		return Contact{}, inputErr(err)
 	}
-	if _, err := d.put(ctx, o.Href, o.Card, o.orig, firstNonEmpty(etag, o.ETag), false); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return Contact{}, conflictError(o.Href, "contact")
-		}
-		return Contact{}, fmt.Errorf("update contact %s: %w", o.Href, err)
-	}
-	o2, err := d.Get(ctx, o.Href)
-	if err != nil {
-		return Contact{}, err
-	}
-	return contactOf(ab, o2)
+	return saveObject(ctx, d.Get, o.Href, "contact", func() error {
+		_, err := d.put(ctx, o.Href, o.Card, o.orig, firstNonEmpty(etag, o.ETag), false)
+		return err
+	}, func(o CardObject) (Contact, error) { return contactOf(ab, o) })
 }
 
 // DeleteContact deletes a contact at its href.
@@ -438,11 +326,5 @@ func (d *CardDAV) DeleteContact(ctx context.Context, ab AddressBook, id, etag st
 	if err != nil {
 		return err
 	}
-	if err := d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return conflictErrorOf(http.MethodDelete, o.Href, "contact")
-		}
-		return fmt.Errorf("delete contact %s: %w", o.Href, err)
-	}
-	return nil
+	return writeErr(d.Delete(ctx, o.Href, firstNonEmpty(etag, o.ETag)), http.MethodDelete, "delete", "contact", o.Href)
 }

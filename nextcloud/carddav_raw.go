@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/emersion/go-vcard"
@@ -106,51 +105,17 @@ func encodeCard(card vcard.Card, orig *origCard) ([]byte, error) {
 		return nil, errors.New("vCard without VERSION")
 	}
 	var b strings.Builder
-	done := map[string]bool{}
 	if orig == nil {
 		b.WriteString("BEGIN:VCARD\r\n")
 		b.WriteString(formatField(vcard.FieldVersion, card.Get(vcard.FieldVersion)))
-		done[vcard.FieldVersion] = true
-	} else {
-		b.WriteString(orig.raw.begin)
-		for _, it := range orig.raw.items {
-			if it.child != nil {
-				writeRawComponent(&b, it.child)
-				continue
-			}
-			key := it.line.name
-			if key == "" {
-				b.WriteString(it.line.raw)
-				continue
-			}
-			switch {
-			case sameFields(orig.snap[key], card[key]):
-				b.WriteString(it.line.raw)
-			case !done[key]:
-				for _, f := range card[key] {
-					b.WriteString(formatField(key, f))
-				}
-			}
-			done[key] = true
-		}
-	}
-	keys := make([]string, 0, len(card))
-	for k := range card {
-		if !done[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, f := range card[k] {
-			b.WriteString(formatField(k, f))
-		}
-	}
-	if orig != nil {
-		b.WriteString(orig.raw.end)
-	} else {
+		writeSorted(&b, card, map[string]bool{vcard.FieldVersion: true}, formatField)
 		b.WriteString("END:VCARD\r\n")
+		return []byte(b.String()), nil
 	}
+	b.WriteString(orig.raw.begin)
+	writeOver(&b, orig.raw.items, card, func(key string) bool { return sameFields(orig.snap[key], card[key]) },
+		formatField, func(c *rawComponent) { writeRawComponent(&b, c) })
+	b.WriteString(orig.raw.end)
 	return []byte(b.String()), nil
 }
 

@@ -41,11 +41,7 @@ END:VCARD
 
 func cardDAV(t *testing.T, nc *nctest.Server, login string) *nextcloud.CardDAV {
 	t.Helper()
-	d, err := nc.Client(t, login).CardDAV(context.Background(), nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatalf("carddav: %v", err)
-	}
-	return d
+	return openDAV(t, nc.Client(t, login).CardDAV)
 }
 
 func TestContactsReadBothVersions(t *testing.T) {

@@ -186,6 +186,53 @@ func parseContentLine(l string) (*contentLine, error) {
 // formatContentLine writes one property: parameter values quoted when they
 // hold ; : or , (a double quote, which no parameter can carry, becomes
 // '), and the line folded at 75 octets.
+// writeOver writes the properties of a component over the lines it was
+// read from (items): a property whose values did not change (same) keeps
+// its bytes in its place, a changed one is written anew where it first
+// stood, and the ones not written by then (new ones) follow, sorted by
+// name. Nested components in items go to child.
+func writeOver[P any](b *strings.Builder, items []rawItem, props map[string][]P, same func(name string) bool,
+	format func(name string, p P) string, child func(*rawComponent)) {
+	done := map[string]bool{}
+	for _, it := range items {
+		if it.line == nil {
+			child(it.child)
+			continue
+		}
+		name := it.line.name
+		if name == "" {
+			b.WriteString(it.line.raw)
+			continue
+		}
+		switch {
+		case same(name):
+			b.WriteString(it.line.raw)
+		case !done[name]:
+			for _, p := range props[name] {
+				b.WriteString(format(name, p))
+			}
+		}
+		done[name] = true
+	}
+	writeSorted(b, props, done, format)
+}
+
+// writeSorted writes the properties not in skip, sorted by name.
+func writeSorted[P any](b *strings.Builder, props map[string][]P, skip map[string]bool, format func(name string, p P) string) {
+	names := make([]string, 0, len(props))
+	for n := range props {
+		if !skip[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, p := range props[n] {
+			b.WriteString(format(n, p))
+		}
+	}
+}
+
 func formatContentLine(group, name string, params map[string][]string, value string) string {
 	var b strings.Builder
 	if group != "" {

@@ -2,19 +2,18 @@ package nextcloud_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 // collectionScenario creates and deletes an address book and renames and
 // recolours a calendar, against the test Nextcloud and Radicale.
 func collectionScenario(t *testing.T, tg davTarget) {
 	ctx := context.Background()
-	card, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
+	card := openDAV(t, tg.client.CardDAV)
 	ab, err := card.CreateAddressBook(ctx, "Team <&> Friends", "People; we \"know\"")
 	if err != nil {
 		t.Fatal(err)
@@ -44,10 +43,7 @@ func collectionScenario(t *testing.T, tg davTarget) {
 		t.Fatalf("address books after delete: %+v", abs)
 	}
 
-	cal, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal := openDAV(t, tg.client.CalDAV)
 	work, err := cal.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Work", Color: "#112233"})
 	if err != nil {
 		t.Fatal(err)
@@ -73,5 +69,22 @@ func collectionScenario(t *testing.T, tg davTarget) {
 		if c.ID == home.ID && (c.Name != "Home" || c.Color != "#445566") {
 			t.Fatalf("the other calendar changed: %+v", c)
 		}
+	}
+}
+
+// A calendar or address book that is not there: one wording, naming what
+// there is and where the ids come from.
+func TestCollectionNotFound(t *testing.T) {
+	_, err := nextcloud.PickCalendar(nil, "work")
+	var nf *nextcloud.CalendarNotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, nextcloud.ErrNotFound) ||
+		err.Error() != `no calendar "work": the user has no calendars matching the request` {
+		t.Fatalf("no calendars: %v", err)
+	}
+	nc := nctest.New(t)
+	_, err = openDAV(t, nc.Client(t, "admin").CardDAV).FindAddressBook(context.Background(), " Work ")
+	if !errors.Is(err, nextcloud.ErrNotFound) ||
+		err.Error() != `no address book "Work"; available address books: contacts ("Contacts") (use an id from nc_contacts_list_addressbooks)` {
+		t.Fatalf("unknown address book: %v", err)
 	}
 }

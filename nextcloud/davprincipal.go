@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"sort"
 	"strings"
 	"sync"
 
+	"github.com/emersion/go-webdav"
 	"github.com/emersion/go-webdav/caldav"
 	"github.com/emersion/go-webdav/carddav"
 )
@@ -147,26 +149,37 @@ func (c *Client) davPrincipal(ctx context.Context, cache *DAVCache) (string, err
 func (c *Client) calendarHome(ctx context.Context, cache *DAVCache) (string, error) {
 	return c.davHome(ctx, cache, "calendar home", "calendar (CalDAV)",
 		func(h *DAVHomes) *string { return &h.CalendarHome },
-		func(principal string) (string, error) {
-			cc, err := caldav.NewClient(c, c.davEndpoint())
-			if err != nil {
-				return "", fmt.Errorf("caldav client: %w", err)
-			}
-			return cc.FindCalendarHomeSet(ctx, principal)
-		})
+		homeSetWith(ctx, c, caldav.NewClient, "caldav", (*caldav.Client).FindCalendarHomeSet))
 }
 
 // addressBookHome returns the user's addressbook-home-set.
 func (c *Client) addressBookHome(ctx context.Context, cache *DAVCache) (string, error) {
 	return c.davHome(ctx, cache, "address book home", "contacts (CardDAV)",
 		func(h *DAVHomes) *string { return &h.AddressBookHome },
-		func(principal string) (string, error) {
-			cc, err := carddav.NewClient(c, c.davEndpoint())
-			if err != nil {
-				return "", fmt.Errorf("carddav client: %w", err)
-			}
-			return cc.FindAddressBookHomeSet(ctx, principal)
-		})
+		homeSetWith(ctx, c, carddav.NewClient, "carddav", (*carddav.Client).FindAddressBookHomeSet))
+}
+
+// davClient makes go-webdav's CalDAV or CardDAV client (newClient, named
+// name in errors) on the user's DAV endpoint.
+func davClient[CL any](c *Client, newClient func(webdav.HTTPClient, string) (*CL, error), name string) (*CL, error) {
+	cl, err := newClient(c, c.davEndpoint())
+	if err != nil {
+		return nil, fmt.Errorf("%s client: %w", name, err)
+	}
+	return cl, nil
+}
+
+// homeSetWith finds a home set of a principal with find, a method of the
+// client newClient makes (FindCalendarHomeSet, FindAddressBookHomeSet).
+func homeSetWith[CL any](ctx context.Context, c *Client, newClient func(webdav.HTTPClient, string) (*CL, error), name string,
+	find func(*CL, context.Context, string) (string, error)) func(principal string) (string, error) {
+	return func(principal string) (string, error) {
+		cl, err := davClient(c, newClient, name)
+		if err != nil {
+			return "", err
+		}
+		return find(cl, ctx, principal)
+	}
 }
 
 // davHome finds a home set of the user's principal with find, cached in
@@ -346,6 +359,92 @@ func (c *Client) propfindHome(ctx context.Context, home string, names []xml.Name
 		return fmt.Errorf("decode PROPFIND answer of %s: %w", home, err)
 	}
 	return nil
+}
+
+// davHandle is what CalDAV and CardDAV share: the client, the service's
+// home collection and the user's principal.
+type davHandle struct {
+	c         *Client
+	home      string
+	principal string
+}
+
+// openDAV discovers the service's home with home (cached in cache) and the
+// user's principal, and makes the service's go-webdav client.
+func openDAV[CL any](ctx context.Context, c *Client, cache *DAVCache, home func(context.Context, *DAVCache) (string, error),
+	newClient func(webdav.HTTPClient, string) (*CL, error), name string) (davHandle, *CL, error) {
+	h, err := home(ctx, cache)
+	if err != nil {
+		return davHandle{}, nil, err
+	}
+	principal, err := c.davPrincipal(ctx, cache)
+	if err != nil {
+		return davHandle{}, nil, err
+	}
+	cl, err := davClient(c, newClient, name)
+	if err != nil {
+		return davHandle{}, nil, err
+	}
+	return davHandle{c: c, home: h, principal: principal}, cl, nil
+}
+
+// Home is the home collection of calendars or address books (an href path).
+func (d davHandle) Home() string { return d.home }
+
+// Principal is the user's DAV principal (an href path).
+func (d davHandle) Principal() string { return d.principal }
+
+// Delete removes an object; with etag set only if it is unchanged.
+func (d davHandle) Delete(ctx context.Context, href, etag string) error {
+	return d.c.davDeleteObject(ctx, href, etag)
+}
+
+// listCollections lists the collections in the home with find (go-webdav's
+// FindCalendars or FindAddressBooks) as of makes them, sorted by id; the
+// home itself is left out.
+func listCollections[W any, T collection](d davHandle, what string, find func() ([]W, error), path func(W) string, of func(href string, w W) T) ([]T, error) {
+	var found []W
+	err := safely(func() error {
+		var err error
+		found, err = find()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s in %s: %w", what, d.home, err)
+	}
+	out := make([]T, 0, len(found))
+	for _, w := range found {
+		if href := ensureSlash(path(w)); href != d.home {
+			out = append(out, of(href, w))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _, _ := out[i].collection()
+		b, _, _ := out[j].collection()
+		return a < b
+	})
+	return out, nil
+}
+
+// withExtras adds to each collection the extra properties (names) that
+// go-webdav's listing leaves out, with apply. Failing to read them is not
+// fatal: the collections are returned without them.
+func withExtras[T collection](ctx context.Context, d davHandle, all []T, what string, apply func(*T, davPropsResponse), names ...xml.Name) ([]T, error) {
+	extra, err := d.c.davExtraProps(ctx, d.home, names...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		d.c.log.Debug(what+" extra properties unavailable", "err", err)
+		return all, nil
+	}
+	for i := range all {
+		_, _, href := all[i].collection()
+		if x, ok := extra[href]; ok {
+			apply(&all[i], x)
+		}
+	}
+	return all, nil
 }
 
 // davExtraProps asks a home collection (Depth 1) for the Nextcloud

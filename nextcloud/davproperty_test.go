@@ -81,22 +81,8 @@ func TestDAVTextRoundTripProperty(t *testing.T) {
 			tg := mk(t)
 			ctx := context.Background()
 			r := rand.New(rand.NewPCG(16, 2026))
-			cd, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-			if err != nil {
-				t.Fatal(err)
-			}
-			cal, err := cd.CreateCalendar(ctx, nextcloud.CalendarOptions{Name: "Property"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			card, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ab, err := card.FindAddressBook(ctx, tg.book)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cd, cal := tg.newCalendar(t, nextcloud.CalendarOptions{Name: "Property"})
+			card, ab := tg.addressBook(t)
 			for i := range propertyRounds {
 				summary, loc, desc := randomNonEmpty(r, oneLine), randomText(r), randomText(r)
 				cats := []string{randomText(r), randomText(r)}

@@ -23,15 +23,23 @@ type davTarget struct {
 	book   string // an existing address book id
 }
 
+// openDAV opens CalDAV or CardDAV (open is Client.CalDAV or
+// Client.CardDAV) with a fresh discovery cache, failing the test if it
+// cannot.
+func openDAV[D any](t testing.TB, open func(context.Context, *nextcloud.DAVCache) (D, error)) D {
+	t.Helper()
+	d, err := open(context.Background(), nextcloud.NewDAVCache())
+	if err != nil {
+		t.Fatalf("open DAV: %v", err)
+	}
+	return d
+}
+
 // addressBook opens CardDAV on the target and finds its address book.
 func (tg davTarget) addressBook(t *testing.T) (*nextcloud.CardDAV, nextcloud.AddressBook) {
 	t.Helper()
-	ctx := context.Background()
-	d, err := tg.client.CardDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ab, err := d.FindAddressBook(ctx, tg.book)
+	d := openDAV(t, tg.client.CardDAV)
+	ab, err := d.FindAddressBook(context.Background(), tg.book)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +49,8 @@ func (tg davTarget) addressBook(t *testing.T) (*nextcloud.CardDAV, nextcloud.Add
 // newCalendar opens CalDAV on the target and creates a calendar there.
 func (tg davTarget) newCalendar(t *testing.T, opts nextcloud.CalendarOptions) (*nextcloud.CalDAV, nextcloud.Calendar) {
 	t.Helper()
-	ctx := context.Background()
-	d, err := tg.client.CalDAV(ctx, nextcloud.NewDAVCache())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := d.CreateCalendar(ctx, opts)
+	d := openDAV(t, tg.client.CalDAV)
+	cal, err := d.CreateCalendar(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,8 +140,8 @@ func FuzzIDsStayInside(f *testing.F) {
 	cardCl, _ := carddav.NewClient(c, c.davEndpoint())
 	cal := Calendar{ID: "personal", Href: "/remote.php/dav/calendars/alice/personal/"}
 	book := AddressBook{ID: "contacts", Href: "/remote.php/dav/addressbooks/users/alice/contacts/"}
-	cd := &CalDAV{c: c, cl: calCl, home: "/remote.php/dav/calendars/alice/"}
-	kd := &CardDAV{c: c, cl: cardCl, home: "/remote.php/dav/addressbooks/users/alice/"}
+	cd := &CalDAV{davHandle: davHandle{c: c, home: "/remote.php/dav/calendars/alice/"}, cl: calCl}
+	kd := &CardDAV{davHandle: davHandle{c: c, home: "/remote.php/dav/addressbooks/users/alice/"}, cl: cardCl}
 	deck := c.Deck(nil)
 	ctx := context.Background()
 	calls := []struct {

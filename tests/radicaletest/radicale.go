@@ -12,6 +12,7 @@
 package radicaletest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -100,23 +101,20 @@ func (s *Server) Client(t testing.TB, user string) *nextcloud.Client {
 	return c.WithUser(user, nextcloud.BasicAuth{Username: user, Password: "radicale-test"})
 }
 
-// AddAddressBook creates an address book (extended MKCOL, RFC 5689), which
-// the tools cannot do.
+// AddAddressBook creates an address book with the client's own extended
+// MKCOL (RFC 5689) and checks it got the id the test names it by.
 func (s *Server) AddAddressBook(t testing.TB, user, id, name string) {
 	t.Helper()
-	body := `<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>` + name + `</D:displayname></D:prop></D:set></D:mkcol>`
-	req, err := http.NewRequest("MKCOL", s.URL+davRoot+"/"+user+"/"+id+"/", strings.NewReader(body))
+	ctx := context.Background()
+	d, err := s.Client(t, user).CardDAV(ctx, nextcloud.NewDAVCache())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("radicale: open CardDAV for %s: %v", user, err)
 	}
-	req.SetBasicAuth(user, "radicale-test")
-	req.Header.Set("Content-Type", "application/xml")
-	resp, err := http.DefaultClient.Do(req)
+	ab, err := d.CreateAddressBook(ctx, name, "")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("radicale: create address book %q: %v", name, err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("radicale MKCOL address book: %s", resp.Status)
+	if ab.ID != id {
+		t.Fatalf("radicale: address book %q got id %q, want %q", name, ab.ID, id)
 	}
 }

@@ -1,5 +1,7 @@
 package mcp
 
+import "strings"
+
 // The one wording of each common argument rule, so that every tool says
 // the same thing about the same mistake.
 
@@ -13,6 +15,15 @@ func idArg(name string, v int64, from string) error {
 		return Argf("%s must be a positive id, not %d", name, v)
 	}
 	return Argf("%s must be a positive id, from %s, not %d", name, from, v)
+}
+
+// textArg checks a required text argument: empty or only spaces is a
+// mistake.
+func textArg(name, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return Argf("%s must not be empty", name)
+	}
+	return nil
 }
 
 // limitArg checks a page size: 0 means the tool's default, otherwise 1 to max.

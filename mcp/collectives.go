@@ -33,10 +33,7 @@ func (c collectiveOut) line() string {
 }
 
 func validCollectiveID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("collective_id must be a positive id, from nc_collectives_list")
-	}
-	return nil
+	return idArg("collective_id", id, "nc_collectives_list")
 }
 
 // collectivesNotFound explains a 404 from the Collectives API.
@@ -126,15 +123,7 @@ type collectiveCreateIn struct {
 	Emoji string `json:"emoji,omitempty" jsonschema:"an emoji for it"`
 }
 
-func (in *collectiveCreateIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty")
-	}
-	if strings.ContainsAny(in.Name, "/\\") {
-		return fmt.Errorf("name may not contain / or \\")
-	}
-	return nil
-}
+func (in *collectiveCreateIn) Validate() error { return fileNameArg("name", in.Name) }
 
 type collectiveResult struct {
 	Collective collectiveOut `json:"collective"`
@@ -240,16 +229,7 @@ type collectiveEmojiIn struct {
 }
 
 func (in *collectiveEmojiIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	if in.PageID < 0 {
-		return fmt.Errorf("page_id must be a positive id")
-	}
-	if len([]rune(in.Emoji)) > 8 {
-		return fmt.Errorf("emoji must be a single emoji, not %q", in.Emoji)
-	}
-	return nil
+	return firstErr(validCollectiveID(in.CollectiveID), optIDArg("page_id", in.PageID), emojiArg("emoji", in.Emoji))
 }
 
 type collectiveEmojiOut struct {

@@ -9,15 +9,7 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-func validPageTitle(t string) error {
-	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("title is empty")
-	}
-	if strings.ContainsAny(t, "/\\") {
-		return fmt.Errorf("title may not contain / or \\")
-	}
-	return nil
-}
+func validPageTitle(t string) error { return fileNameArg("title", t) }
 
 type collectivePageChange struct {
 	Page collectivePageOut `json:"page"`
@@ -43,16 +35,7 @@ type collectiveNewPageIn struct {
 }
 
 func (in *collectiveNewPageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	if err := validPageTitle(in.Title); err != nil {
-		return err
-	}
-	if in.ParentID < 0 {
-		return fmt.Errorf("parent_id must be a positive id")
-	}
-	return nil
+	return firstErr(validCollectiveID(in.CollectiveID), validPageTitle(in.Title), optIDArg("parent_id", in.ParentID))
 }
 
 func collectivesCreatePage(env *Env) Tool {
@@ -105,10 +88,7 @@ type collectiveWritePageIn struct {
 }
 
 func (in *collectiveWritePageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	return validPageID(in.PageID)
+	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID))
 }
 
 func collectivesWritePage(env *Env) Tool {
@@ -143,25 +123,19 @@ type collectiveMoveIn struct {
 }
 
 func (in *collectiveMoveIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
+	err := firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID), optIDArg("parent_id", in.ParentID), offsetArg("index", in.Index))
+	switch {
+	case err != nil:
 		return err
-	}
-	if err := validPageID(in.PageID); err != nil {
-		return err
-	}
-	if in.ParentID == 0 && in.Title == "" {
-		return fmt.Errorf("give parent_id to move the page and/or title to rename it")
-	}
-	if in.Title != "" {
+	case in.ParentID == 0 && in.Title == "":
+		return Argf("give parent_id to move the page and/or title to rename it")
+	case in.Title != "":
 		if err := validPageTitle(in.Title); err != nil {
 			return err
 		}
 	}
-	if in.ParentID < 0 || in.Index < 0 {
-		return fmt.Errorf("parent_id and index must not be negative")
-	}
 	if in.ParentID == in.PageID {
-		return fmt.Errorf("a page cannot be its own parent")
+		return Argf("a page cannot be its own parent")
 	}
 	return nil
 }

@@ -26,10 +26,7 @@ type collectivePageOut struct {
 }
 
 func validPageID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("page_id must be a positive id, from nc_collectives_list_pages")
-	}
-	return nil
+	return idArg("page_id", id, "nc_collectives_list_pages")
 }
 
 // pageTree orders pages depth first from the landing page and fills in
@@ -180,10 +177,7 @@ type collectivePageIn struct {
 }
 
 func (in *collectivePageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	return validPageID(in.PageID)
+	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID))
 }
 
 type collectivePageResult struct {
@@ -231,13 +225,7 @@ type collectiveSearchIn struct {
 }
 
 func (in *collectiveSearchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty")
-	}
-	if in.CollectiveID < 0 {
-		return fmt.Errorf("collective_id must be a positive id")
-	}
-	return nil
+	return firstErr(textArg("query", in.Query, ""), optIDArg("collective_id", in.CollectiveID))
 }
 
 type collectiveHit struct {

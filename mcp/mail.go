@@ -149,10 +149,7 @@ type mailAccountIn struct {
 }
 
 func (in *mailAccountIn) Validate() error {
-	if in.AccountID <= 0 {
-		return fmt.Errorf("account_id must be a positive id, from nc_mail_list_accounts")
-	}
-	return nil
+	return idArg("account_id", in.AccountID, "nc_mail_list_accounts")
 }
 
 type mailboxesOut struct {
@@ -214,13 +211,8 @@ type mailListIn struct {
 }
 
 func (in *mailListIn) Validate() error {
-	if in.AccountID < 0 || in.MailboxID < 0 || in.Before < 0 {
-		return fmt.Errorf("ids and before must not be negative")
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	return nil
+	return firstErr(optIDArg("account_id", in.AccountID), optIDArg("mailbox_id", in.MailboxID),
+		optPositiveArg("before", in.Before), limitArg("limit", in.Limit, 100))
 }
 
 // filter builds the Mail app's filter string.

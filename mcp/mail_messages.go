@@ -47,14 +47,11 @@ type mailMessageIn struct {
 	MaxChars  int   `json:"max_chars,omitempty" jsonschema:"cut the text after this many characters (default 20000)"`
 }
 
+// mailMessageID checks the id of a mail message.
+func mailMessageID(id int64) error { return idArg("message_id", id, "nc_mail_list_messages") }
+
 func (in *mailMessageIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
-	}
-	if in.MaxChars < 0 {
-		return fmt.Errorf("max_chars must be positive")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), optPositiveArg("max_chars", in.MaxChars))
 }
 
 type mailFullOut struct {
@@ -120,13 +117,7 @@ type mailAttachmentIn struct {
 }
 
 func (in *mailAttachmentIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	if strings.TrimSpace(in.AttachmentID) == "" {
-		return fmt.Errorf("attachment_id is empty; take it from nc_mail_get_message")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), textArg("attachment_id", in.AttachmentID, "take it from nc_mail_get_message"))
 }
 
 type mailAttachmentDataOut struct {
@@ -185,12 +176,7 @@ type mailSourceIn struct {
 	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
 }
 
-func (in *mailSourceIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
-	}
-	return nil
-}
+func (in *mailSourceIn) Validate() error { return mailMessageID(in.MessageID) }
 
 type mailSourceOut struct {
 	MessageID int64  `json:"message_id"`
@@ -235,10 +221,7 @@ type mailMoveIn struct {
 }
 
 func (in *mailMoveIn) Validate() error {
-	if in.MessageID <= 0 || in.MailboxID <= 0 {
-		return fmt.Errorf("message_id and mailbox_id must be positive ids")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), idArg("mailbox_id", in.MailboxID, "nc_mail_list_mailboxes"))
 }
 
 type mailDoneOut struct {
@@ -265,12 +248,7 @@ type mailDeleteIn struct {
 	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
 }
 
-func (in *mailDeleteIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	return nil
-}
+func (in *mailDeleteIn) Validate() error { return mailMessageID(in.MessageID) }
 
 func mailDeleteMessage(env *Env) Tool {
 	return NewTool(Spec{
@@ -292,16 +270,8 @@ type mailFlagsIn struct {
 }
 
 func (in *mailFlagsIn) Validate() error {
-	if len(in.MessageIDs) == 0 {
-		return fmt.Errorf("message_ids is empty")
-	}
-	if len(in.MessageIDs) > 100 {
-		return fmt.Errorf("at most 100 message_ids at a time")
-	}
-	for _, id := range in.MessageIDs {
-		if id <= 0 {
-			return fmt.Errorf("message id %d is not valid", id)
-		}
+	if err := idsArg("message_ids", in.MessageIDs, 100); err != nil {
+		return err
 	}
 	if in.Seen == nil && in.Flagged == nil {
 		return fmt.Errorf("say what to change: seen and/or flagged")
@@ -348,8 +318,8 @@ type mailTagIn struct {
 }
 
 func (in *mailTagIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty")
+	if err := textArg("name", in.Name, ""); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(in.Name) > 128 {
 		return fmt.Errorf("name is longer than 128 characters")
@@ -393,13 +363,7 @@ type mailTagMessageIn struct {
 }
 
 func (in *mailTagMessageIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	if strings.TrimSpace(in.Tag) == "" {
-		return fmt.Errorf("tag is empty")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), textArg("tag", in.Tag, ""))
 }
 
 func mailTagMessage(env *Env) Tool {

@@ -189,13 +189,8 @@ func (in *newsItemsIn) Validate() error {
 	if in.FeedID != 0 && in.FolderID != 0 {
 		return fmt.Errorf("give feed_id or folder_id, not both")
 	}
-	if in.FeedID < 0 || in.FolderID < 0 || in.Before < 0 {
-		return fmt.Errorf("ids must be positive")
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	return nil
+	return firstErr(optIDArg("feed_id", in.FeedID), optIDArg("folder_id", in.FolderID),
+		optIDArg("before_item_id", in.Before), limitArg("limit", in.Limit, 100))
 }
 
 type newsItemsOut struct {
@@ -288,13 +283,7 @@ type newsItemIn struct {
 }
 
 func (in *newsItemIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("item_id must be a positive article id, from nc_news_list_items")
-	}
-	if in.MaxChars < 0 {
-		return fmt.Errorf("max_chars must be positive")
-	}
-	return nil
+	return firstErr(idArg("item_id", in.ID, "nc_news_list_items"), optPositiveArg("max_chars", in.MaxChars))
 }
 
 type newsItemResult struct {
@@ -344,16 +333,8 @@ type newsMarkIn struct {
 }
 
 func (in *newsMarkIn) Validate() error {
-	if len(in.ItemIDs) == 0 {
-		return fmt.Errorf("item_ids is empty")
-	}
-	if len(in.ItemIDs) > 1000 {
-		return fmt.Errorf("at most 1000 item_ids at a time")
-	}
-	for _, id := range in.ItemIDs {
-		if id <= 0 {
-			return fmt.Errorf("item id %d is not a valid article id", id)
-		}
+	if err := idsArg("item_ids", in.ItemIDs, 1000); err != nil {
+		return err
 	}
 	if in.Read == nil && in.Starred == nil {
 		return fmt.Errorf("say what to change: read and/or starred")
@@ -417,10 +398,7 @@ func (in *newsMarkAllIn) Validate() error {
 	if n != 1 {
 		return fmt.Errorf("give exactly one of feed_id, folder_id or all=true")
 	}
-	if in.FeedID < 0 || in.FolderID < 0 {
-		return fmt.Errorf("ids must be positive")
-	}
-	return nil
+	return firstErr(optIDArg("feed_id", in.FeedID), optIDArg("folder_id", in.FolderID))
 }
 
 type newsMarkAllOut struct {

@@ -261,18 +261,14 @@ type searchIn struct {
 }
 
 func (in *searchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give the words to search for")
-	}
-	if in.Limit < 0 || in.Limit > searchMaxLimit {
-		return fmt.Errorf("limit must be between 1 and %d, not %d", searchMaxLimit, in.Limit)
-	}
-	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > searchMaxTimeout {
-		return fmt.Errorf("timeout_seconds must be between 1 and %d, not %d", searchMaxTimeout, in.TimeoutSeconds)
+	err := firstErr(textArg("query", in.Query, "give the words to search for"), limitArg("limit", in.Limit, searchMaxLimit),
+		limitArg("timeout_seconds", in.TimeoutSeconds, searchMaxTimeout))
+	if err != nil {
+		return err
 	}
 	for i, p := range in.Providers {
-		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("providers[%d] is empty", i)
+		if err := textArg(fmt.Sprintf("providers[%d]", i), p, ""); err != nil {
+			return err
 		}
 	}
 	for p, c := range in.Cursors {

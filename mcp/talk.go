@@ -94,8 +94,8 @@ func clipLine(s string, n int) string {
 }
 
 func validTalkToken(t string) error {
-	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("token is empty; take it from nc_talk_list_conversations")
+	if err := textArg("token", t, "take it from nc_talk_list_conversations"); err != nil {
+		return err
 	}
 	if strings.ContainsAny(t, "/?#% ") {
 		return fmt.Errorf("token %q is not a Talk conversation token (letters and digits, from nc_talk_list_conversations)", t)
@@ -317,11 +317,8 @@ type talkAddParticipantIn struct {
 }
 
 func (in *talkAddParticipantIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("participant", in.Participant, "")); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Participant) == "" {
-		return fmt.Errorf("participant is empty")
 	}
 	switch in.Source {
 	case "", "users", "groups", "emails", "circles":

@@ -82,16 +82,7 @@ type talkReadIn struct {
 }
 
 func (in *talkReadIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Before < 0 {
-		return fmt.Errorf("before_message_id must be a positive message id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), limitArg("limit", in.Limit, 200), optIDArg("before_message_id", in.Before))
 }
 
 type talkReadOut struct {
@@ -152,17 +143,11 @@ type talkSendIn struct {
 }
 
 func (in *talkSendIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("message", in.Message, ""), optIDArg("reply_to", in.ReplyTo)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return fmt.Errorf("message is empty")
 	}
 	if n := len([]rune(in.Message)); n > 32000 {
 		return fmt.Errorf("message has %d characters; Talk accepts at most 32000", n)
-	}
-	if in.ReplyTo < 0 {
-		return fmt.Errorf("reply_to must be a message id")
 	}
 	return nil
 }
@@ -203,13 +188,7 @@ type talkMarkReadIn struct {
 }
 
 func (in *talkMarkReadIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID < 0 {
-		return fmt.Errorf("message_id must be a message id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), optIDArg("message_id", in.MessageID))
 }
 
 type talkMarkReadOut struct {
@@ -248,14 +227,11 @@ type talkReactionsIn struct {
 	Reaction  string `json:"reaction,omitempty" jsonschema:"only this emoji"`
 }
 
+// talkMessageID checks the id of a chat message.
+func talkMessageID(id int64) error { return idArg("message_id", id, "nc_talk_read_messages") }
+
 func (in *talkReactionsIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID))
 }
 
 type talkReactionsOut struct {
@@ -297,19 +273,8 @@ type talkReactIn struct {
 }
 
 func (in *talkReactIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	if strings.TrimSpace(in.Reaction) == "" {
-		return fmt.Errorf("reaction is empty; give one emoji")
-	}
-	if len([]rune(in.Reaction)) > 8 {
-		return fmt.Errorf("reaction must be a single emoji, not %q", in.Reaction)
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID),
+		textArg("reaction", in.Reaction, "give one emoji"), emojiArg("reaction", in.Reaction))
 }
 
 func talkAddReaction(env *Env) Tool {

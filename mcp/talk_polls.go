@@ -97,18 +97,15 @@ type talkCreatePollIn struct {
 }
 
 func (in *talkCreatePollIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("question", in.Question, "")); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Question) == "" {
-		return fmt.Errorf("question is empty")
 	}
 	if len(in.Options) < 2 {
 		return fmt.Errorf("options needs at least two answers, got %d", len(in.Options))
 	}
 	for i, o := range in.Options {
-		if strings.TrimSpace(o) == "" {
-			return fmt.Errorf("options[%d] is empty", i)
+		if err := textArg(fmt.Sprintf("options[%d]", i), o, ""); err != nil {
+			return err
 		}
 	}
 	if in.MaxVotes < 0 || in.MaxVotes > len(in.Options) {
@@ -148,13 +145,7 @@ type talkPollIn struct {
 }
 
 func (in *talkPollIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), idArg("poll_id", in.PollID, ""))
 }
 
 func talkPollNotFound(err error, in talkPollIn) error {
@@ -257,13 +248,7 @@ type talkDeleteMessageIn struct {
 }
 
 func (in *talkDeleteMessageIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID))
 }
 
 type talkDeletedOut struct {

@@ -1,0 +1,81 @@
+package mcp
+
+import "strings"
+
+// More argument rules in one wording each (see args.go), and firstErr to
+// state a Validate as its list of rules.
+
+// firstErr returns the first failing check, in the order given; nil when
+// all pass. The checks must not depend on each other: all are evaluated.
+func firstErr(checks ...error) error {
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textArg checks a required text: not empty or only blanks. hint says what
+// to give instead ("" for none).
+func textArg(name, v, hint string) error {
+	switch {
+	case strings.TrimSpace(v) != "":
+		return nil
+	case hint == "":
+		return Argf("%s is empty", name)
+	}
+	return Argf("%s is empty; %s", name, hint)
+}
+
+// optIDArg checks an optional id: 0 means not given, otherwise ids are
+// positive.
+func optIDArg(name string, v int64) error {
+	if v < 0 {
+		return Argf("%s must be a positive id or left out, not %d", name, v)
+	}
+	return nil
+}
+
+// optPositiveArg checks an optional number such as max_chars or a date
+// to page from: 0 means not given, otherwise it is positive.
+func optPositiveArg[N int | int64](name string, v N) error {
+	if v < 0 {
+		return Argf("%s must be positive or left out, not %d", name, v)
+	}
+	return nil
+}
+
+// idsArg checks a list of ids to act on: 1 to max of them, each positive.
+func idsArg(name string, ids []int64, max int) error {
+	switch {
+	case len(ids) == 0:
+		return Argf("%s is empty", name)
+	case len(ids) > max:
+		return Argf("%s holds %d ids; give at most %d at a time", name, len(ids), max)
+	}
+	for _, id := range ids {
+		if id <= 0 {
+			return Argf("%s holds %d, which is not a positive id", name, id)
+		}
+	}
+	return nil
+}
+
+// fileNameArg checks a name that becomes a file or folder name (a page
+// title, a collective): not empty, no path separators.
+func fileNameArg(name, v string) error {
+	if strings.ContainsAny(v, "/\\") {
+		return Argf("%s may not contain / or \\", name)
+	}
+	return textArg(name, v, "")
+}
+
+// emojiArg checks an optional single emoji (some are several code points,
+// so up to 8 runes).
+func emojiArg(name, v string) error {
+	if len([]rune(v)) > 8 {
+		return Argf("%s must be a single emoji, not %q", name, v)
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package mcp
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestArgRulesS5comm(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string // "" for no error
+	}{
+		{textArg("name", "x", ""), ""},
+		{textArg("name", " \t", ""), "invalid arguments: name is empty"},
+		{textArg("query", "", "give the words to search for"), "invalid arguments: query is empty; give the words to search for"},
+		{optIDArg("parent_id", 0), ""},
+		{optIDArg("parent_id", 7), ""},
+		{optIDArg("parent_id", -1), "invalid arguments: parent_id must be a positive id or left out, not -1"},
+		{optPositiveArg("max_chars", 0), ""},
+		{optPositiveArg("before", int64(5)), ""},
+		{optPositiveArg("max_chars", -4), "invalid arguments: max_chars must be positive or left out, not -4"},
+		{idsArg("item_ids", []int64{1, 2}, 2), ""},
+		{idsArg("item_ids", nil, 2), "invalid arguments: item_ids is empty"},
+		{idsArg("item_ids", []int64{1, 2, 3}, 2), "invalid arguments: item_ids holds 3 ids; give at most 2 at a time"},
+		{idsArg("item_ids", []int64{4, 0}, 2), "invalid arguments: item_ids holds 0, which is not a positive id"},
+		{fileNameArg("title", "Notes"), ""},
+		{fileNameArg("title", ""), "invalid arguments: title is empty"},
+		{fileNameArg("title", "a/b"), `invalid arguments: title may not contain / or \`},
+		{fileNameArg("name", `a\b`), `invalid arguments: name may not contain / or \`},
+		{emojiArg("emoji", ""), ""},
+		{emojiArg("emoji", "👩‍👩‍👧‍👦"), ""},
+		{emojiArg("reaction", "not an emoji"), `invalid arguments: reaction must be a single emoji, not "not an emoji"`},
+	}
+	for i, c := range cases {
+		got := ""
+		if c.err != nil {
+			got = c.err.Error()
+			var ae *ArgError
+			if !errors.As(c.err, &ae) {
+				t.Errorf("case %d: %T is not an *ArgError", i, c.err)
+			}
+		}
+		if got != c.want {
+			t.Errorf("case %d: got %q, want %q", i, got, c.want)
+		}
+	}
+}
+
+func TestFirstErr(t *testing.T) {
+	a, b := errors.New("a"), errors.New("b")
+	if err := firstErr(nil, nil); err != nil {
+		t.Errorf("firstErr(nil, nil) = %v", err)
+	}
+	if err := firstErr(nil, a, b); err != a {
+		t.Errorf("firstErr(nil, a, b) = %v, want a", err)
+	}
+	if err := firstErr(b, a); err != b {
+		t.Errorf("firstErr(b, a) = %v, want b", err)
+	}
+}

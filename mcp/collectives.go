@@ -110,11 +110,7 @@ func collectivesList(env *Env) Tool {
 		if err != nil {
 			return collectivesListOut{}, err
 		}
-		out := collectivesListOut{Collectives: []collectiveOut{}}
-		for i := range cs {
-			out.Collectives = append(out.Collectives, toCollective(&cs[i]))
-		}
-		return out, nil
+		return collectivesListOut{Collectives: mapAll(cs, toCollective)}, nil
 	})
 }
 

@@ -41,11 +41,9 @@ func collectivesListTags(env *Env) Tool {
 		if err != nil {
 			return collectiveTagsOut{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
 		}
-		out := collectiveTagsOut{CollectiveID: in.CollectiveID, Tags: []collectiveTagOut{}}
-		for _, t := range tags {
-			out.Tags = append(out.Tags, collectiveTagOut{ID: t.ID, Name: t.Name, Color: t.Color})
-		}
-		return out, nil
+		return collectiveTagsOut{CollectiveID: in.CollectiveID, Tags: mapAll(tags, func(t *nextcloud.CollectiveTag) collectiveTagOut {
+			return collectiveTagOut{ID: t.ID, Name: t.Name, Color: t.Color}
+		})}, nil
 	})
 }
 

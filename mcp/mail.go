@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -136,11 +137,9 @@ func mailListAccounts(env *Env) Tool {
 		if err != nil {
 			return mailAccountsOut{}, err
 		}
-		out := mailAccountsOut{Accounts: []mailAccountOut{}}
-		for _, a := range accts {
-			out.Accounts = append(out.Accounts, mailAccountOut{ID: a.ID, Name: a.Name, Email: a.EmailAddress})
-		}
-		return out, nil
+		return mailAccountsOut{Accounts: mapAll(accts, func(a *nextcloud.MailAccount) mailAccountOut {
+			return mailAccountOut{ID: a.ID, Name: a.Name, Email: a.EmailAddress}
+		})}, nil
 	})
 }
 
@@ -273,18 +272,12 @@ func mailListMessages(env *Env) Tool {
 				return mailListOut{}, err
 			}
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := cmp.Or(in.Limit, 20)
 		msgs, err := nc.Mail().Messages(ctx, nextcloud.MailQuery{MailboxID: mbox, Filter: in.filter(), Cursor: in.Before, Limit: limit})
 		if err != nil {
 			return mailListOut{}, mailNotFound(err, fmt.Sprintf("mailbox %d", mbox), "see nc_mail_list_mailboxes")
 		}
-		out := mailListOut{MailboxID: mbox, Messages: []mailMessageOut{}}
-		for i := range msgs {
-			out.Messages = append(out.Messages, toMailMessage(&msgs[i]))
-		}
+		out := mailListOut{MailboxID: mbox, Messages: mapAll(msgs, toMailMessage)}
 		if len(msgs) >= limit {
 			out.NextBefore = msgs[len(msgs)-1].DateInt
 		}

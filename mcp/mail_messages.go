@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -97,10 +98,7 @@ func mailGetMessage(env *Env) Tool {
 		if out.Message.ID == 0 {
 			out.Message.ID = in.MessageID
 		}
-		limit := in.MaxChars
-		if limit == 0 {
-			limit = 20000
-		}
+		limit := cmp.Or(in.MaxChars, 20000)
 		if r := []rune(out.Text); len(r) > limit {
 			out.Text, out.Truncated = string(r[:limit]), true
 		}
@@ -344,10 +342,7 @@ func mailCreateTag(env *Env) Tool {
 		Description: "Create a mail tag to put on messages with nc_mail_tag_message.",
 		Scope:       "mail:write", Kind: Create,
 	}, func(ctx context.Context, nc *nextcloud.Client, in mailTagIn) (mailTagOut, error) {
-		color := in.Color
-		if color == "" {
-			color = "#0082c9"
-		}
+		color := cmp.Or(in.Color, "#0082c9")
 		t, err := nc.Mail().CreateTag(ctx, strings.TrimSpace(in.Name), color)
 		if err != nil {
 			return mailTagOut{}, err

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -248,10 +249,7 @@ func newsListItems(env *Env) Tool {
 				return newsItemsOut{}, Argf("no folder %d; list folders with nc_news_list_feeds", in.FolderID)
 			}
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := cmp.Or(in.Limit, 20)
 		q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll, GetRead: in.Filter != "" && in.Filter != "unread", Offset: in.Before}
 		switch {
 		case in.FeedID != 0:
@@ -315,10 +313,7 @@ func newsGetItem(env *Env) Tool {
 		}
 		out := toNewsItem(it, titles)
 		out.Text = nextcloud.HTMLText(newsStr(it.Body))
-		limit := in.MaxChars
-		if limit == 0 {
-			limit = 20000
-		}
+		limit := cmp.Or(in.MaxChars, 20000)
 		if r := []rune(out.Text); len(r) > limit {
 			out.Text, out.Truncated = string(r[:limit]), true
 		}

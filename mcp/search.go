@@ -76,10 +76,7 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 	if len(wanted) == 0 {
 		wanted = ids
 	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 5
-	}
+	limit := cmp.Or(in.Limit, 5)
 	var queries []nextcloud.ProviderQuery
 	var unknown, denied, skipped []string
 	seen := map[string]bool{}
@@ -240,11 +237,9 @@ func searchProviders(env *Env, idx IndexBackend) Tool {
 			if err != nil {
 				return searchProvidersOut{}, err
 			}
-			out := searchProvidersOut{Providers: make([]searchProviderInfo, 0, len(ps))}
-			for _, p := range ps {
-				out.Providers = append(out.Providers, searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()})
-			}
-			return out, nil
+			return searchProvidersOut{Providers: mapAll(ps, func(p *nextcloud.SearchProvider) searchProviderInfo {
+				return searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()}
+			})}, nil
 		})
 }
 

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -344,10 +345,7 @@ func talkAddParticipant(env *Env) Tool {
 		Description: "Add a user, group, email guest or circle to a group or public Talk conversation (you must moderate it).",
 		Scope:       "talk:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkAddParticipantIn) (talkAddParticipantOut, error) {
-		src := in.Source
-		if src == "" {
-			src = "users"
-		}
+		src := cmp.Or(in.Source, "users")
 		if err := nc.Talk().AddParticipant(ctx, in.Token, in.Participant, src); err != nil {
 			var ne *nextcloud.Error
 			if errors.As(err, &ne) {

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,18 +117,12 @@ func talkReadMessages(env *Env) Tool {
 		Description: "Read the chat history of a Talk conversation, newest first, a page at a time (pass next_before_message_id as before_message_id for older messages). Reading does not move your read marker; use nc_talk_mark_read for that.",
 		Scope:       "talk:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkReadIn) (talkReadOut, error) {
-		limit := in.Limit
-		if limit == 0 {
-			limit = 30
-		}
+		limit := cmp.Or(in.Limit, 30)
 		h, err := nc.Talk().Messages(ctx, in.Token, nextcloud.TalkHistoryOptions{Limit: limit, Before: in.Before})
 		if err != nil {
 			return talkReadOut{}, talkNotFound(err, "conversation "+in.Token)
 		}
-		out := talkReadOut{Token: in.Token, Messages: []talkMessageOut{}}
-		for i := range h.Messages {
-			out.Messages = append(out.Messages, toTalkMessage(&h.Messages[i]))
-		}
+		out := talkReadOut{Token: in.Token, Messages: mapAll(h.Messages, toTalkMessage)}
 		if len(h.Messages) >= limit && h.LastGiven > 0 {
 			out.NextBeforeID = h.LastGiven
 		}

@@ -97,13 +97,9 @@ func collectivesWritePage(env *Env) Tool {
 		Description: "Replace the markdown of a collective page with new content. The old text is overwritten (Nextcloud keeps file versions).",
 		Scope:       "collectives:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectiveWritePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), nc.Collectives().Page)
 		if err != nil {
 			return collectivePageChange{}, err
-		}
-		p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 		}
 		if err := nc.Collectives().WritePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
 			return collectivePageChange{}, err
@@ -176,20 +172,24 @@ func collectivesTrashPage(env *Env) Tool {
 		Description: "Move a collective page and its subpages into the collective's trash. It can be restored with nc_collectives_restore_page.",
 		Scope:       "collectives:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), trashPage(nc))
 		if err != nil {
 			return collectivePageChange{}, err
 		}
-		p, err := nc.Collectives().TrashPage(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
-				return collectivePageChange{}, fmt.Errorf("this page cannot be trashed (the landing page never can): %w", err)
-			}
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
-		}
 		return collectivePageChange{Page: singlePage(col, p, nil)}, nil
 	})
+}
+
+// trashPage is TrashPage, saying why a 403 happens.
+func trashPage(nc *nextcloud.Client) func(context.Context, int64, int64) (*nextcloud.CollectivePage, error) {
+	return func(ctx context.Context, collectiveID, pageID int64) (*nextcloud.CollectivePage, error) {
+		p, err := nc.Collectives().TrashPage(ctx, collectiveID, pageID)
+		var ne *nextcloud.Error
+		if errors.As(err, &ne) && ne.Status == 403 {
+			return nil, fmt.Errorf("this page cannot be trashed (the landing page never can): %w", err)
+		}
+		return p, err
+	}
 }
 
 func collectivesRestorePage(env *Env) Tool {
@@ -198,13 +198,10 @@ func collectivesRestorePage(env *Env) Tool {
 		Description: "Take a page (with its subpages) out of the collective's trash; find its id with nc_collectives_list_pages trashed=true.",
 		Scope:       "collectives:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		what := fmt.Sprintf("page %d in the trash of collective %d", in.PageID, in.CollectiveID)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, what, nc.Collectives().RestorePage)
 		if err != nil {
 			return collectivePageChange{}, err
-		}
-		p, err := nc.Collectives().RestorePage(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in the trash of collective %d", in.PageID, in.CollectiveID))
 		}
 		return collectivePageChange{Page: singlePage(col, p, nil)}, nil
 	})

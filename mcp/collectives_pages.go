@@ -180,6 +180,28 @@ func (in *collectivePageIn) Validate() error {
 	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID))
 }
 
+// onPage finds the active collective, then applies op (Page, TrashPage,
+// RestorePage ...) to one of its pages; a 404 from op reads as "what not
+// found".
+func onPage(ctx context.Context, nc *nextcloud.Client, collectiveID, pageID int64, what string,
+	op func(ctx context.Context, collectiveID, pageID int64) (*nextcloud.CollectivePage, error),
+) (*nextcloud.Collective, *nextcloud.CollectivePage, error) {
+	col, err := findCollective(ctx, nc, collectiveID, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := op(ctx, collectiveID, pageID)
+	if err != nil {
+		return nil, nil, collectivesNotFound(err, what)
+	}
+	return col, p, nil
+}
+
+// pageWhat names a page of a collective in errors.
+func pageWhat(collectiveID, pageID int64) string {
+	return fmt.Sprintf("page %d in collective %d", pageID, collectiveID)
+}
+
 type collectivePageResult struct {
 	Page      collectivePageOut `json:"page"`
 	Markdown  string            `json:"markdown,omitempty"`
@@ -203,13 +225,9 @@ func collectivesGetPage(env *Env) Tool {
 		Description: "Read a collective page: its markdown (from the file in your Nextcloud) and details.",
 		Scope:       "collectives:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageResult, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), nc.Collectives().Page)
 		if err != nil {
 			return collectivePageResult{}, err
-		}
-		p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageResult{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 		}
 		md, truncated, err := nc.Collectives().PageMarkdown(ctx, p, col.Name, env.maxRead())
 		if err != nil {

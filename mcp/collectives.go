@@ -60,6 +60,7 @@ func CollectivesToolset(env *Env) Toolset {
 		Name:        "collectives",
 		Description: "Nextcloud Collectives: team wikis of markdown pages",
 		Capability:  "collectives",
+		AppName:     "Collectives",
 		Tools: []Tool{
 			collectivesList(env),
 			collectivesCreate(env),

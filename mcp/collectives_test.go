@@ -40,11 +40,7 @@ func TestCollectivesToolsetListing(t *testing.T) {
 		"nc_collectives_trash": Destroy, "nc_collectives_delete": Destroy, "nc_collectives_trash_page": Destroy,
 		"nc_collectives_write_page": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "collectives:read", false: "collectives:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "collectives", kinds, scopes)
+	commsCheckToolset(t, nc, "collectives", kinds, toolScopes("collectives", kinds))
 }
 
 func TestCollectivesLifecycle(t *testing.T) {
@@ -299,8 +295,6 @@ func TestCollectivesBadInput(t *testing.T) {
 
 func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 	f := collectivesSeed(t)
-	on := commsFault(f.nc, "/ocs/v2.php/apps/collectives/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_collectives_list", map[string]any{}},
 		{"nc_collectives_create", map[string]any{"name": "X"}},
@@ -320,9 +314,7 @@ func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_collectives_create_tag", map[string]any{"collective_id": f.wiki, "name": "t"}},
 		{"nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "t"}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
-	f.nc.SetDisabled("collectives", true)
-	wantAllFail(t, c, calls, `"collectives"`, "Collectives", "not installed or not enabled")
+	appMissingChecks(t, f.nc, "collectives", "Collectives", "/ocs/v2.php/apps/collectives/", calls, func() any {
+		return f.nc.CollectivePagePath(f.faq)
+	})
 }

@@ -99,6 +99,7 @@ func MailToolset(env *Env) Toolset {
 		Name:        "mail",
 		Description: "Nextcloud Mail: read, search, organize and send email",
 		Capability:  "mail",
+		AppName:     "Mail",
 		Tools: []Tool{
 			mailListAccounts(env),
 			mailListMailboxes(env),

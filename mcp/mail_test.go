@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"context"
 	"encoding/base64"
 	"io"
 	"mime"
@@ -12,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -62,11 +58,7 @@ func TestMailToolsetListing(t *testing.T) {
 		"nc_mail_move_message": Write, "nc_mail_set_flags": Write, "nc_mail_tag_message": Write,
 		"nc_mail_create_tag": Create,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "mail:read", false: "mail:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "mail", kinds, scopes)
+	commsCheckToolset(t, nc, "mail", kinds, toolScopes("mail", kinds))
 	// Sending reaches outside Nextcloud.
 	listed := listedTools(t, connect(t, newTestServer(t, nc), "inprocess"))
 	if ow := listed["nc_mail_send"].Annotations.OpenWorldHint; ow == nil || !*ow {
@@ -271,7 +263,7 @@ func TestMailSend(t *testing.T) {
 		t.Fatalf("sent mail %+v", m)
 	}
 	// Bob, on this server, received it; the original is marked answered.
-	bobC := mailConnectAs(t, f.nc, "bob")
+	bobC := connectAs(t, f.nc, "bob")
 	var bobInbox mailListOut
 	decodeStructured(t, callTool(t, bobC, "nc_mail_list_messages", map[string]any{"subject": "Lunch"}), &bobInbox)
 	if len(bobInbox.Messages) != 1 || bobInbox.Messages[0].From != "Admin <admin@example.com>" {
@@ -313,15 +305,6 @@ func TestMailSend(t *testing.T) {
 	wantError(t, callTool(t, c, "nc_mail_send", map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y"}), "account_id")
 }
 
-// mailConnectAs connects an MCP client acting as another user.
-func mailConnectAs(t *testing.T, nc *nctest.Server, user string) *client.Client {
-	t.Helper()
-	uc := nc.Client(t, user)
-	return connect(t, newTestServer(t, nc, func(o *Options) {
-		o.Client = func(context.Context) (*nextcloud.Client, error) { return uc, nil }
-	}), "inprocess")
-}
-
 func TestMailBadInput(t *testing.T) {
 	f := mailSeed(t)
 	c := connect(t, newTestServer(t, f.nc), "inprocess")
@@ -351,8 +334,6 @@ func TestMailBadInput(t *testing.T) {
 
 func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	f := mailSeed(t)
-	on := commsFault(f.nc, "/index.php/apps/mail/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_mail_list_accounts", map[string]any{}},
 		{"nc_mail_list_mailboxes", map[string]any{"account_id": f.acct}},
@@ -367,14 +348,13 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_mail_create_tag", map[string]any{"name": "t"}},
 		{"nc_mail_tag_message", map[string]any{"message_id": f.plain, "tag": "Work"}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
+	appMissingChecks(t, f.nc, "mail", "Mail", "/index.php/apps/mail/", calls, func() any {
+		box, seen, flagged, tags, _ := f.nc.MailState(f.plain)
+		return []any{box, seen, flagged, tags, len(f.nc.MailSent())}
+	})
 	if n := len(f.nc.MailSent()); n != 0 {
 		t.Fatalf("%d messages sent during the outage", n)
 	}
-	f.nc.SetDisabled("mail", true)
-	wantAllFail(t, c, calls, `"mail"`, "Mail", "not installed or not enabled")
 }
 
 func TestMailMessageSource(t *testing.T) {

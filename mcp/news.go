@@ -88,6 +88,7 @@ func NewsToolset(env *Env) Toolset {
 		Name:        "news",
 		Description: "Nextcloud News: feeds, folders and articles",
 		Capability:  "news",
+		AppName:     "News",
 		Tools: []Tool{
 			newsListFeeds(env),
 			newsListItems(env),

@@ -39,11 +39,7 @@ func TestNewsToolsetListing(t *testing.T) {
 	nc := commsNC(t)
 	kinds := map[string]Kind{"nc_news_list_feeds": Read, "nc_news_list_items": Read, "nc_news_get_item": Read,
 		"nc_news_mark_items": Write, "nc_news_mark_all_read": Write, "nc_news_status": Read}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "news:read", false: "news:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "news", kinds, scopes)
+	commsCheckToolset(t, nc, "news", kinds, toolScopes("news", kinds))
 }
 
 func TestNewsFeedsAndHealth(t *testing.T) {
@@ -215,8 +211,6 @@ func TestNewsBadInput(t *testing.T) {
 
 func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 	f := newsSeed(t)
-	on := commsFault(f.nc, "/index.php/apps/news/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_news_list_feeds", map[string]any{}},
 		{"nc_news_list_items", map[string]any{}},
@@ -225,11 +219,10 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_news_mark_all_read", map[string]any{"all": true}},
 		{"nc_news_status", map[string]any{}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
-	f.nc.SetDisabled("news", true)
-	wantAllFail(t, c, calls, `"news"`, "News", "not installed or not enabled")
+	appMissingChecks(t, f.nc, "news", "News", "/index.php/apps/news/", calls, func() any {
+		unread, starred := f.nc.NewsItemState(f.a1)
+		return [2]bool{unread, starred}
+	})
 }
 
 func TestNewsStatus(t *testing.T) {

@@ -120,6 +120,7 @@ func TalkToolset(env *Env) Toolset {
 		Name:        "talk",
 		Description: "Nextcloud Talk: conversations, participants, chat messages, reactions and polls",
 		Capability:  "spreed",
+		AppName:     "Talk",
 		Tools: []Tool{
 			talkListConversations(env),
 			talkGetConversation(env),

@@ -50,15 +50,9 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 	t.Helper()
 	srv := newTestServer(t, nc)
 	listed := listedTools(t, connect(t, srv, "inprocess"))
-	for name, kind := range kinds {
-		tl, ok := listed[name]
-		if !ok {
-			t.Fatalf("tool %s not listed", name)
-		}
-		if tl.Annotations.Title == "" || tl.Description == "" {
-			t.Errorf("%s lacks title or description", name)
-		}
-		checkHints(t, name, tl.Annotations, kind)
+	collabCheckTools(t, listed, kinds)
+	for name := range kinds {
+		tl := listed[name]
 		st, _ := srv.Tool(name)
 		if st.Scope != scopes[name] {
 			t.Errorf("%s scope %q, want %q", name, st.Scope, scopes[name])
@@ -102,14 +96,7 @@ func TestTalkToolsetListing(t *testing.T) {
 		"nc_talk_get_poll": Read, "nc_talk_create_poll": Create, "nc_talk_vote_poll": Write, "nc_talk_close_poll": Write,
 		"nc_talk_delete_message": Destroy, "nc_talk_leave_conversation": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = "talk:read"
-		if k != Read {
-			scopes[n] = "talk:write"
-		}
-	}
-	commsCheckToolset(t, nc, "talk", kinds, scopes)
+	commsCheckToolset(t, nc, "talk", kinds, toolScopes("talk", kinds))
 }
 
 func TestTalkConversationsAndChat(t *testing.T) {
@@ -317,10 +304,7 @@ func TestTalkBadInput(t *testing.T) {
 func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
-	on := commsFault(nc, "/ocs/v2.php/apps/spreed/", commsFail500)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	on.Store(true)
-	wantAllFail(t, c, []toolCall{
+	calls := []toolCall{
 		{"nc_talk_list_conversations", map[string]any{}},
 		{"nc_talk_get_conversation", map[string]any{"token": team}},
 		{"nc_talk_read_messages", map[string]any{"token": team}},
@@ -332,19 +316,15 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_talk_list_reactions", map[string]any{"token": team, "message_id": 1}},
 		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
 		{"nc_talk_remove_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
-	}, "500", "Nextcloud failed internally")
-	on.Store(false)
-
+	}
+	appMissingChecks(t, nc, "spreed", "Talk", "/ocs/v2.php/apps/spreed/", calls, func() any {
+		return []any{nc.TalkAttendees(team), nc.TalkLastRead(team, "admin")}
+	})
+	// The error says the app is off; it does not dump the 404 page.
 	nc.SetDisabled("spreed", true)
-	for _, call := range []toolCall{
-		{"nc_talk_list_conversations", map[string]any{}},
-		{"nc_talk_get_conversation", map[string]any{"token": team}},
-		{"nc_talk_send_message", map[string]any{"token": team, "message": "hi"}},
-		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
-	} {
-		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"spreed"`, "Talk", "not installed or not enabled")
-		if strings.Contains(resultText(res), "<html") {
+	c := connect(t, newTestServer(t, nc), "inprocess")
+	for _, call := range calls {
+		if res := callTool(t, c, call.tool, call.args); strings.Contains(resultText(res), "<html") {
 			t.Fatalf("error text dumps the 404 page: %s", resultText(res))
 		}
 	}

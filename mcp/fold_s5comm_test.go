@@ -3,6 +3,9 @@ package mcp
 import (
 	"errors"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
 func TestArgRulesS5comm(t *testing.T) {
@@ -57,4 +60,11 @@ func TestFirstErr(t *testing.T) {
 	if err := firstErr(b, a); err != b {
 		t.Errorf("firstErr(b, a) = %v, want b", err)
 	}
+}
+
+// connectNC connects an in-process MCP client to a default server on the
+// test Nextcloud nc.
+func connectNC(t testing.TB, nc *nctest.Server) *client.Client {
+	t.Helper()
+	return connect(t, newTestServer(t, nc), "inprocess")
 }

@@ -44,7 +44,7 @@ func TestNewsToolsetListing(t *testing.T) {
 
 func TestNewsFeedsAndHealth(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	var out newsFeedsOut
 	res := callTool(t, c, "nc_news_list_feeds", map[string]any{})
 	decodeStructured(t, res, &out)
@@ -78,10 +78,9 @@ func TestNewsFeedsAndHealth(t *testing.T) {
 
 func TestNewsItemsPagingAndMarking(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var page newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"limit": 2}), &page)
+	page := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"limit": 2})
 	if len(page.Items) != 2 || page.Items[0].ID != f.a5 || page.Items[1].ID != f.a4 || page.NextBefore != f.a4 {
 		t.Fatalf("page 1 %+v", page)
 	}
@@ -92,8 +91,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if len(page.Items) != 2 || page.Items[0].ID != f.a3 || page.Items[1].ID != f.a2 {
 		t.Fatalf("page 2 %+v", page)
 	}
-	var last newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"limit": 2, "before_item_id": page.NextBefore}), &last)
+	last := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"limit": 2, "before_item_id": page.NextBefore})
 	if len(last.Items) != 1 || last.Items[0].ID != f.a1 || last.NextBefore != 0 {
 		t.Fatalf("page 3 %+v", last)
 	}
@@ -102,8 +100,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	}
 
 	// Per feed and per folder.
-	var feedItems newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.rootFeed}), &feedItems)
+	feedItems := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.rootFeed})
 	if len(feedItems.Items) != 2 || feedItems.Items[0].ID != f.a4 {
 		t.Fatalf("root feed items %+v", feedItems)
 	}
@@ -113,8 +110,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	}
 
 	// Mark read and starred, then filter.
-	var mark newsMarkOut
-	decodeStructured(t, callTool(t, c, "nc_news_mark_items", map[string]any{"item_ids": []int64{f.a1, f.a4}, "read": true, "starred": true}), &mark)
+	mark := call[newsMarkOut](t, c, "nc_news_mark_items", map[string]any{"item_ids": []int64{f.a1, f.a4}, "read": true, "starred": true})
 	if strings.Join(mark.Changes, ",") != "read,star" {
 		t.Fatalf("changes %v", mark.Changes)
 	}
@@ -125,8 +121,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if unread, _ := f.nc.NewsItemState(f.a4); !unread {
 		t.Fatal("a4 still read")
 	}
-	var starred newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"filter": "starred"}), &starred)
+	starred := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"filter": "starred"})
 	if len(starred.Items) != 2 || starred.Items[0].ID != f.a4 || starred.Items[1].ID != f.a1 {
 		t.Fatalf("starred %+v", starred)
 	}
@@ -134,20 +129,17 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if len(starred.Items) != 1 || starred.Items[0].ID != f.a1 {
 		t.Fatalf("starred in go feed %+v", starred)
 	}
-	var unread newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed}), &unread)
+	unread := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed})
 	if len(unread.Items) != 2 {
 		t.Fatalf("unread in go feed %+v", unread)
 	}
-	var all newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed, "filter": "all"}), &all)
+	all := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed, "filter": "all"})
 	if len(all.Items) != 3 {
 		t.Fatalf("all in go feed %+v", all)
 	}
 
 	// Mark a feed, then everything, read.
-	var ma newsMarkAllOut
-	decodeStructured(t, callTool(t, c, "nc_news_mark_all_read", map[string]any{"feed_id": f.goFeed}), &ma)
+	ma := call[newsMarkAllOut](t, c, "nc_news_mark_all_read", map[string]any{"feed_id": f.goFeed})
 	if ma.UnreadLeft != 2 {
 		t.Fatalf("after feed read %+v", ma)
 	}
@@ -163,7 +155,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 
 func TestNewsGetItem(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	var out newsItemResult
 	res := callTool(t, c, "nc_news_get_item", map[string]any{"item_id": f.a1})
 	decodeStructured(t, res, &out)
@@ -186,7 +178,7 @@ func TestNewsGetItem(t *testing.T) {
 
 func TestNewsBadInput(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	cases := []badCall{
 		{"nc_news_get_item", map[string]any{}, []string{"item_id"}},
 		{"nc_news_get_item", map[string]any{"item_id": "one"}, []string{"item_id"}},
@@ -227,7 +219,7 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 
 func TestNewsStatus(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	var out newsStatusOut
 	res := callTool(t, c, "nc_news_status", map[string]any{})
 	decodeStructured(t, res, &out)

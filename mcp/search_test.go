@@ -39,9 +39,8 @@ func TestSearchToolsetListing(t *testing.T) {
 
 func TestSearchProviders(t *testing.T) {
 	nc, _ := searchNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	var out searchProvidersOut
-	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &out)
+	c := connectNC(t, nc)
+	out := call[searchProvidersOut](t, c, "nc_search_providers", map[string]any{})
 	var ids []string
 	for _, p := range out.Providers {
 		ids = append(ids, p.ID)
@@ -111,8 +110,7 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 				t.Fatalf("summary: %s", resultText(res))
 			}
 			// The next page of just that provider.
-			var next searchOut
-			decodeStructured(t, callTool(t, c, "nc_search", map[string]any{"query": "Budget", "limit": 2, "cursors": map[string]string{"talk-message": cursor}}), &next)
+			next := call[searchOut](t, c, "nc_search", map[string]any{"query": "Budget", "limit": 2, "cursors": map[string]string{"talk-message": cursor}})
 			if len(next.Providers) != 1 || len(next.Results) != 1 || next.Results[0].Subline != "budget draft is ready" || next.Providers[0].NextCursor != "" {
 				t.Fatalf("page 2: %+v", next)
 			}
@@ -122,11 +120,9 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 
 func TestSearchAllProvidersByDefault(t *testing.T) {
 	nc, _ := searchNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	var provs searchProvidersOut
-	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &provs)
-	var out searchOut
-	decodeStructured(t, callTool(t, c, "nc_search", map[string]any{"query": "budget"}), &out)
+	c := connectNC(t, nc)
+	provs := call[searchProvidersOut](t, c, "nc_search_providers", map[string]any{})
+	out := call[searchOut](t, c, "nc_search", map[string]any{"query": "budget"})
 	if len(out.Providers) != len(provs.Providers) || len(out.Providers) < 3 {
 		t.Fatalf("providers asked: %+v", out.Providers)
 	}
@@ -154,7 +150,7 @@ func TestSearchSlowAndFailingProviders(t *testing.T) {
 		}
 		return false
 	})
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	var out searchOut
 	res := callTool(t, c, "nc_search", map[string]any{"query": "budget", "timeout_seconds": 1,
 		"providers": []string{"talk-conversations", "files", "talk-message", "nosuch"}})
@@ -192,7 +188,7 @@ func TestSearchSlowAndFailingProviders(t *testing.T) {
 func TestSearchBadInput(t *testing.T) {
 	nc, _ := searchNC(t)
 	on := commsFault(nc, "/ocs/v2.php/search/providers", commsFail500)
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	cases := []struct {
 		args  map[string]any
 		wants []string

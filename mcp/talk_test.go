@@ -107,10 +107,9 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	nc.AddTalkMessage(team, "bob", "second, hey @admin")
 	m3 := nc.AddTalkMessage(team, "bob", "third")
 	quiet := nc.AddTalkRoom("admin", 3, "Quiet")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 
-	var list talkListOut
-	decodeStructured(t, callTool(t, c, "nc_talk_list_conversations", map[string]any{}), &list)
+	list := call[talkListOut](t, c, "nc_talk_list_conversations", map[string]any{})
 	if len(list.Conversations) != 2 || list.TotalUnread != 3 {
 		t.Fatalf("conversations %+v", list)
 	}
@@ -126,8 +125,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 		t.Fatalf("unread only: %+v", list.Conversations)
 	}
 
-	var conv talkConversationResult
-	decodeStructured(t, callTool(t, c, "nc_talk_get_conversation", map[string]any{"token": quiet}), &conv)
+	conv := call[talkConversationResult](t, c, "nc_talk_get_conversation", map[string]any{"token": quiet})
 	if conv.Conversation.Type != "public" || conv.Conversation.Name != "Quiet" || !conv.Conversation.Moderator || conv.Conversation.LastMessage != nil {
 		t.Fatalf("quiet: %+v", conv)
 	}
@@ -150,8 +148,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	if len(page.Messages) != 2 || page.Messages[0].ID != m1 || page.Messages[1].Type != "system" || page.Messages[1].Text != "bob created the conversation" {
 		t.Fatalf("page 2: %+v", page.Messages)
 	}
-	var end talkReadOut
-	decodeStructured(t, callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team, "before_message_id": page.Messages[1].ID}), &end)
+	end := call[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team, "before_message_id": page.Messages[1].ID})
 	if len(end.Messages) != 0 || end.NextBeforeID != 0 {
 		t.Fatalf("past the start: %+v", end)
 	}
@@ -160,8 +157,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Reply, then bob sees it with its parent.
-	var sent talkSentOut
-	decodeStructured(t, callTool(t, c, "nc_talk_send_message", map[string]any{"token": team, "message": "reply to you", "reply_to": m1}), &sent)
+	sent := call[talkSentOut](t, c, "nc_talk_send_message", map[string]any{"token": team, "message": "reply to you", "reply_to": m1})
 	if sent.Message.ReplyTo == nil || sent.Message.ReplyTo.ID != m1 || sent.Message.ReplyTo.Text != "first" || sent.Message.AuthorID != "admin" {
 		t.Fatalf("sent %+v", sent.Message)
 	}
@@ -171,8 +167,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Mark read.
-	var mr talkMarkReadOut
-	decodeStructured(t, callTool(t, c, "nc_talk_mark_read", map[string]any{"token": team, "message_id": m1}), &mr)
+	mr := call[talkMarkReadOut](t, c, "nc_talk_mark_read", map[string]any{"token": team, "message_id": m1})
 	if mr.LastReadMessage != m1 || mr.UnreadMessages != 2 {
 		t.Fatalf("mark read to m1: %+v", mr)
 	}
@@ -182,8 +177,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Reactions.
-	var rx talkReactionsOut
-	decodeStructured(t, callTool(t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": m3, "reaction": "👍"}), &rx)
+	rx := call[talkReactionsOut](t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": m3, "reaction": "👍"})
 	if rx.Changed == nil || !*rx.Changed || len(rx.Reactions) != 1 || rx.Reactions[0].Count != 1 || rx.Reactions[0].People[0] != "admin" {
 		t.Fatalf("add reaction: %+v", rx)
 	}
@@ -216,10 +210,9 @@ func TestTalkConversationsAndChat(t *testing.T) {
 
 func TestTalkCreateAndParticipants(t *testing.T) {
 	nc := commsNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 
-	var conv talkConversationResult
-	decodeStructured(t, callTool(t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "bob"}), &conv)
+	conv := call[talkConversationResult](t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "bob"})
 	if conv.Created == nil || !*conv.Created || conv.Conversation.Type != "one-to-one" || conv.Conversation.Name != "bob" {
 		t.Fatalf("one-to-one: %+v", conv)
 	}
@@ -239,13 +232,11 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 	}
 	wantError(t, callTool(t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "nobody"}), "nobody", "404")
 
-	var parts talkParticipantsOut
-	decodeStructured(t, callTool(t, c, "nc_talk_list_participants", map[string]any{"token": group}), &parts)
+	parts := call[talkParticipantsOut](t, c, "nc_talk_list_participants", map[string]any{"token": group})
 	if len(parts.Participants) != 1 || parts.Participants[0].ActorID != "admin" || parts.Participants[0].Role != "owner" {
 		t.Fatalf("participants: %+v", parts)
 	}
-	var added talkAddParticipantOut
-	decodeStructured(t, callTool(t, c, "nc_talk_add_participant", map[string]any{"token": group, "participant": "bob"}), &added)
+	added := call[talkAddParticipantOut](t, c, "nc_talk_add_participant", map[string]any{"token": group, "participant": "bob"})
 	if added.Source != "users" {
 		t.Fatalf("added %+v", added)
 	}
@@ -271,7 +262,7 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 func TestTalkBadInput(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	cases := []badCall{
 		{"nc_talk_get_conversation", map[string]any{}, []string{"token"}},
 		{"nc_talk_get_conversation", map[string]any{"token": 12}, []string{"token"}},
@@ -322,7 +313,7 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	})
 	// The error says the app is off; it does not dump the 404 page.
 	nc.SetDisabled("spreed", true)
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	for _, call := range calls {
 		if res := callTool(t, c, call.tool, call.args); strings.Contains(resultText(res), "<html") {
 			t.Fatalf("error text dumps the 404 page: %s", resultText(res))
@@ -338,8 +329,7 @@ func TestTalkOverEveryTransport(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, srv, kind)
-			var page talkReadOut
-			decodeStructured(t, callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team}), &page)
+			page := call[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team})
 			if len(page.Messages) != 1 || page.Messages[0].Text != "hello over the wire" {
 				t.Fatalf("%s: %+v", kind, page)
 			}

@@ -163,8 +163,7 @@ func collectivesTrash(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectiveIDIn) (collectiveResult, error) {
 		c, err := nc.Collectives().Trash(ctx, in.CollectiveID)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return collectiveResult{}, fmt.Errorf("only the collective's admins may trash it: %w", err)
 			}
 			return collectiveResult{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -152,8 +151,7 @@ func collectivesMovePage(env *Env) Tool {
 		}
 		p, err := nc.Collectives().MovePage(ctx, in.CollectiveID, in.PageID, m)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return collectivePageChange{}, fmt.Errorf("this move is not allowed (the landing page stays put, and a page cannot go below its own subpages): %w", err)
 			}
 			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d or parent %d", in.PageID, in.ParentID))
@@ -184,8 +182,7 @@ func collectivesTrashPage(env *Env) Tool {
 func trashPage(nc *nextcloud.Client) func(context.Context, int64, int64) (*nextcloud.CollectivePage, error) {
 	return func(ctx context.Context, collectiveID, pageID int64) (*nextcloud.CollectivePage, error) {
 		p, err := nc.Collectives().TrashPage(ctx, collectiveID, pageID)
-		var ne *nextcloud.Error
-		if errors.As(err, &ne) && ne.Status == 403 {
+		if statusOf(err) == 403 {
 			return nil, fmt.Errorf("this page cannot be trashed (the landing page never can): %w", err)
 		}
 		return p, err

@@ -1,6 +1,11 @@
 package mcp
 
-import "strings"
+import (
+	"errors"
+	"strings"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
+)
 
 // More argument rules in one wording each (see args.go), and firstErr to
 // state a Validate as its list of rules.
@@ -78,4 +83,14 @@ func emojiArg(name, v string) error {
 		return Argf("%s must be a single emoji, not %q", name, v)
 	}
 	return nil
+}
+
+// statusOf is the HTTP status of the Nextcloud error in err's chain; 0
+// when there is none.
+func statusOf(err error) int {
+	var ne *nextcloud.Error
+	if errors.As(err, &ne) {
+		return ne.Status
+	}
+	return 0
 }

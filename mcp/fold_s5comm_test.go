@@ -2,9 +2,11 @@ package mcp
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -67,4 +69,20 @@ func TestFirstErr(t *testing.T) {
 func connectNC(t testing.TB, nc *nctest.Server) *client.Client {
 	t.Helper()
 	return connect(t, newTestServer(t, nc), "inprocess")
+}
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("plain"), 0},
+		{&nextcloud.Error{Status: 400}, 400},
+		{fmt.Errorf("wrapped: %w", &nextcloud.Error{Status: 403}), 403},
+	} {
+		if got := statusOf(c.err); got != c.want {
+			t.Errorf("statusOf(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
 }

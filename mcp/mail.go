@@ -17,8 +17,7 @@ import (
 
 // mailNotFound explains the app's 403 for unknown or foreign ids.
 func mailNotFound(err error, what, hint string) error {
-	var ne *nextcloud.Error
-	if errors.As(err, &ne) && (ne.Status == http.StatusForbidden || ne.Status == http.StatusNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if s := statusOf(err); (s == http.StatusForbidden || s == http.StatusNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		return fmt.Errorf("%s does not exist or is not yours (%s): %w", what, hint, err)
 	}
 	return err
@@ -180,8 +179,7 @@ func mailListMailboxes(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in mailAccountIn) (mailboxesOut, error) {
 		boxes, err := nc.Mail().Mailboxes(ctx, in.AccountID)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == http.StatusBadRequest {
+			if statusOf(err) == http.StatusBadRequest {
 				return mailboxesOut{}, fmt.Errorf("mail account %d does not exist or is not yours (see nc_mail_list_accounts): %w", in.AccountID, err)
 			}
 			return mailboxesOut{}, err

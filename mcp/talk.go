@@ -3,7 +3,6 @@ package mcp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -348,16 +347,13 @@ func talkAddParticipant(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkAddParticipantIn) (talkAddParticipantOut, error) {
 		src := cmp.Or(in.Source, "users")
 		if err := nc.Talk().AddParticipant(ctx, in.Token, in.Participant, src); err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) {
-				switch ne.Status {
-				case 400:
-					return talkAddParticipantOut{}, fmt.Errorf("cannot add participants to this conversation (one-to-one and note-to-self conversations take none) or source %q is not supported: %w", src, err)
-				case 403:
-					return talkAddParticipantOut{}, fmt.Errorf("only moderators may add participants to this conversation: %w", err)
-				case 404:
-					return talkAddParticipantOut{}, fmt.Errorf("conversation %s or %s %q not found: %w", in.Token, strings.TrimSuffix(src, "s"), in.Participant, err)
-				}
+			switch statusOf(err) {
+			case 400:
+				return talkAddParticipantOut{}, fmt.Errorf("cannot add participants to this conversation (one-to-one and note-to-self conversations take none) or source %q is not supported: %w", src, err)
+			case 403:
+				return talkAddParticipantOut{}, fmt.Errorf("only moderators may add participants to this conversation: %w", err)
+			case 404:
+				return talkAddParticipantOut{}, fmt.Errorf("conversation %s or %s %q not found: %w", in.Token, strings.TrimSuffix(src, "s"), in.Participant, err)
 			}
 			return talkAddParticipantOut{}, err
 		}

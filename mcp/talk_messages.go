@@ -3,7 +3,6 @@ package mcp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -164,11 +163,10 @@ func talkSendMessage(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkSendIn) (talkSentOut, error) {
 		m, err := nc.Talk().SendMessage(ctx, in.Token, nextcloud.TalkNewMessage{Message: in.Message, ReplyTo: in.ReplyTo, Silent: in.Silent})
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 && in.ReplyTo > 0 {
+			if statusOf(err) == 400 && in.ReplyTo > 0 {
 				return talkSentOut{}, fmt.Errorf("cannot reply to message #%d: it is not a chat message of this conversation: %w", in.ReplyTo, err)
 			}
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return talkSentOut{}, fmt.Errorf("the conversation is read-only or you may not post in it: %w", err)
 			}
 			return talkSentOut{}, talkNotFound(err, "conversation "+in.Token)
@@ -280,8 +278,7 @@ func talkAddReaction(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkReactIn) (talkReactionsOut, error) {
 		rs, added, err := nc.Talk().React(ctx, in.Token, in.MessageID, in.Reaction)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 {
+			if statusOf(err) == 400 {
 				return talkReactionsOut{}, fmt.Errorf("message #%d cannot take reactions (system messages and deleted messages cannot): %w", in.MessageID, err)
 			}
 			return talkReactionsOut{}, talkNotFound(err, fmt.Sprintf("conversation %s or message #%d", in.Token, in.MessageID))

@@ -212,11 +212,7 @@ func (t *TalkClient) Conversation(ctx context.Context, token string) (*TalkConve
 	if err != nil {
 		return nil, err
 	}
-	var out TalkConversation
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get Talk conversation %q: %w", token, err)
-	}
-	return &out, nil
+	return decoded[TalkConversation](ctx, t.app, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, fmt.Sprintf("get Talk conversation %q", token))
 }
 
 // TalkNewConversation describes a conversation to create.
@@ -333,11 +329,7 @@ func (t *TalkClient) SendMessage(ctx context.Context, token string, in TalkNewMe
 	if err != nil {
 		return nil, err
 	}
-	var out TalkMessage
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("send message to Talk conversation %q: %w", token, err)
-	}
-	return &out, nil
+	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, fmt.Sprintf("send message to Talk conversation %q", token))
 }
 
 // TalkMarkRead sets the read marker; lastRead 0 marks everything read.

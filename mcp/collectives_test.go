@@ -101,9 +101,7 @@ func TestCollectivesPages(t *testing.T) {
 	f := collectivesSeed(t)
 	c := connectNC(t, f.nc)
 
-	var tree collectivePagesOut
-	res := callTool(t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki})
-	decodeStructured(t, res, &tree)
+	tree, res := callRes[collectivePagesOut](t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki})
 	var got []string
 	for _, p := range tree.Pages {
 		got = append(got, strings.Repeat(">", p.Depth)+p.Title)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
@@ -85,4 +86,14 @@ func TestStatusOf(t *testing.T) {
 			t.Errorf("statusOf(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
+}
+
+// callRes is call that also returns the raw result, for tests that read
+// its text too.
+func callRes[T any](t *testing.T, c *client.Client, name string, args map[string]any) (T, *mcpgo.CallToolResult) {
+	t.Helper()
+	var out T
+	res := callTool(t, c, name, args)
+	decodeStructured(t, res, &out)
+	return out, res
 }

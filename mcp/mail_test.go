@@ -132,9 +132,7 @@ func TestMailReadMessagesAndAttachments(t *testing.T) {
 	f := mailSeed(t)
 	c := connectNC(t, f.nc)
 
-	var msg mailFullOut
-	res := callTool(t, c, "nc_mail_get_message", map[string]any{"message_id": f.html})
-	decodeStructured(t, res, &msg)
+	msg, res := callRes[mailFullOut](t, c, "nc_mail_get_message", map[string]any{"message_id": f.html})
 	want := "Invoice 42\n\nTotal: 12 EUR\n\nPay now (https://shop.example/pay)"
 	if msg.Text != want || !msg.WasHTML || msg.Message.Subject != "Your invoice" || msg.AccountID != f.acct {
 		t.Fatalf("html message %+v\ntext %q", msg, msg.Text)

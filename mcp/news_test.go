@@ -45,9 +45,7 @@ func TestNewsToolsetListing(t *testing.T) {
 func TestNewsFeedsAndHealth(t *testing.T) {
 	f := newsSeed(t)
 	c := connectNC(t, f.nc)
-	var out newsFeedsOut
-	res := callTool(t, c, "nc_news_list_feeds", map[string]any{})
-	decodeStructured(t, res, &out)
+	out, res := callRes[newsFeedsOut](t, c, "nc_news_list_feeds", map[string]any{})
 	if len(out.Feeds) != 3 || len(out.Folders) != 1 || out.UnreadCount != 5 || out.FailingFeeds != 1 {
 		t.Fatalf("feeds %+v", out)
 	}
@@ -156,9 +154,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 func TestNewsGetItem(t *testing.T) {
 	f := newsSeed(t)
 	c := connectNC(t, f.nc)
-	var out newsItemResult
-	res := callTool(t, c, "nc_news_get_item", map[string]any{"item_id": f.a1})
-	decodeStructured(t, res, &out)
+	out := call[newsItemResult](t, c, "nc_news_get_item", map[string]any{"item_id": f.a1})
 	want := "The Go team is happy to announce Go 1.25 (https://go.dev/doc/go1.25).\n\n- faster\n- smaller"
 	if out.Item.Text != want || out.Item.Author != "The Go Team" || out.Item.Feed != "Go Blog" {
 		t.Fatalf("item %+v\ntext %q", out.Item, out.Item.Text)
@@ -220,9 +216,7 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 func TestNewsStatus(t *testing.T) {
 	f := newsSeed(t)
 	c := connectNC(t, f.nc)
-	var out newsStatusOut
-	res := callTool(t, c, "nc_news_status", map[string]any{})
-	decodeStructured(t, res, &out)
+	out, res := callRes[newsStatusOut](t, c, "nc_news_status", map[string]any{})
 	if out.Version == "" || !out.CronOK || !out.DBCharsetOK || out.Feeds != 3 || out.FailingFeeds != 1 || out.UnreadArticles != 5 {
 		t.Fatalf("status %+v", out)
 	}

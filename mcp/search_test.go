@@ -72,9 +72,7 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, srv, kind)
-			var out searchOut
-			res := callTool(t, c, "nc_search", map[string]any{"query": "Budget", "providers": []string{"files", "talk-message", "talk-conversations"}, "limit": 2})
-			decodeStructured(t, res, &out)
+			out, res := callRes[searchOut](t, c, "nc_search", map[string]any{"query": "Budget", "providers": []string{"files", "talk-message", "talk-conversations"}, "limit": 2})
 			byProv := map[string][]searchHit{}
 			for _, h := range out.Results {
 				byProv[h.Provider] = append(byProv[h.Provider], h)

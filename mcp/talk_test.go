@@ -132,9 +132,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 
 	// Paging newest first, without touching the read marker.
 	before := nc.TalkLastRead(team, "admin")
-	var page talkReadOut
-	res := callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team, "limit": 2})
-	decodeStructured(t, res, &page)
+	page, res := callRes[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team, "limit": 2})
 	if len(page.Messages) != 2 || page.Messages[0].Text != "third" || page.Messages[1].Text != "second, hey @admin" {
 		t.Fatalf("page 1: %+v", page.Messages)
 	}

@@ -354,15 +354,21 @@ func (t *TalkClient) MarkRead(ctx context.Context, token string, lastRead int64)
 	return &out, nil
 }
 
-func talkReactionPath(token string, messageID int64) (string, error) {
+// talkItemPath is base/<token>/<id> for an item (message, poll) of a
+// conversation; what names the item in the error.
+func talkItemPath(base, token, what string, id int64) (string, error) {
 	tok, err := talkToken(token)
 	if err != nil {
 		return "", err
 	}
-	if messageID <= 0 {
-		return "", fmt.Errorf("message id must be positive")
+	if id <= 0 {
+		return "", fmt.Errorf("%s id must be positive", what)
 	}
-	return talkReactBas + tok + "/" + strconv.FormatInt(messageID, 10), nil
+	return base + tok + "/" + strconv.FormatInt(id, 10), nil
+}
+
+func talkReactionPath(token string, messageID int64) (string, error) {
+	return talkItemPath(talkReactBas, token, "message", messageID)
 }
 
 // TalkReactions lists who reacted how to a message, by emoji; reaction

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 )
 
 // Talk polls (docs/poll.md of nextcloud/spreed), deleting a message
@@ -56,14 +55,7 @@ type TalkNewPoll struct {
 }
 
 func talkPollPath(token string, pollID int64) (string, error) {
-	tok, err := talkToken(token)
-	if err != nil {
-		return "", err
-	}
-	if pollID <= 0 {
-		return "", fmt.Errorf("poll id must be positive")
-	}
-	return talkPollBase + tok + "/" + strconv.FormatInt(pollID, 10), nil
+	return talkItemPath(talkPollBase, token, "poll", pollID)
 }
 
 // CreatePoll posts a poll to a group or public conversation.
@@ -105,14 +97,11 @@ func (t *TalkClient) pollCall(ctx context.Context, method, token string, pollID 
 // DeleteMessage deletes a chat message. Talk answers with the system
 // message "message_deleted" whose parent is the deleted message.
 func (t *TalkClient) DeleteMessage(ctx context.Context, token string, messageID int64) (*TalkMessage, error) {
-	tok, err := talkToken(token)
+	p, err := talkItemPath(talkChatBase, token, "message", messageID)
 	if err != nil {
 		return nil, err
 	}
-	if messageID <= 0 {
-		return nil, fmt.Errorf("message id must be positive")
-	}
-	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodDelete, Path: talkChatBase + tok + "/" + strconv.FormatInt(messageID, 10), OCS: true}, fmt.Sprintf("delete message %d in Talk conversation %q", messageID, token))
+	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodDelete, Path: p, OCS: true}, fmt.Sprintf("delete message %d in Talk conversation %q", messageID, token))
 }
 
 // Leave removes the user from a conversation.

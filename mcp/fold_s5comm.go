@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
@@ -93,4 +94,13 @@ func statusOf(err error) int {
 		return ne.Status
 	}
 	return 0
+}
+
+// olderHint is a list summary's last line saying how to get the next,
+// older page: arg=next; "" when there is none.
+func olderHint(what, arg string, next int64) string {
+	if next <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("\nOlder %s: %s=%d", what, arg, next)
 }

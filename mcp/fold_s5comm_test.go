@@ -97,3 +97,12 @@ func callRes[T any](t *testing.T, c *client.Client, name string, args map[string
 	decodeStructured(t, res, &out)
 	return out, res
 }
+
+func TestOlderHint(t *testing.T) {
+	if got := olderHint("messages", "before", 0); got != "" {
+		t.Errorf("no next page: %q", got)
+	}
+	if got := olderHint("articles", "before_item_id", 42); got != "\nOlder articles: before_item_id=42" {
+		t.Errorf("next page: %q", got)
+	}
+}

@@ -239,10 +239,7 @@ type mailListOut struct {
 }
 
 func (o mailListOut) Summary() string {
-	if len(o.Messages) == 0 {
-		return "No (more) messages."
-	}
-	s := listSummary(o.Messages, "", fmt.Sprintf("%d messages, newest first:", len(o.Messages)), func(m mailMessageOut) string {
+	return listSummary(o.Messages, "No (more) messages.", fmt.Sprintf("%d messages, newest first:", len(o.Messages)), func(m mailMessageOut) string {
 		flags := ""
 		if !m.Seen {
 			flags += " [unread]"
@@ -251,11 +248,7 @@ func (o mailListOut) Summary() string {
 			flags += " [flagged]"
 		}
 		return fmt.Sprintf("- #%d %s — %s (%s)%s", m.ID, m.Subject, m.From, m.Date, flags)
-	})
-	if o.NextBefore > 0 {
-		s += fmt.Sprintf("\nOlder messages: before=%d", o.NextBefore)
-	}
-	return s
+	}) + olderHint("messages", "before", o.NextBefore)
 }
 
 func mailListMessages(env *Env) Tool {

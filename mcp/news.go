@@ -201,12 +201,7 @@ type newsItemsOut struct {
 }
 
 func (o newsItemsOut) Summary() string {
-	if len(o.Items) == 0 {
-		return "No (more) articles."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d articles, newest first:\n", len(o.Items))
-	for _, it := range o.Items {
+	return listSummary(o.Items, "No (more) articles.", fmt.Sprintf("%d articles, newest first:", len(o.Items)), func(it newsItemOut) string {
 		flags := ""
 		if it.Unread {
 			flags += " unread"
@@ -214,12 +209,8 @@ func (o newsItemsOut) Summary() string {
 		if it.Starred {
 			flags += " starred"
 		}
-		fmt.Fprintf(&b, "- #%d %s (%s, %s%s) %s\n", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
-	}
-	if o.NextBefore > 0 {
-		fmt.Fprintf(&b, "Older articles: before_item_id=%d\n", o.NextBefore)
-	}
-	return b.String()
+		return fmt.Sprintf("- #%d %s (%s, %s%s) %s", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
+	}) + olderHint("articles", "before_item_id", o.NextBefore)
 }
 
 func newsListItems(env *Env) Tool {

@@ -214,15 +214,8 @@ type searchProvidersOut struct {
 }
 
 func (o searchProvidersOut) Summary() string {
-	if len(o.Providers) == 0 {
-		return "This Nextcloud offers no unified search providers."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d search providers:\n", len(o.Providers))
-	for _, p := range o.Providers {
-		fmt.Fprintf(&b, "- %s: %s (app %s)\n", p.ID, p.Name, p.App)
-	}
-	return b.String()
+	return listSummary(o.Providers, "This Nextcloud offers no unified search providers.", fmt.Sprintf("%d search providers:", len(o.Providers)),
+		func(p searchProviderInfo) string { return fmt.Sprintf("- %s: %s (app %s)", p.ID, p.Name, p.App) })
 }
 
 // searchProviders is nc_search_providers (list search providers).

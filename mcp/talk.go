@@ -152,15 +152,8 @@ type talkListOut struct {
 }
 
 func (o talkListOut) Summary() string {
-	if len(o.Conversations) == 0 {
-		return "No Talk conversations."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d conversations, %d unread messages:\n", len(o.Conversations), o.TotalUnread)
-	for _, c := range o.Conversations {
-		b.WriteString(c.line() + "\n")
-	}
-	return b.String()
+	return listSummary(o.Conversations, "No Talk conversations.",
+		fmt.Sprintf("%d conversations, %d unread messages:", len(o.Conversations), o.TotalUnread), talkConversationOut.line)
 }
 
 func talkListConversations(env *Env) Tool {

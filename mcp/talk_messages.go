@@ -92,22 +92,14 @@ type talkReadOut struct {
 }
 
 func (o talkReadOut) Summary() string {
-	if len(o.Messages) == 0 {
-		return "No (older) messages in " + o.Token + "."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d messages in %s, newest first:\n", len(o.Messages), o.Token)
-	for _, m := range o.Messages {
-		fmt.Fprintf(&b, "#%d %s %s: %s", m.ID, m.Time, m.Author, m.Text)
-		if m.ReplyTo != nil {
-			fmt.Fprintf(&b, " (reply to #%d)", m.ReplyTo.ID)
-		}
-		b.WriteByte('\n')
-	}
-	if o.NextBeforeID > 0 {
-		fmt.Fprintf(&b, "Older messages: before_message_id=%d\n", o.NextBeforeID)
-	}
-	return b.String()
+	return listSummary(o.Messages, "No (older) messages in "+o.Token+".",
+		fmt.Sprintf("%d messages in %s, newest first:", len(o.Messages), o.Token), func(m talkMessageOut) string {
+			line := fmt.Sprintf("#%d %s %s: %s", m.ID, m.Time, m.Author, m.Text)
+			if m.ReplyTo != nil {
+				line += fmt.Sprintf(" (reply to #%d)", m.ReplyTo.ID)
+			}
+			return line
+		}) + olderHint("messages", "before_message_id", o.NextBeforeID)
 }
 
 func talkReadMessages(env *Env) Tool {

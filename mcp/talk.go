@@ -41,6 +41,9 @@ func talkNotFound(err error, what string) error {
 	return explainNotFound(err, what, "not found, or you do not take part in the conversation (list conversations with nc_talk_list_conversations)")
 }
 
+// talkConvNotFound explains a 404 for the conversation token.
+func talkConvNotFound(err error, token string) error { return talkNotFound(err, "conversation "+token) }
+
 type talkConversationOut struct {
 	Token           string          `json:"token" jsonschema:"the conversation token other Talk tools take"`
 	Name            string          `json:"name"`
@@ -210,7 +213,7 @@ func talkGetConversation(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkConversationResult, error) {
 		c, err := nc.Talk().Conversation(ctx, in.Token)
 		if err != nil {
-			return talkConversationResult{}, talkNotFound(err, "conversation "+in.Token)
+			return talkConversationResult{}, talkConvNotFound(err, in.Token)
 		}
 		return talkConversationResult{Conversation: toTalkConversation(c)}, nil
 	})
@@ -289,7 +292,7 @@ func talkListParticipants(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkParticipantsOut, error) {
 		ps, err := nc.Talk().Participants(ctx, in.Token)
 		if err != nil {
-			return talkParticipantsOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkParticipantsOut{}, talkConvNotFound(err, in.Token)
 		}
 		out := talkParticipantsOut{Token: in.Token, Participants: []talkParticipantOut{}}
 		for _, p := range ps {

@@ -111,7 +111,7 @@ func talkReadMessages(env *Env) Tool {
 		limit := cmp.Or(in.Limit, 30)
 		h, err := nc.Talk().Messages(ctx, in.Token, nextcloud.TalkHistoryOptions{Limit: limit, Before: in.Before})
 		if err != nil {
-			return talkReadOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkReadOut{}, talkConvNotFound(err, in.Token)
 		}
 		out := talkReadOut{Token: in.Token, Messages: mapAll(h.Messages, toTalkMessage)}
 		if len(h.Messages) >= limit && h.LastGiven > 0 {
@@ -161,7 +161,7 @@ func talkSendMessage(env *Env) Tool {
 			if statusOf(err) == 403 {
 				return talkSentOut{}, fmt.Errorf("the conversation is read-only or you may not post in it: %w", err)
 			}
-			return talkSentOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkSentOut{}, talkConvNotFound(err, in.Token)
 		}
 		return talkSentOut{Token: in.Token, Message: toTalkMessage(m)}, nil
 	})
@@ -194,7 +194,7 @@ func talkMarkRead(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkMarkReadIn) (talkMarkReadOut, error) {
 		c, err := nc.Talk().MarkRead(ctx, in.Token, in.MessageID)
 		if err != nil {
-			return talkMarkReadOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkMarkReadOut{}, talkConvNotFound(err, in.Token)
 		}
 		if c == nil {
 			// Older Talk answers without the conversation.

@@ -131,7 +131,7 @@ func talkCreatePoll(env *Env) Tool {
 			if statusOf(err) == 403 {
 				return talkPollOut{}, fmt.Errorf("the conversation is read-only or you may not post in it: %w", err)
 			}
-			return talkPollOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkPollOut{}, talkConvNotFound(err, in.Token)
 		}
 		return toTalkPoll(in.Token, p), nil
 	})
@@ -296,13 +296,13 @@ func talkLeaveConversation(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkLeftOut, error) {
 		c, err := nc.Talk().Conversation(ctx, in.Token)
 		if err != nil {
-			return talkLeftOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkLeftOut{}, talkConvNotFound(err, in.Token)
 		}
 		if err := nc.Talk().Leave(ctx, in.Token); err != nil {
 			if statusOf(err) == 400 {
 				return talkLeftOut{}, fmt.Errorf("you are the last moderator of %s; make another participant a moderator in Talk first: %w", c.DisplayName, err)
 			}
-			return talkLeftOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkLeftOut{}, talkConvNotFound(err, in.Token)
 		}
 		name := c.DisplayName
 		if name == "" {

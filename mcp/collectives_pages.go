@@ -213,10 +213,7 @@ func (o collectivePageResult) Summary() string {
 	if o.Markdown != "" {
 		s += "\n\n" + o.Markdown
 	}
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 func collectivesGetPage(env *Env) Tool {

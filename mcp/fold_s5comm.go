@@ -104,3 +104,19 @@ func olderHint(what, arg string, next int64) string {
 	}
 	return fmt.Sprintf("\nOlder %s: %s=%d", what, arg, next)
 }
+
+// truncatedMark ends a summary whose text was cut.
+func truncatedMark(cut bool) string {
+	if cut {
+		return "\n[truncated]"
+	}
+	return ""
+}
+
+// clipRunes cuts s to at most max runes; cut says whether it did.
+func clipRunes(s string, max int) (clipped string, cut bool) {
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]), true
+	}
+	return s, false
+}

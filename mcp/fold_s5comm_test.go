@@ -106,3 +106,15 @@ func TestOlderHint(t *testing.T) {
 		t.Errorf("next page: %q", got)
 	}
 }
+
+func TestClipRunesAndTruncatedMark(t *testing.T) {
+	if s, cut := clipRunes("häßlich", 7); s != "häßlich" || cut {
+		t.Errorf("short enough: %q %v", s, cut)
+	}
+	if s, cut := clipRunes("häßlich", 3); s != "häß" || !cut {
+		t.Errorf("cut to 3 runes: %q %v", s, cut)
+	}
+	if truncatedMark(false) != "" || truncatedMark(true) != "\n[truncated]" {
+		t.Errorf("truncatedMark: %q %q", truncatedMark(false), truncatedMark(true))
+	}
+}

@@ -77,9 +77,7 @@ func (o mailFullOut) Summary() string {
 		fmt.Fprintf(&b, "Attachment %s: %s (%s, %d bytes)\n", a.ID, a.Name, a.Mime, a.Size)
 	}
 	b.WriteString("\n" + o.Text)
-	if o.Truncated {
-		b.WriteString("\n[truncated]")
-	}
+	b.WriteString(truncatedMark(o.Truncated))
 	return b.String()
 }
 
@@ -99,9 +97,7 @@ func mailGetMessage(env *Env) Tool {
 			out.Message.ID = in.MessageID
 		}
 		limit := cmp.Or(in.MaxChars, 20000)
-		if r := []rune(out.Text); len(r) > limit {
-			out.Text, out.Truncated = string(r[:limit]), true
-		}
+		out.Text, out.Truncated = clipRunes(out.Text, limit)
 		for _, a := range b.Attachments {
 			out.Attachments = append(out.Attachments, mailAttachmentOut{ID: a.ID, Name: a.FileName, Mime: a.Mime, Size: a.Size})
 		}
@@ -135,10 +131,7 @@ func (o mailAttachmentDataOut) Summary() string {
 	case o.Base64 != "":
 		s += ", binary content returned base64-encoded"
 	}
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 // downloadOut shows a downloaded file: text as text, the rest base64.
@@ -185,10 +178,7 @@ type mailSourceOut struct {
 
 func (o mailSourceOut) Summary() string {
 	s := fmt.Sprintf("Source of message %d (%d bytes):\n\n%s", o.MessageID, o.Size, o.Source)
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 func mailGetMessageSource(env *Env) Tool {

@@ -283,10 +283,7 @@ type newsItemResult struct {
 func (o newsItemResult) Summary() string {
 	it := o.Item
 	s := fmt.Sprintf("%s\n%s — %s, %s\n%s\n\n%s", it.Title, it.Feed, it.Author, it.Published, it.URL, it.Text)
-	if it.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(it.Truncated)
 }
 
 func newsGetItem(env *Env) Tool {
@@ -306,9 +303,7 @@ func newsGetItem(env *Env) Tool {
 		out := toNewsItem(it, titles)
 		out.Text = nextcloud.HTMLText(newsStr(it.Body))
 		limit := cmp.Or(in.MaxChars, 20000)
-		if r := []rune(out.Text); len(r) > limit {
-			out.Text, out.Truncated = string(r[:limit]), true
-		}
+		out.Text, out.Truncated = clipRunes(out.Text, limit)
 		return newsItemResult{Item: out}, nil
 	})
 }

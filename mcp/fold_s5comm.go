@@ -96,10 +96,11 @@ func statusOf(err error) int {
 	return 0
 }
 
-// olderHint is a list summary's last line saying how to get the next,
-// older page: arg=next; "" when there is none.
-func olderHint(what, arg string, next int64) string {
-	if next <= 0 {
+// olderHint is the last line of a summary of shown items saying how to
+// get the next, older page: arg=next; "" when there is none or the page
+// is empty.
+func olderHint(shown int, what, arg string, next int64) string {
+	if shown == 0 || next <= 0 {
 		return ""
 	}
 	return fmt.Sprintf("\nOlder %s: %s=%d", what, arg, next)

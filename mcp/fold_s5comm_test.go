@@ -99,10 +99,13 @@ func callRes[T any](t *testing.T, c *client.Client, name string, args map[string
 }
 
 func TestOlderHint(t *testing.T) {
-	if got := olderHint("messages", "before", 0); got != "" {
+	if got := olderHint(3, "messages", "before", 0); got != "" {
 		t.Errorf("no next page: %q", got)
 	}
-	if got := olderHint("articles", "before_item_id", 42); got != "\nOlder articles: before_item_id=42" {
+	if got := olderHint(0, "messages", "before", 9); got != "" {
+		t.Errorf("empty page: %q", got)
+	}
+	if got := olderHint(2, "articles", "before_item_id", 42); got != "\nOlder articles: before_item_id=42" {
 		t.Errorf("next page: %q", got)
 	}
 }

@@ -248,7 +248,7 @@ func (o mailListOut) Summary() string {
 			flags += " [flagged]"
 		}
 		return fmt.Sprintf("- #%d %s — %s (%s)%s", m.ID, m.Subject, m.From, m.Date, flags)
-	}) + olderHint("messages", "before", o.NextBefore)
+	}) + olderHint(len(o.Messages), "messages", "before", o.NextBefore)
 }
 
 func mailListMessages(env *Env) Tool {

@@ -210,7 +210,7 @@ func (o newsItemsOut) Summary() string {
 			flags += " starred"
 		}
 		return fmt.Sprintf("- #%d %s (%s, %s%s) %s", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
-	}) + olderHint("articles", "before_item_id", o.NextBefore)
+	}) + olderHint(len(o.Items), "articles", "before_item_id", o.NextBefore)
 }
 
 func newsListItems(env *Env) Tool {

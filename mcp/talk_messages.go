@@ -99,7 +99,7 @@ func (o talkReadOut) Summary() string {
 				line += fmt.Sprintf(" (reply to #%d)", m.ReplyTo.ID)
 			}
 			return line
-		}) + olderHint("messages", "before_message_id", o.NextBeforeID)
+		}) + olderHint(len(o.Messages), "messages", "before_message_id", o.NextBeforeID)
 }
 
 func talkReadMessages(env *Env) Tool {

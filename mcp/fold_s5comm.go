@@ -121,3 +121,14 @@ func clipRunes(s string, max int) (clipped string, cut bool) {
 	}
 	return s, false
 }
+
+// changeArg checks that a tool that sets flags got at least one of them;
+// what names them ("read and/or starred").
+func changeArg(what string, flags ...*bool) error {
+	for _, f := range flags {
+		if f != nil {
+			return nil
+		}
+	}
+	return Argf("say what to change: %s", what)
+}

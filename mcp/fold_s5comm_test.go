@@ -121,3 +121,15 @@ func TestClipRunesAndTruncatedMark(t *testing.T) {
 		t.Errorf("truncatedMark: %q %q", truncatedMark(false), truncatedMark(true))
 	}
 }
+
+func TestChangeArg(t *testing.T) {
+	yes := true
+	if err := changeArg("read and/or starred", nil, &yes); err != nil {
+		t.Errorf("one flag given: %v", err)
+	}
+	err := changeArg("read and/or starred", nil, nil)
+	var ae *ArgError
+	if !errors.As(err, &ae) || err.Error() != "invalid arguments: say what to change: read and/or starred" {
+		t.Errorf("no flag given: %v", err)
+	}
+}

@@ -258,13 +258,7 @@ type mailFlagsIn struct {
 }
 
 func (in *mailFlagsIn) Validate() error {
-	if err := idsArg("message_ids", in.MessageIDs, 100); err != nil {
-		return err
-	}
-	if in.Seen == nil && in.Flagged == nil {
-		return fmt.Errorf("say what to change: seen and/or flagged")
-	}
-	return nil
+	return firstErr(idsArg("message_ids", in.MessageIDs, 100), changeArg("seen and/or flagged", in.Seen, in.Flagged))
 }
 
 func mailSetFlags(env *Env) Tool {

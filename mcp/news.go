@@ -315,13 +315,7 @@ type newsMarkIn struct {
 }
 
 func (in *newsMarkIn) Validate() error {
-	if err := idsArg("item_ids", in.ItemIDs, 1000); err != nil {
-		return err
-	}
-	if in.Read == nil && in.Starred == nil {
-		return fmt.Errorf("say what to change: read and/or starred")
-	}
-	return nil
+	return firstErr(idsArg("item_ids", in.ItemIDs, 1000), changeArg("read and/or starred", in.Read, in.Starred))
 }
 
 type newsMarkOut struct {

@@ -47,7 +47,8 @@ func TestCompletionsThroughClient(t *testing.T) {
 		n := createNote(t, seed, title, "x")
 		ids[title] = strconv.FormatInt(n.ID, 10)
 	}
-	board, card := addBoardCard(t, seed, "Roadmap", "00ff00", "To do", "Ship release")
+	board, stack := nc.AddDeckBoard(t, "admin", "Roadmap", "00ff00", "To do")
+	card := nc.AddDeckCard(t, "admin", board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Ship release", Type: "plain"})
 	if err := seed.Files().MakeFolder(ctx, "Docs"); err != nil {
 		t.Fatal(err)
 	}

@@ -112,12 +112,7 @@ func TestResourceSubscriptions(t *testing.T) {
 			ctx := context.Background()
 			body := "v1"
 			note := createNote(t, seed, "Watched", body)
-			if err := seed.Files().MakeFolder(ctx, "Sub"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := seed.Files().Write(ctx, "Sub/a.md", []byte("a1"), nextcloud.WriteOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			nc.AddFile(t, "admin", "Sub/a.md", []byte("a1"))
 			deck := seed.Deck(nil)
 			board, stack := nc.AddDeckBoard(t, "admin", "Watched board", "ff0000", "Todo")
 			card := nc.AddDeckCard(t, "admin", board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "c1", Type: "plain"})

@@ -1,33 +1,11 @@
 package mcp
 
 import (
-	"context"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
-
-// addBoardCard creates, as c, a board with one stack holding one plain
-// card, and returns the board and the card.
-func addBoardCard(t testing.TB, c *nextcloud.Client, board, color, stack, card string) (*nextcloud.DeckBoard, *nextcloud.DeckCard) {
-	t.Helper()
-	ctx, d := context.Background(), c.Deck(nil)
-	b, err := d.CreateBoard(ctx, board, color)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := d.CreateStack(ctx, b.ID, stack, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := d.CreateCard(ctx, b.ID, s.ID, nextcloud.DeckCardCreate{Title: card, Type: "plain"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b, k
-}
 
 // checkListedTools asserts that each of names is listed with a title, a
 // description, annotations and both schemas, and that read(name) decides

@@ -112,25 +112,10 @@ func TestResourceSubscriptions(t *testing.T) {
 			ctx := context.Background()
 			body := "v1"
 			note := createNote(t, seed, "Watched", body)
-			if err := seed.Files().MakeFolder(ctx, "Sub"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := seed.Files().Write(ctx, "Sub/a.md", []byte("a1"), nextcloud.WriteOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			nc.AddFile(t, "admin", "Sub/a.md", []byte("a1"))
 			deck := seed.Deck(nil)
-			board, err := deck.CreateBoard(ctx, "Watched board", "ff0000")
-			if err != nil {
-				t.Fatal(err)
-			}
-			stack, err := deck.CreateStack(ctx, board.ID, "Todo", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			card, err := deck.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "c1", Type: "plain"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			board, stack := nc.AddDeckBoard(t, "admin", "Watched board", "ff0000", "Todo")
+			card := nc.AddDeckCard(t, "admin", board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "c1", Type: "plain"})
 
 			srv := newTestServer(t, nc, func(o *Options) { o.SubscriptionPoll = time.Hour })
 			c := connectLegacy(t, srv, kind, nil, HTTPOptions{})

@@ -15,16 +15,7 @@ func TestFileCommentsTagsVersions(t *testing.T) {
 	ctx := context.Background()
 	srv := nctest.New(t)
 	c := srv.Client(t, "admin")
-	if err := c.Files().MakeFolder(ctx, "Docs"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Files().Write(ctx, "Docs/plan.txt", []byte("second draft"), nextcloud.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := c.Files().ID(ctx, "/Docs/plan.txt")
-	if err != nil || id == 0 {
-		t.Fatalf("file id: %d %v", id, err)
-	}
+	id := srv.AddFile(t, "admin", "/Docs/plan.txt", []byte("second draft"))
 	if _, err := c.Files().ID(ctx, "Docs/missing.txt"); !errors.Is(err, nextcloud.ErrNotFound) {
 		t.Fatalf("missing file: %v", err)
 	}

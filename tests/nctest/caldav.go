@@ -84,29 +84,11 @@ func toCalendar(r calRef, user string) caldav.Calendar {
 }
 
 func (b *calBackend) ListCalendars(ctx context.Context) ([]caldav.Calendar, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	var out []caldav.Calendar
-	for _, r := range visibleLocked(user, b.st.cals) {
-		out = append(out, toCalendar(r, user))
-	}
-	return out, nil
+	return listColls(b.st, ctx, b.st.cals, toCalendar), nil
 }
 
 func (b *calBackend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.calendarLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	if name != "" {
-		return nil, httpErr(http.StatusNotFound, "not a calendar")
-	}
-	c := toCalendar(r, user)
-	return &c, nil
+	return getColl(b.st, ctx, p, b.st.cals, toCalendar, "not a calendar")
 }
 
 type mkcolExtraKey struct{}
@@ -281,10 +263,8 @@ func compOverlaps(c *ical.Component, start, end time.Time) bool {
 }
 
 func (b *calBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.calendarLocked(user, p)
+	user, r, name, unlock, err := lockedColl(b.st, ctx, p, b.st.cals)
+	defer unlock()
 	if err != nil {
 		return nil, httpErr(http.StatusConflict, "the calendar of %s does not exist", p)
 	}
@@ -338,10 +318,8 @@ func objUID(cal *ical.Calendar) string {
 }
 
 func (b *calBackend) DeleteCalendarObject(ctx context.Context, p string) error {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.calendarLocked(user, p)
+	user, r, name, unlock, err := lockedColl(b.st, ctx, p, b.st.cals)
+	defer unlock()
 	if err != nil {
 		return err
 	}

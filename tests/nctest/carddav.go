@@ -53,29 +53,11 @@ func toBook(r bookRef, user string) carddav.AddressBook {
 }
 
 func (b *cardBackend) ListAddressBooks(ctx context.Context) ([]carddav.AddressBook, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	var out []carddav.AddressBook
-	for _, r := range visibleLocked(user, b.st.books) {
-		out = append(out, toBook(r, user))
-	}
-	return out, nil
+	return listColls(b.st, ctx, b.st.books, toBook), nil
 }
 
 func (b *cardBackend) GetAddressBook(ctx context.Context, p string) (*carddav.AddressBook, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.bookLocked(user, p)
-	if err != nil {
-		return nil, err
-	}
-	if name != "" {
-		return nil, httpErr(http.StatusNotFound, "not an address book")
-	}
-	ab := toBook(r, user)
-	return &ab, nil
+	return getColl(b.st, ctx, p, b.st.books, toBook, "not an address book")
 }
 
 func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.AddressBook) error {
@@ -94,10 +76,8 @@ func (b *cardBackend) CreateAddressBook(ctx context.Context, ab *carddav.Address
 }
 
 func (b *cardBackend) DeleteAddressBook(ctx context.Context, p string) error {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, _, err := b.st.bookLocked(user, p)
+	user, r, _, unlock, err := lockedColl(b.st, ctx, p, b.st.books)
+	defer unlock()
 	if err != nil {
 		return err
 	}
@@ -139,10 +119,8 @@ func (b *cardBackend) QueryAddressObjects(ctx context.Context, p string, q *card
 }
 
 func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard.Card, opts *carddav.PutAddressObjectOptions) (*carddav.AddressObject, error) {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.bookLocked(user, p)
+	user, r, name, unlock, err := lockedColl(b.st, ctx, p, b.st.books)
+	defer unlock()
 	if err != nil {
 		return nil, httpErr(http.StatusConflict, "the address book of %s does not exist", p)
 	}
@@ -181,10 +159,8 @@ func (b *cardBackend) PutAddressObject(ctx context.Context, p string, card vcard
 }
 
 func (b *cardBackend) DeleteAddressObject(ctx context.Context, p string) error {
-	user := userFromCtx(ctx)
-	b.st.mu.Lock()
-	defer b.st.mu.Unlock()
-	r, name, err := b.st.bookLocked(user, p)
+	_, r, name, unlock, err := lockedColl(b.st, ctx, p, b.st.books)
+	defer unlock()
 	if err != nil {
 		return err
 	}

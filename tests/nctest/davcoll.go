@@ -104,6 +104,43 @@ func findLocked[C davCollection](user, p string, all map[string]C) (collRef[C], 
 	return zero, "", httpErr(http.StatusNotFound, "Node with name '%s' could not be found", seg)
 }
 
+// lockedColl locks the store and finds, among the collections the
+// request's user sees, the one p names and the object name within it. The
+// caller defers unlock, also when err is set.
+func lockedColl[C davCollection](st *davStore, ctx context.Context, p string, all map[string]C) (user string, r collRef[C], name string, unlock func(), err error) {
+	user = userFromCtx(ctx)
+	st.mu.Lock()
+	r, name, err = findLocked(user, p, all)
+	return user, r, name, st.mu.Unlock, err
+}
+
+// listColls gives the collections the request's user sees, converted.
+func listColls[C davCollection, T any](st *davStore, ctx context.Context, all map[string]C, conv func(collRef[C], string) T) []T {
+	user := userFromCtx(ctx)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []T
+	for _, r := range visibleLocked(user, all) {
+		out = append(out, conv(r, user))
+	}
+	return out
+}
+
+// getColl gives the collection p names, converted; a path naming an
+// object in it is notColl's 404.
+func getColl[C davCollection, T any](st *davStore, ctx context.Context, p string, all map[string]C, conv func(collRef[C], string) T, notColl string) (*T, error) {
+	user, r, name, unlock, err := lockedColl(st, ctx, p, all)
+	defer unlock()
+	if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		return nil, httpErr(http.StatusNotFound, "%s", notColl)
+	}
+	t := conv(r, user)
+	return &t, nil
+}
+
 // infosLocked describes the home p names (and with depth its
 // collections) or the one collection p names, for PROPFIND answers.
 func infosLocked[C davCollection](user, p string, all map[string]C, depth bool, info func(collRef[C]) collectionInfo) ([]collectionInfo, error) {
@@ -175,10 +212,8 @@ func existing[O any, P interface {
 
 // getLocked gives object name of the collection p names, converted.
 func getLocked[O any, C collOf[O], T any](st *davStore, ctx context.Context, p string, all map[string]C, conv func(*O, string) T, notFound string) (*T, error) {
-	user := userFromCtx(ctx)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, name, err := findLocked(user, p, all)
+	user, r, name, unlock, err := lockedColl(st, ctx, p, all)
+	defer unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -193,10 +228,8 @@ func getLocked[O any, C collOf[O], T any](st *davStore, ctx context.Context, p s
 // listLocked gives the objects of the collection p names in name order,
 // converted.
 func listLocked[O any, C collOf[O], T any](st *davStore, ctx context.Context, p string, all map[string]C, conv func(*O, string) T) ([]T, error) {
-	user := userFromCtx(ctx)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, _, err := findLocked(user, p, all)
+	user, r, _, unlock, err := lockedColl(st, ctx, p, all)
+	defer unlock()
 	if err != nil {
 		return nil, err
 	}

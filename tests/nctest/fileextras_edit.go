@@ -25,22 +25,25 @@ func (st *extrasStandIn) registerEdits(h func(pattern string, fn func(st *extras
 	h("DELETE "+extrasTagsRoot+"/{tagid}", (*extrasStandIn).deleteTag)
 }
 
-// commentOf finds {commentid} on {fileid} and checks that the caller wrote
-// it; it has answered when ok is false. Callers hold st.mu.
-func (st *extrasStandIn) commentOf(w http.ResponseWriter, r *http.Request, fileID int64) (int, bool) {
+// onComment runs f, holding st.mu, on the index of {commentid} on fileID
+// once it has checked that the caller wrote it; otherwise it answers 403
+// or 404 itself.
+func (st *extrasStandIn) onComment(w http.ResponseWriter, r *http.Request, fileID int64, f func(i int)) {
 	id, _ := strconv.Atoi(r.PathValue("commentid"))
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for i, c := range st.comments[fileID] {
 		if c.id != id {
 			continue
 		}
 		if c.actor != UserOf(r) {
 			extrasSabreError(w, http.StatusForbidden, "Forbidden", "Only authors are allowed to edit their comment.")
-			return 0, false
+			return
 		}
-		return i, true
+		f(i)
+		return
 	}
 	extrasSabreError(w, http.StatusNotFound, "NotFound", "Comment not found")
-	return 0, false
 }
 
 func (st *extrasStandIn) editComment(w http.ResponseWriter, r *http.Request) {
@@ -56,25 +59,21 @@ func (st *extrasStandIn) editComment(w http.ResponseWriter, r *http.Request) {
 		extrasSabreError(w, http.StatusBadRequest, "BadRequest", "The request body is not a DAV:propertyupdate")
 		return
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	i, ok := st.commentOf(w, r, n.ID)
-	if !ok {
-		return
-	}
-	if q.Message == nil {
-		// Sabre answers 207 with 403 for read-only properties; nothing changes.
-		extrasWriteMultistatus(w, nil)
-		return
-	}
-	if len([]rune(*q.Message)) > extrasMaxComment {
-		extrasSabreError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Message exceeds allowed character limit of %d", extrasMaxComment))
-		return
-	}
-	c := st.comments[n.ID][i]
-	c.message = *q.Message
-	href := fmt.Sprintf("/remote.php/dav/comments/files/%d/%d", n.ID, c.id)
-	extrasWriteMultistatus(w, []extrasResponse{{href: href, props: []extrasProp{{extrasNSOC, "message", ""}}}})
+	st.onComment(w, r, n.ID, func(i int) {
+		if q.Message == nil {
+			// Sabre answers 207 with 403 for read-only properties; nothing changes.
+			extrasWriteMultistatus(w, nil)
+			return
+		}
+		if len([]rune(*q.Message)) > extrasMaxComment {
+			extrasSabreError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Message exceeds allowed character limit of %d", extrasMaxComment))
+			return
+		}
+		c := st.comments[n.ID][i]
+		c.message = *q.Message
+		href := fmt.Sprintf("/remote.php/dav/comments/files/%d/%d", n.ID, c.id)
+		extrasWriteMultistatus(w, []extrasResponse{{href: href, props: []extrasProp{{extrasNSOC, "message", ""}}}})
+	})
 }
 
 func (st *extrasStandIn) deleteComment(w http.ResponseWriter, r *http.Request) {
@@ -82,15 +81,11 @@ func (st *extrasStandIn) deleteComment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	i, ok := st.commentOf(w, r, n.ID)
-	if !ok {
-		return
-	}
-	list := st.comments[n.ID]
-	st.comments[n.ID] = append(list[:i:i], list[i+1:]...)
-	w.WriteHeader(http.StatusNoContent)
+	st.onComment(w, r, n.ID, func(i int) {
+		list := st.comments[n.ID]
+		st.comments[n.ID] = append(list[:i:i], list[i+1:]...)
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 func (st *extrasStandIn) deleteTag(w http.ResponseWriter, r *http.Request) {

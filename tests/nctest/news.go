@@ -84,9 +84,9 @@ func (s *Server) registerNews() {
 	})
 	n.mux.HandleFunc("GET "+b+"folders", n.listFolders)
 	n.mux.HandleFunc("POST "+b+"folders", n.createFolder)
-	n.mux.HandleFunc("POST "+b+"folders/{id}/read", n.readFolder)
+	n.mux.HandleFunc("POST "+b+"folders/{id}/read", readIn(n, n.folders, "Folder not found!", func(id int64, _ *newsItem, f *newsFeed) bool { return f.folderID == id }))
 	n.mux.HandleFunc("GET "+b+"feeds", n.listFeeds)
-	n.mux.HandleFunc("POST "+b+"feeds/{id}/read", n.readFeed)
+	n.mux.HandleFunc("POST "+b+"feeds/{id}/read", readIn(n, n.feeds, "Feed not found!", func(id int64, it *newsItem, _ *newsFeed) bool { return it.feedID == id }))
 	n.mux.HandleFunc("GET "+b+"items", n.listItems)
 	n.mux.HandleFunc("POST "+b+"items/read", n.readAll)
 	n.mux.HandleFunc("POST "+b+"items/{id}/{action}", n.markOne)
@@ -356,26 +356,23 @@ func (n *newsStandIn) markReadWhere(w http.ResponseWriter, r *http.Request, matc
 	writeJSON(w, http.StatusOK, []any{})
 }
 
-func (n *newsStandIn) readFeed(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if f := n.feeds[id]; f == nil || f.user != UserOf(r) {
-		newsError(w, http.StatusNotFound, "Feed not found!")
-		return
-	}
-	n.markReadWhere(w, r, func(it *newsItem, _ *newsFeed) bool { return it.feedID == id })
-}
+func (f *newsFeed) owner() string   { return f.user }
+func (f *newsFolder) owner() string { return f.user }
 
-func (n *newsStandIn) readFolder(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if f := n.folders[id]; f == nil || f.user != UserOf(r) {
-		newsError(w, http.StatusNotFound, "Folder not found!")
-		return
+// readIn answers POST {feeds,folders}/{id}/read: notFound's 404 unless
+// the caller owns the one id names in all, else the caller's items that
+// are in it marks read.
+func readIn[T interface{ owner() string }](n *newsStandIn, all map[int64]T, notFound string, in func(id int64, it *newsItem, f *newsFeed) bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if x, ok := all[id]; !ok || x.owner() != UserOf(r) {
+			newsError(w, http.StatusNotFound, notFound)
+			return
+		}
+		n.markReadWhere(w, r, func(it *newsItem, f *newsFeed) bool { return in(id, it, f) })
 	}
-	n.markReadWhere(w, r, func(_ *newsItem, f *newsFeed) bool { return f.folderID == id })
 }
 
 func (n *newsStandIn) readAll(w http.ResponseWriter, r *http.Request) {

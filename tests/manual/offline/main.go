@@ -34,6 +34,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/manual/cli"
 )
 
 type options struct {
@@ -57,19 +59,8 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if missing := o.missing(); len(missing) > 0 {
-		fmt.Fprintln(os.Stderr, "offline: missing configuration:")
-		for _, m := range missing {
-			fmt.Fprintln(os.Stderr, "  -", m)
-		}
-		os.Exit(2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.wait+time.Minute)
-	defer cancel()
-	if err := run(ctx, o, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "offline: FAILED:", err)
-		os.Exit(1)
-	}
+	cli.ExitIfProblems("offline", "missing configuration:", o.missing())
+	cli.RunOrExit("offline", o.wait+time.Minute, func(ctx context.Context) error { return run(ctx, o, os.Stdout) })
 }
 
 func (o options) missing() []string {

@@ -32,6 +32,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/manual/cli"
 )
 
 type options struct {
@@ -57,14 +59,7 @@ func main() {
 	flag.Parse()
 	o.bearer = os.Getenv("MCP_BEARER_TOKEN")
 	o.basicUser, o.basicPW = os.Getenv("MCP_BASIC_USER"), os.Getenv("MCP_BASIC_PASSWORD")
-	if problems := o.problems(); len(problems) > 0 {
-		fmt.Fprintln(os.Stderr, "smoke: cannot start:")
-		for _, p := range problems {
-			fmt.Fprintln(os.Stderr, "  -", p)
-		}
-		fmt.Fprintln(os.Stderr, "run with -h for all flags")
-		os.Exit(2)
-	}
+	cli.ExitIfProblems("smoke", "cannot start:", o.problems())
 	code, err := run(context.Background(), o, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "smoke:", err)

@@ -43,6 +43,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/oauth"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/manual/cli"
 )
 
 const (
@@ -76,20 +77,8 @@ func main() {
 	if o.subjectEnv != "" {
 		o.subjectToken = os.Getenv(o.subjectEnv)
 	}
-	if missing := o.missing(); len(missing) > 0 {
-		fmt.Fprintln(os.Stderr, "tokenexchange: missing configuration:")
-		for _, m := range missing {
-			fmt.Fprintln(os.Stderr, "  -", m)
-		}
-		fmt.Fprintln(os.Stderr, "run with -h for all flags")
-		os.Exit(2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
-	defer cancel()
-	if err := run(ctx, o, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "tokenexchange: FAILED:", err)
-		os.Exit(1)
-	}
+	cli.ExitIfProblems("tokenexchange", "missing configuration:", o.missing())
+	cli.RunOrExit("tokenexchange", o.timeout, func(ctx context.Context) error { return run(ctx, o, os.Stdout) })
 	fmt.Println("\nOK: every step succeeded")
 }
 

@@ -19,7 +19,14 @@ func TestAppTextRoundTripProperty(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(16, 2027))
 	deck := c.Deck(nil)
-	board, stack := boardStack(t, deck, "Property", "336699", "Todo")
+	board, err := deck.CreateBoard(ctx, "Property", "336699")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := deck.CreateStack(ctx, board.ID, "Todo", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range propertyRounds {
 		content := randomText(r)
 		title := randomNonEmpty(r, oneLine)

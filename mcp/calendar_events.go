@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,12 +70,6 @@ func (f eventFields) input() nextcloud.EventInput {
 		in.Reminders = &rs
 	}
 	return in
-}
-
-func (f eventFields) empty() bool {
-	return f.Summary == nil && f.Start == nil && f.End == nil && f.Duration == nil && f.AllDay == nil && f.TimeZone == nil &&
-		f.Location == nil && f.Description == nil && f.Categories == nil && f.Status == nil && f.URL == nil &&
-		f.Organizer == nil && f.Attendees == nil && f.RRule == nil && f.Reminders == nil
 }
 
 // check finds argument mistakes before anything is sent.
@@ -321,13 +314,8 @@ type updateEventIn struct {
 }
 
 func (in *updateEventIn) Validate() error {
-	if err := requireBoth("calendar", in.Calendar, "event_id", in.EventID); err != nil {
-		return err
-	}
-	if in.eventFields.empty() {
-		return errors.New("give at least one field to change (summary, start, end, location, ...)")
-	}
-	return in.eventFields.check()
+	return changeArgs(requireBoth("calendar", in.Calendar, "event_id", in.EventID), noFieldGiven(in.eventFields),
+		"give at least one field to change (summary, start, end, location, ...)", in.eventFields.check)
 }
 
 func calendarUpdateEvent(dav calDAV) Tool {

@@ -138,21 +138,23 @@ func TestCalendarEventLifecycle(t *testing.T) {
 	wantError(t, callTool(t, c, "nc_calendar_delete_event", map[string]any{"calendar": "personal", "event_id": "nope.ics"}), "404", "nope.ics")
 }
 
+// addEvent stores one event in admin's personal calendar as name: props
+// are its iCalendar properties, one a line, put inside the calendar and
+// event lines every such object has.
+func addEvent(t *testing.T, nc *nctest.Server, name, props string) {
+	t.Helper()
+	nc.AddCalendarObject(t, "admin", "personal", name, "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\n"+props+"END:VEVENT\nEND:VCALENDAR\n")
+}
+
 func TestCalendarRecurringAndAllDayThroughMCP(t *testing.T) {
 	nc := nctest.New(t)
-	nc.AddCalendarObject(t, "admin", "personal", "3f2e-import.ics", `BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:weekly-sync
+	addEvent(t, nc, "3f2e-import.ics", `UID:weekly-sync
 DTSTAMP:20250101T000000Z
 DTSTART;TZID=America/Los_Angeles:20250303T080000
 DTEND;TZID=America/Los_Angeles:20250303T083000
 RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20250331T235959Z
 EXDATE;TZID=America/Los_Angeles:20250317T080000
 SUMMARY:Weekly sync
-END:VEVENT
-END:VCALENDAR
 `)
 	c := connect(t, newTestServer(t, nc), "inprocess")
 	var allDay eventOut
@@ -233,29 +235,17 @@ func TestCalendarBadInput(t *testing.T) {
 
 func TestCalendarBrokenObjectsAndServerErrors(t *testing.T) {
 	nc := nctest.New(t)
-	nc.AddCalendarObject(t, "admin", "personal", "ok.ics", `BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:ok
+	addEvent(t, nc, "ok.ics", `UID:ok
 DTSTAMP:20250101T000000Z
 DTSTART:20250310T100000Z
 DTEND:20250310T110000Z
 SUMMARY:Fine
-END:VEVENT
-END:VCALENDAR
 `)
 	// Parses as iCalendar, but its start is garbage.
-	nc.AddCalendarObject(t, "admin", "personal", "bad-date.ics", `BEGIN:VCALENDAR
-VERSION:2.0
-PRODID:-//test//EN
-BEGIN:VEVENT
-UID:bad-date
+	addEvent(t, nc, "bad-date.ics", `UID:bad-date
 DTSTAMP:20250101T000000Z
 DTSTART:2025-03-10 10:00
 SUMMARY:Bad date
-END:VEVENT
-END:VCALENDAR
 `)
 	nc.AddBrokenCalendarObject(t, "admin", "personal", "corrupt.ics")
 	c := connect(t, newTestServer(t, nc), "inprocess")

@@ -60,12 +60,6 @@ func (f contactFields) input() nextcloud.ContactInput {
 		Categories: f.Categories, URLs: f.URLs}
 }
 
-func (f contactFields) empty() bool {
-	return f.FullName == nil && f.GivenName == nil && f.FamilyName == nil && f.MiddleName == nil && f.Prefix == nil && f.Suffix == nil &&
-		f.Nickname == nil && f.Emails == nil && f.Phones == nil && f.Addresses == nil && f.Organization == nil && f.Department == nil &&
-		f.Title == nil && f.Birthday == nil && f.Note == nil && f.Categories == nil && f.URLs == nil
-}
-
 func (f contactFields) check() error {
 	if f.Emails != nil {
 		for i, e := range *f.Emails {
@@ -316,13 +310,8 @@ type updateContactIn struct {
 }
 
 func (in *updateContactIn) Validate() error {
-	if err := requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID); err != nil {
-		return err
-	}
-	if in.contactFields.empty() {
-		return errors.New("give at least one field to change")
-	}
-	return in.contactFields.check()
+	return changeArgs(requireBoth("addressbook", in.AddressBook, "contact_id", in.ContactID), noFieldGiven(in.contactFields),
+		"give at least one field to change", in.contactFields.check)
 }
 
 func contactsUpdate(dav cardDAV) Tool {

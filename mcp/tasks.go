@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -265,15 +264,8 @@ type updateTaskIn struct {
 }
 
 func (in *updateTaskIn) Validate() error {
-	if err := requireBoth("list", in.List, "task_id", in.TaskID); err != nil {
-		return err
-	}
-	f := in.taskFields
-	if in.Summary == nil && f.Description == nil && f.Due == nil && f.Start == nil && f.Priority == nil && f.PercentComplete == nil &&
-		f.Status == nil && f.Categories == nil && f.Parent == nil && f.TimeZone == nil {
-		return errors.New("give at least one field to change (summary, due, priority, status, ...)")
-	}
-	return f.check()
+	return changeArgs(requireBoth("list", in.List, "task_id", in.TaskID), in.Summary == nil && noFieldGiven(in.taskFields),
+		"give at least one field to change (summary, due, priority, status, ...)", in.taskFields.check)
 }
 
 func tasksUpdate(dav calDAV) Tool {

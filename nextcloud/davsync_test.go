@@ -53,22 +53,7 @@ func syncKinds(t *testing.T) []davSyncKind {
 		},
 		list: func(t *testing.T, nc *nctest.Server) ([]string, map[string]string) {
 			d := calDAV(t, nc, "alice")
-			cals, tokens, err := d.CalendarsWithSyncTokens(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plain, err := d.Calendars(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(cals) != fmt.Sprint(plain) {
-				t.Fatalf("listing with tokens %+v differs from Calendars %+v", cals, plain)
-			}
-			var hrefs []string
-			for _, c := range cals {
-				hrefs = append(hrefs, c.Href)
-			}
-			return hrefs, tokens
+			return listedHrefs(t, "Calendars", d.CalendarsWithSyncTokens, d.Calendars, func(c nextcloud.Calendar) string { return c.Href })
 		},
 		sync: func(nc *nctest.Server, href, token string) (*nextcloud.SyncChanges, error) {
 			return calDAV(t, nc, "alice").SyncCollection(ctx, nextcloud.Calendar{ID: "x", Href: href}, token)
@@ -94,22 +79,7 @@ func syncKinds(t *testing.T) []davSyncKind {
 		},
 		list: func(t *testing.T, nc *nctest.Server) ([]string, map[string]string) {
 			d := cardDAV(t, nc, "alice")
-			abs, tokens, err := d.AddressBooksWithSyncTokens(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plain, err := d.AddressBooks(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(abs) != fmt.Sprint(plain) {
-				t.Fatalf("listing with tokens %+v differs from AddressBooks %+v", abs, plain)
-			}
-			var hrefs []string
-			for _, a := range abs {
-				hrefs = append(hrefs, a.Href)
-			}
-			return hrefs, tokens
+			return listedHrefs(t, "AddressBooks", d.AddressBooksWithSyncTokens, d.AddressBooks, func(a nextcloud.AddressBook) string { return a.Href })
 		},
 		sync: func(nc *nctest.Server, href, token string) (*nextcloud.SyncChanges, error) {
 			return cardDAV(t, nc, "alice").SyncCollection(ctx, nextcloud.AddressBook{ID: "x", Href: href}, token)
@@ -122,6 +92,30 @@ func syncKinds(t *testing.T) []davSyncKind {
 			return o.ETag
 		},
 	}}
+}
+
+// listedHrefs lists the collections with their sync tokens, checks that
+// the listing is the one the plain call (named plainName) gives, and
+// returns their hrefs with the tokens.
+func listedHrefs[T any](t *testing.T, plainName string, withTokens func(context.Context) ([]T, map[string]string, error), plain func(context.Context) ([]T, error), href func(T) string) ([]string, map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	list, tokens, err := withTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(list) != fmt.Sprint(want) {
+		t.Fatalf("listing with tokens %+v differs from %s %+v", list, plainName, want)
+	}
+	var hrefs []string
+	for _, c := range list {
+		hrefs = append(hrefs, href(c))
+	}
+	return hrefs, tokens
 }
 
 func changedHrefs(ch *nextcloud.SyncChanges) []string {

@@ -163,17 +163,26 @@ func (d *DeckClient) AddCard(ctx context.Context, boardID, stackID int64, card D
 // the current card, so that fields not edited survive) and returns the
 // card as Card reads it afterwards. Archived cards cannot be edited.
 func (d *DeckClient) EditCard(ctx context.Context, boardID, cardID, stackID int64, edit func(*DeckCardUpdate)) (*DeckCard, error) {
+	return d.changeCard(ctx, boardID, cardID, stackID, func(c *DeckCard) error {
+		if c.Archived {
+			return inputErr(fmt.Errorf("card %d is archived; unarchive it with nc_deck_unarchive_card before changing it", c.ID))
+		}
+		u := CardUpdateFrom(c)
+		edit(&u)
+		// The stack in the URL is where Deck puts the card: keep its own.
+		_, err := d.UpdateCard(ctx, boardID, c.StackID, c.ID, u)
+		return err
+	})
+}
+
+// changeCard finds a card, applies change to it (which may refuse with an
+// error) and returns the card as Card reads it afterwards.
+func (d *DeckClient) changeCard(ctx context.Context, boardID, cardID, stackID int64, change func(c *DeckCard) error) (*DeckCard, error) {
 	c, err := d.FindCard(ctx, boardID, cardID, stackID)
 	if err != nil {
 		return nil, err
 	}
-	if c.Archived {
-		return nil, inputErr(fmt.Errorf("card %d is archived; unarchive it with nc_deck_unarchive_card before changing it", c.ID))
-	}
-	u := CardUpdateFrom(c)
-	edit(&u)
-	// The stack in the URL is where Deck puts the card: keep its own.
-	if _, err := d.UpdateCard(ctx, boardID, c.StackID, c.ID, u); err != nil {
+	if err := change(c); err != nil {
 		return nil, err
 	}
 	return d.Card(ctx, boardID, c.StackID, c.ID)
@@ -196,64 +205,55 @@ func (d *DeckClient) SetArchived(ctx context.Context, boardID, cardID, stackID i
 // already so; unassigning someone who is not assigned is an *InputError
 // naming who is. It returns the card as Card reads it.
 func (d *DeckClient) SetAssigned(ctx context.Context, boardID, cardID, stackID int64, userID string, on bool) (*DeckCard, error) {
-	c, err := d.FindCard(ctx, boardID, cardID, stackID)
-	if err != nil {
-		return nil, err
-	}
-	assigned := make([]string, 0, len(c.AssignedUsers))
-	for _, a := range c.AssignedUsers {
-		assigned = append(assigned, a.Participant.UID)
-	}
-	already := false
-	for _, id := range assigned {
-		already = already || id == userID
-	}
-	switch {
-	case on && !already:
-		_, err = d.AssignUser(ctx, boardID, c.StackID, c.ID, userID)
-	case !on && already:
-		err = d.UnassignUser(ctx, boardID, c.StackID, c.ID, userID)
-	case !on && len(assigned) == 0:
-		return nil, inputErr(fmt.Errorf("%q is not assigned to card %d; nobody is", userID, c.ID))
-	case !on:
-		return nil, inputErr(fmt.Errorf("%q is not assigned to card %d; assigned are: %s", userID, c.ID, strings.Join(assigned, ", ")))
-	}
-	if err != nil {
-		return nil, err
-	}
-	return d.Card(ctx, boardID, c.StackID, c.ID)
+	return d.changeCard(ctx, boardID, cardID, stackID, func(c *DeckCard) error {
+		assigned := make([]string, 0, len(c.AssignedUsers))
+		for _, a := range c.AssignedUsers {
+			assigned = append(assigned, a.Participant.UID)
+		}
+		already := false
+		for _, id := range assigned {
+			already = already || id == userID
+		}
+		switch {
+		case on && !already:
+			_, err := d.AssignUser(ctx, boardID, c.StackID, c.ID, userID)
+			return err
+		case !on && already:
+			return d.UnassignUser(ctx, boardID, c.StackID, c.ID, userID)
+		case !on && len(assigned) == 0:
+			return inputErr(fmt.Errorf("%q is not assigned to card %d; nobody is", userID, c.ID))
+		case !on:
+			return inputErr(fmt.Errorf("%q is not assigned to card %d; assigned are: %s", userID, c.ID, strings.Join(assigned, ", ")))
+		}
+		return nil
+	})
 }
 
 // SetLabel puts a board label (by title or id, see DeckBoard.Label) on a
 // card (on) or takes it off, doing nothing when that is already so, and
 // returns the card as Card reads it.
 func (d *DeckClient) SetLabel(ctx context.Context, boardID, cardID, stackID int64, label string, on bool) (*DeckCard, error) {
-	c, err := d.FindCard(ctx, boardID, cardID, stackID)
-	if err != nil {
-		return nil, err
-	}
-	b, err := d.Board(ctx, boardID)
-	if err != nil {
-		return nil, err
-	}
-	l, err := b.Label(label)
-	if err != nil {
-		return nil, err
-	}
-	has := c.HasLabel(l.ID)
-	if c.Archived && on != has {
-		return nil, inputErr(fmt.Errorf("card %d is archived; unarchive it with nc_deck_unarchive_card before changing its labels", c.ID))
-	}
-	switch {
-	case on && !has:
-		err = d.AssignLabel(ctx, boardID, c.StackID, c.ID, l.ID)
-	case !on && has:
-		err = d.RemoveLabel(ctx, boardID, c.StackID, c.ID, l.ID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return d.Card(ctx, boardID, c.StackID, c.ID)
+	return d.changeCard(ctx, boardID, cardID, stackID, func(c *DeckCard) error {
+		b, err := d.Board(ctx, boardID)
+		if err != nil {
+			return err
+		}
+		l, err := b.Label(label)
+		if err != nil {
+			return err
+		}
+		has := c.HasLabel(l.ID)
+		if c.Archived && on != has {
+			return inputErr(fmt.Errorf("card %d is archived; unarchive it with nc_deck_unarchive_card before changing its labels", c.ID))
+		}
+		switch {
+		case on && !has:
+			return d.AssignLabel(ctx, boardID, c.StackID, c.ID, l.ID)
+		case !on && has:
+			return d.RemoveLabel(ctx, boardID, c.StackID, c.ID, l.ID)
+		}
+		return nil
+	})
 }
 
 // HasLabel reports whether the card carries label id.

@@ -141,13 +141,7 @@ func TestDeckConditionalGet(t *testing.T) {
 	cache := nextcloud.NewDeckCache(0)
 	d := base.WithUser("admin", nextcloud.BasicAuth{Username: "admin", Password: "admin-pass"}).Deck(cache)
 	ctx := context.Background()
-	b, err := d.CreateBoard(ctx, "Etag", "ff0000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateStack(ctx, b.ID, "S", 0); err != nil {
-		t.Fatal(err)
-	}
+	b, _ := boardStack(t, d, "Etag", "ff0000", "S")
 	for i := 0; i < 2; i++ {
 		s, err := d.Stacks(ctx, b.ID)
 		if err != nil || len(s) != 1 || s[0].Title != "S" {
@@ -210,8 +204,7 @@ func TestDeckClientErrors(t *testing.T) {
 
 	// Deck's PUT needs the whole card: a partial one is refused, the one
 	// built from the current card goes through and keeps every field.
-	b, _ := d.CreateBoard(ctx, "B", "000000")
-	s, _ := d.CreateStack(ctx, b.ID, "S", 0)
+	b, s := boardStack(t, d, "B", "000000", "S")
 	due := "2030-01-02T03:04:05+00:00"
 	c, err := d.CreateCard(ctx, b.ID, s.ID, nextcloud.DeckCardCreate{Title: "T", Description: "D", Order: 3, Duedate: &due})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 )
@@ -61,14 +60,11 @@ func (f *FilesClient) DeleteSystemTag(ctx context.Context, tagID int64) error {
 
 // DeleteFromTrash deletes one item of the trash bin for good.
 func (f *FilesClient) DeleteFromTrash(ctx context.Context, trashName string) error {
-	if err := checkTrashName(trashName); err != nil {
-		return err
-	}
-	user, err := f.c.davUser()
+	p, err := f.trashItem("trash", trashName)
 	if err != nil {
 		return err
 	}
-	if _, _, err := f.c.davCall(ctx, http.MethodDelete, "/remote.php/dav/trashbin/"+url.PathEscape(user)+"/trash/"+url.PathEscape(trashName), nil, nil); err != nil {
+	if _, _, err := f.c.davCall(ctx, http.MethodDelete, p, nil, nil); err != nil {
 		return fmt.Errorf("delete %q from the trash bin: %w", trashName, err)
 	}
 	return nil
@@ -76,11 +72,11 @@ func (f *FilesClient) DeleteFromTrash(ctx context.Context, trashName string) err
 
 // EmptyTrash deletes everything in the trash bin for good.
 func (f *FilesClient) EmptyTrash(ctx context.Context) error {
-	user, err := f.c.davUser()
+	trash, err := f.trashFolder("trash")
 	if err != nil {
 		return err
 	}
-	if _, _, err := f.c.davCall(ctx, http.MethodDelete, "/remote.php/dav/trashbin/"+url.PathEscape(user)+"/trash", nil, nil); err != nil {
+	if _, _, err := f.c.davCall(ctx, http.MethodDelete, trash, nil, nil); err != nil {
 		return davTrashError("empty the trash bin", err)
 	}
 	return nil

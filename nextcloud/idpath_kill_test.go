@@ -97,13 +97,21 @@ func TestCalendarObjectIDStaysInItsCalendar(t *testing.T) {
 	}
 }
 
+// mineCalendar is admin's personal calendar holding one event, mine.ics
+// with UID uid-mine, for the tests of reading an object that fails.
+func mineCalendar(t *testing.T) (*nctest.Server, *nextcloud.CalDAV, nextcloud.Calendar) {
+	t.Helper()
+	nc := nctest.New(t)
+	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	d, cal := personalCalendar(t, nc)
+	return nc, d, cal
+}
+
 // A server error while fetching by name is reported, not hidden behind the
 // search by UID.
 func TestCalendarObjectServerErrorIsReported(t *testing.T) {
-	nc := nctest.New(t)
-	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	nc, d, cal := mineCalendar(t)
 	ctx := context.Background()
-	d, cal := personalCalendar(t, nc)
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, ".ics") {
 			http.Error(w, "storage is gone", http.StatusForbidden)
@@ -252,10 +260,8 @@ func TestFindByUIDSearchFailure(t *testing.T) {
 // "not found", that failure is the answer: no search by UID (which would
 // read {id}.ics, query the calendar and report "no event").
 func TestCalendarObjectReadFailureIsReported(t *testing.T) {
-	nc := nctest.New(t)
-	nc.AddCalendarObject(t, "admin", "personal", "mine.ics", icsEvent("uid-mine", "Mine"))
+	nc, d, cal := mineCalendar(t)
 	ctx := context.Background()
-	d, cal := personalCalendar(t, nc)
 	reports := 0
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == "REPORT" {

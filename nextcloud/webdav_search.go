@@ -165,7 +165,7 @@ func davTrashError(op string, err error) error {
 
 // Trash lists the top level of the user's trash bin.
 func (f *FilesClient) Trash(ctx context.Context) ([]TrashItem, error) {
-	user, err := f.c.davUser()
+	trash, err := f.trashFolder("trash")
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (f *FilesClient) Trash(ctx context.Context) ([]TrashItem, error) {
 		`<nc:trashbin-filename/><nc:trashbin-original-location/><nc:trashbin-deletion-time/>` +
 		`<d:getcontentlength/><d:getcontenttype/><d:resourcetype/><d:getlastmodified/><oc:fileid/><oc:size/>` +
 		`</d:prop></d:propfind>`
-	rs, err := f.c.davMultistatusCall(ctx, "PROPFIND", "/remote.php/dav/trashbin/"+url.PathEscape(user)+"/trash", "1", body)
+	rs, err := f.c.davMultistatusCall(ctx, "PROPFIND", trash, "1", body)
 	if err != nil {
 		return nil, davTrashError("list the trash bin", err)
 	}
@@ -215,20 +215,43 @@ func checkTrashName(name string) error {
 	return err
 }
 
+// trashFolder is the DAV path of a folder of the user's trash bin:
+// "trash" (what was deleted) or "restore" (where a MOVE restores).
+func (f *FilesClient) trashFolder(folder string) (string, error) {
+	user, err := f.c.davUser()
+	if err != nil {
+		return "", err
+	}
+	return "/remote.php/dav/trashbin/" + url.PathEscape(user) + "/" + folder, nil
+}
+
+// trashItem is the DAV path of the item name in a trash bin folder; name
+// must be one item's name (checkTrashName).
+func (f *FilesClient) trashItem(folder, name string) (string, error) {
+	if err := checkTrashName(name); err != nil {
+		return "", err
+	}
+	p, err := f.trashFolder(folder)
+	if err != nil {
+		return "", err
+	}
+	return p + "/" + url.PathEscape(name), nil
+}
+
 // RestoreFromTrash restores an item of the trash bin to where it was deleted
 // from, by moving it to the trash bin's restore folder.
 func (f *FilesClient) RestoreFromTrash(ctx context.Context, trashName string) error {
-	if err := checkTrashName(trashName); err != nil {
-		return err
-	}
-	user, err := f.c.davUser()
+	src, err := f.trashItem("trash", trashName)
 	if err != nil {
 		return err
 	}
-	u := url.PathEscape(user)
+	dst, err := f.trashItem("restore", trashName)
+	if err != nil {
+		return err
+	}
 	h := http.Header{}
-	h.Set("Destination", f.c.URL("/remote.php/dav/trashbin/"+u+"/restore/"+url.PathEscape(trashName)))
-	if _, _, err := f.c.davCall(ctx, "MOVE", "/remote.php/dav/trashbin/"+u+"/trash/"+url.PathEscape(trashName), h, nil); err != nil {
+	h.Set("Destination", f.c.URL(dst))
+	if _, _, err := f.c.davCall(ctx, "MOVE", src, h, nil); err != nil {
 		return fmt.Errorf("restore %q from the trash bin: %w", trashName, err)
 	}
 	return nil

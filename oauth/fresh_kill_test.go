@@ -56,15 +56,21 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	return o, db
 }
 
+// saveToken stores a grant the test starts from.
+func saveToken(t *testing.T, db *storage.DB, tok storage.Token) {
+	t.Helper()
+	if err := db.SaveToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A rotated refresh token that merely starts with the old one is still a
 // new token: it must be stored, and the next refresh must send it.
 func TestOfflineRotationToLongerToken(t *testing.T) {
 	ctx := context.Background()
 	f := &rotatingIdP{next: func(old string) string { return old + "-2" }}
 	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt"}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt"})
 	if _, err := o.AccessToken(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +98,7 @@ func TestOfflineSameRefreshTokenKeepsExpiry(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o, db := offlineWith(t, &rotatingIdP{next: next})
 			exp := time.Now().Add(48 * time.Hour).Truncate(time.Second)
-			if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt", ExpiresAt: exp}); err != nil {
-				t.Fatal(err)
-			}
+			saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt", ExpiresAt: exp})
 			if _, err := o.AccessToken(ctx, "alice"); err != nil {
 				t.Fatal(err)
 			}

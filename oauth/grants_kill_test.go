@@ -80,17 +80,13 @@ func TestGrantChainOfflineFailures(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
 	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"})
 	g := &GrantChain{Offline: o}
 	_, _, err := g.Token(ctx, "hank")
 	if !errors.Is(err, ErrNoGrant) || !strings.Contains(err.Error(), "offline access: the identity provider no longer accepts") {
 		t.Fatalf("revoked offline grant: %v", err)
 	}
-	if err := db.SaveToken(ctx, storage.Token{UserID: "ivy", RefreshToken: "rt-x"}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "ivy", RefreshToken: "rt-x"})
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, _, err := g.Token(cctx, "ivy"); !errors.Is(err, context.Canceled) {

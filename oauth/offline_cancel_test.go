@@ -35,9 +35,7 @@ func TestOfflineRefreshOutlivesItsCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: tok.RefreshToken}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: tok.RefreshToken})
 	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: p.TokenURL(), ClientID: "mcp-server", ClientSecret: "srv-secret",
 		HTTPClient: &http.Client{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

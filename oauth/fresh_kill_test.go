@@ -56,6 +56,18 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	return o, db
 }
 
+// saAt is the service account of client mcp at the token endpoint h.
+func saAt(t *testing.T, h http.Handler) *ServiceAccount {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa
+}
+
 // saveToken stores a grant the test starts from.
 func saveToken(t *testing.T, db *storage.DB, tok storage.Token) {
 	t.Helper()

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +18,7 @@ import (
 func TestGrantChainImpersonationPerUser(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sa := saAt(t, f)
 	calls := map[string]int{}
 	now := time.Now()
 	imp := func(_ context.Context, _ string, user string) (*oauth2.Token, error) {
@@ -147,11 +141,5 @@ func TestGrantChainClient(t *testing.T) {
 
 func mustSA(t *testing.T) *ServiceAccount {
 	t.Helper()
-	srv := httptest.NewServer(&fakeTokenEndpoint{expiresIn: 300})
-	t.Cleanup(srv.Close)
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sa
+	return saAt(t, &fakeTokenEndpoint{expiresIn: 300})
 }

@@ -202,9 +202,7 @@ func TestGrantChain(t *testing.T) {
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
 	o, db := offlineWith(t, f)
 	saveToken(t, db, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	sa, _ := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+	sa := saAt(t, f)
 	var impersonated []string
 	allow := true
 	imp := func(_ context.Context, saTok, user string) (*oauth2.Token, error) {

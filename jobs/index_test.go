@@ -92,6 +92,20 @@ func indexedOnce(t *testing.T, nc *nctest.Server, jobs ...string) (*storage.Inde
 	return idx, x, r, clk
 }
 
+// deckStack creates a board (red) with one stack for the Deck client's user.
+func deckStack(t testing.TB, dk *nextcloud.DeckClient, board, stack string) (*nextcloud.DeckBoard, *nextcloud.DeckStack) {
+	t.Helper()
+	b, err := dk.CreateBoard(context.Background(), board, "ff0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := dk.CreateStack(context.Background(), b.ID, stack, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, st
+}
+
 func jobStatus(r *Runner, user, job string) Status {
 	for _, s := range r.Status(user) {
 		if s.Job == job {
@@ -328,14 +342,7 @@ func TestIndexDeckSync(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
 	dk := nc.Client(t, "alice").Deck(nil)
-	board, err := dk.CreateBoard(ctx, "Renovation", "ff0000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack, err := dk.CreateStack(ctx, board.ID, "Todo", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	board, stack := deckStack(t, dk, "Renovation", "Todo")
 	paint, err := dk.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Paint the hallway", Type: "plain", Description: "buy turquoise paint"})
 	if err != nil {
 		t.Fatal(err)

@@ -277,7 +277,7 @@ func testIndexSearchLimitsAndDates(t *testing.T) {
 }
 
 func TestFTSQueryAndSnippet(t *testing.T) {
-	for in, want := range map[string]string{
+	wantEach(t, "ftsQuery", ftsQuery, map[string]string{
 		"budget plan":  `"budget" "plan"*`,
 		"budget plan ": `"budget" "plan"`,
 		"budget p":     `"budget" "p"`,
@@ -285,11 +285,7 @@ func TestFTSQueryAndSnippet(t *testing.T) {
 		"":             "",
 		"!!":           "",
 		"ab":           `"ab"*`,
-	} {
-		if got := ftsQuery(in); got != want {
-			t.Errorf("ftsQuery(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	words := strings.Fields("w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19")
 	text := strings.Join(words, " ")
 	for _, tc := range []struct {

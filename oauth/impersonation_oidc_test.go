@@ -105,7 +105,8 @@ func TestGrantChainImpersonation(t *testing.T) {
 	}
 }
 
-func tokenAudiences(t *testing.T, tok string) string {
+// jwtClaims reads a JWT's claims without checking its signature.
+func jwtClaims(t testing.TB, tok string) map[string]any {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
@@ -115,13 +116,16 @@ func tokenAudiences(t *testing.T, tok string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c struct {
-		Aud any `json:"aud"`
-	}
+	var c map[string]any
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	switch a := c.Aud.(type) {
+	return c
+}
+
+func tokenAudiences(t *testing.T, tok string) string {
+	t.Helper()
+	switch a := jwtClaims(t, tok)["aud"].(type) {
 	case string:
 		return a
 	case []any:

@@ -113,12 +113,8 @@ func testIndexStateAndStatus(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppFiles, State: map[string]string{"dir:": "e1", "dir:A": "e2", "dir:A/B": "e3"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteStatePrefix: []string{"dir:A/"}, State: map[string]string{"dir:A": ""}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, State: map[string]string{"dir:": "e1", "dir:A": "e2", "dir:A/B": "e3"}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteStatePrefix: []string{"dir:A/"}, State: map[string]string{"dir:A": ""}}))
 	st, err := x.SyncState(ctx, "alice", AppFiles)
 	if err != nil || len(st) != 1 || st["dir:"] != "e1" {
 		t.Fatalf("state = %v (%v)", st, err)
@@ -351,10 +347,7 @@ func TestIndexMigratesFromSharedTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	x, err := d.OpenIndex(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := indexOf(t, d)
 	var left int
 	if err := d.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'index_fts%' OR name LIKE 'index_items_a%'`).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("%d old tables or triggers left (%v)", left, err)
@@ -374,9 +367,7 @@ func TestIndexMigratesFromSharedTable(t *testing.T) {
 	if s, _ := x.SyncState(ctx, "alice", AppNotes); st.Items != 0 || !st.Paused || len(s) != 0 {
 		t.Fatalf("after migration status = %+v, sync state %v", st, s)
 	}
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "Budget"}}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "Budget"}}}))
 	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"}); err != nil || len(hits) != 1 {
 		t.Fatalf("search after migration: %v %v", ids(hits), err)
 	}

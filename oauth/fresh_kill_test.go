@@ -43,8 +43,9 @@ func (f *rotatingIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
-// offlineWith is OfflineGrants against the token endpoint h, with a new store.
-func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
+// offlineWith is OfflineGrants at the token endpoint h over a new store
+// holding grants.
+func offlineWith(t *testing.T, h http.Handler, grants ...storage.Token) (*OfflineGrants, *storage.DB) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -52,6 +53,9 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, g := range grants {
+		saveToken(t, db, g)
 	}
 	return o, db
 }
@@ -81,8 +85,7 @@ func saveToken(t *testing.T, db *storage.DB, tok storage.Token) {
 func TestOfflineRotationToLongerToken(t *testing.T) {
 	ctx := context.Background()
 	f := &rotatingIdP{next: func(old string) string { return old + "-2" }}
-	o, db := offlineWith(t, f)
-	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt"})
+	o, db := offlineWith(t, f, storage.Token{UserID: "alice", RefreshToken: "rt"})
 	if _, err := o.AccessToken(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,7 @@ import (
 func TestGrantChainForgetReachesOfflineGrants(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := offlineWith(t, f)
-	saveToken(t, db, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
+	o, _ := offlineWith(t, f, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
 	g := &GrantChain{Offline: o}
 	first, _, err := g.Token(ctx, "alice")
 	if err != nil {

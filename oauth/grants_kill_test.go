@@ -73,8 +73,7 @@ func TestGrantChainImpersonationPerUser(t *testing.T) {
 func TestGrantChainOfflineFailures(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := offlineWith(t, f)
-	saveToken(t, db, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"})
+	o, db := offlineWith(t, f, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"})
 	g := &GrantChain{Offline: o}
 	_, _, err := g.Token(ctx, "hank")
 	if !errors.Is(err, ErrNoGrant) || !strings.Contains(err.Error(), "offline access: the identity provider no longer accepts") {

@@ -62,8 +62,7 @@ func TestOfflineGrantsPerUser(t *testing.T) {
 func TestOfflineRefreshFailureKeepsGrant(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := offlineWith(t, f)
-	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt-alice"})
+	o, _ := offlineWith(t, f, storage.Token{UserID: "alice", RefreshToken: "rt-alice"})
 	o.endpoint = &stubIdP{err: errors.New("IdP not discovered")}
 	if _, err := o.AccessToken(ctx, "alice"); err == nil || errors.Is(err, storage.ErrRevoked) || !strings.Contains(err.Error(), "IdP not discovered") {
 		t.Fatalf("endpoint failure: %v", err)

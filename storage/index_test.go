@@ -107,6 +107,28 @@ func testIndexSearch(t *testing.T) {
 	}
 }
 
+// An upserted item that names its own app keeps it; the change's app is
+// only the default (a calendar's REPORT brings events and tasks).
+func TestIndexItemKeepsItsApp(t *testing.T) { backends(t, testIndexItemKeepsItsApp) }
+
+func testIndexItemKeepsItsApp(t *testing.T) {
+	ctx := context.Background()
+	x := openIndex(t)
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppCalendar, Upsert: []IndexItem{
+		{ID: "cal/e.ics", Title: "okapi event"},
+		{ID: "cal/t.ics", Title: "okapi task", App: AppTasks},
+	}}))
+	for app, want := range map[string]string{AppCalendar: "cal/e.ics", AppTasks: "cal/t.ics"} {
+		hits, err := x.Search(ctx, "alice", IndexQuery{Text: "okapi", Apps: []string{app}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].ID != want || hits[0].App != app {
+			t.Errorf("%s: %+v, want only %s", app, hits, want)
+		}
+	}
+}
+
 func TestIndexStateAndStatus(t *testing.T) { backends(t, testIndexStateAndStatus) }
 
 func testIndexStateAndStatus(t *testing.T) {

@@ -17,6 +17,17 @@ func basicEnv() map[string]string {
 	}
 }
 
+// wantRefused fails unless Load refuses name=value (over basicEnv) with an
+// error that says msg and repeats the value.
+func wantRefused(t *testing.T, name, value, msg string) {
+	t.Helper()
+	e := basicEnv()
+	e[name] = value
+	if _, err := Load(nil, env(e), io.Discard); err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), value) {
+		t.Errorf("%s=%s: %v", name, value, err)
+	}
+}
+
 func TestLoadDefaults(t *testing.T) {
 	c, err := Load(nil, env(basicEnv()), io.Discard)
 	if err != nil {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"io"
-	"strings"
 	"testing"
 	"time"
 )
@@ -28,20 +27,10 @@ func TestWorkBoundSettings(t *testing.T) {
 		"NEXTCLOUD_MCP_SESSION_IDLE_TTL":        "forever",
 		"NEXTCLOUD_MCP_INDEX_FETCH_CONCURRENCY": "-3",
 	} {
-		e := basicEnv()
-		e[env_] = bad
-		_, err := Load(nil, env(e), io.Discard)
-		if err == nil || !strings.Contains(err.Error(), env_+" must be a positive") || !strings.Contains(err.Error(), bad) {
-			t.Errorf("%s=%s: %v", env_, bad, err)
-		}
+		wantRefused(t, env_, bad, env_+" must be a positive")
 	}
 	// Job intervals under a second would hammer Nextcloud and the IdP.
 	for _, bad := range []string{"500ms", "0", "soon"} {
-		e := basicEnv()
-		e["NEXTCLOUD_MCP_JOB_INTERVAL"] = bad
-		_, err := Load(nil, env(e), io.Discard)
-		if err == nil || !strings.Contains(err.Error(), "NEXTCLOUD_MCP_JOB_INTERVAL must be a duration of at least 1s") || !strings.Contains(err.Error(), bad) {
-			t.Errorf("NEXTCLOUD_MCP_JOB_INTERVAL=%s: %v", bad, err)
-		}
+		wantRefused(t, "NEXTCLOUD_MCP_JOB_INTERVAL", bad, "NEXTCLOUD_MCP_JOB_INTERVAL must be a duration of at least 1s")
 	}
 }

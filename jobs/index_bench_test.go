@@ -40,14 +40,7 @@ func BenchmarkIndexSyncUnchanged(b *testing.B) {
 		}
 	}
 	dk := c.Deck(nil)
-	board, err := dk.CreateBoard(ctx, "B", "ff0000")
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := dk.CreateStack(ctx, board.ID, "S", 0)
-	if err != nil {
-		b.Fatal(err)
-	}
+	board, st := deckStack(b, dk, "B", "S")
 	for i := range 20 {
 		if _, err := dk.CreateCard(ctx, board.ID, st.ID, nextcloud.DeckCardCreate{Title: fmt.Sprint("card ", i), Type: "plain"}); err != nil {
 			b.Fatal(err)

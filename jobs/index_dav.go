@@ -38,27 +38,51 @@ func resync(err error) bool {
 
 // SyncCalendars indexes events (app calendar) and tasks (app tasks).
 func (x *Indexer) SyncCalendars(ctx context.Context, nc *nextcloud.Client) error {
-	user := nc.User()
-	d, err := nc.CalDAV(ctx, x.davCache())
+	return syncHome(ctx, x, nc.User(), davHome[*nextcloud.CalDAV, nextcloud.Calendar]{
+		what: "calendars", one: "calendar", apps: []string{storage.AppCalendar, storage.AppTasks},
+		open: nc.CalDAV,
+		list: (*nextcloud.CalDAV).CalendarsWithSyncTokens,
+		id:   func(c nextcloud.Calendar) (string, string) { return c.Href, c.Name },
+		sync: x.syncCalendar,
+	})
+}
+
+// davHome is one kind of DAV collection in a user's home (calendars or
+// address books, read with a D) as a sync pass sees it.
+type davHome[D, C any] struct {
+	what, one string   // the collections and one of them, for errors
+	apps      []string // the index apps their items go to; apps[0] holds the sync tokens
+	open      func(context.Context, *nextcloud.DAVCache) (D, error)
+	list      func(D, context.Context) ([]C, map[string]string, error)
+	id        func(C) (href, name string)
+	sync      func(ctx context.Context, d D, user string, c C, have, now string) error
+}
+
+// syncHome syncs each collection of h from the token the index is current
+// with to the one it publishes, then drops what the collections no longer
+// listed left in the index.
+func syncHome[D, C any](ctx context.Context, x *Indexer, user string, h davHome[D, C]) error {
+	d, err := h.open(ctx, x.davCache())
 	if err != nil {
-		return fmt.Errorf("index calendars of %s: %w", user, err)
+		return fmt.Errorf("index %s of %s: %w", h.what, user, err)
 	}
-	cals, tokens, err := d.CalendarsWithSyncTokens(ctx)
+	colls, tokens, err := h.list(d, ctx)
 	if err != nil {
-		return fmt.Errorf("index calendars of %s: %w", user, err)
+		return fmt.Errorf("index %s of %s: %w", h.what, user, err)
 	}
-	state, err := x.idx.SyncState(ctx, user, storage.AppCalendar)
+	state, err := x.idx.SyncState(ctx, user, h.apps[0])
 	if err != nil {
 		return err
 	}
 	present := map[string]bool{}
-	for _, cal := range cals {
-		present[cal.Href] = true
-		if err := x.syncCalendar(ctx, d, user, cal, state["sync:"+cal.Href], tokens[cal.Href]); err != nil {
-			return fmt.Errorf("index calendar %s of %s: %w", cal.Name, user, err)
+	for _, c := range colls {
+		href, name := h.id(c)
+		present[href] = true
+		if err := h.sync(ctx, d, user, c, state["sync:"+href], tokens[href]); err != nil {
+			return fmt.Errorf("index %s %s of %s: %w", h.one, name, user, err)
 		}
 	}
-	for _, app := range []string{storage.AppCalendar, storage.AppTasks} {
+	for _, app := range h.apps {
 		if err := x.dropGoneCollections(ctx, user, app, present); err != nil {
 			return err
 		}
@@ -252,27 +276,13 @@ func calItem(o nextcloud.CalObject, comp string, cal nextcloud.Calendar) (storag
 
 // SyncContacts indexes contacts: names, emails, phones, organization.
 func (x *Indexer) SyncContacts(ctx context.Context, nc *nextcloud.Client) error {
-	user := nc.User()
-	d, err := nc.CardDAV(ctx, x.davCache())
-	if err != nil {
-		return fmt.Errorf("index contacts of %s: %w", user, err)
-	}
-	books, tokens, err := d.AddressBooksWithSyncTokens(ctx)
-	if err != nil {
-		return fmt.Errorf("index contacts of %s: %w", user, err)
-	}
-	state, err := x.idx.SyncState(ctx, user, storage.AppContacts)
-	if err != nil {
-		return err
-	}
-	present := map[string]bool{}
-	for _, ab := range books {
-		present[ab.Href] = true
-		if err := x.syncBook(ctx, d, user, ab, state["sync:"+ab.Href], tokens[ab.Href]); err != nil {
-			return fmt.Errorf("index address book %s of %s: %w", ab.ID, user, err)
-		}
-	}
-	return x.dropGoneCollections(ctx, user, storage.AppContacts, present)
+	return syncHome(ctx, x, nc.User(), davHome[*nextcloud.CardDAV, nextcloud.AddressBook]{
+		what: "contacts", one: "address book", apps: []string{storage.AppContacts},
+		open: nc.CardDAV,
+		list: (*nextcloud.CardDAV).AddressBooksWithSyncTokens,
+		id:   func(ab nextcloud.AddressBook) (string, string) { return ab.Href, ab.ID },
+		sync: x.syncBook,
+	})
 }
 
 // syncBook brings one address book up to date (see syncCalendar).

@@ -87,6 +87,20 @@ type davIndexKind struct {
 	want map[string][]string
 }
 
+// deleteObject deletes alice's DAV object at href through the client open makes.
+func deleteObject[D interface {
+	Delete(ctx context.Context, href, etag string) error
+}](t *testing.T, open func(context.Context, *nextcloud.DAVCache) (D, error), href string) {
+	t.Helper()
+	d, err := open(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Delete(context.Background(), href, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func davIndexKinds() []davIndexKind {
 	ctx := context.Background()
 	ics := func(name, title string) string {
@@ -103,13 +117,7 @@ func davIndexKinds() []davIndexKind {
 			nc.AddCalendarObject(t, "alice", "personal", name+".ics", ics(name, title))
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
-			d, err := nc.Client(t, "alice").CalDAV(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Delete(ctx, "/remote.php/dav/calendars/alice/personal/"+name+".ics", ""); err != nil {
-				t.Fatal(err)
-			}
+			deleteObject(t, nc.Client(t, "alice").CalDAV, "/remote.php/dav/calendars/alice/personal/"+name+".ics")
 		},
 		spoil: func(t *testing.T, nc *nctest.Server, name string) {
 			nc.AddBrokenCalendarObject(t, "alice", "personal", name+".ics")
@@ -127,13 +135,7 @@ func davIndexKinds() []davIndexKind {
 			nc.AddVCard(t, "alice", "contacts", name+".vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:"+name+"\nFN:"+title+"\nEND:VCARD\n")
 		},
 		del: func(t *testing.T, nc *nctest.Server, name string) {
-			d, err := nc.Client(t, "alice").CardDAV(ctx, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Delete(ctx, "/remote.php/dav/addressbooks/users/alice/contacts/"+name+".vcf", ""); err != nil {
-				t.Fatal(err)
-			}
+			deleteObject(t, nc.Client(t, "alice").CardDAV, "/remote.php/dav/addressbooks/users/alice/contacts/"+name+".vcf")
 		},
 		spoil: func(t *testing.T, nc *nctest.Server, name string) {
 			nc.AddBrokenVCard(t, "alice", "contacts", name+".vcf")
@@ -290,9 +292,7 @@ func TestIndexDAVCollectionsComeAndGo(t *testing.T) {
 	nc.AddAddressBook(t, "alice", "work", "Work")
 	nc.AddVCard(t, "alice", "work", "w.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:w\nFN:Tundra Person\nEND:VCARD\n")
 	syncAll()
-	if got := search(t, idx, "alice", "tundra"); !slices.Equal(got, []string{"contacts:Tundra Person", "tasks:Sweep the tundra"}) {
-		t.Fatalf("new collections: %v", got)
-	}
+	wantHits(t, idx, "alice", "tundra", "new collections", "contacts:Tundra Person", "tasks:Sweep the tundra")
 	tokens := func() []string {
 		var out []string
 		for _, app := range []string{storage.AppCalendar, storage.AppTasks, storage.AppContacts} {

@@ -47,6 +47,15 @@ func wantNoHits(t *testing.T, idx *storage.Index, user, q, what string) {
 	}
 }
 
+// wantHits fails unless user's search for q finds exactly want (app:title,
+// sorted); what says which check failed.
+func wantHits(t *testing.T, idx *storage.Index, user, q, what string, want ...string) {
+	t.Helper()
+	if got := search(t, idx, user, q); !slices.Equal(got, want) {
+		t.Fatalf("%s: %q = %v, want %v", what, q, got, want)
+	}
+}
+
 func search(t *testing.T, idx *storage.Index, user, q string, apps ...string) []string {
 	t.Helper()
 	hits, err := idx.Search(context.Background(), user, storage.IndexQuery{Text: q, Apps: apps, Limit: 100})
@@ -59,6 +68,38 @@ func search(t *testing.T, idx *storage.Index, user, q string, apps ...string) []
 	}
 	sort.Strings(out)
 	return out
+}
+
+// indexedOnce runs the index jobs of alice and bob once into a new index
+// (clock at 2026-03-01 08:00 UTC) and fails unless each of jobs succeeded
+// for alice.
+func indexedOnce(t *testing.T, nc *nctest.Server, jobs ...string) (*storage.Index, *Indexer, *Runner, *clock) {
+	t.Helper()
+	idx := newTestIndex(t)
+	x := NewIndexer(idx)
+	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	r := indexRunner(t, nc, x, clk, "alice", "bob")
+	r.RunDue(context.Background())
+	for _, j := range jobs {
+		if s := jobStatus(r, "alice", j); s.LastOutcome != OutcomeOK {
+			t.Fatalf("first %s run: %+v", j, s)
+		}
+	}
+	return idx, x, r, clk
+}
+
+// deckStack creates a board (red) with one stack for the Deck client's user.
+func deckStack(t testing.TB, dk *nextcloud.DeckClient, board, stack string) (*nextcloud.DeckBoard, *nextcloud.DeckStack) {
+	t.Helper()
+	b, err := dk.CreateBoard(context.Background(), board, "ff0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := dk.CreateStack(context.Background(), b.ID, stack, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, st
 }
 
 func jobStatus(r *Runner, user, job string) Status {
@@ -89,20 +130,9 @@ func TestIndexNotesSync(t *testing.T) {
 	// Notes changed in the second of a listing are listed again (pruning
 	// is by whole seconds): start the first sync in a later second.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
-	idx := newTestIndex(t)
-	x := NewIndexer(idx)
-	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	r := indexRunner(t, nc, x, clk, "alice", "bob")
-	r.RunDue(ctx)
-	if s := jobStatus(r, "alice", IndexNotesJob); s.LastOutcome != OutcomeOK {
-		t.Fatalf("first run: %+v", s)
-	}
-	if got := search(t, idx, "alice", "zebra0"); !slices.Equal(got, []string{"notes:Note 0"}) {
-		t.Fatalf("alice zebra0 = %v", got)
-	}
-	if got := search(t, idx, "bob", "zebra0"); !slices.Equal(got, []string{"notes:Bob plans"}) {
-		t.Fatalf("bob zebra0 = %v", got)
-	}
+	idx, x, r, clk := indexedOnce(t, nc, IndexNotesJob)
+	wantHits(t, idx, "alice", "zebra0", "alice's note", "notes:Note 0")
+	wantHits(t, idx, "bob", "zebra0", "bob's note", "notes:Bob plans")
 	if st, _ := idx.Status(ctx, "alice"); st.Items != 250 {
 		t.Fatalf("alice has %d notes indexed, want 250", st.Items)
 	}
@@ -128,9 +158,7 @@ func TestIndexNotesSync(t *testing.T) {
 	}
 	clk.Advance(2 * time.Minute)
 	r.RunDue(ctx)
-	if got := search(t, idx, "alice", "giraffes"); !slices.Equal(got, []string{"notes:Fresh", "notes:Note 1"}) {
-		t.Fatalf("after edits giraffes = %v", got)
-	}
+	wantHits(t, idx, "alice", "giraffes", "after edits", "notes:Fresh", "notes:Note 1")
 	if got := search(t, idx, "alice", "zebra2"); slices.Contains(got, "notes:Note 2") {
 		t.Fatalf("deleted note still found: %v", got)
 	}
@@ -226,19 +254,11 @@ func TestIndexFilesSync(t *testing.T) {
 	write(alice, "top.md", "top level flamingo")
 	write(nc.Client(t, "bob"), "secret.md", "bob's walrus")
 
-	idx := newTestIndex(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
-	r.RunDue(ctx)
-	if s := jobStatus(r, "alice", IndexFilesJob); s.LastOutcome != OutcomeOK {
-		t.Fatalf("files sync: %+v", s)
-	}
+	idx, _, r, clk := indexedOnce(t, nc, IndexFilesJob)
 	if got := search(t, idx, "alice", "walrus", storage.AppFiles); !slices.Equal(got, []string{"files:plan.md"}) {
 		t.Fatalf("walrus = %v (binary content must not be indexed, bob's file must not show)", got)
 	}
-	if got := search(t, idx, "alice", "holiday"); !slices.Equal(got, []string{"files:holiday.jpg"}) {
-		t.Fatalf("file names: %v", got)
-	}
+	wantHits(t, idx, "alice", "holiday", "file names", "files:holiday.jpg")
 	if got := search(t, idx, "alice", "beta"); !slices.Contains(got, "files:beta") {
 		t.Fatalf("folder names: %v", got)
 	}
@@ -266,9 +286,7 @@ func TestIndexFilesSync(t *testing.T) {
 	if d := countPropfinds() - before; d != 3 {
 		t.Fatalf("sync after a change took %d PROPFINDs, want 3", d)
 	}
-	if got := search(t, idx, "alice", "otters"); !slices.Equal(got, []string{"files:readme.txt"}) {
-		t.Fatalf("changed file: %v", got)
-	}
+	wantHits(t, idx, "alice", "otters", "changed file", "files:readme.txt")
 	wantNoHits(t, idx, "alice", "pelicans", "old content still found")
 	wantNoHits(t, idx, "alice", "walrus plan", "deleted folder's files still found")
 }
@@ -284,18 +302,8 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 	nc.AddCalendarObject(t, "bob", "personal", "b1.ics", ev("b1", "Bob dentist", "Elsewhere"))
 	nc.AddVCard(t, "alice", "contacts", "c1.vcf", "BEGIN:VCARD\nVERSION:3.0\nUID:c1\nFN:Ada Lovelace\nEMAIL:ada@example.org\nORG:Analytical Engines\nEND:VCARD\n")
 
-	idx := newTestIndex(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
-	r.RunDue(ctx)
-	for _, j := range []string{IndexCalendarJob, IndexContactsJob} {
-		if s := jobStatus(r, "alice", j); s.LastOutcome != OutcomeOK {
-			t.Fatalf("%s: %+v", j, s)
-		}
-	}
-	if got := search(t, idx, "alice", "dentist"); !slices.Equal(got, []string{"calendar:Dentist appointment"}) {
-		t.Fatalf("dentist = %v", got)
-	}
+	idx, _, r, clk := indexedOnce(t, nc, IndexCalendarJob, IndexContactsJob)
+	wantHits(t, idx, "alice", "dentist", "event by title", "calendar:Dentist appointment")
 	if got := search(t, idx, "alice", "harbour"); len(got) != 1 {
 		t.Fatalf("location not indexed: %v", got)
 	}
@@ -303,9 +311,7 @@ func TestIndexCalendarAndContactsSync(t *testing.T) {
 	if err != nil || len(hits) != 1 {
 		t.Fatalf("event date filter: %v %v", hits, err)
 	}
-	if got := search(t, idx, "alice", "ada@example.org"); !slices.Equal(got, []string{"contacts:Ada Lovelace"}) {
-		t.Fatalf("contact by email = %v", got)
-	}
+	wantHits(t, idx, "alice", "ada@example.org", "contact by email", "contacts:Ada Lovelace")
 	if got := search(t, idx, "alice", "analytical", storage.AppContacts); len(got) != 1 {
 		t.Fatalf("contact by org = %v", got)
 	}
@@ -332,14 +338,7 @@ func TestIndexDeckSync(t *testing.T) {
 	ctx := context.Background()
 	nc := nctest.New(t, nctest.WithUser("alice", "pw-a"), nctest.WithUser("bob", "pw-b"))
 	dk := nc.Client(t, "alice").Deck(nil)
-	board, err := dk.CreateBoard(ctx, "Renovation", "ff0000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stack, err := dk.CreateStack(ctx, board.ID, "Todo", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	board, stack := deckStack(t, dk, "Renovation", "Todo")
 	paint, err := dk.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Paint the hallway", Type: "plain", Description: "buy turquoise paint"})
 	if err != nil {
 		t.Fatal(err)
@@ -347,19 +346,9 @@ func TestIndexDeckSync(t *testing.T) {
 	if _, err := dk.CreateCard(ctx, board.ID, stack.ID, nextcloud.DeckCardCreate{Title: "Fix the tap", Type: "plain"}); err != nil {
 		t.Fatal(err)
 	}
-	idx := newTestIndex(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	r := indexRunner(t, nc, NewIndexer(idx), clk, "alice", "bob")
-	r.RunDue(ctx)
-	if s := jobStatus(r, "alice", IndexDeckJob); s.LastOutcome != OutcomeOK {
-		t.Fatalf("deck sync: %+v", s)
-	}
-	if got := search(t, idx, "alice", "turquoise"); !slices.Equal(got, []string{"deck:Paint the hallway"}) {
-		t.Fatalf("turquoise = %v", got)
-	}
-	if got := search(t, idx, "alice", "renovation tap"); !slices.Equal(got, []string{"deck:Fix the tap"}) {
-		t.Fatalf("board title as extra field = %v", got)
-	}
+	idx, _, r, clk := indexedOnce(t, nc, IndexDeckJob)
+	wantHits(t, idx, "alice", "turquoise", "card by description", "deck:Paint the hallway")
+	wantHits(t, idx, "alice", "renovation tap", "board title as extra field", "deck:Fix the tap")
 	wantNoHits(t, idx, "bob", "turquoise", "bob sees alice's card")
 	if err := dk.DeleteCard(ctx, board.ID, stack.ID, paint.ID); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -92,12 +94,7 @@ func (c *NotesCache) Categories(user string) ([]string, bool) {
 			set[n.Category] = true
 		}
 	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out, true
+	return slices.Sorted(maps.Keys(set)), true
 }
 
 // Forget drops a user's cache (revocation).

@@ -86,14 +86,9 @@ func NewConsent(ctx context.Context, c ConsentConfig) (*Consent, error) {
 	if c.Issuer == "" || c.ClientID == "" || c.RedirectURL == "" {
 		return nil, errors.New("the consent flow needs OIDC_ISSUER, OIDC_CLIENT_ID and the server's public URL (NEXTCLOUD_MCP_SERVER_URL)")
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = defaultHTTPClient()
-	}
+	clientDefaults(&c.HTTPClient, &c.Logger, nil)
 	if c.IdP == nil {
 		c.IdP = LazyIdP(c.Issuer, c.HTTPClient)
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.StateTTL <= 0 {
 		c.StateTTL = 10 * time.Minute

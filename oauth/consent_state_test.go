@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"database/sql"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -47,13 +46,7 @@ func callbackWith(t *testing.T, e *offlineEnv, cookie, state string) (int, strin
 	if cookie != "" {
 		req.AddCookie(&http.Cookie{Name: consentCookie, Value: cookie})
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, http.DefaultClient, req)
 }
 
 // Issue 15 item 6: unauthenticated GETs of /oauth/login store nothing; the

@@ -13,26 +13,22 @@ import (
 // from this IdP and these settings.
 func TestDoctorReportsWhatIsEnabled(t *testing.T) {
 	ctx := context.Background()
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
-	p.AddClient(oidctest.Client{ID: "both", Secret: "s", ServiceAccount: true, TokenExchange: true, Impersonation: true})
-	p.AddClient(oidctest.Client{ID: "v2", Secret: "s", ServiceAccount: true, TokenExchange: true})
-	p.AddClient(oidctest.Client{ID: "plain", Secret: "s", ServiceAccount: true})
+	p := exchangeKinds(t)
 	tests := []struct {
 		name, client, secret, mode string
 		offline                    bool
 		want                       string
 		lines                      []string
 	}{
-		{"V1 and V2", "both", "s", "", true, "standard token exchange (V2): yes; impersonation (V1): yes; offline access: yes",
+		{"V1 and V2", "v1", "s", "", true, "standard token exchange (V2): yes; impersonation (V1): yes; offline access: yes",
 			[]string{"OK   token exchange (V2)", "OK   impersonation (V1): legacy token exchange V1 answers requested_subject"}},
 		{"V2 only", "v2", "s", "auto", true, "standard token exchange (V2): yes; impersonation (V1): no; offline access: yes",
 			[]string{"WARN impersonation (V1): Keycloak answers with Standard Token Exchange V2 only", "--features=token-exchange:v1,admin-fine-grained-authz:v1"}},
-		{"no exchange, offline off", "plain", "s", "", false, "standard token exchange (V2): no; impersonation (V1): no; offline access: no",
+		{"no exchange, offline off", "noexchange", "s", "", false, "standard token exchange (V2): no; impersonation (V1): no; offline access: no",
 			[]string{"WARN token exchange (V2)", "standard.token.exchange.enabled=true", "WARN offline access: no (ENABLE_OFFLINE_ACCESS is not true)"}},
-		{"impersonation off", "both", "s", "off", true, "standard token exchange (V2): yes; impersonation (V1): no; offline access: yes",
+		{"impersonation off", "v1", "s", "off", true, "standard token exchange (V2): yes; impersonation (V1): no; offline access: yes",
 			[]string{"OK   impersonation (V1): not used: OIDC_IMPERSONATION=off"}},
-		{"no secret", "both", "", "", true, "standard token exchange (V2): no; impersonation (V1): no; offline access: yes", nil},
+		{"no secret", "v1", "", "", true, "standard token exchange (V2): no; impersonation (V1): no; offline access: yes", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -142,9 +142,7 @@ func TestDoctorTokenStorage(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if err := db.SaveToken(ctx, storage.Token{UserID: user, RefreshToken: "rt"}); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, db, storage.Token{UserID: user, RefreshToken: "rt"})
 	}
 	put(newKey, "alice")
 	put(oldKey, "bob")

@@ -2,11 +2,8 @@ package oauth
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -34,15 +31,7 @@ func BenchmarkBearerFirstSeen(b *testing.B) {
 	}
 	b.Cleanup(rs.Close)
 	real := p.UserToken(b, "alice", "app", "notes:read", "files:read")
-	parts := strings.Split(real, ".")
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		b.Fatal(err)
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		b.Fatal(err)
-	}
+	claims := jwtClaims(b, real)
 	ctx := context.Background()
 	if _, err := rs.Validate(ctx, real); err != nil { // fetches the JWKS
 		b.Fatalf("warm-up: %v", err)

@@ -57,13 +57,7 @@ func TestConsentStoreFailure(t *testing.T) {
 // Acting by impersonation for a user without an offline grant logs why
 // at debug level.
 func TestGrantChainLogsWhyImpersonating(t *testing.T) {
-	f := &fakeTokenEndpoint{expiresIn: 300}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sa := mustSA(t)
 	var logs bytes.Buffer
 	g := &GrantChain{ServiceAccount: sa, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Impersonate: func(context.Context, string, string) (*oauth2.Token, error) {

@@ -43,8 +43,9 @@ func (f *rotatingIdP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
-// offlineWith is OfflineGrants against the token endpoint h, with a new store.
-func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
+// offlineWith is OfflineGrants at the token endpoint h over a new store
+// holding grants.
+func offlineWith(t *testing.T, h http.Handler, grants ...storage.Token) (*OfflineGrants, *storage.DB) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -53,7 +54,30 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, g := range grants {
+		saveToken(t, db, g)
+	}
 	return o, db
+}
+
+// saAt is the service account of client mcp at the token endpoint h.
+func saAt(t *testing.T, h http.Handler) *ServiceAccount {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa
+}
+
+// saveToken stores a grant the test starts from.
+func saveToken(t *testing.T, db *storage.DB, tok storage.Token) {
+	t.Helper()
+	if err := db.SaveToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A rotated refresh token that merely starts with the old one is still a
@@ -61,10 +85,7 @@ func offlineWith(t *testing.T, h http.Handler) (*OfflineGrants, *storage.DB) {
 func TestOfflineRotationToLongerToken(t *testing.T) {
 	ctx := context.Background()
 	f := &rotatingIdP{next: func(old string) string { return old + "-2" }}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt"}); err != nil {
-		t.Fatal(err)
-	}
+	o, db := offlineWith(t, f, storage.Token{UserID: "alice", RefreshToken: "rt"})
 	if _, err := o.AccessToken(ctx, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +113,7 @@ func TestOfflineSameRefreshTokenKeepsExpiry(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o, db := offlineWith(t, &rotatingIdP{next: next})
 			exp := time.Now().Add(48 * time.Hour).Truncate(time.Second)
-			if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt", ExpiresAt: exp}); err != nil {
-				t.Fatal(err)
-			}
+			saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt", ExpiresAt: exp})
 			if _, err := o.AccessToken(ctx, "alice"); err != nil {
 				t.Fatal(err)
 			}

@@ -22,10 +22,7 @@ import (
 func TestGrantChainForgetReachesOfflineGrants(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"}); err != nil {
-		t.Fatal(err)
-	}
+	o, _ := offlineWith(t, f, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
 	g := &GrantChain{Offline: o}
 	first, _, err := g.Token(ctx, "alice")
 	if err != nil {
@@ -86,9 +83,7 @@ func TestOfflineRefreshStoresGrantExpiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt"}); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, db, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt"})
 		if _, err := o.AccessToken(ctx, "alice"); err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +18,7 @@ import (
 func TestGrantChainImpersonationPerUser(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sa := saAt(t, f)
 	calls := map[string]int{}
 	now := time.Now()
 	imp := func(_ context.Context, _ string, user string) (*oauth2.Token, error) {
@@ -79,18 +73,13 @@ func TestGrantChainImpersonationPerUser(t *testing.T) {
 func TestGrantChainOfflineFailures(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"}); err != nil {
-		t.Fatal(err)
-	}
+	o, db := offlineWith(t, f, storage.Token{UserID: "hank", RefreshToken: "rt-revoked"})
 	g := &GrantChain{Offline: o}
 	_, _, err := g.Token(ctx, "hank")
 	if !errors.Is(err, ErrNoGrant) || !strings.Contains(err.Error(), "offline access: the identity provider no longer accepts") {
 		t.Fatalf("revoked offline grant: %v", err)
 	}
-	if err := db.SaveToken(ctx, storage.Token{UserID: "ivy", RefreshToken: "rt-x"}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "ivy", RefreshToken: "rt-x"})
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, _, err := g.Token(cctx, "ivy"); !errors.Is(err, context.Canceled) {
@@ -151,11 +140,5 @@ func TestGrantChainClient(t *testing.T) {
 
 func mustSA(t *testing.T) *ServiceAccount {
 	t.Helper()
-	srv := httptest.NewServer(&fakeTokenEndpoint{expiresIn: 300})
-	t.Cleanup(srv.Close)
-	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sa
+	return saAt(t, &fakeTokenEndpoint{expiresIn: 300})
 }

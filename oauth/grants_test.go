@@ -127,10 +127,7 @@ func TestServiceAccountCachesAndRenews(t *testing.T) {
 func TestOfflineRefreshRotation(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, rotate: true, valid: map[string]string{"rt-alice-0": "alice"}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice-0"}); err != nil {
-		t.Fatal(err)
-	}
+	o, db := offlineWith(t, f, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice-0"})
 	tok, err := o.AccessToken(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +156,7 @@ func TestOfflineRefreshRotation(t *testing.T) {
 func TestOfflineConcurrentRefreshUsesTokenOnce(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, rotate: true, valid: map[string]string{"rt-bob-0": "bob"}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "bob", Issuer: "i", Subject: "s", RefreshToken: "rt-bob-0"}); err != nil {
-		t.Fatal(err)
-	}
+	o, _ := offlineWith(t, f, storage.Token{UserID: "bob", Issuer: "i", Subject: "s", RefreshToken: "rt-bob-0"})
 	var wg sync.WaitGroup
 	errs := make(chan error, 10)
 	for range 10 {
@@ -187,10 +181,7 @@ func TestOfflineConcurrentRefreshUsesTokenOnce(t *testing.T) {
 func TestOfflineRevokedGrantDeleted(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "carol", Issuer: "i", Subject: "s", RefreshToken: "rt-gone"}); err != nil {
-		t.Fatal(err)
-	}
+	o, db := offlineWith(t, f, storage.Token{UserID: "carol", Issuer: "i", Subject: "s", RefreshToken: "rt-gone"})
 	_, err := o.AccessToken(ctx, "carol")
 	if !errors.Is(err, storage.ErrRevoked) || !strings.Contains(err.Error(), "invalid_grant") || !strings.Contains(err.Error(), "deleted") {
 		t.Fatalf("err = %v", err)
@@ -206,13 +197,8 @@ func TestOfflineRevokedGrantDeleted(t *testing.T) {
 func TestGrantChain(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	sa, _ := NewServiceAccount(ServiceAccountConfig{TokenURL: srv.URL, ClientID: "mcp", ClientSecret: "mcp-secret"})
+	o, _ := offlineWith(t, f, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
+	sa := saAt(t, f)
 	var impersonated []string
 	allow := true
 	imp := func(_ context.Context, saTok, user string) (*oauth2.Token, error) {

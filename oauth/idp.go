@@ -67,13 +67,36 @@ func (c *IdPConfig) defaults() error {
 	if c.DiscoveryRetry <= 0 {
 		c.DiscoveryRetry = 2 * time.Second
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = defaultHTTPClient()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	clientDefaults(&c.HTTPClient, &c.Logger, nil)
 	return nil
+}
+
+// clientDefaults fills in what every IdP client of this package defaults
+// alike: a 30s HTTP client, a logger that discards and (when now is not
+// nil) the wall clock.
+func clientDefaults(hc **http.Client, log **slog.Logger, now *func() time.Time) {
+	if *hc == nil {
+		*hc = defaultHTTPClient()
+	}
+	if *log == nil {
+		*log = slog.New(slog.DiscardHandler)
+	}
+	if now != nil && *now == nil {
+		*now = time.Now
+	}
+}
+
+// endpointFor is where a client of the token endpoint posts: the IdP
+// when one is shared, else the fixed tokenURL; what names the feature in
+// the error when neither (or no client id) is set.
+func endpointFor(what string, idp TokenEndpointer, tokenURL, clientID string) (TokenEndpointer, error) {
+	if (tokenURL == "" && idp == nil) || clientID == "" {
+		return nil, fmt.Errorf("%s needs the token endpoint and OIDC_CLIENT_ID", what)
+	}
+	if idp == nil {
+		return fixedEndpoint(tokenURL), nil
+	}
+	return idp, nil
 }
 
 // checkIssuer validates OIDC_ISSUER and drops a trailing slash.

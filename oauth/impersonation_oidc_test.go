@@ -20,18 +20,10 @@ import (
 // legacy V1 allows and Standard Token Exchange V2 refuses.
 func TestGrantChainImpersonation(t *testing.T) {
 	ctx := context.Background()
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
-	p.AddClient(oidctest.Client{ID: "mcp-v1", Secret: "s1", ServiceAccount: true, Impersonation: true, TokenExchange: true})
-	p.AddClient(oidctest.Client{ID: "mcp-v2", Secret: "s2", ServiceAccount: true, TokenExchange: true})
-	p.AddUser(oidctest.User{Username: "alice"})
+	p := exchangeKinds(t)
 
-	chainFor := func(client, secret string, audience []string, scopes ...string) *GrantChain {
-		sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: p.TokenURL(), ClientID: client, ClientSecret: secret, HTTPClient: p.HTTPClient()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := NewExchanger(p.TokenURL(), client, secret, p.HTTPClient())
+	chainFor := func(client string, audience []string, scopes ...string) *GrantChain {
+		sa, ex := saExchanger(t, p, client)
 		return &GrantChain{ServiceAccount: sa, Impersonate: ex.Impersonate(audience, scopes...)}
 	}
 
@@ -43,12 +35,12 @@ func TestGrantChainImpersonation(t *testing.T) {
 		wantScp  string
 		wantErrs []string
 	}{
-		{name: "legacy V1 with audience", chain: chainFor("mcp-v1", "s1", []string{"nextcloud"}), user: "alice", wantAud: "nextcloud"},
-		{name: "legacy V1 without audience", chain: chainFor("mcp-v1", "s1", nil), user: "alice"},
-		{name: "legacy V1 with scope", chain: chainFor("mcp-v1", "s1", []string{"nextcloud"}, "openid"), user: "alice", wantAud: "nextcloud", wantScp: "openid"},
-		{name: "standard V2 refuses impersonation", chain: chainFor("mcp-v2", "s2", []string{"nextcloud"}), user: "alice",
+		{name: "legacy V1 with audience", chain: chainFor("v1", []string{"nextcloud"}), user: "alice", wantAud: "nextcloud"},
+		{name: "legacy V1 without audience", chain: chainFor("v1", nil), user: "alice"},
+		{name: "legacy V1 with scope", chain: chainFor("v1", []string{"nextcloud"}, "openid"), user: "alice", wantAud: "nextcloud", wantScp: "openid"},
+		{name: "standard V2 refuses impersonation", chain: chainFor("v2", []string{"nextcloud"}), user: "alice",
 			wantErrs: []string{"impersonation", "Standard Token Exchange V2", "offline access: disabled"}},
-		{name: "unknown user", chain: chainFor("mcp-v1", "s1", []string{"nextcloud"}), user: "mallory", wantErrs: []string{"impersonation:"}},
+		{name: "unknown user", chain: chainFor("v1", []string{"nextcloud"}), user: "mallory", wantErrs: []string{"impersonation:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +66,7 @@ func TestGrantChainImpersonation(t *testing.T) {
 
 	// Client builds a user-scoped Nextcloud client whose requests carry
 	// the impersonated token; the exchange is done once and reused.
-	chain := chainFor("mcp-v1", "s1", []string{"nextcloud"})
+	chain := chainFor("v1", []string{"nextcloud"})
 	var seen []string
 	nc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, jwtClaim(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "preferred_username"))
@@ -99,13 +91,13 @@ func TestGrantChainImpersonation(t *testing.T) {
 	if n := p.Count(oidctest.CountGrantExchange) - before; n != 1 {
 		t.Fatalf("%d exchanges for 3 requests, want 1", n)
 	}
-	if _, err := chainFor("mcp-v2", "s2", nil).Client(ctx, base, "alice"); !errors.Is(err, ErrNoGrant) {
+	if _, err := chainFor("v2", nil).Client(ctx, base, "alice"); !errors.Is(err, ErrNoGrant) {
 		t.Fatalf("client without a working grant: %v", err)
 	}
 
 	// The doctor tries impersonation when asked to.
-	ex := NewExchanger(p.TokenURL(), "mcp-v2", "s2", p.HTTPClient())
-	checks := RunDoctor(ctx, DoctorConfig{Issuer: p.Issuer(), ClientID: "mcp-v2", ClientSecret: "s2", HTTPClient: p.HTTPClient(),
+	ex := NewExchanger(p.TokenURL(), "v2", "s", p.HTTPClient())
+	checks := RunDoctor(ctx, DoctorConfig{Issuer: p.Issuer(), ClientID: "v2", ClientSecret: "s", HTTPClient: p.HTTPClient(),
 		Impersonate: ex.Impersonate([]string{"nextcloud"}), ImpersonateUser: "alice"})
 	var b strings.Builder
 	if WriteDoctor(&b, checks) || !strings.Contains(b.String(), "FAIL impersonation") {
@@ -113,7 +105,8 @@ func TestGrantChainImpersonation(t *testing.T) {
 	}
 }
 
-func tokenAudiences(t *testing.T, tok string) string {
+// jwtClaims reads a JWT's claims without checking its signature.
+func jwtClaims(t testing.TB, tok string) map[string]any {
 	t.Helper()
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
@@ -123,13 +116,16 @@ func tokenAudiences(t *testing.T, tok string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c struct {
-		Aud any `json:"aud"`
-	}
+	var c map[string]any
 	if err := json.Unmarshal(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	switch a := c.Aud.(type) {
+	return c
+}
+
+func tokenAudiences(t *testing.T, tok string) string {
+	t.Helper()
+	switch a := jwtClaims(t, tok)["aud"].(type) {
 	case string:
 		return a
 	case []any:

@@ -11,10 +11,12 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
 )
 
-// TestProbeImpersonation asks the in-process provider in each of the ways
-// Keycloak can be set up and checks what the probe concludes.
-func TestProbeImpersonation(t *testing.T) {
-	ctx := context.Background()
+// exchangeKinds is a provider with a client (secret "s") for each way
+// Keycloak's exchange can be set up: v1 (service account, legacy V1
+// impersonation and exchange), v2 (service account, Standard Token
+// Exchange V2 only), noexchange (service account only) and nosa (exchange
+// without service account); plus Nextcloud's client and the user alice.
+func exchangeKinds(t *testing.T) *oidctest.Provider {
 	p := oidctest.New(t)
 	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
 	p.AddClient(oidctest.Client{ID: "v1", Secret: "s", ServiceAccount: true, Impersonation: true, TokenExchange: true})
@@ -22,6 +24,24 @@ func TestProbeImpersonation(t *testing.T) {
 	p.AddClient(oidctest.Client{ID: "noexchange", Secret: "s", ServiceAccount: true})
 	p.AddClient(oidctest.Client{ID: "nosa", Secret: "s", TokenExchange: true, Impersonation: true})
 	p.AddUser(oidctest.User{Username: "alice"})
+	return p
+}
+
+// saExchanger is the service account and exchanger of an exchangeKinds client.
+func saExchanger(t *testing.T, p *oidctest.Provider, client string) (*ServiceAccount, *Exchanger) {
+	t.Helper()
+	sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: p.TokenURL(), ClientID: client, ClientSecret: "s", HTTPClient: p.HTTPClient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa, NewExchanger(p.TokenURL(), client, "s", p.HTTPClient())
+}
+
+// TestProbeImpersonation asks the in-process provider in each of the ways
+// Keycloak can be set up and checks what the probe concludes.
+func TestProbeImpersonation(t *testing.T) {
+	ctx := context.Background()
+	p := exchangeKinds(t)
 
 	probe := func(client, secret string) ProbeResult {
 		sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: p.TokenURL(), ClientID: client, ClientSecret: secret, HTTPClient: p.HTTPClient()})
@@ -131,17 +151,9 @@ func TestClassifyProbeKeycloakAnswers(t *testing.T) {
 // after the retry interval, not before.
 func TestImpersonationGate(t *testing.T) {
 	ctx := context.Background()
-	p := oidctest.New(t)
-	p.AddClient(oidctest.Client{ID: "nextcloud", Secret: "nc-secret"})
-	p.AddClient(oidctest.Client{ID: "v1", Secret: "s", ServiceAccount: true, Impersonation: true, TokenExchange: true})
-	p.AddClient(oidctest.Client{ID: "v2", Secret: "s", ServiceAccount: true, TokenExchange: true})
-	p.AddUser(oidctest.User{Username: "alice"})
+	p := exchangeKinds(t)
 	chainFor := func(client string) *GrantChain {
-		sa, err := NewServiceAccount(ServiceAccountConfig{TokenURL: p.TokenURL(), ClientID: client, ClientSecret: "s", HTTPClient: p.HTTPClient()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex := NewExchanger(p.TokenURL(), client, "s", p.HTTPClient())
+		sa, ex := saExchanger(t, p, client)
 		aud := []string{"nextcloud"}
 		gate := NewImpersonationGate(func(ctx context.Context) ProbeResult { return ProbeImpersonation(ctx, sa, ex, aud) }, time.Minute, nil)
 		return &GrantChain{ServiceAccount: sa, Impersonate: ex.Impersonate(aud), Gate: gate}

@@ -88,14 +88,7 @@ func TestLoginFlowFailuresKeepStateSafe(t *testing.T) {
 		}
 		return false
 	})
-	st, err := m.Provision(ctx, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "alice")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err == nil || !strings.Contains(err.Error(), "check the new app password") {
+	if err := approveAndWait(t, nc, m, "alice", "alice"); err == nil || !strings.Contains(err.Error(), "check the new app password") {
 		t.Fatalf("unchecked app password: %v", err)
 	}
 	if s, _ := m.Status(ctx, "alice"); s.State != "none" || !strings.Contains(s.LastError, "check the new app password") {
@@ -105,12 +98,7 @@ func TestLoginFlowFailuresKeepStateSafe(t *testing.T) {
 	// (A second Provision for alice would resume the stored flow whose
 	// password was already handed out: finish keeps the flow on this
 	// failure. Reported; bob is used here.)
-	st, err = m.Provision(ctx, "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc.ApproveLoginFlow(st.LoginURL, "bob")
-	if err := m.Wait(wctx, "bob"); err != nil {
+	if err := approveAndWait(t, nc, m, "bob", "bob"); err != nil {
 		t.Fatal(err)
 	}
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {

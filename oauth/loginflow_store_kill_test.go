@@ -34,10 +34,7 @@ func TestLoginFlowStoreFailures(t *testing.T) {
 	if _, err := raw.Exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON secrets BEGIN SELECT RAISE(FAIL, 'injected failure'); END`); err != nil {
 		t.Fatal(err)
 	}
-	nc.ApproveLoginFlow(st.LoginURL, "alice")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err == nil || !strings.Contains(err.Error(), "store the new app password") {
+	if err := approveThenWait(nc, m, st.LoginURL, "alice", "alice"); err == nil || !strings.Contains(err.Error(), "store the new app password") {
 		t.Fatalf("Wait = %v, want the failed store of the app password", err)
 	}
 	if n := nc.AppPasswordCount("alice"); n != 0 {

@@ -52,10 +52,16 @@ func approveAndWait(t *testing.T, nc *nctest.Server, m *LoginFlowManager, user, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc.ApproveLoginFlow(st.LoginURL, approver)
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	return approveThenWait(nc, m, st.LoginURL, user, approver)
+}
+
+// approveThenWait has approver approve the flow at loginURL and returns
+// what Wait then says for user (waiting at most 5s).
+func approveThenWait(nc *nctest.Server, m *LoginFlowManager, loginURL, user, approver string) error {
+	nc.ApproveLoginFlow(loginURL, approver)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return m.Wait(wctx, user)
+	return m.Wait(ctx, user)
 }
 
 // wantApprovalByOtherRefused has approver approve user's login flow: the
@@ -111,10 +117,7 @@ func TestLoginFlowProvisionEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(string(raw), "poll_token") {
 		t.Fatalf("pending flow not stored: %v", err)
 	}
-	nc.ApproveLoginFlow(urls[0], "alice")
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := m.Wait(wctx, "alice"); err != nil {
+	if err := approveThenWait(nc, m, urls[0], "alice", "alice"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := m.ClientFor(ctx, "alice")

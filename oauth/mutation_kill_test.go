@@ -53,6 +53,16 @@ func roundTrip(t *testing.T, claims map[string]any) map[string]any {
 	return out
 }
 
+// wantTokenError fails unless err is a token error (the caller's fault,
+// 401) that mentions has.
+func wantTokenError(t *testing.T, err error, has string) {
+	t.Helper()
+	var te *tokenError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), has) {
+		t.Fatalf("err = %v, want a token error mentioning %q", err, has)
+	}
+}
+
 func TestCheckClaimsExactMatchesAndBoundaries(t *testing.T) {
 	leeway := 30 * time.Second
 	tests := []struct {
@@ -109,13 +119,7 @@ func TestCheckClaimsExactMatchesAndBoundaries(t *testing.T) {
 				}
 				return
 			}
-			var te *tokenError
-			if !errors.As(err, &te) {
-				t.Fatalf("err = %v, want a token error", err)
-			}
-			if !strings.Contains(err.Error(), tc.errHas) {
-				t.Fatalf("err = %q, want it to mention %q", err, tc.errHas)
-			}
+			wantTokenError(t, err, tc.errHas)
 		})
 	}
 }
@@ -387,10 +391,7 @@ func TestJWKSKeyUseAndAlgorithm(t *testing.T) {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}
 			if err != nil {
-				var te *tokenError
-				if !errors.As(err, &te) || !strings.Contains(err.Error(), "does not verify") {
-					t.Fatalf("err = %v, want a token error saying the signature does not verify", err)
-				}
+				wantTokenError(t, err, "does not verify")
 			}
 		})
 	}
@@ -531,11 +532,7 @@ func TestVerifyJWTRefusals(t *testing.T) {
 		{"signed by another key with the same kid", other.sign(t, "k1", mkClaims()), "does not verify"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyWith(t, ks, tc.raw)
-			var te *tokenError
-			if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.errHas) {
-				t.Fatalf("err = %v, want a token error with %q", err, tc.errHas)
-			}
+			wantTokenError(t, verifyWith(t, ks, tc.raw), tc.errHas)
 		})
 	}
 	if n := s.hits.Load(); n != 1 {

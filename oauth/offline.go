@@ -51,26 +51,16 @@ func NewOfflineGrants(c OfflineConfig) (*OfflineGrants, error) {
 	if c.Store == nil {
 		return nil, errors.New("offline access needs the token store (TOKEN_STORAGE_DB and TOKEN_ENCRYPTION_KEY)")
 	}
-	if (c.TokenURL == "" && c.IdP == nil) || c.ClientID == "" {
-		return nil, errors.New("offline access needs the token endpoint and OIDC_CLIENT_ID")
+	ep, err := endpointFor("offline access", c.IdP, c.TokenURL, c.ClientID)
+	if err != nil {
+		return nil, err
 	}
-	if c.IdP == nil {
-		c.IdP = fixedEndpoint(c.TokenURL)
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = defaultHTTPClient()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	clientDefaults(&c.HTTPClient, &c.Logger, &c.Now)
 	return &OfflineGrants{
 		store: c.Store,
 		cfg: oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Endpoint: oauth2.Endpoint{AuthStyle: oauth2.AuthStyleInHeader}},
-		endpoint: c.IdP,
+		endpoint: ep,
 		hc:       c.HTTPClient, log: c.Logger, now: c.Now,
 		locks: map[string]*sync.Mutex{}, cache: map[string]*oauth2.Token{},
 	}, nil

@@ -5,12 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/storage"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/oidctest"
+	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/storetest"
 )
 
 // TestOfflineRefreshOutlivesItsCaller: a caller that gives up while the
@@ -26,18 +26,8 @@ func TestOfflineRefreshOutlivesItsCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := storage.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "tokens.db"), storage.Options{Keys: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: tok.RefreshToken}); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.TokenStore(t)
+	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: tok.RefreshToken})
 	o, err := NewOfflineGrants(OfflineConfig{Store: db, TokenURL: p.TokenURL(), ClientID: "mcp-server", ClientSecret: "srv-secret",
 		HTTPClient: &http.Client{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -19,9 +19,7 @@ func TestOfflineGrantsPerUser(t *testing.T) {
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice", "rt-bob": "bob"}}
 	o, db := offlineWith(t, f)
 	for _, u := range []string{"alice", "bob"} {
-		if err := db.SaveToken(ctx, storage.Token{UserID: u, Issuer: "i", Subject: "s-" + u, RefreshToken: "rt-" + u}); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, db, storage.Token{UserID: u, Issuer: "i", Subject: "s-" + u, RefreshToken: "rt-" + u})
 	}
 	get := func(u string) string {
 		t.Helper()
@@ -64,10 +62,7 @@ func TestOfflineGrantsPerUser(t *testing.T) {
 func TestOfflineRefreshFailureKeepsGrant(t *testing.T) {
 	ctx := context.Background()
 	f := &fakeTokenEndpoint{expiresIn: 300, valid: map[string]string{"rt-alice": "alice"}}
-	o, db := offlineWith(t, f)
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-alice"}); err != nil {
-		t.Fatal(err)
-	}
+	o, _ := offlineWith(t, f, storage.Token{UserID: "alice", RefreshToken: "rt-alice"})
 	o.endpoint = &stubIdP{err: errors.New("IdP not discovered")}
 	if _, err := o.AccessToken(ctx, "alice"); err == nil || errors.Is(err, storage.ErrRevoked) || !strings.Contains(err.Error(), "IdP not discovered") {
 		t.Fatalf("endpoint failure: %v", err)

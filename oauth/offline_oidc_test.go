@@ -76,9 +76,17 @@ func (e *offlineEnv) browse(t *testing.T, user string) (int, string) {
 
 func get(t *testing.T, hc *http.Client, url string) (int, string) {
 	t.Helper()
-	resp, err := hc.Get(url)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return send(t, hc, req)
+}
+
+// send returns the status and body of hc's answer to req; the test fails
+// when there is none.
+func send(t *testing.T, hc *http.Client, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := hc.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -106,9 +106,9 @@ func TestIntrospectionChecks(t *testing.T) {
 				}
 				return
 			}
-			var te *tokenError
-			if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.errHas) || id != nil {
-				t.Fatalf("err = %v, want a token error with %q", err, tc.errHas)
+			wantTokenError(t, err, tc.errHas)
+			if id != nil {
+				t.Fatalf("refused token gave identity %+v", id)
 			}
 		})
 	}

@@ -114,9 +114,11 @@ func (c *Config) defaults() error {
 	if c.Issuer == "" && c.IdP != nil {
 		c.Issuer = c.IdP.Issuer()
 	}
-	if err := checkIssuer(&c.Issuer); err != nil {
+	idc := c.idpConfig()
+	if err := idc.defaults(); err != nil {
 		return err
 	}
+	c.Issuer, c.DiscoveryRetry, c.HTTPClient, c.Logger = idc.Issuer, idc.DiscoveryRetry, idc.HTTPClient, idc.Logger
 	if c.ServerURL == "" {
 		return errors.New("NEXTCLOUD_MCP_SERVER_URL is not set: the OAuth mode needs this server's public URL for its protected-resource metadata")
 	}
@@ -172,16 +174,12 @@ func (c *Config) defaults() error {
 	if c.ResourceName == "" {
 		c.ResourceName = "Nextcloud MCP Server"
 	}
-	if c.DiscoveryRetry <= 0 {
-		c.DiscoveryRetry = 2 * time.Second
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = defaultHTTPClient()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
 	return nil
+}
+
+// idpConfig is the part of c an IdP New discovers itself is built from.
+func (c *Config) idpConfig() IdPConfig {
+	return IdPConfig{Issuer: c.Issuer, DiscoveryRetry: c.DiscoveryRetry, HTTPClient: c.HTTPClient, Logger: c.Logger}
 }
 
 // ResourceServer validates bearer tokens and acts as their users in Nextcloud.
@@ -221,7 +219,7 @@ func New(ctx context.Context, cfg Config, nc *nextcloud.Client) (*ResourceServer
 		idp:      cfg.IdP,
 	}
 	if rs.idp == nil {
-		idp, err := NewIdP(ctx, IdPConfig{Issuer: cfg.Issuer, DiscoveryRetry: cfg.DiscoveryRetry, HTTPClient: cfg.HTTPClient, Logger: cfg.Logger})
+		idp, err := NewIdP(ctx, cfg.idpConfig())
 		if err != nil {
 			return nil, err
 		}

@@ -71,6 +71,26 @@ func nextcloudFor(t *testing.T, p *oidctest.Provider) *nctest.Server {
 	return nc
 }
 
+// identity is who tok validates as; the test fails if it is refused.
+func (e *env) identity(t *testing.T, ctx context.Context, tok string) *oauth.Identity {
+	t.Helper()
+	id, err := e.rs.Validate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// client is the Nextcloud client acting for id; the test fails if there is none.
+func (e *env) client(t *testing.T, ctx context.Context, id *oauth.Identity) *nextcloud.Client {
+	t.Helper()
+	nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
 type env struct {
 	p   *oidctest.Provider
 	rs  *oauth.ResourceServer
@@ -623,14 +643,7 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 	t.Run("exchange", func(t *testing.T) {
 		e := newEnv(t, nil, nil)
 		for _, user := range []string{"alice", "bob"} {
-			id, err := e.rs.Validate(ctx, e.p.UserToken(t, user, mcpClient, "notes:read"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-			if err != nil {
-				t.Fatal(err)
-			}
+			nc := e.client(t, ctx, e.identity(t, ctx, e.p.UserToken(t, user, mcpClient, "notes:read")))
 			if nc.User() != user {
 				t.Errorf("client acts as %q", nc.User())
 			}
@@ -650,14 +663,7 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 	})
 	t.Run("passthrough", func(t *testing.T) {
 		e := newEnv(t, nil, func(c *oauth.Config) { c.Upstream = oauth.UpstreamPassthrough })
-		id, err := e.rs.Validate(ctx, e.p.UserToken(t, "alice", passClient))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc := e.client(t, ctx, e.identity(t, ctx, e.p.UserToken(t, "alice", passClient)))
 		if cu, err := nc.CurrentUser(ctx); err != nil || cu.ID != "alice" {
 			t.Fatalf("passthrough: %v %v", cu, err)
 		}
@@ -666,10 +672,7 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 		}
 		// A token not meant for Nextcloud never reaches it.
 		before := e.nc.RequestCount("GET /ocs/v2.php/cloud/user")
-		id, err = e.rs.Validate(ctx, e.p.UserToken(t, "alice", mcpClient))
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := e.identity(t, ctx, e.p.UserToken(t, "alice", mcpClient))
 		if _, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id)); err == nil || !strings.Contains(err.Error(), "does not include Nextcloud") {
 			t.Errorf("passthrough of a non-Nextcloud token: %v", err)
 		}
@@ -690,26 +693,12 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 		// Keycloak rotates its key and disables the old one: the cached
 		// exchanged token no longer verifies, so one new exchange replaces it.
 		e := newEnv(t, nil, nil)
-		id, err := e.rs.Validate(ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc := e.client(t, ctx, e.identity(t, ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read")))
 		if _, err := nc.CurrentUser(ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.p.RotateKey(false)
-		id, err = e.rs.Validate(ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc, err = e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc = e.client(t, ctx, e.identity(t, ctx, e.p.UserToken(t, "alice", mcpClient, "notes:read")))
 		if cu, err := nc.CurrentUser(ctx); err != nil || cu.ID != "alice" {
 			t.Fatalf("after the key rotation: %v %v", cu, err)
 		}
@@ -721,12 +710,8 @@ func TestClientForExchangeAndPassthrough(t *testing.T) {
 		p := newProvider(t)
 		p.AddClient(oidctest.Client{ID: serverClient, Secret: serverSecret}) // exchange off
 		e := newEnv(t, p, nil)
-		id, err := e.rs.Validate(ctx, p.UserToken(t, "alice", mcpClient))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nc, _ := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-		_, err = nc.CurrentUser(ctx)
+		nc, _ := e.rs.ClientFor(oauth.WithIdentity(ctx, e.identity(t, ctx, p.UserToken(t, "alice", mcpClient))))
+		_, err := nc.CurrentUser(ctx)
 		if err == nil || !strings.Contains(err.Error(), "standard.token.exchange.enabled") {
 			t.Errorf("refused exchange error %v", err)
 		}

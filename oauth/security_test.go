@@ -99,28 +99,16 @@ func TestExchangeCacheKeyedByUserID(t *testing.T) {
 	c["jti"] = "other"
 	asBob := e.p.SignJWT(c)
 
-	id, err := e.rs.Validate(ctx, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id))
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := e.identity(t, ctx, alice)
+	nc := e.client(t, ctx, id)
 	if cu, err := nc.CurrentUser(ctx); err != nil || cu.ID != "alice" {
 		t.Fatalf("alice: %v %v", cu, err)
 	}
-	id2, err := e.rs.Validate(ctx, asBob)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id2 := e.identity(t, ctx, asBob)
 	if id2.Subject != id.Subject || id2.UserID != "bob" {
 		t.Fatalf("forged identity %s/%s", id2.Subject, id2.UserID)
 	}
-	nc2, err := e.rs.ClientFor(oauth.WithIdentity(ctx, id2))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc2 := e.client(t, ctx, id2)
 	cu, err := nc2.CurrentUser(ctx)
 	if err == nil && cu.ID == "alice" {
 		t.Fatalf("a token naming bob acted as alice through the exchange cache")

@@ -19,21 +19,21 @@ func TestImpersonationGateLogsFirstAnswerAndChanges(t *testing.T) {
 	ctx := context.Background()
 	count := func(msg string) int { return strings.Count(logs.String(), msg) }
 
-	g.Probe(ctx)
-	if n := count("impersonation not yet known"); n != 1 {
-		t.Fatalf("first probe (unknown) logged %d times, want once: %q", n, logs.String())
-	}
-	g.Probe(ctx)
-	if n := count("impersonation not yet known"); n != 1 {
-		t.Fatalf("an unchanged answer was logged again: %q", logs.String())
-	}
-	next = ProbeAvailable
-	g.Probe(ctx)
-	if n := count("impersonation available"); n != 1 {
-		t.Fatalf("a changed answer (available) logged %d times, want once: %q", n, logs.String())
-	}
-	g.Probe(ctx)
-	if n := count("impersonation available"); n != 1 {
-		t.Fatalf("an unchanged answer was logged again: %q", logs.String())
+	// Each probe must leave its answer logged exactly once.
+	for _, step := range []struct {
+		answer ProbeState
+		logged string
+		what   string
+	}{
+		{ProbeUnknown, "impersonation not yet known", "first probe (unknown)"},
+		{ProbeUnknown, "impersonation not yet known", "unchanged answer (unknown)"},
+		{ProbeAvailable, "impersonation available", "changed answer (available)"},
+		{ProbeAvailable, "impersonation available", "unchanged answer (available)"},
+	} {
+		next = step.answer
+		g.Probe(ctx)
+		if n := count(step.logged); n != 1 {
+			t.Fatalf("%s: %q logged %d times, want once: %q", step.what, step.logged, n, logs.String())
+		}
 	}
 }

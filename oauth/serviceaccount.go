@@ -50,11 +50,9 @@ type ServiceAccount struct {
 
 // NewServiceAccount builds a ServiceAccount; no request is made yet.
 func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
-	if (c.TokenURL == "" && c.IdP == nil) || c.ClientID == "" {
-		return nil, errors.New("service account needs the token endpoint and OIDC_CLIENT_ID")
-	}
-	if c.IdP == nil {
-		c.IdP = fixedEndpoint(c.TokenURL)
+	ep, err := endpointFor("service account", c.IdP, c.TokenURL, c.ClientID)
+	if err != nil {
+		return nil, err
 	}
 	if c.ClientSecret == "" {
 		return nil, errors.New("service account needs OIDC_CLIENT_SECRET (a confidential client)")
@@ -62,21 +60,13 @@ func NewServiceAccount(c ServiceAccountConfig) (*ServiceAccount, error) {
 	if c.RenewBefore <= 0 {
 		c.RenewBefore = time.Minute
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = defaultHTTPClient()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	clientDefaults(&c.HTTPClient, &c.Logger, &c.Now)
 	return &ServiceAccount{
 		cfg: clientcredentials.Config{
 			ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			Scopes: c.Scopes, EndpointParams: c.EndpointParams, AuthStyle: oauth2.AuthStyleInHeader,
 		},
-		endpoint: c.IdP,
+		endpoint: ep,
 		renew:    c.RenewBefore, hc: c.HTTPClient, log: c.Logger, now: c.Now,
 	}, nil
 }

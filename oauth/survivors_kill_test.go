@@ -123,9 +123,7 @@ func TestOfflineRevocationIsLogged(t *testing.T) {
 	o, db := offlineWith(t, f)
 	var logs bytes.Buffer
 	o.log = slog.New(slog.NewTextHandler(&logs, nil))
-	if err := db.SaveToken(ctx, storage.Token{UserID: "alice", RefreshToken: "rt-x"}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, db, storage.Token{UserID: "alice", RefreshToken: "rt-x"})
 	o.endpoint = fixedEndpoint("http://127.0.0.1:1/token")
 	_, _ = o.AccessToken(ctx, "alice")
 	if strings.Contains(logs.String(), "revoked") {

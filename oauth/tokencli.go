@@ -69,6 +69,15 @@ func TokensCommand(ctx context.Context, args []string, c TokensCLI, stdout, stde
 		fmt.Fprintln(stderr, "nextcloud-mcp-server tokens:", err)
 		return 1
 	}
+	// withDB runs a subcommand on the opened token database.
+	withDB := func(run func(db *storage.DB) int) int {
+		db, err := c.open(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		defer db.Close()
+		return run(db)
+	}
 	switch args[0] {
 	case "generate-key":
 		k, err := storage.GenerateKey()
@@ -84,74 +93,65 @@ func TokensCommand(ctx context.Context, args []string, c TokensCLI, stdout, stde
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		db, err := c.open(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		defer db.Close()
-		infos, err := db.ListTokens(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		if *asJSON {
-			if infos == nil {
-				infos = []storage.TokenInfo{}
-			}
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(infos); err != nil {
+		return withDB(func(db *storage.DB) int {
+			infos, err := db.ListTokens(ctx)
+			if err != nil {
 				return fail(err)
 			}
+			if *asJSON {
+				if infos == nil {
+					infos = []storage.TokenInfo{}
+				}
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(infos); err != nil {
+					return fail(err)
+				}
+				return 0
+			}
+			writeTokenTable(stdout, infos)
 			return 0
-		}
-		writeTokenTable(stdout, infos)
-		return 0
+		})
 	case "revoke":
 		if len(args) != 2 || args[1] == "" {
 			fmt.Fprint(stderr, tokensUsage)
 			return 2
 		}
 		user := args[1]
-		db, err := c.open(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		defer db.Close()
-		tok, terr := db.Token(ctx, user)
-		if errors.Is(terr, storage.ErrNotFound) {
-			return fail(fmt.Errorf("no stored grant for user %s", user))
-		}
-		if terr == nil && c.Issuer != "" && c.ClientID != "" {
-			if err := revokeAtIdP(ctx, c, tok.RefreshToken); err != nil {
-				fmt.Fprintf(stderr, "warning: could not revoke the grant at the identity provider (%v); deleting it here anyway\n", err)
-			} else {
-				fmt.Fprintf(stdout, "revoked the refresh token of %s at the identity provider\n", user)
+		return withDB(func(db *storage.DB) int {
+			tok, terr := db.Token(ctx, user)
+			if errors.Is(terr, storage.ErrNotFound) {
+				return fail(fmt.Errorf("no stored grant for user %s", user))
 			}
-		} else if terr != nil {
-			fmt.Fprintf(stderr, "warning: the stored grant of %s cannot be decrypted, so it is not revoked at the identity provider; deleting it here\n", user)
-		}
-		if _, err := db.DeleteToken(ctx, user); err != nil {
-			return fail(err)
-		}
-		fmt.Fprintf(stdout, "deleted the stored grant of %s; a running server stops using it at its next refresh\n", user)
-		return 0
+			if terr == nil && c.Issuer != "" && c.ClientID != "" {
+				if err := revokeAtIdP(ctx, c, tok.RefreshToken); err != nil {
+					fmt.Fprintf(stderr, "warning: could not revoke the grant at the identity provider (%v); deleting it here anyway\n", err)
+				} else {
+					fmt.Fprintf(stdout, "revoked the refresh token of %s at the identity provider\n", user)
+				}
+			} else if terr != nil {
+				fmt.Fprintf(stderr, "warning: the stored grant of %s cannot be decrypted, so it is not revoked at the identity provider; deleting it here\n", user)
+			}
+			if _, err := db.DeleteToken(ctx, user); err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(stdout, "deleted the stored grant of %s; a running server stops using it at its next refresh\n", user)
+			return 0
+		})
 	case "rotate-key":
-		db, err := c.open(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		defer db.Close()
-		rep, err := db.ReencryptAll(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		fmt.Fprintf(stdout, "re-encrypted %d tokens and %d secrets with the first key of TOKEN_ENCRYPTION_KEY\n", rep.Tokens, rep.Secrets)
-		if len(rep.Unreadable) > 0 {
-			fmt.Fprintf(stdout, "%d rows no configured key opens were left as they are: %s\n", len(rep.Unreadable), strings.Join(rep.Unreadable, ", "))
-			return 1
-		}
-		fmt.Fprintln(stdout, "the other keys can now be removed from TOKEN_ENCRYPTION_KEY")
-		return 0
+		return withDB(func(db *storage.DB) int {
+			rep, err := db.ReencryptAll(ctx)
+			if err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(stdout, "re-encrypted %d tokens and %d secrets with the first key of TOKEN_ENCRYPTION_KEY\n", rep.Tokens, rep.Secrets)
+			if len(rep.Unreadable) > 0 {
+				fmt.Fprintf(stdout, "%d rows no configured key opens were left as they are: %s\n", len(rep.Unreadable), strings.Join(rep.Unreadable, ", "))
+				return 1
+			}
+			fmt.Fprintln(stdout, "the other keys can now be removed from TOKEN_ENCRYPTION_KEY")
+			return 0
+		})
 	}
 	fmt.Fprintf(stderr, "nextcloud-mcp-server tokens: unknown command %q\n%s", args[0], tokensUsage)
 	return 2

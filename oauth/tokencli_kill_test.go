@@ -107,9 +107,7 @@ func TestTokensCommandEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		if err := db.SaveToken(ctx, storage.Token{UserID: u, RefreshToken: "rt-" + u, Scopes: []string{"openid"}}); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, db, storage.Token{UserID: u, RefreshToken: "rt-" + u, Scopes: []string{"openid"}})
 	}
 	db.Close()
 
@@ -151,9 +149,7 @@ func TestTokensCommandEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"erin", "frank"} {
-		if err := db.SaveToken(ctx, storage.Token{UserID: u, RefreshToken: "rt-" + u}); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, db, storage.Token{UserID: u, RefreshToken: "rt-" + u})
 	}
 	db.Close()
 	idp.form = nil

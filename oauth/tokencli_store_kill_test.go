@@ -35,9 +35,7 @@ func TestTokensCommandsReportStoreFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := db.SaveToken(ctx, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"}); err != nil {
-				t.Fatal(err)
-			}
+			saveToken(t, db, storage.Token{UserID: "alice", Issuer: "i", Subject: "s", RefreshToken: "rt-alice"})
 			db.Close()
 			raw, err := sql.Open("sqlite3", path)
 			if err != nil {

@@ -37,6 +37,16 @@ func storePath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "tokens.db")
 }
 
+// indexOf opens d's search index.
+func indexOf(t testing.TB, d *DB) *Index {
+	t.Helper()
+	x, err := d.OpenIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 func openIndex(t testing.TB) *Index {
 	t.Helper()
 	key, err := GenerateKey()
@@ -52,9 +62,5 @@ func openIndex(t testing.TB) *Index {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	x, err := d.OpenIndex(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x
+	return indexOf(t, d)
 }

@@ -27,9 +27,7 @@ func testCheckKey(t *testing.T) {
 		{"two grants, the right key second", saveTwo, wrong + "," + right, false},
 		{"only secrets, a wrong key", func(t *testing.T, d *DB) {
 			for _, u := range []string{"alice", "bob"} {
-				if err := d.PutSecret(ctx, u, "app_password", []byte("pw-"+u), time.Time{}); err != nil {
-					t.Fatal(err)
-				}
+				putSecret(t, d, u, "app_password", []byte("pw-"+u), time.Time{})
 			}
 		}, wrong, true},
 		{"one row of an older key, one of the right", func(t *testing.T, d *DB) {

@@ -37,6 +37,15 @@ func (c *syncClock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// atOnce runs f on every replica concurrently and waits for all of them.
+func atOnce(r []*DB, f func(i int, d *DB)) {
+	var wg sync.WaitGroup
+	for i, d := range r {
+		wg.Go(func() { f(i, d) })
+	}
+	wg.Wait()
+}
+
 func replicas(t *testing.T, n int, keys string, now func() time.Time) []*DB {
 	t.Helper()
 	path := dbPath(t)
@@ -101,21 +110,15 @@ func testLeaseHasOneWinner(t *testing.T) {
 	for round := range 20 {
 		name := fmt.Sprintf("jobs:user%d", round)
 		var won atomic.Int32
-		var wg sync.WaitGroup
-		for i, d := range r {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ok, err := d.TakeLease(ctx, name, fmt.Sprint("replica", i), time.Minute)
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					won.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
+		atOnce(r, func(i int, d *DB) {
+			ok, err := d.TakeLease(ctx, name, fmt.Sprint("replica", i), time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		})
 		if n := won.Load(); n != 1 {
 			t.Fatalf("round %d: %d replicas took the lease", round, n)
 		}
@@ -183,22 +186,16 @@ func TestRefreshNeverForksAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		const each = 15
-		var wg sync.WaitGroup
 		var failed atomic.Int32
-		for _, d := range r {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range each {
-					if err := d.Refresh(ctx, "alice", p.refresh); err != nil {
-						failed.Add(1)
-						t.Errorf("refresh: %v", err)
-						return
-					}
+		atOnce(r, func(_ int, d *DB) {
+			for range each {
+				if err := d.Refresh(ctx, "alice", p.refresh); err != nil {
+					failed.Add(1)
+					t.Errorf("refresh: %v", err)
+					return
 				}
-			}()
-		}
-		wg.Wait()
+			}
+		})
 		if failed.Load() > 0 {
 			t.FailNow()
 		}
@@ -289,21 +286,15 @@ func TestTakeSecretOnceAcrossReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got atomic.Int32
-			var wg sync.WaitGroup
-			for _, d := range r {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					v, err := d.TakeSecret(ctx, state, "oauth_state")
-					switch {
-					case err == nil && string(v) == "v":
-						got.Add(1)
-					case !errors.Is(err, ErrNotFound):
-						t.Errorf("take: %q %v", v, err)
-					}
-				}()
-			}
-			wg.Wait()
+			atOnce(r, func(_ int, d *DB) {
+				v, err := d.TakeSecret(ctx, state, "oauth_state")
+				switch {
+				case err == nil && string(v) == "v":
+					got.Add(1)
+				case !errors.Is(err, ErrNotFound):
+					t.Errorf("take: %q %v", v, err)
+				}
+			})
 			if n := got.Load(); n != 1 {
 				t.Fatalf("round %d: the value was taken %d times", round, n)
 			}

@@ -33,17 +33,28 @@ func readState(t *testing.T, d *DB, user string) storedState {
 	return storedState{token: tok, secret: string(sec)}
 }
 
+// lockedBy is another connection to the database at path holding a
+// transaction begun with BEGIN mode (IMMEDIATE, EXCLUSIVE); it is closed
+// when the test ends.
+func lockedBy(t *testing.T, path, key, mode string) *sql.Conn {
+	t.Helper()
+	conn, err := openDB(t, path, key).db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), "BEGIN "+mode); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // storeAlice stores a grant and an app password of alice and returns
 // them as read back.
 func storeAlice(t *testing.T, d *DB) storedState {
 	t.Helper()
-	ctx := context.Background()
-	if err := d.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("stored-pass"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-stored"))
+	putSecret(t, d, "alice", "app_password", []byte("stored-pass"), time.Time{})
 	return readState(t, d, "alice")
 }
 
@@ -86,15 +97,7 @@ func TestLockedDatabaseKeepsReadsAndData(t *testing.T) {
 	d.writeRetry = 100 * time.Millisecond
 	before := storeAlice(t, d)
 
-	other := openDB(t, path, key)
-	conn, err := other.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		t.Fatal(err)
-	}
+	conn := lockedBy(t, path, key, "IMMEDIATE")
 	// The holder has a write of its own pending: readers must see the
 	// committed state, not its uncommitted change.
 	if _, err := conn.ExecContext(ctx, `UPDATE refresh_tokens SET scopes = 'uncommitted' WHERE user_id = 'alice'`); err != nil {
@@ -202,9 +205,7 @@ func TestReadOnlyFileRefusedAtOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.db")
 	key := newKey(t)
 	d := openDB(t, path, key)
-	if err := d.SaveToken(ctx, sample("alice", "rt-stored")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-stored"))
 	d.Close()
 	if err := os.Chmod(path, 0o400); err != nil {
 		t.Fatal(err)
@@ -229,25 +230,15 @@ func TestRefreshOutlastsABriefLock(t *testing.T) {
 	path := dbPath(t)
 	key := newKey(t)
 	d := openDB(t, path, key, func(o *Options) { o.BusyTimeout = 20 * time.Millisecond })
-	if err := d.SaveToken(ctx, sample("alice", "rt-old")); err != nil {
-		t.Fatal(err)
-	}
-	other := openDB(t, path, key)
-	conn, err := other.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-old"))
+	conn := lockedBy(t, path, key, "IMMEDIATE")
 	released := make(chan struct{})
 	go func() {
 		defer close(released)
 		time.Sleep(300 * time.Millisecond)
 		_, _ = conn.ExecContext(ctx, `ROLLBACK`)
 	}()
-	err = d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
+	err := d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
 		return Rotation{RefreshToken: "rt-rotated"}, nil
 	})
 	<-released

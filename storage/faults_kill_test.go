@@ -119,9 +119,7 @@ func TestStoreFailuresAreReported(t *testing.T) {
 			if _, err := d.db.Exec(`UPDATE refresh_tokens SET expires_at = ? WHERE user_id = 'bob'`, c.t.Add(-time.Hour).Unix()); err != nil {
 				t.Fatal(err)
 			}
-			if err := d.PutSecret(ctx, "bob", "expired", []byte("x"), c.t.Add(-time.Hour)); err != nil {
-				t.Fatal(err)
-			}
+			putSecret(t, d, "bob", "expired", []byte("x"), c.t.Add(-time.Hour))
 			before := [2][]string{rowsOf(t, d, "alice"), rowsOf(t, d, "bob")}
 			if _, err := d.db.Exec(tc.sql); err != nil {
 				t.Fatal(err)

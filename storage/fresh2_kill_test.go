@@ -96,13 +96,8 @@ func TestEmptyUserIDIsMalformed(t *testing.T) {
 func TestIndexStateOnlyChangeMakesNoTable(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
-	x, err := d.OpenIndex(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := x.Apply(ctx, "bob", IndexChange{App: AppFiles, Delete: []string{"a"}, State: map[string]string{"token": "t"}}); err != nil {
-		t.Fatal(err)
-	}
+	x := indexOf(t, d)
+	must(t, x.Apply(ctx, "bob", IndexChange{App: AppFiles, Delete: []string{"a"}, State: map[string]string{"token": "t"}}))
 	if tbl, err := x.userTable(ctx, d.db, "bob", false); err != nil || tbl != "" {
 		t.Fatalf("bob's table after a state-only change: %q, %v", tbl, err)
 	}
@@ -116,14 +111,9 @@ func TestIndexStateOnlyChangeMakesNoTable(t *testing.T) {
 func TestUnsetTimesReadAsZero(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
-	x, err := d.OpenIndex(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := indexOf(t, d)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "zebra"}, {ID: "2", Title: "zebra crossing", Date: at}}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "zebra"}, {ID: "2", Title: "zebra crossing", Date: at}}}))
 	hits, err := x.Search(ctx, "alice", IndexQuery{Text: "zebra"})
 	if err != nil || len(hits) != 2 {
 		t.Fatalf("search: %+v, %v", hits, err)

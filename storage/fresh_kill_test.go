@@ -228,10 +228,7 @@ func TestIterationFailuresAreReported(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := openDB(t, dbPath(t), newKey(t))
 			twoUsers(t, d)
-			x, err := d.OpenIndex(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			x := indexOf(t, d)
 			indexTwoUsers(t, x)
 			if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{
 				{ID: "x1", Title: "zebra"}, {ID: "x2", Title: "zebra zebra zebra"},
@@ -244,7 +241,7 @@ func TestIterationFailuresAreReported(t *testing.T) {
 			if _, err := d.db.Exec(tc.sql); err != nil {
 				t.Fatal(err)
 			}
-			err = tc.op(d, x)
+			err := tc.op(d, x)
 			if err == nil || !strings.Contains(err.Error(), tc.errHas) || !strings.Contains(err.Error(), d.Path()) {
 				t.Fatalf("err = %v, want an error naming %q and the database", err, tc.errHas)
 			}

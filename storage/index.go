@@ -165,6 +165,14 @@ type IndexChange struct {
 	DeleteStatePrefix []string
 }
 
+// appOf is the app an upserted item goes to: its own, or the change's.
+func (ch IndexChange) appOf(it IndexItem) string {
+	if it.App != "" {
+		return it.App
+	}
+	return ch.App
+}
+
 // Apply writes a batch of changes of user in one transaction.
 func (x *Index) Apply(ctx context.Context, user string, ch IndexChange) error {
 	if user == "" {
@@ -201,12 +209,8 @@ func (x *Index) Apply(ctx context.Context, user string, ch IndexChange) error {
 		}
 		defer fts.Close()
 		for _, it := range ch.Upsert {
-			app := it.App
-			if app == "" {
-				app = ch.App
-			}
 			var id int64
-			if err := st.QueryRowContext(ctx, user, app, it.ID, it.Title, it.Body, it.Extra, unix(it.Date), it.ETag, it.URL, it.Parent).Scan(&id); err != nil {
+			if err := st.QueryRowContext(ctx, user, ch.appOf(it), it.ID, it.Title, it.Body, it.Extra, unix(it.Date), it.ETag, it.URL, it.Parent).Scan(&id); err != nil {
 				return x.d.wrap("index item", err)
 			}
 			if _, err := fts.ExecContext(ctx, id, it.Title, it.Body, it.Extra); err != nil {
@@ -275,38 +279,31 @@ func (x *Index) ETags(ctx context.Context, user, app, parent string) (map[string
 		q += ` AND parent = ?`
 		args = append(args, parent)
 	}
-	rows, err := x.d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, x.d.wrap("read index etags", err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, etag string
-		if err := rows.Scan(&id, &etag); err != nil {
-			return nil, x.d.wrap("read index etags", err)
-		}
-		out[id] = etag
-	}
-	return out, x.d.wrapNil("read index etags", rows.Err())
+	return x.stringMap(ctx, "read index etags", q, args...)
 }
 
 // SyncState returns user's sync state of app (etags, tokens) by key.
 func (x *Index) SyncState(ctx context.Context, user, app string) (map[string]string, error) {
-	rows, err := x.d.db.QueryContext(ctx, `SELECT key, value FROM index_sync WHERE user_id = ? AND app = ?`, user, app)
+	return x.stringMap(ctx, "read index sync state", `SELECT key, value FROM index_sync WHERE user_id = ? AND app = ?`, user, app)
+}
+
+// stringMap reads the rows of a two-column query as a map from the first
+// column to the second; what names the read in errors.
+func (x *Index) stringMap(ctx context.Context, what, q string, args ...any) (map[string]string, error) {
+	rows, err := x.d.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, x.d.wrap("read index sync state", err)
+		return nil, x.d.wrap(what, err)
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
-			return nil, x.d.wrap("read index sync state", err)
+			return nil, x.d.wrap(what, err)
 		}
 		out[k] = v
 	}
-	return out, x.d.wrapNil("read index sync state", rows.Err())
+	return out, x.d.wrapNil(what, rows.Err())
 }
 
 func (d *DB) wrapNil(what string, err error) error {

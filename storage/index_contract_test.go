@@ -41,9 +41,7 @@ func TestSearchContractOnBothStores(t *testing.T) {
 	backends(t, func(t *testing.T) {
 		ctx := context.Background()
 		x := openIndex(t)
-		if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: items}); err != nil {
-			t.Fatal(err)
-		}
+		must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: items}))
 		for _, q := range queries {
 			hits, err := x.Search(ctx, "alice", IndexQuery{Text: q.text, Limit: 50})
 			if err != nil {

@@ -219,15 +219,11 @@ func testIndexDeleteUnderIsAPathPrefix(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	indexTwoUsers(t, x)
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteUnder: []string{"a"}, DeleteStatePrefix: []string{"etag:a"}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteUnder: []string{"a"}, DeleteStatePrefix: []string{"etag:a"}}))
 	wantETags(t, x, "alice", AppFiles, "", map[string]string{"ab": "e3"})
 	wantState(t, x, "alice", map[string]string{"token": "t"})
 	// Another app's items with the same ids stay.
-	if err := x.Apply(ctx, "bob", IndexChange{App: AppNotes, DeleteUnder: []string{"a"}, Delete: []string{"ab"}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "bob", IndexChange{App: AppNotes, DeleteUnder: []string{"a"}, Delete: []string{"ab"}}))
 	wantETags(t, x, "bob", AppFiles, "", map[string]string{"a": "e1", "a/b": "e2", "ab": "e3"})
 }
 
@@ -241,9 +237,7 @@ func testIndexSearchLimitsAndDates(t *testing.T) {
 	for i := range 210 {
 		items = append(items, IndexItem{ID: fmt.Sprint(i), Title: "kiwi", Date: day(1 + i%28)})
 	}
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: items}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: items}))
 	for limit, want := range map[int]int{0: 20, -1: 20, 1: 1, 200: 200, 201: 20} {
 		hits, err := x.Search(ctx, "alice", IndexQuery{Text: "kiwi", Limit: limit})
 		if err != nil || len(hits) != want {
@@ -277,7 +271,7 @@ func testIndexSearchLimitsAndDates(t *testing.T) {
 }
 
 func TestFTSQueryAndSnippet(t *testing.T) {
-	for in, want := range map[string]string{
+	wantEach(t, "ftsQuery", ftsQuery, map[string]string{
 		"budget plan":  `"budget" "plan"*`,
 		"budget plan ": `"budget" "plan"`,
 		"budget p":     `"budget" "p"`,
@@ -285,11 +279,7 @@ func TestFTSQueryAndSnippet(t *testing.T) {
 		"":             "",
 		"!!":           "",
 		"ab":           `"ab"*`,
-	} {
-		if got := ftsQuery(in); got != want {
-			t.Errorf("ftsQuery(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	words := strings.Fields("w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19")
 	text := strings.Join(words, " ")
 	for _, tc := range []struct {

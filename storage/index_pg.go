@@ -60,11 +60,7 @@ func (x *Index) upsertPG(ctx context.Context, tx *sqlTx, user string, ch IndexCh
 	}
 	defer st.Close()
 	for _, it := range ch.Upsert {
-		app := it.App
-		if app == "" {
-			app = ch.App
-		}
-		if _, err := st.ExecContext(ctx, user, app, it.ID, it.Title, it.Body, it.Extra, unix(it.Date), it.ETag, it.URL, it.Parent,
+		if _, err := st.ExecContext(ctx, user, ch.appOf(it), it.ID, it.Title, it.Body, it.Extra, unix(it.Date), it.ETag, it.URL, it.Parent,
 			pgWords(it.Title), pgWords(it.Extra), pgWords(it.Body)); err != nil {
 			return x.d.wrap("index item", err)
 		}

@@ -107,18 +107,36 @@ func testIndexSearch(t *testing.T) {
 	}
 }
 
+// An upserted item that names its own app keeps it; the change's app is
+// only the default (a calendar's REPORT brings events and tasks).
+func TestIndexItemKeepsItsApp(t *testing.T) { backends(t, testIndexItemKeepsItsApp) }
+
+func testIndexItemKeepsItsApp(t *testing.T) {
+	ctx := context.Background()
+	x := openIndex(t)
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppCalendar, Upsert: []IndexItem{
+		{ID: "cal/e.ics", Title: "okapi event"},
+		{ID: "cal/t.ics", Title: "okapi task", App: AppTasks},
+	}}))
+	for app, want := range map[string]string{AppCalendar: "cal/e.ics", AppTasks: "cal/t.ics"} {
+		hits, err := x.Search(ctx, "alice", IndexQuery{Text: "okapi", Apps: []string{app}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].ID != want || hits[0].App != app {
+			t.Errorf("%s: %+v, want only %s", app, hits, want)
+		}
+	}
+}
+
 func TestIndexStateAndStatus(t *testing.T) { backends(t, testIndexStateAndStatus) }
 
 func testIndexStateAndStatus(t *testing.T) {
 	ctx := context.Background()
 	x := openIndex(t)
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppFiles, State: map[string]string{"dir:": "e1", "dir:A": "e2", "dir:A/B": "e3"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteStatePrefix: []string{"dir:A/"}, State: map[string]string{"dir:A": ""}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, State: map[string]string{"dir:": "e1", "dir:A": "e2", "dir:A/B": "e3"}}))
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppFiles, DeleteStatePrefix: []string{"dir:A/"}, State: map[string]string{"dir:A": ""}}))
 	st, err := x.SyncState(ctx, "alice", AppFiles)
 	if err != nil || len(st) != 1 || st["dir:"] != "e1" {
 		t.Fatalf("state = %v (%v)", st, err)
@@ -351,10 +369,7 @@ func TestIndexMigratesFromSharedTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	x, err := d.OpenIndex(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := indexOf(t, d)
 	var left int
 	if err := d.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'index_fts%' OR name LIKE 'index_items_a%'`).Scan(&left); err != nil || left != 0 {
 		t.Fatalf("%d old tables or triggers left (%v)", left, err)
@@ -374,9 +389,7 @@ func TestIndexMigratesFromSharedTable(t *testing.T) {
 	if s, _ := x.SyncState(ctx, "alice", AppNotes); st.Items != 0 || !st.Paused || len(s) != 0 {
 		t.Fatalf("after migration status = %+v, sync state %v", st, s)
 	}
-	if err := x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "Budget"}}}); err != nil {
-		t.Fatal(err)
-	}
+	must(t, x.Apply(ctx, "alice", IndexChange{App: AppNotes, Upsert: []IndexItem{{ID: "1", Title: "Budget"}}}))
 	if hits, err := x.Search(ctx, "alice", IndexQuery{Text: "budget"}); err != nil || len(hits) != 1 {
 		t.Fatalf("search after migration: %v %v", ids(hits), err)
 	}

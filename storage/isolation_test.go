@@ -62,13 +62,9 @@ func twoUsers(t *testing.T, d *DB) {
 	for _, u := range []string{"alice", "bob"} {
 		tok := sample(u, "rt-"+u)
 		tok.ExpiresAt = d.now().Add(24 * time.Hour)
-		if err := d.SaveToken(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, d, tok)
 		for _, kind := range []string{"app_password", "login_flow"} {
-			if err := d.PutSecret(ctx, u, kind, []byte(kind+"-"+u), d.now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
+			putSecret(t, d, u, kind, []byte(kind+"-"+u), d.now().Add(time.Hour))
 		}
 		if err := d.MarkSeen(ctx, u); err != nil {
 			t.Fatal(err)
@@ -360,12 +356,8 @@ func testReencryptAllReportsUnreadableRows(t *testing.T) {
 	path := dbPath(t)
 	lost, oldKey, newK := newKey(t), newKey(t), newKey(t)
 	d := openDB(t, path, lost)
-	if err := d.SaveToken(ctx, sample("carol", "rt-carol")); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "carol", "app_password", []byte("x"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("carol", "rt-carol"))
+	putSecret(t, d, "carol", "app_password", []byte("x"), time.Time{})
 	d.Close()
 	d = openDB(t, path, oldKey)
 	twoUsers(t, d)
@@ -394,16 +386,10 @@ func testSecretExpiryBoundaries(t *testing.T) {
 	d, c := clockDB(t, newKey(t))
 	exp := c.t.Add(time.Hour)
 	for _, u := range []string{"alice", "bob"} {
-		if err := d.PutSecret(ctx, u, "login_flow", []byte("v-"+u), exp); err != nil {
-			t.Fatal(err)
-		}
+		putSecret(t, d, u, "login_flow", []byte("v-"+u), exp)
 	}
-	if err := d.PutSecret(ctx, "carol", "login_flow", []byte("v-carol"), exp.Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("pw"), exp); err != nil {
-		t.Fatal(err)
-	}
+	putSecret(t, d, "carol", "login_flow", []byte("v-carol"), exp.Add(time.Second))
+	putSecret(t, d, "alice", "app_password", []byte("pw"), exp)
 	c.t = exp.Add(-time.Second)
 	wantSecret(t, d, "alice", "login_flow", "v-alice")
 	if owners, err := d.SecretOwners(ctx, "login_flow"); err != nil || !slices.Equal(owners, []string{"alice", "bob", "carol"}) {
@@ -433,9 +419,7 @@ func testPurgeExpiredTokens(t *testing.T) {
 	for u, exp := range map[string]time.Time{"alice": c.t.Add(time.Hour), "bob": c.t.Add(time.Hour + time.Second), "carol": {}} {
 		tok := sample(u, "rt-"+u)
 		tok.ExpiresAt = exp
-		if err := d.SaveToken(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, d, tok)
 	}
 	c.t = c.t.Add(time.Hour)
 	if n, err := d.PurgeExpired(ctx); err != nil || n != 1 {
@@ -492,9 +476,7 @@ func testUsersListsReadableGrants(t *testing.T) {
 	path := dbPath(t)
 	lost, key := newKey(t), newKey(t)
 	d := openDB(t, path, lost)
-	if err := d.SaveToken(ctx, sample("carol", "rt-carol")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("carol", "rt-carol"))
 	d.Close()
 	d = openDB(t, path, key)
 	twoUsers(t, d)
@@ -512,13 +494,9 @@ func testUsersListsReadableGrants(t *testing.T) {
 func TestRefreshKeepsNewerConsent(t *testing.T) {
 	ctx := context.Background()
 	d, _ := clockDB(t, newKey(t))
-	if err := d.SaveToken(ctx, sample("alice", "rt-1")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-1"))
 	err := d.Refresh(ctx, "alice", func(context.Context, Token) (Rotation, error) {
-		if err := d.SaveToken(ctx, sample("alice", "rt-consent")); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, d, sample("alice", "rt-consent"))
 		return Rotation{RefreshToken: "rt-2", Scopes: []string{"openid"}}, nil
 	})
 	if err != nil {

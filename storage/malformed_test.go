@@ -31,9 +31,7 @@ func TestMalformedRowSkipped(t *testing.T) {
 				o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			})
 			for _, u := range []string{"alice", "bob", "carol"} {
-				if err := d.SaveToken(ctx, sample(u, "rt-secret-"+u)); err != nil {
-					t.Fatal(err)
-				}
+				saveToken(t, d, sample(u, "rt-secret-"+u))
 			}
 			if _, err := d.db.Exec(tt.sql); err != nil {
 				t.Fatal(err)

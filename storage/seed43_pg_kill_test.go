@@ -39,14 +39,10 @@ func testIndexTwoLetterPrefix(t *testing.T) {
 
 // pgQuery itself, so the boundary holds also where no PostgreSQL runs.
 func TestPGQueryPrefixFromTwoLetters(t *testing.T) {
-	for text, want := range map[string]string{
+	wantEach(t, "pgQuery", pgQuery, map[string]string{
 		"sea pl":  "'sea' & 'pl':*",
 		"sea p":   "'sea' & 'p'",
 		"sea pl ": "'sea' & 'pl'",
 		"éc":      "'ec':*",
-	} {
-		if got := pgQuery(text); got != want {
-			t.Errorf("pgQuery(%q) = %q, want %q", text, got, want)
-		}
-	}
+	})
 }

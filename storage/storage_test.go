@@ -41,6 +41,21 @@ func openDB(t *testing.T, path, keys string, opts ...func(*Options)) *DB {
 	return d
 }
 
+// saveToken and putSecret store what a test starts from.
+func saveToken(t *testing.T, d *DB, tok Token) {
+	t.Helper()
+	if err := d.SaveToken(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func putSecret(t *testing.T, d *DB, user, kind string, value []byte, expires time.Time) {
+	t.Helper()
+	if err := d.PutSecret(t.Context(), user, kind, value, expires); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sample(user, refresh string) Token {
 	return Token{UserID: user, Issuer: "https://idp.example", Subject: "sub-" + user, Scopes: []string{"openid", "offline_access", "notes:read"}, RefreshToken: refresh}
 }
@@ -90,9 +105,7 @@ func testTokenRoundTrip(t *testing.T) {
 	exp := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second).UTC()
 	in := sample("alice", "rt-alice-1")
 	in.ExpiresAt = exp
-	if err := d.SaveToken(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, in)
 	got, err := d.Token(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +155,7 @@ func TestFileModeAndMigrations(t *testing.T) {
 	}
 	key := newKey(t)
 	d := openDB(t, path, key)
-	if err := d.SaveToken(ctx, sample("alice", "x")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "x"))
 	for _, f := range []string{path, path + "-wal"} {
 		st, err := os.Stat(f)
 		if err != nil {
@@ -180,12 +191,8 @@ func testKeyRotation(t *testing.T) {
 	path := dbPath(t)
 	oldKey, newK := newKey(t), newKey(t)
 	d := openDB(t, path, oldKey)
-	if err := d.SaveToken(ctx, sample("alice", "rt-a")); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("pw-a"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-a"))
+	putSecret(t, d, "alice", "app_password", []byte("pw-a"), time.Time{})
 	d.Close()
 
 	d = openDB(t, path, newK+","+oldKey)
@@ -226,9 +233,7 @@ func testWrongKey(t *testing.T) {
 	ctx := context.Background()
 	path := dbPath(t)
 	d := openDB(t, path, newKey(t))
-	if err := d.SaveToken(ctx, sample("alice", "rt-a")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-a"))
 	d.Close()
 	d = openDB(t, path, newKey(t))
 	if _, err := d.Token(ctx, "alice"); !errors.Is(err, ErrUndecryptable) {
@@ -281,9 +286,7 @@ func testTamperedRows(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := openDB(t, dbPath(t), newKey(t))
 			for _, u := range []string{"alice", "bob"} {
-				if err := d.SaveToken(ctx, sample(u, "rt-"+u)); err != nil {
-					t.Fatal(err)
-				}
+				saveToken(t, d, sample(u, "rt-"+u))
 			}
 			tt.tamper(t, d)
 			got, err := d.Token(ctx, "alice")
@@ -306,9 +309,7 @@ func testTamperedRows(t *testing.T) {
 	}
 	t.Run("secret", func(t *testing.T) {
 		d := openDB(t, dbPath(t), newKey(t))
-		if err := d.PutSecret(ctx, "alice", "app_password", []byte("pw"), time.Time{}); err != nil {
-			t.Fatal(err)
-		}
+		putSecret(t, d, "alice", "app_password", []byte("pw"), time.Time{})
 		if _, err := d.db.Exec(`UPDATE secrets SET kind='other'`); err != nil {
 			t.Fatal(err)
 		}
@@ -325,15 +326,9 @@ func testSecrets(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := &now
 	d := openDB(t, dbPath(t), newKey(t), func(o *Options) { o.Now = func() time.Time { return *clock } })
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("pw-1"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "app_password", []byte("pw-2"), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutSecret(ctx, "alice", "login_flow", []byte(`{"poll":"x"}`), now.Add(20*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	putSecret(t, d, "alice", "app_password", []byte("pw-1"), time.Time{})
+	putSecret(t, d, "alice", "app_password", []byte("pw-2"), time.Time{})
+	putSecret(t, d, "alice", "login_flow", []byte(`{"poll":"x"}`), now.Add(20*time.Minute))
 	if v, err := d.GetSecret(ctx, "alice", "app_password"); err != nil || string(v) != "pw-2" {
 		t.Fatalf("get = %q, %v", v, err)
 	}
@@ -351,9 +346,7 @@ func testSecrets(t *testing.T) {
 	if n, err := d.PurgeExpired(ctx); err != nil || n != 1 {
 		t.Fatalf("purge = %d, %v", n, err)
 	}
-	if err := d.PutSecret(ctx, "state-hash", "oauth_login", []byte("once"), later.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	putSecret(t, d, "state-hash", "oauth_login", []byte("once"), later.Add(time.Minute))
 	if v, err := d.TakeSecret(ctx, "state-hash", "oauth_login"); err != nil || string(v) != "once" {
 		t.Fatalf("take = %q, %v", v, err)
 	}
@@ -374,9 +367,7 @@ func testRefresh(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
 	save := func() {
-		if err := d.SaveToken(ctx, sample("alice", "rt-1")); err != nil {
-			t.Fatal(err)
-		}
+		saveToken(t, d, sample("alice", "rt-1"))
 	}
 	t.Run("rotation stored", func(t *testing.T) {
 		save()
@@ -505,16 +496,8 @@ func TestLockedDatabase(t *testing.T) {
 	path := dbPath(t)
 	key := newKey(t)
 	d := openDB(t, path, key, func(o *Options) { o.BusyTimeout = 50 * time.Millisecond })
-	other := openDB(t, path, key)
-	conn, err := other.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
-		t.Fatal(err)
-	}
-	err = d.SaveToken(ctx, sample("alice", "rt"))
+	conn := lockedBy(t, path, key, "EXCLUSIVE")
+	err := d.SaveToken(ctx, sample("alice", "rt"))
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "locked by another process") {
 		t.Fatalf("err = %v, want a clear ErrLocked", err)
 	}
@@ -569,9 +552,7 @@ func TestCrashSafety(t *testing.T) {
 				keys = newKey(t) + "," + key
 			}
 			d := openDB(t, path, key)
-			if err := d.SaveToken(ctx, sample("alice", "rt-old")); err != nil {
-				t.Fatal(err)
-			}
+			saveToken(t, d, sample("alice", "rt-old"))
 			d.Close()
 
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
@@ -609,9 +590,7 @@ func TestCrashSafety(t *testing.T) {
 func TestAbortedTransactionKeepsToken(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t, dbPath(t), newKey(t))
-	if err := d.SaveToken(ctx, sample("alice", "rt-old")); err != nil {
-		t.Fatal(err)
-	}
+	saveToken(t, d, sample("alice", "rt-old"))
 	cctx, cancel := context.WithCancel(ctx)
 	d.beforeCommit = func(string) { cancel() }
 	if err := d.SaveToken(cctx, sample("alice", "rt-new")); err == nil {

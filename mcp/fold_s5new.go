@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,10 +21,11 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// requireText is requireArg with a hint of what to give.
+// requireText is textArg with a hint of what to give.
 func requireText(arg, v, hint string) error {
-	if err := requireArg(arg, v); err != nil {
-		return fmt.Errorf("%w; %s", err, hint)
+	var ae *ArgError
+	if errors.As(textArg(arg, v), &ae) {
+		return Argf("%s; %s", ae.Msg, hint)
 	}
 	return nil
 }

@@ -77,7 +77,7 @@ func TestFirstErr(t *testing.T) {
 }
 
 func TestRequireText(t *testing.T) {
-	if err := requireText("subject", " \t", "give a headline"); err == nil || err.Error() != "subject is empty; give a headline" {
+	if err := requireText("subject", " \t", "give a headline"); err == nil || err.Error() != "invalid arguments: subject must not be empty; give a headline" {
 		t.Fatalf("blank: %v", err)
 	}
 	if err := requireText("subject", "Hi", "give a headline"); err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -41,20 +40,14 @@ func complete(t *testing.T, c *client.Client, ref any, arg, value string, known 
 func TestCompletionsThroughClient(t *testing.T) {
 	nc := nctest.New(t)
 	seed := nc.Client(t, "admin")
-	ctx := context.Background()
 	ids := map[string]string{}
 	for _, title := range []string{"Standup notes", "Retro", "Budget standup"} {
 		n := createNote(t, seed, title, "x")
 		ids[title] = strconv.FormatInt(n.ID, 10)
 	}
 	board, card := addBoardCard(t, seed, "Roadmap", "00ff00", "To do", "Ship release")
-	if err := seed.Files().MakeFolder(ctx, "Docs"); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"Docs/Report.md", "Docs/Readme.txt", "Docs/other.txt"} {
-		if _, err := seed.Files().Write(ctx, f, []byte("x"), nextcloud.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		nfWrite(t, seed, f, []byte("x"))
 	}
 	noteRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://notes/{id}"}
 	filesRef := mcpgo.ResourceReference{Type: "ref/resource", URI: "nextcloud://files/{path}"}

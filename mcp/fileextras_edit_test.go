@@ -168,9 +168,7 @@ func TestFilesTrashDeleteAndEmpty(t *testing.T) {
 	ctx := context.Background()
 	admin := nc.Client(t, "admin")
 	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
-		if _, err := admin.Files().Write(ctx, name, []byte(name), nextcloud.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		nfWrite(t, admin, name, []byte(name))
 		if err := admin.Files().Delete(ctx, name); err != nil {
 			t.Fatal(err)
 		}

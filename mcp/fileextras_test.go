@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -32,15 +31,9 @@ var extrasKinds = map[string]Kind{
 func extrasNextcloud(t *testing.T) (*nctest.Server, int64) {
 	t.Helper()
 	nc := nctest.New(t, nctest.WithUser("admin", "admin-pass"), nctest.WithUser("alice", "alice-pass"))
-	ctx := context.Background()
 	c := nc.Client(t, "admin")
-	if err := c.Files().MakeFolder(ctx, "Docs"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Files().Write(ctx, "Docs/plan.txt", []byte("current plan"), nextcloud.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	id, err := c.Files().ID(ctx, "Docs/plan.txt")
+	nfWrite(t, c, "Docs/plan.txt", []byte("current plan"))
+	id, err := c.Files().ID(context.Background(), "Docs/plan.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -37,6 +36,18 @@ func AdminToolset(env *Env) Toolset {
 			adminDisableApp(env),
 		},
 	}
+}
+
+// adminTool is a tool that first refuses callers who are not
+// administrators (see requireAdmin), then runs h.
+func adminTool[In, Out any](spec Spec, groupAdmins bool, what string, h func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error)) Tool {
+	return NewTool(spec, func(ctx context.Context, nc *nextcloud.Client, in In) (Out, error) {
+		if err := requireAdmin(ctx, nc, groupAdmins, what); err != nil {
+			var none Out
+			return none, err
+		}
+		return h(ctx, nc, in)
+	})
 }
 
 // requireAdmin refuses callers who are not administrators (or, with
@@ -127,14 +138,11 @@ func (o adminListUsersOut) Summary() string {
 }
 
 func adminListUsers(env *Env) Tool {
-	return NewTool(Spec{
+	return adminTool(Spec{
 		Name: "nc_admin_list_users", Title: "List users",
 		Description: "List the user ids of your Nextcloud (group administrators: of their groups), optionally matching a search, a page at a time.",
 		Scope:       "admin:read", Kind: Read,
-	}, func(ctx context.Context, nc *nextcloud.Client, in adminListUsersIn) (adminListUsersOut, error) {
-		if err := requireAdmin(ctx, nc, true, "list users"); err != nil {
-			return adminListUsersOut{}, err
-		}
+	}, true, "list users", func(ctx context.Context, nc *nextcloud.Client, in adminListUsersIn) (adminListUsersOut, error) {
 		limit := orDefault(in.Limit, 100)
 		// One more than asked tells whether there is a next page.
 		ids, err := nc.Admin().Users(ctx, in.Search, limit+1, in.Offset)
@@ -150,14 +158,11 @@ func adminListUsers(env *Env) Tool {
 }
 
 func adminGetUser(env *Env) Tool {
-	return NewTool(Spec{
+	return adminTool(Spec{
 		Name: "nc_admin_get_user", Title: "Get a user",
 		Description: "Get a user's account details: name, email, enabled, groups, groups administered, last login.",
 		Scope:       "admin:read", Kind: Read,
-	}, func(ctx context.Context, nc *nextcloud.Client, in adminUserIn) (adminUserResult, error) {
-		if err := requireAdmin(ctx, nc, true, "read user accounts"); err != nil {
-			return adminUserResult{}, err
-		}
+	}, true, "read user accounts", func(ctx context.Context, nc *nextcloud.Client, in adminUserIn) (adminUserResult, error) {
 		out, err := userState(ctx, nc, in.UserID)
 		return out, adminOnly(err, "read this user's account")
 	})
@@ -189,14 +194,11 @@ func groupMembers(ctx context.Context, nc *nextcloud.Client, groupID string) ([]
 }
 
 func adminListGroupMembers(env *Env) Tool {
-	return NewTool(Spec{
+	return adminTool(Spec{
 		Name: "nc_admin_list_group_members", Title: "List group members",
 		Description: "List the user ids in a group.",
 		Scope:       "admin:read", Kind: Read,
-	}, func(ctx context.Context, nc *nextcloud.Client, in adminGroupIn) (adminGroupMembersOut, error) {
-		if err := requireAdmin(ctx, nc, true, "list group members"); err != nil {
-			return adminGroupMembersOut{}, err
-		}
+	}, true, "list group members", func(ctx context.Context, nc *nextcloud.Client, in adminGroupIn) (adminGroupMembersOut, error) {
 		m, err := groupMembers(ctx, nc, in.GroupID)
 		if err != nil {
 			return adminGroupMembersOut{}, err
@@ -235,14 +237,11 @@ func (o adminAppsOut) Summary() string {
 }
 
 func adminListApps(env *Env) Tool {
-	return NewTool(Spec{
+	return adminTool(Spec{
 		Name: "nc_admin_list_apps", Title: "List apps",
 		Description: "List the installed Nextcloud apps and whether each is enabled.",
 		Scope:       "admin:read", Kind: Read,
-	}, func(ctx context.Context, nc *nextcloud.Client, in adminListAppsIn) (adminAppsOut, error) {
-		if err := requireAdmin(ctx, nc, false, "list apps"); err != nil {
-			return adminAppsOut{}, err
-		}
+	}, false, "list apps", func(ctx context.Context, nc *nextcloud.Client, in adminListAppsIn) (adminAppsOut, error) {
 		out := adminAppsOut{Apps: []adminAppOut{}}
 		for _, state := range []string{"enabled", "disabled"} {
 			if in.Filter != "" && in.Filter != "all" && in.Filter != state {
@@ -290,14 +289,11 @@ func (in *adminCreateUserIn) Validate() error {
 }
 
 func adminCreateUser(env *Env) Tool {
-	return NewTool(Spec{
+	return adminTool(Spec{
 		Name: "nc_admin_create_user", Title: "Create a user",
 		Description: "Create a user account; Nextcloud mails the user a link to set a password (no password passes through here).",
 		Scope:       "admin:write", Kind: Create,
-	}, func(ctx context.Context, nc *nextcloud.Client, in adminCreateUserIn) (adminUserResult, error) {
-		if err := requireAdmin(ctx, nc, true, "create users"); err != nil {
-			return adminUserResult{}, err
-		}
+	}, true, "create users", func(ctx context.Context, nc *nextcloud.Client, in adminCreateUserIn) (adminUserResult, error) {
 		id, err := nc.Admin().CreateUser(ctx, nextcloud.NewUser{UserID: in.UserID, DisplayName: in.DisplayName, Email: in.Email, Groups: in.Groups, Language: in.Language})
 		if err != nil {
 			return adminUserResult{}, adminOnly(err, "create users")
@@ -350,7 +346,7 @@ type adminMembershipIn struct {
 }
 
 func (in *adminMembershipIn) Validate() error {
-	return errors.Join(textArg("user_id", in.UserID), textArg("group_id", in.GroupID))
+	return firstErr(textArg("user_id", in.UserID), textArg("group_id", in.GroupID))
 }
 
 func adminAddUserToGroup(env *Env) Tool {

@@ -89,10 +89,7 @@ type cookbookSearchIn struct {
 }
 
 func (in *cookbookSearchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give words to search for, or use nc_cookbook_list_recipes to list all recipes")
-	}
-	return in.validate()
+	return firstErr(textHintArg("query", in.Query, "give words to search for, or use nc_cookbook_list_recipes to list all recipes"), in.validate())
 }
 
 // cookbookSearch is nc_cookbook_search (search recipes).
@@ -130,10 +127,7 @@ type createRecipeIn struct {
 }
 
 func (in *createRecipeIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty; every recipe needs a name")
-	}
-	return in.validate()
+	return firstErr(textHintArg("name", in.Name, "every recipe needs a name"), in.validate())
 }
 
 // cookbookCreate is nc_cookbook_create_recipe (create recipe).
@@ -166,8 +160,10 @@ func (in *updateRecipeIn) Validate() error {
 	if err := idArg("id", in.ID, "nc_cookbook_list_recipes"); err != nil {
 		return err
 	}
-	if in.Name != nil && strings.TrimSpace(*in.Name) == "" {
-		return fmt.Errorf("name must not be empty; leave it out to keep the current name")
+	if in.Name != nil {
+		if err := textHintArg("name", *in.Name, "leave it out to keep the current name"); err != nil {
+			return err
+		}
 	}
 	if in.Name == nil && in.empty() {
 		return fmt.Errorf("nothing to change: give at least one field besides id")

@@ -169,18 +169,13 @@ func TestCookbookSettings(t *testing.T) {
 	if cfg.Folder != "/Kitchen/Recipes" || cfg.UpdateInterval != 5 || cfg.PrintImage || cfg.VisibleInfoBlocks["tools"] || !cfg.VisibleInfoBlocks["cooking-time"] {
 		t.Fatalf("changed settings: %+v", cfg)
 	}
-	for _, tc := range []struct {
-		args map[string]any
-		want string
-	}{
-		{map[string]any{}, "nothing to change"},
-		{map[string]any{"folder": "Recipes"}, "absolute path"},
-		{map[string]any{"update_interval": 0}, "1 minute or more"},
-		{map[string]any{"visible_info_blocks": map[string]bool{"ratings": true}}, "unknown info block \"ratings\""},
-		{map[string]any{"print_image": "yes"}, "print_image"},
-	} {
-		wantError(t, callTool(t, c, "nc_cookbook_update_settings", tc.args), tc.want)
-	}
+	wantBadCalls(t, c, []badCall{
+		{"nc_cookbook_update_settings", map[string]any{}, []string{"nothing to change"}},
+		{"nc_cookbook_update_settings", map[string]any{"folder": "Recipes"}, []string{"absolute path"}},
+		{"nc_cookbook_update_settings", map[string]any{"update_interval": 0}, []string{"1 minute or more"}},
+		{"nc_cookbook_update_settings", map[string]any{"visible_info_blocks": map[string]bool{"ratings": true}}, []string{"unknown info block \"ratings\""}},
+		{"nc_cookbook_update_settings", map[string]any{"print_image": "yes"}, []string{"print_image"}},
+	})
 }
 
 const cookbookCurryPage = `<!DOCTYPE html><html><head><title>Lentil curry</title>
@@ -238,14 +233,14 @@ func TestCookbookBadInput(t *testing.T) {
 		{"nc_cookbook_update_recipe", map[string]any{"id": 999999, "yield": 2}, []string{"no recipe with id 999999"}},
 		{"nc_cookbook_update_recipe", map[string]any{"id": 5}, []string{"nothing to change"}},
 		{"nc_cookbook_create_recipe", map[string]any{}, []string{"name"}},
-		{"nc_cookbook_create_recipe", map[string]any{"name": "  "}, []string{"name is empty"}},
+		{"nc_cookbook_create_recipe", map[string]any{"name": "  "}, []string{"name must not be empty; every recipe needs a name"}},
 		{"nc_cookbook_create_recipe", map[string]any{"name": "X", "prep_time": "10 minutes"}, []string{"ISO 8601", "PT20M"}},
 		{"nc_cookbook_create_recipe", map[string]any{"name": "X", "nutrition": map[string]string{"kcal": "1"}}, []string{"kcal", "calories"}},
 		{"nc_cookbook_create_recipe", map[string]any{"name": "X", "ingredients": "flour"}, []string{"ingredients"}},
 		{"nc_cookbook_create_recipe", map[string]any{"name": "X", "servings": 2}, []string{"servings"}},
 		{"nc_cookbook_list_recipes", map[string]any{"category": "Dinner", "keywords": []string{"x"}}, []string{"at most one filter"}},
 		{"nc_cookbook_list_recipes", map[string]any{"limit": 5000}, []string{"limit"}},
-		{"nc_cookbook_search", map[string]any{"query": " "}, []string{"query is empty"}},
+		{"nc_cookbook_search", map[string]any{"query": " "}, []string{"query must not be empty; give words to search for"}},
 		{"nc_cookbook_search", map[string]any{}, []string{"query"}},
 	}
 	wantBadCalls(t, c, cases)

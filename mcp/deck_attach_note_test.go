@@ -23,12 +23,7 @@ func TestDeckAttachNote(t *testing.T) {
 	}
 	note := nfNote(t, ac, "Kick-off", "Work/Meetings", "# Kick-off")
 	// The Notes app keeps the note as a file in the notes folder.
-	if _, err := ac.Files().MakeFolderAll(ctx, "MyNotes/Work/Meetings"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ac.Files().Write(ctx, "MyNotes/Work/Meetings/Kick-off.md", []byte("# Kick-off"), nextcloud.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	nfWrite(t, ac, "MyNotes/Work/Meetings/Kick-off.md", []byte("# Kick-off"))
 	att := call[deckAttachmentOneOut](t, c, "nc_deck_attach_note", map[string]any{"board_id": b, "card_id": card, "note_id": note.ID})
 	if att.CardID != card || att.Attachment.Type != "file" || att.Attachment.Name != "Kick-off.md" || att.Attachment.Path != "/MyNotes/Work/Meetings/Kick-off.md" {
 		t.Fatalf("attached %+v", att)

@@ -1,13 +1,11 @@
 package mcp
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -87,12 +85,7 @@ func TestDeckNextcloudFailures(t *testing.T) {
 	// A note with its file, so that nc_deck_attach_note reaches Deck.
 	ac := nc.Client(t, "admin")
 	note := nfNote(t, ac, "N", "", "n")
-	if err := ac.Files().MakeFolder(context.Background(), "Notes"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ac.Files().Write(context.Background(), "Notes/N.txt", []byte("n"), nextcloud.WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	nfWrite(t, ac, "Notes/N.txt", []byte("n"))
 	var mu sync.Mutex
 	failing := false
 	nc.SetFault(func(w http.ResponseWriter, r *http.Request) bool {

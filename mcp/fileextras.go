@@ -183,8 +183,8 @@ func (in *extrasAddCommentIn) Validate() error {
 
 // checkCommentMessage checks a comment text against Nextcloud's limits.
 func checkCommentMessage(m string) error {
-	if strings.TrimSpace(m) == "" {
-		return errors.New("message is empty; give the comment text")
+	if err := textHintArg("message", m, "give the comment text"); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(m); n > nextcloud.MaxCommentLength {
 		return fmt.Errorf("message is %d characters long; Nextcloud takes at most %d, so shorten it or split it into several comments", n, nextcloud.MaxCommentLength)
@@ -302,10 +302,7 @@ type extrasCreateTagIn struct {
 }
 
 func (in *extrasCreateTagIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return errors.New("name is empty; give the tag's name")
-	}
-	return nil
+	return textHintArg("name", in.Name, "give the tag's name")
 }
 
 type extrasTagCreatedOut struct {

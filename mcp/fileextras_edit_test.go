@@ -45,20 +45,14 @@ func TestFileCommentEditAndDelete(t *testing.T) {
 		t.Fatalf("comments after refused changes: %q", got)
 	}
 
-	for _, tc := range []struct {
-		tool string
-		args map[string]any
-		want []string
-	}{
-		{"nc_files_edit_comment", map[string]any{"file_id": id, "comment_id": first, "message": " "}, []string{"message is empty"}},
+	wantBadCalls(t, c, []badCall{
+		{"nc_files_edit_comment", map[string]any{"file_id": id, "comment_id": first, "message": " "}, []string{"message must not be empty; give the comment text"}},
 		{"nc_files_edit_comment", map[string]any{"file_id": id, "comment_id": first, "message": string(make([]rune, 1001))}, []string{"at most 1000"}},
 		{"nc_files_edit_comment", map[string]any{"file_id": id, "message": "x"}, []string{"comment_id"}},
 		{"nc_files_edit_comment", map[string]any{"comment_id": first, "message": "x"}, []string{"path", "file_id"}},
 		{"nc_files_delete_comment", map[string]any{"file_id": id, "comment_id": -3}, []string{"comment_id"}},
 		{"nc_files_delete_comment", map[string]any{"file_id": id, "comment_id": "x"}, []string{"comment_id"}},
-	} {
-		wantError(t, callTool(t, c, tc.tool, tc.args), tc.want...)
-	}
+	})
 	if got := nc.FileComments(id); !slices.Equal(got, []string{"first, edited", "alice's note"}) {
 		t.Fatalf("bad input changed comments: %q", got)
 	}
@@ -148,18 +142,13 @@ func TestFileReminders(t *testing.T) {
 	}
 	wantError(t, callTool(t, c, "nc_files_remove_reminder", map[string]any{"file_id": id}), "has no reminder")
 
-	for _, tc := range []struct {
-		args map[string]any
-		want []string
-	}{
-		{map[string]any{"file_id": id, "due": "tomorrow"}, []string{"due"}},
-		{map[string]any{"file_id": id, "due": "2020-01-01T09:00:00Z"}, []string{"due", "in the past"}},
-		{map[string]any{"file_id": id, "due": later.Format("2006-01-02")}, []string{"is a date", "time"}},
-		{map[string]any{"file_id": id}, []string{"due"}},
-		{map[string]any{"path": "Docs/none.txt", "due": later.Format(time.RFC3339)}, []string{"none.txt"}},
-	} {
-		wantError(t, callTool(t, c, "nc_files_set_reminder", tc.args), tc.want...)
-	}
+	wantBadCalls(t, c, []badCall{
+		{"nc_files_set_reminder", map[string]any{"file_id": id, "due": "tomorrow"}, []string{"due"}},
+		{"nc_files_set_reminder", map[string]any{"file_id": id, "due": "2020-01-01T09:00:00Z"}, []string{"due", "in the past"}},
+		{"nc_files_set_reminder", map[string]any{"file_id": id, "due": later.Format("2006-01-02")}, []string{"is a date", "time"}},
+		{"nc_files_set_reminder", map[string]any{"file_id": id}, []string{"due"}},
+		{"nc_files_set_reminder", map[string]any{"path": "Docs/none.txt", "due": later.Format(time.RFC3339)}, []string{"none.txt"}},
+	})
 	if _, ok := nc.FileReminder("admin", id); ok {
 		t.Fatal("bad input set a reminder")
 	}
@@ -179,9 +168,7 @@ func TestFilesTrashDeleteAndEmpty(t *testing.T) {
 	ctx := context.Background()
 	admin := nc.Client(t, "admin")
 	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
-		if _, err := admin.Files().Write(ctx, name, []byte(name), nextcloud.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		nfWrite(t, admin, name, []byte(name))
 		if err := admin.Files().Delete(ctx, name); err != nil {
 			t.Fatal(err)
 		}

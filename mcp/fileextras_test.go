@@ -74,7 +74,7 @@ func TestFileComments(t *testing.T) {
 
 	wantBadCalls(t, c, []badCall{
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "message": strings.Repeat("é", 1001)}, []string{"1001 characters", "at most 1000"}},
-		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "message": " "}, []string{"message is empty"}},
+		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "message": " "}, []string{"message must not be empty; give the comment text"}},
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt"}, []string{"message"}},
 		{"nc_files_add_comment", map[string]any{"message": "hi"}, []string{"path", "file_id"}},
 		{"nc_files_add_comment", map[string]any{"path": "Docs/plan.txt", "file_id": id, "message": "hi"}, []string{"either path or file_id"}},
@@ -146,7 +146,7 @@ func TestFileTags(t *testing.T) {
 		{"nc_files_assign_tag", map[string]any{"file_id": id}, []string{"tag_id"}},
 		{"nc_files_assign_tag", map[string]any{"file_id": id, "tag_id": 1, "create_missing": true}, []string{"create_missing"}},
 		{"nc_files_assign_tag", map[string]any{"file_id": 424242, "tag_id": created.Tag.ID}, []string{"404"}},
-		{"nc_files_create_tag", map[string]any{"name": ""}, []string{"name is empty"}},
+		{"nc_files_create_tag", map[string]any{"name": ""}, []string{"name must not be empty; give the tag's name"}},
 		{"nc_files_create_tag", map[string]any{"name": "x", "user_visible": "no"}, []string{"user_visible"}},
 		{"nc_files_list_tags", map[string]any{"path": "Docs/none.txt"}, []string{"404"}},
 	})

@@ -39,13 +39,18 @@ type filesListOut struct {
 }
 
 func (o filesListOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "/%s holds %d entries", o.Path, o.Total)
+	head := fmt.Sprintf("/%s holds %d entries", o.Path, o.Total)
 	if o.More {
-		fmt.Fprintf(&b, " (showing %d; use offset for more)", len(o.Items))
+		head += fmt.Sprintf(" (showing %d; use offset for more)", len(o.Items))
 	}
-	b.WriteString(":\n")
-	for _, e := range o.Items {
+	return entryLines(head, o.Items)
+}
+
+// entryLines is a summary of files: head, then one entry a line.
+func entryLines(head string, items []filesEntry) string {
+	var b strings.Builder
+	b.WriteString(head + ":\n")
+	for _, e := range items {
 		b.WriteString("- " + e.line() + "\n")
 	}
 	return b.String()
@@ -267,16 +272,11 @@ type filesFoundOut struct {
 }
 
 func (o filesFoundOut) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d items", o.Count)
+	head := fmt.Sprintf("%d items", o.Count)
 	if o.More {
-		b.WriteString(" (limit reached; narrow the search or raise limit)")
+		head += " (limit reached; narrow the search or raise limit)"
 	}
-	b.WriteString(":\n")
-	for _, e := range o.Items {
-		b.WriteString("- " + e.line() + "\n")
-	}
-	return b.String()
+	return entryLines(head, o.Items)
 }
 
 func filesSearch() Tool {

@@ -80,8 +80,8 @@ type filesTrashRestoreIn struct {
 }
 
 func (in *filesTrashRestoreIn) Validate() error {
-	if strings.TrimSpace(in.TrashName) == "" {
-		return fmt.Errorf("trash_name must not be empty; nc_files_trash_list shows the names")
+	if err := textHintArg("trash_name", in.TrashName, "nc_files_trash_list shows the names"); err != nil {
+		return err
 	}
 	if strings.Contains(in.TrashName, "/") {
 		return fmt.Errorf("trash_name %q is a path; give the trash_name from nc_files_trash_list", in.TrashName)

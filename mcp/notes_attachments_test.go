@@ -37,18 +37,13 @@ func TestNotesAttachments(t *testing.T) {
 	// An attachment belongs to its note.
 	wantError(t, callTool(t, c, "nc_notes_get_attachment", map[string]any{"note_id": other.ID, "path": img}), "404", "content links its attachments")
 	wantError(t, callTool(t, c, "nc_notes_get_attachment", map[string]any{"note_id": n.ID, "path": ".attachments.1/none.png"}), "404")
-	for _, tc := range []struct {
-		args map[string]any
-		want string
-	}{
-		{map[string]any{"note_id": n.ID}, "path"},
-		{map[string]any{"note_id": n.ID, "path": "../secret.txt"}, ".."},
-		{map[string]any{"note_id": n.ID, "path": "/etc/passwd"}, "relative"},
-		{map[string]any{"path": img}, "note_id"},
-		{map[string]any{"note_id": -1, "path": img}, "note_id"},
-	} {
-		wantError(t, callTool(t, c, "nc_notes_get_attachment", tc.args), tc.want)
-	}
+	wantBadCalls(t, c, []badCall{
+		{"nc_notes_get_attachment", map[string]any{"note_id": n.ID}, []string{"path"}},
+		{"nc_notes_get_attachment", map[string]any{"note_id": n.ID, "path": "../secret.txt"}, []string{".."}},
+		{"nc_notes_get_attachment", map[string]any{"note_id": n.ID, "path": "/etc/passwd"}, []string{"relative"}},
+		{"nc_notes_get_attachment", map[string]any{"path": img}, []string{"note_id"}},
+		{"nc_notes_get_attachment", map[string]any{"note_id": -1, "path": img}, []string{"note_id"}},
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

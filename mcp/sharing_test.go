@@ -1,13 +1,11 @@
 package mcp
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/tests/nctest"
 )
 
@@ -24,17 +22,9 @@ var sharingKinds = map[string]Kind{
 func sharingNextcloud(t *testing.T) *nctest.Server {
 	t.Helper()
 	nc := usersTestNextcloud(t)
-	ctx := context.Background()
 	c := nc.Client(t, "admin")
-	for _, d := range []string{"Docs", "Docs/Sub"} {
-		if err := c.Files().MakeFolder(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for _, f := range []string{"Docs/plan.txt", "Docs/Sub/inner.txt"} {
-		if _, err := c.Files().Write(ctx, f, []byte("content of "+f), nextcloud.WriteOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		nfWrite(t, c, f, []byte("content of "+f))
 	}
 	return nc
 }

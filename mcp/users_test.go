@@ -100,19 +100,14 @@ func TestUsersSearch(t *testing.T) {
 		t.Fatalf("zorro: %+v %s", out, resultText(res))
 	}
 
-	for _, tc := range []struct {
-		args map[string]any
-		want string
-	}{
-		{map[string]any{}, "query"},
-		{map[string]any{"query": "  "}, "query must not be empty"},
-		{map[string]any{"query": 5}, "query"},
-		{map[string]any{"query": "a", "types": []string{"robot"}}, `unknown type "robot"`},
-		{map[string]any{"query": "a", "types": "user"}, "types"},
-		{map[string]any{"query": "a", "limit": 51}, "limit"},
-	} {
-		wantError(t, callTool(t, c, "nc_users_search", tc.args), tc.want)
-	}
+	wantBadCalls(t, c, []badCall{
+		{"nc_users_search", map[string]any{}, []string{"query"}},
+		{"nc_users_search", map[string]any{"query": "  "}, []string{"query must not be empty"}},
+		{"nc_users_search", map[string]any{"query": 5}, []string{"query"}},
+		{"nc_users_search", map[string]any{"query": "a", "types": []string{"robot"}}, []string{`unknown type "robot"`}},
+		{"nc_users_search", map[string]any{"query": "a", "types": "user"}, []string{"types"}},
+		{"nc_users_search", map[string]any{"query": "a", "limit": 51}, []string{"limit"}},
+	})
 }
 
 func TestUsersSearchGroups(t *testing.T) {

@@ -98,14 +98,7 @@ type adminUserIn struct {
 	UserID string `json:"user_id" jsonschema:"the user id, from nc_admin_list_users"`
 }
 
-func (in *adminUserIn) Validate() error { return requireArg("user_id", in.UserID) }
-
-func requireArg(arg, v string) error {
-	if strings.TrimSpace(v) == "" {
-		return fmt.Errorf("%s is empty", arg)
-	}
-	return nil
-}
+func (in *adminUserIn) Validate() error { return textArg("user_id", in.UserID) }
 
 // userState reads a user after a change, or explains a missing one.
 func userState(ctx context.Context, nc *nextcloud.Client, userID string) (adminUserResult, error) {
@@ -174,7 +167,7 @@ type adminGroupIn struct {
 	GroupID string `json:"group_id" jsonschema:"the group id, from nc_users_search_groups"`
 }
 
-func (in *adminGroupIn) Validate() error { return requireArg("group_id", in.GroupID) }
+func (in *adminGroupIn) Validate() error { return textArg("group_id", in.GroupID) }
 
 type adminGroupMembersOut struct {
 	GroupID string   `json:"group_id"`
@@ -277,7 +270,7 @@ type adminCreateUserIn struct {
 }
 
 func (in *adminCreateUserIn) Validate() error {
-	if err := requireArg("user_id", in.UserID); err != nil {
+	if err := textArg("user_id", in.UserID); err != nil {
 		return err
 	}
 	for _, r := range in.UserID {
@@ -289,7 +282,7 @@ func (in *adminCreateUserIn) Validate() error {
 		return fmt.Errorf("email %q is not an email address; Nextcloud mails the new user a link to set a password", in.Email)
 	}
 	for _, g := range in.Groups {
-		if err := requireArg("a group id in groups", g); err != nil {
+		if err := textArg("a group id in groups", g); err != nil {
 			return err
 		}
 	}
@@ -357,7 +350,7 @@ type adminMembershipIn struct {
 }
 
 func (in *adminMembershipIn) Validate() error {
-	return errors.Join(requireArg("user_id", in.UserID), requireArg("group_id", in.GroupID))
+	return errors.Join(textArg("user_id", in.UserID), textArg("group_id", in.GroupID))
 }
 
 func adminAddUserToGroup(env *Env) Tool {
@@ -405,7 +398,7 @@ type adminAppIn struct {
 	AppID string `json:"app_id" jsonschema:"the app id, from nc_admin_list_apps (deck, spreed, notes ...)"`
 }
 
-func (in *adminAppIn) Validate() error { return requireArg("app_id", in.AppID) }
+func (in *adminAppIn) Validate() error { return textArg("app_id", in.AppID) }
 
 type adminAppResult struct {
 	App adminAppOut `json:"app"`

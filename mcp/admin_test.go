@@ -223,7 +223,7 @@ func TestAdminBadInput(t *testing.T) {
 		wants []string
 	}{
 		{toolCall{"nc_admin_get_user", map[string]any{}}, []string{"user_id"}},
-		{toolCall{"nc_admin_get_user", map[string]any{"user_id": " "}}, []string{"user_id is empty"}},
+		{toolCall{"nc_admin_get_user", map[string]any{"user_id": " "}}, []string{"user_id must not be empty"}},
 		{toolCall{"nc_admin_get_user", map[string]any{"user_id": "../admin"}}, []string{"user_id", `contains "/"`}},
 		{toolCall{"nc_admin_get_user", map[string]any{"user_id": "nobody"}}, []string{`user "nobody" does not exist`, "nc_admin_list_users"}},
 		{toolCall{"nc_admin_create_user", map[string]any{"user_id": "dave"}}, []string{"email"}},

@@ -115,7 +115,7 @@ type announcementsCreateIn struct {
 }
 
 func (in *announcementsCreateIn) Validate() error {
-	if err := requireText("subject", in.Subject, "give the announcement's headline"); err != nil {
+	if err := textHintArg("subject", in.Subject, "give the announcement's headline"); err != nil {
 		return err
 	}
 	if n := len([]rune(in.Subject)); n > 512 {

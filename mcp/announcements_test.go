@@ -83,7 +83,7 @@ func TestAnnouncementsBadInputAndMissingApp(t *testing.T) {
 		wants []string
 	}{
 		{toolCall{"nc_announcements_create", map[string]any{}}, []string{"subject"}},
-		{toolCall{"nc_announcements_create", map[string]any{"subject": "  "}}, []string{"subject is empty"}},
+		{toolCall{"nc_announcements_create", map[string]any{"subject": "  "}}, []string{"subject must not be empty"}},
 		{toolCall{"nc_announcements_create", map[string]any{"subject": strings.Repeat("x", 513)}}, []string{"subject is 513 characters long"}},
 		{toolCall{"nc_announcements_create", map[string]any{"subject": "x", "groups": []string{""}}}, []string{"empty group id"}},
 		{toolCall{"nc_announcements_create", map[string]any{"subject": "x", "groups": "staff"}}, []string{"groups"}},

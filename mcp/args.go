@@ -26,6 +26,25 @@ func textArg(name, v string) error {
 	return nil
 }
 
+// textHintArg is textArg whose error also says what to give.
+func textHintArg(name, v, hint string) error {
+	if strings.TrimSpace(v) == "" {
+		return Argf("%s must not be empty; %s", name, hint)
+	}
+	return nil
+}
+
+// firstErr is the first broken rule of an argument list, or nil, so that a
+// Validate reads as its list of rules. Every rule is evaluated.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // limitArg checks a page size: 0 means the tool's default, otherwise 1 to max.
 func limitArg(name string, v, max int) error {
 	if v < 0 || v > max {

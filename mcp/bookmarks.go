@@ -324,7 +324,7 @@ type bookmarksCreateFolderIn struct {
 }
 
 func (in *bookmarksCreateFolderIn) Validate() error {
-	if err := requireArg("title", in.Title); err != nil {
+	if err := textArg("title", in.Title); err != nil {
 		return err
 	}
 	if in.ParentID < -1 {
@@ -457,7 +457,7 @@ type bookmarksRenameTagIn struct {
 }
 
 func (in *bookmarksRenameTagIn) Validate() error {
-	if err := firstErr(requireArg("tag", in.Tag), requireArg("new_name", in.NewName)); err != nil {
+	if err := firstErr(textArg("tag", in.Tag), textArg("new_name", in.NewName)); err != nil {
 		return err
 	}
 	if in.Tag == in.NewName {
@@ -500,7 +500,7 @@ type bookmarkTagIn struct {
 }
 
 func (in *bookmarkTagIn) Validate() error {
-	return requireArg("tag", in.Tag)
+	return textArg("tag", in.Tag)
 }
 
 func bookmarksDeleteTag(env *Env) Tool {

@@ -222,7 +222,7 @@ func TestBookmarksBadInput(t *testing.T) {
 		{"nc_bookmarks_update", map[string]any{"bookmark_id": f.bobMark, "title": "mine"}, []string{"bookmark " + itoa64(f.bobMark) + " not found", "nc_bookmarks_list"}},
 		{"nc_bookmarks_delete", map[string]any{"bookmark_id": 99999}, []string{"bookmark 99999 not found"}},
 		{"nc_bookmarks_delete", map[string]any{"bookmark_id": "one"}, []string{"bookmark_id"}},
-		{"nc_bookmarks_create_folder", map[string]any{"title": " "}, []string{"title is empty"}},
+		{"nc_bookmarks_create_folder", map[string]any{"title": " "}, []string{"title must not be empty"}},
 		{"nc_bookmarks_create_folder", map[string]any{"title": "x", "parent_id": f.bobFolder}, []string{"parent_id", "no bookmark folder"}},
 		{"nc_bookmarks_delete_folder", map[string]any{"folder_id": -1}, []string{"folder_id", "root"}},
 		{"nc_bookmarks_delete_folder", map[string]any{"folder_id": f.bobFolder}, []string{"no bookmark folder " + itoa64(f.bobFolder)}},
@@ -230,7 +230,7 @@ func TestBookmarksBadInput(t *testing.T) {
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go", "new_name": "go"}, []string{"same"}},
 		{"nc_bookmarks_rename_tag", map[string]any{"tag": "go"}, []string{"new_name"}},
 		{"nc_bookmarks_delete_tag", map[string]any{"tag": "../x"}, []string{"tag"}},
-		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag is empty"}},
+		{"nc_bookmarks_delete_tag", map[string]any{"tag": ""}, []string{"tag must not be empty"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.tool, func(t *testing.T) { wantError(t, callTool(t, f.c, tc.tool, tc.args), tc.wants...) })

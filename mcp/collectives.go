@@ -33,10 +33,7 @@ func (c collectiveOut) line() string {
 }
 
 func validCollectiveID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("collective_id must be a positive id, from nc_collectives_list")
-	}
-	return nil
+	return idArg("collective_id", id, "nc_collectives_list")
 }
 
 // collectivesNotFound explains a 404 from the Collectives API.
@@ -63,6 +60,7 @@ func CollectivesToolset(env *Env) Toolset {
 		Name:        "collectives",
 		Description: "Nextcloud Collectives: team wikis of markdown pages",
 		Capability:  "collectives",
+		AppName:     "Collectives",
 		Tools: []Tool{
 			collectivesList(env),
 			collectivesCreate(env),
@@ -113,11 +111,7 @@ func collectivesList(env *Env) Tool {
 		if err != nil {
 			return collectivesListOut{}, err
 		}
-		out := collectivesListOut{Collectives: []collectiveOut{}}
-		for i := range cs {
-			out.Collectives = append(out.Collectives, toCollective(&cs[i]))
-		}
-		return out, nil
+		return collectivesListOut{Collectives: mapAll(cs, toCollective)}, nil
 	})
 }
 
@@ -126,15 +120,7 @@ type collectiveCreateIn struct {
 	Emoji string `json:"emoji,omitempty" jsonschema:"an emoji for it"`
 }
 
-func (in *collectiveCreateIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty")
-	}
-	if strings.ContainsAny(in.Name, "/\\") {
-		return fmt.Errorf("name may not contain / or \\")
-	}
-	return nil
-}
+func (in *collectiveCreateIn) Validate() error { return fileNameArg("name", in.Name) }
 
 type collectiveResult struct {
 	Collective collectiveOut `json:"collective"`
@@ -177,8 +163,7 @@ func collectivesTrash(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectiveIDIn) (collectiveResult, error) {
 		c, err := nc.Collectives().Trash(ctx, in.CollectiveID)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return collectiveResult{}, fmt.Errorf("only the collective's admins may trash it: %w", err)
 			}
 			return collectiveResult{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
@@ -240,16 +225,7 @@ type collectiveEmojiIn struct {
 }
 
 func (in *collectiveEmojiIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	if in.PageID < 0 {
-		return fmt.Errorf("page_id must be a positive id")
-	}
-	if len([]rune(in.Emoji)) > 8 {
-		return fmt.Errorf("emoji must be a single emoji, not %q", in.Emoji)
-	}
-	return nil
+	return firstErr(validCollectiveID(in.CollectiveID), optIDArg("page_id", in.PageID), emojiArg("emoji", in.Emoji))
 }
 
 type collectiveEmojiOut struct {

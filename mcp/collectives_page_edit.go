@@ -2,22 +2,13 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-func validPageTitle(t string) error {
-	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("title is empty")
-	}
-	if strings.ContainsAny(t, "/\\") {
-		return fmt.Errorf("title may not contain / or \\")
-	}
-	return nil
-}
+func validPageTitle(t string) error { return fileNameArg("title", t) }
 
 type collectivePageChange struct {
 	Page collectivePageOut `json:"page"`
@@ -43,16 +34,7 @@ type collectiveNewPageIn struct {
 }
 
 func (in *collectiveNewPageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	if err := validPageTitle(in.Title); err != nil {
-		return err
-	}
-	if in.ParentID < 0 {
-		return fmt.Errorf("parent_id must be a positive id")
-	}
-	return nil
+	return firstErr(validCollectiveID(in.CollectiveID), validPageTitle(in.Title), optIDArg("parent_id", in.ParentID))
 }
 
 func collectivesCreatePage(env *Env) Tool {
@@ -105,10 +87,7 @@ type collectiveWritePageIn struct {
 }
 
 func (in *collectiveWritePageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	return validPageID(in.PageID)
+	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID))
 }
 
 func collectivesWritePage(env *Env) Tool {
@@ -117,13 +96,9 @@ func collectivesWritePage(env *Env) Tool {
 		Description: "Replace the markdown of a collective page with new content. The old text is overwritten (Nextcloud keeps file versions).",
 		Scope:       "collectives:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectiveWritePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), nc.Collectives().Page)
 		if err != nil {
 			return collectivePageChange{}, err
-		}
-		p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 		}
 		if err := nc.Collectives().WritePageMarkdown(ctx, p, col.Name, in.Content); err != nil {
 			return collectivePageChange{}, err
@@ -143,25 +118,19 @@ type collectiveMoveIn struct {
 }
 
 func (in *collectiveMoveIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
+	err := firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID), optIDArg("parent_id", in.ParentID), offsetArg("index", in.Index))
+	switch {
+	case err != nil:
 		return err
-	}
-	if err := validPageID(in.PageID); err != nil {
-		return err
-	}
-	if in.ParentID == 0 && in.Title == "" {
-		return fmt.Errorf("give parent_id to move the page and/or title to rename it")
-	}
-	if in.Title != "" {
+	case in.ParentID == 0 && in.Title == "":
+		return Argf("give parent_id to move the page and/or title to rename it")
+	case in.Title != "":
 		if err := validPageTitle(in.Title); err != nil {
 			return err
 		}
 	}
-	if in.ParentID < 0 || in.Index < 0 {
-		return fmt.Errorf("parent_id and index must not be negative")
-	}
 	if in.ParentID == in.PageID {
-		return fmt.Errorf("a page cannot be its own parent")
+		return Argf("a page cannot be its own parent")
 	}
 	return nil
 }
@@ -182,8 +151,7 @@ func collectivesMovePage(env *Env) Tool {
 		}
 		p, err := nc.Collectives().MovePage(ctx, in.CollectiveID, in.PageID, m)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return collectivePageChange{}, fmt.Errorf("this move is not allowed (the landing page stays put, and a page cannot go below its own subpages): %w", err)
 			}
 			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d or parent %d", in.PageID, in.ParentID))
@@ -202,20 +170,23 @@ func collectivesTrashPage(env *Env) Tool {
 		Description: "Move a collective page and its subpages into the collective's trash. It can be restored with nc_collectives_restore_page.",
 		Scope:       "collectives:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), trashPage(nc))
 		if err != nil {
 			return collectivePageChange{}, err
 		}
-		p, err := nc.Collectives().TrashPage(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 403 {
-				return collectivePageChange{}, fmt.Errorf("this page cannot be trashed (the landing page never can): %w", err)
-			}
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
-		}
 		return collectivePageChange{Page: singlePage(col, p, nil)}, nil
 	})
+}
+
+// trashPage is TrashPage, saying why a 403 happens.
+func trashPage(nc *nextcloud.Client) func(context.Context, int64, int64) (*nextcloud.CollectivePage, error) {
+	return func(ctx context.Context, collectiveID, pageID int64) (*nextcloud.CollectivePage, error) {
+		p, err := nc.Collectives().TrashPage(ctx, collectiveID, pageID)
+		if statusOf(err) == 403 {
+			return nil, fmt.Errorf("this page cannot be trashed (the landing page never can): %w", err)
+		}
+		return p, err
+	}
 }
 
 func collectivesRestorePage(env *Env) Tool {
@@ -224,13 +195,10 @@ func collectivesRestorePage(env *Env) Tool {
 		Description: "Take a page (with its subpages) out of the collective's trash; find its id with nc_collectives_list_pages trashed=true.",
 		Scope:       "collectives:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageChange, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		what := fmt.Sprintf("page %d in the trash of collective %d", in.PageID, in.CollectiveID)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, what, nc.Collectives().RestorePage)
 		if err != nil {
 			return collectivePageChange{}, err
-		}
-		p, err := nc.Collectives().RestorePage(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageChange{}, collectivesNotFound(err, fmt.Sprintf("page %d in the trash of collective %d", in.PageID, in.CollectiveID))
 		}
 		return collectivePageChange{Page: singlePage(col, p, nil)}, nil
 	})

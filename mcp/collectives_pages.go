@@ -26,10 +26,7 @@ type collectivePageOut struct {
 }
 
 func validPageID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("page_id must be a positive id, from nc_collectives_list_pages")
-	}
-	return nil
+	return idArg("page_id", id, "nc_collectives_list_pages")
 }
 
 // pageTree orders pages depth first from the landing page and fills in
@@ -180,10 +177,29 @@ type collectivePageIn struct {
 }
 
 func (in *collectivePageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
+	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID))
+}
+
+// onPage finds the active collective, then applies op (Page, TrashPage,
+// RestorePage ...) to one of its pages; a 404 from op reads as "what not
+// found".
+func onPage(ctx context.Context, nc *nextcloud.Client, collectiveID, pageID int64, what string,
+	op func(ctx context.Context, collectiveID, pageID int64) (*nextcloud.CollectivePage, error),
+) (*nextcloud.Collective, *nextcloud.CollectivePage, error) {
+	col, err := findCollective(ctx, nc, collectiveID, false)
+	if err != nil {
+		return nil, nil, err
 	}
-	return validPageID(in.PageID)
+	p, err := op(ctx, collectiveID, pageID)
+	if err != nil {
+		return nil, nil, collectivesNotFound(err, what)
+	}
+	return col, p, nil
+}
+
+// pageWhat names a page of a collective in errors.
+func pageWhat(collectiveID, pageID int64) string {
+	return fmt.Sprintf("page %d in collective %d", pageID, collectiveID)
 }
 
 type collectivePageResult struct {
@@ -197,10 +213,7 @@ func (o collectivePageResult) Summary() string {
 	if o.Markdown != "" {
 		s += "\n\n" + o.Markdown
 	}
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 func collectivesGetPage(env *Env) Tool {
@@ -209,13 +222,9 @@ func collectivesGetPage(env *Env) Tool {
 		Description: "Read a collective page: its markdown (from the file in your Nextcloud) and details.",
 		Scope:       "collectives:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in collectivePageIn) (collectivePageResult, error) {
-		col, err := findCollective(ctx, nc, in.CollectiveID, false)
+		col, p, err := onPage(ctx, nc, in.CollectiveID, in.PageID, pageWhat(in.CollectiveID, in.PageID), nc.Collectives().Page)
 		if err != nil {
 			return collectivePageResult{}, err
-		}
-		p, err := nc.Collectives().Page(ctx, in.CollectiveID, in.PageID)
-		if err != nil {
-			return collectivePageResult{}, collectivesNotFound(err, fmt.Sprintf("page %d in collective %d", in.PageID, in.CollectiveID))
 		}
 		md, truncated, err := nc.Collectives().PageMarkdown(ctx, p, col.Name, env.maxRead())
 		if err != nil {
@@ -231,13 +240,7 @@ type collectiveSearchIn struct {
 }
 
 func (in *collectiveSearchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty")
-	}
-	if in.CollectiveID < 0 {
-		return fmt.Errorf("collective_id must be a positive id")
-	}
-	return nil
+	return firstErr(textArg("query", in.Query), optIDArg("collective_id", in.CollectiveID))
 }
 
 type collectiveHit struct {

@@ -41,11 +41,9 @@ func collectivesListTags(env *Env) Tool {
 		if err != nil {
 			return collectiveTagsOut{}, collectivesNotFound(err, fmt.Sprintf("collective %d", in.CollectiveID))
 		}
-		out := collectiveTagsOut{CollectiveID: in.CollectiveID, Tags: []collectiveTagOut{}}
-		for _, t := range tags {
-			out.Tags = append(out.Tags, collectiveTagOut{ID: t.ID, Name: t.Name, Color: t.Color})
-		}
-		return out, nil
+		return collectiveTagsOut{CollectiveID: in.CollectiveID, Tags: mapAll(tags, func(t *nextcloud.CollectiveTag) collectiveTagOut {
+			return collectiveTagOut{ID: t.ID, Name: t.Name, Color: t.Color}
+		})}, nil
 	})
 }
 
@@ -56,11 +54,8 @@ type collectiveNewTagIn struct {
 }
 
 func (in *collectiveNewTagIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
+	if err := firstErr(validCollectiveID(in.CollectiveID), textArg("name", in.Name)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty")
 	}
 	c := strings.TrimPrefix(in.Color, "#")
 	if in.Color != "" {
@@ -97,16 +92,7 @@ type collectiveTagPageIn struct {
 }
 
 func (in *collectiveTagPageIn) Validate() error {
-	if err := validCollectiveID(in.CollectiveID); err != nil {
-		return err
-	}
-	if err := validPageID(in.PageID); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.Tag) == "" {
-		return fmt.Errorf("tag is empty")
-	}
-	return nil
+	return firstErr(validCollectiveID(in.CollectiveID), validPageID(in.PageID), textArg("tag", in.Tag))
 }
 
 func collectivesTagPage(env *Env) Tool {

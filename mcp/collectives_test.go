@@ -40,24 +40,18 @@ func TestCollectivesToolsetListing(t *testing.T) {
 		"nc_collectives_trash": Destroy, "nc_collectives_delete": Destroy, "nc_collectives_trash_page": Destroy,
 		"nc_collectives_write_page": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "collectives:read", false: "collectives:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "collectives", kinds, scopes)
+	commsCheckToolset(t, nc, "collectives", kinds, toolScopes("collectives", kinds))
 }
 
 func TestCollectivesLifecycle(t *testing.T) {
 	f := collectivesSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var list collectivesListOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_list", map[string]any{}), &list)
+	list := call[collectivesListOut](t, c, "nc_collectives_list", map[string]any{})
 	if len(list.Collectives) != 1 || list.Collectives[0].Name != "Handbook" || !list.Collectives[0].Admin {
 		t.Fatalf("collectives %+v", list)
 	}
-	var created collectiveResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_create", map[string]any{"name": "Recipes", "emoji": "🍲"}), &created)
+	created := call[collectiveResult](t, c, "nc_collectives_create", map[string]any{"name": "Recipes", "emoji": "🍲"})
 	if created.Collective.Name != "Recipes" || created.Collective.Emoji != "🍲" || created.Collective.ID == 0 {
 		t.Fatalf("created %+v", created)
 	}
@@ -66,8 +60,7 @@ func TestCollectivesLifecycle(t *testing.T) {
 	}
 	wantError(t, callTool(t, c, "nc_collectives_create", map[string]any{"name": "recipes"}), "already exists", "400")
 
-	var em collectiveEmojiOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_set_emoji", map[string]any{"collective_id": created.Collective.ID, "emoji": "📖"}), &em)
+	call[collectiveEmojiOut](t, c, "nc_collectives_set_emoji", map[string]any{"collective_id": created.Collective.ID, "emoji": "📖"})
 	decodeStructured(t, callTool(t, c, "nc_collectives_list", map[string]any{}), &list)
 	if list.Collectives[1].Emoji != "📖" {
 		t.Fatalf("emoji not set: %+v", list.Collectives[1])
@@ -75,8 +68,7 @@ func TestCollectivesLifecycle(t *testing.T) {
 
 	// Deleting needs the trash first.
 	wantError(t, callTool(t, c, "nc_collectives_delete", map[string]any{"collective_id": created.Collective.ID}), "not in the trash")
-	var trashed collectiveResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_trash", map[string]any{"collective_id": created.Collective.ID}), &trashed)
+	trashed := call[collectiveResult](t, c, "nc_collectives_trash", map[string]any{"collective_id": created.Collective.ID})
 	if !trashed.Collective.Trashed {
 		t.Fatalf("trashed %+v", trashed)
 	}
@@ -84,15 +76,13 @@ func TestCollectivesLifecycle(t *testing.T) {
 	if len(list.Collectives) != 1 || list.Collectives[0].ID != created.Collective.ID {
 		t.Fatalf("trash %+v", list)
 	}
-	var restored collectiveResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_restore", map[string]any{"collective_id": created.Collective.ID}), &restored)
+	restored := call[collectiveResult](t, c, "nc_collectives_restore", map[string]any{"collective_id": created.Collective.ID})
 	if restored.Collective.Trashed || restored.Collective.ID != created.Collective.ID {
 		t.Fatalf("restored %+v", restored)
 	}
 	wantError(t, callTool(t, c, "nc_collectives_restore", map[string]any{"collective_id": created.Collective.ID}), "not found")
 	callTool(t, c, "nc_collectives_trash", map[string]any{"collective_id": created.Collective.ID})
-	var del collectiveResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_delete", map[string]any{"collective_id": created.Collective.ID, "delete_team": true}), &del)
+	del := call[collectiveResult](t, c, "nc_collectives_delete", map[string]any{"collective_id": created.Collective.ID, "delete_team": true})
 	if !strings.Contains(del.Info, "team") {
 		t.Fatalf("delete %+v", del)
 	}
@@ -109,11 +99,9 @@ func TestCollectivesLifecycle(t *testing.T) {
 
 func TestCollectivesPages(t *testing.T) {
 	f := collectivesSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var tree collectivePagesOut
-	res := callTool(t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki})
-	decodeStructured(t, res, &tree)
+	tree, res := callRes[collectivePagesOut](t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki})
 	var got []string
 	for _, p := range tree.Pages {
 		got = append(got, strings.Repeat(">", p.Depth)+p.Title)
@@ -132,8 +120,7 @@ func TestCollectivesPages(t *testing.T) {
 	}
 
 	// The markdown comes from the file over WebDAV.
-	var page collectivePageResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.setup}), &page)
+	page := call[collectivePageResult](t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.setup})
 	if page.Markdown != "# Setup\n\nInstall the **toolchain** first.\n" || page.Page.Title != "Setup" {
 		t.Fatalf("page %+v", page)
 	}
@@ -142,8 +129,7 @@ func TestCollectivesPages(t *testing.T) {
 	}
 
 	// Search by content.
-	var found collectiveSearchOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_search_pages", map[string]any{"query": "TOOLCHAIN"}), &found)
+	found := call[collectiveSearchOut](t, c, "nc_collectives_search_pages", map[string]any{"query": "TOOLCHAIN"})
 	if len(found.Hits) != 1 || found.Hits[0].PageID != f.setup || found.Hits[0].Collective != "Handbook" {
 		t.Fatalf("search %+v", found)
 	}
@@ -153,8 +139,7 @@ func TestCollectivesPages(t *testing.T) {
 	}
 
 	// Create below a leaf page: it becomes a folder page.
-	var ch collectivePageChange
-	decodeStructured(t, callTool(t, c, "nc_collectives_create_page", map[string]any{"collective_id": f.wiki, "parent_id": f.faq, "title": "Billing", "content": "# Billing\n\nMonthly."}), &ch)
+	ch := call[collectivePageChange](t, c, "nc_collectives_create_page", map[string]any{"collective_id": f.wiki, "parent_id": f.faq, "title": "Billing", "content": "# Billing\n\nMonthly."})
 	billing := ch.Page.ID
 	if ch.Page.File != "Collectives/Handbook/FAQ/Billing.md" {
 		t.Fatalf("billing %+v", ch.Page)
@@ -202,8 +187,7 @@ func TestCollectivesPages(t *testing.T) {
 			t.Fatalf("trashed page %d still listed", p.ID)
 		}
 	}
-	var trash collectivePagesOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki, "trashed": true}), &trash)
+	trash := call[collectivePagesOut](t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki, "trashed": true})
 	if len(trash.Pages) != 1 || trash.Pages[0].ID != f.guide || !trash.Pages[0].Trashed {
 		t.Fatalf("trash %+v", trash.Pages)
 	}
@@ -219,9 +203,8 @@ func TestCollectivesPages(t *testing.T) {
 
 func TestCollectivesTagsAndEmoji(t *testing.T) {
 	f := collectivesSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var tags collectiveTagsOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_list_tags", map[string]any{"collective_id": f.wiki}), &tags)
+	c := connectNC(t, f.nc)
+	tags := call[collectiveTagsOut](t, c, "nc_collectives_list_tags", map[string]any{"collective_id": f.wiki})
 	if len(tags.Tags) != 0 {
 		t.Fatalf("tags %+v", tags)
 	}
@@ -232,33 +215,27 @@ func TestCollectivesTagsAndEmoji(t *testing.T) {
 	}
 	decodeStructured(t, callTool(t, c, "nc_collectives_create_tag", map[string]any{"collective_id": f.wiki, "name": "draft", "color": "#FF0000"}), &tags)
 	wantError(t, callTool(t, c, "nc_collectives_create_tag", map[string]any{"collective_id": f.wiki, "name": "HowTo"}), "exists", "400")
-	var ch collectivePageChange
-	decodeStructured(t, callTool(t, c, "nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "HOWTO"}), &ch)
+	ch := call[collectivePageChange](t, c, "nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "HOWTO"})
 	if strings.Join(ch.Page.Tags, ",") != "howto" {
 		t.Fatalf("tagged %+v", ch.Page)
 	}
-	var tree collectivePagesOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki}), &tree)
+	tree := call[collectivePagesOut](t, c, "nc_collectives_list_pages", map[string]any{"collective_id": f.wiki})
 	if tree.Pages[1].ID != f.faq || strings.Join(tree.Pages[1].Tags, ",") != "howto" {
 		t.Fatalf("tree tags %+v", tree.Pages[1])
 	}
-	var untagged collectivePageChange
-	decodeStructured(t, callTool(t, c, "nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "howto", "remove": true}), &untagged)
+	untagged := call[collectivePageChange](t, c, "nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "howto", "remove": true})
 	if len(untagged.Page.Tags) != 0 || untagged.Page.ID != f.faq {
 		t.Fatalf("untagged %+v", untagged.Page)
 	}
 	wantError(t, callTool(t, c, "nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "nope"}), "no tag \"nope\"", "howto, draft")
 
-	var em collectiveEmojiOut
-	decodeStructured(t, callTool(t, c, "nc_collectives_set_emoji", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "emoji": "❓"}), &em)
-	var page collectivePageResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq}), &page)
+	em := call[collectiveEmojiOut](t, c, "nc_collectives_set_emoji", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "emoji": "❓"})
+	page := call[collectivePageResult](t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq})
 	if page.Page.Emoji != "❓" {
 		t.Fatalf("page emoji %+v", page.Page)
 	}
 	decodeStructured(t, callTool(t, c, "nc_collectives_set_emoji", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "emoji": ""}), &em)
-	var plain collectivePageResult
-	decodeStructured(t, callTool(t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq}), &plain)
+	plain := call[collectivePageResult](t, c, "nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq})
 	if plain.Page.Emoji != "" || plain.Page.ID != f.faq {
 		t.Fatalf("page emoji not removed %+v", plain.Page)
 	}
@@ -267,7 +244,7 @@ func TestCollectivesTagsAndEmoji(t *testing.T) {
 
 func TestCollectivesBadInput(t *testing.T) {
 	f := collectivesSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	cases := []badCall{
 		{"nc_collectives_list_pages", map[string]any{}, []string{"collective_id"}},
 		{"nc_collectives_list_pages", map[string]any{"collective_id": "wiki"}, []string{"collective_id"}},
@@ -276,14 +253,14 @@ func TestCollectivesBadInput(t *testing.T) {
 		{"nc_collectives_list_pages", map[string]any{"collective_id": f.bobWiki}, []string{"no collective"}},
 		{"nc_collectives_get_page", map[string]any{"collective_id": f.wiki}, []string{"page_id"}},
 		{"nc_collectives_get_page", map[string]any{"collective_id": f.wiki, "page_id": 9999}, []string{"page 9999", "not found"}},
-		{"nc_collectives_create", map[string]any{"name": " "}, []string{"name is empty"}},
+		{"nc_collectives_create", map[string]any{"name": " "}, []string{"name must not be empty"}},
 		{"nc_collectives_create", map[string]any{"name": "a/b"}, []string{"may not contain"}},
 		{"nc_collectives_create_page", map[string]any{"collective_id": f.wiki}, []string{"title"}},
 		{"nc_collectives_create_page", map[string]any{"collective_id": f.wiki, "title": "x/y"}, []string{"may not contain"}},
 		{"nc_collectives_create_page", map[string]any{"collective_id": f.wiki, "title": "x", "parent_id": 9999}, []string{"parent page 9999", "not found"}},
 		{"nc_collectives_move_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq}, []string{"parent_id", "title"}},
 		{"nc_collectives_move_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "parent_id": f.faq}, []string{"own parent"}},
-		{"nc_collectives_search_pages", map[string]any{"query": ""}, []string{"query is empty"}},
+		{"nc_collectives_search_pages", map[string]any{"query": ""}, []string{"query must not be empty"}},
 		{"nc_collectives_search_pages", map[string]any{"query": "x", "collective_id": 9999}, []string{"no collective 9999"}},
 		{"nc_collectives_create_tag", map[string]any{"collective_id": f.wiki, "name": "x", "color": "red"}, []string{"six hex digits"}},
 		{"nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq}, []string{"tag"}},
@@ -299,8 +276,6 @@ func TestCollectivesBadInput(t *testing.T) {
 
 func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 	f := collectivesSeed(t)
-	on := commsFault(f.nc, "/ocs/v2.php/apps/collectives/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_collectives_list", map[string]any{}},
 		{"nc_collectives_create", map[string]any{"name": "X"}},
@@ -320,9 +295,7 @@ func TestCollectivesServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_collectives_create_tag", map[string]any{"collective_id": f.wiki, "name": "t"}},
 		{"nc_collectives_tag_page", map[string]any{"collective_id": f.wiki, "page_id": f.faq, "tag": "t"}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
-	f.nc.SetDisabled("collectives", true)
-	wantAllFail(t, c, calls, `"collectives"`, "Collectives", "not installed or not enabled")
+	appMissingChecks(t, f.nc, "collectives", "Collectives", "/ocs/v2.php/apps/collectives/", calls, func() any {
+		return f.nc.CollectivePagePath(f.faq)
+	})
 }

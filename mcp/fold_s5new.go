@@ -9,25 +9,6 @@ import (
 
 // Argument rules and summary pieces that several toolsets wrote again.
 
-// firstErr is the first broken rule of an argument list, or nil: a call
-// is refused with one clear reason, the first one found.
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// requireText is requireArg with a hint of what to give.
-func requireText(arg, v, hint string) error {
-	if err := requireArg(arg, v); err != nil {
-		return fmt.Errorf("%w; %s", err, hint)
-	}
-	return nil
-}
-
 // choiceArg checks an argument that takes one of a few words; list ""
 // among the choices where leaving the argument out picks a default.
 func choiceArg(name, v string, choices ...string) error {

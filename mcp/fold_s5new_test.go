@@ -65,22 +65,3 @@ func TestAddEachStopsAtTheFirstFailure(t *testing.T) {
 		t.Fatalf("no items: %#v, %v", got, err)
 	}
 }
-
-func TestFirstErr(t *testing.T) {
-	a, b := errors.New("a"), errors.New("b")
-	if err := firstErr(nil, a, b); err != a {
-		t.Fatalf("got %v, want a", err)
-	}
-	if err := firstErr(nil, nil); err != nil {
-		t.Fatalf("got %v, want nil", err)
-	}
-}
-
-func TestRequireText(t *testing.T) {
-	if err := requireText("subject", " \t", "give a headline"); err == nil || err.Error() != "subject is empty; give a headline" {
-		t.Fatalf("blank: %v", err)
-	}
-	if err := requireText("subject", "Hi", "give a headline"); err != nil {
-		t.Fatalf("given: %v", err)
-	}
-}

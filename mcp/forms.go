@@ -252,7 +252,7 @@ type formsCreateIn struct {
 }
 
 func (in *formsCreateIn) Validate() error {
-	if err := requireArg("title", in.Title); err != nil {
+	if err := textArg("title", in.Title); err != nil {
 		return err
 	}
 	for i, q := range in.Questions {

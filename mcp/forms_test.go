@@ -198,7 +198,7 @@ func TestFormsBadInput(t *testing.T) {
 		{"no id", false, "nc_forms_get", map[string]any{}, []string{"form_id"}},
 		{"missing", false, "nc_forms_get", map[string]any{"form_id": 4242}, []string{"form 4242 not found", "nc_forms_list"}},
 		{"missing as bob", true, "nc_forms_get", map[string]any{"form_id": f.old + 100}, []string{"not found"}},
-		{"title", false, "nc_forms_create", map[string]any{"title": ""}, []string{"title is empty"}},
+		{"title", false, "nc_forms_create", map[string]any{"title": ""}, []string{"title must not be empty"}},
 		{"qtype", false, "nc_forms_create", map[string]any{"title": "x", "questions": []map[string]any{{"type": "essay", "text": "x"}}}, []string{"questions[0].type must be one of"}},
 		{"choices", false, "nc_forms_add_question", map[string]any{"form_id": f.survey, "type": "dropdown", "text": "x"}, []string{"options", "needs choices"}},
 		{"no choices", false, "nc_forms_add_question", map[string]any{"form_id": f.survey, "type": "short", "text": "x", "options": []string{"a"}}, []string{"has no choices"}},

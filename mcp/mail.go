@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +17,7 @@ import (
 
 // mailNotFound explains the app's 403 for unknown or foreign ids.
 func mailNotFound(err error, what, hint string) error {
-	var ne *nextcloud.Error
-	if errors.As(err, &ne) && (ne.Status == http.StatusForbidden || ne.Status == http.StatusNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
+	if s := statusOf(err); (s == http.StatusForbidden || s == http.StatusNotFound) && !errors.Is(err, nextcloud.ErrAppNotEnabled) {
 		return fmt.Errorf("%s does not exist or is not yours (%s): %w", what, hint, err)
 	}
 	return err
@@ -98,6 +98,7 @@ func MailToolset(env *Env) Toolset {
 		Name:        "mail",
 		Description: "Nextcloud Mail: read, search, organize and send email",
 		Capability:  "mail",
+		AppName:     "Mail",
 		Tools: []Tool{
 			mailListAccounts(env),
 			mailListMailboxes(env),
@@ -136,11 +137,9 @@ func mailListAccounts(env *Env) Tool {
 		if err != nil {
 			return mailAccountsOut{}, err
 		}
-		out := mailAccountsOut{Accounts: []mailAccountOut{}}
-		for _, a := range accts {
-			out.Accounts = append(out.Accounts, mailAccountOut{ID: a.ID, Name: a.Name, Email: a.EmailAddress})
-		}
-		return out, nil
+		return mailAccountsOut{Accounts: mapAll(accts, func(a *nextcloud.MailAccount) mailAccountOut {
+			return mailAccountOut{ID: a.ID, Name: a.Name, Email: a.EmailAddress}
+		})}, nil
 	})
 }
 
@@ -149,10 +148,7 @@ type mailAccountIn struct {
 }
 
 func (in *mailAccountIn) Validate() error {
-	if in.AccountID <= 0 {
-		return fmt.Errorf("account_id must be a positive id, from nc_mail_list_accounts")
-	}
-	return nil
+	return idArg("account_id", in.AccountID, "nc_mail_list_accounts")
 }
 
 type mailboxesOut struct {
@@ -183,8 +179,7 @@ func mailListMailboxes(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in mailAccountIn) (mailboxesOut, error) {
 		boxes, err := nc.Mail().Mailboxes(ctx, in.AccountID)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == http.StatusBadRequest {
+			if statusOf(err) == http.StatusBadRequest {
 				return mailboxesOut{}, fmt.Errorf("mail account %d does not exist or is not yours (see nc_mail_list_accounts): %w", in.AccountID, err)
 			}
 			return mailboxesOut{}, err
@@ -214,13 +209,8 @@ type mailListIn struct {
 }
 
 func (in *mailListIn) Validate() error {
-	if in.AccountID < 0 || in.MailboxID < 0 || in.Before < 0 {
-		return fmt.Errorf("ids and before must not be negative")
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	return nil
+	return firstErr(optIDArg("account_id", in.AccountID), optIDArg("mailbox_id", in.MailboxID),
+		optPositiveArg("before", in.Before), limitArg("limit", in.Limit, 100))
 }
 
 // filter builds the Mail app's filter string.
@@ -249,10 +239,7 @@ type mailListOut struct {
 }
 
 func (o mailListOut) Summary() string {
-	if len(o.Messages) == 0 {
-		return "No (more) messages."
-	}
-	s := listSummary(o.Messages, "", fmt.Sprintf("%d messages, newest first:", len(o.Messages)), func(m mailMessageOut) string {
+	return listSummary(o.Messages, "No (more) messages.", fmt.Sprintf("%d messages, newest first:", len(o.Messages)), func(m mailMessageOut) string {
 		flags := ""
 		if !m.Seen {
 			flags += " [unread]"
@@ -261,11 +248,7 @@ func (o mailListOut) Summary() string {
 			flags += " [flagged]"
 		}
 		return fmt.Sprintf("- #%d %s — %s (%s)%s", m.ID, m.Subject, m.From, m.Date, flags)
-	})
-	if o.NextBefore > 0 {
-		s += fmt.Sprintf("\nOlder messages: before=%d", o.NextBefore)
-	}
-	return s
+	}) + olderHint(len(o.Messages), "messages", "before", o.NextBefore)
 }
 
 func mailListMessages(env *Env) Tool {
@@ -281,18 +264,12 @@ func mailListMessages(env *Env) Tool {
 				return mailListOut{}, err
 			}
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := cmp.Or(in.Limit, 20)
 		msgs, err := nc.Mail().Messages(ctx, nextcloud.MailQuery{MailboxID: mbox, Filter: in.filter(), Cursor: in.Before, Limit: limit})
 		if err != nil {
 			return mailListOut{}, mailNotFound(err, fmt.Sprintf("mailbox %d", mbox), "see nc_mail_list_mailboxes")
 		}
-		out := mailListOut{MailboxID: mbox, Messages: []mailMessageOut{}}
-		for i := range msgs {
-			out.Messages = append(out.Messages, toMailMessage(&msgs[i]))
-		}
+		out := mailListOut{MailboxID: mbox, Messages: mapAll(msgs, toMailMessage)}
 		if len(msgs) >= limit {
 			out.NextBefore = msgs[len(msgs)-1].DateInt
 		}

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -47,14 +48,11 @@ type mailMessageIn struct {
 	MaxChars  int   `json:"max_chars,omitempty" jsonschema:"cut the text after this many characters (default 20000)"`
 }
 
+// mailMessageID checks the id of a mail message.
+func mailMessageID(id int64) error { return idArg("message_id", id, "nc_mail_list_messages") }
+
 func (in *mailMessageIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
-	}
-	if in.MaxChars < 0 {
-		return fmt.Errorf("max_chars must be positive")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), optPositiveArg("max_chars", in.MaxChars))
 }
 
 type mailFullOut struct {
@@ -79,9 +77,7 @@ func (o mailFullOut) Summary() string {
 		fmt.Fprintf(&b, "Attachment %s: %s (%s, %d bytes)\n", a.ID, a.Name, a.Mime, a.Size)
 	}
 	b.WriteString("\n" + o.Text)
-	if o.Truncated {
-		b.WriteString("\n[truncated]")
-	}
+	b.WriteString(truncatedMark(o.Truncated))
 	return b.String()
 }
 
@@ -100,13 +96,8 @@ func mailGetMessage(env *Env) Tool {
 		if out.Message.ID == 0 {
 			out.Message.ID = in.MessageID
 		}
-		limit := in.MaxChars
-		if limit == 0 {
-			limit = 20000
-		}
-		if r := []rune(out.Text); len(r) > limit {
-			out.Text, out.Truncated = string(r[:limit]), true
-		}
+		limit := cmp.Or(in.MaxChars, 20000)
+		out.Text, out.Truncated = clipRunes(out.Text, limit)
 		for _, a := range b.Attachments {
 			out.Attachments = append(out.Attachments, mailAttachmentOut{ID: a.ID, Name: a.FileName, Mime: a.Mime, Size: a.Size})
 		}
@@ -120,13 +111,7 @@ type mailAttachmentIn struct {
 }
 
 func (in *mailAttachmentIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	if strings.TrimSpace(in.AttachmentID) == "" {
-		return fmt.Errorf("attachment_id is empty; take it from nc_mail_get_message")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), textHintArg("attachment_id", in.AttachmentID, "take it from nc_mail_get_message"))
 }
 
 type mailAttachmentDataOut struct {
@@ -146,10 +131,7 @@ func (o mailAttachmentDataOut) Summary() string {
 	case o.Base64 != "":
 		s += ", binary content returned base64-encoded"
 	}
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 // downloadOut shows a downloaded file: text as text, the rest base64.
@@ -185,12 +167,7 @@ type mailSourceIn struct {
 	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
 }
 
-func (in *mailSourceIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id, from nc_mail_list_messages")
-	}
-	return nil
-}
+func (in *mailSourceIn) Validate() error { return mailMessageID(in.MessageID) }
 
 type mailSourceOut struct {
 	MessageID int64  `json:"message_id"`
@@ -201,10 +178,7 @@ type mailSourceOut struct {
 
 func (o mailSourceOut) Summary() string {
 	s := fmt.Sprintf("Source of message %d (%d bytes):\n\n%s", o.MessageID, o.Size, o.Source)
-	if o.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(o.Truncated)
 }
 
 func mailGetMessageSource(env *Env) Tool {
@@ -235,10 +209,7 @@ type mailMoveIn struct {
 }
 
 func (in *mailMoveIn) Validate() error {
-	if in.MessageID <= 0 || in.MailboxID <= 0 {
-		return fmt.Errorf("message_id and mailbox_id must be positive ids")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), idArg("mailbox_id", in.MailboxID, "nc_mail_list_mailboxes"))
 }
 
 type mailDoneOut struct {
@@ -265,12 +236,7 @@ type mailDeleteIn struct {
 	MessageID int64 `json:"message_id" jsonschema:"message id, from nc_mail_list_messages"`
 }
 
-func (in *mailDeleteIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	return nil
-}
+func (in *mailDeleteIn) Validate() error { return mailMessageID(in.MessageID) }
 
 func mailDeleteMessage(env *Env) Tool {
 	return NewTool(Spec{
@@ -292,21 +258,7 @@ type mailFlagsIn struct {
 }
 
 func (in *mailFlagsIn) Validate() error {
-	if len(in.MessageIDs) == 0 {
-		return fmt.Errorf("message_ids is empty")
-	}
-	if len(in.MessageIDs) > 100 {
-		return fmt.Errorf("at most 100 message_ids at a time")
-	}
-	for _, id := range in.MessageIDs {
-		if id <= 0 {
-			return fmt.Errorf("message id %d is not valid", id)
-		}
-	}
-	if in.Seen == nil && in.Flagged == nil {
-		return fmt.Errorf("say what to change: seen and/or flagged")
-	}
-	return nil
+	return firstErr(idsArg("message_ids", in.MessageIDs, 100), changeArg("seen and/or flagged", in.Seen, in.Flagged))
 }
 
 func mailSetFlags(env *Env) Tool {
@@ -348,8 +300,8 @@ type mailTagIn struct {
 }
 
 func (in *mailTagIn) Validate() error {
-	if strings.TrimSpace(in.Name) == "" {
-		return fmt.Errorf("name is empty")
+	if err := textArg("name", in.Name); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(in.Name) > 128 {
 		return fmt.Errorf("name is longer than 128 characters")
@@ -374,10 +326,7 @@ func mailCreateTag(env *Env) Tool {
 		Description: "Create a mail tag to put on messages with nc_mail_tag_message.",
 		Scope:       "mail:write", Kind: Create,
 	}, func(ctx context.Context, nc *nextcloud.Client, in mailTagIn) (mailTagOut, error) {
-		color := in.Color
-		if color == "" {
-			color = "#0082c9"
-		}
+		color := cmp.Or(in.Color, "#0082c9")
 		t, err := nc.Mail().CreateTag(ctx, strings.TrimSpace(in.Name), color)
 		if err != nil {
 			return mailTagOut{}, err
@@ -393,13 +342,7 @@ type mailTagMessageIn struct {
 }
 
 func (in *mailTagMessageIn) Validate() error {
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive id")
-	}
-	if strings.TrimSpace(in.Tag) == "" {
-		return fmt.Errorf("tag is empty")
-	}
-	return nil
+	return firstErr(mailMessageID(in.MessageID), textArg("tag", in.Tag))
 }
 
 func mailTagMessage(env *Env) Tool {

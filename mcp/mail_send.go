@@ -44,16 +44,8 @@ func (in *mailSendIn) Validate() error {
 			return err
 		}
 	}
-	if strings.TrimSpace(in.Subject) == "" {
-		return fmt.Errorf("subject is empty")
-	}
-	if strings.TrimSpace(in.Body) == "" {
-		return fmt.Errorf("body is empty")
-	}
-	if in.AccountID < 0 || in.InReplyTo < 0 {
-		return fmt.Errorf("ids must not be negative")
-	}
-	return nil
+	return firstErr(textArg("subject", in.Subject), textArg("body", in.Body),
+		optIDArg("account_id", in.AccountID), optIDArg("in_reply_to", in.InReplyTo))
 }
 
 type mailSentOut struct {

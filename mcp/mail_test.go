@@ -58,13 +58,9 @@ func TestMailToolsetListing(t *testing.T) {
 		"nc_mail_move_message": Write, "nc_mail_set_flags": Write, "nc_mail_tag_message": Write,
 		"nc_mail_create_tag": Create,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "mail:read", false: "mail:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "mail", kinds, scopes)
+	commsCheckToolset(t, nc, "mail", kinds, toolScopes("mail", kinds))
 	// Sending reaches outside Nextcloud.
-	listed := listedTools(t, connect(t, newTestServer(t, nc), "inprocess"))
+	listed := listedTools(t, connectNC(t, nc))
 	if ow := listed["nc_mail_send"].Annotations.OpenWorldHint; ow == nil || !*ow {
 		t.Fatal("nc_mail_send is not marked open-world")
 	}
@@ -72,15 +68,13 @@ func TestMailToolsetListing(t *testing.T) {
 
 func TestMailAccountsMailboxesAndListing(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var accts mailAccountsOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_accounts", map[string]any{}), &accts)
+	accts := call[mailAccountsOut](t, c, "nc_mail_list_accounts", map[string]any{})
 	if len(accts.Accounts) != 1 || accts.Accounts[0].Email != "admin@example.com" || accts.Accounts[0].ID != f.acct {
 		t.Fatalf("accounts %+v", accts)
 	}
-	var boxes mailboxesOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_mailboxes", map[string]any{"account_id": f.acct}), &boxes)
+	boxes := call[mailboxesOut](t, c, "nc_mail_list_mailboxes", map[string]any{"account_id": f.acct})
 	roles := map[string]mailboxOut{}
 	for _, b := range boxes.Mailboxes {
 		roles[b.Role] = b
@@ -90,29 +84,25 @@ func TestMailAccountsMailboxesAndListing(t *testing.T) {
 	}
 
 	// Default: first account's INBOX, newest first, paged.
-	var page mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"limit": 2}), &page)
+	page := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"limit": 2})
 	if page.MailboxID != f.inbox || len(page.Messages) != 2 || page.Messages[0].ID != f.pdf || page.Messages[1].ID != f.news || page.NextBefore == 0 {
 		t.Fatalf("page 1 %+v", page)
 	}
 	if !page.Messages[0].HasAttachments || page.Messages[0].From != "Alice Doe <alice@example.net>" || page.Messages[0].Seen {
 		t.Fatalf("message %+v", page.Messages[0])
 	}
-	var page2 mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"limit": 2, "before": page.NextBefore}), &page2)
+	page2 := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"limit": 2, "before": page.NextBefore})
 	if len(page2.Messages) != 2 || page2.Messages[0].ID != f.html || page2.Messages[1].ID != f.plain {
 		t.Fatalf("page 2 %+v", page2)
 	}
-	var page3 mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"limit": 2, "before": page2.NextBefore}), &page3)
+	page3 := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"limit": 2, "before": page2.NextBefore})
 	if len(page3.Messages) != 0 || page3.NextBefore != 0 {
 		t.Fatalf("page 3 %+v", page3)
 	}
 
 	ids := func(args map[string]any) []int64 {
 		t.Helper()
-		var out mailListOut
-		decodeStructured(t, callTool(t, c, "nc_mail_list_messages", args), &out)
+		out := call[mailListOut](t, c, "nc_mail_list_messages", args)
 		var got []int64
 		for _, m := range out.Messages {
 			got = append(got, m.ID)
@@ -140,11 +130,9 @@ func TestMailAccountsMailboxesAndListing(t *testing.T) {
 
 func TestMailReadMessagesAndAttachments(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var msg mailFullOut
-	res := callTool(t, c, "nc_mail_get_message", map[string]any{"message_id": f.html})
-	decodeStructured(t, res, &msg)
+	msg, res := callRes[mailFullOut](t, c, "nc_mail_get_message", map[string]any{"message_id": f.html})
 	want := "Invoice 42\n\nTotal: 12 EUR\n\nPay now (https://shop.example/pay)"
 	if msg.Text != want || !msg.WasHTML || msg.Message.Subject != "Your invoice" || msg.AccountID != f.acct {
 		t.Fatalf("html message %+v\ntext %q", msg, msg.Text)
@@ -155,29 +143,24 @@ func TestMailReadMessagesAndAttachments(t *testing.T) {
 	if _, seen, _, _, _ := f.nc.MailState(f.html); seen {
 		t.Fatal("reading marked the message seen")
 	}
-	var plain mailFullOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_message", map[string]any{"message_id": f.plain}), &plain)
+	plain := call[mailFullOut](t, c, "nc_mail_get_message", map[string]any{"message_id": f.plain})
 	if plain.Text != "Shall we meet at noon? Menu: https://food.example/menu" || plain.WasHTML {
 		t.Fatalf("plain text %q", plain.Text)
 	}
-	var cut mailFullOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_message", map[string]any{"message_id": f.plain, "max_chars": 5}), &cut)
+	cut := call[mailFullOut](t, c, "nc_mail_get_message", map[string]any{"message_id": f.plain, "max_chars": 5})
 	if cut.Text != "Shall" || !cut.Truncated {
 		t.Fatalf("truncated %+v", cut)
 	}
 
-	var withAtt mailFullOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_message", map[string]any{"message_id": f.pdf}), &withAtt)
+	withAtt := call[mailFullOut](t, c, "nc_mail_get_message", map[string]any{"message_id": f.pdf})
 	if len(withAtt.Attachments) != 2 || withAtt.Attachments[0].Name != "notes.txt" || withAtt.Attachments[1].Mime != "application/pdf" {
 		t.Fatalf("attachments %+v", withAtt.Attachments)
 	}
-	var txt mailAttachmentDataOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_attachment", map[string]any{"message_id": f.pdf, "attachment_id": withAtt.Attachments[0].ID}), &txt)
+	txt := call[mailAttachmentDataOut](t, c, "nc_mail_get_attachment", map[string]any{"message_id": f.pdf, "attachment_id": withAtt.Attachments[0].ID})
 	if txt.Text != "line one\nline two\n" || txt.Name != "notes.txt" || txt.Base64 != "" {
 		t.Fatalf("text attachment %+v", txt)
 	}
-	var bin mailAttachmentDataOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_attachment", map[string]any{"message_id": f.pdf, "attachment_id": withAtt.Attachments[1].ID}), &bin)
+	bin := call[mailAttachmentDataOut](t, c, "nc_mail_get_attachment", map[string]any{"message_id": f.pdf, "attachment_id": withAtt.Attachments[1].ID})
 	raw, err := base64.StdEncoding.DecodeString(bin.Base64)
 	if err != nil || string(raw) != "%PDF-1.7 binary\x00\x01" || bin.Text != "" || bin.Size != int64(len(raw)) {
 		t.Fatalf("binary attachment %+v %v", bin, err)
@@ -187,10 +170,9 @@ func TestMailReadMessagesAndAttachments(t *testing.T) {
 
 func TestMailOrganize(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var done mailDoneOut
-	decodeStructured(t, callTool(t, c, "nc_mail_set_flags", map[string]any{"message_ids": []int64{f.html, f.news}, "seen": true, "flagged": true}), &done)
+	done := call[mailDoneOut](t, c, "nc_mail_set_flags", map[string]any{"message_ids": []int64{f.html, f.news}, "seen": true, "flagged": true})
 	for _, id := range []int64{f.html, f.news} {
 		if _, seen, flagged, _, _ := f.nc.MailState(id); !seen || !flagged {
 			t.Fatalf("message %d seen %v flagged %v", id, seen, flagged)
@@ -207,8 +189,7 @@ func TestMailOrganize(t *testing.T) {
 	}
 
 	// Tags: a default one by name, then a new one.
-	var tag mailTagOut
-	decodeStructured(t, callTool(t, c, "nc_mail_tag_message", map[string]any{"message_id": f.plain, "tag": "Work"}), &tag)
+	tag := call[mailTagOut](t, c, "nc_mail_tag_message", map[string]any{"message_id": f.plain, "tag": "Work"})
 	if tag.ImapLabel != "$label2" {
 		t.Fatalf("tag %+v", tag)
 	}
@@ -221,8 +202,7 @@ func TestMailOrganize(t *testing.T) {
 	if _, _, _, tags, _ := f.nc.MailState(f.plain); !slices.Equal(tags, []string{"$label2", "$project_x"}) {
 		t.Fatalf("tags %v", tags)
 	}
-	var listed mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"subject": "Lunch"}), &listed)
+	listed := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"subject": "Lunch"})
 	if len(listed.Messages) != 1 || strings.Join(listed.Messages[0].Tags, ",") != "Work,Project X" {
 		t.Fatalf("listed tags %+v", listed.Messages)
 	}
@@ -246,7 +226,7 @@ func TestMailOrganize(t *testing.T) {
 
 func TestMailSend(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
 	var sent mailSentOut
 	res := callTool(t, c, "nc_mail_send", map[string]any{
@@ -268,18 +248,15 @@ func TestMailSend(t *testing.T) {
 	}
 	// Bob, on this server, received it; the original is marked answered.
 	bobC := connectAs(t, f.nc, "bob")
-	var bobInbox mailListOut
-	decodeStructured(t, callTool(t, bobC, "nc_mail_list_messages", map[string]any{"subject": "Lunch"}), &bobInbox)
+	bobInbox := call[mailListOut](t, bobC, "nc_mail_list_messages", map[string]any{"subject": "Lunch"})
 	if len(bobInbox.Messages) != 1 || bobInbox.Messages[0].From != "Admin <admin@example.com>" {
 		t.Fatalf("bob's inbox %+v", bobInbox)
 	}
-	var orig mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"subject": "Lunch"}), &orig)
+	orig := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"subject": "Lunch"})
 	if len(orig.Messages) != 1 || !orig.Messages[0].Answered {
 		t.Fatalf("original not answered: %+v", orig)
 	}
-	var sentBox mailListOut
-	decodeStructured(t, callTool(t, c, "nc_mail_list_messages", map[string]any{"mailbox_id": f.sent}), &sentBox)
+	sentBox := call[mailListOut](t, c, "nc_mail_list_messages", map[string]any{"mailbox_id": f.sent})
 	if len(sentBox.Messages) != 1 || sentBox.Messages[0].Subject != "Re: Lunch on Friday" {
 		t.Fatalf("sent mailbox %+v", sentBox)
 	}
@@ -293,8 +270,8 @@ func TestMailSend(t *testing.T) {
 		{map[string]any{"to": []string{}, "subject": "x", "body": "y"}, []string{"recipient"}},
 		{map[string]any{"to": []string{"not an address"}, "subject": "x", "body": "y"}, []string{"not an email address"}},
 		{map[string]any{"to": []string{"a@b.c"}, "cc": []string{"@@"}, "subject": "x", "body": "y"}, []string{"cc"}},
-		{map[string]any{"to": []string{"a@b.c"}, "subject": " ", "body": "y"}, []string{"subject is empty"}},
-		{map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": ""}, []string{"body is empty"}},
+		{map[string]any{"to": []string{"a@b.c"}, "subject": " ", "body": "y"}, []string{"subject must not be empty"}},
+		{map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": ""}, []string{"body must not be empty"}},
 		{map[string]any{"to": "a@b.c", "subject": "x", "body": "y"}, []string{"to"}},
 		{map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y", "account_id": 999}, []string{"no mail account 999"}},
 		{map[string]any{"to": []string{"a@b.c"}, "subject": "x", "body": "y", "in_reply_to": f.bobOnlyMessage}, []string{"nothing was sent"}},
@@ -311,7 +288,7 @@ func TestMailSend(t *testing.T) {
 
 func TestMailBadInput(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	cases := []badCall{
 		{"nc_mail_list_mailboxes", map[string]any{}, []string{"account_id"}},
 		{"nc_mail_list_mailboxes", map[string]any{"account_id": f.bobAcct}, []string{"does not exist or is not yours"}},
@@ -329,7 +306,7 @@ func TestMailBadInput(t *testing.T) {
 		{"nc_mail_delete_message", map[string]any{"message_id": 99999}, []string{"does not exist or is not yours"}},
 		{"nc_mail_set_flags", map[string]any{"message_ids": []int64{f.plain}}, []string{"seen and/or flagged"}},
 		{"nc_mail_set_flags", map[string]any{"message_ids": []int64{f.plain, 99999}, "seen": true}, []string{"99999", "marked already"}},
-		{"nc_mail_create_tag", map[string]any{"name": ""}, []string{"name is empty"}},
+		{"nc_mail_create_tag", map[string]any{"name": ""}, []string{"name must not be empty"}},
 		{"nc_mail_create_tag", map[string]any{"name": "x", "color": "#0123456789"}, []string{"color"}},
 		{"nc_mail_tag_message", map[string]any{"message_id": f.plain}, []string{"tag"}},
 	}
@@ -338,8 +315,6 @@ func TestMailBadInput(t *testing.T) {
 
 func TestMailServerErrorsAndMissingApp(t *testing.T) {
 	f := mailSeed(t)
-	on := commsFault(f.nc, "/index.php/apps/mail/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_mail_list_accounts", map[string]any{}},
 		{"nc_mail_list_mailboxes", map[string]any{"account_id": f.acct}},
@@ -354,21 +329,19 @@ func TestMailServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_mail_create_tag", map[string]any{"name": "t"}},
 		{"nc_mail_tag_message", map[string]any{"message_id": f.plain, "tag": "Work"}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
+	appMissingChecks(t, f.nc, "mail", "Mail", "/index.php/apps/mail/", calls, func() any {
+		box, seen, flagged, tags, _ := f.nc.MailState(f.plain)
+		return []any{box, seen, flagged, tags, len(f.nc.MailSent())}
+	})
 	if n := len(f.nc.MailSent()); n != 0 {
 		t.Fatalf("%d messages sent during the outage", n)
 	}
-	f.nc.SetDisabled("mail", true)
-	wantAllFail(t, c, calls, `"mail"`, "Mail", "not installed or not enabled")
 }
 
 func TestMailMessageSource(t *testing.T) {
 	f := mailSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out mailSourceOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf}), &out)
+	c := connectNC(t, f.nc)
+	out := call[mailSourceOut](t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf})
 	if out.MessageID != f.pdf || out.Size != len(out.Source) || out.Truncated {
 		t.Fatalf("source %+v", out)
 	}
@@ -394,8 +367,7 @@ func TestMailMessageSource(t *testing.T) {
 	if strings.Join(names, ",") != "notes.txt,report.pdf" {
 		t.Fatalf("attachments in the source: %v", names)
 	}
-	var plain mailSourceOut
-	decodeStructured(t, callTool(t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.plain}), &plain)
+	plain := call[mailSourceOut](t, c, "nc_mail_get_message_source", map[string]any{"message_id": f.plain})
 	pm, err := netmail.ReadMessage(strings.NewReader(plain.Source))
 	if err != nil {
 		t.Fatal(err)
@@ -410,8 +382,7 @@ func TestMailMessageSource(t *testing.T) {
 
 	// A source over the read limit is cut, and says so.
 	small := connect(t, newTestServer(t, f.nc, func(o *Options) { o.Toolsets = DefaultToolsets(&Env{MaxReadBytes: 64}) }), "inprocess")
-	var cut mailSourceOut
-	decodeStructured(t, callTool(t, small, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf}), &cut)
+	cut := call[mailSourceOut](t, small, "nc_mail_get_message_source", map[string]any{"message_id": f.pdf})
 	if !cut.Truncated || len(cut.Source) > 64 || cut.Size != out.Size {
 		t.Fatalf("cut source %+v", cut)
 	}

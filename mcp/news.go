@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -87,6 +88,7 @@ func NewsToolset(env *Env) Toolset {
 		Name:        "news",
 		Description: "Nextcloud News: feeds, folders and articles",
 		Capability:  "news",
+		AppName:     "News",
 		Tools: []Tool{
 			newsListFeeds(env),
 			newsListItems(env),
@@ -189,13 +191,8 @@ func (in *newsItemsIn) Validate() error {
 	if in.FeedID != 0 && in.FolderID != 0 {
 		return fmt.Errorf("give feed_id or folder_id, not both")
 	}
-	if in.FeedID < 0 || in.FolderID < 0 || in.Before < 0 {
-		return fmt.Errorf("ids must be positive")
-	}
-	if in.Limit < 0 || in.Limit > 100 {
-		return fmt.Errorf("limit must be between 1 and 100, not %d", in.Limit)
-	}
-	return nil
+	return firstErr(optIDArg("feed_id", in.FeedID), optIDArg("folder_id", in.FolderID),
+		optIDArg("before_item_id", in.Before), limitArg("limit", in.Limit, 100))
 }
 
 type newsItemsOut struct {
@@ -204,12 +201,7 @@ type newsItemsOut struct {
 }
 
 func (o newsItemsOut) Summary() string {
-	if len(o.Items) == 0 {
-		return "No (more) articles."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d articles, newest first:\n", len(o.Items))
-	for _, it := range o.Items {
+	return listSummary(o.Items, "No (more) articles.", fmt.Sprintf("%d articles, newest first:", len(o.Items)), func(it newsItemOut) string {
 		flags := ""
 		if it.Unread {
 			flags += " unread"
@@ -217,12 +209,8 @@ func (o newsItemsOut) Summary() string {
 		if it.Starred {
 			flags += " starred"
 		}
-		fmt.Fprintf(&b, "- #%d %s (%s, %s%s) %s\n", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
-	}
-	if o.NextBefore > 0 {
-		fmt.Fprintf(&b, "Older articles: before_item_id=%d\n", o.NextBefore)
-	}
-	return b.String()
+		return fmt.Sprintf("- #%d %s (%s, %s%s) %s", it.ID, it.Title, it.Feed, it.Published, flags, it.URL)
+	}) + olderHint(len(o.Items), "articles", "before_item_id", o.NextBefore)
 }
 
 func newsListItems(env *Env) Tool {
@@ -253,10 +241,7 @@ func newsListItems(env *Env) Tool {
 				return newsItemsOut{}, Argf("no folder %d; list folders with nc_news_list_feeds", in.FolderID)
 			}
 		}
-		limit := in.Limit
-		if limit == 0 {
-			limit = 20
-		}
+		limit := cmp.Or(in.Limit, 20)
 		q := nextcloud.NewsItemQuery{Type: nextcloud.NewsTypeAll, GetRead: in.Filter != "" && in.Filter != "unread", Offset: in.Before}
 		switch {
 		case in.FeedID != 0:
@@ -288,13 +273,7 @@ type newsItemIn struct {
 }
 
 func (in *newsItemIn) Validate() error {
-	if in.ID <= 0 {
-		return fmt.Errorf("item_id must be a positive article id, from nc_news_list_items")
-	}
-	if in.MaxChars < 0 {
-		return fmt.Errorf("max_chars must be positive")
-	}
-	return nil
+	return firstErr(idArg("item_id", in.ID, "nc_news_list_items"), optPositiveArg("max_chars", in.MaxChars))
 }
 
 type newsItemResult struct {
@@ -304,10 +283,7 @@ type newsItemResult struct {
 func (o newsItemResult) Summary() string {
 	it := o.Item
 	s := fmt.Sprintf("%s\n%s — %s, %s\n%s\n\n%s", it.Title, it.Feed, it.Author, it.Published, it.URL, it.Text)
-	if it.Truncated {
-		s += "\n[truncated]"
-	}
-	return s
+	return s + truncatedMark(it.Truncated)
 }
 
 func newsGetItem(env *Env) Tool {
@@ -326,13 +302,8 @@ func newsGetItem(env *Env) Tool {
 		}
 		out := toNewsItem(it, titles)
 		out.Text = nextcloud.HTMLText(newsStr(it.Body))
-		limit := in.MaxChars
-		if limit == 0 {
-			limit = 20000
-		}
-		if r := []rune(out.Text); len(r) > limit {
-			out.Text, out.Truncated = string(r[:limit]), true
-		}
+		limit := cmp.Or(in.MaxChars, 20000)
+		out.Text, out.Truncated = clipRunes(out.Text, limit)
 		return newsItemResult{Item: out}, nil
 	})
 }
@@ -344,21 +315,7 @@ type newsMarkIn struct {
 }
 
 func (in *newsMarkIn) Validate() error {
-	if len(in.ItemIDs) == 0 {
-		return fmt.Errorf("item_ids is empty")
-	}
-	if len(in.ItemIDs) > 1000 {
-		return fmt.Errorf("at most 1000 item_ids at a time")
-	}
-	for _, id := range in.ItemIDs {
-		if id <= 0 {
-			return fmt.Errorf("item id %d is not a valid article id", id)
-		}
-	}
-	if in.Read == nil && in.Starred == nil {
-		return fmt.Errorf("say what to change: read and/or starred")
-	}
-	return nil
+	return firstErr(idsArg("item_ids", in.ItemIDs, 1000), changeArg("read and/or starred", in.Read, in.Starred))
 }
 
 type newsMarkOut struct {
@@ -417,10 +374,7 @@ func (in *newsMarkAllIn) Validate() error {
 	if n != 1 {
 		return fmt.Errorf("give exactly one of feed_id, folder_id or all=true")
 	}
-	if in.FeedID < 0 || in.FolderID < 0 {
-		return fmt.Errorf("ids must be positive")
-	}
-	return nil
+	return firstErr(optIDArg("feed_id", in.FeedID), optIDArg("folder_id", in.FolderID))
 }
 
 type newsMarkAllOut struct {

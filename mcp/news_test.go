@@ -39,19 +39,13 @@ func TestNewsToolsetListing(t *testing.T) {
 	nc := commsNC(t)
 	kinds := map[string]Kind{"nc_news_list_feeds": Read, "nc_news_list_items": Read, "nc_news_get_item": Read,
 		"nc_news_mark_items": Write, "nc_news_mark_all_read": Write, "nc_news_status": Read}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = map[bool]string{true: "news:read", false: "news:write"}[k == Read]
-	}
-	commsCheckToolset(t, nc, "news", kinds, scopes)
+	commsCheckToolset(t, nc, "news", kinds, toolScopes("news", kinds))
 }
 
 func TestNewsFeedsAndHealth(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out newsFeedsOut
-	res := callTool(t, c, "nc_news_list_feeds", map[string]any{})
-	decodeStructured(t, res, &out)
+	c := connectNC(t, f.nc)
+	out, res := callRes[newsFeedsOut](t, c, "nc_news_list_feeds", map[string]any{})
 	if len(out.Feeds) != 3 || len(out.Folders) != 1 || out.UnreadCount != 5 || out.FailingFeeds != 1 {
 		t.Fatalf("feeds %+v", out)
 	}
@@ -82,10 +76,9 @@ func TestNewsFeedsAndHealth(t *testing.T) {
 
 func TestNewsItemsPagingAndMarking(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 
-	var page newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"limit": 2}), &page)
+	page := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"limit": 2})
 	if len(page.Items) != 2 || page.Items[0].ID != f.a5 || page.Items[1].ID != f.a4 || page.NextBefore != f.a4 {
 		t.Fatalf("page 1 %+v", page)
 	}
@@ -96,8 +89,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if len(page.Items) != 2 || page.Items[0].ID != f.a3 || page.Items[1].ID != f.a2 {
 		t.Fatalf("page 2 %+v", page)
 	}
-	var last newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"limit": 2, "before_item_id": page.NextBefore}), &last)
+	last := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"limit": 2, "before_item_id": page.NextBefore})
 	if len(last.Items) != 1 || last.Items[0].ID != f.a1 || last.NextBefore != 0 {
 		t.Fatalf("page 3 %+v", last)
 	}
@@ -106,8 +98,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	}
 
 	// Per feed and per folder.
-	var feedItems newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.rootFeed}), &feedItems)
+	feedItems := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.rootFeed})
 	if len(feedItems.Items) != 2 || feedItems.Items[0].ID != f.a4 {
 		t.Fatalf("root feed items %+v", feedItems)
 	}
@@ -117,8 +108,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	}
 
 	// Mark read and starred, then filter.
-	var mark newsMarkOut
-	decodeStructured(t, callTool(t, c, "nc_news_mark_items", map[string]any{"item_ids": []int64{f.a1, f.a4}, "read": true, "starred": true}), &mark)
+	mark := call[newsMarkOut](t, c, "nc_news_mark_items", map[string]any{"item_ids": []int64{f.a1, f.a4}, "read": true, "starred": true})
 	if strings.Join(mark.Changes, ",") != "read,star" {
 		t.Fatalf("changes %v", mark.Changes)
 	}
@@ -129,8 +119,7 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if unread, _ := f.nc.NewsItemState(f.a4); !unread {
 		t.Fatal("a4 still read")
 	}
-	var starred newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"filter": "starred"}), &starred)
+	starred := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"filter": "starred"})
 	if len(starred.Items) != 2 || starred.Items[0].ID != f.a4 || starred.Items[1].ID != f.a1 {
 		t.Fatalf("starred %+v", starred)
 	}
@@ -138,20 +127,17 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 	if len(starred.Items) != 1 || starred.Items[0].ID != f.a1 {
 		t.Fatalf("starred in go feed %+v", starred)
 	}
-	var unread newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed}), &unread)
+	unread := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed})
 	if len(unread.Items) != 2 {
 		t.Fatalf("unread in go feed %+v", unread)
 	}
-	var all newsItemsOut
-	decodeStructured(t, callTool(t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed, "filter": "all"}), &all)
+	all := call[newsItemsOut](t, c, "nc_news_list_items", map[string]any{"feed_id": f.goFeed, "filter": "all"})
 	if len(all.Items) != 3 {
 		t.Fatalf("all in go feed %+v", all)
 	}
 
 	// Mark a feed, then everything, read.
-	var ma newsMarkAllOut
-	decodeStructured(t, callTool(t, c, "nc_news_mark_all_read", map[string]any{"feed_id": f.goFeed}), &ma)
+	ma := call[newsMarkAllOut](t, c, "nc_news_mark_all_read", map[string]any{"feed_id": f.goFeed})
 	if ma.UnreadLeft != 2 {
 		t.Fatalf("after feed read %+v", ma)
 	}
@@ -167,10 +153,8 @@ func TestNewsItemsPagingAndMarking(t *testing.T) {
 
 func TestNewsGetItem(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out newsItemResult
-	res := callTool(t, c, "nc_news_get_item", map[string]any{"item_id": f.a1})
-	decodeStructured(t, res, &out)
+	c := connectNC(t, f.nc)
+	out := call[newsItemResult](t, c, "nc_news_get_item", map[string]any{"item_id": f.a1})
 	want := "The Go team is happy to announce Go 1.25 (https://go.dev/doc/go1.25).\n\n- faster\n- smaller"
 	if out.Item.Text != want || out.Item.Author != "The Go Team" || out.Item.Feed != "Go Blog" {
 		t.Fatalf("item %+v\ntext %q", out.Item, out.Item.Text)
@@ -190,7 +174,7 @@ func TestNewsGetItem(t *testing.T) {
 
 func TestNewsBadInput(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
+	c := connectNC(t, f.nc)
 	cases := []badCall{
 		{"nc_news_get_item", map[string]any{}, []string{"item_id"}},
 		{"nc_news_get_item", map[string]any{"item_id": "one"}, []string{"item_id"}},
@@ -215,8 +199,6 @@ func TestNewsBadInput(t *testing.T) {
 
 func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 	f := newsSeed(t)
-	on := commsFault(f.nc, "/index.php/apps/news/", commsFail500)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
 	calls := []toolCall{
 		{"nc_news_list_feeds", map[string]any{}},
 		{"nc_news_list_items", map[string]any{}},
@@ -225,19 +207,16 @@ func TestNewsServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_news_mark_all_read", map[string]any{"all": true}},
 		{"nc_news_status", map[string]any{}},
 	}
-	on.Store(true)
-	wantAllFail(t, c, calls, "500", "Nextcloud failed internally")
-	on.Store(false)
-	f.nc.SetDisabled("news", true)
-	wantAllFail(t, c, calls, `"news"`, "News", "not installed or not enabled")
+	appMissingChecks(t, f.nc, "news", "News", "/index.php/apps/news/", calls, func() any {
+		unread, starred := f.nc.NewsItemState(f.a1)
+		return [2]bool{unread, starred}
+	})
 }
 
 func TestNewsStatus(t *testing.T) {
 	f := newsSeed(t)
-	c := connect(t, newTestServer(t, f.nc), "inprocess")
-	var out newsStatusOut
-	res := callTool(t, c, "nc_news_status", map[string]any{})
-	decodeStructured(t, res, &out)
+	c := connectNC(t, f.nc)
+	out, res := callRes[newsStatusOut](t, c, "nc_news_status", map[string]any{})
 	if out.Version == "" || !out.CronOK || !out.DBCharsetOK || out.Feeds != 3 || out.FailingFeeds != 1 || out.UnreadArticles != 5 {
 		t.Fatalf("status %+v", out)
 	}

@@ -251,7 +251,7 @@ func (in *pollsCreateIn) apiType() string {
 }
 
 func (in *pollsCreateIn) Validate() error {
-	if err := requireArg("title", in.Title); err != nil {
+	if err := textArg("title", in.Title); err != nil {
 		return err
 	}
 	if in.apiType() == "" {

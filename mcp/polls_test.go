@@ -186,7 +186,7 @@ func TestPollsBadInput(t *testing.T) {
 		{"nc_polls_get", map[string]any{"poll_id": 4242}, []string{"poll 4242 not found", "nc_polls_list"}},
 		{"nc_polls_get", map[string]any{"poll_id": f.bobs}, []string{"403", "Insufficient permissions"}},
 		{"nc_polls_create", map[string]any{"title": "x", "type": "multiple"}, []string{"type must be text or date"}},
-		{"nc_polls_create", map[string]any{"title": " ", "type": "text"}, []string{"title is empty"}},
+		{"nc_polls_create", map[string]any{"title": " ", "type": "text"}, []string{"title must not be empty"}},
 		{"nc_polls_create", map[string]any{"title": "x", "type": "date", "options": []map[string]any{{"start": "next monday"}}}, []string{"options[0]: start", "not a date"}},
 		{"nc_polls_create", map[string]any{"title": "x", "type": "date", "options": []map[string]any{{"text": "Pizza"}}}, []string{"options[0]", "not text"}},
 		{"nc_polls_create", map[string]any{"title": "x", "type": "text", "options": []map[string]any{{"text": "a"}, {"start": "2030-01-01"}}}, []string{"options[1]", "not start/end"}},

@@ -76,10 +76,7 @@ func liveSearch(ctx context.Context, nc *nextcloud.Client, in searchIn) (searchO
 	if len(wanted) == 0 {
 		wanted = ids
 	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 5
-	}
+	limit := cmp.Or(in.Limit, 5)
 	var queries []nextcloud.ProviderQuery
 	var unknown, denied, skipped []string
 	seen := map[string]bool{}
@@ -217,15 +214,8 @@ type searchProvidersOut struct {
 }
 
 func (o searchProvidersOut) Summary() string {
-	if len(o.Providers) == 0 {
-		return "This Nextcloud offers no unified search providers."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d search providers:\n", len(o.Providers))
-	for _, p := range o.Providers {
-		fmt.Fprintf(&b, "- %s: %s (app %s)\n", p.ID, p.Name, p.App)
-	}
-	return b.String()
+	return listSummary(o.Providers, "This Nextcloud offers no unified search providers.", fmt.Sprintf("%d search providers:", len(o.Providers)),
+		func(p searchProviderInfo) string { return fmt.Sprintf("- %s: %s (app %s)", p.ID, p.Name, p.App) })
 }
 
 // searchProviders is nc_search_providers (list search providers).
@@ -240,11 +230,9 @@ func searchProviders(env *Env, idx IndexBackend) Tool {
 			if err != nil {
 				return searchProvidersOut{}, err
 			}
-			out := searchProvidersOut{Providers: make([]searchProviderInfo, 0, len(ps))}
-			for _, p := range ps {
-				out.Providers = append(out.Providers, searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()})
-			}
-			return out, nil
+			return searchProvidersOut{Providers: mapAll(ps, func(p *nextcloud.SearchProvider) searchProviderInfo {
+				return searchProviderInfo{ID: p.ID, Name: p.Name, App: p.AppID, Filters: p.Filters.Names()}
+			})}, nil
 		})
 }
 
@@ -261,18 +249,14 @@ type searchIn struct {
 }
 
 func (in *searchIn) Validate() error {
-	if strings.TrimSpace(in.Query) == "" {
-		return fmt.Errorf("query is empty; give the words to search for")
-	}
-	if in.Limit < 0 || in.Limit > searchMaxLimit {
-		return fmt.Errorf("limit must be between 1 and %d, not %d", searchMaxLimit, in.Limit)
-	}
-	if in.TimeoutSeconds < 0 || in.TimeoutSeconds > searchMaxTimeout {
-		return fmt.Errorf("timeout_seconds must be between 1 and %d, not %d", searchMaxTimeout, in.TimeoutSeconds)
+	err := firstErr(textHintArg("query", in.Query, "give the words to search for"), limitArg("limit", in.Limit, searchMaxLimit),
+		limitArg("timeout_seconds", in.TimeoutSeconds, searchMaxTimeout))
+	if err != nil {
+		return err
 	}
 	for i, p := range in.Providers {
-		if strings.TrimSpace(p) == "" {
-			return fmt.Errorf("providers[%d] is empty", i)
+		if err := textArg(fmt.Sprintf("providers[%d]", i), p); err != nil {
+			return err
 		}
 	}
 	for p, c := range in.Cursors {

@@ -39,9 +39,8 @@ func TestSearchToolsetListing(t *testing.T) {
 
 func TestSearchProviders(t *testing.T) {
 	nc, _ := searchNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	var out searchProvidersOut
-	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &out)
+	c := connectNC(t, nc)
+	out := call[searchProvidersOut](t, c, "nc_search_providers", map[string]any{})
 	var ids []string
 	for _, p := range out.Providers {
 		ids = append(ids, p.ID)
@@ -73,9 +72,7 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, srv, kind)
-			var out searchOut
-			res := callTool(t, c, "nc_search", map[string]any{"query": "Budget", "providers": []string{"files", "talk-message", "talk-conversations"}, "limit": 2})
-			decodeStructured(t, res, &out)
+			out, res := callRes[searchOut](t, c, "nc_search", map[string]any{"query": "Budget", "providers": []string{"files", "talk-message", "talk-conversations"}, "limit": 2})
 			byProv := map[string][]searchHit{}
 			for _, h := range out.Results {
 				byProv[h.Provider] = append(byProv[h.Provider], h)
@@ -111,8 +108,7 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 				t.Fatalf("summary: %s", resultText(res))
 			}
 			// The next page of just that provider.
-			var next searchOut
-			decodeStructured(t, callTool(t, c, "nc_search", map[string]any{"query": "Budget", "limit": 2, "cursors": map[string]string{"talk-message": cursor}}), &next)
+			next := call[searchOut](t, c, "nc_search", map[string]any{"query": "Budget", "limit": 2, "cursors": map[string]string{"talk-message": cursor}})
 			if len(next.Providers) != 1 || len(next.Results) != 1 || next.Results[0].Subline != "budget draft is ready" || next.Providers[0].NextCursor != "" {
 				t.Fatalf("page 2: %+v", next)
 			}
@@ -122,11 +118,9 @@ func TestSearchFanOutAndPaging(t *testing.T) {
 
 func TestSearchAllProvidersByDefault(t *testing.T) {
 	nc, _ := searchNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	var provs searchProvidersOut
-	decodeStructured(t, callTool(t, c, "nc_search_providers", map[string]any{}), &provs)
-	var out searchOut
-	decodeStructured(t, callTool(t, c, "nc_search", map[string]any{"query": "budget"}), &out)
+	c := connectNC(t, nc)
+	provs := call[searchProvidersOut](t, c, "nc_search_providers", map[string]any{})
+	out := call[searchOut](t, c, "nc_search", map[string]any{"query": "budget"})
 	if len(out.Providers) != len(provs.Providers) || len(out.Providers) < 3 {
 		t.Fatalf("providers asked: %+v", out.Providers)
 	}
@@ -154,7 +148,7 @@ func TestSearchSlowAndFailingProviders(t *testing.T) {
 		}
 		return false
 	})
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	var out searchOut
 	res := callTool(t, c, "nc_search", map[string]any{"query": "budget", "timeout_seconds": 1,
 		"providers": []string{"talk-conversations", "files", "talk-message", "nosuch"}})
@@ -192,13 +186,13 @@ func TestSearchSlowAndFailingProviders(t *testing.T) {
 func TestSearchBadInput(t *testing.T) {
 	nc, _ := searchNC(t)
 	on := commsFault(nc, "/ocs/v2.php/search/providers", commsFail500)
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	cases := []struct {
 		args  map[string]any
 		wants []string
 	}{
 		{map[string]any{}, []string{"query"}},
-		{map[string]any{"query": "  "}, []string{"query is empty"}},
+		{map[string]any{"query": "  "}, []string{"query must not be empty"}},
 		{map[string]any{"query": 5}, []string{"query"}},
 		{map[string]any{"query": "x", "limit": 26}, []string{"limit", "25"}},
 		{map[string]any{"query": "x", "limit": "many"}, []string{"limit"}},

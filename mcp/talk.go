@@ -1,8 +1,8 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,6 +40,9 @@ func fmtEpoch(sec int64) string {
 func talkNotFound(err error, what string) error {
 	return explainNotFound(err, what, "not found, or you do not take part in the conversation (list conversations with nc_talk_list_conversations)")
 }
+
+// talkConvNotFound explains a 404 for the conversation token.
+func talkConvNotFound(err error, token string) error { return talkNotFound(err, "conversation "+token) }
 
 type talkConversationOut struct {
 	Token           string          `json:"token" jsonschema:"the conversation token other Talk tools take"`
@@ -94,8 +97,8 @@ func clipLine(s string, n int) string {
 }
 
 func validTalkToken(t string) error {
-	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("token is empty; take it from nc_talk_list_conversations")
+	if err := textHintArg("token", t, "take it from nc_talk_list_conversations"); err != nil {
+		return err
 	}
 	if strings.ContainsAny(t, "/?#% ") {
 		return fmt.Errorf("token %q is not a Talk conversation token (letters and digits, from nc_talk_list_conversations)", t)
@@ -119,6 +122,7 @@ func TalkToolset(env *Env) Toolset {
 		Name:        "talk",
 		Description: "Nextcloud Talk: conversations, participants, chat messages, reactions and polls",
 		Capability:  "spreed",
+		AppName:     "Talk",
 		Tools: []Tool{
 			talkListConversations(env),
 			talkGetConversation(env),
@@ -151,15 +155,8 @@ type talkListOut struct {
 }
 
 func (o talkListOut) Summary() string {
-	if len(o.Conversations) == 0 {
-		return "No Talk conversations."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d conversations, %d unread messages:\n", len(o.Conversations), o.TotalUnread)
-	for _, c := range o.Conversations {
-		b.WriteString(c.line() + "\n")
-	}
-	return b.String()
+	return listSummary(o.Conversations, "No Talk conversations.",
+		fmt.Sprintf("%d conversations, %d unread messages:", len(o.Conversations), o.TotalUnread), talkConversationOut.line)
 }
 
 func talkListConversations(env *Env) Tool {
@@ -216,7 +213,7 @@ func talkGetConversation(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkConversationResult, error) {
 		c, err := nc.Talk().Conversation(ctx, in.Token)
 		if err != nil {
-			return talkConversationResult{}, talkNotFound(err, "conversation "+in.Token)
+			return talkConversationResult{}, talkConvNotFound(err, in.Token)
 		}
 		return talkConversationResult{Conversation: toTalkConversation(c)}, nil
 	})
@@ -295,7 +292,7 @@ func talkListParticipants(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkParticipantsOut, error) {
 		ps, err := nc.Talk().Participants(ctx, in.Token)
 		if err != nil {
-			return talkParticipantsOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkParticipantsOut{}, talkConvNotFound(err, in.Token)
 		}
 		out := talkParticipantsOut{Token: in.Token, Participants: []talkParticipantOut{}}
 		for _, p := range ps {
@@ -317,11 +314,8 @@ type talkAddParticipantIn struct {
 }
 
 func (in *talkAddParticipantIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("participant", in.Participant)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Participant) == "" {
-		return fmt.Errorf("participant is empty")
 	}
 	switch in.Source {
 	case "", "users", "groups", "emails", "circles":
@@ -347,21 +341,15 @@ func talkAddParticipant(env *Env) Tool {
 		Description: "Add a user, group, email guest or circle to a group or public Talk conversation (you must moderate it).",
 		Scope:       "talk:write", Kind: Write,
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkAddParticipantIn) (talkAddParticipantOut, error) {
-		src := in.Source
-		if src == "" {
-			src = "users"
-		}
+		src := cmp.Or(in.Source, "users")
 		if err := nc.Talk().AddParticipant(ctx, in.Token, in.Participant, src); err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) {
-				switch ne.Status {
-				case 400:
-					return talkAddParticipantOut{}, fmt.Errorf("cannot add participants to this conversation (one-to-one and note-to-self conversations take none) or source %q is not supported: %w", src, err)
-				case 403:
-					return talkAddParticipantOut{}, fmt.Errorf("only moderators may add participants to this conversation: %w", err)
-				case 404:
-					return talkAddParticipantOut{}, fmt.Errorf("conversation %s or %s %q not found: %w", in.Token, strings.TrimSuffix(src, "s"), in.Participant, err)
-				}
+			switch statusOf(err) {
+			case 400:
+				return talkAddParticipantOut{}, fmt.Errorf("cannot add participants to this conversation (one-to-one and note-to-self conversations take none) or source %q is not supported: %w", src, err)
+			case 403:
+				return talkAddParticipantOut{}, fmt.Errorf("only moderators may add participants to this conversation: %w", err)
+			case 404:
+				return talkAddParticipantOut{}, fmt.Errorf("conversation %s or %s %q not found: %w", in.Token, strings.TrimSuffix(src, "s"), in.Participant, err)
 			}
 			return talkAddParticipantOut{}, err
 		}

@@ -1,8 +1,8 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -82,16 +82,7 @@ type talkReadIn struct {
 }
 
 func (in *talkReadIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.Limit < 0 || in.Limit > 200 {
-		return fmt.Errorf("limit must be between 1 and 200, not %d", in.Limit)
-	}
-	if in.Before < 0 {
-		return fmt.Errorf("before_message_id must be a positive message id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), limitArg("limit", in.Limit, 200), optIDArg("before_message_id", in.Before))
 }
 
 type talkReadOut struct {
@@ -101,22 +92,14 @@ type talkReadOut struct {
 }
 
 func (o talkReadOut) Summary() string {
-	if len(o.Messages) == 0 {
-		return "No (older) messages in " + o.Token + "."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d messages in %s, newest first:\n", len(o.Messages), o.Token)
-	for _, m := range o.Messages {
-		fmt.Fprintf(&b, "#%d %s %s: %s", m.ID, m.Time, m.Author, m.Text)
-		if m.ReplyTo != nil {
-			fmt.Fprintf(&b, " (reply to #%d)", m.ReplyTo.ID)
-		}
-		b.WriteByte('\n')
-	}
-	if o.NextBeforeID > 0 {
-		fmt.Fprintf(&b, "Older messages: before_message_id=%d\n", o.NextBeforeID)
-	}
-	return b.String()
+	return listSummary(o.Messages, "No (older) messages in "+o.Token+".",
+		fmt.Sprintf("%d messages in %s, newest first:", len(o.Messages), o.Token), func(m talkMessageOut) string {
+			line := fmt.Sprintf("#%d %s %s: %s", m.ID, m.Time, m.Author, m.Text)
+			if m.ReplyTo != nil {
+				line += fmt.Sprintf(" (reply to #%d)", m.ReplyTo.ID)
+			}
+			return line
+		}) + olderHint(len(o.Messages), "messages", "before_message_id", o.NextBeforeID)
 }
 
 func talkReadMessages(env *Env) Tool {
@@ -125,18 +108,12 @@ func talkReadMessages(env *Env) Tool {
 		Description: "Read the chat history of a Talk conversation, newest first, a page at a time (pass next_before_message_id as before_message_id for older messages). Reading does not move your read marker; use nc_talk_mark_read for that.",
 		Scope:       "talk:read", Kind: Read,
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkReadIn) (talkReadOut, error) {
-		limit := in.Limit
-		if limit == 0 {
-			limit = 30
-		}
+		limit := cmp.Or(in.Limit, 30)
 		h, err := nc.Talk().Messages(ctx, in.Token, nextcloud.TalkHistoryOptions{Limit: limit, Before: in.Before})
 		if err != nil {
-			return talkReadOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkReadOut{}, talkConvNotFound(err, in.Token)
 		}
-		out := talkReadOut{Token: in.Token, Messages: []talkMessageOut{}}
-		for i := range h.Messages {
-			out.Messages = append(out.Messages, toTalkMessage(&h.Messages[i]))
-		}
+		out := talkReadOut{Token: in.Token, Messages: mapAll(h.Messages, toTalkMessage)}
 		if len(h.Messages) >= limit && h.LastGiven > 0 {
 			out.NextBeforeID = h.LastGiven
 		}
@@ -152,17 +129,11 @@ type talkSendIn struct {
 }
 
 func (in *talkSendIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("message", in.Message), optIDArg("reply_to", in.ReplyTo)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Message) == "" {
-		return fmt.Errorf("message is empty")
 	}
 	if n := len([]rune(in.Message)); n > 32000 {
 		return fmt.Errorf("message has %d characters; Talk accepts at most 32000", n)
-	}
-	if in.ReplyTo < 0 {
-		return fmt.Errorf("reply_to must be a message id")
 	}
 	return nil
 }
@@ -184,14 +155,13 @@ func talkSendMessage(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkSendIn) (talkSentOut, error) {
 		m, err := nc.Talk().SendMessage(ctx, in.Token, nextcloud.TalkNewMessage{Message: in.Message, ReplyTo: in.ReplyTo, Silent: in.Silent})
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 && in.ReplyTo > 0 {
+			if statusOf(err) == 400 && in.ReplyTo > 0 {
 				return talkSentOut{}, fmt.Errorf("cannot reply to message #%d: it is not a chat message of this conversation: %w", in.ReplyTo, err)
 			}
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return talkSentOut{}, fmt.Errorf("the conversation is read-only or you may not post in it: %w", err)
 			}
-			return talkSentOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkSentOut{}, talkConvNotFound(err, in.Token)
 		}
 		return talkSentOut{Token: in.Token, Message: toTalkMessage(m)}, nil
 	})
@@ -203,13 +173,7 @@ type talkMarkReadIn struct {
 }
 
 func (in *talkMarkReadIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID < 0 {
-		return fmt.Errorf("message_id must be a message id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), optIDArg("message_id", in.MessageID))
 }
 
 type talkMarkReadOut struct {
@@ -230,7 +194,7 @@ func talkMarkRead(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkMarkReadIn) (talkMarkReadOut, error) {
 		c, err := nc.Talk().MarkRead(ctx, in.Token, in.MessageID)
 		if err != nil {
-			return talkMarkReadOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkMarkReadOut{}, talkConvNotFound(err, in.Token)
 		}
 		if c == nil {
 			// Older Talk answers without the conversation.
@@ -248,14 +212,11 @@ type talkReactionsIn struct {
 	Reaction  string `json:"reaction,omitempty" jsonschema:"only this emoji"`
 }
 
+// talkMessageID checks the id of a chat message.
+func talkMessageID(id int64) error { return idArg("message_id", id, "nc_talk_read_messages") }
+
 func (in *talkReactionsIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID))
 }
 
 type talkReactionsOut struct {
@@ -297,19 +258,8 @@ type talkReactIn struct {
 }
 
 func (in *talkReactIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	if strings.TrimSpace(in.Reaction) == "" {
-		return fmt.Errorf("reaction is empty; give one emoji")
-	}
-	if len([]rune(in.Reaction)) > 8 {
-		return fmt.Errorf("reaction must be a single emoji, not %q", in.Reaction)
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID),
+		textHintArg("reaction", in.Reaction, "give one emoji"), emojiArg("reaction", in.Reaction))
 }
 
 func talkAddReaction(env *Env) Tool {
@@ -320,8 +270,7 @@ func talkAddReaction(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkReactIn) (talkReactionsOut, error) {
 		rs, added, err := nc.Talk().React(ctx, in.Token, in.MessageID, in.Reaction)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 {
+			if statusOf(err) == 400 {
 				return talkReactionsOut{}, fmt.Errorf("message #%d cannot take reactions (system messages and deleted messages cannot): %w", in.MessageID, err)
 			}
 			return talkReactionsOut{}, talkNotFound(err, fmt.Sprintf("conversation %s or message #%d", in.Token, in.MessageID))

@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -97,18 +96,15 @@ type talkCreatePollIn struct {
 }
 
 func (in *talkCreatePollIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
+	if err := firstErr(validTalkToken(in.Token), textArg("question", in.Question)); err != nil {
 		return err
-	}
-	if strings.TrimSpace(in.Question) == "" {
-		return fmt.Errorf("question is empty")
 	}
 	if len(in.Options) < 2 {
 		return fmt.Errorf("options needs at least two answers, got %d", len(in.Options))
 	}
 	for i, o := range in.Options {
-		if strings.TrimSpace(o) == "" {
-			return fmt.Errorf("options[%d] is empty", i)
+		if err := textArg(fmt.Sprintf("options[%d]", i), o); err != nil {
+			return err
 		}
 	}
 	if in.MaxVotes < 0 || in.MaxVotes > len(in.Options) {
@@ -129,14 +125,13 @@ func talkCreatePoll(env *Env) Tool {
 		}
 		p, err := nc.Talk().CreatePoll(ctx, in.Token, nextcloud.TalkNewPoll{Question: in.Question, Options: in.Options, ResultMode: mode, MaxVotes: in.MaxVotes})
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 {
+			if statusOf(err) == 400 {
 				return talkPollOut{}, fmt.Errorf("the poll was refused: polls are possible in group and public conversations only, and question and options must not be too long: %w", err)
 			}
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return talkPollOut{}, fmt.Errorf("the conversation is read-only or you may not post in it: %w", err)
 			}
-			return talkPollOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkPollOut{}, talkConvNotFound(err, in.Token)
 		}
 		return toTalkPoll(in.Token, p), nil
 	})
@@ -148,13 +143,7 @@ type talkPollIn struct {
 }
 
 func (in *talkPollIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.PollID <= 0 {
-		return fmt.Errorf("poll_id must be a positive poll id")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), idArg("poll_id", in.PollID, ""))
 }
 
 func talkPollNotFound(err error, in talkPollIn) error {
@@ -204,8 +193,7 @@ func talkVotePoll(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkVotePollIn) (talkPollOut, error) {
 		ref := talkPollIn{Token: in.Token, PollID: in.PollID}
 		p, err := nc.Talk().VotePoll(ctx, in.Token, in.PollID, in.OptionIDs)
-		var ne *nextcloud.Error
-		if errors.As(err, &ne) && ne.Status == 400 {
+		if statusOf(err) == 400 {
 			// Talk says only 400; the poll tells why.
 			cur, gerr := nc.Talk().Poll(ctx, in.Token, in.PollID)
 			switch {
@@ -238,11 +226,10 @@ func talkClosePoll(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkPollIn) (talkPollOut, error) {
 		p, err := nc.Talk().ClosePoll(ctx, in.Token, in.PollID)
 		if err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 {
+			if statusOf(err) == 400 {
 				return talkPollOut{}, fmt.Errorf("poll %d is closed already; nc_talk_get_poll shows its results: %w", in.PollID, err)
 			}
-			if errors.As(err, &ne) && ne.Status == 403 {
+			if statusOf(err) == 403 {
 				return talkPollOut{}, fmt.Errorf("only the poll's author or a moderator may close poll %d: %w", in.PollID, err)
 			}
 			return talkPollOut{}, talkPollNotFound(err, in)
@@ -257,13 +244,7 @@ type talkDeleteMessageIn struct {
 }
 
 func (in *talkDeleteMessageIn) Validate() error {
-	if err := validTalkToken(in.Token); err != nil {
-		return err
-	}
-	if in.MessageID <= 0 {
-		return fmt.Errorf("message_id must be a positive message id, from nc_talk_read_messages")
-	}
-	return nil
+	return firstErr(validTalkToken(in.Token), talkMessageID(in.MessageID))
 }
 
 type talkDeletedOut struct {
@@ -283,16 +264,13 @@ func talkDeleteMessage(env *Env) Tool {
 		Scope:       "talk:write", Kind: Destroy,
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkDeleteMessageIn) (talkDeletedOut, error) {
 		if _, err := nc.Talk().DeleteMessage(ctx, in.Token, in.MessageID); err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) {
-				switch ne.Status {
-				case 400:
-					return talkDeletedOut{}, fmt.Errorf("message #%d is older than six hours and can no longer be deleted: %w", in.MessageID, err)
-				case 403:
-					return talkDeletedOut{}, fmt.Errorf("message #%d is not yours and you do not moderate the conversation, or the conversation is read-only: %w", in.MessageID, err)
-				case 405:
-					return talkDeletedOut{}, fmt.Errorf("message #%d is not a chat message (system messages and deleted messages cannot be deleted): %w", in.MessageID, err)
-				}
+			switch statusOf(err) {
+			case 400:
+				return talkDeletedOut{}, fmt.Errorf("message #%d is older than six hours and can no longer be deleted: %w", in.MessageID, err)
+			case 403:
+				return talkDeletedOut{}, fmt.Errorf("message #%d is not yours and you do not moderate the conversation, or the conversation is read-only: %w", in.MessageID, err)
+			case 405:
+				return talkDeletedOut{}, fmt.Errorf("message #%d is not a chat message (system messages and deleted messages cannot be deleted): %w", in.MessageID, err)
 			}
 			return talkDeletedOut{}, talkNotFound(err, fmt.Sprintf("conversation %s or message #%d", in.Token, in.MessageID))
 		}
@@ -318,14 +296,13 @@ func talkLeaveConversation(env *Env) Tool {
 	}, func(ctx context.Context, nc *nextcloud.Client, in talkTokenIn) (talkLeftOut, error) {
 		c, err := nc.Talk().Conversation(ctx, in.Token)
 		if err != nil {
-			return talkLeftOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkLeftOut{}, talkConvNotFound(err, in.Token)
 		}
 		if err := nc.Talk().Leave(ctx, in.Token); err != nil {
-			var ne *nextcloud.Error
-			if errors.As(err, &ne) && ne.Status == 400 {
+			if statusOf(err) == 400 {
 				return talkLeftOut{}, fmt.Errorf("you are the last moderator of %s; make another participant a moderator in Talk first: %w", c.DisplayName, err)
 			}
-			return talkLeftOut{}, talkNotFound(err, "conversation "+in.Token)
+			return talkLeftOut{}, talkConvNotFound(err, in.Token)
 		}
 		name := c.DisplayName
 		if name == "" {

@@ -26,18 +26,16 @@ func TestTalkPolls(t *testing.T) {
 	team := nc.AddTalkRoom("admin", 2, "Team", "bob")
 	other := nc.AddTalkRoom("admin", 2, "Other", "bob")
 	otherPoll := nc.AddTalkPoll(other, "admin", "Untouched?", 0, 0, "yes", "no")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	bob := talkAs(t, nc, "bob")
 
-	var poll talkPollOut
-	decodeStructured(t, callTool(t, c, "nc_talk_create_poll", map[string]any{"token": team, "question": "Lunch?", "options": []string{"pizza", "salad", "soup"}, "max_votes": 2}), &poll)
+	poll := call[talkPollOut](t, c, "nc_talk_create_poll", map[string]any{"token": team, "question": "Lunch?", "options": []string{"pizza", "salad", "soup"}, "max_votes": 2})
 	if poll.ID <= 0 || poll.Question != "Lunch?" || poll.Status != "open" || poll.Results != "public" || poll.MaxVotes != 2 ||
 		len(poll.Options) != 3 || poll.Options[2].ID != 2 || poll.Options[2].Text != "soup" || poll.ResultsVisible {
 		t.Fatalf("created poll %+v", poll)
 	}
 	// The poll shows in the chat as a shared object.
-	var page talkReadOut
-	decodeStructured(t, callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team}), &page)
+	page := call[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team})
 	if len(page.Messages) != 1 || page.Messages[0].Text != "Lunch?" {
 		t.Fatalf("chat after poll: %+v", page.Messages)
 	}
@@ -85,8 +83,7 @@ func TestTalkPolls(t *testing.T) {
 	if poll.Results != "hidden" || poll.ResultsVisible || poll.Options[0].Votes != 0 || poll.Voters != 0 {
 		t.Fatalf("hidden poll after voting %+v", poll)
 	}
-	var closed talkPollOut
-	decodeStructured(t, callTool(t, c, "nc_talk_close_poll", map[string]any{"token": team, "poll_id": poll.ID}), &closed)
+	closed := call[talkPollOut](t, c, "nc_talk_close_poll", map[string]any{"token": team, "poll_id": poll.ID})
 	if !closed.ResultsVisible || closed.Options[0].Votes != 1 || len(closed.Details) != 0 || closed.Options[0].Mine {
 		t.Fatalf("hidden poll closed %+v", closed)
 	}
@@ -103,11 +100,10 @@ func TestTalkDeleteMessageAndLeave(t *testing.T) {
 	mine := nc.AddTalkMessage(team, "admin", "oops")
 	bobs := nc.AddTalkMessage(team, "bob", "bob's words")
 	sys := nc.AddTalkSystemMessage(team, "admin", "conversation_renamed", "{actor} renamed the conversation")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	bob := talkAs(t, nc, "bob")
 
-	var del talkDeletedOut
-	decodeStructured(t, callTool(t, c, "nc_talk_delete_message", map[string]any{"token": team, "message_id": mine}), &del)
+	del := call[talkDeletedOut](t, c, "nc_talk_delete_message", map[string]any{"token": team, "message_id": mine})
 	if !del.Deleted || del.MessageID != mine {
 		t.Fatalf("deleted %+v", del)
 	}
@@ -133,8 +129,7 @@ func TestTalkDeleteMessageAndLeave(t *testing.T) {
 	// Leaving: admin is Team's only moderator while bob stays.
 	wantError(t, callTool(t, c, "nc_talk_leave_conversation", map[string]any{"token": team}), "last moderator", "400")
 	other := nc.AddTalkRoom("admin", 2, "Other", "bob")
-	var left talkLeftOut
-	decodeStructured(t, callTool(t, bob, "nc_talk_leave_conversation", map[string]any{"token": team}), &left)
+	left := call[talkLeftOut](t, bob, "nc_talk_leave_conversation", map[string]any{"token": team})
 	if !left.Left || left.Name != "Team" {
 		t.Fatalf("left %+v", left)
 	}
@@ -151,7 +146,7 @@ func TestTalkDeleteMessageAndLeave(t *testing.T) {
 func TestTalkPollAndDeleteBadInputAndMissingApp(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	cases := []struct {
 		tool  string
 		args  map[string]any

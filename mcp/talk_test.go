@@ -50,15 +50,9 @@ func commsCheckToolset(t *testing.T, nc *nctest.Server, app string, kinds map[st
 	t.Helper()
 	srv := newTestServer(t, nc)
 	listed := listedTools(t, connect(t, srv, "inprocess"))
-	for name, kind := range kinds {
-		tl, ok := listed[name]
-		if !ok {
-			t.Fatalf("tool %s not listed", name)
-		}
-		if tl.Annotations.Title == "" || tl.Description == "" {
-			t.Errorf("%s lacks title or description", name)
-		}
-		checkHints(t, name, tl.Annotations, kind)
+	collabCheckTools(t, listed, kinds)
+	for name := range kinds {
+		tl := listed[name]
 		st, _ := srv.Tool(name)
 		if st.Scope != scopes[name] {
 			t.Errorf("%s scope %q, want %q", name, st.Scope, scopes[name])
@@ -102,14 +96,7 @@ func TestTalkToolsetListing(t *testing.T) {
 		"nc_talk_get_poll": Read, "nc_talk_create_poll": Create, "nc_talk_vote_poll": Write, "nc_talk_close_poll": Write,
 		"nc_talk_delete_message": Destroy, "nc_talk_leave_conversation": Destroy,
 	}
-	scopes := map[string]string{}
-	for n, k := range kinds {
-		scopes[n] = "talk:read"
-		if k != Read {
-			scopes[n] = "talk:write"
-		}
-	}
-	commsCheckToolset(t, nc, "talk", kinds, scopes)
+	commsCheckToolset(t, nc, "talk", kinds, toolScopes("talk", kinds))
 }
 
 func TestTalkConversationsAndChat(t *testing.T) {
@@ -120,10 +107,9 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	nc.AddTalkMessage(team, "bob", "second, hey @admin")
 	m3 := nc.AddTalkMessage(team, "bob", "third")
 	quiet := nc.AddTalkRoom("admin", 3, "Quiet")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 
-	var list talkListOut
-	decodeStructured(t, callTool(t, c, "nc_talk_list_conversations", map[string]any{}), &list)
+	list := call[talkListOut](t, c, "nc_talk_list_conversations", map[string]any{})
 	if len(list.Conversations) != 2 || list.TotalUnread != 3 {
 		t.Fatalf("conversations %+v", list)
 	}
@@ -139,17 +125,14 @@ func TestTalkConversationsAndChat(t *testing.T) {
 		t.Fatalf("unread only: %+v", list.Conversations)
 	}
 
-	var conv talkConversationResult
-	decodeStructured(t, callTool(t, c, "nc_talk_get_conversation", map[string]any{"token": quiet}), &conv)
+	conv := call[talkConversationResult](t, c, "nc_talk_get_conversation", map[string]any{"token": quiet})
 	if conv.Conversation.Type != "public" || conv.Conversation.Name != "Quiet" || !conv.Conversation.Moderator || conv.Conversation.LastMessage != nil {
 		t.Fatalf("quiet: %+v", conv)
 	}
 
 	// Paging newest first, without touching the read marker.
 	before := nc.TalkLastRead(team, "admin")
-	var page talkReadOut
-	res := callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team, "limit": 2})
-	decodeStructured(t, res, &page)
+	page, res := callRes[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team, "limit": 2})
 	if len(page.Messages) != 2 || page.Messages[0].Text != "third" || page.Messages[1].Text != "second, hey @admin" {
 		t.Fatalf("page 1: %+v", page.Messages)
 	}
@@ -163,8 +146,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	if len(page.Messages) != 2 || page.Messages[0].ID != m1 || page.Messages[1].Type != "system" || page.Messages[1].Text != "bob created the conversation" {
 		t.Fatalf("page 2: %+v", page.Messages)
 	}
-	var end talkReadOut
-	decodeStructured(t, callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team, "before_message_id": page.Messages[1].ID}), &end)
+	end := call[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team, "before_message_id": page.Messages[1].ID})
 	if len(end.Messages) != 0 || end.NextBeforeID != 0 {
 		t.Fatalf("past the start: %+v", end)
 	}
@@ -173,8 +155,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Reply, then bob sees it with its parent.
-	var sent talkSentOut
-	decodeStructured(t, callTool(t, c, "nc_talk_send_message", map[string]any{"token": team, "message": "reply to you", "reply_to": m1}), &sent)
+	sent := call[talkSentOut](t, c, "nc_talk_send_message", map[string]any{"token": team, "message": "reply to you", "reply_to": m1})
 	if sent.Message.ReplyTo == nil || sent.Message.ReplyTo.ID != m1 || sent.Message.ReplyTo.Text != "first" || sent.Message.AuthorID != "admin" {
 		t.Fatalf("sent %+v", sent.Message)
 	}
@@ -184,8 +165,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Mark read.
-	var mr talkMarkReadOut
-	decodeStructured(t, callTool(t, c, "nc_talk_mark_read", map[string]any{"token": team, "message_id": m1}), &mr)
+	mr := call[talkMarkReadOut](t, c, "nc_talk_mark_read", map[string]any{"token": team, "message_id": m1})
 	if mr.LastReadMessage != m1 || mr.UnreadMessages != 2 {
 		t.Fatalf("mark read to m1: %+v", mr)
 	}
@@ -195,8 +175,7 @@ func TestTalkConversationsAndChat(t *testing.T) {
 	}
 
 	// Reactions.
-	var rx talkReactionsOut
-	decodeStructured(t, callTool(t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": m3, "reaction": "👍"}), &rx)
+	rx := call[talkReactionsOut](t, c, "nc_talk_add_reaction", map[string]any{"token": team, "message_id": m3, "reaction": "👍"})
 	if rx.Changed == nil || !*rx.Changed || len(rx.Reactions) != 1 || rx.Reactions[0].Count != 1 || rx.Reactions[0].People[0] != "admin" {
 		t.Fatalf("add reaction: %+v", rx)
 	}
@@ -229,10 +208,9 @@ func TestTalkConversationsAndChat(t *testing.T) {
 
 func TestTalkCreateAndParticipants(t *testing.T) {
 	nc := commsNC(t)
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 
-	var conv talkConversationResult
-	decodeStructured(t, callTool(t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "bob"}), &conv)
+	conv := call[talkConversationResult](t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "bob"})
 	if conv.Created == nil || !*conv.Created || conv.Conversation.Type != "one-to-one" || conv.Conversation.Name != "bob" {
 		t.Fatalf("one-to-one: %+v", conv)
 	}
@@ -252,13 +230,11 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 	}
 	wantError(t, callTool(t, c, "nc_talk_create_conversation", map[string]any{"type": "one-to-one", "invite": "nobody"}), "nobody", "404")
 
-	var parts talkParticipantsOut
-	decodeStructured(t, callTool(t, c, "nc_talk_list_participants", map[string]any{"token": group}), &parts)
+	parts := call[talkParticipantsOut](t, c, "nc_talk_list_participants", map[string]any{"token": group})
 	if len(parts.Participants) != 1 || parts.Participants[0].ActorID != "admin" || parts.Participants[0].Role != "owner" {
 		t.Fatalf("participants: %+v", parts)
 	}
-	var added talkAddParticipantOut
-	decodeStructured(t, callTool(t, c, "nc_talk_add_participant", map[string]any{"token": group, "participant": "bob"}), &added)
+	added := call[talkAddParticipantOut](t, c, "nc_talk_add_participant", map[string]any{"token": group, "participant": "bob"})
 	if added.Source != "users" {
 		t.Fatalf("added %+v", added)
 	}
@@ -284,7 +260,7 @@ func TestTalkCreateAndParticipants(t *testing.T) {
 func TestTalkBadInput(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
-	c := connect(t, newTestServer(t, nc), "inprocess")
+	c := connectNC(t, nc)
 	cases := []badCall{
 		{"nc_talk_get_conversation", map[string]any{}, []string{"token"}},
 		{"nc_talk_get_conversation", map[string]any{"token": 12}, []string{"token"}},
@@ -295,7 +271,7 @@ func TestTalkBadInput(t *testing.T) {
 		{"nc_talk_read_messages", map[string]any{"token": team, "limit": 500}, []string{"limit", "200"}},
 		{"nc_talk_read_messages", map[string]any{"token": "nosuchroom"}, []string{"not found"}},
 		{"nc_talk_send_message", map[string]any{"token": team}, []string{"message"}},
-		{"nc_talk_send_message", map[string]any{"token": team, "message": "  "}, []string{"message is empty"}},
+		{"nc_talk_send_message", map[string]any{"token": team, "message": "  "}, []string{"message must not be empty"}},
 		{"nc_talk_send_message", map[string]any{"token": team, "message": "hi", "reply_to": 4242}, []string{"#4242"}},
 		{"nc_talk_send_message", map[string]any{"token": "nosuchroom", "message": "hi"}, []string{"not found"}},
 		{"nc_talk_create_conversation", map[string]any{"type": "secret"}, []string{"one-to-one, group or public"}},
@@ -317,10 +293,7 @@ func TestTalkBadInput(t *testing.T) {
 func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 	nc := commsNC(t)
 	team := nc.AddTalkRoom("admin", 2, "Team")
-	on := commsFault(nc, "/ocs/v2.php/apps/spreed/", commsFail500)
-	c := connect(t, newTestServer(t, nc), "inprocess")
-	on.Store(true)
-	wantAllFail(t, c, []toolCall{
+	calls := []toolCall{
 		{"nc_talk_list_conversations", map[string]any{}},
 		{"nc_talk_get_conversation", map[string]any{"token": team}},
 		{"nc_talk_read_messages", map[string]any{"token": team}},
@@ -332,19 +305,15 @@ func TestTalkServerErrorsAndMissingApp(t *testing.T) {
 		{"nc_talk_list_reactions", map[string]any{"token": team, "message_id": 1}},
 		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
 		{"nc_talk_remove_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
-	}, "500", "Nextcloud failed internally")
-	on.Store(false)
-
+	}
+	appMissingChecks(t, nc, "spreed", "Talk", "/ocs/v2.php/apps/spreed/", calls, func() any {
+		return []any{nc.TalkAttendees(team), nc.TalkLastRead(team, "admin")}
+	})
+	// The error says the app is off; it does not dump the 404 page.
 	nc.SetDisabled("spreed", true)
-	for _, call := range []toolCall{
-		{"nc_talk_list_conversations", map[string]any{}},
-		{"nc_talk_get_conversation", map[string]any{"token": team}},
-		{"nc_talk_send_message", map[string]any{"token": team, "message": "hi"}},
-		{"nc_talk_add_reaction", map[string]any{"token": team, "message_id": 1, "reaction": "👍"}},
-	} {
-		res := callTool(t, c, call.tool, call.args)
-		wantError(t, res, `"spreed"`, "Talk", "not installed or not enabled")
-		if strings.Contains(resultText(res), "<html") {
+	c := connectNC(t, nc)
+	for _, call := range calls {
+		if res := callTool(t, c, call.tool, call.args); strings.Contains(resultText(res), "<html") {
 			t.Fatalf("error text dumps the 404 page: %s", resultText(res))
 		}
 	}
@@ -358,8 +327,7 @@ func TestTalkOverEveryTransport(t *testing.T) {
 	for _, kind := range transports {
 		t.Run(kind, func(t *testing.T) {
 			c := connect(t, srv, kind)
-			var page talkReadOut
-			decodeStructured(t, callTool(t, c, "nc_talk_read_messages", map[string]any{"token": team}), &page)
+			page := call[talkReadOut](t, c, "nc_talk_read_messages", map[string]any{"token": team})
 			if len(page.Messages) != 1 || page.Messages[0].Text != "hello over the wire" {
 				t.Fatalf("%s: %+v", kind, page)
 			}

@@ -202,7 +202,7 @@ func (in *teamsAddMemberIn) Validate() error {
 	if err := checkTeamID(in.TeamID); err != nil {
 		return err
 	}
-	if err := requireArg("user_id", in.UserID); err != nil {
+	if err := textArg("user_id", in.UserID); err != nil {
 		return err
 	}
 	if err := choiceArg("type", in.Type, "", "user", "group", "email", "team"); err != nil {

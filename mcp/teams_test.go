@@ -131,7 +131,7 @@ func TestTeamsBadInput(t *testing.T) {
 		{"nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "bob"}, []string{"member already exists"}},
 		{"nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "x", "type": "robot"}, []string{"type must be user, group, email or team"}},
 		{"nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": "nope", "type": "email"}, []string{"no e-mail address"}},
-		{"nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": " "}, []string{"user_id is empty"}},
+		{"nc_teams_add_member", map[string]any{"team_id": f.dev, "user_id": " "}, []string{"user_id must not be empty"}},
 		{"nc_teams_add_member", map[string]any{"team_id": f.readOnly, "user_id": "bob"}, []string{"403", "Insufficient rights"}},
 		{"nc_teams_remove_member", map[string]any{"team_id": f.dev}, []string{"member_id or user_id"}},
 		{"nc_teams_remove_member", map[string]any{"team_id": f.dev, "member_id": "a", "user_id": "b"}, []string{"exactly one"}},

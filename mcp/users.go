@@ -89,7 +89,7 @@ type usersSearchIn struct {
 }
 
 func (in *usersSearchIn) Validate() error {
-	if err := requireText("query", in.Query, "give part of a name, user id or email address"); err != nil {
+	if err := textHintArg("query", in.Query, "give part of a name, user id or email address"); err != nil {
 		return err
 	}
 	if err := limitArg("limit", in.Limit, 50); err != nil {

@@ -105,7 +105,7 @@ func TestUsersSearch(t *testing.T) {
 		want string
 	}{
 		{map[string]any{}, "query"},
-		{map[string]any{"query": "  "}, "query is empty"},
+		{map[string]any{"query": "  "}, "query must not be empty"},
 		{map[string]any{"query": 5}, "query"},
 		{map[string]any{"query": "a", "types": []string{"robot"}}, `unknown type "robot"`},
 		{map[string]any{"query": "a", "types": "user"}, "types"},

@@ -134,6 +134,15 @@ type collectiveReply struct {
 	Info       string     `json:"info"`
 }
 
+// collective runs a request that answers with one collective.
+func (c *CollectivesClient) collective(ctx context.Context, req Request, what string) (*Collective, error) {
+	out, err := decoded[collectiveReply](ctx, c.app, req, what)
+	if err != nil {
+		return nil, err
+	}
+	return &out.Collective, nil
+}
+
 // CreateCollective creates a collective (and its team); info is the app's
 // note, e.g. that an existing team was reused.
 func (c *CollectivesClient) Create(ctx context.Context, name, emoji string) (col *Collective, info string, err error) {
@@ -156,30 +165,18 @@ func (c *CollectivesClient) SetEmoji(ctx context.Context, id int64, emoji string
 	} else {
 		body = map[string]any{"emoji": emoji}
 	}
-	var out collectiveReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: collectivePath(id), Body: body, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("set emoji of collective %d: %w", id, err)
-	}
-	return &out.Collective, nil
+	return c.collective(ctx, Request{Method: http.MethodPut, Path: collectivePath(id), Body: body, OCS: true}, fmt.Sprintf("set emoji of collective %d", id))
 }
 
 // TrashCollective moves a collective into the trash.
 func (c *CollectivesClient) Trash(ctx context.Context, id int64) (*Collective, error) {
-	var out collectiveReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: collectivePath(id), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("trash collective %d: %w", id, err)
-	}
-	return &out.Collective, nil
+	return c.collective(ctx, Request{Method: http.MethodDelete, Path: collectivePath(id), OCS: true}, fmt.Sprintf("trash collective %d", id))
 }
 
 // RestoreCollective takes a collective out of the trash.
 func (c *CollectivesClient) Restore(ctx context.Context, id int64) (*Collective, error) {
-	var out collectiveReply
 	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("restore collective %d: %w", id, err)
-	}
-	return &out.Collective, nil
+	return c.collective(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, fmt.Sprintf("restore collective %d", id))
 }
 
 // DeleteCollective deletes a trashed collective for good; deleteTeam also
@@ -189,12 +186,8 @@ func (c *CollectivesClient) Delete(ctx context.Context, id int64, deleteTeam boo
 	if deleteTeam {
 		q = url.Values{"circle": {"1"}}
 	}
-	var out collectiveReply
 	p := collectivesBase + "/trash/" + strconv.FormatInt(id, 10)
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: p, Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("delete collective %d: %w", id, err)
-	}
-	return &out.Collective, nil
+	return c.collective(ctx, Request{Method: http.MethodDelete, Path: p, Query: q, OCS: true}, fmt.Sprintf("delete collective %d", id))
 }
 
 type pagesReply struct {
@@ -205,51 +198,49 @@ type pageReply struct {
 	Page CollectivePage `json:"page"`
 }
 
-// CollectivePages lists a collective's pages (not the trashed ones).
-func (c *CollectivesClient) Pages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
-	var out pagesReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages"), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list pages of collective %d: %w", collectiveID, err)
+// pages runs a request that answers with a list of pages.
+func (c *CollectivesClient) pages(ctx context.Context, req Request, what string) ([]CollectivePage, error) {
+	out, err := decoded[pagesReply](ctx, c.app, req, what)
+	if err != nil {
+		return nil, err
 	}
 	return out.Pages, nil
+}
+
+// page runs a request that answers with one page.
+func (c *CollectivesClient) page(ctx context.Context, req Request, what string) (*CollectivePage, error) {
+	out, err := decoded[pageReply](ctx, c.app, req, what)
+	if err != nil {
+		return nil, err
+	}
+	return &out.Page, nil
+}
+
+// CollectivePages lists a collective's pages (not the trashed ones).
+func (c *CollectivesClient) Pages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
+	return c.pages(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages"), OCS: true}, fmt.Sprintf("list pages of collective %d", collectiveID))
 }
 
 // TrashedCollectivePages lists the pages in a collective's trash.
 func (c *CollectivesClient) TrashedPages(ctx context.Context, collectiveID int64) ([]CollectivePage, error) {
-	var out pagesReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages", "trash"), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("list trashed pages of collective %d: %w", collectiveID, err)
-	}
-	return out.Pages, nil
+	return c.pages(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "pages", "trash"), OCS: true}, fmt.Sprintf("list trashed pages of collective %d", collectiveID))
 }
 
 // CollectivePage fetches one page's info.
 func (c *CollectivesClient) Page(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
-	var out pageReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: pageIDPath(collectiveID, pageID), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get page %d of collective %d: %w", pageID, collectiveID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodGet, Path: pageIDPath(collectiveID, pageID), OCS: true}, fmt.Sprintf("get page %d of collective %d", pageID, collectiveID))
 }
 
 // SearchCollectivePages searches the pages' content of a collective.
 func (c *CollectivesClient) SearchPages(ctx context.Context, collectiveID int64, query string) ([]CollectivePage, error) {
-	var out pagesReply
 	q := url.Values{"searchString": {query}}
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "search"), Query: q, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("search pages of collective %d: %w", collectiveID, err)
-	}
-	return out.Pages, nil
+	return c.pages(ctx, Request{Method: http.MethodGet, Path: collectivePath(collectiveID, "search"), Query: q, OCS: true}, fmt.Sprintf("search pages of collective %d", collectiveID))
 }
 
 // CreateCollectivePage creates a page below parentID.
 func (c *CollectivesClient) CreatePage(ctx context.Context, collectiveID, parentID int64, title string) (*CollectivePage, error) {
-	var out pageReply
 	p := collectivePath(collectiveID, "pages", strconv.FormatInt(parentID, 10))
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPost, Path: p, Body: map[string]any{"title": title}, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("create page %q in collective %d: %w", title, collectiveID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodPost, Path: p, Body: map[string]any{"title": title}, OCS: true}, fmt.Sprintf("create page %q in collective %d", title, collectiveID))
 }
 
 // PageMove moves and/or renames a page inside its collective. A nil
@@ -269,11 +260,7 @@ func (c *CollectivesClient) MovePage(ctx context.Context, collectiveID, pageID i
 	if m.Title != "" {
 		body["title"] = m.Title
 	}
-	var out pageReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID), Body: body, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("move page %d of collective %d: %w", pageID, collectiveID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID), Body: body, OCS: true}, fmt.Sprintf("move page %d of collective %d", pageID, collectiveID))
 }
 
 // SetCollectivePageEmoji sets (or with "" removes) a page's emoji.
@@ -284,30 +271,18 @@ func (c *CollectivesClient) SetPageEmoji(ctx context.Context, collectiveID, page
 	} else {
 		body = map[string]any{"emoji": emoji}
 	}
-	var out pageReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID, "emoji"), Body: body, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("set emoji of page %d: %w", pageID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodPut, Path: pageIDPath(collectiveID, pageID, "emoji"), Body: body, OCS: true}, fmt.Sprintf("set emoji of page %d", pageID))
 }
 
 // TrashCollectivePage moves a page (with its subpages) into the trash.
 func (c *CollectivesClient) TrashPage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
-	var out pageReply
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodDelete, Path: pageIDPath(collectiveID, pageID), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("trash page %d of collective %d: %w", pageID, collectiveID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodDelete, Path: pageIDPath(collectiveID, pageID), OCS: true}, fmt.Sprintf("trash page %d of collective %d", pageID, collectiveID))
 }
 
 // RestoreCollectivePage takes a page out of the trash.
 func (c *CollectivesClient) RestorePage(ctx context.Context, collectiveID, pageID int64) (*CollectivePage, error) {
-	var out pageReply
 	p := collectivePath(collectiveID, "pages", "trash", strconv.FormatInt(pageID, 10))
-	if _, err := c.app.Call(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("restore page %d of collective %d: %w", pageID, collectiveID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: http.MethodPatch, Path: p, OCS: true}, fmt.Sprintf("restore page %d of collective %d", pageID, collectiveID))
 }
 
 // CollectiveTags lists a collective's tags.
@@ -339,11 +314,7 @@ func (c *CollectivesClient) TagPage(ctx context.Context, collectiveID, pageID, t
 	if remove {
 		method = http.MethodDelete
 	}
-	var out pageReply
-	if _, err := c.app.Call(ctx, Request{Method: method, Path: pageIDPath(collectiveID, pageID, "tags", strconv.FormatInt(tagID, 10)), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("change tag %d of page %d: %w", tagID, pageID, err)
-	}
-	return &out.Page, nil
+	return c.page(ctx, Request{Method: method, Path: pageIDPath(collectiveID, pageID, "tags", strconv.FormatInt(tagID, 10)), OCS: true}, fmt.Sprintf("change tag %d of page %d", tagID, pageID))
 }
 
 // CollectivePageFile is the path of a page's markdown below the user's

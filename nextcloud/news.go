@@ -104,11 +104,7 @@ func (n *NewsClient) Folders(ctx context.Context) ([]NewsFolder, error) {
 
 // NewsFeeds lists the user's feeds with unread counts and update health.
 func (n *NewsClient) Feeds(ctx context.Context) (*NewsFeeds, error) {
-	var out NewsFeeds
-	if _, err := n.app.Call(ctx, Request{Method: http.MethodGet, Path: newsBase + "feeds"}, &out); err != nil {
-		return nil, fmt.Errorf("list News feeds: %w", err)
-	}
-	return &out, nil
+	return decoded[NewsFeeds](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "feeds"}, "list News feeds")
 }
 
 // NewsStatus is the answer of GET /status.
@@ -122,11 +118,7 @@ type NewsStatus struct {
 
 // Status reports the News app's version and its setup warnings.
 func (n *NewsClient) Status(ctx context.Context) (*NewsStatus, error) {
-	var out NewsStatus
-	if _, err := n.app.Call(ctx, Request{Method: http.MethodGet, Path: newsBase + "status"}, &out); err != nil {
-		return nil, fmt.Errorf("get News status: %w", err)
-	}
-	return &out, nil
+	return decoded[NewsStatus](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "status"}, "get News status")
 }
 
 // News item query types.

@@ -212,11 +212,7 @@ func (t *TalkClient) Conversation(ctx context.Context, token string) (*TalkConve
 	if err != nil {
 		return nil, err
 	}
-	var out TalkConversation
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("get Talk conversation %q: %w", token, err)
-	}
-	return &out, nil
+	return decoded[TalkConversation](ctx, t.app, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, fmt.Sprintf("get Talk conversation %q", token))
 }
 
 // TalkNewConversation describes a conversation to create.
@@ -333,11 +329,7 @@ func (t *TalkClient) SendMessage(ctx context.Context, token string, in TalkNewMe
 	if err != nil {
 		return nil, err
 	}
-	var out TalkMessage
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("send message to Talk conversation %q: %w", token, err)
-	}
-	return &out, nil
+	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, fmt.Sprintf("send message to Talk conversation %q", token))
 }
 
 // TalkMarkRead sets the read marker; lastRead 0 marks everything read.
@@ -362,15 +354,21 @@ func (t *TalkClient) MarkRead(ctx context.Context, token string, lastRead int64)
 	return &out, nil
 }
 
-func talkReactionPath(token string, messageID int64) (string, error) {
+// talkItemPath is base/<token>/<id> for an item (message, poll) of a
+// conversation; what names the item in the error.
+func talkItemPath(base, token, what string, id int64) (string, error) {
 	tok, err := talkToken(token)
 	if err != nil {
 		return "", err
 	}
-	if messageID <= 0 {
-		return "", fmt.Errorf("message id must be positive")
+	if id <= 0 {
+		return "", fmt.Errorf("%s id must be positive", what)
 	}
-	return talkReactBas + tok + "/" + strconv.FormatInt(messageID, 10), nil
+	return base + tok + "/" + strconv.FormatInt(id, 10), nil
+}
+
+func talkReactionPath(token string, messageID int64) (string, error) {
+	return talkItemPath(talkReactBas, token, "message", messageID)
 }
 
 // TalkReactions lists who reacted how to a message, by emoji; reaction

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 )
 
 // Talk polls (docs/poll.md of nextcloud/spreed), deleting a message
@@ -56,14 +55,7 @@ type TalkNewPoll struct {
 }
 
 func talkPollPath(token string, pollID int64) (string, error) {
-	tok, err := talkToken(token)
-	if err != nil {
-		return "", err
-	}
-	if pollID <= 0 {
-		return "", fmt.Errorf("poll id must be positive")
-	}
-	return talkPollBase + tok + "/" + strconv.FormatInt(pollID, 10), nil
+	return talkItemPath(talkPollBase, token, "poll", pollID)
 }
 
 // CreatePoll posts a poll to a group or public conversation.
@@ -72,11 +64,7 @@ func (t *TalkClient) CreatePoll(ctx context.Context, token string, in TalkNewPol
 	if err != nil {
 		return nil, err
 	}
-	var out TalkPoll
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodPost, Path: talkPollBase + tok, Body: in, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("create poll in Talk conversation %q: %w", token, err)
-	}
-	return &out, nil
+	return decoded[TalkPoll](ctx, t.app, Request{Method: http.MethodPost, Path: talkPollBase + tok, Body: in, OCS: true}, fmt.Sprintf("create poll in Talk conversation %q", token))
 }
 
 // Poll fetches a poll with the results the user may see.
@@ -103,28 +91,17 @@ func (t *TalkClient) pollCall(ctx context.Context, method, token string, pollID 
 	if err != nil {
 		return nil, err
 	}
-	var out TalkPoll
-	if _, err := t.app.Call(ctx, Request{Method: method, Path: p, Body: body, OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("%s poll %d in Talk conversation %q: %w", verb, pollID, token, err)
-	}
-	return &out, nil
+	return decoded[TalkPoll](ctx, t.app, Request{Method: method, Path: p, Body: body, OCS: true}, fmt.Sprintf("%s poll %d in Talk conversation %q", verb, pollID, token))
 }
 
 // DeleteMessage deletes a chat message. Talk answers with the system
 // message "message_deleted" whose parent is the deleted message.
 func (t *TalkClient) DeleteMessage(ctx context.Context, token string, messageID int64) (*TalkMessage, error) {
-	tok, err := talkToken(token)
+	p, err := talkItemPath(talkChatBase, token, "message", messageID)
 	if err != nil {
 		return nil, err
 	}
-	if messageID <= 0 {
-		return nil, fmt.Errorf("message id must be positive")
-	}
-	var out TalkMessage
-	if _, err := t.app.Call(ctx, Request{Method: http.MethodDelete, Path: talkChatBase + tok + "/" + strconv.FormatInt(messageID, 10), OCS: true}, &out); err != nil {
-		return nil, fmt.Errorf("delete message %d in Talk conversation %q: %w", messageID, token, err)
-	}
-	return &out, nil
+	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodDelete, Path: p, OCS: true}, fmt.Sprintf("delete message %d in Talk conversation %q", messageID, token))
 }
 
 // Leave removes the user from a conversation.

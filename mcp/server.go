@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -213,11 +214,8 @@ func (s *Server) ScopesSupported() []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(set))
-	for sc := range set {
-		out = append(out, sc)
-	}
-	sort.Strings(out)
+	out := slices.AppendSeq([]string{}, maps.Keys(set)) // [] rather than null in the metadata
+	slices.Sort(out)
 	return out
 }
 

@@ -16,8 +16,7 @@ func ActivityToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "activity",
 		Description: "Nextcloud activity stream: what happened to your files, shares, calendars and more",
-		Capability:  "activity",
-		AppName:     "Activity",
+		App:         nextcloud.ActivityApp,
 		Tools: []Tool{
 			activityList(env),
 			activityListFilters(env),

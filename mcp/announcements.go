@@ -18,7 +18,7 @@ func AnnouncementsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "announcements",
 		Description: "Nextcloud announcement center: read announcements; administrators post and delete them",
-		AppName:     "Announcement center",
+		App:         nextcloud.AnnouncementsApp,
 		Tools: []Tool{
 			announcementsList(env),
 			announcementsCreate(env),

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -8,22 +9,14 @@ import (
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
 )
 
-// knownCapabilities maps toolset names to the key their Nextcloud app adds
-// under capabilities. Apps that publish no capabilities (news, mail,
-// cookbook) are detected by their API's answer instead.
-var knownCapabilities = map[string]string{
-	"notes":       "notes",
-	"deck":        "deck",
-	"tables":      "tables",
-	"talk":        "spreed",
-	"collectives": "collectives",
-}
-
-func capabilityKey(ts Toolset) string {
-	if ts.Capability != "" {
-		return ts.Capability
+// appOf returns the capability key that shows ts's app is installed
+// ("" when it publishes none, or for core features) and the app's name for
+// "app not enabled".
+func appOf(ts Toolset) (capability, name string) {
+	if ts.App != (nextcloud.AppInfo{}) {
+		return ts.App.Capability(), ts.App.Name
 	}
-	return knownCapabilities[ts.Name]
+	return ts.Capability, cmp.Or(ts.AppName, ts.Capability)
 }
 
 // capsCache keeps each user's capabilities for a short time, so listing

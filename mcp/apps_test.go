@@ -14,7 +14,7 @@ type pingOut struct {
 }
 
 func deckLikeToolset() Toolset {
-	return Toolset{Name: "probe", Capability: "deck", AppName: "Deck", Tools: []Tool{
+	return Toolset{Name: "probe", App: nextcloud.DeckApp, Tools: []Tool{
 		NewTool(Spec{Name: "nc_probe_ping", Scope: "probe:read", Kind: Read},
 			func(context.Context, *nextcloud.Client, pingIn) (pingOut, error) { return pingOut{OK: true}, nil }),
 	}}

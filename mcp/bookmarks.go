@@ -18,8 +18,7 @@ func BookmarksToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "bookmarks",
 		Description: "Nextcloud Bookmarks: bookmarks, folders and tags",
-		Capability:  "bookmarks",
-		AppName:     "Bookmarks",
+		App:         nextcloud.BookmarksApp,
 		Tools: []Tool{
 			bookmarksList(env),
 			bookmarksCreate(env),

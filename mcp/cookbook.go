@@ -14,8 +14,10 @@ func CookbookToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "cookbook",
 		Description: "Recipes in the Nextcloud Cookbook app (schema.org Recipe)",
-		// No Capability: older Cookbook versions publish none, so the
-		// tools stay listed and say so when the app is missing.
+		// CookbookApp has no capability key: older Cookbook versions
+		// publish none, so the tools stay listed and say so when the app
+		// is missing.
+		App: nextcloud.CookbookApp,
 		Tools: []Tool{
 			cookbookList(env),
 			cookbookSearch(env),

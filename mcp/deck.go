@@ -27,8 +27,7 @@ func DeckToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "deck",
 		Description: "Deck: kanban boards, stacks, cards, labels, comments and attachments",
-		Capability:  "deck",
-		AppName:     "Deck",
+		App:         nextcloud.DeckApp,
 		Tools: []Tool{
 			deckListBoards(cache), deckGetBoard(cache), deckCreateBoard(cache), deckUpdateBoard(cache), deckDeleteBoard(cache),
 			deckListStacks(cache), deckGetStack(cache), deckCreateStack(cache), deckUpdateStack(cache), deckDeleteStack(cache), deckReorderStacks(cache),

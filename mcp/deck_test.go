@@ -51,7 +51,7 @@ func deckCard(t *testing.T, c *client.Client, board, stack int64, title string, 
 // shareDeckBoard shares a board of owner with user through Deck's ACL API.
 func shareDeckBoard(t *testing.T, nc *nctest.Server, owner string, board int64, user string, edit bool) {
 	t.Helper()
-	_, err := nc.Client(t, owner).App("deck", "Deck", nil).Call(context.Background(), nextcloud.Request{
+	_, err := nc.Client(t, owner).AppOf(nextcloud.DeckApp, nil).Call(context.Background(), nextcloud.Request{
 		Method: http.MethodPost, Path: fmt.Sprintf("/index.php/apps/deck/api/v1.0/boards/%d/acl", board),
 		Body: map[string]any{"type": 0, "participant": user, "permissionEdit": edit, "permissionShare": false, "permissionManage": false},
 	}, nil)

@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -86,7 +85,9 @@ func (s *Server) toolsetViews() []toolsetView {
 		}
 		i := slices.IndexFunc(out, func(v toolsetView) bool { return v.name == ts.Name })
 		if i < 0 {
-			out = append(out, toolsetView{name: ts.Name, description: ts.Description, capability: capabilityKey(ts), appName: cmp.Or(ts.AppName, capabilityKey(ts))})
+			v := toolsetView{name: ts.Name, description: ts.Description}
+			v.capability, v.appName = appOf(ts)
+			out = append(out, v)
 			i = len(out) - 1
 		}
 		out[i].tools = append(out[i].tools, ts.Tools...)

@@ -18,7 +18,7 @@ func FilesToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "files",
 		Description: "Nextcloud Files: folders, files, search, favorites and the trash bin (WebDAV)",
-		Capability:  "files",
+		App:         nextcloud.FilesApp,
 		Tools: []Tool{
 			filesList(),
 			filesStat(),

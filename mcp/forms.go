@@ -19,8 +19,7 @@ func FormsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "forms",
 		Description: "Nextcloud Forms: forms, questions and submissions",
-		Capability:  "forms",
-		AppName:     "Forms",
+		App:         nextcloud.FormsApp,
 		Tools: []Tool{
 			formsList(env),
 			formsGet(env),

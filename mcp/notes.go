@@ -94,7 +94,7 @@ func NotesToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "notes",
 		Description: "Nextcloud Notes: Markdown notes in categories",
-		Capability:  "notes",
+		App:         nextcloud.NotesApp,
 		Tools: []Tool{
 			notesList(env),
 			notesGet(env),

@@ -16,8 +16,7 @@ func NotificationsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "notifications",
 		Description: "Nextcloud notifications: list them, dismiss one or all",
-		Capability:  "notifications",
-		AppName:     "Notifications",
+		App:         nextcloud.NotificationsApp,
 		Tools: []Tool{
 			notificationsList(env),
 			notificationsDismiss(env),

@@ -19,8 +19,7 @@ func PollsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "polls",
 		Description: "Nextcloud Polls: text and date polls, options and votes",
-		Capability:  "polls",
-		AppName:     "Polls",
+		App:         nextcloud.PollsApp,
 		Tools: []Tool{
 			pollsList(env),
 			pollsGet(env),

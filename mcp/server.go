@@ -1,11 +1,11 @@
 package mcp
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -141,7 +141,9 @@ func New(opts Options) (*Server, error) {
 		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) || len(opts.Apps) == 0 && ts.OffByDefault {
 			continue
 		}
-		enabled := Toolset{Name: ts.Name, Description: ts.Description, Capability: ts.Capability, AppName: ts.AppName}
+		enabled := Toolset{Name: ts.Name, Description: ts.Description, App: ts.App, Capability: ts.Capability, AppName: ts.AppName}
+		ref := appRef{toolset: ts.Name}
+		ref.capability, ref.appName = appOf(ts)
 		for _, t := range ts.Tools {
 			if opts.ReadOnly && !t.ReadOnly() {
 				continue
@@ -158,7 +160,7 @@ func New(opts Options) (*Server, error) {
 			def := t.Def
 			schema := sync.OnceValues(func() (*argSchema, error) { return compileArgSchema(def) })
 			s.tools[t.Def.Name] = t
-			s.appOf[t.Def.Name] = appRef{ts.Name, capabilityKey(ts), cmp.Or(ts.AppName, capabilityKey(ts))}
+			s.appOf[t.Def.Name] = ref
 			enabled.Tools = append(enabled.Tools, t)
 			s.mcp.AddTool(t.Def, s.wrap(t, schema))
 		}
@@ -212,11 +214,8 @@ func (s *Server) ScopesSupported() []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(set))
-	for sc := range set {
-		out = append(out, sc)
-	}
-	sort.Strings(out)
+	out := slices.AppendSeq([]string{}, maps.Keys(set)) // [] rather than null in the metadata
+	slices.Sort(out)
 	return out
 }
 

@@ -17,7 +17,7 @@ func SharingToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "sharing",
 		Description: "Shares of files and folders: with users, groups, email addresses, other clouds, or as public links",
-		Capability:  "files_sharing",
+		App:         nextcloud.SharingApp,
 		Tools: []Tool{
 			sharingList(env),
 			sharingGet(env),

@@ -154,7 +154,7 @@ func TablesToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "tables",
 		Description: "Tables: structured tables and views, their columns and rows",
-		Capability:  "tables",
+		App:         nextcloud.TablesApp,
 		Tools: []Tool{
 			tablesList(env),
 			tablesSchema(env),

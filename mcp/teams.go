@@ -18,8 +18,7 @@ func TeamsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "teams",
 		Description: "Nextcloud Teams (Circles): teams and their members",
-		Capability:  "circles",
-		AppName:     "Teams",
+		App:         nextcloud.TeamsApp,
 		Tools: []Tool{
 			teamsList(env),
 			teamsListMembers(env),

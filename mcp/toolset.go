@@ -70,15 +70,18 @@ type Toolset struct {
 	// Name is the app key used by --apps and in scopes ("notes", "files").
 	Name        string
 	Description string
-	// Capability is the key under capabilities that shows the app is
-	// installed; empty for core features.
+	// App is the Nextcloud app behind the toolset, the same value its
+	// sub-client is built from: its capability key shows the app is
+	// installed (--detect-apps) and its id and name word "app not
+	// enabled". Zero for core features.
+	App nextcloud.AppInfo
+	// Capability and AppName are App's old spelling, read only while App
+	// is zero (Talk, Mail, News and Collectives until they name App).
 	Capability string
-	// AppName is the app's name as users see it ("Deck"), for the "app
-	// not enabled" error (nextcloud.AppNotEnabled); default Capability.
-	AppName   string
-	Tools     []Tool
-	Resources []Resource
-	Templates []ResourceTemplate
+	AppName    string
+	Tools      []Tool
+	Resources  []Resource
+	Templates  []ResourceTemplate
 
 	// OffByDefault leaves the toolset out unless Options.Apps names it
 	// (the admin tools: nobody gets them by accident).

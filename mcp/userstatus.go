@@ -20,8 +20,7 @@ func UserStatusToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "user_status",
 		Description: "Nextcloud user status: see yours and others', set online/away/do not disturb/invisible with a message and emoji, clear it",
-		Capability:  "user_status",
-		AppName:     "User status",
+		App:         nextcloud.UserStatusApp,
 		Tools: []Tool{
 			userStatusGet(env),
 			userStatusListPredefined(env),

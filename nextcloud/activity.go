@@ -21,7 +21,7 @@ type ActivityClient struct{ app App }
 
 // Activity returns the activity API of the user.
 func (c *Client) Activity() *ActivityClient {
-	return &ActivityClient{app: c.App("activity", "Activity", nil)}
+	return &ActivityClient{app: c.AppOf(ActivityApp, nil)}
 }
 
 const activityBase = "/ocs/v2.php/apps/activity/api/v2/activity"

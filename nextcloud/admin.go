@@ -19,7 +19,7 @@ type AdminClient struct{ app App }
 
 // Admin returns the provisioning API, acting as the user.
 func (c *Client) Admin() *AdminClient {
-	return &AdminClient{app: c.App("", "Nextcloud", provisioningRules{})}
+	return &AdminClient{app: c.AppOf(AppInfo{Name: "Nextcloud"}, provisioningRules{})}
 }
 
 // provisioningRules names the OCS status code of a failure that carries

@@ -19,7 +19,7 @@ type AnnouncementsClient struct{ app App }
 
 // Announcements returns the announcement center API of the user.
 func (c *Client) Announcements() *AnnouncementsClient {
-	return &AnnouncementsClient{app: c.App("announcementcenter", "Announcement center", nil)}
+	return &AnnouncementsClient{app: c.AppOf(AnnouncementsApp, nil)}
 }
 
 const announcementsBase = "/ocs/v2.php/apps/announcementcenter/api/v1/announcements"

@@ -21,10 +21,7 @@ import (
 // wording; an app's own rules are hooks (AppRules), not a copy of this code.
 type App struct {
 	c *Client
-	// ID is the app id, as in /apps/<id>/ and the capabilities ("spreed").
-	ID string
-	// Name is the product name users know ("Talk").
-	Name  string
+	AppInfo
 	rules AppRules
 }
 
@@ -35,16 +32,21 @@ type AppRules interface {
 	Message(status int, body []byte) string
 }
 
-// App returns the request mechanism for the app id (named name in
-// messages); rules may be nil.
+// AppOf returns the request mechanism for the app; rules may be nil.
+func (c *Client) AppOf(info AppInfo, rules AppRules) App {
+	return App{c: c, AppInfo: info, rules: rules}
+}
+
+// App is AppOf for the app id (named name in messages). Talk, Mail, News
+// and Collectives still call it; it goes once they call AppOf.
 func (c *Client) App(id, name string, rules AppRules) App {
-	return App{c: c, ID: id, Name: name, rules: rules}
+	return c.AppOf(AppInfo{ID: id, Name: name}, rules)
 }
 
 // core is the mechanism for Nextcloud's own APIs (capabilities, users,
 // unified search, login flow): they are always there, so a 404 is a
 // missing item, never an app that is off.
-func (c *Client) core() App { return App{c: c, Name: "Nextcloud"} }
+func (c *Client) core() App { return App{c: c, AppInfo: AppInfo{Name: "Nextcloud"}} }
 
 // Client is the Nextcloud client the app calls through.
 func (a App) Client() *Client { return a.c }
@@ -185,7 +187,7 @@ func (a App) NotEnabled(method, path string) error {
 // AppNotEnabled is App.NotEnabled for code that knows only the app id and
 // name (the capability check in the MCP layer).
 func AppNotEnabled(id, name string) error {
-	return App{ID: id, Name: name}.NotEnabled("", "")
+	return App{AppInfo: AppInfo{ID: id, Name: name}}.NotEnabled("", "")
 }
 
 // routerNotFound reports whether a 404 answer comes from Nextcloud's

@@ -32,7 +32,7 @@ func appWith(t *testing.T, a answer, rules AppRules, seen *http.Request) App {
 		w.WriteHeader(a.status)
 		_, _ = io.WriteString(w, a.body)
 	}))
-	return c.App("deck", "Deck", rules)
+	return c.AppOf(DeckApp, rules)
 }
 
 func TestAppCallDecodesAnswers(t *testing.T) {
@@ -213,7 +213,7 @@ func TestCoreCallNotFoundIsNotAppMissing(t *testing.T) {
 	if errors.Is(err, ErrAppNotEnabled) || !errors.Is(err, ErrNotFound) || !errors.As(err, &e) || e.App != "" {
 		t.Fatalf("core 404: %v", err)
 	}
-	_, err = c.App("notes", "Notes", nil).Call(context.Background(), Request{Method: http.MethodGet, Path: "/x"}, nil)
+	_, err = c.AppOf(NotesApp, nil).Call(context.Background(), Request{Method: http.MethodGet, Path: "/x"}, nil)
 	if !errors.Is(err, ErrAppNotEnabled) {
 		t.Fatalf("app 404: %v", err)
 	}

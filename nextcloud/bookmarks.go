@@ -21,7 +21,7 @@ type BookmarksClient struct{ app App }
 
 // Bookmarks returns the Bookmarks API of the user.
 func (c *Client) Bookmarks() *BookmarksClient {
-	return &BookmarksClient{app: c.App("bookmarks", "Bookmarks", bookmarksRules{})}
+	return &BookmarksClient{app: c.AppOf(BookmarksApp, bookmarksRules{})}
 }
 
 const bookmarksBase = "/index.php/apps/bookmarks/public/rest/v2/"

@@ -319,7 +319,7 @@ type CookbookClient struct{ app App }
 
 // Cookbook returns the Cookbook API client.
 func (c *Client) Cookbook() *CookbookClient {
-	return &CookbookClient{app: c.App("cookbook", "Cookbook", nil)}
+	return &CookbookClient{app: c.AppOf(CookbookApp, nil)}
 }
 
 func (c *CookbookClient) call(ctx context.Context, method, path string, body, out any) error {

@@ -33,7 +33,7 @@ type DeckClient struct {
 
 // Deck returns a Deck API client; cache may be nil (no conditional GETs).
 func (c *Client) Deck(cache *DeckCache) *DeckClient {
-	return &DeckClient{app: c.App("deck", "Deck", nil), cache: cache}
+	return &DeckClient{app: c.AppOf(DeckApp, nil), cache: cache}
 }
 
 // deckFail adds what failed to err. Deck answers 403 "Permission denied"

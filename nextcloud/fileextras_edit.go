@@ -87,7 +87,7 @@ type RemindersClient struct{ app App }
 
 // Reminders returns the file reminders API of the user.
 func (c *Client) Reminders() *RemindersClient {
-	return &RemindersClient{app: c.App("files_reminders", "File reminders", nil)}
+	return &RemindersClient{app: c.AppOf(RemindersApp, nil)}
 }
 
 func reminderPath(fileID int64) string {

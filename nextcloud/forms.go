@@ -16,7 +16,7 @@ import (
 type FormsClient struct{ app App }
 
 // Forms returns the Forms API of the user.
-func (c *Client) Forms() *FormsClient { return &FormsClient{app: c.App("forms", "Forms", nil)} }
+func (c *Client) Forms() *FormsClient { return &FormsClient{app: c.AppOf(FormsApp, nil)} }
 
 const formsBase = "/ocs/v2.php/apps/forms/api/v3/forms"
 

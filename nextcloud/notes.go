@@ -120,7 +120,7 @@ type NotesClient struct{ app App }
 
 // Notes returns the Notes API client.
 func (c *Client) Notes() *NotesClient {
-	return &NotesClient{app: c.App("notes", "Notes", notesRules{})}
+	return &NotesClient{app: c.AppOf(NotesApp, notesRules{})}
 }
 
 // notesRules reads the errorType the Notes app puts in its error bodies.

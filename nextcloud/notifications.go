@@ -15,7 +15,7 @@ type NotificationsClient struct{ app App }
 
 // Notifications returns the notifications API of the user.
 func (c *Client) Notifications() *NotificationsClient {
-	return &NotificationsClient{app: c.App("notifications", "Notifications", nil)}
+	return &NotificationsClient{app: c.AppOf(NotificationsApp, nil)}
 }
 
 const notificationsBase = "/ocs/v2.php/apps/notifications/api/v2/notifications"

@@ -16,7 +16,7 @@ import (
 type PollsClient struct{ app App }
 
 // Polls returns the Polls API of the user.
-func (c *Client) Polls() *PollsClient { return &PollsClient{app: c.App("polls", "Polls", nil)} }
+func (c *Client) Polls() *PollsClient { return &PollsClient{app: c.AppOf(PollsApp, nil)} }
 
 const pollsBase = "/index.php/apps/polls/api/v1.0/"
 

@@ -234,7 +234,7 @@ type SharingClient struct{ app App }
 
 // Sharing returns the Share API client.
 func (c *Client) Sharing() *SharingClient {
-	return &SharingClient{app: c.App("files_sharing", "Sharing", nil)}
+	return &SharingClient{app: c.AppOf(SharingApp, nil)}
 }
 
 func (c *SharingClient) call(ctx context.Context, method, path string, query url.Values, body, out any) error {

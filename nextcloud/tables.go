@@ -116,7 +116,7 @@ type TablesRow struct {
 type TablesClient struct{ app App }
 
 // Tables returns the Tables API client.
-func (c *Client) Tables() *TablesClient { return &TablesClient{app: c.App("tables", "Tables", nil)} }
+func (c *Client) Tables() *TablesClient { return &TablesClient{app: c.AppOf(TablesApp, nil)} }
 
 // TablesNode says whether an id names a table or a view.
 type TablesNode struct {

@@ -15,7 +15,7 @@ import (
 type TeamsClient struct{ app App }
 
 // Teams returns the Teams API of the user.
-func (c *Client) Teams() *TeamsClient { return &TeamsClient{app: c.App("circles", "Teams", nil)} }
+func (c *Client) Teams() *TeamsClient { return &TeamsClient{app: c.AppOf(TeamsApp, nil)} }
 
 const teamsBase = "/ocs/v2.php/apps/circles/circles"
 

@@ -17,7 +17,7 @@ type UserStatusClient struct{ app App }
 
 // UserStatus returns the user status API of the user.
 func (c *Client) UserStatus() *UserStatusClient {
-	return &UserStatusClient{app: c.App("user_status", "User status", nil)}
+	return &UserStatusClient{app: c.AppOf(UserStatusApp, nil)}
 }
 
 const userStatusBase = "/ocs/v2.php/apps/user_status/api/v1/"

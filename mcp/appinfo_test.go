@@ -16,9 +16,6 @@ import (
 // toolset reaches the sub-client, whose own error must name the same id
 // and product name.
 func TestToolsetAppIsItsSubClientsApp(t *testing.T) {
-	// Toolsets still on the old Capability field; the lead moves them to
-	// App, and this list must then shrink (an unknown one fails below).
-	oldFields := []string{"talk", "mail", "news", "collectives"}
 	// The files toolset speaks WebDAV, not an app API: FilesApp only
 	// gives its capability key.
 	noSubClient := []string{"files"}
@@ -28,11 +25,6 @@ func TestToolsetAppIsItsSubClientsApp(t *testing.T) {
 	checked := 0
 	for _, ts := range DefaultToolsets(&Env{}) {
 		if ts.App == (nextcloud.AppInfo{}) {
-			if ts.Capability != "" || ts.AppName != "" {
-				if !slices.Contains(oldFields, ts.Name) {
-					t.Errorf("toolset %s sets Capability/AppName: name its nextcloud.AppInfo in App instead", ts.Name)
-				}
-			}
 			continue
 		}
 		if slices.Contains(noSubClient, ts.Name) {

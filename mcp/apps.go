@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -13,10 +12,7 @@ import (
 // ("" when it publishes none, or for core features) and the app's name for
 // "app not enabled".
 func appOf(ts Toolset) (capability, name string) {
-	if ts.App != (nextcloud.AppInfo{}) {
-		return ts.App.Capability(), ts.App.Name
-	}
-	return ts.Capability, cmp.Or(ts.AppName, ts.Capability)
+	return ts.App.Capability(), ts.App.Name
 }
 
 // capsCache keeps each user's capabilities for a short time, so listing

@@ -59,8 +59,7 @@ func CollectivesToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "collectives",
 		Description: "Nextcloud Collectives: team wikis of markdown pages",
-		Capability:  "collectives",
-		AppName:     "Collectives",
+		App:         nextcloud.CollectivesApp,
 		Tools: []Tool{
 			collectivesList(env),
 			collectivesCreate(env),

@@ -97,8 +97,7 @@ func MailToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "mail",
 		Description: "Nextcloud Mail: read, search, organize and send email",
-		Capability:  "mail",
-		AppName:     "Mail",
+		App:         nextcloud.MailApp,
 		Tools: []Tool{
 			mailListAccounts(env),
 			mailListMailboxes(env),

@@ -87,8 +87,7 @@ func NewsToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "news",
 		Description: "Nextcloud News: feeds, folders and articles",
-		Capability:  "news",
-		AppName:     "News",
+		App:         nextcloud.NewsApp,
 		Tools: []Tool{
 			newsListFeeds(env),
 			newsListItems(env),

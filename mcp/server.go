@@ -141,7 +141,7 @@ func New(opts Options) (*Server, error) {
 		if len(opts.Apps) > 0 && !slices.Contains(opts.Apps, ts.Name) || len(opts.Apps) == 0 && ts.OffByDefault {
 			continue
 		}
-		enabled := Toolset{Name: ts.Name, Description: ts.Description, App: ts.App, Capability: ts.Capability, AppName: ts.AppName}
+		enabled := Toolset{Name: ts.Name, Description: ts.Description, App: ts.App}
 		ref := appRef{toolset: ts.Name}
 		ref.capability, ref.appName = appOf(ts)
 		for _, t := range ts.Tools {

@@ -121,8 +121,7 @@ func TalkToolset(env *Env) Toolset {
 	return Toolset{
 		Name:        "talk",
 		Description: "Nextcloud Talk: conversations, participants, chat messages, reactions and polls",
-		Capability:  "spreed",
-		AppName:     "Talk",
+		App:         nextcloud.TalkApp,
 		Tools: []Tool{
 			talkListConversations(env),
 			talkGetConversation(env),

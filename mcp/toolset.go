@@ -74,14 +74,10 @@ type Toolset struct {
 	// sub-client is built from: its capability key shows the app is
 	// installed (--detect-apps) and its id and name word "app not
 	// enabled". Zero for core features.
-	App nextcloud.AppInfo
-	// Capability and AppName are App's old spelling, read only while App
-	// is zero (Talk, Mail, News and Collectives until they name App).
-	Capability string
-	AppName    string
-	Tools      []Tool
-	Resources  []Resource
-	Templates  []ResourceTemplate
+	App       nextcloud.AppInfo
+	Tools     []Tool
+	Resources []Resource
+	Templates []ResourceTemplate
 
 	// OffByDefault leaves the toolset out unless Options.Apps names it
 	// (the admin tools: nobody gets them by accident).

@@ -37,12 +37,6 @@ func (c *Client) AppOf(info AppInfo, rules AppRules) App {
 	return App{c: c, AppInfo: info, rules: rules}
 }
 
-// App is AppOf for the app id (named name in messages). Talk, Mail, News
-// and Collectives still call it; it goes once they call AppOf.
-func (c *Client) App(id, name string, rules AppRules) App {
-	return c.AppOf(AppInfo{ID: id, Name: name}, rules)
-}
-
 // core is the mechanism for Nextcloud's own APIs (capabilities, users,
 // unified search, login flow): they are always there, so a 404 is a
 // missing item, never an app that is off.

@@ -20,7 +20,7 @@ type CollectivesClient struct{ app App }
 
 // Collectives returns the Collectives API of the user.
 func (c *Client) Collectives() *CollectivesClient {
-	return &CollectivesClient{app: c.App("collectives", "Collectives", nil)}
+	return &CollectivesClient{app: c.AppOf(CollectivesApp, nil)}
 }
 
 const collectivesBase = "/ocs/v2.php/apps/collectives/api/v1.0/collectives"

@@ -19,7 +19,7 @@ import (
 type MailClient struct{ app App }
 
 // Mail returns the Mail API of the user.
-func (c *Client) Mail() *MailClient { return &MailClient{app: c.App("mail", "Mail", nil)} }
+func (c *Client) Mail() *MailClient { return &MailClient{app: c.AppOf(MailApp, nil)} }
 
 const mailBase = "/index.php/apps/mail/api/"
 

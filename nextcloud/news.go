@@ -16,7 +16,7 @@ import (
 type NewsClient struct{ app App }
 
 // News returns the News API of the user.
-func (c *Client) News() *NewsClient { return &NewsClient{app: c.App("news", "News", nil)} }
+func (c *Client) News() *NewsClient { return &NewsClient{app: c.AppOf(NewsApp, nil)} }
 
 const newsBase = "/index.php/apps/news/api/v1-3/"
 

@@ -16,7 +16,7 @@ import (
 type TalkClient struct{ app App }
 
 // Talk returns the Talk API of the user.
-func (c *Client) Talk() *TalkClient { return &TalkClient{app: c.App("spreed", "Talk", nil)} }
+func (c *Client) Talk() *TalkClient { return &TalkClient{app: c.AppOf(TalkApp, nil)} }
 
 const (
 	talkRoomBase = "/ocs/v2.php/apps/spreed/api/v4/room"

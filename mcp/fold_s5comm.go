@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/nextcloud-mcp/nextcloud-mcp-server/nextcloud"
@@ -77,10 +76,10 @@ func statusOf(err error) int {
 // get the next, older page: arg=next; "" when there is none or the page
 // is empty.
 func olderHint(shown int, what, arg string, next int64) string {
-	if shown == 0 || next <= 0 {
+	if shown == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\nOlder %s: %s=%d", what, arg, next)
+	return moreHint(next, "Older "+what+": "+arg+"=%d")
 }
 
 // truncatedMark ends a summary whose text was cut.

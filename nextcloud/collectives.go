@@ -136,7 +136,7 @@ type collectiveReply struct {
 
 // collective runs a request that answers with one collective.
 func (c *CollectivesClient) collective(ctx context.Context, req Request, what string) (*Collective, error) {
-	out, err := decoded[collectiveReply](ctx, c.app, req, what)
+	out, err := fetchOne[collectiveReply](ctx, c.app, req, what)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ type pageReply struct {
 
 // pages runs a request that answers with a list of pages.
 func (c *CollectivesClient) pages(ctx context.Context, req Request, what string) ([]CollectivePage, error) {
-	out, err := decoded[pagesReply](ctx, c.app, req, what)
+	out, err := fetchOne[pagesReply](ctx, c.app, req, what)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (c *CollectivesClient) pages(ctx context.Context, req Request, what string)
 
 // page runs a request that answers with one page.
 func (c *CollectivesClient) page(ctx context.Context, req Request, what string) (*CollectivePage, error) {
-	out, err := decoded[pageReply](ctx, c.app, req, what)
+	out, err := fetchOne[pageReply](ctx, c.app, req, what)
 	if err != nil {
 		return nil, err
 	}

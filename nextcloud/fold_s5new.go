@@ -19,7 +19,7 @@ func fetch[T any](ctx context.Context, a App, r Request, what string) (T, error)
 	return out, nil
 }
 
-// fetchOne is fetch for the calls that answer one object.
+// fetchOne is fetch for the calls that answer one object (nil on error).
 func fetchOne[T any](ctx context.Context, a App, r Request, what string) (*T, error) {
 	out, err := fetch[T](ctx, a, r, what)
 	if err != nil {

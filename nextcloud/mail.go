@@ -254,12 +254,12 @@ func mailMessagePath(id int64, parts ...string) string {
 
 // MailMessage fetches a message's envelope.
 func (m *MailClient) Message(ctx context.Context, id int64) (*MailMessage, error) {
-	return decoded[MailMessage](ctx, m.app, Request{Method: http.MethodGet, Path: mailMessagePath(id)}, fmt.Sprintf("get mail message %d", id))
+	return fetchOne[MailMessage](ctx, m.app, Request{Method: http.MethodGet, Path: mailMessagePath(id)}, fmt.Sprintf("get mail message %d", id))
 }
 
 // MailBody fetches a message with its body and attachment list.
 func (m *MailClient) Body(ctx context.Context, id int64) (*MailBody, error) {
-	return decoded[MailBody](ctx, m.app, Request{Method: http.MethodGet, Path: mailMessagePath(id, "body")}, fmt.Sprintf("get body of mail message %d", id))
+	return fetchOne[MailBody](ctx, m.app, Request{Method: http.MethodGet, Path: mailMessagePath(id, "body")}, fmt.Sprintf("get body of mail message %d", id))
 }
 
 // Source fetches a message's raw RFC 5322 source (GET
@@ -321,7 +321,7 @@ func (m *MailClient) Tag(ctx context.Context, id int64, imapLabel string, remove
 	if remove {
 		method = http.MethodDelete
 	}
-	return decoded[MailTag](ctx, m.app, Request{Method: method, Path: mailMessagePath(id, "tags", url.PathEscape(imapLabel))}, fmt.Sprintf("change tag %s of mail message %d", imapLabel, id))
+	return fetchOne[MailTag](ctx, m.app, Request{Method: method, Path: mailMessagePath(id, "tags", url.PathEscape(imapLabel))}, fmt.Sprintf("change tag %s of mail message %d", imapLabel, id))
 }
 
 // CreateMailTag creates a tag; color is a CSS color like "#0082c9".

@@ -104,7 +104,7 @@ func (n *NewsClient) Folders(ctx context.Context) ([]NewsFolder, error) {
 
 // NewsFeeds lists the user's feeds with unread counts and update health.
 func (n *NewsClient) Feeds(ctx context.Context) (*NewsFeeds, error) {
-	return decoded[NewsFeeds](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "feeds"}, "list News feeds")
+	return fetchOne[NewsFeeds](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "feeds"}, "list News feeds")
 }
 
 // NewsStatus is the answer of GET /status.
@@ -118,7 +118,7 @@ type NewsStatus struct {
 
 // Status reports the News app's version and its setup warnings.
 func (n *NewsClient) Status(ctx context.Context) (*NewsStatus, error) {
-	return decoded[NewsStatus](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "status"}, "get News status")
+	return fetchOne[NewsStatus](ctx, n.app, Request{Method: http.MethodGet, Path: newsBase + "status"}, "get News status")
 }
 
 // News item query types.

@@ -212,7 +212,7 @@ func (t *TalkClient) Conversation(ctx context.Context, token string) (*TalkConve
 	if err != nil {
 		return nil, err
 	}
-	return decoded[TalkConversation](ctx, t.app, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, fmt.Sprintf("get Talk conversation %q", token))
+	return fetchOne[TalkConversation](ctx, t.app, Request{Method: http.MethodGet, Path: talkRoomBase + "/" + tok, OCS: true}, fmt.Sprintf("get Talk conversation %q", token))
 }
 
 // TalkNewConversation describes a conversation to create.
@@ -329,7 +329,7 @@ func (t *TalkClient) SendMessage(ctx context.Context, token string, in TalkNewMe
 	if err != nil {
 		return nil, err
 	}
-	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, fmt.Sprintf("send message to Talk conversation %q", token))
+	return fetchOne[TalkMessage](ctx, t.app, Request{Method: http.MethodPost, Path: talkChatBase + tok, Body: in, OCS: true}, fmt.Sprintf("send message to Talk conversation %q", token))
 }
 
 // TalkMarkRead sets the read marker; lastRead 0 marks everything read.

@@ -64,7 +64,7 @@ func (t *TalkClient) CreatePoll(ctx context.Context, token string, in TalkNewPol
 	if err != nil {
 		return nil, err
 	}
-	return decoded[TalkPoll](ctx, t.app, Request{Method: http.MethodPost, Path: talkPollBase + tok, Body: in, OCS: true}, fmt.Sprintf("create poll in Talk conversation %q", token))
+	return fetchOne[TalkPoll](ctx, t.app, Request{Method: http.MethodPost, Path: talkPollBase + tok, Body: in, OCS: true}, fmt.Sprintf("create poll in Talk conversation %q", token))
 }
 
 // Poll fetches a poll with the results the user may see.
@@ -91,7 +91,7 @@ func (t *TalkClient) pollCall(ctx context.Context, method, token string, pollID 
 	if err != nil {
 		return nil, err
 	}
-	return decoded[TalkPoll](ctx, t.app, Request{Method: method, Path: p, Body: body, OCS: true}, fmt.Sprintf("%s poll %d in Talk conversation %q", verb, pollID, token))
+	return fetchOne[TalkPoll](ctx, t.app, Request{Method: method, Path: p, Body: body, OCS: true}, fmt.Sprintf("%s poll %d in Talk conversation %q", verb, pollID, token))
 }
 
 // DeleteMessage deletes a chat message. Talk answers with the system
@@ -101,7 +101,7 @@ func (t *TalkClient) DeleteMessage(ctx context.Context, token string, messageID 
 	if err != nil {
 		return nil, err
 	}
-	return decoded[TalkMessage](ctx, t.app, Request{Method: http.MethodDelete, Path: p, OCS: true}, fmt.Sprintf("delete message %d in Talk conversation %q", messageID, token))
+	return fetchOne[TalkMessage](ctx, t.app, Request{Method: http.MethodDelete, Path: p, OCS: true}, fmt.Sprintf("delete message %d in Talk conversation %q", messageID, token))
 }
 
 // Leave removes the user from a conversation.

@@ -34,7 +34,7 @@ lint:
 ## check the tests catch it; fails below MUTATE_MIN percent. Not part of test.
 ## MUTATE_MAX mutants are drawn from each of oauth/, storage/, ratelimit/ and
 ## nextcloud/ (seeded, so a run repeats); about 30 minutes on 2 idle cores.
-MUTATE_SCOPE ?= oauth/,storage/,ratelimit/,nextcloud/inside.go,nextcloud/caldav.go:CalDAV.Object|CalDAV.findByUID|PickCalendar|calendarOf,nextcloud/webdav.go:CleanPath|CleanFilePath|davRelHref|Client.davFilesPath
+MUTATE_SCOPE ?= oauth/,storage/,ratelimit/,nextcloud/inside.go,nextcloud/caldav.go:CalDAV.Object|CalDAV.findByUID|PickCalendar|calendarOf,nextcloud/davobject.go:objectByID,nextcloud/davcollections.go:pickCollection,nextcloud/webdav.go:CleanPath|CleanFilePath|davRelHref|Client.davFilesPath
 MUTATE_MAX   ?= 50
 MUTATE_SEED  ?= 1
 MUTATE_JOBS  ?= 1

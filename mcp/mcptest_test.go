@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -202,5 +204,155 @@ func wantError(t testing.TB, res *mcpgo.CallToolResult, fragments ...string) {
 		if !strings.Contains(text, f) {
 			t.Fatalf("error text %q lacks %q", text, f)
 		}
+	}
+}
+
+// connectNC connects an in-process MCP client to a default server on the
+// test Nextcloud nc.
+func connectNC(t testing.TB, nc *nctest.Server) *client.Client {
+	t.Helper()
+	return connect(t, newTestServer(t, nc), "inprocess")
+}
+
+// callRes is call that also returns the raw result, for tests that read
+// its text too.
+func callRes[T any](t *testing.T, c *client.Client, name string, args map[string]any) (T, *mcpgo.CallToolResult) {
+	t.Helper()
+	var out T
+	res := callTool(t, c, name, args)
+	decodeStructured(t, res, &out)
+	return out, res
+}
+
+// sink collects the notifications of one method a client receives, each
+// made a T, so that a test can wait for what it expects.
+type sink[T any] struct {
+	mu  sync.Mutex
+	got []T
+}
+
+// listen collects c's notifications of method, each made a T by conv from
+// the notification's params.
+func (s *sink[T]) listen(c *client.Client, method string, conv func(params map[string]any) T) {
+	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		if n.Method != method {
+			return
+		}
+		v := conv(n.Params.AdditionalFields)
+		s.mu.Lock()
+		s.got = append(s.got, v)
+		s.mu.Unlock()
+	})
+}
+
+// await returns (and forgets) what arrived once done holds for it; after
+// 10s the test fails with "waited 10s for " what.
+func (s *sink[T]) await(t testing.TB, what string, done func([]T) bool) []T {
+	t.Helper()
+	var out []T
+	ok := eventually(func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !done(s.got) {
+			return false
+		}
+		out, s.got = s.got, nil
+		return true
+	})
+	if !ok {
+		t.Fatalf("waited 10s for %s", what)
+	}
+	return out
+}
+
+// eventually reports whether cond holds within 10s, asking every 5ms; the
+// bound only ends a failing test.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
+// ask sends one request with do, bounded by 20s, and fails the test on a
+// protocol error, saying what was asked.
+func ask[R any](t testing.TB, what string, do func(context.Context) (R, error)) R {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := do(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return res
+}
+
+// createNote creates a note through c for a test's set-up.
+func createNote(t testing.TB, c *nextcloud.Client, title, content string) *nextcloud.Note {
+	t.Helper()
+	n, err := c.Notes().Create(context.Background(), nextcloud.NoteInput{Title: &title, Content: &content})
+	if err != nil {
+		t.Fatalf("create note %q: %v", title, err)
+	}
+	return n
+}
+
+// startAt starts c, closed when the test ends, and initializes it asking
+// for protocol version, declaring caps when given; kind names the
+// transport in failures.
+func startAt(t testing.TB, c *client.Client, kind, version string, caps ...mcpgo.ClientCapabilities) *mcpgo.InitializeResult {
+	t.Helper()
+	// Start's context lives as long as the SSE stream, so not a bounded one.
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("%s start: %v", kind, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	for _, cp := range caps {
+		init.Params.Capabilities = cp
+	}
+	res, err := c.Initialize(ctx, init)
+	if err != nil {
+		t.Fatalf("%s initialize: %v", kind, err)
+	}
+	return res
+}
+
+// checkListedTools asserts that each of names is listed with a title, a
+// description, annotations and both schemas, and that read(name) decides
+// both its readOnlyHint and its scope (readScope, else writeScope).
+func checkListedTools(t *testing.T, srv *Server, tools map[string]mcpgo.Tool, names []string, read func(string) bool, readScope, writeScope string) {
+	t.Helper()
+	for _, name := range names {
+		tool, ok := tools[name]
+		if !ok {
+			t.Fatalf("%s not listed", name)
+		}
+		if tool.Annotations.Title == "" || tool.Annotations.ReadOnlyHint == nil || tool.Description == "" || tool.InputSchema.Type != "object" || len(toolNamed(t, name).OutputSchema()) == 0 {
+			t.Errorf("%s lacks title, description, annotations or schemas", name)
+			continue
+		}
+		r := read(name)
+		want := map[bool]string{true: readScope, false: writeScope}[r]
+		if st, _ := srv.Tool(name); st.Scope != want || *tool.Annotations.ReadOnlyHint != r {
+			t.Errorf("%s: scope %q readOnlyHint %v, want %q and %v", name, st.Scope, *tool.Annotations.ReadOnlyHint, want, r)
+		}
+	}
+}
+
+// overFreshServers runs f as a subtest per transport kind, with a client
+// connected over it to a fresh server from serve (overTransports shares one).
+func overFreshServers(t *testing.T, kinds []string, serve func(t *testing.T) *Server, f func(t *testing.T, kind string, c *client.Client)) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) { f(t, kind, connect(t, serve(t), kind)) })
 	}
 }

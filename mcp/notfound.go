@@ -15,3 +15,13 @@ func explainNotFound(err error, what, says string) error {
 	}
 	return err
 }
+
+// statusOf is the HTTP status of the Nextcloud error in err's chain; 0
+// when there is none.
+func statusOf(err error) int {
+	var ne *nextcloud.Error
+	if errors.As(err, &ne) {
+		return ne.Status
+	}
+	return 0
+}

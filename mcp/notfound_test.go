@@ -34,3 +34,19 @@ func TestExplainNotFound(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("plain"), 0},
+		{&nextcloud.Error{Status: 400}, 400},
+		{fmt.Errorf("wrapped: %w", &nextcloud.Error{Status: 403}), 403},
+	} {
+		if got := statusOf(c.err); got != c.want {
+			t.Errorf("statusOf(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}

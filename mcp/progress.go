@@ -85,3 +85,19 @@ func (p *progress) send(done, total float64, message string) {
 	// work goes on.
 	_ = srv.SendNotificationToClient(p.ctx, string(mcpgo.MethodNotificationProgress), params)
 }
+
+// addEach adds the parts of a new object one at a time (the questions of a
+// form, the options of a poll), reporting progress as "added i of n noun".
+// On a failure it returns the parts added so far with the error.
+func addEach[T, O any](ctx context.Context, items []T, noun string, add func(T) (O, error)) ([]O, error) {
+	out := make([]O, 0, len(items))
+	for i, it := range items {
+		o, err := add(it)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, o)
+		reportProgress(ctx, i+1, len(items), fmt.Sprintf("added %d of %d %s", i+1, len(items), noun))
+	}
+	return out, nil
+}

@@ -2,8 +2,10 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +170,28 @@ func TestBulkProgressThroughClient(t *testing.T) {
 				t.Fatalf("reorder progress %v", notes)
 			}
 		})
+	}
+}
+
+func TestAddEachStopsAtTheFirstFailure(t *testing.T) {
+	boom := errors.New("boom")
+	var tried []int
+	add := func(n int) (string, error) {
+		tried = append(tried, n)
+		if n == 3 {
+			return "", boom
+		}
+		return strconv.Itoa(n * 10), nil
+	}
+	got, err := addEach(context.Background(), []int{1, 2, 3, 4}, "numbers", add)
+	if !errors.Is(err, boom) || !slices.Equal(got, []string{"10", "20"}) || !slices.Equal(tried, []int{1, 2, 3}) {
+		t.Fatalf("got %v, err %v, tried %v", got, err, tried)
+	}
+	got, err = addEach(context.Background(), []int{1, 2}, "numbers", add)
+	if err != nil || !slices.Equal(got, []string{"10", "20"}) {
+		t.Fatalf("got %v, err %v", got, err)
+	}
+	if got, err := addEach(context.Background(), nil, "numbers", add); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("no items: %#v, %v", got, err)
 	}
 }

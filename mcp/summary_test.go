@@ -1,6 +1,9 @@
 package mcp
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The list summaries of the tools that share listSummary, empty and not, to the letter.
 func TestListSummaries(t *testing.T) {
@@ -46,5 +49,44 @@ func TestListSummaries(t *testing.T) {
 		if got := tc.out.Summary(); got != tc.want {
 			t.Errorf("%s: Summary() = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestOlderHint(t *testing.T) {
+	if got := olderHint(3, "messages", "before", 0); got != "" {
+		t.Errorf("no next page: %q", got)
+	}
+	if got := olderHint(0, "messages", "before", 9); got != "" {
+		t.Errorf("empty page: %q", got)
+	}
+	if got := olderHint(2, "articles", "before_item_id", 42); got != "\nOlder articles: before_item_id=42" {
+		t.Errorf("next page: %q", got)
+	}
+}
+
+func TestClipRunesAndTruncatedMark(t *testing.T) {
+	if s, cut := clipRunes("häßlich", 7); s != "häßlich" || cut {
+		t.Errorf("short enough: %q %v", s, cut)
+	}
+	if s, cut := clipRunes("häßlich", 3); s != "häß" || !cut {
+		t.Errorf("cut to 3 runes: %q %v", s, cut)
+	}
+	if truncatedMark(false) != "" || truncatedMark(true) != "\n[truncated]" {
+		t.Errorf("truncatedMark: %q %q", truncatedMark(false), truncatedMark(true))
+	}
+}
+
+func TestMoreHintAndWithText(t *testing.T) {
+	if got := moreHint(0, "More: page=%d"); got != "" {
+		t.Errorf("last page: %q", got)
+	}
+	if got := moreHint(int64(7), "More: since=%d"); got != "\nMore: since=7" {
+		t.Errorf("next page: %q", got)
+	}
+	if got := withText("- [1] Hi", ""); got != "- [1] Hi" {
+		t.Errorf("no text: %q", got)
+	}
+	if got := withText("- [1] Hi", "line one\nline two"); !strings.HasPrefix(got, "- [1] Hi: line one") || strings.Contains(got, "\n") {
+		t.Errorf("text: %q", got)
 	}
 }

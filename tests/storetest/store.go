@@ -25,3 +25,14 @@ func TokenStore(t testing.TB) *storage.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// Index opens the full-text index of db (a TokenStore); a failure ends
+// the test.
+func Index(t testing.TB, db *storage.DB) *storage.Index {
+	t.Helper()
+	idx, err := db.OpenIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}

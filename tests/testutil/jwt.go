@@ -3,44 +3,9 @@ package testutil
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 )
-
-// PostMCP posts one JSON-RPC message to base's /mcp endpoint with a
-// bearer token, as a streamable-HTTP client sends it, and gives the answer
-// (its body closed).
-func PostMCP(t testing.TB, base, token, body string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
-// ReadJSON decodes the JSON file at path into v; a missing or malformed
-// file ends the test.
-func ReadJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
 
 // JWTClaims decodes a JWT's payload without verifying its signature: for
 // tests that check what an issuer put in a token it signed.

@@ -67,6 +67,7 @@ func TestExchangedTokenIsVerified(t *testing.T) {
 		{"another user, same subject", with(func(c map[string]any) { c["preferred_username"] = "bob" }), false, `"bob"`},
 		{"user id with a suffix", with(func(c map[string]any) { c["preferred_username"] = "alice2" }), false, `"alice2"`},
 		{"another subject, no user claim", with(func(c map[string]any) { c["sub"] = bob.Subject; delete(c, "preferred_username") }), false, "another subject"},
+		{"subject with a suffix, no user claim", with(func(c map[string]any) { c["sub"] = alice.Subject + "x"; delete(c, "preferred_username") }), false, "another subject"},
 		{"another issuer", with(func(c map[string]any) { c["iss"] = p.Issuer() + "-evil" }), false, "issuer"},
 		{"expired", with(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), false, "expired"},
 		{"refresh token", with(func(c map[string]any) { c["typ"] = "Refresh" }), false, "not an access token"},

@@ -261,6 +261,10 @@ func TestConsentUserFromUserinfo(t *testing.T) {
 			body["nextcloud_uid"] = "alice"
 			body["sub"] = "someone-else"
 		}, http.StatusBadGateway, false, ""},
+		"subject with a suffix": {func(_ *http.Response, body map[string]any) {
+			body["nextcloud_uid"] = "alice"
+			body["sub"] = body["sub"].(string) + "x"
+		}, http.StatusBadGateway, false, ""},
 		"failed request": {func(resp *http.Response, body map[string]any) {
 			body["nextcloud_uid"] = "alice"
 			resp.StatusCode, resp.Status = http.StatusInternalServerError, "500 Internal Server Error"

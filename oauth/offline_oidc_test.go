@@ -183,6 +183,16 @@ func TestConsentFlowRefusals(t *testing.T) {
 			}
 		}
 	})
+	t.Run("request bound to a user whose id extends the signed-in one", func(t *testing.T) {
+		e := newOfflineEnv(t, func(*http.Request) (string, bool) { return "alice2", true })
+		status, page := e.browse(t, "alice")
+		if status != http.StatusForbidden || !strings.Contains(page, "started for alice2") {
+			t.Fatalf("%d: %s", status, page)
+		}
+		if _, err := e.db.Token(ctx, "alice"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("grant of alice stored: %v", err)
+		}
+	})
 	t.Run("callback replayed or from another browser", func(t *testing.T) {
 		e := newOfflineEnv(t, nil)
 		hc := e.p.Browser("alice")

@@ -258,6 +258,13 @@ func TestRejectedTokens(t *testing.T) {
 		{"rogue key posing as the real kid", "Bearer " + signWith(t, jose.RS256, rogue, p.KeyID(), claims), "signature does not verify"},
 		{"no exp", "Bearer " + p.SignJWT(with("exp", nil)), "no valid exp"},
 		{"no user claim", "Bearer " + p.SignJWT(with("preferred_username", nil)), "preferred_username"},
+		// RFC 7662's "username" names the user of an introspected token only,
+		// never of a JWT.
+		{"no user claim but a username", "Bearer " + p.SignJWT(func() map[string]any {
+			c := with("preferred_username", nil)
+			c["username"] = "alice"
+			return c
+		}()), "preferred_username"},
 		{"ID token", "Bearer " + idTok.IDToken, "ID token"},
 		{"opaque garbage", "Bearer not-a-real-token", "not active"},
 		{"empty bearer", "Bearer ", "Bearer <token>"},

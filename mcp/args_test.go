@@ -8,22 +8,16 @@ import (
 	"testing"
 )
 
-func TestArgRules(t *testing.T) {
-	cases := []struct {
-		err  error
-		want string // "" for no error
-	}{
-		{idArg("poll_id", 1, "nc_polls_list"), ""},
-		{idArg("poll_id", 0, "nc_polls_list"), "invalid arguments: poll_id must be a positive id, from nc_polls_list, not 0"},
-		{idArg("row_id", -3, ""), "invalid arguments: row_id must be a positive id, not -3"},
-		{limitArg("limit", 0, 100), ""},
-		{limitArg("limit", 1, 100), ""},
-		{limitArg("limit", 100, 100), ""},
-		{limitArg("limit", 101, 100), "invalid arguments: limit must be between 1 and 100, not 101"},
-		{limitArg("limit", -1, 100), "invalid arguments: limit must be between 1 and 100, not -1"},
-		{offsetArg("offset", 0), ""},
-		{offsetArg("offset", -2), "invalid arguments: offset must not be negative, not -2"},
-	}
+// argCase is a rule's answer and the error text it must give ("" for none).
+type argCase struct {
+	err  error
+	want string
+}
+
+// wantArgErrors checks each case's text, and that every error is an
+// *ArgError (so the model reads it as its own mistake).
+func wantArgErrors(t *testing.T, cases []argCase) {
+	t.Helper()
 	for i, c := range cases {
 		got := ""
 		if c.err != nil {
@@ -39,6 +33,22 @@ func TestArgRules(t *testing.T) {
 	}
 }
 
+func TestArgRules(t *testing.T) {
+	cases := []argCase{
+		{idArg("poll_id", 1, "nc_polls_list"), ""},
+		{idArg("poll_id", 0, "nc_polls_list"), "invalid arguments: poll_id must be a positive id, from nc_polls_list, not 0"},
+		{idArg("row_id", -3, ""), "invalid arguments: row_id must be a positive id, not -3"},
+		{limitArg("limit", 0, 100), ""},
+		{limitArg("limit", 1, 100), ""},
+		{limitArg("limit", 100, 100), ""},
+		{limitArg("limit", 101, 100), "invalid arguments: limit must be between 1 and 100, not 101"},
+		{limitArg("limit", -1, 100), "invalid arguments: limit must be between 1 and 100, not -1"},
+		{offsetArg("offset", 0), ""},
+		{offsetArg("offset", -2), "invalid arguments: offset must not be negative, not -2"},
+	}
+	wantArgErrors(t, cases)
+}
+
 func TestMapAll(t *testing.T) {
 	b, _ := json.Marshal(mapAll([]int(nil), func(v *int) int { return *v }))
 	if string(b) != "[]" {
@@ -51,10 +61,7 @@ func TestMapAll(t *testing.T) {
 }
 
 func TestMoreArgRules(t *testing.T) {
-	cases := []struct {
-		err  error
-		want string // "" for no error
-	}{
+	cases := []argCase{
 		{textArg("name", "x"), ""},
 		{textArg("name", " \t"), "invalid arguments: name must not be empty"},
 		{textHintArg("query", "", "give the words to search for"), "invalid arguments: query must not be empty; give the words to search for"},
@@ -77,19 +84,7 @@ func TestMoreArgRules(t *testing.T) {
 		{emojiArg("emoji", "👩‍👩‍👧‍👦"), ""},
 		{emojiArg("reaction", "not an emoji"), `invalid arguments: reaction must be a single emoji, not "not an emoji"`},
 	}
-	for i, c := range cases {
-		got := ""
-		if c.err != nil {
-			got = c.err.Error()
-			var ae *ArgError
-			if !errors.As(c.err, &ae) {
-				t.Errorf("case %d: %T is not an *ArgError", i, c.err)
-			}
-		}
-		if got != c.want {
-			t.Errorf("case %d: got %q, want %q", i, got, c.want)
-		}
-	}
+	wantArgErrors(t, cases)
 }
 
 func TestFirstErr(t *testing.T) {

@@ -141,7 +141,14 @@ func TestDeckConditionalGet(t *testing.T) {
 	cache := nextcloud.NewDeckCache(0)
 	d := base.WithUser("admin", nextcloud.BasicAuth{Username: "admin", Password: "admin-pass"}).Deck(cache)
 	ctx := context.Background()
-	b, _ := boardStack(t, d, "Etag", "ff0000", "S")
+	// Made through d, so that the recorder sees the two creations.
+	b, err := d.CreateBoard(ctx, "Etag", "ff0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateStack(ctx, b.ID, "S", 0); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 2; i++ {
 		s, err := d.Stacks(ctx, b.ID)
 		if err != nil || len(s) != 1 || s[0].Title != "S" {
@@ -204,7 +211,7 @@ func TestDeckClientErrors(t *testing.T) {
 
 	// Deck's PUT needs the whole card: a partial one is refused, the one
 	// built from the current card goes through and keeps every field.
-	b, s := boardStack(t, d, "B", "000000", "S")
+	b, s := nc.AddDeckBoard(t, "admin", "B", "000000", "S")
 	due := "2030-01-02T03:04:05+00:00"
 	c, err := d.CreateCard(ctx, b.ID, s.ID, nextcloud.DeckCardCreate{Title: "T", Description: "D", Order: 3, Duedate: &due})
 	if err != nil {
@@ -236,20 +243,4 @@ func TestDeckClientErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "character limit of 1000") {
 		t.Fatalf("long comment: %v", err)
 	}
-}
-
-// boardStack creates a board with one stack for a Deck test to put cards
-// in, failing the test if Deck refuses either.
-func boardStack(t *testing.T, d *nextcloud.DeckClient, board, color, stack string) (*nextcloud.DeckBoard, *nextcloud.DeckStack) {
-	t.Helper()
-	ctx := context.Background()
-	b, err := d.CreateBoard(ctx, board, color)
-	if err != nil {
-		t.Fatalf("create board %q: %v", board, err)
-	}
-	s, err := d.CreateStack(ctx, b.ID, stack, 0)
-	if err != nil {
-		t.Fatalf("create stack %q: %v", stack, err)
-	}
-	return b, s
 }

@@ -88,6 +88,8 @@ func TestDoctorFindings(t *testing.T) {
 		{"no grant list", nil, nil, "", "", nil,
 			map[string]string{"grant types": "warn", "background access": "warn", "service account": "warn"},
 			map[string]string{"grant types": "does not list grant_types_supported", "background access": "without refresh tokens"}},
+		{"a grant that only starts like refresh_token", []string{"authorization_code", "refresh_token_x", "client_credentials", grantTokenExchange}, nil, "opaque", "doctor-secret", nil,
+			map[string]string{"background access": "warn"}, map[string]string{"background access": "without refresh tokens"}},
 		{"no token exchange", []string{"authorization_code", "refresh_token"}, []string{"openid"}, "", "doctor-secret", nil,
 			map[string]string{"offline access": "warn", "background access": "warn", "service account": "fail"},
 			map[string]string{"background access": "without token exchange", "grant types": "not advertised: client credentials"}},

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -357,11 +356,12 @@ func (c *CookbookClient) List(ctx context.Context) ([]RecipeStub, error) {
 // stubsBy lists the recipes below route/<seg>; what names the listing in
 // errors and seg is checked as one path segment (named param).
 func (c *CookbookClient) stubsBy(ctx context.Context, route, param, seg, what string) ([]RecipeStub, error) {
-	if _, err := Segment(param, seg); err != nil {
+	esc, err := EscapedSegment(param, seg)
+	if err != nil {
 		return nil, err
 	}
 	var out []RecipeStub
-	if err := c.call(ctx, http.MethodGet, route+url.PathEscape(seg), nil, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, route+esc, nil, &out); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil

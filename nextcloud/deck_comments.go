@@ -50,10 +50,11 @@ func (d *DeckClient) AttachFile(ctx context.Context, cardID int64, path string) 
 // DeleteAttachment removes an attachment; for type "file" this unshares
 // the file from the card and leaves the file itself in place.
 func (d *DeckClient) DeleteAttachment(ctx context.Context, boardID, stackID, cardID int64, typ string, attachmentID int64) error {
-	if _, err := Segment("type", typ); err != nil {
+	esc, err := EscapedSegment("type", typ)
+	if err != nil {
 		return err
 	}
-	p := fmt.Sprintf("%s/attachments/%s/%d", cardPath11(boardID, stackID, cardID), url.PathEscape(typ), attachmentID)
+	p := fmt.Sprintf("%s/attachments/%s/%d", cardPath11(boardID, stackID, cardID), esc, attachmentID)
 	if err := d.send(ctx, http.MethodDelete, p, nil, nil); err != nil {
 		return deckFail(err, "delete attachment %d of deck card %d", attachmentID, cardID)
 	}

@@ -301,7 +301,8 @@ func (f *FilesClient) Versions(ctx context.Context, fileID int64) ([]FileVersion
 // RestoreVersion makes a version the file's content again; Nextcloud
 // keeps the content it replaces as a version.
 func (f *FilesClient) RestoreVersion(ctx context.Context, fileID int64, versionID string) error {
-	if _, err := Segment("version_id", versionID); err != nil {
+	version, err := EscapedSegment("version_id", versionID)
+	if err != nil {
 		return err
 	}
 	p, err := f.c.versionsPath(fileID)
@@ -309,7 +310,7 @@ func (f *FilesClient) RestoreVersion(ctx context.Context, fileID int64, versionI
 		return err
 	}
 	dst := f.c.URL(fmt.Sprintf("/remote.php/dav/versions/%s/restore/target", url.PathEscape(f.c.user)))
-	if _, _, err := f.c.davCall(ctx, "MOVE", p+"/"+url.PathEscape(versionID), http.Header{"Destination": {dst}}, nil); err != nil {
+	if _, _, err := f.c.davCall(ctx, "MOVE", p+"/"+version, http.Header{"Destination": {dst}}, nil); err != nil {
 		return fmt.Errorf("restore version %s of file %d: %w", versionID, fileID, err)
 	}
 	return nil

@@ -191,6 +191,7 @@ func FuzzIDsStayInside(f *testing.F) {
 			_, _, _ = c.Collectives().PageMarkdown(ctx, &CollectivePage{FileName: "Readme.md"}, id, 10)
 		}},
 		{mailBase + "messages/1/attachment/", func(id string) { _, _ = c.Mail().Attachment(ctx, 1, id, 10) }},
+		{mailBase + "messages/1/tags/", func(id string) { _, _ = c.Mail().Tag(ctx, 1, id, false) }},
 		{cookbookAPI + "/search/", func(id string) { _, _ = c.Cookbook().Search(ctx, id) }},
 		{cookbookAPI + "/category/", func(id string) { _, _ = c.Cookbook().InCategory(ctx, id) }},
 		{"/ocs/v2.php/search/providers/", func(id string) { _, _ = c.Search().Query(ctx, id, SearchQuery{Term: "x"}) }},

@@ -317,11 +317,15 @@ func (m *MailClient) SetFlags(ctx context.Context, id int64, flags map[string]bo
 
 // TagMailMessage adds (or with remove, takes off) a tag by its IMAP label.
 func (m *MailClient) Tag(ctx context.Context, id int64, imapLabel string, remove bool) (*MailTag, error) {
+	label, err := EscapedSegment("tag", imapLabel)
+	if err != nil {
+		return nil, err
+	}
 	method := http.MethodPut
 	if remove {
 		method = http.MethodDelete
 	}
-	return fetchOne[MailTag](ctx, m.app, Request{Method: method, Path: mailMessagePath(id, "tags", url.PathEscape(imapLabel))}, fmt.Sprintf("change tag %s of mail message %d", imapLabel, id))
+	return fetchOne[MailTag](ctx, m.app, Request{Method: method, Path: mailMessagePath(id, "tags", label)}, fmt.Sprintf("change tag %s of mail message %d", imapLabel, id))
 }
 
 // CreateMailTag creates a tag; color is a CSS color like "#0082c9".

@@ -197,11 +197,12 @@ func (c *SearchClient) Query(ctx context.Context, providerID string, q SearchQue
 	if q.Cursor != "" {
 		v.Set("cursor", q.Cursor)
 	}
-	if _, err := Segment("provider", providerID); err != nil {
+	esc, err := EscapedSegment("provider", providerID)
+	if err != nil {
 		return nil, err
 	}
 	var out SearchResult
-	p := "/ocs/v2.php/search/providers/" + url.PathEscape(providerID) + "/search"
+	p := "/ocs/v2.php/search/providers/" + esc + "/search"
 	if _, err := c.app.Call(ctx, Request{Method: http.MethodGet, Path: p, Query: v, OCS: true}, &out); err != nil {
 		return nil, fmt.Errorf("search provider %q: %w", providerID, err)
 	}

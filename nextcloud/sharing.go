@@ -288,10 +288,11 @@ func (c *SharingClient) List(ctx context.Context, o ShareListOptions) ([]Share, 
 // Get returns one share.
 func (c *SharingClient) Get(ctx context.Context, id string) (*Share, error) {
 	var out []Share
-	if _, err := Segment("id", id); err != nil {
+	esc, err := EscapedSegment("id", id)
+	if err != nil {
 		return nil, err
 	}
-	if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(id), nil, nil, &out); err != nil {
+	if err := c.call(ctx, http.MethodGet, "/"+esc, nil, nil, &out); err != nil {
 		return nil, fmt.Errorf("get share %s: %w", id, err)
 	}
 	if len(out) == 0 {
@@ -357,10 +358,11 @@ func (c *SharingClient) Update(ctx context.Context, id string, u ShareUpdate) (*
 		body["hideDownload"] = boolParam(*u.HideDownload)
 	}
 	var out Share
-	if _, err := Segment("id", id); err != nil {
+	esc, err := EscapedSegment("id", id)
+	if err != nil {
 		return nil, err
 	}
-	if err := c.call(ctx, http.MethodPut, "/"+url.PathEscape(id), nil, body, &out); err != nil {
+	if err := c.call(ctx, http.MethodPut, "/"+esc, nil, body, &out); err != nil {
 		return nil, fmt.Errorf("update share %s: %w", id, err)
 	}
 	return &out, nil
@@ -368,10 +370,11 @@ func (c *SharingClient) Update(ctx context.Context, id string, u ShareUpdate) (*
 
 // Delete removes a share (or, for a share with the user, leaves it).
 func (c *SharingClient) Delete(ctx context.Context, id string) error {
-	if _, err := Segment("id", id); err != nil {
+	esc, err := EscapedSegment("id", id)
+	if err != nil {
 		return err
 	}
-	if err := c.call(ctx, http.MethodDelete, "/"+url.PathEscape(id), nil, nil, nil); err != nil {
+	if err := c.call(ctx, http.MethodDelete, "/"+esc, nil, nil, nil); err != nil {
 		return fmt.Errorf("delete share %s: %w", id, err)
 	}
 	return nil
